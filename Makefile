@@ -1,0 +1,167 @@
+# xvios - top-level Makefile. Plain GNU make; no generated build system.
+#
+#   make            libxvios (static) and the programs, in build/rel
+#   make check      ASan+UBSan build, every cmocka unit test, every loopback integration test
+#   make demo       the README's main job: a 3-node loopback cluster, a broadcast, teardown
+#   make fuzz       libFuzzer targets (clang), each run for FUZZ_SECONDS
+#   make bench      benchmarks (ratios against a raw baseline measured in the same run)
+#   make rig        the nested Xen rig (tests/rig/): real Xen 4.17 under QEMU
+#   make install    DESTDIR= PREFIX=/usr/local
+#   make deps       install the Debian packages the build and tests need (root)
+
+CC       ?= gcc
+CLANG    ?= clang
+PREFIX   ?= /usr/local
+DESTDIR  ?=
+FUZZ_SECONDS ?= 60
+
+XEN_PKGS := xenstore xenvchan xencontrol xenevtchn xengnttab xentoollog
+WARN     := -std=gnu11 -Wall -Wextra -Werror -Wformat=2 -Wvla -Wstrict-prototypes
+CPPFLAGS := -Iinclude -D_GNU_SOURCE
+XEN_CFLAGS = $(shell pkg-config --cflags $(XEN_PKGS) 2>/dev/null)
+XEN_LIBS   = $(shell pkg-config --libs $(XEN_PKGS) 2>/dev/null)
+LIBS      = $(XEN_LIBS) -lpthread
+
+REL_CFLAGS  := $(WARN) -O2 -g -fstack-protector-strong -D_FORTIFY_SOURCE=2
+ASAN_CFLAGS := $(WARN) -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+ASAN_LDFLAGS := -fsanitize=address,undefined
+
+LIB_SRCS     := $(sort $(wildcard xen/*.c))
+BACKEND_SRCS := $(sort $(wildcard backend/*.c))
+DAEMON_SRCS  := $(sort $(wildcard daemon/*.c))
+TOOL_SRCS    := $(sort $(wildcard toolstack/*.c))
+UNIT_SRCS    := $(sort $(wildcard tests/unit/test_*.c))
+TESTLIB_SRCS := $(sort $(filter-out $(UNIT_SRCS),$(wildcard tests/unit/*.c)))
+ITEST_HELPER_SRCS := $(sort $(wildcard tests/integration/*.c))
+FUZZ_SRCS    := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+BENCH_SRCS   := $(sort $(wildcard tests/bench/bench_*.c))
+PROGS        := $(if $(wildcard backend/main.c),xvios-backend) $(if $(wildcard daemon/main.c),xviosd) \
+                $(if $(wildcard toolstack/main.c),xvios)
+
+DEB_PKGS := build-essential pkg-config libxen-dev libcmocka-dev clang libclang-rt-14-dev \
+            valgrind xenstore-utils python3
+
+.PHONY: all check unit integration demo fuzz bench rig install deps clean valgrind
+.DEFAULT_GOAL := all
+
+# ---------------------------------------------------------------- per-flavour rules
+# $(call flavour,NAME,CFLAGS,LDFLAGS)
+define flavour
+$(1)_DIR     := build/$(1)
+$(1)_LIB     := build/$(1)/lib/libxvios.a
+$(1)_BACKEND := build/$(1)/lib/libbackend.a
+$(1)_DAEMON  := build/$(1)/lib/libdaemon.a
+$(1)_TOOL    := build/$(1)/lib/libtool.a
+$(1)_PROGS   := $$(addprefix build/$(1)/bin/,$(PROGS))
+$(1)_UNITS   := $$(patsubst tests/unit/%.c,build/$(1)/tests/%,$(UNIT_SRCS))
+$(1)_IHELP   := $$(patsubst tests/integration/%.c,build/$(1)/tests/%,$(ITEST_HELPER_SRCS))
+$(1)_BENCH   := $$(patsubst tests/bench/%.c,build/$(1)/bench/%,$(BENCH_SRCS))
+$(1)_ARCHIVES = $$($(1)_TOOL) $$($(1)_DAEMON) $$($(1)_BACKEND) $$($(1)_LIB)
+
+build/$(1)/obj/%.o: %.c
+	@mkdir -p $$(@D)
+	$$(CC) $$(CPPFLAGS) $$(XEN_CFLAGS) $(2) -MMD -MP -c -o $$@ $$<
+
+$$($(1)_LIB): $$(patsubst %.c,build/$(1)/obj/%.o,$(LIB_SRCS))
+	@mkdir -p $$(@D); rm -f $$@; ar rcs $$@ $$^
+$$($(1)_BACKEND): $$(patsubst %.c,build/$(1)/obj/%.o,$(filter-out backend/main.c,$(BACKEND_SRCS)))
+	@mkdir -p $$(@D); rm -f $$@; ar rcs $$@ $$^
+$$($(1)_DAEMON): $$(patsubst %.c,build/$(1)/obj/%.o,$(filter-out daemon/main.c,$(DAEMON_SRCS)))
+	@mkdir -p $$(@D); rm -f $$@; ar rcs $$@ $$^
+$$($(1)_TOOL): $$(patsubst %.c,build/$(1)/obj/%.o,$(filter-out toolstack/main.c,$(TOOL_SRCS)))
+	@mkdir -p $$(@D); rm -f $$@; ar rcs $$@ $$^
+
+build/$(1)/bin/xvios-backend: build/$(1)/obj/backend/main.o $$($(1)_BACKEND) $$($(1)_LIB)
+	@mkdir -p $$(@D)
+	$$(CC) $(3) -o $$@ $$^ $$(LIBS)
+build/$(1)/bin/xviosd: build/$(1)/obj/daemon/main.o $$($(1)_DAEMON) $$($(1)_LIB)
+	@mkdir -p $$(@D)
+	$$(CC) $(3) -o $$@ $$^ $$(LIBS)
+build/$(1)/bin/xvios: build/$(1)/obj/toolstack/main.o $$($(1)_TOOL) $$($(1)_LIB)
+	@mkdir -p $$(@D)
+	$$(CC) $(3) -o $$@ $$^ $$(LIBS)
+
+# Unit tests link every internal archive (only what they use is pulled in),
+# the shared test helpers, and extra link flags from tests/unit/<name>.wrap
+# (e.g. -Wl,--wrap=xs_transaction_end to mock a Xen library call).
+build/$(1)/tests/test_%: build/$(1)/obj/tests/unit/test_%.o $$(patsubst %.c,build/$(1)/obj/%.o,$(TESTLIB_SRCS)) $$($(1)_ARCHIVES)
+	@mkdir -p $$(@D)
+	$$(CC) $(3) $$(shell cat tests/unit/test_$$*.wrap 2>/dev/null) -o $$@ $$(filter %.o,$$^) $$($(1)_ARCHIVES) $$($(1)_ARCHIVES) -lcmocka $$(LIBS)
+# Integration-test helper programs (tests/integration/*.c).
+build/$(1)/tests/%: build/$(1)/obj/tests/integration/%.o $$($(1)_ARCHIVES)
+	@mkdir -p $$(@D)
+	$$(CC) $(3) -o $$@ $$< $$($(1)_ARCHIVES) $$($(1)_ARCHIVES) $$(LIBS)
+build/$(1)/bench/%: build/$(1)/obj/tests/bench/%.o $$($(1)_ARCHIVES)
+	@mkdir -p $$(@D)
+	$$(CC) $(3) -o $$@ $$< $$($(1)_ARCHIVES) $$($(1)_ARCHIVES) $$(LIBS)
+endef
+
+$(eval $(call flavour,rel,$(REL_CFLAGS),))
+$(eval $(call flavour,asan,$(ASAN_CFLAGS),$(ASAN_LDFLAGS)))
+
+-include $(shell find build -name '*.d' 2>/dev/null)
+
+all: $(rel_PROGS) $(rel_LIB)
+
+# ---------------------------------------------------------------- tests
+check: deps
+	@$(MAKE) --no-print-directory asan-build
+	@XVIOS_BIN=$(CURDIR)/build/asan/bin XVIOS_TESTS=$(CURDIR)/build/asan/tests \
+	  tests/run-tests.sh $(asan_UNITS) -- $(sort $(wildcard tests/integration/test_*.sh))
+
+.PHONY: asan-build
+asan-build: $(asan_PROGS) $(asan_UNITS) $(asan_IHELP)
+
+unit: deps asan-build
+	@XVIOS_BIN=$(CURDIR)/build/asan/bin XVIOS_TESTS=$(CURDIR)/build/asan/tests tests/run-tests.sh $(asan_UNITS) --
+
+integration: deps asan-build
+	@XVIOS_BIN=$(CURDIR)/build/asan/bin XVIOS_TESTS=$(CURDIR)/build/asan/tests \
+	  tests/run-tests.sh -- $(sort $(wildcard tests/integration/test_*.sh))
+
+valgrind: all $(rel_UNITS)
+	@for t in $(rel_UNITS); do valgrind -q --error-exitcode=99 --leak-check=full $$t || exit 1; done
+
+demo: deps all
+	@XVIOS_BIN=$(CURDIR)/build/rel/bin toolstack/demo.sh
+
+bench: deps all $(rel_BENCH)
+	@for b in $(rel_BENCH); do echo "== $$b"; XVIOS_BIN=$(CURDIR)/build/rel/bin $$b || exit 1; done
+
+# ---------------------------------------------------------------- fuzz
+FUZZ_BINS := $(patsubst tests/fuzz/%.c,build/fuzz/%,$(FUZZ_SRCS))
+build/fuzz/%: tests/fuzz/%.c $(LIB_SRCS)
+	@mkdir -p $(@D)
+	$(CLANG) $(CPPFLAGS) $(XEN_CFLAGS) $(WARN) -g -O1 -fsanitize=fuzzer,address,undefined -o $@ $< $(LIB_SRCS) $(LIBS)
+fuzz: deps $(FUZZ_BINS)
+	@for f in $(FUZZ_BINS); do n=$$(basename $$f); mkdir -p build/fuzz/corpus-$$n; \
+	  echo "== $$n for $(FUZZ_SECONDS)s"; \
+	  $$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 build/fuzz/corpus-$$n tests/fuzz/corpus/$$n || exit 1; done
+
+# ---------------------------------------------------------------- rig
+rig: all
+	@tests/rig/rig.sh
+
+# ---------------------------------------------------------------- install
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/lib \
+	  $(DESTDIR)$(PREFIX)/include/xvios $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man8
+	install -m 755 build/rel/bin/xvios $(DESTDIR)$(PREFIX)/bin/xvios
+	install -m 755 build/rel/bin/xviosd build/rel/bin/xvios-backend $(DESTDIR)$(PREFIX)/sbin/
+	install -m 644 $(rel_LIB) $(DESTDIR)$(PREFIX)/lib/
+	install -m 644 include/xvios/*.h $(DESTDIR)$(PREFIX)/include/xvios/
+	for m in $(wildcard docs/*.1); do install -m 644 $$m $(DESTDIR)$(PREFIX)/share/man/man1/; done
+	for m in $(wildcard docs/*.8); do install -m 644 $$m $(DESTDIR)$(PREFIX)/share/man/man8/; done
+
+# ---------------------------------------------------------------- deps
+deps:
+	@missing=$$(for p in $(DEB_PKGS); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "deps: installing $$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null || exit 1; \
+	  else echo "deps: missing Debian packages: $$missing (run 'make deps' as root)"; exit 1; fi; \
+	fi
+
+clean:
+	rm -rf build

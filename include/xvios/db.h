@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * xvios/db.h - the cluster database, kept in the store (XenStore on Xen, the
+ * directory store on loopback; same layout and permissions on both).
+ *
+ * Layout (docs/xenstore.md is the long version):
+ *
+ *   /xvios                          owner dom0; no access for others, READ for each member VIOS
+ *   /xvios/config/name              cluster name
+ *   /xvios/config/max-nodes         decimal, <= XVIOS_MAX_NODES
+ *   /xvios/config/timeout-ms        default receipt/response deadline
+ *   /xvios/config/retries           daemon re-send count for unacknowledged nodes
+ *   /xvios/next-node-id             counter (dom0 allocates node ids)
+ *   /xvios/nodes/<node>/            owner: that VIOS's domid (it writes only here); READ for members
+ *   /xvios/nodes/<node>/domid       decimal domid
+ *   /xvios/nodes/<node>/name        domain name
+ *   /xvios/nodes/<node>/uuid        domain uuid
+ *   /xvios/nodes/<node>/state       "active" (member) | "leaving" (being removed)
+ *   /xvios/nodes/<node>/online      "1" while its VKE runs, "0" after a clean stop
+ *   /xvios/clients/<client-id>/...  ClientID table (cluster-unique ids); members may write
+ *   /xvios/adapters/<adapter-id>/.. AdapterID table (cluster-unique ids); members may write
+ *   /xvios/next-client-id, /xvios/next-adapter-id   counters; members may write
+ *
+ * Node ids are 1..XVIOS_MAX_NODES; 0 means "none" (and dom0's management
+ * console on links). All writes that must be atomic run in one store
+ * transaction with the EAGAIN retry loop (xvios_db_* do it themselves).
+ */
+#ifndef XVIOS_DB_H
+#define XVIOS_DB_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "xvios/platform.h"
+
+#define XVIOS_DB_ROOT "/xvios"
+#define XVIOS_DB_TX_RETRIES 64   /* EAGAIN retries before giving up with -EAGAIN */
+
+struct xvios_db_config {
+    char name[64];
+    uint32_t max_nodes;
+    uint32_t timeout_ms;
+    uint32_t retries;
+};
+
+enum xvios_node_state {
+    XVIOS_NODE_ACTIVE  = 1,
+    XVIOS_NODE_LEAVING = 2,
+};
+
+struct xvios_db_node {
+    uint32_t node;
+    uint32_t domid;
+    char name[64];
+    char uuid[37];
+    enum xvios_node_state state;
+    bool online;
+};
+
+/* dom0: create /xvios with cfg; -EEXIST if a cluster exists. */
+int xvios_db_cluster_create(xvios_plat *p, const struct xvios_db_config *cfg);
+/* dom0: remove the whole cluster; -ENOENT if none. */
+int xvios_db_cluster_destroy(xvios_plat *p);
+int xvios_db_config_read(xvios_plat *p, struct xvios_db_config *cfg);  /* -ENOENT: no cluster */
+
+/*
+ * dom0: add a domain as a node; allocates the node id, writes the node
+ * subtree owned by that domain, grants it READ on the cluster tree.
+ * -EEXIST: the domain is a member already; -ENOSPC: max-nodes reached;
+ * -EINVAL: domid 0.
+ */
+int xvios_db_node_add(xvios_plat *p, const struct xvios_dominfo *dom, uint32_t *node_out);
+/* dom0: remove a node and revoke its READ grant; -ENOENT if unknown. */
+int xvios_db_node_remove(xvios_plat *p, uint32_t node);
+
+/* Members: all nodes (any state), sorted by node id. *nodes malloc'd. */
+int xvios_db_nodes(xvios_plat *p, struct xvios_db_node **nodes, unsigned *n);
+int xvios_db_node_get(xvios_plat *p, uint32_t node, struct xvios_db_node *out);
+/* The node whose domid is domid; -ENOENT if none. */
+int xvios_db_node_by_domid(xvios_plat *p, uint32_t domid, uint32_t *node);
+/* A VIOS marks itself online/offline (writes only its own subtree). */
+int xvios_db_node_set_online(xvios_plat *p, uint32_t node, bool online);
+
+/* Strict decimal parse of a store value; -EINVAL on anything else or > max. */
+int xvios_db_parse_u32(const char *untrusted_s, uint32_t max, uint32_t *out);
+
+#endif /* XVIOS_DB_H */

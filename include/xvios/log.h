@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * xvios/log.h - the one logging macro family. Every line names the node,
+ * source file, line and function:
+ *   xvios[node 2] W vke_recv.c:118 vke_drop(): dropped packet from node 3: bad magic
+ * Output goes to stderr (or a file set with xvios_log_open()); the level is
+ * set with xvios_log_set_level() or XVIOS_LOG=debug|info|warn|err.
+ */
+#ifndef XVIOS_LOG_H
+#define XVIOS_LOG_H
+
+#include <stdint.h>
+
+enum xvios_log_level { XVIOS_LOG_DEBUG = 0, XVIOS_LOG_INFO = 1, XVIOS_LOG_WARN = 2, XVIOS_LOG_ERR = 3 };
+
+void xvios_log_set_node(uint32_t node);      /* 0 = unknown yet */
+void xvios_log_set_prog(const char *prog);   /* e.g. "xvios-backend" */
+void xvios_log_set_level(enum xvios_log_level lvl);
+int  xvios_log_open(const char *path);       /* append to a file instead of stderr */
+enum xvios_log_level xvios_log_level(void);
+
+void xvios_log(enum xvios_log_level lvl, const char *file, int line, const char *func,
+               const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+#define XLOG_(lvl, ...) \
+    do { if ((lvl) >= xvios_log_level()) xvios_log((lvl), __FILE__, __LINE__, __func__, __VA_ARGS__); } while (0)
+#define XLOG_DEBUG(...) XLOG_(XVIOS_LOG_DEBUG, __VA_ARGS__)
+#define XLOG_INFO(...)  XLOG_(XVIOS_LOG_INFO, __VA_ARGS__)
+#define XLOG_WARN(...)  XLOG_(XVIOS_LOG_WARN, __VA_ARGS__)
+#define XLOG_ERR(...)   XLOG_(XVIOS_LOG_ERR, __VA_ARGS__)
+
+#endif /* XVIOS_LOG_H */
