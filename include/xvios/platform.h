@@ -129,6 +129,12 @@ int xvios_store_watch_read(xvios_plat *p, char **path, char **token);
  * starts CONNECTING; xvios_link_progress() (called when the fd is readable
  * or on a timer when the fd is -1) moves it to UP, and notices a dead peer
  * (DEAD is final: close and open a new link).
+ *
+ * Management links: peer_node == 0 names dom0's management console. A VIOS
+ * node (self_node != 0, peer_node 0, peer_domid 0) always serves it; the
+ * console (self_node 0, peer_node = the VIOS node, peer_domid = its domid)
+ * connects. Only domain 0 can reach it (on Xen, the ring is granted to
+ * domain 0 alone). A served link accepts one console, then ends: reopen it.
  */
 #define XVIOS_LINK_MAX_DGRAM 65536u
 

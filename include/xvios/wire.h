@@ -66,6 +66,7 @@ enum xvios_opcode {
     /* VKE -> daemon (local socket only) */
     XVIOS_OP_DAEMON_BASE      = 0x0300,
     XVIOS_OP_SEND_RESULT      = 0x0300, /* completion of a CLUSTER_SEND/RESPONSE: copied-back hdr+sub, payload = RC array */
+    XVIOS_OP_VKE_EVENT        = 0x0301, /* a peer's link changed: sub.msg_type = enum xvios_event, sub.src_node = peer */
 
     /* caller -> daemon (the caller API socket, or dom0's management link) */
     XVIOS_OP_API_BASE         = 0x0400,
