@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * plat_ops.h - inside the platform seam: the table each implementation
+ * fills in. xen/plat.c dispatches the public xvios_store_* / xvios_link_* /
+ * identity calls of include/xvios/platform.h through it; nothing outside
+ * xen/ sees this header.
+ */
+#ifndef XVIOS_PLAT_OPS_H
+#define XVIOS_PLAT_OPS_H
+
+#include "xvios/platform.h"
+
+struct xvios_plat_ops {
+    const char *name;
+    /* Allocate and initialise the implementation's state into *impl. */
+    int  (*open)(const struct xvios_plat_config *cfg, void **impl);
+    void (*close)(void *impl);
+
+    int (*self_domid)(void *impl, uint32_t *domid);
+    int (*domain_info)(void *impl, uint32_t domid, struct xvios_dominfo *out);
+    int (*domain_lookup)(void *impl, const char *name_or_id, uint32_t *domid);
+
+    int (*store_read)(void *impl, xvios_tx tx, const char *path, char **val, size_t *len);
+    int (*store_write)(void *impl, xvios_tx tx, const char *path, const char *val, size_t len);
+    int (*store_mkdir)(void *impl, xvios_tx tx, const char *path);
+    int (*store_rm)(void *impl, xvios_tx tx, const char *path);
+    int (*store_list)(void *impl, xvios_tx tx, const char *path, char ***names, unsigned *n);
+    int (*store_get_perms)(void *impl, xvios_tx tx, const char *path, struct xvios_perm **perms, unsigned *n);
+    int (*store_set_perms)(void *impl, xvios_tx tx, const char *path, const struct xvios_perm *perms, unsigned n);
+    int (*tx_start)(void *impl, xvios_tx *tx);
+    int (*tx_end)(void *impl, xvios_tx tx, bool commit);
+    int (*watch)(void *impl, const char *path, const char *token);
+    int (*unwatch)(void *impl, const char *path, const char *token);
+    int (*watch_fd)(void *impl);
+    int (*watch_read)(void *impl, char **path, char **token);
+
+    /* Links: the implementation allocates its own link state (*link_impl). */
+    int  (*link_open)(void *impl, const struct xvios_link_peer *peer, void **link_impl);
+    void (*link_close)(void *link_impl);
+    int  (*link_fd)(const void *link_impl);
+    enum xvios_link_state (*link_progress)(void *link_impl);
+    enum xvios_link_state (*link_state)(const void *link_impl);
+    int  (*link_send)(void *link_impl, const void *buf, size_t len, const struct timespec *deadline);
+    int  (*link_recv)(void *link_impl, void *buf, size_t cap, size_t *len);
+};
+
+extern const struct xvios_plat_ops xvios_plat_loopback_ops; /* xen/plat_loop_*.c */
+extern const struct xvios_plat_ops xvios_plat_xen_ops;      /* xen/plat_xen_*.c */
+
+/* Path sanity shared by both stores: absolute, XenStore's character set, no "//", no trailing "/"
+ * (except "/" itself), special "@..." watch paths allowed only where allow_special. */
+bool xvios_store_path_valid(const char *path, bool allow_special);
+
+#endif /* XVIOS_PLAT_OPS_H */
