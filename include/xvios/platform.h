@@ -162,7 +162,7 @@ const struct xvios_link_peer *xvios_link_peer(const xvios_link *l);
 /* 0; -ETIMEDOUT (no room before deadline); -EPIPE (dead); -EMSGSIZE; -ENOTCONN (not UP yet). */
 int  xvios_link_send(xvios_link *l, const void *buf, size_t len, const struct timespec *deadline);
 /*
- * Non-blocking: 0 and one datagram in buf/*len; -EAGAIN nothing complete yet;
+ * Non-blocking: 0 and one datagram in buf (length in *len); -EAGAIN nothing complete yet;
  * -EPIPE dead; -EPROTO the framing is corrupt (sticky: the link is DEAD from now on).
  */
 int  xvios_link_recv(xvios_link *l, void *buf, size_t cap, size_t *len);
