@@ -1,0 +1,459 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * api_server.c - the caller API (docs/protocol.md, "The caller API"):
+ * RUNDIR/api.sock (SOCK_SEQPACKET, mode 0660) and dom0's management link,
+ * which carries the same packets. Each caller has a bounded output queue;
+ * a caller that stops reading until it fills is disconnected and logged.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "xviosd.h"
+#include "xvios/client.h"
+#include "xvios/clock.h"
+#include "xvios/log.h"
+#include "xvios/paths.h"
+
+#define MGMT_RETRY_MS 200u
+
+struct caller *api_caller(struct xviosd *d, uint32_t id)
+{
+    if (id == 0)
+        return NULL;
+    for (unsigned i = 0; i < XVD_MAX_CALLERS; i++)
+        if (d->callers[i].used && !d->callers[i].dead && d->callers[i].id == id)
+            return &d->callers[i];
+    return NULL;
+}
+
+static struct caller *caller_new(struct xviosd *d, int fd, xvios_link *link)
+{
+    for (unsigned i = 0; i < XVD_MAX_CALLERS; i++) {
+        struct caller *c = &d->callers[i];
+        if (c->used)
+            continue;
+        memset(c, 0, sizeof(*c));
+        c->used = true;
+        c->fd = fd;
+        c->link = link;
+        do {
+            d->next_caller_id++;
+        } while (d->next_caller_id == 0 || api_caller(d, d->next_caller_id));
+        c->id = d->next_caller_id;
+        outq_init(&c->out, XVD_CALLER_OUTQ_PKTS, XVD_CALLER_OUTQ_BYTES);
+        d->c.callers_total++;
+        return c;
+    }
+    return NULL;
+}
+
+static void caller_close(struct xviosd *d, struct caller *c)
+{
+    XLOG_DEBUG("caller %u (%s) gone", c->id, c->name[0] ? c->name : "?");
+    op_caller_gone(d, c->id);
+    if (c->fd >= 0)
+        close(c->fd);
+    if (c->link) {
+        /* the management link serves one console, then is reopened */
+        xvios_link_close(d->mgmt);
+        d->mgmt = NULL;
+        d->mgmt_caller = -1;
+        d->mgmt_retry_at = xvios_deadline_ms(MGMT_RETRY_MS);
+    }
+    outq_dispose(&c->out);
+    memset(c, 0, sizeof(*c));
+    c->fd = -1;
+}
+
+void api_reap(struct xviosd *d)
+{
+    for (unsigned i = 0; i < XVD_MAX_CALLERS; i++)
+        if (d->callers[i].used && d->callers[i].dead)
+            caller_close(d, &d->callers[i]);
+}
+
+int api_listen(struct xviosd *d)
+{
+    struct sockaddr_un sa = { .sun_family = AF_UNIX };
+    char path[128];
+    int fd = -1, rc;
+
+    for (unsigned i = 0; i < XVD_MAX_CALLERS; i++)
+        d->callers[i].fd = -1;
+    d->mgmt_caller = -1;
+    rc = xvios_run_path(path, sizeof(path), d->rundir, XVIOS_API_SOCK);
+    if (rc < 0 || strlen(path) >= sizeof(sa.sun_path))
+        return -ENAMETOOLONG;
+    strcpy(sa.sun_path, path);
+    fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    if (fd < 0)
+        return -errno;
+    if (unlink(path) < 0 && errno != ENOENT) {
+        rc = -errno;
+        goto out;
+    }
+    if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || chmod(path, 0660) < 0 || listen(fd, 16) < 0) {
+        rc = -errno;
+        goto out;
+    }
+    d->api_fd = fd;
+    fd = -1;
+    rc = 0;
+out:
+    if (fd >= 0)
+        close(fd);
+    if (rc < 0)
+        XLOG_ERR("cannot serve %s: %s", path, strerror(-rc));
+    return rc;
+}
+
+void api_dispose(struct xviosd *d)
+{
+    char path[128];
+
+    for (unsigned i = 0; i < XVD_MAX_CALLERS; i++)
+        if (d->callers[i].used)
+            caller_close(d, &d->callers[i]);
+    xvios_link_close(d->mgmt);
+    d->mgmt = NULL;
+    if (d->api_fd >= 0) {
+        close(d->api_fd);
+        if (xvios_run_path(path, sizeof(path), d->rundir, XVIOS_API_SOCK) == 0)
+            unlink(path);
+    }
+    d->api_fd = -1;
+}
+
+void api_on_accept(struct xviosd *d)
+{
+    for (int budget = 16; budget > 0; budget--) {
+        int fd = accept4(d->api_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+        struct caller *c;
+
+        if (fd < 0) {
+            if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+                XLOG_WARN("accept: %s", strerror(errno));
+            return;
+        }
+        c = caller_new(d, fd, NULL);
+        if (!c) {
+            XLOG_WARN("too many callers (%u): refusing one", XVD_MAX_CALLERS);
+            close(fd);
+        }
+    }
+}
+
+/* ---------------------------------------------------------------- output */
+void api_flush(struct xviosd *d, struct caller *c)
+{
+    const struct outq_pkt *p;
+    struct timespec now = xvios_now();
+
+    while (!c->dead && (p = outq_peek(&c->out))) {
+        if (c->link) {
+            int rc = xvios_link_send(c->link, p->data, p->len, &now);
+            if (rc == -ETIMEDOUT || rc == -ENOTCONN)
+                return;
+            if (rc < 0) {
+                XLOG_INFO("management console link: %s", strerror(-rc));
+                c->dead = true;
+                return;
+            }
+        } else {
+            ssize_t n = send(c->fd, p->data, p->len, MSG_NOSIGNAL | MSG_DONTWAIT);
+            if (n < 0 && errno == EINTR)
+                continue;
+            if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+                return;
+            if (n < 0) {
+                c->dead = true;
+                return;
+            }
+        }
+        outq_pop(&c->out);
+    }
+    (void)d;
+}
+
+int api_emit(struct xviosd *d, struct caller *c, unsigned opcode, int status, uint64_t handle, uint32_t node,
+             uint32_t type, const void *payload, size_t len)
+{
+    struct xvios_msg m;
+    size_t n;
+    int rc;
+
+    if (c->dead)
+        return -EPIPE;
+    memset(&m, 0, sizeof(m));
+    m.hdr.opcode = (uint16_t)opcode;
+    m.hdr.status = status;
+    m.hdr.txid = handle;
+    m.hdr.payload_len = (uint32_t)len;
+    m.sub.msg_type = type;
+    m.sub.src_node = node;
+    m.sub.originator = c->id;
+    m.payload = payload;
+    rc = xvios_msg_encode(&m, d->tx, XVIOS_MAX_MSG, &n);
+    if (rc != XVIOS_WIRE_OK) {
+        XLOG_ERR("cannot encode %s for caller %u: %s", xvios_opcode_name(opcode), c->id, xvios_wire_strerror(rc));
+        return -EINVAL;
+    }
+    rc = outq_push(&c->out, d->tx, n);
+    if (rc < 0) {
+        XLOG_WARN("caller %u (%s) does not read its answers (%u queued): disconnecting it", c->id,
+                  c->name[0] ? c->name : "?", c->out.n);
+        d->c.callers_slow_dropped++;
+        c->dead = true;
+        return rc;
+    }
+    return 0;
+}
+
+/* ---------------------------------------------------------------- requests */
+static void on_hello(struct xviosd *d, struct caller *c, const struct xvios_msg *m)
+{
+    char name[sizeof(c->name)] = "";
+    char text[64];
+    enum xvios_origin o = XVIOS_FLAGS_ORIGIN(m->hdr.flags);
+    int n;
+
+    if (o != XVIOS_ORIGIN_CLI && o != XVIOS_ORIGIN_API) {
+        api_emit(d, c, XVIOS_OP_API_HELLO, XVIOS_ST_BAD_PACKET, 0, d->self_node, 0, NULL, 0);
+        return;
+    }
+    if (xvios_kv_get((const char *)m->payload, m->hdr.payload_len, "name", name, sizeof(name)) == 0) {
+        for (char *p = name; *p; p++)
+            if ((unsigned char)*p < 0x20 || (unsigned char)*p > 0x7e)
+                *p = '?';
+        snprintf(c->name, sizeof(c->name), "%s", name);
+    }
+    c->origin = o;
+    c->hello = true;
+    n = snprintf(text, sizeof(text), "node=%u\ncaller=%u\n", d->self_node, c->id);
+    api_emit(d, c, XVIOS_OP_API_HELLO, XVIOS_ST_OK, m->hdr.txid, d->self_node, 0, text, (size_t)n);
+    XLOG_DEBUG("caller %u attached (%s, %s)", c->id, o == XVIOS_ORIGIN_CLI ? "cli" : "api",
+               c->name[0] ? c->name : "unnamed");
+}
+
+static void on_send(struct xviosd *d, struct caller *c, const struct xvios_msg *m)
+{
+    struct op_request rq = {
+        .kind = OP_CALLER_SEND,
+        .caller_id = c->id,
+        .handle = m->hdr.txid,
+        .flags = m->hdr.flags & (XVIOS_F_RECEIPT | XVIOS_F_RESPONSE | XVIOS_F_BROADCAST),
+        .origin = c->origin,
+        .msg_type = m->sub.msg_type,
+        .targets = m->targets,
+        .n_targets = m->sub.n_targets,
+        .timeout_ms = m->sub.timeout_ms,
+        .payload = m->payload,
+        .len = m->hdr.payload_len,
+    };
+    int rc, st;
+
+    if (m->sub.msg_type == XVIOS_MT_NONE || (!(rq.flags & XVIOS_F_BROADCAST) && rq.n_targets == 0)) {
+        api_emit(d, c, XVIOS_OP_API_RESULT, XVIOS_ST_BAD_PACKET, m->hdr.txid, d->self_node, m->sub.msg_type, NULL, 0);
+        return;
+    }
+    for (unsigned i = 0; i < rq.n_targets; i++) {
+        if (m->targets[i] == 0 || m->targets[i] > XVIOS_MAX_NODES) {
+            api_emit(d, c, XVIOS_OP_API_RESULT, XVIOS_ST_BAD_PACKET, m->hdr.txid, d->self_node, m->sub.msg_type,
+                     NULL, 0);
+            return;
+        }
+    }
+    if (c->n_ops >= XVD_MAX_OPS_PER_CALLER) {
+        api_emit(d, c, XVIOS_OP_API_RESULT, XVIOS_ST_TRY_AGAIN, m->hdr.txid, d->self_node, m->sub.msg_type, NULL, 0);
+        return;
+    }
+    rc = op_start(d, &rq);
+    if (rc == 0)
+        return;
+    st = rc == -ENOTCONN ? XVIOS_ST_UNREACHABLE : rc == -EAGAIN ? XVIOS_ST_TRY_AGAIN
+       : rc == -EINVAL ? XVIOS_ST_BAD_PACKET : XVIOS_ST_INTERNAL;
+    api_emit(d, c, XVIOS_OP_API_RESULT, st, m->hdr.txid, d->self_node, m->sub.msg_type, NULL, 0);
+}
+
+static void on_query(struct xviosd *d, struct caller *c, const struct xvios_msg *m)
+{
+    static uint8_t out[XVIOS_MAX_PAYLOAD];
+    const struct handler *h = handler_find(m->sub.msg_type);
+    size_t len = 0;
+    int status = XVIOS_ST_OK, rc;
+
+    if (m->sub.msg_type == XVIOS_MT_NODES_ALL) {
+        struct op_request rq = {
+            .kind = OP_NODES_ALL_QUERY,
+            .caller_id = c->id,
+            .handle = m->hdr.txid,
+            .flags = XVIOS_F_RESPONSE | XVIOS_F_BROADCAST,
+            .origin = c->origin,
+            .msg_type = XVIOS_MT_NODE_INFO,
+            .timeout_ms = m->sub.timeout_ms,
+        };
+        rc = op_start(d, &rq);
+        if (rc == 0)
+            return;
+        /* no VKE: this node's own information is still a valid (partial) answer */
+        if (nodeinfo_format(d, (char *)out, sizeof(out), &len) == 0)
+            api_emit(d, c, XVIOS_OP_API_RESPONSE, XVIOS_ST_OK, m->hdr.txid, d->self_node, XVIOS_MT_NODES_ALL, out,
+                     len);
+        api_emit(d, c, XVIOS_OP_API_RESULT, rc == -ENOTCONN ? XVIOS_ST_UNREACHABLE : XVIOS_ST_TRY_AGAIN,
+                 m->hdr.txid, d->self_node, m->sub.msg_type, NULL, 0);
+        return;
+    }
+    if (!h || m->sub.msg_type >= XVIOS_MT_USER_BASE) {
+        api_emit(d, c, XVIOS_OP_API_RESULT, XVIOS_ST_BAD_PACKET, m->hdr.txid, d->self_node, m->sub.msg_type, NULL, 0);
+        return;
+    }
+    rc = h->fn(d, m, out, sizeof(out), &len, &status);
+    if (rc < 0) {
+        status = XVIOS_ST_INTERNAL;
+        len = 0;
+    }
+    api_emit(d, c, XVIOS_OP_API_RESPONSE, status, m->hdr.txid, d->self_node, m->sub.msg_type, out, len);
+    api_emit(d, c, XVIOS_OP_API_RESULT, status, m->hdr.txid, d->self_node, m->sub.msg_type, NULL, 0);
+}
+
+static void on_subscribe(struct xviosd *d, struct caller *c, const struct xvios_msg *m)
+{
+    uint32_t mask;
+
+    if (m->hdr.payload_len != 4 || ((mask = xvios_get_le32(m->payload)) & ~XVIOS_API_EVENT_ALL)) {
+        api_emit(d, c, XVIOS_OP_API_RESULT, XVIOS_ST_BAD_PACKET, m->hdr.txid, d->self_node, 0, NULL, 0);
+        return;
+    }
+    c->event_mask = mask;
+    api_emit(d, c, XVIOS_OP_API_RESULT, XVIOS_ST_OK, m->hdr.txid, d->self_node, 0, NULL, 0);
+}
+
+static void on_packet(struct xviosd *d, struct caller *c, const uint8_t *untrusted, size_t untrusted_len)
+{
+    struct xvios_msg m;
+    int rc = xvios_msg_decode(untrusted, untrusted_len, &m);
+
+    d->c.api_rx++;
+    if (rc != XVIOS_WIRE_OK) {
+        d->c.api_rx_bad++;
+        XLOG_WARN("caller %u sent a malformed packet (%zu bytes): %s", c->id, untrusted_len, xvios_wire_strerror(rc));
+        if (++c->bad_packets >= XVD_MAX_BAD_PACKETS) {
+            XLOG_WARN("caller %u: too many malformed packets, disconnecting", c->id);
+            c->dead = true;
+        }
+        return;
+    }
+    if (m.hdr.opcode == XVIOS_OP_API_HELLO) {
+        on_hello(d, c, &m);
+        return;
+    }
+    if (!c->hello || m.hdr.txid == 0 || m.hdr.status != XVIOS_ST_OK) {
+        d->c.api_rx_bad++;
+        api_emit(d, c, XVIOS_OP_API_RESULT, XVIOS_ST_BAD_PACKET, m.hdr.txid, d->self_node, 0, NULL, 0);
+        return;
+    }
+    switch (m.hdr.opcode) {
+    case XVIOS_OP_API_SEND:
+        on_send(d, c, &m);
+        break;
+    case XVIOS_OP_API_QUERY:
+        on_query(d, c, &m);
+        break;
+    case XVIOS_OP_API_SUBSCRIBE:
+        on_subscribe(d, c, &m);
+        break;
+    default:
+        d->c.api_rx_bad++;
+        XLOG_WARN("caller %u sent %s, which callers may not send", c->id, xvios_opcode_name(m.hdr.opcode));
+        api_emit(d, c, XVIOS_OP_API_RESULT, XVIOS_ST_BAD_PACKET, m.hdr.txid, d->self_node, 0, NULL, 0);
+        break;
+    }
+}
+
+void api_on_readable(struct xviosd *d, struct caller *c)
+{
+    for (int budget = 64; budget > 0 && !c->dead; budget--) {
+        size_t untrusted_len = 0;
+
+        if (c->link) {
+            int rc = xvios_link_recv(c->link, d->rx, XVIOS_MAX_MSG, &untrusted_len);
+            if (rc == -EAGAIN || rc == -ENOTCONN)
+                return;
+            if (rc < 0) {
+                XLOG_INFO("management console left (%s)", strerror(-rc));
+                c->dead = true;
+                return;
+            }
+        } else {
+            ssize_t n = recv(c->fd, d->rx, XVIOS_MAX_MSG, MSG_DONTWAIT | MSG_TRUNC);
+            if (n < 0 && errno == EINTR)
+                continue;
+            if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+                return;
+            if (n <= 0) {
+                c->dead = true;
+                return;
+            }
+            if ((size_t)n > XVIOS_MAX_MSG) {
+                d->c.api_rx_bad++;
+                XLOG_WARN("caller %u sent an oversized packet (%zd bytes)", c->id, n);
+                continue;
+            }
+            untrusted_len = (size_t)n;
+        }
+        on_packet(d, c, d->rx, untrusted_len);
+    }
+}
+
+/* ---------------------------------------------------------------- management link */
+void api_mgmt_tick(struct xviosd *d, struct timespec now)
+{
+    enum xvios_link_state st;
+
+    if (!d->mgmt) {
+        struct xvios_link_peer peer = { .self_node = d->self_node, .peer_node = 0,
+                                        .self_domid = d->self_domid, .peer_domid = 0 };
+        int rc;
+        if (xvios_ts_cmp(d->mgmt_retry_at, now) > 0)
+            return;
+        rc = xvios_link_open(d->plat, &peer, &d->mgmt);
+        if (rc < 0) {
+            if (!d->mgmt_failed_logged)
+                XLOG_WARN("cannot serve the management link: %s (retrying)", strerror(-rc));
+            d->mgmt_failed_logged = true;
+            d->mgmt_retry_at = xvios_deadline_ms(5000);
+            return;
+        }
+        d->mgmt_failed_logged = false;
+    }
+    st = xvios_link_progress(d->mgmt);
+    if (st == XVIOS_LINK_DEAD) {
+        if (d->mgmt_caller >= 0) {
+            d->callers[d->mgmt_caller].dead = true;   /* caller_close() closes the link */
+        } else {
+            xvios_link_close(d->mgmt);
+            d->mgmt = NULL;
+            d->mgmt_retry_at = xvios_deadline_ms(MGMT_RETRY_MS);
+        }
+        return;
+    }
+    if (st == XVIOS_LINK_UP && d->mgmt_caller < 0) {
+        struct caller *c = caller_new(d, -1, d->mgmt);
+        if (!c) {
+            XLOG_WARN("no caller slot for the management console");
+            xvios_link_close(d->mgmt);
+            d->mgmt = NULL;
+            d->mgmt_retry_at = xvios_deadline_ms(MGMT_RETRY_MS);
+            return;
+        }
+        snprintf(c->name, sizeof(c->name), "management-console");
+        d->mgmt_caller = (int)(c - d->callers);
+        XLOG_INFO("management console connected (caller %u)", c->id);
+    }
+}

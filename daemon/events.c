@@ -1,0 +1,200 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * events.c - cluster events for subscribed callers (API_EVENT):
+ *   NODE_JOINED / NODE_LEFT     a node appears in / disappears from /xvios/nodes (store watch)
+ *   NODE_LOST                   the VKE saw a peer's link die (VKE_EVENT)
+ *   DELIVERY_FAILED             a send finished with failed nodes (sendop.c)
+ *   CLIENT_REGISTERED           a new id under /xvios/clients (store watch)
+ *   MESSAGE                     a USER message type arrived (handlers.c)
+ * Payloads are "key=value\n" text naming what to read from the store.
+ * A VKE link-up (VKE_EVENT NODE_JOINED) is passed on as NODE_JOINED with
+ * source=link; the store's view says source=store.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "xviosd.h"
+#include "xvios/client.h"
+#include "xvios/log.h"
+
+#define TOKEN_NODES   "xviosd-nodes"
+#define TOKEN_CLIENTS "xviosd-clients"
+#define TOKEN_CONFIG  "xviosd-config"
+
+void events_emit(struct xviosd *d, unsigned ev, uint32_t node, const char *text, size_t len)
+{
+    for (unsigned i = 0; i < XVD_MAX_CALLERS; i++) {
+        struct caller *c = &d->callers[i];
+        if (!c->used || c->dead || !c->hello || !(c->event_mask & XVIOS_API_EVENT_BIT(ev)))
+            continue;
+        if (api_emit(d, c, XVIOS_OP_API_EVENT, XVIOS_ST_OK, 0, node, ev, text, len) == 0)
+            d->c.events_sent++;
+    }
+}
+
+static bool in_list(const uint32_t *v, unsigned n, uint32_t x)
+{
+    for (unsigned i = 0; i < n; i++)
+        if (v[i] == x)
+            return true;
+    return false;
+}
+
+static void scan_nodes(struct xviosd *d, bool announce)
+{
+    struct xvios_db_node *nodes = NULL;
+    unsigned n = 0, k = 0;
+    uint32_t now[XVIOS_MAX_NODES];
+    char text[160];
+    int rc, len;
+
+    rc = xvios_db_nodes(d->plat, &nodes, &n);
+    if (rc < 0 && rc != -ENOENT) {
+        XLOG_WARN("cannot list the cluster nodes: %s", strerror(-rc));
+        return;
+    }
+    for (unsigned i = 0; i < n && k < XVIOS_MAX_NODES; i++) {
+        now[k++] = nodes[i].node;
+        if (nodes[i].node == d->self_node)
+            snprintf(d->self_state, sizeof(d->self_state), "%s",
+                     nodes[i].state == XVIOS_NODE_ACTIVE ? "active" : "leaving");
+        if (announce && !in_list(d->known_nodes, d->n_known_nodes, nodes[i].node)) {
+            len = snprintf(text, sizeof(text), "node=%u\ndomid=%u\nname=%s\npath=" XVIOS_DB_ROOT "/nodes/%u\nsource=store\n",
+                           nodes[i].node, nodes[i].domid, nodes[i].name, nodes[i].node);
+            XLOG_INFO("node %u (domid %u) joined the cluster", nodes[i].node, nodes[i].domid);
+            events_emit(d, XVIOS_EV_NODE_JOINED, nodes[i].node, text, (size_t)len);
+        }
+    }
+    for (unsigned i = 0; announce && i < d->n_known_nodes; i++) {
+        if (in_list(now, k, d->known_nodes[i]))
+            continue;
+        len = snprintf(text, sizeof(text), "node=%u\npath=" XVIOS_DB_ROOT "/nodes/%u\nsource=store\n",
+                       d->known_nodes[i], d->known_nodes[i]);
+        XLOG_INFO("node %u left the cluster", d->known_nodes[i]);
+        events_emit(d, XVIOS_EV_NODE_LEFT, d->known_nodes[i], text, (size_t)len);
+    }
+    memcpy(d->known_nodes, now, k * sizeof(uint32_t));
+    d->n_known_nodes = k;
+    free(nodes);
+}
+
+static bool in_strv(char **v, unsigned n, const char *s)
+{
+    for (unsigned i = 0; i < n; i++)
+        if (!strcmp(v[i], s))
+            return true;
+    return false;
+}
+
+static void scan_clients(struct xviosd *d, bool announce)
+{
+    char **names = NULL;
+    unsigned n = 0;
+    char text[XVIOS_STORE_MAX_PATH + 64];
+    int rc = xvios_store_list(d->plat, XVIOS_TX_NONE, XVIOS_DB_ROOT "/clients", &names, &n);
+
+    if (rc < 0 && rc != -ENOENT) {
+        XLOG_WARN("cannot list the client table: %s", strerror(-rc));
+        return;
+    }
+    for (unsigned i = 0; announce && i < n; i++) {
+        if (in_strv(d->known_clients, d->n_known_clients, names[i]))
+            continue;
+        int len = snprintf(text, sizeof(text), "client=%s\npath=" XVIOS_DB_ROOT "/clients/%s\n", names[i], names[i]);
+        if (len > 0 && (size_t)len < sizeof(text))
+            events_emit(d, XVIOS_EV_CLIENT_REGISTERED, d->self_node, text, (size_t)len);
+    }
+    xvios_strv_free(d->known_clients, d->n_known_clients);
+    d->known_clients = names;
+    d->n_known_clients = n;
+}
+
+static void read_config(struct xviosd *d)
+{
+    struct xvios_db_config cfg;
+    int rc = xvios_db_config_read(d->plat, &cfg);
+
+    if (rc < 0) {
+        XLOG_WARN("cannot read the cluster configuration: %s", strerror(-rc));
+        return;
+    }
+    d->cfg = cfg;
+}
+
+int events_watch(struct xviosd *d)
+{
+    int rc;
+
+    read_config(d);
+    scan_nodes(d, false);
+    scan_clients(d, false);
+    d->store_scanned = true;
+    rc = xvios_store_watch(d->plat, XVIOS_DB_ROOT "/nodes", TOKEN_NODES);
+    if (rc == 0)
+        rc = xvios_store_watch(d->plat, XVIOS_DB_ROOT "/clients", TOKEN_CLIENTS);
+    if (rc == 0)
+        rc = xvios_store_watch(d->plat, XVIOS_DB_ROOT "/config", TOKEN_CONFIG);
+    if (rc < 0)
+        XLOG_ERR("cannot watch the cluster DB: %s", strerror(-rc));
+    return rc;
+}
+
+void events_on_store(struct xviosd *d)
+{
+    bool nodes = false, clients = false, config = false;
+
+    for (int budget = 1024; budget > 0; budget--) {
+        char *path = NULL, *token = NULL;
+        int rc = xvios_store_watch_read(d->plat, &path, &token);
+        if (rc < 0) {
+            if (rc != -EAGAIN)
+                XLOG_WARN("store watch: %s", strerror(-rc));
+            break;
+        }
+        nodes = nodes || !strcmp(token, TOKEN_NODES);
+        clients = clients || !strcmp(token, TOKEN_CLIENTS);
+        config = config || !strcmp(token, TOKEN_CONFIG);
+        free(path);
+        free(token);
+    }
+    /* a burst of watch events is one rescan */
+    if (config)
+        read_config(d);
+    if (nodes)
+        scan_nodes(d, true);
+    if (clients)
+        scan_clients(d, true);
+}
+
+void events_on_vke_event(struct xviosd *d, const struct xvios_msg *m)
+{
+    char text[96];
+    int len;
+
+    switch (m->sub.msg_type) {
+    case XVIOS_EV_NODE_LOST:
+        len = snprintf(text, sizeof(text), "node=%u\npath=" XVIOS_DB_ROOT "/nodes/%u\nsource=link\n", m->sub.src_node,
+                       m->sub.src_node);
+        XLOG_INFO("lost the link to node %u", m->sub.src_node);
+        events_emit(d, XVIOS_EV_NODE_LOST, m->sub.src_node, text, (size_t)len);
+        break;
+    case XVIOS_EV_NODE_JOINED:
+        len = snprintf(text, sizeof(text), "node=%u\npath=" XVIOS_DB_ROOT "/nodes/%u\nsource=link\n", m->sub.src_node,
+                       m->sub.src_node);
+        events_emit(d, XVIOS_EV_NODE_JOINED, m->sub.src_node, text, (size_t)len);
+        break;
+    default:
+        XLOG_WARN("dropped VKE_EVENT with unknown event %u", m->sub.msg_type);
+        d->c.vke_rx_bad++;
+        break;
+    }
+}
+
+void events_dispose(struct xviosd *d)
+{
+    xvios_strv_free(d->known_clients, d->n_known_clients);
+    d->known_clients = NULL;
+    d->n_known_clients = 0;
+}

@@ -1,0 +1,170 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * handlers.c - the receive path: a CLUSTER_SEND from a peer is consumed by
+ * the handler registered for its message type (a table, like a SCSI
+ * target's opcode-indexed command table), and answered with a
+ * CLUSTER_RESPONSE (same txid, unicast to the sender) when it asked for one.
+ *
+ *   ECHO       response payload = request payload
+ *   NODE_INFO  response payload = this node's "key=value" information
+ *   NODES_ALL  fan NODE_INFO out to every member, answer with all of it merged
+ *   USER types (>= XVIOS_MT_USER_BASE) are handed to subscribed callers as
+ *              XVIOS_EV_MESSAGE events; the response (when asked) is empty
+ *              and only says the message was consumed.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "xviosd.h"
+#include "xvios/log.h"
+
+static int h_echo(struct xviosd *d, const struct xvios_msg *req, uint8_t *out, size_t cap, size_t *out_len,
+                  int *status)
+{
+    (void)d;
+    if (req->hdr.payload_len > cap)
+        return -ENOSPC;
+    memcpy(out, req->payload, req->hdr.payload_len);
+    *out_len = req->hdr.payload_len;
+    *status = XVIOS_ST_OK;
+    return HANDLER_RESPOND;
+}
+
+static int h_node_info(struct xviosd *d, const struct xvios_msg *req, uint8_t *out, size_t cap, size_t *out_len,
+                       int *status)
+{
+    (void)req;
+    int rc = nodeinfo_format(d, (char *)out, cap, out_len);
+    if (rc < 0)
+        return rc;
+    *status = XVIOS_ST_OK;
+    return HANDLER_RESPOND;
+}
+
+static int h_nodes_all(struct xviosd *d, const struct xvios_msg *req, uint8_t *out, size_t cap, size_t *out_len,
+                       int *status)
+{
+    uint32_t t = req->sub.timeout_ms ? req->sub.timeout_ms : op_effective_timeout(d, 0);
+    struct op_request rq = {
+        .kind = OP_NODES_ALL_REMOTE,
+        .req_node = req->sub.src_node,
+        .req_txid = req->hdr.txid,
+        .flags = XVIOS_F_RESPONSE | XVIOS_F_BROADCAST,
+        .origin = XVIOS_ORIGIN_DAEMON,
+        .msg_type = XVIOS_MT_NODE_INFO,
+        /* leave the asking node time to receive our merged answer before its own deadline */
+        .timeout_ms = t / 2 ? t / 2 : 1,
+    };
+    int rc;
+
+    if (!(req->hdr.flags & XVIOS_F_RESPONSE)) {
+        *out_len = 0;
+        *status = XVIOS_ST_OK;
+        return HANDLER_RESPOND;   /* nobody will read the answer: do not fan out */
+    }
+    rc = op_start(d, &rq);
+    if (rc == 0)
+        return HANDLER_DEFERRED;
+    /* cannot fan out: answer with this node alone */
+    XLOG_WARN("NODES_ALL from node %u: cannot fan out (%s); answering with this node only", req->sub.src_node,
+              strerror(-rc));
+    return h_node_info(d, req, out, cap, out_len, status);
+}
+
+static int h_user(struct xviosd *d, const struct xvios_msg *req, uint8_t *out, size_t cap, size_t *out_len,
+                  int *status)
+{
+    char head[160];
+    int n;
+    (void)out;
+    (void)cap;
+
+    /* the event payload: key=value lines, a blank line, then the message bytes */
+    n = snprintf(head, sizeof(head), "node=%u\ntype=%u\ntxid=%" PRIx64 "\noriginator=%u\nlen=%u\n\n",
+                 req->sub.src_node, req->sub.msg_type, req->hdr.txid, req->sub.originator, req->hdr.payload_len);
+    if (n > 0 && (size_t)n < sizeof(head) && (size_t)n + req->hdr.payload_len <= XVIOS_MAX_PAYLOAD) {
+        static uint8_t ev[XVIOS_MAX_PAYLOAD];
+        memcpy(ev, head, (size_t)n);
+        memcpy(ev + n, req->payload, req->hdr.payload_len);
+        events_emit(d, XVIOS_EV_MESSAGE, req->sub.src_node, (const char *)ev, (size_t)n + req->hdr.payload_len);
+    } else {
+        XLOG_WARN("message type %u from node %u too large to pass on as an event (%u bytes)", req->sub.msg_type,
+                  req->sub.src_node, req->hdr.payload_len);
+    }
+    *out_len = 0;
+    *status = XVIOS_ST_OK;
+    return HANDLER_RESPOND;
+}
+
+static const struct handler handler_table[] = {
+    { XVIOS_MT_ECHO, "echo", h_echo },
+    { XVIOS_MT_NODE_INFO, "node-info", h_node_info },
+    { XVIOS_MT_NODES_ALL, "nodes-all", h_nodes_all },
+};
+static const struct handler user_handler = { XVIOS_MT_USER_BASE, "user", h_user };
+
+const struct handler *handler_find(uint32_t msg_type)
+{
+    if (msg_type >= XVIOS_MT_USER_BASE)
+        return &user_handler;
+    for (size_t i = 0; i < sizeof(handler_table) / sizeof(handler_table[0]); i++)
+        if (handler_table[i].msg_type == msg_type)
+            return &handler_table[i];
+    return NULL;
+}
+
+int respond_to_peer(struct xviosd *d, uint64_t txid, uint32_t node, uint32_t msg_type, int status,
+                    const void *payload, size_t len)
+{
+    struct xvios_msg m;
+    int rc;
+
+    memset(&m, 0, sizeof(m));
+    m.hdr.opcode = XVIOS_OP_CLUSTER_RESPONSE;
+    m.hdr.flags = XVIOS_FLAGS_WITH_ORIGIN(0, XVIOS_ORIGIN_DAEMON);
+    m.hdr.status = status;
+    m.hdr.txid = txid;
+    m.hdr.payload_len = (uint32_t)len;
+    m.sub.msg_type = msg_type;
+    m.sub.src_node = d->self_node;
+    m.sub.n_targets = 1;
+    m.targets[0] = node;
+    m.payload = payload;
+    rc = vke_queue(d, &m);
+    if (rc < 0) {
+        d->c.responses_dropped++;
+        XLOG_WARN("response to node %u for txid %" PRIx64 " dropped: %s", node, txid, strerror(-rc));
+        return rc;
+    }
+    d->c.responses_sent++;
+    return 0;
+}
+
+void handle_cluster_send(struct xviosd *d, const struct xvios_msg *m)
+{
+    static uint8_t out[XVIOS_MAX_PAYLOAD];
+    const struct handler *h = handler_find(m->sub.msg_type);
+    size_t len = 0;
+    int status = XVIOS_ST_BAD_PACKET;
+    int v;
+
+    d->c.received++;
+    if (!h) {
+        d->c.received_unknown_type++;
+        XLOG_WARN("node %u sent unknown message type %u (txid %" PRIx64 "): not consumed", m->sub.src_node,
+                  m->sub.msg_type, m->hdr.txid);
+        v = HANDLER_RESPOND;
+    } else {
+        v = h->fn(d, m, out, sizeof(out), &len, &status);
+        if (v < 0) {
+            XLOG_WARN("handler %s failed for node %u: %s", h->name, m->sub.src_node, strerror(-v));
+            status = XVIOS_ST_INTERNAL;
+            len = 0;
+            v = HANDLER_RESPOND;
+        }
+    }
+    if (v == HANDLER_RESPOND && (m->hdr.flags & XVIOS_F_RESPONSE))
+        respond_to_peer(d, m->hdr.txid, m->sub.src_node, m->sub.msg_type, status, out, len);
+}

@@ -1,0 +1,383 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * main.c - xviosd, the cluster daemon (the VIOD) of one VIOS node:
+ * arguments, start-up (identity from the cluster DB, run directory, pid
+ * file, daemonizing with a readiness pipe), and the single poll loop with
+ * deadlines that drives everything else (see xviosd.h).
+ *
+ *   xviosd [--platform loopback|xen] [--root DIR] [--domid D] [--rundir DIR]
+ *          [--log FILE] [--foreground]
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "xviosd.h"
+#include "xvios/clock.h"
+#include "xvios/log.h"
+#include "xvios/paths.h"
+
+#define STARTUP_TIMEOUT_MS 30000u
+#define MAX_POLLFDS (8u + XVD_MAX_CALLERS)
+
+struct opts {
+    enum xvios_plat_kind kind;
+    const char *root;
+    long domid;
+    const char *rundir;
+    const char *log;
+    bool foreground;
+};
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: xviosd [--platform loopback|xen] [--root DIR] [--domid D] [--rundir DIR]\n"
+               "              [--log FILE] [--foreground]\n"
+               "The cluster daemon of one VIOS node; see xviosd(8).\n");
+}
+
+static int parse_args(int argc, char **argv, struct opts *o)
+{
+    static const struct option lo[] = {
+        { "platform", required_argument, NULL, 'p' }, { "root", required_argument, NULL, 'r' },
+        { "domid", required_argument, NULL, 'd' },    { "rundir", required_argument, NULL, 'R' },
+        { "log", required_argument, NULL, 'l' },      { "foreground", no_argument, NULL, 'f' },
+        { "help", no_argument, NULL, 'h' },           { NULL, 0, NULL, 0 },
+    };
+    bool kind_set = false;
+    int ch;
+
+    *o = (struct opts){ .kind = XVIOS_PLAT_XEN, .domid = -1 };
+    while ((ch = getopt_long(argc, argv, "", lo, NULL)) != -1) {
+        switch (ch) {
+        case 'p':
+            if (xvios_plat_kind_parse(optarg, &o->kind) < 0) {
+                fprintf(stderr, "xviosd: unknown platform '%s'\n", optarg);
+                return -1;
+            }
+            kind_set = true;
+            break;
+        case 'r': o->root = optarg; break;
+        case 'd': {
+            char *end;
+            errno = 0;
+            o->domid = strtol(optarg, &end, 10);
+            if (errno || *end || o->domid <= 0 || o->domid > 0x7fef) {
+                fprintf(stderr, "xviosd: bad domid '%s'\n", optarg);
+                return -1;
+            }
+            break;
+        }
+        case 'R': o->rundir = optarg; break;
+        case 'l': o->log = optarg; break;
+        case 'f': o->foreground = true; break;
+        case 'h': usage(stdout); exit(0);
+        default: usage(stderr); return -1;
+        }
+    }
+    if (optind != argc) {
+        usage(stderr);
+        return -1;
+    }
+    if (!kind_set && o->root)
+        o->kind = XVIOS_PLAT_LOOPBACK;
+    if (o->kind == XVIOS_PLAT_LOOPBACK && (!o->root || o->domid < 0)) {
+        fprintf(stderr, "xviosd: the loopback platform needs --root and --domid\n");
+        return -1;
+    }
+    return 0;
+}
+
+/* Fork into the background; the parent exits when the child reports readiness (or fails). */
+static int daemonize(int *ready_fd)
+{
+    int p[2];
+    pid_t pid;
+    char c = 0;
+
+    if (pipe2(p, O_CLOEXEC) < 0)
+        return -errno;
+    pid = fork();
+    if (pid < 0)
+        return -errno;
+    if (pid > 0) {
+        struct timespec dl = xvios_deadline_ms(STARTUP_TIMEOUT_MS + 5000u);
+        struct pollfd pfd = { .fd = p[0], .events = POLLIN };
+        close(p[1]);
+        while (!xvios_ts_passed(&dl)) {
+            int r = poll(&pfd, 1, xvios_poll_timeout(&dl, 1000));
+            if (r < 0 && errno != EINTR)
+                break;
+            if (r > 0) {
+                ssize_t n = read(p[0], &c, 1);
+                _exit(n == 1 && c == '1' ? 0 : 1);
+            }
+        }
+        fprintf(stderr, "xviosd: not ready before the deadline\n");
+        _exit(1);
+    }
+    close(p[0]);
+    if (setsid() < 0)
+        return -errno;
+    int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+    if (devnull >= 0) {
+        dup2(devnull, STDIN_FILENO);
+        dup2(devnull, STDOUT_FILENO);
+        dup2(devnull, STDERR_FILENO);
+        if (devnull > STDERR_FILENO)
+            close(devnull);
+    }
+    *ready_fd = p[1];
+    return 0;
+}
+
+static int write_pidfile(const char *path)
+{
+    char buf[32];
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    int n = snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
+
+    if (fd < 0)
+        return -errno;
+    if (write(fd, buf, (size_t)n) != n) {
+        close(fd);
+        return -EIO;
+    }
+    return close(fd) < 0 ? -errno : 0;
+}
+
+static int setup_identity(struct xviosd *d, const struct opts *o)
+{
+    struct xvios_plat_config pc = { .kind = o->kind, .root = o->root,
+                                    .self_domid = o->domid > 0 ? (uint32_t)o->domid : 0 };
+    struct xvios_db_node dn;
+    int rc;
+
+    rc = xvios_plat_open(&pc, &d->plat);
+    if (rc < 0) {
+        fprintf(stderr, "xviosd: cannot open the %s platform: %s\n", xvios_plat_kind_name(o->kind), strerror(-rc));
+        return rc;
+    }
+    rc = xvios_plat_self_domid(d->plat, &d->self_domid);
+    if (rc < 0) {
+        fprintf(stderr, "xviosd: cannot learn this domain's id: %s\n", strerror(-rc));
+        return rc;
+    }
+    rc = xvios_db_node_by_domid(d->plat, d->self_domid, &d->self_node);
+    if (rc < 0) {
+        fprintf(stderr, "xviosd: domain %u is not a cluster node: %s\n", d->self_domid, strerror(-rc));
+        return rc;
+    }
+    if (xvios_db_node_get(d->plat, d->self_node, &dn) == 0) {
+        snprintf(d->self_name, sizeof(d->self_name), "%s", dn.name);
+        snprintf(d->self_state, sizeof(d->self_state), "%s", dn.state == XVIOS_NODE_ACTIVE ? "active" : "leaving");
+    }
+    if (o->rundir)
+        rc = snprintf(d->rundir, sizeof(d->rundir), "%s", o->rundir) >= (int)sizeof(d->rundir) ? -ENAMETOOLONG : 0;
+    else
+        rc = xvios_rundir(d->rundir, sizeof(d->rundir), o->kind, o->root, d->self_node);
+    if (rc < 0) {
+        fprintf(stderr, "xviosd: run directory path too long\n");
+        return rc;
+    }
+    if (mkdir(d->rundir, 0750) < 0 && errno != EEXIST) {
+        rc = -errno;
+        fprintf(stderr, "xviosd: cannot create %s: %s\n", d->rundir, strerror(errno));
+        return rc;
+    }
+    xvios_log_set_node(d->self_node);
+    return 0;
+}
+
+/* ---------------------------------------------------------------- the loop */
+static int run(struct xviosd *d, int sigfd, int *ready_fd)
+{
+    struct pollfd pfd[MAX_POLLFDS];
+    struct caller *pc[MAX_POLLFDS];
+    struct timespec startup_deadline = xvios_deadline_ms(STARTUP_TIMEOUT_MS);
+    int wfd = xvios_store_watch_fd(d->plat);
+
+    for (;;) {
+        struct timespec now = xvios_now(), next;
+        unsigned n = 0;
+        int timeout = 1000, vke_i = -1, api_i = -1, watch_i = -1, sig_i;
+        bool fast = false;
+
+        vke_tick(d, now);
+        api_mgmt_tick(d, now);
+        op_tick(d, now);
+        if (d->vke_ever_ready && *ready_fd >= 0) {
+            if (write(*ready_fd, "1", 1) != 1)
+                XLOG_WARN("cannot report readiness to the starting process");
+            close(*ready_fd);
+            *ready_fd = -1;
+        }
+        if (!d->vke_ever_ready && xvios_ts_passed(&startup_deadline)) {
+            XLOG_ERR("could not attach to the VKE at %s/%s in %u ms", d->rundir, XVIOS_VKE_SOCK, STARTUP_TIMEOUT_MS);
+            return -ETIMEDOUT;
+        }
+
+        sig_i = (int)n;
+        pfd[n++] = (struct pollfd){ .fd = sigfd, .events = POLLIN };
+        if (d->vke_fd >= 0) {
+            vke_i = (int)n;
+            pfd[n++] = (struct pollfd){ .fd = d->vke_fd,
+                                        .events = POLLIN | (outq_peek(&d->vke_out) ? POLLOUT : 0) };
+        }
+        api_i = (int)n;
+        pfd[n++] = (struct pollfd){ .fd = d->api_fd, .events = POLLIN };
+        if (wfd >= 0) {
+            watch_i = (int)n;
+            pfd[n++] = (struct pollfd){ .fd = wfd, .events = POLLIN };
+        }
+        for (unsigned i = 0; i < XVD_MAX_CALLERS; i++) {
+            struct caller *c = &d->callers[i];
+            int fd;
+            if (!c->used || c->dead)
+                continue;
+            fd = c->link ? xvios_link_fd(c->link) : c->fd;
+            if (c->link && (fd < 0 || outq_peek(&c->out)))
+                fast = true;   /* links are written and progressed on a timer */
+            if (fd < 0 || n >= MAX_POLLFDS)
+                continue;
+            pc[n] = c;
+            pfd[n++] = (struct pollfd){ .fd = fd,
+                                        .events = POLLIN | (!c->link && outq_peek(&c->out) ? POLLOUT : 0) };
+        }
+        if (d->mgmt && d->mgmt_caller < 0) {
+            int fd = xvios_link_fd(d->mgmt);
+            if (fd >= 0 && n < MAX_POLLFDS) {
+                pc[n] = NULL;
+                pfd[n++] = (struct pollfd){ .fd = fd, .events = POLLIN };
+            } else {
+                fast = true;
+            }
+        }
+        if (op_next_deadline(d, &next))
+            timeout = xvios_poll_timeout(&next, timeout);
+        if (d->vke_state == VKE_DOWN)
+            timeout = xvios_poll_timeout(&d->vke_retry_at, timeout);
+        if (fast && timeout > 20)
+            timeout = 20;
+
+        if (poll(pfd, n, timeout) < 0) {
+            if (errno == EINTR)
+                continue;
+            XLOG_ERR("poll: %s", strerror(errno));
+            return -errno;
+        }
+        if (pfd[sig_i].revents & POLLIN) {
+            struct signalfd_siginfo si;
+            if (read(sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+                XLOG_INFO("signal %u: shutting down", si.ssi_signo);
+                return 0;
+            }
+        }
+        if (vke_i >= 0 && d->vke_fd >= 0 && (pfd[vke_i].revents & (POLLIN | POLLHUP | POLLERR)))
+            vke_on_readable(d);
+        if (pfd[api_i].revents & POLLIN)
+            api_on_accept(d);
+        if (watch_i >= 0 && (pfd[watch_i].revents & POLLIN))
+            events_on_store(d);
+        for (unsigned i = 0; i < n; i++) {
+            if ((int)i == sig_i || (int)i == vke_i || (int)i == api_i || (int)i == watch_i || !pc[i])
+                continue;
+            if (pc[i]->used && !pc[i]->dead && (pfd[i].revents & (POLLIN | POLLHUP | POLLERR)))
+                api_on_readable(d, pc[i]);
+        }
+        /* links may hold datagrams without their fd saying so */
+        for (unsigned i = 0; i < XVD_MAX_CALLERS; i++)
+            if (d->callers[i].used && !d->callers[i].dead && d->callers[i].link)
+                api_on_readable(d, &d->callers[i]);
+        for (unsigned i = 0; i < XVD_MAX_CALLERS; i++)
+            if (d->callers[i].used && !d->callers[i].dead)
+                api_flush(d, &d->callers[i]);
+        vke_flush(d);
+        api_reap(d);
+    }
+}
+
+int main(int argc, char **argv)
+{
+    struct xviosd d;
+    struct opts o;
+    char pidpath[160] = "", logpath[160];
+    sigset_t ss;
+    int sigfd = -1, ready_fd = -1, rc, status = 1;
+
+    memset(&d, 0, sizeof(d));
+    d.vke_fd = -1;
+    d.api_fd = -1;
+    d.mgmt_caller = -1;
+    xvios_log_set_prog("xviosd");
+    if (parse_args(argc, argv, &o) < 0)
+        return 2;
+    vke_init(&d);
+    if (respq_init(&d.rq, XVD_RESPQ_CAP) < 0 || !(d.rx = malloc(XVIOS_MAX_MSG)) || !(d.tx = malloc(XVIOS_MAX_MSG))) {
+        fprintf(stderr, "xviosd: out of memory\n");
+        goto out;
+    }
+    if (setup_identity(&d, &o) < 0)
+        goto out;
+
+    if (!o.foreground) {
+        rc = daemonize(&ready_fd);
+        if (rc < 0) {
+            fprintf(stderr, "xviosd: cannot daemonize: %s\n", strerror(-rc));
+            goto out;
+        }
+        if (!o.log && xvios_run_path(logpath, sizeof(logpath), d.rundir, "xviosd.log") == 0)
+            o.log = logpath;
+    }
+    if (o.log && (rc = xvios_log_open(o.log)) < 0)
+        fprintf(stderr, "xviosd: cannot open the log %s: %s\n", o.log, strerror(-rc));
+
+    sigemptyset(&ss);
+    sigaddset(&ss, SIGTERM);
+    sigaddset(&ss, SIGINT);
+    sigprocmask(SIG_BLOCK, &ss, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    sigfd = signalfd(-1, &ss, SFD_CLOEXEC | SFD_NONBLOCK);
+    if (sigfd < 0) {
+        XLOG_ERR("signalfd: %s", strerror(errno));
+        goto out;
+    }
+    if (xvios_run_path(pidpath, sizeof(pidpath), d.rundir, "xviosd.pid") < 0 || write_pidfile(pidpath) < 0) {
+        XLOG_ERR("cannot write the pid file in %s", d.rundir);
+        pidpath[0] = 0;
+        goto out;
+    }
+    d.started = xvios_now();
+    if (api_listen(&d) < 0 || events_watch(&d) < 0)
+        goto out;
+    XLOG_INFO("node %u (domid %u, %s) starting; run directory %s", d.self_node, d.self_domid,
+              xvios_plat_kind_name(o.kind), d.rundir);
+    rc = run(&d, sigfd, &ready_fd);
+    status = rc < 0 ? 1 : 0;
+out:
+    if (ready_fd >= 0)
+        close(ready_fd);   /* the waiting parent sees EOF: failure */
+    op_dispose_all(&d);
+    api_dispose(&d);
+    vke_dispose(&d);
+    events_dispose(&d);
+    respq_dispose(&d.rq);
+    if (pidpath[0])
+        unlink(pidpath);
+    xvios_plat_close(d.plat);
+    free(d.rx);
+    free(d.tx);
+    if (sigfd >= 0)
+        close(sigfd);
+    if (status == 0)
+        XLOG_INFO("stopped");
+    return status;
+}

@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: MIT */
+/* nodeinfo.c - this node's NODE_INFO answer: identity, state, uptime and the daemon's counters. */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+
+#include "xviosd.h"
+#include "xvios/clock.h"
+
+int nodeinfo_format(const struct xviosd *d, char *out, size_t cap, size_t *len)
+{
+    struct timespec now = xvios_now();
+    int64_t up = (int64_t)(now.tv_sec - d->started.tv_sec);
+    unsigned callers = 0;
+    int n;
+
+    for (unsigned i = 0; i < XVD_MAX_CALLERS; i++)
+        if (d->callers[i].used && d->callers[i].hello)
+            callers++;
+    n = snprintf(out, cap,
+                 "node=%u\ndomid=%u\nname=%s\nstate=%s\nuptime_s=%" PRId64 "\n"
+                 "callers=%u\noutstanding=%u\nresponses_due=%u\n"
+                 "sends=%" PRIu64 "\nresends=%" PRIu64 "\nreceived=%" PRIu64 "\nresponses_sent=%" PRIu64 "\n"
+                 "responses_matched=%" PRIu64 "\nresponses_expired=%" PRIu64 "\nresponses_unmatched=%" PRIu64 "\n"
+                 "dropped_bad=%" PRIu64 "\n",
+                 d->self_node, d->self_domid, d->self_name[0] ? d->self_name : "-",
+                 d->self_state[0] ? d->self_state : "unknown", up < 0 ? (int64_t)0 : up, callers, d->n_ops,
+                 d->rq.n, d->c.sends, d->c.resends, d->c.received, d->c.responses_sent, d->rq.st.matched,
+                 d->rq.st.expired, d->rq.st.unknown_txid + d->rq.st.unknown_node, d->c.vke_rx_bad + d->c.api_rx_bad);
+    if (n < 0 || (size_t)n >= cap)
+        return -ENOSPC;
+    *len = (size_t)n;
+    return 0;
+}

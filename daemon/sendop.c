@@ -1,0 +1,515 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * sendop.c - outstanding sends (the patent's send-message flow): build the
+ * CLUSTER_SEND, queue the response-queue entries, feed each SEND_RESULT to
+ * the retry bookkeeping (re-issue, RC growth, back-off), collect responses
+ * and report the final outcome to whoever asked: a caller (API_RESPONSE...
+ * then API_RESULT) or, for NODES_ALL, the merged node information.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "xviosd.h"
+#include "xvios/clock.h"
+#include "xvios/log.h"
+
+uint32_t op_effective_timeout(const struct xviosd *d, uint32_t requested_ms)
+{
+    if (requested_ms)
+        return requested_ms;
+    return d->cfg.timeout_ms ? d->cfg.timeout_ms : XVD_DEFAULT_TIMEOUT_MS;
+}
+
+static struct sendop *op_find(struct xviosd *d, uint64_t txid)
+{
+    for (struct sendop *op = d->ops; op; op = op->next)
+        if (op->txid == txid)
+            return op;
+    return NULL;
+}
+
+static void op_free(struct xviosd *d, struct sendop *op)
+{
+    struct sendop **pp;
+
+    for (pp = &d->ops; *pp; pp = &(*pp)->next) {
+        if (*pp == op) {
+            *pp = op->next;
+            break;
+        }
+    }
+    if (op->caller_id) {
+        struct caller *c = api_caller(d, op->caller_id);
+        if (c && c->n_ops)
+            c->n_ops--;
+    }
+    respq_remove_tx(&d->rq, op->txid);
+    d->n_ops--;
+    free(op->payload);
+    free(op->merged);
+    free(op);
+}
+
+/* Active members except this node, from the cluster DB. */
+static unsigned active_peers(struct xviosd *d, uint32_t *out, unsigned cap)
+{
+    struct xvios_db_node *nodes = NULL;
+    unsigned n = 0, k = 0;
+
+    if (!d->plat || xvios_db_nodes(d->plat, &nodes, &n) < 0)
+        return 0;
+    for (unsigned i = 0; i < n; i++)
+        if (nodes[i].state == XVIOS_NODE_ACTIVE && nodes[i].node != d->self_node && k < cap)
+            out[k++] = nodes[i].node;
+    free(nodes);
+    return k;
+}
+
+/* ---------------------------------------------------------------- NODES_ALL merging */
+static void merge_append(struct sendop *op, const char *block, size_t len)
+{
+    char *m;
+
+    if (!op->merged || op->merged_len + len + 1 > XVD_MERGED_MAX)
+        return;
+    m = op->merged + op->merged_len;
+    memcpy(m, block, len);
+    op->merged_len += len;
+    if (len && block[len - 1] != '\n')
+        op->merged[op->merged_len++] = '\n';
+    op->merged[op->merged_len++] = '\n';   /* a blank line ends each node's block */
+}
+
+static void merge_failure(struct sendop *op, uint32_t node, const char *why)
+{
+    char b[96];
+    int n = snprintf(b, sizeof(b), "node=%u\nstatus=%s\n", node, why);
+    merge_append(op, b, (size_t)n);
+}
+
+/* A node's info block from a peer's response: only printable key=value text is kept. */
+static void merge_response(struct xviosd *d, struct sendop *op, uint32_t node, const uint8_t *untrusted, size_t len)
+{
+    char *b;
+    size_t k = 0;
+    bool bad = false;
+
+    b = malloc(len + 1);
+    if (!b)
+        return;
+    for (size_t i = 0; i < len; i++) {
+        uint8_t ch = untrusted[i];
+        if (ch == '\n' && k > 0 && b[k - 1] == '\n')
+            continue;   /* a peer may not end its block early */
+        if (ch != '\n' && (ch < 0x20 || ch > 0x7e)) {
+            bad = true;
+            break;
+        }
+        b[k++] = (char)ch;
+    }
+    if (bad || k == 0) {
+        XLOG_WARN("node %u sent a malformed NODE_INFO answer (%zu bytes)", node, len);
+        d->c.vke_rx_bad++;
+        merge_failure(op, node, "bad-answer");
+    } else {
+        merge_append(op, b, k);
+    }
+    free(b);
+}
+
+/* ---------------------------------------------------------------- completion */
+static const char *rc_reason(unsigned s)
+{
+    switch (s) {
+    case XVIOS_RC_TIMED_OUT: return "timed-out";
+    case XVIOS_RC_UNREACHABLE: return "unreachable";
+    case XVIOS_RC_NOT_MEMBER: return "not-member";
+    case XVIOS_RC_QUEUE_FULL: return "queue-full";
+    }
+    return "failed";
+}
+
+static int rc_to_status(unsigned s)
+{
+    switch (s) {
+    case XVIOS_RC_UNREACHABLE: return XVIOS_ST_UNREACHABLE;
+    case XVIOS_RC_NOT_MEMBER: return XVIOS_ST_NOT_MEMBER;
+    case XVIOS_RC_QUEUE_FULL: return XVIOS_ST_QUEUE_FULL;
+    }
+    return XVIOS_ST_TIMED_OUT;
+}
+
+/* One response that will not come (status) or did come (payload), to whoever waits for it. */
+static void deliver_response(struct xviosd *d, struct sendop *op, uint32_t node, int status, uint32_t type,
+                             const uint8_t *payload, size_t len, const char *why)
+{
+    struct caller *c;
+
+    switch (op->kind) {
+    case OP_CALLER_SEND:
+        c = op->caller_id ? api_caller(d, op->caller_id) : NULL;
+        if (c)
+            api_emit(d, c, XVIOS_OP_API_RESPONSE, status, op->handle, node, type, payload, len);
+        break;
+    case OP_NODES_ALL_QUERY:
+    case OP_NODES_ALL_REMOTE:
+        if (status == XVIOS_ST_OK)
+            merge_response(d, op, node, payload, len);
+        else
+            merge_failure(op, node, why ? why : xvios_status_name(status));
+        break;
+    }
+}
+
+static void finish_op(struct xviosd *d, struct sendop *op)
+{
+    uint8_t rcbuf[XVIOS_MAX_NODES * sizeof(struct xvios_rc_entry)];
+    size_t rclen = 0;
+    unsigned failed = retry_failed_count(&op->r);
+    struct caller *c = op->caller_id ? api_caller(d, op->caller_id) : NULL;
+
+    if (xvios_rc_encode(op->r.node, op->r.n, rcbuf, sizeof(rcbuf), &rclen) != XVIOS_WIRE_OK)
+        rclen = 0;
+    XLOG_DEBUG("txid %" PRIx64 " done: %s, %u of %u nodes failed", op->txid,
+               xvios_status_name(op->r.final_status), failed, op->r.n);
+
+    if (failed && op->kind == OP_CALLER_SEND) {
+        char text[XVIOS_STORE_MAX_VALUE];
+        int n = snprintf(text, sizeof(text), "txid=%" PRIx64 "\ncaller=%u\nstatus=%s\nfailed=", op->txid,
+                         op->caller_id, xvios_status_name(op->r.final_status));
+        for (unsigned i = 0; i < op->r.n && n > 0 && (size_t)n < sizeof(text) - 16; i++)
+            if (!retry_rc_ok(op->r.node[i].status))
+                n += snprintf(text + n, sizeof(text) - (size_t)n, "%s%u", text[n - 1] == '=' ? "" : ",",
+                              op->r.node[i].node);
+        if (n > 0 && (size_t)n < sizeof(text) - 1) {
+            text[n++] = '\n';
+            events_emit(d, XVIOS_EV_DELIVERY_FAILED, d->self_node, text, (size_t)n);
+        }
+    }
+
+    switch (op->kind) {
+    case OP_CALLER_SEND:
+        if (c)
+            api_emit(d, c, XVIOS_OP_API_RESULT, op->r.final_status, op->handle, d->self_node, op->msg_type,
+                     rcbuf, rclen);
+        break;
+    case OP_NODES_ALL_QUERY:
+        if (c) {
+            api_emit(d, c, XVIOS_OP_API_RESPONSE, XVIOS_ST_OK, op->handle, d->self_node, XVIOS_MT_NODES_ALL,
+                     op->merged, op->merged_len);
+            /* NO_TARGETS (alone in the cluster) is a complete answer */
+            api_emit(d, c, XVIOS_OP_API_RESULT,
+                     op->r.final_status == XVIOS_ST_NO_TARGETS ? XVIOS_ST_OK : op->r.final_status, op->handle,
+                     d->self_node, op->msg_type, rcbuf, rclen);
+        }
+        break;
+    case OP_NODES_ALL_REMOTE:
+        respond_to_peer(d, op->req_txid, op->req_node, XVIOS_MT_NODES_ALL, XVIOS_ST_OK, op->merged, op->merged_len);
+        break;
+    }
+    op_free(d, op);
+}
+
+static void maybe_finish(struct xviosd *d, struct sendop *op)
+{
+    if (op->r.done && respq_pending(&d->rq, op->txid, NULL, 0) == 0)
+        finish_op(d, op);
+}
+
+/* The delivery outcome is final: responses that cannot come any more are reported now. */
+static void settle_delivery(struct xviosd *d, struct sendop *op)
+{
+    uint32_t pend[XVIOS_MAX_NODES];
+    unsigned np;
+
+    if (!(op->flags & XVIOS_F_RESPONSE))
+        return;
+    np = respq_pending(&d->rq, op->txid, pend, XVIOS_MAX_NODES);
+    for (unsigned i = 0; i < np && i < XVIOS_MAX_NODES; i++) {
+        const struct xvios_rc_entry *e = NULL;
+        for (unsigned j = 0; j < op->r.n; j++)
+            if (op->r.node[j].node == pend[i])
+                e = &op->r.node[j];
+        if (e && retry_rc_ok(e->status))
+            continue;   /* delivered: its response may still come */
+        respq_remove(&d->rq, op->txid, pend[i]);
+        deliver_response(d, op, pend[i], e ? rc_to_status(e->status) : XVIOS_ST_NOT_MEMBER, op->msg_type,
+                         NULL, 0, e ? rc_reason(e->status) : "not-member");
+    }
+}
+
+/* ---------------------------------------------------------------- sending */
+static void transmit(struct xviosd *d, struct sendop *op)
+{
+    struct xvios_msg m;
+    int rc;
+
+    memset(&m, 0, sizeof(m));
+    m.hdr.opcode = XVIOS_OP_CLUSTER_SEND;
+    m.hdr.flags = XVIOS_FLAGS_WITH_ORIGIN((op->flags & (XVIOS_F_RECEIPT | XVIOS_F_RESPONSE)) |
+                                              (op->r.cur_broadcast ? XVIOS_F_BROADCAST : 0),
+                                          op->origin);
+    m.hdr.txid = op->txid;
+    m.hdr.payload_len = (uint32_t)op->len;
+    m.sub.msg_type = op->msg_type;
+    m.sub.src_node = d->self_node;
+    m.sub.originator = op->originator;
+    m.sub.rc_capacity = op->r.rc_capacity;
+    m.sub.timeout_ms = op->timeout_ms;
+    if (!op->r.cur_broadcast) {
+        m.sub.n_targets = (uint16_t)op->r.n_cur;
+        memcpy(m.targets, op->r.cur, op->r.n_cur * sizeof(uint32_t));
+    }
+    m.payload = op->payload;
+    rc = vke_queue(d, &m);
+    if (rc == -ENOBUFS) {
+        /* our own queue to the VKE is full: the same as the VKE saying TRY_AGAIN */
+        op_on_send_result(d, &(struct xvios_msg){ .hdr = { .opcode = XVIOS_OP_SEND_RESULT, .txid = op->txid,
+                                                           .status = XVIOS_ST_TRY_AGAIN } });
+        return;
+    }
+    if (rc < 0) {
+        XLOG_WARN("txid %" PRIx64 ": cannot reach the VKE: %s", op->txid, strerror(-rc));
+        retry_abort(&op->r, XVIOS_ST_UNREACHABLE, XVIOS_RC_UNREACHABLE);
+        settle_delivery(d, op);
+        maybe_finish(d, op);
+        return;
+    }
+    d->c.sends++;
+    op->awaiting_result = true;
+    op->backoff = false;
+    op->result_deadline = xvios_deadline_ms(op->eff_timeout_ms + XVD_RESULT_SLACK_MS);
+}
+
+int op_start(struct xviosd *d, const struct op_request *rq)
+{
+    uint32_t peers[XVIOS_MAX_NODES];
+    unsigned npeers = 0;
+    struct sendop *op = NULL;
+    bool bcast = rq->flags & XVIOS_F_BROADCAST;
+    struct timespec rdl;
+    int rc;
+
+    if (d->vke_state != VKE_READY)
+        return -ENOTCONN;
+    if (d->n_ops >= XVD_MAX_OPS)
+        return -EAGAIN;
+    if (rq->len > XVIOS_MAX_PAYLOAD || rq->n_targets > XVIOS_MAX_NODES || (!bcast && rq->n_targets == 0))
+        return -EINVAL;
+    op = calloc(1, sizeof(*op));
+    if (!op)
+        return -ENOMEM;
+    op->kind = rq->kind;
+    op->caller_id = rq->caller_id;
+    op->handle = rq->handle;
+    op->req_node = rq->req_node;
+    op->req_txid = rq->req_txid;
+    op->flags = rq->flags & (XVIOS_F_RECEIPT | XVIOS_F_RESPONSE | XVIOS_F_BROADCAST);
+    op->origin = rq->origin;
+    op->originator = rq->origin == XVIOS_ORIGIN_DAEMON ? 0 : rq->caller_id;
+    op->msg_type = rq->msg_type;
+    op->timeout_ms = rq->timeout_ms;
+    op->eff_timeout_ms = op_effective_timeout(d, rq->timeout_ms);
+    do {
+        d->tx_seq++;
+    } while (d->tx_seq == 0);
+    op->txid = xvios_txid_make(d->self_node, d->tx_seq);
+    if (rq->len) {
+        op->payload = malloc(rq->len);
+        if (!op->payload) {
+            free(op);
+            return -ENOMEM;
+        }
+        memcpy(op->payload, rq->payload, rq->len);
+    }
+    op->len = rq->len;
+    if (op->kind != OP_CALLER_SEND) {
+        op->merged = malloc(XVD_MERGED_MAX);
+        if (!op->merged) {
+            free(op->payload);
+            free(op);
+            return -ENOMEM;
+        }
+    }
+    if (bcast)
+        npeers = active_peers(d, peers, XVIOS_MAX_NODES);
+    retry_init(&op->r, op->flags & XVIOS_F_RECEIPT, bcast, rq->targets, rq->n_targets, npeers, d->cfg.retries);
+
+    op->next = d->ops;
+    d->ops = op;
+    d->n_ops++;
+
+    /* one response-queue entry per expected response */
+    if (op->flags & XVIOS_F_RESPONSE) {
+        const uint32_t *who = bcast ? peers : rq->targets;
+        unsigned nwho = bcast ? npeers : rq->n_targets;
+        rdl = xvios_deadline_ms(op->eff_timeout_ms);
+        for (unsigned i = 0; i < nwho; i++) {
+            rc = respq_add(&d->rq, op->txid, who[i], rdl);
+            if (rc == -ENOSPC) {
+                XLOG_WARN("response queue full (%u entries): refusing a send", d->rq.n);
+                op->caller_id = 0;   /* the caller gets its refusal from the return value */
+                op_free(d, op);
+                return -EAGAIN;
+            }
+        }
+    }
+    if (op->caller_id) {
+        struct caller *c = api_caller(d, op->caller_id);
+        if (c)
+            c->n_ops++;
+    }
+    if (op->kind != OP_CALLER_SEND) {
+        char self[XVIOS_STORE_MAX_VALUE];
+        size_t n = 0;
+        if (nodeinfo_format(d, self, sizeof(self), &n) == 0)
+            merge_append(op, self, n);
+    }
+    transmit(d, op);
+    return 0;
+}
+
+/* ---------------------------------------------------------------- from the VKE */
+void op_on_send_result(struct xviosd *d, const struct xvios_msg *m)
+{
+    struct xvios_rc_entry rc[XVIOS_MAX_NODES];
+    struct sendop *op = op_find(d, m->hdr.txid);
+    unsigned n_rc = 0;
+    enum retry_action act;
+
+    if (!op || !(op->awaiting_result || m->hdr.status == XVIOS_ST_TRY_AGAIN)) {
+        XLOG_WARN("SEND_RESULT for txid %" PRIx64 " that nothing waits for: dropped", m->hdr.txid);
+        d->c.vke_rx_bad++;
+        return;
+    }
+    if (m->hdr.payload_len &&
+        xvios_rc_decode(m->payload, m->hdr.payload_len, rc, XVIOS_MAX_NODES, &n_rc) != XVIOS_WIRE_OK) {
+        XLOG_WARN("SEND_RESULT for txid %" PRIx64 " with a malformed RC array: treated as INTERNAL", m->hdr.txid);
+        d->c.vke_rx_bad++;
+        n_rc = 0;
+        act = retry_on_result(&op->r, XVIOS_ST_INTERNAL, 0, NULL, 0);
+    } else {
+        act = retry_on_result(&op->r, m->hdr.status, m->sub.rc_needed, rc, n_rc);
+    }
+    op->awaiting_result = false;
+    switch (act) {
+    case RETRY_RESEND:
+        d->c.resends++;
+        XLOG_INFO("txid %" PRIx64 ": re-issuing to %u node(s) without a receipt (re-send %u of %u)", op->txid,
+                  op->r.n_cur, op->r.resends, op->r.max_retries);
+        if (op->flags & XVIOS_F_RESPONSE) {
+            struct timespec rdl = xvios_deadline_ms(op->eff_timeout_ms);
+            for (unsigned i = 0; i < op->r.n_cur; i++)
+                respq_set_deadline(&d->rq, op->txid, op->r.cur[i], rdl);
+        }
+        transmit(d, op);
+        return;
+    case RETRY_GROW:
+        d->c.rc_grows++;
+        XLOG_DEBUG("txid %" PRIx64 ": RC array grows to %u entries", op->txid, op->r.rc_capacity);
+        transmit(d, op);
+        return;
+    case RETRY_BACKOFF:
+        d->c.backoffs++;
+        op->backoff = true;
+        op->backoff_until = xvios_deadline_ms(20u * op->r.backoffs);
+        return;
+    case RETRY_DONE:
+        break;
+    }
+    settle_delivery(d, op);
+    maybe_finish(d, op);
+}
+
+void op_on_response(struct xviosd *d, const struct xvios_msg *m)
+{
+    uint32_t src = m->sub.src_node;
+    struct sendop *op;
+    int r = respq_match(&d->rq, m->hdr.txid, src);
+
+    if (r != RESPQ_MATCHED) {
+        XLOG_DEBUG("dropped a response from node %u for txid %" PRIx64 ": %s", src, m->hdr.txid,
+                   r == RESPQ_UNKNOWN_NODE ? "duplicate or not expected from that node" : "unknown txid");
+        return;
+    }
+    op = op_find(d, m->hdr.txid);
+    if (!op)
+        return;
+    deliver_response(d, op, src, m->hdr.status, m->sub.msg_type, m->payload, m->hdr.payload_len, NULL);
+    maybe_finish(d, op);
+}
+
+/* ---------------------------------------------------------------- timers */
+void op_tick(struct xviosd *d, struct timespec now)
+{
+    struct respq_entry e;
+    struct sendop *op, *next;
+
+    while (respq_pop_expired(&d->rq, now, &e)) {
+        op = op_find(d, e.txid);
+        if (!op)
+            continue;
+        deliver_response(d, op, e.node, XVIOS_ST_TIMED_OUT, op->msg_type, NULL, 0, "timed-out");
+        maybe_finish(d, op);
+    }
+    for (op = d->ops; op; op = next) {
+        next = op->next;
+        if (op->backoff && xvios_ts_cmp(op->backoff_until, now) <= 0) {
+            transmit(d, op);
+        } else if (op->awaiting_result && xvios_ts_cmp(op->result_deadline, now) <= 0) {
+            XLOG_WARN("txid %" PRIx64 ": the VKE did not answer in time", op->txid);
+            op->awaiting_result = false;
+            retry_abort(&op->r, XVIOS_ST_TIMED_OUT, XVIOS_RC_TIMED_OUT);
+            settle_delivery(d, op);
+            maybe_finish(d, op);
+        }
+    }
+}
+
+int op_next_deadline(struct xviosd *d, struct timespec *out)
+{
+    int have = respq_next_deadline(&d->rq, out);
+
+    for (struct sendop *op = d->ops; op; op = op->next) {
+        const struct timespec *t = op->backoff ? &op->backoff_until : op->awaiting_result ? &op->result_deadline : NULL;
+        if (t && (!have || xvios_ts_cmp(*t, *out) < 0)) {
+            *out = *t;
+            have = 1;
+        }
+    }
+    return have;
+}
+
+void op_vke_lost(struct xviosd *d)
+{
+    struct sendop *op, *next;
+
+    for (op = d->ops; op; op = next) {
+        next = op->next;
+        if (op->r.done)
+            continue;
+        op->awaiting_result = false;
+        op->backoff = false;
+        retry_abort(&op->r, XVIOS_ST_UNREACHABLE, XVIOS_RC_UNREACHABLE);
+        settle_delivery(d, op);
+        maybe_finish(d, op);
+    }
+}
+
+void op_caller_gone(struct xviosd *d, uint32_t caller_id)
+{
+    for (struct sendop *op = d->ops; op; op = op->next)
+        if (op->caller_id == caller_id)
+            op->caller_id = 0;   /* the send goes on; its outcome is dropped */
+}
+
+void op_dispose_all(struct xviosd *d)
+{
+    while (d->ops) {
+        d->ops->caller_id = 0;
+        op_free(d, d->ops);
+    }
+}

@@ -1,0 +1,236 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * vke_conn.c - the daemon's connection to its VKE (xvios-backend) over
+ * RUNDIR/vke.sock: attach with VKE_HELLO (the answer must name this node),
+ * a bounded non-blocking output queue, and the inbound dispatch:
+ * SEND_RESULT -> sendop.c, CLUSTER_RESPONSE -> the response queue,
+ * CLUSTER_SEND -> handlers.c, VKE_EVENT -> events.c. Everything read here is
+ * untrusted until xvios_msg_decode() accepts it. A lost VKE fails every
+ * outstanding send and is reconnected on a timer.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "xviosd.h"
+#include "xvios/clock.h"
+#include "xvios/log.h"
+#include "xvios/paths.h"
+
+#define VKE_RECONNECT_MS 500u
+#define VKE_HELLO_MS     5000u
+
+void vke_init(struct xviosd *d)
+{
+    d->vke_fd = -1;
+    d->vke_state = VKE_DOWN;
+    d->vke_retry_at = xvios_now();
+    outq_init(&d->vke_out, XVD_VKE_OUTQ_PKTS, XVD_VKE_OUTQ_BYTES);
+}
+
+void vke_dispose(struct xviosd *d)
+{
+    if (d->vke_fd >= 0)
+        close(d->vke_fd);
+    d->vke_fd = -1;
+    d->vke_state = VKE_DOWN;
+    outq_dispose(&d->vke_out);
+}
+
+void vke_lost(struct xviosd *d, const char *why)
+{
+    if (d->vke_fd >= 0) {
+        XLOG_WARN("lost the VKE: %s; reconnecting", why);
+        close(d->vke_fd);
+    }
+    d->vke_fd = -1;
+    d->vke_state = VKE_DOWN;
+    outq_dispose(&d->vke_out);
+    d->vke_retry_at = xvios_deadline_ms(VKE_RECONNECT_MS);
+    op_vke_lost(d);
+}
+
+static int encode_push(struct xviosd *d, const struct xvios_msg *m)
+{
+    size_t len;
+    int rc = xvios_msg_encode(m, d->tx, XVIOS_MAX_MSG, &len);
+
+    if (rc != XVIOS_WIRE_OK) {
+        XLOG_ERR("cannot encode %s: %s", xvios_opcode_name(m->hdr.opcode), xvios_wire_strerror(rc));
+        return -EINVAL;
+    }
+    rc = outq_push(&d->vke_out, d->tx, len);
+    if (rc < 0) {
+        d->c.vke_tx_dropped++;
+        return rc;
+    }
+    /* written by the poll loop (vke_flush): never from here, so a dead
+     * socket is noticed outside of whatever queued this packet */
+    return 0;
+}
+
+int vke_connect(struct xviosd *d)
+{
+    char path[128];
+    struct sockaddr_un sa = { .sun_family = AF_UNIX };
+    struct xvios_msg hello;
+    int fd = -1, rc;
+
+    rc = xvios_run_path(path, sizeof(path), d->rundir, XVIOS_VKE_SOCK);
+    if (rc < 0 || strlen(path) >= sizeof(sa.sun_path))
+        return -ENAMETOOLONG;
+    strcpy(sa.sun_path, path);
+    fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    if (fd < 0)
+        return -errno;
+    if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+        rc = -errno;
+        close(fd);
+        d->vke_retry_at = xvios_deadline_ms(VKE_RECONNECT_MS);
+        return rc;
+    }
+    d->vke_fd = fd;
+    d->vke_state = VKE_HELLO_SENT;
+    d->vke_hello_deadline = xvios_deadline_ms(VKE_HELLO_MS);
+    memset(&hello, 0, sizeof(hello));
+    hello.hdr.opcode = XVIOS_OP_VKE_HELLO;
+    return encode_push(d, &hello);
+}
+
+int vke_queue(struct xviosd *d, const struct xvios_msg *m)
+{
+    if (d->vke_state != VKE_READY)
+        return -ENOTCONN;
+    return encode_push(d, m);
+}
+
+int vke_flush(struct xviosd *d)
+{
+    const struct outq_pkt *p;
+
+    while (d->vke_fd >= 0 && (p = outq_peek(&d->vke_out))) {
+        ssize_t n = send(d->vke_fd, p->data, p->len, MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+            return 0;
+        if (n < 0) {
+            char why[64];
+            snprintf(why, sizeof(why), "send: %s", strerror(errno));
+            vke_lost(d, why);
+            return -EPIPE;
+        }
+        d->c.vke_tx++;
+        outq_pop(&d->vke_out);
+    }
+    return 0;
+}
+
+static void on_hello(struct xviosd *d, const struct xvios_msg *m)
+{
+    if (d->vke_state != VKE_HELLO_SENT) {
+        XLOG_WARN("unexpected VKE_HELLO answer: dropped");
+        d->c.vke_rx_bad++;
+        return;
+    }
+    if (m->hdr.status != XVIOS_ST_OK) {
+        XLOG_ERR("the VKE refused to attach this daemon: %s%s", xvios_status_name(m->hdr.status),
+                 m->hdr.status == XVIOS_ST_TRY_AGAIN ? " (another daemon is attached)" : "");
+        vke_lost(d, "attach refused");
+        return;
+    }
+    if (m->sub.src_node != d->self_node) {
+        XLOG_ERR("the VKE says this is node %u, the cluster DB says node %u: refusing it", m->sub.src_node,
+                 d->self_node);
+        vke_lost(d, "node id mismatch");
+        return;
+    }
+    d->vke_state = VKE_READY;
+    d->vke_ever_ready = true;
+    XLOG_INFO("attached to the VKE as node %u", d->self_node);
+}
+
+void vke_on_readable(struct xviosd *d)
+{
+    for (int budget = 256; budget > 0 && d->vke_fd >= 0; budget--) {
+        struct xvios_msg m;
+        ssize_t untrusted_len = recv(d->vke_fd, d->rx, XVIOS_MAX_MSG, MSG_DONTWAIT | MSG_TRUNC);
+        int rc;
+
+        if (untrusted_len < 0 && errno == EINTR)
+            continue;
+        if (untrusted_len < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+            return;
+        if (untrusted_len <= 0) {
+            vke_lost(d, untrusted_len == 0 ? "the VKE closed the connection" : strerror(errno));
+            return;
+        }
+        d->c.vke_rx++;
+        if ((size_t)untrusted_len > XVIOS_MAX_MSG) {
+            XLOG_WARN("dropped an oversized packet from the VKE (%zd bytes)", untrusted_len);
+            d->c.vke_rx_bad++;
+            continue;
+        }
+        rc = xvios_msg_decode(d->rx, (size_t)untrusted_len, &m);
+        if (rc != XVIOS_WIRE_OK) {
+            XLOG_WARN("dropped a malformed packet from the VKE (%zd bytes): %s", untrusted_len,
+                      xvios_wire_strerror(rc));
+            d->c.vke_rx_bad++;
+            continue;
+        }
+        if (m.hdr.opcode == XVIOS_OP_VKE_HELLO) {
+            on_hello(d, &m);
+            continue;
+        }
+        if (d->vke_state != VKE_READY) {
+            XLOG_WARN("dropped %s from the VKE before attaching", xvios_opcode_name(m.hdr.opcode));
+            d->c.vke_rx_bad++;
+            continue;
+        }
+        switch (m.hdr.opcode) {
+        case XVIOS_OP_SEND_RESULT:
+            op_on_send_result(d, &m);
+            break;
+        case XVIOS_OP_CLUSTER_RESPONSE:
+            if (m.sub.src_node == 0 || m.sub.src_node == d->self_node) {
+                XLOG_WARN("dropped a response claiming to come from node %u", m.sub.src_node);
+                d->c.vke_rx_bad++;
+                break;
+            }
+            op_on_response(d, &m);
+            break;
+        case XVIOS_OP_CLUSTER_SEND:
+            if (m.sub.src_node == 0 || m.sub.src_node == d->self_node) {
+                XLOG_WARN("dropped a message claiming to come from node %u", m.sub.src_node);
+                d->c.vke_rx_bad++;
+                break;
+            }
+            handle_cluster_send(d, &m);
+            break;
+        case XVIOS_OP_VKE_EVENT:
+            events_on_vke_event(d, &m);
+            break;
+        case XVIOS_OP_VKE_STATS:
+            break;   /* nothing asks for them yet */
+        default:
+            XLOG_WARN("dropped unexpected %s from the VKE", xvios_opcode_name(m.hdr.opcode));
+            d->c.vke_rx_bad++;
+            break;
+        }
+    }
+}
+
+void vke_tick(struct xviosd *d, struct timespec now)
+{
+    if (d->vke_state == VKE_DOWN && xvios_ts_cmp(d->vke_retry_at, now) <= 0) {
+        int rc = vke_connect(d);
+        if (rc < 0 && d->vke_fd < 0)
+            XLOG_DEBUG("VKE not there yet: %s", strerror(-rc));
+    } else if (d->vke_state == VKE_HELLO_SENT && xvios_ts_cmp(d->vke_hello_deadline, now) <= 0) {
+        vke_lost(d, "no answer to VKE_HELLO");
+    }
+}

@@ -1,0 +1,225 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * xviosd.h - the daemon's (the VIOD's) shared state and the calls between
+ * its parts: vke_conn.c (the VKE socket), sendop.c (outstanding sends),
+ * respq.c (response queue), handlers.c (what arrives from the cluster),
+ * api_server.c (callers: api.sock and the management link), events.c,
+ * nodeinfo.c, main.c (arguments and the poll loop).
+ *
+ * One thread, one poll loop, nothing blocks: every output goes through a
+ * bounded queue (outq.h), every outstanding thing has a deadline.
+ */
+#ifndef XVIOSD_H
+#define XVIOSD_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "outq.h"
+#include "respq.h"
+#include "retry.h"
+#include "xvios/db.h"
+#include "xvios/platform.h"
+#include "xvios/wire.h"
+
+#define XVD_MAX_CALLERS        64u
+#define XVD_CALLER_OUTQ_PKTS   2048u
+#define XVD_CALLER_OUTQ_BYTES  (8u << 20)
+#define XVD_VKE_OUTQ_PKTS      512u
+#define XVD_VKE_OUTQ_BYTES     (8u << 20)
+#define XVD_MAX_OPS            512u
+#define XVD_MAX_OPS_PER_CALLER 128u
+#define XVD_RESPQ_CAP          16384u
+#define XVD_MAX_BAD_PACKETS    16u    /* malformed packets a caller may send before it is disconnected */
+#define XVD_RESULT_SLACK_MS    3000u  /* how much later than the receipt deadline a SEND_RESULT may come */
+#define XVD_DEFAULT_TIMEOUT_MS 2000u
+#define XVD_MERGED_MAX         XVIOS_MAX_PAYLOAD
+
+struct xviosd;
+
+/* ---------------------------------------------------------------- callers */
+struct caller {
+    bool used;
+    bool hello;
+    bool dead;                 /* disconnect at the end of this loop iteration */
+    uint32_t id;               /* sub.originator of its sends; never 0 */
+    int fd;                    /* api.sock connection, or -1 */
+    xvios_link *link;          /* the management link (owned by struct xviosd), or NULL */
+    enum xvios_origin origin;
+    char name[48];
+    uint32_t event_mask;
+    unsigned n_ops;
+    unsigned bad_packets;
+    struct outq out;
+};
+
+/* ---------------------------------------------------------------- sends */
+enum op_kind {
+    OP_CALLER_SEND,            /* API_SEND: results to a caller */
+    OP_NODES_ALL_QUERY,        /* API_QUERY NODES_ALL: merged info to a caller */
+    OP_NODES_ALL_REMOTE,       /* a peer's NODES_ALL request: merged info as our CLUSTER_RESPONSE */
+};
+
+struct sendop {
+    struct sendop *next;
+    enum op_kind kind;
+    uint64_t txid;             /* the cluster txid (kept across re-sends) */
+    uint32_t caller_id;        /* 0: none / gone */
+    uint64_t handle;           /* the caller's request id */
+    uint32_t req_node;         /* OP_NODES_ALL_REMOTE: who asked */
+    uint64_t req_txid;
+    uint16_t flags;            /* RECEIPT | RESPONSE | BROADCAST as requested */
+    enum xvios_origin origin;
+    uint32_t originator;
+    uint32_t msg_type;
+    uint32_t timeout_ms;       /* as requested (0 = cluster default) */
+    uint32_t eff_timeout_ms;   /* the deadline actually used */
+    uint8_t *payload;
+    size_t len;
+    struct retry r;
+    bool awaiting_result;
+    struct timespec result_deadline;
+    bool backoff;
+    struct timespec backoff_until;
+    char *merged;              /* NODES_ALL: the merged answer */
+    size_t merged_len;
+};
+
+/* ---------------------------------------------------------------- counters */
+struct xvd_counters {
+    uint64_t vke_rx, vke_rx_bad, vke_tx, vke_tx_dropped;
+    uint64_t sends, resends, rc_grows, backoffs;
+    uint64_t received, received_unknown_type, responses_sent, responses_dropped;
+    uint64_t api_rx, api_rx_bad, callers_total, callers_slow_dropped;
+    uint64_t events_sent;
+};
+
+/* ---------------------------------------------------------------- the daemon */
+enum vke_state { VKE_DOWN = 0, VKE_HELLO_SENT, VKE_READY };
+
+struct xviosd {
+    xvios_plat *plat;
+    enum xvios_plat_kind kind;
+    uint32_t self_node, self_domid;
+    char self_name[64];
+    char self_state[16];
+    char rundir[128];
+    struct timespec started;
+    struct xvios_db_config cfg;
+
+    /* VKE */
+    int vke_fd;
+    enum vke_state vke_state;
+    struct timespec vke_retry_at, vke_hello_deadline;
+    struct outq vke_out;
+    bool vke_ever_ready;
+
+    /* callers */
+    int api_fd;
+    struct caller callers[XVD_MAX_CALLERS];
+    uint32_t next_caller_id;
+    xvios_link *mgmt;
+    int mgmt_caller;           /* index into callers[] or -1 */
+    struct timespec mgmt_retry_at;
+    bool mgmt_failed_logged;
+
+    /* sends */
+    struct sendop *ops;
+    unsigned n_ops;
+    uint32_t tx_seq;
+    struct respq rq;
+
+    /* events: what the store showed last time */
+    uint32_t known_nodes[XVIOS_MAX_NODES];
+    unsigned n_known_nodes;
+    char **known_clients;
+    unsigned n_known_clients;
+    bool store_scanned;
+
+    struct xvd_counters c;
+    uint8_t *rx;               /* XVIOS_MAX_MSG */
+    uint8_t *tx;               /* XVIOS_MAX_MSG */
+};
+
+/* vke_conn.c */
+void vke_init(struct xviosd *d);
+void vke_dispose(struct xviosd *d);
+int  vke_connect(struct xviosd *d);                       /* start (re)connecting; sends VKE_HELLO */
+void vke_on_readable(struct xviosd *d);
+int  vke_flush(struct xviosd *d);                         /* write queued packets; -EPIPE on a dead socket */
+void vke_tick(struct xviosd *d, struct timespec now);     /* reconnect timer, HELLO deadline */
+int  vke_queue(struct xviosd *d, const struct xvios_msg *m); /* encode and queue; -ENOTCONN, -ENOBUFS */
+void vke_lost(struct xviosd *d, const char *why);
+
+/* sendop.c */
+struct op_request {
+    enum op_kind kind;
+    uint32_t caller_id;
+    uint64_t handle;
+    uint32_t req_node;
+    uint64_t req_txid;
+    uint16_t flags;            /* RECEIPT | RESPONSE | BROADCAST */
+    enum xvios_origin origin;
+    uint32_t msg_type;
+    const uint32_t *targets;
+    unsigned n_targets;
+    uint32_t timeout_ms;
+    const void *payload;
+    size_t len;
+};
+/* 0: started (the outcome comes later); negative: nothing started (-EAGAIN: too busy; -ENOTCONN: no VKE). */
+int  op_start(struct xviosd *d, const struct op_request *rq);
+void op_on_send_result(struct xviosd *d, const struct xvios_msg *m);
+void op_on_response(struct xviosd *d, const struct xvios_msg *m);
+void op_tick(struct xviosd *d, struct timespec now);
+void op_vke_lost(struct xviosd *d);
+void op_caller_gone(struct xviosd *d, uint32_t caller_id);
+void op_dispose_all(struct xviosd *d);
+/* The earliest deadline among ops and the response queue: 1 and *out, or 0. */
+int  op_next_deadline(struct xviosd *d, struct timespec *out);
+uint32_t op_effective_timeout(const struct xviosd *d, uint32_t requested_ms);
+
+/* handlers.c */
+enum handler_verdict {
+    HANDLER_RESPOND = 0,       /* *out_len bytes of out are the response payload */
+    HANDLER_DEFERRED,          /* the handler answers later by itself (NODES_ALL) */
+};
+typedef int (*handler_fn)(struct xviosd *d, const struct xvios_msg *req, uint8_t *out, size_t cap,
+                          size_t *out_len, int *status);
+struct handler {
+    uint32_t msg_type;
+    const char *name;
+    handler_fn fn;
+};
+const struct handler *handler_find(uint32_t msg_type);
+/* A CLUSTER_SEND from a peer: run its handler, respond when RESPONSE is set. */
+void handle_cluster_send(struct xviosd *d, const struct xvios_msg *m);
+/* Queue a CLUSTER_RESPONSE (same txid, unicast to node). */
+int  respond_to_peer(struct xviosd *d, uint64_t txid, uint32_t node, uint32_t msg_type, int status,
+                     const void *payload, size_t len);
+
+/* nodeinfo.c */
+int nodeinfo_format(const struct xviosd *d, char *out, size_t cap, size_t *len);
+
+/* api_server.c */
+int  api_listen(struct xviosd *d);
+void api_dispose(struct xviosd *d);
+void api_on_accept(struct xviosd *d);
+void api_on_readable(struct xviosd *d, struct caller *c);
+void api_flush(struct xviosd *d, struct caller *c);
+void api_reap(struct xviosd *d);                          /* close callers marked dead */
+void api_mgmt_tick(struct xviosd *d, struct timespec now);
+struct caller *api_caller(struct xviosd *d, uint32_t id); /* NULL if gone */
+/* Queue one packet to a caller; a caller whose queue is full is marked dead. */
+int  api_emit(struct xviosd *d, struct caller *c, unsigned opcode, int status, uint64_t handle, uint32_t node,
+              uint32_t type, const void *payload, size_t len);
+
+/* events.c */
+int  events_watch(struct xviosd *d);
+void events_on_store(struct xviosd *d);
+void events_emit(struct xviosd *d, unsigned ev, uint32_t node, const char *text, size_t len);
+void events_on_vke_event(struct xviosd *d, const struct xvios_msg *m);
+void events_dispose(struct xviosd *d);
+
+#endif /* XVIOSD_H */
