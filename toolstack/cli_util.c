@@ -1,0 +1,103 @@
+/* SPDX-License-Identifier: MIT */
+/* cli_util.c - what the `xvios` subcommands share: connecting to a daemon, number parsing, JSON strings. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmds.h"
+
+int cli_exit_for_errno(int err)
+{
+    switch (err) {
+    case -ENOENT:
+    case -ECONNREFUSED:
+    case -EPIPE:
+    case -ECONNRESET:
+    case -ENOTCONN:
+        return XVIOS_EXIT_UNREACHABLE;
+    case -ETIMEDOUT:
+        return XVIOS_EXIT_TIMEOUT;
+    case -EINVAL:
+        return XVIOS_EXIT_USAGE;
+    }
+    return XVIOS_EXIT_ERROR;
+}
+
+int cli_connect(const struct xvios_cli *cli, xvios_client **out)
+{
+    struct xvios_client_config cfg = {
+        .platform = cli->platform,
+        .root = cli->root,
+        .node = cli->node,
+        .via = cli->via,
+        .origin = XVIOS_ORIGIN_CLI,
+        .name = "xvios",
+        .connect_timeout_ms = 5000,
+    };
+    int rc;
+
+    if (cli->platform == XVIOS_PLAT_LOOPBACK && !cli->root) {
+        fprintf(stderr, "%s: the loopback platform needs --root (or XVIOS_ROOT)\n", cli->prog);
+        return XVIOS_EXIT_USAGE;
+    }
+    rc = xvios_client_open(&cfg, out);
+    if (rc < 0) {
+        if (cli->via)
+            fprintf(stderr, "%s: cannot reach node %u's daemon over its management link: %s\n", cli->prog, cli->via,
+                    strerror(-rc));
+        else
+            fprintf(stderr, "%s: cannot reach the daemon of node %u: %s\n", cli->prog, cli->node, strerror(-rc));
+        return cli_exit_for_errno(rc) == XVIOS_EXIT_USAGE ? XVIOS_EXIT_ERROR : cli_exit_for_errno(rc);
+    }
+    return XVIOS_EXIT_OK;
+}
+
+int cli_parse_u32(const char *s, uint32_t max, uint32_t *out)
+{
+    char *end;
+    unsigned long v;
+
+    if (!s || !*s || *s == '-' || *s == '+')
+        return -EINVAL;
+    errno = 0;
+    v = strtoul(s, &end, 10);
+    if (errno || *end || v == 0 || v > max)
+        return -EINVAL;
+    *out = (uint32_t)v;
+    return 0;
+}
+
+void json_str(FILE *f, const void *s, size_t len)
+{
+    const unsigned char *p = s;
+
+    fputc('"', f);
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = p[i];
+        if (c == '"' || c == '\\')
+            fprintf(f, "\\%c", c);
+        else if (c == '\n')
+            fputs("\\n", f);
+        else if (c == '\t')
+            fputs("\\t", f);
+        else if (c < 0x20 || c > 0x7e)
+            fprintf(f, "\\u%04x", c);
+        else
+            fputc(c, f);
+    }
+    fputc('"', f);
+}
+
+const char *cli_rc_word(unsigned s)
+{
+    switch (s) {
+    case XVIOS_RC_DELIVERED: return "delivered";
+    case XVIOS_RC_SENT: return "sent";
+    case XVIOS_RC_TIMED_OUT: return "timed-out";
+    case XVIOS_RC_UNREACHABLE: return "unreachable";
+    case XVIOS_RC_NOT_MEMBER: return "not-member";
+    case XVIOS_RC_QUEUE_FULL: return "queue-full";
+    case XVIOS_RC_PENDING: return "pending";
+    }
+    return "unknown";
+}

@@ -1,0 +1,152 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * cmd_nodes.c - `xvios nodes`: asks ONE node's daemon (NODES_ALL) for every
+ * node's information; that node fans out and merges. The answer is one
+ * "key=value" block per node, blocks separated by a blank line.
+ */
+#include <ctype.h>
+#include <getopt.h>
+#include <string.h>
+
+#include "cmds.h"
+#include "xvios/clock.h"
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: xvios [GLOBAL] nodes [--via NODE] [--json] [--timeout MS]\n"
+               "Asks one node (the --node one, or NODE over its management link with --via) for the\n"
+               "information of every node in the cluster. Exit: 0 all answered, 3 some did not.\n");
+}
+
+static bool is_number(const char *s, size_t n)
+{
+    if (n == 0 || n > 18)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (!isdigit((unsigned char)s[i]))
+            return false;
+    return true;
+}
+
+/* Print one block (lines "k=v"); returns whether it reports a failure (status=...). */
+static bool print_block(const struct xvios_cli *cli, const char *b, size_t len, bool first)
+{
+    char node[16] = "?", domid[16] = "-", name[64] = "-", state[32] = "-", up[24] = "-", status[32] = "";
+    bool failed = xvios_kv_get(b, len, "status", status, sizeof(status)) == 0;
+
+    if (cli->json) {
+        bool f1 = true;
+        printf("%s\n  {", first ? "" : ",");
+        for (size_t i = 0; i < len;) {
+            const char *line = b + i, *nl = memchr(line, '\n', len - i), *eq;
+            size_t ll = nl ? (size_t)(nl - line) : len - i;
+            eq = memchr(line, '=', ll);
+            if (eq && eq > line) {
+                size_t kl = (size_t)(eq - line), vl = ll - kl - 1;
+                printf("%s", f1 ? "" : ", ");
+                json_str(stdout, line, kl);
+                printf(": ");
+                if (is_number(eq + 1, vl))
+                    fwrite(eq + 1, 1, vl, stdout);
+                else
+                    json_str(stdout, eq + 1, vl);
+                f1 = false;
+            }
+            i += ll + 1;
+        }
+        printf("}");
+        return failed;
+    }
+    xvios_kv_get(b, len, "node", node, sizeof(node));
+    xvios_kv_get(b, len, "domid", domid, sizeof(domid));
+    xvios_kv_get(b, len, "name", name, sizeof(name));
+    xvios_kv_get(b, len, "state", state, sizeof(state));
+    xvios_kv_get(b, len, "uptime_s", up, sizeof(up));
+    if (first)
+        printf("%-5s %-6s %-20s %-8s %s\n", "NODE", "DOMID", "NAME", "STATE", "UPTIME_S");
+    if (failed)
+        printf("%-5s %-6s %-20s %-8s (no answer: %s)\n", node, "-", "-", "-", status);
+    else
+        printf("%-5s %-6s %-20s %-8s %s\n", node, domid, name, state, up);
+    return failed;
+}
+
+int cmd_nodes(struct xvios_cli *cli, int argc, char **argv)
+{
+    static const struct option lo[] = {
+        { "via", required_argument, NULL, 'v' }, { "json", no_argument, NULL, 'j' },
+        { "timeout", required_argument, NULL, 'T' }, { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    struct xvios_client_outcome o = {0};
+    xvios_client *c = NULL;
+    uint32_t timeout_ms = 0;
+    uint64_t h;
+    struct timespec dl;
+    unsigned blocks = 0, failed = 0;
+    int ch, rc;
+
+    optind = 1;
+    while ((ch = getopt_long(argc, argv, "+", lo, NULL)) != -1) {
+        switch (ch) {
+        case 'v':
+            if (cli_parse_u32(optarg, XVIOS_MAX_NODES, &cli->via) < 0) {
+                usage(stderr);
+                return XVIOS_EXIT_USAGE;
+            }
+            break;
+        case 'j': cli->json = true; break;
+        case 'T':
+            if (cli_parse_u32(optarg, 3600000u, &timeout_ms) < 0) {
+                usage(stderr);
+                return XVIOS_EXIT_USAGE;
+            }
+            break;
+        case 'h': usage(stdout); return XVIOS_EXIT_OK;
+        default: usage(stderr); return XVIOS_EXIT_USAGE;
+        }
+    }
+    if (optind != argc) {
+        usage(stderr);
+        return XVIOS_EXIT_USAGE;
+    }
+    rc = cli_connect(cli, &c);
+    if (rc != XVIOS_EXIT_OK)
+        return rc;
+    rc = xvios_client_query(c, XVIOS_MT_NODES_ALL, NULL, 0, timeout_ms, &h);
+    if (rc == 0) {
+        dl = xvios_deadline_ms((uint64_t)(timeout_ms ? timeout_ms : 10000u) * 4u + 10000u);
+        rc = xvios_client_collect(c, h, &dl, &o);
+    }
+    if (rc < 0) {
+        fprintf(stderr, "%s: %s\n", cli->prog, strerror(-rc));
+        xvios_client_close(c);
+        return cli_exit_for_errno(rc);
+    }
+    if (cli->json)
+        printf("[");
+    for (unsigned r = 0; r < o.n_resp; r++) {
+        const char *p = (const char *)o.resp[r].payload;
+        size_t len = o.resp[r].len;
+        for (size_t i = 0; i < len;) {
+            const char *end = memmem(p + i, len - i, "\n\n", 2);
+            size_t bl = end ? (size_t)(end - (p + i)) + 1 : len - i;
+            if (bl > 1) {
+                failed += print_block(cli, p + i, bl, blocks == 0);
+                blocks++;
+            }
+            i += bl + (end ? 1 : 0);
+        }
+    }
+    if (cli->json)
+        printf("%s]\n", blocks ? "\n" : "");
+    if (o.status != XVIOS_ST_OK && o.status != XVIOS_ST_PARTIAL && o.status != XVIOS_ST_TIMED_OUT &&
+        !cli->json)
+        fprintf(stderr, "%s: %s\n", cli->prog, xvios_status_name(o.status));
+    rc = blocks == 0 ? XVIOS_EXIT_ERROR
+       : o.status == XVIOS_ST_UNREACHABLE ? XVIOS_EXIT_UNREACHABLE
+       : failed ? XVIOS_EXIT_PARTIAL : XVIOS_EXIT_OK;
+    xvios_client_outcome_dispose(&o);
+    xvios_client_close(c);
+    return rc;
+}

@@ -1,0 +1,254 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * cmd_send.c - `xvios send`: one cluster message through a node's daemon,
+ * then one line (or JSON object) per node: delivered or failed and why,
+ * and the node's response when one was asked for.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cmds.h"
+#include "xvios/clock.h"
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: xvios [GLOBAL] send [--broadcast | --to N[,N...]] [--receipt] [--response]\n"
+               "                         [--timeout MS] [--type T] PAYLOAD|-\n"
+               "  --broadcast      to every active member except this node (the default without --to)\n"
+               "  --to N,...       directed to these nodes\n"
+               "  --receipt        wait for receipt notifications; re-issue to nodes that sent none\n"
+               "  --response       collect each node's response\n"
+               "  --timeout MS     receipt/response deadline (default: the cluster's)\n"
+               "  --type T         echo (default), node-info, or a number (>= 4096 for user types)\n"
+               "  PAYLOAD          the message text; '-' reads it from standard input\n"
+               "Exit: 0 all delivered, 3 some failed, 4 none before the deadline, 5 unreachable.\n");
+}
+
+static int parse_type(const char *s, uint32_t *t)
+{
+    if (!strcmp(s, "echo"))
+        *t = XVIOS_MT_ECHO;
+    else if (!strcmp(s, "node-info"))
+        *t = XVIOS_MT_NODE_INFO;
+    else if (!strcmp(s, "nodes-all"))
+        *t = XVIOS_MT_NODES_ALL;
+    else
+        return cli_parse_u32(s, UINT32_MAX, t);
+    return 0;
+}
+
+static int parse_targets(char *s, uint32_t *t, unsigned *n)
+{
+    for (char *save = NULL, *tok = strtok_r(s, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        if (*n >= XVIOS_MAX_NODES || cli_parse_u32(tok, XVIOS_MAX_NODES, &t[*n]) < 0)
+            return -EINVAL;
+        (*n)++;
+    }
+    return *n ? 0 : -EINVAL;
+}
+
+static int read_stdin(uint8_t *buf, size_t cap, size_t *len)
+{
+    size_t n = 0;
+
+    for (;;) {
+        ssize_t r = read(STDIN_FILENO, buf + n, cap - n);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0)
+            return -errno;
+        if (r == 0)
+            break;
+        n += (size_t)r;
+        if (n == cap) {
+            char extra;
+            if (read(STDIN_FILENO, &extra, 1) > 0)
+                return -EMSGSIZE;
+            break;
+        }
+    }
+    *len = n;
+    return 0;
+}
+
+struct node_line {
+    uint32_t node;
+    const char *status;     /* delivered / sent / failed */
+    const char *reason;     /* NULL or why it failed */
+    const struct xvios_api_msg *resp;
+};
+
+static const char *resp_reason(int st)
+{
+    switch (st) {
+    case XVIOS_ST_TIMED_OUT: return "no response before the deadline";
+    case XVIOS_ST_UNREACHABLE: return "unreachable";
+    case XVIOS_ST_NOT_MEMBER: return "not a member";
+    case XVIOS_ST_QUEUE_FULL: return "queue full";
+    case XVIOS_ST_BAD_PACKET: return "the node does not handle this message type";
+    }
+    return "failed";
+}
+
+/* Print the outcome; returns the exit code. */
+static int report(const struct xvios_cli *cli, const struct xvios_client_outcome *o, bool want_response)
+{
+    struct node_line lines[2 * XVIOS_MAX_NODES];
+    unsigned n = 0, ok = 0;
+
+    for (unsigned i = 0; i < o->n_rc; i++) {
+        const struct xvios_rc_entry *e = &o->rc[i];
+        bool good = e->status == XVIOS_RC_DELIVERED || e->status == XVIOS_RC_SENT;
+        lines[n] = (struct node_line){ .node = e->node, .status = good ? cli_rc_word(e->status) : "failed",
+                                       .reason = good ? NULL : cli_rc_word(e->status) };
+        for (unsigned k = 0; k < o->n_resp; k++)
+            if (o->resp[k].node == e->node)
+                lines[n].resp = &o->resp[k];
+        if (good && want_response) {
+            if (!lines[n].resp || lines[n].resp->status != XVIOS_ST_OK) {
+                lines[n].status = "failed";
+                lines[n].reason = lines[n].resp ? resp_reason(lines[n].resp->status) : "no response";
+                good = false;
+            }
+        }
+        ok += good;
+        n++;
+    }
+    if (cli->json) {
+        printf("[");
+        for (unsigned i = 0; i < n; i++) {
+            printf("%s\n  {\"node\": %u, \"status\": \"%s\", \"reason\": ", i ? "," : "", lines[i].node,
+                   lines[i].status);
+            if (lines[i].reason)
+                json_str(stdout, lines[i].reason, strlen(lines[i].reason));
+            else
+                printf("null");
+            printf(", \"response\": ");
+            if (lines[i].resp && lines[i].resp->status == XVIOS_ST_OK)
+                json_str(stdout, lines[i].resp->payload, lines[i].resp->len);
+            else
+                printf("null");
+            printf("}");
+        }
+        printf("%s]\n", n ? "\n" : "");
+    } else {
+        for (unsigned i = 0; i < n; i++) {
+            printf("node %u: %s", lines[i].node, lines[i].status);
+            if (lines[i].reason)
+                printf(" (%s)", lines[i].reason);
+            if (lines[i].resp && lines[i].resp->status == XVIOS_ST_OK) {
+                printf(", response: ");
+                fwrite(lines[i].resp->payload, 1, lines[i].resp->len, stdout);
+            }
+            printf("\n");
+        }
+        if (n == 0)
+            fprintf(stderr, "%s: nothing sent: %s\n", cli->prog, xvios_status_name(o->status));
+    }
+    if (n > 0 && ok == n)
+        return XVIOS_EXIT_OK;
+    if (ok > 0)
+        return XVIOS_EXIT_PARTIAL;
+    switch (o->status) {
+    case XVIOS_ST_UNREACHABLE: return XVIOS_EXIT_UNREACHABLE;
+    case XVIOS_ST_BAD_PACKET: return XVIOS_EXIT_USAGE;
+    case XVIOS_ST_NO_TARGETS:
+    case XVIOS_ST_NOT_MEMBER: return XVIOS_EXIT_REFUSED;
+    case XVIOS_ST_TIMED_OUT:
+    case XVIOS_ST_PARTIAL: return XVIOS_EXIT_TIMEOUT;
+    }
+    return XVIOS_EXIT_ERROR;
+}
+
+int cmd_send(struct xvios_cli *cli, int argc, char **argv)
+{
+    static const struct option lo[] = {
+        { "broadcast", no_argument, NULL, 'b' }, { "to", required_argument, NULL, 't' },
+        { "receipt", no_argument, NULL, 'r' },   { "response", no_argument, NULL, 'R' },
+        { "timeout", required_argument, NULL, 'T' }, { "type", required_argument, NULL, 'y' },
+        { "json", no_argument, NULL, 'j' },      { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    static uint8_t payload[XVIOS_MAX_PAYLOAD];
+    uint32_t targets[XVIOS_MAX_NODES];
+    struct xvios_api_send s = { .msg_type = XVIOS_MT_ECHO, .targets = targets };
+    struct xvios_client_outcome o = {0};
+    xvios_client *c = NULL;
+    bool bcast = false;
+    int ch, rc;
+
+    optind = 1;
+    while ((ch = getopt_long(argc, argv, "+", lo, NULL)) != -1) {
+        switch (ch) {
+        case 'b': bcast = true; break;
+        case 't':
+            if (parse_targets(optarg, targets, &s.n_targets) < 0) {
+                fprintf(stderr, "%s: --to needs node ids (1..%u), comma separated\n", cli->prog, XVIOS_MAX_NODES);
+                return XVIOS_EXIT_USAGE;
+            }
+            break;
+        case 'r': s.flags |= XVIOS_F_RECEIPT; break;
+        case 'R': s.flags |= XVIOS_F_RESPONSE; break;
+        case 'T':
+            if (cli_parse_u32(optarg, 3600000u, &s.timeout_ms) < 0) {
+                fprintf(stderr, "%s: --timeout needs milliseconds\n", cli->prog);
+                return XVIOS_EXIT_USAGE;
+            }
+            break;
+        case 'y':
+            if (parse_type(optarg, &s.msg_type) < 0) {
+                fprintf(stderr, "%s: unknown message type '%s'\n", cli->prog, optarg);
+                return XVIOS_EXIT_USAGE;
+            }
+            break;
+        case 'j': cli->json = true; break;
+        case 'h': usage(stdout); return XVIOS_EXIT_OK;
+        default: usage(stderr); return XVIOS_EXIT_USAGE;
+        }
+    }
+    if (optind != argc - 1 || (bcast && s.n_targets)) {
+        usage(stderr);
+        return XVIOS_EXIT_USAGE;
+    }
+    if (!s.n_targets)
+        s.flags |= XVIOS_F_BROADCAST;
+    if (!strcmp(argv[optind], "-")) {
+        rc = read_stdin(payload, sizeof(payload), &s.len);
+        if (rc < 0) {
+            fprintf(stderr, "%s: reading the payload: %s\n", cli->prog, strerror(-rc));
+            return XVIOS_EXIT_USAGE;
+        }
+    } else {
+        s.len = strlen(argv[optind]);
+        if (s.len > sizeof(payload)) {
+            fprintf(stderr, "%s: payload larger than %u bytes\n", cli->prog, XVIOS_MAX_PAYLOAD);
+            return XVIOS_EXIT_USAGE;
+        }
+        memcpy(payload, argv[optind], s.len);
+    }
+    s.payload = payload;
+
+    rc = cli_connect(cli, &c);
+    if (rc != XVIOS_EXIT_OK)
+        return rc;
+    {
+        /* the daemon finishes every send by itself (receipts, re-sends, response deadlines);
+         * this outer deadline only guards against a daemon that stopped answering */
+        uint32_t t = s.timeout_ms ? s.timeout_ms : 10000u;
+        struct timespec dl = xvios_deadline_ms((uint64_t)t * 8u + 10000u);
+        rc = xvios_client_send_wait(c, &s, &dl, &o);
+    }
+    if (rc < 0) {
+        fprintf(stderr, "%s: %s\n", cli->prog, rc == -ETIMEDOUT ? "the daemon did not finish the send in time"
+                                                                : strerror(-rc));
+        rc = cli_exit_for_errno(rc);
+    } else {
+        rc = report(cli, &o, s.flags & XVIOS_F_RESPONSE);
+    }
+    xvios_client_outcome_dispose(&o);
+    xvios_client_close(c);
+    return rc;
+}

@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * cmds.h - the `xvios` subcommands that talk to a node's daemon or run a
+ * loopback cluster, and what they share (connecting, JSON output).
+ */
+#ifndef XVIOS_TOOLSTACK_CMDS_H
+#define XVIOS_TOOLSTACK_CMDS_H
+
+#include <stdio.h>
+
+#include "cli.h"
+#include "xvios/client.h"
+
+int cmd_send(struct xvios_cli *cli, int argc, char **argv);
+int cmd_ping(struct xvios_cli *cli, int argc, char **argv);
+int cmd_nodes(struct xvios_cli *cli, int argc, char **argv);
+int cmd_events(struct xvios_cli *cli, int argc, char **argv);
+int cmd_local(struct xvios_cli *cli, int argc, char **argv);
+
+/* Connect to the daemon the global options name (--node / --via). Prints why not; returns an exit code. */
+int cli_connect(const struct xvios_cli *cli, xvios_client **out);
+/* Exit code for a client errno (-ENOENT, -ECONNREFUSED... -> XVIOS_EXIT_UNREACHABLE). */
+int cli_exit_for_errno(int err);
+/* Strict decimal, 1..max. */
+int cli_parse_u32(const char *s, uint32_t max, uint32_t *out);
+/* A JSON string literal of len bytes (escapes control characters, quotes, backslashes, non-ASCII as \u00XX). */
+void json_str(FILE *f, const void *s, size_t len);
+/* "delivered", "sent", "timed-out", ... for an RC status. */
+const char *cli_rc_word(unsigned rc_status);
+
+#endif /* XVIOS_TOOLSTACK_CMDS_H */

@@ -1,0 +1,119 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * main.c - the `xvios` command: global options (cli.h), then one
+ * subcommand. See docs/xvios.1.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmds.h"
+#include "xvios/log.h"
+
+static const struct {
+    const char *name;
+    xvios_cmd_fn fn;
+    const char *what;
+} commands[] = {
+    { "send", cmd_send, "send a cluster message (broadcast or directed) through a node's daemon" },
+    { "ping", cmd_ping, "check that a node receives and answers" },
+    { "nodes", cmd_nodes, "every node's information, from one node" },
+    { "events", cmd_events, "stream cluster events" },
+    { "local", cmd_local, "run a loopback cluster on this host (up / down)" },
+    { "cluster", cmd_cluster, "dom0 cluster administration (create, add, remove, status, destroy)" },
+};
+
+static void usage(FILE *f, const char *prog)
+{
+    fprintf(f,
+            "usage: %s [--platform loopback|xen] [--root DIR] [--node N] [--via N] [--json] COMMAND [ARGS]\n"
+            "\n"
+            "Global options (environment: XVIOS_PLATFORM, XVIOS_ROOT, XVIOS_NODE):\n"
+            "  --platform P   loopback or xen (default: loopback when a root is given, else xen)\n"
+            "  --root DIR     loopback cluster root\n"
+            "  --node N       the node whose daemon to talk to (loopback; default 1)\n"
+            "  --via N        talk to node N's daemon over its management link (dom0 / privileged)\n"
+            "  --json         machine-readable output\n"
+            "\nCommands:\n",
+            prog);
+    for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+        fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].what);
+    fprintf(f, "\n'%s COMMAND --help' describes each command.\n", prog);
+}
+
+static int need_arg(const char *prog, const char *opt, int i, int argc)
+{
+    if (i + 1 >= argc) {
+        fprintf(stderr, "%s: %s needs a value\n", prog, opt);
+        return -1;
+    }
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    struct xvios_cli cli = { .prog = "xvios", .node = 1 };
+    const char *platform = getenv("XVIOS_PLATFORM");
+    const char *node = getenv("XVIOS_NODE");
+    int i;
+
+    xvios_log_set_prog("xvios");
+    if (!getenv("XVIOS_LOG"))
+        xvios_log_set_level(XVIOS_LOG_ERR);
+    cli.root = getenv("XVIOS_ROOT");
+    if (cli.root && !cli.root[0])
+        cli.root = NULL;
+    for (i = 1; i < argc && argv[i][0] == '-'; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+            usage(stdout, cli.prog);
+            return XVIOS_EXIT_OK;
+        } else if (!strcmp(a, "--json")) {
+            cli.json = true;
+        } else if (!strcmp(a, "--platform")) {
+            if (need_arg(cli.prog, a, i, argc) < 0)
+                return XVIOS_EXIT_USAGE;
+            platform = argv[++i];
+        } else if (!strcmp(a, "--root")) {
+            if (need_arg(cli.prog, a, i, argc) < 0)
+                return XVIOS_EXIT_USAGE;
+            cli.root = argv[++i];
+        } else if (!strcmp(a, "--node")) {
+            if (need_arg(cli.prog, a, i, argc) < 0)
+                return XVIOS_EXIT_USAGE;
+            node = argv[++i];
+        } else if (!strcmp(a, "--via")) {
+            if (need_arg(cli.prog, a, i, argc) < 0 || cli_parse_u32(argv[i + 1], XVIOS_MAX_NODES, &cli.via) < 0) {
+                fprintf(stderr, "%s: --via needs a node id\n", cli.prog);
+                return XVIOS_EXIT_USAGE;
+            }
+            i++;
+        } else {
+            fprintf(stderr, "%s: unknown option %s\n", cli.prog, a);
+            usage(stderr, cli.prog);
+            return XVIOS_EXIT_USAGE;
+        }
+    }
+    if (platform && platform[0]) {
+        if (xvios_plat_kind_parse(platform, &cli.platform) < 0) {
+            fprintf(stderr, "%s: unknown platform '%s' (loopback or xen)\n", cli.prog, platform);
+            return XVIOS_EXIT_USAGE;
+        }
+    } else {
+        cli.platform = cli.root ? XVIOS_PLAT_LOOPBACK : XVIOS_PLAT_XEN;
+    }
+    if (node && node[0] && cli_parse_u32(node, XVIOS_MAX_NODES, &cli.node) < 0) {
+        fprintf(stderr, "%s: bad node id '%s'\n", cli.prog, node);
+        return XVIOS_EXIT_USAGE;
+    }
+    if (i >= argc) {
+        usage(stderr, cli.prog);
+        return XVIOS_EXIT_USAGE;
+    }
+    for (size_t k = 0; k < sizeof(commands) / sizeof(commands[0]); k++)
+        if (!strcmp(argv[i], commands[k].name))
+            return commands[k].fn(&cli, argc - i, argv + i);
+    fprintf(stderr, "%s: unknown command '%s'\n", cli.prog, argv[i]);
+    usage(stderr, cli.prog);
+    return XVIOS_EXIT_USAGE;
+}
