@@ -276,6 +276,21 @@ int xvios_rc_decode(const uint8_t *untrusted_buf, size_t untrusted_len,
                     struct xvios_rc_entry *out, unsigned cap, unsigned *n);
 
 const char *xvios_opcode_name(unsigned opcode);
+
+/*
+ * Where an opcode may travel. xvios_msg_decode() accepts every known opcode
+ * whatever the channel; a receiver that knows its channel also checks
+ * xvios_opcode_channels(opcode) & XVIOS_CH_... and drops the packet otherwise.
+ */
+enum xvios_channel {
+    XVIOS_CH_LINK             = 0x01, /* VKE <-> VKE over a cluster link */
+    XVIOS_CH_DAEMON_TO_VKE    = 0x02, /* local socket, daemon -> VKE */
+    XVIOS_CH_VKE_TO_DAEMON    = 0x04, /* local socket, VKE -> daemon */
+    XVIOS_CH_CALLER_TO_DAEMON = 0x08, /* caller API socket or management link, caller -> daemon */
+    XVIOS_CH_DAEMON_TO_CALLER = 0x10, /* caller API socket or management link, daemon -> caller */
+};
+/* Mask of enum xvios_channel bits for opcode; 0 for an unknown opcode. */
+unsigned xvios_opcode_channels(unsigned opcode);
 const char *xvios_status_name(int status);
 const char *xvios_rc_status_name(unsigned rc_status);
 
