@@ -959,7 +959,7 @@ static void test_opcode_channels(void **state)
     assert_false(xvios_opcode_channels(XVIOS_OP_API_QUERY) & XVIOS_CH_LINK);
 }
 
-static void test_txid_and_flag_helpers(void **state)
+static void test_txid_and_flag_macros(void **state)
 {
     uint64_t t = xvios_txid_make(0xdeadbeefu, 0x01020304u);
 
@@ -1003,7 +1003,7 @@ int main(void)
         cmocka_unit_test(test_rc_malformed),
         cmocka_unit_test(test_names),
         cmocka_unit_test(test_opcode_channels),
-        cmocka_unit_test(test_txid_and_flag_helpers),
+        cmocka_unit_test(test_txid_and_flag_macros),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
