@@ -26,7 +26,8 @@ static int h_echo(struct xviosd *d, const struct xvios_msg *req, uint8_t *out, s
     (void)d;
     if (req->hdr.payload_len > cap)
         return -ENOSPC;
-    memcpy(out, req->payload, req->hdr.payload_len);
+    if (req->hdr.payload_len)
+        memcpy(out, req->payload, req->hdr.payload_len);
     *out_len = req->hdr.payload_len;
     *status = XVIOS_ST_OK;
     return HANDLER_RESPOND;
@@ -87,7 +88,8 @@ static int h_user(struct xviosd *d, const struct xvios_msg *req, uint8_t *out, s
     if (n > 0 && (size_t)n < sizeof(head) && (size_t)n + req->hdr.payload_len <= XVIOS_MAX_PAYLOAD) {
         static uint8_t ev[XVIOS_MAX_PAYLOAD];
         memcpy(ev, head, (size_t)n);
-        memcpy(ev + n, req->payload, req->hdr.payload_len);
+        if (req->hdr.payload_len)
+            memcpy(ev + n, req->payload, req->hdr.payload_len);
         events_emit(d, XVIOS_EV_MESSAGE, req->sub.src_node, (const char *)ev, (size_t)n + req->hdr.payload_len);
     } else {
         XLOG_WARN("message type %u from node %u too large to pass on as an event (%u bytes)", req->sub.msg_type,

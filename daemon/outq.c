@@ -32,7 +32,8 @@ int outq_push(struct outq *q, const void *buf, size_t len)
         return -ENOMEM;
     p->next = NULL;
     p->len = len;
-    memcpy(p->data, buf, len);
+    if (len)
+        memcpy(p->data, buf, len);
     if (q->tail)
         q->tail->next = p;
     else

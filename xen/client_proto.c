@@ -151,7 +151,8 @@ int xvios_api_parse(const uint8_t *untrusted_buf, size_t untrusted_len, struct x
     out->payload = malloc(m.hdr.payload_len + 1u);
     if (!out->payload)
         return -ENOMEM;
-    memcpy(out->payload, m.payload, m.hdr.payload_len);
+    if (m.hdr.payload_len)
+        memcpy(out->payload, m.payload, m.hdr.payload_len);
     out->payload[m.hdr.payload_len] = 0;
     out->len = m.hdr.payload_len;
     if (m.hdr.opcode == XVIOS_OP_API_RESULT && m.hdr.payload_len > 0) {
