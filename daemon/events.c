@@ -185,6 +185,8 @@ void events_on_vke_event(struct xviosd *d, const struct xvios_msg *m)
                        m->sub.src_node);
         events_emit(d, XVIOS_EV_NODE_JOINED, m->sub.src_node, text, (size_t)len);
         break;
+    case XVIOS_EV_NODE_LEFT:
+        break;   /* the store watch reports it (scan_nodes) */
     default:
         XLOG_WARN("dropped VKE_EVENT with unknown event %u", m->sub.msg_type);
         d->c.vke_rx_bad++;

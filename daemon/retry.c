@@ -32,8 +32,9 @@ void retry_init(struct retry *r, bool receipts, bool broadcast, const uint32_t *
         cap = 1;
     if (cap > XVIOS_MAX_NODES)
         cap = XVIOS_MAX_NODES;
-    /* rc_capacity 0 tells the VKE not to wait for receipts */
-    r->rc_capacity = receipts ? (uint16_t)cap : 0;
+    /* Without receipts the VKE never answers RC_TOO_SMALL, it just leaves
+     * out an RC array that does not fit: offer room for every node then. */
+    r->rc_capacity = receipts ? (uint16_t)cap : (uint16_t)XVIOS_MAX_NODES;
     r->final_status = XVIOS_ST_OK;
 }
 

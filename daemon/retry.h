@@ -22,6 +22,8 @@
 
 #define RETRY_MAX_BACKOFFS 8   /* TRY_AGAIN answers tolerated per send */
 #define RETRY_MAX_GROWS    4   /* RC_TOO_SMALL answers tolerated per send */
+/* rc_capacity: with receipts, sized to the expected targets (RC_TOO_SMALL grows it);
+ * without, XVIOS_MAX_NODES so the VKE's per-node SENT/UNREACHABLE array always fits. */
 
 enum retry_action {
     RETRY_DONE = 0,     /* final: see r->final_status and r->node[] */

@@ -376,10 +376,20 @@ int op_start(struct xviosd *d, const struct op_request *rq)
 void op_on_send_result(struct xviosd *d, const struct xvios_msg *m)
 {
     struct xvios_rc_entry rc[XVIOS_MAX_NODES];
-    struct sendop *op = op_find(d, m->hdr.txid);
+    struct sendop *op;
     unsigned n_rc = 0;
     enum retry_action act;
 
+    if (xvios_txid_node(m->hdr.txid) != d->self_node && m->hdr.txid != 0) {
+        /* the completion of a CLUSTER_RESPONSE this node sent (the txid is the requester's) */
+        if (m->hdr.status != XVIOS_ST_OK) {
+            d->c.responses_dropped++;
+            XLOG_DEBUG("response for txid %" PRIx64 " not delivered: %s", m->hdr.txid,
+                       xvios_status_name(m->hdr.status));
+        }
+        return;
+    }
+    op = op_find(d, m->hdr.txid);
     if (!op || !(op->awaiting_result || m->hdr.status == XVIOS_ST_TRY_AGAIN)) {
         XLOG_WARN("SEND_RESULT for txid %" PRIx64 " that nothing waits for: dropped", m->hdr.txid);
         d->c.vke_rx_bad++;

@@ -160,7 +160,8 @@ static void test_responses_matched_then_result(void **state)
 
     start(d, c, XVIOS_F_RESPONSE, t, 2, 99);
     assert_int_equal(fixture_pop(&d->vke_out, vbuf, &m), XVIOS_WIRE_OK);
-    assert_int_equal(m.sub.rc_capacity, 0);   /* no receipts asked */
+    assert_false(m.hdr.flags & XVIOS_F_RECEIPT);   /* no receipts asked */
+    assert_int_equal(m.sub.rc_capacity, XVIOS_MAX_NODES);
     txid = m.hdr.txid;
     assert_int_equal(d->rq.n, 2);
     /* a response may overtake the SEND_RESULT */
