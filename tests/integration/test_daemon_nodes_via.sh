@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# `xvios nodes` asks ONE node for every node's information: over node 2's
+# management link (--via 2), and over node 3's api.sock.
+. "$(dirname "$0")/daemon_lib.sh"
+
+up 4
+timeout 60 "$XVIOS" --root "$ROOT" --json nodes --via 2 >"$ROOT/via.json" || fail "nodes --via 2"
+cat "$ROOT/via.json"
+json_check "$ROOT/via.json" 'sorted(o["node"] for o in j) == [1,2,3,4]' || fail "not every node listed"
+json_check "$ROOT/via.json" 'all(o.get("state") == "active" and o["domid"] == 100 + o["node"] for o in j)' \
+    || fail "node info fields"
+json_check "$ROOT/via.json" 'j[0]["node"] == 2' || fail "the asked node answers first"
+ok "nodes --via 2"
+timeout 60 "$XVIOS" --root "$ROOT" --node 3 nodes >"$ROOT/n3.txt" || fail "nodes from node 3"
+cat "$ROOT/n3.txt"
+[ "$(grep -cE '^[1-4] +10[1-4] +vios-[1-4] +active' "$ROOT/n3.txt")" -eq 4 ] || fail "text table"
+ok "nodes from node 3"
