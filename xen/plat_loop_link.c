@@ -330,8 +330,12 @@ enum xvios_link_state loop_link_progress(void *link_impl)
         break;
     case PH_UP: {
         struct pollfd pfd = { .fd = l->fd, .events = POLLIN };
-        /* a hang-up with nothing left to read: the peer is gone */
-        if (poll(&pfd, 1, 0) > 0 && (pfd.revents & (POLLHUP | POLLERR)) && !(pfd.revents & POLLIN)) {
+        char peek;
+        /* a hang-up with nothing left to read (recv sees the end at once): the peer is gone */
+        ssize_t r = 1;
+        if (poll(&pfd, 1, 0) > 0 && (pfd.revents & (POLLHUP | POLLERR)))
+            r = recv(l->fd, &peek, 1, MSG_PEEK | MSG_DONTWAIT);
+        if (r == 0 || (r < 0 && errno != EAGAIN && errno != EINTR)) {
             XLOG_INFO("link %s: %s disconnected", l->addr.sun_path, who(l));
             go_dead(l);
         }
