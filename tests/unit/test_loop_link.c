@@ -96,30 +96,31 @@ static void child_node2(const char *root, enum child_mode mode, unsigned delay_m
     xvios_link *l;
     static char buf[XVIOS_LINK_MAX_DGRAM];
     size_t len;
-    int rc;
+    int code = 0;
 
     if (delay_ms)
         usleep(delay_ms * 1000);
     p = loop_fixture_open(root, 12);
     l = p ? open_link(p, 2, 1, 12, 11) : NULL;
     if (!l || drive(&l, 1, 10000) < 0)
-        _exit(10);
-    if (mode == EXIT_AFTER_UP)
-        _exit(0);
-    if (mode == SILENT) {
+        code = 10;
+    else if (mode == SILENT)
         pause();
-        _exit(0);
-    }
-    for (;;) {   /* echo every datagram back, reversed in order of arrival: as is */
-        rc = recv_wait(l, buf, sizeof(buf), &len, 10000);
+    while (code == 0 && mode == ECHO) {   /* echo every datagram back until the peer leaves */
+        int rc = recv_wait(l, buf, sizeof(buf), &len, 10000);
         if (rc == -EPIPE)
-            _exit(0);
-        if (rc < 0)
-            _exit(11);
+            break;
+        if (rc < 0) {
+            code = 11;
+            break;
+        }
         struct timespec deadline = xvios_deadline_ms(5000);
         if (xvios_link_send(l, buf, len, &deadline) < 0)
-            _exit(12);
+            code = 12;
     }
+    xvios_link_close(l);
+    xvios_plat_close(p);
+    _exit(code);
 }
 
 static pid_t spawn(const char *root, enum child_mode mode, unsigned delay_ms)
