@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * db.c - the cluster DB: the transaction runner, value helpers, the strict
+ * db.c - the cluster DB: the transaction runner, value accessors, the strict
  * number parser, and cluster create/destroy/config (layout: xvios/db.h,
  * docs/xenstore.md). Store API only; every multi-step change is one
  * transaction with the EAGAIN retry loop.

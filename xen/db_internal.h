@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * db_internal.h - helpers shared by the cluster DB files (xen/db*.c). They
+ * db_internal.h - functions shared by the cluster DB files (xen/db*.c). They
  * use the platform store API only, so the DB runs unchanged on XenStore.
  */
 #ifndef XVIOS_DB_INTERNAL_H

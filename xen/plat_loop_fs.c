@@ -2,7 +2,7 @@
 /*
  * plat_loop_fs.c - file primitives of the loopback platform: bounded reads
  * of untrusted backing files, atomic writes, rm -r, the store lock, and the
- * store path helpers.
+ * store path utilities.
  */
 #include <errno.h>
 #include <fcntl.h>

@@ -185,7 +185,7 @@ enum xvios_link_state loop_link_state(const void *link_impl);
 int  loop_link_send(void *link_impl, const void *buf, size_t len, const struct timespec *deadline);
 int  loop_link_recv(void *link_impl, void *buf, size_t cap, size_t *len);
 
-/* Path helpers shared by the files above. */
+/* Path utilities shared by the files above. */
 int  loop_parent(const char *path, char *out, size_t n);   /* "/a/b" -> "/a"; "/a" -> "/" */
 bool loop_path_at_or_below(const char *path, const char *top);
 

@@ -131,6 +131,7 @@ static void test_alive_follows_process(void **state)
     pid = fork();
     assert_true(pid >= 0);
     if (pid == 0) {
+        alarm(60);
         pause();
         _exit(0);
     }

@@ -98,6 +98,7 @@ static void child_node2(const char *root, enum child_mode mode, unsigned delay_m
     size_t len;
     int code = 0;
 
+    alarm(60);   /* never outlive a failed test for long */
     if (delay_ms)
         usleep(delay_ms * 1000);
     p = loop_fixture_open(root, 12);
@@ -424,6 +425,7 @@ static void test_registered_process_checked(void **state)
     other = fork();
     assert_true(other >= 0);
     if (other == 0) {
+        alarm(60);
         pause();
         _exit(0);
     }
