@@ -71,6 +71,10 @@ int loop_disk_get(struct loop_plat *lp, const char *path, char **val, size_t *le
         }
         goto out;
     }
+    if (rc < 0 && rc != -ENOMEM && rc != -EIO) {
+        XLOG_ERR("store node %s: .perms unreadable (%s): corrupt store", path, strerror(-rc));
+        rc = -EIO;
+    }
     if (rc < 0)
         goto out;
     rc = loop_perms_parse(untrusted_perms, plen, &p, &pn);
@@ -84,8 +88,8 @@ int loop_disk_get(struct loop_plat *lp, const char *path, char **val, size_t *le
         if (rc < 0)
             goto out;
         rc = loop_read_file(file, XVIOS_STORE_MAX_VALUE, &v, &vlen);
-        if (rc == -ENOENT) {
-            XLOG_ERR("store node %s: .value missing: corrupt store", path);
+        if (rc < 0 && rc != -ENOMEM && rc != -EIO) {
+            XLOG_ERR("store node %s: .value unreadable (%s): corrupt store", path, strerror(-rc));
             rc = -EIO;
         }
         if (rc < 0)

@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -45,6 +46,8 @@ struct loop_link {
     bool server;
     bool mgmt;
     struct sockaddr_un addr;
+    dev_t bound_dev;           /* the socket file this server bound, to remove only our own */
+    ino_t bound_ino;
     int listen_fd;
     int fd;
     enum phase phase;
@@ -69,8 +72,20 @@ static void close_fd(int *fd)
     *fd = -1;
 }
 
+/* Remove the server's socket file unless another server has bound the path since. */
+static void unlink_own(struct loop_link *l)
+{
+    struct stat st;
+
+    if (l->bound_ino && stat(l->addr.sun_path, &st) == 0 && st.st_dev == l->bound_dev && st.st_ino == l->bound_ino)
+        unlink(l->addr.sun_path);
+    l->bound_ino = 0;
+}
+
 static void go_dead(struct loop_link *l)
 {
+    if (l->listen_fd >= 0)
+        unlink_own(l);
     close_fd(&l->fd);
     close_fd(&l->listen_fd);
     l->phase = PH_DEAD;
@@ -167,10 +182,14 @@ int loop_link_open(void *impl, const struct xvios_link_peer *peer, void **link_i
             goto out;
         }
         unlink(l->addr.sun_path);  /* a stale socket of an earlier server of this link */
-        if (bind(l->listen_fd, (struct sockaddr *)&l->addr, sizeof(l->addr)) < 0 || listen(l->listen_fd, 4) < 0) {
+        struct stat st;
+        if (bind(l->listen_fd, (struct sockaddr *)&l->addr, sizeof(l->addr)) < 0 || listen(l->listen_fd, 4) < 0 ||
+            stat(l->addr.sun_path, &st) < 0) {
             rc = -errno;
             goto out;
         }
+        l->bound_dev = st.st_dev;
+        l->bound_ino = st.st_ino;
         l->phase = PH_LISTEN;
     } else {
         l->phase = PH_RETRY;
@@ -189,7 +208,7 @@ void loop_link_close(void *link_impl)
     if (!l)
         return;
     if (l->listen_fd >= 0)
-        unlink(l->addr.sun_path);
+        unlink_own(l);
     close_fd(&l->fd);
     close_fd(&l->listen_fd);
     free(l->root);
@@ -254,7 +273,7 @@ static void serve(struct loop_link *l)
         return;
     }
     /* one peer per link: stop listening */
-    unlink(l->addr.sun_path);
+    unlink_own(l);
     close_fd(&l->listen_fd);
     l->fd = c;
     l->phase = PH_UP;

@@ -413,6 +413,28 @@ static void test_management_link(void **state)
     xvios_plat_close(guest);
 }
 
+static void test_reopened_server_survives_old_close(void **state)
+{
+    struct loop_fixture *f = *state;
+    xvios_plat *a = loop_fixture_open(f->root, 11), *b = loop_fixture_open(f->root, 12);
+    xvios_link *old, *l[2];
+
+    assert_non_null(a);
+    assert_non_null(b);
+    old = open_link(a, 1, 2, 11, 12);
+    l[0] = open_link(a, 1, 2, 11, 12);     /* reopened before the old one is closed */
+    assert_non_null(old);
+    assert_non_null(l[0]);
+    xvios_link_close(old);                 /* must not remove the new server's socket */
+    l[1] = open_link(b, 2, 1, 12, 11);
+    assert_non_null(l[1]);
+    assert_int_equal(drive(l, 2, 5000), 0);
+    xvios_link_close(l[0]);
+    xvios_link_close(l[1]);
+    xvios_plat_close(a);
+    xvios_plat_close(b);
+}
+
 static void test_registered_process_checked(void **state)
 {
     struct loop_fixture *f = *state;
@@ -463,6 +485,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_oversized_datagram, setup, teardown),
         cmocka_unit_test_setup_teardown(test_wrong_peer_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_management_link, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_reopened_server_survives_old_close, setup, teardown),
         cmocka_unit_test_setup_teardown(test_registered_process_checked, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "loop_fixture.h"
@@ -158,6 +159,14 @@ static void test_corrupt_backing_files(void **state)
     assert_int_equal(read_rc(p, "/c/many"), -EIO);
     assert_int_equal(loop_fixture_put_file(f->root, "store/c/many/.perms", "", 0), 0);
     assert_int_equal(read_rc(p, "/c/many"), -EIO);
+
+    /* backing files are never followed through symlinks */
+    char target[256], link[256];
+    snprintf(target, sizeof(target), "%s/store/c/ok/.value", f->root);
+    snprintf(link, sizeof(link), "%s/store/c/value/.value", f->root);
+    assert_int_equal(unlink(link), 0);
+    assert_int_equal(symlink(target, link), 0);
+    assert_int_equal(read_rc(p, "/c/value"), -EIO);
 
     /* a directory with no .perms is no node */
     snprintf(dir, sizeof(dir), "%s/store/c/bare", f->root);
