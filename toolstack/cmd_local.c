@@ -307,7 +307,9 @@ static int local_up(const struct xvios_cli *cli, const char *root_opt, unsigned 
             fprintf(stderr, "%s: cannot start %s: %s\n", cli->prog, backend, strerror((int)-r->backend));
             goto out;
         }
-        xvios_loop_domain_set_pid(p, r->domid, r->backend);
+        /* No xvios_loop_domain_set_pid(): a loopback node is two processes (the
+         * backend serves the cluster links, xviosd the management link), and
+         * the link layer would accept only the recorded one as the domain. */
     }
     /* xviosd daemonizes and its starter exits once it is attached to its VKE */
     for (unsigned k = 0; k < n; k++) {
