@@ -97,7 +97,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 }
 
 /* Fork into the background; the parent exits when the child reports readiness (or fails). */
-static int daemonize(int *ready_fd)
+static int daemonize(int *ready_fd, const char *log)
 {
     int p[2];
     pid_t pid;
@@ -128,13 +128,17 @@ static int daemonize(int *ready_fd)
     if (setsid() < 0)
         return -errno;
     int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+    /* stderr goes to the log too: whatever the runtime prints there (sanitizer reports) is kept */
+    int out = log ? open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640) : -1;
     if (devnull >= 0) {
         dup2(devnull, STDIN_FILENO);
-        dup2(devnull, STDOUT_FILENO);
-        dup2(devnull, STDERR_FILENO);
+        dup2(out >= 0 ? out : devnull, STDOUT_FILENO);
+        dup2(out >= 0 ? out : devnull, STDERR_FILENO);
         if (devnull > STDERR_FILENO)
             close(devnull);
     }
+    if (out > STDERR_FILENO)
+        close(out);
     *ready_fd = p[1];
     return 0;
 }
@@ -329,13 +333,13 @@ int main(int argc, char **argv)
         goto out;
 
     if (!o.foreground) {
-        rc = daemonize(&ready_fd);
+        if (!o.log && xvios_run_path(logpath, sizeof(logpath), d.rundir, "xviosd.log") == 0)
+            o.log = logpath;
+        rc = daemonize(&ready_fd, o.log);
         if (rc < 0) {
             fprintf(stderr, "xviosd: cannot daemonize: %s\n", strerror(-rc));
             goto out;
         }
-        if (!o.log && xvios_run_path(logpath, sizeof(logpath), d.rundir, "xviosd.log") == 0)
-            o.log = logpath;
     }
     if (o.log && (rc = xvios_log_open(o.log)) < 0)
         fprintf(stderr, "xviosd: cannot open the log %s: %s\n", o.log, strerror(-rc));

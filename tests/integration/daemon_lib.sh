@@ -10,6 +10,11 @@ export XVIOS_BIN
 cleanup() {
     local rc=$?
     "$XVIOS" --root "$ROOT" local down >/dev/null 2>&1 || true
+    # a sanitizer report in any node's log fails the test
+    if grep -lE 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$ROOT"/nodes/*/*.log 2>/dev/null; then
+        echo "FAIL: sanitizer report in the logs above" >&2
+        [ $rc -ne 0 ] || rc=1
+    fi
     if [ $rc -ne 0 ]; then
         for f in "$ROOT"/nodes/*/xviosd.log "$ROOT"/nodes/*/backend.log; do
             [ -f "$f" ] || continue

@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * loop_node_tool.c - add or remove a loopback cluster node, as dom0 would,
+ * for the integration tests (the node gets no backend or daemon):
+ *   loop_node_tool ROOT add DOMID NAME     prints the new node id
+ *   loop_node_tool ROOT remove NODE
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "xvios/db.h"
+#include "xvios/loopback.h"
+
+int main(int argc, char **argv)
+{
+    struct xvios_plat_config pc = { .kind = XVIOS_PLAT_LOOPBACK, .self_domid = 0 };
+    xvios_plat *p = NULL;
+    uint32_t id, node;
+    int rc = -EINVAL;
+
+    if (argc < 4) {
+        fprintf(stderr, "usage: loop_node_tool ROOT add DOMID NAME | ROOT remove NODE\n");
+        return 2;
+    }
+    pc.root = argv[1];
+    if (xvios_db_parse_u32(argv[3], XVIOS_LOOP_DOMID_MAX, &id) < 0) {
+        fprintf(stderr, "loop_node_tool: bad number %s\n", argv[3]);
+        return 2;
+    }
+    rc = xvios_plat_open(&pc, &p);
+    if (rc < 0)
+        goto out;
+    if (!strcmp(argv[2], "add") && argc == 5) {
+        struct xvios_dominfo dom;
+        rc = xvios_loop_domain_create(p, id, argv[4]);
+        if (rc == 0)
+            rc = xvios_plat_domain_info(p, id, &dom);
+        if (rc == 0)
+            rc = xvios_db_node_add(p, &dom, &node);
+        if (rc == 0)
+            printf("%u\n", node);
+    } else if (!strcmp(argv[2], "remove") && argc == 4) {
+        rc = xvios_db_node_remove(p, id);
+    } else {
+        rc = -EINVAL;
+    }
+out:
+    if (rc < 0)
+        fprintf(stderr, "loop_node_tool: %s\n", strerror(-rc));
+    xvios_plat_close(p);
+    return rc < 0 ? 1 : 0;
+}
