@@ -91,6 +91,16 @@ int api_listen(struct xviosd *d)
     if (rc < 0 || strlen(path) >= sizeof(sa.sun_path))
         return -ENAMETOOLONG;
     strcpy(sa.sun_path, path);
+    /* a socket that still answers belongs to a running daemon: do not take it over */
+    fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return -errno;
+    if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0) {
+        XLOG_ERR("%s answers: another xviosd serves this node", path);
+        rc = -EADDRINUSE;
+        goto out;
+    }
+    close(fd);
     fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
     if (fd < 0)
         return -errno;

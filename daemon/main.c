@@ -354,13 +354,16 @@ int main(int argc, char **argv)
         XLOG_ERR("signalfd: %s", strerror(errno));
         goto out;
     }
+    /* the caller socket first: it refuses to start a second daemon for this node */
+    if (api_listen(&d) < 0)
+        goto out;
     if (xvios_run_path(pidpath, sizeof(pidpath), d.rundir, "xviosd.pid") < 0 || write_pidfile(pidpath) < 0) {
         XLOG_ERR("cannot write the pid file in %s", d.rundir);
         pidpath[0] = 0;
         goto out;
     }
     d.started = xvios_now();
-    if (api_listen(&d) < 0 || events_watch(&d) < 0)
+    if (events_watch(&d) < 0)
         goto out;
     XLOG_INFO("node %u (domid %u, %s) starting; run directory %s", d.self_node, d.self_domid,
               xvios_plat_kind_name(o.kind), d.rundir);

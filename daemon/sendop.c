@@ -236,8 +236,16 @@ static void settle_delivery(struct xviosd *d, struct sendop *op)
         if (e && retry_rc_ok(e->status))
             continue;   /* delivered: its response may still come */
         respq_remove(&d->rq, op->txid, pend[i]);
-        deliver_response(d, op, pend[i], e ? rc_to_status(e->status) : XVIOS_ST_NOT_MEMBER, op->msg_type,
-                         NULL, 0, e ? rc_reason(e->status) : "not-member");
+        if (e) {
+            deliver_response(d, op, pend[i], rc_to_status(e->status), op->msg_type, NULL, 0, rc_reason(e->status));
+        } else if (op->r.final_status == XVIOS_ST_OK || op->r.final_status == XVIOS_ST_PARTIAL) {
+            /* the VKE's RC array does not list it: not an active member any more */
+            deliver_response(d, op, pend[i], XVIOS_ST_NOT_MEMBER, op->msg_type, NULL, 0, "not-member");
+        } else {
+            /* nothing was sent at all */
+            deliver_response(d, op, pend[i], op->r.final_status, op->msg_type, NULL, 0,
+                             xvios_status_name(op->r.final_status));
+        }
     }
 }
 
