@@ -17,7 +17,7 @@ FUZZ_SECONDS ?= 60
 
 XEN_PKGS := xenstore xenvchan xencontrol xenevtchn xengnttab xentoollog
 WARN     := -std=gnu11 -Wall -Wextra -Werror -Wformat=2 -Wvla -Wstrict-prototypes
-CPPFLAGS := -Iinclude -D_GNU_SOURCE
+CPPFLAGS := -Iinclude -I. -D_GNU_SOURCE
 XEN_CFLAGS = $(shell pkg-config --cflags $(XEN_PKGS) 2>/dev/null)
 XEN_LIBS   = $(shell pkg-config --libs $(XEN_PKGS) 2>/dev/null)
 LIBS      = $(XEN_LIBS) -lpthread
