@@ -33,6 +33,20 @@
 
 #define DOMID_BASE 10u
 
+/* The codec's names, lower-cased for the test scripts' greps ("delivered", "rc_too_small"). */
+static const char *lc(const char *name)
+{
+    static char bufs[4][48];
+    static unsigned k;
+    char *b = bufs[k++ % 4];
+    size_t i = 0;
+
+    for (; name[i] && i < sizeof(bufs[0]) - 1; i++)
+        b[i] = (char)(name[i] >= 'A' && name[i] <= 'Z' ? name[i] - 'A' + 'a' : name[i]);
+    b[i] = '\0';
+    return b;
+}
+
 static int open_plat(const char *root, uint32_t domid, xvios_plat **p)
 {
     struct xvios_plat_config pc = { .kind = XVIOS_PLAT_LOOPBACK, .root = root, .self_domid = domid };
@@ -256,9 +270,9 @@ static int cmd_send(int argc, char **argv)
         fprintf(stderr, "vke_tool: bad RC array\n");
         return 1;
     }
-    printf("status=%s needed=%u entries=%u\n", xvios_status_name(r.hdr.status), r.sub.rc_needed, n);
+    printf("status=%s needed=%u entries=%u\n", lc(xvios_status_name(r.hdr.status)), r.sub.rc_needed, n);
     for (unsigned i = 0; i < n; i++)
-        printf("rc node=%u status=%s\n", rc[i].node, xvios_rc_status_name(rc[i].status));
+        printf("rc node=%u status=%s\n", rc[i].node, lc(xvios_rc_status_name(rc[i].status)));
     return 0;
 }
 
@@ -310,7 +324,7 @@ static int cmd_sink(int argc, char **argv)
             text[i] = (m.payload[i] >= 0x20 && m.payload[i] < 0x7f) ? (char)m.payload[i] : '.';
         text[k] = '\0';
         fprintf(out, "op=%s status=%s src=%u txid=%#llx type=%u event=%u payload=%s\n",
-                xvios_opcode_name(m.hdr.opcode), xvios_status_name(m.hdr.status), m.sub.src_node,
+                lc(xvios_opcode_name(m.hdr.opcode)), lc(xvios_status_name(m.hdr.status)), m.sub.src_node,
                 (unsigned long long)m.hdr.txid, m.sub.msg_type,
                 m.hdr.opcode == XVIOS_OP_VKE_EVENT ? m.sub.msg_type : 0, text);
     }
