@@ -126,8 +126,15 @@ int main(int argc, char **argv)
         XLOG_ERR("run directory path too long");
         goto out;
     }
-    if (mkdir(rundir, 0700) < 0 && errno != EEXIST) {
-        XLOG_ERR("cannot create %s: %s", rundir, strerror(errno));
+    signal(SIGPIPE, SIG_IGN);
+    signal(SIGTERM, on_signal);
+    signal(SIGINT, on_signal);
+
+    vc.plat = plat;
+    vc.rundir = rundir;
+    rc = xvios_vke_create(&vc, &vke);
+    if (rc < 0) {
+        XLOG_ERR("cannot start the VKE: %s", strerror(-rc));
         goto out;
     }
     if (pidfile_opt)
@@ -138,17 +145,6 @@ int main(int argc, char **argv)
     if (rc < 0) {
         XLOG_ERR("cannot write the pid file %s: %s", pidfile, strerror(-rc));
         pidfile[0] = '\0';
-        goto out;
-    }
-    signal(SIGPIPE, SIG_IGN);
-    signal(SIGTERM, on_signal);
-    signal(SIGINT, on_signal);
-
-    vc.plat = plat;
-    vc.rundir = rundir;
-    rc = xvios_vke_create(&vc, &vke);
-    if (rc < 0) {
-        XLOG_ERR("cannot start the VKE: %s", strerror(-rc));
         goto out;
     }
     node = xvios_vke_node(vke);

@@ -26,6 +26,7 @@
 
 #include "xvios/clock.h"
 #include "xvios/db.h"
+#include "xvios/log.h"
 #include "xvios/loopback.h"
 #include "xvios/paths.h"
 #include "xvios/platform.h"
@@ -313,8 +314,8 @@ static int cmd_sink(int argc, char **argv)
         size_t k;
 
         err = recv_msg(fd, buf, sizeof(buf), &m, &deadline);
-        if (err == -ETIMEDOUT)
-            break;
+        if (err == -ETIMEDOUT || err == -EPIPE || err == -ECONNRESET)
+            break; /* the end of the run, or the backend went away */
         if (err < 0) {
             fprintf(stderr, "vke_tool sink: %s\n", strerror(-err));
             return 1;
@@ -432,6 +433,8 @@ int main(int argc, char **argv)
     };
 
     signal(SIGPIPE, SIG_IGN);
+    if (!getenv("XVIOS_LOG"))
+        xvios_log_set_level(XVIOS_LOG_WARN);
     if (argc >= 2)
         for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
             if (!strcmp(argv[1], cmds[i].name)) {
