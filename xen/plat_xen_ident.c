@@ -164,7 +164,7 @@ static int info_from_store(struct plat_xen *px, uint32_t domid, struct xvios_dom
     out->alive = true;
     snprintf(path, sizeof(path), "/local/domain/%u/vm", domid);
     if (read_small(px, path, vm, sizeof(vm)) == 0 && !strncmp(vm, "/vm/", 4) && uuid_valid(vm + 4))
-        snprintf(out->uuid, sizeof(out->uuid), "%s", vm + 4);
+        memcpy(out->uuid, vm + 4, sizeof(out->uuid)); /* 36 characters + NUL, checked above */
     return 0;
 }
 
