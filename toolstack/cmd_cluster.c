@@ -26,6 +26,7 @@
 #include "xvios/db.h"
 #include "xvios/platform.h"
 #include "xvios/wire.h"
+#include "xvios/xen.h"
 
 #define CLUSTER_DEFAULT_MAX_NODES  16u
 #define CLUSTER_DEFAULT_TIMEOUT_MS 5000u
@@ -70,6 +71,23 @@ static int refuse(int code, const char *fmt, ...)
     va_end(ap);
     fputc('\n', stderr);
     return code;
+}
+
+/*
+ * Xen only: members need READ on @releaseDomain to hear about vanished peers
+ * (xvios/xen.h). Failing that is worth a warning, not a failed command: the
+ * cluster works, peer deaths are then noticed by timeouts only.
+ */
+static void release_watch(const struct xvios_cli *cli, uint32_t domid, bool grant)
+{
+    int rc;
+
+    if (cli->platform != XVIOS_PLAT_XEN)
+        return;
+    rc = xvios_xen_release_watch_grant(domid, grant);
+    if (rc < 0)
+        fprintf(stderr, "xvios cluster: warning: cannot %s domain %u's @releaseDomain watch: %s\n",
+                grant ? "allow" : "revoke", domid, strerror(-rc));
 }
 
 static int fail(const char *what, int rc)
@@ -296,6 +314,7 @@ static int do_add(const struct xvios_cli *cli, int argc, char **argv)
     } else if (rc < 0) {
         rc = fail("adding the node", rc);
     } else {
+        release_watch(cli, domid, true);
         printf("added %s (domid %u) as node %u of cluster %s\n", dom.name[0] ? dom.name : which, domid, node,
                cfg.name);
         rc = XVIOS_EXIT_OK;
@@ -375,6 +394,7 @@ static int do_remove(const struct xvios_cli *cli, int argc, char **argv)
     } else if (rc < 0) {
         rc = fail("removing the node", rc);
     } else {
+        release_watch(cli, domid, false);
         printf("removed node %u (domid %u) from cluster %s\n", node, domid, cfg.name);
         rc = XVIOS_EXIT_OK;
     }
@@ -488,6 +508,8 @@ out:
 /* ---------------------------------------------------------------- destroy */
 static int do_destroy(const struct xvios_cli *cli, int argc, char **argv)
 {
+    struct xvios_db_node *nodes = NULL;
+    unsigned n = 0;
     xvios_plat *p = NULL;
     int rc;
 
@@ -499,15 +521,20 @@ static int do_destroy(const struct xvios_cli *cli, int argc, char **argv)
     rc = open_platform(cli, &p);
     if (rc)
         return rc;
+    if (xvios_db_nodes(p, &nodes, &n) < 0) /* whose @releaseDomain grants to take back */
+        n = 0;
     rc = xvios_db_cluster_destroy(p);
     if (rc == -ENOENT)
         rc = refuse(XVIOS_EXIT_REFUSED, "there is no cluster to destroy");
     else if (rc < 0)
         rc = fail("destroying the cluster", rc);
     else {
+        for (unsigned i = 0; i < n; i++)
+            release_watch(cli, nodes[i].domid, false);
         printf("destroyed the cluster\n");
         rc = XVIOS_EXIT_OK;
     }
+    free(nodes);
     xvios_plat_close(p);
     return rc;
 }

@@ -109,18 +109,57 @@ static int ep_add(int epfd, int fd)
     return epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) < 0 ? -errno : 0;
 }
 
+/*
+ * Is the peer's domain gone? Asked after a @releaseDomain event, in order of
+ * authority:
+ *   1. our own event channel port (EVTCHNOP_status on DOMID_SELF, allowed in
+ *      a domU with privcmd): Xen closes a dying domain's ports when it is
+ *      killed, which leaves ours unbound - true for both ends of a link;
+ *   2. the domain's state (libxenctrl in dom0; XenStore otherwise, which in
+ *      a domU cannot tell "gone" from "not ours to read" - never "gone");
+ *   3. a connecting side can read the server's rendezvous: xenstored
+ *      deletes a destroyed domain's nodes, so unreadable means gone.
+ */
+static bool peer_gone(struct xen_link *l)
+{
+    struct xvios_dominfo info;
+    char path[80];
+    int rc;
+
+    if (l->px->xc && l->vc && l->state == XVIOS_LINK_UP) {
+        xc_evtchn_status_t st;
+
+        memset(&st, 0, sizeof(st));
+        st.dom = DOMID_SELF;
+        st.port = l->vc->event_port;
+        if (xc_evtchn_status(l->px->xc, &st) == 0)
+            return !(st.status == EVTCHNSTAT_interdomain && st.u.interdomain.dom == l->remote_domid);
+    }
+    rc = plat_xen_domain_info(l->px, l->remote_domid, &info);
+    if (rc == -ENOENT || (rc == 0 && !info.alive))
+        return true;
+    if (!l->server && l->vc && snprintf(path, sizeof(path), "%s/ring-ref", l->path) < (int)sizeof(path)) {
+        unsigned int vlen = 0;
+        char *v;
+
+        errno = 0;
+        v = xs_read(l->px->xs, XBT_NULL, path, &vlen);
+        if (!v && (errno == ENOENT || errno == EACCES))
+            return true;
+        free(v);
+    }
+    return false;
+}
+
 /* Has the peer's domain gone away since we last looked? Marks the link DEAD if so. */
 static void check_release(struct xen_link *l)
 {
-    struct xvios_dominfo info;
     uint64_t gen = plat_xen_release_poll(l->px);
-    int rc;
 
     if (gen == l->release_seen || l->state == XVIOS_LINK_DEAD)
         return;
     l->release_seen = gen;
-    rc = plat_xen_domain_info(l->px, l->remote_domid, &info);
-    if (rc == -ENOENT || (rc == 0 && !info.alive))
+    if (peer_gone(l))
         mark_dead(l, -EPIPE, "domain %u is gone", l->remote_domid);
 }
 

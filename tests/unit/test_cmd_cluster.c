@@ -36,6 +36,9 @@ static struct {
     unsigned n;
     uint32_t next_node;
     unsigned adds, removes;
+    int grant_rc;
+    unsigned grants;
+    uint32_t granted[8];
 } fk;
 
 struct fdom {
@@ -202,6 +205,29 @@ int __wrap_xvios_db_node_by_domid(xvios_plat *p, uint32_t domid, uint32_t *node)
             return 0;
         }
     return -ENOENT;
+}
+
+/* The set of domains holding the @releaseDomain grant. */
+int __wrap_xvios_xen_release_watch_grant(uint32_t domid, bool grant);
+int __wrap_xvios_xen_release_watch_grant(uint32_t domid, bool grant)
+{
+    fk.grants++;
+    if (fk.grant_rc < 0)
+        return fk.grant_rc;
+    for (unsigned i = 0; i < 8; i++)
+        if (grant ? fk.granted[i] == 0 : fk.granted[i] == domid) {
+            fk.granted[i] = grant ? domid : 0;
+            break;
+        }
+    return 0;
+}
+
+static bool has_grant(uint32_t domid)
+{
+    for (unsigned i = 0; i < 8; i++)
+        if (fk.granted[i] == domid)
+            return true;
+    return false;
 }
 
 /* ---------------------------------------------------------------- running the command */
@@ -461,6 +487,33 @@ static void test_destroy(void **state)
     assert_false(fk.exists);
 }
 
+static void test_release_watch_grants(void **state)
+{
+    struct xvios_cli loop = {.platform = XVIOS_PLAT_LOOPBACK, .root = "/tmp/xvios-test-root"};
+
+    (void)state;
+    create_default();
+    assert_int_equal(RUN("add", "vios1"), XVIOS_EXIT_OK);
+    assert_int_equal(RUN("add", "vios2"), XVIOS_EXIT_OK);
+    assert_true(has_grant(3));
+    assert_true(has_grant(4));
+    assert_int_equal(RUN("remove", "vios1"), XVIOS_EXIT_OK);
+    assert_false(has_grant(3));
+    assert_true(has_grant(4));
+    assert_int_equal(RUN("destroy"), XVIOS_EXIT_OK);
+    assert_false(has_grant(4));
+    /* a failing grant is a warning, the node is still added */
+    fk.grant_rc = -EACCES;
+    create_default();
+    assert_int_equal(RUN("add", "vios3"), XVIOS_EXIT_OK);
+    assert_non_null(strstr(err_buf, "warning"));
+    assert_int_equal(fk.n, 1);
+    /* loopback has no such thing */
+    unsigned before = fk.grants;
+    assert_int_equal(run_cli(&loop, "add", "vios1", (char *)NULL), XVIOS_EXIT_OK);
+    assert_int_equal(fk.grants, before);
+}
+
 static void test_platform_selection(void **state)
 {
     struct xvios_cli loop = {.platform = XVIOS_PLAT_LOOPBACK, .root = "/tmp/xvios-test-root"};
@@ -494,6 +547,7 @@ int main(void)
         cmocka_unit_test_setup(test_status_json_escapes, setup),
         cmocka_unit_test_setup(test_status_text, setup),
         cmocka_unit_test_setup(test_destroy, setup),
+        cmocka_unit_test_setup(test_release_watch_grants, setup),
         cmocka_unit_test_setup(test_platform_selection, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -372,6 +372,38 @@ static void test_peer_domain_destroyed(void **state)
     pair_down(&pr);
 }
 
+static void test_peer_domain_destroyed_evtchn(void **state)
+{
+    struct pair pr;
+
+    (void)state;
+    mock_xen.xc_available = true; /* privcmd: the link asks about its own event channel port */
+    pair_up(&pr);
+    mock_domain_destroy(7);
+    assert_int_equal(xvios_link_progress(pr.a), XVIOS_LINK_UP);
+    assert_int_equal(xvios_link_progress(pr.b), XVIOS_LINK_UP);
+    assert_true(mock_xen.evtchn_status_calls >= 2);
+    /* the server's domain dies: the client's port is left unbound */
+    mock_domain_destroy(DOM_A);
+    assert_true(fd_readable(xvios_link_fd(pr.b)));
+    assert_int_equal(xvios_link_progress(pr.b), XVIOS_LINK_DEAD);
+    pair_down(&pr);
+}
+
+static void test_client_sees_rendezvous_vanish(void **state)
+{
+    struct pair pr;
+
+    (void)state;
+    pair_up(&pr);
+    /* a domU cannot read other domains' /local/domain entries, but it can read the server's
+     * rendezvous, which xenstored deletes with the server's domain */
+    mock_xs_rm(PATH_AB);
+    mock_xs_fire("@releaseDomain");
+    assert_int_equal(xvios_link_progress(pr.b), XVIOS_LINK_DEAD);
+    pair_down(&pr);
+}
+
 static void put_le32(uint8_t *p, uint32_t v) { xvios_put_le32(p, v); }
 
 static void test_oversized_length_prefix_is_sticky_eproto(void **state)
@@ -514,6 +546,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_dead_peer_closed, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dead_peer_is_open_zero, setup, teardown),
         cmocka_unit_test_setup_teardown(test_peer_domain_destroyed, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_peer_domain_destroyed_evtchn, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_client_sees_rendezvous_vanish, setup, teardown),
         cmocka_unit_test_setup_teardown(test_oversized_length_prefix_is_sticky_eproto, setup, teardown),
         cmocka_unit_test_setup_teardown(test_zero_length_prefix_is_eproto, setup, teardown),
         cmocka_unit_test_setup_teardown(test_frames_split_across_reads, setup, teardown),

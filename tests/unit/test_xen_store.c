@@ -18,6 +18,7 @@
 
 #include "xen_mock.h"
 #include "xvios/platform.h"
+#include "xvios/xen.h"
 
 static xvios_plat *open_xen(void)
 {
@@ -359,6 +360,37 @@ static void test_bad_paths_never_reach_xenstore(void **state)
     xvios_plat_close(p);
 }
 
+static void test_release_watch_grant(void **state)
+{
+    const struct xs_permissions initial[] = {{.id = 0, .perms = XS_PERM_NONE}, {.id = 9, .perms = XS_PERM_WRITE}};
+
+    (void)state;
+    mock_xs_set_raw_perms("@releaseDomain", initial, 2);
+    assert_int_equal(xvios_xen_release_watch_grant(5, true), 0);
+    assert_int_equal(mock_xen.last_set_perms.num, 3);
+    assert_string_equal(mock_xen.last_set_perms.path, "@releaseDomain");
+    assert_int_equal(mock_xen.last_set_perms.perms[0].id, 0);
+    assert_int_equal(mock_xen.last_set_perms.perms[0].perms, XS_PERM_NONE);
+    assert_int_equal(mock_xen.last_set_perms.perms[1].id, 9);
+    assert_int_equal(mock_xen.last_set_perms.perms[1].perms, XS_PERM_WRITE);
+    assert_int_equal(mock_xen.last_set_perms.perms[2].id, 5);
+    assert_int_equal(mock_xen.last_set_perms.perms[2].perms, XS_PERM_READ);
+    /* idempotent: no second write */
+    assert_int_equal(xvios_xen_release_watch_grant(5, true), 0);
+    assert_int_equal(mock_xen.set_perms_calls, 1);
+    /* an entry without READ gains it */
+    assert_int_equal(xvios_xen_release_watch_grant(9, true), 0);
+    assert_int_equal(mock_xen.last_set_perms.num, 3);
+    assert_int_equal(mock_xen.last_set_perms.perms[1].perms, XS_PERM_READ | XS_PERM_WRITE);
+    /* revoke drops exactly that entry */
+    assert_int_equal(xvios_xen_release_watch_grant(5, false), 0);
+    assert_int_equal(mock_xen.last_set_perms.num, 2);
+    assert_int_equal(mock_xen.last_set_perms.perms[1].id, 9);
+    assert_int_equal(xvios_xen_release_watch_grant(5, false), 0);
+    assert_int_equal(mock_xen.set_perms_calls, 3);
+    assert_int_equal(xvios_xen_release_watch_grant(0, true), -EINVAL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -373,6 +405,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_watch_fd_and_events, setup, teardown),
         cmocka_unit_test_setup_teardown(test_watch_event_with_oversized_path_dropped, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_paths_never_reach_xenstore, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_release_watch_grant, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -637,6 +637,7 @@ struct mchan {
 };
 static struct mchan *chans;
 static unsigned live_ends;
+static uint32_t next_port = 10;
 
 static int order_for(size_t size)
 {
@@ -667,6 +668,7 @@ static struct fvc *end_new(struct mchan *ch, bool server)
     f->evfd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     assert_true(f->evfd >= 0);
     f->ctrl.is_server = server;
+    f->ctrl.event_port = next_port++;
     f->ctrl.blocking = 1; /* the real library leaves this uninitialised: callers must clear it */
     live_ends++;
     return f;
@@ -882,6 +884,43 @@ int __wrap_libxenvchan_write(struct libxenvchan *ctrl, const void *data, size_t 
     return (int)size;
 }
 
+static bool dom_exists(uint32_t domid)
+{
+    for (unsigned i = 0; i < ndoms; i++)
+        if (doms[i].domid == domid)
+            return true;
+    return false;
+}
+
+/* Our port is interdomain while the other end is bound and its domain lives; Xen unbinds it when that domain is killed. */
+int __wrap_xc_evtchn_status(xc_interface *xch, xc_evtchn_status_t *status);
+int __wrap_xc_evtchn_status(xc_interface *xch, xc_evtchn_status_t *status)
+{
+    assert_ptr_equal(xch, (xc_interface *)&xc_token);
+    assert_int_equal(status->dom, DOMID_SELF);
+    mock_xen.evtchn_status_calls++;
+    for (struct mchan *ch = chans; ch; ch = ch->next)
+        for (int e = 0; e < 2; e++) {
+            struct fvc *f = e ? ch->cli : ch->srv;
+            struct fvc *peer = e ? ch->srv : ch->cli;
+            uint32_t peer_dom = e ? ch->srv_domid : ch->granted;
+
+            if (!f || f->ctrl.event_port != status->port)
+                continue;
+            if (peer && dom_exists(peer_dom)) {
+                status->status = EVTCHNSTAT_interdomain;
+                status->u.interdomain.dom = (domid_t)peer_dom;
+                status->u.interdomain.port = peer->ctrl.event_port;
+            } else {
+                status->status = EVTCHNSTAT_unbound;
+                status->u.unbound.dom = (domid_t)peer_dom;
+            }
+            return 0;
+        }
+    errno = EINVAL;
+    return -1;
+}
+
 struct libxenvchan *mock_vchan_end(const char *path, bool server)
 {
     for (struct mchan *ch = chans; ch; ch = ch->next)
@@ -947,5 +986,6 @@ void mock_xen_reset(void)
     }
     live_ends = 0;
     ndoms = 0;
+    next_port = 10;
     memset(&mock_xen, 0, sizeof(mock_xen));
 }

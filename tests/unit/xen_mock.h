@@ -47,6 +47,7 @@ struct mock_xen_state {
     unsigned vchan_client_fail;         /* this many client_init calls return NULL even if served */
     int vchan_force_order;              /* >0: server rings get this order instead of the asked size */
     unsigned vchan_client_calls, vchan_server_calls;
+    unsigned evtchn_status_calls;
 };
 extern struct mock_xen_state mock_xen;
 
