@@ -2,7 +2,8 @@
 /*
  * plat_xen.c - the Xen implementation of the platform seam: open/close and
  * the ops table. Store, watches, identity and links live in
- * plat_xen_{store,watch,ident,link}.c.
+ * plat_xen_{store,watch,ident,link}.c; dom0's @releaseDomain grants
+ * (xvios/xen.h) in plat_xen_grant.c.
  */
 #include <errno.h>
 #include <stdarg.h>

@@ -54,7 +54,7 @@ extern struct mock_xen_state mock_xen;
 /* Reset everything (frees the fake store, domains, vchans). */
 void mock_xen_reset(void);
 
-/* Fake store helpers (no permission checks; dom0 view). */
+/* Direct access to the fake store (no permission checks; dom0 view). */
 void mock_xs_put(const char *path, const char *val, size_t len);
 bool mock_xs_exists(const char *path);
 /* The stored value (NUL-terminated) or NULL. */
