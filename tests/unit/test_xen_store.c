@@ -136,7 +136,7 @@ static int bump_counter(xvios_plat *p, unsigned *attempts)
     for (unsigned i = 0; i < 8; i++) {
         xvios_tx tx;
         char *val = NULL;
-        char out[16];
+        char out[24];
         int rc;
 
         (*attempts)++;
