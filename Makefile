@@ -174,3 +174,4 @@ deps:
 
 clean:
 	rm -rf build
+.SECONDARY:
