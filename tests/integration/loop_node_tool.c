@@ -4,6 +4,7 @@
  * for the integration tests (the node gets no backend or daemon):
  *   loop_node_tool ROOT add DOMID NAME     prints the new node id
  *   loop_node_tool ROOT remove NODE
+ *   loop_node_tool ROOT client ID          registers client ID in /xvios/clients
  */
 #include <errno.h>
 #include <stdio.h>
@@ -21,7 +22,7 @@ int main(int argc, char **argv)
     int rc = -EINVAL;
 
     if (argc < 4) {
-        fprintf(stderr, "usage: loop_node_tool ROOT add DOMID NAME | ROOT remove NODE\n");
+        fprintf(stderr, "usage: loop_node_tool ROOT add DOMID NAME | ROOT remove NODE | ROOT client ID\n");
         return 2;
     }
     pc.root = argv[1];
@@ -43,6 +44,10 @@ int main(int argc, char **argv)
             printf("%u\n", node);
     } else if (!strcmp(argv[2], "remove") && argc == 4) {
         rc = xvios_db_node_remove(p, id);
+    } else if (!strcmp(argv[2], "client") && argc == 4) {
+        char path[64];
+        snprintf(path, sizeof(path), XVIOS_DB_ROOT "/clients/%u/name", id);
+        rc = xvios_store_write(p, XVIOS_TX_NONE, path, "test-client", strlen("test-client"));
     } else {
         rc = -EINVAL;
     }
