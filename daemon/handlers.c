@@ -11,6 +11,11 @@
  *   USER types (>= XVIOS_MT_USER_BASE) are handed to subscribed callers as
  *              XVIOS_EV_MESSAGE events; the response (when asked) is empty
  *              and only says the message was consumed.
+ *
+ * A sender re-issues a message with the same txid to a node whose receipt
+ * it missed, so a node can receive a copy twice: the (sender, txid) of
+ * recent messages are remembered and a repeated USER message is answered
+ * again but not handed to the subscribers a second time.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -74,6 +79,18 @@ static int h_nodes_all(struct xviosd *d, const struct xvios_msg *req, uint8_t *o
     return h_node_info(d, req, out, cap, out_len, status);
 }
 
+/* Remember (node, txid); true when it was seen recently already. */
+static bool seen_before(struct xviosd *d, uint32_t node, uint64_t txid)
+{
+    for (unsigned i = 0; i < XVD_SEEN_RING; i++)
+        if (d->seen[i].txid == txid && d->seen[i].node == node)
+            return true;
+    d->seen[d->seen_next].txid = txid;
+    d->seen[d->seen_next].node = node;
+    d->seen_next = (d->seen_next + 1) % XVD_SEEN_RING;
+    return false;
+}
+
 static int h_user(struct xviosd *d, const struct xvios_msg *req, uint8_t *out, size_t cap, size_t *out_len,
                   int *status)
 {
@@ -81,6 +98,15 @@ static int h_user(struct xviosd *d, const struct xvios_msg *req, uint8_t *out, s
     int n;
     (void)out;
     (void)cap;
+
+    *out_len = 0;
+    *status = XVIOS_ST_OK;
+    if (seen_before(d, req->sub.src_node, req->hdr.txid)) {
+        d->c.received_duplicate++;
+        XLOG_DEBUG("node %u re-sent txid %" PRIx64 ": acknowledged, not passed on again", req->sub.src_node,
+                   req->hdr.txid);
+        return HANDLER_RESPOND;
+    }
 
     /* the event payload: key=value lines, a blank line, then the message bytes */
     n = snprintf(head, sizeof(head), "node=%u\ntype=%u\ntxid=%" PRIx64 "\noriginator=%u\nlen=%u\n\n",
@@ -95,8 +121,6 @@ static int h_user(struct xviosd *d, const struct xvios_msg *req, uint8_t *out, s
         XLOG_WARN("message type %u from node %u too large to pass on as an event (%u bytes)", req->sub.msg_type,
                   req->sub.src_node, req->hdr.payload_len);
     }
-    *out_len = 0;
-    *status = XVIOS_ST_OK;
     return HANDLER_RESPOND;
 }
 

@@ -35,6 +35,7 @@
 #define XVD_RESULT_SLACK_MS    3000u  /* how much later than the receipt deadline a SEND_RESULT may come */
 #define XVD_DEFAULT_TIMEOUT_MS 2000u
 #define XVD_MERGED_MAX         XVIOS_MAX_PAYLOAD
+#define XVD_SEEN_RING          1024u  /* recently received (sender, txid): re-issued copies are recognised */
 
 struct xviosd;
 
@@ -90,7 +91,7 @@ struct sendop {
 struct xvd_counters {
     uint64_t vke_rx, vke_rx_bad, vke_tx, vke_tx_dropped;
     uint64_t sends, resends, rc_grows, backoffs;
-    uint64_t received, received_unknown_type, responses_sent, responses_dropped;
+    uint64_t received, received_unknown_type, received_duplicate, responses_sent, responses_dropped;
     uint64_t api_rx, api_rx_bad, callers_total, callers_slow_dropped;
     uint64_t events_sent;
 };
@@ -136,6 +137,10 @@ struct xviosd {
     char **known_clients;
     unsigned n_known_clients;
     bool store_scanned;
+
+    /* receive side: the last XVD_SEEN_RING messages by (sender, txid) */
+    struct { uint64_t txid; uint32_t node; } seen[XVD_SEEN_RING];
+    unsigned seen_next;
 
     struct xvd_counters c;
     uint8_t *rx;               /* XVIOS_MAX_MSG */

@@ -146,6 +146,18 @@ static void test_user_type_becomes_event(void **state)
     assert_non_null(body);
     assert_int_equal(ev.hdr.payload_len - (size_t)(body + 2 - p), strlen("user data"));
     assert_memory_equal(body + 2, "user data", strlen("user data"));
+
+    /* a re-issued copy (same sender, same txid) is acknowledged again but not passed on twice */
+    handle_cluster_send(d, &req);
+    assert_int_equal(fixture_pop(&d->vke_out, buf, &out), XVIOS_WIRE_OK);
+    assert_int_equal(out.hdr.status, XVIOS_ST_OK);
+    assert_int_equal(fixture_pop(&sub->out, ebuf, &ev), -1);
+    assert_int_equal(d->c.received_duplicate, 1);
+    /* the same txid from another node is another message */
+    req.sub.src_node = 5;
+    handle_cluster_send(d, &req);
+    assert_int_equal(fixture_pop(&sub->out, ebuf, &ev), XVIOS_WIRE_OK);
+    assert_int_equal(ev.sub.src_node, 5);
     fixture_daemon_free(d);
 }
 
