@@ -190,6 +190,8 @@ enum handler_verdict {
     HANDLER_RESPOND = 0,       /* *out_len bytes of out are the response payload */
     HANDLER_DEFERRED,          /* the handler answers later by itself (NODES_ALL) */
 };
+/* Returns enum handler_verdict (with *status = the response's hdr.status), or a negative errno
+ * (answered with INTERNAL). req is decoded and checked; its payload is still the peer's bytes. */
 typedef int (*handler_fn)(struct xviosd *d, const struct xvios_msg *req, uint8_t *out, size_t cap,
                           size_t *out_len, int *status);
 struct handler {
