@@ -24,3 +24,13 @@ ok "directed send from node 4 to 1,2"
 # node info of one node, and ping
 timeout 30 "$XVIOS" --root "$ROOT" --node 2 ping 5 | grep -q '^node 5: alive' || fail "ping 5 from node 2"
 ok "ping"
+
+# the payload from standard input, bytes that need escaping in JSON
+printf 'line one\nline "two"\t\\' | timeout 30 "$XVIOS" --root "$ROOT" --node 3 --json send --to 2 --response - >"$ROOT/stdin.json" \
+    || fail "send from stdin"
+json_check "$ROOT/stdin.json" 'j[0]["response"] == "line one\nline \"two\"\t\\"' || fail "payload from stdin"
+ok "payload from standard input round-trips"
+# a usage error is exit 2, an unreachable node's daemon exit 5
+"$XVIOS" --root "$ROOT" send --to 0 x >/dev/null 2>&1; [ $? -eq 2 ] || fail "bad target not a usage error"
+"$XVIOS" --root "$ROOT" --node 9 send x >/dev/null 2>&1; [ $? -eq 5 ] || fail "missing daemon not exit 5"
+ok "exit codes 2 and 5"

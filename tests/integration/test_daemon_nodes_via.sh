@@ -15,3 +15,10 @@ timeout 60 "$XVIOS" --root "$ROOT" --node 3 nodes >"$ROOT/n3.txt" || fail "nodes
 cat "$ROOT/n3.txt"
 [ "$(grep -cE '^[1-4] +10[1-4] +vios-[1-4] +active' "$ROOT/n3.txt")" -eq 4 ] || fail "text table"
 ok "nodes from node 3"
+
+# any request travels the management link, not only NODES_ALL
+timeout 60 "$XVIOS" --root "$ROOT" --via 3 --json send --to 1,4 --receipt --response "over the console link" >"$ROOT/send.json" \
+    || fail "send --via 3"
+json_check "$ROOT/send.json" 'sorted((o["node"], o["status"], o["response"]) for o in j) == [(1, "delivered", "over the console link"), (4, "delivered", "over the console link")]' \
+    || fail "send over the management link"
+ok "send over node 3's management link"
