@@ -143,8 +143,12 @@ int cmd_nodes(struct xvios_cli *cli, int argc, char **argv)
     if (o.status != XVIOS_ST_OK && o.status != XVIOS_ST_PARTIAL && o.status != XVIOS_ST_TIMED_OUT &&
         !cli->json)
         fprintf(stderr, "%s: %s\n", cli->prog, xvios_status_name(o.status));
+    /* the answering node's own block always comes; the status says whether it could ask the others */
     rc = blocks == 0 ? XVIOS_EXIT_ERROR
        : o.status == XVIOS_ST_UNREACHABLE ? XVIOS_EXIT_UNREACHABLE
+       : o.status == XVIOS_ST_NOT_MEMBER ? XVIOS_EXIT_REFUSED
+       : o.status == XVIOS_ST_TRY_AGAIN || o.status == XVIOS_ST_INTERNAL || o.status == XVIOS_ST_BAD_PACKET
+           ? XVIOS_EXIT_ERROR
        : failed ? XVIOS_EXIT_PARTIAL : XVIOS_EXIT_OK;
     xvios_client_outcome_dispose(&o);
     xvios_client_close(c);
