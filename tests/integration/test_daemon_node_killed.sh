@@ -21,3 +21,12 @@ json_check "$ROOT/out.json" '[o for o in j if o["node"] == 3][0]["reason"] in ("
     || fail "reason for node 3"
 grep -q "re-issuing to 1 node" "$ROOT/nodes/1/xviosd.log" || fail "node 1's daemon did not re-issue"
 ok "node 3 re-sent to, then reported failed"
+
+# `xvios nodes` still lists every node; the dead one with why it did not answer (exit 3)
+timeout 60 "$XVIOS" --root "$ROOT" --node 2 --json nodes >"$ROOT/nodes.json"
+rc=$?
+cat "$ROOT/nodes.json"
+[ $rc -eq 3 ] || fail "nodes exit code $rc, want 3"
+json_check "$ROOT/nodes.json" 'sorted(o["node"] for o in j) == [1,2,3,4] and [o for o in j if o["node"] == 3][0]["status"] in ("unreachable", "timed-out")' \
+    || fail "nodes output with a dead node"
+ok "nodes reports the dead node"
