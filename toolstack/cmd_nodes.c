@@ -6,6 +6,7 @@
  */
 #include <ctype.h>
 #include <getopt.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cmds.h"
@@ -71,6 +72,52 @@ static bool print_block(const struct xvios_cli *cli, const char *b, size_t len, 
     return failed;
 }
 
+struct block {
+    const char *p;
+    size_t len;
+    unsigned long node;
+};
+
+static int block_cmp(const void *a, const void *b)
+{
+    const struct block *x = a, *y = b;
+    return x->node < y->node ? -1 : x->node > y->node;
+}
+
+/* Split every response into its node blocks, ordered by node id; *n set. Caller frees. */
+static struct block *collect_blocks(const struct xvios_client_outcome *o, unsigned *n)
+{
+    struct block *v = NULL;
+    unsigned cap = 0;
+
+    *n = 0;
+    for (unsigned r = 0; r < o->n_resp; r++) {
+        const char *p = (const char *)o->resp[r].payload;
+        size_t len = o->resp[r].len;
+        for (size_t i = 0; i < len;) {
+            const char *end = memmem(p + i, len - i, "\n\n", 2);
+            size_t bl = end ? (size_t)(end - (p + i)) + 1 : len - i;
+            if (bl > 1) {
+                char node[16] = "";
+                if (*n == cap) {
+                    struct block *nv = realloc(v, (cap ? cap * 2 : 16) * sizeof(*v));
+                    if (!nv)
+                        return v;
+                    v = nv;
+                    cap = cap ? cap * 2 : 16;
+                }
+                xvios_kv_get(p + i, bl, "node", node, sizeof(node));
+                v[*n] = (struct block){ .p = p + i, .len = bl, .node = strtoul(node, NULL, 10) };
+                (*n)++;
+            }
+            i += bl + (end ? 1 : 0);
+        }
+    }
+    if (v)
+        qsort(v, *n, sizeof(*v), block_cmp);
+    return v;
+}
+
 int cmd_nodes(struct xvios_cli *cli, int argc, char **argv)
 {
     static const struct option lo[] = {
@@ -125,18 +172,14 @@ int cmd_nodes(struct xvios_cli *cli, int argc, char **argv)
     }
     if (cli->json)
         printf("[");
-    for (unsigned r = 0; r < o.n_resp; r++) {
-        const char *p = (const char *)o.resp[r].payload;
-        size_t len = o.resp[r].len;
-        for (size_t i = 0; i < len;) {
-            const char *end = memmem(p + i, len - i, "\n\n", 2);
-            size_t bl = end ? (size_t)(end - (p + i)) + 1 : len - i;
-            if (bl > 1) {
-                failed += print_block(cli, p + i, bl, blocks == 0);
-                blocks++;
-            }
-            i += bl + (end ? 1 : 0);
+    {
+        unsigned nb = 0;
+        struct block *bv = collect_blocks(&o, &nb);
+        for (unsigned k = 0; k < nb; k++) {
+            failed += print_block(cli, bv[k].p, bv[k].len, blocks == 0);
+            blocks++;
         }
+        free(bv);
     }
     if (cli->json)
         printf("%s]\n", blocks ? "\n" : "");
