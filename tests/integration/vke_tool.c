@@ -11,6 +11,12 @@
  *   vke_tool sink ROOT NODE FILE SECONDS     attach as the daemon; one line per inbound packet
  *   vke_tool stats ROOT NODE                 the VKE's counters
  *   vke_tool inject ROOT AS_NODE TO_NODE     act as AS_NODE on the link to TO_NODE, send garbage
+ *   vke_tool linkprobe SELF PEER PEER_DOMID SECONDS
+ *            (xen platform) try to open a cluster link to PEER as node SELF; exit 0 if it came
+ *            up, 1 if it did not within SECONDS (isolation checks in the nested rig)
+ *
+ * ROOT is a loopback cluster root; where a command talks to a VKE, ROOT may
+ * also be a run directory holding vke.sock itself (/run/xvios on Xen).
  *
  * Every wait has a deadline. Exit 0 on success, 1 on failure, 2 on usage.
  */
@@ -130,8 +136,11 @@ static int connect_vke(const char *root, uint32_t node)
     char rundir[200];
     int fd;
 
-    if (xvios_rundir(rundir, sizeof(rundir), XVIOS_PLAT_LOOPBACK, root, node) < 0 ||
-        xvios_run_path(sa.sun_path, sizeof(sa.sun_path), rundir, XVIOS_VKE_SOCK) < 0)
+    if (xvios_run_path(sa.sun_path, sizeof(sa.sun_path), root, XVIOS_VKE_SOCK) < 0)
+        return -ENAMETOOLONG;
+    if (access(sa.sun_path, F_OK) != 0 &&
+        (xvios_rundir(rundir, sizeof(rundir), XVIOS_PLAT_LOOPBACK, root, node) < 0 ||
+         xvios_run_path(sa.sun_path, sizeof(sa.sun_path), rundir, XVIOS_VKE_SOCK) < 0))
         return -ENAMETOOLONG;
     fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
     if (fd < 0)
@@ -422,6 +431,46 @@ out:
     return rc;
 }
 
+static int cmd_linkprobe(int argc, char **argv)
+{
+    struct xvios_plat_config pc = { .kind = XVIOS_PLAT_XEN };
+    struct xvios_link_peer lp = { 0 };
+    struct timespec deadline;
+    xvios_link *l = NULL;
+    xvios_plat *p = NULL;
+    uint32_t secs;
+    int rc, up = 0;
+
+    if (argc < 4 || xvios_db_parse_u32(argv[0], 0xffff, &lp.self_node) < 0 ||
+        xvios_db_parse_u32(argv[1], 0xffff, &lp.peer_node) < 0 ||
+        xvios_db_parse_u32(argv[2], 0x7fef, &lp.peer_domid) < 0 || xvios_db_parse_u32(argv[3], 600, &secs) < 0)
+        return 2;
+    rc = xvios_plat_open(&pc, &p);
+    if (rc == 0)
+        rc = xvios_plat_self_domid(p, &lp.self_domid);
+    if (rc == 0)
+        rc = xvios_link_open(p, &lp, &l);
+    if (rc < 0) {
+        printf("link %u -> %u (domid %u): cannot open: %s\n", lp.self_node, lp.peer_node, lp.peer_domid,
+               strerror(-rc));
+        xvios_plat_close(p);
+        return 1;
+    }
+    deadline = xvios_deadline_ms((uint64_t)secs * 1000);
+    while (!xvios_ts_passed(&deadline) && !up) {
+        enum xvios_link_state s = xvios_link_progress(l);
+        if (s == XVIOS_LINK_DEAD)
+            break;
+        up = s == XVIOS_LINK_UP;
+        usleep(50000);
+    }
+    printf("link %u -> %u (domid %u): %s\n", lp.self_node, lp.peer_node, lp.peer_domid,
+           up ? "up" : xvios_link_state(l) == XVIOS_LINK_DEAD ? "refused" : "never came up");
+    xvios_link_close(l);
+    xvios_plat_close(p);
+    return up ? 0 : 1;
+}
+
 int main(int argc, char **argv)
 {
     static const struct {
@@ -430,6 +479,7 @@ int main(int argc, char **argv)
     } cmds[] = {
         { "mkcluster", cmd_mkcluster }, { "addnode", cmd_addnode }, { "send", cmd_send },
         { "sink", cmd_sink },           { "stats", cmd_stats },     { "inject", cmd_inject },
+        { "linkprobe", cmd_linkprobe },
     };
 
     signal(SIGPIPE, SIG_IGN);
@@ -444,6 +494,6 @@ int main(int argc, char **argv)
                             argv[1]);
                 return rc;
             }
-    fprintf(stderr, "usage: vke_tool mkcluster|addnode|send|sink|stats|inject ...\n");
+    fprintf(stderr, "usage: vke_tool mkcluster|addnode|send|sink|stats|inject|linkprobe ...\n");
     return 2;
 }
