@@ -84,7 +84,7 @@ static int block_cmp(const void *a, const void *b)
     return x->node < y->node ? -1 : x->node > y->node;
 }
 
-/* Split every response into its node blocks, ordered by node id; *n set. Caller frees. */
+/* Split every response into its node blocks, in answer order (the asked node first); *n set. Caller frees. */
 static struct block *collect_blocks(const struct xvios_client_outcome *o, unsigned *n)
 {
     struct block *v = NULL;
@@ -113,8 +113,6 @@ static struct block *collect_blocks(const struct xvios_client_outcome *o, unsign
             i += bl + (end ? 1 : 0);
         }
     }
-    if (v)
-        qsort(v, *n, sizeof(*v), block_cmp);
     return v;
 }
 
@@ -175,6 +173,8 @@ int cmd_nodes(struct xvios_cli *cli, int argc, char **argv)
     {
         unsigned nb = 0;
         struct block *bv = collect_blocks(&o, &nb);
+        if (bv && !cli->json) /* the table in node order; JSON keeps the answering node first */
+            qsort(bv, nb, sizeof(*bv), block_cmp);
         for (unsigned k = 0; k < nb; k++) {
             failed += print_block(cli, bv[k].p, bv[k].len, blocks == 0);
             blocks++;
