@@ -33,14 +33,17 @@ rig_secs_since() {
     echo "$((d / 100)).$((d % 100 / 10))"
 }
 
-# rig_wait_for TIMEOUT CMD...: run CMD every 0.1 s until it succeeds (0) or TIMEOUT s pass (1).
+# rig_wait_for TIMEOUT CMD...: run CMD until it succeeds (0) or TIMEOUT s
+# pass (1). Polls back off from 50 ms to 0.5 s: every poll costs dom0 CPU
+# that the emulated machine's other domains are waiting for.
 rig_wait_for() {
-    local dl
+    local dl nap=50000
     dl=$(rig_deadline "$1")
     shift
     until "$@" >/dev/null 2>&1; do
         rig_expired "$dl" && return 1
-        usleep 100000
+        usleep $nap
+        [ $nap -ge 500000 ] || nap=$((nap * 2))
     done
 }
 
@@ -184,16 +187,18 @@ rig_domu_stop() {
         i=0; while kill -0 \$p 2>/dev/null; do i=\$((i + 1)); [ \$i -gt $((${3:-5} * 10)) ] && kill -9 \$p; usleep 100000; done"
 }
 
-# rig_domu_cat DOMNAME FILE [MAXBYTES]: the whole FILE from DOMNAME, read in
-# chunks (default limit 64 KiB).
+# rig_domu_cat DOMNAME FILE [MAXBYTES]: the whole text FILE from DOMNAME
+# (no NUL bytes), read in chunks that fit the agent's output limit; at most
+# MAXBYTES (default 64 KiB).
 rig_domu_cat() {
-    local dom=$1 f=$2 max=${3:-65536} off=0 chunk=1024 part
-    while [ $off -lt "$max" ]; do
-        part=$(rig_domu_run "$dom" 10 "dd if='$f' bs=$chunk skip=$((off / chunk)) count=1 2>/dev/null | od -An -tx1 -v") ||
-            return 1
+    local dom=$1 f=$2 max=${3:-65536} chunk=1400 i=0 part
+    while [ $((i * chunk)) -lt "$max" ]; do
+        part=$(rig_domu_run "$dom" 10 "dd if='$f' bs=$chunk skip=$i count=1 2>/dev/null"; echo "x$?")
+        [ "${part##*x}" = 0 ] || return 1
+        part=${part%x*}
         [ -n "$part" ] || return 0
-        printf "$(echo $part | sed 's/\([0-9a-f][0-9a-f]\) */\\x\1/g')"
-        off=$((off + chunk))
+        printf '%s' "$part"
+        i=$((i + 1))
     done
 }
 
@@ -202,12 +207,16 @@ rig_domu_cat() {
 # running (vios1..vios3, client1) and wait until all are ready. A domain that
 # is present but crashed or shut down is destroyed and created again.
 rig_standard_domus_up() {
-    local t=$1 d name role rc=0
+    local t=$1 d name role list rc=0
+    list=$(xl list 2>/dev/null)
     for d in $RIG_STANDARD_DOMUS; do
         name=${d%:*}
         role=${d#*:}
-        rig_domu_running "$name" && continue
-        rig_domid "$name" >/dev/null && rig_destroy_domu "$name"
+        case $(echo "$list" | awk -v n="$name" '$1 == n { print $5 }') in
+            *c* | *s* | *d*) rig_destroy_domu "$name" ;;
+            "") ;;
+            *) continue ;;
+        esac
         # in parallel: the domUs boot while the next ones are being built
         { rig_create_domu "$name" "$role" || echo "$name" >>"$RIG_STATE/domu/create-failed"; } &
     done

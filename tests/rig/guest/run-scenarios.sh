@@ -4,7 +4,8 @@
 # Creates the standard domUs (vios1..vios3 as driver domains, client1), then
 # runs every /rig/scenarios/NN-name.sh in name order (only those whose NN is
 # listed in rig.scenarios=NN,NN on the kernel command line, if given), each
-# under `timeout` (300 s, or "# rig-timeout: N" in the script's header).
+# in a session of its own with a time limit (300 s, or "# rig-timeout: N" in
+# the script's header) after which the whole session is killed.
 # Before each scenario the standard domUs are brought back if a previous one
 # destroyed them, and extra domUs it created are destroyed.
 # A scenario reports "RIG PASS ..." / "RIG FAIL ...: ..." lines (lib.sh); one
@@ -58,13 +59,30 @@ for s in /rig/scenarios/[0-9]*.sh; do
     stage "scenario $name (limit ${limit}s)"
     log=$LOGS/$name.log
     t0=$(rig_now)
-    { RIG_SCENARIO=$name timeout -s KILL "$limit" sh "$s" </dev/null 2>&1; echo $? >"$log.rc"; } | tee "$log"
-    rc=$(cat "$log.rc")
+    rm -f "$log.rc" "$log.pgid"
+    # the scenario runs in a session of its own, so that at its time limit
+    # (and after it ends) everything it started in dom0 can be killed
+    { RIG_SCENARIO=$name setsid sh -c 'echo $$ >"$1.pgid"; exec sh "$2"' scenario "$log" "$s" </dev/null 2>&1
+      echo $? >"$log.rc"; } | tee "$log" &
+    dl=$(rig_deadline "$limit")
+    timed_out=0
+    until [ -f "$log.rc" ]; do
+        if rig_expired "$dl"; then
+            timed_out=1
+            kill -KILL -"$(cat "$log.pgid")" 2>/dev/null
+            rig_wait_for 10 test -f "$log.rc"
+            break
+        fi
+        usleep 200000
+    done
+    kill -KILL -"$(cat "$log.pgid" 2>/dev/null)" 2>/dev/null
+    wait
+    rc=$(cat "$log.rc" 2>/dev/null)
     secs=$(rig_secs_since "$t0")
     np=$(grep -c '^RIG PASS ' "$log")
     nf=$(grep -c '^RIG FAIL ' "$log")
     grep -E '^RIG (PASS|FAIL) ' "$log" >>"$ALL"
-    if [ "$rc" = 137 ] && [ $((${secs%.*} + 1)) -ge "$limit" ]; then
+    if [ $timed_out = 1 ]; then
         runner_fail "$name" "timed out after ${limit}s"
     elif [ "$rc" != 0 ] && [ "$nf" = 0 ]; then
         runner_fail "$name" "exited with status $rc without a FAIL line"

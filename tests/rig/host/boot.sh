@@ -95,7 +95,7 @@ rig_verdict() {
     echo "==== rig report"
     grep -o 'RIG-SCENARIO .*' "$log" | sed 's/^RIG-SCENARIO /  /'
     [ "$nf" -gt 0 ] && { echo "  failures:"; grep -o 'RIG FAIL .*' "$log" | sed 's/^/    /'; }
-    echo "  ${summary:-RIG-SUMMARY missing}"
+    [ "${RIG_SHELL:-0}" = 1 ] || echo "  ${summary:-RIG-SUMMARY missing}"
     echo "  wall ${wall}s in QEMU, $(rig_elapsed)s in total; QEMU peak RSS $rss, CPU $cpu"
 
     if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then why="timed out after ${RIG_TIMEOUT}s"
@@ -107,7 +107,7 @@ rig_verdict() {
     elif [ "$np" = 0 ]; then why="no check passed"
     fi
     if [ -z "$why" ]; then
-        echo "==== rig PASSED"
+        [ "${RIG_SHELL:-0}" = 1 ] && echo "==== rig shell session ended" || echo "==== rig PASSED"
         return 0
     fi
     [ -n "$crashes" ] && { echo "  crash lines:"; echo "$crashes" | sed 's/^/    /'; }
