@@ -204,10 +204,10 @@ rig_domu_cat() {
 
 # ---------------------------------------------------------------- the standard set
 # rig_standard_domus_up TIMEOUT: create the standard domUs that are not
-# running (vios1..vios3, client1) and wait until all are ready. A domain that
-# is present but crashed or shut down is destroyed and created again.
+# running (vios1..vios3, client1) and wait until those are ready. A domain
+# that is present but crashed or shut down is destroyed and created again.
 rig_standard_domus_up() {
-    local t=$1 d name role list rc=0
+    local t=$1 d name role list created= rc=0
     list=$(xl list 2>/dev/null)
     for d in $RIG_STANDARD_DOMUS; do
         name=${d%:*}
@@ -217,14 +217,16 @@ rig_standard_domus_up() {
             "") ;;
             *) continue ;;
         esac
+        created="$created $name"
         # in parallel: the domUs boot while the next ones are being built
         { rig_create_domu "$name" "$role" || echo "$name" >>"$RIG_STATE/domu/create-failed"; } &
     done
+    [ -n "$created" ] || return 0
     wait
     [ -s "$RIG_STATE/domu/create-failed" ] && rc=1
     rm -f "$RIG_STATE/domu/create-failed"
-    for d in $RIG_STANDARD_DOMUS; do
-        rig_wait_domu_ready "${d%:*}" "$t" || rc=1
+    for name in $created; do
+        rig_wait_domu_ready "$name" "$t" || rc=1
     done
     return $rc
 }
