@@ -97,6 +97,7 @@ rig_images() {
     } | sha256sum | cut -d' ' -f1)
     if ! rig_cached "$RIG_DIR/overlay.key" "$overlay_key" || [ ! -f "$RIG_DIR/dom0-initrd.cpio" ]; then
         names=$(for p in $progs; do basename "$p"; done | tr '\n' ' ')
+        names=${names% }
         rig_stage "building domU and dom0 initramfs (programs: ${names:-none})"
         rig_build_overlay_domu || rig_die "building the domU initramfs failed"
         rig_build_overlay_dom0 || rig_die "building the dom0 initramfs failed"
