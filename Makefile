@@ -10,6 +10,8 @@
 #   make deps       install the Debian packages the build and tests need (root)
 
 CC       ?= gcc
+V        ?= 0
+Q        := $(if $(filter 1,$(V)),,@)
 CLANG    ?= clang
 PREFIX   ?= /usr/local
 DESTDIR  ?=
@@ -17,7 +19,7 @@ FUZZ_SECONDS ?= 60
 
 XEN_PKGS := xenstore xenvchan xencontrol xenevtchn xengnttab xentoollog
 WARN     := -std=gnu11 -Wall -Wextra -Werror -Wformat=2 -Wvla -Wstrict-prototypes
-CPPFLAGS := -Iinclude -D_GNU_SOURCE
+CPPFLAGS := -Iinclude -I. -D_GNU_SOURCE
 XEN_CFLAGS = $(shell pkg-config --cflags $(XEN_PKGS) 2>/dev/null)
 XEN_LIBS   = $(shell pkg-config --libs $(XEN_PKGS) 2>/dev/null)
 LIBS      = $(XEN_LIBS) -lpthread
@@ -60,7 +62,8 @@ $(1)_ARCHIVES = $$($(1)_TOOL) $$($(1)_DAEMON) $$($(1)_BACKEND) $$($(1)_LIB)
 
 build/$(1)/obj/%.o: %.c
 	@mkdir -p $$(@D)
-	$$(CC) $$(CPPFLAGS) $$(XEN_CFLAGS) $(2) -MMD -MP -c -o $$@ $$<
+	@echo "  CC   [$(1)] $$<"
+	$$(Q)$$(CC) $$(CPPFLAGS) $$(XEN_CFLAGS) $(2) -MMD -MP -c -o $$@ $$<
 
 $$($(1)_LIB): $$(patsubst %.c,build/$(1)/obj/%.o,$(LIB_SRCS))
 	@mkdir -p $$(@D); rm -f $$@; ar rcs $$@ $$^
@@ -73,27 +76,33 @@ $$($(1)_TOOL): $$(patsubst %.c,build/$(1)/obj/%.o,$(filter-out toolstack/main.c,
 
 build/$(1)/bin/xvios-backend: build/$(1)/obj/backend/main.o $$($(1)_BACKEND) $$($(1)_LIB)
 	@mkdir -p $$(@D)
-	$$(CC) $(3) -o $$@ $$^ $$(LIBS)
+	@echo "  LD   [$(1)] $$@"
+	$$(Q)$$(CC) $(3) -o $$@ $$^ $$(LIBS)
 build/$(1)/bin/xviosd: build/$(1)/obj/daemon/main.o $$($(1)_DAEMON) $$($(1)_LIB)
 	@mkdir -p $$(@D)
-	$$(CC) $(3) -o $$@ $$^ $$(LIBS)
+	@echo "  LD   [$(1)] $$@"
+	$$(Q)$$(CC) $(3) -o $$@ $$^ $$(LIBS)
 build/$(1)/bin/xvios: build/$(1)/obj/toolstack/main.o $$($(1)_TOOL) $$($(1)_LIB)
 	@mkdir -p $$(@D)
-	$$(CC) $(3) -o $$@ $$^ $$(LIBS)
+	@echo "  LD   [$(1)] $$@"
+	$$(Q)$$(CC) $(3) -o $$@ $$^ $$(LIBS)
 
 # Unit tests link every internal archive (only what they use is pulled in),
 # the shared test helpers, and extra link flags from tests/unit/<name>.wrap
 # (e.g. -Wl,--wrap=xs_transaction_end to mock a Xen library call).
 build/$(1)/tests/test_%: build/$(1)/obj/tests/unit/test_%.o $$(patsubst %.c,build/$(1)/obj/%.o,$(TESTLIB_SRCS)) $$($(1)_ARCHIVES)
 	@mkdir -p $$(@D)
-	$$(CC) $(3) $$(shell cat tests/unit/test_$$*.wrap 2>/dev/null) -o $$@ $$(filter %.o,$$^) $$($(1)_ARCHIVES) $$($(1)_ARCHIVES) -lcmocka $$(LIBS)
+	@echo "  LD   [$(1)] $$@"
+	$$(Q)$$(CC) $(3) $$(shell cat tests/unit/test_$$*.wrap 2>/dev/null) -o $$@ $$(filter %.o,$$^) $$($(1)_ARCHIVES) $$($(1)_ARCHIVES) -lcmocka $$(LIBS)
 # Integration-test helper programs (tests/integration/*.c).
 build/$(1)/tests/%: build/$(1)/obj/tests/integration/%.o $$($(1)_ARCHIVES)
 	@mkdir -p $$(@D)
-	$$(CC) $(3) -o $$@ $$< $$($(1)_ARCHIVES) $$($(1)_ARCHIVES) $$(LIBS)
+	@echo "  LD   [$(1)] $$@"
+	$$(Q)$$(CC) $(3) -o $$@ $$< $$($(1)_ARCHIVES) $$($(1)_ARCHIVES) $$(LIBS)
 build/$(1)/bench/%: build/$(1)/obj/tests/bench/%.o $$($(1)_ARCHIVES)
 	@mkdir -p $$(@D)
-	$$(CC) $(3) -o $$@ $$< $$($(1)_ARCHIVES) $$($(1)_ARCHIVES) $$(LIBS)
+	@echo "  LD   [$(1)] $$@"
+	$$(Q)$$(CC) $(3) -o $$@ $$< $$($(1)_ARCHIVES) $$($(1)_ARCHIVES) $$(LIBS)
 endef
 
 $(eval $(call flavour,rel,$(REL_CFLAGS),))
@@ -165,3 +174,4 @@ deps:
 
 clean:
 	rm -rf build
+.SECONDARY:

@@ -65,6 +65,11 @@ void xvios_plat_close(xvios_plat *p)
 
 enum xvios_plat_kind xvios_plat_kind(const xvios_plat *p) { return p->kind; }
 
+void *xvios_plat_impl(xvios_plat *p, const struct xvios_plat_ops *ops)
+{
+    return p && p->ops == ops ? p->impl : NULL;
+}
+
 const char *xvios_plat_kind_name(enum xvios_plat_kind kind)
 {
     const struct xvios_plat_ops *o = ops_for(kind);

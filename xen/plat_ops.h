@@ -47,6 +47,10 @@ struct xvios_plat_ops {
 extern const struct xvios_plat_ops xvios_plat_loopback_ops; /* xen/plat_loop_*.c */
 extern const struct xvios_plat_ops xvios_plat_xen_ops;      /* xen/plat_xen_*.c */
 
+/* The implementation state behind p when p runs on ops, else NULL (for implementation-only APIs
+ * such as xvios/loopback.h). */
+void *xvios_plat_impl(xvios_plat *p, const struct xvios_plat_ops *ops);
+
 /* Path sanity shared by both stores: absolute, XenStore's character set, no "//", no trailing "/"
  * (except "/" itself), special "@..." watch paths allowed only where allow_special. */
 bool xvios_store_path_valid(const char *path, bool allow_special);

@@ -163,7 +163,8 @@ const struct xvios_link_peer *xvios_link_peer(const xvios_link *l);
 int  xvios_link_send(xvios_link *l, const void *buf, size_t len, const struct timespec *deadline);
 /*
  * Non-blocking: 0 and one datagram in buf (length in *len); -EAGAIN nothing complete yet;
- * -EPIPE dead; -EPROTO the framing is corrupt (sticky: the link is DEAD from now on).
+ * -EPIPE dead; -EPROTO the framing is corrupt (sticky: the link is DEAD from now on);
+ * -EMSGSIZE the datagram was larger than cap (it is dropped; the link stays UP).
  */
 int  xvios_link_recv(xvios_link *l, void *buf, size_t cap, size_t *len);
 

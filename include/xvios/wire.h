@@ -257,15 +257,21 @@ const char *xvios_wire_strerror(int err);
 size_t xvios_msg_size(const struct xvios_msg *m);
 
 /*
- * Encode m into buf. Fills magic, version, hdr_len and sub_len itself.
- * Validates m with the same rules as the decoder. Returns XVIOS_WIRE_OK and
- * the length in *out_len, or an error.
+ * Encode m into buf. Fills magic, version (XVIOS_PROTO_CURRENT), hdr_len and
+ * sub_len itself. Validates m with the same rules as the decoder and returns
+ * the verdict the decoder would give (XVIOS_WIRE_EOPCODE, _EFLAGS, ...);
+ * XVIOS_WIRE_EINVAL for a NULL m/out_len or payload_len > 0 with a NULL
+ * payload; XVIOS_WIRE_ENOSPACE when cap < xvios_msg_size(m). Returns
+ * XVIOS_WIRE_OK and the length in *out_len (0 on error).
  */
 int xvios_msg_encode(const struct xvios_msg *m, uint8_t *buf, size_t cap, size_t *out_len);
 
 /*
- * Decode and validate untrusted bytes. On XVIOS_WIRE_OK, out->payload points
- * into untrusted_buf (keep it alive). On error *out is unspecified.
+ * Decode and validate untrusted bytes; the checks run in the fixed order
+ * listed in docs/protocol.md and the first failure is returned. On
+ * XVIOS_WIRE_OK, out->payload points into untrusted_buf (keep it alive), or
+ * is NULL when payload_len is 0; out->targets[] past n_targets is left as
+ * it was. On error *out is unspecified.
  */
 int xvios_msg_decode(const uint8_t *untrusted_buf, size_t untrusted_len, struct xvios_msg *out);
 
@@ -276,6 +282,21 @@ int xvios_rc_decode(const uint8_t *untrusted_buf, size_t untrusted_len,
                     struct xvios_rc_entry *out, unsigned cap, unsigned *n);
 
 const char *xvios_opcode_name(unsigned opcode);
+
+/*
+ * Where an opcode may travel. xvios_msg_decode() accepts every known opcode
+ * whatever the channel; a receiver that knows its channel also checks
+ * xvios_opcode_channels(opcode) & XVIOS_CH_... and drops the packet otherwise.
+ */
+enum xvios_channel {
+    XVIOS_CH_LINK             = 0x01, /* VKE <-> VKE over a cluster link */
+    XVIOS_CH_DAEMON_TO_VKE    = 0x02, /* local socket, daemon -> VKE */
+    XVIOS_CH_VKE_TO_DAEMON    = 0x04, /* local socket, VKE -> daemon */
+    XVIOS_CH_CALLER_TO_DAEMON = 0x08, /* caller API socket or management link, caller -> daemon */
+    XVIOS_CH_DAEMON_TO_CALLER = 0x10, /* caller API socket or management link, daemon -> caller */
+};
+/* Mask of enum xvios_channel bits for opcode; 0 for an unknown opcode. */
+unsigned xvios_opcode_channels(unsigned opcode);
 const char *xvios_status_name(int status);
 const char *xvios_rc_status_name(unsigned rc_status);
 

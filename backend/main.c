@@ -1,0 +1,171 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * xvios-backend - the VIOS backend process. Hosts the VKE (cluster links,
+ * receipts, RC arrays, the daemon's local socket); later the vSCSI backend.
+ *
+ *   xvios-backend [--platform loopback|xen] [--root DIR] [--domid D]
+ *                 [--rundir DIR] [--log FILE] [--pidfile FILE]
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "xvios/db.h"
+#include "xvios/log.h"
+#include "xvios/paths.h"
+#include "xvios/platform.h"
+#include "xvios/vke.h"
+
+static volatile sig_atomic_t stop_requested;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    stop_requested = 1;
+}
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "usage: xvios-backend [--platform loopback|xen] [--root DIR] [--domid D]\n"
+            "                     [--rundir DIR] [--log FILE] [--pidfile FILE]\n"
+            "Runs the VKE of one VIOS node: cluster links, receipts, the daemon socket.\n"
+            "  --platform   loopback (nodes as processes on one host) or xen (default: loopback\n"
+            "               when --root is given, else xen)\n"
+            "  --root DIR   loopback cluster root          --domid D  loopback domain to act as\n"
+            "  --rundir DIR where vke.sock and the pid file go (xen: " XVIOS_XEN_RUNDIR
+            "; loopback: ROOT/nodes/NODE)\n"
+            "  --log FILE   append log lines to FILE instead of stderr\n"
+            "  --pidfile F  write the pid here instead of RUNDIR/backend.pid\n");
+}
+
+static int write_pidfile(const char *path)
+{
+    FILE *f = fopen(path, "w");
+
+    if (!f)
+        return -errno;
+    fprintf(f, "%d\n", (int)getpid());
+    return fclose(f) ? -errno : 0;
+}
+
+int main(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        { "platform", required_argument, NULL, 'p' }, { "root", required_argument, NULL, 'r' },
+        { "domid", required_argument, NULL, 'd' },    { "rundir", required_argument, NULL, 'R' },
+        { "log", required_argument, NULL, 'l' },      { "pidfile", required_argument, NULL, 'P' },
+        { "help", no_argument, NULL, 'h' },           { NULL, 0, NULL, 0 },
+    };
+    struct xvios_plat_config pc = { .kind = XVIOS_PLAT_XEN };
+    const char *platform = NULL, *rundir_opt = NULL, *logfile = NULL, *pidfile_opt = NULL;
+    char rundir[256], pidfile[300] = "";
+    struct xvios_vke_config vc = { 0 };
+    struct xvios_vke *vke = NULL;
+    xvios_plat *plat = NULL;
+    uint32_t self_domid = 0, node = 0;
+    int c, rc, status = 1;
+
+    xvios_log_set_prog("xvios-backend");
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'p': platform = optarg; break;
+        case 'r': pc.root = optarg; break;
+        case 'd':
+            if (xvios_db_parse_u32(optarg, 0x7fef, &pc.self_domid) < 0) {
+                fprintf(stderr, "xvios-backend: bad --domid '%s'\n", optarg);
+                return 2;
+            }
+            break;
+        case 'R': rundir_opt = optarg; break;
+        case 'l': logfile = optarg; break;
+        case 'P': pidfile_opt = optarg; break;
+        case 'h': usage(stdout); return 0;
+        default: usage(stderr); return 2;
+        }
+    }
+    if (optind != argc) {
+        usage(stderr);
+        return 2;
+    }
+    pc.kind = pc.root ? XVIOS_PLAT_LOOPBACK : XVIOS_PLAT_XEN;
+    if (platform && xvios_plat_kind_parse(platform, &pc.kind) < 0) {
+        fprintf(stderr, "xvios-backend: unknown platform '%s'\n", platform);
+        return 2;
+    }
+    if (logfile && (rc = xvios_log_open(logfile)) < 0) {
+        fprintf(stderr, "xvios-backend: cannot open log %s: %s\n", logfile, strerror(-rc));
+        return 1;
+    }
+    rc = xvios_plat_open(&pc, &plat);
+    if (rc < 0) {
+        XLOG_ERR("cannot open the %s platform: %s", xvios_plat_kind_name(pc.kind), strerror(-rc));
+        goto out;
+    }
+    rc = xvios_plat_self_domid(plat, &self_domid);
+    if (rc < 0) {
+        XLOG_ERR("cannot tell which domain this is: %s", strerror(-rc));
+        goto out;
+    }
+    rc = xvios_db_node_by_domid(plat, self_domid, &node);
+    if (rc < 0 && pc.kind == XVIOS_PLAT_LOOPBACK && !rundir_opt) {
+        XLOG_ERR("loopback domain %u is not a cluster node (add it first): %s", self_domid, strerror(-rc));
+        goto out;
+    }
+    if (rc < 0)
+        node = 0; /* xen: may start before `xvios cluster add`; joins when added */
+    xvios_log_set_node(node);
+    if (rundir_opt)
+        snprintf(rundir, sizeof(rundir), "%s", rundir_opt);
+    else if (xvios_rundir(rundir, sizeof(rundir), pc.kind, pc.root, node) < 0) {
+        XLOG_ERR("run directory path too long");
+        goto out;
+    }
+    signal(SIGPIPE, SIG_IGN);
+    signal(SIGTERM, on_signal);
+    signal(SIGINT, on_signal);
+
+    vc.plat = plat;
+    vc.rundir = rundir;
+    rc = xvios_vke_create(&vc, &vke);
+    if (rc < 0) {
+        XLOG_ERR("cannot start the VKE: %s", strerror(-rc));
+        goto out;
+    }
+    if (pidfile_opt)
+        snprintf(pidfile, sizeof(pidfile), "%s", pidfile_opt);
+    else
+        snprintf(pidfile, sizeof(pidfile), "%s/backend.pid", rundir);
+    rc = write_pidfile(pidfile);
+    if (rc < 0) {
+        XLOG_ERR("cannot write the pid file %s: %s", pidfile, strerror(-rc));
+        pidfile[0] = '\0';
+        goto out;
+    }
+    node = xvios_vke_node(vke);
+    if (node)
+        xvios_db_node_set_online(plat, node, true);
+    XLOG_INFO("VKE running: domid %u, node %u, socket %s/%s", self_domid, node, rundir, XVIOS_VKE_SOCK);
+    while (!stop_requested) {
+        rc = xvios_vke_run_once(vke, 1000);
+        if (rc < 0) {
+            XLOG_ERR("event loop failed: %s", strerror(-rc));
+            goto out;
+        }
+    }
+    XLOG_INFO("stopping");
+    status = 0;
+out:
+    if (vke && xvios_vke_node(vke))
+        xvios_db_node_set_online(plat, xvios_vke_node(vke), false);
+    xvios_vke_destroy(vke);
+    xvios_plat_close(plat);
+    if (pidfile[0])
+        unlink(pidfile);
+    return status;
+}

@@ -1,0 +1,575 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * cmd_cluster.c - `xvios cluster`: dom0's administration of the cluster DB.
+ *
+ *   xvios cluster create NAME [--max-nodes N] [--timeout MS] [--retries N]
+ *   xvios cluster add DOMAIN
+ *   xvios cluster remove DOMAIN
+ *   xvios cluster status [--json]
+ *   xvios cluster destroy
+ *
+ * DOMAIN is what xl takes: a domain name or a domid. Works on both
+ * platforms (cli->platform; on loopback the cluster root is cli->root),
+ * always acting as the privileged domain. Everything goes through the
+ * cluster DB API (xvios/db.h); refusals (exists already, not running,
+ * unknown node, no cluster...) exit XVIOS_EXIT_REFUSED with one line on
+ * stderr saying why.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "cli.h"
+#include "xvios/db.h"
+#include "xvios/platform.h"
+#include "xvios/wire.h"
+#include "xvios/xen.h"
+
+#define CLUSTER_DEFAULT_MAX_NODES  16u
+#define CLUSTER_DEFAULT_TIMEOUT_MS 5000u
+#define CLUSTER_DEFAULT_RETRIES    3u
+#define CLUSTER_TIMEOUT_MAX_MS     86400000u
+#define CLUSTER_RETRIES_MAX        1000u
+
+static const char usage_text[] =
+    "usage: xvios cluster COMMAND [ARGS]\n"
+    "\n"
+    "  create NAME [--max-nodes N] [--timeout MS] [--retries N]\n"
+    "                      create the cluster DB (defaults: 16 nodes, 5000 ms, 3 retries)\n"
+    "  add DOMAIN          make a running domain (name or domid) a cluster node\n"
+    "  remove DOMAIN       take a node out of the cluster (name or domid)\n"
+    "  status [--json]     show the cluster and its nodes\n"
+    "  destroy             remove the whole cluster DB\n"
+    "\n"
+    "Each command takes --help. Exit status: 0 done, 1 error, 2 usage, 6 refused.\n";
+
+static const char *const sub_usage[][2] = {
+    {"create", "usage: xvios cluster create NAME [--max-nodes N] [--timeout MS] [--retries N]\n"
+               "  NAME         1-63 characters of A-Z a-z 0-9 . _ -\n"
+               "  --max-nodes  most nodes the cluster takes (1-256, default 16)\n"
+               "  --timeout    receipt/response deadline in ms (1-86400000, default 5000)\n"
+               "  --retries    re-sends to nodes that did not acknowledge (0-1000, default 3)\n"},
+    {"add", "usage: xvios cluster add DOMAIN\n"
+            "  DOMAIN  a running domain other than dom0, by name or domid\n"},
+    {"remove", "usage: xvios cluster remove DOMAIN\n"
+               "  DOMAIN  a node's domain, by name or domid (the domain need not be running)\n"},
+    {"status", "usage: xvios cluster status [--json]\n"},
+    {"destroy", "usage: xvios cluster destroy\n"},
+};
+
+__attribute__((format(printf, 2, 3)))
+static int refuse(int code, const char *fmt, ...)
+{
+    va_list ap;
+
+    fputs("xvios cluster: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+    return code;
+}
+
+/*
+ * Xen only: members need READ on @releaseDomain to hear about vanished peers
+ * (xvios/xen.h). Failing that is worth a warning, not a failed command: the
+ * cluster works, peer deaths are then noticed by timeouts only.
+ */
+static void release_watch(const struct xvios_cli *cli, uint32_t domid, bool grant)
+{
+    int rc;
+
+    if (cli->platform != XVIOS_PLAT_XEN)
+        return;
+    rc = xvios_xen_release_watch_grant(domid, grant);
+    if (rc < 0)
+        fprintf(stderr, "xvios cluster: warning: cannot %s domain %u's @releaseDomain watch: %s\n",
+                grant ? "allow" : "revoke", domid, strerror(-rc));
+}
+
+static int fail(const char *what, int rc)
+{
+    if (rc == -EACCES || rc == -EPERM)
+        return refuse(XVIOS_EXIT_ERROR, "%s: permission denied (run as root in dom0)", what);
+    return refuse(XVIOS_EXIT_ERROR, "%s: %s", what, strerror(-rc));
+}
+
+static bool is_help(const char *a) { return !strcmp(a, "--help") || !strcmp(a, "-h"); }
+
+static int sub_help(const char *sub, FILE *f)
+{
+    for (size_t i = 0; i < sizeof(sub_usage) / sizeof(sub_usage[0]); i++)
+        if (!strcmp(sub_usage[i][0], sub)) {
+            fputs(sub_usage[i][1], f);
+            return 0;
+        }
+    fputs(usage_text, f);
+    return 0;
+}
+
+__attribute__((format(printf, 2, 3)))
+static int usage_error(const char *sub, const char *fmt, ...)
+{
+    va_list ap;
+
+    fputs("xvios cluster: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+    sub_help(sub, stderr);
+    return XVIOS_EXIT_USAGE;
+}
+
+/* Strict decimal in [min, max]. */
+static int parse_num(const char *s, uint32_t min, uint32_t max, uint32_t *out)
+{
+    uint64_t v = 0;
+
+    if (!s || !s[0] || strlen(s) > 10)
+        return -EINVAL;
+    for (const char *c = s; *c; c++) {
+        if (*c < '0' || *c > '9')
+            return -EINVAL;
+        v = v * 10u + (uint64_t)(*c - '0');
+    }
+    if (v < min || v > max)
+        return -ERANGE;
+    *out = (uint32_t)v;
+    return 0;
+}
+
+static bool cluster_name_ok(const char *s)
+{
+    size_t n = strlen(s);
+
+    if (n == 0 || n > 63)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '_' ||
+              c == '-'))
+            return false;
+    }
+    return true;
+}
+
+static int open_platform(const struct xvios_cli *cli, xvios_plat **p)
+{
+    struct xvios_plat_config cfg = {.kind = cli->platform, .root = cli->root, .self_domid = 0};
+    int rc = xvios_plat_open(&cfg, p);
+
+    if (rc < 0) {
+        if (cli->platform == XVIOS_PLAT_LOOPBACK)
+            return refuse(XVIOS_EXIT_UNREACHABLE, "cannot open the loopback cluster root %s: %s",
+                          cli->root ? cli->root : "(none)", strerror(-rc));
+        return refuse(XVIOS_EXIT_UNREACHABLE, "cannot reach XenStore: %s (is this dom0 with xenstored running?)",
+                      strerror(-rc));
+    }
+    return 0;
+}
+
+/* The cluster must exist for every command but create. */
+static int need_cluster(xvios_plat *p, struct xvios_db_config *cfg)
+{
+    int rc = xvios_db_config_read(p, cfg);
+
+    if (rc == -ENOENT)
+        return refuse(XVIOS_EXIT_REFUSED, "there is no cluster (create one with 'xvios cluster create NAME')");
+    if (rc < 0)
+        return fail("reading the cluster configuration", rc);
+    return 0;
+}
+
+/* ---------------------------------------------------------------- create */
+static int do_create(const struct xvios_cli *cli, int argc, char **argv)
+{
+    struct xvios_db_config cfg = {
+        .max_nodes = CLUSTER_DEFAULT_MAX_NODES,
+        .timeout_ms = CLUSTER_DEFAULT_TIMEOUT_MS,
+        .retries = CLUSTER_DEFAULT_RETRIES,
+    };
+    const char *name = NULL;
+    xvios_plat *p = NULL;
+    int rc;
+
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        const char *val = NULL;
+        uint32_t *dst = NULL, min = 0, max = 0;
+
+        if (is_help(a))
+            return sub_help("create", stdout);
+        if (!strcmp(a, "--max-nodes") || !strcmp(a, "--timeout") || !strcmp(a, "--retries")) {
+            if (i + 1 >= argc)
+                return usage_error("create", "%s needs a value", a);
+            val = argv[++i];
+        } else if (!strncmp(a, "--max-nodes=", 12) || !strncmp(a, "--timeout=", 10) ||
+                   !strncmp(a, "--retries=", 10)) {
+            val = strchr(a, '=') + 1;
+        } else if (a[0] == '-' && a[1]) {
+            return usage_error("create", "unknown option %s", a);
+        } else if (!name) {
+            name = a;
+            continue;
+        } else {
+            return usage_error("create", "unexpected argument %s", a);
+        }
+        if (!strncmp(a, "--max-nodes", 11)) {
+            dst = &cfg.max_nodes, min = 1, max = XVIOS_MAX_NODES;
+        } else if (!strncmp(a, "--timeout", 9)) {
+            dst = &cfg.timeout_ms, min = 1, max = CLUSTER_TIMEOUT_MAX_MS;
+        } else {
+            dst = &cfg.retries, min = 0, max = CLUSTER_RETRIES_MAX;
+        }
+        if (parse_num(val, min, max, dst) < 0)
+            return usage_error("create", "bad value for an option: %s", val);
+    }
+    if (!name)
+        return usage_error("create", "%s", "missing the cluster NAME");
+    if (!cluster_name_ok(name))
+        return usage_error("create", "bad cluster name '%s'", name);
+    snprintf(cfg.name, sizeof(cfg.name), "%s", name);
+
+    rc = open_platform(cli, &p);
+    if (rc)
+        return rc;
+    rc = xvios_db_cluster_create(p, &cfg);
+    if (rc == -EEXIST) {
+        struct xvios_db_config old;
+        if (xvios_db_config_read(p, &old) == 0)
+            rc = refuse(XVIOS_EXIT_REFUSED, "a cluster exists already ('%s'); destroy it first", old.name);
+        else
+            rc = refuse(XVIOS_EXIT_REFUSED, "a cluster exists already; destroy it first");
+    } else if (rc < 0) {
+        rc = fail("creating the cluster", rc);
+    } else {
+        printf("created cluster %s (max-nodes %u, timeout %u ms, retries %u)\n", cfg.name, cfg.max_nodes,
+               cfg.timeout_ms, cfg.retries);
+        rc = XVIOS_EXIT_OK;
+    }
+    xvios_plat_close(p);
+    return rc;
+}
+
+/* ---------------------------------------------------------------- add */
+static int do_add(const struct xvios_cli *cli, int argc, char **argv)
+{
+    struct xvios_db_config cfg;
+    struct xvios_dominfo dom;
+    const char *which = NULL;
+    xvios_plat *p = NULL;
+    uint32_t domid = 0, node = 0;
+    int rc;
+
+    for (int i = 1; i < argc; i++) {
+        if (is_help(argv[i]))
+            return sub_help("add", stdout);
+        if (argv[i][0] == '-' && argv[i][1])
+            return usage_error("add", "unknown option %s", argv[i]);
+        if (which)
+            return usage_error("add", "unexpected argument %s", argv[i]);
+        which = argv[i];
+    }
+    if (!which)
+        return usage_error("add", "%s", "missing the DOMAIN");
+
+    rc = open_platform(cli, &p);
+    if (rc)
+        return rc;
+    if ((rc = need_cluster(p, &cfg)))
+        goto out;
+    rc = xvios_plat_domain_lookup(p, which, &domid);
+    if (rc == -ENOENT) {
+        rc = refuse(XVIOS_EXIT_REFUSED, "no domain '%s'", which);
+        goto out;
+    }
+    if (rc < 0) {
+        rc = fail("looking up the domain", rc);
+        goto out;
+    }
+    if (domid == 0) {
+        rc = refuse(XVIOS_EXIT_REFUSED, "dom0 cannot be a cluster node: add a driver domain");
+        goto out;
+    }
+    rc = xvios_plat_domain_info(p, domid, &dom);
+    if (rc == -ENOENT || (rc == 0 && !dom.alive)) {
+        rc = refuse(XVIOS_EXIT_REFUSED, "domain '%s' (domid %u) is not running", which, domid);
+        goto out;
+    }
+    if (rc < 0) {
+        rc = fail("reading the domain's state", rc);
+        goto out;
+    }
+    rc = xvios_db_node_add(p, &dom, &node);
+    if (rc == -EEXIST) {
+        rc = refuse(XVIOS_EXIT_REFUSED, "domain '%s' (domid %u) is a cluster node already", which, domid);
+    } else if (rc == -ENOSPC) {
+        rc = refuse(XVIOS_EXIT_REFUSED, "the cluster is full (max-nodes %u)", cfg.max_nodes);
+    } else if (rc == -ENOENT) {
+        rc = refuse(XVIOS_EXIT_REFUSED, "there is no cluster (create one with 'xvios cluster create NAME')");
+    } else if (rc < 0) {
+        rc = fail("adding the node", rc);
+    } else {
+        release_watch(cli, domid, true);
+        printf("added %s (domid %u) as node %u of cluster %s\n", dom.name[0] ? dom.name : which, domid, node,
+               cfg.name);
+        rc = XVIOS_EXIT_OK;
+    }
+out:
+    xvios_plat_close(p);
+    return rc;
+}
+
+/* ---------------------------------------------------------------- remove */
+/* The node for DOMAIN: by the name or domid recorded in the DB (works for a
+ * domain that no longer runs), else through the platform's lookup. */
+static int find_node(xvios_plat *p, const char *which, uint32_t *node, uint32_t *domid)
+{
+    struct xvios_db_node *nodes = NULL;
+    unsigned n = 0;
+    uint32_t id;
+    bool numeric = parse_num(which, 0, UINT32_MAX, &id) == 0;
+    int rc = xvios_db_nodes(p, &nodes, &n);
+
+    if (rc < 0)
+        return rc;
+    rc = -ENOENT;
+    for (unsigned i = 0; i < n && rc == -ENOENT; i++)
+        if ((numeric && nodes[i].domid == id) || (!numeric && !strcmp(nodes[i].name, which))) {
+            *node = nodes[i].node;
+            *domid = nodes[i].domid;
+            rc = 0;
+        }
+    free(nodes);
+    if (rc == 0)
+        return 0;
+    if (xvios_plat_domain_lookup(p, which, &id) == 0 && xvios_db_node_by_domid(p, id, node) == 0) {
+        *domid = id;
+        return 0;
+    }
+    return -ENOENT;
+}
+
+static int do_remove(const struct xvios_cli *cli, int argc, char **argv)
+{
+    struct xvios_db_config cfg;
+    const char *which = NULL;
+    xvios_plat *p = NULL;
+    uint32_t node = 0, domid = 0;
+    int rc;
+
+    for (int i = 1; i < argc; i++) {
+        if (is_help(argv[i]))
+            return sub_help("remove", stdout);
+        if (argv[i][0] == '-' && argv[i][1])
+            return usage_error("remove", "unknown option %s", argv[i]);
+        if (which)
+            return usage_error("remove", "unexpected argument %s", argv[i]);
+        which = argv[i];
+    }
+    if (!which)
+        return usage_error("remove", "%s", "missing the DOMAIN");
+
+    rc = open_platform(cli, &p);
+    if (rc)
+        return rc;
+    if ((rc = need_cluster(p, &cfg)))
+        goto out;
+    rc = find_node(p, which, &node, &domid);
+    if (rc == -ENOENT) {
+        rc = refuse(XVIOS_EXIT_REFUSED, "'%s' is not a node of cluster %s", which, cfg.name);
+        goto out;
+    }
+    if (rc < 0) {
+        rc = fail("reading the cluster nodes", rc);
+        goto out;
+    }
+    rc = xvios_db_node_remove(p, node);
+    if (rc == -ENOENT) {
+        rc = refuse(XVIOS_EXIT_REFUSED, "'%s' is not a node of cluster %s", which, cfg.name);
+    } else if (rc < 0) {
+        rc = fail("removing the node", rc);
+    } else {
+        release_watch(cli, domid, false);
+        printf("removed node %u (domid %u) from cluster %s\n", node, domid, cfg.name);
+        rc = XVIOS_EXIT_OK;
+    }
+out:
+    xvios_plat_close(p);
+    return rc;
+}
+
+/* ---------------------------------------------------------------- status */
+static void json_str(FILE *f, const char *s)
+{
+    fputc('"', f);
+    for (const unsigned char *c = (const unsigned char *)s; *c; c++) {
+        if (*c == '"' || *c == '\\')
+            fprintf(f, "\\%c", *c);
+        else if (*c < 0x20 || *c >= 0x7f)
+            fprintf(f, "\\u%04x", *c);
+        else
+            fputc(*c, f);
+    }
+    fputc('"', f);
+}
+
+/* Text for the terminal: strip what could drive it. */
+static void text_str(FILE *f, const char *s)
+{
+    for (const unsigned char *c = (const unsigned char *)s; *c; c++)
+        fputc(*c < 0x20 || *c >= 0x7f ? '?' : *c, f);
+}
+
+static const char *state_name(enum xvios_node_state s)
+{
+    return s == XVIOS_NODE_ACTIVE ? "active" : s == XVIOS_NODE_LEAVING ? "leaving" : "unknown";
+}
+
+/* Is the node's domain still the one that joined? A domid can be reused after a domain is destroyed. */
+static bool node_alive(xvios_plat *p, const struct xvios_db_node *n)
+{
+    struct xvios_dominfo info;
+
+    if (xvios_plat_domain_info(p, n->domid, &info) < 0 || !info.alive)
+        return false;
+    return !n->uuid[0] || !info.uuid[0] || !strcasecmp(n->uuid, info.uuid);
+}
+
+static int do_status(const struct xvios_cli *cli, int argc, char **argv)
+{
+    struct xvios_db_config cfg;
+    struct xvios_db_node *nodes = NULL;
+    unsigned n = 0;
+    bool json = cli->json;
+    xvios_plat *p = NULL;
+    int rc;
+
+    for (int i = 1; i < argc; i++) {
+        if (is_help(argv[i]))
+            return sub_help("status", stdout);
+        if (!strcmp(argv[i], "--json"))
+            json = true;
+        else
+            return usage_error("status", "unexpected argument %s", argv[i]);
+    }
+    rc = open_platform(cli, &p);
+    if (rc)
+        return rc;
+    if ((rc = need_cluster(p, &cfg)))
+        goto out;
+    rc = xvios_db_nodes(p, &nodes, &n);
+    if (rc < 0) {
+        rc = fail("reading the cluster nodes", rc);
+        goto out;
+    }
+    if (json) {
+        printf("{\"name\":");
+        json_str(stdout, cfg.name);
+        printf(",\"max_nodes\":%u,\"timeout_ms\":%u,\"retries\":%u,\"nodes\":[", cfg.max_nodes, cfg.timeout_ms,
+               cfg.retries);
+        for (unsigned i = 0; i < n; i++) {
+            printf("%s{\"node\":%u,\"domid\":%u,\"name\":", i ? "," : "", nodes[i].node, nodes[i].domid);
+            json_str(stdout, nodes[i].name);
+            printf(",\"uuid\":");
+            json_str(stdout, nodes[i].uuid);
+            printf(",\"state\":\"%s\",\"online\":%s,\"alive\":%s}", state_name(nodes[i].state),
+                   nodes[i].online ? "true" : "false", node_alive(p, &nodes[i]) ? "true" : "false");
+        }
+        printf("]}\n");
+    } else {
+        printf("cluster ");
+        text_str(stdout, cfg.name);
+        printf(": %u of %u nodes, timeout %u ms, retries %u\n", n, cfg.max_nodes, cfg.timeout_ms, cfg.retries);
+        if (n)
+            printf("%-5s %-6s %-20s %-8s %-7s %-6s %s\n", "NODE", "DOMID", "NAME", "STATE", "ONLINE", "ALIVE",
+                   "UUID");
+        for (unsigned i = 0; i < n; i++) {
+            printf("%-5u %-6u ", nodes[i].node, nodes[i].domid);
+            text_str(stdout, nodes[i].name);
+            printf("%*s %-8s %-7s %-6s ", (int)(strlen(nodes[i].name) < 20 ? 20 - strlen(nodes[i].name) : 0), "",
+                   state_name(nodes[i].state), nodes[i].online ? "yes" : "no",
+                   node_alive(p, &nodes[i]) ? "yes" : "no");
+            text_str(stdout, nodes[i].uuid[0] ? nodes[i].uuid : "-");
+            printf("\n");
+        }
+    }
+    rc = fflush(stdout) == 0 ? XVIOS_EXIT_OK : XVIOS_EXIT_ERROR;
+out:
+    free(nodes);
+    xvios_plat_close(p);
+    return rc;
+}
+
+/* ---------------------------------------------------------------- destroy */
+static int do_destroy(const struct xvios_cli *cli, int argc, char **argv)
+{
+    struct xvios_db_node *nodes = NULL;
+    unsigned n = 0;
+    xvios_plat *p = NULL;
+    int rc;
+
+    for (int i = 1; i < argc; i++) {
+        if (is_help(argv[i]))
+            return sub_help("destroy", stdout);
+        return usage_error("destroy", "unexpected argument %s", argv[i]);
+    }
+    rc = open_platform(cli, &p);
+    if (rc)
+        return rc;
+    if (xvios_db_nodes(p, &nodes, &n) < 0) /* whose @releaseDomain grants to take back */
+        n = 0;
+    rc = xvios_db_cluster_destroy(p);
+    if (rc == -ENOENT)
+        rc = refuse(XVIOS_EXIT_REFUSED, "there is no cluster to destroy");
+    else if (rc < 0)
+        rc = fail("destroying the cluster", rc);
+    else {
+        for (unsigned i = 0; i < n; i++)
+            release_watch(cli, nodes[i].domid, false);
+        printf("destroyed the cluster\n");
+        rc = XVIOS_EXIT_OK;
+    }
+    free(nodes);
+    xvios_plat_close(p);
+    return rc;
+}
+
+/* ---------------------------------------------------------------- entry */
+int cmd_cluster(struct xvios_cli *cli, int argc, char **argv)
+{
+    static const struct {
+        const char *name;
+        int (*fn)(const struct xvios_cli *cli, int argc, char **argv);
+    } subs[] = {
+        {"create", do_create}, {"add", do_add}, {"remove", do_remove}, {"status", do_status}, {"destroy", do_destroy},
+    };
+
+    /* argv[0] may be the command's own name ("cluster"), as for any subcommand */
+    if (argc > 0 && !strcmp(argv[0], "cluster")) {
+        argc--;
+        argv++;
+    }
+    if (argc < 1) {
+        fputs(usage_text, stderr);
+        return XVIOS_EXIT_USAGE;
+    }
+    if (is_help(argv[0]) || !strcmp(argv[0], "help")) {
+        fputs(usage_text, stdout);
+        return XVIOS_EXIT_OK;
+    }
+    if (cli->platform == XVIOS_PLAT_LOOPBACK && (!cli->root || !cli->root[0])) {
+        fputs("xvios cluster: the loopback platform needs --root DIR\n", stderr);
+        return XVIOS_EXIT_USAGE;
+    }
+    for (size_t i = 0; i < sizeof(subs) / sizeof(subs[0]); i++)
+        if (!strcmp(argv[0], subs[i].name))
+            return subs[i].fn(cli, argc, argv);
+    fprintf(stderr, "xvios cluster: unknown command '%s'\n", argv[0]);
+    fputs(usage_text, stderr);
+    return XVIOS_EXIT_USAGE;
+}

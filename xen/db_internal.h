@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * db_internal.h - functions shared by the cluster DB files (xen/db*.c). They
+ * use the platform store API only, so the DB runs unchanged on XenStore.
+ */
+#ifndef XVIOS_DB_INTERNAL_H
+#define XVIOS_DB_INTERNAL_H
+
+#include "xvios/db.h"
+
+#define DB_PATH_MAX 128
+#define DB_TIMEOUT_MAX_MS 86400000u
+#define DB_RETRIES_MAX 1000u
+
+/* One member: a node id and the domain that is that node. */
+struct db_member {
+    uint32_t node;
+    uint32_t domid;
+};
+
+/* Run body(p, tx, ctx) in a transaction; retry on -EAGAIN up to XVIOS_DB_TX_RETRIES times. */
+int db_tx_run(xvios_plat *p, int (*body)(xvios_plat *p, xvios_tx tx, void *ctx), void *ctx);
+
+int db_path(char *out, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Read a value of at most max bytes (no NUL inside) into out[max + 1]. */
+int db_read_str(xvios_plat *p, xvios_tx tx, const char *path, char *out, size_t max);
+int db_read_u32(xvios_plat *p, xvios_tx tx, const char *path, uint32_t max, uint32_t *out);
+/* Write a value and set the node's permissions explicitly. */
+int db_write(xvios_plat *p, xvios_tx tx, const char *path, const char *val,
+             const struct xvios_perm *perms, unsigned n);
+int db_write_u32(xvios_plat *p, xvios_tx tx, const char *path, uint32_t v,
+                 const struct xvios_perm *perms, unsigned n);
+
+/* The members recorded under /xvios/nodes (malformed entries are logged and skipped). *m malloc'd. */
+int db_members(xvios_plat *p, xvios_tx tx, struct db_member **m, unsigned *n);
+
+/*
+ * Recompute the permissions of every node of the cluster tree for the given
+ * members (docs/xenstore.md's table) and set those that differ.
+ */
+int db_regrant(xvios_plat *p, xvios_tx tx, const struct db_member *m, unsigned n);
+
+/* The permission list a path in the cluster tree must have (perms[] holds XVIOS_MAX_NODES + 1). */
+int db_perms_for(const char *path, uint32_t current_owner, const struct db_member *m, unsigned n,
+                 struct xvios_perm *perms, unsigned *np);
+
+#endif /* XVIOS_DB_INTERNAL_H */

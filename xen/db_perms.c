@@ -1,0 +1,138 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * db_perms.c - who may touch what in the cluster DB. XenStore permissions
+ * belong to each node and are copied only when a node is created, so a
+ * membership change rewrites the permission list of every node of the
+ * cluster tree (inside the caller's transaction):
+ *
+ *   /xvios and everything not listed below   owner dom0, others none, READ for members
+ *   /xvios/nodes/<n> and below                owner: node n's domid, READ for other members
+ *   /xvios/clients, /xvios/adapters,          owner dom0 (entries below: their creator while
+ *   /xvios/next-client-id, next-adapter-id    a member, else dom0), BOTH for members
+ *
+ * Anybody else (a client domain) gets nothing; dom0 bypasses all checks.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "db_internal.h"
+#include "xvios/log.h"
+#include "xvios/wire.h"
+
+#define DB_MAX_DEPTH 32
+
+static bool at_or_below(const char *path, const char *top)
+{
+    size_t n = strlen(top);
+    return !strncmp(path, top, n) && (path[n] == '\0' || path[n] == '/');
+}
+
+static bool is_member(const struct db_member *m, unsigned n, uint32_t domid)
+{
+    for (unsigned i = 0; i < n; i++)
+        if (m[i].domid == domid)
+            return true;
+    return false;
+}
+
+int db_perms_for(const char *path, uint32_t current_owner, const struct db_member *m, unsigned n,
+                 struct xvios_perm *perms, unsigned *np)
+{
+    static const char nodes[] = XVIOS_DB_ROOT "/nodes/";
+    enum xvios_perm_bits grant = XVIOS_PERM_READ;
+    uint32_t owner = 0;
+    unsigned cnt = 0;
+
+    if (!at_or_below(path, XVIOS_DB_ROOT))
+        return -EINVAL;
+    if (at_or_below(path, XVIOS_DB_ROOT "/clients") || at_or_below(path, XVIOS_DB_ROOT "/adapters") ||
+        !strcmp(path, XVIOS_DB_ROOT "/next-client-id") || !strcmp(path, XVIOS_DB_ROOT "/next-adapter-id")) {
+        grant = XVIOS_PERM_BOTH;
+        bool top = !strcmp(path, XVIOS_DB_ROOT "/clients") || !strcmp(path, XVIOS_DB_ROOT "/adapters") ||
+                   !strncmp(path, XVIOS_DB_ROOT "/next-", strlen(XVIOS_DB_ROOT "/next-"));
+        if (!top && is_member(m, n, current_owner))
+            owner = current_owner;
+    } else if (!strncmp(path, nodes, strlen(nodes))) {
+        char untrusted_id[12];
+        const char *s = path + strlen(nodes);
+        size_t len = strcspn(s, "/");
+        uint32_t id;
+        if (len < sizeof(untrusted_id)) {
+            memcpy(untrusted_id, s, len);
+            untrusted_id[len] = '\0';
+            if (xvios_db_parse_u32(untrusted_id, XVIOS_MAX_NODES, &id) == 0)
+                for (unsigned i = 0; i < n; i++)
+                    if (m[i].node == id)
+                        owner = m[i].domid;
+        }
+    }
+    perms[cnt++] = (struct xvios_perm){ owner, XVIOS_PERM_NONE };
+    for (unsigned i = 0; i < n; i++) {
+        bool dup = m[i].domid == owner;
+        for (unsigned j = 1; j < cnt && !dup; j++)
+            dup = perms[j].domid == m[i].domid;
+        if (dup)
+            continue;
+        if (cnt == XVIOS_STORE_MAX_PERMS)
+            return -ENOSPC;  /* a permission list holds XVIOS_STORE_MAX_PERMS entries */
+        perms[cnt++] = (struct xvios_perm){ m[i].domid, grant };
+    }
+    *np = cnt;
+    return 0;
+}
+
+static bool perms_equal(const struct xvios_perm *a, unsigned na, const struct xvios_perm *b, unsigned nb)
+{
+    if (na != nb)
+        return false;
+    for (unsigned i = 0; i < na; i++)
+        if (a[i].domid != b[i].domid || a[i].perm != b[i].perm)
+            return false;
+    return true;
+}
+
+static int walk(xvios_plat *p, xvios_tx tx, const char *path, const struct db_member *m, unsigned n, unsigned depth)
+{
+    struct xvios_perm want[XVIOS_STORE_MAX_PERMS];
+    struct xvios_perm *cur = NULL;
+    unsigned ncur = 0, nwant = 0, nkids = 0;
+    char **kids = NULL;
+    int rc;
+
+    if (depth > DB_MAX_DEPTH) {
+        XLOG_WARN("cluster DB: %s: deeper than %u levels: not regranted", path, DB_MAX_DEPTH);
+        return 0;
+    }
+    if ((rc = xvios_store_get_perms(p, tx, path, &cur, &ncur)) < 0)
+        goto out;
+    if ((rc = db_perms_for(path, cur[0].domid, m, n, want, &nwant)) < 0)
+        goto out;
+    if (!perms_equal(cur, ncur, want, nwant) && (rc = xvios_store_set_perms(p, tx, path, want, nwant)) < 0)
+        goto out;
+    if ((rc = xvios_store_list(p, tx, path, &kids, &nkids)) < 0)
+        goto out;
+    for (unsigned i = 0; i < nkids; i++) {
+        size_t len = strlen(path) + strlen(kids[i]) + 2;
+        char *child = malloc(len);
+        if (!child) {
+            rc = -ENOMEM;
+            goto out;
+        }
+        snprintf(child, len, "%s/%s", path, kids[i]);
+        rc = walk(p, tx, child, m, n, depth + 1);
+        free(child);
+        if (rc < 0)
+            goto out;
+    }
+out:
+    free(cur);
+    xvios_strv_free(kids, nkids);
+    return rc;
+}
+
+int db_regrant(xvios_plat *p, xvios_tx tx, const struct db_member *m, unsigned n)
+{
+    return walk(p, tx, XVIOS_DB_ROOT, m, n, 0);
+}

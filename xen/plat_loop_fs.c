@@ -1,0 +1,229 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * plat_loop_fs.c - file primitives of the loopback platform: bounded reads
+ * of untrusted backing files, atomic writes, rm -r, the store lock, and the
+ * store path utilities.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "plat_loop_internal.h"
+#include "xvios/clock.h"
+#include "xvios/log.h"
+
+int loop_path_join(char *out, size_t n, const char *a, const char *b)
+{
+    int r = snprintf(out, n, "%s%s%s", a, (b[0] == '/' || !b[0]) ? "" : "/", b);
+    return r < 0 || (size_t)r >= n ? -ENAMETOOLONG : 0;
+}
+
+int loop_read_file(const char *path, size_t max, char **buf, size_t *len)
+{
+    struct stat st;
+    char *b = NULL;
+    size_t got = 0;
+    int fd = -1, rc;
+
+    *buf = NULL;
+    *len = 0;
+    fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0) {
+        rc = -errno;
+        goto out;
+    }
+    if (fstat(fd, &st) < 0) {
+        rc = -errno;
+        goto out;
+    }
+    if (!S_ISREG(st.st_mode) || st.st_size < 0 || (uint64_t)st.st_size > max) {
+        XLOG_ERR("%s: not a regular file of at most %zu bytes: corrupt store", path, max);
+        rc = -EIO;
+        goto out;
+    }
+    b = malloc(max + 2);
+    if (!b) {
+        rc = -ENOMEM;
+        goto out;
+    }
+    /* The size may change under us (a writer outside the lock): never read more than max + 1. */
+    for (;;) {
+        ssize_t r = read(fd, b + got, max + 1 - got);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0) {
+            rc = -errno;
+            goto out;
+        }
+        if (r == 0)
+            break;
+        got += (size_t)r;
+        if (got > max) {
+            XLOG_ERR("%s: grew beyond %zu bytes: corrupt store", path, max);
+            rc = -EIO;
+            goto out;
+        }
+    }
+    b[got] = '\0';
+    *buf = b;
+    *len = got;
+    b = NULL;
+    rc = 0;
+out:
+    free(b);
+    if (fd >= 0)
+        close(fd);
+    return rc;
+}
+
+int loop_write_file(const char *path, const void *buf, size_t len)
+{
+    static unsigned seq;
+    char tmp[PATH_MAX];
+    const char *p = buf;
+    size_t off = 0;
+    int fd = -1, rc;
+    int r = snprintf(tmp, sizeof(tmp), "%s.tmp.%ld.%u", path, (long)getpid(), seq++);
+
+    if (r < 0 || (size_t)r >= sizeof(tmp))
+        return -ENAMETOOLONG;
+    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        rc = -errno;
+        goto out;
+    }
+    while (off < len) {
+        ssize_t w = write(fd, p + off, len - off);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w < 0) {
+            rc = -errno;
+            goto out;
+        }
+        off += (size_t)w;
+    }
+    if (close(fd) < 0) {
+        fd = -1;
+        rc = -errno;
+        goto out;
+    }
+    fd = -1;
+    if (rename(tmp, path) < 0) {
+        rc = -errno;
+        goto out;
+    }
+    return 0;
+out:
+    if (fd >= 0)
+        close(fd);
+    unlink(tmp);
+    return rc;
+}
+
+static int rmtree_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st;
+    (void)ftw;
+    if ((flag == FTW_DP ? rmdir(path) : unlink(path)) < 0 && errno != ENOENT)
+        return -errno;
+    return 0;
+}
+
+int loop_rmtree(const char *path)
+{
+    struct stat st;
+
+    if (lstat(path, &st) < 0)
+        return errno == ENOENT ? 0 : -errno;
+    return nftw(path, rmtree_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+int loop_mkdir_p(const char *path, mode_t mode)
+{
+    char buf[PATH_MAX];
+    size_t n = strlen(path);
+
+    if (n == 0 || n >= sizeof(buf))
+        return -ENAMETOOLONG;
+    memcpy(buf, path, n + 1);
+    for (size_t i = 1; i <= n; i++) {
+        if (buf[i] != '/' && buf[i] != '\0')
+            continue;
+        char c = buf[i];
+        buf[i] = '\0';
+        if (mkdir(buf, mode) < 0 && errno != EEXIST)
+            return -errno;
+        buf[i] = c;
+    }
+    return 0;
+}
+
+int loop_lock(const struct loop_plat *lp, bool exclusive)
+{
+    char path[PATH_MAX];
+    struct timespec deadline = xvios_deadline_ms(LOOP_LOCK_TIMEOUT_MS);
+    long nap_ns = 50000;
+    int fd, rc;
+
+    rc = loop_path_join(path, sizeof(path), lp->store, ".lock");
+    if (rc < 0)
+        return rc;
+    /* Opened per acquisition: flock() locks belong to the open file, which a fork() would share. */
+    fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return -errno;
+    while (flock(fd, (exclusive ? LOCK_EX : LOCK_SH) | LOCK_NB) < 0) {
+        if (errno != EWOULDBLOCK && errno != EINTR) {
+            rc = -errno;
+            close(fd);
+            return rc;
+        }
+        if (xvios_ts_passed(&deadline)) {
+            XLOG_ERR("store lock %s not acquired within %u ms", path, LOOP_LOCK_TIMEOUT_MS);
+            close(fd);
+            return -ETIMEDOUT;
+        }
+        struct timespec nap = { 0, nap_ns };
+        nanosleep(&nap, NULL);
+        if (nap_ns < 2000000)
+            nap_ns *= 2;
+    }
+    return fd;
+}
+
+void loop_unlock(int fd)
+{
+    if (fd >= 0)
+        close(fd);  /* releases the flock */
+}
+
+int loop_parent(const char *path, char *out, size_t n)
+{
+    const char *slash = strrchr(path, '/');
+    size_t len;
+
+    if (!slash || !strcmp(path, "/"))
+        return -EINVAL;
+    len = slash == path ? 1 : (size_t)(slash - path);
+    if (len >= n)
+        return -ENAMETOOLONG;
+    memcpy(out, path, len);
+    out[len] = '\0';
+    return 0;
+}
+
+bool loop_path_at_or_below(const char *path, const char *top)
+{
+    size_t n = strlen(top);
+
+    if (!strcmp(top, "/"))
+        return path[0] == '/';
+    return !strncmp(path, top, n) && (path[n] == '\0' || path[n] == '/');
+}

@@ -1,0 +1,132 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * vke_members.c - who is in the cluster, read from the cluster DB: the active
+ * node list, this node's id (by its domid), the default timeout. Refreshed
+ * when the store's watches fire and, before a broadcast or a send with
+ * receipts, re-read (patent: the VKE queries the VIOS DB for the node count).
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vke_internal.h"
+#include "xvios/db.h"
+#include "xvios/log.h"
+
+#define WATCH_NODES  "xvios-vke-nodes"
+#define WATCH_CONFIG "xvios-vke-config"
+#define DEFAULT_TIMEOUT_MS 2000u
+
+/* Insertion sort of (node, domid) pairs by node id; n <= XVIOS_MAX_NODES. */
+static void sort_members(struct vke_members *m)
+{
+    for (unsigned i = 1; i < m->n; i++) {
+        uint32_t nd = m->node[i], dm = m->domid[i];
+        unsigned j = i;
+        for (; j > 0 && m->node[j - 1] > nd; j--) {
+            m->node[j] = m->node[j - 1];
+            m->domid[j] = m->domid[j - 1];
+        }
+        m->node[j] = nd;
+        m->domid[j] = dm;
+    }
+}
+
+/* Same node set as the cache? (a cheap check: one list of /xvios/nodes) */
+static bool node_set_unchanged(struct xvios_vke *v)
+{
+    char **names = NULL;
+    unsigned n = 0, known = 0;
+    bool same = false;
+    uint32_t id;
+
+    if (xvios_store_list(v->plat, XVIOS_TX_NONE, XVIOS_DB_ROOT "/nodes", &names, &n) < 0)
+        goto out;
+    for (unsigned i = 0; i < n; i++) {
+        if (xvios_db_parse_u32(names[i], XVIOS_MAX_NODES, &id) < 0 || !vke_members_has(&v->members, id))
+            goto out;
+        known++;
+    }
+    same = known == v->members.n;
+out:
+    xvios_strv_free(names, n);
+    return same;
+}
+
+int vke_members_refresh(struct xvios_vke *v, bool force)
+{
+    struct xvios_db_node *nodes = NULL;
+    struct xvios_db_config cfg;
+    struct vke_members m;
+    unsigned n = 0;
+    int rc;
+
+    if (!force && v->members.self && node_set_unchanged(v))
+        return 0;
+    memset(&m, 0, sizeof(m));
+    rc = xvios_db_nodes(v->plat, &nodes, &n);
+    if (rc < 0 && rc != -ENOENT) {
+        XLOG_WARN("cannot read the node table: %s", strerror(-rc));
+        return rc;
+    }
+    for (unsigned i = 0; i < n && m.n < XVIOS_MAX_NODES; i++) {
+        if (nodes[i].state != XVIOS_NODE_ACTIVE)
+            continue;
+        m.node[m.n] = nodes[i].node;
+        m.domid[m.n] = nodes[i].domid;
+        if (nodes[i].domid == v->self_domid)
+            m.self = nodes[i].node;
+        m.n++;
+    }
+    free(nodes);
+    sort_members(&m);
+    if (xvios_db_config_read(v->plat, &cfg) == 0 && cfg.timeout_ms > 0)
+        v->default_timeout_ms = cfg.timeout_ms;
+    else if (!v->default_timeout_ms)
+        v->default_timeout_ms = DEFAULT_TIMEOUT_MS;
+
+    if (m.self != v->members.self) {
+        if (m.self)
+            XLOG_INFO("this domain (%u) is cluster node %u", v->self_domid, m.self);
+        else
+            XLOG_INFO("this domain (%u) is not an active cluster member", v->self_domid);
+        xvios_log_set_node(m.self);
+    }
+    if (m.n != v->members.n || memcmp(m.node, v->members.node, sizeof(m.node[0]) * m.n) ||
+        m.self != v->members.self) {
+        v->members = m;
+        vke_peers_sync(v);
+    } else {
+        v->members = m;
+    }
+    return 0;
+}
+
+int vke_members_watch(struct xvios_vke *v)
+{
+    int rc = xvios_store_watch(v->plat, XVIOS_DB_ROOT "/nodes", WATCH_NODES);
+
+    if (rc == 0)
+        rc = xvios_store_watch(v->plat, XVIOS_DB_ROOT "/config", WATCH_CONFIG);
+    if (rc < 0)
+        XLOG_ERR("cannot watch the cluster DB: %s", strerror(-rc));
+    return rc;
+}
+
+void vke_members_handle_watch(struct xvios_vke *v)
+{
+    char *path = NULL, *token = NULL;
+    bool changed = false;
+    unsigned k = 0;
+
+    /* drain what is queued (bounded per call so a busy store cannot starve the loop) */
+    while (k++ < 256 && xvios_store_watch_read(v->plat, &path, &token) == 0) {
+        if (token && (!strcmp(token, WATCH_NODES) || !strcmp(token, WATCH_CONFIG)))
+            changed = true;
+        free(path);
+        free(token);
+        path = token = NULL;
+    }
+    if (changed)
+        vke_members_refresh(v, true);
+}

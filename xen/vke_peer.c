@@ -1,0 +1,219 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * vke_peer.c - one link per peer node: opened as membership says, re-opened
+ * when it dies, closed when the peer leaves. Each peer has a bounded output
+ * queue: a full link holds datagrams until their deadline (backpressure),
+ * never drops them silently, and one slow peer never blocks the others.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vke_internal.h"
+#include "xvios/clock.h"
+#include "xvios/log.h"
+
+#define RECV_BURST 64   /* datagrams taken from one link per loop turn */
+
+struct vke_peer *vke_peer_find(struct xvios_vke *v, uint32_t node)
+{
+    for (unsigned i = 0; i < v->n_peers; i++)
+        if (v->peers[i].node == node)
+            return &v->peers[i];
+    return NULL;
+}
+
+static void peer_dispose(struct xvios_vke *v, struct vke_peer *p)
+{
+    xvios_link_close(p->link);
+    p->link = NULL;
+    v->st.link_expired += p->outq.n;
+    vke_queue_clear(&p->outq);
+}
+
+static int peer_open(struct xvios_vke *v, struct vke_peer *p)
+{
+    struct xvios_link_peer lp = {
+        .self_node = v->members.self, .peer_node = p->node,
+        .self_domid = v->self_domid, .peer_domid = p->domid,
+    };
+    int rc = xvios_link_open(v->plat, &lp, &p->link);
+
+    if (rc < 0) {
+        p->link = NULL;
+        p->reopen_at = xvios_deadline_ms(VKE_RECONNECT_MS);
+        XLOG_WARN("cannot open link to node %u (domid %u): %s", p->node, p->domid, strerror(-rc));
+    }
+    p->was_up = false;
+    return rc;
+}
+
+void vke_peers_sync(struct xvios_vke *v)
+{
+    struct vke_peer *np = NULL;
+    unsigned n = 0;
+
+    if (v->members.self) {
+        np = calloc(v->members.n ? v->members.n : 1, sizeof(*np));
+        if (!np) {
+            XLOG_ERR("out of memory syncing peers");
+            return;
+        }
+        for (unsigned i = 0; i < v->members.n; i++) {
+            uint32_t node = v->members.node[i];
+            struct vke_peer *old;
+            if (node == v->members.self)
+                continue;
+            old = vke_peer_find(v, node);
+            if (old && old->domid == v->members.domid[i]) {
+                np[n] = *old;          /* keeps its link and queue */
+                old->node = 0;         /* moved: not disposed below */
+            } else {
+                np[n].node = node;
+                np[n].domid = v->members.domid[i];
+                np[n].outq.cap = v->link_queue_cap;
+                peer_open(v, &np[n]);
+            }
+            n++;
+        }
+    }
+    for (unsigned i = 0; i < v->n_peers; i++) {
+        struct vke_peer *old = &v->peers[i];
+        if (old->node == 0)
+            continue;
+        XLOG_INFO("node %u left the cluster: closing its link", old->node);
+        if (old->was_up)
+            vke_local_event(v, XVIOS_EV_NODE_LEFT, old->node);
+        vke_send_node_failed(v, old->node, 0, XVIOS_RC_UNREACHABLE);
+        peer_dispose(v, old);
+    }
+    free(v->peers);
+    v->peers = np;
+    v->n_peers = n;
+}
+
+void vke_peers_dispose(struct xvios_vke *v)
+{
+    for (unsigned i = 0; i < v->n_peers; i++)
+        peer_dispose(v, &v->peers[i]);
+    free(v->peers);
+    v->peers = NULL;
+    v->n_peers = 0;
+}
+
+bool vke_peer_enqueue(struct xvios_vke *v, struct vke_peer *p, const void *buf, size_t len,
+                      uint64_t txid, struct timespec deadline)
+{
+    struct vke_pkt *pkt = vke_pkt_new(buf, len, txid, deadline);
+
+    if (!pkt) {
+        XLOG_ERR("out of memory queueing for node %u", p->node);
+        return false;
+    }
+    if (!vke_queue_push(&p->outq, pkt)) {
+        free(pkt);
+        v->st.link_dropped++;
+        XLOG_WARN("link queue to node %u is full (%u packets): refused", p->node, p->outq.n);
+        return false;
+    }
+    return true;
+}
+
+/* Drop queued datagrams whose deadline passed; the sends they belong to fail by their own deadline. */
+static void expire_queue(struct xvios_vke *v, struct vke_peer *p, struct timespec now)
+{
+    while (p->outq.head && xvios_ts_cmp(now, p->outq.head->deadline) >= 0) {
+        struct vke_pkt *pkt = vke_queue_pop(&p->outq);
+        v->st.link_expired++;
+        XLOG_WARN("packet txid %#llx for node %u expired in the link queue",
+                  (unsigned long long)pkt->txid, p->node);
+        vke_send_node_failed(v, p->node, pkt->txid, XVIOS_RC_TIMED_OUT);
+        free(pkt);
+    }
+}
+
+static void flush_queue(struct xvios_vke *v, struct vke_peer *p, struct timespec now)
+{
+    while (p->outq.head) {
+        struct vke_pkt *pkt = p->outq.head;
+        int rc = xvios_link_send(p->link, pkt->data, pkt->len, &now); /* no waiting: deadline now */
+        if (rc == -ETIMEDOUT || rc == -EAGAIN || rc == -ENOTCONN)
+            return; /* link full: try again next turn */
+        pkt = vke_queue_pop(&p->outq);
+        if (rc == 0) {
+            v->st.packets_out++;
+        } else {
+            XLOG_WARN("send to node %u failed: %s", p->node, strerror(-rc));
+            vke_send_node_failed(v, p->node, pkt->txid, XVIOS_RC_UNREACHABLE);
+        }
+        free(pkt);
+        if (rc == -EPIPE)
+            return;
+    }
+}
+
+void vke_peer_receive(struct xvios_vke *v, struct vke_peer *p)
+{
+    for (unsigned k = 0; k < RECV_BURST && p->link; k++) {
+        size_t len = 0;
+        int rc = xvios_link_recv(p->link, v->iobuf, XVIOS_LINK_MAX_DGRAM, &len);
+        if (rc == -EAGAIN || rc == -EPIPE || rc == -EPROTO || rc == -ENOTCONN)
+            return;
+        if (rc < 0) {
+            v->st.malformed_in++;
+            XLOG_WARN("dropped a datagram from node %u: %s", p->node, strerror(-rc));
+            continue;
+        }
+        vke_recv_packet(v, p, v->iobuf, len);
+    }
+}
+
+static void peer_service(struct xvios_vke *v, struct vke_peer *p, struct timespec now)
+{
+    enum xvios_link_state s;
+
+    if (!p->link) {
+        if (xvios_ts_cmp(now, p->reopen_at) >= 0)
+            peer_open(v, p);
+        if (!p->link) {
+            expire_queue(v, p, now);
+            return;
+        }
+    }
+    s = xvios_link_progress(p->link);
+    if (s == XVIOS_LINK_UP && !p->was_up) {
+        p->was_up = true;
+        v->st.link_up++;
+        XLOG_INFO("link to node %u (domid %u) is up", p->node, p->domid);
+        vke_local_event(v, XVIOS_EV_NODE_JOINED, p->node);
+    }
+    if (s == XVIOS_LINK_UP) {
+        vke_peer_receive(v, p);
+        s = xvios_link_state(p->link);
+    }
+    if (s == XVIOS_LINK_DEAD) {
+        if (p->was_up) {
+            v->st.link_lost++;
+            XLOG_WARN("link to node %u (domid %u) died", p->node, p->domid);
+            vke_local_event(v, XVIOS_EV_NODE_LOST, p->node);
+        }
+        vke_send_node_failed(v, p->node, 0, XVIOS_RC_UNREACHABLE);
+        xvios_link_close(p->link);
+        p->link = NULL;
+        p->was_up = false;
+        p->reopen_at = xvios_ts_add_ms(now, VKE_RECONNECT_MS);
+        expire_queue(v, p, now);
+        return;
+    }
+    if (s == XVIOS_LINK_UP)
+        flush_queue(v, p, now);
+    expire_queue(v, p, now);
+}
+
+void vke_peers_service(struct xvios_vke *v)
+{
+    struct timespec now = xvios_now();
+
+    for (unsigned i = 0; i < v->n_peers; i++)
+        peer_service(v, &v->peers[i], now);
+}

@@ -1,0 +1,214 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * vke_send.c - the send path (patent: "method by which the send message is
+ * transmitted"): validate the daemon's packet, route it (broadcast or
+ * directed), check the RC array size against the cluster's node count, hand
+ * one copy per target to its link, then either answer at once or keep an
+ * RC array until every receipt is in or the deadline passes.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "vke_internal.h"
+#include "xvios/clock.h"
+#include "xvios/log.h"
+
+/* SEND_RESULT: the request's headers copied back with status and rc_needed; RC array as payload. */
+static void send_result(struct xvios_vke *v, uint32_t conn_id, const struct xvios_msg *req,
+                        enum xvios_status st, const struct vke_rc *rc, uint16_t needed)
+{
+    uint8_t rcbuf[XVIOS_MAX_NODES * sizeof(struct xvios_rc_entry)];
+    struct xvios_msg m = *req;
+    size_t rclen = 0, len = 0;
+
+    if (rc && rc->n && req->sub.rc_capacity >= rc->n &&
+        xvios_rc_encode(rc->e, rc->n, rcbuf, sizeof(rcbuf), &rclen) != XVIOS_WIRE_OK)
+        rclen = 0;
+    m.hdr.opcode = XVIOS_OP_SEND_RESULT;
+    m.hdr.status = st;
+    m.sub.rc_needed = needed;
+    m.hdr.payload_len = (uint32_t)rclen;
+    m.payload = rcbuf;
+    if (st != XVIOS_ST_OK)
+        v->st.sends_rejected += st == XVIOS_ST_PARTIAL ? 0 : 1;
+    if (xvios_msg_encode(&m, v->encbuf, XVIOS_MAX_MSG, &len) != XVIOS_WIRE_OK) {
+        XLOG_ERR("cannot encode the result of txid %#llx", (unsigned long long)req->hdr.txid);
+        return;
+    }
+    if (!vke_local_send(v, conn_id, v->encbuf, len))
+        XLOG_WARN("result of txid %#llx not delivered: connection %u is gone or stuck",
+                  (unsigned long long)req->hdr.txid, conn_id);
+}
+
+static struct vke_send *find_send(struct xvios_vke *v, uint64_t txid)
+{
+    for (unsigned i = 0; i < v->max_sends; i++)
+        if (v->sends[i].used && v->sends[i].req.hdr.txid == txid)
+            return &v->sends[i];
+    return NULL;
+}
+
+static void complete(struct xvios_vke *v, struct vke_send *s)
+{
+    enum xvios_status st = vke_rc_overall(&s->rc);
+
+    XLOG_DEBUG("txid %#llx complete: %s", (unsigned long long)s->req.hdr.txid, xvios_status_name(st));
+    send_result(v, s->conn_id, &s->req, st, &s->rc, (uint16_t)s->rc.n);
+    s->used = false;
+}
+
+void vke_send_request(struct xvios_vke *v, struct vke_conn *c, const struct xvios_msg *req)
+{
+    struct vke_plan plan;
+    struct vke_rc rc;
+    struct vke_send *slot = NULL;
+    struct xvios_msg out;
+    struct timespec deadline;
+    const char *why = NULL;
+    enum xvios_status st;
+    uint16_t needed = 0;
+    size_t len = 0;
+    bool wants;
+
+    vke_rc_init(&rc);
+    if (!v->members.self) {
+        send_result(v, c->id, req, XVIOS_ST_NOT_MEMBER, NULL, 0);
+        return;
+    }
+    st = vke_route_check_request(req, v->members.self, &why);
+    if (st != XVIOS_ST_OK) {
+        v->st.local_malformed++;
+        XLOG_WARN("rejected a request from local connection %u: %s", c->id, why);
+        send_result(v, c->id, req, st, NULL, 0);
+        return;
+    }
+    if (find_send(v, req->hdr.txid)) {
+        XLOG_WARN("txid %#llx is already outstanding", (unsigned long long)req->hdr.txid);
+        send_result(v, c->id, req, XVIOS_ST_BAD_PACKET, NULL, 0);
+        return;
+    }
+    wants = vke_route_wants_receipts(req);
+    if (wants || (req->hdr.flags & XVIOS_F_BROADCAST))
+        vke_members_refresh(v, false); /* the node count as the store has it now */
+    st = vke_route_plan(&v->members, req, &plan);
+    if (st == XVIOS_ST_OK)
+        st = vke_route_rc_check(req, &plan, &needed);
+    if (st != XVIOS_ST_OK) {
+        send_result(v, c->id, req, st, NULL, needed);
+        return;
+    }
+    if (wants) {
+        for (unsigned i = 0; i < v->max_sends && !slot; i++)
+            if (!v->sends[i].used)
+                slot = &v->sends[i];
+        if (!slot) {
+            send_result(v, c->id, req, XVIOS_ST_TRY_AGAIN, NULL, needed);
+            return;
+        }
+    }
+
+    deadline = xvios_deadline_ms(req->sub.timeout_ms ? req->sub.timeout_ms : v->default_timeout_ms);
+    out = *req;
+    out.sub.dst_node = 0;
+    if (xvios_msg_encode(&out, v->encbuf, XVIOS_MAX_MSG, &len) != XVIOS_WIRE_OK) {
+        send_result(v, c->id, req, XVIOS_ST_INTERNAL, NULL, needed);
+        return;
+    }
+    v->st.sends++;
+    for (unsigned i = 0; i < plan.n; i++) {
+        enum xvios_rc_status s = plan.initial[i];
+        if (s == XVIOS_RC_PENDING) {
+            struct vke_peer *p = vke_peer_find(v, plan.node[i]);
+            /* one encoding, the destination patched per copy */
+            xvios_put_le32(v->encbuf + XVIOS_HDR_LEN + offsetof(struct xvios_sub, dst_node), plan.node[i]);
+            if (!p || !vke_peer_enqueue(v, p, v->encbuf, len, req->hdr.txid, deadline))
+                s = XVIOS_RC_UNREACHABLE;
+            else if (!wants)
+                s = XVIOS_RC_SENT;
+        }
+        vke_rc_add(&rc, plan.node[i], s);
+    }
+    if (wants && rc.pending) {
+        slot->used = true;
+        slot->conn_id = c->id;
+        slot->deadline = deadline;
+        slot->req = *req;
+        slot->req.payload = NULL;
+        slot->req.hdr.payload_len = 0;
+        slot->rc = rc;
+        vke_peers_service(v); /* put the copies on the wire now */
+        return;
+    }
+    vke_peers_service(v);
+    out = *req;
+    out.payload = NULL;
+    out.hdr.payload_len = 0;
+    send_result(v, c->id, &out, vke_rc_overall(&rc), &rc, (uint16_t)rc.n);
+}
+
+void vke_send_receipt_in(struct xvios_vke *v, struct vke_peer *p, const struct xvios_msg *rcpt)
+{
+    struct vke_send *s = find_send(v, rcpt->hdr.txid);
+    enum xvios_rc_status st = rcpt->hdr.status == XVIOS_ST_QUEUE_FULL ? XVIOS_RC_QUEUE_FULL : XVIOS_RC_DELIVERED;
+
+    if (!s) {
+        v->st.receipts_late++;
+        XLOG_DEBUG("late receipt from node %u for txid %#llx: ignored", p->node,
+                   (unsigned long long)rcpt->hdr.txid);
+        return;
+    }
+    switch (vke_rc_mark(&s->rc, p->node, st)) {
+    case VKE_RC_MARKED:
+        v->st.receipts_in++;
+        if (s->rc.pending == 0)
+            complete(v, s);
+        break;
+    case VKE_RC_DUPLICATE:
+        v->st.receipts_dup++;
+        XLOG_DEBUG("duplicate receipt from node %u for txid %#llx", p->node, (unsigned long long)rcpt->hdr.txid);
+        break;
+    case VKE_RC_NOT_TARGET:
+        v->st.receipts_stray++;
+        XLOG_WARN("receipt from node %u, which was not a target of txid %#llx: dropped", p->node,
+                  (unsigned long long)rcpt->hdr.txid);
+        break;
+    }
+}
+
+void vke_send_node_failed(struct xvios_vke *v, uint32_t node, uint64_t txid, enum xvios_rc_status st)
+{
+    for (unsigned i = 0; i < v->max_sends; i++) {
+        struct vke_send *s = &v->sends[i];
+        if (!s->used || (txid && s->req.hdr.txid != txid))
+            continue;
+        if (vke_rc_mark(&s->rc, node, st) == VKE_RC_MARKED && s->rc.pending == 0)
+            complete(v, s);
+    }
+}
+
+void vke_send_expire(struct xvios_vke *v)
+{
+    struct timespec now = xvios_now();
+
+    for (unsigned i = 0; i < v->max_sends; i++) {
+        struct vke_send *s = &v->sends[i];
+        if (!s->used || xvios_ts_cmp(now, s->deadline) < 0)
+            continue;
+        vke_rc_fail_pending(&s->rc, XVIOS_RC_TIMED_OUT);
+        complete(v, s);
+    }
+}
+
+bool vke_send_next_deadline(const struct xvios_vke *v, struct timespec *out)
+{
+    bool any = false;
+
+    for (unsigned i = 0; i < v->max_sends; i++) {
+        const struct vke_send *s = &v->sends[i];
+        if (s->used && (!any || xvios_ts_cmp(s->deadline, *out) < 0)) {
+            *out = s->deadline;
+            any = true;
+        }
+    }
+    return any;
+}
