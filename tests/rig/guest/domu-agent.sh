@@ -10,7 +10,8 @@
 # The agent runs each command in the background (several may run at once)
 # under `timeout -s KILL`; dom0 removes cmd/<id> and res/<id> after reading
 # the result. Values are stored with backslashes
-# doubled (xenstore-write unescapes them); read them with xenstore-read -R.
+# doubled (xenstore-write unescapes them), after "--" (a value may start with
+# "-"); read them with xenstore-read -R.
 # The size limits keep every node below xenstored's default 2048-byte entry
 # quota for unprivileged domains.
 #
@@ -43,8 +44,8 @@ run_one() {
     rc=$?
     out=$(clip "$WORK/$id.out" $RIG_OUT_MAX)
     err=$(clip "$WORK/$id.err" $RIG_ERR_MAX)
-    xenstore-write "$RIG/res/$id/out" "${out%x}" "$RIG/res/$id/err" "${err%x}" "$RIG/res/$id/rc" "$rc" ||
-        xenstore-write "$RIG/res/$id/out" "" "$RIG/res/$id/err" "[rig-agent: output could not be stored]" \
+    xenstore-write -- "$RIG/res/$id/out" "${out%x}" "$RIG/res/$id/err" "${err%x}" "$RIG/res/$id/rc" "$rc" ||
+        xenstore-write -- "$RIG/res/$id/out" "" "$RIG/res/$id/err" "[rig-agent: output could not be stored]" \
             "$RIG/res/$id/rc" "$rc"
     rm -f "$WORK/$id.out" "$WORK/$id.err"
 }

@@ -146,7 +146,7 @@ rig_domu_run() {
     id=$(rig_domid "$dom") || { echo "rig_domu_run: no domain $dom" >&2; return 125; }
     base=/local/domain/$id/data/rig
     rid=$(rig_now)-$RANDOM$RANDOM
-    xenstore-write "$base/cmd/$rid" "$t $(rig_xs_escape "$*")" ||
+    xenstore-write -- "$base/cmd/$rid" "$t $(rig_xs_escape "$*")" ||
         { echo "rig_domu_run: cannot write to $dom's agent" >&2; return 125; }
     dl=$(rig_deadline $((t + 5)))
     nap=20000   # polls back off from 20 ms to 250 ms: each one is a process in dom0

@@ -79,9 +79,11 @@ for s in /rig/scenarios/[0-9]*.sh; do
     wait
     rc=$(cat "$log.rc" 2>/dev/null)
     secs=$(rig_secs_since "$t0")
-    np=$(grep -c '^RIG PASS ' "$log")
-    nf=$(grep -c '^RIG FAIL ' "$log")
-    grep -E '^RIG (PASS|FAIL) ' "$log" >>"$ALL"
+    # a result line may follow output that did not end with a newline
+    grep -oE 'RIG (PASS|FAIL) .*' "$log" >"$log.results"
+    np=$(grep -c '^RIG PASS ' "$log.results")
+    nf=$(grep -c '^RIG FAIL ' "$log.results")
+    cat "$log.results" >>"$ALL"
     if [ $timed_out = 1 ]; then
         runner_fail "$name" "timed out after ${limit}s"
     elif [ "$rc" != 0 ] && [ "$nf" = 0 ]; then

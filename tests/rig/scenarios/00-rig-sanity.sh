@@ -1,7 +1,9 @@
 #!/bin/sh
 # 00-rig-sanity - the rig itself works: the four standard domUs run, each
-# agent answers, dom0 can hand a VIOS a XenStore value under its own data
-# path, and XenStore keeps the client out of another domain's data.
+# agent answers (exact bytes, clipping, timeouts, background processes), the
+# packaged programs find their libraries, dom0 can hand a VIOS a XenStore
+# value under its own data path, and XenStore keeps the client out of
+# another domain's data.
 # rig-timeout: 120
 . /rig/lib.sh
 
@@ -28,15 +30,42 @@ for n in vios1 vios2 vios3 client1; do
     fi
 done
 
-# output survives byte for byte: backslashes, quotes, trailing newlines
-want=$(printf 'a\\nb "q" '\''s'\''\n\n')
-got=$(rig_domu_run vios1 10 "printf 'a\\\\nb \"q\" '\\''s'\\''\\n\\n'"; echo x)
+# output survives byte for byte: a leading dash, backslashes, quotes,
+# trailing newlines
+cmd=$(cat <<'CMD'
+printf '%s\n\n' '-a\b "q" '\''s'\'''
+CMD
+)
+want='-a\b "q" '\''s'\'''
 nl='
 '
+got=$(rig_domu_run vios1 10 "$cmd"; echo x)
 if [ "${got%x}" = "$want$nl$nl" ]; then
     rig_pass agent-bytes-exact
 else
     rig_fail agent-bytes-exact "got '$(printf '%s' "${got%x}" | od -c | head -n 3 | tr -s ' ')'"
+fi
+
+# long output is clipped to its end, with a notice
+out=$(rig_domu_run vios3 10 'i=0; while [ $i -lt 500 ]; do echo "line $i"; i=$((i + 1)); done')
+rc=$?
+if [ $rc = 0 ] && echo "$out" | head -n 1 | grep -q '^\[rig-agent: first [0-9]* bytes dropped\]$' &&
+    [ "$(echo "$out" | tail -n 1)" = "line 499" ]; then
+    rig_pass agent-output-clipped
+else
+    rig_fail agent-output-clipped "rc=$rc first '$(echo "$out" | head -n 1)' last '$(echo "$out" | tail -n 1)'"
+fi
+
+# the project's programs (whatever was packaged) find all their libraries,
+# in dom0 and in a domU
+progs=$(ls /usr/bin/xvios* 2>/dev/null | tr '\n' ' ')
+missing=$(for p in $progs; do /lib64/ld-linux-x86-64.so.2 --list "$p" 2>&1 | grep 'not found'; done)
+missing_u=$(rig_domu_run vios1 10 \
+    'for p in /usr/bin/xvios*; do [ -e "$p" ] || continue; /lib64/ld-linux-x86-64.so.2 --list "$p" 2>&1 | grep "not found"; done')
+if [ -z "$missing$missing_u" ]; then
+    rig_pass "programs-linked ($(for p in $progs; do basename "$p"; done | tr '\n' ' ' | sed 's/ $//')${progs:-none packaged})"
+else
+    rig_fail programs-linked "missing libraries: $missing $missing_u"
 fi
 
 # a command that overruns its timeout is killed in the domU (137)
@@ -51,7 +80,7 @@ fi
 
 # a background process keeps running and its log can be read back later
 rig_domu_spawn vios2 ticker 'i=0; while :; do echo tick $i; i=$((i + 1)); sleep 1; done'
-if rig_wait_for 20 sh -c '. /rig/lib.sh; rig_domu_log vios2 ticker | grep -q "tick 2"' &&
+if rig_wait_for 20 sh -c '. /rig/lib.sh; rig_domu_log vios2 ticker | grep -q "tick 1"' &&
     rig_domu_alive vios2 ticker && rig_domu_stop vios2 ticker && ! rig_domu_alive vios2 ticker; then
     rig_pass agent-background
 else
