@@ -63,7 +63,9 @@ missing=$(for p in $progs; do /lib64/ld-linux-x86-64.so.2 --list "$p" 2>&1 | gre
 missing_u=$(rig_domu_run vios1 10 \
     'for p in /usr/bin/xvios*; do [ -e "$p" ] || continue; /lib64/ld-linux-x86-64.so.2 --list "$p" 2>&1 | grep "not found"; done')
 if [ -z "$missing$missing_u" ]; then
-    rig_pass "programs-linked ($(for p in $progs; do basename "$p"; done | tr '\n' ' ' | sed 's/ $//')${progs:-none packaged})"
+    names=$(for p in $progs; do basename "$p"; done | tr '\n' ' ')
+    names=${names% }
+    rig_pass "programs-linked (${names:-none packaged})"
 else
     rig_fail programs-linked "missing libraries: $missing $missing_u"
 fi
