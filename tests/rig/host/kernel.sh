@@ -55,6 +55,9 @@ rig_kernel() {
         mkdir -p "$RIG_KROOT"
         dpkg-deb -x "$deb" "$RIG_KROOT" || rig_die "dpkg-deb -x $deb failed"
         touch "$RIG_KROOT/.unpacked"
+        # kernels that linux-image-amd64 no longer points at
+        find "$RIG_DIR/kernel" -mindepth 1 -maxdepth 1 ! -name "$RIG_KPKG" -exec rm -rf {} +
+        find "$RIG_DIR/debs" -name 'linux-image-*.deb' ! -name "${RIG_KPKG}_*" -delete
     fi
     RIG_KVER=$(basename "$(ls -d "$RIG_KROOT"/lib/modules/*/ | head -n 1)")
     RIG_VMLINUX=$RIG_KROOT/vmlinux
