@@ -55,7 +55,7 @@ for s in /rig/scenarios/[0-9]*.sh; do
     limit=$(sed -n 's/^# rig-timeout: *\([0-9][0-9]*\).*/\1/p' "$s" | head -n 1)
     limit=${limit:-300}
     for x in $(rig_extra_domus); do rig_destroy_domu "$x"; done
-    rig_standard_domus_up 120 >/dev/null 2>&1 || runner_fail "$name-setup" "standard domUs could not be restored"
+    rig_standard_domus_up 120 || runner_fail "$name/setup" "the standard domUs could not be restored"
     stage "scenario $name (limit ${limit}s)"
     log=$LOGS/$name.log
     t0=$(rig_now)

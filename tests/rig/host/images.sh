@@ -8,8 +8,8 @@
 #   base     lz4 cpio, last: busybox, the Xen tools, kernel modules (dom0:
 #            also the domU kernel). Rebuilt only when the kernel package,
 #            the Debian package versions or these build scripts change.
-# The compressed part goes last: the kernel's lz4 unpacker does not find the
-# end of its stream reliably when another archive follows.
+# The compressed part goes last, so no archive has to be found behind an lz4
+# stream: the legacy lz4 frame (the one the kernel takes) has no end marker.
 #
 # Outputs: RIG_DIR/dom0-initrd.cpio (given to Xen as dom0's initramfs).
 
