@@ -9,11 +9,10 @@
 #   data/rig/res/<id>/rc    exit status, written last; 137 = killed at the timeout
 # The agent runs each command in the background (several may run at once)
 # under `timeout -s KILL`; dom0 removes cmd/<id> and res/<id> after reading
-# the result. Values are stored with backslashes
-# doubled (xenstore-write unescapes them), after "--" (a value may start with
-# "-"); read them with xenstore-read -R.
-# The size limits keep every node below xenstored's default 2048-byte entry
-# quota for unprivileged domains.
+# the result. Values are written with backslashes doubled (xenstore-write
+# unescapes them) and after "--" (a value may start with "-"); read them
+# with xenstore-read -R. The size limits keep every node below xenstored's
+# default 2048-byte entry quota for unprivileged domains.
 #
 # Long-running processes: `rig-spawn TAG CMD` (below) starts CMD detached,
 # output in /var/log/rig/TAG.log, pid in /run/rig/TAG.pid.
