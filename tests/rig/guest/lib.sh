@@ -1,0 +1,240 @@
+# lib.sh - the scenario library of the rig's dom0 (busybox sh). Scenarios
+# source it: `. /rig/lib.sh`. Defines functions only.
+#
+# Results:   rig_pass NAME | rig_fail NAME REASON | rig_check NAME CMD...
+#            -> "RIG PASS <scenario>/NAME", "RIG FAIL <scenario>/NAME: REASON"
+# domUs:     rig_create_domu NAME ROLE [CFG-LINE...], rig_wait_domu_ready NAME TIMEOUT,
+#            rig_destroy_domu NAME [TIMEOUT], rig_domid NAME, rig_domu_running NAME
+# in a domU: rig_domu_run DOMNAME TIMEOUT CMD... (prints stdout/stderr, returns the exit status),
+#            rig_domu_spawn DOMNAME TAG CMD..., rig_domu_log DOMNAME TAG [BYTES],
+#            rig_domu_alive DOMNAME TAG, rig_domu_stop DOMNAME TAG [TIMEOUT],
+#            rig_domu_cat DOMNAME FILE [MAXBYTES]
+# waiting:   rig_wait_for TIMEOUT CMD..., rig_deadline SECONDS, rig_expired DEADLINE
+# Every wait has a deadline (uptime-based, so it never goes backwards).
+
+RIG_DOMU_KERNEL=/rig/domu/vmlinux
+RIG_DOMU_RAMDISK=/rig/domu/initrd.cpio
+RIG_DOMU_MEMORY=128
+RIG_STATE=/run/rig
+RIG_STANDARD_DOMUS="vios1:vios vios2:vios vios3:vios client1:client"
+
+# ---------------------------------------------------------------- time
+# rig_now: centiseconds since boot (/proc/uptime has two decimals).
+rig_now() {
+    local up _
+    read -r up _ </proc/uptime
+    echo "${up%.*}${up#*.}"
+}
+rig_deadline() { echo $(($(rig_now) + $1 * 100)); }
+rig_expired() { [ "$(rig_now)" -ge "$1" ]; }
+# rig_secs_since START_CS: seconds (one decimal) since START_CS.
+rig_secs_since() {
+    local d=$(($(rig_now) - $1))
+    echo "$((d / 100)).$((d % 100 / 10))"
+}
+
+# rig_wait_for TIMEOUT CMD...: run CMD until it succeeds (0) or TIMEOUT s
+# pass (1). Polls back off from 50 ms to 0.5 s: every poll costs dom0 CPU
+# that the emulated machine's other domains are waiting for.
+rig_wait_for() {
+    local dl nap=50000
+    dl=$(rig_deadline "$1")
+    shift
+    until "$@" >/dev/null 2>&1; do
+        rig_expired "$dl" && return 1
+        usleep $nap
+        [ $nap -ge 500000 ] || nap=$((nap * 2))
+    done
+}
+
+# ---------------------------------------------------------------- results
+rig_pass() { echo "RIG PASS ${RIG_SCENARIO:+$RIG_SCENARIO/}$1"; }
+rig_fail() {
+    echo "RIG FAIL ${RIG_SCENARIO:+$RIG_SCENARIO/}$1: $(echo "$2" | tr '\n' ' ')"
+    return 1
+}
+# rig_check NAME CMD...: pass if CMD succeeds; else fail with its last output line.
+rig_check() {
+    local name=$1 out rc
+    shift
+    out=$("$@" 2>&1)
+    rc=$?
+    if [ $rc = 0 ]; then
+        rig_pass "$name"
+    else
+        rig_fail "$name" "exit $rc: $(echo "$out" | tail -n 1)"
+    fi
+}
+
+# ---------------------------------------------------------------- quoting
+# rig_xs_escape STRING: STRING for xenstore-write, which unescapes backslashes.
+rig_xs_escape() { printf '%s' "$1" | sed 's/\\/\\\\/g'; }
+# rig_shell_quote STRING: STRING as one single-quoted shell word.
+rig_shell_quote() { printf "'%s'" "$(printf '%s' "$1" | sed "s/'/'\\\\''/g")"; }
+# rig_xs_raw PATH: the exact value at PATH (xenstore-read -R adds no newline).
+rig_xs_raw() { xenstore-read -R "$1" 2>/dev/null; }
+
+# ---------------------------------------------------------------- domains
+rig_domid() { xl domid "$1" 2>/dev/null; }
+
+# rig_domu_running NAME: NAME exists and is not crashed, shut down or dying.
+rig_domu_running() {
+    local st
+    st=$(xl list "$1" 2>/dev/null | awk 'NR == 2 { print $5 }')
+    case $st in *c* | *s* | *d* | "") return 1 ;; esac
+}
+
+# rig_create_domu NAME ROLE [CFG-LINE...]: start a PV domU from the rig's
+# image (no disk, no vif). ROLE vios makes it a driver domain. Extra xl.cfg
+# lines (e.g. 'memory = 192') are appended and override the defaults.
+rig_create_domu() {
+    local name=$1 role=$2 cfg line
+    shift 2
+    case $role in vios | client) ;; *) echo "rig_create_domu: bad role '$role'" >&2; return 2 ;; esac
+    mkdir -p "$RIG_STATE/domu"
+    cfg=$RIG_STATE/domu/$name.cfg
+    {
+        echo "name = \"$name\""
+        echo 'type = "pv"'
+        echo "kernel = \"$RIG_DOMU_KERNEL\""
+        echo "ramdisk = \"$RIG_DOMU_RAMDISK\""
+        echo "extra = \"console=hvc0 rdinit=/init loglevel=4 rig.role=$role\""
+        echo "memory = $RIG_DOMU_MEMORY"
+        echo 'vcpus = 1'
+        echo 'on_crash = "preserve"'
+        [ "$role" = vios ] && echo 'driver_domain = 1'
+        for line in "$@"; do echo "$line"; done
+    } >"$cfg"
+    if ! xl create -q "$cfg" >"$RIG_STATE/domu/$name.create.log" 2>&1; then
+        echo "rig_create_domu: xl create $name failed:" >&2
+        tail -n 20 "$RIG_STATE/domu/$name.create.log" >&2
+        return 1
+    fi
+}
+
+# rig_domu_ready NAME: the agent of NAME announced itself.
+rig_domu_ready() {
+    local id
+    id=$(rig_domid "$1") || return 1
+    [ "$(xenstore-read "/local/domain/$id/data/rig/state" 2>/dev/null)" = ready ]
+}
+
+# rig_wait_domu_ready NAME TIMEOUT: wait until NAME's agent is ready; on
+# timeout show the end of its console log.
+rig_wait_domu_ready() {
+    rig_wait_for "$2" rig_domu_ready "$1" && return 0
+    echo "rig_wait_domu_ready: $1 not ready within $2s; console:" >&2
+    tail -n 20 "/var/log/xen/console/guest-$1.log" 2>/dev/null | sed 's/^/  | /' >&2
+    return 1
+}
+
+# rig_destroy_domu NAME [TIMEOUT]: xl destroy, and wait until the name is gone.
+rig_destroy_domu() {
+    xl destroy "$1" >/dev/null 2>&1
+    rig_wait_for "${2:-30}" sh -c "! xl domid '$1'"
+}
+
+# ---------------------------------------------------------------- commands in a domU
+# rig_domu_run DOMNAME TIMEOUT CMD...: run CMD (words joined by spaces, run
+# by sh -c, like ssh) in DOMNAME through its agent. Prints the command's
+# stdout on stdout and its stderr on stderr (each clipped to its last
+# 1.5 KiB / 384 bytes), returns its exit status: 137 = killed at TIMEOUT in
+# the domU, 124 = no answer within TIMEOUT + 5 s, 125 = no such domain.
+rig_domu_run() {
+    local dom=$1 t=$2 id base rid dl rc out err
+    shift 2
+    id=$(rig_domid "$dom") || { echo "rig_domu_run: no domain $dom" >&2; return 125; }
+    base=/local/domain/$id/data/rig
+    rid=$(rig_now)-$RANDOM$RANDOM
+    xenstore-write -- "$base/cmd/$rid" "$t $(rig_xs_escape "$*")" ||
+        { echo "rig_domu_run: cannot write to $dom's agent" >&2; return 125; }
+    dl=$(rig_deadline $((t + 5)))
+    nap=20000   # polls back off from 20 ms to 250 ms: each one is a process in dom0
+    until rc=$(xenstore-read "$base/res/$rid/rc" 2>/dev/null); do
+        if rig_expired "$dl"; then
+            xenstore-rm "$base/cmd/$rid" 2>/dev/null
+            echo "rig_domu_run: $dom: no answer within ${t}s: $*" >&2
+            return 124
+        fi
+        usleep $nap
+        [ $nap -ge 250000 ] || nap=$((nap * 2))
+    done
+    out=$(rig_xs_raw "$base/res/$rid/out"; echo x)
+    err=$(rig_xs_raw "$base/res/$rid/err"; echo x)
+    xenstore-rm "$base/res/$rid" "$base/cmd/$rid" 2>/dev/null
+    printf '%s' "${out%x}"
+    printf '%s' "${err%x}" >&2
+    return "$rc"
+}
+
+# rig_domu_spawn DOMNAME TAG CMD...: start CMD detached in DOMNAME; its output
+# goes to /var/log/rig/TAG.log there, its pid to /run/rig/TAG.pid.
+rig_domu_spawn() {
+    local dom=$1 tag=$2
+    shift 2
+    rig_domu_run "$dom" 10 "rig-spawn $tag $(rig_shell_quote "$*")"
+}
+
+# rig_domu_log DOMNAME TAG [BYTES]: the last BYTES (default 1400) of TAG's log.
+rig_domu_log() { rig_domu_run "$1" 10 "tail -c ${3:-1400} /var/log/rig/$2.log"; }
+
+# rig_domu_alive DOMNAME TAG: the spawned process TAG still runs.
+rig_domu_alive() { rig_domu_run "$1" 10 "kill -0 \$(cat /run/rig/$2.pid)" 2>/dev/null; }
+
+# rig_domu_stop DOMNAME TAG [TIMEOUT]: SIGTERM, then SIGKILL after TIMEOUT (default 5) s.
+rig_domu_stop() {
+    rig_domu_run "$1" $((${3:-5} + 5)) "p=\$(cat /run/rig/$2.pid) || exit 1; kill \$p 2>/dev/null || exit 0;
+        i=0; while kill -0 \$p 2>/dev/null; do i=\$((i + 1)); [ \$i -gt $((${3:-5} * 10)) ] && kill -9 \$p; usleep 100000; done"
+}
+
+# rig_domu_cat DOMNAME FILE [MAXBYTES]: the whole text FILE from DOMNAME
+# (no NUL bytes), read in chunks that fit the agent's output limit; at most
+# MAXBYTES (default 64 KiB).
+rig_domu_cat() {
+    local dom=$1 f=$2 max=${3:-65536} chunk=1400 i=0 part
+    while [ $((i * chunk)) -lt "$max" ]; do
+        part=$(rig_domu_run "$dom" 10 "dd if='$f' bs=$chunk skip=$i count=1 2>/dev/null"; echo "x$?")
+        [ "${part##*x}" = 0 ] || return 1
+        part=${part%x*}
+        [ -n "$part" ] || return 0
+        printf '%s' "$part"
+        i=$((i + 1))
+    done
+}
+
+# ---------------------------------------------------------------- the standard set
+# rig_standard_domus_up TIMEOUT: create the standard domUs that are not
+# running (vios1..vios3, client1) and wait until those are ready. A domain
+# that is present but crashed or shut down is destroyed and created again.
+rig_standard_domus_up() {
+    local t=$1 d name role list created= rc=0
+    list=$(xl list 2>/dev/null)
+    for d in $RIG_STANDARD_DOMUS; do
+        name=${d%:*}
+        role=${d#*:}
+        case $(echo "$list" | awk -v n="$name" '$1 == n { print $5 }') in
+            *c* | *s* | *d*) rig_destroy_domu "$name" ;;
+            "") ;;
+            *) continue ;;
+        esac
+        created="$created $name"
+        # in parallel: the domUs boot while the next ones are being built
+        { rig_create_domu "$name" "$role" || echo "$name" >>"$RIG_STATE/domu/create-failed"; } &
+    done
+    [ -n "$created" ] || return 0
+    wait
+    [ -s "$RIG_STATE/domu/create-failed" ] && rc=1
+    rm -f "$RIG_STATE/domu/create-failed"
+    for name in $created; do
+        rig_wait_domu_ready "$name" "$t" || rc=1
+    done
+    return $rc
+}
+
+# rig_extra_domus: running domUs that are not in the standard set.
+rig_extra_domus() {
+    local std=" $(for d in $RIG_STANDARD_DOMUS; do printf '%s ' "${d%:*}"; done)"
+    xl list 2>/dev/null | awk 'NR > 2 { print $1 }' | while read -r n; do
+        case $std in *" $n "*) ;; *) echo "$n" ;; esac
+    done
+}

@@ -1,0 +1,108 @@
+# images.sh - the dom0 and domU initramfs images (sourced by rig.sh).
+#
+# Each image is two cpio archives back to back (the kernel unpacks them in
+# turn into one rootfs):
+#   overlay  plain cpio: /init and the rig's scripts, the project's programs
+#            and their libraries (dom0: also the domU initramfs). Rebuilt
+#            whenever a checksum over those inputs changes.
+#   base     lz4 cpio, last: busybox, the Xen tools, kernel modules (dom0:
+#            also the domU kernel). Rebuilt only when the kernel package,
+#            the Debian package versions or these build scripts change.
+# The compressed part goes last, so no archive has to be found behind an lz4
+# stream: the legacy lz4 frame (the one the kernel takes) has no end marker.
+#
+# Outputs: RIG_DIR/dom0-initrd.cpio (given to Xen as dom0's initramfs).
+
+RIG_DOM0_MODULES="xen-privcmd xenfs xen-evtchn xen-gntdev xen-gntalloc"   # load order matters
+RIG_DOMU_MODULES="xen-evtchn xen-gntdev xen-gntalloc"
+# shipped in the domU image but not loaded (insmod /lib/modules/rig/NAME.ko)
+RIG_DOMU_EXTRA_MODULES=${RIG_DOMU_EXTRA_MODULES-xen-scsiback xen-scsifront}
+RIG_DOM0_TOOLS="xl xenstored xenconsoled xen-init-dom0 xenstore-control lsevtchn"
+
+# The key of the Debian-derived parts: what they are built from.
+rig_base_key() {
+    {
+        echo "$RIG_KPKG $RIG_DOM0_MODULES / $RIG_DOMU_MODULES / $RIG_DOMU_EXTRA_MODULES / $RIG_DOM0_TOOLS"
+        dpkg-query -W -f='${Package} ${Version}\n' xen-utils-$RIG_XEN_VER xenstore-utils busybox-static \
+            libc6 libgcc-s1 libxenstore4 2>/dev/null
+        rig_sha256 "$RIG_SRC/host/rootfs.sh" "$RIG_SRC/host/images.sh" "$RIG_SRC/host/kernel.sh"
+    } | sha256sum | cut -d' ' -f1
+}
+
+rig_build_base_domu() {
+    local root=$RIG_DIR/root/base-domu
+    rig_root_init "$root" || return 1
+    rig_root_modules "$root" "$RIG_DOMU_MODULES" "$RIG_DOMU_EXTRA_MODULES" || return 1
+    rig_cpio "$root" "$RIG_DIR/base-domu.cpio.lz4" lz4
+}
+
+rig_build_base_dom0() {
+    local root=$RIG_DIR/root/base-dom0 t
+    rig_root_init "$root" || return 1
+    rig_root_modules "$root" "$RIG_DOM0_MODULES" "" || return 1
+    for t in $RIG_DOM0_TOOLS; do
+        rig_copy_elf "$root" "$RIG_XEN_BIN/$t" "/usr/sbin/$t" || return 1
+    done
+    mkdir -p "$root/etc/xen" "$root/rig/domu"
+    # dom0's memory is fixed by dom0_mem= on the Xen command line
+    printf 'autoballoon="off"\n' >"$root/etc/xen/xl.conf"
+    cp "$RIG_VMLINUX" "$root/rig/domu/vmlinux"
+    rig_cpio "$root" "$RIG_DIR/base-dom0.cpio.lz4" lz4
+}
+
+rig_build_overlay_domu() {
+    local root=$RIG_DIR/root/overlay-domu
+    rm -rf "$root"
+    mkdir -p "$root/sbin" "$root/usr/bin"
+    install -m 755 "$RIG_SRC/guest/domu-init" "$root/init"
+    install -m 755 "$RIG_SRC/guest/domu-agent.sh" "$root/sbin/rig-agent"
+    ln -s rig-agent "$root/sbin/rig-spawn"
+    rig_root_programs "$root" || return 1
+    rig_cpio "$root" "$RIG_DIR/overlay-domu.cpio" none || return 1
+    cat "$RIG_DIR/overlay-domu.cpio" "$RIG_DIR/base-domu.cpio.lz4" >"$RIG_DIR/domu-initrd.cpio"
+}
+
+rig_build_overlay_dom0() {
+    local root=$RIG_DIR/root/overlay-dom0
+    rm -rf "$root"
+    mkdir -p "$root/rig/domu" "$root/rig/scenarios" "$root/usr/bin"
+    install -m 755 "$RIG_SRC/guest/dom0-init" "$root/init"
+    install -m 644 "$RIG_SRC/guest/lib.sh" "$root/rig/lib.sh"
+    install -m 755 "$RIG_SRC/guest/run-scenarios.sh" "$root/rig/run-scenarios.sh"
+    install -m 755 "$RIG_SRC"/scenarios/[0-9]*.sh "$root/rig/scenarios/" 2>/dev/null
+    cp "$RIG_DIR/domu-initrd.cpio" "$root/rig/domu/initrd.cpio"
+    rig_root_programs "$root" || return 1
+    rig_cpio "$root" "$RIG_DIR/overlay-dom0.cpio" none || return 1
+    cat "$RIG_DIR/overlay-dom0.cpio" "$RIG_DIR/base-dom0.cpio.lz4" >"$RIG_DIR/dom0-initrd.cpio"
+}
+
+rig_images() {
+    local base_key overlay_key progs names
+    base_key=$(rig_base_key)
+    if ! rig_cached "$RIG_DIR/base.key" "$base_key" || [ ! -f "$RIG_DIR/base-dom0.cpio.lz4" ] ||
+        [ ! -f "$RIG_DIR/base-domu.cpio.lz4" ]; then
+        rm -f "$RIG_DIR/base.key" "$RIG_DIR/overlay.key"
+        rig_stage "building domU base image (busybox, xenstore CLI, modules)"
+        rig_build_base_domu || rig_die "building the domU base image failed"
+        rig_stage "building dom0 base image (busybox, Xen tools, modules, domU kernel)"
+        rig_build_base_dom0 || rig_die "building the dom0 base image failed"
+        echo "$base_key" >"$RIG_DIR/base.key"
+    else
+        rig_stage "base images up to date"
+    fi
+    progs=$(find "$RIG_BIN" -maxdepth 1 -type f -perm -u+x 2>/dev/null | LC_ALL=C sort)
+    overlay_key=$( {
+        echo "$base_key"
+        rig_sha256 $progs "$RIG_SRC"/guest/* "$RIG_SRC"/scenarios/[0-9]*.sh
+    } | sha256sum | cut -d' ' -f1)
+    if ! rig_cached "$RIG_DIR/overlay.key" "$overlay_key" || [ ! -f "$RIG_DIR/dom0-initrd.cpio" ]; then
+        names=$(for p in $progs; do basename "$p"; done | tr '\n' ' ')
+        names=${names% }
+        rig_stage "building domU and dom0 initramfs (programs: ${names:-none})"
+        rig_build_overlay_domu || rig_die "building the domU initramfs failed"
+        rig_build_overlay_dom0 || rig_die "building the dom0 initramfs failed"
+        echo "$overlay_key" >"$RIG_DIR/overlay.key"
+    else
+        rig_stage "initramfs up to date"
+    fi
+}
