@@ -63,3 +63,22 @@ int loop_fixture_put_file(const char *root, const char *relpath, const void *buf
     close(fd);
     return rc;
 }
+
+int loop_fixture_cmocka_setup(void **state)
+{
+    struct loop_fixture *f = calloc(1, sizeof(*f));
+
+    if (!f || loop_fixture_setup(f) < 0) {
+        free(f);
+        return -1;
+    }
+    *state = f;
+    return 0;
+}
+
+int loop_fixture_cmocka_teardown(void **state)
+{
+    loop_fixture_teardown(*state);
+    free(*state);
+    return 0;
+}

@@ -17,6 +17,10 @@ int  loop_fixture_setup(struct loop_fixture *f);
 void loop_fixture_teardown(struct loop_fixture *f);
 /* A handle on root acting as domid (NULL on failure). */
 xvios_plat *loop_fixture_open(const char *root, uint32_t domid);
+/* cmocka group/test setup and teardown: *state is a fresh struct loop_fixture (calloc'd). */
+int  loop_fixture_cmocka_setup(void **state);
+int  loop_fixture_cmocka_teardown(void **state);
+#define LOOP_FIXTURE_TEST(fn) cmocka_unit_test_setup_teardown(fn, loop_fixture_cmocka_setup, loop_fixture_cmocka_teardown)
 /* rm -r */
 int  loop_fixture_rmtree(const char *path);
 /* Write raw bytes to ROOT/relpath (to damage backing files in tests). */

@@ -22,21 +22,6 @@
 
 static const struct xvios_db_config cfg3 = { .name = "test-cluster", .max_nodes = 3, .timeout_ms = 2000, .retries = 2 };
 
-static int setup(void **state)
-{
-    struct loop_fixture *f = calloc(1, sizeof(*f));
-    if (!f || loop_fixture_setup(f) < 0)
-        return -1;
-    *state = f;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    loop_fixture_teardown(*state);
-    free(*state);
-    return 0;
-}
 
 /* Register a loopback domain and add it as a node; returns the node id. */
 static uint32_t add_vios(struct loop_fixture *f, uint32_t domid, const char *name)
@@ -363,12 +348,12 @@ static void test_parse_u32(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_create_config_destroy, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_nodes_add_list_remove, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_perms_exact, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_member_and_stranger_access, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_malformed_entries_skipped, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_concurrent_adds, setup, teardown),
+        LOOP_FIXTURE_TEST(test_create_config_destroy),
+        LOOP_FIXTURE_TEST(test_nodes_add_list_remove),
+        LOOP_FIXTURE_TEST(test_perms_exact),
+        LOOP_FIXTURE_TEST(test_member_and_stranger_access),
+        LOOP_FIXTURE_TEST(test_malformed_entries_skipped),
+        LOOP_FIXTURE_TEST(test_concurrent_adds),
         cmocka_unit_test(test_parse_u32),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -20,21 +20,6 @@
 #include "loop_fixture.h"
 #include "xvios/loopback.h"
 
-static int setup(void **state)
-{
-    struct loop_fixture *f = calloc(1, sizeof(*f));
-    if (!f || loop_fixture_setup(f) < 0)
-        return -1;
-    *state = f;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    loop_fixture_teardown(*state);
-    free(*state);
-    return 0;
-}
 
 static void test_self_and_dom0(void **state)
 {
@@ -174,10 +159,10 @@ static void test_damaged_registry(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_self_and_dom0, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_create_lookup_destroy, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_alive_follows_process, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_damaged_registry, setup, teardown),
+        LOOP_FIXTURE_TEST(test_self_and_dom0),
+        LOOP_FIXTURE_TEST(test_create_lookup_destroy),
+        LOOP_FIXTURE_TEST(test_alive_follows_process),
+        LOOP_FIXTURE_TEST(test_damaged_registry),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -25,21 +25,6 @@
 #include "xvios/clock.h"
 #include "xvios/loopback.h"
 
-static int setup(void **state)
-{
-    struct loop_fixture *f = calloc(1, sizeof(*f));
-    if (!f || loop_fixture_setup(f) < 0)
-        return -1;
-    *state = f;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    loop_fixture_teardown(*state);
-    free(*state);
-    return 0;
-}
 
 /* Drive links until all are UP (or one is DEAD) or ms pass. */
 static int drive(xvios_link **links, unsigned n, unsigned ms)
@@ -478,15 +463,15 @@ static void test_registered_process_checked(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_exchange_both_ways, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_connect_before_listen, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_dead_peer, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_send_deadline, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_oversized_datagram, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_wrong_peer_refused, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_management_link, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_reopened_server_survives_old_close, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_registered_process_checked, setup, teardown),
+        LOOP_FIXTURE_TEST(test_exchange_both_ways),
+        LOOP_FIXTURE_TEST(test_connect_before_listen),
+        LOOP_FIXTURE_TEST(test_dead_peer),
+        LOOP_FIXTURE_TEST(test_send_deadline),
+        LOOP_FIXTURE_TEST(test_oversized_datagram),
+        LOOP_FIXTURE_TEST(test_wrong_peer_refused),
+        LOOP_FIXTURE_TEST(test_management_link),
+        LOOP_FIXTURE_TEST(test_reopened_server_survives_old_close),
+        LOOP_FIXTURE_TEST(test_registered_process_checked),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

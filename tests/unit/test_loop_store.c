@@ -17,21 +17,6 @@
 
 #include "loop_fixture.h"
 
-static int setup(void **state)
-{
-    struct loop_fixture *f = calloc(1, sizeof(*f));
-    if (!f || loop_fixture_setup(f) < 0)
-        return -1;
-    *state = f;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    loop_fixture_teardown(*state);
-    free(*state);
-    return 0;
-}
 
 static void put(xvios_plat *p, const char *path, const char *val)
 {
@@ -298,12 +283,12 @@ static void test_perms_validation(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_read_write_list_rm, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_value_and_path_limits, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_corrupt_backing_files, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_permission_denials, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_inheritance_on_create, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_perms_validation, setup, teardown),
+        LOOP_FIXTURE_TEST(test_read_write_list_rm),
+        LOOP_FIXTURE_TEST(test_value_and_path_limits),
+        LOOP_FIXTURE_TEST(test_corrupt_backing_files),
+        LOOP_FIXTURE_TEST(test_permission_denials),
+        LOOP_FIXTURE_TEST(test_inheritance_on_create),
+        LOOP_FIXTURE_TEST(test_perms_validation),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -20,21 +20,6 @@
 #include "loop_fixture.h"
 #include "xvios/db.h"
 
-static int setup(void **state)
-{
-    struct loop_fixture *f = calloc(1, sizeof(*f));
-    if (!f || loop_fixture_setup(f) < 0)
-        return -1;
-    *state = f;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    loop_fixture_teardown(*state);
-    free(*state);
-    return 0;
-}
 
 static int read_in(xvios_plat *p, xvios_tx tx, const char *path, char *out, size_t cap)
 {
@@ -289,13 +274,13 @@ static void test_concurrent_counter(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_isolation_and_commit, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_abort, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_conflict, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_rm_and_recreate, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_perms_inside_tx, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_ids_and_limits, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_concurrent_counter, setup, teardown),
+        LOOP_FIXTURE_TEST(test_isolation_and_commit),
+        LOOP_FIXTURE_TEST(test_abort),
+        LOOP_FIXTURE_TEST(test_conflict),
+        LOOP_FIXTURE_TEST(test_rm_and_recreate),
+        LOOP_FIXTURE_TEST(test_perms_inside_tx),
+        LOOP_FIXTURE_TEST(test_ids_and_limits),
+        LOOP_FIXTURE_TEST(test_concurrent_counter),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

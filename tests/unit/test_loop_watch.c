@@ -21,21 +21,6 @@
 #include "loop_fixture.h"
 #include "xvios/loopback.h"
 
-static int setup(void **state)
-{
-    struct loop_fixture *f = calloc(1, sizeof(*f));
-    if (!f || loop_fixture_setup(f) < 0)
-        return -1;
-    *state = f;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    loop_fixture_teardown(*state);
-    free(*state);
-    return 0;
-}
 
 static bool readable(xvios_plat *p, int timeout_ms)
 {
@@ -243,12 +228,12 @@ static void test_corrupt_change_log(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_initial_event_and_token, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_events_from_other_process, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_child_writes_rm_and_unrelated, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_read_rule, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_domain_special_watches, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_corrupt_change_log, setup, teardown),
+        LOOP_FIXTURE_TEST(test_initial_event_and_token),
+        LOOP_FIXTURE_TEST(test_events_from_other_process),
+        LOOP_FIXTURE_TEST(test_child_writes_rm_and_unrelated),
+        LOOP_FIXTURE_TEST(test_read_rule),
+        LOOP_FIXTURE_TEST(test_domain_special_watches),
+        LOOP_FIXTURE_TEST(test_corrupt_change_log),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
