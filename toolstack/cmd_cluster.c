@@ -255,6 +255,24 @@ static int do_create(const struct xvios_cli *cli, int argc, char **argv)
     return rc;
 }
 
+/* The one DOMAIN argument of `add` / `remove` (or --help): 0 and *which set, or an exit code (-1 for help shown). */
+static int one_domain_arg(const char *sub, int argc, char **argv, const char **which)
+{
+    *which = NULL;
+    for (int i = 1; i < argc; i++) {
+        if (is_help(argv[i]))
+            return sub_help(sub, stdout);
+        if (argv[i][0] == '-' && argv[i][1])
+            return usage_error(sub, "unknown option %s", argv[i]);
+        if (*which)
+            return usage_error(sub, "unexpected argument %s", argv[i]);
+        *which = argv[i];
+    }
+    if (!*which)
+        return usage_error(sub, "%s", "missing the DOMAIN");
+    return -1;
+}
+
 /* ---------------------------------------------------------------- add */
 static int do_add(const struct xvios_cli *cli, int argc, char **argv)
 {
@@ -265,17 +283,9 @@ static int do_add(const struct xvios_cli *cli, int argc, char **argv)
     uint32_t domid = 0, node = 0;
     int rc;
 
-    for (int i = 1; i < argc; i++) {
-        if (is_help(argv[i]))
-            return sub_help("add", stdout);
-        if (argv[i][0] == '-' && argv[i][1])
-            return usage_error("add", "unknown option %s", argv[i]);
-        if (which)
-            return usage_error("add", "unexpected argument %s", argv[i]);
-        which = argv[i];
-    }
-    if (!which)
-        return usage_error("add", "%s", "missing the DOMAIN");
+    rc = one_domain_arg("add", argc, argv, &which);
+    if (rc >= 0 || !which)
+        return rc;
 
     rc = open_platform(cli, &p);
     if (rc)
@@ -362,17 +372,9 @@ static int do_remove(const struct xvios_cli *cli, int argc, char **argv)
     uint32_t node = 0, domid = 0;
     int rc;
 
-    for (int i = 1; i < argc; i++) {
-        if (is_help(argv[i]))
-            return sub_help("remove", stdout);
-        if (argv[i][0] == '-' && argv[i][1])
-            return usage_error("remove", "unknown option %s", argv[i]);
-        if (which)
-            return usage_error("remove", "unexpected argument %s", argv[i]);
-        which = argv[i];
-    }
-    if (!which)
-        return usage_error("remove", "%s", "missing the DOMAIN");
+    rc = one_domain_arg("remove", argc, argv, &which);
+    if (rc >= 0 || !which)
+        return rc;
 
     rc = open_platform(cli, &p);
     if (rc)
