@@ -262,7 +262,7 @@ static void test_list_and_rm(void **state)
     assert_int_equal(n, 0);
     xvios_strv_free(names, n);
     assert_int_equal(xvios_store_list(p, XVIOS_TX_NONE, "/xvios/nope", &names, &n), -ENOENT);
-    /* rm takes the subtree; a second rm says ENOENT */
+    /* rm takes the subtree; a second rm says ENOENT, although xenstored acknowledges it */
     assert_int_equal(xvios_store_rm(p, XVIOS_TX_NONE, "/xvios/nodes"), 0);
     assert_false(mock_xs_exists("/xvios/nodes/1/domid"));
     assert_true(mock_xs_exists("/xvios"));

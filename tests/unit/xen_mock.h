@@ -72,6 +72,8 @@ void mock_domain_add(uint32_t domid, const char *name, const char *uuid);
 void mock_domain_set_dying(uint32_t domid, bool dying);
 /* Remove the domain everywhere and fire @releaseDomain. */
 void mock_domain_destroy(uint32_t domid);
+/* Remove the domain everywhere; @releaseDomain is not fired (yet). */
+void mock_domain_kill(uint32_t domid);
 
 /* Fake vchan access: the end served at path (server) or connected to it (client). */
 struct libxenvchan *mock_vchan_end(const char *path, bool server);

@@ -18,7 +18,10 @@ for d in $RIG_VIOS; do
     want="$want$n $(rig_domid "$d") $d active;"
 done
 # one object per node (the answering node first)
-got=$(echo "$out" | tr -d '\n' | sed 's/}, *{/}\n{/g' | while read -r o; do
+# (one object per line; the last line gets its newline back, or read would skip it)
+objects() { echo "$1" | tr -d '\n' | sed 's/}, *{/}\n{/g'; echo; }
+got=$(objects "$out" | while read -r o; do
+    [ -n "$o" ] || continue
     echo "$(rig_json_num "$o" node) $(rig_json_num "$o" domid) $(rig_json_str "$o" name) $(rig_json_str "$o" state)"
 done | sort -n | tr '\n' ';')
 if [ $rc = 0 ] && [ "$got" = "$want" ] && ! echo "$out" | grep -q '"status"'; then
@@ -26,7 +29,7 @@ if [ $rc = 0 ] && [ "$got" = "$want" ] && ! echo "$out" | grep -q '"status"'; th
 else
     rig_fail nodes-via-2-lists-all "exit $rc: got '$got', want '$want': $(echo "$out" | head -c 600)"
 fi
-first=$(echo "$out" | tr -d '\n' | sed 's/}, *{/}\n{/g' | head -n 1)
+first=$(objects "$out" | head -n 1)
 [ "$(rig_json_num "$first" node)" = 2 ] && rig_pass answering-node-first ||
     rig_fail answering-node-first "first object: $first"
 db=$(rig_cluster_nodes | awk '{ printf "%s %s %s active;", $1, $2, $3 }')
