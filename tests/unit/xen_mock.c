@@ -258,6 +258,10 @@ void *__wrap_xs_read(struct xs_handle *h, xs_transaction_t t, const char *path, 
 
     (void)t;
     resolve(h, path, full, sizeof(full));
+    if (mock_xen.release_perms_unreadable && !strcmp(full, "@releaseDomain")) {
+        errno = EINVAL;
+        return NULL;
+    }
     n = node_find(full);
     if (!n) {
         errno = ENOENT;

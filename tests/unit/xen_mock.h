@@ -40,6 +40,8 @@ struct mock_xen_state {
     unsigned tx_started, tx_committed, tx_aborted;
     unsigned set_perms_calls;
     struct mock_xs_perms_call last_set_perms;
+    bool release_perms_unreadable;      /* get_permissions("@releaseDomain") fails with EINVAL, as
+                                         * xenstored 4.17 does once a listed domain was destroyed */
     /* libxenctrl */
     bool xc_available;                  /* xc_interface_open succeeds */
     /* libxenvchan */

@@ -39,7 +39,8 @@ for d in $RIG_VIOS; do
     vm=$(xenstore-read "/local/domain/$id/vm")
     got="$(xenstore-read /xvios/nodes/$i/domid) $(xenstore-read /xvios/nodes/$i/name) /vm/$(xenstore-read /xvios/nodes/$i/uuid)"
     got="$got $(xenstore-read /xvios/nodes/$i/state) $(xenstore-read /xvios/nodes/$i/online)"
-    if [ $rc = 0 ] && echo "$out" | grep -q "as node $i " && [ "$got" = "$id $d $vm active 0" ]; then
+    if [ $rc = 0 ] && echo "$out" | grep -q "as node $i " && ! echo "$out" | grep -q warning &&
+        [ "$got" = "$id $d $vm active 0" ]; then
         rig_pass "add-$d-node-$i"
     else
         rig_fail "add-$d-node-$i" "exit $rc: $out; DB '$got', want '$id $d $vm active 0'"

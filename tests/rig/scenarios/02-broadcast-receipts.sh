@@ -14,8 +14,13 @@ for d in vios2 vios3; do
     rig_domu_stop "$d" events02 >/dev/null 2>&1
     rig_domu_spawn "$d" events02 "exec xvios --json events"
 done
-# subscribed once the daemon counts the caller
-sleep 1
+# subscribed: a probe sent to both shows up in both logs (re-sent until it does)
+subscribed() {
+    rig_domu_run vios1 20 "xvios send --to 2,3 --receipt --type 4096 probe-02" >/dev/null 2>&1
+    rig_domu_run vios2 10 'grep -q probe-02 /var/log/rig/events02.log' &&
+        rig_domu_run vios3 10 'grep -q probe-02 /var/log/rig/events02.log'
+}
+rig_wait_for 30 subscribed || rig_fail subscribers-ready "no probe event within 30s"
 
 payload="rig-02 $(rig_now) \"quoted\" back\\slash"
 t0=$(rig_now)
