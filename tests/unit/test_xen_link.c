@@ -422,6 +422,32 @@ static void test_peer_gone_seen_after_store_event(void **state)
     pair_down(&pr);
 }
 
+/*
+ * A serving domU may not ask Xen about its peer nor read the peer's
+ * /local/domain entry; what tells it the peer's domain is gone is the
+ * connecting side's presence node, which xenstored deletes with its domain.
+ */
+static void test_server_sees_presence_vanish(void **state)
+{
+    struct pair pr;
+
+    (void)state;
+    pair_up(&pr);
+    /* published by the connecting side (domain 6, node 2) for the server (domain 5, node 1) */
+    assert_true(mock_xs_exists("/local/domain/6/data/xvios/p1"));
+    /* another domain's end: still up */
+    mock_xs_fire("@releaseDomain");
+    assert_int_equal(xvios_link_progress(pr.a), XVIOS_LINK_UP);
+    /* domain 6 destroyed: xenstored removes what it owned; its /local/domain entry is
+     * still there (the toolstack removes it later) and the hypervisor is not asked */
+    mock_xs_rm("/local/domain/6/data");
+    mock_xs_fire("@releaseDomain");
+    assert_int_equal(xvios_link_progress(pr.a), XVIOS_LINK_DEAD);
+    pair_down(&pr);
+    /* a client that closes takes its presence away */
+    assert_false(mock_xs_exists("/local/domain/6/data/xvios/p1"));
+}
+
 static void test_client_sees_rendezvous_vanish(void **state)
 {
     struct pair pr;
@@ -580,6 +606,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_peer_domain_destroyed, setup, teardown),
         cmocka_unit_test_setup_teardown(test_peer_domain_destroyed_evtchn, setup, teardown),
         cmocka_unit_test_setup_teardown(test_peer_gone_seen_after_store_event, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_server_sees_presence_vanish, setup, teardown),
         cmocka_unit_test_setup_teardown(test_client_sees_rendezvous_vanish, setup, teardown),
         cmocka_unit_test_setup_teardown(test_oversized_length_prefix_is_sticky_eproto, setup, teardown),
         cmocka_unit_test_setup_teardown(test_zero_length_prefix_is_eproto, setup, teardown),

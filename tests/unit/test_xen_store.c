@@ -398,6 +398,8 @@ static void test_release_watch_grant_after_destroyed_domain(void **state)
 {
     const struct xs_permissions initial[] = {
         {.id = 0, .perms = XS_PERM_NONE}, {.id = 5, .perms = XS_PERM_READ}, {.id = 6, .perms = XS_PERM_READ}};
+    const struct xs_permissions other[] = {
+        {.id = 0, .perms = XS_PERM_NONE}, {.id = 5, .perms = XS_PERM_READ}, {.id = 9, .perms = XS_PERM_READ}};
 
     (void)state;
     mock_domain_add(5, "vios1", NULL);
@@ -413,8 +415,10 @@ static void test_release_watch_grant_after_destroyed_domain(void **state)
     assert_int_equal(mock_xen.last_set_perms.perms[2].id, 7);
     assert_int_equal(mock_xen.last_set_perms.perms[2].perms, XS_PERM_READ);
 
-    /* xenstored refuses to report the list: n0, the members that exist, the change */
-    mock_xs_set_raw_perms("@releaseDomain", initial, 3);
+    /* xenstored refuses to report the list: n0, the members that exist, the change;
+     * the entry of domain 9 (alive, not a member) cannot be kept */
+    mock_domain_add(9, "other", NULL);
+    mock_xs_set_raw_perms("@releaseDomain", other, 3);
     mock_xen.release_perms_unreadable = true;
     assert_int_equal(xvios_xen_release_watch_grant(7, true), 0);
     assert_int_equal(mock_xen.last_set_perms.num, 3);

@@ -258,10 +258,6 @@ void *__wrap_xs_read(struct xs_handle *h, xs_transaction_t t, const char *path, 
 
     (void)t;
     resolve(h, path, full, sizeof(full));
-    if (mock_xen.release_perms_unreadable && !strcmp(full, "@releaseDomain")) {
-        errno = EINVAL;
-        return NULL;
-    }
     n = node_find(full);
     if (!n) {
         errno = ENOENT;
@@ -374,6 +370,10 @@ struct xs_permissions *__wrap_xs_get_permissions(struct xs_handle *h, xs_transac
 
     (void)t;
     resolve(h, path, full, sizeof(full));
+    if (mock_xen.release_perms_unreadable && !strcmp(full, "@releaseDomain")) {
+        errno = EINVAL;
+        return NULL;
+    }
     n = node_find(full);
     if (!n) {
         errno = ENOENT;

@@ -269,7 +269,7 @@ rig_json_str() { echo "$1" | sed -n "s/.*\"$2\": *\"\([^\"]*\)\".*/\1/p"; }
 # Logs (info level) in DOM's /var/log/rig/backend.log and daemon.log.
 rig_vios_start() {
     rig_domu_alive "$1" backend ||
-        rig_domu_spawn "$1" backend "XVIOS_LOG=info exec xvios-backend --platform xen" || return 1
+        rig_domu_spawn "$1" backend "XVIOS_LOG=${RIG_BACKEND_LOG:-info} exec xvios-backend --platform xen" || return 1
     rig_domu_alive "$1" daemon ||
         rig_domu_spawn "$1" daemon "XVIOS_LOG=info exec xviosd --platform xen --foreground"
 }
