@@ -148,7 +148,7 @@ fuzz: deps $(FUZZ_BINS)
 	  $$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 build/fuzz/corpus-$$n tests/fuzz/corpus/$$n || exit 1; done
 
 # ---------------------------------------------------------------- rig
-rig: all
+rig: all $(rel_IHELP)
 	@tests/rig/rig.sh
 
 # ---------------------------------------------------------------- install

@@ -90,7 +90,7 @@ static int plat_xen_open(const struct xvios_plat_config *cfg, void **impl)
     /* Optional: without privcmd (an unprivileged domU) identity uses XenStore alone. */
     px->xc = xc_interface_open(&px->logger.vtable, &px->logger.vtable, 0);
     if (!px->xc)
-        XLOG_DEBUG("libxenctrl unavailable (%s): domain liveness from XenStore only", strerror(errno));
+        XLOG_INFO("libxenctrl unavailable (%s): a peer domain's end is seen from XenStore only", strerror(errno));
 
     *impl = px;
     px = NULL;

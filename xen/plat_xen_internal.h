@@ -104,5 +104,7 @@ int  plat_xen_link_recv(void *link_impl, void *buf, size_t cap, size_t *len);
 
 /* Rendezvous path of a link in XenStore; -ENAMETOOLONG if it would not fit libxenvchan's buffers. */
 int plat_xen_link_path(char *buf, size_t n, uint32_t server_domid, uint32_t peer_node);
+/* The connecting side's presence node of a cluster link (see plat_xen_link.c). */
+int plat_xen_link_presence_path(char *buf, size_t n, uint32_t client_domid, uint32_t server_node);
 
 #endif /* XVIOS_PLAT_XEN_INTERNAL_H */

@@ -19,6 +19,14 @@
  * uninitialised); libxenvchan_wait() is only called after poll() reported
  * the event fd readable, when it just consumes the pending event.
  *
+ * Presence: the connecting side of a cluster link also publishes
+ * /local/domain/<self>/data/xvios/p<server node> (readable by the server's
+ * domain only) before it connects, and removes it when it closes. xenstored
+ * deletes it with the connecting domain, so a server that saw it once and
+ * can no longer read it after a @releaseDomain knows its peer's domain is
+ * gone - the one thing a serving domU could not learn otherwise (it may not
+ * ask Xen about other domains, nor read their /local/domain entries).
+ *
  * The fd handed to the caller is an epoll set of: the vchan event fd, the
  * plat's @releaseDomain watch fd (a peer domain that vanished never
  * signals its ring), and an eventfd we raise while unread bytes sit in the
@@ -47,6 +55,9 @@ struct xen_link {
     uint32_t server_domid;      /* whose XenStore area holds the rendezvous */
     uint32_t remote_domid;      /* the domain at the other end */
     char path[64];
+    char presence[64];          /* cluster links: the connecting side's presence node */
+    bool presence_published;    /* connecting side: we wrote it */
+    bool presence_seen;         /* serving side: we read it once */
     struct libxenvchan *vc;
     int epfd;
     int wakefd;
@@ -63,6 +74,13 @@ struct xen_link {
     uint8_t *rx_buf;
     uint64_t n_proto_errors;
 };
+
+int plat_xen_link_presence_path(char *buf, size_t n, uint32_t client_domid, uint32_t server_node)
+{
+    int r = snprintf(buf, n, "/local/domain/%u/data/xvios/p%u", client_domid, server_node);
+
+    return r < 0 || (size_t)r >= n ? -ENAMETOOLONG : 0;
+}
 
 int plat_xen_link_path(char *buf, size_t n, uint32_t server_domid, uint32_t client_node)
 {
@@ -117,7 +135,8 @@ static int ep_add(int epfd, int fd)
  *      killed, which leaves ours unbound - true for both ends of a link;
  *   2. the domain's state (libxenctrl in dom0; XenStore otherwise, which in
  *      a domU cannot tell "gone" from "not ours to read" - never "gone");
- *   3. a connecting side can read the server's rendezvous: xenstored
+ *   3. a connecting side can read the server's rendezvous, a serving side
+ *      the connecting side's presence node (once it has seen it): xenstored
  *      deletes a destroyed domain's nodes, so unreadable means gone.
  */
 static bool peer_gone(struct xen_link *l)
@@ -132,12 +151,27 @@ static bool peer_gone(struct xen_link *l)
         memset(&st, 0, sizeof(st));
         st.dom = DOMID_SELF;
         st.port = l->vc->event_port;
-        if (xc_evtchn_status(l->px->xc, &st) == 0)
+        if (xc_evtchn_status(l->px->xc, &st) == 0) {
+            XLOG_DEBUG("node %u: event channel port %d status %d, remote domain %u", l->peer.peer_node,
+                       (int)st.port, (int)st.status,
+                       st.status == EVTCHNSTAT_interdomain ? (unsigned)st.u.interdomain.dom : 0u);
             return !(st.status == EVTCHNSTAT_interdomain && st.u.interdomain.dom == l->remote_domid);
+        }
+        XLOG_DEBUG("node %u: EVTCHNOP_status of port %d: %s", l->peer.peer_node, (int)st.port, strerror(errno));
     }
     rc = plat_xen_domain_info(l->px, l->remote_domid, &info);
     if (rc == -ENOENT || (rc == 0 && !info.alive))
         return true;
+    if (l->server && l->presence_seen) {
+        unsigned int vlen = 0;
+        char *v;
+
+        errno = 0;
+        v = xs_read(l->px->xs, XBT_NULL, l->presence, &vlen);
+        if (!v && (errno == ENOENT || errno == EACCES))
+            return true;
+        free(v);
+    }
     if (!l->server && l->vc && snprintf(path, sizeof(path), "%s/ring-ref", l->path) < (int)sizeof(path)) {
         unsigned int vlen = 0;
         char *v;
@@ -159,6 +193,8 @@ static void check_release(struct xen_link *l)
     if (gen == l->release_seen || l->state == XVIOS_LINK_DEAD)
         return;
     l->release_seen = gen;
+    XLOG_DEBUG("node %u: a domain went away or the store changed: checking domain %u", l->peer.peer_node,
+               l->remote_domid);
     if (peer_gone(l))
         mark_dead(l, -EPIPE, "domain %u is gone", l->remote_domid);
 }
@@ -199,6 +235,42 @@ static void try_connect(struct xen_link *l)
     XLOG_INFO("link to node %u (domain %u) is up via %s", l->peer.peer_node, l->remote_domid, l->path);
 }
 
+/* Connecting side: publish our presence for the server's domain (n<self> r<server>). */
+static void publish_presence(struct xen_link *l)
+{
+    struct xs_permissions perms[2] = {
+        {.id = l->peer.self_domid, .perms = XS_PERM_NONE},
+        {.id = l->server_domid, .perms = XS_PERM_READ},
+    };
+
+    errno = 0;
+    if (!xs_write(l->px->xs, XBT_NULL, l->presence, "", 0)) {
+        XLOG_WARN("cannot publish %s: %s (node %u will notice this domain's end only by timeouts)", l->presence,
+                  strerror(errno), l->peer.peer_node);
+        return;
+    }
+    l->presence_published = true;
+    errno = 0;
+    if (!xs_set_permissions(l->px->xs, XBT_NULL, l->presence, perms, 2))
+        XLOG_WARN("cannot let domain %u read %s: %s", l->server_domid, l->presence, strerror(errno));
+}
+
+/* Serving side, as the link comes up: the connecting side published its presence before connecting. */
+static void look_for_presence(struct xen_link *l)
+{
+    unsigned int vlen = 0;
+    char *v;
+
+    if (!l->presence[0] || l->presence_seen)
+        return;
+    v = xs_read(l->px->xs, XBT_NULL, l->presence, &vlen);
+    l->presence_seen = v != NULL;
+    free(v);
+    if (!l->presence_seen)
+        XLOG_DEBUG("node %u published no presence at %s: its domain's end is seen by timeouts only",
+                   l->peer.peer_node, l->presence);
+}
+
 void plat_xen_link_close(void *link_impl)
 {
     struct xen_link *l = link_impl;
@@ -207,6 +279,8 @@ void plat_xen_link_close(void *link_impl)
         return;
     if (l->vc)
         libxenvchan_close(l->vc); /* a server also removes its rendezvous directory */
+    if (l->presence_published && !xs_rm(l->px->xs, XBT_NULL, l->presence))
+        XLOG_DEBUG("removing %s: %s", l->presence, strerror(errno));
     if (l->epfd >= 0)
         close(l->epfd);
     if (l->wakefd >= 0)
@@ -260,6 +334,13 @@ int plat_xen_link_open(void *impl, const struct xvios_link_peer *peer, void **li
     rc = plat_xen_link_path(l->path, sizeof(l->path), l->server_domid, client_node);
     if (rc < 0)
         goto out;
+    if (peer->self_node && peer->peer_node) {
+        rc = l->server ? plat_xen_link_presence_path(l->presence, sizeof(l->presence), peer->peer_domid,
+                                                     peer->self_node)
+                       : plat_xen_link_presence_path(l->presence, sizeof(l->presence), self, peer->peer_node);
+        if (rc < 0)
+            goto out;
+    }
 
     l->rx_buf = malloc(XVIOS_LINK_MAX_DGRAM);
     l->epfd = epoll_create1(EPOLL_CLOEXEC);
@@ -296,6 +377,8 @@ int plat_xen_link_open(void *impl, const struct xvios_link_peer *peer, void **li
         if (rc < 0)
             goto out;
     } else {
+        if (l->presence[0])
+            publish_presence(l);
         l->next_connect = xvios_now(); /* first attempt on the first progress */
     }
     *link_impl = l;
@@ -369,6 +452,8 @@ enum xvios_link_state plat_xen_link_progress(void *link_impl)
         return l->state;
     }
     if (l->state == XVIOS_LINK_CONNECTING) {
+        if (l->server)
+            look_for_presence(l);
         l->state = XVIOS_LINK_UP;
         XLOG_INFO("link to node %u (domain %u) is up via %s", l->peer.peer_node, l->remote_domid, l->path);
     }

@@ -71,10 +71,23 @@ int plat_xen_store_mkdir(void *impl, xvios_tx tx, const char *path)
     return 0;
 }
 
+/*
+ * xenstored acknowledges the removal of a node that does not exist when its
+ * parent does; the seam promises -ENOENT for an absent node (cluster destroy
+ * and node remove report it), so look first, in the same transaction.
+ * Only a definite ENOENT counts: a node we may not read is left to xs_rm.
+ */
 int plat_xen_store_rm(void *impl, xvios_tx tx, const char *path)
 {
     struct plat_xen *px = impl;
+    struct xs_permissions *perms;
+    unsigned int n = 0;
 
+    errno = 0;
+    perms = xs_get_permissions(px->xs, tx, path, &n);
+    if (!perms && errno == ENOENT)
+        return -ENOENT;
+    free(perms);
     errno = 0;
     if (!xs_rm(px->xs, tx, path))
         return plat_xen_errno();

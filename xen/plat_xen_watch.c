@@ -80,6 +80,17 @@ int plat_xen_watch_read(void *impl, char **path, char **token)
     /* a malformed event is dropped; look at the next one */
     for (unsigned i = 0; i < 64; i++) {
         rc = check_one(px->xs, path, token);
+        if (rc == 0) {
+            /*
+             * What the caller hears about may be a domain's end before
+             * @releaseDomain reaches the monitor's connection: xenstored
+             * deletes a destroyed domain's nodes (a cluster node's DB
+             * subtree among them) and fires their watches first. Links
+             * look at their peers again on their next progress, so a
+             * caller reacting to this event sees a dead peer as dead.
+             */
+            px->release_gen++;
+        }
         if (rc != -EPROTO)
             return rc;
     }

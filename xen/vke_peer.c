@@ -81,6 +81,17 @@ void vke_peers_sync(struct xvios_vke *v)
         struct vke_peer *old = &v->peers[i];
         if (old->node == 0)
             continue;
+        /*
+         * A node whose domain was destroyed leaves the table too (on Xen,
+         * xenstored removes the nodes a destroyed domain owned), often
+         * before the link's own check ran: look at the link once more, so
+         * that a peer that died is reported lost, not as a clean leave.
+         */
+        if (old->link && old->was_up && xvios_link_progress(old->link) == XVIOS_LINK_DEAD) {
+            v->st.link_lost++;
+            XLOG_WARN("link to node %u (domid %u) died as the node left the cluster", old->node, old->domid);
+            vke_local_event(v, XVIOS_EV_NODE_LOST, old->node);
+        }
         XLOG_INFO("node %u left the cluster: closing its link", old->node);
         if (old->was_up)
             vke_local_event(v, XVIOS_EV_NODE_LEFT, old->node);

@@ -17,8 +17,12 @@
 
 /*
  * dom0 only: add (grant) or remove (!grant) READ for domid in the permission
- * list of "@releaseDomain", keeping every other entry. Idempotent. Uses its
- * own XenStore connection. -EINVAL for domid 0; errors from XenStore as
+ * list of "@releaseDomain", keeping every other entry of a domain that
+ * exists (entries of destroyed domains are dropped). When xenstored cannot
+ * report the list (Xen 4.17 answers EINVAL once a listed domain was
+ * destroyed), the list is rebuilt: owner dom0, READ for every cluster member
+ * in /xvios/nodes that exists, then the change. Idempotent. Uses its own
+ * XenStore connection. -EINVAL for domid 0; errors from XenStore as
  * negative errnos (-EACCES when not privileged).
  */
 int xvios_xen_release_watch_grant(uint32_t domid, bool grant);

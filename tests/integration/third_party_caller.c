@@ -1,15 +1,20 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * third_party_caller.c - a third-party caller for the integration tests:
- * through the client library it broadcasts COUNT echo messages with
- * receipts and responses, each with its own payload, and checks that it
- * gets exactly its own responses back: one per peer, each equal to the
- * payload it sent, all delivered.
+ * third_party_caller.c - a third-party caller for the integration tests and
+ * the nested Xen rig: through the client library it sends COUNT echo
+ * messages with receipts and responses, each with its own payload, and
+ * checks that it gets exactly its own responses back: one per peer, each
+ * equal to the payload it sent, all delivered.
  *
- *   third_party_caller ROOT NODE COUNT PEERS
+ *   third_party_caller ROOT NODE COUNT PEERS [--to N[,N...]]
+ *
+ * ROOT is a loopback cluster root, or "xen" for this domain's daemon on the
+ * Xen platform (NODE is then ignored). Without --to each message is a
+ * broadcast; with it, directed to those nodes (PEERS = how many).
  * Exit 0 when every check held; prints what failed otherwise.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,14 +28,32 @@ int main(int argc, char **argv)
     struct xvios_client_config cfg = { .platform = XVIOS_PLAT_LOOPBACK, .origin = XVIOS_ORIGIN_API,
                                        .name = "third-party-caller", .connect_timeout_ms = 10000 };
     xvios_client *c = NULL;
-    unsigned count, peers, bad = 0;
+    uint32_t targets[XVIOS_MAX_NODES];
+    unsigned count, peers, n_targets = 0, bad = 0;
     int rc;
 
-    if (argc != 5) {
-        fprintf(stderr, "usage: third_party_caller ROOT NODE COUNT PEERS\n");
+    if (argc == 7 && !strcmp(argv[5], "--to")) {
+        char *copy = strdup(argv[6]), *save = NULL;
+        for (char *tok = copy ? strtok_r(copy, ",", &save) : NULL; tok; tok = strtok_r(NULL, ",", &save)) {
+            unsigned long v = strtoul(tok, NULL, 10);
+            if (n_targets == XVIOS_MAX_NODES || v == 0 || v > XVIOS_MAX_NODES) {
+                n_targets = 0;
+                break;
+            }
+            targets[n_targets++] = (uint32_t)v;
+        }
+        free(copy);
+        if (!n_targets)
+            argc = 0; /* bad list: usage */
+    }
+    if (argc != 5 && !(argc == 7 && n_targets)) {
+        fprintf(stderr, "usage: third_party_caller ROOT NODE COUNT PEERS [--to N[,N...]]\n");
         return 2;
     }
-    cfg.root = argv[1];
+    if (!strcmp(argv[1], "xen"))
+        cfg.platform = XVIOS_PLAT_XEN;
+    else
+        cfg.root = argv[1];
     cfg.node = (uint32_t)strtoul(argv[2], NULL, 10);
     count = (unsigned)strtoul(argv[3], NULL, 10);
     peers = (unsigned)strtoul(argv[4], NULL, 10);
@@ -42,8 +65,9 @@ int main(int argc, char **argv)
     printf("caller id %u on node %u\n", xvios_client_caller_id(c), xvios_client_node(c));
     for (unsigned i = 0; i < count; i++) {
         char payload[64];
-        struct xvios_api_send s = { .flags = XVIOS_F_BROADCAST | XVIOS_F_RECEIPT | XVIOS_F_RESPONSE,
-                                    .msg_type = XVIOS_MT_ECHO, .payload = payload };
+        struct xvios_api_send s = { .flags = XVIOS_F_RECEIPT | XVIOS_F_RESPONSE | (n_targets ? 0 : XVIOS_F_BROADCAST),
+                                    .msg_type = XVIOS_MT_ECHO, .targets = targets, .n_targets = n_targets,
+                                    .payload = payload };
         struct xvios_client_outcome o;
         struct timespec dl = xvios_deadline_ms(30000);
 
@@ -54,6 +78,9 @@ int main(int argc, char **argv)
             xvios_client_close(c);
             return 1;
         }
+        for (unsigned k = 0; k < o.n_resp; k++)
+            printf("send %u: response from node %u: %.*s\n", i, o.resp[k].node, (int)o.resp[k].len,
+                   (const char *)o.resp[k].payload);
         if (o.status != XVIOS_ST_OK || o.n_rc != peers) {
             fprintf(stderr, "send %u: status %s, %u RC entries (want OK, %u)\n", i, xvios_status_name(o.status),
                     o.n_rc, peers);
@@ -70,6 +97,16 @@ int main(int argc, char **argv)
                         o.resp[k].node, (int)o.resp[k].len, (const char *)o.resp[k].payload,
                         xvios_status_name(o.resp[k].status));
                 bad++;
+            }
+            if (n_targets) {
+                bool asked = false;
+                for (unsigned j = 0; j < n_targets; j++)
+                    asked = asked || targets[j] == o.resp[k].node;
+                if (!asked) {
+                    fprintf(stderr, "send %u: a response from node %u, which was not addressed\n", i,
+                            o.resp[k].node);
+                    bad++;
+                }
             }
             for (unsigned j = 0; j < k; j++)
                 if (o.resp[j].node == o.resp[k].node) {

@@ -449,6 +449,68 @@ static void malformed_input_is_dropped_and_counted(void **state)
     assert_int_equal(r.hdr.status, XVIOS_ST_OK);
 }
 
+/* The VKE_EVENTs (event, node) that reach the daemon within ms, in order; returns how many. */
+static unsigned recv_events(struct env *e, uint32_t ev[][2], unsigned cap, int ms)
+{
+    struct timespec end = xvios_deadline_ms((uint64_t)ms);
+    unsigned n = 0;
+
+    while (!xvios_ts_passed(&end)) {
+        struct xvios_msg m;
+        ssize_t k = recv(e->daemon, e->buf, sizeof(e->buf), MSG_DONTWAIT);
+        if (k > 0) {
+            assert_int_equal(xvios_msg_decode(e->buf, (size_t)k, &m), XVIOS_WIRE_OK);
+            if (m.hdr.opcode == XVIOS_OP_VKE_EVENT && n < cap) {
+                ev[n][0] = m.sub.msg_type;
+                ev[n][1] = m.sub.src_node;
+                n++;
+            }
+            continue;
+        }
+        pump(e, 2);
+    }
+    return n;
+}
+
+/*
+ * A node whose domain vanished leaves the node table (xenstored drops the
+ * nodes a destroyed domain owned) at the moment its link dies: the VKE
+ * reports it lost, then left. A node removed while its link works only left.
+ */
+static void vanished_node_is_lost_then_left(void **state)
+{
+    struct env *e = *state;
+    struct xvios_vke_stats st0, st;
+    uint32_t ev[8][2];
+    uint32_t node;
+    unsigned n;
+
+    recv_events(e, ev, 8, 100); /* the links' NODE_JOINED from the setup */
+    xvios_vke_get_stats(e->vke, &st0);
+    /* node 3 dies and leaves the table before the VKE runs again */
+    xvios_link_close(e->peer[3]);
+    e->peer[3] = NULL;
+    assert_int_equal(xvios_db_node_by_domid(e->f.dom0, DOM(3), &node), 0);
+    assert_int_equal(xvios_db_node_remove(e->f.dom0, node), 0);
+    n = recv_events(e, ev, 8, 300);
+    assert_int_equal(n, 2);
+    assert_int_equal(ev[0][0], XVIOS_EV_NODE_LOST);
+    assert_int_equal(ev[0][1], 3);
+    assert_int_equal(ev[1][0], XVIOS_EV_NODE_LEFT);
+    assert_int_equal(ev[1][1], 3);
+    xvios_vke_get_stats(e->vke, &st);
+    assert_int_equal(st.link_lost - st0.link_lost, 1);
+
+    /* node 2 is removed cleanly: its link still works, it only left */
+    assert_int_equal(xvios_db_node_remove(e->f.dom0, 2), 0);
+    n = recv_events(e, ev, 8, 300);
+    assert_int_equal(n, 1);
+    assert_int_equal(ev[0][0], XVIOS_EV_NODE_LEFT);
+    assert_int_equal(ev[0][1], 2);
+    xvios_vke_get_stats(e->vke, &st);
+    assert_int_equal(st.link_lost - st0.link_lost, 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -459,6 +521,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(receive_path_generates_receipt, setup, teardown),
         cmocka_unit_test_setup_teardown(full_daemon_queue_says_so, setup, teardown),
         cmocka_unit_test_setup_teardown(malformed_input_is_dropped_and_counted, setup, teardown),
+        cmocka_unit_test_setup_teardown(vanished_node_is_lost_then_left, setup, teardown),
     };
     return cmocka_run_group_tests_name("vke_engine", tests, NULL, NULL);
 }

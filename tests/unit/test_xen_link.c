@@ -390,6 +390,64 @@ static void test_peer_domain_destroyed_evtchn(void **state)
     pair_down(&pr);
 }
 
+/*
+ * xenstored deletes a destroyed domain's nodes and fires their watches
+ * before @releaseDomain may reach the link's monitor: a caller that hears of
+ * it on its own watches (a node leaving the cluster DB) and then looks at
+ * the link finds it dead.
+ */
+static void test_peer_gone_seen_after_store_event(void **state)
+{
+    struct pair pr;
+    char *path = NULL, *token = NULL;
+
+    (void)state;
+    mock_xen.xc_available = true;
+    pair_up(&pr);
+    assert_int_equal(xvios_store_watch(pr.pa, "/xvios/nodes", "nodes"), 0);
+    while (xvios_store_watch_read(pr.pa, &path, &token) == 0) { /* the event at registration */
+        free(path);
+        free(token);
+    }
+    assert_int_equal(xvios_link_progress(pr.a), XVIOS_LINK_UP);
+    /* node 2's domain is killed; its DB node goes; no @releaseDomain yet */
+    mock_domain_kill(DOM_B);
+    assert_int_equal(xvios_link_progress(pr.a), XVIOS_LINK_UP); /* nothing told the link yet */
+    mock_xs_fire("/xvios/nodes/2");
+    assert_int_equal(xvios_store_watch_read(pr.pa, &path, &token), 0);
+    assert_string_equal(token, "nodes");
+    free(path);
+    free(token);
+    assert_int_equal(xvios_link_progress(pr.a), XVIOS_LINK_DEAD);
+    pair_down(&pr);
+}
+
+/*
+ * A serving domU may not ask Xen about its peer nor read the peer's
+ * /local/domain entry; what tells it the peer's domain is gone is the
+ * connecting side's presence node, which xenstored deletes with its domain.
+ */
+static void test_server_sees_presence_vanish(void **state)
+{
+    struct pair pr;
+
+    (void)state;
+    pair_up(&pr);
+    /* published by the connecting side (domain 6, node 2) for the server (domain 5, node 1) */
+    assert_true(mock_xs_exists("/local/domain/6/data/xvios/p1"));
+    /* another domain's end: still up */
+    mock_xs_fire("@releaseDomain");
+    assert_int_equal(xvios_link_progress(pr.a), XVIOS_LINK_UP);
+    /* domain 6 destroyed: xenstored removes what it owned; its /local/domain entry is
+     * still there (the toolstack removes it later) and the hypervisor is not asked */
+    mock_xs_rm("/local/domain/6/data");
+    mock_xs_fire("@releaseDomain");
+    assert_int_equal(xvios_link_progress(pr.a), XVIOS_LINK_DEAD);
+    pair_down(&pr);
+    /* a client that closes takes its presence away */
+    assert_false(mock_xs_exists("/local/domain/6/data/xvios/p1"));
+}
+
 static void test_client_sees_rendezvous_vanish(void **state)
 {
     struct pair pr;
@@ -547,6 +605,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_dead_peer_is_open_zero, setup, teardown),
         cmocka_unit_test_setup_teardown(test_peer_domain_destroyed, setup, teardown),
         cmocka_unit_test_setup_teardown(test_peer_domain_destroyed_evtchn, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_peer_gone_seen_after_store_event, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_server_sees_presence_vanish, setup, teardown),
         cmocka_unit_test_setup_teardown(test_client_sees_rendezvous_vanish, setup, teardown),
         cmocka_unit_test_setup_teardown(test_oversized_length_prefix_is_sticky_eproto, setup, teardown),
         cmocka_unit_test_setup_teardown(test_zero_length_prefix_is_eproto, setup, teardown),

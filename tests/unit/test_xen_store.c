@@ -262,7 +262,7 @@ static void test_list_and_rm(void **state)
     assert_int_equal(n, 0);
     xvios_strv_free(names, n);
     assert_int_equal(xvios_store_list(p, XVIOS_TX_NONE, "/xvios/nope", &names, &n), -ENOENT);
-    /* rm takes the subtree; a second rm says ENOENT */
+    /* rm takes the subtree; a second rm says ENOENT, although xenstored acknowledges it */
     assert_int_equal(xvios_store_rm(p, XVIOS_TX_NONE, "/xvios/nodes"), 0);
     assert_false(mock_xs_exists("/xvios/nodes/1/domid"));
     assert_true(mock_xs_exists("/xvios"));
@@ -365,6 +365,8 @@ static void test_release_watch_grant(void **state)
     const struct xs_permissions initial[] = {{.id = 0, .perms = XS_PERM_NONE}, {.id = 9, .perms = XS_PERM_WRITE}};
 
     (void)state;
+    mock_domain_add(5, "vios1", NULL);
+    mock_domain_add(9, "other", NULL);
     mock_xs_set_raw_perms("@releaseDomain", initial, 2);
     assert_int_equal(xvios_xen_release_watch_grant(5, true), 0);
     assert_int_equal(mock_xen.last_set_perms.num, 3);
@@ -391,6 +393,48 @@ static void test_release_watch_grant(void **state)
     assert_int_equal(xvios_xen_release_watch_grant(0, true), -EINVAL);
 }
 
+/* A destroyed domain's entry is dropped; when xenstored cannot report the list, it is rebuilt from the members. */
+static void test_release_watch_grant_after_destroyed_domain(void **state)
+{
+    const struct xs_permissions initial[] = {
+        {.id = 0, .perms = XS_PERM_NONE}, {.id = 5, .perms = XS_PERM_READ}, {.id = 6, .perms = XS_PERM_READ}};
+    const struct xs_permissions other[] = {
+        {.id = 0, .perms = XS_PERM_NONE}, {.id = 5, .perms = XS_PERM_READ}, {.id = 9, .perms = XS_PERM_READ}};
+
+    (void)state;
+    mock_domain_add(5, "vios1", NULL);
+    mock_domain_add(7, "vios3", NULL);
+    mock_xs_put("/xvios/nodes/1/domid", "5", 1);
+    mock_xs_put("/xvios/nodes/4/domid", "7", 1);
+    mock_xs_put("/xvios/nodes/5/domid", "x", 1); /* damaged: skipped */
+    /* domain 6 was destroyed: its entry goes when 7 is granted */
+    mock_xs_set_raw_perms("@releaseDomain", initial, 3);
+    assert_int_equal(xvios_xen_release_watch_grant(7, true), 0);
+    assert_int_equal(mock_xen.last_set_perms.num, 3);
+    assert_int_equal(mock_xen.last_set_perms.perms[1].id, 5);
+    assert_int_equal(mock_xen.last_set_perms.perms[2].id, 7);
+    assert_int_equal(mock_xen.last_set_perms.perms[2].perms, XS_PERM_READ);
+
+    /* xenstored refuses to report the list: n0, the members that exist, the change;
+     * the entry of domain 9 (alive, not a member) cannot be kept */
+    mock_domain_add(9, "other", NULL);
+    mock_xs_set_raw_perms("@releaseDomain", other, 3);
+    mock_xen.release_perms_unreadable = true;
+    assert_int_equal(xvios_xen_release_watch_grant(7, true), 0);
+    assert_int_equal(mock_xen.last_set_perms.num, 3);
+    assert_int_equal(mock_xen.last_set_perms.perms[0].id, 0);
+    assert_int_equal(mock_xen.last_set_perms.perms[0].perms, XS_PERM_NONE);
+    assert_true((mock_xen.last_set_perms.perms[1].id == 5 && mock_xen.last_set_perms.perms[2].id == 7) ||
+                (mock_xen.last_set_perms.perms[1].id == 7 && mock_xen.last_set_perms.perms[2].id == 5));
+    assert_int_equal(mock_xen.last_set_perms.perms[1].perms, XS_PERM_READ);
+    assert_int_equal(mock_xen.last_set_perms.perms[2].perms, XS_PERM_READ);
+    /* a revoke after the node left the DB */
+    mock_xs_rm("/xvios/nodes/4");
+    assert_int_equal(xvios_xen_release_watch_grant(7, false), 0);
+    assert_int_equal(mock_xen.last_set_perms.num, 2);
+    assert_int_equal(mock_xen.last_set_perms.perms[1].id, 5);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -406,6 +450,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_watch_event_with_oversized_path_dropped, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_paths_never_reach_xenstore, setup, teardown),
         cmocka_unit_test_setup_teardown(test_release_watch_grant, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_release_watch_grant_after_destroyed_domain, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -304,6 +304,18 @@ bool __wrap_xs_rm(struct xs_handle *h, xs_transaction_t t, const char *path)
     (void)t;
     resolve(h, path, full, sizeof(full));
     if (!node_find(full)) {
+        /* as xenstored: removing an absent node succeeds when its parent exists */
+        char parent[4096];
+        char *slash;
+
+        snprintf(parent, sizeof(parent), "%s", full);
+        slash = strrchr(parent, '/');
+        if (slash && slash != parent)
+            *slash = '\0';
+        else if (slash)
+            slash[1] = '\0';
+        if (!strcmp(parent, "/") || node_find(parent))
+            return true;
         errno = ENOENT;
         return false;
     }
@@ -358,6 +370,10 @@ struct xs_permissions *__wrap_xs_get_permissions(struct xs_handle *h, xs_transac
 
     (void)t;
     resolve(h, path, full, sizeof(full));
+    if (mock_xen.release_perms_unreadable && !strcmp(full, "@releaseDomain")) {
+        errno = EINVAL;
+        return NULL;
+    }
     n = node_find(full);
     if (!n) {
         errno = ENOENT;
@@ -563,7 +579,7 @@ void mock_domain_set_dying(uint32_t domid, bool dying)
             doms[i].dying = dying;
 }
 
-void mock_domain_destroy(uint32_t domid)
+void mock_domain_kill(uint32_t domid)
 {
     char path[64];
 
@@ -575,6 +591,11 @@ void mock_domain_destroy(uint32_t domid)
         }
     snprintf(path, sizeof(path), "/local/domain/%u", domid);
     mock_xs_rm(path);
+}
+
+void mock_domain_destroy(uint32_t domid)
+{
+    mock_domain_kill(domid);
     mock_xs_fire("@releaseDomain");
 }
 

@@ -40,6 +40,8 @@ struct mock_xen_state {
     unsigned tx_started, tx_committed, tx_aborted;
     unsigned set_perms_calls;
     struct mock_xs_perms_call last_set_perms;
+    bool release_perms_unreadable;      /* get_permissions("@releaseDomain") fails with EINVAL, as
+                                         * xenstored 4.17 does once a listed domain was destroyed */
     /* libxenctrl */
     bool xc_available;                  /* xc_interface_open succeeds */
     /* libxenvchan */
@@ -72,6 +74,8 @@ void mock_domain_add(uint32_t domid, const char *name, const char *uuid);
 void mock_domain_set_dying(uint32_t domid, bool dying);
 /* Remove the domain everywhere and fire @releaseDomain. */
 void mock_domain_destroy(uint32_t domid);
+/* Remove the domain everywhere; @releaseDomain is not fired (yet). */
+void mock_domain_kill(uint32_t domid);
 
 /* Fake vchan access: the end served at path (server) or connected to it (client). */
 struct libxenvchan *mock_vchan_end(const char *path, bool server);

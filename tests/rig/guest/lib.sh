@@ -238,3 +238,99 @@ rig_extra_domus() {
         case $std in *" $n "*) ;; *) echo "$n" ;; esac
     done
 }
+
+# ---------------------------------------------------------------- the cluster
+# The scenarios from 01 on share one cluster: "rig", nodes 1..3 = vios1..vios3,
+# each VIOS running xvios-backend (tag backend) and xviosd (tag daemon).
+# rig_cluster_up (re)creates whatever of it is missing, so any scenario can
+# run alone; rig_cluster_down takes it all away.
+RIG_TESTS_DIR=/usr/libexec/xvios-tests
+RIG_VIOS="vios1 vios2 vios3"
+RIG_CLUSTER_NAME=rig
+RIG_CLUSTER_OPTS="--max-nodes 8 --timeout 5000 --retries 2"
+
+# rig_cluster_nodes: one line per node of the cluster DB, "NODE DOMID NAME ONLINE ALIVE"
+# (from `xvios cluster status --json`); fails without a cluster.
+rig_cluster_nodes() {
+    local js
+    js=$(xvios cluster status --json 2>/dev/null) || return 1
+    echo "$js" | sed -n 's/.*"nodes":\[//; s/\]}$//; s/},{/}\n{/g; p' | while read -r o; do
+        [ -n "$o" ] || continue
+        echo "$(rig_json_num "$o" node) $(rig_json_num "$o" domid) $(rig_json_str "$o" name)" \
+            "$(rig_json_num "$o" online) $(rig_json_num "$o" alive)"
+    done
+}
+# rig_json_num OBJECT KEY / rig_json_str OBJECT KEY: a number/bool or a string
+# member of a flat JSON object on one line ("key":v or "key": v).
+rig_json_num() { echo "$1" | sed -n "s/.*\"$2\": *\([^,}\"]*\).*/\1/p"; }
+rig_json_str() { echo "$1" | sed -n "s/.*\"$2\": *\"\([^\"]*\)\".*/\1/p"; }
+
+# rig_vios_start DOM: start the backend and the daemon in DOM unless they run.
+# Logs (info level) in DOM's /var/log/rig/backend.log and daemon.log.
+rig_vios_start() {
+    rig_domu_alive "$1" backend ||
+        rig_domu_spawn "$1" backend "XVIOS_LOG=${RIG_BACKEND_LOG:-info} exec xvios-backend --platform xen" || return 1
+    rig_domu_alive "$1" daemon ||
+        rig_domu_spawn "$1" daemon "XVIOS_LOG=info exec xviosd --platform xen --foreground"
+}
+# rig_vios_stop DOM: stop the daemon, then the backend.
+rig_vios_stop() {
+    rig_domu_stop "$1" daemon >/dev/null 2>&1
+    rig_domu_stop "$1" backend >/dev/null 2>&1
+    return 0
+}
+# rig_vke_stat DOM KEY: one counter of DOM's VKE (vke_tool stats).
+rig_vke_stat() {
+    rig_domu_run "$1" 10 "$RIG_TESTS_DIR/vke_tool stats /run/xvios 0" 2>/dev/null | sed -n "s/^$2=//p"
+}
+# rig_vios_ready DOM PEERS: DOM's VKE has PEERS links up and its daemon is attached.
+rig_vios_ready() {
+    rig_domu_run "$1" 10 "$RIG_TESTS_DIR/vke_tool stats /run/xvios 0 | grep -qx 'links_up=$2' &&
+        grep -q 'attached to the VKE' /var/log/rig/daemon.log" >/dev/null 2>&1
+}
+# rig_cluster_ready DOMS...: every DOM ready with links to all the others, all online in the DB.
+rig_cluster_ready() {
+    local d n=$# peers
+    peers=$((n - 1))
+    for d in "$@"; do rig_vios_ready "$d" $peers || return 1; done
+    [ "$(rig_cluster_nodes | awk '$4 == "true"' | wc -l)" -ge "$n" ]
+}
+
+# rig_cluster_is_standard: the DB holds exactly nodes 1..3 = vios1..vios3 with their current domids.
+rig_cluster_is_standard() {
+    local want= i=1 d
+    for d in $RIG_VIOS; do
+        want="$want$i $(rig_domid "$d") $d;"
+        i=$((i + 1))
+    done
+    [ "$(rig_cluster_nodes | awk '{ printf "%s %s %s;", $1, $2, $3 }')" = "$want" ]
+}
+
+# rig_cluster_down: stop the processes in every running VIOS, destroy the cluster.
+rig_cluster_down() {
+    local d
+    for d in $RIG_VIOS; do rig_domu_running "$d" && rig_vios_stop "$d"; done
+    xvios cluster destroy >/dev/null 2>&1
+    return 0
+}
+
+# rig_cluster_up [TIMEOUT]: the standard cluster, ready (links up, daemons
+# attached, online). If the DB is not the standard one (no cluster, a node
+# missing or re-created with a new domid), everything is taken down and
+# created again. Prints what it did on failure.
+rig_cluster_up() {
+    local t=${1:-120} d
+    if ! rig_cluster_is_standard; then
+        rig_cluster_down
+        xvios cluster create $RIG_CLUSTER_NAME $RIG_CLUSTER_OPTS >/dev/null || return 1
+        for d in $RIG_VIOS; do xvios cluster add "$d" >/dev/null || return 1; done
+    fi
+    for d in $RIG_VIOS; do rig_vios_start "$d" || { echo "rig_cluster_up: cannot start $d's processes" >&2; return 1; }; done
+    rig_wait_for "$t" rig_cluster_ready $RIG_VIOS && return 0
+    echo "rig_cluster_up: not ready within ${t}s:" >&2
+    for d in $RIG_VIOS; do
+        echo "  $d: $(rig_domu_run "$d" 10 "$RIG_TESTS_DIR/vke_tool stats /run/xvios 0 | grep -E '^(node|peers|links_up)='" 2>&1 | tr '\n' ' ')" >&2
+    done
+    rig_cluster_nodes | sed 's/^/  db: /' >&2
+    return 1
+}

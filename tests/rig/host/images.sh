@@ -14,7 +14,8 @@
 # Outputs: RIG_DIR/dom0-initrd.cpio (given to Xen as dom0's initramfs).
 
 RIG_DOM0_MODULES="xen-privcmd xenfs xen-evtchn xen-gntdev xen-gntalloc"   # load order matters
-RIG_DOMU_MODULES="xen-evtchn xen-gntdev xen-gntalloc"
+# xen-privcmd: libxenctrl in a VIOS asks Xen whether a peer's event channel is still bound
+RIG_DOMU_MODULES="xen-privcmd xen-evtchn xen-gntdev xen-gntalloc"
 # shipped in the domU image but not loaded (insmod /lib/modules/rig/NAME.ko)
 RIG_DOMU_EXTRA_MODULES=${RIG_DOMU_EXTRA_MODULES-xen-scsiback xen-scsifront}
 RIG_DOM0_TOOLS="xl xenstored xenconsoled xen-init-dom0 xenstore-control lsevtchn"
@@ -90,7 +91,7 @@ rig_images() {
     else
         rig_stage "base images up to date"
     fi
-    progs=$(find "$RIG_BIN" -maxdepth 1 -type f -perm -u+x 2>/dev/null | LC_ALL=C sort)
+    progs=$(find "$RIG_BIN" -maxdepth 1 -type f -perm -u+x 2>/dev/null | LC_ALL=C sort; rig_test_helpers)
     overlay_key=$( {
         echo "$base_key"
         rig_sha256 $progs "$RIG_SRC"/guest/* "$RIG_SRC"/scenarios/[0-9]*.sh

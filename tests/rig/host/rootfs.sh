@@ -71,12 +71,25 @@ rig_root_modules() {
 }
 
 # rig_root_programs ROOT: the project's programs (whatever exists in RIG_BIN),
-# debug info stripped, into /usr/bin with their libraries.
+# debug info stripped, into /usr/bin with their libraries; the test helpers
+# named in RIG_TEST_HELPERS (those that exist in RIG_TESTS) into
+# /usr/libexec/xvios-tests.
 rig_root_programs() {
     local root=$1 p
     for p in "$RIG_BIN"/*; do
         [ -f "$p" ] && [ -x "$p" ] || continue
         rig_copy_elf "$root" "$p" "/usr/bin/$(basename "$p")" strip || return 1
+    done
+    for p in $(rig_test_helpers); do
+        rig_copy_elf "$root" "$p" "/usr/libexec/xvios-tests/$(basename "$p")" strip || return 1
+    done
+}
+
+# rig_test_helpers: the paths of the test helpers to package (those built).
+rig_test_helpers() {
+    local h
+    for h in $RIG_TEST_HELPERS; do
+        [ -f "$RIG_TESTS/$h" ] && [ -x "$RIG_TESTS/$h" ] && echo "$RIG_TESTS/$h"
     done
 }
 
