@@ -61,7 +61,7 @@ unsigned retry_failed_count(const struct retry *r)
 
 static void finish(struct retry *r, int vke_status)
 {
-    unsigned ok = 0, soft = 0;
+    unsigned ok = 0, soft = 0, strangers = 0;
 
     r->done = true;
     r->n_cur = 0;
@@ -76,11 +76,15 @@ static void finish(struct retry *r, int vke_status)
             ok++;
         else if (r->node[i].status == XVIOS_RC_TIMED_OUT || r->node[i].status == XVIOS_RC_QUEUE_FULL)
             soft++;
+        else if (r->node[i].status == XVIOS_RC_NOT_MEMBER)
+            strangers++;
     }
     if (ok == r->n)
         r->final_status = XVIOS_ST_OK;
     else if (ok > 0)
         r->final_status = XVIOS_ST_PARTIAL;
+    else if (strangers == r->n)
+        r->final_status = XVIOS_ST_NOT_MEMBER; /* no target is in the cluster: a refusal */
     else
         r->final_status = soft ? XVIOS_ST_TIMED_OUT : XVIOS_ST_UNREACHABLE;
 }

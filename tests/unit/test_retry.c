@@ -170,6 +170,22 @@ static void test_hard_errors_and_abort(void **state)
     assert_int_equal(retry_on_result(&r, XVIOS_ST_OK, 0, NULL, 0), RETRY_DONE);
 }
 
+static void test_only_strangers_is_a_refusal(void **state)
+{
+    struct retry r;
+    uint32_t t[] = { 9, 10 };
+    struct xvios_rc_entry rc[] = { E(9, XVIOS_RC_NOT_MEMBER), E(10, XVIOS_RC_NOT_MEMBER) };
+    struct xvios_rc_entry mixed[] = { E(9, XVIOS_RC_NOT_MEMBER), E(10, XVIOS_RC_UNREACHABLE) };
+    (void)state;
+    retry_init(&r, true, false, t, 2, 2, 0);
+    assert_int_equal(retry_on_result(&r, XVIOS_ST_PARTIAL, 2, rc, 2), RETRY_DONE);
+    assert_int_equal(r.final_status, XVIOS_ST_NOT_MEMBER);
+    /* one real member that could not be reached: that is not a refusal */
+    retry_init(&r, true, false, t, 2, 2, 0);
+    assert_int_equal(retry_on_result(&r, XVIOS_ST_PARTIAL, 2, mixed, 2), RETRY_DONE);
+    assert_int_equal(r.final_status, XVIOS_ST_UNREACHABLE);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -182,6 +198,7 @@ int main(void)
         cmocka_unit_test(test_try_again_backs_off_then_gives_up),
         cmocka_unit_test(test_directed_missing_entry_counts_as_timeout),
         cmocka_unit_test(test_hard_errors_and_abort),
+        cmocka_unit_test(test_only_strangers_is_a_refusal),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

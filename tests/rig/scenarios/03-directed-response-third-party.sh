@@ -59,13 +59,13 @@ else
 fi
 
 # a node id that is not a member: fails at once, the node's entry says
-# not-member; nothing was delivered to anyone, so the send as a whole is
-# UNREACHABLE (exit 5, docs/xvios.1)
+# not-member; no target is in the cluster, so the send as a whole is
+# refused (exit 6, docs/xvios.1)
 t0=$(rig_now)
 out=$(rig_domu_run vios1 20 "xvios send --to 9 --receipt --response nobody" 2>&1)
 rc=$?
 secs=$(rig_secs_since "$t0")
-if [ $rc = 5 ] && [ "$out" = "node 9: failed (not-member)" ] && [ "${secs%.*}" -lt 4 ]; then
+if [ $rc = 6 ] && [ "$out" = "node 9: failed (not-member)" ] && [ "${secs%.*}" -lt 4 ]; then
     rig_pass "not-member-fails-at-once (${secs}s)"
 else
     rig_fail not-member-fails-at-once "exit $rc after ${secs}s: $out"
