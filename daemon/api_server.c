@@ -46,7 +46,7 @@ static struct caller *caller_new(struct xviosd *d, int fd, xvios_link *link)
             d->next_caller_id++;
         } while (d->next_caller_id == 0 || api_caller(d, d->next_caller_id));
         c->id = d->next_caller_id;
-        outq_init(&c->out, XVD_CALLER_OUTQ_PKTS, XVD_CALLER_OUTQ_BYTES);
+        xvios_pktq_init(&c->out, XVD_CALLER_OUTQ_PKTS, XVD_CALLER_OUTQ_BYTES);
         d->c.callers_total++;
         return c;
     }
@@ -66,7 +66,7 @@ static void caller_close(struct xviosd *d, struct caller *c)
         d->mgmt_caller = -1;
         d->mgmt_retry_at = xvios_deadline_ms(MGMT_RETRY_MS);
     }
-    outq_dispose(&c->out);
+    xvios_pktq_dispose(&c->out);
     memset(c, 0, sizeof(*c));
     c->fd = -1;
 }
@@ -162,10 +162,10 @@ void api_on_accept(struct xviosd *d)
 /* ---------------------------------------------------------------- output */
 void api_flush(struct xviosd *d, struct caller *c)
 {
-    const struct outq_pkt *p;
+    const struct xvios_pkt *p;
     struct timespec now = xvios_now();
 
-    while (!c->dead && (p = outq_peek(&c->out))) {
+    while (!c->dead && (p = xvios_pktq_peek(&c->out))) {
         if (c->link) {
             int rc = xvios_link_send(c->link, p->data, p->len, &now);
             if (rc == -ETIMEDOUT || rc == -ENOTCONN)
@@ -186,7 +186,7 @@ void api_flush(struct xviosd *d, struct caller *c)
                 return;
             }
         }
-        outq_pop(&c->out);
+        xvios_pktq_drop(&c->out);
     }
     (void)d;
 }
@@ -214,7 +214,7 @@ int api_emit(struct xviosd *d, struct caller *c, unsigned opcode, int status, ui
         XLOG_ERR("cannot encode %s for caller %u: %s", xvios_opcode_name(opcode), c->id, xvios_wire_strerror(rc));
         return -EINVAL;
     }
-    rc = outq_push(&c->out, d->tx, n);
+    rc = xvios_pktq_push(&c->out, d->tx, n, 0, (struct timespec){ 0 });
     if (rc < 0) {
         XLOG_WARN("caller %u (%s) does not read its answers (%u queued): disconnecting it", c->id,
                   c->name[0] ? c->name : "?", c->out.n);

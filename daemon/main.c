@@ -234,7 +234,7 @@ static int run(struct xviosd *d, int sigfd, int *ready_fd)
         if (d->vke_fd >= 0) {
             vke_i = (int)n;
             pfd[n++] = (struct pollfd){ .fd = d->vke_fd,
-                                        .events = POLLIN | (outq_peek(&d->vke_out) ? POLLOUT : 0) };
+                                        .events = POLLIN | (xvios_pktq_peek(&d->vke_out) ? POLLOUT : 0) };
         }
         api_i = (int)n;
         pfd[n++] = (struct pollfd){ .fd = d->api_fd, .events = POLLIN };
@@ -248,13 +248,13 @@ static int run(struct xviosd *d, int sigfd, int *ready_fd)
             if (!c->used || c->dead)
                 continue;
             fd = c->link ? xvios_link_fd(c->link) : c->fd;
-            if (c->link && (fd < 0 || outq_peek(&c->out)))
+            if (c->link && (fd < 0 || xvios_pktq_peek(&c->out)))
                 fast = true;   /* links are written and progressed on a timer */
             if (fd < 0 || n >= MAX_POLLFDS)
                 continue;
             pc[n] = c;
             pfd[n++] = (struct pollfd){ .fd = fd,
-                                        .events = POLLIN | (!c->link && outq_peek(&c->out) ? POLLOUT : 0) };
+                                        .events = POLLIN | (!c->link && xvios_pktq_peek(&c->out) ? POLLOUT : 0) };
         }
         if (d->mgmt && d->mgmt_caller < 0) {
             int fd = xvios_link_fd(d->mgmt);

@@ -29,7 +29,7 @@ void vke_init(struct xviosd *d)
     d->vke_fd = -1;
     d->vke_state = VKE_DOWN;
     d->vke_retry_at = xvios_now();
-    outq_init(&d->vke_out, XVD_VKE_OUTQ_PKTS, XVD_VKE_OUTQ_BYTES);
+    xvios_pktq_init(&d->vke_out, XVD_VKE_OUTQ_PKTS, XVD_VKE_OUTQ_BYTES);
 }
 
 void vke_dispose(struct xviosd *d)
@@ -38,7 +38,7 @@ void vke_dispose(struct xviosd *d)
         close(d->vke_fd);
     d->vke_fd = -1;
     d->vke_state = VKE_DOWN;
-    outq_dispose(&d->vke_out);
+    xvios_pktq_dispose(&d->vke_out);
 }
 
 void vke_lost(struct xviosd *d, const char *why)
@@ -49,7 +49,7 @@ void vke_lost(struct xviosd *d, const char *why)
     }
     d->vke_fd = -1;
     d->vke_state = VKE_DOWN;
-    outq_dispose(&d->vke_out);
+    xvios_pktq_dispose(&d->vke_out);
     d->vke_retry_at = xvios_deadline_ms(VKE_RECONNECT_MS);
     op_vke_lost(d);
 }
@@ -63,7 +63,7 @@ static int encode_push(struct xviosd *d, const struct xvios_msg *m)
         XLOG_ERR("cannot encode %s: %s", xvios_opcode_name(m->hdr.opcode), xvios_wire_strerror(rc));
         return -EINVAL;
     }
-    rc = outq_push(&d->vke_out, d->tx, len);
+    rc = xvios_pktq_push(&d->vke_out, d->tx, len, 0, (struct timespec){ 0 });
     if (rc < 0) {
         d->c.vke_tx_dropped++;
         return rc;
@@ -110,9 +110,9 @@ int vke_queue(struct xviosd *d, const struct xvios_msg *m)
 
 int vke_flush(struct xviosd *d)
 {
-    const struct outq_pkt *p;
+    const struct xvios_pkt *p;
 
-    while (d->vke_fd >= 0 && (p = outq_peek(&d->vke_out))) {
+    while (d->vke_fd >= 0 && (p = xvios_pktq_peek(&d->vke_out))) {
         ssize_t n = send(d->vke_fd, p->data, p->len, MSG_NOSIGNAL | MSG_DONTWAIT);
         if (n < 0 && errno == EINTR)
             continue;
@@ -125,7 +125,7 @@ int vke_flush(struct xviosd *d)
             return -EPIPE;
         }
         d->c.vke_tx++;
-        outq_pop(&d->vke_out);
+        xvios_pktq_drop(&d->vke_out);
     }
     return 0;
 }

@@ -7,7 +7,7 @@
  * nodeinfo.c, main.c (arguments and the poll loop).
  *
  * One thread, one poll loop, nothing blocks: every output goes through a
- * bounded queue (outq.h), every outstanding thing has a deadline.
+ * bounded queue (xvios/pktq.h), every outstanding thing has a deadline.
  */
 #ifndef XVIOSD_H
 #define XVIOSD_H
@@ -16,7 +16,7 @@
 #include <stdint.h>
 #include <time.h>
 
-#include "outq.h"
+#include "xvios/pktq.h"
 #include "respq.h"
 #include "retry.h"
 #include "xvios/db.h"
@@ -52,7 +52,7 @@ struct caller {
     uint32_t event_mask;
     unsigned n_ops;
     unsigned bad_packets;
-    struct outq out;
+    struct xvios_pktq out;
 };
 
 /* ---------------------------------------------------------------- sends */
@@ -113,7 +113,7 @@ struct xviosd {
     int vke_fd;
     enum vke_state vke_state;
     struct timespec vke_retry_at, vke_hello_deadline;
-    struct outq vke_out;
+    struct xvios_pktq vke_out;
     bool vke_ever_ready;
 
     /* callers */

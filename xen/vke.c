@@ -2,6 +2,7 @@
 /* vke.c - the VKE's lifetime and event loop (see include/xvios/vke.h). */
 #include <errno.h>
 #include <poll.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,7 +28,7 @@ int xvios_vke_create(const struct xvios_vke_config *cfg, struct xvios_vke **out)
     for (unsigned i = 0; i < VKE_MAX_CONNS; i++)
         v->conns[i].fd = -1;
     v->max_sends = cfg->max_outstanding ? cfg->max_outstanding : 256;
-    v->upq.cap = cfg->up_queue_cap ? cfg->up_queue_cap : 128;
+    xvios_pktq_init(&v->upq, cfg->up_queue_cap ? cfg->up_queue_cap : 128, SIZE_MAX);
     v->link_queue_cap = cfg->link_queue_cap ? cfg->link_queue_cap : 256;
     v->sends = calloc(v->max_sends, sizeof(*v->sends));
     v->iobuf = malloc(XVIOS_LINK_MAX_DGRAM);

@@ -10,6 +10,7 @@
 
 #include "vke_rc.h"
 #include "vke_route.h"
+#include "xvios/pktq.h"
 #include "xvios/platform.h"
 #include "xvios/vke.h"
 #include "xvios/wire.h"
@@ -18,26 +19,13 @@
 #define VKE_RECONNECT_MS     200   /* between link re-opens of one peer */
 #define VKE_TICK_MS          50    /* poll cap while connecting links or queues wait */
 
-/* One datagram waiting for a link or for the daemon. */
-struct vke_pkt {
-    struct vke_pkt *next;
-    struct timespec deadline;  /* links: drop (and count) when it passes */
-    uint64_t txid;
-    size_t len;
-    uint8_t data[];
-};
-
-struct vke_queue {
-    struct vke_pkt *head, *tail;
-    unsigned n, cap;
-};
 
 struct vke_peer {
     uint32_t node, domid;
     xvios_link *link;          /* NULL between re-opens */
     bool was_up;               /* reported NODE_JOINED for the current link */
     struct timespec reopen_at;
-    struct vke_queue outq;
+    struct xvios_pktq outq;    /* datagrams for the link, each with its send's deadline */
 };
 
 /* A local socket connection (the daemon or local root). */
@@ -67,7 +55,7 @@ struct xvios_vke {
     struct vke_conn conns[VKE_MAX_CONNS];
     uint32_t next_conn_id;
     uint32_t daemon_conn_id;   /* 0 = no daemon attached */
-    struct vke_queue upq;      /* inbound for the daemon */
+    struct xvios_pktq upq;     /* inbound for the daemon */
     struct vke_peer *peers;    /* one per active member but self */
     unsigned n_peers;
     struct vke_send *sends;
@@ -77,12 +65,6 @@ struct xvios_vke {
     uint8_t *iobuf;            /* XVIOS_LINK_MAX_DGRAM scratch */
     uint8_t *encbuf;           /* XVIOS_MAX_MSG scratch for encoding */
 };
-
-/* vke_queue.c */
-struct vke_pkt *vke_pkt_new(const void *data, size_t len, uint64_t txid, struct timespec deadline);
-bool vke_queue_push(struct vke_queue *q, struct vke_pkt *p);   /* false (and p untouched) when full */
-struct vke_pkt *vke_queue_pop(struct vke_queue *q);
-void vke_queue_clear(struct vke_queue *q);
 
 /* vke_members.c */
 int  vke_members_refresh(struct xvios_vke *v, bool force);

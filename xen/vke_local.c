@@ -249,7 +249,7 @@ void vke_local_flush_up(struct xvios_vke *v)
     struct vke_conn *c = v->daemon_conn_id ? conn_by_id(v, v->daemon_conn_id) : NULL;
 
     while (c && c->fd >= 0 && v->upq.head) {
-        struct vke_pkt *p = v->upq.head;
+        struct xvios_pkt *p = xvios_pktq_peek(&v->upq);
         ssize_t n = send(c->fd, p->data, p->len, MSG_DONTWAIT | MSG_NOSIGNAL);
         if (n < 0 && errno == EAGAIN)
             return; /* the daemon is busy; the queue holds it */
@@ -258,22 +258,15 @@ void vke_local_flush_up(struct xvios_vke *v)
             conn_close(v, c);
             return;
         }
-        free(vke_queue_pop(&v->upq));
+        xvios_pktq_drop(&v->upq);
         v->st.delivered_up++;
     }
 }
 
 bool vke_local_deliver_up(struct xvios_vke *v, const void *buf, size_t len)
 {
-    struct vke_pkt *p;
-
-    if (v->upq.n >= v->upq.cap)
+    if (xvios_pktq_push(&v->upq, buf, len, 0, xvios_now()) < 0)
         return false;
-    p = vke_pkt_new(buf, len, 0, xvios_now());
-    if (!p || !vke_queue_push(&v->upq, p)) {
-        free(p);
-        return false;
-    }
     vke_local_flush_up(v);
     return true;
 }
@@ -305,5 +298,5 @@ void vke_local_dispose(struct xvios_vke *v)
         unlink(v->sock_path);
         v->listen_fd = -1;
     }
-    vke_queue_clear(&v->upq);
+    xvios_pktq_dispose(&v->upq);
 }

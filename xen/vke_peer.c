@@ -6,6 +6,7 @@
  * never drops them silently, and one slow peer never blocks the others.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -28,7 +29,7 @@ static void peer_dispose(struct xvios_vke *v, struct vke_peer *p)
     xvios_link_close(p->link);
     p->link = NULL;
     v->st.link_expired += p->outq.n;
-    vke_queue_clear(&p->outq);
+    xvios_pktq_dispose(&p->outq);
 }
 
 static int peer_open(struct xvios_vke *v, struct vke_peer *p)
@@ -71,7 +72,7 @@ void vke_peers_sync(struct xvios_vke *v)
             } else {
                 np[n].node = node;
                 np[n].domid = v->members.domid[i];
-                np[n].outq.cap = v->link_queue_cap;
+                xvios_pktq_init(&np[n].outq, v->link_queue_cap, SIZE_MAX);
                 peer_open(v, &np[n]);
             }
             n++;
@@ -115,26 +116,22 @@ void vke_peers_dispose(struct xvios_vke *v)
 bool vke_peer_enqueue(struct xvios_vke *v, struct vke_peer *p, const void *buf, size_t len,
                       uint64_t txid, struct timespec deadline)
 {
-    struct vke_pkt *pkt = vke_pkt_new(buf, len, txid, deadline);
+    int rc = xvios_pktq_push(&p->outq, buf, len, txid, deadline);
 
-    if (!pkt) {
-        XLOG_ERR("out of memory queueing for node %u", p->node);
-        return false;
-    }
-    if (!vke_queue_push(&p->outq, pkt)) {
-        free(pkt);
+    if (rc == -ENOBUFS) {
         v->st.link_dropped++;
         XLOG_WARN("link queue to node %u is full (%u packets): refused", p->node, p->outq.n);
-        return false;
+    } else if (rc < 0) {
+        XLOG_ERR("cannot queue for node %u: %s", p->node, strerror(-rc));
     }
-    return true;
+    return rc == 0;
 }
 
 /* Drop queued datagrams whose deadline passed; the sends they belong to fail by their own deadline. */
 static void expire_queue(struct xvios_vke *v, struct vke_peer *p, struct timespec now)
 {
     while (p->outq.head && xvios_ts_cmp(now, p->outq.head->deadline) >= 0) {
-        struct vke_pkt *pkt = vke_queue_pop(&p->outq);
+        struct xvios_pkt *pkt = xvios_pktq_pop(&p->outq);
         v->st.link_expired++;
         XLOG_WARN("packet txid %#llx for node %u expired in the link queue",
                   (unsigned long long)pkt->txid, p->node);
@@ -146,11 +143,11 @@ static void expire_queue(struct xvios_vke *v, struct vke_peer *p, struct timespe
 static void flush_queue(struct xvios_vke *v, struct vke_peer *p, struct timespec now)
 {
     while (p->outq.head) {
-        struct vke_pkt *pkt = p->outq.head;
+        struct xvios_pkt *pkt = xvios_pktq_peek(&p->outq);
         int rc = xvios_link_send(p->link, pkt->data, pkt->len, &now); /* no waiting: deadline now */
         if (rc == -ETIMEDOUT || rc == -EAGAIN || rc == -ENOTCONN)
             return; /* link full: try again next turn */
-        pkt = vke_queue_pop(&p->outq);
+        pkt = xvios_pktq_pop(&p->outq);
         if (rc == 0) {
             v->st.packets_out++;
         } else {

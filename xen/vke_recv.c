@@ -92,7 +92,7 @@ void vke_recv_packet(struct xvios_vke *v, struct vke_peer *p, const uint8_t *unt
         vke_send_receipt_in(v, p, &m);
         return;
     }
-    room = v->upq.n < v->upq.cap;
+    room = !xvios_pktq_full(&v->upq);
     if (m.hdr.opcode == XVIOS_OP_CLUSTER_SEND && (m.hdr.flags & XVIOS_F_RECEIPT))
         send_receipt(v, p, &m, room ? XVIOS_ST_OK : XVIOS_ST_QUEUE_FULL);
     if (!room || !vke_local_deliver_up(v, untrusted_buf, untrusted_len)) {

@@ -41,20 +41,20 @@ struct caller *fixture_caller(struct xviosd *d, uint32_t id, uint32_t mask)
     c->fd = -1;
     c->origin = XVIOS_ORIGIN_API;
     c->event_mask = mask;
-    outq_init(&c->out, XVD_CALLER_OUTQ_PKTS, XVD_CALLER_OUTQ_BYTES);
+    xvios_pktq_init(&c->out, XVD_CALLER_OUTQ_PKTS, XVD_CALLER_OUTQ_BYTES);
     return c;
 }
 
-int fixture_pop(struct outq *q, uint8_t *buf, struct xvios_msg *m)
+int fixture_pop(struct xvios_pktq *q, uint8_t *buf, struct xvios_msg *m)
 {
-    const struct outq_pkt *p = outq_peek(q);
+    const struct xvios_pkt *p = xvios_pktq_peek(q);
     int rc;
 
     if (!p)
         return -1;
     memcpy(buf, p->data, p->len);
     rc = xvios_msg_decode(buf, p->len, m);
-    outq_pop(q);
+    xvios_pktq_drop(q);
     return rc;
 }
 
@@ -63,8 +63,8 @@ void fixture_daemon_free(struct xviosd *d)
     op_dispose_all(d);
     for (unsigned i = 0; i < XVD_MAX_CALLERS; i++)
         if (d->callers[i].used)
-            outq_dispose(&d->callers[i].out);
-    outq_dispose(&d->vke_out);
+            xvios_pktq_dispose(&d->callers[i].out);
+    xvios_pktq_dispose(&d->vke_out);
     respq_dispose(&d->rq);
     free(d->rx);
     free(d->tx);

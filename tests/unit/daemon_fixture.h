@@ -11,6 +11,6 @@ void fixture_daemon_free(struct xviosd *d);
 /* A caller that has said HELLO, with an event mask. */
 struct caller *fixture_caller(struct xviosd *d, uint32_t id, uint32_t mask);
 /* Take the oldest packet of q into buf and decode it into m: XVIOS_WIRE_OK, or -1 when q is empty. */
-int fixture_pop(struct outq *q, uint8_t *buf, struct xvios_msg *m);
+int fixture_pop(struct xvios_pktq *q, uint8_t *buf, struct xvios_msg *m);
 
 #endif

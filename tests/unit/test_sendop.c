@@ -246,7 +246,7 @@ static void test_vke_lost_and_silent_vke(void **state)
     assert_int_equal(m.hdr.status, XVIOS_ST_UNREACHABLE);
 
     /* a VKE that never answers: the send ends at its own deadline */
-    outq_dispose(&d->vke_out);
+    xvios_pktq_dispose(&d->vke_out);
     start(d, c, XVIOS_F_RECEIPT, t, 1, 2);
     op_tick(d, xvios_deadline_ms(500 + XVD_RESULT_SLACK_MS + 100));
     assert_int_equal(fixture_pop(&c->out, cbuf, &m), XVIOS_WIRE_OK);
