@@ -13,11 +13,18 @@ t_cleanup() {
     local p
     for p in "${T_PIDS[@]}"; do kill "$p" 2>/dev/null; done
     for p in "${T_PIDS[@]}"; do wait "$p" 2>/dev/null; done
+    # a sanitizer report from any backend or helper fails the test
+    if grep -lE 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$T_ROOT"/nodes/*/backend.err "$T_ROOT"/*.err 2>/dev/null; then
+        echo "FAIL - sanitizer report in the files above"
+        cat "$T_ROOT"/nodes/*/backend.err "$T_ROOT"/*.err 2>/dev/null | head -n 60
+        T_FAILS=$((T_FAILS+1))
+    fi
     if [ "$T_FAILS" -ne 0 ] || [ -n "${KEEP_ROOT:-}" ]; then
         echo "--- logs under $T_ROOT"
         for f in "$T_ROOT"/nodes/*/backend.log; do [ -f "$f" ] && { echo "== $f"; tail -n 30 "$f"; }; done
     fi
     [ -n "${KEEP_ROOT:-}" ] || rm -rf "$T_ROOT"
+    T_PIDS=()
 }
 trap t_cleanup EXIT
 
@@ -28,6 +35,8 @@ t_check() { # t_check DESCRIPTION COMMAND...
     if "$@"; then t_ok "$d"; else t_fail "$d"; fi
 }
 t_done() {
+    t_cleanup
+    trap - EXIT
     echo "$T_FAILS failure(s)"
     [ "$T_FAILS" -eq 0 ]
 }
@@ -46,7 +55,7 @@ wait_until() {
 start_backend() {
     mkdir -p "$T_ROOT/nodes/$1"
     "$XVIOS_BIN/xvios-backend" --platform loopback --root "$T_ROOT" --domid "$2" \
-        --log "$T_ROOT/nodes/$1/backend.log" &
+        --log "$T_ROOT/nodes/$1/backend.log" 2>"$T_ROOT/nodes/$1/backend.err" &
     T_PIDS+=($!)
     eval "BACKEND_PID_$1=$!"
     wait_until 20 test -S "$T_ROOT/nodes/$1/vke.sock"
@@ -55,7 +64,7 @@ start_backend() {
 # start_sink NODE: attach a recording daemon stand-in; packets go to $T_ROOT/sink-NODE.log
 start_sink() {
     : > "$T_ROOT/sink-$1.log"
-    "$VKE_TOOL" sink "$T_ROOT" "$1" "$T_ROOT/sink-$1.log" 600 &
+    "$VKE_TOOL" sink "$T_ROOT" "$1" "$T_ROOT/sink-$1.log" 600 2>"$T_ROOT/sink-$1.err" &
     T_PIDS+=($!)
 }
 
