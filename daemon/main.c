@@ -269,6 +269,8 @@ static int run(struct xviosd *d, int sigfd, int *ready_fd)
             timeout = xvios_poll_timeout(&next, timeout);
         if (d->vke_state == VKE_DOWN)
             timeout = xvios_poll_timeout(&d->vke_retry_at, timeout);
+        else if (d->vke_state == VKE_READY)
+            timeout = xvios_poll_timeout(d->vs.asking ? &d->vs.ask_deadline : &d->vs.next_ask, timeout);
         if (fast && timeout > 20)
             timeout = 20;
 

@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: MIT */
-/* nodeinfo.c - this node's NODE_INFO answer: identity, state, uptime and the daemon's counters. */
+/*
+ * nodeinfo.c - this node's NODE_INFO answer: identity, state, uptime, the
+ * daemon's counters and the last copy of the VKE's counters (vke_stats.c).
+ */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -12,7 +15,8 @@ int nodeinfo_format(const struct xviosd *d, char *out, size_t cap, size_t *len)
     struct timespec now = xvios_now();
     int64_t up = (int64_t)(now.tv_sec - d->started.tv_sec);
     unsigned callers = 0;
-    int n;
+    size_t vl = 0;
+    int n, rc;
 
     for (unsigned i = 0; i < XVD_MAX_CALLERS; i++)
         if (d->callers[i].used && d->callers[i].hello)
@@ -30,6 +34,9 @@ int nodeinfo_format(const struct xviosd *d, char *out, size_t cap, size_t *len)
                  d->c.received_duplicate);
     if (n < 0 || (size_t)n >= cap)
         return -ENOSPC;
-    *len = (size_t)n;
+    rc = vke_stats_format(&d->vs, now, out + n, cap - (size_t)n, &vl);
+    if (rc < 0)
+        return rc;
+    *len = (size_t)n + vl;
     return 0;
 }

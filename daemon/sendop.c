@@ -69,18 +69,38 @@ static unsigned active_peers(struct xviosd *d, uint32_t *out, unsigned cap)
 }
 
 /* ---------------------------------------------------------------- NODES_ALL merging */
+/* A block that does not fit is counted; merge_finish() reports the count in a last block. */
 static void merge_append(struct sendop *op, const char *block, size_t len)
 {
     char *m;
 
-    if (!op->merged || op->merged_len + len + 1 > XVD_MERGED_MAX)
+    if (!op->merged)
         return;
+    if (op->merged_len + len + 2 > XVD_MERGED_MAX - XVD_MERGED_TAIL) {
+        op->merged_truncated++;
+        return;
+    }
     m = op->merged + op->merged_len;
     memcpy(m, block, len);
     op->merged_len += len;
     if (len && block[len - 1] != '\n')
         op->merged[op->merged_len++] = '\n';
     op->merged[op->merged_len++] = '\n';   /* a blank line ends each node's block */
+}
+
+/* The merged answer is complete: say how many blocks did not fit, in the room kept for it. */
+static void merge_finish(struct sendop *op)
+{
+    int n;
+
+    if (!op->merged || !op->merged_truncated)
+        return;
+    XLOG_WARN("txid %" PRIx64 ": %u node blocks did not fit the merged NODES_ALL answer", op->txid,
+              op->merged_truncated);
+    n = snprintf(op->merged + op->merged_len, XVD_MERGED_MAX - op->merged_len, "truncated=%u\n\n",
+                 op->merged_truncated);
+    if (n > 0 && (size_t)n < XVD_MERGED_MAX - op->merged_len)
+        op->merged_len += (size_t)n;
 }
 
 static void merge_failure(struct sendop *op, uint32_t node, const char *why)
@@ -190,6 +210,8 @@ static void finish_op(struct xviosd *d, struct sendop *op)
         }
     }
 
+    if (op->kind != OP_CALLER_SEND)
+        merge_finish(op);
     switch (op->kind) {
     case OP_CALLER_SEND:
         if (c)

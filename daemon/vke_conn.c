@@ -4,7 +4,8 @@
  * RUNDIR/vke.sock: attach with VKE_HELLO (the answer must name this node),
  * a bounded non-blocking output queue, and the inbound dispatch:
  * SEND_RESULT -> sendop.c, CLUSTER_RESPONSE -> the response queue,
- * CLUSTER_SEND -> handlers.c, VKE_EVENT -> events.c. Everything read here is
+ * CLUSTER_SEND -> handlers.c, VKE_EVENT -> events.c, VKE_STATS ->
+ * vke_stats.c. Everything read here is
  * untrusted until xvios_msg_decode() accepts it. A lost VKE fails every
  * outstanding send and is reconnected on a timer.
  */
@@ -49,6 +50,7 @@ void vke_lost(struct xviosd *d, const char *why)
     }
     d->vke_fd = -1;
     d->vke_state = VKE_DOWN;
+    d->vs.asking = false;
     xvios_pktq_dispose(&d->vke_out);
     d->vke_retry_at = xvios_deadline_ms(VKE_RECONNECT_MS);
     op_vke_lost(d);
@@ -151,6 +153,7 @@ static void on_hello(struct xviosd *d, const struct xvios_msg *m)
     }
     d->vke_state = VKE_READY;
     d->vke_ever_ready = true;
+    d->vs.next_ask = xvios_now();   /* the counters right away, then every XVD_VKE_STATS_MS */
     XLOG_INFO("attached to the VKE as node %u", d->self_node);
 }
 
@@ -215,7 +218,8 @@ void vke_on_readable(struct xviosd *d)
             events_on_vke_event(d, &m);
             break;
         case XVIOS_OP_VKE_STATS:
-            break;   /* nothing asks for them yet */
+            vke_stats_on_answer(d, &m);
+            break;
         default:
             XLOG_WARN("dropped unexpected %s from the VKE", xvios_opcode_name(m.hdr.opcode));
             d->c.vke_rx_bad++;
@@ -232,5 +236,7 @@ void vke_tick(struct xviosd *d, struct timespec now)
             XLOG_DEBUG("VKE not there yet: %s", strerror(-rc));
     } else if (d->vke_state == VKE_HELLO_SENT && xvios_ts_cmp(d->vke_hello_deadline, now) <= 0) {
         vke_lost(d, "no answer to VKE_HELLO");
+    } else if (d->vke_state == VKE_READY) {
+        vke_stats_tick(d, now);
     }
 }

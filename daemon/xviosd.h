@@ -4,7 +4,8 @@
  * its parts: vke_conn.c (the VKE socket), sendop.c (outstanding sends),
  * respq.c (response queue), handlers.c (what arrives from the cluster),
  * api_server.c (callers: api.sock and the management link), events.c,
- * nodeinfo.c, main.c (arguments and the poll loop).
+ * vke_stats.c (the VKE's counters), nodeinfo.c, main.c (arguments and the
+ * poll loop).
  *
  * One thread, one poll loop, nothing blocks: every output goes through a
  * bounded queue (xvios/pktq.h), every outstanding thing has a deadline.
@@ -35,6 +36,10 @@
 #define XVD_RESULT_SLACK_MS    3000u  /* how much later than the receipt deadline a SEND_RESULT may come */
 #define XVD_DEFAULT_TIMEOUT_MS 2000u
 #define XVD_MERGED_MAX         XVIOS_MAX_PAYLOAD
+#define XVD_MERGED_TAIL        32u    /* kept free in a merged answer for its "truncated=<n>" block */
+#define XVD_VKE_STATS_MS       1000u  /* how often the VKE's counters are asked for while attached */
+#define XVD_VKE_STATS_WAIT_MS  5000u  /* an unanswered VKE_STATS is given up (and asked again) after this */
+#define XVD_VKE_STATS_MAX      4096u  /* the longest VKE_STATS answer accepted */
 #define XVD_SEEN_RING          1024u  /* recently received (sender, txid): re-issued copies are recognised */
 
 struct xviosd;
@@ -85,6 +90,7 @@ struct sendop {
     struct timespec backoff_until;
     char *merged;              /* NODES_ALL: the merged answer */
     size_t merged_len;
+    unsigned merged_truncated; /* NODES_ALL: blocks that did not fit */
 };
 
 /* ---------------------------------------------------------------- counters */
@@ -94,6 +100,26 @@ struct xvd_counters {
     uint64_t received, received_unknown_type, received_duplicate, responses_sent, responses_dropped;
     uint64_t api_rx, api_rx_bad, callers_total, callers_slow_dropped;
     uint64_t events_sent;
+};
+
+/* ---------------------------------------------------------------- the VKE's counters */
+/* The VKE_STATS keys kept (the rest of an answer is ignored); NODE_INFO shows them as vke_<key>. */
+enum vke_stat {
+    VS_PEERS = 0, VS_LINKS_UP, VS_OUTSTANDING, VS_MALFORMED_IN, VS_RECEIPTS_LATE, VS_RECEIPTS_DUP,
+    VS_UP_QUEUE_FULL, VS_LINK_LOST,
+    VS_N
+};
+
+struct vke_stats {
+    bool valid;                /* v holds an answer */
+    uint64_t v[VS_N];
+    uint32_t present;          /* bit i: the answer had key i */
+    struct timespec at;        /* when that answer came */
+    struct timespec next_ask;
+    bool asking;               /* an ask is out, txid ask_txid, given up at ask_deadline */
+    uint64_t ask_txid;
+    struct timespec ask_deadline;
+    uint64_t seq;
 };
 
 /* ---------------------------------------------------------------- the daemon */
@@ -115,6 +141,7 @@ struct xviosd {
     struct timespec vke_retry_at, vke_hello_deadline;
     struct xvios_pktq vke_out;
     bool vke_ever_ready;
+    struct vke_stats vs;
 
     /* callers */
     int api_fd;
@@ -205,6 +232,15 @@ void handle_cluster_send(struct xviosd *d, const struct xvios_msg *m);
 /* Queue a CLUSTER_RESPONSE (same txid, unicast to node). */
 int  respond_to_peer(struct xviosd *d, uint64_t txid, uint32_t node, uint32_t msg_type, int status,
                      const void *payload, size_t len);
+
+/* vke_stats.c */
+void vke_stats_tick(struct xviosd *d, struct timespec now);          /* ask every XVD_VKE_STATS_MS while attached */
+void vke_stats_on_answer(struct xviosd *d, const struct xvios_msg *m);
+/* Strict "key=value\n" parsing of an untrusted answer: the known keys into out[] (present bits in *present);
+ * -EINVAL (nothing kept) on any malformed line, an over-long answer or a repeated known key. */
+int  vke_stats_parse(const uint8_t *untrusted, size_t len, uint64_t out[VS_N], uint32_t *present);
+/* Append "vke_stats_age_ms=..." and the vke_<key>=... lines of the last answer (nothing when none came). */
+int  vke_stats_format(const struct vke_stats *s, struct timespec now, char *out, size_t cap, size_t *len);
 
 /* nodeinfo.c */
 int nodeinfo_format(const struct xviosd *d, char *out, size_t cap, size_t *len);

@@ -2,7 +2,8 @@
 /*
  * cmd_nodes.c - `xvios nodes`: asks ONE node's daemon (NODES_ALL) for every
  * node's information; that node fans out and merges. The answer is one
- * "key=value" block per node, blocks separated by a blank line.
+ * "key=value" block per node, blocks separated by a blank line, and a last
+ * block "truncated=<n>" when n nodes' blocks did not fit.
  */
 #include <ctype.h>
 #include <getopt.h>
@@ -16,7 +17,8 @@ static void usage(FILE *f)
 {
     fprintf(f, "usage: xvios [GLOBAL] nodes [--via NODE] [--json] [--timeout MS]\n"
                "Asks one node (the --node one, or NODE over its management link with --via) for the\n"
-               "information of every node in the cluster. Exit: 0 all answered, 3 some did not.\n");
+               "information of every node in the cluster. Exit: 0 all answered, 3 some did not (or the\n"
+               "answer was too large to hold every node).\n");
 }
 
 static bool is_number(const char *s, size_t n)
@@ -33,6 +35,7 @@ static bool is_number(const char *s, size_t n)
 static bool print_block(const struct xvios_cli *cli, const char *b, size_t len, bool first)
 {
     char node[16] = "?", domid[16] = "-", name[64] = "-", state[32] = "-", up[24] = "-", status[32] = "";
+    char links[48] = "-", lu[21], pe[21];
     bool failed = xvios_kv_get(b, len, "status", status, sizeof(status)) == 0;
 
     if (cli->json) {
@@ -63,12 +66,15 @@ static bool print_block(const struct xvios_cli *cli, const char *b, size_t len, 
     xvios_kv_get(b, len, "name", name, sizeof(name));
     xvios_kv_get(b, len, "state", state, sizeof(state));
     xvios_kv_get(b, len, "uptime_s", up, sizeof(up));
+    if (xvios_kv_get(b, len, "vke_links_up", lu, sizeof(lu)) == 0 &&
+        xvios_kv_get(b, len, "vke_peers", pe, sizeof(pe)) == 0)
+        snprintf(links, sizeof(links), "%s/%s", lu, pe);
     if (first)
-        printf("%-5s %-6s %-20s %-8s %s\n", "NODE", "DOMID", "NAME", "STATE", "UPTIME_S");
+        printf("%-5s %-6s %-20s %-8s %-7s %s\n", "NODE", "DOMID", "NAME", "STATE", "LINKS", "UPTIME_S");
     if (failed)
-        printf("%-5s %-6s %-20s %-8s (no answer: %s)\n", node, "-", "-", "-", status);
+        printf("%-5s %-6s %-20s %-8s %-7s (no answer: %s)\n", node, "-", "-", "-", "-", status);
     else
-        printf("%-5s %-6s %-20s %-8s %s\n", node, domid, name, state, up);
+        printf("%-5s %-6s %-20s %-8s %-7s %s\n", node, domid, name, state, links, up);
     return failed;
 }
 
@@ -129,6 +135,7 @@ int cmd_nodes(struct xvios_cli *cli, int argc, char **argv)
     uint64_t h;
     struct timespec dl;
     unsigned blocks = 0, failed = 0;
+    unsigned long truncated = 0;
     int ch, rc;
 
     optind = 1;
@@ -176,6 +183,14 @@ int cmd_nodes(struct xvios_cli *cli, int argc, char **argv)
         if (bv && !cli->json) /* the table in node order; JSON keeps the answering node first */
             qsort(bv, nb, sizeof(*bv), block_cmp);
         for (unsigned k = 0; k < nb; k++) {
+            char t[16], nd[16];
+            if (xvios_kv_get(bv[k].p, bv[k].len, "node", nd, sizeof(nd)) < 0 &&
+                xvios_kv_get(bv[k].p, bv[k].len, "truncated", t, sizeof(t)) == 0) {
+                /* not a node: the count of node blocks the answering node could not fit */
+                unsigned long v = strtoul(t, NULL, 10);
+                truncated += v == 0 || v > XVIOS_MAX_NODES ? 1 : v;
+                continue;
+            }
             failed += print_block(cli, bv[k].p, bv[k].len, blocks == 0);
             blocks++;
         }
@@ -186,13 +201,15 @@ int cmd_nodes(struct xvios_cli *cli, int argc, char **argv)
     if (o.status != XVIOS_ST_OK && o.status != XVIOS_ST_PARTIAL && o.status != XVIOS_ST_TIMED_OUT &&
         !cli->json)
         fprintf(stderr, "%s: %s\n", cli->prog, xvios_status_name(o.status));
+    if (truncated)
+        fprintf(stderr, "%s: warning: the answer was too large: %lu node(s) not listed\n", cli->prog, truncated);
     /* the answering node's own block always comes; the status says whether it could ask the others */
     rc = blocks == 0 ? XVIOS_EXIT_ERROR
        : o.status == XVIOS_ST_UNREACHABLE ? XVIOS_EXIT_UNREACHABLE
        : o.status == XVIOS_ST_NOT_MEMBER ? XVIOS_EXIT_REFUSED
        : o.status == XVIOS_ST_TRY_AGAIN || o.status == XVIOS_ST_INTERNAL || o.status == XVIOS_ST_BAD_PACKET
            ? XVIOS_EXIT_ERROR
-       : failed ? XVIOS_EXIT_PARTIAL : XVIOS_EXIT_OK;
+       : failed || truncated ? XVIOS_EXIT_PARTIAL : XVIOS_EXIT_OK;
     xvios_client_outcome_dispose(&o);
     xvios_client_close(c);
     return rc;

@@ -11,9 +11,21 @@ json_check "$ROOT/via.json" 'all(o.get("state") == "active" and o["domid"] == 10
     || fail "node info fields"
 json_check "$ROOT/via.json" 'j[0]["node"] == 2' || fail "the asked node answers first"
 ok "nodes --via 2"
+
+# every node's NODE_INFO carries its VKE's counters (asked every second): 3 links up to 3 peers
+vke_all_up() {
+    timeout 10 "$XVIOS" --root "$ROOT" --node 1 --json nodes >"$ROOT/vke.json" 2>/dev/null &&
+        json_check "$ROOT/vke.json" 'sorted(o["node"] for o in j) == [1,2,3,4] and all(o.get("vke_links_up") == 3 and o.get("vke_peers") == 3 for o in j)' 2>/dev/null
+}
+wait_for 30 vke_all_up || { cat "$ROOT/vke.json"; fail "vke_links_up/vke_peers in NODE_INFO"; }
+json_check "$ROOT/vke.json" 'all(isinstance(o[k], int) and o[k] >= 0 for o in j for k in ("vke_malformed_in", "vke_receipts_late", "vke_receipts_dup", "vke_up_queue_full", "vke_link_lost"))' \
+    || fail "the VKE counters in NODE_INFO"
+json_check "$ROOT/vke.json" 'all(0 <= o["vke_stats_age_ms"] < 6000 for o in j)' || fail "vke_stats_age_ms"
+ok "NODE_INFO carries the VKE's counters"
 timeout 60 "$XVIOS" --root "$ROOT" --node 3 nodes >"$ROOT/n3.txt" || fail "nodes from node 3"
 cat "$ROOT/n3.txt"
-[ "$(grep -cE '^[1-4] +10[1-4] +vios-[1-4] +active' "$ROOT/n3.txt")" -eq 4 ] || fail "text table"
+[ "$(grep -cE '^[1-4] +10[1-4] +vios-[1-4] +active +3/3 +[0-9]+$' "$ROOT/n3.txt")" -eq 4 ] || fail "text table"
+head -n 1 "$ROOT/n3.txt" | grep -qE '^NODE +DOMID +NAME +STATE +LINKS +UPTIME_S$' || fail "table header"
 ok "nodes from node 3"
 
 # any request travels the management link, not only NODES_ALL

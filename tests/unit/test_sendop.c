@@ -10,6 +10,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <cmocka.h>
 
@@ -263,6 +264,86 @@ static void test_vke_lost_and_silent_vke(void **state)
     fixture_daemon_free(d);
 }
 
+/* NODES_ALL to n nodes answering with block_len-byte blocks: the merged answer the caller receives. */
+static size_t nodes_all(uint32_t n, size_t block_len, char *merged, size_t cap)
+{
+    struct xviosd *d = fixture_daemon_new(1);
+    struct caller *c = fixture_caller(d, 7, 0);
+    uint32_t t[64];
+    struct xvios_rc_entry rc[64];
+    static char block[2048];
+    struct xvios_msg m;
+    size_t len;
+
+    assert_true(n <= 64 && block_len < sizeof(block));
+    for (uint32_t i = 0; i < n; i++) {
+        t[i] = i + 2;
+        rc[i] = (struct xvios_rc_entry){ t[i], XVIOS_RC_SENT, 0 };
+    }
+    struct op_request rq = { .kind = OP_NODES_ALL_QUERY, .caller_id = c->id, .handle = 4,
+                             .flags = XVIOS_F_RESPONSE, .origin = XVIOS_ORIGIN_API,
+                             .msg_type = XVIOS_MT_NODE_INFO, .targets = t, .n_targets = n, .timeout_ms = 500 };
+    assert_int_equal(op_start(d, &rq), 0);
+    assert_int_equal(fixture_pop(&d->vke_out, vbuf, &m), XVIOS_WIRE_OK);
+    send_result(d, m.hdr.txid, XVIOS_ST_OK, n, rc, n);
+    for (uint32_t i = 0; i < n; i++) {
+        int k = snprintf(block, sizeof(block), "node=%u\npad=", t[i]);
+        memset(block + k, 'x', block_len - (size_t)k - 1);
+        block[block_len - 1] = '\n';
+        block[block_len] = 0;
+        response(d, m.hdr.txid, t[i], block);
+    }
+    assert_int_equal(fixture_pop(&c->out, cbuf, &m), XVIOS_WIRE_OK);
+    assert_int_equal(m.hdr.opcode, XVIOS_OP_API_RESPONSE);
+    len = m.hdr.payload_len;
+    assert_true(len <= XVD_MERGED_MAX && len < cap);
+    memcpy(merged, m.payload, len);
+    merged[len] = 0;
+    assert_int_equal(fixture_pop(&c->out, cbuf, &m), XVIOS_WIRE_OK);
+    assert_int_equal(m.hdr.opcode, XVIOS_OP_API_RESULT);
+    assert_int_equal(m.hdr.status, XVIOS_ST_OK);
+    assert_int_equal(d->n_ops, 0);
+    fixture_daemon_free(d);
+    return len;
+}
+
+static unsigned count(const char *s, const char *what)
+{
+    unsigned n = 0;
+    for (const char *p = s; (p = strstr(p, what)); p++)
+        n++;
+    return n;
+}
+
+static void test_nodes_all_merged_and_truncated(void **state)
+{
+    static char merged[XVIOS_MAX_PAYLOAD + 1];
+    size_t len;
+    const char *last;
+    unsigned blocks, truncated;
+    (void)state;
+
+    /* everything fits: this node and 64 others, no truncated block */
+    len = nodes_all(64, 200, merged, sizeof(merged));
+    assert_int_equal(count(merged, "node="), 65);
+    assert_int_equal(count(merged, "truncated="), 0);
+    assert_true(len >= 2 && merged[len - 1] == '\n' && merged[len - 2] == '\n');
+
+    /* 64 blocks of 1200 bytes cannot all fit: the ones that do, then "truncated=<the rest>" last */
+    len = nodes_all(64, 1200, merged, sizeof(merged));
+    assert_true(len <= XVD_MERGED_MAX);
+    blocks = count(merged, "node=");
+    assert_true(blocks > 1 && blocks < 65);
+    last = strstr(merged, "\n\ntruncated=");
+    assert_non_null(last);
+    last += 2;
+    assert_int_equal(sscanf(last, "truncated=%u", &truncated), 1);
+    assert_int_equal(blocks + truncated, 65);
+    assert_true(last + strlen(last) == merged + len);   /* it is the last block */
+    assert_string_equal(strchr(last, '\n'), "\n\n");
+    assert_int_equal(count(merged, "truncated="), 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -271,6 +352,7 @@ int main(void)
         cmocka_unit_test(test_responses_matched_then_result),
         cmocka_unit_test(test_response_expiry_and_failed_node),
         cmocka_unit_test(test_vke_lost_and_silent_vke),
+        cmocka_unit_test(test_nodes_all_merged_and_truncated),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
