@@ -23,6 +23,7 @@
 #include <strings.h>
 
 #include "cli.h"
+#include "cmds.h"
 #include "xvios/db.h"
 #include "xvios/platform.h"
 #include "xvios/wire.h"
@@ -406,20 +407,6 @@ out:
 }
 
 /* ---------------------------------------------------------------- status */
-static void json_str(FILE *f, const char *s)
-{
-    fputc('"', f);
-    for (const unsigned char *c = (const unsigned char *)s; *c; c++) {
-        if (*c == '"' || *c == '\\')
-            fprintf(f, "\\%c", *c);
-        else if (*c < 0x20 || *c >= 0x7f)
-            fprintf(f, "\\u%04x", *c);
-        else
-            fputc(*c, f);
-    }
-    fputc('"', f);
-}
-
 /* Text for the terminal: strip what could drive it. */
 static void text_str(FILE *f, const char *s)
 {
@@ -471,14 +458,14 @@ static int do_status(const struct xvios_cli *cli, int argc, char **argv)
     }
     if (json) {
         printf("{\"name\":");
-        json_str(stdout, cfg.name);
+        json_str(stdout, cfg.name, strlen(cfg.name));
         printf(",\"max_nodes\":%u,\"timeout_ms\":%u,\"retries\":%u,\"nodes\":[", cfg.max_nodes, cfg.timeout_ms,
                cfg.retries);
         for (unsigned i = 0; i < n; i++) {
             printf("%s{\"node\":%u,\"domid\":%u,\"name\":", i ? "," : "", nodes[i].node, nodes[i].domid);
-            json_str(stdout, nodes[i].name);
+            json_str(stdout, nodes[i].name, strlen(nodes[i].name));
             printf(",\"uuid\":");
-            json_str(stdout, nodes[i].uuid);
+            json_str(stdout, nodes[i].uuid, strlen(nodes[i].uuid));
             printf(",\"state\":\"%s\",\"online\":%s,\"alive\":%s}", state_name(nodes[i].state),
                    nodes[i].online ? "true" : "false", node_alive(p, &nodes[i]) ? "true" : "false");
         }

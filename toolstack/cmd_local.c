@@ -63,23 +63,6 @@ static int bin_dir(char *out, size_t cap)
     return snprintf(out, cap, "%s", self) >= (int)cap ? -ENAMETOOLONG : 0;
 }
 
-static int mkdir_p(const char *path)
-{
-    char tmp[PATH_MAX];
-
-    if (snprintf(tmp, sizeof(tmp), "%s", path) >= (int)sizeof(tmp))
-        return -ENAMETOOLONG;
-    for (char *p = tmp + 1; *p; p++) {
-        if (*p != '/')
-            continue;
-        *p = 0;
-        if (mkdir(tmp, 0755) < 0 && errno != EEXIST)
-            return -errno;
-        *p = '/';
-    }
-    return mkdir(tmp, 0755) < 0 && errno != EEXIST ? -errno : 0;
-}
-
 /* Start argv[0] detached (own session), output appended to logpath. Returns the pid or -errno. */
 static pid_t spawn(char *const argv[], const char *logpath)
 {
@@ -249,7 +232,7 @@ static int local_up(const struct xvios_cli *cli, const char *root_opt, unsigned 
         return XVIOS_EXIT_ERROR;
     }
     if (root_opt) {
-        if (snprintf(root, sizeof(root), "%s", root_opt) >= (int)sizeof(root) || mkdir_p(root) < 0) {
+        if (snprintf(root, sizeof(root), "%s", root_opt) >= (int)sizeof(root) || xvios_mkdir_p(root, 0755) < 0) {
             fprintf(stderr, "%s: cannot create %s\n", cli->prog, root_opt);
             return XVIOS_EXIT_ERROR;
         }
@@ -289,7 +272,7 @@ static int local_up(const struct xvios_cli *cli, const char *root_opt, unsigned 
         if (rc == 0)
             rc = xvios_rundir(r->rundir, sizeof(r->rundir), XVIOS_PLAT_LOOPBACK, root, r->node);
         if (rc == 0)
-            rc = mkdir_p(r->rundir);
+            rc = xvios_mkdir_p(r->rundir, 0700);
         if (rc < 0) {
             fprintf(stderr, "%s: cannot create node %u (domid %u): %s\n", cli->prog, k + 1, r->domid, strerror(-rc));
             goto out;

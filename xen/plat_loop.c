@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "plat_loop_internal.h"
+#include "xvios/paths.h"
 #include "xvios/log.h"
 
 static int store_bootstrap(struct loop_plat *lp)
@@ -79,7 +80,7 @@ static int loop_open(const struct xvios_plat_config *cfg, void **impl)
         rc = -ENOMEM;
         goto out;
     }
-    if ((rc = loop_mkdir_p(lp->root, 0700)) < 0 || (rc = loop_path_join(path, sizeof(path), lp->root, "store")) < 0)
+    if ((rc = xvios_mkdir_p(lp->root, 0700)) < 0 || (rc = loop_path_join(path, sizeof(path), lp->root, "store")) < 0)
         goto out;
     lp->store = strdup(path);
     if (!lp->store) {

@@ -145,26 +145,6 @@ int loop_rmtree(const char *path)
     return nftw(path, rmtree_one, 16, FTW_DEPTH | FTW_PHYS);
 }
 
-int loop_mkdir_p(const char *path, mode_t mode)
-{
-    char buf[PATH_MAX];
-    size_t n = strlen(path);
-
-    if (n == 0 || n >= sizeof(buf))
-        return -ENAMETOOLONG;
-    memcpy(buf, path, n + 1);
-    for (size_t i = 1; i <= n; i++) {
-        if (buf[i] != '/' && buf[i] != '\0')
-            continue;
-        char c = buf[i];
-        buf[i] = '\0';
-        if (mkdir(buf, mode) < 0 && errno != EEXIST)
-            return -errno;
-        buf[i] = c;
-    }
-    return 0;
-}
-
 int loop_lock(const struct loop_plat *lp, bool exclusive)
 {
     char path[PATH_MAX];

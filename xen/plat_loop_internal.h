@@ -101,7 +101,6 @@ int  loop_read_file(const char *path, size_t max, char **buf, size_t *len);
 /* Write path atomically (temporary file in the same directory + rename). */
 int  loop_write_file(const char *path, const void *buf, size_t len);
 int  loop_rmtree(const char *path);                     /* rm -r; absent is fine */
-int  loop_mkdir_p(const char *path, mode_t mode);       /* mkdir -p */
 int  loop_path_join(char *out, size_t n, const char *a, const char *b);
 
 /* The store lock: exclusive for changes, shared for reads. Returns an fd to pass to loop_unlock. */

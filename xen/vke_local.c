@@ -23,34 +23,12 @@
 
 #define RESULT_SEND_WAIT_MS 200 /* a result the daemon does not take within this is dropped (logged) */
 
-/* mkdir -p, the last component mode 0700. */
-static int make_dirs(const char *path)
-{
-    char tmp[256];
-    size_t len = strlen(path);
-
-    if (len == 0 || len >= sizeof(tmp))
-        return -ENAMETOOLONG;
-    memcpy(tmp, path, len + 1);
-    for (char *p = tmp + 1; *p; p++) {
-        if (*p != '/')
-            continue;
-        *p = '\0';
-        if (mkdir(tmp, 0755) < 0 && errno != EEXIST)
-            return -errno;
-        *p = '/';
-    }
-    if (mkdir(tmp, 0700) < 0 && errno != EEXIST)
-        return -errno;
-    return 0;
-}
-
 int vke_local_listen(struct xvios_vke *v, const char *rundir)
 {
     struct sockaddr_un sa = { .sun_family = AF_UNIX };
     int fd = -1, rc;
 
-    rc = make_dirs(rundir);
+    rc = xvios_mkdir_p(rundir, 0700);
     if (rc < 0)
         return rc;
     rc = xvios_run_path(v->sock_path, sizeof(v->sock_path), rundir, XVIOS_VKE_SOCK);

@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/types.h>
 #include "xvios/platform.h"
 
 #define XVIOS_XEN_RUNDIR  "/run/xvios"
@@ -35,5 +36,8 @@ static inline int xvios_run_path(char *buf, size_t n, const char *rundir, const 
     int r = snprintf(buf, n, "%s/%s", rundir, name);
     return r < 0 || (size_t)r >= n ? -ENAMETOOLONG : 0;
 }
+
+/* mkdir -p: every missing component of path with mode; 0 or -errno (xen/paths.c). */
+int xvios_mkdir_p(const char *path, mode_t mode);
 
 #endif /* XVIOS_PATHS_H */
