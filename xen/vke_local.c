@@ -93,7 +93,9 @@ void vke_local_accept(struct xvios_vke *v)
     }
     slot->fd = fd;
     slot->is_daemon = false;
-    slot->id = ++v->next_conn_id ? v->next_conn_id : ++v->next_conn_id;
+    if (++v->next_conn_id == 0) /* 0 means "no connection": skip it when the counter wraps */
+        ++v->next_conn_id;
+    slot->id = v->next_conn_id;
     XLOG_DEBUG("local connection %u from pid %d", slot->id, (int)cred.pid);
 }
 

@@ -17,21 +17,6 @@
 #define WATCH_CONFIG "xvios-vke-config"
 #define DEFAULT_TIMEOUT_MS 2000u
 
-/* Insertion sort of (node, domid) pairs by node id; n <= XVIOS_MAX_NODES. */
-static void sort_members(struct vke_members *m)
-{
-    for (unsigned i = 1; i < m->n; i++) {
-        uint32_t nd = m->node[i], dm = m->domid[i];
-        unsigned j = i;
-        for (; j > 0 && m->node[j - 1] > nd; j--) {
-            m->node[j] = m->node[j - 1];
-            m->domid[j] = m->domid[j - 1];
-        }
-        m->node[j] = nd;
-        m->domid[j] = dm;
-    }
-}
-
 /* Same node set as the cache? (a cheap check: one list of /xvios/nodes) */
 static bool node_set_unchanged(struct xvios_vke *v)
 {
@@ -59,6 +44,7 @@ int vke_members_refresh(struct xvios_vke *v, bool force)
     struct xvios_db_config cfg;
     struct vke_members m;
     unsigned n = 0;
+    bool changed;
     int rc;
 
     if (!force && v->members.self && node_set_unchanged(v))
@@ -78,8 +64,7 @@ int vke_members_refresh(struct xvios_vke *v, bool force)
             m.self = nodes[i].node;
         m.n++;
     }
-    free(nodes);
-    sort_members(&m);
+    free(nodes); /* xvios_db_nodes() returns them sorted by node id, as vke_members wants */
     if (xvios_db_config_read(v->plat, &cfg) == 0 && cfg.timeout_ms > 0)
         v->default_timeout_ms = cfg.timeout_ms;
     else if (!v->default_timeout_ms)
@@ -92,13 +77,12 @@ int vke_members_refresh(struct xvios_vke *v, bool force)
             XLOG_INFO("this domain (%u) is not an active cluster member", v->self_domid);
         xvios_log_set_node(m.self);
     }
-    if (m.n != v->members.n || memcmp(m.node, v->members.node, sizeof(m.node[0]) * m.n) ||
-        m.self != v->members.self) {
-        v->members = m;
-        vke_peers_sync(v);
-    } else {
-        v->members = m;
-    }
+    changed = m.n != v->members.n || m.self != v->members.self ||
+              memcmp(m.node, v->members.node, sizeof(m.node[0]) * m.n) ||
+              memcmp(m.domid, v->members.domid, sizeof(m.domid[0]) * m.n);
+    v->members = m;
+    if (changed)
+        vke_peers_sync(v); /* links follow the new table (a new domid means a new link) */
     return 0;
 }
 

@@ -29,8 +29,8 @@ static void send_result(struct xvios_vke *v, uint32_t conn_id, const struct xvio
     m.sub.rc_needed = needed;
     m.hdr.payload_len = (uint32_t)rclen;
     m.payload = rcbuf;
-    if (st != XVIOS_ST_OK)
-        v->st.sends_rejected += st == XVIOS_ST_PARTIAL ? 0 : 1;
+    if (st != XVIOS_ST_OK && st != XVIOS_ST_PARTIAL) /* refused before or instead of sending */
+        v->st.sends_rejected++;
     if (xvios_msg_encode(&m, v->encbuf, XVIOS_MAX_MSG, &len) != XVIOS_WIRE_OK) {
         XLOG_ERR("cannot encode the result of txid %#llx", (unsigned long long)req->hdr.txid);
         return;
