@@ -6,7 +6,10 @@
  * cluster tree (inside the caller's transaction):
  *
  *   /xvios and everything not listed below   owner dom0, others none, READ for members
- *   /xvios/nodes/<n> and below                owner: node n's domid, READ for other members
+ *   /xvios/nodes/<n>/online                   owner: node n's domid, READ for other members
+ *                                             (the only thing a VIOS writes about itself: its
+ *                                             identity - domid, name, uuid, state - is dom0's,
+ *                                             since dom0 derives every grant from it)
  *   /xvios/clients, /xvios/adapters,          owner dom0 (entries below: their creator while
  *   /xvios/next-client-id, next-adapter-id    a member, else dom0), BOTH for members
  *
@@ -59,7 +62,7 @@ int db_perms_for(const char *path, uint32_t current_owner, const struct db_membe
         const char *s = path + strlen(nodes);
         size_t len = strcspn(s, "/");
         uint32_t id;
-        if (len < sizeof(untrusted_id)) {
+        if (len < sizeof(untrusted_id) && !strcmp(s + len, "/online")) {
             memcpy(untrusted_id, s, len);
             untrusted_id[len] = '\0';
             if (xvios_db_parse_u32(untrusted_id, XVIOS_MAX_NODES, &id) == 0)

@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <setjmp.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -181,23 +182,30 @@ static void test_perms_exact(void **state)
     for (unsigned i = 0; i < sizeof(shared_paths) / sizeof(shared_paths[0]); i++)
         want_perms(f->dom0, shared_paths[i], shared, 3);
     want_perms(f->dom0, "/xvios/clients/c1", c1, 2);   /* its creator keeps it; the new member may write */
+    /* a node's identity is dom0's (grants are derived from it); only `online` is the node's own */
     for (unsigned i = 0; i < sizeof(leaves) / sizeof(leaves[0]); i++) {
+        bool own = !strcmp(leaves[i], "/online");
         snprintf(path, sizeof(path), "/xvios/nodes/1%s", leaves[i]);
-        want_perms(f->dom0, path, node1, 2);
+        want_perms(f->dom0, path, own ? node1 : tree, own ? 2 : 3);
         snprintf(path, sizeof(path), "/xvios/nodes/2%s", leaves[i]);
-        want_perms(f->dom0, path, node2, 2);
+        want_perms(f->dom0, path, own ? node2 : tree, own ? 2 : 3);
     }
+    /* so a member cannot point its entry at another domain to have that domain granted access */
+    assert_int_equal(xvios_store_write(d5, XVIOS_TX_NONE, "/xvios/nodes/1/domid", "9", 1), -EACCES);
+    assert_int_equal(xvios_store_write(d5, XVIOS_TX_NONE, "/xvios/nodes/1/online", "1", 1), 0);
 
     /* removing node 1 revokes domain 5 everywhere, and its client entry passes to dom0 */
     assert_int_equal(xvios_db_node_remove(f->dom0, 1), 0);
     const struct xvios_perm tree6[] = { { 0, XVIOS_PERM_NONE }, { 6, XVIOS_PERM_READ } };
     const struct xvios_perm shared6[] = { { 0, XVIOS_PERM_NONE }, { 6, XVIOS_PERM_BOTH } };
     const struct xvios_perm node2only[] = { { 6, XVIOS_PERM_NONE } };
+    const struct xvios_perm node2dir[] = { { 0, XVIOS_PERM_NONE }, { 6, XVIOS_PERM_READ } };
     want_perms(f->dom0, "/xvios", tree6, 2);
     want_perms(f->dom0, "/xvios/config/name", tree6, 2);
     want_perms(f->dom0, "/xvios/clients", shared6, 2);
     want_perms(f->dom0, "/xvios/clients/c1", shared6, 2);
     want_perms(f->dom0, "/xvios/nodes/2/online", node2only, 1);
+    want_perms(f->dom0, "/xvios/nodes/2/domid", node2dir, 2);
     char *v = NULL;
     assert_int_equal(xvios_store_read(d5, XVIOS_TX_NONE, "/xvios/config/name", &v, NULL), -EACCES);
     assert_int_equal(xvios_store_read(d5, XVIOS_TX_NONE, "/xvios/clients/c1", &v, NULL), -EACCES);
@@ -226,11 +234,13 @@ static void test_member_and_stranger_access(void **state)
     assert_int_equal(xvios_db_nodes(d5, &nodes, &n), 0);
     assert_int_equal(n, 2);
     free(nodes);
-    /* ...writes its own subtree */
+    /* ...writes its own online flag */
     assert_int_equal(xvios_db_node_set_online(d5, 1, true), 0);
     assert_int_equal(xvios_db_node_get(f->dom0, 1, &one), 0);
     assert_true(one.online);
-    assert_int_equal(xvios_store_write(d5, XVIOS_TX_NONE, "/xvios/nodes/1/extra", "1", 1), 0);
+    /* ...but not its identity, nor new entries beside it (dom0 derives every grant from them) */
+    assert_int_equal(xvios_store_write(d5, XVIOS_TX_NONE, "/xvios/nodes/1/extra", "1", 1), -EACCES);
+    assert_int_equal(xvios_store_write(d5, XVIOS_TX_NONE, "/xvios/nodes/1/domid", "9", 1), -EACCES);
     /* ...not another node's, nor the config, nor the node list */
     assert_int_equal(xvios_db_node_set_online(d5, 2, true), -EACCES);
     assert_int_equal(xvios_store_write(d5, XVIOS_TX_NONE, "/xvios/nodes/2/name", "evil", 4), -EACCES);
