@@ -42,7 +42,9 @@ int db_members(xvios_plat *p, xvios_tx tx, struct db_member **out, unsigned *n)
         if ((rc = db_path(path, sizeof(path), NODE_DIR "/%u/domid", id)) < 0)
             goto out;
         rc = db_read_u32(p, tx, path, 0xffffu, &domid);
-        if (rc == -ENOMEM || rc == -EACCES)
+        /* only a malformed or missing entry is skipped; any other error (a lock timeout, say)
+         * aborts, so a regrant never revokes a member it merely failed to read */
+        if (rc < 0 && rc != -EIO && rc != -ENOENT && rc != -EINVAL && rc != -E2BIG)
             goto out;
         if (rc < 0 || domid == 0) {
             XLOG_WARN("cluster DB: node %u has no valid domid: ignored", id);

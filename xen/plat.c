@@ -157,7 +157,9 @@ int xvios_store_read(xvios_plat *p, xvios_tx tx, const char *path, char **val, s
 int xvios_store_write(xvios_plat *p, xvios_tx tx, const char *path, const char *val, size_t len)
 {
     CHECK_PATH(path);
-    if (len > XVIOS_STORE_MAX_VALUE || (len && !val))
+    if (len && !val)
+        return -EINVAL;
+    if (len > XVIOS_STORE_MAX_VALUE)
         return -E2BIG;
     return p->ops->store_write(p->impl, tx, path, val, len);
 }
@@ -216,14 +218,14 @@ int xvios_store_tx_end(xvios_plat *p, xvios_tx tx, bool commit)
 
 int xvios_store_watch(xvios_plat *p, const char *path, const char *token)
 {
-    if (!xvios_store_path_valid(path, true) || !token)
-        return -EINVAL;
+    if (!xvios_store_path_valid(path, true) || !token || !token[0] || strlen(token) > XVIOS_STORE_MAX_PATH)
+        return -EINVAL; /* a token the store could never hand back would make the watch deaf */
     return p->ops->watch(p->impl, path, token);
 }
 
 int xvios_store_unwatch(xvios_plat *p, const char *path, const char *token)
 {
-    if (!xvios_store_path_valid(path, true) || !token)
+    if (!xvios_store_path_valid(path, true) || !token || !token[0] || strlen(token) > XVIOS_STORE_MAX_PATH)
         return -EINVAL;
     return p->ops->unwatch(p->impl, path, token);
 }

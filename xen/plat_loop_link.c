@@ -125,9 +125,15 @@ static bool peer_cred_ok(const struct loop_link *l, int fd, uint32_t domid)
     struct ucred cred;
     socklen_t clen = sizeof(cred);
     pid_t pid = 0;
+    int rc;
 
-    if (domid == 0 || loop_domain_pid(l->root, domid, &pid) < 0 || pid == 0)
+    if (domid == 0)
         return true;
+    rc = loop_domain_pid(l->root, domid, &pid);
+    if (rc == -ENOENT || (rc == 0 && pid == 0))
+        return true;  /* no process recorded for the domain */
+    if (rc < 0)
+        return false; /* a registry we cannot read: refuse rather than skip the check */
     if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &clen) < 0)
         return false;
     return cred.pid == pid;

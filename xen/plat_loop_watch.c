@@ -333,7 +333,13 @@ int loop_watch(void *impl, const char *path, const char *token)
         return -ENOMEM;
     }
     lp->nwatches++;
-    return queue_event(lp, path, token);   /* the initial event */
+    rc = queue_event(lp, path, token);   /* the initial event */
+    if (rc < 0) {                        /* not set after all: a retry must not see -EEXIST */
+        lp->nwatches--;
+        free(w->path);
+        free(w->token);
+    }
+    return rc;
 }
 
 int loop_unwatch(void *impl, const char *path, const char *token)

@@ -205,7 +205,7 @@ int plat_xen_domain_lookup(void *impl, const char *name_or_id, uint32_t *domid)
     uint32_t id;
     int rc;
 
-    if (name_or_id[0] >= '0' && name_or_id[0] <= '9') {
+    if (name_or_id[strspn(name_or_id, "0123456789")] == '\0') { /* all digits: a domid, as xl reads it */
         if (parse_domid(name_or_id, strlen(name_or_id), &id) < 0)
             return -ENOENT;
         rc = plat_xen_domain_info(px, id, &info);

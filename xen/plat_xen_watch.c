@@ -55,7 +55,7 @@ static int check_one(struct xs_handle *h, char **path, char **token)
         return errno == EAGAIN || errno == 0 ? -EAGAIN : plat_xen_errno();
     lp = untrusted_ev[XS_WATCH_PATH] ? strnlen(untrusted_ev[XS_WATCH_PATH], XVIOS_STORE_MAX_PATH + 1) : 0;
     lt = untrusted_ev[XS_WATCH_TOKEN] ? strnlen(untrusted_ev[XS_WATCH_TOKEN], XVIOS_STORE_MAX_PATH + 1) : 0;
-    if (lp == 0 || lp > XVIOS_STORE_MAX_PATH || lt > XVIOS_STORE_MAX_PATH) {
+    if (lp == 0 || lt == 0 || lp > XVIOS_STORE_MAX_PATH || lt > XVIOS_STORE_MAX_PATH) {
         XLOG_WARN("dropped a malformed XenStore watch event (path length %zu, token length %zu)", lp, lt);
         free(untrusted_ev);
         return -EPROTO;

@@ -70,6 +70,10 @@ static void test_self_domid_rejects_garbage(void **state)
     mock_xs_put("/local/domain/9/domid", "40000", 5); /* beyond DOMID_FIRST_RESERVED */
     assert_int_equal(xvios_plat_self_domid(p, &d), -EINVAL);
     assert_int_equal(d, 99);
+    /* a name that starts with a digit is still a name, as xl reads it */
+    mock_domain_add(9, "5abc", NULL);
+    assert_int_equal(xvios_plat_domain_lookup(p, "5abc", &d), 0);
+    assert_int_equal(d, 9);
     xvios_plat_close(p);
 }
 
