@@ -130,6 +130,12 @@ static void merge_response(struct xviosd *d, struct sendop *op, uint32_t node, c
         }
         b[k++] = (char)ch;
     }
+    if (!bad && k > 0) {
+        /* the block must describe the node that sent it: a peer may not speak for another node */
+        char want[24];
+        int wl = snprintf(want, sizeof(want), "node=%u\n", node);
+        bad = wl < 0 || k < (size_t)wl || memcmp(b, want, (size_t)wl) != 0;
+    }
     if (bad || k == 0) {
         XLOG_WARN("node %u sent a malformed NODE_INFO answer (%zu bytes)", node, len);
         d->c.vke_rx_bad++;
@@ -376,7 +382,9 @@ int op_start(struct xviosd *d, const struct op_request *rq)
     if (op->flags & XVIOS_F_RESPONSE) {
         const uint32_t *who = bcast ? peers : rq->targets;
         unsigned nwho = bcast ? npeers : rq->n_targets;
-        rdl = xvios_deadline_ms(op->eff_timeout_ms);
+        /* with receipts, an entry must outlive the SEND_RESULT (due by the same deadline), so that
+         * a re-send to an unacknowledged node can still push it instead of finding it expired */
+        rdl = xvios_deadline_ms(op->eff_timeout_ms + ((op->flags & XVIOS_F_RECEIPT) ? XVD_RESULT_SLACK_MS : 0));
         for (unsigned i = 0; i < nwho; i++) {
             rc = respq_add(&d->rq, op->txid, who[i], rdl);
             if (rc == -ENOSPC) {
@@ -441,7 +449,7 @@ void op_on_send_result(struct xviosd *d, const struct xvios_msg *m)
         XLOG_INFO("txid %" PRIx64 ": re-issuing to %u node(s) without a receipt (re-send %u of %u)", op->txid,
                   op->r.n_cur, op->r.resends, op->r.max_retries);
         if (op->flags & XVIOS_F_RESPONSE) {
-            struct timespec rdl = xvios_deadline_ms(op->eff_timeout_ms);
+            struct timespec rdl = xvios_deadline_ms(op->eff_timeout_ms + XVD_RESULT_SLACK_MS);
             for (unsigned i = 0; i < op->r.n_cur; i++)
                 respq_set_deadline(&d->rq, op->txid, op->r.cur[i], rdl);
         }

@@ -152,6 +152,8 @@ static int report(const struct xvios_cli *cli, const struct xvios_client_outcome
         return XVIOS_EXIT_OK;
     if (ok > 0)
         return XVIOS_EXIT_PARTIAL;
+    if (n > 0 && o->status == XVIOS_ST_OK)
+        return XVIOS_EXIT_TIMEOUT; /* every node took it, none answered in time */
     switch (o->status) {
     case XVIOS_ST_UNREACHABLE: return XVIOS_EXIT_UNREACHABLE;
     case XVIOS_ST_BAD_PACKET: return XVIOS_EXIT_USAGE;

@@ -430,8 +430,11 @@ int xvios_client_collect(xvios_client *c, uint64_t handle, const struct timespec
             return 0;
     for (;;) {
         rc = rcv_msg(c, &m, deadline);
-        if (rc < 0)
+        if (rc < 0) {
+            xvios_client_outcome_dispose(out); /* nothing half-collected is handed back */
+            out->status = rc == -ETIMEDOUT ? XVIOS_ST_TIMED_OUT : XVIOS_ST_UNREACHABLE;
             return rc;
+        }
         if (m.opcode != XVIOS_OP_API_EVENT && m.handle == handle) {
             if (absorb(out, &m))
                 return 0;

@@ -113,7 +113,8 @@ struct xvios_client_outcome {
     struct xvios_api_msg *resp;    /* API_RESPONSE packets in arrival order */
     unsigned n_resp;
 };
-/* Wait for handle's API_RESULT, collecting its responses; other packets stay queued for recv. */
+/* Wait for handle's API_RESULT, collecting its responses; other packets stay queued for recv.
+ * On an error return *out holds nothing (it was disposed of); on 0 the caller disposes of it. */
 int  xvios_client_collect(xvios_client *c, uint64_t handle, const struct timespec *deadline,
                           struct xvios_client_outcome *out);
 int  xvios_client_send_wait(xvios_client *c, const struct xvios_api_send *s, const struct timespec *deadline,

@@ -344,6 +344,37 @@ static void test_nodes_all_merged_and_truncated(void **state)
     assert_int_equal(count(merged, "truncated="), 1);
 }
 
+/* A peer may only describe itself: a block naming another node is replaced by a failure block. */
+static void test_nodes_all_block_must_name_its_sender(void **state)
+{
+    static uint8_t vbuf[XVIOS_MAX_MSG], cbuf[XVIOS_MAX_MSG];
+    static char merged[XVIOS_MAX_PAYLOAD + 1];
+    struct xviosd *d = fixture_daemon_new(1);
+    struct caller *c = fixture_caller(d, 7, 0);
+    uint32_t t[2] = { 2, 3 };
+    struct xvios_rc_entry rc[2] = { { 2, XVIOS_RC_SENT, 0 }, { 3, XVIOS_RC_SENT, 0 } };
+    struct xvios_msg m;
+    (void)state;
+
+    struct op_request rq = { .kind = OP_NODES_ALL_QUERY, .caller_id = c->id, .handle = 4,
+                             .flags = XVIOS_F_RESPONSE, .origin = XVIOS_ORIGIN_API,
+                             .msg_type = XVIOS_MT_NODE_INFO, .targets = t, .n_targets = 2, .timeout_ms = 500 };
+    assert_int_equal(op_start(d, &rq), 0);
+    assert_int_equal(fixture_pop(&d->vke_out, vbuf, &m), XVIOS_WIRE_OK);
+    send_result(d, m.hdr.txid, XVIOS_ST_OK, 2, rc, 2);
+    response(d, m.hdr.txid, 2, "node=2\nname=honest\n");
+    response(d, m.hdr.txid, 3, "node=2\nname=impostor\n");
+    assert_int_equal(fixture_pop(&c->out, cbuf, &m), XVIOS_WIRE_OK);
+    assert_int_equal(m.hdr.opcode, XVIOS_OP_API_RESPONSE);
+    memcpy(merged, m.payload, m.hdr.payload_len);
+    merged[m.hdr.payload_len] = 0;
+    assert_non_null(strstr(merged, "node=2\nname=honest\n"));
+    assert_null(strstr(merged, "impostor"));
+    assert_non_null(strstr(merged, "node=3\nstatus=bad-answer\n"));
+    assert_int_equal(count(merged, "node=2\n"), 1);
+    fixture_daemon_free(d);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -353,6 +384,7 @@ int main(void)
         cmocka_unit_test(test_response_expiry_and_failed_node),
         cmocka_unit_test(test_vke_lost_and_silent_vke),
         cmocka_unit_test(test_nodes_all_merged_and_truncated),
+        cmocka_unit_test(test_nodes_all_block_must_name_its_sender),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
