@@ -105,8 +105,11 @@ static int walk(xvios_plat *p, xvios_tx tx, const char *path, const struct db_me
     int rc;
 
     if (depth > DB_MAX_DEPTH) {
-        XLOG_WARN("cluster DB: %s: deeper than %u levels: not regranted", path, DB_MAX_DEPTH);
-        return 0;
+        /* nothing the cluster writes is this deep; leaving it would leave its old grants in place */
+        XLOG_WARN("cluster DB: %s: deeper than %u levels: removed rather than left with stale permissions",
+                  path, DB_MAX_DEPTH);
+        rc = xvios_store_rm(p, tx, path);
+        return rc == -ENOENT ? 0 : rc;
     }
     if ((rc = xvios_store_get_perms(p, tx, path, &cur, &ncur)) < 0)
         goto out;

@@ -152,6 +152,27 @@ static void test_nodes_add_list_remove(void **state)
     assert_int_equal(node, 4);
 }
 
+/* A member's entry nested deeper than the regrant walks is removed with the member, not left readable. */
+static void test_removed_member_keeps_nothing_deep(void **state)
+{
+    struct loop_fixture *f = *state;
+    char path[512] = "/xvios/clients/x";
+    char *v = NULL;
+
+    assert_int_equal(xvios_db_cluster_create(f->dom0, &cfg3), 0);
+    assert_int_equal(add_vios(f, 5, "vios-a"), 1);
+    xvios_plat *d5 = loop_fixture_open(f->root, 5);
+    assert_non_null(d5);
+    for (int i = 0; i < 40; i++)
+        strcat(path, "/d");
+    assert_int_equal(xvios_store_write(d5, XVIOS_TX_NONE, path, "1", 1), 0);
+    assert_int_equal(xvios_db_node_remove(f->dom0, 1), 0);
+    assert_int_equal(xvios_store_read(d5, XVIOS_TX_NONE, path, &v, NULL), -ENOENT); /* removed */
+    assert_int_equal(xvios_store_write(d5, XVIOS_TX_NONE, path, "2", 1), -EACCES);  /* and not re-creatable */
+    assert_int_equal(xvios_store_read(f->dom0, XVIOS_TX_NONE, path, &v, NULL), -ENOENT);
+    xvios_plat_close(d5);
+}
+
 static void test_perms_exact(void **state)
 {
     struct loop_fixture *f = *state;
@@ -361,6 +382,7 @@ int main(void)
         LOOP_FIXTURE_TEST(test_create_config_destroy),
         LOOP_FIXTURE_TEST(test_nodes_add_list_remove),
         LOOP_FIXTURE_TEST(test_perms_exact),
+        LOOP_FIXTURE_TEST(test_removed_member_keeps_nothing_deep),
         LOOP_FIXTURE_TEST(test_member_and_stranger_access),
         LOOP_FIXTURE_TEST(test_malformed_entries_skipped),
         LOOP_FIXTURE_TEST(test_concurrent_adds),

@@ -65,7 +65,11 @@ rc=$?
 [ $rc != 0 ] && rig_pass vios2-cannot-remove-node-1 || rig_fail vios2-cannot-remove-node-1 "exit 0: $out"
 got=$(rig_domu_run vios2 10 'xenstore-read /xvios/nodes/1/name' 2>&1)
 [ "$got" = vios1 ] && rig_pass vios2-reads-node-1 || rig_fail vios2-reads-node-1 "read '$got'"
-# its own subtree: written with the value it holds, so the DB stays as it was
+# its own identity is dom0's: every grant is derived from it
+out=$(rig_domu_run vios1 10 'xenstore-write /xvios/nodes/1/domid 0' 2>&1)
+rc=$?
+[ $rc != 0 ] && rig_pass vios1-cannot-rewrite-own-domid || rig_fail vios1-cannot-rewrite-own-domid "exit 0: $out"
+# its own online flag: written with the value it holds, so the DB stays as it was
 out=$(rig_domu_run vios1 10 'xenstore-write /xvios/nodes/1/online "$(xenstore-read /xvios/nodes/1/online)"' 2>&1)
 rc=$?
 [ $rc = 0 ] && rig_pass vios1-writes-own-node || rig_fail vios1-writes-own-node "exit $rc: $out"
