@@ -6,10 +6,12 @@
  * cluster tree (inside the caller's transaction):
  *
  *   /xvios and everything not listed below   owner dom0, others none, READ for members
- *   /xvios/nodes/<n>/online                   owner: node n's domid, READ for other members
- *                                             (the only thing a VIOS writes about itself: its
- *                                             identity - domid, name, uuid, state - is dom0's,
- *                                             since dom0 derives every grant from it)
+ *   /xvios/nodes/<n>, /xvios/nodes/<n>/online owner: node n's domid, READ for other members
+ *                                             (the entry is the VIOS's, so it goes with its
+ *                                             domain; its identity leaves - domid, name, uuid,
+ *                                             state - are dom0's, since dom0 derives every
+ *                                             grant from them: a member can drop its entry,
+ *                                             never rewrite it)
  *   /xvios/clients, /xvios/adapters,          owner dom0 (entries below: their creator while
  *   /xvios/next-client-id, next-adapter-id    a member, else dom0), BOTH for members
  *
@@ -62,7 +64,7 @@ int db_perms_for(const char *path, uint32_t current_owner, const struct db_membe
         const char *s = path + strlen(nodes);
         size_t len = strcspn(s, "/");
         uint32_t id;
-        if (len < sizeof(untrusted_id) && !strcmp(s + len, "/online")) {
+        if (len < sizeof(untrusted_id) && (s[len] == '\0' || !strcmp(s + len, "/online"))) {
             memcpy(untrusted_id, s, len);
             untrusted_id[len] = '\0';
             if (xvios_db_parse_u32(untrusted_id, XVIOS_MAX_NODES, &id) == 0)

@@ -203,9 +203,9 @@ static void test_perms_exact(void **state)
     for (unsigned i = 0; i < sizeof(shared_paths) / sizeof(shared_paths[0]); i++)
         want_perms(f->dom0, shared_paths[i], shared, 3);
     want_perms(f->dom0, "/xvios/clients/c1", c1, 2);   /* its creator keeps it; the new member may write */
-    /* a node's identity is dom0's (grants are derived from it); only `online` is the node's own */
+    /* a node's identity is dom0's (grants are derived from it); the entry and `online` are the node's */
     for (unsigned i = 0; i < sizeof(leaves) / sizeof(leaves[0]); i++) {
-        bool own = !strcmp(leaves[i], "/online");
+        bool own = !strcmp(leaves[i], "/online") || !leaves[i][0];
         snprintf(path, sizeof(path), "/xvios/nodes/1%s", leaves[i]);
         want_perms(f->dom0, path, own ? node1 : tree, own ? 2 : 3);
         snprintf(path, sizeof(path), "/xvios/nodes/2%s", leaves[i]);
@@ -220,13 +220,14 @@ static void test_perms_exact(void **state)
     const struct xvios_perm tree6[] = { { 0, XVIOS_PERM_NONE }, { 6, XVIOS_PERM_READ } };
     const struct xvios_perm shared6[] = { { 0, XVIOS_PERM_NONE }, { 6, XVIOS_PERM_BOTH } };
     const struct xvios_perm node2only[] = { { 6, XVIOS_PERM_NONE } };
-    const struct xvios_perm node2dir[] = { { 0, XVIOS_PERM_NONE }, { 6, XVIOS_PERM_READ } };
+    const struct xvios_perm node2id[] = { { 0, XVIOS_PERM_NONE }, { 6, XVIOS_PERM_READ } };
     want_perms(f->dom0, "/xvios", tree6, 2);
     want_perms(f->dom0, "/xvios/config/name", tree6, 2);
     want_perms(f->dom0, "/xvios/clients", shared6, 2);
     want_perms(f->dom0, "/xvios/clients/c1", shared6, 2);
     want_perms(f->dom0, "/xvios/nodes/2/online", node2only, 1);
-    want_perms(f->dom0, "/xvios/nodes/2/domid", node2dir, 2);
+    want_perms(f->dom0, "/xvios/nodes/2", node2only, 1);
+    want_perms(f->dom0, "/xvios/nodes/2/domid", node2id, 2);
     char *v = NULL;
     assert_int_equal(xvios_store_read(d5, XVIOS_TX_NONE, "/xvios/config/name", &v, NULL), -EACCES);
     assert_int_equal(xvios_store_read(d5, XVIOS_TX_NONE, "/xvios/clients/c1", &v, NULL), -EACCES);
@@ -259,9 +260,9 @@ static void test_member_and_stranger_access(void **state)
     assert_int_equal(xvios_db_node_set_online(d5, 1, true), 0);
     assert_int_equal(xvios_db_node_get(f->dom0, 1, &one), 0);
     assert_true(one.online);
-    /* ...but not its identity, nor new entries beside it (dom0 derives every grant from them) */
-    assert_int_equal(xvios_store_write(d5, XVIOS_TX_NONE, "/xvios/nodes/1/extra", "1", 1), -EACCES);
+    /* ...but not its identity (dom0 derives every grant from it) */
     assert_int_equal(xvios_store_write(d5, XVIOS_TX_NONE, "/xvios/nodes/1/domid", "9", 1), -EACCES);
+    assert_int_equal(xvios_store_write(d5, XVIOS_TX_NONE, "/xvios/nodes/1/name", "x", 1), -EACCES);
     /* ...not another node's, nor the config, nor the node list */
     assert_int_equal(xvios_db_node_set_online(d5, 2, true), -EACCES);
     assert_int_equal(xvios_store_write(d5, XVIOS_TX_NONE, "/xvios/nodes/2/name", "evil", 4), -EACCES);

@@ -86,10 +86,10 @@ d1=$(rig_domid vios1); d2=$(rig_domid vios2); d3=$(rig_domid vios3); dc=$(rig_do
 others() { for x in $d1 $d2 $d3; do [ "$x" = "$2" ] || echo "$1$x"; done | sort | tr '\n' ','; }
 want_perms() {
     case $1 in
-        /xvios/nodes/1/online) echo "n$d1,$(others r $d1)" ;;
-        /xvios/nodes/2/online) echo "n$d2,$(others r $d2)" ;;
-        /xvios/nodes/3/online) echo "n$d3,$(others r $d3)" ;;
-        /xvios/nodes/[123] | /xvios/nodes/[123]/*) echo "n0,$(others r)" ;;
+        /xvios/nodes/1 | /xvios/nodes/1/online) echo "n$d1,$(others r $d1)" ;;
+        /xvios/nodes/2 | /xvios/nodes/2/online) echo "n$d2,$(others r $d2)" ;;
+        /xvios/nodes/3 | /xvios/nodes/3/online) echo "n$d3,$(others r $d3)" ;;
+        /xvios/nodes/[123]/*) echo "n0,$(others r)" ;;
         /xvios/clients | /xvios/adapters | /xvios/next-client-id | /xvios/next-adapter-id) echo "n0,$(others b)" ;;
         /xvios | /xvios/config | /xvios/config/* | /xvios/next-node-id | /xvios/nodes) echo "n0,$(others r)" ;;
         *) echo "unexpected node" ;;
