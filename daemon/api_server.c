@@ -92,10 +92,11 @@ int api_listen(struct xviosd *d)
         return -ENAMETOOLONG;
     strcpy(sa.sun_path, path);
     /* a socket that still answers belongs to a running daemon: do not take it over */
-    fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+    fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
     if (fd < 0)
         return -errno;
-    if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0) {
+    /* never blocks: a full backlog (EAGAIN) also means somebody is listening there */
+    if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0 || errno == EAGAIN) {
         XLOG_ERR("%s answers: another xviosd serves this node", path);
         rc = -EADDRINUSE;
         goto out;

@@ -14,6 +14,7 @@ int cli_exit_for_errno(int err)
     case -EPIPE:
     case -ECONNRESET:
     case -ENOTCONN:
+    case -EAGAIN:       /* its backlog stayed full until the deadline: not answering */
         return XVIOS_EXIT_UNREACHABLE;
     case -ETIMEDOUT:
         return XVIOS_EXIT_TIMEOUT;

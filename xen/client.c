@@ -178,10 +178,18 @@ static int open_socket(xvios_client *c, const char *path, const struct timespec 
         return -ENAMETOOLONG;
     strcpy(sa.sun_path, path);
     for (;;) {
-        int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+        /* non-blocking connect: a daemon whose backlog is full answers EAGAIN at once instead of
+         * holding us past the deadline; the socket is made blocking again once connected */
+        int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
         if (fd < 0)
             return -errno;
         if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0) {
+            int fl = fcntl(fd, F_GETFL);
+            if (fl < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) < 0) {
+                int e = -errno;
+                close(fd);
+                return e;
+            }
             c->fd = fd;
             return 0;
         }
