@@ -361,6 +361,13 @@ int loop_unwatch(void *impl, const char *path, const char *token)
         struct loop_event *e = &lp->events[j];
         bool mine = !strcmp(e->token, token) &&
                     (path[0] == '@' ? !strcmp(e->path, path) : loop_path_at_or_below(e->path, path));
+        /* ...unless a watch that stays, with the same token, would have queued it too */
+        for (unsigned k = 0; mine && k < lp->nwatches; k++) {
+            const struct loop_watch *w = &lp->watches[k];
+            if (!strcmp(w->token, token) &&
+                (w->path[0] == '@' ? !strcmp(e->path, w->path) : loop_path_at_or_below(e->path, w->path)))
+                mine = false;
+        }
         if (mine) {
             free(e->path);
             free(e->token);

@@ -147,12 +147,25 @@ static void test_child_writes_rm_and_unrelated(void **state)
     drain(w, "/tx/b", "tx", &m);
     assert_int_equal(m, 1);
 
-    /* unwatch: nothing more, and pending events of that watch are dropped */
+    /* unwatch: nothing more, and pending events of that watch are dropped (setting another
+     * watch reads the change log, so the /tx/c event is really queued when /tx goes) ... */
     put(f->dom0, "/tx/c", "1");
+    assert_int_equal(xvios_store_watch(w, "/other", "o"), 0);
     assert_int_equal(xvios_store_unwatch(w, "/tx", "tx"), 0);
     assert_int_equal(xvios_store_unwatch(w, "/tx", "tx"), -ENOENT);
     put(f->dom0, "/tx/d", "1");
-    assert_int_equal(drain(w, NULL, NULL, &m), 0);
+    assert_int_equal(drain(w, "/other", "o", &m), 1);   /* only the new watch's initial event */
+    assert_int_equal(m, 1);
+    /* ...but not those a remaining watch with the same token would have queued too */
+    put(f->dom0, "/s/b", "");   /* so the write below creates only /s/b/c */
+    assert_int_equal(xvios_store_watch(w, "/s", "same"), 0);
+    assert_int_equal(xvios_store_watch(w, "/s/b", "same"), 0);
+    drain(w, NULL, NULL, &m);
+    put(f->dom0, "/s/b/c", "1");
+    assert_int_equal(xvios_store_watch(w, "/other2", "o2"), 0);   /* queue it */
+    assert_int_equal(xvios_store_unwatch(w, "/s", "same"), 0);
+    assert_int_equal(drain(w, "/s/b/c", "same", &m), 2);           /* /s/b/c and /other2's initial */
+    assert_int_equal(m, 1);
     xvios_plat_close(w);
 }
 
