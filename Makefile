@@ -18,22 +18,29 @@ DESTDIR  ?=
 FUZZ_SECONDS ?= 60
 
 XEN_PKGS := xenstore xenvchan xencontrol xenevtchn xengnttab xentoollog
+# Libraries the backend's storage half links (io_uring for the LU store).
+STORE_LIBS := -luring
 WARN     := -std=gnu11 -Wall -Wextra -Werror -Wformat=2 -Wvla -Wstrict-prototypes
 CPPFLAGS := -Iinclude -I. -D_GNU_SOURCE
 XEN_CFLAGS = $(shell pkg-config --cflags $(XEN_PKGS) 2>/dev/null)
 XEN_LIBS   = $(shell pkg-config --libs $(XEN_PKGS) 2>/dev/null)
-LIBS      = $(XEN_LIBS) -lpthread
+LIBS      = $(XEN_LIBS) $(STORE_LIBS) -lpthread
 
 REL_CFLAGS  := $(WARN) -O2 -g -fstack-protector-strong -D_FORTIFY_SOURCE=2
 ASAN_CFLAGS := $(WARN) -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 ASAN_LDFLAGS := -fsanitize=address,undefined
 
-LIB_SRCS     := $(sort $(wildcard xen/*.c))
-BACKEND_SRCS := $(sort $(wildcard backend/*.c))
-DAEMON_SRCS  := $(sort $(wildcard daemon/*.c))
-TOOL_SRCS    := $(sort $(wildcard toolstack/*.c))
-UNIT_SRCS    := $(sort $(wildcard tests/unit/test_*.c))
-TESTLIB_SRCS := $(sort $(filter-out $(UNIT_SRCS),$(wildcard tests/unit/*.c)))
+# Sources are found in every module folder below each top-level directory
+# (xen/util, xen/plat/loop, backend/scsi, ...). Unit tests mirror the modules
+# (tests/unit/<module>/test_*.c); a test binary is named after its file alone,
+# so test file names are unique across the tree.
+srcs_under    = $(sort $(shell find $(1) -name '*.c' 2>/dev/null))
+LIB_SRCS     := $(call srcs_under,xen)
+BACKEND_SRCS := $(call srcs_under,backend)
+DAEMON_SRCS  := $(call srcs_under,daemon)
+TOOL_SRCS    := $(call srcs_under,toolstack)
+UNIT_SRCS    := $(sort $(shell find tests/unit -name 'test_*.c'))
+TESTLIB_SRCS := $(sort $(filter-out $(UNIT_SRCS),$(shell find tests/unit -name '*.c')))
 ITEST_HELPER_SRCS := $(sort $(wildcard tests/integration/*.c))
 FUZZ_SRCS    := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 BENCH_SRCS   := $(sort $(wildcard tests/bench/bench_*.c))
@@ -41,12 +48,20 @@ PROGS        := $(if $(wildcard backend/main.c),xvios-backend) $(if $(wildcard d
                 $(if $(wildcard toolstack/main.c),xvios)
 
 DEB_PKGS := build-essential pkg-config libxen-dev libcmocka-dev clang libclang-rt-14-dev \
-            valgrind xenstore-utils python3
+            valgrind xenstore-utils python3 liburing-dev
 
 .PHONY: all check unit integration demo fuzz bench rig install deps clean valgrind
 .DEFAULT_GOAL := all
 
 # ---------------------------------------------------------------- per-flavour rules
+# $(call unit_rule,FLAVOUR,tests/unit/<module>/test_x.c)
+define unit_rule
+build/$(1)/tests/$$(basename $$(notdir $(2))): build/$(1)/obj/$$(basename $(2)).o $$(patsubst %.c,build/$(1)/obj/%.o,$(TESTLIB_SRCS)) $$($(1)_ARCHIVES)
+	@mkdir -p $$(@D)
+	@echo "  LD   [$(1)] $$@"
+	$$(Q)$$(CC) $$($(1)_LDFLAGS) $$(shell cat $$(basename $(2)).wrap 2>/dev/null) -o $$@ $$(filter %.o,$$^) $$($(1)_ARCHIVES) $$($(1)_ARCHIVES) -lcmocka $$(LIBS)
+endef
+
 # $(call flavour,NAME,CFLAGS,LDFLAGS)
 define flavour
 $(1)_DIR     := build/$(1)
@@ -55,7 +70,7 @@ $(1)_BACKEND := build/$(1)/lib/libbackend.a
 $(1)_DAEMON  := build/$(1)/lib/libdaemon.a
 $(1)_TOOL    := build/$(1)/lib/libtool.a
 $(1)_PROGS   := $$(addprefix build/$(1)/bin/,$(PROGS))
-$(1)_UNITS   := $$(patsubst tests/unit/%.c,build/$(1)/tests/%,$(UNIT_SRCS))
+$(1)_UNITS   := $$(addprefix build/$(1)/tests/,$$(basename $$(notdir $(UNIT_SRCS))))
 $(1)_IHELP   := $$(patsubst tests/integration/%.c,build/$(1)/tests/%,$(ITEST_HELPER_SRCS))
 $(1)_BENCH   := $$(patsubst tests/bench/%.c,build/$(1)/bench/%,$(BENCH_SRCS))
 $(1)_ARCHIVES = $$($(1)_TOOL) $$($(1)_DAEMON) $$($(1)_BACKEND) $$($(1)_LIB)
@@ -88,12 +103,10 @@ build/$(1)/bin/xvios: build/$(1)/obj/toolstack/main.o $$($(1)_TOOL) $$($(1)_LIB)
 	$$(Q)$$(CC) $(3) -o $$@ $$^ $$(LIBS)
 
 # Unit tests link every internal archive (only what they use is pulled in),
-# the shared test helpers, and extra link flags from tests/unit/<name>.wrap
-# (e.g. -Wl,--wrap=xs_transaction_end to mock a Xen library call).
-build/$(1)/tests/test_%: build/$(1)/obj/tests/unit/test_%.o $$(patsubst %.c,build/$(1)/obj/%.o,$(TESTLIB_SRCS)) $$($(1)_ARCHIVES)
-	@mkdir -p $$(@D)
-	@echo "  LD   [$(1)] $$@"
-	$$(Q)$$(CC) $(3) $$(shell cat tests/unit/test_$$*.wrap 2>/dev/null) -o $$@ $$(filter %.o,$$^) $$($(1)_ARCHIVES) $$($(1)_ARCHIVES) -lcmocka $$(LIBS)
+# the shared test helpers, and extra link flags from the .wrap file next to the
+# test (e.g. -Wl,--wrap=xs_transaction_end to mock a Xen library call).
+$(1)_LDFLAGS  := $(3)
+$$(foreach t,$(UNIT_SRCS),$$(eval $$(call unit_rule,$(1),$$(t))))
 # Integration-test helper programs (tests/integration/*.c).
 build/$(1)/tests/%: build/$(1)/obj/tests/integration/%.o $$($(1)_ARCHIVES)
 	@mkdir -p $$(@D)
@@ -175,3 +188,4 @@ deps:
 clean:
 	rm -rf build
 .SECONDARY:
+.DELETE_ON_ERROR:

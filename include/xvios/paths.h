@@ -37,7 +37,7 @@ static inline int xvios_run_path(char *buf, size_t n, const char *rundir, const 
     return r < 0 || (size_t)r >= n ? -ENAMETOOLONG : 0;
 }
 
-/* mkdir -p: every missing component of path with mode; 0 or -errno (xen/paths.c). */
+/* mkdir -p: every missing component of path with mode; 0 or -errno (xen/util/paths.c). */
 int xvios_mkdir_p(const char *path, mode_t mode);
 
 #endif /* XVIOS_PATHS_H */

@@ -8,7 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "loop_fixture.h"
+#include "tests/unit/loop_fixture.h"
 
 static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 {

@@ -1,0 +1,289 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * plat.c - the platform seam's dispatcher: checks arguments common to both
+ * implementations, then calls through the chosen struct xvios_plat_ops.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "xen/plat/plat_ops.h"
+#include "xvios/log.h"
+
+struct xvios_plat {
+    enum xvios_plat_kind kind;
+    const struct xvios_plat_ops *ops;
+    void *impl;
+};
+
+struct xvios_link {
+    const struct xvios_plat_ops *ops;
+    void *impl;
+    struct xvios_link_peer peer;
+};
+
+static const struct xvios_plat_ops *ops_for(enum xvios_plat_kind kind)
+{
+    switch (kind) {
+    case XVIOS_PLAT_LOOPBACK: return &xvios_plat_loopback_ops;
+    case XVIOS_PLAT_XEN:      return &xvios_plat_xen_ops;
+    }
+    return NULL;
+}
+
+int xvios_plat_open(const struct xvios_plat_config *cfg, xvios_plat **out)
+{
+    xvios_plat *p = NULL;
+    int rc;
+
+    *out = NULL;
+    if (!cfg || !ops_for(cfg->kind))
+        return -EINVAL;
+    if (cfg->kind == XVIOS_PLAT_LOOPBACK && (!cfg->root || !cfg->root[0]))
+        return -EINVAL;
+    p = calloc(1, sizeof(*p));
+    if (!p)
+        return -ENOMEM;
+    p->kind = cfg->kind;
+    p->ops = ops_for(cfg->kind);
+    rc = p->ops->open(cfg, &p->impl);
+    if (rc < 0) {
+        free(p);
+        return rc;
+    }
+    *out = p;
+    return 0;
+}
+
+void xvios_plat_close(xvios_plat *p)
+{
+    if (!p)
+        return;
+    p->ops->close(p->impl);
+    free(p);
+}
+
+enum xvios_plat_kind xvios_plat_kind(const xvios_plat *p) { return p->kind; }
+
+void *xvios_plat_impl(xvios_plat *p, const struct xvios_plat_ops *ops)
+{
+    return p && p->ops == ops ? p->impl : NULL;
+}
+
+const char *xvios_plat_kind_name(enum xvios_plat_kind kind)
+{
+    const struct xvios_plat_ops *o = ops_for(kind);
+    return o ? o->name : "unknown";
+}
+
+int xvios_plat_kind_parse(const char *s, enum xvios_plat_kind *out)
+{
+    if (s && !strcmp(s, "loopback")) {
+        *out = XVIOS_PLAT_LOOPBACK;
+        return 0;
+    }
+    if (s && !strcmp(s, "xen")) {
+        *out = XVIOS_PLAT_XEN;
+        return 0;
+    }
+    return -EINVAL;
+}
+
+void xvios_strv_free(char **v, unsigned n)
+{
+    if (!v)
+        return;
+    for (unsigned i = 0; i < n; i++)
+        free(v[i]);
+    free(v);
+}
+
+bool xvios_store_path_valid(const char *path, bool allow_special)
+{
+    size_t len;
+
+    if (!path)
+        return false;
+    len = strlen(path);
+    if (len == 0 || len > XVIOS_STORE_MAX_PATH)
+        return false;
+    if (path[0] == '@') {
+        if (!allow_special)
+            return false;
+        return !strcmp(path, "@introduceDomain") || !strcmp(path, "@releaseDomain");
+    }
+    if (path[0] != '/')
+        return false;
+    if (len > 1 && path[len - 1] == '/')
+        return false;
+    for (size_t i = 0; i < len; i++) {
+        char c = path[i];
+        bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                  c == '-' || c == '_' || c == '@' || c == '/';
+        if (!ok || (c == '/' && path[i + 1] == '/'))
+            return false;
+    }
+    return true;
+}
+
+/* ---------------------------------------------------------------- identity */
+int xvios_plat_self_domid(xvios_plat *p, uint32_t *domid) { return p->ops->self_domid(p->impl, domid); }
+
+int xvios_plat_domain_info(xvios_plat *p, uint32_t domid, struct xvios_dominfo *out)
+{
+    memset(out, 0, sizeof(*out));
+    return p->ops->domain_info(p->impl, domid, out);
+}
+
+int xvios_plat_domain_lookup(xvios_plat *p, const char *name_or_id, uint32_t *domid)
+{
+    if (!name_or_id || !name_or_id[0])
+        return -EINVAL;
+    return p->ops->domain_lookup(p->impl, name_or_id, domid);
+}
+
+/* ---------------------------------------------------------------- store */
+#define CHECK_PATH(path) do { if (!xvios_store_path_valid((path), false)) return -EINVAL; } while (0)
+
+int xvios_store_read(xvios_plat *p, xvios_tx tx, const char *path, char **val, size_t *len)
+{
+    CHECK_PATH(path);
+    *val = NULL;
+    if (len)
+        *len = 0;
+    return p->ops->store_read(p->impl, tx, path, val, len);
+}
+
+int xvios_store_write(xvios_plat *p, xvios_tx tx, const char *path, const char *val, size_t len)
+{
+    CHECK_PATH(path);
+    if (len && !val)
+        return -EINVAL;
+    if (len > XVIOS_STORE_MAX_VALUE)
+        return -E2BIG;
+    return p->ops->store_write(p->impl, tx, path, val, len);
+}
+
+int xvios_store_mkdir(xvios_plat *p, xvios_tx tx, const char *path)
+{
+    CHECK_PATH(path);
+    return p->ops->store_mkdir(p->impl, tx, path);
+}
+
+int xvios_store_rm(xvios_plat *p, xvios_tx tx, const char *path)
+{
+    CHECK_PATH(path);
+    return p->ops->store_rm(p->impl, tx, path);
+}
+
+int xvios_store_list(xvios_plat *p, xvios_tx tx, const char *path, char ***names, unsigned *n)
+{
+    CHECK_PATH(path);
+    *names = NULL;
+    *n = 0;
+    return p->ops->store_list(p->impl, tx, path, names, n);
+}
+
+int xvios_store_get_perms(xvios_plat *p, xvios_tx tx, const char *path, struct xvios_perm **perms, unsigned *n)
+{
+    CHECK_PATH(path);
+    *perms = NULL;
+    *n = 0;
+    return p->ops->store_get_perms(p->impl, tx, path, perms, n);
+}
+
+int xvios_store_set_perms(xvios_plat *p, xvios_tx tx, const char *path, const struct xvios_perm *perms, unsigned n)
+{
+    CHECK_PATH(path);
+    if (n == 0 || n > XVIOS_STORE_MAX_PERMS)
+        return -EINVAL;
+    for (unsigned i = 0; i < n; i++)
+        if ((unsigned)perms[i].perm > XVIOS_PERM_BOTH)
+            return -EINVAL;
+    return p->ops->store_set_perms(p->impl, tx, path, perms, n);
+}
+
+int xvios_store_tx_start(xvios_plat *p, xvios_tx *tx)
+{
+    *tx = XVIOS_TX_NONE;
+    return p->ops->tx_start(p->impl, tx);
+}
+
+int xvios_store_tx_end(xvios_plat *p, xvios_tx tx, bool commit)
+{
+    if (tx == XVIOS_TX_NONE)
+        return -EINVAL;
+    return p->ops->tx_end(p->impl, tx, commit);
+}
+
+int xvios_store_watch(xvios_plat *p, const char *path, const char *token)
+{
+    if (!xvios_store_path_valid(path, true) || !token || !token[0] || strlen(token) > XVIOS_STORE_MAX_PATH)
+        return -EINVAL; /* a token the store could never hand back would make the watch deaf */
+    return p->ops->watch(p->impl, path, token);
+}
+
+int xvios_store_unwatch(xvios_plat *p, const char *path, const char *token)
+{
+    if (!xvios_store_path_valid(path, true) || !token || !token[0] || strlen(token) > XVIOS_STORE_MAX_PATH)
+        return -EINVAL;
+    return p->ops->unwatch(p->impl, path, token);
+}
+
+int xvios_store_watch_fd(xvios_plat *p) { return p->ops->watch_fd(p->impl); }
+
+int xvios_store_watch_read(xvios_plat *p, char **path, char **token)
+{
+    *path = NULL;
+    *token = NULL;
+    return p->ops->watch_read(p->impl, path, token);
+}
+
+/* ---------------------------------------------------------------- links */
+int xvios_link_open(xvios_plat *p, const struct xvios_link_peer *peer, xvios_link **out)
+{
+    xvios_link *l;
+    int rc;
+
+    *out = NULL;
+    if (!peer || peer->self_node == peer->peer_node || peer->self_node > 0xffffu || peer->peer_node > 0xffffu)
+        return -EINVAL;
+    l = calloc(1, sizeof(*l));
+    if (!l)
+        return -ENOMEM;
+    l->ops = p->ops;
+    l->peer = *peer;
+    rc = p->ops->link_open(p->impl, peer, &l->impl);
+    if (rc < 0) {
+        free(l);
+        return rc;
+    }
+    *out = l;
+    return 0;
+}
+
+void xvios_link_close(xvios_link *l)
+{
+    if (!l)
+        return;
+    l->ops->link_close(l->impl);
+    free(l);
+}
+
+int xvios_link_fd(const xvios_link *l) { return l->ops->link_fd(l->impl); }
+enum xvios_link_state xvios_link_progress(xvios_link *l) { return l->ops->link_progress(l->impl); }
+enum xvios_link_state xvios_link_state(const xvios_link *l) { return l->ops->link_state(l->impl); }
+const struct xvios_link_peer *xvios_link_peer(const xvios_link *l) { return &l->peer; }
+
+int xvios_link_send(xvios_link *l, const void *buf, size_t len, const struct timespec *deadline)
+{
+    if (len == 0 || len > XVIOS_LINK_MAX_DGRAM)
+        return -EMSGSIZE;
+    return l->ops->link_send(l->impl, buf, len, deadline);
+}
+
+int xvios_link_recv(xvios_link *l, void *buf, size_t cap, size_t *len)
+{
+    *len = 0;
+    return l->ops->link_recv(l->impl, buf, cap, len);
+}
