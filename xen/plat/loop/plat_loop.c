@@ -29,9 +29,9 @@ static int store_bootstrap(struct loop_plat *lp)
         return lk;
     if ((rc = loop_path_join(path, sizeof(path), lp->store, ".changes")) < 0)
         goto out;
-    fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+    fd = loop_open_regular(path, O_WRONLY | O_APPEND | O_CREAT, 0600);
     if (fd < 0) {
-        rc = -errno;
+        rc = fd;
         goto out;
     }
     close(fd);

@@ -25,6 +25,35 @@ int loop_path_join(char *out, size_t n, const char *a, const char *b)
     return r < 0 || (size_t)r >= n ? -ENAMETOOLONG : 0;
 }
 
+int loop_open_regular(const char *path, int flags, mode_t mode)
+{
+    struct stat st;
+    int fd, rc;
+
+    /* O_NONBLOCK: opening a FIFO or a device must not wait for a partner;
+     * O_NOFOLLOW: a symlink planted in the tree is refused (ELOOP), not followed */
+    fd = open(path, flags | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC, mode);
+    if (fd < 0) {
+        rc = -errno;
+        if (rc == -ELOOP || rc == -ENXIO) {
+            XLOG_ERR("%s: not a regular file: corrupt store", path);
+            rc = -EIO;
+        }
+        return rc;
+    }
+    if (fstat(fd, &st) < 0) {
+        rc = -errno;
+        close(fd);
+        return rc;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        XLOG_ERR("%s: not a regular file: corrupt store", path);
+        close(fd);
+        return -EIO;
+    }
+    return fd;
+}
+
 int loop_read_file(const char *path, size_t max, char **buf, size_t *len)
 {
     struct stat st;
@@ -34,17 +63,17 @@ int loop_read_file(const char *path, size_t max, char **buf, size_t *len)
 
     *buf = NULL;
     *len = 0;
-    fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    fd = loop_open_regular(path, O_RDONLY, 0);
     if (fd < 0) {
-        rc = -errno;
+        rc = fd;
         goto out;
     }
     if (fstat(fd, &st) < 0) {
         rc = -errno;
         goto out;
     }
-    if (!S_ISREG(st.st_mode) || st.st_size < 0 || (uint64_t)st.st_size > max) {
-        XLOG_ERR("%s: not a regular file of at most %zu bytes: corrupt store", path, max);
+    if (st.st_size < 0 || (uint64_t)st.st_size > max) {
+        XLOG_ERR("%s: larger than %zu bytes: corrupt store", path, max);
         rc = -EIO;
         goto out;
     }
@@ -94,9 +123,10 @@ int loop_write_file(const char *path, const void *buf, size_t len)
 
     if (r < 0 || (size_t)r >= sizeof(tmp))
         return -ENAMETOOLONG;
-    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+    unlink(tmp);  /* a stale temporary of an earlier process with our pid */
+    fd = loop_open_regular(tmp, O_WRONLY | O_CREAT | O_EXCL, 0600);
     if (fd < 0) {
-        rc = -errno;
+        rc = fd;
         goto out;
     }
     while (off < len) {
@@ -156,9 +186,9 @@ int loop_lock(const struct loop_plat *lp, bool exclusive)
     if (rc < 0)
         return rc;
     /* Opened per acquisition: flock() locks belong to the open file, which a fork() would share. */
-    fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+    fd = loop_open_regular(path, O_RDWR | O_CREAT, 0600);
     if (fd < 0)
-        return -errno;
+        return fd;
     while (flock(fd, (exclusive ? LOCK_EX : LOCK_SH) | LOCK_NB) < 0) {
         if (errno != EWOULDBLOCK && errno != EINTR) {
             rc = -errno;

@@ -96,6 +96,9 @@ struct loop_plat {
 };
 
 /* ---------------------------------------------------------------- files (plat_loop_fs.c) */
+/* open() a file of the tree without following a symlink or waiting on a FIFO: the fd, or -EIO
+ * (logged) when path is anything but a regular file, or -errno. */
+int  loop_open_regular(const char *path, int flags, mode_t mode);
 /* Read a whole regular file of at most max bytes; *buf malloc'd, NUL-terminated. -EIO if larger. */
 int  loop_read_file(const char *path, size_t max, char **buf, size_t *len);
 /* Write path atomically (temporary file in the same directory + rename). */

@@ -46,8 +46,12 @@ int loop_generation(struct loop_plat *lp, uint64_t *gen)
 
     if (rc < 0)
         return rc;
-    if (stat(path, &st) < 0)
+    if (lstat(path, &st) < 0)
         return -errno;
+    if (!S_ISREG(st.st_mode)) {
+        XLOG_ERR("store change log %s: not a regular file: corrupt store", path);
+        return -EIO;
+    }
     *gen = (uint64_t)st.st_size;
     return 0;
 }
@@ -60,9 +64,9 @@ int loop_log_append(struct loop_plat *lp, const char *lines, size_t len)
 
     if (rc < 0)
         return rc;
-    fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+    fd = loop_open_regular(path, O_WRONLY | O_APPEND | O_CREAT, 0600);
     if (fd < 0)
-        return -errno;
+        return fd;
     do {
         w = write(fd, lines, len);
     } while (w < 0 && errno == EINTR);
@@ -198,8 +202,12 @@ static int sync_log(struct loop_plat *lp)
         rc = lk;
         goto out;
     }
-    fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-    if (fd < 0 || fstat(fd, &st) < 0) {
+    fd = loop_open_regular(path, O_RDONLY, 0);
+    if (fd < 0) {
+        rc = fd;
+        goto out;
+    }
+    if (fstat(fd, &st) < 0) {
         rc = -errno;
         goto out;
     }
