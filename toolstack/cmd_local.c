@@ -2,9 +2,11 @@
 /*
  * cmd_local.c - `xvios local up|down`: a whole cluster on one Linux host
  * with the loopback platform. `up` creates the root and the cluster DB,
- * N loopback domains added as nodes, and starts an xvios-backend and an
- * xviosd per node; it returns once every daemon answers. `down` stops them
- * (SIGTERM, a bounded wait, SIGKILL for leftovers).
+ * N loopback domains added as nodes, and starts an xvios-backend (its pid
+ * recorded as the domain's process) and an xviosd per node; it returns once
+ * every daemon answers, and a failure undoes only what that invocation made.
+ * `down` stops them (SIGTERM, a bounded wait, SIGKILL for leftovers). `start`
+ * restarts one member's stopped processes.
  *
  * The programs are found in $XVIOS_BIN, else next to this executable.
  */
@@ -34,12 +36,17 @@ static void usage(FILE *f)
 {
     fprintf(f, "usage: xvios [GLOBAL] local up -n N [--root DIR] [--timeout MS] [--retries R]\n"
                "       xvios [GLOBAL] local down [--root DIR]\n"
+               "       xvios [GLOBAL] local start --node N [--root DIR]\n"
                "up:   creates a loopback cluster of N nodes (domains %u+k, named vios-k) under DIR\n"
                "      (a new temporary directory when none is given), starts an xvios-backend and an\n"
                "      xviosd per node and waits until every daemon answers.\n"
                "      --timeout: the cluster's receipt/response deadline (default 1000 ms);\n"
                "      --retries: re-sends to nodes without a receipt (default 2).\n"
-               "down: stops every node's daemon and backend under DIR.\n",
+               "      A root that holds a cluster already is refused (exit 6) and left untouched;\n"
+               "      a failed up undoes only what it made.\n"
+               "down: stops every node's daemon and backend under DIR.\n"
+               "start: (re)starts node N's backend and daemon where they are not running, records\n"
+               "      the backend's pid as the domain's process (links accept only that process).\n",
                LOCAL_DOMID_BASE);
 }
 
@@ -63,26 +70,32 @@ static int bin_dir(char *out, size_t cap)
     return snprintf(out, cap, "%s", self) >= (int)cap ? -ENAMETOOLONG : 0;
 }
 
-/* Start argv[0] detached (own session), output appended to logpath. Returns the pid or -errno. */
+/* In a forked child: detach (own session), output appended to logpath, exec argv[0]. */
+static _Noreturn void spawn_exec(char *const argv[], const char *logpath)
+{
+    int null = open("/dev/null", O_RDONLY);
+    int log = open(logpath, O_WRONLY | O_CREAT | O_APPEND, 0640);
+
+    setsid();
+    if (null >= 0)
+        dup2(null, STDIN_FILENO);
+    if (log >= 0) {
+        dup2(log, STDOUT_FILENO);
+        dup2(log, STDERR_FILENO);
+    }
+    execv(argv[0], argv);
+    _exit(127);
+}
+
+/* Start argv[0] detached, output appended to logpath. Returns the pid or -errno. */
 static pid_t spawn(char *const argv[], const char *logpath)
 {
     pid_t pid = fork();
 
     if (pid < 0)
         return -errno;
-    if (pid == 0) {
-        int null = open("/dev/null", O_RDONLY);
-        int log = open(logpath, O_WRONLY | O_CREAT | O_APPEND, 0640);
-        setsid();
-        if (null >= 0)
-            dup2(null, STDIN_FILENO);
-        if (log >= 0) {
-            dup2(log, STDOUT_FILENO);
-            dup2(log, STDERR_FILENO);
-        }
-        execv(argv[0], argv);
-        _exit(127);
-    }
+    if (pid == 0)
+        spawn_exec(argv, logpath);
     return pid;
 }
 
@@ -207,30 +220,188 @@ static int local_down(const struct xvios_cli *cli, const char *root)
 
 struct node_run {
     uint32_t node, domid;
-    pid_t backend;
+    bool domain_created;       /* by this invocation: destroyed again if it fails */
+    pid_t backend;             /* started by this invocation (its pid is the domain's recorded pid) */
     pid_t daemon_starter;
+    bool daemon_started;       /* xviosd started by this invocation (its pid file names it) */
     char rundir[128];
 };
+
+struct up_ctx {
+    const struct xvios_cli *cli;
+    const char *root;
+    xvios_plat *p;             /* dom0 handle on root */
+    char backend[PATH_MAX], daemon[PATH_MAX];
+};
+
+static int find_programs(struct up_ctx *u)
+{
+    char bindir[PATH_MAX];
+
+    if (bin_dir(bindir, sizeof(bindir)) < 0 ||
+        snprintf(u->backend, sizeof(u->backend), "%s/xvios-backend", bindir) >= (int)sizeof(u->backend) ||
+        snprintf(u->daemon, sizeof(u->daemon), "%s/xviosd", bindir) >= (int)sizeof(u->daemon) ||
+        access(u->backend, X_OK) < 0 || access(u->daemon, X_OK) < 0) {
+        fprintf(stderr, "%s: cannot find xvios-backend and xviosd (set XVIOS_BIN)\n", u->cli->prog);
+        return -ENOENT;
+    }
+    return 0;
+}
+
+/*
+ * Start the node's backend and record its pid as the loopback domain's process
+ * before it runs (the child waits on a pipe until the pid is in the registry),
+ * so the link layer's SO_PEERCRED check knows it from its first hello.
+ */
+static int start_backend(struct up_ctx *u, struct node_run *r)
+{
+    char domid_s[16], logp[PATH_MAX];
+    int go[2], rc;
+    pid_t pid;
+
+    snprintf(domid_s, sizeof(domid_s), "%u", r->domid);
+    if (snprintf(logp, sizeof(logp), "%s/backend.log", r->rundir) >= (int)sizeof(logp))
+        return -ENAMETOOLONG;
+    char *argv_b[] = { u->backend, "--platform", "loopback", "--root", (char *)u->root, "--domid", domid_s,
+                       "--log", logp, NULL };
+    if (pipe2(go, O_CLOEXEC) < 0)
+        return -errno;
+    pid = fork();
+    if (pid < 0) {
+        rc = -errno;
+        close(go[0]);
+        close(go[1]);
+        return rc;
+    }
+    if (pid == 0) {
+        char b;
+        close(go[1]);
+        /* released once the parent recorded our pid; EOF (the parent died) means do not run */
+        if (read(go[0], &b, 1) != 1)
+            _exit(127);
+        spawn_exec(argv_b, logp);
+    }
+    close(go[0]);
+    r->backend = pid;
+    rc = xvios_loop_domain_set_pid(u->p, r->domid, pid);
+    if (rc == 0 && write(go[1], "g", 1) != 1)
+        rc = -EPIPE;
+    close(go[1]);
+    if (rc < 0) {
+        fprintf(stderr, "%s: cannot record the backend of node %u: %s\n", u->cli->prog, r->node, strerror(-rc));
+        waitpid(pid, NULL, 0);
+        r->backend = 0;
+    }
+    return rc;
+}
+
+/* xviosd daemonizes: its starter exits once it is attached to its VKE (see wait_daemons). */
+static int start_daemon(struct up_ctx *u, struct node_run *r)
+{
+    char domid_s[16], logp[PATH_MAX];
+
+    snprintf(domid_s, sizeof(domid_s), "%u", r->domid);
+    if (snprintf(logp, sizeof(logp), "%s/xviosd.log", r->rundir) >= (int)sizeof(logp))
+        return -ENAMETOOLONG;
+    char *argv_d[] = { u->daemon, "--platform", "loopback", "--root", (char *)u->root, "--domid", domid_s,
+                       "--log", logp, NULL };
+    r->daemon_starter = spawn(argv_d, logp);
+    if (r->daemon_starter < 0) {
+        int rc = (int)r->daemon_starter;
+        r->daemon_starter = 0;
+        fprintf(stderr, "%s: cannot start %s: %s\n", u->cli->prog, u->daemon, strerror(-rc));
+        return rc;
+    }
+    r->daemon_started = true;
+    return 0;
+}
+
+/* Every started daemon's starter must exit 0, and every daemon must answer a caller. */
+static int wait_daemons(struct up_ctx *u, struct node_run *runs, unsigned n)
+{
+    struct timespec dl = xvios_deadline_ms(LOCAL_START_MS);
+    int rc;
+
+    for (unsigned k = 0; k < n; k++) {
+        if (runs[k].daemon_starter <= 0)
+            continue;
+        rc = wait_child(runs[k].daemon_starter, &dl);
+        runs[k].daemon_starter = 0;
+        if (rc != 0) {
+            fprintf(stderr, "%s: the daemon of node %u did not start (see %s/xviosd.log)\n", u->cli->prog,
+                    runs[k].node, runs[k].rundir);
+            return -EIO;
+        }
+    }
+    for (unsigned k = 0; k < n; k++) {
+        struct xvios_client_config cc = { .platform = XVIOS_PLAT_LOOPBACK, .root = u->root, .node = runs[k].node,
+                                          .origin = XVIOS_ORIGIN_CLI, .name = "xvios-local-up",
+                                          .connect_timeout_ms = (uint32_t)xvios_ts_diff_ms(xvios_now(), dl) + 1 };
+        xvios_client *c = NULL;
+        rc = xvios_client_open(&cc, &c);
+        if (rc == 0 && xvios_client_node(c) != runs[k].node)
+            rc = -EPROTO;
+        xvios_client_close(c);
+        if (rc < 0) {
+            fprintf(stderr, "%s: the daemon of node %u does not answer: %s\n", u->cli->prog, runs[k].node,
+                    strerror(-rc));
+            return rc;
+        }
+    }
+    return 0;
+}
+
+/*
+ * Undo a failed `up`: only what this invocation made. Its daemons (named by the
+ * pid files in the run directories it created) and backends are stopped, its
+ * domains destroyed and the cluster DB removed if it created it. A cluster that
+ * was running before is never touched.
+ */
+static void undo_up(struct up_ctx *u, struct node_run *runs, unsigned n, bool cluster_created)
+{
+    for (unsigned k = 0; k < n; k++) {
+        struct node_run *r = &runs[k];
+        if (r->daemon_starter > 0) {
+            struct timespec t = xvios_deadline_ms(1000);
+            wait_child(r->daemon_starter, &t);
+            r->daemon_starter = 0;
+        }
+        if (r->daemon_started) {
+            char path[PATH_MAX];
+            struct timespec t = xvios_deadline_ms(LOCAL_STOP_MS);
+            if (snprintf(path, sizeof(path), "%s/xviosd.pid", r->rundir) < (int)sizeof(path) &&
+                stop_pid(read_pid(path), "xviosd", &t) >= 0)
+                unlink(path);
+        }
+    }
+    for (unsigned k = 0; k < n; k++) {
+        struct node_run *r = &runs[k];
+        if (r->backend > 0) {
+            struct timespec t = xvios_deadline_ms(LOCAL_STOP_MS);
+            stop_pid(r->backend, "xvios-backend", &t);
+            waitpid(r->backend, NULL, WNOHANG);
+        }
+        if (r->domain_created && xvios_loop_domain_destroy(u->p, r->domid) < 0)
+            fprintf(stderr, "%s: could not destroy loopback domain %u\n", u->cli->prog, r->domid);
+    }
+    if (cluster_created && xvios_db_cluster_destroy(u->p) < 0)
+        fprintf(stderr, "%s: could not remove the cluster DB under %s\n", u->cli->prog, u->root);
+}
 
 static int local_up(const struct xvios_cli *cli, const char *root_opt, unsigned n, uint32_t timeout_ms,
                     uint32_t retries)
 {
-    char root[PATH_MAX], bindir[PATH_MAX], backend[PATH_MAX], daemon[PATH_MAX], domid_s[16], logp[PATH_MAX];
+    char root[PATH_MAX];
     struct xvios_plat_config pc = { .kind = XVIOS_PLAT_LOOPBACK, .self_domid = 0 };
     struct xvios_db_config cfg = { .max_nodes = XVIOS_MAX_NODES, .timeout_ms = timeout_ms, .retries = retries };
     struct node_run runs[XVIOS_MAX_NODES];
-    xvios_plat *p = NULL;
-    struct timespec dl;
+    struct up_ctx u = { .cli = cli, .root = root };
+    bool cluster_created = false;
     int rc, exit_code = XVIOS_EXIT_ERROR;
 
     memset(runs, 0, sizeof(runs));
-    if (bin_dir(bindir, sizeof(bindir)) < 0 ||
-        snprintf(backend, sizeof(backend), "%s/xvios-backend", bindir) >= (int)sizeof(backend) ||
-        snprintf(daemon, sizeof(daemon), "%s/xviosd", bindir) >= (int)sizeof(daemon) ||
-        access(backend, X_OK) < 0 || access(daemon, X_OK) < 0) {
-        fprintf(stderr, "%s: cannot find xvios-backend and xviosd (set XVIOS_BIN)\n", cli->prog);
+    if (find_programs(&u) < 0)
         return XVIOS_EXIT_ERROR;
-    }
     if (root_opt) {
         if (snprintf(root, sizeof(root), "%s", root_opt) >= (int)sizeof(root) || xvios_mkdir_p(root, 0755) < 0) {
             fprintf(stderr, "%s: cannot create %s\n", cli->prog, root_opt);
@@ -246,29 +417,31 @@ static int local_up(const struct xvios_cli *cli, const char *root_opt, unsigned 
     }
     snprintf(cfg.name, sizeof(cfg.name), "loopback");
     pc.root = root;
-    rc = xvios_plat_open(&pc, &p);
+    rc = xvios_plat_open(&pc, &u.p);
     if (rc < 0) {
         fprintf(stderr, "%s: cannot open the loopback platform at %s: %s\n", cli->prog, root, strerror(-rc));
         return XVIOS_EXIT_ERROR;
     }
-    rc = xvios_db_cluster_create(p, &cfg);
+    rc = xvios_db_cluster_create(u.p, &cfg);
     if (rc < 0) {
         fprintf(stderr, "%s: cannot create the cluster under %s: %s\n", cli->prog, root,
                 rc == -EEXIST ? "a cluster exists there already ('local down' and use a fresh root)" : strerror(-rc));
         exit_code = rc == -EEXIST ? XVIOS_EXIT_REFUSED : XVIOS_EXIT_ERROR;
         goto out;
     }
+    cluster_created = true;
     for (unsigned k = 0; k < n; k++) {
         struct xvios_dominfo dom;
         char name[32];
         struct node_run *r = &runs[k];
         r->domid = LOCAL_DOMID_BASE + 1 + k;
         snprintf(name, sizeof(name), "vios-%u", k + 1);
-        rc = xvios_loop_domain_create(p, r->domid, name);
+        rc = xvios_loop_domain_create(u.p, r->domid, name);
+        r->domain_created = rc == 0;
         if (rc == 0)
-            rc = xvios_plat_domain_info(p, r->domid, &dom);
+            rc = xvios_plat_domain_info(u.p, r->domid, &dom);
         if (rc == 0)
-            rc = xvios_db_node_add(p, &dom, &r->node);
+            rc = xvios_db_node_add(u.p, &dom, &r->node);
         if (rc == 0)
             rc = xvios_rundir(r->rundir, sizeof(r->rundir), XVIOS_PLAT_LOOPBACK, root, r->node);
         if (rc == 0)
@@ -279,59 +452,14 @@ static int local_up(const struct xvios_cli *cli, const char *root_opt, unsigned 
         }
     }
     /* the backends (VKEs) first: each daemon attaches to its node's */
-    for (unsigned k = 0; k < n; k++) {
-        struct node_run *r = &runs[k];
-        snprintf(domid_s, sizeof(domid_s), "%u", r->domid);
-        snprintf(logp, sizeof(logp), "%s/backend.log", r->rundir);
-        char *argv_b[] = { backend, "--platform", "loopback", "--root", root, "--domid", domid_s,
-                           "--log", logp, NULL };
-        r->backend = spawn(argv_b, logp);
-        if (r->backend < 0) {
-            fprintf(stderr, "%s: cannot start %s: %s\n", cli->prog, backend, strerror((int)-r->backend));
+    for (unsigned k = 0; k < n; k++)
+        if (start_backend(&u, &runs[k]) < 0)
             goto out;
-        }
-        /* No xvios_loop_domain_set_pid(): a loopback node is two processes (the
-         * backend serves the cluster links, xviosd the management link), and
-         * the link layer would accept only the recorded one as the domain. */
-    }
-    /* xviosd daemonizes and its starter exits once it is attached to its VKE */
-    for (unsigned k = 0; k < n; k++) {
-        struct node_run *r = &runs[k];
-        snprintf(domid_s, sizeof(domid_s), "%u", r->domid);
-        snprintf(logp, sizeof(logp), "%s/xviosd.log", r->rundir);
-        char *argv_d[] = { daemon, "--platform", "loopback", "--root", root, "--domid", domid_s,
-                           "--log", logp, NULL };
-        r->daemon_starter = spawn(argv_d, logp);
-        if (r->daemon_starter < 0) {
-            fprintf(stderr, "%s: cannot start %s: %s\n", cli->prog, daemon, strerror((int)-r->daemon_starter));
+    for (unsigned k = 0; k < n; k++)
+        if (start_daemon(&u, &runs[k]) < 0)
             goto out;
-        }
-    }
-    dl = xvios_deadline_ms(LOCAL_START_MS);
-    for (unsigned k = 0; k < n; k++) {
-        rc = wait_child(runs[k].daemon_starter, &dl);
-        runs[k].daemon_starter = 0;
-        if (rc != 0) {
-            fprintf(stderr, "%s: the daemon of node %u did not start (see %s/xviosd.log)\n", cli->prog,
-                    runs[k].node, runs[k].rundir);
-            goto out;
-        }
-    }
-    /* every daemon must answer a caller */
-    for (unsigned k = 0; k < n; k++) {
-        struct xvios_client_config cc = { .platform = XVIOS_PLAT_LOOPBACK, .root = root, .node = runs[k].node,
-                                          .origin = XVIOS_ORIGIN_CLI, .name = "xvios-local-up",
-                                          .connect_timeout_ms = (uint32_t)xvios_ts_diff_ms(xvios_now(), dl) + 1 };
-        xvios_client *c = NULL;
-        rc = xvios_client_open(&cc, &c);
-        if (rc == 0 && xvios_client_node(c) != runs[k].node)
-            rc = -EPROTO;
-        xvios_client_close(c);
-        if (rc < 0) {
-            fprintf(stderr, "%s: the daemon of node %u does not answer: %s\n", cli->prog, runs[k].node, strerror(-rc));
-            goto out;
-        }
-    }
+    if (wait_daemons(&u, runs, n) < 0)
+        goto out;
     printf("loopback cluster of %u node(s) up under %s\n", n, root);
     for (unsigned k = 0; k < n; k++)
         printf("  node %u: domid %u, run directory %s\n", runs[k].node, runs[k].domid, runs[k].rundir);
@@ -339,20 +467,75 @@ static int local_up(const struct xvios_cli *cli, const char *root_opt, unsigned 
     printf("stop it with:         xvios --root %s local down\n", root);
     exit_code = XVIOS_EXIT_OK;
 out:
-    xvios_plat_close(p);
-    if (exit_code != XVIOS_EXIT_OK) {
-        for (unsigned k = 0; k < n; k++)
-            if (runs[k].daemon_starter > 0) {
-                struct timespec now = xvios_deadline_ms(1000);
-                wait_child(runs[k].daemon_starter, &now);
-            }
-        local_down(cli, root);
-        for (unsigned k = 0; k < n; k++)
-            if (runs[k].backend > 0) {
-                struct timespec t = xvios_deadline_ms(LOCAL_STOP_MS);
-                stop_pid(runs[k].backend, "xvios-backend", &t);
-            }
+    if (exit_code != XVIOS_EXIT_OK)
+        undo_up(&u, runs, n, cluster_created);
+    xvios_plat_close(u.p);
+    return exit_code;
+}
+
+/*
+ * `local start --node N`: (re)start a member's stopped backend and/or daemon on a
+ * running loopback root, recording the new backend's pid in the domain registry
+ * (the link layer accepts only the recorded process as that domain).
+ */
+static int local_start(const struct xvios_cli *cli, const char *root, uint32_t node)
+{
+    struct xvios_plat_config pc = { .kind = XVIOS_PLAT_LOOPBACK, .self_domid = 0, .root = root };
+    struct up_ctx u = { .cli = cli, .root = root };
+    struct node_run r;
+    struct xvios_db_node dn;
+    char path[PATH_MAX];
+    int rc, exit_code = XVIOS_EXIT_ERROR;
+
+    memset(&r, 0, sizeof(r));
+    if (find_programs(&u) < 0)
+        return XVIOS_EXIT_ERROR;
+    rc = xvios_plat_open(&pc, &u.p);
+    if (rc < 0) {
+        fprintf(stderr, "%s: cannot open the loopback platform at %s: %s\n", cli->prog, root, strerror(-rc));
+        return XVIOS_EXIT_ERROR;
     }
+    rc = xvios_db_node_get(u.p, node, &dn);
+    if (rc < 0) {
+        fprintf(stderr, "%s: node %u is not a member under %s: %s\n", cli->prog, node, root, strerror(-rc));
+        exit_code = rc == -ENOENT ? XVIOS_EXIT_REFUSED : XVIOS_EXIT_ERROR;
+        goto out;
+    }
+    r.node = node;
+    r.domid = dn.domid;
+    if ((rc = xvios_rundir(r.rundir, sizeof(r.rundir), XVIOS_PLAT_LOOPBACK, root, node)) < 0 ||
+        (rc = xvios_mkdir_p(r.rundir, 0700)) < 0 ||
+        snprintf(path, sizeof(path), "%s/backend.pid", r.rundir) >= (int)sizeof(path)) {
+        fprintf(stderr, "%s: node %u: no run directory\n", cli->prog, node);
+        goto out;
+    }
+    if (pid_runs(read_pid(path), "xvios-backend")) {
+        printf("node %u: xvios-backend runs already\n", node);
+    } else {
+        unlink(path);  /* the stopped process's */
+        if (start_backend(&u, &r) < 0)
+            goto out;
+        printf("node %u: xvios-backend started (pid %d)\n", node, (int)r.backend);
+    }
+    if (snprintf(path, sizeof(path), "%s/xviosd.pid", r.rundir) >= (int)sizeof(path))
+        goto out;
+    if (pid_runs(read_pid(path), "xviosd")) {
+        printf("node %u: xviosd runs already\n", node);
+    } else {
+        unlink(path);
+        if (start_daemon(&u, &r) < 0)
+            goto out;
+        printf("node %u: xviosd started\n", node);
+    }
+    if (wait_daemons(&u, &r, 1) < 0)
+        goto out;
+    printf("node %u: up\n", node);
+    exit_code = XVIOS_EXIT_OK;
+out:
+    /* a failed start leaves the node as it was: stop only what this invocation started */
+    if (exit_code != XVIOS_EXIT_OK && (r.backend > 0 || r.daemon_started))
+        undo_up(&u, &r, 1, false);
+    xvios_plat_close(u.p);
     return exit_code;
 }
 
@@ -361,22 +544,24 @@ int cmd_local(struct xvios_cli *cli, int argc, char **argv)
     static const struct option lo[] = {
         { "nodes", required_argument, NULL, 'n' }, { "root", required_argument, NULL, 'r' },
         { "timeout", required_argument, NULL, 'T' }, { "retries", required_argument, NULL, 'R' },
-        { "help", no_argument, NULL, 'h' },        { NULL, 0, NULL, 0 },
+        { "node", required_argument, NULL, 'N' },  { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
     };
     const char *root = cli->root;
-    uint32_t n = 0, timeout_ms = 1000, retries = 2;
-    bool up;
+    uint32_t n = 0, node = 0, timeout_ms = 1000, retries = 2;
+    bool up, start;
     int ch;
 
     if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
         usage(stdout);
         return XVIOS_EXIT_OK;
     }
-    if (argc < 2 || (strcmp(argv[1], "up") && strcmp(argv[1], "down"))) {
+    if (argc < 2 || (strcmp(argv[1], "up") && strcmp(argv[1], "down") && strcmp(argv[1], "start"))) {
         usage(stderr);
         return XVIOS_EXIT_USAGE;
     }
     up = !strcmp(argv[1], "up");
+    start = !strcmp(argv[1], "start");
     optind = 1;
     while ((ch = getopt_long(argc - 1, argv + 1, "+n:h", lo, NULL)) != -1) {
         switch (ch) {
@@ -387,6 +572,12 @@ int cmd_local(struct xvios_cli *cli, int argc, char **argv)
             }
             break;
         case 'r': root = optarg; break;
+        case 'N':
+            if (cli_parse_u32(optarg, XVIOS_MAX_NODES, &node) < 0 || node == 0) {
+                fprintf(stderr, "%s: --node needs 1..%u\n", cli->prog, XVIOS_MAX_NODES);
+                return XVIOS_EXIT_USAGE;
+            }
+            break;
         case 'T':
             if (cli_parse_u32(optarg, 3600000u, &timeout_ms) < 0)
                 return XVIOS_EXIT_USAGE;
@@ -415,8 +606,15 @@ int cmd_local(struct xvios_cli *cli, int argc, char **argv)
         return local_up(cli, root, n, timeout_ms, retries);
     }
     if (!root) {
-        fprintf(stderr, "%s: local down needs --root (or XVIOS_ROOT)\n", cli->prog);
+        fprintf(stderr, "%s: local %s needs --root (or XVIOS_ROOT)\n", cli->prog, argv[1]);
         return XVIOS_EXIT_USAGE;
+    }
+    if (start) {
+        if (node == 0) {
+            fprintf(stderr, "%s: local start needs --node N\n", cli->prog);
+            return XVIOS_EXIT_USAGE;
+        }
+        return local_start(cli, root, node);
     }
     return local_down(cli, root);
 }
