@@ -35,10 +35,19 @@ int db_write_u32(xvios_plat *p, xvios_tx tx, const char *path, uint32_t v,
 int db_members(xvios_plat *p, xvios_tx tx, struct db_member **m, unsigned *n);
 
 /*
- * Recompute the permissions of every node of the cluster tree for the given
- * members (docs/xenstore.md's table) and set those that differ.
+ * Permissions after a membership change (db_regrant.c; docs/xenstore.md's table).
+ * db_regrant_layout: the nodes the DB itself lays out (a fixed set: the top
+ * nodes, config, counters, and each member's entry with its identity leaves
+ * and online flag), inside the caller's transaction, so it stays bounded
+ * whatever members created.
+ * db_regrant_tables: everything else below /xvios except the members' own
+ * subtrees (the client and adapter tables), in transactions of at most
+ * DB_REGRANT_BATCH nodes each, resuming where the last one stopped.
  */
-int db_regrant(xvios_plat *p, xvios_tx tx, const struct db_member *m, unsigned n);
+#define DB_REGRANT_BATCH 256u
+#define DB_MAX_DEPTH 32u
+int db_regrant_layout(xvios_plat *p, xvios_tx tx, const struct db_member *m, unsigned n);
+int db_regrant_tables(xvios_plat *p);
 
 /* The permission list a path in the cluster tree must have (perms[] holds XVIOS_MAX_NODES + 1). */
 int db_perms_for(const char *path, uint32_t current_owner, const struct db_member *m, unsigned n,

@@ -184,7 +184,7 @@ static int add_body(xvios_plat *p, xvios_tx tx, void *ctx)
     if ((rc = db_perms_for(XVIOS_DB_ROOT "/next-node-id", 0, m, n, perms, &np)) < 0 ||
         (rc = db_write_u32(p, tx, XVIOS_DB_ROOT "/next-node-id", id % XVIOS_MAX_NODES + 1, perms, np)) < 0)
         goto out;
-    rc = db_regrant(p, tx, m, n);
+    rc = db_regrant_layout(p, tx, m, n);
     a->node = id;
 out:
     free(m);
@@ -204,9 +204,12 @@ int xvios_db_node_add(xvios_plat *p, const struct xvios_dominfo *dom, uint32_t *
     if (nlen == 0 || nlen == sizeof(dom->name) || ulen == sizeof(dom->uuid))
         return -EINVAL;
     rc = db_tx_run(p, add_body, &a);
-    if (rc == 0 && node_out)
+    if (rc < 0)
+        return rc;
+    if (node_out)
         *node_out = a.node;
-    return rc;
+    /* the member is in; its grants on the tables follow in bounded batches */
+    return db_regrant_tables(p);
 }
 
 /* ---------------------------------------------------------------- remove */
@@ -222,16 +225,20 @@ static int remove_body(xvios_plat *p, xvios_tx tx, void *ctx)
         return rc;
     if ((rc = db_members(p, tx, &m, &n)) < 0)
         return rc;
-    rc = db_regrant(p, tx, m, n);
+    rc = db_regrant_layout(p, tx, m, n);
     free(m);
     return rc;
 }
 
 int xvios_db_node_remove(xvios_plat *p, uint32_t node)
 {
+    int rc;
+
     if (node == 0 || node > XVIOS_MAX_NODES)
         return -ENOENT;
-    return db_tx_run(p, remove_body, &node);
+    /* the entry (whatever the member made below it) goes in one operation; then the tables */
+    rc = db_tx_run(p, remove_body, &node);
+    return rc < 0 ? rc : db_regrant_tables(p);
 }
 
 /* ---------------------------------------------------------------- queries */

@@ -26,8 +26,6 @@
 #include "xvios/log.h"
 #include "xvios/wire.h"
 
-#define DB_MAX_DEPTH 32
-
 static bool at_or_below(const char *path, const char *top)
 {
     size_t n = strlen(top);
@@ -86,61 +84,4 @@ int db_perms_for(const char *path, uint32_t current_owner, const struct db_membe
     }
     *np = cnt;
     return 0;
-}
-
-static bool perms_equal(const struct xvios_perm *a, unsigned na, const struct xvios_perm *b, unsigned nb)
-{
-    if (na != nb)
-        return false;
-    for (unsigned i = 0; i < na; i++)
-        if (a[i].domid != b[i].domid || a[i].perm != b[i].perm)
-            return false;
-    return true;
-}
-
-static int walk(xvios_plat *p, xvios_tx tx, const char *path, const struct db_member *m, unsigned n, unsigned depth)
-{
-    struct xvios_perm want[XVIOS_STORE_MAX_PERMS];
-    struct xvios_perm *cur = NULL;
-    unsigned ncur = 0, nwant = 0, nkids = 0;
-    char **kids = NULL;
-    int rc;
-
-    if (depth > DB_MAX_DEPTH) {
-        /* nothing the cluster writes is this deep; leaving it would leave its old grants in place */
-        XLOG_WARN("cluster DB: %s: deeper than %u levels: removed rather than left with stale permissions",
-                  path, DB_MAX_DEPTH);
-        rc = xvios_store_rm(p, tx, path);
-        return rc == -ENOENT ? 0 : rc;
-    }
-    if ((rc = xvios_store_get_perms(p, tx, path, &cur, &ncur)) < 0)
-        goto out;
-    if ((rc = db_perms_for(path, cur[0].domid, m, n, want, &nwant)) < 0)
-        goto out;
-    if (!perms_equal(cur, ncur, want, nwant) && (rc = xvios_store_set_perms(p, tx, path, want, nwant)) < 0)
-        goto out;
-    if ((rc = xvios_store_list(p, tx, path, &kids, &nkids)) < 0)
-        goto out;
-    for (unsigned i = 0; i < nkids; i++) {
-        size_t len = strlen(path) + strlen(kids[i]) + 2;
-        char *child = malloc(len);
-        if (!child) {
-            rc = -ENOMEM;
-            goto out;
-        }
-        snprintf(child, len, "%s/%s", path, kids[i]);
-        rc = walk(p, tx, child, m, n, depth + 1);
-        free(child);
-        if (rc < 0)
-            goto out;
-    }
-out:
-    free(cur);
-    xvios_strv_free(kids, nkids);
-    return rc;
-}
-
-int db_regrant(xvios_plat *p, xvios_tx tx, const struct db_member *m, unsigned n)
-{
-    return walk(p, tx, XVIOS_DB_ROOT, m, n, 0);
 }

@@ -26,6 +26,17 @@
 
 #define LOOP_MAX_TX          16u     /* open transactions per handle; more: -ENOSPC */
 #define LOOP_MAX_TX_OPS      16384u   /* operations in one transaction; more: -ENOSPC */
+
+/*
+ * Quotas of an unprivileged domain (dom0 is exempt), as Xen 4.17's C xenstored
+ * enforces them by default (quota-nr-entries, -max-entry-size, -max-transaction,
+ * -transaction-nodes; errors as xenstored returns them). docs/loopback.md.
+ */
+#define LOOP_QUOTA_NODES     1000u   /* nodes a domain owns, store-wide; creating more: -ENOSPC */
+#define LOOP_QUOTA_NODE_SIZE 2048u   /* value + 8 bytes per permission entry must stay below: -ENOSPC */
+#define LOOP_QUOTA_TX        10u     /* open transactions per handle; more: -ENOSPC */
+#define LOOP_QUOTA_TX_OPS    1024u   /* operations in one transaction; more: -ENOSPC */
+#define LOOP_QUOTA_PERM_SIZE 8u      /* what xenstored counts per permission entry */
 #define LOOP_MAX_WATCHES     128u    /* watches per handle; more: -E2BIG */
 #define LOOP_MAX_EVENTS      4096u   /* queued watch events per handle; more are dropped (logged) */
 #define LOOP_MAX_CHILDREN    65536u  /* names returned by one list */
@@ -59,6 +70,8 @@ struct loop_ovl {                /* the transaction's view of one node it touche
 struct loop_tx {
     xvios_tx id;                 /* XVIOS_TX_NONE: free slot */
     uint64_t gen;                /* store generation at tx_start */
+    unsigned max_ops;            /* LOOP_MAX_TX_OPS, or LOOP_QUOTA_TX_OPS for an unprivileged handle */
+    unsigned created;            /* nodes this transaction creates (counted against the node quota) */
     struct loop_op *ops;
     unsigned nops, capops;
     struct loop_ovl *ovl;
@@ -93,6 +106,10 @@ struct loop_plat {
     int event_fd;                /* counter > 0 while events are queued */
     bool event_signalled;
     uint64_t log_off;            /* how far this handle has read .changes */
+
+    bool quota_valid;            /* quota_owned is the count at store generation quota_gen */
+    uint64_t quota_gen;
+    unsigned quota_owned;        /* nodes owned by self_domid */
 };
 
 /* ---------------------------------------------------------------- files (plat_loop_fs.c) */
@@ -170,6 +187,14 @@ int loop_store_set_perms(void *impl, xvios_tx tx, const char *path, const struct
 /* For privileged internal callers (domain registry): write/rm without permission checks, lock held. */
 int loop_store_force_write(struct loop_plat *lp, const char *path, const char *val, size_t len,
                            const struct xvios_perm *perms, unsigned nperms);
+
+/* ---------------------------------------------------------------- quotas (plat_loop_quota.c) */
+/* May this (unprivileged) handle create n more nodes, in transaction t or outside? 0 or -ENOSPC. Lock held. */
+int  loop_quota_check_create(struct loop_plat *lp, struct loop_tx *t, unsigned n);
+/* n nodes were created outside a transaction (the change log has grown): keep the count current. Lock held. */
+void loop_quota_created(struct loop_plat *lp, unsigned n);
+/* A value of len bytes with nperms permission entries: 0 or -ENOSPC for an unprivileged handle. */
+int  loop_quota_check_size(const struct loop_plat *lp, size_t len, unsigned nperms);
 
 /* ---------------------------------------------------------------- identity (plat_loop_domain.c) */
 int loop_self_domid(void *impl, uint32_t *domid);

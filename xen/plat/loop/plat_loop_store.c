@@ -7,6 +7,8 @@
  * dom0 and only dom0 may give a node away. Domain 0 bypasses all checks.
  * Outside a transaction every change runs under the exclusive store lock
  * and is appended to the change log (which bumps the generation).
+ * An unprivileged domain's creations and values are held to xenstored's
+ * per-domain quotas (plat_loop_quota.c).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -57,7 +59,7 @@ static int create_path(struct op *o, const char *path, const char *val, size_t l
 {
     char anc[XVIOS_STORE_MAX_PATH + 1], prefix[XVIOS_STORE_MAX_PATH + 1];
     struct xvios_perm *perms = NULL;
-    unsigned n = 0;
+    unsigned n = 0, count_after = 0;
     size_t i;
     int rc;
 
@@ -88,6 +90,16 @@ static int create_path(struct op *o, const char *path, const char *val, size_t l
         perms[0].domid = o->lp->self_domid;
     }
     i = strcmp(anc, "/") ? strlen(anc) : 0;
+    if (checked) {
+        unsigned created = 0;
+        for (size_t j = i; path[j]; j++)
+            created += path[j] == '/';
+        if ((rc = loop_quota_check_size(o->lp, len, n)) < 0 ||
+            (rc = loop_quota_check_create(o->lp, o->t, created)) < 0)
+            goto out;
+        if (!o->t)
+            count_after = created;
+    }
     for (size_t j = i + 1;; j++) {
         if (path[j] != '/' && path[j] != '\0')
             continue;
@@ -101,6 +113,10 @@ static int create_path(struct op *o, const char *path, const char *val, size_t l
             goto out;
     }
 out:
+    if (count_after && rc == 0)
+        loop_quota_created(o->lp, count_after);
+    else if (count_after)
+        o->lp->quota_valid = false;   /* partly created: count again next time */
     free(perms);
     return rc;
 }
@@ -156,6 +172,8 @@ static int write_or_mkdir(void *impl, xvios_tx tx, const char *path, const char 
     }
     if (mkdir_only)
         goto out;  /* exists: nothing changes */
+    if ((rc = loop_quota_check_size(o.lp, len, n)) < 0)
+        goto out;
     rc = loop_view_set_value(o.lp, o.t, path, val, len);
     if (rc == 0)
         rc = note_change(&o, 'C', path);

@@ -73,8 +73,8 @@ static int op_add(struct loop_tx *t, enum loop_op_kind kind, const char *path, c
 {
     struct loop_op *op;
 
-    if (t->nops == LOOP_MAX_TX_OPS) {
-        XLOG_WARN("transaction %u: more than %u operations", t->id, LOOP_MAX_TX_OPS);
+    if (t->nops == t->max_ops) {
+        XLOG_WARN("transaction %u: more than %u operations", t->id, t->max_ops);
         return -ENOSPC;
     }
     if (t->nops == t->capops) {
@@ -396,15 +396,17 @@ int loop_tx_start(void *impl, xvios_tx *tx)
 {
     struct loop_plat *lp = impl;
     struct loop_tx *t = NULL;
+    unsigned open_tx = 0, max_tx = lp->self_domid ? LOOP_QUOTA_TX : LOOP_MAX_TX;
     int lk, rc;
 
-    for (unsigned i = 0; i < LOOP_MAX_TX; i++)
-        if (lp->tx[i].id == XVIOS_TX_NONE) {
+    for (unsigned i = 0; i < LOOP_MAX_TX; i++) {
+        if (lp->tx[i].id != XVIOS_TX_NONE)
+            open_tx++;
+        else if (!t)
             t = &lp->tx[i];
-            break;
-        }
-    if (!t) {
-        XLOG_WARN("more than %u open transactions on one store handle", LOOP_MAX_TX);
+    }
+    if (!t || open_tx >= max_tx) {
+        XLOG_WARN("more than %u open transactions on one store handle", max_tx);
         return -ENOSPC;
     }
     lk = loop_lock(lp, false);
@@ -414,6 +416,8 @@ int loop_tx_start(void *impl, xvios_tx *tx)
     loop_unlock(lk);
     if (rc < 0)
         return rc;
+    t->max_ops = lp->self_domid ? LOOP_QUOTA_TX_OPS : LOOP_MAX_TX_OPS;
+    t->created = 0;
     do {
         t->id = ++lp->next_tx;
     } while (t->id == XVIOS_TX_NONE);
