@@ -22,7 +22,7 @@
 
 #define MGMT_RETRY_MS 200u
 
-struct caller *api_caller(struct xviosd *d, uint32_t id)
+struct caller *viod_api_caller(struct xviosd *d, uint32_t id)
 {
     if (id == 0)
         return NULL;
@@ -44,7 +44,7 @@ static struct caller *caller_new(struct xviosd *d, int fd, xvios_link *link)
         c->link = link;
         do {
             d->next_caller_id++;
-        } while (d->next_caller_id == 0 || api_caller(d, d->next_caller_id));
+        } while (d->next_caller_id == 0 || viod_api_caller(d, d->next_caller_id));
         c->id = d->next_caller_id;
         xvios_pktq_init(&c->out, XVD_CALLER_OUTQ_PKTS, XVD_CALLER_OUTQ_BYTES);
         d->c.callers_total++;
@@ -56,7 +56,7 @@ static struct caller *caller_new(struct xviosd *d, int fd, xvios_link *link)
 static void caller_close(struct xviosd *d, struct caller *c)
 {
     XLOG_DEBUG("caller %u (%s) gone", c->id, c->name[0] ? c->name : "?");
-    op_caller_gone(d, c->id);
+    viod_op_caller_gone(d, c->id);
     if (c->fd >= 0)
         close(c->fd);
     if (c->link) {
@@ -71,14 +71,14 @@ static void caller_close(struct xviosd *d, struct caller *c)
     c->fd = -1;
 }
 
-void api_reap(struct xviosd *d)
+void viod_api_reap(struct xviosd *d)
 {
     for (unsigned i = 0; i < XVD_MAX_CALLERS; i++)
         if (d->callers[i].used && d->callers[i].dead)
             caller_close(d, &d->callers[i]);
 }
 
-int api_listen(struct xviosd *d)
+int viod_api_listen(struct xviosd *d)
 {
     struct sockaddr_un sa = { .sun_family = AF_UNIX };
     char path[128];
@@ -124,7 +124,7 @@ out:
     return rc;
 }
 
-void api_dispose(struct xviosd *d)
+void viod_api_dispose(struct xviosd *d)
 {
     char path[128];
 
@@ -141,7 +141,7 @@ void api_dispose(struct xviosd *d)
     d->api_fd = -1;
 }
 
-void api_on_accept(struct xviosd *d)
+void viod_api_on_accept(struct xviosd *d)
 {
     for (int budget = 16; budget > 0; budget--) {
         int fd = accept4(d->api_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
@@ -161,7 +161,7 @@ void api_on_accept(struct xviosd *d)
 }
 
 /* ---------------------------------------------------------------- output */
-void api_flush(struct xviosd *d, struct caller *c)
+void viod_api_flush(struct xviosd *d, struct caller *c)
 {
     const struct xvios_pkt *p;
     struct timespec now = xvios_now();
@@ -192,7 +192,7 @@ void api_flush(struct xviosd *d, struct caller *c)
     (void)d;
 }
 
-int api_emit(struct xviosd *d, struct caller *c, unsigned opcode, int status, uint64_t handle, uint32_t node,
+int viod_api_emit(struct xviosd *d, struct caller *c, unsigned opcode, int status, uint64_t handle, uint32_t node,
              uint32_t type, const void *payload, size_t len)
 {
     struct xvios_msg m;
@@ -235,7 +235,7 @@ static void on_hello(struct xviosd *d, struct caller *c, const struct xvios_msg 
     int n;
 
     if (o != XVIOS_ORIGIN_CLI && o != XVIOS_ORIGIN_API) {
-        api_emit(d, c, XVIOS_OP_API_HELLO, XVIOS_ST_BAD_PACKET, 0, d->self_node, 0, NULL, 0);
+        viod_api_emit(d, c, XVIOS_OP_API_HELLO, XVIOS_ST_BAD_PACKET, 0, d->self_node, 0, NULL, 0);
         return;
     }
     if (xvios_kv_get((const char *)m->payload, m->hdr.payload_len, "name", name, sizeof(name)) == 0) {
@@ -247,7 +247,7 @@ static void on_hello(struct xviosd *d, struct caller *c, const struct xvios_msg 
     c->origin = o;
     c->hello = true;
     n = snprintf(text, sizeof(text), "node=%u\ncaller=%u\n", d->self_node, c->id);
-    api_emit(d, c, XVIOS_OP_API_HELLO, XVIOS_ST_OK, m->hdr.txid, d->self_node, 0, text, (size_t)n);
+    viod_api_emit(d, c, XVIOS_OP_API_HELLO, XVIOS_ST_OK, m->hdr.txid, d->self_node, 0, text, (size_t)n);
     XLOG_DEBUG("caller %u attached (%s, %s)", c->id, o == XVIOS_ORIGIN_CLI ? "cli" : "api",
                c->name[0] ? c->name : "unnamed");
 }
@@ -270,32 +270,32 @@ static void on_send(struct xviosd *d, struct caller *c, const struct xvios_msg *
     int rc, st;
 
     if (m->sub.msg_type == XVIOS_MT_NONE || (!(rq.flags & XVIOS_F_BROADCAST) && rq.n_targets == 0)) {
-        api_emit(d, c, XVIOS_OP_API_RESULT, XVIOS_ST_BAD_PACKET, m->hdr.txid, d->self_node, m->sub.msg_type, NULL, 0);
+        viod_api_emit(d, c, XVIOS_OP_API_RESULT, XVIOS_ST_BAD_PACKET, m->hdr.txid, d->self_node, m->sub.msg_type, NULL, 0);
         return;
     }
     for (unsigned i = 0; i < rq.n_targets; i++) {
         if (m->targets[i] == 0 || m->targets[i] > XVIOS_MAX_NODES) {
-            api_emit(d, c, XVIOS_OP_API_RESULT, XVIOS_ST_BAD_PACKET, m->hdr.txid, d->self_node, m->sub.msg_type,
+            viod_api_emit(d, c, XVIOS_OP_API_RESULT, XVIOS_ST_BAD_PACKET, m->hdr.txid, d->self_node, m->sub.msg_type,
                      NULL, 0);
             return;
         }
     }
     if (c->n_ops >= XVD_MAX_OPS_PER_CALLER) {
-        api_emit(d, c, XVIOS_OP_API_RESULT, XVIOS_ST_TRY_AGAIN, m->hdr.txid, d->self_node, m->sub.msg_type, NULL, 0);
+        viod_api_emit(d, c, XVIOS_OP_API_RESULT, XVIOS_ST_TRY_AGAIN, m->hdr.txid, d->self_node, m->sub.msg_type, NULL, 0);
         return;
     }
-    rc = op_start(d, &rq);
+    rc = viod_op_start(d, &rq);
     if (rc == 0)
         return;
     st = rc == -ENOTCONN ? XVIOS_ST_UNREACHABLE : rc == -EAGAIN ? XVIOS_ST_TRY_AGAIN
        : rc == -EINVAL ? XVIOS_ST_BAD_PACKET : XVIOS_ST_INTERNAL;
-    api_emit(d, c, XVIOS_OP_API_RESULT, st, m->hdr.txid, d->self_node, m->sub.msg_type, NULL, 0);
+    viod_api_emit(d, c, XVIOS_OP_API_RESULT, st, m->hdr.txid, d->self_node, m->sub.msg_type, NULL, 0);
 }
 
 static void on_query(struct xviosd *d, struct caller *c, const struct xvios_msg *m)
 {
     static uint8_t out[XVIOS_MAX_PAYLOAD];
-    const struct handler *h = handler_find(m->sub.msg_type);
+    const struct handler *h = viod_handler_find(m->sub.msg_type);
     size_t len = 0;
     int status = XVIOS_ST_OK, rc;
 
@@ -309,19 +309,19 @@ static void on_query(struct xviosd *d, struct caller *c, const struct xvios_msg 
             .msg_type = XVIOS_MT_NODE_INFO,
             .timeout_ms = m->sub.timeout_ms,
         };
-        rc = op_start(d, &rq);
+        rc = viod_op_start(d, &rq);
         if (rc == 0)
             return;
         /* no VKE: this node's own information is still a valid (partial) answer */
-        if (nodeinfo_format(d, (char *)out, sizeof(out), &len) == 0)
-            api_emit(d, c, XVIOS_OP_API_RESPONSE, XVIOS_ST_OK, m->hdr.txid, d->self_node, XVIOS_MT_NODES_ALL, out,
+        if (viod_nodeinfo_format(d, (char *)out, sizeof(out), &len) == 0)
+            viod_api_emit(d, c, XVIOS_OP_API_RESPONSE, XVIOS_ST_OK, m->hdr.txid, d->self_node, XVIOS_MT_NODES_ALL, out,
                      len);
-        api_emit(d, c, XVIOS_OP_API_RESULT, rc == -ENOTCONN ? XVIOS_ST_UNREACHABLE : XVIOS_ST_TRY_AGAIN,
+        viod_api_emit(d, c, XVIOS_OP_API_RESULT, rc == -ENOTCONN ? XVIOS_ST_UNREACHABLE : XVIOS_ST_TRY_AGAIN,
                  m->hdr.txid, d->self_node, m->sub.msg_type, NULL, 0);
         return;
     }
     if (!h || m->sub.msg_type >= XVIOS_MT_USER_BASE) {
-        api_emit(d, c, XVIOS_OP_API_RESULT, XVIOS_ST_BAD_PACKET, m->hdr.txid, d->self_node, m->sub.msg_type, NULL, 0);
+        viod_api_emit(d, c, XVIOS_OP_API_RESULT, XVIOS_ST_BAD_PACKET, m->hdr.txid, d->self_node, m->sub.msg_type, NULL, 0);
         return;
     }
     rc = h->fn(d, m, out, sizeof(out), &len, &status);
@@ -329,8 +329,8 @@ static void on_query(struct xviosd *d, struct caller *c, const struct xvios_msg 
         status = XVIOS_ST_INTERNAL;
         len = 0;
     }
-    api_emit(d, c, XVIOS_OP_API_RESPONSE, status, m->hdr.txid, d->self_node, m->sub.msg_type, out, len);
-    api_emit(d, c, XVIOS_OP_API_RESULT, status, m->hdr.txid, d->self_node, m->sub.msg_type, NULL, 0);
+    viod_api_emit(d, c, XVIOS_OP_API_RESPONSE, status, m->hdr.txid, d->self_node, m->sub.msg_type, out, len);
+    viod_api_emit(d, c, XVIOS_OP_API_RESULT, status, m->hdr.txid, d->self_node, m->sub.msg_type, NULL, 0);
 }
 
 static void on_subscribe(struct xviosd *d, struct caller *c, const struct xvios_msg *m)
@@ -338,11 +338,11 @@ static void on_subscribe(struct xviosd *d, struct caller *c, const struct xvios_
     uint32_t mask;
 
     if (m->hdr.payload_len != 4 || ((mask = xvios_get_le32(m->payload)) & ~XVIOS_API_EVENT_ALL)) {
-        api_emit(d, c, XVIOS_OP_API_RESULT, XVIOS_ST_BAD_PACKET, m->hdr.txid, d->self_node, 0, NULL, 0);
+        viod_api_emit(d, c, XVIOS_OP_API_RESULT, XVIOS_ST_BAD_PACKET, m->hdr.txid, d->self_node, 0, NULL, 0);
         return;
     }
     c->event_mask = mask;
-    api_emit(d, c, XVIOS_OP_API_RESULT, XVIOS_ST_OK, m->hdr.txid, d->self_node, 0, NULL, 0);
+    viod_api_emit(d, c, XVIOS_OP_API_RESULT, XVIOS_ST_OK, m->hdr.txid, d->self_node, 0, NULL, 0);
 }
 
 static void on_packet(struct xviosd *d, struct caller *c, const uint8_t *untrusted, size_t untrusted_len)
@@ -366,7 +366,7 @@ static void on_packet(struct xviosd *d, struct caller *c, const uint8_t *untrust
     }
     if (!c->hello || m.hdr.txid == 0 || m.hdr.status != XVIOS_ST_OK) {
         d->c.api_rx_bad++;
-        api_emit(d, c, XVIOS_OP_API_RESULT, XVIOS_ST_BAD_PACKET, m.hdr.txid, d->self_node, 0, NULL, 0);
+        viod_api_emit(d, c, XVIOS_OP_API_RESULT, XVIOS_ST_BAD_PACKET, m.hdr.txid, d->self_node, 0, NULL, 0);
         return;
     }
     switch (m.hdr.opcode) {
@@ -382,12 +382,12 @@ static void on_packet(struct xviosd *d, struct caller *c, const uint8_t *untrust
     default:
         d->c.api_rx_bad++;
         XLOG_WARN("caller %u sent %s, which callers may not send", c->id, xvios_opcode_name(m.hdr.opcode));
-        api_emit(d, c, XVIOS_OP_API_RESULT, XVIOS_ST_BAD_PACKET, m.hdr.txid, d->self_node, 0, NULL, 0);
+        viod_api_emit(d, c, XVIOS_OP_API_RESULT, XVIOS_ST_BAD_PACKET, m.hdr.txid, d->self_node, 0, NULL, 0);
         break;
     }
 }
 
-void api_on_readable(struct xviosd *d, struct caller *c)
+void viod_api_on_readable(struct xviosd *d, struct caller *c)
 {
     for (int budget = 64; budget > 0 && !c->dead; budget--) {
         size_t untrusted_len = 0;
@@ -423,7 +423,7 @@ void api_on_readable(struct xviosd *d, struct caller *c)
 }
 
 /* ---------------------------------------------------------------- management link */
-void api_mgmt_tick(struct xviosd *d, struct timespec now)
+void viod_api_mgmt_tick(struct xviosd *d, struct timespec now)
 {
     enum xvios_link_state st;
 

@@ -23,13 +23,13 @@
 #define TOKEN_CLIENTS "xviosd-clients"
 #define TOKEN_CONFIG  "xviosd-config"
 
-void events_emit(struct xviosd *d, unsigned ev, uint32_t node, const char *text, size_t len)
+void viod_events_emit(struct xviosd *d, unsigned ev, uint32_t node, const char *text, size_t len)
 {
     for (unsigned i = 0; i < XVD_MAX_CALLERS; i++) {
         struct caller *c = &d->callers[i];
         if (!c->used || c->dead || !c->hello || !(c->event_mask & XVIOS_API_EVENT_BIT(ev)))
             continue;
-        if (api_emit(d, c, XVIOS_OP_API_EVENT, XVIOS_ST_OK, 0, node, ev, text, len) == 0)
+        if (viod_api_emit(d, c, XVIOS_OP_API_EVENT, XVIOS_ST_OK, 0, node, ev, text, len) == 0)
             d->c.events_sent++;
     }
 }
@@ -64,7 +64,7 @@ static void scan_nodes(struct xviosd *d, bool announce)
             len = snprintf(text, sizeof(text), "node=%u\ndomid=%u\nname=%s\npath=" XVIOS_DB_ROOT "/nodes/%u\nsource=store\n",
                            nodes[i].node, nodes[i].domid, nodes[i].name, nodes[i].node);
             XLOG_INFO("node %u (domid %u) joined the cluster", nodes[i].node, nodes[i].domid);
-            events_emit(d, XVIOS_EV_NODE_JOINED, nodes[i].node, text, (size_t)len);
+            viod_events_emit(d, XVIOS_EV_NODE_JOINED, nodes[i].node, text, (size_t)len);
         }
     }
     for (unsigned i = 0; announce && i < d->n_known_nodes; i++) {
@@ -73,7 +73,7 @@ static void scan_nodes(struct xviosd *d, bool announce)
         len = snprintf(text, sizeof(text), "node=%u\npath=" XVIOS_DB_ROOT "/nodes/%u\nsource=store\n",
                        d->known_nodes[i], d->known_nodes[i]);
         XLOG_INFO("node %u left the cluster", d->known_nodes[i]);
-        events_emit(d, XVIOS_EV_NODE_LEFT, d->known_nodes[i], text, (size_t)len);
+        viod_events_emit(d, XVIOS_EV_NODE_LEFT, d->known_nodes[i], text, (size_t)len);
     }
     memcpy(d->known_nodes, now, k * sizeof(uint32_t));
     d->n_known_nodes = k;
@@ -104,7 +104,7 @@ static void scan_clients(struct xviosd *d, bool announce)
             continue;
         int len = snprintf(text, sizeof(text), "client=%s\npath=" XVIOS_DB_ROOT "/clients/%s\n", names[i], names[i]);
         if (len > 0 && (size_t)len < sizeof(text))
-            events_emit(d, XVIOS_EV_CLIENT_REGISTERED, d->self_node, text, (size_t)len);
+            viod_events_emit(d, XVIOS_EV_CLIENT_REGISTERED, d->self_node, text, (size_t)len);
     }
     xvios_strv_free(d->known_clients, d->n_known_clients);
     d->known_clients = names;
@@ -123,7 +123,7 @@ static void read_config(struct xviosd *d)
     d->cfg = cfg;
 }
 
-int events_watch(struct xviosd *d)
+int viod_events_watch(struct xviosd *d)
 {
     int rc;
 
@@ -141,7 +141,7 @@ int events_watch(struct xviosd *d)
     return rc;
 }
 
-void events_on_store(struct xviosd *d)
+void viod_events_on_store(struct xviosd *d)
 {
     bool nodes = false, clients = false, config = false;
 
@@ -168,7 +168,7 @@ void events_on_store(struct xviosd *d)
         scan_clients(d, true);
 }
 
-void events_on_vke_event(struct xviosd *d, const struct xvios_msg *m)
+void viod_events_on_vke_event(struct xviosd *d, const struct xvios_msg *m)
 {
     char text[96];
     int len;
@@ -178,12 +178,12 @@ void events_on_vke_event(struct xviosd *d, const struct xvios_msg *m)
         len = snprintf(text, sizeof(text), "node=%u\npath=" XVIOS_DB_ROOT "/nodes/%u\nsource=link\n", m->sub.src_node,
                        m->sub.src_node);
         XLOG_INFO("lost the link to node %u", m->sub.src_node);
-        events_emit(d, XVIOS_EV_NODE_LOST, m->sub.src_node, text, (size_t)len);
+        viod_events_emit(d, XVIOS_EV_NODE_LOST, m->sub.src_node, text, (size_t)len);
         break;
     case XVIOS_EV_NODE_JOINED:
         len = snprintf(text, sizeof(text), "node=%u\npath=" XVIOS_DB_ROOT "/nodes/%u\nsource=link\n", m->sub.src_node,
                        m->sub.src_node);
-        events_emit(d, XVIOS_EV_NODE_JOINED, m->sub.src_node, text, (size_t)len);
+        viod_events_emit(d, XVIOS_EV_NODE_JOINED, m->sub.src_node, text, (size_t)len);
         break;
     case XVIOS_EV_NODE_LEFT:
         break;   /* the store watch reports it (scan_nodes) */
@@ -194,7 +194,7 @@ void events_on_vke_event(struct xviosd *d, const struct xvios_msg *m)
     }
 }
 
-void events_dispose(struct xviosd *d)
+void viod_events_dispose(struct xviosd *d)
 {
     xvios_strv_free(d->known_clients, d->n_known_clients);
     d->known_clients = NULL;

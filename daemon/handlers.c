@@ -42,7 +42,7 @@ static int h_node_info(struct xviosd *d, const struct xvios_msg *req, uint8_t *o
                        int *status)
 {
     (void)req;
-    int rc = nodeinfo_format(d, (char *)out, cap, out_len);
+    int rc = viod_nodeinfo_format(d, (char *)out, cap, out_len);
     if (rc < 0)
         return rc;
     *status = XVIOS_ST_OK;
@@ -52,7 +52,7 @@ static int h_node_info(struct xviosd *d, const struct xvios_msg *req, uint8_t *o
 static int h_nodes_all(struct xviosd *d, const struct xvios_msg *req, uint8_t *out, size_t cap, size_t *out_len,
                        int *status)
 {
-    uint32_t t = req->sub.timeout_ms ? req->sub.timeout_ms : op_effective_timeout(d, 0);
+    uint32_t t = req->sub.timeout_ms ? req->sub.timeout_ms : viod_op_effective_timeout(d, 0);
     struct op_request rq = {
         .kind = OP_NODES_ALL_REMOTE,
         .req_node = req->sub.src_node,
@@ -70,7 +70,7 @@ static int h_nodes_all(struct xviosd *d, const struct xvios_msg *req, uint8_t *o
         *status = XVIOS_ST_OK;
         return HANDLER_RESPOND;   /* nobody will read the answer: do not fan out */
     }
-    rc = op_start(d, &rq);
+    rc = viod_op_start(d, &rq);
     if (rc == 0)
         return HANDLER_DEFERRED;
     /* cannot fan out: answer with this node alone */
@@ -116,7 +116,7 @@ static int h_user(struct xviosd *d, const struct xvios_msg *req, uint8_t *out, s
         memcpy(ev, head, (size_t)n);
         if (req->hdr.payload_len)
             memcpy(ev + n, req->payload, req->hdr.payload_len);
-        events_emit(d, XVIOS_EV_MESSAGE, req->sub.src_node, (const char *)ev, (size_t)n + req->hdr.payload_len);
+        viod_events_emit(d, XVIOS_EV_MESSAGE, req->sub.src_node, (const char *)ev, (size_t)n + req->hdr.payload_len);
     } else {
         XLOG_WARN("message type %u from node %u too large to pass on as an event (%u bytes)", req->sub.msg_type,
                   req->sub.src_node, req->hdr.payload_len);
@@ -131,7 +131,7 @@ static const struct handler handler_table[] = {
 };
 static const struct handler user_handler = { XVIOS_MT_USER_BASE, "user", h_user };
 
-const struct handler *handler_find(uint32_t msg_type)
+const struct handler *viod_handler_find(uint32_t msg_type)
 {
     if (msg_type >= XVIOS_MT_USER_BASE)
         return &user_handler;
@@ -141,7 +141,7 @@ const struct handler *handler_find(uint32_t msg_type)
     return NULL;
 }
 
-int respond_to_peer(struct xviosd *d, uint64_t txid, uint32_t node, uint32_t msg_type, int status,
+int viod_respond_to_peer(struct xviosd *d, uint64_t txid, uint32_t node, uint32_t msg_type, int status,
                     const void *payload, size_t len)
 {
     struct xvios_msg m;
@@ -158,7 +158,7 @@ int respond_to_peer(struct xviosd *d, uint64_t txid, uint32_t node, uint32_t msg
     m.sub.n_targets = 1;
     m.targets[0] = node;
     m.payload = payload;
-    rc = vke_queue(d, &m);
+    rc = viod_vke_queue(d, &m);
     if (rc < 0) {
         d->c.responses_dropped++;
         XLOG_WARN("response to node %u for txid %" PRIx64 " dropped: %s", node, txid, strerror(-rc));
@@ -168,10 +168,10 @@ int respond_to_peer(struct xviosd *d, uint64_t txid, uint32_t node, uint32_t msg
     return 0;
 }
 
-void handle_cluster_send(struct xviosd *d, const struct xvios_msg *m)
+void viod_handle_cluster_send(struct xviosd *d, const struct xvios_msg *m)
 {
     static uint8_t out[XVIOS_MAX_PAYLOAD];
-    const struct handler *h = handler_find(m->sub.msg_type);
+    const struct handler *h = viod_handler_find(m->sub.msg_type);
     size_t len = 0;
     int status = XVIOS_ST_BAD_PACKET;
     int v;
@@ -192,5 +192,5 @@ void handle_cluster_send(struct xviosd *d, const struct xvios_msg *m)
         }
     }
     if (v == HANDLER_RESPOND && (m->hdr.flags & XVIOS_F_RESPONSE))
-        respond_to_peer(d, m->hdr.txid, m->sub.src_node, m->sub.msg_type, status, out, len);
+        viod_respond_to_peer(d, m->hdr.txid, m->sub.src_node, m->sub.msg_type, status, out, len);
 }

@@ -215,9 +215,9 @@ static int run(struct xviosd *d, int sigfd, int *ready_fd)
         int timeout = 1000, vke_i = -1, api_i = -1, watch_i = -1, sig_i;
         bool fast = false;
 
-        vke_tick(d, now);
-        api_mgmt_tick(d, now);
-        op_tick(d, now);
+        viod_vke_tick(d, now);
+        viod_api_mgmt_tick(d, now);
+        viod_op_tick(d, now);
         if (d->vke_ever_ready && *ready_fd >= 0) {
             if (write(*ready_fd, "1", 1) != 1)
                 XLOG_WARN("cannot report readiness to the starting process");
@@ -265,7 +265,7 @@ static int run(struct xviosd *d, int sigfd, int *ready_fd)
                 fast = true;
             }
         }
-        if (op_next_deadline(d, &next))
+        if (viod_op_next_deadline(d, &next))
             timeout = xvios_poll_timeout(&next, timeout);
         if (d->vke_state == VKE_DOWN)
             timeout = xvios_poll_timeout(&d->vke_retry_at, timeout);
@@ -288,26 +288,26 @@ static int run(struct xviosd *d, int sigfd, int *ready_fd)
             }
         }
         if (vke_i >= 0 && d->vke_fd >= 0 && (pfd[vke_i].revents & (POLLIN | POLLHUP | POLLERR)))
-            vke_on_readable(d);
+            viod_vke_on_readable(d);
         if (pfd[api_i].revents & POLLIN)
-            api_on_accept(d);
+            viod_api_on_accept(d);
         if (watch_i >= 0 && (pfd[watch_i].revents & POLLIN))
-            events_on_store(d);
+            viod_events_on_store(d);
         for (unsigned i = 0; i < n; i++) {
             if ((int)i == sig_i || (int)i == vke_i || (int)i == api_i || (int)i == watch_i || !pc[i])
                 continue;
             if (pc[i]->used && !pc[i]->dead && (pfd[i].revents & (POLLIN | POLLHUP | POLLERR)))
-                api_on_readable(d, pc[i]);
+                viod_api_on_readable(d, pc[i]);
         }
         /* links may hold datagrams without their fd saying so */
         for (unsigned i = 0; i < XVD_MAX_CALLERS; i++)
             if (d->callers[i].used && !d->callers[i].dead && d->callers[i].link)
-                api_on_readable(d, &d->callers[i]);
+                viod_api_on_readable(d, &d->callers[i]);
         for (unsigned i = 0; i < XVD_MAX_CALLERS; i++)
             if (d->callers[i].used && !d->callers[i].dead)
-                api_flush(d, &d->callers[i]);
-        vke_flush(d);
-        api_reap(d);
+                viod_api_flush(d, &d->callers[i]);
+        viod_vke_flush(d);
+        viod_api_reap(d);
     }
 }
 
@@ -326,8 +326,8 @@ int main(int argc, char **argv)
     xvios_log_set_prog("xviosd");
     if (parse_args(argc, argv, &o) < 0)
         return 2;
-    vke_init(&d);
-    if (respq_init(&d.rq, XVD_RESPQ_CAP) < 0 || !(d.rx = malloc(XVIOS_MAX_MSG)) || !(d.tx = malloc(XVIOS_MAX_MSG))) {
+    viod_vke_init(&d);
+    if (viod_respq_init(&d.rq, XVD_RESPQ_CAP) < 0 || !(d.rx = malloc(XVIOS_MAX_MSG)) || !(d.tx = malloc(XVIOS_MAX_MSG))) {
         fprintf(stderr, "xviosd: out of memory\n");
         goto out;
     }
@@ -357,7 +357,7 @@ int main(int argc, char **argv)
         goto out;
     }
     /* the caller socket first: it refuses to start a second daemon for this node */
-    if (api_listen(&d) < 0)
+    if (viod_api_listen(&d) < 0)
         goto out;
     if (xvios_run_path(pidpath, sizeof(pidpath), d.rundir, "xviosd.pid") < 0 || write_pidfile(pidpath) < 0) {
         XLOG_ERR("cannot write the pid file in %s", d.rundir);
@@ -365,7 +365,7 @@ int main(int argc, char **argv)
         goto out;
     }
     d.started = xvios_now();
-    if (events_watch(&d) < 0)
+    if (viod_events_watch(&d) < 0)
         goto out;
     XLOG_INFO("node %u (domid %u, %s) starting; run directory %s", d.self_node, d.self_domid,
               xvios_plat_kind_name(o.kind), d.rundir);
@@ -374,11 +374,11 @@ int main(int argc, char **argv)
 out:
     if (ready_fd >= 0)
         close(ready_fd);   /* the waiting parent sees EOF: failure */
-    op_dispose_all(&d);
-    api_dispose(&d);
-    vke_dispose(&d);
-    events_dispose(&d);
-    respq_dispose(&d.rq);
+    viod_op_dispose_all(&d);
+    viod_api_dispose(&d);
+    viod_vke_dispose(&d);
+    viod_events_dispose(&d);
+    viod_respq_dispose(&d.rq);
     if (pidpath[0])
         unlink(pidpath);
     xvios_plat_close(d.plat);

@@ -10,7 +10,7 @@
 #include "xviosd.h"
 #include "xvios/clock.h"
 
-int nodeinfo_format(const struct xviosd *d, char *out, size_t cap, size_t *len)
+int viod_nodeinfo_format(const struct xviosd *d, char *out, size_t cap, size_t *len)
 {
     struct timespec now = xvios_now();
     int64_t up = (int64_t)(now.tv_sec - d->started.tv_sec);
@@ -34,7 +34,7 @@ int nodeinfo_format(const struct xviosd *d, char *out, size_t cap, size_t *len)
                  d->c.received_duplicate);
     if (n < 0 || (size_t)n >= cap)
         return -ENOSPC;
-    rc = vke_stats_format(&d->vs, now, out + n, cap - (size_t)n, &vl);
+    rc = viod_vke_stats_format(&d->vs, now, out + n, cap - (size_t)n, &vl);
     if (rc < 0)
         return rc;
     *len = (size_t)n + vl;

@@ -10,7 +10,7 @@
 #include "respq.h"
 #include "xvios/clock.h"
 
-int respq_init(struct respq *q, unsigned cap)
+int viod_respq_init(struct respq *q, unsigned cap)
 {
     q->n = 0;
     q->cap = 0;
@@ -25,7 +25,7 @@ int respq_init(struct respq *q, unsigned cap)
     return 0;
 }
 
-void respq_dispose(struct respq *q)
+void viod_respq_dispose(struct respq *q)
 {
     free(q->e);
     q->e = NULL;
@@ -45,7 +45,7 @@ static void del_at(struct respq *q, unsigned i)
     q->e[i] = q->e[--q->n];
 }
 
-int respq_add(struct respq *q, uint64_t txid, uint32_t node, struct timespec deadline)
+int viod_respq_add(struct respq *q, uint64_t txid, uint32_t node, struct timespec deadline)
 {
     if (find(q, txid, node) >= 0)
         return -EEXIST;
@@ -55,7 +55,7 @@ int respq_add(struct respq *q, uint64_t txid, uint32_t node, struct timespec dea
     return 0;
 }
 
-int respq_match(struct respq *q, uint64_t txid, uint32_t node)
+int viod_respq_match(struct respq *q, uint64_t txid, uint32_t node)
 {
     int i = find(q, txid, node);
 
@@ -64,7 +64,7 @@ int respq_match(struct respq *q, uint64_t txid, uint32_t node)
         q->st.matched++;
         return RESPQ_MATCHED;
     }
-    if (respq_pending(q, txid, NULL, 0) > 0) {
+    if (viod_respq_pending(q, txid, NULL, 0) > 0) {
         q->st.unknown_node++;
         return RESPQ_UNKNOWN_NODE;
     }
@@ -72,7 +72,7 @@ int respq_match(struct respq *q, uint64_t txid, uint32_t node)
     return RESPQ_UNKNOWN_TXID;
 }
 
-int respq_remove(struct respq *q, uint64_t txid, uint32_t node)
+int viod_respq_remove(struct respq *q, uint64_t txid, uint32_t node)
 {
     int i = find(q, txid, node);
 
@@ -82,7 +82,7 @@ int respq_remove(struct respq *q, uint64_t txid, uint32_t node)
     return 0;
 }
 
-int respq_set_deadline(struct respq *q, uint64_t txid, uint32_t node, struct timespec deadline)
+int viod_respq_set_deadline(struct respq *q, uint64_t txid, uint32_t node, struct timespec deadline)
 {
     int i = find(q, txid, node);
 
@@ -92,7 +92,7 @@ int respq_set_deadline(struct respq *q, uint64_t txid, uint32_t node, struct tim
     return 0;
 }
 
-unsigned respq_remove_tx(struct respq *q, uint64_t txid)
+unsigned viod_respq_remove_tx(struct respq *q, uint64_t txid)
 {
     unsigned removed = 0;
 
@@ -107,7 +107,7 @@ unsigned respq_remove_tx(struct respq *q, uint64_t txid)
     return removed;
 }
 
-unsigned respq_pending(const struct respq *q, uint64_t txid, uint32_t *nodes, unsigned cap)
+unsigned viod_respq_pending(const struct respq *q, uint64_t txid, uint32_t *nodes, unsigned cap)
 {
     unsigned n = 0;
 
@@ -121,7 +121,7 @@ unsigned respq_pending(const struct respq *q, uint64_t txid, uint32_t *nodes, un
     return n;
 }
 
-int respq_pop_expired(struct respq *q, struct timespec now, struct respq_entry *out)
+int viod_respq_pop_expired(struct respq *q, struct timespec now, struct respq_entry *out)
 {
     for (unsigned i = 0; i < q->n; i++) {
         if (xvios_ts_cmp(q->e[i].deadline, now) <= 0) {
@@ -134,7 +134,7 @@ int respq_pop_expired(struct respq *q, struct timespec now, struct respq_entry *
     return 0;
 }
 
-int respq_next_deadline(const struct respq *q, struct timespec *out)
+int viod_respq_next_deadline(const struct respq *q, struct timespec *out)
 {
     if (q->n == 0)
         return 0;

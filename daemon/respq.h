@@ -36,24 +36,24 @@ enum respq_match_result {
     RESPQ_UNKNOWN_NODE = -2,
 };
 
-int  respq_init(struct respq *q, unsigned cap);
-void respq_dispose(struct respq *q);
+int  viod_respq_init(struct respq *q, unsigned cap);
+void viod_respq_dispose(struct respq *q);
 
 /* 0; -ENOSPC (full); -EEXIST (txid, node) is queued already. */
-int respq_add(struct respq *q, uint64_t txid, uint32_t node, struct timespec deadline);
+int viod_respq_add(struct respq *q, uint64_t txid, uint32_t node, struct timespec deadline);
 /* Match and remove; returns enum respq_match_result and counts it. */
-int respq_match(struct respq *q, uint64_t txid, uint32_t node);
+int viod_respq_match(struct respq *q, uint64_t txid, uint32_t node);
 /* Remove without counting (the node failed delivery, the caller left); -ENOENT if absent. */
-int respq_remove(struct respq *q, uint64_t txid, uint32_t node);
+int viod_respq_remove(struct respq *q, uint64_t txid, uint32_t node);
 /* Push an entry's deadline (a re-send); -ENOENT if absent. */
-int respq_set_deadline(struct respq *q, uint64_t txid, uint32_t node, struct timespec deadline);
+int viod_respq_set_deadline(struct respq *q, uint64_t txid, uint32_t node, struct timespec deadline);
 /* Remove every entry of txid; returns how many. */
-unsigned respq_remove_tx(struct respq *q, uint64_t txid);
+unsigned viod_respq_remove_tx(struct respq *q, uint64_t txid);
 /* Entries still due for txid; with nodes != NULL, their node ids (up to cap). */
-unsigned respq_pending(const struct respq *q, uint64_t txid, uint32_t *nodes, unsigned cap);
+unsigned viod_respq_pending(const struct respq *q, uint64_t txid, uint32_t *nodes, unsigned cap);
 /* Pop one entry whose deadline is <= now into *out: 1 popped, 0 none. Counts it as expired. */
-int respq_pop_expired(struct respq *q, struct timespec now, struct respq_entry *out);
+int viod_respq_pop_expired(struct respq *q, struct timespec now, struct respq_entry *out);
 /* The earliest deadline: 1 and *out, or 0 when empty. */
-int respq_next_deadline(const struct respq *q, struct timespec *out);
+int viod_respq_next_deadline(const struct respq *q, struct timespec *out);
 
 #endif /* XVIOSD_RESPQ_H */

@@ -4,7 +4,7 @@
 
 #include "retry.h"
 
-bool retry_rc_ok(unsigned s) { return s == XVIOS_RC_DELIVERED || s == XVIOS_RC_SENT; }
+bool viod_retry_rc_ok(unsigned s) { return s == XVIOS_RC_DELIVERED || s == XVIOS_RC_SENT; }
 
 static bool rc_retryable(unsigned s)
 {
@@ -12,7 +12,7 @@ static bool rc_retryable(unsigned s)
            s == XVIOS_RC_PENDING;
 }
 
-void retry_init(struct retry *r, bool receipts, bool broadcast, const uint32_t *targets, unsigned n_targets,
+void viod_retry_init(struct retry *r, bool receipts, bool broadcast, const uint32_t *targets, unsigned n_targets,
                 unsigned members_hint, unsigned max_retries)
 {
     unsigned cap;
@@ -49,12 +49,12 @@ static struct xvios_rc_entry *node_slot(struct retry *r, uint32_t node)
     return &r->node[r->n++];
 }
 
-unsigned retry_failed_count(const struct retry *r)
+unsigned viod_retry_failed_count(const struct retry *r)
 {
     unsigned n = 0;
 
     for (unsigned i = 0; i < r->n; i++)
-        if (!retry_rc_ok(r->node[i].status))
+        if (!viod_retry_rc_ok(r->node[i].status))
             n++;
     return n;
 }
@@ -72,7 +72,7 @@ static void finish(struct retry *r, int vke_status)
     for (unsigned i = 0; i < r->n; i++) {
         if (r->node[i].status == XVIOS_RC_PENDING)
             r->node[i].status = XVIOS_RC_TIMED_OUT;
-        if (retry_rc_ok(r->node[i].status))
+        if (viod_retry_rc_ok(r->node[i].status))
             ok++;
         else if (r->node[i].status == XVIOS_RC_TIMED_OUT || r->node[i].status == XVIOS_RC_QUEUE_FULL)
             soft++;
@@ -98,7 +98,7 @@ static void merge(struct retry *r, const struct xvios_rc_entry *rc, unsigned n_r
     }
 }
 
-enum retry_action retry_on_result(struct retry *r, int status, unsigned rc_needed,
+enum retry_action viod_retry_on_result(struct retry *r, int status, unsigned rc_needed,
                                   const struct xvios_rc_entry *rc, unsigned n_rc)
 {
     unsigned nf = 0;
@@ -161,13 +161,13 @@ enum retry_action retry_on_result(struct retry *r, int status, unsigned rc_neede
     return RETRY_DONE;
 }
 
-void retry_abort(struct retry *r, int status, unsigned rc_status)
+void viod_retry_abort(struct retry *r, int status, unsigned rc_status)
 {
     if (r->done)
         return;
     for (unsigned i = 0; i < r->n_cur; i++) {
         struct xvios_rc_entry *e = node_slot(r, r->cur[i]);
-        if (e && !retry_rc_ok(e->status))
+        if (e && !viod_retry_rc_ok(e->status))
             e->status = (uint16_t)rc_status;
     }
     for (unsigned i = 0; i < r->n; i++)

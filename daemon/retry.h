@@ -53,20 +53,20 @@ struct retry {
  * members_hint: how many nodes a broadcast is expected to reach (sizes the
  * first RC capacity; RC_TOO_SMALL corrects a wrong guess).
  */
-void retry_init(struct retry *r, bool receipts, bool broadcast, const uint32_t *targets, unsigned n_targets,
+void viod_retry_init(struct retry *r, bool receipts, bool broadcast, const uint32_t *targets, unsigned n_targets,
                 unsigned members_hint, unsigned max_retries);
 
 /* Feed one SEND_RESULT (status, rc_needed, decoded RC array). */
-enum retry_action retry_on_result(struct retry *r, int status, unsigned rc_needed,
+enum retry_action viod_retry_on_result(struct retry *r, int status, unsigned rc_needed,
                                   const struct xvios_rc_entry *rc, unsigned n_rc);
 
 /* The send cannot continue (the VKE went away, the operation's deadline passed):
  * every node of the current send without an outcome becomes rc_status; finish. */
-void retry_abort(struct retry *r, int status, unsigned rc_status);
+void viod_retry_abort(struct retry *r, int status, unsigned rc_status);
 
 /* true when the node's outcome counts as delivered (DELIVERED, or SENT without receipts). */
-bool retry_rc_ok(unsigned rc_status);
+bool viod_retry_rc_ok(unsigned rc_status);
 /* Nodes whose outcome is not ok. */
-unsigned retry_failed_count(const struct retry *r);
+unsigned viod_retry_failed_count(const struct retry *r);
 
 #endif /* XVIOSD_RETRY_H */

@@ -16,7 +16,7 @@
 #include "xvios/clock.h"
 #include "xvios/log.h"
 
-uint32_t op_effective_timeout(const struct xviosd *d, uint32_t requested_ms)
+uint32_t viod_op_effective_timeout(const struct xviosd *d, uint32_t requested_ms)
 {
     if (requested_ms)
         return requested_ms;
@@ -42,11 +42,11 @@ static void op_free(struct xviosd *d, struct sendop *op)
         }
     }
     if (op->caller_id) {
-        struct caller *c = api_caller(d, op->caller_id);
+        struct caller *c = viod_api_caller(d, op->caller_id);
         if (c && c->n_ops)
             c->n_ops--;
     }
-    respq_remove_tx(&d->rq, op->txid);
+    viod_respq_remove_tx(&d->rq, op->txid);
     d->n_ops--;
     free(op->payload);
     free(op->merged);
@@ -176,9 +176,9 @@ static void deliver_response(struct xviosd *d, struct sendop *op, uint32_t node,
 
     switch (op->kind) {
     case OP_CALLER_SEND:
-        c = op->caller_id ? api_caller(d, op->caller_id) : NULL;
+        c = op->caller_id ? viod_api_caller(d, op->caller_id) : NULL;
         if (c)
-            api_emit(d, c, XVIOS_OP_API_RESPONSE, status, op->handle, node, type, payload, len);
+            viod_api_emit(d, c, XVIOS_OP_API_RESPONSE, status, op->handle, node, type, payload, len);
         break;
     case OP_NODES_ALL_QUERY:
     case OP_NODES_ALL_REMOTE:
@@ -194,8 +194,8 @@ static void finish_op(struct xviosd *d, struct sendop *op)
 {
     uint8_t rcbuf[XVIOS_MAX_NODES * sizeof(struct xvios_rc_entry)];
     size_t rclen = 0;
-    unsigned failed = retry_failed_count(&op->r);
-    struct caller *c = op->caller_id ? api_caller(d, op->caller_id) : NULL;
+    unsigned failed = viod_retry_failed_count(&op->r);
+    struct caller *c = op->caller_id ? viod_api_caller(d, op->caller_id) : NULL;
 
     if (xvios_rc_encode(op->r.node, op->r.n, rcbuf, sizeof(rcbuf), &rclen) != XVIOS_WIRE_OK)
         rclen = 0;
@@ -207,12 +207,12 @@ static void finish_op(struct xviosd *d, struct sendop *op)
         int n = snprintf(text, sizeof(text), "txid=%" PRIx64 "\ncaller=%u\nstatus=%s\nfailed=", op->txid,
                          op->caller_id, xvios_status_name(op->r.final_status));
         for (unsigned i = 0; i < op->r.n && n > 0 && (size_t)n < sizeof(text) - 16; i++)
-            if (!retry_rc_ok(op->r.node[i].status))
+            if (!viod_retry_rc_ok(op->r.node[i].status))
                 n += snprintf(text + n, sizeof(text) - (size_t)n, "%s%u", text[n - 1] == '=' ? "" : ",",
                               op->r.node[i].node);
         if (n > 0 && (size_t)n < sizeof(text) - 1) {
             text[n++] = '\n';
-            events_emit(d, XVIOS_EV_DELIVERY_FAILED, d->self_node, text, (size_t)n);
+            viod_events_emit(d, XVIOS_EV_DELIVERY_FAILED, d->self_node, text, (size_t)n);
         }
     }
 
@@ -221,21 +221,21 @@ static void finish_op(struct xviosd *d, struct sendop *op)
     switch (op->kind) {
     case OP_CALLER_SEND:
         if (c)
-            api_emit(d, c, XVIOS_OP_API_RESULT, op->r.final_status, op->handle, d->self_node, op->msg_type,
+            viod_api_emit(d, c, XVIOS_OP_API_RESULT, op->r.final_status, op->handle, d->self_node, op->msg_type,
                      rcbuf, rclen);
         break;
     case OP_NODES_ALL_QUERY:
         if (c) {
-            api_emit(d, c, XVIOS_OP_API_RESPONSE, XVIOS_ST_OK, op->handle, d->self_node, XVIOS_MT_NODES_ALL,
+            viod_api_emit(d, c, XVIOS_OP_API_RESPONSE, XVIOS_ST_OK, op->handle, d->self_node, XVIOS_MT_NODES_ALL,
                      op->merged, op->merged_len);
             /* NO_TARGETS (alone in the cluster) is a complete answer */
-            api_emit(d, c, XVIOS_OP_API_RESULT,
+            viod_api_emit(d, c, XVIOS_OP_API_RESULT,
                      op->r.final_status == XVIOS_ST_NO_TARGETS ? XVIOS_ST_OK : op->r.final_status, op->handle,
                      d->self_node, op->msg_type, rcbuf, rclen);
         }
         break;
     case OP_NODES_ALL_REMOTE:
-        respond_to_peer(d, op->req_txid, op->req_node, XVIOS_MT_NODES_ALL, XVIOS_ST_OK, op->merged, op->merged_len);
+        viod_respond_to_peer(d, op->req_txid, op->req_node, XVIOS_MT_NODES_ALL, XVIOS_ST_OK, op->merged, op->merged_len);
         break;
     }
     op_free(d, op);
@@ -243,7 +243,7 @@ static void finish_op(struct xviosd *d, struct sendop *op)
 
 static void maybe_finish(struct xviosd *d, struct sendop *op)
 {
-    if (op->r.done && respq_pending(&d->rq, op->txid, NULL, 0) == 0)
+    if (op->r.done && viod_respq_pending(&d->rq, op->txid, NULL, 0) == 0)
         finish_op(d, op);
 }
 
@@ -255,15 +255,15 @@ static void settle_delivery(struct xviosd *d, struct sendop *op)
 
     if (!(op->flags & XVIOS_F_RESPONSE))
         return;
-    np = respq_pending(&d->rq, op->txid, pend, XVIOS_MAX_NODES);
+    np = viod_respq_pending(&d->rq, op->txid, pend, XVIOS_MAX_NODES);
     for (unsigned i = 0; i < np && i < XVIOS_MAX_NODES; i++) {
         const struct xvios_rc_entry *e = NULL;
         for (unsigned j = 0; j < op->r.n; j++)
             if (op->r.node[j].node == pend[i])
                 e = &op->r.node[j];
-        if (e && retry_rc_ok(e->status))
+        if (e && viod_retry_rc_ok(e->status))
             continue;   /* delivered: its response may still come */
-        respq_remove(&d->rq, op->txid, pend[i]);
+        viod_respq_remove(&d->rq, op->txid, pend[i]);
         if (e) {
             deliver_response(d, op, pend[i], rc_to_status(e->status), op->msg_type, NULL, 0, rc_reason(e->status));
         } else if (op->r.final_status == XVIOS_ST_OK || op->r.final_status == XVIOS_ST_PARTIAL) {
@@ -300,16 +300,16 @@ static void transmit(struct xviosd *d, struct sendop *op)
         memcpy(m.targets, op->r.cur, op->r.n_cur * sizeof(uint32_t));
     }
     m.payload = op->payload;
-    rc = vke_queue(d, &m);
+    rc = viod_vke_queue(d, &m);
     if (rc == -ENOBUFS) {
         /* our own queue to the VKE is full: the same as the VKE saying TRY_AGAIN */
-        op_on_send_result(d, &(struct xvios_msg){ .hdr = { .opcode = XVIOS_OP_SEND_RESULT, .txid = op->txid,
+        viod_op_on_send_result(d, &(struct xvios_msg){ .hdr = { .opcode = XVIOS_OP_SEND_RESULT, .txid = op->txid,
                                                            .status = XVIOS_ST_TRY_AGAIN } });
         return;
     }
     if (rc < 0) {
         XLOG_WARN("txid %" PRIx64 ": cannot reach the VKE: %s", op->txid, strerror(-rc));
-        retry_abort(&op->r, XVIOS_ST_UNREACHABLE, XVIOS_RC_UNREACHABLE);
+        viod_retry_abort(&op->r, XVIOS_ST_UNREACHABLE, XVIOS_RC_UNREACHABLE);
         settle_delivery(d, op);
         maybe_finish(d, op);
         return;
@@ -320,7 +320,7 @@ static void transmit(struct xviosd *d, struct sendop *op)
     op->result_deadline = xvios_deadline_ms(op->eff_timeout_ms + XVD_RESULT_SLACK_MS);
 }
 
-int op_start(struct xviosd *d, const struct op_request *rq)
+int viod_op_start(struct xviosd *d, const struct op_request *rq)
 {
     uint32_t peers[XVIOS_MAX_NODES];
     unsigned npeers = 0;
@@ -348,7 +348,7 @@ int op_start(struct xviosd *d, const struct op_request *rq)
     op->originator = rq->origin == XVIOS_ORIGIN_DAEMON ? 0 : rq->caller_id;
     op->msg_type = rq->msg_type;
     op->timeout_ms = rq->timeout_ms;
-    op->eff_timeout_ms = op_effective_timeout(d, rq->timeout_ms);
+    op->eff_timeout_ms = viod_op_effective_timeout(d, rq->timeout_ms);
     do {
         d->tx_seq++;
     } while (d->tx_seq == 0);
@@ -372,7 +372,7 @@ int op_start(struct xviosd *d, const struct op_request *rq)
     }
     if (bcast)
         npeers = active_peers(d, peers, XVIOS_MAX_NODES);
-    retry_init(&op->r, op->flags & XVIOS_F_RECEIPT, bcast, rq->targets, rq->n_targets, npeers, d->cfg.retries);
+    viod_retry_init(&op->r, op->flags & XVIOS_F_RECEIPT, bcast, rq->targets, rq->n_targets, npeers, d->cfg.retries);
 
     op->next = d->ops;
     d->ops = op;
@@ -386,7 +386,7 @@ int op_start(struct xviosd *d, const struct op_request *rq)
          * a re-send to an unacknowledged node can still push it instead of finding it expired */
         rdl = xvios_deadline_ms(op->eff_timeout_ms + ((op->flags & XVIOS_F_RECEIPT) ? XVD_RESULT_SLACK_MS : 0));
         for (unsigned i = 0; i < nwho; i++) {
-            rc = respq_add(&d->rq, op->txid, who[i], rdl);
+            rc = viod_respq_add(&d->rq, op->txid, who[i], rdl);
             if (rc == -ENOSPC) {
                 XLOG_WARN("response queue full (%u entries): refusing a send", d->rq.n);
                 op->caller_id = 0;   /* the caller gets its refusal from the return value */
@@ -396,14 +396,14 @@ int op_start(struct xviosd *d, const struct op_request *rq)
         }
     }
     if (op->caller_id) {
-        struct caller *c = api_caller(d, op->caller_id);
+        struct caller *c = viod_api_caller(d, op->caller_id);
         if (c)
             c->n_ops++;
     }
     if (op->kind != OP_CALLER_SEND) {
         char self[XVIOS_STORE_MAX_VALUE];
         size_t n = 0;
-        if (nodeinfo_format(d, self, sizeof(self), &n) == 0)
+        if (viod_nodeinfo_format(d, self, sizeof(self), &n) == 0)
             merge_append(op, self, n);
     }
     transmit(d, op);
@@ -411,7 +411,7 @@ int op_start(struct xviosd *d, const struct op_request *rq)
 }
 
 /* ---------------------------------------------------------------- from the VKE */
-void op_on_send_result(struct xviosd *d, const struct xvios_msg *m)
+void viod_op_on_send_result(struct xviosd *d, const struct xvios_msg *m)
 {
     struct xvios_rc_entry rc[XVIOS_MAX_NODES];
     struct sendop *op;
@@ -438,9 +438,9 @@ void op_on_send_result(struct xviosd *d, const struct xvios_msg *m)
         XLOG_WARN("SEND_RESULT for txid %" PRIx64 " with a malformed RC array: treated as INTERNAL", m->hdr.txid);
         d->c.vke_rx_bad++;
         n_rc = 0;
-        act = retry_on_result(&op->r, XVIOS_ST_INTERNAL, 0, NULL, 0);
+        act = viod_retry_on_result(&op->r, XVIOS_ST_INTERNAL, 0, NULL, 0);
     } else {
-        act = retry_on_result(&op->r, m->hdr.status, m->sub.rc_needed, rc, n_rc);
+        act = viod_retry_on_result(&op->r, m->hdr.status, m->sub.rc_needed, rc, n_rc);
     }
     op->awaiting_result = false;
     switch (act) {
@@ -451,7 +451,7 @@ void op_on_send_result(struct xviosd *d, const struct xvios_msg *m)
         if (op->flags & XVIOS_F_RESPONSE) {
             struct timespec rdl = xvios_deadline_ms(op->eff_timeout_ms + XVD_RESULT_SLACK_MS);
             for (unsigned i = 0; i < op->r.n_cur; i++)
-                respq_set_deadline(&d->rq, op->txid, op->r.cur[i], rdl);
+                viod_respq_set_deadline(&d->rq, op->txid, op->r.cur[i], rdl);
         }
         transmit(d, op);
         return;
@@ -472,11 +472,11 @@ void op_on_send_result(struct xviosd *d, const struct xvios_msg *m)
     maybe_finish(d, op);
 }
 
-void op_on_response(struct xviosd *d, const struct xvios_msg *m)
+void viod_op_on_response(struct xviosd *d, const struct xvios_msg *m)
 {
     uint32_t src = m->sub.src_node;
     struct sendop *op;
-    int r = respq_match(&d->rq, m->hdr.txid, src);
+    int r = viod_respq_match(&d->rq, m->hdr.txid, src);
 
     if (r != RESPQ_MATCHED) {
         XLOG_DEBUG("dropped a response from node %u for txid %" PRIx64 ": %s", src, m->hdr.txid,
@@ -491,12 +491,12 @@ void op_on_response(struct xviosd *d, const struct xvios_msg *m)
 }
 
 /* ---------------------------------------------------------------- timers */
-void op_tick(struct xviosd *d, struct timespec now)
+void viod_op_tick(struct xviosd *d, struct timespec now)
 {
     struct respq_entry e;
     struct sendop *op, *next;
 
-    while (respq_pop_expired(&d->rq, now, &e)) {
+    while (viod_respq_pop_expired(&d->rq, now, &e)) {
         op = op_find(d, e.txid);
         if (!op)
             continue;
@@ -510,16 +510,16 @@ void op_tick(struct xviosd *d, struct timespec now)
         } else if (op->awaiting_result && xvios_ts_cmp(op->result_deadline, now) <= 0) {
             XLOG_WARN("txid %" PRIx64 ": the VKE did not answer in time", op->txid);
             op->awaiting_result = false;
-            retry_abort(&op->r, XVIOS_ST_TIMED_OUT, XVIOS_RC_TIMED_OUT);
+            viod_retry_abort(&op->r, XVIOS_ST_TIMED_OUT, XVIOS_RC_TIMED_OUT);
             settle_delivery(d, op);
             maybe_finish(d, op);
         }
     }
 }
 
-int op_next_deadline(struct xviosd *d, struct timespec *out)
+int viod_op_next_deadline(struct xviosd *d, struct timespec *out)
 {
-    int have = respq_next_deadline(&d->rq, out);
+    int have = viod_respq_next_deadline(&d->rq, out);
 
     for (struct sendop *op = d->ops; op; op = op->next) {
         const struct timespec *t = op->backoff ? &op->backoff_until : op->awaiting_result ? &op->result_deadline : NULL;
@@ -531,7 +531,7 @@ int op_next_deadline(struct xviosd *d, struct timespec *out)
     return have;
 }
 
-void op_vke_lost(struct xviosd *d)
+void viod_op_vke_lost(struct xviosd *d)
 {
     struct sendop *op, *next;
 
@@ -541,20 +541,20 @@ void op_vke_lost(struct xviosd *d)
             continue;
         op->awaiting_result = false;
         op->backoff = false;
-        retry_abort(&op->r, XVIOS_ST_UNREACHABLE, XVIOS_RC_UNREACHABLE);
+        viod_retry_abort(&op->r, XVIOS_ST_UNREACHABLE, XVIOS_RC_UNREACHABLE);
         settle_delivery(d, op);
         maybe_finish(d, op);
     }
 }
 
-void op_caller_gone(struct xviosd *d, uint32_t caller_id)
+void viod_op_caller_gone(struct xviosd *d, uint32_t caller_id)
 {
     for (struct sendop *op = d->ops; op; op = op->next)
         if (op->caller_id == caller_id)
             op->caller_id = 0;   /* the send goes on; its outcome is dropped */
 }
 
-void op_dispose_all(struct xviosd *d)
+void viod_op_dispose_all(struct xviosd *d)
 {
     while (d->ops) {
         d->ops->caller_id = 0;

@@ -25,7 +25,7 @@
 #define VKE_RECONNECT_MS 500u
 #define VKE_HELLO_MS     5000u
 
-void vke_init(struct xviosd *d)
+void viod_vke_init(struct xviosd *d)
 {
     d->vke_fd = -1;
     d->vke_state = VKE_DOWN;
@@ -33,7 +33,7 @@ void vke_init(struct xviosd *d)
     xvios_pktq_init(&d->vke_out, XVD_VKE_OUTQ_PKTS, XVD_VKE_OUTQ_BYTES);
 }
 
-void vke_dispose(struct xviosd *d)
+void viod_vke_dispose(struct xviosd *d)
 {
     if (d->vke_fd >= 0)
         close(d->vke_fd);
@@ -42,7 +42,7 @@ void vke_dispose(struct xviosd *d)
     xvios_pktq_dispose(&d->vke_out);
 }
 
-void vke_lost(struct xviosd *d, const char *why)
+void viod_vke_lost(struct xviosd *d, const char *why)
 {
     if (d->vke_fd >= 0) {
         XLOG_WARN("lost the VKE: %s; reconnecting", why);
@@ -53,7 +53,7 @@ void vke_lost(struct xviosd *d, const char *why)
     d->vs.asking = false;
     xvios_pktq_dispose(&d->vke_out);
     d->vke_retry_at = xvios_deadline_ms(VKE_RECONNECT_MS);
-    op_vke_lost(d);
+    viod_op_vke_lost(d);
 }
 
 static int encode_push(struct xviosd *d, const struct xvios_msg *m)
@@ -70,12 +70,12 @@ static int encode_push(struct xviosd *d, const struct xvios_msg *m)
         d->c.vke_tx_dropped++;
         return rc;
     }
-    /* written by the poll loop (vke_flush): never from here, so a dead
+    /* written by the poll loop (viod_vke_flush): never from here, so a dead
      * socket is noticed outside of whatever queued this packet */
     return 0;
 }
 
-int vke_connect(struct xviosd *d)
+int viod_vke_connect(struct xviosd *d)
 {
     char path[128];
     struct sockaddr_un sa = { .sun_family = AF_UNIX };
@@ -103,14 +103,14 @@ int vke_connect(struct xviosd *d)
     return encode_push(d, &hello);
 }
 
-int vke_queue(struct xviosd *d, const struct xvios_msg *m)
+int viod_vke_queue(struct xviosd *d, const struct xvios_msg *m)
 {
     if (d->vke_state != VKE_READY)
         return -ENOTCONN;
     return encode_push(d, m);
 }
 
-int vke_flush(struct xviosd *d)
+int viod_vke_flush(struct xviosd *d)
 {
     const struct xvios_pkt *p;
 
@@ -123,7 +123,7 @@ int vke_flush(struct xviosd *d)
         if (n < 0) {
             char why[64];
             snprintf(why, sizeof(why), "send: %s", strerror(errno));
-            vke_lost(d, why);
+            viod_vke_lost(d, why);
             return -EPIPE;
         }
         d->c.vke_tx++;
@@ -142,13 +142,13 @@ static void on_hello(struct xviosd *d, const struct xvios_msg *m)
     if (m->hdr.status != XVIOS_ST_OK) {
         XLOG_ERR("the VKE refused to attach this daemon: %s%s", xvios_status_name(m->hdr.status),
                  m->hdr.status == XVIOS_ST_TRY_AGAIN ? " (another daemon is attached)" : "");
-        vke_lost(d, "attach refused");
+        viod_vke_lost(d, "attach refused");
         return;
     }
     if (m->sub.src_node != d->self_node) {
         XLOG_ERR("the VKE says this is node %u, the cluster DB says node %u: refusing it", m->sub.src_node,
                  d->self_node);
-        vke_lost(d, "node id mismatch");
+        viod_vke_lost(d, "node id mismatch");
         return;
     }
     d->vke_state = VKE_READY;
@@ -157,7 +157,7 @@ static void on_hello(struct xviosd *d, const struct xvios_msg *m)
     XLOG_INFO("attached to the VKE as node %u", d->self_node);
 }
 
-void vke_on_readable(struct xviosd *d)
+void viod_vke_on_readable(struct xviosd *d)
 {
     for (int budget = 256; budget > 0 && d->vke_fd >= 0; budget--) {
         struct xvios_msg m;
@@ -169,7 +169,7 @@ void vke_on_readable(struct xviosd *d)
         if (untrusted_len < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
             return;
         if (untrusted_len <= 0) {
-            vke_lost(d, untrusted_len == 0 ? "the VKE closed the connection" : strerror(errno));
+            viod_vke_lost(d, untrusted_len == 0 ? "the VKE closed the connection" : strerror(errno));
             return;
         }
         d->c.vke_rx++;
@@ -196,7 +196,7 @@ void vke_on_readable(struct xviosd *d)
         }
         switch (m.hdr.opcode) {
         case XVIOS_OP_SEND_RESULT:
-            op_on_send_result(d, &m);
+            viod_op_on_send_result(d, &m);
             break;
         case XVIOS_OP_CLUSTER_RESPONSE:
             if (m.sub.src_node == 0 || m.sub.src_node == d->self_node) {
@@ -204,7 +204,7 @@ void vke_on_readable(struct xviosd *d)
                 d->c.vke_rx_bad++;
                 break;
             }
-            op_on_response(d, &m);
+            viod_op_on_response(d, &m);
             break;
         case XVIOS_OP_CLUSTER_SEND:
             if (m.sub.src_node == 0 || m.sub.src_node == d->self_node) {
@@ -212,13 +212,13 @@ void vke_on_readable(struct xviosd *d)
                 d->c.vke_rx_bad++;
                 break;
             }
-            handle_cluster_send(d, &m);
+            viod_handle_cluster_send(d, &m);
             break;
         case XVIOS_OP_VKE_EVENT:
-            events_on_vke_event(d, &m);
+            viod_events_on_vke_event(d, &m);
             break;
         case XVIOS_OP_VKE_STATS:
-            vke_stats_on_answer(d, &m);
+            viod_vke_stats_on_answer(d, &m);
             break;
         default:
             XLOG_WARN("dropped unexpected %s from the VKE", xvios_opcode_name(m.hdr.opcode));
@@ -228,15 +228,15 @@ void vke_on_readable(struct xviosd *d)
     }
 }
 
-void vke_tick(struct xviosd *d, struct timespec now)
+void viod_vke_tick(struct xviosd *d, struct timespec now)
 {
     if (d->vke_state == VKE_DOWN && xvios_ts_cmp(d->vke_retry_at, now) <= 0) {
-        int rc = vke_connect(d);
+        int rc = viod_vke_connect(d);
         if (rc < 0 && d->vke_fd < 0)
             XLOG_DEBUG("VKE not there yet: %s", strerror(-rc));
     } else if (d->vke_state == VKE_HELLO_SENT && xvios_ts_cmp(d->vke_hello_deadline, now) <= 0) {
-        vke_lost(d, "no answer to VKE_HELLO");
+        viod_vke_lost(d, "no answer to VKE_HELLO");
     } else if (d->vke_state == VKE_READY) {
-        vke_stats_tick(d, now);
+        viod_vke_stats_tick(d, now);
     }
 }

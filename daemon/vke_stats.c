@@ -39,7 +39,7 @@ static int key_index(const uint8_t *k, size_t kl)
     return -1;
 }
 
-int vke_stats_parse(const uint8_t *untrusted, size_t len, uint64_t out[VS_N], uint32_t *present)
+int viod_vke_stats_parse(const uint8_t *untrusted, size_t len, uint64_t out[VS_N], uint32_t *present)
 {
     uint64_t v[VS_N] = {0};
     uint32_t seen = 0;
@@ -82,7 +82,7 @@ int vke_stats_parse(const uint8_t *untrusted, size_t len, uint64_t out[VS_N], ui
     return 0;
 }
 
-int vke_stats_format(const struct vke_stats *s, struct timespec now, char *out, size_t cap, size_t *len)
+int viod_vke_stats_format(const struct vke_stats *s, struct timespec now, char *out, size_t cap, size_t *len)
 {
     size_t k = 0;
     int n;
@@ -106,7 +106,7 @@ int vke_stats_format(const struct vke_stats *s, struct timespec now, char *out, 
     return 0;
 }
 
-void vke_stats_tick(struct xviosd *d, struct timespec now)
+void viod_vke_stats_tick(struct xviosd *d, struct timespec now)
 {
     struct vke_stats *s = &d->vs;
     struct xvios_msg m;
@@ -126,7 +126,7 @@ void vke_stats_tick(struct xviosd *d, struct timespec now)
     memset(&m, 0, sizeof(m));
     m.hdr.opcode = XVIOS_OP_VKE_STATS;
     m.hdr.txid = ++s->seq;
-    rc = vke_queue(d, &m);
+    rc = viod_vke_queue(d, &m);
     if (rc < 0) {
         XLOG_DEBUG("cannot ask the VKE for its counters: %s", strerror(-rc));
         return;
@@ -136,7 +136,7 @@ void vke_stats_tick(struct xviosd *d, struct timespec now)
     s->ask_deadline = xvios_ts_add_ms(now, XVD_VKE_STATS_WAIT_MS);
 }
 
-void vke_stats_on_answer(struct xviosd *d, const struct xvios_msg *m)
+void viod_vke_stats_on_answer(struct xviosd *d, const struct xvios_msg *m)
 {
     struct vke_stats *s = &d->vs;
     uint64_t v[VS_N];
@@ -156,7 +156,7 @@ void vke_stats_on_answer(struct xviosd *d, const struct xvios_msg *m)
         XLOG_WARN("the VKE answered VKE_STATS with %s", xvios_status_name(m->hdr.status));
         return;
     }
-    if (vke_stats_parse(m->payload, m->hdr.payload_len, v, &present) < 0) {
+    if (viod_vke_stats_parse(m->payload, m->hdr.payload_len, v, &present) < 0) {
         XLOG_WARN("dropped a malformed VKE_STATS answer from the VKE (%u bytes)", m->hdr.payload_len);
         d->c.vke_rx_bad++;
         return;

@@ -9,6 +9,10 @@
  *
  * One thread, one poll loop, nothing blocks: every output goes through a
  * bounded queue (xvios/pktq.h), every outstanding thing has a deadline.
+ *
+ * Names: what the daemon's parts call across files is viod_<part>_* (VIOD is
+ * the daemon's name in the design), so nothing here is mistaken for the VKE
+ * engine's vke_* in libxvios.
  */
 #ifndef XVIOSD_H
 #define XVIOSD_H
@@ -175,14 +179,14 @@ struct xviosd {
 };
 
 /* vke_conn.c */
-void vke_init(struct xviosd *d);
-void vke_dispose(struct xviosd *d);
-int  vke_connect(struct xviosd *d);                       /* start (re)connecting; sends VKE_HELLO */
-void vke_on_readable(struct xviosd *d);
-int  vke_flush(struct xviosd *d);                         /* write queued packets; -EPIPE on a dead socket */
-void vke_tick(struct xviosd *d, struct timespec now);     /* reconnect timer, HELLO deadline */
-int  vke_queue(struct xviosd *d, const struct xvios_msg *m); /* encode and queue; -ENOTCONN, -ENOBUFS */
-void vke_lost(struct xviosd *d, const char *why);
+void viod_vke_init(struct xviosd *d);
+void viod_vke_dispose(struct xviosd *d);
+int  viod_vke_connect(struct xviosd *d);                       /* start (re)connecting; sends VKE_HELLO */
+void viod_vke_on_readable(struct xviosd *d);
+int  viod_vke_flush(struct xviosd *d);                         /* write queued packets; -EPIPE on a dead socket */
+void viod_vke_tick(struct xviosd *d, struct timespec now);     /* reconnect timer, HELLO deadline */
+int  viod_vke_queue(struct xviosd *d, const struct xvios_msg *m); /* encode and queue; -ENOTCONN, -ENOBUFS */
+void viod_vke_lost(struct xviosd *d, const char *why);
 
 /* sendop.c */
 struct op_request {
@@ -201,16 +205,16 @@ struct op_request {
     size_t len;
 };
 /* 0: started (the outcome comes later); negative: nothing started (-EAGAIN: too busy; -ENOTCONN: no VKE). */
-int  op_start(struct xviosd *d, const struct op_request *rq);
-void op_on_send_result(struct xviosd *d, const struct xvios_msg *m);
-void op_on_response(struct xviosd *d, const struct xvios_msg *m);
-void op_tick(struct xviosd *d, struct timespec now);
-void op_vke_lost(struct xviosd *d);
-void op_caller_gone(struct xviosd *d, uint32_t caller_id);
-void op_dispose_all(struct xviosd *d);
+int  viod_op_start(struct xviosd *d, const struct op_request *rq);
+void viod_op_on_send_result(struct xviosd *d, const struct xvios_msg *m);
+void viod_op_on_response(struct xviosd *d, const struct xvios_msg *m);
+void viod_op_tick(struct xviosd *d, struct timespec now);
+void viod_op_vke_lost(struct xviosd *d);
+void viod_op_caller_gone(struct xviosd *d, uint32_t caller_id);
+void viod_op_dispose_all(struct xviosd *d);
 /* The earliest deadline among ops and the response queue: 1 and *out, or 0. */
-int  op_next_deadline(struct xviosd *d, struct timespec *out);
-uint32_t op_effective_timeout(const struct xviosd *d, uint32_t requested_ms);
+int  viod_op_next_deadline(struct xviosd *d, struct timespec *out);
+uint32_t viod_op_effective_timeout(const struct xviosd *d, uint32_t requested_ms);
 
 /* handlers.c */
 enum handler_verdict {
@@ -226,43 +230,43 @@ struct handler {
     const char *name;
     handler_fn fn;
 };
-const struct handler *handler_find(uint32_t msg_type);
+const struct handler *viod_handler_find(uint32_t msg_type);
 /* A CLUSTER_SEND from a peer: run its handler, respond when RESPONSE is set. */
-void handle_cluster_send(struct xviosd *d, const struct xvios_msg *m);
+void viod_handle_cluster_send(struct xviosd *d, const struct xvios_msg *m);
 /* Queue a CLUSTER_RESPONSE (same txid, unicast to node). */
-int  respond_to_peer(struct xviosd *d, uint64_t txid, uint32_t node, uint32_t msg_type, int status,
+int  viod_respond_to_peer(struct xviosd *d, uint64_t txid, uint32_t node, uint32_t msg_type, int status,
                      const void *payload, size_t len);
 
 /* vke_stats.c */
-void vke_stats_tick(struct xviosd *d, struct timespec now);          /* ask every XVD_VKE_STATS_MS while attached */
-void vke_stats_on_answer(struct xviosd *d, const struct xvios_msg *m);
+void viod_vke_stats_tick(struct xviosd *d, struct timespec now);          /* ask every XVD_VKE_STATS_MS while attached */
+void viod_vke_stats_on_answer(struct xviosd *d, const struct xvios_msg *m);
 /* Strict "key=value\n" parsing of an untrusted answer: the known keys into out[] (present bits in *present);
  * -EINVAL (nothing kept) on any malformed line, an over-long answer or a repeated known key. */
-int  vke_stats_parse(const uint8_t *untrusted, size_t len, uint64_t out[VS_N], uint32_t *present);
+int  viod_vke_stats_parse(const uint8_t *untrusted, size_t len, uint64_t out[VS_N], uint32_t *present);
 /* Append "vke_stats_age_ms=..." and the vke_<key>=... lines of the last answer (nothing when none came). */
-int  vke_stats_format(const struct vke_stats *s, struct timespec now, char *out, size_t cap, size_t *len);
+int  viod_vke_stats_format(const struct vke_stats *s, struct timespec now, char *out, size_t cap, size_t *len);
 
 /* nodeinfo.c */
-int nodeinfo_format(const struct xviosd *d, char *out, size_t cap, size_t *len);
+int viod_nodeinfo_format(const struct xviosd *d, char *out, size_t cap, size_t *len);
 
 /* api_server.c */
-int  api_listen(struct xviosd *d);
-void api_dispose(struct xviosd *d);
-void api_on_accept(struct xviosd *d);
-void api_on_readable(struct xviosd *d, struct caller *c);
-void api_flush(struct xviosd *d, struct caller *c);
-void api_reap(struct xviosd *d);                          /* close callers marked dead */
-void api_mgmt_tick(struct xviosd *d, struct timespec now);
-struct caller *api_caller(struct xviosd *d, uint32_t id); /* NULL if gone */
+int  viod_api_listen(struct xviosd *d);
+void viod_api_dispose(struct xviosd *d);
+void viod_api_on_accept(struct xviosd *d);
+void viod_api_on_readable(struct xviosd *d, struct caller *c);
+void viod_api_flush(struct xviosd *d, struct caller *c);
+void viod_api_reap(struct xviosd *d);                          /* close callers marked dead */
+void viod_api_mgmt_tick(struct xviosd *d, struct timespec now);
+struct caller *viod_api_caller(struct xviosd *d, uint32_t id); /* NULL if gone */
 /* Queue one packet to a caller; a caller whose queue is full is marked dead. */
-int  api_emit(struct xviosd *d, struct caller *c, unsigned opcode, int status, uint64_t handle, uint32_t node,
+int  viod_api_emit(struct xviosd *d, struct caller *c, unsigned opcode, int status, uint64_t handle, uint32_t node,
               uint32_t type, const void *payload, size_t len);
 
 /* events.c */
-int  events_watch(struct xviosd *d);
-void events_on_store(struct xviosd *d);
-void events_emit(struct xviosd *d, unsigned ev, uint32_t node, const char *text, size_t len);
-void events_on_vke_event(struct xviosd *d, const struct xvios_msg *m);
-void events_dispose(struct xviosd *d);
+int  viod_events_watch(struct xviosd *d);
+void viod_events_on_store(struct xviosd *d);
+void viod_events_emit(struct xviosd *d, unsigned ev, uint32_t node, const char *text, size_t len);
+void viod_events_on_vke_event(struct xviosd *d, const struct xvios_msg *m);
+void viod_events_dispose(struct xviosd *d);
 
 #endif /* XVIOSD_H */

@@ -20,9 +20,9 @@ struct xviosd *fixture_daemon_new(uint32_t node)
     d->started = xvios_now();
     d->cfg.timeout_ms = 1000;
     d->cfg.retries = 2;
-    vke_init(d);
+    viod_vke_init(d);
     d->vke_state = VKE_READY;
-    respq_init(&d->rq, 64);
+    viod_respq_init(&d->rq, 64);
     d->rx = malloc(XVIOS_MAX_MSG);
     d->tx = malloc(XVIOS_MAX_MSG);
     for (unsigned i = 0; i < XVD_MAX_CALLERS; i++)
@@ -60,12 +60,12 @@ int fixture_pop(struct xvios_pktq *q, uint8_t *buf, struct xvios_msg *m)
 
 void fixture_daemon_free(struct xviosd *d)
 {
-    op_dispose_all(d);
+    viod_op_dispose_all(d);
     for (unsigned i = 0; i < XVD_MAX_CALLERS; i++)
         if (d->callers[i].used)
             xvios_pktq_dispose(&d->callers[i].out);
     xvios_pktq_dispose(&d->vke_out);
-    respq_dispose(&d->rq);
+    viod_respq_dispose(&d->rq);
     free(d->rx);
     free(d->tx);
     free(d);

@@ -31,14 +31,14 @@ static struct xvios_msg request(uint32_t type, uint16_t flags, const char *paylo
 static void test_table(void **state)
 {
     (void)state;
-    assert_non_null(handler_find(XVIOS_MT_ECHO));
-    assert_string_equal(handler_find(XVIOS_MT_ECHO)->name, "echo");
-    assert_string_equal(handler_find(XVIOS_MT_NODE_INFO)->name, "node-info");
-    assert_string_equal(handler_find(XVIOS_MT_NODES_ALL)->name, "nodes-all");
-    assert_string_equal(handler_find(XVIOS_MT_USER_BASE + 5)->name, "user");
-    assert_null(handler_find(XVIOS_MT_NONE));
-    assert_null(handler_find(4));
-    assert_null(handler_find(XVIOS_MT_USER_BASE - 1));
+    assert_non_null(viod_handler_find(XVIOS_MT_ECHO));
+    assert_string_equal(viod_handler_find(XVIOS_MT_ECHO)->name, "echo");
+    assert_string_equal(viod_handler_find(XVIOS_MT_NODE_INFO)->name, "node-info");
+    assert_string_equal(viod_handler_find(XVIOS_MT_NODES_ALL)->name, "nodes-all");
+    assert_string_equal(viod_handler_find(XVIOS_MT_USER_BASE + 5)->name, "user");
+    assert_null(viod_handler_find(XVIOS_MT_NONE));
+    assert_null(viod_handler_find(4));
+    assert_null(viod_handler_find(XVIOS_MT_USER_BASE - 1));
 }
 
 static void test_echo_responds_with_payload(void **state)
@@ -47,7 +47,7 @@ static void test_echo_responds_with_payload(void **state)
     struct xvios_msg req = request(XVIOS_MT_ECHO, XVIOS_F_RESPONSE | XVIOS_F_RECEIPT, "hello cluster"), out;
     (void)state;
 
-    handle_cluster_send(d, &req);
+    viod_handle_cluster_send(d, &req);
     assert_int_equal(fixture_pop(&d->vke_out, buf, &out), XVIOS_WIRE_OK);
     assert_int_equal(out.hdr.opcode, XVIOS_OP_CLUSTER_RESPONSE);
     assert_int_equal(out.hdr.txid, req.hdr.txid);
@@ -70,7 +70,7 @@ static void test_no_response_flag_no_packet(void **state)
     struct xviosd *d = fixture_daemon_new(2);
     struct xvios_msg req = request(XVIOS_MT_ECHO, XVIOS_F_RECEIPT, "x"), out;
     (void)state;
-    handle_cluster_send(d, &req);
+    viod_handle_cluster_send(d, &req);
     assert_int_equal(fixture_pop(&d->vke_out, buf, &out), -1);
     assert_int_equal(d->c.received, 1);
     fixture_daemon_free(d);
@@ -83,7 +83,7 @@ static void test_node_info_payload(void **state)
     char v[64];
     (void)state;
 
-    handle_cluster_send(d, &req);
+    viod_handle_cluster_send(d, &req);
     assert_int_equal(fixture_pop(&d->vke_out, buf, &out), XVIOS_WIRE_OK);
     assert_int_equal(out.hdr.status, XVIOS_ST_OK);
     const char *p = (const char *)out.payload;
@@ -108,7 +108,7 @@ static void test_unknown_type_is_refused(void **state)
     struct xviosd *d = fixture_daemon_new(2);
     struct xvios_msg req = request(77, XVIOS_F_RESPONSE, "?"), out;
     (void)state;
-    handle_cluster_send(d, &req);
+    viod_handle_cluster_send(d, &req);
     assert_int_equal(fixture_pop(&d->vke_out, buf, &out), XVIOS_WIRE_OK);
     assert_int_equal(out.hdr.status, XVIOS_ST_BAD_PACKET);
     assert_int_equal(out.hdr.payload_len, 0);
@@ -125,7 +125,7 @@ static void test_user_type_becomes_event(void **state)
     char v[32];
     (void)state;
 
-    handle_cluster_send(d, &req);
+    viod_handle_cluster_send(d, &req);
     /* the sender gets an empty OK response */
     assert_int_equal(fixture_pop(&d->vke_out, buf, &out), XVIOS_WIRE_OK);
     assert_int_equal(out.hdr.status, XVIOS_ST_OK);
@@ -148,14 +148,14 @@ static void test_user_type_becomes_event(void **state)
     assert_memory_equal(body + 2, "user data", strlen("user data"));
 
     /* a re-issued copy (same sender, same txid) is acknowledged again but not passed on twice */
-    handle_cluster_send(d, &req);
+    viod_handle_cluster_send(d, &req);
     assert_int_equal(fixture_pop(&d->vke_out, buf, &out), XVIOS_WIRE_OK);
     assert_int_equal(out.hdr.status, XVIOS_ST_OK);
     assert_int_equal(fixture_pop(&sub->out, ebuf, &ev), -1);
     assert_int_equal(d->c.received_duplicate, 1);
     /* the same txid from another node is another message */
     req.sub.src_node = 5;
-    handle_cluster_send(d, &req);
+    viod_handle_cluster_send(d, &req);
     assert_int_equal(fixture_pop(&sub->out, ebuf, &ev), XVIOS_WIRE_OK);
     assert_int_equal(ev.sub.src_node, 5);
     fixture_daemon_free(d);
@@ -167,7 +167,7 @@ static void test_response_dropped_without_vke(void **state)
     struct xvios_msg req = request(XVIOS_MT_ECHO, XVIOS_F_RESPONSE, "x"), out;
     (void)state;
     d->vke_state = VKE_DOWN;
-    handle_cluster_send(d, &req);
+    viod_handle_cluster_send(d, &req);
     assert_int_equal(fixture_pop(&d->vke_out, buf, &out), -1);
     assert_int_equal(d->c.responses_dropped, 1);
     fixture_daemon_free(d);

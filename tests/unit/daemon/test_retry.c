@@ -23,14 +23,14 @@ static void test_all_delivered_first_time(void **state)
     struct retry r;
     struct xvios_rc_entry rc[] = { E(2, XVIOS_RC_DELIVERED), E(3, XVIOS_RC_DELIVERED) };
     (void)state;
-    retry_init(&r, true, true, NULL, 0, 2, 3);
+    viod_retry_init(&r, true, true, NULL, 0, 2, 3);
     assert_int_equal(r.rc_capacity, 2);
     assert_true(r.cur_broadcast);
-    assert_int_equal(retry_on_result(&r, XVIOS_ST_OK, 2, rc, 2), RETRY_DONE);
+    assert_int_equal(viod_retry_on_result(&r, XVIOS_ST_OK, 2, rc, 2), RETRY_DONE);
     assert_true(r.done);
     assert_int_equal(r.final_status, XVIOS_ST_OK);
     assert_int_equal(r.resends, 0);
-    assert_int_equal(retry_failed_count(&r), 0);
+    assert_int_equal(viod_retry_failed_count(&r), 0);
 }
 
 static void test_resend_only_unacknowledged(void **state)
@@ -39,8 +39,8 @@ static void test_resend_only_unacknowledged(void **state)
     struct xvios_rc_entry rc1[] = { E(2, XVIOS_RC_DELIVERED), E(3, XVIOS_RC_TIMED_OUT), E(4, XVIOS_RC_UNREACHABLE),
                                     E(5, XVIOS_RC_NOT_MEMBER), E(6, XVIOS_RC_QUEUE_FULL) };
     (void)state;
-    retry_init(&r, true, true, NULL, 0, 5, 2);
-    assert_int_equal(retry_on_result(&r, XVIOS_ST_PARTIAL, 5, rc1, 5), RETRY_RESEND);
+    viod_retry_init(&r, true, true, NULL, 0, 5, 2);
+    assert_int_equal(viod_retry_on_result(&r, XVIOS_ST_PARTIAL, 5, rc1, 5), RETRY_RESEND);
     /* delivered (2) and not-member (5) are not re-sent */
     assert_int_equal(r.n_cur, 3);
     assert_int_equal(r.cur[0], 3);
@@ -50,13 +50,13 @@ static void test_resend_only_unacknowledged(void **state)
     assert_int_equal(r.resends, 1);
 
     struct xvios_rc_entry rc2[] = { E(3, XVIOS_RC_DELIVERED), E(4, XVIOS_RC_UNREACHABLE), E(6, XVIOS_RC_DELIVERED) };
-    assert_int_equal(retry_on_result(&r, XVIOS_ST_PARTIAL, 3, rc2, 3), RETRY_RESEND);
+    assert_int_equal(viod_retry_on_result(&r, XVIOS_ST_PARTIAL, 3, rc2, 3), RETRY_RESEND);
     assert_int_equal(r.n_cur, 1);
     assert_int_equal(r.cur[0], 4);
 
     struct xvios_rc_entry rc3[] = { E(4, XVIOS_RC_UNREACHABLE) };
     /* retries (2) used up: final */
-    assert_int_equal(retry_on_result(&r, XVIOS_ST_PARTIAL, 1, rc3, 1), RETRY_DONE);
+    assert_int_equal(viod_retry_on_result(&r, XVIOS_ST_PARTIAL, 1, rc3, 1), RETRY_DONE);
     assert_int_equal(r.resends, 2);
     assert_int_equal(r.final_status, XVIOS_ST_PARTIAL);
     assert_int_equal(status_of(&r, 2), XVIOS_RC_DELIVERED);
@@ -64,7 +64,7 @@ static void test_resend_only_unacknowledged(void **state)
     assert_int_equal(status_of(&r, 4), XVIOS_RC_UNREACHABLE);
     assert_int_equal(status_of(&r, 5), XVIOS_RC_NOT_MEMBER);
     assert_int_equal(status_of(&r, 6), XVIOS_RC_DELIVERED);
-    assert_int_equal(retry_failed_count(&r), 2);
+    assert_int_equal(viod_retry_failed_count(&r), 2);
     assert_int_equal(r.n, 5);
 }
 
@@ -74,8 +74,8 @@ static void test_zero_retries_is_final(void **state)
     uint32_t t[] = { 7 };
     struct xvios_rc_entry rc[] = { E(7, XVIOS_RC_TIMED_OUT) };
     (void)state;
-    retry_init(&r, true, false, t, 1, 0, 0);
-    assert_int_equal(retry_on_result(&r, XVIOS_ST_PARTIAL, 1, rc, 1), RETRY_DONE);
+    viod_retry_init(&r, true, false, t, 1, 0, 0);
+    assert_int_equal(viod_retry_on_result(&r, XVIOS_ST_PARTIAL, 1, rc, 1), RETRY_DONE);
     assert_int_equal(r.final_status, XVIOS_ST_TIMED_OUT);
 }
 
@@ -85,9 +85,9 @@ static void test_no_receipts_never_resends(void **state)
     uint32_t t[] = { 2, 3 };
     struct xvios_rc_entry rc[] = { E(2, XVIOS_RC_SENT), E(3, XVIOS_RC_UNREACHABLE) };
     (void)state;
-    retry_init(&r, false, false, t, 2, 0, 5);
+    viod_retry_init(&r, false, false, t, 2, 0, 5);
     assert_int_equal(r.rc_capacity, XVIOS_MAX_NODES);   /* room for any RC array; no RECEIPT flag: no waiting */
-    assert_int_equal(retry_on_result(&r, XVIOS_ST_PARTIAL, 2, rc, 2), RETRY_DONE);
+    assert_int_equal(viod_retry_on_result(&r, XVIOS_ST_PARTIAL, 2, rc, 2), RETRY_DONE);
     assert_int_equal(r.final_status, XVIOS_ST_PARTIAL);
     assert_int_equal(r.resends, 0);
 }
@@ -97,13 +97,13 @@ static void test_rc_too_small_grows(void **state)
     struct retry r;
     struct xvios_rc_entry rc[] = { E(2, XVIOS_RC_DELIVERED), E(3, XVIOS_RC_DELIVERED), E(4, XVIOS_RC_DELIVERED) };
     (void)state;
-    retry_init(&r, true, true, NULL, 0, 1, 1);
+    viod_retry_init(&r, true, true, NULL, 0, 1, 1);
     assert_int_equal(r.rc_capacity, 1);
-    assert_int_equal(retry_on_result(&r, XVIOS_ST_RC_TOO_SMALL, 3, NULL, 0), RETRY_GROW);
+    assert_int_equal(viod_retry_on_result(&r, XVIOS_ST_RC_TOO_SMALL, 3, NULL, 0), RETRY_GROW);
     assert_int_equal(r.rc_capacity, 3);
     assert_true(r.cur_broadcast);   /* the same send again */
     assert_int_equal(r.resends, 0); /* growth is not a re-issue */
-    assert_int_equal(retry_on_result(&r, XVIOS_ST_OK, 3, rc, 3), RETRY_DONE);
+    assert_int_equal(viod_retry_on_result(&r, XVIOS_ST_OK, 3, rc, 3), RETRY_DONE);
     assert_int_equal(r.final_status, XVIOS_ST_OK);
     assert_int_equal(r.n, 3);
 }
@@ -112,17 +112,17 @@ static void test_rc_too_small_nonsense_is_final(void **state)
 {
     struct retry r;
     (void)state;
-    retry_init(&r, true, true, NULL, 0, 4, 1);
+    viod_retry_init(&r, true, true, NULL, 0, 4, 1);
     /* needing fewer than we already have cannot be right: stop instead of looping */
-    assert_int_equal(retry_on_result(&r, XVIOS_ST_RC_TOO_SMALL, 2, NULL, 0), RETRY_DONE);
+    assert_int_equal(viod_retry_on_result(&r, XVIOS_ST_RC_TOO_SMALL, 2, NULL, 0), RETRY_DONE);
     assert_int_equal(r.final_status, XVIOS_ST_INTERNAL);
-    retry_init(&r, true, true, NULL, 0, 4, 1);
-    assert_int_equal(retry_on_result(&r, XVIOS_ST_RC_TOO_SMALL, XVIOS_MAX_NODES + 1, NULL, 0), RETRY_DONE);
+    viod_retry_init(&r, true, true, NULL, 0, 4, 1);
+    assert_int_equal(viod_retry_on_result(&r, XVIOS_ST_RC_TOO_SMALL, XVIOS_MAX_NODES + 1, NULL, 0), RETRY_DONE);
     /* growth is bounded */
-    retry_init(&r, true, true, NULL, 0, 1, 1);
+    viod_retry_init(&r, true, true, NULL, 0, 1, 1);
     for (unsigned i = 0; i < RETRY_MAX_GROWS; i++)
-        assert_int_equal(retry_on_result(&r, XVIOS_ST_RC_TOO_SMALL, 2 + i, NULL, 0), RETRY_GROW);
-    assert_int_equal(retry_on_result(&r, XVIOS_ST_RC_TOO_SMALL, 10, NULL, 0), RETRY_DONE);
+        assert_int_equal(viod_retry_on_result(&r, XVIOS_ST_RC_TOO_SMALL, 2 + i, NULL, 0), RETRY_GROW);
+    assert_int_equal(viod_retry_on_result(&r, XVIOS_ST_RC_TOO_SMALL, 10, NULL, 0), RETRY_DONE);
 }
 
 static void test_try_again_backs_off_then_gives_up(void **state)
@@ -130,10 +130,10 @@ static void test_try_again_backs_off_then_gives_up(void **state)
     struct retry r;
     uint32_t t[] = { 2 };
     (void)state;
-    retry_init(&r, true, false, t, 1, 0, 1);
+    viod_retry_init(&r, true, false, t, 1, 0, 1);
     for (unsigned i = 0; i < RETRY_MAX_BACKOFFS; i++)
-        assert_int_equal(retry_on_result(&r, XVIOS_ST_TRY_AGAIN, 0, NULL, 0), RETRY_BACKOFF);
-    assert_int_equal(retry_on_result(&r, XVIOS_ST_TRY_AGAIN, 0, NULL, 0), RETRY_DONE);
+        assert_int_equal(viod_retry_on_result(&r, XVIOS_ST_TRY_AGAIN, 0, NULL, 0), RETRY_BACKOFF);
+    assert_int_equal(viod_retry_on_result(&r, XVIOS_ST_TRY_AGAIN, 0, NULL, 0), RETRY_DONE);
     assert_int_equal(r.final_status, XVIOS_ST_TRY_AGAIN);
 }
 
@@ -143,8 +143,8 @@ static void test_directed_missing_entry_counts_as_timeout(void **state)
     uint32_t t[] = { 2, 3 };
     struct xvios_rc_entry rc[] = { E(2, XVIOS_RC_DELIVERED) };
     (void)state;
-    retry_init(&r, true, false, t, 2, 0, 0);
-    assert_int_equal(retry_on_result(&r, XVIOS_ST_OK, 2, rc, 1), RETRY_DONE);
+    viod_retry_init(&r, true, false, t, 2, 0, 0);
+    assert_int_equal(viod_retry_on_result(&r, XVIOS_ST_OK, 2, rc, 1), RETRY_DONE);
     assert_int_equal(status_of(&r, 3), XVIOS_RC_TIMED_OUT);
     assert_int_equal(r.final_status, XVIOS_ST_PARTIAL);
 }
@@ -154,20 +154,20 @@ static void test_hard_errors_and_abort(void **state)
     struct retry r;
     uint32_t t[] = { 2, 3 };
     (void)state;
-    retry_init(&r, true, true, NULL, 0, 2, 3);
-    assert_int_equal(retry_on_result(&r, XVIOS_ST_NOT_MEMBER, 0, NULL, 0), RETRY_DONE);
+    viod_retry_init(&r, true, true, NULL, 0, 2, 3);
+    assert_int_equal(viod_retry_on_result(&r, XVIOS_ST_NOT_MEMBER, 0, NULL, 0), RETRY_DONE);
     assert_int_equal(r.final_status, XVIOS_ST_NOT_MEMBER);
-    retry_init(&r, true, true, NULL, 0, 2, 3);
-    assert_int_equal(retry_on_result(&r, XVIOS_ST_NO_TARGETS, 0, NULL, 0), RETRY_DONE);
+    viod_retry_init(&r, true, true, NULL, 0, 2, 3);
+    assert_int_equal(viod_retry_on_result(&r, XVIOS_ST_NO_TARGETS, 0, NULL, 0), RETRY_DONE);
     assert_int_equal(r.final_status, XVIOS_ST_NO_TARGETS);
-    retry_init(&r, true, false, t, 2, 0, 3);
-    retry_abort(&r, XVIOS_ST_UNREACHABLE, XVIOS_RC_UNREACHABLE);
+    viod_retry_init(&r, true, false, t, 2, 0, 3);
+    viod_retry_abort(&r, XVIOS_ST_UNREACHABLE, XVIOS_RC_UNREACHABLE);
     assert_true(r.done);
     assert_int_equal(status_of(&r, 2), XVIOS_RC_UNREACHABLE);
     assert_int_equal(status_of(&r, 3), XVIOS_RC_UNREACHABLE);
     assert_int_equal(r.final_status, XVIOS_ST_UNREACHABLE);
     /* done is done */
-    assert_int_equal(retry_on_result(&r, XVIOS_ST_OK, 0, NULL, 0), RETRY_DONE);
+    assert_int_equal(viod_retry_on_result(&r, XVIOS_ST_OK, 0, NULL, 0), RETRY_DONE);
 }
 
 static void test_only_strangers_is_a_refusal(void **state)
@@ -177,12 +177,12 @@ static void test_only_strangers_is_a_refusal(void **state)
     struct xvios_rc_entry rc[] = { E(9, XVIOS_RC_NOT_MEMBER), E(10, XVIOS_RC_NOT_MEMBER) };
     struct xvios_rc_entry mixed[] = { E(9, XVIOS_RC_NOT_MEMBER), E(10, XVIOS_RC_UNREACHABLE) };
     (void)state;
-    retry_init(&r, true, false, t, 2, 2, 0);
-    assert_int_equal(retry_on_result(&r, XVIOS_ST_PARTIAL, 2, rc, 2), RETRY_DONE);
+    viod_retry_init(&r, true, false, t, 2, 2, 0);
+    assert_int_equal(viod_retry_on_result(&r, XVIOS_ST_PARTIAL, 2, rc, 2), RETRY_DONE);
     assert_int_equal(r.final_status, XVIOS_ST_NOT_MEMBER);
     /* one real member that could not be reached: that is not a refusal */
-    retry_init(&r, true, false, t, 2, 2, 0);
-    assert_int_equal(retry_on_result(&r, XVIOS_ST_PARTIAL, 2, mixed, 2), RETRY_DONE);
+    viod_retry_init(&r, true, false, t, 2, 2, 0);
+    assert_int_equal(viod_retry_on_result(&r, XVIOS_ST_PARTIAL, 2, mixed, 2), RETRY_DONE);
     assert_int_equal(r.final_status, XVIOS_ST_UNREACHABLE);
 }
 

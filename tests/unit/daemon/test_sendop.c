@@ -24,7 +24,7 @@ static void start(struct xviosd *d, struct caller *c, uint16_t flags, const uint
     struct op_request rq = { .kind = OP_CALLER_SEND, .caller_id = c->id, .handle = handle, .flags = flags,
                              .origin = XVIOS_ORIGIN_API, .msg_type = XVIOS_MT_ECHO, .targets = t, .n_targets = n,
                              .timeout_ms = 500, .payload = "hi", .len = 2 };
-    assert_int_equal(op_start(d, &rq), 0);
+    assert_int_equal(viod_op_start(d, &rq), 0);
 }
 
 static void send_result(struct xviosd *d, uint64_t txid, int status, unsigned rc_needed,
@@ -41,7 +41,7 @@ static void send_result(struct xviosd *d, uint64_t txid, int status, unsigned rc
     m.hdr.payload_len = (uint32_t)rl;
     m.payload = rl ? rcb : NULL;
     m.sub.rc_needed = (uint16_t)rc_needed;
-    op_on_send_result(d, &m);
+    viod_op_on_send_result(d, &m);
 }
 
 static void response(struct xviosd *d, uint64_t txid, uint32_t from, const char *payload)
@@ -54,7 +54,7 @@ static void response(struct xviosd *d, uint64_t txid, uint32_t from, const char 
     m.payload = (const uint8_t *)payload;
     m.sub.src_node = from;
     m.sub.msg_type = XVIOS_MT_ECHO;
-    op_on_response(d, &m);
+    viod_op_on_response(d, &m);
 }
 
 static void test_receipts_reissue_and_final_result(void **state)
@@ -128,7 +128,7 @@ static void test_rc_too_small_resends_with_more_room(void **state)
     struct op_request rq = { .kind = OP_CALLER_SEND, .caller_id = 7, .handle = 3,
                              .flags = XVIOS_F_RECEIPT | XVIOS_F_BROADCAST, .origin = XVIOS_ORIGIN_CLI,
                              .msg_type = XVIOS_MT_ECHO };
-    assert_int_equal(op_start(d, &rq), 0);
+    assert_int_equal(viod_op_start(d, &rq), 0);
     assert_int_equal(fixture_pop(&d->vke_out, vbuf, &m), XVIOS_WIRE_OK);
     assert_true(m.hdr.flags & XVIOS_F_BROADCAST);
     assert_int_equal(m.sub.rc_capacity, 1);   /* no DB here: the smallest guess */
@@ -217,7 +217,7 @@ static void test_response_expiry_and_failed_node(void **state)
     assert_int_equal(fixture_pop(&c->out, cbuf, &m), -1);
     /* node 2 never answers: expiry after the deadline */
     later = xvios_deadline_ms(600);
-    op_tick(d, later);
+    viod_op_tick(d, later);
     assert_int_equal(fixture_pop(&c->out, cbuf, &m), XVIOS_WIRE_OK);
     assert_int_equal(m.hdr.opcode, XVIOS_OP_API_RESPONSE);
     assert_int_equal(m.sub.src_node, 2);
@@ -238,7 +238,7 @@ static void test_vke_lost_and_silent_vke(void **state)
     (void)state;
 
     start(d, c, XVIOS_F_RECEIPT | XVIOS_F_RESPONSE, t, 1, 1);
-    op_vke_lost(d);
+    viod_op_vke_lost(d);
     assert_int_equal(fixture_pop(&c->out, cbuf, &m), XVIOS_WIRE_OK);
     assert_int_equal(m.hdr.opcode, XVIOS_OP_API_RESPONSE);
     assert_int_equal(m.hdr.status, XVIOS_ST_UNREACHABLE);
@@ -249,7 +249,7 @@ static void test_vke_lost_and_silent_vke(void **state)
     /* a VKE that never answers: the send ends at its own deadline */
     xvios_pktq_dispose(&d->vke_out);
     start(d, c, XVIOS_F_RECEIPT, t, 1, 2);
-    op_tick(d, xvios_deadline_ms(500 + XVD_RESULT_SLACK_MS + 100));
+    viod_op_tick(d, xvios_deadline_ms(500 + XVD_RESULT_SLACK_MS + 100));
     assert_int_equal(fixture_pop(&c->out, cbuf, &m), XVIOS_WIRE_OK);
     assert_int_equal(m.hdr.opcode, XVIOS_OP_API_RESULT);
     assert_int_equal(m.hdr.txid, 2);
@@ -260,7 +260,7 @@ static void test_vke_lost_and_silent_vke(void **state)
     d->vke_state = VKE_DOWN;
     struct op_request rq = { .kind = OP_CALLER_SEND, .caller_id = 7, .handle = 3, .flags = XVIOS_F_BROADCAST,
                              .origin = XVIOS_ORIGIN_CLI, .msg_type = XVIOS_MT_ECHO };
-    assert_int_equal(op_start(d, &rq), -ENOTCONN);
+    assert_int_equal(viod_op_start(d, &rq), -ENOTCONN);
     fixture_daemon_free(d);
 }
 
@@ -283,7 +283,7 @@ static size_t nodes_all(uint32_t n, size_t block_len, char *merged, size_t cap)
     struct op_request rq = { .kind = OP_NODES_ALL_QUERY, .caller_id = c->id, .handle = 4,
                              .flags = XVIOS_F_RESPONSE, .origin = XVIOS_ORIGIN_API,
                              .msg_type = XVIOS_MT_NODE_INFO, .targets = t, .n_targets = n, .timeout_ms = 500 };
-    assert_int_equal(op_start(d, &rq), 0);
+    assert_int_equal(viod_op_start(d, &rq), 0);
     assert_int_equal(fixture_pop(&d->vke_out, vbuf, &m), XVIOS_WIRE_OK);
     send_result(d, m.hdr.txid, XVIOS_ST_OK, n, rc, n);
     for (uint32_t i = 0; i < n; i++) {
@@ -359,7 +359,7 @@ static void test_nodes_all_block_must_name_its_sender(void **state)
     struct op_request rq = { .kind = OP_NODES_ALL_QUERY, .caller_id = c->id, .handle = 4,
                              .flags = XVIOS_F_RESPONSE, .origin = XVIOS_ORIGIN_API,
                              .msg_type = XVIOS_MT_NODE_INFO, .targets = t, .n_targets = 2, .timeout_ms = 500 };
-    assert_int_equal(op_start(d, &rq), 0);
+    assert_int_equal(viod_op_start(d, &rq), 0);
     assert_int_equal(fixture_pop(&d->vke_out, vbuf, &m), XVIOS_WIRE_OK);
     send_result(d, m.hdr.txid, XVIOS_ST_OK, 2, rc, 2);
     response(d, m.hdr.txid, 2, "node=2\nname=honest\n");

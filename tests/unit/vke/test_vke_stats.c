@@ -29,7 +29,7 @@ static const char vke_text[] =
 
 static int parse(const char *s, uint64_t v[VS_N], uint32_t *present)
 {
-    return vke_stats_parse((const uint8_t *)s, strlen(s), v, present);
+    return viod_vke_stats_parse((const uint8_t *)s, strlen(s), v, present);
 }
 
 static void test_parse_keeps_known_keys(void **state)
@@ -86,13 +86,13 @@ static void test_parse_rejects_malformed(void **state)
     }
     assert_int_equal(present, 0xdead);   /* nothing written */
     /* an embedded NUL */
-    assert_int_equal(vke_stats_parse((const uint8_t *)"links_up=1\0\n", 12, v, &present), -EINVAL);
+    assert_int_equal(viod_vke_stats_parse((const uint8_t *)"links_up=1\0\n", 12, v, &present), -EINVAL);
     /* over-long, even when well-formed */
     size_t k = 0;
     while (k + 8 <= sizeof(big))
         k += (size_t)snprintf(big + k, sizeof(big) - k, "xx=%03u\n", (unsigned)(k % 1000));
     assert_true(k > XVD_VKE_STATS_MAX);
-    assert_int_equal(vke_stats_parse((const uint8_t *)big, k, v, &present), -EINVAL);
+    assert_int_equal(viod_vke_stats_parse((const uint8_t *)big, k, v, &present), -EINVAL);
 }
 
 static void answer(struct xviosd *d, uint64_t txid, int status, const char *text)
@@ -104,14 +104,14 @@ static void answer(struct xviosd *d, uint64_t txid, int status, const char *text
     m.hdr.status = status;
     m.hdr.payload_len = (uint32_t)strlen(text);
     m.payload = (const uint8_t *)text;
-    vke_stats_on_answer(d, &m);
+    viod_vke_stats_on_answer(d, &m);
 }
 
 /* The NODE_INFO this node would answer now. */
 static size_t node_info(struct xviosd *d, char *out, size_t cap)
 {
     size_t n = 0;
-    assert_int_equal(nodeinfo_format(d, out, cap, &n), 0);
+    assert_int_equal(viod_nodeinfo_format(d, out, cap, &n), 0);
     return n;
 }
 
@@ -130,14 +130,14 @@ static void test_ask_answer_and_node_info(void **state)
     assert_int_equal(xvios_kv_get(info, n, "vke_links_up", v, sizeof(v)), -ENOENT);
     assert_int_equal(xvios_kv_get(info, n, "vke_stats_age_ms", v, sizeof(v)), -ENOENT);
 
-    vke_stats_tick(d, t0);
+    viod_vke_stats_tick(d, t0);
     assert_int_equal(fixture_pop(&d->vke_out, buf, &m), XVIOS_WIRE_OK);
     assert_int_equal(m.hdr.opcode, XVIOS_OP_VKE_STATS);
     assert_int_equal(m.hdr.payload_len, 0);
     txid = m.hdr.txid;
     assert_true(txid != 0);
     /* one ask at a time, even after the period */
-    vke_stats_tick(d, xvios_ts_add_ms(t0, XVD_VKE_STATS_MS + 1));
+    viod_vke_stats_tick(d, xvios_ts_add_ms(t0, XVD_VKE_STATS_MS + 1));
     assert_int_equal(fixture_pop(&d->vke_out, buf, &m), -1);
 
     /* an answer to nothing asked is counted; a stale one is not taken */
@@ -171,15 +171,15 @@ static void test_ask_answer_and_node_info(void **state)
     assert_int_equal(info[n - 1], '\n');
 
     /* the age says how old the copy is */
-    assert_int_equal(vke_stats_format(&d->vs, xvios_ts_add_ms(d->vs.at, 2500), info, sizeof(info), &n), 0);
+    assert_int_equal(viod_vke_stats_format(&d->vs, xvios_ts_add_ms(d->vs.at, 2500), info, sizeof(info), &n), 0);
     assert_int_equal(xvios_kv_get(info, n, "vke_stats_age_ms", v, sizeof(v)), 0);
     assert_string_equal(v, "2500");
-    assert_int_equal(vke_stats_format(&d->vs, xvios_now(), info, 8, &n), -ENOSPC);
+    assert_int_equal(viod_vke_stats_format(&d->vs, xvios_now(), info, 8, &n), -ENOSPC);
 
     /* not asked again before the period ... then asked */
-    vke_stats_tick(d, xvios_ts_add_ms(t0, XVD_VKE_STATS_MS / 2));
+    viod_vke_stats_tick(d, xvios_ts_add_ms(t0, XVD_VKE_STATS_MS / 2));
     assert_int_equal(fixture_pop(&d->vke_out, buf, &m), -1);
-    vke_stats_tick(d, xvios_ts_add_ms(t0, XVD_VKE_STATS_MS));
+    viod_vke_stats_tick(d, xvios_ts_add_ms(t0, XVD_VKE_STATS_MS));
     assert_int_equal(fixture_pop(&d->vke_out, buf, &m), XVIOS_WIRE_OK);
     assert_true(m.hdr.txid > txid);
     txid = m.hdr.txid;
@@ -192,12 +192,12 @@ static void test_ask_answer_and_node_info(void **state)
 
     /* a VKE that does not answer is asked again after XVD_VKE_STATS_WAIT_MS, not before */
     struct timespec t1 = xvios_ts_add_ms(t0, 2 * XVD_VKE_STATS_MS);
-    vke_stats_tick(d, t1);
+    viod_vke_stats_tick(d, t1);
     assert_int_equal(fixture_pop(&d->vke_out, buf, &m), XVIOS_WIRE_OK);
     txid = m.hdr.txid;
-    vke_stats_tick(d, xvios_ts_add_ms(t1, XVD_VKE_STATS_WAIT_MS - 1));
+    viod_vke_stats_tick(d, xvios_ts_add_ms(t1, XVD_VKE_STATS_WAIT_MS - 1));
     assert_int_equal(fixture_pop(&d->vke_out, buf, &m), -1);
-    vke_stats_tick(d, xvios_ts_add_ms(t1, XVD_VKE_STATS_WAIT_MS));
+    viod_vke_stats_tick(d, xvios_ts_add_ms(t1, XVD_VKE_STATS_WAIT_MS));
     assert_int_equal(fixture_pop(&d->vke_out, buf, &m), XVIOS_WIRE_OK);
     assert_true(m.hdr.txid > txid);
     /* the answer to the abandoned ask is late: not taken, not counted as bad */
@@ -211,7 +211,7 @@ static void test_ask_answer_and_node_info(void **state)
 
     /* no VKE: nothing asked */
     d->vke_state = VKE_DOWN;
-    vke_stats_tick(d, xvios_ts_add_ms(t1, 10 * XVD_VKE_STATS_WAIT_MS));
+    viod_vke_stats_tick(d, xvios_ts_add_ms(t1, 10 * XVD_VKE_STATS_WAIT_MS));
     assert_int_equal(fixture_pop(&d->vke_out, buf, &m), -1);
     fixture_daemon_free(d);
 }
