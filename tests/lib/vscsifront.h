@@ -20,13 +20,15 @@
 #include <stdint.h>
 #include <time.h>
 
-/* <xen/io/ring.h> leaves the barriers to its includer. */
-#ifndef xen_mb
+#include <xen/io/vscsiif.h>
+/* <xen/io/ring.h> leaves the barriers to its includer (without an interface version it maps them to
+ * the kernel's mb()/rmb()/wmb()): the ring macros expand these at their use. */
+#undef xen_mb
+#undef xen_rmb
+#undef xen_wmb
 #define xen_mb()  __atomic_thread_fence(__ATOMIC_SEQ_CST)
 #define xen_rmb() __atomic_thread_fence(__ATOMIC_ACQUIRE)
 #define xen_wmb() __atomic_thread_fence(__ATOMIC_RELEASE)
-#endif
-#include <xen/io/vscsiif.h>
 
 #include "xvios/loopback.h"
 #include "xvios/platform.h"
