@@ -8,7 +8,7 @@
  *   xen      - libxengnttab (grant map and grant copy) and libxenevtchn
  *              (interdomain event channels), xen/plat/xen/plat_xen_ring*.c.
  *   loopback - the frontend is a process that granted pages of a memfd in a
- *              loopback grant table and signals through eventfds
+ *              loopback grant table and signals through pipes
  *              (docs/loopback.md, "Grants and event channels").
  *
  * Grants. A backend opens one xvios_gnt per frontend domain. It maps the

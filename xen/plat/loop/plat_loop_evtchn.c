@@ -1,26 +1,27 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * plat_loop_evtchn.c - a backend's event channels on the loopback platform
- * (xvios/ring.h). The frontend's port entry names two eventfds of its
- * process (one per direction); binding claims the entry (UNBOUND offered to
- * us -> BOUND, compare-and-swap, so two backends cannot both bind it) and
- * takes both eventfds with pidfd_getfd(2).
+ * (xvios/ring.h). The frontend's port entry names two pipes of its process
+ * (one per direction); binding claims the entry (UNBOUND offered to us ->
+ * BOUND, compare-and-swap, so two backends cannot both bind it) and opens
+ * both through /proc/<pid>/fd/<n>, read-write and non-blocking: a new open
+ * file description, so the frontend cannot make our ends block. An event
+ * is a byte; a full pipe means "pending" already.
  *
  * Masking as the Xen evtchn device does it: the pollable fd is an epoll set
- * holding the incoming eventfd. pending() consumes the eventfd and takes it
+ * holding the incoming pipe. pending() drains the pipe and takes it
  * out of the set (masked: the fd stops being readable even if the frontend
  * notifies again); unmask() puts it back, and a notification that came in
  * between makes the fd readable at once. A fresh binding has one event
  * pending, like xenevtchn_bind_interdomain().
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "plat_loop_gnt.h"
@@ -40,26 +41,17 @@ static uint64_t state_word(enum loop_evtchn_kind kind, uint32_t remote)
     return (uint64_t)kind | ((uint64_t)remote << LOOP_EVTCHN_REMOTE_SHIFT);
 }
 
-/* Is fd an eventfd? (what the frontend's entry named could be anything) */
-static bool is_eventfd(int fd)
+/* Is fd a pipe? (what the frontend's entry named could be anything) */
+static bool is_pipe(int fd)
 {
-    char path[64], link[64];
-    ssize_t n;
-
-    snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
-    n = readlink(path, link, sizeof(link) - 1);
-    if (n < 0)
-        return false;
-    link[n] = '\0';
-    return !strcmp(link, "anon_inode:[eventfd]");
+    struct stat st;
+    return fstat(fd, &st) == 0 && S_ISFIFO(st.st_mode);
 }
 
 static int signal_fd(int fd)
 {
-    uint64_t one = 1;
-
-    if (write(fd, &one, sizeof(one)) == (ssize_t)sizeof(one) || errno == EAGAIN)
-        return 0; /* EAGAIN: the counter is saturated, so it is pending anyway */
+    if (write(fd, "e", 1) == 1 || errno == EAGAIN)
+        return 0; /* EAGAIN: the pipe is full, so it is pending anyway */
     return -errno;
 }
 
@@ -122,16 +114,12 @@ int loop_evtchn_bind(void *impl, uint32_t fe_domid, uint32_t remote_port, void *
     ch->bound = true;
     rbe = __atomic_load_n(&ch->peer.ports[remote_port].fd_to_be, __ATOMIC_ACQUIRE);
     rfe = __atomic_load_n(&ch->peer.ports[remote_port].fd_to_fe, __ATOMIC_ACQUIRE);
-    if ((rc = ch->to_be = loop_peer_getfd(&ch->peer, rbe)) < 0 || (rc = ch->to_fe = loop_peer_getfd(&ch->peer, rfe)) < 0)
+    if ((rc = ch->to_be = loop_peer_open_fd(&ch->peer, rbe)) < 0 ||
+        (rc = ch->to_fe = loop_peer_open_fd(&ch->peer, rfe)) < 0)
         goto out;
-    if (!is_eventfd(ch->to_be) || !is_eventfd(ch->to_fe)) {
-        XLOG_WARN("domain %u port %u does not name two eventfds", fe_domid, remote_port);
+    if (!is_pipe(ch->to_be) || !is_pipe(ch->to_fe)) {
+        XLOG_WARN("domain %u port %u does not name two pipes", fe_domid, remote_port);
         rc = -EPROTO;
-        goto out;
-    }
-    /* The frontend made them non-blocking; make sure (we share the open file description). */
-    if (fcntl(ch->to_be, F_SETFL, O_NONBLOCK) < 0 || fcntl(ch->to_fe, F_SETFL, O_NONBLOCK) < 0) {
-        rc = -errno;
         goto out;
     }
     ch->epfd = epoll_create1(EPOLL_CLOEXEC);
@@ -161,16 +149,19 @@ int loop_evtchn_fd(const void *ch_impl)
 int loop_evtchn_pending(void *ch_impl)
 {
     struct loop_evtchn *ch = ch_impl;
-    uint64_t v;
-    struct pollfd pfd = {.fd = ch->to_be, .events = POLLIN};
+    char buf[256];
+    bool got = false;
+    ssize_t n;
 
     if (ch->masked)
         return -EAGAIN;
-    /* poll first: the frontend shares this eventfd and could have made it blocking again */
-    if (poll(&pfd, 1, 0) != 1 || !(pfd.revents & POLLIN))
+    /* drain: any number of notifications is one event (bounded: the pipe holds at most 64 KiB) */
+    while ((n = read(ch->to_be, buf, sizeof(buf))) > 0)
+        got = true;
+    if (n < 0 && errno != EAGAIN && errno != EINTR)
+        return -errno;
+    if (!got)
         return -EAGAIN;
-    if (read(ch->to_be, &v, sizeof(v)) != (ssize_t)sizeof(v))
-        return errno == EAGAIN || errno == EINTR ? -EAGAIN : -errno;
     if (epoll_ctl(ch->epfd, EPOLL_CTL_DEL, ch->to_be, NULL) < 0)
         return -errno;
     ch->masked = true;

@@ -11,9 +11,9 @@
  *   control  struct loop_gnt_hdr, then nentries grant entries (u64 each),
  *            then nports event-channel entries
  * and publishes them in ROOT/grants/<domid>: "<pid> <ctl fd> <data fd>
- * <nonce>\n". A backend takes the two fds out of that process with
- * pidfd_getfd(2) and checks the control header (magic, version, domid,
- * nonce, sizes) and the seals before it maps anything.
+ * <nonce>\n". A backend opens the two through /proc/<pid>/fd/<n> and checks
+ * the control header (magic, version, domid, nonce, sizes) and the seals
+ * before it maps anything.
  *
  * Every entry word changes only by compare-and-swap, so the frontend's
  * revoke and a backend's use of a grant cannot race (as Xen's GTF_reading /
@@ -35,7 +35,7 @@
 #define LOOP_GNT_RESERVED   8u        /* grefs 0..7 are never handed out (Xen reserves them too) */
 #define LOOP_GNT_MAX_PAGES  65536u    /* 256 MiB of grantable memory per domain */
 #define LOOP_GNT_MAX_ENTRIES 65536u
-#define LOOP_EVTCHN_PORTS   256u      /* event-channel entries per domain; port 0 is never used */
+#define LOOP_EVTCHN_PORTS   64u       /* event-channel entries per domain (4 fds each); port 0 is never used */
 #define LOOP_GNT_PUB_MAX    128u      /* bytes of a publication file */
 #define LOOP_GNT_SEALS      (F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW)
 
@@ -66,8 +66,8 @@ enum loop_evtchn_kind { LOOP_EVTCHN_FREE = 0, LOOP_EVTCHN_UNBOUND = 1, LOOP_EVTC
 #define LOOP_EVTCHN_REMOTE_SHIFT 16                       /* the domain allowed to bind it */
 struct loop_evtchn_entry {
     uint64_t state;
-    int32_t fd_to_be;     /* eventfd (an fd number in the frontend's process): frontend -> backend */
-    int32_t fd_to_fe;     /* backend -> frontend */
+    int32_t fd_to_be;     /* a pipe (fd number in the frontend's process): frontend -> backend */
+    int32_t fd_to_fe;     /* a pipe: backend -> frontend */
 };
 _Static_assert(sizeof(struct loop_evtchn_entry) == 16, "event-channel entries are 16 bytes");
 
@@ -92,7 +92,8 @@ int loop_gnt_pub_path(const struct loop_plat *lp, uint32_t domid, char *buf, siz
 /* A frontend domain's control (and optionally data) memfd, taken from its process and checked. */
 struct loop_peer {
     uint32_t domid;
-    int pidfd, ctl_fd, data_fd;
+    pid_t pid;
+    int ctl_fd, data_fd;
     struct loop_gnt_hdr hdr;           /* the copy checked at open: never re-read */
     void *ctl;
     size_t ctl_len;
@@ -105,8 +106,8 @@ struct loop_peer {
 /* -ENOENT: no publication or its process is gone; -EPROTO: the publication or memfds are not sound. */
 int  loop_peer_open(struct loop_plat *lp, uint32_t domid, bool with_data, struct loop_peer *pr);
 void loop_peer_close(struct loop_peer *pr);
-/* An fd of the frontend's process, duplicated into ours (O_CLOEXEC). */
-int  loop_peer_getfd(struct loop_peer *pr, int remote_fd);
+/* Open what fd remote_fd of the frontend's process is, through /proc (O_RDWR | O_NONBLOCK | O_CLOEXEC). */
+int  loop_peer_open_fd(struct loop_peer *pr, int remote_fd);
 
 /* plat_loop_gnt.c */
 int  loop_gnt_open(void *impl, uint32_t fe_domid, unsigned max_grants, void **gnt_impl, bool *native_copy);

@@ -5,9 +5,8 @@
  * publication in ROOT/grants/<domid>, grants and revocations, and the
  * frontend's ends of event channels. Layout: plat_loop_gnt.h.
  *
- * The process lets any process of its user take fds from it
- * (PR_SET_PTRACER_ANY where Yama is active): a backend needs pidfd_getfd(2)
- * to reach the memfds and eventfds it was granted.
+ * Backends open our memfds and pipes through /proc/<pid>/fd/<n>: a backend
+ * must run as the same user (or be privileged).
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -16,9 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <signal.h>
-#include <sys/eventfd.h>
 #include <sys/mman.h>
-#include <sys/prctl.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -41,6 +38,8 @@ struct xvios_loop_gntshr {
     size_t data_len;
     uint32_t npages, nentries, nports;
     uint32_t next_gref;          /* where the search for a free entry starts */
+    int be_wr[LOOP_EVTCHN_PORTS];  /* our write end of each port's frontend -> backend pipe */
+    int fe_wr[LOOP_EVTCHN_PORTS];  /* kept open so the backend -> frontend pipe never reads as hung up */
     char pub[PATH_MAX];
     bool published;
 };
@@ -130,6 +129,8 @@ int xvios_loop_gntshr_open(xvios_plat *p, unsigned npages, xvios_loop_gntshr **o
                                                                          : LOOP_GNT_MAX_ENTRIES;
     g->nports = LOOP_EVTCHN_PORTS;
     g->next_gref = LOOP_GNT_RESERVED;
+    for (unsigned i = 0; i < LOOP_EVTCHN_PORTS; i++)
+        g->be_wr[i] = g->fe_wr[i] = -1;
     if (getrandom(&g->nonce, sizeof(g->nonce), 0) != (ssize_t)sizeof(g->nonce)) {
         rc = -EIO;
         goto out;
@@ -152,9 +153,6 @@ int xvios_loop_gntshr_open(xvios_plat *p, unsigned npages, xvios_loop_gntshr **o
         .magic = LOOP_GNT_MAGIC, .nonce = g->nonce, .version = LOOP_GNT_VERSION, .domid = g->domid,
         .npages = npages, .nentries = g->nentries, .nports = g->nports,
     };
-    /* Backends take our fds with pidfd_getfd(): let Yama's ptrace_scope=1 allow that (EINVAL: no Yama). */
-    if (prctl(PR_SET_PTRACER, PR_SET_PTRACER_ANY, 0, 0, 0) < 0 && errno != EINVAL)
-        XLOG_WARN("PR_SET_PTRACER: %s (backends may not be able to reach our grants)", strerror(errno));
     n = snprintf(dir, sizeof(dir), "%s/grants", lp->root);
     if (n < 0 || (size_t)n >= sizeof(dir) || (rc = loop_gnt_pub_path(lp, g->domid, g->pub, sizeof(g->pub))) < 0) {
         rc = -ENAMETOOLONG;
@@ -251,22 +249,22 @@ int xvios_loop_evtchn_alloc_unbound(xvios_loop_gntshr *g, uint32_t remote_domid,
         return -EINVAL;
     for (uint32_t p = 1; p < g->nports; p++) {
         struct loop_evtchn_entry *e = &g->ports[p];
-        int be, fe;
+        int be[2], fe[2];
 
         if (__atomic_load_n(&e->state, __ATOMIC_ACQUIRE) != LOOP_EVTCHN_FREE)
             continue;
-        be = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-        fe = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-        if (be < 0 || fe < 0) {
+        if (pipe2(be, O_NONBLOCK | O_CLOEXEC) < 0)
+            return -errno;
+        if (pipe2(fe, O_NONBLOCK | O_CLOEXEC) < 0) {
             int rc = -errno;
-            if (be >= 0)
-                close(be);
-            if (fe >= 0)
-                close(fe);
+            close(be[0]);
+            close(be[1]);
             return rc;
         }
-        e->fd_to_be = be;
-        e->fd_to_fe = fe;
+        e->fd_to_be = be[0];
+        e->fd_to_fe = fe[0];
+        g->be_wr[p] = be[1];
+        g->fe_wr[p] = fe[1];
         __atomic_store_n(&e->state, (uint64_t)LOOP_EVTCHN_UNBOUND | (uint64_t)remote_domid << LOOP_EVTCHN_REMOTE_SHIFT,
                          __ATOMIC_RELEASE);
         *port = p;
@@ -284,7 +282,9 @@ int xvios_loop_evtchn_close(xvios_loop_gntshr *g, uint32_t port)
     __atomic_store_n(&e->state, (uint64_t)LOOP_EVTCHN_FREE, __ATOMIC_RELEASE);
     close(e->fd_to_be);
     close(e->fd_to_fe);
-    e->fd_to_be = e->fd_to_fe = -1;
+    close(g->be_wr[port]);
+    close(g->fe_wr[port]);
+    e->fd_to_be = e->fd_to_fe = g->be_wr[port] = g->fe_wr[port] = -1;
     return 0;
 }
 
@@ -297,25 +297,28 @@ int xvios_loop_evtchn_fd(xvios_loop_gntshr *g, uint32_t port)
 int xvios_loop_evtchn_notify(xvios_loop_gntshr *g, uint32_t port)
 {
     struct loop_evtchn_entry *e = port_entry(g, port);
-    uint64_t one = 1;
 
     if (!e)
         return -EINVAL;
-    if (write(e->fd_to_be, &one, sizeof(one)) != (ssize_t)sizeof(one) && errno != EAGAIN)
-        return -errno;
+    if (write(g->be_wr[port], "e", 1) != 1 && errno != EAGAIN)
+        return -errno; /* EAGAIN: the pipe is full, the backend has an event pending anyway */
     return 0;
 }
 
 int xvios_loop_evtchn_consume(xvios_loop_gntshr *g, uint32_t port)
 {
     struct loop_evtchn_entry *e = port_entry(g, port);
-    uint64_t v;
+    char buf[256];
+    int got = 0;
+    ssize_t n;
 
     if (!e)
         return -EINVAL;
-    if (read(e->fd_to_fe, &v, sizeof(v)) == (ssize_t)sizeof(v))
-        return 1;
-    return errno == EAGAIN ? 0 : -errno;
+    while ((n = read(e->fd_to_fe, buf, sizeof(buf))) > 0)
+        got = 1;
+    if (n < 0 && errno != EAGAIN && errno != EINTR)
+        return -errno;
+    return got;
 }
 
 bool xvios_loop_evtchn_bound(xvios_loop_gntshr *g, uint32_t port)

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * plat_loop_peer.c - a backend's view of a loopback frontend domain: read
- * its publication (ROOT/grants/<domid>), take its control and data memfds
- * out of its process with pidfd_getfd(2), and check everything before
+ * its publication (ROOT/grants/<domid>), open its control and data memfds
+ * through /proc/<pid>/fd/<n> (a new open file description of the same
+ * memory, so nothing the frontend later does to its own fds touches ours),
+ * and check everything before
  * mapping: the publication's syntax, the seals (no shrinking or growing
  * behind our mappings), the header (magic, version, domid, nonce, counts
  * within limits) and the sizes. The header is copied once; its numbers are
@@ -15,7 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/pidfd.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -48,15 +50,17 @@ static int parse_pub(const char *untrusted, size_t len, pid_t *pid, int *ctl_fd,
     return 0;
 }
 
-int loop_peer_getfd(struct loop_peer *pr, int remote_fd)
+int loop_peer_open_fd(struct loop_peer *pr, int remote_fd)
 {
-    int fd = pidfd_getfd(pr->pidfd, remote_fd, 0);
+    char path[64];
+    int fd;
 
+    snprintf(path, sizeof(path), "/proc/%ld/fd/%d", (long)pr->pid, remote_fd);
+    fd = open(path, O_RDWR | O_NONBLOCK | O_CLOEXEC);
     if (fd < 0) {
         int rc = -errno;
-        XLOG_DEBUG("domain %u: cannot take fd %d from its process: %s", pr->domid, remote_fd, strerror(errno));
-        /* ESRCH: the process is gone; EBADF: it closed the fd; EPERM: ptrace rules forbid it */
-        return rc == -ESRCH || rc == -EBADF ? -ENOENT : rc;
+        XLOG_DEBUG("domain %u: cannot open %s: %s", pr->domid, path, strerror(errno));
+        return rc; /* -ENOENT: the process or the fd is gone; -EACCES: another user's process */
     }
     return fd;
 }
@@ -88,10 +92,8 @@ void loop_peer_close(struct loop_peer *pr)
         close(pr->data_fd);
     if (pr->ctl_fd >= 0)
         close(pr->ctl_fd);
-    if (pr->pidfd >= 0)
-        close(pr->pidfd);
     memset(pr, 0, sizeof(*pr));
-    pr->pidfd = pr->ctl_fd = pr->data_fd = -1;
+    pr->ctl_fd = pr->data_fd = -1;
 }
 
 int loop_peer_open(struct loop_plat *lp, uint32_t domid, bool with_data, struct loop_peer *pr)
@@ -104,7 +106,7 @@ int loop_peer_open(struct loop_plat *lp, uint32_t domid, bool with_data, struct 
     uint64_t nonce;
 
     memset(pr, 0, sizeof(*pr));
-    pr->pidfd = pr->ctl_fd = pr->data_fd = -1;
+    pr->ctl_fd = pr->data_fd = -1;
     pr->domid = domid;
     if ((rc = loop_gnt_pub_path(lp, domid, path, sizeof(path))) < 0)
         goto out;
@@ -117,12 +119,8 @@ int loop_peer_open(struct loop_plat *lp, uint32_t domid, bool with_data, struct 
         XLOG_WARN("domain %u: malformed grant publication %s", domid, path);
         goto out;
     }
-    pr->pidfd = pidfd_open(pid, 0);
-    if (pr->pidfd < 0) {
-        rc = errno == ESRCH ? -ENOENT : -errno;
-        goto out;
-    }
-    if ((rc = pr->ctl_fd = loop_peer_getfd(pr, rctl)) < 0 ||
+    pr->pid = pid;
+    if ((rc = pr->ctl_fd = loop_peer_open_fd(pr, rctl)) < 0 ||
         (rc = check_memfd(pr, pr->ctl_fd, "control", sizeof(struct loop_gnt_hdr), &size)) < 0)
         goto out;
     if (pread(pr->ctl_fd, &pr->hdr, sizeof(pr->hdr), 0) != (ssize_t)sizeof(pr->hdr)) {
@@ -149,7 +147,7 @@ int loop_peer_open(struct loop_plat *lp, uint32_t domid, bool with_data, struct 
     if (with_data) {
         size_t need = (size_t)pr->hdr.npages * XVIOS_GNT_PAGE_SIZE;
 
-        if ((rc = pr->data_fd = loop_peer_getfd(pr, rdata)) < 0 ||
+        if ((rc = pr->data_fd = loop_peer_open_fd(pr, rdata)) < 0 ||
             (rc = check_memfd(pr, pr->data_fd, "data", need, &size)) < 0)
             goto out;
         pr->data_len = need;

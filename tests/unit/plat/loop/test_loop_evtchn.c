@@ -123,8 +123,8 @@ static void test_ports_run_out(void **state)
     while ((rc = xvios_loop_evtchn_alloc_unbound(gs, BE, &port)) == 0)
         n++;
     assert_int_equal(rc, -ENOSPC);
-    assert_int_equal(n, 255);
-    xvios_loop_gntshr_close(gs); /* closes every port's eventfds */
+    assert_int_equal(n, 63);
+    xvios_loop_gntshr_close(gs); /* closes every port's pipes */
     xvios_plat_close(fe);
 }
 

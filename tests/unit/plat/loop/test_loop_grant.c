@@ -238,7 +238,7 @@ static void test_argument_checks(void **state)
     env_close(&e);
 }
 
-/* A frontend in another process: the backend takes its memfds with pidfd_getfd. */
+/* A frontend in another process: the backend opens its memfds through /proc. */
 static void test_frontend_process(void **state)
 {
     struct loop_fixture *f = *state;
@@ -267,8 +267,12 @@ static void test_frontend_process(void **state)
         fill(xvios_loop_gntshr_page(gs, 3), PG, 42);
         if (write(to_parent[1], &r, sizeof(r)) != (ssize_t)sizeof(r) || read(to_child[0], &c, 1) != 1)
             _exit(2);
-        /* the parent wrote into our page: report what it wrote */
-        _exit(((uint8_t *)xvios_loop_gntshr_page(gs, 3))[0] == 0xEE ? 0 : 3);
+        /* the parent wrote into our page: report what it wrote (and leave nothing behind) */
+        int ok = ((uint8_t *)xvios_loop_gntshr_page(gs, 3))[0] == 0xEE;
+        xvios_loop_gntshr_close(gs);
+        xvios_plat_close(fe);
+        xvios_plat_close(be);
+        _exit(ok ? 0 : 3);
     }
     assert_int_equal(read(to_parent[0], &gref, sizeof(gref)), (ssize_t)sizeof(gref));
     assert_int_equal(xvios_gnt_open(be, FE, 4, &g), 0);
