@@ -42,6 +42,9 @@ TOOL_SRCS    := $(call srcs_under,toolstack)
 UNIT_SRCS    := $(sort $(shell find tests/unit -name 'test_*.c'))
 TESTLIB_SRCS := $(sort $(filter-out $(UNIT_SRCS),$(shell find tests/unit -name '*.c')))
 ITEST_HELPER_SRCS := $(sort $(wildcard tests/integration/*.c))
+# Test support libraries (tests/lib/*.c, e.g. the loopback vscsiif frontend): linked into unit tests,
+# integration helpers and benches, never into the product.
+TESTSUP_SRCS := $(sort $(wildcard tests/lib/*.c))
 FUZZ_SRCS    := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 BENCH_SRCS   := $(sort $(wildcard tests/bench/bench_*.c))
 PROGS        := $(if $(wildcard backend/main.c),xvios-backend) $(if $(wildcard daemon/main.c),xviosd) \
@@ -69,11 +72,12 @@ $(1)_LIB     := build/$(1)/lib/libxvios.a
 $(1)_BACKEND := build/$(1)/lib/libbackend.a
 $(1)_DAEMON  := build/$(1)/lib/libdaemon.a
 $(1)_TOOL    := build/$(1)/lib/libtool.a
+$(1)_TESTSUP := build/$(1)/lib/libtestsupport.a
 $(1)_PROGS   := $$(addprefix build/$(1)/bin/,$(PROGS))
 $(1)_UNITS   := $$(addprefix build/$(1)/tests/,$$(basename $$(notdir $(UNIT_SRCS))))
 $(1)_IHELP   := $$(patsubst tests/integration/%.c,build/$(1)/tests/%,$(ITEST_HELPER_SRCS))
 $(1)_BENCH   := $$(patsubst tests/bench/%.c,build/$(1)/bench/%,$(BENCH_SRCS))
-$(1)_ARCHIVES = $$($(1)_TOOL) $$($(1)_DAEMON) $$($(1)_BACKEND) $$($(1)_LIB)
+$(1)_ARCHIVES = $$($(1)_TESTSUP) $$($(1)_TOOL) $$($(1)_DAEMON) $$($(1)_BACKEND) $$($(1)_LIB)
 
 build/$(1)/obj/%.o: %.c
 	@mkdir -p $$(@D)
@@ -87,6 +91,8 @@ $$($(1)_BACKEND): $$(patsubst %.c,build/$(1)/obj/%.o,$(filter-out backend/main.c
 $$($(1)_DAEMON): $$(patsubst %.c,build/$(1)/obj/%.o,$(filter-out daemon/main.c,$(DAEMON_SRCS)))
 	@mkdir -p $$(@D); rm -f $$@; ar rcs $$@ $$^
 $$($(1)_TOOL): $$(patsubst %.c,build/$(1)/obj/%.o,$(filter-out toolstack/main.c,$(TOOL_SRCS)))
+	@mkdir -p $$(@D); rm -f $$@; ar rcs $$@ $$^
+$$($(1)_TESTSUP): $$(patsubst %.c,build/$(1)/obj/%.o,$(TESTSUP_SRCS))
 	@mkdir -p $$(@D); rm -f $$@; ar rcs $$@ $$^
 
 build/$(1)/bin/xvios-backend: build/$(1)/obj/backend/main.o $$($(1)_BACKEND) $$($(1)_LIB)

@@ -70,6 +70,12 @@ void *xvios_plat_impl(xvios_plat *p, const struct xvios_plat_ops *ops)
     return p && p->ops == ops ? p->impl : NULL;
 }
 
+const struct xvios_plat_ops *xvios_plat_ops_of(xvios_plat *p, void **impl)
+{
+    *impl = p->impl;
+    return p->ops;
+}
+
 const char *xvios_plat_kind_name(enum xvios_plat_kind kind)
 {
     const struct xvios_plat_ops *o = ops_for(kind);

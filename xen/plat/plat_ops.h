@@ -9,6 +9,7 @@
 #define XVIOS_PLAT_OPS_H
 
 #include "xvios/platform.h"
+#include "xvios/ring.h"
 
 struct xvios_plat_ops {
     const char *name;
@@ -42,6 +43,19 @@ struct xvios_plat_ops {
     enum xvios_link_state (*link_state)(const void *link_impl);
     int  (*link_send)(void *link_impl, const void *buf, size_t len, const struct timespec *deadline);
     int  (*link_recv)(void *link_impl, void *buf, size_t cap, size_t *len);
+
+    /* Rings (xvios/ring.h; arguments already checked by xen/plat/plat_ring.c). */
+    int  (*gnt_open)(void *impl, uint32_t fe_domid, unsigned max_grants, void **gnt_impl, bool *native_copy);
+    void (*gnt_close)(void *gnt_impl);
+    int  (*gnt_map)(void *gnt_impl, const uint32_t *grefs, unsigned n, bool writable, void **addr);
+    int  (*gnt_unmap)(void *gnt_impl, void *addr, unsigned n);
+    int  (*gnt_copy)(void *gnt_impl, struct xvios_gnt_seg *segs, unsigned n);
+    int  (*evtchn_bind)(void *impl, uint32_t fe_domid, uint32_t remote_port, void **ch_impl, uint32_t *local_port);
+    void (*evtchn_unbind)(void *ch_impl);
+    int  (*evtchn_fd)(const void *ch_impl);
+    int  (*evtchn_pending)(void *ch_impl);
+    int  (*evtchn_unmask)(void *ch_impl);
+    int  (*evtchn_notify)(void *ch_impl);
 };
 
 extern const struct xvios_plat_ops xvios_plat_loopback_ops; /* xen/plat_loop_*.c */
@@ -50,6 +64,8 @@ extern const struct xvios_plat_ops xvios_plat_xen_ops;      /* xen/plat_xen_*.c 
 /* The implementation state behind p when p runs on ops, else NULL (for implementation-only APIs
  * such as xvios/loopback.h). */
 void *xvios_plat_impl(xvios_plat *p, const struct xvios_plat_ops *ops);
+/* The ops table p runs on and its implementation state (for seam parts dispatched outside plat.c). */
+const struct xvios_plat_ops *xvios_plat_ops_of(xvios_plat *p, void **impl);
 
 /* Path sanity shared by both stores: absolute, XenStore's character set, no "//", no trailing "/"
  * (except "/" itself), special "@..." watch paths allowed only where allow_special. */

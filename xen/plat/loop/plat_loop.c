@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "plat_loop_gnt.h"
 #include "plat_loop_internal.h"
 #include "xvios/paths.h"
 #include "xvios/log.h"
@@ -135,4 +136,15 @@ const struct xvios_plat_ops xvios_plat_loopback_ops = {
     .link_state = loop_link_state,
     .link_send = loop_link_send,
     .link_recv = loop_link_recv,
+    .gnt_open = loop_gnt_open,
+    .gnt_close = loop_gnt_close,
+    .gnt_map = loop_gnt_map,
+    .gnt_unmap = loop_gnt_unmap,
+    .gnt_copy = loop_gnt_copy,
+    .evtchn_bind = loop_evtchn_bind,
+    .evtchn_unbind = loop_evtchn_unbind,
+    .evtchn_fd = loop_evtchn_fd,
+    .evtchn_pending = loop_evtchn_pending,
+    .evtchn_unmask = loop_evtchn_unmask,
+    .evtchn_notify = loop_evtchn_notify,
 };

@@ -11,6 +11,7 @@
  *   ROOT/store/.changes    append-only change log (its size is the generation)
  *   ROOT/domains/<domid>/  loopback domain registry (name, uuid, pid)
  *   ROOT/links/            link sockets
+ *   ROOT/grants/<domid>    a frontend domain's grant-area publication (plat_loop_gnt.h)
  */
 #ifndef XVIOS_PLAT_LOOP_INTERNAL_H
 #define XVIOS_PLAT_LOOP_INTERNAL_H

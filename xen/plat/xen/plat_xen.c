@@ -2,7 +2,8 @@
 /*
  * plat_xen.c - the Xen implementation of the platform seam: open/close and
  * the ops table. Store, watches, identity and links live in
- * plat_xen_{store,watch,ident,link}.c; dom0's @releaseDomain grants
+ * plat_xen_{store,watch,ident,link}.c, a backend's grants and event
+ * channels (xvios/ring.h) in plat_xen_{gnt,evtchn}.c; dom0's @releaseDomain grants
  * (xvios/xen.h) in plat_xen_grant.c.
  */
 #include <errno.h>
@@ -127,4 +128,15 @@ const struct xvios_plat_ops xvios_plat_xen_ops = {
     .link_state      = plat_xen_link_state,
     .link_send       = plat_xen_link_send,
     .link_recv       = plat_xen_link_recv,
+    .gnt_open        = plat_xen_gnt_open,
+    .gnt_close       = plat_xen_gnt_close,
+    .gnt_map         = plat_xen_gnt_map,
+    .gnt_unmap       = plat_xen_gnt_unmap,
+    .gnt_copy        = plat_xen_gnt_copy,
+    .evtchn_bind     = plat_xen_evtchn_bind,
+    .evtchn_unbind   = plat_xen_evtchn_unbind,
+    .evtchn_fd       = plat_xen_evtchn_fd,
+    .evtchn_pending  = plat_xen_evtchn_pending,
+    .evtchn_unmask   = plat_xen_evtchn_unmask,
+    .evtchn_notify   = plat_xen_evtchn_notify,
 };

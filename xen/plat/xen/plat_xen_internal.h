@@ -89,6 +89,23 @@ enum xvios_link_state plat_xen_link_state(const void *link_impl);
 int  plat_xen_link_send(void *link_impl, const void *buf, size_t len, const struct timespec *deadline);
 int  plat_xen_link_recv(void *link_impl, void *buf, size_t cap, size_t *len);
 
+/* plat_xen_gnt.c: grant access of a backend (xvios/ring.h) */
+int  plat_xen_gnt_open(void *impl, uint32_t fe_domid, unsigned max_grants, void **gnt_impl, bool *native_copy);
+void plat_xen_gnt_close(void *gnt_impl);
+int  plat_xen_gnt_map(void *gnt_impl, const uint32_t *grefs, unsigned n, bool writable, void **addr);
+int  plat_xen_gnt_unmap(void *gnt_impl, void *addr, unsigned n);
+int  plat_xen_gnt_copy(void *gnt_impl, struct xvios_gnt_seg *segs, unsigned n);
+/* A grant operation's GNTST_* status as a negative errno (0 for GNTST_okay). */
+int  plat_xen_gntst_errno(int16_t st);
+
+/* plat_xen_evtchn.c: interdomain event channels of a backend */
+int  plat_xen_evtchn_bind(void *impl, uint32_t fe_domid, uint32_t remote_port, void **ch_impl, uint32_t *local_port);
+void plat_xen_evtchn_unbind(void *ch_impl);
+int  plat_xen_evtchn_fd(const void *ch_impl);
+int  plat_xen_evtchn_pending(void *ch_impl);
+int  plat_xen_evtchn_unmask(void *ch_impl);
+int  plat_xen_evtchn_notify(void *ch_impl);
+
 /*
  * Link geometry. Each direction of a vchan is a power-of-two ring; a frame
  * is a u32 little-endian length + the datagram, so the largest frame is
