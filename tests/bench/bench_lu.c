@@ -7,12 +7,13 @@
  * (io_uring engine; the event loop polls lu_store_fd() and dispatches; each
  * callback submits the next read). Baseline: the same reads from a bare
  * liburing loop (bench_uring_raw.h). O_DIRECT when the file system allows it,
- * else buffered (said in the output). Each configuration runs BENCH_ROUNDS
- * times alternating with its baseline; the best round of each is reported.
- * Prints IOPS, mean latency and the ratios store/raw; never asserts on timing.
+ * else buffered (said in the output). Per queue depth, BENCH_ROUNDS short
+ * rounds alternate raw and store, so a change in the machine's load hits both
+ * alike; the ratios printed are the medians of the per-round ratios. Prints
+ * IOPS, mean latency and the ratios store/raw; never asserts on timing.
  *
- * Env: TMPDIR (where the file goes), BENCH_SECONDS per round (default 0.5),
- *      BENCH_ROUNDS (default 2).
+ * Env: TMPDIR (where the file goes), BENCH_SECONDS per half-round (default
+ *      0.12), BENCH_ROUNDS (default 8).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -165,16 +166,46 @@ static double env_double(const char *name, double def)
     return d > 0 ? d : def;
 }
 
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static double median(double *v, unsigned n)
+{
+    qsort(v, n, sizeof(*v), cmp_double);
+    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+/* Totals over rounds: IOPS = all ops / all time, latency = mean over all ops. */
+struct totals {
+    uint64_t ops;
+    double seconds, lat_sum;
+};
+
+static void totals_add(struct totals *t, const struct bench_io_result *r)
+{
+    t->ops += r->ops;
+    t->seconds += r->seconds;
+    t->lat_sum += r->mean_lat_us * (double)r->ops;
+}
+
+#define MAX_ROUNDS 100u
+
 int main(void)
 {
     static const unsigned qds[] = { 1, 32 };
-    double seconds = env_double("BENCH_SECONDS", 0.5);
-    unsigned rounds = (unsigned)env_double("BENCH_ROUNDS", 2);
+    double seconds = env_double("BENCH_SECONDS", 0.12);
+    unsigned rounds = (unsigned)env_double("BENCH_ROUNDS", 8);
+    double r_iops[MAX_ROUNDS], r_lat[MAX_ROUNDS];
     void *bufs[BENCH_MAX_QD];
     char path[256];
     bool direct = true;
     int fd, rc, status = 0;
 
+    if (rounds > MAX_ROUNDS)
+        rounds = MAX_ROUNDS;
     xvios_log_set_level(XVIOS_LOG_WARN);
     rc = make_file(path, sizeof(path));
     if (rc < 0) {
@@ -193,36 +224,40 @@ int main(void)
     }
     for (unsigned i = 0; i < BENCH_MAX_QD; i++)
         bufs[i] = lu_store_alloc_buf(BS);
-    printf("4 KiB random reads, 256 MiB file, %s, %.2f s x %u rounds per configuration (best round)\n",
+    printf("4 KiB random reads, 256 MiB file, %s; %u alternating raw/store rounds of %.2f s per queue depth\n",
            direct ? "O_DIRECT" : "buffered (the file system refuses O_DIRECT: page-cache speed)",
-           seconds, rounds);
-    printf("%-4s %12s %12s %12s %12s %10s %10s\n", "QD", "raw IOPS", "store IOPS", "raw lat us",
-           "store lat us", "IOPS s/r", "lat s/r");
+           rounds, seconds);
+    printf("%-4s %11s %11s %11s %11s %15s %15s\n", "QD", "raw IOPS", "store IOPS", "raw lat us",
+           "store lat us", "IOPS store/raw", "lat store/raw");
     for (size_t q = 0; q < sizeof(qds) / sizeof(qds[0]); q++) {
-        struct bench_io_result raw_best = { 0 }, store_best = { 0 }, r;
+        struct totals raw = { 0 }, store = { 0 };
         for (unsigned round = 0; round < rounds; round++) {
-            rc = bench_uring_raw_randread(fd, FILE_SIZE, BS, qds[q], 0.1, seconds, bufs, &r);
+            struct bench_io_result a, b;
+            rc = bench_uring_raw_randread(fd, FILE_SIZE, BS, qds[q], 0.02, seconds, bufs, &a);
             if (rc < 0) {
                 fprintf(stderr, "bench_lu: raw loop: %s\n", strerror(-rc));
                 status = 1;
                 goto out;
             }
-            if (r.iops > raw_best.iops)
-                raw_best = r;
-            rc = store_randread(path, direct, qds[q], 0.1, seconds, bufs, &r);
+            rc = store_randread(path, direct, qds[q], 0.02, seconds, bufs, &b);
             if (rc < 0) {
                 fprintf(stderr, "bench_lu: store: %s\n", strerror(-rc));
                 status = 1;
                 goto out;
             }
-            if (r.iops > store_best.iops)
-                store_best = r;
+            totals_add(&raw, &a);
+            totals_add(&store, &b);
+            /* Paired ratios: a load change on the machine hits both halves of a round alike. */
+            r_iops[round] = a.iops > 0 ? b.iops / a.iops : 0;
+            r_lat[round] = a.mean_lat_us > 0 ? b.mean_lat_us / a.mean_lat_us : 0;
         }
-        printf("%-4u %12.0f %12.0f %12.1f %12.1f %9.3fx %9.3fx\n", qds[q], raw_best.iops, store_best.iops,
-               raw_best.mean_lat_us, store_best.mean_lat_us,
-               raw_best.iops > 0 ? store_best.iops / raw_best.iops : 0,
-               raw_best.mean_lat_us > 0 ? store_best.mean_lat_us / raw_best.mean_lat_us : 0);
+        printf("%-4u %11.0f %11.0f %11.1f %11.1f %14.3fx %14.3fx\n", qds[q],
+               raw.seconds > 0 ? (double)raw.ops / raw.seconds : 0,
+               store.seconds > 0 ? (double)store.ops / store.seconds : 0,
+               raw.ops ? raw.lat_sum / (double)raw.ops : 0, store.ops ? store.lat_sum / (double)store.ops : 0,
+               median(r_iops, rounds), median(r_lat, rounds));
     }
+    printf("(IOPS and latency over all rounds; ratios are the median of the per-round ratios)\n");
 out:
     for (unsigned i = 0; i < BENCH_MAX_QD; i++)
         lu_store_free_buf(bufs[i]);
