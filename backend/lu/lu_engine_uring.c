@@ -41,6 +41,25 @@ static struct lu_uring *lu_ur(struct lu_store *s)
     return s->eng_priv;
 }
 
+/* Every opcode the engine issues (READ/WRITE/FALLOCATE need Linux 5.6; older rings cannot serve an LU). */
+static int lu_uring_probe(struct io_uring *ring)
+{
+    static const int needed[] = { IORING_OP_READ, IORING_OP_WRITE, IORING_OP_FSYNC,
+                                  IORING_OP_FALLOCATE, IORING_OP_ASYNC_CANCEL };
+    struct io_uring_probe *p = io_uring_get_probe_ring(ring);
+    int rc = 0;
+
+    if (!p)
+        return -EOPNOTSUPP;
+    for (size_t i = 0; i < sizeof(needed) / sizeof(needed[0]); i++)
+        if (!io_uring_opcode_supported(p, needed[i])) {
+            XLOG_INFO("io_uring lacks opcode %d", needed[i]);
+            rc = -EOPNOTSUPP;
+        }
+    io_uring_free_probe(p);
+    return rc;
+}
+
 static int lu_uring_init(struct lu_store *s)
 {
     struct lu_uring *u = calloc(1, sizeof(*u));
@@ -54,7 +73,9 @@ static int lu_uring_init(struct lu_store *s)
         free(u);
         return rc;
     }
-    rc = io_uring_register_eventfd(&u->ring, s->efd);
+    rc = lu_uring_probe(&u->ring);
+    if (rc == 0)
+        rc = io_uring_register_eventfd(&u->ring, s->efd);
     if (rc < 0) {
         io_uring_queue_exit(&u->ring);
         free(u);
