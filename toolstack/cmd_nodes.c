@@ -142,14 +142,14 @@ int cmd_nodes(struct xvios_cli *cli, int argc, char **argv)
     while ((ch = getopt_long(argc, argv, "+", lo, NULL)) != -1) {
         switch (ch) {
         case 'v':
-            if (cli_parse_u32(optarg, XVIOS_MAX_NODES, &cli->via) < 0) {
+            if (xvios_parse_u32(optarg, 1, XVIOS_MAX_NODES, &cli->via) < 0) {
                 usage(stderr);
                 return XVIOS_EXIT_USAGE;
             }
             break;
         case 'j': cli->json = true; break;
         case 'T':
-            if (cli_parse_u32(optarg, 3600000u, &timeout_ms) < 0) {
+            if (xvios_parse_u32(optarg, 1, 3600000u, &timeout_ms) < 0) {
                 usage(stderr);
                 return XVIOS_EXIT_USAGE;
             }

@@ -80,7 +80,4 @@ int xvios_db_node_by_domid(xvios_plat *p, uint32_t domid, uint32_t *node);
 /* A VIOS marks itself online/offline (writes only its own subtree). */
 int xvios_db_node_set_online(xvios_plat *p, uint32_t node, bool online);
 
-/* Strict decimal parse of a store value; -EINVAL on anything else or > max. */
-int xvios_db_parse_u32(const char *untrusted_s, uint32_t max, uint32_t *out);
-
 #endif /* XVIOS_DB_H */

@@ -12,6 +12,7 @@
 #include "vke_internal.h"
 #include "xvios/db.h"
 #include "xvios/log.h"
+#include "xvios/parse.h"
 
 #define WATCH_NODES  "xvios-vke-nodes"
 #define WATCH_CONFIG "xvios-vke-config"
@@ -28,7 +29,7 @@ static bool node_set_unchanged(struct xvios_vke *v)
     if (xvios_store_list(v->plat, XVIOS_TX_NONE, XVIOS_DB_ROOT "/nodes", &names, &n) < 0)
         goto out;
     for (unsigned i = 0; i < n; i++) {
-        if (xvios_db_parse_u32(names[i], XVIOS_MAX_NODES, &id) < 0 || !vke_members_has(&v->members, id))
+        if (xvios_parse_u32_canon(names[i], XVIOS_MAX_NODES, &id) < 0 || !vke_members_has(&v->members, id))
             goto out;
         known++;
     }

@@ -358,25 +358,6 @@ static void test_concurrent_adds(void **state)
     free(perms);
 }
 
-static void test_parse_u32(void **state)
-{
-    uint32_t v = 0;
-    (void)state;
-
-    assert_int_equal(xvios_db_parse_u32("0", 10, &v), 0);
-    assert_int_equal(v, 0);
-    assert_int_equal(xvios_db_parse_u32("42", 42, &v), 0);
-    assert_int_equal(v, 42);
-    assert_int_equal(xvios_db_parse_u32("4294967295", UINT32_MAX, &v), 0);
-    assert_int_equal(v, UINT32_MAX);
-    const char *bad[] = { "", "-1", "+1", " 1", "1 ", "01", "00", "4294967296", "99999999999", "12a", "0x10",
-                          "1\n" };
-    for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-        assert_int_equal(xvios_db_parse_u32(bad[i], UINT32_MAX, &v), -EINVAL);
-    assert_int_equal(xvios_db_parse_u32(NULL, 10, &v), -EINVAL);
-    assert_int_equal(xvios_db_parse_u32("43", 42, &v), -EINVAL);
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -387,7 +368,6 @@ int main(void)
         LOOP_FIXTURE_TEST(test_member_and_stranger_access),
         LOOP_FIXTURE_TEST(test_malformed_entries_skipped),
         LOOP_FIXTURE_TEST(test_concurrent_adds),
-        cmocka_unit_test(test_parse_u32),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
