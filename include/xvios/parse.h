@@ -27,6 +27,7 @@
 
 /* A decimal typed by a person (leading zeros allowed) in [min, max]. */
 int xvios_parse_u32(const char *untrusted_s, uint32_t min, uint32_t max, uint32_t *out);
+int xvios_parse_u64(const char *untrusted_s, uint64_t min, uint64_t max, uint64_t *out);
 /* A decimal written by a program: no leading zero except "0" itself; in [0, max]. */
 int xvios_parse_u32_canon(const char *untrusted_s, uint32_t max, uint32_t *out);
 /* A domid as the store and the platforms spell it: canonical decimal below XVIOS_DOMID_LIMIT. */

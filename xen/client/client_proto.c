@@ -178,30 +178,6 @@ int xvios_api_parse(const uint8_t *untrusted_buf, size_t untrusted_len, struct x
     return 0;
 }
 
-int xvios_kv_get(const char *text, size_t len, const char *key, char *out, size_t cap)
-{
-    size_t klen = strlen(key), i = 0;
-
-    while (i < len) {
-        const char *line = text + i;
-        const char *nl = memchr(line, '\n', len - i);
-        size_t llen = nl ? (size_t)(nl - line) : len - i;
-
-        if (llen > klen && !memcmp(line, key, klen) && line[klen] == '=') {
-            size_t vlen = llen - klen - 1;
-            if (vlen + 1 > cap)
-                return -ENOSPC;
-            memcpy(out, line + klen + 1, vlen);
-            out[vlen] = 0;
-            return 0;
-        }
-        if (llen == 0)
-            break;   /* a blank line ends the key=value part */
-        i += llen + 1;
-    }
-    return -ENOENT;
-}
-
 const char *xvios_event_name(unsigned ev)
 {
     switch (ev) {

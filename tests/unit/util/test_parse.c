@@ -38,7 +38,24 @@ static void decimal_range_is_erange(void **state)
     assert_int_equal(xvios_parse_u32("4294967296", 0, UINT32_MAX, &v), -ERANGE);        /* 2^32 */
     assert_int_equal(xvios_parse_u32("18446744073709551617", 0, UINT32_MAX, &v), -ERANGE); /* 2^64 + 1 */
     assert_int_equal(xvios_parse_u32("99999999999999999999999999999", 0, UINT32_MAX, &v), -ERANGE);
+    assert_int_equal(xvios_parse_u32("99999999999999999999999x", 0, UINT32_MAX, &v), -EINVAL);
     assert_int_equal(v, 99);  /* untouched on failure */
+}
+
+static void decimal_u64_bounds(void **state)
+{
+    uint64_t v = 99;
+    (void)state;
+
+    assert_int_equal(xvios_parse_u64("18446744073709551615", 0, UINT64_MAX, &v), 0);
+    assert_true(v == UINT64_MAX);
+    assert_int_equal(xvios_parse_u64("18446744073709551616", 0, UINT64_MAX, &v), -ERANGE);  /* 2^64 */
+    assert_int_equal(xvios_parse_u64("184467440737095516150", 0, UINT64_MAX, &v), -ERANGE);
+    assert_int_equal(xvios_parse_u64("4294967296", 0, UINT64_MAX, &v), 0);
+    assert_true(v == 4294967296u);
+    assert_int_equal(xvios_parse_u64("-1", 0, UINT64_MAX, &v), -EINVAL);
+    assert_int_equal(xvios_parse_u64("", 0, UINT64_MAX, &v), -EINVAL);
+    assert_int_equal(xvios_parse_u64("5", 6, 7, &v), -ERANGE);
 }
 
 static void decimal_refuses_non_digits(void **state)
@@ -118,6 +135,7 @@ int main(void)
         cmocka_unit_test(decimal_accepts_digits_in_range),
         cmocka_unit_test(decimal_range_is_erange),
         cmocka_unit_test(decimal_refuses_non_digits),
+        cmocka_unit_test(decimal_u64_bounds),
         cmocka_unit_test(canonical_refuses_leading_zeros),
         cmocka_unit_test(domid_limit_is_domid_first_reserved),
         cmocka_unit_test(uuid_both_cases),
