@@ -133,17 +133,11 @@ int xvios_api_parse(const uint8_t *untrusted_buf, size_t untrusted_len, struct x
     int rc;
 
     memset(out, 0, sizeof(*out));
-    if (xvios_msg_decode(untrusted_buf, untrusted_len, &m) != XVIOS_WIRE_OK)
-        return -EBADMSG;
-    switch (m.hdr.opcode) {
-    case XVIOS_OP_API_HELLO:
-    case XVIOS_OP_API_RESULT:
-    case XVIOS_OP_API_RESPONSE:
-    case XVIOS_OP_API_EVENT:
-        break;
-    default:
+    rc = xvios_msg_decode_on(XVIOS_CH_DAEMON_TO_CALLER, untrusted_buf, untrusted_len, &m);
+    if (rc == XVIOS_WIRE_ECHANNEL)
         return -EPROTO;
-    }
+    if (rc != XVIOS_WIRE_OK)
+        return -EBADMSG;
     if (m.hdr.opcode == XVIOS_OP_API_EVENT && (m.sub.msg_type == 0 || m.sub.msg_type > XVIOS_EV_MAX_))
         return -EPROTO;
     if (m.hdr.opcode != XVIOS_OP_API_EVENT && m.hdr.opcode != XVIOS_OP_API_HELLO && m.hdr.txid == 0)

@@ -97,28 +97,35 @@ static void listen_replaces_stale_and_sets_mode(void **state)
     assert_int_equal(xvios_unix_connect(longpath, NULL, true, &fd), -ENAMETOOLONG);
 }
 
+/* A child process of another user (nobody) connects to path and exits; its connection waits in the backlog. */
+static void connect_as_nobody(const char *path)
+{
+    int status;
+    pid_t pid = fork();
+
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        int c;
+        if (setgid(65534) < 0 || setuid(65534) < 0)
+            _exit(2);
+        _exit(xvios_unix_connect(path, NULL, true, &c) == 0 ? 0 : 1);
+    }
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
 static void peer_cred_refused(void **state)
 {
     struct dir *d = *state;
     struct ucred cr;
-    int lfd, fd = 123, status;
-    pid_t pid;
+    int lfd, fd = 123;
 
     if (geteuid() != 0) {
         skip();  /* needs root to connect as another user */
         return;
     }
     assert_int_equal(xvios_unix_listen(d->sock, 0666, 4, &lfd), 0);
-    pid = fork();
-    assert_true(pid >= 0);
-    if (pid == 0) {
-        int c;
-        if (setgid(65534) < 0 || setuid(65534) < 0)
-            _exit(2);
-        _exit(xvios_unix_connect(d->sock, NULL, true, &c) == 0 ? 0 : 1);
-    }
-    assert_int_equal(waitpid(pid, &status, 0), pid);
-    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    connect_as_nobody(d->sock);
     assert_int_equal(xvios_unix_accept(lfd, true, &fd, &cr), -EACCES);
     assert_int_equal(fd, -1);
     assert_int_equal(cr.uid, 65534);
@@ -126,15 +133,7 @@ static void peer_cred_refused(void **state)
 
     /* without the check (api.sock relies on its file mode) the same peer is taken */
     assert_int_equal(xvios_unix_listen(d->sock, 0666, 4, &lfd), 0);
-    pid = fork();
-    assert_true(pid >= 0);
-    if (pid == 0) {
-        int c;
-        if (setgid(65534) < 0 || setuid(65534) < 0)
-            _exit(2);
-        _exit(xvios_unix_connect(d->sock, NULL, true, &c) == 0 ? 0 : 1);
-    }
-    assert_int_equal(waitpid(pid, &status, 0), pid);
+    connect_as_nobody(d->sock);
     assert_int_equal(xvios_unix_accept(lfd, false, &fd, &cr), 0);
     assert_int_equal(cr.uid, 65534);
     close(fd);
