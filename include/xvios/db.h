@@ -34,6 +34,8 @@
 
 #define XVIOS_DB_ROOT "/xvios"
 #define XVIOS_DB_TX_RETRIES 64   /* EAGAIN retries before giving up with -EAGAIN */
+/* The receipt/response deadline while the cluster's config/timeout-ms cannot be read. */
+#define XVIOS_DB_DEFAULT_TIMEOUT_MS 2000u
 
 struct xvios_db_config {
     char name[64];

@@ -15,7 +15,6 @@
 
 #define WATCH_NODES  "xvios-vke-nodes"
 #define WATCH_CONFIG "xvios-vke-config"
-#define DEFAULT_TIMEOUT_MS 2000u
 
 /* Same node set as the cache? (a cheap check: one listing of the node ids) */
 static bool node_set_unchanged(struct xvios_vke *v)
@@ -61,7 +60,7 @@ int vke_members_refresh(struct xvios_vke *v, bool force)
     if (xvios_db_config_read(v->plat, &cfg) == 0 && cfg.timeout_ms > 0)
         v->default_timeout_ms = cfg.timeout_ms;
     else if (!v->default_timeout_ms)
-        v->default_timeout_ms = DEFAULT_TIMEOUT_MS;
+        v->default_timeout_ms = XVIOS_DB_DEFAULT_TIMEOUT_MS;
 
     if (m.self != v->members.self) {
         if (m.self)
