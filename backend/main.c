@@ -17,6 +17,7 @@
 
 #include "xvios/db.h"
 #include "xvios/log.h"
+#include "xvios/parse.h"
 #include "xvios/paths.h"
 #include "xvios/platform.h"
 #include "xvios/vke.h"
@@ -77,7 +78,7 @@ int main(int argc, char **argv)
         case 'p': platform = optarg; break;
         case 'r': pc.root = optarg; break;
         case 'd':
-            if (xvios_db_parse_u32(optarg, 0x7fef, &pc.self_domid) < 0) {
+            if (xvios_parse_domid(optarg, &pc.self_domid) < 0) {
                 fprintf(stderr, "xvios-backend: bad --domid '%s'\n", optarg);
                 return 2;
             }

@@ -19,6 +19,7 @@
 #include "xvios/clock.h"
 #include "xvios/log.h"
 #include "xvios/paths.h"
+#include "xvios/unixsock.h"
 
 #define MGMT_RETRY_MS 200u
 
@@ -80,45 +81,22 @@ void viod_api_reap(struct xviosd *d)
 
 int viod_api_listen(struct xviosd *d)
 {
-    struct sockaddr_un sa = { .sun_family = AF_UNIX };
     char path[128];
-    int fd = -1, rc;
+    int rc;
 
     for (unsigned i = 0; i < XVD_MAX_CALLERS; i++)
         d->callers[i].fd = -1;
     d->mgmt_caller = -1;
     rc = xvios_run_path(path, sizeof(path), d->rundir, XVIOS_API_SOCK);
-    if (rc < 0 || strlen(path) >= sizeof(sa.sun_path))
+    if (rc < 0)
         return -ENAMETOOLONG;
-    strcpy(sa.sun_path, path);
     /* a socket that still answers belongs to a running daemon: do not take it over */
-    fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-    if (fd < 0)
-        return -errno;
-    /* never blocks: a full backlog (EAGAIN) also means somebody is listening there */
-    if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0 || errno == EAGAIN) {
+    if (xvios_unix_answers(path)) {
         XLOG_ERR("%s answers: another xviosd serves this node", path);
         rc = -EADDRINUSE;
-        goto out;
+    } else {
+        rc = xvios_unix_listen(path, 0660, 16, &d->api_fd);   /* access by the file's mode */
     }
-    close(fd);
-    fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-    if (fd < 0)
-        return -errno;
-    if (unlink(path) < 0 && errno != ENOENT) {
-        rc = -errno;
-        goto out;
-    }
-    if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || chmod(path, 0660) < 0 || listen(fd, 16) < 0) {
-        rc = -errno;
-        goto out;
-    }
-    d->api_fd = fd;
-    fd = -1;
-    rc = 0;
-out:
-    if (fd >= 0)
-        close(fd);
     if (rc < 0)
         XLOG_ERR("cannot serve %s: %s", path, strerror(-rc));
     return rc;
@@ -144,12 +122,13 @@ void viod_api_dispose(struct xviosd *d)
 void viod_api_on_accept(struct xviosd *d)
 {
     for (int budget = 16; budget > 0; budget--) {
-        int fd = accept4(d->api_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+        struct ucred cred;
         struct caller *c;
+        int fd, rc = xvios_unix_accept(d->api_fd, false, &fd, &cred);
 
-        if (fd < 0) {
-            if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
-                XLOG_WARN("accept: %s", strerror(errno));
+        if (rc < 0) {
+            if (rc != -EAGAIN)
+                XLOG_WARN("accept: %s", strerror(-rc));
             return;
         }
         c = caller_new(d, fd, NULL);
@@ -348,9 +327,15 @@ static void on_subscribe(struct xviosd *d, struct caller *c, const struct xvios_
 static void on_packet(struct xviosd *d, struct caller *c, const uint8_t *untrusted, size_t untrusted_len)
 {
     struct xvios_msg m;
-    int rc = xvios_msg_decode(untrusted, untrusted_len, &m);
+    int rc = xvios_msg_decode_on(XVIOS_CH_CALLER_TO_DAEMON, untrusted, untrusted_len, &m);
 
     d->c.api_rx++;
+    if (rc == XVIOS_WIRE_ECHANNEL) {
+        d->c.api_rx_bad++;
+        XLOG_WARN("caller %u sent %s, which callers may not send", c->id, xvios_opcode_name(m.hdr.opcode));
+        viod_api_emit(d, c, XVIOS_OP_API_RESULT, XVIOS_ST_BAD_PACKET, m.hdr.txid, d->self_node, 0, NULL, 0);
+        return;
+    }
     if (rc != XVIOS_WIRE_OK) {
         d->c.api_rx_bad++;
         XLOG_WARN("caller %u sent a malformed packet (%zu bytes): %s", c->id, untrusted_len, xvios_wire_strerror(rc));
@@ -379,10 +364,7 @@ static void on_packet(struct xviosd *d, struct caller *c, const uint8_t *untrust
     case XVIOS_OP_API_SUBSCRIBE:
         on_subscribe(d, c, &m);
         break;
-    default:
-        d->c.api_rx_bad++;
-        XLOG_WARN("caller %u sent %s, which callers may not send", c->id, xvios_opcode_name(m.hdr.opcode));
-        viod_api_emit(d, c, XVIOS_OP_API_RESULT, XVIOS_ST_BAD_PACKET, m.hdr.txid, d->self_node, 0, NULL, 0);
+    default:   /* xvios_msg_decode_on refused every other opcode */
         break;
     }
 }
@@ -402,21 +384,18 @@ void viod_api_on_readable(struct xviosd *d, struct caller *c)
                 return;
             }
         } else {
-            ssize_t n = recv(c->fd, d->rx, XVIOS_MAX_MSG, MSG_DONTWAIT | MSG_TRUNC);
-            if (n < 0 && errno == EINTR)
-                continue;
-            if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+            int rc = xvios_unix_recv(c->fd, d->rx, XVIOS_MAX_MSG, &untrusted_len);
+            if (rc == -EAGAIN)
                 return;
-            if (n <= 0) {
+            if (rc == -EMSGSIZE) {
+                d->c.api_rx_bad++;
+                XLOG_WARN("caller %u sent an oversized packet (%zu bytes)", c->id, untrusted_len);
+                continue;
+            }
+            if (rc < 0 && rc != -EBADMSG) {   /* an empty datagram goes on as a malformed packet */
                 c->dead = true;
                 return;
             }
-            if ((size_t)n > XVIOS_MAX_MSG) {
-                d->c.api_rx_bad++;
-                XLOG_WARN("caller %u sent an oversized packet (%zd bytes)", c->id, n);
-                continue;
-            }
-            untrusted_len = (size_t)n;
         }
         on_packet(d, c, d->rx, untrusted_len);
     }

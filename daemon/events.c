@@ -23,6 +23,22 @@
 #define TOKEN_CLIENTS "xviosd-clients"
 #define TOKEN_CONFIG  "xviosd-config"
 
+/* "node=N\n[domid=D\nname=X\n]path=<its DB entry>\nsource=S\n" */
+static int node_text(char *text, size_t cap, uint32_t node, const struct xvios_db_node *info, const char *source)
+{
+    char path[XVIOS_STORE_MAX_PATH + 1];
+    int len;
+
+    if (xvios_db_node_path(node, path, sizeof(path)) < 0)
+        return -1;
+    if (info)
+        len = snprintf(text, cap, "node=%u\ndomid=%u\nname=%s\npath=%s\nsource=%s\n", node, info->domid,
+                       info->name, path, source);
+    else
+        len = snprintf(text, cap, "node=%u\npath=%s\nsource=%s\n", node, path, source);
+    return len < 0 || (size_t)len >= cap ? -1 : len;
+}
+
 void viod_events_emit(struct xviosd *d, unsigned ev, uint32_t node, const char *text, size_t len)
 {
     for (unsigned i = 0; i < XVD_MAX_CALLERS; i++) {
@@ -61,19 +77,19 @@ static void scan_nodes(struct xviosd *d, bool announce)
             snprintf(d->self_state, sizeof(d->self_state), "%s",
                      nodes[i].state == XVIOS_NODE_ACTIVE ? "active" : "leaving");
         if (announce && !in_list(d->known_nodes, d->n_known_nodes, nodes[i].node)) {
-            len = snprintf(text, sizeof(text), "node=%u\ndomid=%u\nname=%s\npath=" XVIOS_DB_ROOT "/nodes/%u\nsource=store\n",
-                           nodes[i].node, nodes[i].domid, nodes[i].name, nodes[i].node);
+            len = node_text(text, sizeof(text), nodes[i].node, &nodes[i], "store");
             XLOG_INFO("node %u (domid %u) joined the cluster", nodes[i].node, nodes[i].domid);
-            viod_events_emit(d, XVIOS_EV_NODE_JOINED, nodes[i].node, text, (size_t)len);
+            if (len > 0)
+                viod_events_emit(d, XVIOS_EV_NODE_JOINED, nodes[i].node, text, (size_t)len);
         }
     }
     for (unsigned i = 0; announce && i < d->n_known_nodes; i++) {
         if (in_list(now, k, d->known_nodes[i]))
             continue;
-        len = snprintf(text, sizeof(text), "node=%u\npath=" XVIOS_DB_ROOT "/nodes/%u\nsource=store\n",
-                       d->known_nodes[i], d->known_nodes[i]);
+        len = node_text(text, sizeof(text), d->known_nodes[i], NULL, "store");
         XLOG_INFO("node %u left the cluster", d->known_nodes[i]);
-        viod_events_emit(d, XVIOS_EV_NODE_LEFT, d->known_nodes[i], text, (size_t)len);
+        if (len > 0)
+            viod_events_emit(d, XVIOS_EV_NODE_LEFT, d->known_nodes[i], text, (size_t)len);
     }
     memcpy(d->known_nodes, now, k * sizeof(uint32_t));
     d->n_known_nodes = k;
@@ -92,8 +108,8 @@ static void scan_clients(struct xviosd *d, bool announce)
 {
     char **names = NULL;
     unsigned n = 0;
-    char text[XVIOS_STORE_MAX_PATH + 64];
-    int rc = xvios_store_list(d->plat, XVIOS_TX_NONE, XVIOS_DB_ROOT "/clients", &names, &n);
+    char text[XVIOS_STORE_MAX_PATH + 64], path[XVIOS_STORE_MAX_PATH + 1];
+    int rc = xvios_db_clients(d->plat, &names, &n);
 
     if (rc < 0 && rc != -ENOENT) {
         XLOG_WARN("cannot list the client table: %s", strerror(-rc));
@@ -102,7 +118,8 @@ static void scan_clients(struct xviosd *d, bool announce)
     for (unsigned i = 0; announce && i < n; i++) {
         if (in_strv(d->known_clients, d->n_known_clients, names[i]))
             continue;
-        int len = snprintf(text, sizeof(text), "client=%s\npath=" XVIOS_DB_ROOT "/clients/%s\n", names[i], names[i]);
+        int len = xvios_db_client_path(names[i], path, sizeof(path)) < 0 ? -1
+                : snprintf(text, sizeof(text), "client=%s\npath=%s\n", names[i], path);
         if (len > 0 && (size_t)len < sizeof(text))
             viod_events_emit(d, XVIOS_EV_CLIENT_REGISTERED, d->self_node, text, (size_t)len);
     }
@@ -131,11 +148,11 @@ int viod_events_watch(struct xviosd *d)
     scan_nodes(d, false);
     scan_clients(d, false);
     d->store_scanned = true;
-    rc = xvios_store_watch(d->plat, XVIOS_DB_ROOT "/nodes", TOKEN_NODES);
+    rc = xvios_db_watch(d->plat, XVIOS_DB_PART_NODES, TOKEN_NODES);
     if (rc == 0)
-        rc = xvios_store_watch(d->plat, XVIOS_DB_ROOT "/clients", TOKEN_CLIENTS);
+        rc = xvios_db_watch(d->plat, XVIOS_DB_PART_CLIENTS, TOKEN_CLIENTS);
     if (rc == 0)
-        rc = xvios_store_watch(d->plat, XVIOS_DB_ROOT "/config", TOKEN_CONFIG);
+        rc = xvios_db_watch(d->plat, XVIOS_DB_PART_CONFIG, TOKEN_CONFIG);
     if (rc < 0)
         XLOG_ERR("cannot watch the cluster DB: %s", strerror(-rc));
     return rc;
@@ -175,15 +192,15 @@ void viod_events_on_vke_event(struct xviosd *d, const struct xvios_msg *m)
 
     switch (m->sub.msg_type) {
     case XVIOS_EV_NODE_LOST:
-        len = snprintf(text, sizeof(text), "node=%u\npath=" XVIOS_DB_ROOT "/nodes/%u\nsource=link\n", m->sub.src_node,
-                       m->sub.src_node);
+        len = node_text(text, sizeof(text), m->sub.src_node, NULL, "link");
         XLOG_INFO("lost the link to node %u", m->sub.src_node);
-        viod_events_emit(d, XVIOS_EV_NODE_LOST, m->sub.src_node, text, (size_t)len);
+        if (len > 0)
+            viod_events_emit(d, XVIOS_EV_NODE_LOST, m->sub.src_node, text, (size_t)len);
         break;
     case XVIOS_EV_NODE_JOINED:
-        len = snprintf(text, sizeof(text), "node=%u\npath=" XVIOS_DB_ROOT "/nodes/%u\nsource=link\n", m->sub.src_node,
-                       m->sub.src_node);
-        viod_events_emit(d, XVIOS_EV_NODE_JOINED, m->sub.src_node, text, (size_t)len);
+        len = node_text(text, sizeof(text), m->sub.src_node, NULL, "link");
+        if (len > 0)
+            viod_events_emit(d, XVIOS_EV_NODE_JOINED, m->sub.src_node, text, (size_t)len);
         break;
     case XVIOS_EV_NODE_LEFT:
         break;   /* the store watch reports it (scan_nodes) */

@@ -24,6 +24,7 @@
 #include "xvios/clock.h"
 #include "xvios/log.h"
 #include "xvios/paths.h"
+#include "xvios/parse.h"
 
 #define STARTUP_TIMEOUT_MS 30000u
 #define MAX_POLLFDS (8u + XVD_MAX_CALLERS)
@@ -67,13 +68,12 @@ static int parse_args(int argc, char **argv, struct opts *o)
             break;
         case 'r': o->root = optarg; break;
         case 'd': {
-            char *end;
-            errno = 0;
-            o->domid = strtol(optarg, &end, 10);
-            if (errno || *end || o->domid <= 0 || o->domid > 0x7fef) {
+            uint32_t d;
+            if (xvios_parse_u32(optarg, 1, XVIOS_DOMID_LIMIT - 1u, &d) < 0) {
                 fprintf(stderr, "xviosd: bad domid '%s'\n", optarg);
                 return -1;
             }
+            o->domid = (long)d;
             break;
         }
         case 'R': o->rundir = optarg; break;

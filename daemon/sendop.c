@@ -20,7 +20,7 @@ uint32_t viod_op_effective_timeout(const struct xviosd *d, uint32_t requested_ms
 {
     if (requested_ms)
         return requested_ms;
-    return d->cfg.timeout_ms ? d->cfg.timeout_ms : XVD_DEFAULT_TIMEOUT_MS;
+    return d->cfg.timeout_ms ? d->cfg.timeout_ms : XVIOS_DB_DEFAULT_TIMEOUT_MS;
 }
 
 static struct sendop *op_find(struct xviosd *d, uint64_t txid)

@@ -21,6 +21,7 @@
 #include "xvios/clock.h"
 #include "xvios/log.h"
 #include "xvios/paths.h"
+#include "xvios/unixsock.h"
 
 #define VKE_RECONNECT_MS 500u
 #define VKE_HELLO_MS     5000u
@@ -78,20 +79,14 @@ static int encode_push(struct xviosd *d, const struct xvios_msg *m)
 int viod_vke_connect(struct xviosd *d)
 {
     char path[128];
-    struct sockaddr_un sa = { .sun_family = AF_UNIX };
     struct xvios_msg hello;
     int fd = -1, rc;
 
     rc = xvios_run_path(path, sizeof(path), d->rundir, XVIOS_VKE_SOCK);
-    if (rc < 0 || strlen(path) >= sizeof(sa.sun_path))
+    if (rc < 0)
         return -ENAMETOOLONG;
-    strcpy(sa.sun_path, path);
-    fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-    if (fd < 0)
-        return -errno;
-    if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-        rc = -errno;
-        close(fd);
+    rc = xvios_unix_connect(path, NULL, true, &fd);   /* one attempt; the timer tries again */
+    if (rc < 0) {
         d->vke_retry_at = xvios_deadline_ms(VKE_RECONNECT_MS);
         return rc;
     }
@@ -161,27 +156,20 @@ void viod_vke_on_readable(struct xviosd *d)
 {
     for (int budget = 256; budget > 0 && d->vke_fd >= 0; budget--) {
         struct xvios_msg m;
-        ssize_t untrusted_len = recv(d->vke_fd, d->rx, XVIOS_MAX_MSG, MSG_DONTWAIT | MSG_TRUNC);
-        int rc;
+        size_t untrusted_len = 0;
+        int werr, rc = xvios_msg_recv(d->vke_fd, XVIOS_CH_VKE_TO_DAEMON, d->rx, &m, &untrusted_len, &werr);
 
-        if (untrusted_len < 0 && errno == EINTR)
-            continue;
-        if (untrusted_len < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+        if (rc == 0)
             return;
-        if (untrusted_len <= 0) {
-            viod_vke_lost(d, untrusted_len == 0 ? "the VKE closed the connection" : strerror(errno));
+        if (rc < 0 && rc != -EBADMSG) {
+            viod_vke_lost(d, rc == -EPIPE ? "the VKE closed the connection" : strerror(-rc));
             return;
         }
         d->c.vke_rx++;
-        if ((size_t)untrusted_len > XVIOS_MAX_MSG) {
-            XLOG_WARN("dropped an oversized packet from the VKE (%zd bytes)", untrusted_len);
-            d->c.vke_rx_bad++;
-            continue;
-        }
-        rc = xvios_msg_decode(d->rx, (size_t)untrusted_len, &m);
-        if (rc != XVIOS_WIRE_OK) {
-            XLOG_WARN("dropped a malformed packet from the VKE (%zd bytes): %s", untrusted_len,
-                      xvios_wire_strerror(rc));
+        if (rc < 0) {
+            XLOG_WARN("dropped a malformed packet from the VKE (%zu bytes): %s%s%s", untrusted_len,
+                      xvios_wire_strerror(werr), werr == XVIOS_WIRE_ECHANNEL ? ": " : "",
+                      werr == XVIOS_WIRE_ECHANNEL ? xvios_opcode_name(m.hdr.opcode) : "");
             d->c.vke_rx_bad++;
             continue;
         }
@@ -220,9 +208,7 @@ void viod_vke_on_readable(struct xviosd *d)
         case XVIOS_OP_VKE_STATS:
             viod_vke_stats_on_answer(d, &m);
             break;
-        default:
-            XLOG_WARN("dropped unexpected %s from the VKE", xvios_opcode_name(m.hdr.opcode));
-            d->c.vke_rx_bad++;
+        default:   /* xvios_msg_decode_on refused every other opcode */
             break;
         }
     }

@@ -15,7 +15,9 @@
 
 #include "xviosd.h"
 #include "xvios/clock.h"
+#include "xvios/kv.h"
 #include "xvios/log.h"
+#include "xvios/parse.h"
 
 #define VS_KEY_MAX   31u
 #define VS_VALUE_MAX 20u   /* digits of UINT64_MAX */
@@ -31,45 +33,55 @@ static const char *const vs_keys[VS_N] = {
     [VS_LINK_LOST] = "link_lost",
 };
 
-static int key_index(const uint8_t *k, size_t kl)
+static int key_index(const struct xvios_kv *kv)
 {
     for (int i = 0; i < VS_N; i++)
-        if (strlen(vs_keys[i]) == kl && memcmp(vs_keys[i], k, kl) == 0)
+        if (xvios_kv_is(kv, vs_keys[i]))
             return i;
     return -1;
+}
+
+static bool key_ok(const struct xvios_kv *kv)
+{
+    if (kv->key_len > VS_KEY_MAX)
+        return false;
+    for (size_t i = 0; i < kv->key_len; i++) {
+        char c = kv->key[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_'))
+            return false;
+    }
+    return true;
+}
+
+static int value_of(const struct xvios_kv *kv, uint64_t *out)
+{
+    char digits[VS_VALUE_MAX + 1];
+
+    if (kv->val_len > VS_VALUE_MAX || memchr(kv->val, '\0', kv->val_len))
+        return -EINVAL;
+    memcpy(digits, kv->val, kv->val_len);
+    digits[kv->val_len] = '\0';
+    return xvios_parse_u64(digits, 0, UINT64_MAX, out);
 }
 
 int viod_vke_stats_parse(const uint8_t *untrusted, size_t len, uint64_t out[VS_N], uint32_t *present)
 {
     uint64_t v[VS_N] = {0};
     uint32_t seen = 0;
-    size_t i = 0;
+    struct xvios_kv_iter it;
+    struct xvios_kv kv;
+    int r;
 
     if (len == 0 || len > XVD_VKE_STATS_MAX)
         return -EINVAL;
-    while (i < len) {
-        size_t k0 = i, kl, vl = 0;
-        uint64_t val = 0;
+    xvios_kv_iter_init(&it, untrusted, len);
+    while ((r = xvios_kv_next(&it, &kv)) > 0) {
+        uint64_t val;
         int idx;
 
-        while (i < len && ((untrusted[i] >= 'a' && untrusted[i] <= 'z') ||
-                           (untrusted[i] >= '0' && untrusted[i] <= '9') || untrusted[i] == '_'))
-            i++;
-        kl = i - k0;
-        if (kl == 0 || kl > VS_KEY_MAX || i >= len || untrusted[i] != '=')
+        if (!kv.terminated || !key_ok(&kv) || value_of(&kv, &val) < 0)
             return -EINVAL;
-        i++;
-        while (i < len && untrusted[i] >= '0' && untrusted[i] <= '9') {
-            unsigned dg = (unsigned)(untrusted[i] - '0');
-            if (++vl > VS_VALUE_MAX || val > (UINT64_MAX - dg) / 10u)
-                return -EINVAL;
-            val = val * 10u + dg;
-            i++;
-        }
-        if (vl == 0 || i >= len || untrusted[i] != '\n')
-            return -EINVAL;
-        i++;
-        idx = key_index(untrusted + k0, kl);
+        idx = key_index(&kv);
         if (idx < 0)
             continue;   /* a counter this daemon does not show */
         if (seen & (1u << idx))
@@ -77,6 +89,8 @@ int viod_vke_stats_parse(const uint8_t *untrusted, size_t len, uint64_t out[VS_N
         seen |= 1u << idx;
         v[idx] = val;
     }
+    if (r < 0 || it.blank)
+        return -EINVAL;   /* a malformed line, or a blank one: no body in this answer */
     memcpy(out, v, sizeof(v));
     *present = seen;
     return 0;

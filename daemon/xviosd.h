@@ -38,7 +38,6 @@
 #define XVD_RESPQ_CAP          16384u
 #define XVD_MAX_BAD_PACKETS    16u    /* malformed packets a caller may send before it is disconnected */
 #define XVD_RESULT_SLACK_MS    3000u  /* how much later than the receipt deadline a SEND_RESULT may come */
-#define XVD_DEFAULT_TIMEOUT_MS 2000u
 #define XVD_MERGED_MAX         XVIOS_MAX_PAYLOAD
 #define XVD_MERGED_TAIL        32u    /* kept free in a merged answer for its "truncated=<n>" block */
 #define XVD_VKE_STATS_MS       1000u  /* how often the VKE's counters are asked for while attached */

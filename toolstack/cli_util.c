@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* cli_util.c - what the `xvios` subcommands share: connecting to a daemon, number parsing, JSON strings. */
+/* cli_util.c - what the `xvios` subcommands share: connecting to a daemon, JSON strings. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,21 +51,6 @@ int cli_connect(const struct xvios_cli *cli, xvios_client **out)
         return cli_exit_for_errno(rc) == XVIOS_EXIT_USAGE ? XVIOS_EXIT_ERROR : cli_exit_for_errno(rc);
     }
     return XVIOS_EXIT_OK;
-}
-
-int cli_parse_u32(const char *s, uint32_t max, uint32_t *out)
-{
-    char *end;
-    unsigned long v;
-
-    if (!s || !*s || *s == '-' || *s == '+')
-        return -EINVAL;
-    errno = 0;
-    v = strtoul(s, &end, 10);
-    if (errno || *end || v == 0 || v > max)
-        return -EINVAL;
-    *out = (uint32_t)v;
-    return 0;
 }
 
 void json_str(FILE *f, const void *s, size_t len)

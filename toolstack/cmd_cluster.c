@@ -77,15 +77,25 @@ static int refuse(int code, const char *fmt, ...)
 /*
  * Xen only: members need READ on @releaseDomain to hear about vanished peers
  * (xvios/xen.h). Failing that is worth a warning, not a failed command: the
- * cluster works, peer deaths are then noticed by timeouts only.
+ * cluster works, peer deaths are then noticed by timeouts only. The members
+ * the DB lists now are what the platform rebuilds the grants from when
+ * xenstored cannot report them.
  */
-static void release_watch(const struct xvios_cli *cli, uint32_t domid, bool grant)
+static void release_watch(const struct xvios_cli *cli, xvios_plat *p, uint32_t domid, bool grant)
 {
+    struct xvios_db_node *nodes = NULL;
+    uint32_t members[XVIOS_MAX_NODES];
+    unsigned n = 0, k = 0;
     int rc;
 
     if (cli->platform != XVIOS_PLAT_XEN)
         return;
-    rc = xvios_xen_release_watch_grant(domid, grant);
+    if (xvios_db_nodes(p, &nodes, &n) < 0)
+        n = 0;  /* no cluster (destroyed) or unreadable: nothing to keep */
+    for (unsigned i = 0; i < n && k < XVIOS_MAX_NODES; i++)
+        members[k++] = nodes[i].domid;
+    free(nodes);
+    rc = xvios_xen_release_watch_grant(p, domid, grant, members, k);
     if (rc < 0)
         fprintf(stderr, "xvios cluster: warning: cannot %s domain %u's @releaseDomain watch: %s\n",
                 grant ? "allow" : "revoke", domid, strerror(-rc));
@@ -123,24 +133,6 @@ static int usage_error(const char *sub, const char *fmt, ...)
     fputc('\n', stderr);
     sub_help(sub, stderr);
     return XVIOS_EXIT_USAGE;
-}
-
-/* Strict decimal in [min, max]. */
-static int parse_num(const char *s, uint32_t min, uint32_t max, uint32_t *out)
-{
-    uint64_t v = 0;
-
-    if (!s || !s[0] || strlen(s) > 10)
-        return -EINVAL;
-    for (const char *c = s; *c; c++) {
-        if (*c < '0' || *c > '9')
-            return -EINVAL;
-        v = v * 10u + (uint64_t)(*c - '0');
-    }
-    if (v < min || v > max)
-        return -ERANGE;
-    *out = (uint32_t)v;
-    return 0;
 }
 
 static bool cluster_name_ok(const char *s)
@@ -226,7 +218,7 @@ static int do_create(const struct xvios_cli *cli, int argc, char **argv)
         } else {
             dst = &cfg.retries, min = 0, max = CLUSTER_RETRIES_MAX;
         }
-        if (parse_num(val, min, max, dst) < 0)
+        if (xvios_parse_u32(val, min, max, dst) < 0)
             return usage_error("create", "bad value for an option: %s", val);
     }
     if (!name)
@@ -325,7 +317,7 @@ static int do_add(const struct xvios_cli *cli, int argc, char **argv)
     } else if (rc < 0) {
         rc = fail("adding the node", rc);
     } else {
-        release_watch(cli, domid, true);
+        release_watch(cli, p, domid, true);
         printf("added %s (domid %u) as node %u of cluster %s\n", dom.name[0] ? dom.name : which, domid, node,
                cfg.name);
         rc = XVIOS_EXIT_OK;
@@ -343,7 +335,7 @@ static int find_node(xvios_plat *p, const char *which, uint32_t *node, uint32_t 
     struct xvios_db_node *nodes = NULL;
     unsigned n = 0;
     uint32_t id;
-    bool numeric = parse_num(which, 0, UINT32_MAX, &id) == 0;
+    bool numeric = xvios_parse_u32(which, 0, UINT32_MAX, &id) == 0;
     int rc = xvios_db_nodes(p, &nodes, &n);
 
     if (rc < 0)
@@ -397,7 +389,7 @@ static int do_remove(const struct xvios_cli *cli, int argc, char **argv)
     } else if (rc < 0) {
         rc = fail("removing the node", rc);
     } else {
-        release_watch(cli, domid, false);
+        release_watch(cli, p, domid, false);
         printf("removed node %u (domid %u) from cluster %s\n", node, domid, cfg.name);
         rc = XVIOS_EXIT_OK;
     }
@@ -519,7 +511,7 @@ static int do_destroy(const struct xvios_cli *cli, int argc, char **argv)
         rc = fail("destroying the cluster", rc);
     else {
         for (unsigned i = 0; i < n; i++)
-            release_watch(cli, nodes[i].domid, false);
+            release_watch(cli, p, nodes[i].domid, false);
         printf("destroyed the cluster\n");
         rc = XVIOS_EXIT_OK;
     }

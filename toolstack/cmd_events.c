@@ -25,36 +25,35 @@ static void usage(FILE *f)
 
 static void print_event(const struct xvios_cli *cli, const struct xvios_api_msg *m)
 {
-    const char *p = (const char *)m->payload;
-    size_t len = m->len;
-    const char *body = memmem(p, len, "\n\n", 2);
-    size_t kvlen = body ? (size_t)(body - p) + 1 : len;
+    struct xvios_kv_iter it;
+    struct xvios_kv kv;
+    const char *body;
+    size_t dl;
+    int r;
 
     if (cli->json)
         printf("{\"event\": \"%s\", \"node\": %u", xvios_event_name(m->type), m->node);
     else
         printf("%s node=%u", xvios_event_name(m->type), m->node);
-    for (size_t i = 0; i < kvlen;) {
-        const char *line = p + i, *nl = memchr(line, '\n', kvlen - i), *eq;
-        size_t ll = nl ? (size_t)(nl - line) : kvlen - i;
-        eq = memchr(line, '=', ll);
-        if (eq && eq > line && !(eq - line == 4 && !memcmp(line, "node", 4))) {
+    xvios_kv_iter_init(&it, m->payload, m->len);
+    while ((r = xvios_kv_next(&it, &kv)) != 0) {
+        if (r > 0 && !xvios_kv_is(&kv, "node")) {
             if (cli->json) {
                 printf(", ");
-                json_str(stdout, line, (size_t)(eq - line));
+                json_str(stdout, kv.key, kv.key_len);
                 printf(": ");
-                json_str(stdout, eq + 1, ll - (size_t)(eq - line) - 1);
+                json_str(stdout, kv.val, kv.val_len);
             } else {
+                size_t ll = kv.key_len + 1u + kv.val_len;
                 printf(" ");
                 for (size_t k = 0; k < ll; k++)
-                    putchar(line[k] >= 0x20 && line[k] < 0x7f ? line[k] : '?');
+                    putchar(kv.key[k] >= 0x20 && kv.key[k] < 0x7f ? kv.key[k] : '?');
             }
         }
-        i += ll + 1;
     }
+    body = xvios_kv_body(&it, &dl);
     if (body) {
-        const char *data = body + 2;
-        size_t dl = len - (size_t)(data - p);
+        const char *data = body;
         if (cli->json) {
             printf(", \"data\": ");
             json_str(stdout, data, dl);

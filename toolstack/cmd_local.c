@@ -130,7 +130,7 @@ static pid_t read_pid(const char *path)
         buf[0] = 0;
     fclose(f);
     buf[strcspn(buf, "\n")] = 0;
-    return xvios_db_parse_u32(buf, INT32_MAX, &v) == 0 && v > 1 ? (pid_t)v : -1;
+    return xvios_parse_u32_canon(buf, INT32_MAX, &v) == 0 && v > 1 ? (pid_t)v : -1;
 }
 
 /* Is pid running the program prog (guards against a recycled pid)? */
@@ -196,7 +196,7 @@ static int local_down(const struct xvios_cli *cli, const char *root)
         while ((de = readdir(dir))) {
             char path[PATH_MAX];
             uint32_t node;
-            if (xvios_db_parse_u32(de->d_name, XVIOS_MAX_NODES, &node) < 0)
+            if (xvios_parse_u32_canon(de->d_name, XVIOS_MAX_NODES, &node) < 0)
                 continue;
             if (snprintf(path, sizeof(path), "%s/%s/%s", nodes_dir, de->d_name, pidname) >= (int)sizeof(path))
                 continue;
@@ -566,30 +566,26 @@ int cmd_local(struct xvios_cli *cli, int argc, char **argv)
     while ((ch = getopt_long(argc - 1, argv + 1, "+n:h", lo, NULL)) != -1) {
         switch (ch) {
         case 'n':
-            if (cli_parse_u32(optarg, XVIOS_MAX_NODES, &n) < 0) {
+            if (xvios_parse_u32(optarg, 1, XVIOS_MAX_NODES, &n) < 0) {
                 fprintf(stderr, "%s: -n needs 1..%u\n", cli->prog, XVIOS_MAX_NODES);
                 return XVIOS_EXIT_USAGE;
             }
             break;
         case 'r': root = optarg; break;
         case 'N':
-            if (cli_parse_u32(optarg, XVIOS_MAX_NODES, &node) < 0 || node == 0) {
+            if (xvios_parse_u32(optarg, 1, XVIOS_MAX_NODES, &node) < 0) {
                 fprintf(stderr, "%s: --node needs 1..%u\n", cli->prog, XVIOS_MAX_NODES);
                 return XVIOS_EXIT_USAGE;
             }
             break;
         case 'T':
-            if (cli_parse_u32(optarg, 3600000u, &timeout_ms) < 0)
+            if (xvios_parse_u32(optarg, 1, 3600000u, &timeout_ms) < 0)
                 return XVIOS_EXIT_USAGE;
             break;
-        case 'R': {
-            char *end;
-            long v = strtol(optarg, &end, 10);
-            if (*end || v < 0 || v > 100)
+        case 'R':
+            if (xvios_parse_u32(optarg, 0, 100, &retries) < 0)
                 return XVIOS_EXIT_USAGE;
-            retries = (uint32_t)v;
             break;
-        }
         case 'h': usage(stdout); return XVIOS_EXIT_OK;
         default: usage(stderr); return XVIOS_EXIT_USAGE;
         }

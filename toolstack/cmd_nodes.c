@@ -39,24 +39,23 @@ static bool print_block(const struct xvios_cli *cli, const char *b, size_t len, 
     bool failed = xvios_kv_get(b, len, "status", status, sizeof(status)) == 0;
 
     if (cli->json) {
+        struct xvios_kv_iter it;
+        struct xvios_kv kv;
         bool f1 = true;
+        int r;
         printf("%s\n  {", first ? "" : ",");
-        for (size_t i = 0; i < len;) {
-            const char *line = b + i, *nl = memchr(line, '\n', len - i), *eq;
-            size_t ll = nl ? (size_t)(nl - line) : len - i;
-            eq = memchr(line, '=', ll);
-            if (eq && eq > line) {
-                size_t kl = (size_t)(eq - line), vl = ll - kl - 1;
-                printf("%s", f1 ? "" : ", ");
-                json_str(stdout, line, kl);
-                printf(": ");
-                if (is_number(eq + 1, vl))
-                    fwrite(eq + 1, 1, vl, stdout);
-                else
-                    json_str(stdout, eq + 1, vl);
-                f1 = false;
-            }
-            i += ll + 1;
+        xvios_kv_iter_init(&it, b, len);
+        while ((r = xvios_kv_next(&it, &kv)) != 0) {
+            if (r < 0)
+                continue;
+            printf("%s", f1 ? "" : ", ");
+            json_str(stdout, kv.key, kv.key_len);
+            printf(": ");
+            if (is_number(kv.val, kv.val_len))
+                fwrite(kv.val, 1, kv.val_len, stdout);
+            else
+                json_str(stdout, kv.val, kv.val_len);
+            f1 = false;
         }
         printf("}");
         return failed;
@@ -81,7 +80,7 @@ static bool print_block(const struct xvios_cli *cli, const char *b, size_t len, 
 struct block {
     const char *p;
     size_t len;
-    unsigned long node;
+    uint32_t node;  /* 0 when the block names none */
 };
 
 static int block_cmp(const void *a, const void *b)
@@ -100,11 +99,17 @@ static struct block *collect_blocks(const struct xvios_client_outcome *o, unsign
     for (unsigned r = 0; r < o->n_resp; r++) {
         const char *p = (const char *)o->resp[r].payload;
         size_t len = o->resp[r].len;
-        for (size_t i = 0; i < len;) {
-            const char *end = memmem(p + i, len - i, "\n\n", 2);
-            size_t bl = end ? (size_t)(end - (p + i)) + 1 : len - i;
-            if (bl > 1) {
+        while (p) {   /* one block per key=value part; the body after its blank line holds the next */
+            struct xvios_kv_iter it;
+            struct xvios_kv kv;
+            size_t bl;
+            xvios_kv_iter_init(&it, p, len);
+            while (xvios_kv_next(&it, &kv) != 0)
+                ;
+            bl = it.kv_end;
+            if (bl > 0) {
                 char node[16] = "";
+                uint32_t id = 0;
                 if (*n == cap) {
                     struct block *nv = realloc(v, (cap ? cap * 2 : 16) * sizeof(*v));
                     if (!nv)
@@ -112,11 +117,12 @@ static struct block *collect_blocks(const struct xvios_client_outcome *o, unsign
                     v = nv;
                     cap = cap ? cap * 2 : 16;
                 }
-                xvios_kv_get(p + i, bl, "node", node, sizeof(node));
-                v[*n] = (struct block){ .p = p + i, .len = bl, .node = strtoul(node, NULL, 10) };
+                if (xvios_kv_get(p, bl, "node", node, sizeof(node)) == 0)
+                    xvios_parse_u32(node, 1, XVIOS_MAX_NODES, &id);
+                v[*n] = (struct block){ .p = p, .len = bl, .node = id };
                 (*n)++;
             }
-            i += bl + (end ? 1 : 0);
+            p = xvios_kv_body(&it, &len);
         }
     }
     return v;
@@ -142,14 +148,14 @@ int cmd_nodes(struct xvios_cli *cli, int argc, char **argv)
     while ((ch = getopt_long(argc, argv, "+", lo, NULL)) != -1) {
         switch (ch) {
         case 'v':
-            if (cli_parse_u32(optarg, XVIOS_MAX_NODES, &cli->via) < 0) {
+            if (xvios_parse_u32(optarg, 1, XVIOS_MAX_NODES, &cli->via) < 0) {
                 usage(stderr);
                 return XVIOS_EXIT_USAGE;
             }
             break;
         case 'j': cli->json = true; break;
         case 'T':
-            if (cli_parse_u32(optarg, 3600000u, &timeout_ms) < 0) {
+            if (xvios_parse_u32(optarg, 1, 3600000u, &timeout_ms) < 0) {
                 usage(stderr);
                 return XVIOS_EXIT_USAGE;
             }
@@ -187,8 +193,8 @@ int cmd_nodes(struct xvios_cli *cli, int argc, char **argv)
             if (xvios_kv_get(bv[k].p, bv[k].len, "node", nd, sizeof(nd)) < 0 &&
                 xvios_kv_get(bv[k].p, bv[k].len, "truncated", t, sizeof(t)) == 0) {
                 /* not a node: the count of node blocks the answering node could not fit */
-                unsigned long v = strtoul(t, NULL, 10);
-                truncated += v == 0 || v > XVIOS_MAX_NODES ? 1 : v;
+                uint32_t v;
+                truncated += xvios_parse_u32(t, 1, XVIOS_MAX_NODES, &v) < 0 ? 1 : v;
                 continue;
             }
             failed += print_block(cli, bv[k].p, bv[k].len, blocks == 0);

@@ -33,7 +33,7 @@ int cmd_ping(struct xvios_cli *cli, int argc, char **argv)
     while ((ch = getopt_long(argc, argv, "+", lo, NULL)) != -1) {
         switch (ch) {
         case 'T':
-            if (cli_parse_u32(optarg, 3600000u, &timeout_ms) < 0) {
+            if (xvios_parse_u32(optarg, 1, 3600000u, &timeout_ms) < 0) {
                 usage(stderr);
                 return XVIOS_EXIT_USAGE;
             }
@@ -43,7 +43,7 @@ int cmd_ping(struct xvios_cli *cli, int argc, char **argv)
         default: usage(stderr); return XVIOS_EXIT_USAGE;
         }
     }
-    if (optind != argc - 1 || cli_parse_u32(argv[optind], XVIOS_MAX_NODES, &node) < 0) {
+    if (optind != argc - 1 || xvios_parse_u32(argv[optind], 1, XVIOS_MAX_NODES, &node) < 0) {
         usage(stderr);
         return XVIOS_EXIT_USAGE;
     }

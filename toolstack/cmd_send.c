@@ -36,14 +36,14 @@ static int parse_type(const char *s, uint32_t *t)
     else if (!strcmp(s, "nodes-all"))
         *t = XVIOS_MT_NODES_ALL;
     else
-        return cli_parse_u32(s, UINT32_MAX, t);
+        return xvios_parse_u32(s, 1, UINT32_MAX, t);
     return 0;
 }
 
 static int parse_targets(char *s, uint32_t *t, unsigned *n)
 {
     for (char *save = NULL, *tok = strtok_r(s, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-        if (*n >= XVIOS_MAX_NODES || cli_parse_u32(tok, XVIOS_MAX_NODES, &t[*n]) < 0)
+        if (*n >= XVIOS_MAX_NODES || xvios_parse_u32(tok, 1, XVIOS_MAX_NODES, &t[*n]) < 0)
             return -EINVAL;
         (*n)++;
     }
@@ -195,7 +195,7 @@ int cmd_send(struct xvios_cli *cli, int argc, char **argv)
         case 'r': s.flags |= XVIOS_F_RECEIPT; break;
         case 'R': s.flags |= XVIOS_F_RESPONSE; break;
         case 'T':
-            if (cli_parse_u32(optarg, 3600000u, &s.timeout_ms) < 0) {
+            if (xvios_parse_u32(optarg, 1, 3600000u, &s.timeout_ms) < 0) {
                 fprintf(stderr, "%s: --timeout needs milliseconds\n", cli->prog);
                 return XVIOS_EXIT_USAGE;
             }

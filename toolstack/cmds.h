@@ -10,6 +10,7 @@
 
 #include "cli.h"
 #include "xvios/client.h"
+#include "xvios/parse.h"
 
 int cmd_send(struct xvios_cli *cli, int argc, char **argv);
 int cmd_ping(struct xvios_cli *cli, int argc, char **argv);
@@ -21,8 +22,6 @@ int cmd_local(struct xvios_cli *cli, int argc, char **argv);
 int cli_connect(const struct xvios_cli *cli, xvios_client **out);
 /* Exit code for a client errno (-ENOENT, -ECONNREFUSED... -> XVIOS_EXIT_UNREACHABLE). */
 int cli_exit_for_errno(int err);
-/* Strict decimal, 1..max. */
-int cli_parse_u32(const char *s, uint32_t max, uint32_t *out);
 /* A JSON string literal of len bytes (escapes control characters, quotes, backslashes, non-ASCII as \u00XX). */
 void json_str(FILE *f, const void *s, size_t len);
 /* "delivered", "sent", "timed-out", ... for an RC status. */

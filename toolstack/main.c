@@ -83,7 +83,7 @@ int main(int argc, char **argv)
                 return XVIOS_EXIT_USAGE;
             node = argv[++i];
         } else if (!strcmp(a, "--via")) {
-            if (need_arg(cli.prog, a, i, argc) < 0 || cli_parse_u32(argv[i + 1], XVIOS_MAX_NODES, &cli.via) < 0) {
+            if (need_arg(cli.prog, a, i, argc) < 0 || xvios_parse_u32(argv[i + 1], 1, XVIOS_MAX_NODES, &cli.via) < 0) {
                 fprintf(stderr, "%s: --via needs a node id\n", cli.prog);
                 return XVIOS_EXIT_USAGE;
             }
@@ -102,7 +102,7 @@ int main(int argc, char **argv)
     } else {
         cli.platform = cli.root ? XVIOS_PLAT_LOOPBACK : XVIOS_PLAT_XEN;
     }
-    if (node && node[0] && cli_parse_u32(node, XVIOS_MAX_NODES, &cli.node) < 0) {
+    if (node && node[0] && xvios_parse_u32(node, 1, XVIOS_MAX_NODES, &cli.node) < 0) {
         fprintf(stderr, "%s: bad node id '%s'\n", cli.prog, node);
         return XVIOS_EXIT_USAGE;
     }

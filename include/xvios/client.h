@@ -21,6 +21,7 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "xvios/kv.h"   /* xvios_kv_get and the iterator, for answers and events */
 #include "xvios/platform.h"
 #include "xvios/wire.h"
 
@@ -68,8 +69,6 @@ struct xvios_api_msg {
 int  xvios_api_parse(const uint8_t *untrusted_buf, size_t untrusted_len, struct xvios_api_msg *out);
 void xvios_api_msg_dispose(struct xvios_api_msg *m);   /* NULL fields are fine; zeroes *m */
 
-/* Value of key in "key=value\n" text (the first match), copied NUL-terminated. -ENOENT, -ENOSPC. */
-int xvios_kv_get(const char *text, size_t len, const char *key, char *out, size_t cap);
 /* The name of an event ("node-joined", ...), "unknown" otherwise. */
 const char *xvios_event_name(unsigned ev);
 

@@ -34,6 +34,8 @@
 
 #define XVIOS_DB_ROOT "/xvios"
 #define XVIOS_DB_TX_RETRIES 64   /* EAGAIN retries before giving up with -EAGAIN */
+/* The receipt/response deadline while the cluster's config/timeout-ms cannot be read. */
+#define XVIOS_DB_DEFAULT_TIMEOUT_MS 2000u
 
 struct xvios_db_config {
     char name[64];
@@ -80,7 +82,24 @@ int xvios_db_node_by_domid(xvios_plat *p, uint32_t domid, uint32_t *node);
 /* A VIOS marks itself online/offline (writes only its own subtree). */
 int xvios_db_node_set_online(xvios_plat *p, uint32_t node, bool online);
 
-/* Strict decimal parse of a store value; -EINVAL on anything else or > max. */
-int xvios_db_parse_u32(const char *untrusted_s, uint32_t max, uint32_t *out);
+/*
+ * For readers that follow the DB without knowing its layout (the daemon's
+ * events, the VKE's membership): watch a part (the platform's watch fd then
+ * reports events with token), list the node ids (cheap: one listing, no
+ * values; malformed entries skipped; -ENOSPC when more than cap) or the
+ * client ids (*ids malloc'd, xvios_strv_free), and the store path of a node
+ * or client entry, for messages that name it (-ENAMETOOLONG).
+ */
+enum xvios_db_part {
+    XVIOS_DB_PART_NODES = 1,     /* members joining, leaving, changing state */
+    XVIOS_DB_PART_CLIENTS = 2,   /* ClientID table */
+    XVIOS_DB_PART_CONFIG = 3,    /* cluster configuration */
+};
+int xvios_db_watch(xvios_plat *p, enum xvios_db_part part, const char *token);
+int xvios_db_unwatch(xvios_plat *p, enum xvios_db_part part, const char *token);
+int xvios_db_node_ids(xvios_plat *p, uint32_t *ids, unsigned cap, unsigned *n);
+int xvios_db_clients(xvios_plat *p, char ***ids, unsigned *n);
+int xvios_db_node_path(uint32_t node, char *buf, size_t n);
+int xvios_db_client_path(const char *client, char *buf, size_t n);
 
 #endif /* XVIOS_DB_H */

@@ -16,12 +16,11 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include "xvios/parse.h"
 #include "xvios/platform.h"
 
-#define XVIOS_LOOP_DOMID_MAX 0x7fefu   /* highest usable domid, as on Xen */
-
 /*
- * Register domain domid (1..XVIOS_LOOP_DOMID_MAX) named name (1..63 of
+ * Register domain domid (1..XVIOS_DOMID_LIMIT - 1, as on Xen) named name (1..63 of
  * [A-Za-z0-9_.-], not all digits, not "Domain-0") with a random uuid; create
  * its store home /local/domain/<domid> owned by it (with "name" and "domid"
  * under it); fire "@introduceDomain". -EEXIST: domid or name taken; -EINVAL.

@@ -52,7 +52,6 @@
 #define XVIOS_GNT_MAX_MAP       256u     /* pages in one xvios_gnt_map() */
 #define XVIOS_GNT_MAX_COPY_SEGS 1024u    /* segments in one xvios_gnt_copy() */
 #define XVIOS_GNT_MAX_GRANTS    65536u   /* max_grants of xvios_gnt_open() */
-#define XVIOS_DOMID_MAX         0x7fefu  /* highest domid a frontend can have (DOMID_FIRST_RESERVED - 1) */
 
 typedef struct xvios_gnt xvios_gnt;
 typedef struct xvios_evtchn xvios_evtchn;

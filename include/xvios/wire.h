@@ -248,6 +248,7 @@ enum xvios_wire_err {
     XVIOS_WIRE_ERC,             /* RC array: length not a multiple of 8, too many entries, bad entry */
     XVIOS_WIRE_ENOSPACE,        /* encode: output buffer too small */
     XVIOS_WIRE_EINVAL,          /* encode: the message itself is invalid */
+    XVIOS_WIRE_ECHANNEL,        /* a valid packet whose opcode may not travel on the channel it came from */
     XVIOS_WIRE_ERR_COUNT_,
 };
 
@@ -284,9 +285,10 @@ int xvios_rc_decode(const uint8_t *untrusted_buf, size_t untrusted_len,
 const char *xvios_opcode_name(unsigned opcode);
 
 /*
- * Where an opcode may travel. xvios_msg_decode() accepts every known opcode
- * whatever the channel; a receiver that knows its channel also checks
- * xvios_opcode_channels(opcode) & XVIOS_CH_... and drops the packet otherwise.
+ * Where an opcode may travel: the opcode table in wire.c is the one place
+ * that says so. xvios_msg_decode() accepts every known opcode whatever the
+ * channel; every receiver decodes with xvios_msg_decode_on(), which also
+ * refuses an opcode the table does not allow on the receiver's channel.
  */
 enum xvios_channel {
     XVIOS_CH_LINK             = 0x01, /* VKE <-> VKE over a cluster link */
@@ -297,6 +299,28 @@ enum xvios_channel {
 };
 /* Mask of enum xvios_channel bits for opcode; 0 for an unknown opcode. */
 unsigned xvios_opcode_channels(unsigned opcode);
+/*
+ * The sanitizer of one channel (a single XVIOS_CH_* bit): xvios_msg_decode(),
+ * then XVIOS_WIRE_ECHANNEL when the opcode may not travel on channel. On
+ * XVIOS_WIRE_ECHANNEL *out holds the decoded packet, so that the receiver
+ * can name it and answer it.
+ */
+int xvios_msg_decode_on(unsigned channel, const uint8_t *untrusted_buf, size_t untrusted_len,
+                        struct xvios_msg *out);
+
+/*
+ * The one bounded receive path of a SOCK_SEQPACKET connection carrying VIOD
+ * packets (xvios/unixsock.h's xvios_unix_recv, then xvios_msg_decode_on):
+ *   1        a sanitized packet in *out (its payload points into buf, which
+ *            holds XVIOS_MAX_MSG bytes); *len its size
+ *   0        nothing waiting
+ *   -EBADMSG a datagram was taken and dropped: *werr says why (the decoder's
+ *            verdict, XVIOS_WIRE_ECHANNEL with *out filled, XVIOS_WIRE_EOVERSIZE
+ *            for one over XVIOS_MAX_MSG, XVIOS_WIRE_ESHORT for an empty one)
+ *   -EPIPE   the peer hung up; another negative errno: the connection failed
+ * The caller counts and logs a -EBADMSG and goes on with the next one.
+ */
+int xvios_msg_recv(int fd, unsigned channel, uint8_t *buf, struct xvios_msg *out, size_t *len, int *werr);
 const char *xvios_status_name(int status);
 const char *xvios_rc_status_name(unsigned rc_status);
 

@@ -14,17 +14,21 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include "xvios/platform.h"
 
 /*
  * dom0 only: add (grant) or remove (!grant) READ for domid in the permission
  * list of "@releaseDomain", keeping every other entry of a domain that
  * exists (entries of destroyed domains are dropped). When xenstored cannot
  * report the list (Xen 4.17 answers EINVAL once a listed domain was
- * destroyed), the list is rebuilt: owner dom0, READ for every cluster member
- * in /xvios/nodes that exists, then the change. Idempotent. Uses its own
- * XenStore connection. -EINVAL for domid 0; errors from XenStore as
- * negative errnos (-EACCES when not privileged).
+ * destroyed), the list is rebuilt: owner dom0, READ for every domain of
+ * members[n_members] (the cluster's members as the cluster DB lists them,
+ * at most XVIOS_MAX_NODES) that exists, then the change. Idempotent. Uses
+ * p's XenStore connection; -EOPNOTSUPP when p is not a Xen platform,
+ * -EINVAL for domid 0; errors from XenStore as negative errnos (-EACCES
+ * when not privileged).
  */
-int xvios_xen_release_watch_grant(uint32_t domid, bool grant);
+int xvios_xen_release_watch_grant(xvios_plat *p, uint32_t domid, bool grant, const uint32_t *members,
+                                  unsigned n_members);
 
 #endif /* XVIOS_XEN_H */

@@ -15,6 +15,7 @@
 
 #include "xvios/clock.h"
 #include "xvios/db.h"
+#include "xvios/parse.h"
 #include "xvios/platform.h"
 
 int main(int argc, char **argv)
@@ -31,7 +32,7 @@ int main(int argc, char **argv)
         return 2;
     }
     for (int i = 0; i < 5; i++)
-        if (xvios_db_parse_u32(argv[2 + i], 0xffffu, &v[i]) < 0) {
+        if (xvios_parse_u32(argv[2 + i], 0, 0xffffu, &v[i]) < 0) {
             fprintf(stderr, "link_impostor: bad number %s\n", argv[2 + i]);
             return 2;
         }

@@ -26,7 +26,7 @@ int main(int argc, char **argv)
         return 2;
     }
     pc.root = argv[1];
-    if (xvios_db_parse_u32(argv[3], XVIOS_LOOP_DOMID_MAX, &id) < 0) {
+    if (xvios_parse_domid(argv[3], &id) < 0) {
         fprintf(stderr, "loop_node_tool: bad number %s\n", argv[3]);
         return 2;
     }

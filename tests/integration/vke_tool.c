@@ -34,6 +34,7 @@
 #include "xvios/db.h"
 #include "xvios/log.h"
 #include "xvios/loopback.h"
+#include "xvios/parse.h"
 #include "xvios/paths.h"
 #include "xvios/platform.h"
 #include "xvios/wire.h"
@@ -88,9 +89,9 @@ static int cmd_mkcluster(int argc, char **argv)
     uint32_t n, node;
     int rc;
 
-    if (argc < 2 || xvios_db_parse_u32(argv[1], XVIOS_MAX_NODES, &n) < 0)
+    if (argc < 2 || xvios_parse_u32(argv[1], 0, XVIOS_MAX_NODES, &n) < 0)
         return 2;
-    if (argc > 2 && xvios_db_parse_u32(argv[2], 600000, &cfg.timeout_ms) < 0)
+    if (argc > 2 && xvios_parse_u32(argv[2], 0, 600000, &cfg.timeout_ms) < 0)
         return 2;
     snprintf(cfg.name, sizeof(cfg.name), "itest");
     if (open_plat(argv[0], 0, &p) < 0)
@@ -203,7 +204,7 @@ static int parse_targets(const char *s, struct xvios_msg *m)
         return -ENOMEM;
     for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
         if (m->sub.n_targets >= XVIOS_MAX_NODES ||
-            xvios_db_parse_u32(tok, 0xffff, &m->targets[m->sub.n_targets]) < 0) {
+            xvios_parse_u32(tok, 0, 0xffff, &m->targets[m->sub.n_targets]) < 0) {
             rc = -EINVAL;
             break;
         }
@@ -224,7 +225,7 @@ static int cmd_send(int argc, char **argv)
     unsigned n = 0;
     int fd, err;
 
-    if (argc < 2 || xvios_db_parse_u32(argv[1], 0xffff, &node) < 0)
+    if (argc < 2 || xvios_parse_u32(argv[1], 0, 0xffff, &node) < 0)
         return 2;
     memset(&m, 0, sizeof(m));
     m.hdr.opcode = XVIOS_OP_CLUSTER_SEND;
@@ -241,14 +242,14 @@ static int cmd_send(int argc, char **argv)
             if (parse_targets(argv[++i], &m) < 0)
                 return 2;
         } else if (!strcmp(argv[i], "--cap") && i + 1 < argc) {
-            if (xvios_db_parse_u32(argv[++i], 0xffff, &v) < 0)
+            if (xvios_parse_u32(argv[++i], 0, 0xffff, &v) < 0)
                 return 2;
             m.sub.rc_capacity = (uint16_t)v;
         } else if (!strcmp(argv[i], "--timeout") && i + 1 < argc) {
-            if (xvios_db_parse_u32(argv[++i], 600000, &m.sub.timeout_ms) < 0)
+            if (xvios_parse_u32(argv[++i], 0, 600000, &m.sub.timeout_ms) < 0)
                 return 2;
         } else if (!strcmp(argv[i], "--type") && i + 1 < argc) {
-            if (xvios_db_parse_u32(argv[++i], 0xffffffffu, &m.sub.msg_type) < 0)
+            if (xvios_parse_u32(argv[++i], 0, 0xffffffffu, &m.sub.msg_type) < 0)
                 return 2;
         } else if (!strcmp(argv[i], "--payload") && i + 1 < argc) {
             payload = argv[++i];
@@ -302,8 +303,8 @@ static int cmd_sink(int argc, char **argv)
     FILE *out;
     int fd, err;
 
-    if (argc < 4 || xvios_db_parse_u32(argv[1], 0xffff, &node) < 0 ||
-        xvios_db_parse_u32(argv[3], 86400, &secs) < 0)
+    if (argc < 4 || xvios_parse_u32(argv[1], 0, 0xffff, &node) < 0 ||
+        xvios_parse_u32(argv[3], 0, 86400, &secs) < 0)
         return 2;
     out = fopen(argv[2], "a");
     if (!out)
@@ -351,7 +352,7 @@ static int cmd_stats(int argc, char **argv)
     uint32_t node;
     int fd, err;
 
-    if (argc < 2 || xvios_db_parse_u32(argv[1], 0xffff, &node) < 0)
+    if (argc < 2 || xvios_parse_u32(argv[1], 0, 0xffff, &node) < 0)
         return 2;
     fd = connect_vke(argv[0], node);
     if (fd < 0)
@@ -381,8 +382,8 @@ static int cmd_inject(int argc, char **argv)
     size_t len = 0;
     int rc = 1;
 
-    if (argc < 3 || xvios_db_parse_u32(argv[1], 0xffff, &lp.self_node) < 0 ||
-        xvios_db_parse_u32(argv[2], 0xffff, &lp.peer_node) < 0)
+    if (argc < 3 || xvios_parse_u32(argv[1], 0, 0xffff, &lp.self_node) < 0 ||
+        xvios_parse_u32(argv[2], 0, 0xffff, &lp.peer_node) < 0)
         return 2;
     if (open_plat(argv[0], 0, &p) < 0)
         return 1;
@@ -441,9 +442,9 @@ static int cmd_linkprobe(int argc, char **argv)
     uint32_t secs;
     int rc, up = 0;
 
-    if (argc < 4 || xvios_db_parse_u32(argv[0], 0xffff, &lp.self_node) < 0 ||
-        xvios_db_parse_u32(argv[1], 0xffff, &lp.peer_node) < 0 ||
-        xvios_db_parse_u32(argv[2], 0x7fef, &lp.peer_domid) < 0 || xvios_db_parse_u32(argv[3], 600, &secs) < 0)
+    if (argc < 4 || xvios_parse_u32(argv[0], 0, 0xffff, &lp.self_node) < 0 ||
+        xvios_parse_u32(argv[1], 0, 0xffff, &lp.peer_node) < 0 ||
+        xvios_parse_domid(argv[2], &lp.peer_domid) < 0 || xvios_parse_u32(argv[3], 0, 600, &secs) < 0)
         return 2;
     rc = xvios_plat_open(&pc, &p);
     if (rc == 0)

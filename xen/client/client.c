@@ -20,6 +20,7 @@
 #include "xvios/db.h"
 #include "xvios/log.h"
 #include "xvios/paths.h"
+#include "xvios/unixsock.h"
 
 #define CLIENT_PENDING_MAX 4096u
 #define CLIENT_RESP_MAX    (2u * XVIOS_MAX_NODES)
@@ -86,20 +87,14 @@ static int rcv_raw(xvios_client *c, size_t *len, const struct timespec *deadline
                 return -EPIPE;
             pfd.fd = xvios_link_fd(c->link);
         } else {
-            ssize_t n = recv(c->fd, c->buf, XVIOS_MAX_MSG, MSG_DONTWAIT | MSG_TRUNC);
-            if (n == 0)
-                return -EPIPE;
-            if (n > 0) {
-                if ((size_t)n > XVIOS_MAX_MSG) {
-                    XLOG_WARN("dropped an oversized packet (%zd bytes) from the daemon", n);
-                    continue;
-                }
-                *len = (size_t)n;
-                return 0;
-            }
-            if (errno == EINTR)
+            int r = xvios_unix_recv(c->fd, c->buf, XVIOS_MAX_MSG, len);
+            if (r == 0 || r == -EBADMSG)
+                return 0;   /* an empty datagram goes on as a malformed packet */
+            if (r == -EMSGSIZE) {
+                XLOG_WARN("dropped an oversized packet (%zu bytes) from the daemon", *len);
                 continue;
-            if (errno != EAGAIN && errno != EWOULDBLOCK)
+            }
+            if (r != -EAGAIN)
                 return -EPIPE;
             pfd.fd = c->fd;
         }
@@ -170,36 +165,10 @@ static bool pending_take(xvios_client *c, bool match_any, uint64_t handle, struc
 }
 
 /* ---------------------------------------------------------------- open/close */
+/* The daemon may still be starting, or its backlog full: retried until the deadline, never blocked on. */
 static int open_socket(xvios_client *c, const char *path, const struct timespec *deadline)
 {
-    struct sockaddr_un sa = { .sun_family = AF_UNIX };
-
-    if (strlen(path) >= sizeof(sa.sun_path))
-        return -ENAMETOOLONG;
-    strcpy(sa.sun_path, path);
-    for (;;) {
-        /* non-blocking connect: a daemon whose backlog is full answers EAGAIN at once instead of
-         * holding us past the deadline; the socket is made blocking again once connected */
-        int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-        if (fd < 0)
-            return -errno;
-        if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0) {
-            int fl = fcntl(fd, F_GETFL);
-            if (fl < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) < 0) {
-                int e = -errno;
-                close(fd);
-                return e;
-            }
-            c->fd = fd;
-            return 0;
-        }
-        int e = errno;
-        close(fd);
-        /* the daemon may still be starting: retry until the deadline */
-        if ((e != ENOENT && e != ECONNREFUSED && e != EAGAIN) || xvios_ts_passed(deadline))
-            return -e;
-        usleep(20000);
-    }
+    return xvios_unix_connect(path, deadline, false, &c->fd);
 }
 
 static int open_link(xvios_client *c, const struct xvios_client_config *cfg, const struct timespec *deadline)

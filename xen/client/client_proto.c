@@ -133,17 +133,11 @@ int xvios_api_parse(const uint8_t *untrusted_buf, size_t untrusted_len, struct x
     int rc;
 
     memset(out, 0, sizeof(*out));
-    if (xvios_msg_decode(untrusted_buf, untrusted_len, &m) != XVIOS_WIRE_OK)
-        return -EBADMSG;
-    switch (m.hdr.opcode) {
-    case XVIOS_OP_API_HELLO:
-    case XVIOS_OP_API_RESULT:
-    case XVIOS_OP_API_RESPONSE:
-    case XVIOS_OP_API_EVENT:
-        break;
-    default:
+    rc = xvios_msg_decode_on(XVIOS_CH_DAEMON_TO_CALLER, untrusted_buf, untrusted_len, &m);
+    if (rc == XVIOS_WIRE_ECHANNEL)
         return -EPROTO;
-    }
+    if (rc != XVIOS_WIRE_OK)
+        return -EBADMSG;
     if (m.hdr.opcode == XVIOS_OP_API_EVENT && (m.sub.msg_type == 0 || m.sub.msg_type > XVIOS_EV_MAX_))
         return -EPROTO;
     if (m.hdr.opcode != XVIOS_OP_API_EVENT && m.hdr.opcode != XVIOS_OP_API_HELLO && m.hdr.txid == 0)
@@ -176,30 +170,6 @@ int xvios_api_parse(const uint8_t *untrusted_buf, size_t untrusted_len, struct x
     out->type = m.sub.msg_type;
     out->flags = m.hdr.flags;
     return 0;
-}
-
-int xvios_kv_get(const char *text, size_t len, const char *key, char *out, size_t cap)
-{
-    size_t klen = strlen(key), i = 0;
-
-    while (i < len) {
-        const char *line = text + i;
-        const char *nl = memchr(line, '\n', len - i);
-        size_t llen = nl ? (size_t)(nl - line) : len - i;
-
-        if (llen > klen && !memcmp(line, key, klen) && line[klen] == '=') {
-            size_t vlen = llen - klen - 1;
-            if (vlen + 1 > cap)
-                return -ENOSPC;
-            memcpy(out, line + klen + 1, vlen);
-            out[vlen] = 0;
-            return 0;
-        }
-        if (llen == 0)
-            break;   /* a blank line ends the key=value part */
-        i += llen + 1;
-    }
-    return -ENOENT;
 }
 
 const char *xvios_event_name(unsigned ev)

@@ -1,8 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * db.c - the cluster DB: the transaction runner, value accessors, the strict
- * number parser, and cluster create/destroy/config (layout: xvios/db.h,
- * docs/xenstore.md). Store API only; every multi-step change is one
+ * db.c - the cluster DB: the transaction runner, value accessors, and
+ * cluster create/destroy/config (layout: xvios/db.h, docs/xenstore.md). Store API only; every multi-step change is one
  * transaction with the EAGAIN retry loop.
  */
 #include <errno.h>
@@ -13,27 +12,8 @@
 
 #include "db_internal.h"
 #include "xvios/log.h"
+#include "xvios/parse.h"
 #include "xvios/wire.h"
-
-int xvios_db_parse_u32(const char *untrusted_s, uint32_t max, uint32_t *out)
-{
-    uint64_t v = 0;
-    size_t i;
-
-    if (!untrusted_s || !untrusted_s[0])
-        return -EINVAL;
-    if (untrusted_s[0] == '0' && untrusted_s[1] != '\0')
-        return -EINVAL;  /* no leading zeros: one spelling per number */
-    for (i = 0; untrusted_s[i]; i++) {
-        if (untrusted_s[i] < '0' || untrusted_s[i] > '9' || i >= 10)
-            return -EINVAL;
-        v = v * 10u + (uint64_t)(untrusted_s[i] - '0');
-    }
-    if (v > max)
-        return -EINVAL;
-    *out = (uint32_t)v;
-    return 0;
-}
 
 int db_tx_run(xvios_plat *p, int (*body)(xvios_plat *p, xvios_tx tx, void *ctx), void *ctx)
 {
@@ -91,7 +71,7 @@ int db_read_u32(xvios_plat *p, xvios_tx tx, const char *path, uint32_t max, uint
 
     if (rc < 0)
         return rc;
-    if (xvios_db_parse_u32(untrusted_num, max, out) < 0) {
+    if (xvios_parse_u32_canon(untrusted_num, max, out) < 0) {
         XLOG_WARN("cluster DB: %s: not a number <= %u", path, max);
         return -EIO;
     }

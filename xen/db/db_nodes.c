@@ -12,6 +12,7 @@
 
 #include "db_internal.h"
 #include "xvios/log.h"
+#include "xvios/parse.h"
 #include "xvios/wire.h"
 
 #define NODE_DIR XVIOS_DB_ROOT "/nodes"
@@ -35,7 +36,7 @@ int db_members(xvios_plat *p, xvios_tx tx, struct db_member **out, unsigned *n)
     for (unsigned i = 0; i < nn; i++) {
         char path[DB_PATH_MAX];
         uint32_t id, domid;
-        if (xvios_db_parse_u32(names[i], XVIOS_MAX_NODES, &id) < 0 || id == 0) {
+        if (xvios_parse_u32_canon(names[i], XVIOS_MAX_NODES, &id) < 0 || id == 0) {
             XLOG_WARN("cluster DB: ignoring malformed node entry under %s", NODE_DIR);
             continue;
         }
@@ -272,7 +273,7 @@ static int list_body(xvios_plat *p, xvios_tx tx, void *ctx)
     }
     for (unsigned i = 0; i < nn; i++) {
         uint32_t id;
-        if (xvios_db_parse_u32(names[i], XVIOS_MAX_NODES, &id) < 0 || id == 0) {
+        if (xvios_parse_u32_canon(names[i], XVIOS_MAX_NODES, &id) < 0 || id == 0) {
             XLOG_WARN("cluster DB: ignoring malformed node entry under %s", NODE_DIR);
             continue;
         }

@@ -24,6 +24,7 @@
 
 #include "db_internal.h"
 #include "xvios/log.h"
+#include "xvios/parse.h"
 #include "xvios/wire.h"
 
 static bool at_or_below(const char *path, const char *top)
@@ -65,7 +66,7 @@ int db_perms_for(const char *path, uint32_t current_owner, const struct db_membe
         if (len < sizeof(untrusted_id) && (s[len] == '\0' || !strcmp(s + len, "/online"))) {
             memcpy(untrusted_id, s, len);
             untrusted_id[len] = '\0';
-            if (xvios_db_parse_u32(untrusted_id, XVIOS_MAX_NODES, &id) == 0)
+            if (xvios_parse_u32_canon(untrusted_id, XVIOS_MAX_NODES, &id) == 0)
                 for (unsigned i = 0; i < n; i++)
                     if (m[i].node == id)
                         owner = m[i].domid;

@@ -9,6 +9,7 @@
 
 #include "xen/plat/plat_ops.h"
 #include "xvios/log.h"
+#include "xvios/parse.h"
 #include "xvios/ring.h"
 
 struct xvios_gnt {
@@ -30,7 +31,7 @@ static int check_frontend(xvios_plat *p, uint32_t fe_domid)
     uint32_t self;
     int rc;
 
-    if (fe_domid > XVIOS_DOMID_MAX)
+    if (fe_domid >= XVIOS_DOMID_LIMIT)
         return -EINVAL;
     if ((rc = xvios_plat_self_domid(p, &self)) < 0)
         return rc;

@@ -20,33 +20,21 @@
 #include "xvios/clock.h"
 #include "xvios/log.h"
 #include "xvios/paths.h"
+#include "xvios/unixsock.h"
 
 #define RESULT_SEND_WAIT_MS 200 /* a result the daemon does not take within this is dropped (logged) */
 
 int vke_local_listen(struct xvios_vke *v, const char *rundir)
 {
-    struct sockaddr_un sa = { .sun_family = AF_UNIX };
-    int fd = -1, rc;
+    int rc;
 
     rc = xvios_mkdir_p(rundir, 0700);
     if (rc < 0)
         return rc;
     rc = xvios_run_path(v->sock_path, sizeof(v->sock_path), rundir, XVIOS_VKE_SOCK);
-    if (rc < 0 || strlen(v->sock_path) >= sizeof(sa.sun_path))
+    if (rc < 0)
         return -ENAMETOOLONG;
-    memcpy(sa.sun_path, v->sock_path, strlen(v->sock_path) + 1);
-    fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-    if (fd < 0)
-        return -errno;
-    unlink(v->sock_path); /* a stale socket of a previous run */
-    if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || chmod(v->sock_path, 0600) < 0 ||
-        listen(fd, 8) < 0) {
-        rc = -errno;
-        close(fd);
-        return rc;
-    }
-    v->listen_fd = fd;
-    return 0;
+    return xvios_unix_listen(v->sock_path, 0600, 8, &v->listen_fd);
 }
 
 static struct vke_conn *conn_by_id(struct xvios_vke *v, uint32_t id)
@@ -71,18 +59,13 @@ static void conn_close(struct xvios_vke *v, struct vke_conn *c)
 void vke_local_accept(struct xvios_vke *v)
 {
     struct ucred cred;
-    socklen_t cl = sizeof(cred);
     struct vke_conn *slot = NULL;
-    int fd = accept4(v->listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+    int fd, rc = xvios_unix_accept(v->listen_fd, true, &fd, &cred);
 
-    if (fd < 0)
+    if (rc == -EACCES)
+        XLOG_WARN("refused a local connection from uid %d", (int)cred.uid);
+    if (rc < 0)
         return;
-    if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &cl) < 0 ||
-        (cred.uid != 0 && cred.uid != getuid())) {
-        XLOG_WARN("refused a local connection from uid %d", cl == sizeof(cred) ? (int)cred.uid : -1);
-        close(fd);
-        return;
-    }
     for (unsigned i = 0; i < VKE_MAX_CONNS && !slot; i++)
         if (v->conns[i].fd < 0)
             slot = &v->conns[i];
@@ -175,24 +158,31 @@ static void handle_stats(struct xvios_vke *v, struct vke_conn *c, const struct x
 void vke_local_read(struct xvios_vke *v, struct vke_conn *c)
 {
     for (unsigned k = 0; k < 32 && c->fd >= 0; k++) {
-        uint8_t *untrusted_buf = v->iobuf;
         struct xvios_msg req;
-        ssize_t n = recv(c->fd, untrusted_buf, XVIOS_LINK_MAX_DGRAM, MSG_DONTWAIT | MSG_TRUNC);
-        int err;
+        size_t n = 0;
+        int err, rc = xvios_msg_recv(c->fd, XVIOS_CH_DAEMON_TO_VKE, v->iobuf, &req, &n, &err);
 
-        if (n < 0 && (errno == EAGAIN || errno == EINTR))
+        if (rc == 0)
             return;
-        if (n <= 0) {
+        if (rc < 0 && rc != -EBADMSG) {
             conn_close(v, c);
             return;
         }
-        if ((size_t)n > XVIOS_MAX_MSG) {
+        if (err == XVIOS_WIRE_EOVERSIZE && n > XVIOS_MAX_MSG) {
             v->st.local_malformed++;
-            XLOG_WARN("local connection %u: %zd-byte packet exceeds the maximum %u: dropped", c->id, n,
+            XLOG_WARN("local connection %u: %zu-byte packet exceeds the maximum %u: dropped", c->id, n,
                       XVIOS_MAX_MSG);
             continue;
         }
-        err = xvios_msg_decode(untrusted_buf, (size_t)n, &req);
+        if (err == XVIOS_WIRE_ECHANNEL) {
+            v->st.local_malformed++;
+            XLOG_WARN("local connection %u: opcode %s is not accepted here", c->id,
+                      xvios_opcode_name(req.hdr.opcode));
+            req.payload = NULL;
+            req.hdr.payload_len = 0;
+            reply(v, c, &req, XVIOS_OP_SEND_RESULT, XVIOS_ST_BAD_PACKET, NULL, 0);
+            continue;
+        }
         if (err != XVIOS_WIRE_OK) {
             struct xvios_msg bad;
             memset(&bad, 0, sizeof(bad));
@@ -212,13 +202,7 @@ void vke_local_read(struct xvios_vke *v, struct vke_conn *c)
         case XVIOS_OP_CLUSTER_RESPONSE:
             vke_send_request(v, c, &req);
             break;
-        default:
-            v->st.local_malformed++;
-            XLOG_WARN("local connection %u: opcode %s is not accepted here", c->id,
-                      xvios_opcode_name(req.hdr.opcode));
-            req.payload = NULL;
-            req.hdr.payload_len = 0;
-            reply(v, c, &req, XVIOS_OP_SEND_RESULT, XVIOS_ST_BAD_PACKET, NULL, 0);
+        default:   /* xvios_msg_decode_on refused every other opcode */
             break;
         }
     }

@@ -15,27 +15,19 @@
 
 #define WATCH_NODES  "xvios-vke-nodes"
 #define WATCH_CONFIG "xvios-vke-config"
-#define DEFAULT_TIMEOUT_MS 2000u
 
-/* Same node set as the cache? (a cheap check: one list of /xvios/nodes) */
+/* Same node set as the cache? (a cheap check: one listing of the node ids) */
 static bool node_set_unchanged(struct xvios_vke *v)
 {
-    char **names = NULL;
-    unsigned n = 0, known = 0;
-    bool same = false;
-    uint32_t id;
+    uint32_t ids[XVIOS_MAX_NODES];
+    unsigned n = 0;
 
-    if (xvios_store_list(v->plat, XVIOS_TX_NONE, XVIOS_DB_ROOT "/nodes", &names, &n) < 0)
-        goto out;
-    for (unsigned i = 0; i < n; i++) {
-        if (xvios_db_parse_u32(names[i], XVIOS_MAX_NODES, &id) < 0 || !vke_members_has(&v->members, id))
-            goto out;
-        known++;
-    }
-    same = known == v->members.n;
-out:
-    xvios_strv_free(names, n);
-    return same;
+    if (xvios_db_node_ids(v->plat, ids, XVIOS_MAX_NODES, &n) < 0 || n != v->members.n)
+        return false;
+    for (unsigned i = 0; i < n; i++)
+        if (!vke_members_has(&v->members, ids[i]))
+            return false;
+    return true;
 }
 
 int vke_members_refresh(struct xvios_vke *v, bool force)
@@ -68,7 +60,7 @@ int vke_members_refresh(struct xvios_vke *v, bool force)
     if (xvios_db_config_read(v->plat, &cfg) == 0 && cfg.timeout_ms > 0)
         v->default_timeout_ms = cfg.timeout_ms;
     else if (!v->default_timeout_ms)
-        v->default_timeout_ms = DEFAULT_TIMEOUT_MS;
+        v->default_timeout_ms = XVIOS_DB_DEFAULT_TIMEOUT_MS;
 
     if (m.self != v->members.self) {
         if (m.self)
@@ -88,10 +80,10 @@ int vke_members_refresh(struct xvios_vke *v, bool force)
 
 int vke_members_watch(struct xvios_vke *v)
 {
-    int rc = xvios_store_watch(v->plat, XVIOS_DB_ROOT "/nodes", WATCH_NODES);
+    int rc = xvios_db_watch(v->plat, XVIOS_DB_PART_NODES, WATCH_NODES);
 
     if (rc == 0)
-        rc = xvios_store_watch(v->plat, XVIOS_DB_ROOT "/config", WATCH_CONFIG);
+        rc = xvios_db_watch(v->plat, XVIOS_DB_PART_CONFIG, WATCH_CONFIG);
     if (rc < 0)
         XLOG_ERR("cannot watch the cluster DB: %s", strerror(-rc));
     return rc;

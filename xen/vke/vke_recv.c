@@ -46,7 +46,7 @@ static const char *check_from_peer(const struct xvios_vke *v, const struct vke_p
         if (m->hdr.status != XVIOS_ST_OK && m->hdr.status != XVIOS_ST_QUEUE_FULL)
             return "receipt with an unexpected status";
         return NULL;
-    default:
+    default:   /* xvios_msg_decode_on(XVIOS_CH_LINK) refused every other opcode */
         return "opcode not allowed on a cluster link";
     }
 }
@@ -74,7 +74,7 @@ void vke_recv_packet(struct xvios_vke *v, struct vke_peer *p, const uint8_t *unt
 {
     struct xvios_msg m;
     const char *why;
-    int err = xvios_msg_decode(untrusted_buf, untrusted_len, &m);
+    int err = xvios_msg_decode_on(XVIOS_CH_LINK, untrusted_buf, untrusted_len, &m);
     bool room;
 
     if (err != XVIOS_WIRE_OK) {

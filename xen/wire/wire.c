@@ -96,6 +96,16 @@ unsigned xvios_opcode_channels(unsigned opcode)
     return oi ? oi->channels : 0;
 }
 
+int xvios_msg_decode_on(unsigned channel, const uint8_t *untrusted_buf, size_t untrusted_len,
+                        struct xvios_msg *out)
+{
+    int err = xvios_msg_decode(untrusted_buf, untrusted_len, out);
+
+    if (err != XVIOS_WIRE_OK)
+        return err;
+    return xvios_opcode_channels(out->hdr.opcode) & channel ? XVIOS_WIRE_OK : XVIOS_WIRE_ECHANNEL;
+}
+
 /* ---------------------------------------------------------------- name tables */
 static const char *const wire_err_names[XVIOS_WIRE_ERR_COUNT_] = {
     [XVIOS_WIRE_OK]        = "ok",
@@ -114,6 +124,7 @@ static const char *const wire_err_names[XVIOS_WIRE_ERR_COUNT_] = {
     [XVIOS_WIRE_ERC]       = "malformed RC array",
     [XVIOS_WIRE_ENOSPACE]  = "output buffer too small",
     [XVIOS_WIRE_EINVAL]    = "invalid argument",
+    [XVIOS_WIRE_ECHANNEL]  = "opcode not allowed on this channel",
 };
 
 const char *xvios_wire_strerror(int err)

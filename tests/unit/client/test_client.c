@@ -180,20 +180,9 @@ static void test_parse_rejects(void **state)
     assert_int_equal(xvios_api_parse(buf, len, &m), -EBADMSG);
 }
 
-static void test_kv_get(void **state)
+static void test_event_name(void **state)
 {
-    const char *t = "node=3\nname=vios-a\nstate=active\n\nnode=9\n";
-    char v[16];
     (void)state;
-    assert_int_equal(xvios_kv_get(t, strlen(t), "node", v, sizeof(v)), 0);
-    assert_string_equal(v, "3");
-    assert_int_equal(xvios_kv_get(t, strlen(t), "state", v, sizeof(v)), 0);
-    assert_string_equal(v, "active");
-    assert_int_equal(xvios_kv_get(t, strlen(t), "nam", v, sizeof(v)), -ENOENT);
-    assert_int_equal(xvios_kv_get(t, strlen(t), "missing", v, sizeof(v)), -ENOENT);
-    assert_int_equal(xvios_kv_get(t, strlen(t), "name", v, 4), -ENOSPC);
-    /* the search stops at the blank line and never reads past len */
-    assert_int_equal(xvios_kv_get(t, 4, "node", v, sizeof(v)), -ENOENT);
     assert_string_equal(xvios_event_name(XVIOS_EV_NODE_LOST), "node-lost");
     assert_string_equal(xvios_event_name(77), "unknown");
 }
@@ -206,7 +195,7 @@ int main(void)
         cmocka_unit_test(test_build_subscribe_and_query),
         cmocka_unit_test(test_parse_result_and_response),
         cmocka_unit_test(test_parse_rejects),
-        cmocka_unit_test(test_kv_get),
+        cmocka_unit_test(test_event_name),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -3,7 +3,8 @@
  * test_db.c - the cluster DB on the loopback store: create/destroy/config,
  * node add/remove/list/get/by_domid/online, the exact permission lists of
  * docs/xenstore.md, what members and non-members may do, the error cases,
- * concurrent adds from several processes, and the strict number parser.
+ * concurrent adds from several processes, and the layout helpers for
+ * readers above the DB (watches, node/client ids, entry paths).
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -308,6 +309,62 @@ static void test_malformed_entries_skipped(void **state)
     assert_int_equal(xvios_db_node_get(f->dom0, 1, &one), -EIO);
 }
 
+/* Drain the watch events queued so far; which tokens came. */
+static unsigned drain_tokens(xvios_plat *p, const char *want)
+{
+    char *path = NULL, *token = NULL;
+    unsigned hits = 0;
+
+    while (xvios_store_watch_read(p, &path, &token) == 0) {
+        hits += !strcmp(token, want);
+        free(path);
+        free(token);
+    }
+    return hits;
+}
+
+static void test_layout_helpers(void **state)
+{
+    struct loop_fixture *f = *state;
+    uint32_t ids[4];
+    char **clients = NULL, path[64];
+    unsigned n = 0;
+
+    assert_int_equal(xvios_db_node_ids(f->dom0, ids, 4, &n), -ENOENT);   /* no cluster */
+    assert_int_equal(xvios_db_cluster_create(f->dom0, &cfg3), 0);
+    assert_int_equal(xvios_db_watch(f->dom0, XVIOS_DB_PART_NODES, "t-nodes"), 0);
+    assert_int_equal(xvios_db_watch(f->dom0, XVIOS_DB_PART_CLIENTS, "t-clients"), 0);
+    assert_int_equal(xvios_db_watch(f->dom0, 99, "t-bad"), -EINVAL);
+    drain_tokens(f->dom0, "");  /* the events a new watch fires at once */
+    add_vios(f, 5, "vios-a");
+    add_vios(f, 6, "vios-b");
+    assert_true(drain_tokens(f->dom0, "t-nodes") >= 1);
+    assert_int_equal(xvios_db_node_ids(f->dom0, ids, 4, &n), 0);
+    assert_int_equal(n, 2);
+    assert_true((ids[0] == 1 && ids[1] == 2) || (ids[0] == 2 && ids[1] == 1));
+    assert_int_equal(xvios_db_node_ids(f->dom0, ids, 1, &n), -ENOSPC);
+    /* an entry that is not a node id is not listed */
+    assert_int_equal(xvios_store_write(f->dom0, XVIOS_TX_NONE, "/xvios/nodes/07/domid", "7", 1), 0);
+    assert_int_equal(xvios_db_node_ids(f->dom0, ids, 4, &n), 0);
+    assert_int_equal(n, 2);
+
+    assert_int_equal(xvios_store_write(f->dom0, XVIOS_TX_NONE, "/xvios/clients/42/name", "c", 1), 0);
+    assert_true(drain_tokens(f->dom0, "t-clients") >= 1);
+    assert_int_equal(xvios_db_clients(f->dom0, &clients, &n), 0);
+    assert_int_equal(n, 1);
+    assert_string_equal(clients[0], "42");
+    xvios_strv_free(clients, n);
+    assert_int_equal(xvios_db_unwatch(f->dom0, XVIOS_DB_PART_CLIENTS, "t-clients"), 0);
+    assert_int_equal(xvios_store_write(f->dom0, XVIOS_TX_NONE, "/xvios/clients/43/name", "d", 1), 0);
+    assert_int_equal(drain_tokens(f->dom0, "t-clients"), 0);
+
+    assert_int_equal(xvios_db_node_path(12, path, sizeof(path)), 0);
+    assert_string_equal(path, "/xvios/nodes/12");
+    assert_int_equal(xvios_db_client_path("42", path, sizeof(path)), 0);
+    assert_string_equal(path, "/xvios/clients/42");
+    assert_int_equal(xvios_db_node_path(12, path, 15), -ENAMETOOLONG);
+}
+
 static void test_concurrent_adds(void **state)
 {
     struct loop_fixture *f = *state;
@@ -358,25 +415,6 @@ static void test_concurrent_adds(void **state)
     free(perms);
 }
 
-static void test_parse_u32(void **state)
-{
-    uint32_t v = 0;
-    (void)state;
-
-    assert_int_equal(xvios_db_parse_u32("0", 10, &v), 0);
-    assert_int_equal(v, 0);
-    assert_int_equal(xvios_db_parse_u32("42", 42, &v), 0);
-    assert_int_equal(v, 42);
-    assert_int_equal(xvios_db_parse_u32("4294967295", UINT32_MAX, &v), 0);
-    assert_int_equal(v, UINT32_MAX);
-    const char *bad[] = { "", "-1", "+1", " 1", "1 ", "01", "00", "4294967296", "99999999999", "12a", "0x10",
-                          "1\n" };
-    for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-        assert_int_equal(xvios_db_parse_u32(bad[i], UINT32_MAX, &v), -EINVAL);
-    assert_int_equal(xvios_db_parse_u32(NULL, 10, &v), -EINVAL);
-    assert_int_equal(xvios_db_parse_u32("43", 42, &v), -EINVAL);
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -386,8 +424,8 @@ int main(void)
         LOOP_FIXTURE_TEST(test_removed_member_keeps_nothing_deep),
         LOOP_FIXTURE_TEST(test_member_and_stranger_access),
         LOOP_FIXTURE_TEST(test_malformed_entries_skipped),
+        LOOP_FIXTURE_TEST(test_layout_helpers),
         LOOP_FIXTURE_TEST(test_concurrent_adds),
-        cmocka_unit_test(test_parse_u32),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -208,9 +208,16 @@ int __wrap_xvios_db_node_by_domid(xvios_plat *p, uint32_t domid, uint32_t *node)
 }
 
 /* The set of domains holding the @releaseDomain grant. */
-int __wrap_xvios_xen_release_watch_grant(uint32_t domid, bool grant);
-int __wrap_xvios_xen_release_watch_grant(uint32_t domid, bool grant)
+int __wrap_xvios_xen_release_watch_grant(xvios_plat *p, uint32_t domid, bool grant, const uint32_t *members,
+                                         unsigned n_members);
+int __wrap_xvios_xen_release_watch_grant(xvios_plat *p, uint32_t domid, bool grant, const uint32_t *members,
+                                         unsigned n_members)
 {
+    assert_ptr_equal(p, FAKE_PLAT);
+    /* the members handed down are the DB's, as they are after the change */
+    assert_int_equal(n_members, fk.n);
+    for (unsigned i = 0; i < n_members; i++)
+        assert_int_equal(members[i], fk.nodes[i].domid);
     fk.grants++;
     if (fk.grant_rc < 0)
         return fk.grant_rc;

@@ -19,9 +19,9 @@
 #include <unistd.h>
 
 #include "plat_loop_internal.h"
-#include "xvios/db.h"
 #include "xvios/log.h"
 #include "xvios/loopback.h"
+#include "xvios/parse.h"
 
 #define DOM0_NAME "Domain-0"
 #define DOM0_UUID "00000000-0000-0000-0000-000000000000"
@@ -49,19 +49,6 @@ static bool name_valid(const char *s)
             digits_only = false;
     }
     return !digits_only;
-}
-
-static bool uuid_valid(const char *s)
-{
-    if (strlen(s) != 36)
-        return false;
-    for (int i = 0; i < 36; i++) {
-        bool dash = i == 8 || i == 13 || i == 18 || i == 23;
-        char c = s[i];
-        if (dash ? c != '-' : !((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')))
-            return false;
-    }
-    return true;
 }
 
 /* Read one registry file into out (cap bytes incl. NUL), trailing newline stripped. */
@@ -106,7 +93,7 @@ int loop_domain_pid(const char *root, uint32_t domid, pid_t *pid)
         return 0;
     if (rc < 0)
         return rc;
-    if (xvios_db_parse_u32(buf, INT32_MAX, &v) < 0 || v == 0) {
+    if (xvios_parse_u32_canon(buf, INT32_MAX, &v) < 0 || v == 0) {
         XLOG_ERR("domain registry: domain %u: malformed pid", domid);
         return -EIO;
     }
@@ -154,7 +141,7 @@ static int info_locked(struct loop_plat *lp, uint32_t domid, struct xvios_dominf
     if ((rc = reg_read(lp->root, domid, "name", out->name, sizeof(out->name))) < 0 ||
         (rc = reg_read(lp->root, domid, "uuid", out->uuid, sizeof(out->uuid))) < 0)
         return rc == -ENOENT ? -EIO : rc;
-    if (!name_valid(out->name) || !uuid_valid(out->uuid)) {
+    if (!name_valid(out->name) || !xvios_uuid_valid(out->uuid)) {
         XLOG_ERR("domain registry: domain %u: malformed name or uuid", domid);
         memset(out, 0, sizeof(*out));
         return -EIO;
@@ -201,7 +188,7 @@ static int find_name(struct loop_plat *lp, const char *name, uint32_t *domid)
     while ((e = readdir(d)) != NULL) {
         struct xvios_dominfo info;
         uint32_t id;
-        if (e->d_name[0] == '.' || xvios_db_parse_u32(e->d_name, 0xffffu, &id) < 0 || id == 0)
+        if (e->d_name[0] == '.' || xvios_parse_domid(e->d_name, &id) < 0 || id == 0)
             continue;
         if (info_locked(lp, id, &info) == 0 && !strcmp(info.name, name)) {
             *domid = id;
@@ -222,7 +209,7 @@ int loop_domain_lookup(void *impl, const char *name_or_id, uint32_t *domid)
 
     if (lk < 0)
         return lk;
-    if (xvios_db_parse_u32(name_or_id, 0xffffu, &id) == 0) {
+    if (xvios_parse_domid(name_or_id, &id) == 0) {
         rc = info_locked(lp, id, &info);
         if (rc == 0)
             *domid = id;
@@ -292,7 +279,7 @@ int xvios_loop_domain_create(xvios_plat *p, uint32_t domid, const char *name)
     lp = privileged(p, &rc);
     if (!lp)
         return rc;
-    if (domid == 0 || domid > XVIOS_LOOP_DOMID_MAX || !name || !name_valid(name))
+    if (domid == 0 || domid >= XVIOS_DOMID_LIMIT || !name || !name_valid(name))
         return -EINVAL;
     if ((rc = random_uuid(uuid)) < 0 || (rc = reg_file(lp->root, domid, NULL, dir, sizeof(dir))) < 0)
         return rc;

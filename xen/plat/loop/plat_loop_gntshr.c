@@ -23,6 +23,7 @@
 #include "plat_loop_gnt.h"
 #include "xvios/log.h"
 #include "xvios/loopback.h"
+#include "xvios/parse.h"
 
 struct xvios_loop_gntshr {
     struct loop_plat *lp;
@@ -193,7 +194,7 @@ int xvios_loop_gntshr_grant(xvios_loop_gntshr *g, unsigned page, uint32_t domid,
 {
     uint64_t word;
 
-    if (page >= g->npages || domid > XVIOS_LOOP_DOMID_MAX || domid == g->domid)
+    if (page >= g->npages || domid >= XVIOS_DOMID_LIMIT || domid == g->domid)
         return -EINVAL;
     word = (uint64_t)page << LOOP_GNT_PAGE_SHIFT | LOOP_GNT_VALID | (readonly ? LOOP_GNT_READONLY : 0) | domid;
     for (uint32_t i = 0; i < g->nentries - LOOP_GNT_RESERVED; i++) {
@@ -245,7 +246,7 @@ static struct loop_evtchn_entry *port_entry(xvios_loop_gntshr *g, uint32_t port)
 
 int xvios_loop_evtchn_alloc_unbound(xvios_loop_gntshr *g, uint32_t remote_domid, uint32_t *port)
 {
-    if (remote_domid > XVIOS_LOOP_DOMID_MAX || remote_domid == g->domid)
+    if (remote_domid >= XVIOS_DOMID_LIMIT || remote_domid == g->domid)
         return -EINVAL;
     for (uint32_t p = 1; p < g->nports; p++) {
         struct loop_evtchn_entry *e = &g->ports[p];

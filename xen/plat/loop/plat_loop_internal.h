@@ -44,7 +44,6 @@
 #define LOOP_PERMS_FILE_MAX  (XVIOS_STORE_MAX_PERMS * 13u)
 #define LOOP_LOG_LINE_MAX    (XVIOS_STORE_MAX_PATH + 4u)
 #define LOOP_LOCK_TIMEOUT_MS 10000u
-#define LOOP_FIRST_RESERVED_DOMID 0x7ff0u   /* like Xen's DOMID_FIRST_RESERVED */
 
 /* ---------------------------------------------------------------- transactions */
 enum loop_op_kind { LOOP_OP_CREATE, LOOP_OP_SETVAL, LOOP_OP_SETPERMS, LOOP_OP_REMOVE };

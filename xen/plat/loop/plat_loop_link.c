@@ -28,8 +28,8 @@
 
 #include "plat_loop_internal.h"
 #include "xvios/clock.h"
-#include "xvios/db.h"
 #include "xvios/log.h"
+#include "xvios/parse.h"
 
 #define HELLO   "XVIOS-HELLO "
 #define WELCOME "XVIOS-WELCOME "
@@ -106,7 +106,7 @@ static int parse_greeting(const char *untrusted_buf, size_t len, const char *pre
     if (!sp)
         return -EPROTO;
     *sp = '\0';
-    if (xvios_db_parse_u32(s, 0xffffu, node) < 0 || xvios_db_parse_u32(sp + 1, 0xffffu, domid) < 0)
+    if (xvios_parse_u32_canon(s, 0xffffu, node) < 0 || xvios_parse_domid(sp + 1, domid) < 0)
         return -EPROTO;
     return 0;
 }

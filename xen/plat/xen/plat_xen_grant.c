@@ -19,8 +19,8 @@
 #include <string.h>
 
 #include "plat_xen_internal.h"
-#include "xvios/db.h"
 #include "xvios/log.h"
+#include "xvios/parse.h"
 #include "xvios/wire.h"
 #include "xvios/xen.h"
 
@@ -46,65 +46,38 @@ static bool domain_exists(struct xs_handle *xs, unsigned int id)
     return errno != ENOENT;
 }
 
-/* Strict decimal domid in 1..DOMID_FIRST_RESERVED-1. */
-static bool parse_domid(const char *untrusted_s, unsigned int len, uint32_t *out)
-{
-    uint32_t v = 0;
-
-    if (len == 0 || len > 5 || untrusted_s[0] == '0')
-        return false;
-    for (unsigned int i = 0; i < len; i++) {
-        if (untrusted_s[i] < '0' || untrusted_s[i] > '9')
-            return false;
-        v = v * 10u + (uint32_t)(untrusted_s[i] - '0');
-    }
-    if (v >= DOMID_FIRST_RESERVED)
-        return false;
-    *out = v;
-    return true;
-}
-
 /*
- * The permission list rebuilt from the cluster DB: n0, then READ for each
- * member domain that exists. At most cap entries; returns how many.
+ * The permission list rebuilt from what the caller knows: n0, then READ for
+ * each cluster member that exists (members[] comes from the cluster DB). At
+ * most cap entries; returns how many.
  */
-static unsigned rebuild_from_members(struct xs_handle *xs, struct xs_permissions *out, unsigned cap)
+static unsigned rebuild_from_members(struct xs_handle *xs, const uint32_t *members, unsigned n_members,
+                                     struct xs_permissions *out, unsigned cap)
 {
-    char **untrusted_names;
-    unsigned int untrusted_num = 0;
     unsigned n = 0;
 
     out[n].id = 0;
     out[n++].perms = XS_PERM_NONE;
-    untrusted_names = xs_directory(xs, XBT_NULL, XVIOS_DB_ROOT "/nodes", &untrusted_num);
-    for (unsigned int i = 0; untrusted_names && i < untrusted_num && n < cap; i++) {
-        char path[96];
-        unsigned int len = 0;
-        char *untrusted_val;
-        uint32_t domid;
+    for (unsigned i = 0; i < n_members && n < cap; i++) {
+        bool dup = false;
 
-        if (!untrusted_names[i] || strnlen(untrusted_names[i], 16) > 10)
+        if (members[i] == 0 || members[i] >= XVIOS_DOMID_LIMIT || !domain_exists(xs, members[i]))
             continue;
-        snprintf(path, sizeof(path), XVIOS_DB_ROOT "/nodes/%s/domid", untrusted_names[i]);
-        untrusted_val = xs_read(xs, XBT_NULL, path, &len);
-        if (untrusted_val && parse_domid(untrusted_val, len, &domid) && domain_exists(xs, domid)) {
-            bool dup = false;
-            for (unsigned k = 1; k < n; k++)
-                dup = dup || out[k].id == domid;
-            if (!dup) {
-                out[n].id = domid;
-                out[n++].perms = XS_PERM_READ;
-            }
+        for (unsigned k = 1; k < n; k++)
+            dup = dup || out[k].id == members[i];
+        if (!dup) {
+            out[n].id = members[i];
+            out[n++].perms = XS_PERM_READ;
         }
-        free(untrusted_val);
     }
-    free(untrusted_names);
     return n;
 }
 
-int xvios_xen_release_watch_grant(uint32_t domid, bool grant)
+int xvios_xen_release_watch_grant(xvios_plat *p, uint32_t domid, bool grant, const uint32_t *members,
+                                  unsigned n_members)
 {
-    struct xs_handle *xs = NULL;
+    struct plat_xen *px = xvios_plat_impl(p, &xvios_plat_xen_ops);
+    struct xs_handle *xs;
     struct xs_permissions *untrusted_perms = NULL, *out = NULL;
     unsigned int untrusted_num = 0;
     unsigned n = 0, cap;
@@ -112,11 +85,11 @@ int xvios_xen_release_watch_grant(uint32_t domid, bool grant)
     bool dropped = false;
     int rc;
 
-    if (domid == 0 || domid >= DOMID_FIRST_RESERVED)
+    if (!px)
+        return -EOPNOTSUPP;
+    if (domid == 0 || domid >= XVIOS_DOMID_LIMIT || n_members > XVIOS_MAX_NODES || (n_members && !members))
         return -EINVAL;
-    xs = xs_open(0);
-    if (!xs)
-        return plat_xen_errno();
+    xs = px->xs;
     errno = 0;
     untrusted_perms = xs_get_permissions(xs, XBT_NULL, RELEASE_NODE, &untrusted_num);
     if (!untrusted_perms && errno != EINVAL) {
@@ -127,7 +100,7 @@ int xvios_xen_release_watch_grant(uint32_t domid, bool grant)
         rc = -EPROTO;
         goto out;
     }
-    cap = (untrusted_perms ? untrusted_num : XVIOS_MAX_NODES + 1u) + 1u;
+    cap = (untrusted_perms ? untrusted_num : n_members + 1u) + 1u;
     out = calloc(cap, sizeof(*out));
     if (!out) {
         rc = -ENOMEM;
@@ -149,7 +122,7 @@ int xvios_xen_release_watch_grant(uint32_t domid, bool grant)
     } else {
         XLOG_WARN("xenstored cannot report the permissions of %s (a domain it listed was destroyed): "
                   "rebuilding them from the cluster's members", RELEASE_NODE);
-        n = rebuild_from_members(xs, out, cap - 1u);
+        n = rebuild_from_members(xs, members, n_members, out, cap - 1u);
         dropped = true;
         for (unsigned i = 1; i < n; i++)
             if (out[i].id == domid)
@@ -178,6 +151,5 @@ int xvios_xen_release_watch_grant(uint32_t domid, bool grant)
 out:
     free(out);
     free(untrusted_perms);
-    xs_close(xs);
     return rc;
 }

@@ -18,27 +18,9 @@
 
 #include "plat_xen_internal.h"
 #include "xvios/log.h"
+#include "xvios/parse.h"
 
-#define DOMID_LIMIT 0x7ff0u /* DOMID_FIRST_RESERVED */
 #define XEN_CAPABILITIES "/proc/xen/capabilities"
-
-/* Strict decimal domid: digits only, no sign, no leading zeros except "0", < DOMID_LIMIT. */
-static int parse_domid(const char *untrusted_s, size_t len, uint32_t *out)
-{
-    uint32_t v = 0;
-
-    if (len == 0 || len > 5 || (len > 1 && untrusted_s[0] == '0'))
-        return -EINVAL;
-    for (size_t i = 0; i < len; i++) {
-        if (untrusted_s[i] < '0' || untrusted_s[i] > '9')
-            return -EINVAL;
-        v = v * 10u + (uint32_t)(untrusted_s[i] - '0');
-    }
-    if (v >= DOMID_LIMIT)
-        return -EINVAL;
-    *out = v;
-    return 0;
-}
 
 /* xs_read into a bounded copy; -ENOENT/-EACCES/-E2BIG... */
 static int read_small(struct plat_xen *px, const char *path, char *buf, size_t n)
@@ -85,10 +67,9 @@ int plat_xen_self_domid(void *impl, uint32_t *domid)
     }
     rc = read_small(px, "domid", buf, sizeof(buf));
     if (rc == 0) {
-        rc = parse_domid(buf, strlen(buf), &px->self_domid);
-        if (rc < 0) {
+        if (xvios_parse_domid(buf, &px->self_domid) < 0) {
             XLOG_ERR("XenStore \"domid\" is not a domid");
-            return rc;
+            return -EINVAL;
         }
     } else if (is_dom0_by_capabilities()) {
         px->self_domid = 0;
@@ -105,20 +86,6 @@ static void format_uuid(const uint8_t h[16], char out[37])
 {
     snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", h[0], h[1], h[2],
              h[3], h[4], h[5], h[6], h[7], h[8], h[9], h[10], h[11], h[12], h[13], h[14], h[15]);
-}
-
-static bool uuid_valid(const char *s)
-{
-    if (strlen(s) != 36)
-        return false;
-    for (int i = 0; i < 36; i++) {
-        bool dash = i == 8 || i == 13 || i == 18 || i == 23;
-        char c = s[i];
-
-        if (dash ? c != '-' : !((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')))
-            return false;
-    }
-    return true;
 }
 
 static bool name_valid(const char *s)
@@ -163,7 +130,7 @@ static int info_from_store(struct plat_xen *px, uint32_t domid, struct xvios_dom
         return rc == -ENOENT ? -ENOENT : rc;
     out->alive = true;
     snprintf(path, sizeof(path), "/local/domain/%u/vm", domid);
-    if (read_small(px, path, vm, sizeof(vm)) == 0 && !strncmp(vm, "/vm/", 4) && uuid_valid(vm + 4))
+    if (read_small(px, path, vm, sizeof(vm)) == 0 && !strncmp(vm, "/vm/", 4) && xvios_uuid_valid(vm + 4))
         memcpy(out->uuid, vm + 4, sizeof(out->uuid)); /* 36 characters + NUL, checked above */
     return 0;
 }
@@ -174,7 +141,7 @@ int plat_xen_domain_info(void *impl, uint32_t domid, struct xvios_dominfo *out)
     char path[64];
     int rc = -ENOSYS;
 
-    if (domid >= DOMID_LIMIT)
+    if (domid >= XVIOS_DOMID_LIMIT)
         return -ENOENT;
     memset(out, 0, sizeof(*out));
     out->domid = domid;
@@ -206,7 +173,7 @@ int plat_xen_domain_lookup(void *impl, const char *name_or_id, uint32_t *domid)
     int rc;
 
     if (name_or_id[strspn(name_or_id, "0123456789")] == '\0') { /* all digits: a domid, as xl reads it */
-        if (parse_domid(name_or_id, strlen(name_or_id), &id) < 0)
+        if (xvios_parse_domid(name_or_id, &id) < 0)
             return -ENOENT;
         rc = plat_xen_domain_info(px, id, &info);
         if (rc < 0)
@@ -219,10 +186,10 @@ int plat_xen_domain_lookup(void *impl, const char *name_or_id, uint32_t *domid)
     if (!untrusted_ids)
         return errno ? plat_xen_errno() : -ENOENT;
     rc = -ENOENT;
-    for (unsigned i = 0; i < untrusted_num && i < DOMID_LIMIT; i++) {
+    for (unsigned i = 0; i < untrusted_num && i < XVIOS_DOMID_LIMIT; i++) {
         const char *untrusted_id = untrusted_ids[i];
 
-        if (!untrusted_id || parse_domid(untrusted_id, strnlen(untrusted_id, 6), &id) < 0)
+        if (!untrusted_id || xvios_parse_domid(untrusted_id, &id) < 0)
             continue;
         snprintf(path, sizeof(path), "/local/domain/%u/name", id);
         if (read_small(px, path, name, sizeof(name)) == 0 && !strcmp(name, name_or_id)) {

@@ -65,7 +65,7 @@ static void test_create_lookup_destroy(void **state)
     assert_int_equal(xvios_loop_domain_create(f->dom0, 7, "123"), -EINVAL);
     assert_int_equal(xvios_loop_domain_create(f->dom0, 7, "has/slash"), -EINVAL);
     assert_int_equal(xvios_loop_domain_create(f->dom0, 7, "Domain-0"), -EINVAL);
-    assert_int_equal(xvios_loop_domain_create(f->dom0, XVIOS_LOOP_DOMID_MAX + 1, "big"), -EINVAL);
+    assert_int_equal(xvios_loop_domain_create(f->dom0, XVIOS_DOMID_LIMIT, "big"), -EINVAL);
     assert_int_equal(xvios_loop_domain_create(d5, 8, "sneaky"), -EPERM);   /* unprivileged */
     assert_int_equal(xvios_loop_domain_destroy(d5, 6), -EPERM);
 

@@ -19,6 +19,7 @@
 
 #include "tests/unit/loop_fixture.h"
 #include "xvios/db.h"
+#include "xvios/parse.h"
 
 
 static int read_in(xvios_plat *p, xvios_tx tx, const char *path, char *out, size_t cap)
@@ -208,7 +209,7 @@ static int child_increments(const char *root, unsigned *eagain)
         if (conflicts > 100000 || xvios_store_tx_start(p, &tx) < 0)
             return 2;
         if (xvios_store_read(p, tx, "/counter", &untrusted_v, NULL) < 0 ||
-            xvios_db_parse_u32(untrusted_v, UINT32_MAX, &v) < 0) {
+            xvios_parse_u32_canon(untrusted_v, UINT32_MAX, &v) < 0) {
             free(untrusted_v);
             return 3;
         }

@@ -18,6 +18,7 @@
 
 #include "tests/unit/plat/xen/xen_mock.h"
 #include "xvios/platform.h"
+#include "xvios/wire.h"
 #include "xvios/xen.h"
 
 static xvios_plat *open_xen(void)
@@ -364,11 +365,15 @@ static void test_release_watch_grant(void **state)
 {
     const struct xs_permissions initial[] = {{.id = 0, .perms = XS_PERM_NONE}, {.id = 9, .perms = XS_PERM_WRITE}};
 
+    static const uint32_t members[] = {5};
+    xvios_plat *p;
+
     (void)state;
     mock_domain_add(5, "vios1", NULL);
     mock_domain_add(9, "other", NULL);
     mock_xs_set_raw_perms("@releaseDomain", initial, 2);
-    assert_int_equal(xvios_xen_release_watch_grant(5, true), 0);
+    p = open_xen();
+    assert_int_equal(xvios_xen_release_watch_grant(p, 5, true, members, 1), 0);
     assert_int_equal(mock_xen.last_set_perms.num, 3);
     assert_string_equal(mock_xen.last_set_perms.path, "@releaseDomain");
     assert_int_equal(mock_xen.last_set_perms.perms[0].id, 0);
@@ -378,19 +383,25 @@ static void test_release_watch_grant(void **state)
     assert_int_equal(mock_xen.last_set_perms.perms[2].id, 5);
     assert_int_equal(mock_xen.last_set_perms.perms[2].perms, XS_PERM_READ);
     /* idempotent: no second write */
-    assert_int_equal(xvios_xen_release_watch_grant(5, true), 0);
+    assert_int_equal(xvios_xen_release_watch_grant(p, 5, true, members, 1), 0);
     assert_int_equal(mock_xen.set_perms_calls, 1);
     /* an entry without READ gains it */
-    assert_int_equal(xvios_xen_release_watch_grant(9, true), 0);
+    assert_int_equal(xvios_xen_release_watch_grant(p, 9, true, members, 1), 0);
     assert_int_equal(mock_xen.last_set_perms.num, 3);
     assert_int_equal(mock_xen.last_set_perms.perms[1].perms, XS_PERM_READ | XS_PERM_WRITE);
     /* revoke drops exactly that entry */
-    assert_int_equal(xvios_xen_release_watch_grant(5, false), 0);
+    assert_int_equal(xvios_xen_release_watch_grant(p, 5, false, NULL, 0), 0);
     assert_int_equal(mock_xen.last_set_perms.num, 2);
     assert_int_equal(mock_xen.last_set_perms.perms[1].id, 9);
-    assert_int_equal(xvios_xen_release_watch_grant(5, false), 0);
+    assert_int_equal(xvios_xen_release_watch_grant(p, 5, false, NULL, 0), 0);
     assert_int_equal(mock_xen.set_perms_calls, 3);
-    assert_int_equal(xvios_xen_release_watch_grant(0, true), -EINVAL);
+    assert_int_equal(xvios_xen_release_watch_grant(p, 0, true, NULL, 0), -EINVAL);
+    assert_int_equal(xvios_xen_release_watch_grant(p, 0x7ff0, true, NULL, 0), -EINVAL);
+    assert_int_equal(xvios_xen_release_watch_grant(p, 5, true, NULL, 1), -EINVAL);
+    assert_int_equal(xvios_xen_release_watch_grant(p, 5, true, members, XVIOS_MAX_NODES + 1), -EINVAL);
+    assert_int_equal(xvios_xen_release_watch_grant(NULL, 5, true, members, 1), -EOPNOTSUPP);
+    assert_int_equal(mock_xen.set_perms_calls, 3);
+    xvios_plat_close(p);
 }
 
 /* A destroyed domain's entry is dropped; when xenstored cannot report the list, it is rebuilt from the members. */
@@ -401,15 +412,18 @@ static void test_release_watch_grant_after_destroyed_domain(void **state)
     const struct xs_permissions other[] = {
         {.id = 0, .perms = XS_PERM_NONE}, {.id = 5, .perms = XS_PERM_READ}, {.id = 9, .perms = XS_PERM_READ}};
 
+    /* the members as the cluster DB lists them; domain 6 is one that was destroyed */
+    static const uint32_t members[] = {5, 6, 7, 5};
+    static const uint32_t after_remove[] = {5};
+    xvios_plat *p;
+
     (void)state;
     mock_domain_add(5, "vios1", NULL);
     mock_domain_add(7, "vios3", NULL);
-    mock_xs_put("/xvios/nodes/1/domid", "5", 1);
-    mock_xs_put("/xvios/nodes/4/domid", "7", 1);
-    mock_xs_put("/xvios/nodes/5/domid", "x", 1); /* damaged: skipped */
+    p = open_xen();
     /* domain 6 was destroyed: its entry goes when 7 is granted */
     mock_xs_set_raw_perms("@releaseDomain", initial, 3);
-    assert_int_equal(xvios_xen_release_watch_grant(7, true), 0);
+    assert_int_equal(xvios_xen_release_watch_grant(p, 7, true, members, 4), 0);
     assert_int_equal(mock_xen.last_set_perms.num, 3);
     assert_int_equal(mock_xen.last_set_perms.perms[1].id, 5);
     assert_int_equal(mock_xen.last_set_perms.perms[2].id, 7);
@@ -420,7 +434,7 @@ static void test_release_watch_grant_after_destroyed_domain(void **state)
     mock_domain_add(9, "other", NULL);
     mock_xs_set_raw_perms("@releaseDomain", other, 3);
     mock_xen.release_perms_unreadable = true;
-    assert_int_equal(xvios_xen_release_watch_grant(7, true), 0);
+    assert_int_equal(xvios_xen_release_watch_grant(p, 7, true, members, 4), 0);
     assert_int_equal(mock_xen.last_set_perms.num, 3);
     assert_int_equal(mock_xen.last_set_perms.perms[0].id, 0);
     assert_int_equal(mock_xen.last_set_perms.perms[0].perms, XS_PERM_NONE);
@@ -429,10 +443,10 @@ static void test_release_watch_grant_after_destroyed_domain(void **state)
     assert_int_equal(mock_xen.last_set_perms.perms[1].perms, XS_PERM_READ);
     assert_int_equal(mock_xen.last_set_perms.perms[2].perms, XS_PERM_READ);
     /* a revoke after the node left the DB */
-    mock_xs_rm("/xvios/nodes/4");
-    assert_int_equal(xvios_xen_release_watch_grant(7, false), 0);
+    assert_int_equal(xvios_xen_release_watch_grant(p, 7, false, after_remove, 1), 0);
     assert_int_equal(mock_xen.last_set_perms.num, 2);
     assert_int_equal(mock_xen.last_set_perms.perms[1].id, 5);
+    xvios_plat_close(p);
 }
 
 int main(void)
