@@ -210,7 +210,7 @@ void vke_local_read(struct xvios_vke *v, struct vke_conn *c)
             break;
         case XVIOS_OP_CLUSTER_SEND:
         case XVIOS_OP_CLUSTER_RESPONSE:
-            vke_send_request(v, c, &req);
+            vke_send_request(v, &(struct vke_requester){ .conn_id = c->id }, &req);
             break;
         default:
             v->st.local_malformed++;
