@@ -83,7 +83,7 @@ int  xvios_vke_run_once(struct xvios_vke *v, int max_wait_ms);
  * daemon, after the VKE has queued its receipt (OK, or QUEUE_FULL when the
  * in-process queue, sized like the daemon's, is full). cb runs from the loop,
  * never from inside another VKE call; m (and m->payload) live until it
- * returns; it may call xvios_vke_send(). Ranges lie within
+ * returns; it may call xvios_vke_send() (not xvios_vke_destroy()). Ranges lie within
  * XVIOS_MT_BACKEND_BASE..XVIOS_MT_BACKEND_LAST and do not overlap.
  * Returns 0, -EINVAL, -EEXIST (overlap), -ENOSPC (8 receivers already).
  */

@@ -20,6 +20,8 @@
 #define VKE_MAX_CONNS        16    /* local socket connections */
 #define VKE_RECONNECT_MS     200   /* between link re-opens of one peer */
 #define VKE_TICK_MS          50    /* service period while connecting links or queues wait */
+#define VKE_IDLE_MS          1000  /* service period otherwise, while there are peers: links are
+                                          * progressed (a peer domain's death is noticed there) */
 #define VKE_MAX_RECEIVERS    8     /* in-process receivers */
 
 

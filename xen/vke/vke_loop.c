@@ -11,7 +11,9 @@
  * sends, flushes the daemon queue, hands in-process packets and results
  * over, brings the fd sources in step with connections and links, and
  * re-arms itself at the next deadline (the nearest send deadline; every
- * 50 ms while a link connects or a queue waits).
+ * 50 ms while a link connects or a queue waits; every second while there
+ * are peers at all, because the Xen platform notices a destroyed peer
+ * domain only when the link is progressed).
  */
 #include <errno.h>
 #include <poll.h>
@@ -42,8 +44,8 @@ static void rearm(struct xvios_vke *v)
     if (vke_inproc_pending(v)) {
         next = xvios_now();
         any = true;
-    } else if (needs_tick(v)) {
-        tick = xvios_deadline_ms(VKE_TICK_MS);
+    } else if (needs_tick(v) || v->n_peers) {
+        tick = xvios_deadline_ms(needs_tick(v) ? VKE_TICK_MS : VKE_IDLE_MS);
         if (!any || xvios_ts_cmp(tick, next) < 0)
             next = tick;
         any = true;
