@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * xvios-backend - the VIOS backend process. Hosts the VKE (cluster links,
- * receipts, RC arrays, the daemon's local socket); later the vSCSI backend.
+ * xvios-backend - the VIOS backend process. Owns the process's one event
+ * loop and store-watch multiplexer; its guests are the VKE (cluster links,
+ * receipts, RC arrays, the daemon's local socket) and, later, the vSCSI
+ * backend (which talks to its peers through the VKE's in-process path).
  *
  *   xvios-backend [--platform loopback|xen] [--root DIR] [--domid D]
  *                 [--rundir DIR] [--log FILE] [--pidfile FILE]
@@ -16,11 +18,13 @@
 #include <unistd.h>
 
 #include "xvios/db.h"
+#include "xvios/evloop.h"
 #include "xvios/log.h"
 #include "xvios/parse.h"
 #include "xvios/paths.h"
 #include "xvios/platform.h"
 #include "xvios/vke.h"
+#include "xvios/watchmux.h"
 
 static volatile sig_atomic_t stop_requested;
 
@@ -68,6 +72,8 @@ int main(int argc, char **argv)
     char rundir[256], pidfile[300] = "";
     struct xvios_vke_config vc = { 0 };
     struct xvios_vke *vke = NULL;
+    struct xvios_evloop *loop = NULL;
+    struct xvios_watchmux *watches = NULL;
     xvios_plat *plat = NULL;
     uint32_t self_domid = 0, node = 0;
     int c, rc, status = 1;
@@ -131,8 +137,17 @@ int main(int argc, char **argv)
     signal(SIGTERM, on_signal);
     signal(SIGINT, on_signal);
 
+    rc = xvios_evloop_create(&loop);
+    if (rc == 0)
+        rc = xvios_watchmux_create(plat, loop, &watches);
+    if (rc < 0) {
+        XLOG_ERR("cannot set up the event loop: %s", strerror(-rc));
+        goto out;
+    }
     vc.plat = plat;
     vc.rundir = rundir;
+    vc.loop = loop;
+    vc.watches = watches;
     rc = xvios_vke_create(&vc, &vke);
     if (rc < 0) {
         XLOG_ERR("cannot start the VKE: %s", strerror(-rc));
@@ -152,8 +167,9 @@ int main(int argc, char **argv)
     if (node)
         xvios_db_node_set_online(plat, node, true);
     XLOG_INFO("VKE running: domid %u, node %u, socket %s/%s", self_domid, node, rundir, XVIOS_VKE_SOCK);
+    /* guests to come (the vSCSI backend) join the same loop here */
     while (!stop_requested) {
-        rc = xvios_vke_run_once(vke, 1000);
+        rc = xvios_evloop_run_once(loop, 1000);
         if (rc < 0) {
             XLOG_ERR("event loop failed: %s", strerror(-rc));
             goto out;
@@ -165,6 +181,8 @@ out:
     if (vke && xvios_vke_node(vke))
         xvios_db_node_set_online(plat, xvios_vke_node(vke), false);
     xvios_vke_destroy(vke);
+    xvios_watchmux_destroy(watches);
+    xvios_evloop_destroy(loop);
     xvios_plat_close(plat);
     if (pidfile[0])
         unlink(pidfile);

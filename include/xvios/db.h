@@ -95,6 +95,8 @@ enum xvios_db_part {
     XVIOS_DB_PART_CLIENTS = 2,   /* ClientID table */
     XVIOS_DB_PART_CONFIG = 3,    /* cluster configuration */
 };
+/* The store path of a part (for a watch through a multiplexer); NULL for an unknown part. */
+const char *xvios_db_part_path(enum xvios_db_part part);
 int xvios_db_watch(xvios_plat *p, enum xvios_db_part part, const char *token);
 int xvios_db_unwatch(xvios_plat *p, enum xvios_db_part part, const char *token);
 int xvios_db_node_ids(xvios_plat *p, uint32_t *ids, unsigned cap, unsigned *n);

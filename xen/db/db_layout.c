@@ -15,7 +15,7 @@
 #include "xvios/parse.h"
 #include "xvios/wire.h"
 
-static const char *part_path(enum xvios_db_part part)
+const char *xvios_db_part_path(enum xvios_db_part part)
 {
     switch (part) {
     case XVIOS_DB_PART_NODES:   return XVIOS_DB_ROOT "/nodes";
@@ -27,14 +27,14 @@ static const char *part_path(enum xvios_db_part part)
 
 int xvios_db_watch(xvios_plat *p, enum xvios_db_part part, const char *token)
 {
-    const char *path = part_path(part);
+    const char *path = xvios_db_part_path(part);
 
     return path ? xvios_store_watch(p, path, token) : -EINVAL;
 }
 
 int xvios_db_unwatch(xvios_plat *p, enum xvios_db_part part, const char *token)
 {
-    const char *path = part_path(part);
+    const char *path = xvios_db_part_path(part);
 
     return path ? xvios_store_unwatch(p, path, token) : -EINVAL;
 }

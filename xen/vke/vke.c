@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* vke.c - the VKE's lifetime and event loop (see include/xvios/vke.h). */
+/* vke.c - the VKE's lifetime, counters, and the private loop of a VKE without a host loop. */
 #include <errno.h>
-#include <poll.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,24 +10,51 @@
 #include "xvios/clock.h"
 #include "xvios/log.h"
 
+/* The loop and multiplexer the VKE lives in: the host's, or private ones. */
+static int join_loop(struct xvios_vke *v, const struct xvios_vke_config *cfg)
+{
+    int rc;
+
+    if (cfg->loop) {
+        v->loop = cfg->loop;
+        v->mux = cfg->watches;
+    } else {
+        rc = xvios_evloop_create(&v->own_loop);
+        if (rc == 0)
+            rc = xvios_watchmux_create(v->plat, v->own_loop, &v->own_mux);
+        if (rc < 0) {
+            XLOG_ERR("cannot set up the event loop: %s", strerror(-rc));
+            return rc;
+        }
+        v->loop = v->own_loop;
+        v->mux = v->own_mux;
+    }
+    return vke_loop_attach(v);
+}
+
 int xvios_vke_create(const struct xvios_vke_config *cfg, struct xvios_vke **out)
 {
     struct xvios_vke *v = NULL;
+    unsigned upcap;
     int rc;
 
     *out = NULL;
     if (!cfg || !cfg->plat || !cfg->rundir)
+        return -EINVAL;
+    /* a host's loop comes with the host's multiplexer on it, or neither is given */
+    if (!cfg->loop != !cfg->watches || (cfg->loop && xvios_watchmux_loop(cfg->watches) != cfg->loop))
         return -EINVAL;
     v = calloc(1, sizeof(*v));
     if (!v)
         return -ENOMEM;
     v->plat = cfg->plat;
     v->listen_fd = -1;
-    v->watch_fd = -1;
     for (unsigned i = 0; i < VKE_MAX_CONNS; i++)
         v->conns[i].fd = -1;
     v->max_sends = cfg->max_outstanding ? cfg->max_outstanding : 256;
-    xvios_pktq_init(&v->upq, cfg->up_queue_cap ? cfg->up_queue_cap : 128, SIZE_MAX);
+    upcap = cfg->up_queue_cap ? cfg->up_queue_cap : 128;
+    xvios_pktq_init(&v->upq, upcap, SIZE_MAX);
+    xvios_pktq_init(&v->inq, upcap, SIZE_MAX);
     v->link_queue_cap = cfg->link_queue_cap ? cfg->link_queue_cap : 256;
     v->sends = calloc(v->max_sends, sizeof(*v->sends));
     v->iobuf = malloc(XVIOS_LINK_MAX_DGRAM);
@@ -47,11 +73,15 @@ int xvios_vke_create(const struct xvios_vke_config *cfg, struct xvios_vke **out)
         XLOG_ERR("cannot serve %s/vke.sock: %s", cfg->rundir, strerror(-rc));
         goto out;
     }
+    rc = join_loop(v, cfg);
+    if (rc < 0)
+        goto out;
     rc = vke_members_watch(v);
     if (rc < 0)
         goto out;
-    v->watch_fd = xvios_store_watch_fd(v->plat);
     vke_members_refresh(v, true);
+    vke_loop_sync(v);
+    vke_loop_kick(v);
     *out = v;
     return 0;
 out:
@@ -63,8 +93,12 @@ void xvios_vke_destroy(struct xvios_vke *v)
 {
     if (!v)
         return;
+    vke_loop_detach(v);
     vke_local_dispose(v);
     vke_peers_dispose(v);
+    vke_inproc_dispose(v);
+    xvios_watchmux_destroy(v->own_mux);
+    xvios_evloop_destroy(v->own_loop);
     free(v->sends);
     free(v->iobuf);
     free(v->encbuf);
@@ -105,64 +139,12 @@ size_t xvios_vke_format_stats(const struct xvios_vke *v, char *buf, size_t cap)
     return (size_t)n < cap ? (size_t)n : cap ? cap - 1 : 0;
 }
 
-/* Does anything need attention on a timer (links connecting, queues waiting)? */
-static bool needs_tick(const struct xvios_vke *v)
-{
-    if (v->upq.n && v->daemon_conn_id)
-        return true;
-    for (unsigned i = 0; i < v->n_peers; i++) {
-        const struct vke_peer *p = &v->peers[i];
-        if (!p->link || p->outq.n || xvios_link_state(p->link) != XVIOS_LINK_UP || xvios_link_fd(p->link) < 0)
-            return true;
-    }
-    return false;
-}
-
 int xvios_vke_run_once(struct xvios_vke *v, int max_wait_ms)
 {
-    struct pollfd fds[2 + VKE_MAX_CONNS + XVIOS_MAX_NODES];
-    int conn_slot[VKE_MAX_CONNS];
-    unsigned nfds = 0, first_conn, first_link;
-    struct timespec next;
-    int timeout = max_wait_ms;
+    int rc;
 
-    fds[nfds++] = (struct pollfd){ .fd = v->listen_fd, .events = POLLIN };
-    fds[nfds++] = (struct pollfd){ .fd = v->watch_fd, .events = POLLIN };
-    first_conn = nfds;
-    for (unsigned i = 0; i < VKE_MAX_CONNS; i++) {
-        conn_slot[nfds - first_conn] = (int)i;
-        if (v->conns[i].fd >= 0)
-            fds[nfds++] = (struct pollfd){ .fd = v->conns[i].fd, .events = POLLIN };
-    }
-    first_link = nfds;
-    for (unsigned i = 0; i < v->n_peers; i++) {
-        int fd = v->peers[i].link ? xvios_link_fd(v->peers[i].link) : -1;
-        if (fd >= 0)
-            fds[nfds++] = (struct pollfd){ .fd = fd, .events = POLLIN };
-    }
-    if (vke_send_next_deadline(v, &next)) {
-        int t = xvios_poll_timeout(&next, max_wait_ms);
-        if (t < timeout)
-            timeout = t;
-    }
-    if (needs_tick(v) && timeout > VKE_TICK_MS)
-        timeout = VKE_TICK_MS;
-
-    if (poll(fds, nfds, timeout) < 0 && errno != EINTR)
-        return -errno;
-
-    if (fds[0].revents & POLLIN)
-        vke_local_accept(v);
-    if (fds[1].revents & POLLIN)
-        vke_members_handle_watch(v);
-    for (unsigned i = first_conn; i < first_link; i++) {
-        struct vke_conn *c = &v->conns[conn_slot[i - first_conn]];
-        if (fds[i].revents && c->fd == fds[i].fd)
-            vke_local_read(v, c);
-    }
-    /* links: progress, receive, flush, reconnect — every turn, cheap when idle */
-    vke_peers_service(v);
-    vke_send_expire(v);
-    vke_local_flush_up(v);
-    return 0;
+    if (!v || !v->own_loop)
+        return -EINVAL; /* a hosted VKE is turned by its host's loop */
+    rc = xvios_evloop_run_once(v->own_loop, max_wait_ms);
+    return rc < 0 ? rc : 0;
 }

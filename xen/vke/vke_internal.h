@@ -10,14 +10,19 @@
 
 #include "vke_rc.h"
 #include "vke_route.h"
+#include "xvios/evloop.h"
 #include "xvios/pktq.h"
 #include "xvios/platform.h"
 #include "xvios/vke.h"
+#include "xvios/watchmux.h"
 #include "xvios/wire.h"
 
 #define VKE_MAX_CONNS        16    /* local socket connections */
 #define VKE_RECONNECT_MS     200   /* between link re-opens of one peer */
-#define VKE_TICK_MS          50    /* poll cap while connecting links or queues wait */
+#define VKE_TICK_MS          50    /* service period while connecting links or queues wait */
+#define VKE_IDLE_MS          1000  /* service period otherwise, while there are peers: links are
+                                          * progressed (a peer domain's death is noticed there) */
+#define VKE_MAX_RECEIVERS    8     /* in-process receivers */
 
 
 struct vke_peer {
@@ -26,6 +31,7 @@ struct vke_peer {
     bool was_up;               /* reported NODE_JOINED for the current link */
     struct timespec reopen_at;
     struct xvios_pktq outq;    /* datagrams for the link, each with its send's deadline */
+    struct xvios_ev_fd *src;   /* the link's fd in the loop (vke_loop.c keeps it in step) */
 };
 
 /* A local socket connection (the daemon or local root). */
@@ -33,12 +39,36 @@ struct vke_conn {
     int fd;                    /* -1 = free slot */
     bool is_daemon;
     uint32_t id;               /* unique per connection, never reused */
+    struct xvios_ev_fd *src;   /* its fd in the loop (vke_loop.c keeps it in step) */
+};
+
+/* Who gets a send's SEND_RESULT: a local connection, or an in-process sender's callback. */
+struct vke_requester {
+    uint32_t conn_id;          /* 0 when cb is set */
+    xvios_vke_result_cb cb;
+    void *arg;
+};
+
+/* An in-process receiver: message types [first, last]. */
+struct vke_receiver {
+    uint32_t first, last;
+    xvios_vke_receive_cb cb;
+    void *arg;
+};
+
+/* A SEND_RESULT waiting to be handed to an in-process sender. */
+struct vke_result {
+    struct vke_result *next;
+    xvios_vke_result_cb cb;
+    void *arg;
+    size_t len;
+    uint8_t pkt[];             /* the encoded SEND_RESULT, as the daemon would read it */
 };
 
 /* A send waiting for receipts. */
 struct vke_send {
     bool used;
-    uint32_t conn_id;          /* who gets the SEND_RESULT */
+    struct vke_requester who;  /* who gets the SEND_RESULT */
     struct timespec deadline;
     struct xvios_msg req;      /* headers as received (payload pointer not kept) */
     struct vke_rc rc;
@@ -51,7 +81,13 @@ struct xvios_vke {
     uint32_t default_timeout_ms;
     char sock_path[108];
     int listen_fd;
-    int watch_fd;
+    struct xvios_evloop *loop;     /* the host's, or own_loop */
+    struct xvios_watchmux *mux;    /* the host's, or own_mux */
+    struct xvios_evloop *own_loop; /* private (xvios_vke_run_once), NULL when hosted */
+    struct xvios_watchmux *own_mux;
+    struct xvios_ev_fd *listen_src;
+    struct xvios_ev_timer *service;    /* deadlines, ticks, end-of-turn work */
+    bool watching;
     struct vke_conn conns[VKE_MAX_CONNS];
     uint32_t next_conn_id;
     uint32_t daemon_conn_id;   /* 0 = no daemon attached */
@@ -64,12 +100,17 @@ struct xvios_vke {
     struct xvios_vke_stats st;
     uint8_t *iobuf;            /* XVIOS_LINK_MAX_DGRAM scratch */
     uint8_t *encbuf;           /* XVIOS_MAX_MSG scratch for encoding */
+    struct vke_receiver receivers[VKE_MAX_RECEIVERS];
+    unsigned n_receivers;
+    struct xvios_pktq inq;     /* inbound for in-process receivers (bounded like upq) */
+    struct vke_result *results, *results_tail;
+    uint32_t inproc_seq;       /* txids of in-process sends: this node, upper half of the counter */
 };
 
 /* vke_members.c */
 int  vke_members_refresh(struct xvios_vke *v, bool force);
-int  vke_members_watch(struct xvios_vke *v);
-void vke_members_handle_watch(struct xvios_vke *v);
+int  vke_members_watch(struct xvios_vke *v);        /* through v->mux */
+void vke_members_unwatch(struct xvios_vke *v);
 
 /* vke_peer.c */
 struct vke_peer *vke_peer_find(struct xvios_vke *v, uint32_t node);
@@ -94,7 +135,11 @@ void vke_local_event(struct xvios_vke *v, enum xvios_event ev, uint32_t node);
 void vke_local_dispose(struct xvios_vke *v);
 
 /* vke_send.c */
-void vke_send_request(struct xvios_vke *v, struct vke_conn *c, const struct xvios_msg *req);
+void vke_send_request(struct xvios_vke *v, const struct vke_requester *who, const struct xvios_msg *req);
+/* A SEND_RESULT (st) for a request refused before the send path saw it. */
+void vke_send_refuse(struct xvios_vke *v, const struct vke_requester *who, const struct xvios_msg *req,
+                     enum xvios_status st);
+bool vke_send_outstanding(const struct xvios_vke *v, uint64_t txid);
 void vke_send_receipt_in(struct xvios_vke *v, struct vke_peer *p, const struct xvios_msg *rcpt);
 void vke_send_expire(struct xvios_vke *v);
 /* A pending entry of node (in send txid, or in every send when txid is 0) becomes st. */
@@ -103,5 +148,22 @@ bool vke_send_next_deadline(const struct xvios_vke *v, struct timespec *out);
 
 /* vke_recv.c */
 void vke_recv_packet(struct xvios_vke *v, struct vke_peer *p, const uint8_t *untrusted_buf, size_t untrusted_len);
+
+/* vke_loop.c - the VKE as a guest of an event loop */
+int  vke_loop_attach(struct xvios_vke *v);
+void vke_loop_detach(struct xvios_vke *v);
+void vke_loop_kick(struct xvios_vke *v);     /* run the service at the end of this turn */
+void vke_loop_sync(struct xvios_vke *v);     /* fd sources follow connections and links */
+
+/* vke_inproc.c - in-process receivers and senders */
+bool vke_inproc_claims(const struct xvios_vke *v, uint32_t msg_type);
+bool vke_inproc_full(const struct xvios_vke *v);
+/* Queue an inbound packet for its receiver; false when the queue is full. */
+bool vke_inproc_deliver(struct xvios_vke *v, const void *buf, size_t len);
+/* Queue an encoded SEND_RESULT for an in-process sender. */
+void vke_inproc_result(struct xvios_vke *v, const struct vke_requester *who, const void *pkt, size_t len);
+bool vke_inproc_pending(const struct xvios_vke *v);
+void vke_inproc_flush(struct xvios_vke *v);  /* hand queued packets and results over (bounded) */
+void vke_inproc_dispose(struct xvios_vke *v);
 
 #endif /* XVIOS_VKE_INTERNAL_H */

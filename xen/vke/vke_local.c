@@ -200,7 +200,7 @@ void vke_local_read(struct xvios_vke *v, struct vke_conn *c)
             break;
         case XVIOS_OP_CLUSTER_SEND:
         case XVIOS_OP_CLUSTER_RESPONSE:
-            vke_send_request(v, c, &req);
+            vke_send_request(v, &(struct vke_requester){ .conn_id = c->id }, &req);
             break;
         default:   /* xvios_msg_decode_on refused every other opcode */
             break;

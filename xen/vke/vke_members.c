@@ -78,31 +78,39 @@ int vke_members_refresh(struct xvios_vke *v, bool force)
     return 0;
 }
 
+/* The multiplexer hands over only our two tokens' events, a drained burst in one call: one re-read. */
+static void on_watch(void *arg, const struct xvios_watch_event *ev, unsigned n)
+{
+    struct xvios_vke *v = arg;
+
+    (void)ev;
+    (void)n;
+    vke_members_refresh(v, true);
+    vke_loop_kick(v);
+}
+
 int vke_members_watch(struct xvios_vke *v)
 {
-    int rc = xvios_db_watch(v->plat, XVIOS_DB_PART_NODES, WATCH_NODES);
+    const char *nodes = xvios_db_part_path(XVIOS_DB_PART_NODES);
+    const char *config = xvios_db_part_path(XVIOS_DB_PART_CONFIG);
+    int rc = xvios_watchmux_add(v->mux, nodes, WATCH_NODES, on_watch, v);
 
-    if (rc == 0)
-        rc = xvios_db_watch(v->plat, XVIOS_DB_PART_CONFIG, WATCH_CONFIG);
+    if (rc == 0) {
+        rc = xvios_watchmux_add(v->mux, config, WATCH_CONFIG, on_watch, v);
+        if (rc < 0)
+            xvios_watchmux_remove(v->mux, nodes, WATCH_NODES);
+    }
     if (rc < 0)
         XLOG_ERR("cannot watch the cluster DB: %s", strerror(-rc));
+    v->watching = rc == 0;
     return rc;
 }
 
-void vke_members_handle_watch(struct xvios_vke *v)
+void vke_members_unwatch(struct xvios_vke *v)
 {
-    char *path = NULL, *token = NULL;
-    bool changed = false;
-    unsigned k = 0;
-
-    /* drain what is queued (bounded per call so a busy store cannot starve the loop) */
-    while (k++ < 256 && xvios_store_watch_read(v->plat, &path, &token) == 0) {
-        if (token && (!strcmp(token, WATCH_NODES) || !strcmp(token, WATCH_CONFIG)))
-            changed = true;
-        free(path);
-        free(token);
-        path = token = NULL;
-    }
-    if (changed)
-        vke_members_refresh(v, true);
+    if (!v->watching)
+        return;
+    xvios_watchmux_remove(v->mux, xvios_db_part_path(XVIOS_DB_PART_NODES), WATCH_NODES);
+    xvios_watchmux_remove(v->mux, xvios_db_part_path(XVIOS_DB_PART_CONFIG), WATCH_CONFIG);
+    v->watching = false;
 }

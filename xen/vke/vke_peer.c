@@ -26,6 +26,8 @@ struct vke_peer *vke_peer_find(struct xvios_vke *v, uint32_t node)
 
 static void peer_dispose(struct xvios_vke *v, struct vke_peer *p)
 {
+    xvios_evloop_fd_remove(p->src);
+    p->src = NULL;
     xvios_link_close(p->link);
     p->link = NULL;
     v->st.link_expired += p->outq.n;

@@ -75,7 +75,7 @@ void vke_recv_packet(struct xvios_vke *v, struct vke_peer *p, const uint8_t *unt
     struct xvios_msg m;
     const char *why;
     int err = xvios_msg_decode_on(XVIOS_CH_LINK, untrusted_buf, untrusted_len, &m);
-    bool room;
+    bool room, inproc;
 
     if (err != XVIOS_WIRE_OK) {
         drop(v, p, xvios_wire_strerror(err));
@@ -92,12 +92,15 @@ void vke_recv_packet(struct xvios_vke *v, struct vke_peer *p, const uint8_t *unt
         vke_send_receipt_in(v, p, &m);
         return;
     }
-    room = !xvios_pktq_full(&v->upq);
+    /* a type an in-process receiver claimed goes to it, everything else to the daemon */
+    inproc = vke_inproc_claims(v, m.sub.msg_type);
+    room = inproc ? !vke_inproc_full(v) : !xvios_pktq_full(&v->upq);
     if (m.hdr.opcode == XVIOS_OP_CLUSTER_SEND && (m.hdr.flags & XVIOS_F_RECEIPT))
         send_receipt(v, p, &m, room ? XVIOS_ST_OK : XVIOS_ST_QUEUE_FULL);
-    if (!room || !vke_local_deliver_up(v, untrusted_buf, untrusted_len)) {
+    if (!room || !(inproc ? vke_inproc_deliver(v, untrusted_buf, untrusted_len)
+                          : vke_local_deliver_up(v, untrusted_buf, untrusted_len))) {
         v->st.up_queue_full++;
-        XLOG_WARN("txid %#llx from node %u not delivered: the daemon queue is full (%u)",
-                  (unsigned long long)m.hdr.txid, p->node, v->upq.n);
+        XLOG_WARN("txid %#llx from node %u not delivered: the %s queue is full",
+                  (unsigned long long)m.hdr.txid, p->node, inproc ? "in-process" : "daemon");
     }
 }

@@ -14,7 +14,7 @@
 #include "xvios/log.h"
 
 /* SEND_RESULT: the request's headers copied back with status and rc_needed; RC array as payload. */
-static void send_result(struct xvios_vke *v, uint32_t conn_id, const struct xvios_msg *req,
+static void send_result(struct xvios_vke *v, const struct vke_requester *who, const struct xvios_msg *req,
                         enum xvios_status st, const struct vke_rc *rc, uint16_t needed)
 {
     uint8_t rcbuf[XVIOS_MAX_NODES * sizeof(struct xvios_rc_entry)];
@@ -35,9 +35,17 @@ static void send_result(struct xvios_vke *v, uint32_t conn_id, const struct xvio
         XLOG_ERR("cannot encode the result of txid %#llx", (unsigned long long)req->hdr.txid);
         return;
     }
-    if (!vke_local_send(v, conn_id, v->encbuf, len))
+    if (who->cb)
+        vke_inproc_result(v, who, v->encbuf, len);
+    else if (!vke_local_send(v, who->conn_id, v->encbuf, len))
         XLOG_WARN("result of txid %#llx not delivered: connection %u is gone or stuck",
-                  (unsigned long long)req->hdr.txid, conn_id);
+                  (unsigned long long)req->hdr.txid, who->conn_id);
+}
+
+void vke_send_refuse(struct xvios_vke *v, const struct vke_requester *who, const struct xvios_msg *req,
+                     enum xvios_status st)
+{
+    send_result(v, who, req, st, NULL, 0);
 }
 
 static struct vke_send *find_send(struct xvios_vke *v, uint64_t txid)
@@ -48,16 +56,21 @@ static struct vke_send *find_send(struct xvios_vke *v, uint64_t txid)
     return NULL;
 }
 
+bool vke_send_outstanding(const struct xvios_vke *v, uint64_t txid)
+{
+    return find_send((struct xvios_vke *)v, txid) != NULL;
+}
+
 static void complete(struct xvios_vke *v, struct vke_send *s)
 {
     enum xvios_status st = vke_rc_overall(&s->rc);
 
     XLOG_DEBUG("txid %#llx complete: %s", (unsigned long long)s->req.hdr.txid, xvios_status_name(st));
-    send_result(v, s->conn_id, &s->req, st, &s->rc, (uint16_t)s->rc.n);
-    s->used = false;
+    s->used = false; /* free before the result goes out: the slot is reusable at once */
+    send_result(v, &s->who, &s->req, st, &s->rc, (uint16_t)s->rc.n);
 }
 
-void vke_send_request(struct xvios_vke *v, struct vke_conn *c, const struct xvios_msg *req)
+void vke_send_request(struct xvios_vke *v, const struct vke_requester *who, const struct xvios_msg *req)
 {
     struct vke_plan plan;
     struct vke_rc rc;
@@ -72,19 +85,22 @@ void vke_send_request(struct xvios_vke *v, struct vke_conn *c, const struct xvio
 
     vke_rc_init(&rc);
     if (!v->members.self) {
-        send_result(v, c->id, req, XVIOS_ST_NOT_MEMBER, NULL, 0);
+        send_result(v, who, req, XVIOS_ST_NOT_MEMBER, NULL, 0);
         return;
     }
     st = vke_route_check_request(req, v->members.self, &why);
     if (st != XVIOS_ST_OK) {
         v->st.local_malformed++;
-        XLOG_WARN("rejected a request from local connection %u: %s", c->id, why);
-        send_result(v, c->id, req, st, NULL, 0);
+        if (who->cb)
+            XLOG_WARN("rejected an in-process request: %s", why);
+        else
+            XLOG_WARN("rejected a request from local connection %u: %s", who->conn_id, why);
+        send_result(v, who, req, st, NULL, 0);
         return;
     }
     if (find_send(v, req->hdr.txid)) {
         XLOG_WARN("txid %#llx is already outstanding", (unsigned long long)req->hdr.txid);
-        send_result(v, c->id, req, XVIOS_ST_BAD_PACKET, NULL, 0);
+        send_result(v, who, req, XVIOS_ST_BAD_PACKET, NULL, 0);
         return;
     }
     wants = vke_route_wants_receipts(req);
@@ -94,7 +110,7 @@ void vke_send_request(struct xvios_vke *v, struct vke_conn *c, const struct xvio
     if (st == XVIOS_ST_OK)
         st = vke_route_rc_check(req, &plan, &needed);
     if (st != XVIOS_ST_OK) {
-        send_result(v, c->id, req, st, NULL, needed);
+        send_result(v, who, req, st, NULL, needed);
         return;
     }
     if (wants) {
@@ -102,7 +118,7 @@ void vke_send_request(struct xvios_vke *v, struct vke_conn *c, const struct xvio
             if (!v->sends[i].used)
                 slot = &v->sends[i];
         if (!slot) {
-            send_result(v, c->id, req, XVIOS_ST_TRY_AGAIN, NULL, needed);
+            send_result(v, who, req, XVIOS_ST_TRY_AGAIN, NULL, needed);
             return;
         }
     }
@@ -111,10 +127,12 @@ void vke_send_request(struct xvios_vke *v, struct vke_conn *c, const struct xvio
     out = *req;
     out.sub.dst_node = 0;
     if (xvios_msg_encode(&out, v->encbuf, XVIOS_MAX_MSG, &len) != XVIOS_WIRE_OK) {
-        send_result(v, c->id, req, XVIOS_ST_INTERNAL, NULL, needed);
+        send_result(v, who, req, XVIOS_ST_INTERNAL, NULL, needed);
         return;
     }
     v->st.sends++;
+    if (who->cb)
+        v->st.sends_inproc++;
     for (unsigned i = 0; i < plan.n; i++) {
         enum xvios_rc_status s = plan.initial[i];
         if (s == XVIOS_RC_PENDING) {
@@ -130,7 +148,7 @@ void vke_send_request(struct xvios_vke *v, struct vke_conn *c, const struct xvio
     }
     if (wants && rc.pending) {
         slot->used = true;
-        slot->conn_id = c->id;
+        slot->who = *who;
         slot->deadline = deadline;
         slot->req = *req;
         slot->req.payload = NULL;
@@ -143,7 +161,7 @@ void vke_send_request(struct xvios_vke *v, struct vke_conn *c, const struct xvio
     out = *req;
     out.payload = NULL;
     out.hdr.payload_len = 0;
-    send_result(v, c->id, &out, vke_rc_overall(&rc), &rc, (uint16_t)rc.n);
+    send_result(v, who, &out, vke_rc_overall(&rc), &rc, (uint16_t)rc.n);
 }
 
 void vke_send_receipt_in(struct xvios_vke *v, struct vke_peer *p, const struct xvios_msg *rcpt)
