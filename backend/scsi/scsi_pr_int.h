@@ -68,12 +68,11 @@ struct scsi_pr_registration *pr_reg_find(struct scsi_pr *, const struct scsi_nex
 /* Append; -ENOSPC past max_regs, -ENOMEM. */
 int pr_reg_add(struct scsi_pr *, const struct scsi_nexus *, uint64_t key, bool all_tg_pt);
 /*
- * Remove registration i and apply the SPC-4 effects of losing it on the
- * reservation: a non-AR holder's reservation is released (RO type: UA
- * RESERVATIONS RELEASED to the remaining registrants when release_ua); an
- * AR reservation ends with its last registrant.
+ * Remove registration i. Losing it ends a reservation it held (non-AR
+ * types) or the all-registrants reservation it was the last registrant of;
+ * unit attentions are the caller's business.
  */
-void pr_reg_remove_at(struct scsi_pr *, size_t i, bool release_ua);
+void pr_reg_remove_at(struct scsi_pr *, size_t i);
 void pr_release_reservation(struct scsi_pr *);
 
 /* ---- transaction (scsi_pr_state.c) */

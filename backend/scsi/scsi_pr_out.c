@@ -96,7 +96,7 @@ static void preempt_one(struct scsi_pr *pr, size_t i, const struct scsi_nexus *i
 {
     struct scsi_nexus gone = pr->regs[i].nexus;
 
-    pr_reg_remove_at(pr, i, false);
+    pr_reg_remove_at(pr, i);
     if (scsi_nexus_eq(&gone, issuer))
         return;
     pr_fx_ua(pr, &gone, SCSI_ASC_REGISTRATIONS_PREEMPTED);

@@ -196,6 +196,8 @@ int pr_out_register(struct scsi_pr *pr, const struct scsi_nexus *n, const struct
     } else {
         uint64_t initiator = reg->nexus.initiator;
         bool atp = reg->all_tg_pt;
+        bool was_reserved = pr->reserved;
+        uint8_t old_type = pr->type;
 
         if (!ignore && p->key != reg->key)
             return conflict(err);
@@ -214,10 +216,13 @@ int pr_out_register(struct scsi_pr *pr, const struct scsi_nexus *n, const struct
             if (!mine)
                 continue;
             if (p->sa_key == 0)
-                pr_reg_remove_at(pr, i, true);
+                pr_reg_remove_at(pr, i);
             else
                 r->key = p->sa_key;
         }
+        /* The holder of a registrants-only reservation left: the remaining registrants are told. */
+        if (was_reserved && !pr->reserved && pr_type_reg_only(old_type))
+            pr_fx_ua_registrants(pr, NULL, SCSI_ASC_RESERVATIONS_RELEASED);
     }
     pr->aptpl = p->aptpl;
     pr->generation++;
@@ -313,7 +318,7 @@ int pr_out_register_and_move(struct scsi_pr *pr, const struct scsi_nexus *n, con
         /* n is no longer the holder: leaving does not release anything. */
         for (size_t i = 0; i < pr->nregs; i++)
             if (scsi_nexus_eq(&pr->regs[i].nexus, n)) {
-                pr_reg_remove_at(pr, i, false);
+                pr_reg_remove_at(pr, i);
                 break;
             }
     }

@@ -127,7 +127,7 @@ void pr_release_reservation(struct scsi_pr *pr)
     memset(&pr->holder, 0, sizeof(pr->holder));
 }
 
-void pr_reg_remove_at(struct scsi_pr *pr, size_t i, bool release_ua)
+void pr_reg_remove_at(struct scsi_pr *pr, size_t i)
 {
     struct scsi_nexus gone;
 
@@ -138,18 +138,9 @@ void pr_reg_remove_at(struct scsi_pr *pr, size_t i, bool release_ua)
     pr->nregs--;
     if (!pr->reserved)
         return;
-    if (pr_type_all_reg(pr->type)) {
-        /* SPC-4 5.13.11.3: an all-registrants reservation lasts while a registrant remains. */
-        if (pr->nregs == 0)
-            pr_release_reservation(pr);
-        return;
-    }
-    if (!scsi_nexus_eq(&pr->holder, &gone))
-        return;
-    /* The holder left: released; registrants-only types tell the remaining registrants. */
-    if (release_ua && pr_type_reg_only(pr->type))
-        pr_fx_ua_registrants(pr, NULL, SCSI_ASC_RESERVATIONS_RELEASED);
-    pr_release_reservation(pr);
+    /* SPC-4 5.13.11.3: an all-registrants reservation lasts while a registrant remains. */
+    if (pr_type_all_reg(pr->type) ? pr->nregs == 0 : scsi_nexus_eq(&pr->holder, &gone))
+        pr_release_reservation(pr);
 }
 
 /* ------------------------------------------------------------ transaction */

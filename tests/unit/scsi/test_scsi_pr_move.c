@@ -217,7 +217,7 @@ static void spec_i_pt_registers_the_named_nexuses(void **state)
 static void all_tg_pt_registrations_move_together(void **state)
 {
     struct fx f;
-    struct scsi_nexus a = nx(1, 1), a2 = nx(1, 2);
+    struct scsi_nexus a = nx(1, 1), a2 = nx(1, 2), c = nx(3, 1);
     struct scsi_err e;
     (void)state;
     fx_init(&f, true);
@@ -228,12 +228,17 @@ static void all_tg_pt_registrations_move_together(void **state)
     assert_int_equal(pr_out(&f, &a2, SCSI_PR_OUT_REGISTER, 0, 0x11, 0x12, 0, &e), 0);
     assert_int_equal(scsi_pr_find_registration(f.pr, &a)->key, 0x12);
     assert_int_equal(scsi_pr_find_registration(f.pr, &a2)->key, 0x12);
-    /* Both hold a registration, so either may reserve; unregistering removes both. */
-    must_reserve(&f, &a2, 0x12, SCSI_PR_TYPE_WE);
+    /* Both hold a registration, so either may reserve; unregistering removes both, and only
+     * the remaining registrant hears that the registrants-only reservation is gone. */
+    must_register(&f, &c, 0x33);
+    must_reserve(&f, &a2, 0x12, SCSI_PR_TYPE_WE_RO);
+    fx_clear_events(&f);
     assert_int_equal(pr_out(&f, &a, SCSI_PR_OUT_REGISTER, 0, 0x12, 0, 0, &e), 0);
-    assert_int_equal(scsi_pr_registration_count(f.pr), 0);
+    assert_int_equal(scsi_pr_registration_count(f.pr), 1);
     assert_int_equal(scsi_pr_type(f.pr), SCSI_PR_TYPE_NONE);
-    assert_int_equal(scsi_pr_generation(f.pr), 3);
+    assert_int_equal(scsi_pr_generation(f.pr), 4);
+    assert_int_equal(f.nua, 1);
+    assert_int_equal(fx_ua_count(&f, 3, 1, SCSI_ASC_RESERVATIONS_RELEASED), 1);
     fx_fini(&f);
 }
 
