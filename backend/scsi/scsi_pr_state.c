@@ -146,7 +146,8 @@ void pr_reg_remove_at(struct scsi_pr *pr, size_t i)
 /* ------------------------------------------------------------ transaction */
 int pr_txn_begin(struct scsi_pr *pr, struct scsi_err *err)
 {
-    size_t need = 2 * pr->max_regs + 2;
+    /* Effects only ever go to nexuses registered when the command starts (one slot each). */
+    size_t need = pr->nregs + 1;
 
     pr->nfx = 0;
     pr->fx_overflow = false;

@@ -167,7 +167,10 @@ static void fuzz_script(const uint8_t *p, size_t size)
                 plen = (uint32_t)(end - p);
             if (cdb[9] & 1)
                 scsi_put_be32(cdb + 5, plen);      /* mostly consistent lengths */
-            scsi_pr_out(pr, n, cdb, plen ? p : NULL, plen, &err);
+            /* HARDWARE ERROR only when the persist hook failed. */
+            if (scsi_pr_out(pr, n, cdb, plen ? p : NULL, plen, &err) < 0 && err.key == SCSI_SK_HARDWARE_ERROR &&
+                persist_rc == 0)
+                abort();
             p += plen;
             break;
         }
