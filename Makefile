@@ -158,9 +158,12 @@ bench: deps all $(rel_BENCH)
 
 # ---------------------------------------------------------------- fuzz
 FUZZ_BINS := $(patsubst tests/fuzz/%.c,build/fuzz/%,$(FUZZ_SRCS))
+# Extra sources a fuzzer needs beyond libxvios: FUZZ_EXTRA_<fuzzer name>.
+FUZZ_EXTRA_fuzz_scsi_pr := $(wildcard backend/scsi/scsi_pr*.c)
+build/fuzz/fuzz_scsi_pr: $(FUZZ_EXTRA_fuzz_scsi_pr)
 build/fuzz/%: tests/fuzz/%.c $(LIB_SRCS)
 	@mkdir -p $(@D)
-	$(CLANG) $(CPPFLAGS) $(XEN_CFLAGS) $(WARN) -g -O1 -fsanitize=fuzzer,address,undefined -o $@ $< $(LIB_SRCS) $(LIBS)
+	$(CLANG) $(CPPFLAGS) $(XEN_CFLAGS) $(WARN) -g -O1 -fsanitize=fuzzer,address,undefined -o $@ $< $(LIB_SRCS) $(FUZZ_EXTRA_$*) $(LIBS)
 fuzz: deps $(FUZZ_BINS)
 	@for f in $(FUZZ_BINS); do n=$$(basename $$f); mkdir -p build/fuzz/corpus-$$n; \
 	  echo "== $$n for $(FUZZ_SECONDS)s"; \
