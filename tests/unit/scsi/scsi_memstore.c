@@ -143,7 +143,8 @@ static int64_t apply(struct memstore *ms, const struct ms_op *o)
 {
     uint64_t end = o->off + o->len;
 
-    if ((ms->fail_kinds & o->kind) && o->off < ms->fail_off + ms->fail_len && ms->fail_off < end)
+    if ((ms->fail_kinds & o->kind) &&
+        (o->kind == MS_FLUSH || (o->off < ms->fail_off + ms->fail_len && ms->fail_off < end)))
         return ms->fail_err;
     if (o->kind != MS_FLUSH && (end < o->off || end > ms->size))
         return -EIO;
