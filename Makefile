@@ -152,9 +152,13 @@ bench: deps all $(rel_BENCH)
 
 # ---------------------------------------------------------------- fuzz
 FUZZ_BINS := $(patsubst tests/fuzz/%.c,build/fuzz/%,$(FUZZ_SRCS))
+# Extra sources of a fuzzer that drives backend code: FUZZ_EXTRA_<name>.
+FUZZ_EXTRA_fuzz_scsi_cdb := $(filter-out backend/scsi/scsi_lu_store.c,$(wildcard backend/scsi/*.c)) \
+                            tests/unit/scsi/scsi_memstore.c tests/unit/scsi/pr_fake.c
+build/fuzz/fuzz_scsi_cdb: $(FUZZ_EXTRA_fuzz_scsi_cdb)
 build/fuzz/%: tests/fuzz/%.c $(LIB_SRCS)
 	@mkdir -p $(@D)
-	$(CLANG) $(CPPFLAGS) $(XEN_CFLAGS) $(WARN) -g -O1 -fsanitize=fuzzer,address,undefined -o $@ $< $(LIB_SRCS) $(LIBS)
+	$(CLANG) $(CPPFLAGS) $(XEN_CFLAGS) $(WARN) -g -O1 -fsanitize=fuzzer,address,undefined -o $@ $< $(LIB_SRCS) $(FUZZ_EXTRA_$*) $(LIBS)
 fuzz: deps $(FUZZ_BINS)
 	@for f in $(FUZZ_BINS); do n=$$(basename $$f); mkdir -p build/fuzz/corpus-$$n; \
 	  echo "== $$n for $(FUZZ_SECONDS)s"; \
