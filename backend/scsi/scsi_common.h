@@ -82,6 +82,8 @@ enum scsi_asc {
     SCSI_ASC_WRITE_PROTECTED              = 0x2700,
     SCSI_ASC_SPACE_ALLOC_FAILED_WP        = 0x2707,
     SCSI_ASC_POWER_ON_RESET               = 0x2900,
+    SCSI_ASC_BUS_DEVICE_RESET             = 0x2903,
+    SCSI_ASC_IT_NEXUS_LOSS                = 0x2907,
     SCSI_ASC_PARAMETERS_CHANGED           = 0x2a00,
     SCSI_ASC_MODE_PARAMETERS_CHANGED      = 0x2a01,
     SCSI_ASC_RESERVATIONS_PREEMPTED       = 0x2a03,

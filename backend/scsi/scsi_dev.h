@@ -111,6 +111,12 @@ void scsi_lu_free(struct scsi_lu *lu);
 void scsi_lu_capacity_changed(struct scsi_lu *lu);
 /* Abort the nexus's commands in flight on this LU: each completes with TASK ABORTED. */
 void scsi_lu_abort_nexus(struct scsi_lu *lu, const struct scsi_nexus *nexus);
+/* LOGICAL UNIT RESET: every command in flight aborted, SPC-2 reservations released, and
+ * BUS DEVICE RESET FUNCTION OCCURRED queued for every known nexus. */
+void scsi_lu_reset(struct scsi_lu *lu);
+/* The transport lost the I_T nexus: its commands aborted, its SPC-2 reservation released
+ * (scsi_pr_nexus_reset), I_T NEXUS LOSS OCCURRED queued for it. */
+void scsi_lu_nexus_loss(struct scsi_lu *lu, const struct scsi_nexus *nexus);
 struct scsi_pr *scsi_lu_pr(struct scsi_lu *lu);
 void scsi_lu_get_stats(const struct scsi_lu *lu, struct scsi_lu_stats *out);
 unsigned scsi_lu_in_flight(const struct scsi_lu *lu);

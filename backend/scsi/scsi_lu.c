@@ -139,6 +139,28 @@ void scsi_lu_abort_nexus(struct scsi_lu *lu, const struct scsi_nexus *nexus)
         }
 }
 
+void scsi_lu_reset(struct scsi_lu *lu)
+{
+    for (struct scsi_cmd *c = lu->inflight; c; c = c->priv.next)
+        if (!c->priv.aborted) {
+            c->priv.aborted = true;
+            lu->stats.aborted++;
+        }
+    for (size_t i = 0; i < lu->n_nx; i++) {
+        struct scsi_nexus n = { .initiator = lu->nx[i].initiator, .target_port = lu->nx[i].target_port };
+
+        scsi_pr_nexus_reset(lu->pr, &n);
+    }
+    scsi_ua_queue_all(lu, NULL, SCSI_ASC_BUS_DEVICE_RESET);
+}
+
+void scsi_lu_nexus_loss(struct scsi_lu *lu, const struct scsi_nexus *nexus)
+{
+    scsi_lu_abort_nexus(lu, nexus);
+    scsi_pr_nexus_reset(lu->pr, nexus);
+    scsi_ua_queue(lu, nexus, SCSI_ASC_IT_NEXUS_LOSS);
+}
+
 struct scsi_pr *scsi_lu_pr(struct scsi_lu *lu)
 {
     return lu->pr;

@@ -285,6 +285,41 @@ static void descriptor_sense_when_asked(void **state)
     fx_free(f);
 }
 
+static void lu_reset_and_nexus_loss(void **state)
+{
+    struct fx *f = fx_new(FX_BLOCKS, FX_BS, false);
+    uint8_t reserve[6] = { 0x16 }, r10[10] = { 0x28, 0, 0, 0, 0, 0, 0, 0, 1, 0 };
+    struct fx_cmd c, inflight;
+    (void)state;
+
+    fx_clear_ua(f);
+    /* I_T nexus loss of the SPC-2 reservation holder frees the LU for the other nexus. */
+    assert_int_equal(fx_run(f, &c, &f->a, reserve, 6, NULL, 0, NULL, 0), SCSI_STATUS_GOOD);
+    assert_int_equal(fx_run(f, &c, &f->b, r10, 10, f->in, FX_BS, NULL, 0), SCSI_STATUS_RESERVATION_CONFLICT);
+    fx_prep(&inflight, &f->a, 0, r10, 10, f->in, FX_BS, NULL, 0);
+    fx_submit(f, &inflight);
+    scsi_lu_nexus_loss(f->lu, &f->a);
+    memstore_run(f->ms);
+    assert_int_equal(inflight.done, 1);
+    assert_int_equal(inflight.cmd.status, SCSI_STATUS_TASK_ABORTED);
+    assert_int_equal(fx_run(f, &c, &f->b, r10, 10, f->in, FX_BS, NULL, 0), SCSI_STATUS_GOOD);
+    fx_run(f, &c, &f->a, r10, 10, f->in, FX_BS, NULL, 0);
+    fx_assert_sense(&c, SCSI_SK_UNIT_ATTENTION, SCSI_ASC_IT_NEXUS_LOSS);
+    /* LOGICAL UNIT RESET: everything in flight aborted, the reservation released, a UA for each nexus. */
+    assert_int_equal(fx_run(f, &c, &f->b, reserve, 6, NULL, 0, NULL, 0), SCSI_STATUS_GOOD);
+    fx_prep(&inflight, &f->b, 0, r10, 10, f->in, FX_BS, NULL, 0);
+    fx_submit(f, &inflight);
+    scsi_lu_reset(f->lu);
+    memstore_run(f->ms);
+    assert_int_equal(inflight.cmd.status, SCSI_STATUS_TASK_ABORTED);
+    fx_run(f, &c, &f->a, r10, 10, f->in, FX_BS, NULL, 0);
+    fx_assert_sense(&c, SCSI_SK_UNIT_ATTENTION, SCSI_ASC_BUS_DEVICE_RESET);
+    assert_int_equal(fx_run(f, &c, &f->a, r10, 10, f->in, FX_BS, NULL, 0), SCSI_STATUS_GOOD);
+    fx_run(f, &c, &f->b, r10, 10, f->in, FX_BS, NULL, 0);
+    fx_assert_sense(&c, SCSI_SK_UNIT_ATTENTION, SCSI_ASC_BUS_DEVICE_RESET);
+    fx_free(f);
+}
+
 static void api_misuse_is_refused(void **state)
 {
     struct fx *f = fx_new(FX_BLOCKS, FX_BS, false);
@@ -314,6 +349,7 @@ int main(void)
         cmocka_unit_test(buffer_smaller_than_transfer),
         cmocka_unit_test(write_protected),
         cmocka_unit_test(descriptor_sense_when_asked),
+        cmocka_unit_test(lu_reset_and_nexus_loss),
         cmocka_unit_test(api_misuse_is_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
