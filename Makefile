@@ -161,6 +161,9 @@ FUZZ_BINS := $(patsubst tests/fuzz/%.c,build/fuzz/%,$(FUZZ_SRCS))
 # Extra sources a fuzzer needs beyond libxvios: FUZZ_EXTRA_<fuzzer name>.
 FUZZ_EXTRA_fuzz_scsi_pr := $(wildcard backend/scsi/scsi_pr*.c)
 build/fuzz/fuzz_scsi_pr: $(FUZZ_EXTRA_fuzz_scsi_pr)
+FUZZ_EXTRA_fuzz_scsi_cdb := $(filter-out backend/scsi/scsi_lu_store.c,$(wildcard backend/scsi/*.c)) \
+                            tests/unit/scsi/scsi_memstore.c
+build/fuzz/fuzz_scsi_cdb: $(FUZZ_EXTRA_fuzz_scsi_cdb)
 build/fuzz/%: tests/fuzz/%.c $(LIB_SRCS)
 	@mkdir -p $(@D)
 	$(CLANG) $(CPPFLAGS) $(XEN_CFLAGS) $(WARN) -g -O1 -fsanitize=fuzzer,address,undefined -o $@ $< $(LIB_SRCS) $(FUZZ_EXTRA_$*) $(LIBS)

@@ -48,6 +48,9 @@ enum scsi_status {
     SCSI_STATUS_TASK_ABORTED         = 0x40,
 };
 
+/* The largest sense the target returns (vscsiif's sense buffer size). */
+#define SCSI_SENSE_BUFFERSIZE 96
+
 /* ------------------------------------------------------------ sense keys */
 enum scsi_sense_key {
     SCSI_SK_NO_SENSE        = 0x0,
@@ -66,6 +69,7 @@ enum scsi_sense_key {
 enum scsi_asc {
     SCSI_ASC_NONE                         = 0x0000,
     SCSI_ASC_WRITE_ERROR                  = 0x0c00,
+    SCSI_ASC_INVALID_FIELD_IN_CMD_IU      = 0x0e03,
     SCSI_ASC_UNRECOVERED_READ_ERROR       = 0x1100,
     SCSI_ASC_MISCOMPARE_DURING_VERIFY     = 0x1d00,
     SCSI_ASC_PARAMETER_LIST_LENGTH_ERROR  = 0x1a00,
@@ -76,7 +80,10 @@ enum scsi_asc {
     SCSI_ASC_INVALID_FIELD_IN_PARAM_LIST  = 0x2600,
     SCSI_ASC_INVALID_RELEASE_OF_PR        = 0x2604,
     SCSI_ASC_WRITE_PROTECTED              = 0x2700,
+    SCSI_ASC_SPACE_ALLOC_FAILED_WP        = 0x2707,
     SCSI_ASC_POWER_ON_RESET               = 0x2900,
+    SCSI_ASC_BUS_DEVICE_RESET             = 0x2903,
+    SCSI_ASC_IT_NEXUS_LOSS                = 0x2907,
     SCSI_ASC_PARAMETERS_CHANGED           = 0x2a00,
     SCSI_ASC_MODE_PARAMETERS_CHANGED      = 0x2a01,
     SCSI_ASC_RESERVATIONS_PREEMPTED       = 0x2a03,
