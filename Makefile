@@ -20,6 +20,8 @@ FUZZ_SECONDS ?= 60
 XEN_PKGS := xenstore xenvchan xencontrol xenevtchn xengnttab xentoollog
 # Libraries the backend's storage half links (io_uring for the LU store).
 STORE_LIBS := -luring
+# The toolstack's JSON output (yajl, as libxl uses).
+JSON_LIBS = $(shell pkg-config --libs yajl 2>/dev/null || echo -lyajl)
 WARN     := -std=gnu11 -Wall -Wextra -Werror -Wformat=2 -Wvla -Wstrict-prototypes
 CPPFLAGS := -Iinclude -I. -D_GNU_SOURCE
 XEN_CFLAGS = $(shell pkg-config --cflags $(XEN_PKGS) 2>/dev/null)
@@ -48,7 +50,7 @@ PROGS        := $(if $(wildcard backend/main.c),xvios-backend) $(if $(wildcard d
                 $(if $(wildcard toolstack/main.c),xvios)
 
 DEB_PKGS := build-essential pkg-config libxen-dev libcmocka-dev clang libclang-rt-14-dev \
-            valgrind xenstore-utils python3 liburing-dev
+            valgrind xenstore-utils python3 liburing-dev libyajl-dev
 
 .PHONY: all check unit integration demo fuzz bench rig install deps clean valgrind
 .DEFAULT_GOAL := all
@@ -59,7 +61,7 @@ define unit_rule
 build/$(1)/tests/$$(basename $$(notdir $(2))): build/$(1)/obj/$$(basename $(2)).o $$(patsubst %.c,build/$(1)/obj/%.o,$(TESTLIB_SRCS)) $$($(1)_ARCHIVES)
 	@mkdir -p $$(@D)
 	@echo "  LD   [$(1)] $$@"
-	$$(Q)$$(CC) $$($(1)_LDFLAGS) $$(shell cat $$(basename $(2)).wrap 2>/dev/null) -o $$@ $$(filter %.o,$$^) $$($(1)_ARCHIVES) $$($(1)_ARCHIVES) -lcmocka $$(LIBS)
+	$$(Q)$$(CC) $$($(1)_LDFLAGS) $$(shell cat $$(basename $(2)).wrap 2>/dev/null) -o $$@ $$(filter %.o,$$^) $$($(1)_ARCHIVES) $$($(1)_ARCHIVES) -lcmocka $$(LIBS) $$(JSON_LIBS)
 endef
 
 # $(call flavour,NAME,CFLAGS,LDFLAGS)
@@ -100,7 +102,7 @@ build/$(1)/bin/xviosd: build/$(1)/obj/daemon/main.o $$($(1)_DAEMON) $$($(1)_LIB)
 build/$(1)/bin/xvios: build/$(1)/obj/toolstack/main.o $$($(1)_TOOL) $$($(1)_LIB)
 	@mkdir -p $$(@D)
 	@echo "  LD   [$(1)] $$@"
-	$$(Q)$$(CC) $(3) -o $$@ $$^ $$(LIBS)
+	$$(Q)$$(CC) $(3) -o $$@ $$^ $$(LIBS) $$(JSON_LIBS)
 
 # Unit tests link every internal archive (only what they use is pulled in),
 # the shared test helpers, and extra link flags from the .wrap file next to the

@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <string.h>
 
+#include "cli_json.h"
 #include "cmds.h"
 #include "xvios/clock.h"
 
@@ -23,47 +24,70 @@ static void usage(FILE *f)
                "client-registered, message), one line each, until interrupted.\n");
 }
 
-static void print_event(const struct xvios_cli *cli, const struct xvios_api_msg *m)
+/* One event as a JSON object on one line. */
+static int print_event_json(const struct xvios_api_msg *m, const char *p, size_t kvlen, const char *body)
 {
-    const char *p = (const char *)m->payload;
-    size_t len = m->len;
-    const char *body = memmem(p, len, "\n\n", 2);
-    size_t kvlen = body ? (size_t)(body - p) + 1 : len;
+    struct cli_json *j = cli_json_begin(stdout, CLI_JSON_SPACED);
 
-    if (cli->json)
-        printf("{\"event\": \"%s\", \"node\": %u", xvios_event_name(m->type), m->node);
-    else
-        printf("%s node=%u", xvios_event_name(m->type), m->node);
+    if (!j)
+        return -ENOMEM;
+    cli_json_map_open(j);
+    cli_json_key(j, "event");
+    cli_json_str(j, xvios_event_name(m->type));
+    cli_json_key(j, "node");
+    cli_json_uint(j, m->node);
     for (size_t i = 0; i < kvlen;) {
         const char *line = p + i, *nl = memchr(line, '\n', kvlen - i), *eq;
         size_t ll = nl ? (size_t)(nl - line) : kvlen - i;
         eq = memchr(line, '=', ll);
         if (eq && eq > line && !(eq - line == 4 && !memcmp(line, "node", 4))) {
-            if (cli->json) {
-                printf(", ");
-                json_str(stdout, line, (size_t)(eq - line));
-                printf(": ");
-                json_str(stdout, eq + 1, ll - (size_t)(eq - line) - 1);
-            } else {
-                printf(" ");
-                for (size_t k = 0; k < ll; k++)
-                    putchar(line[k] >= 0x20 && line[k] < 0x7f ? line[k] : '?');
-            }
+            cli_json_bytes(j, line, (size_t)(eq - line));
+            cli_json_bytes(j, eq + 1, ll - (size_t)(eq - line) - 1);
         }
         i += ll + 1;
     }
     if (body) {
         const char *data = body + 2;
-        size_t dl = len - (size_t)(data - p);
-        if (cli->json) {
-            printf(", \"data\": ");
-            json_str(stdout, data, dl);
-        } else {
-            printf(" data=");
-            json_str(stdout, data, dl);
-        }
+        cli_json_key(j, "data");
+        cli_json_bytes(j, data, m->len - (size_t)(data - p));
     }
-    printf(cli->json ? "}\n" : "\n");
+    cli_json_map_close(j);
+    return cli_json_end(j);
+}
+
+/* One event as a line of text: "<event> node=N k=v ... data=<JSON string>". */
+static int print_event_text(const struct xvios_api_msg *m, const char *p, size_t kvlen, const char *body)
+{
+    int rc = 0;
+
+    printf("%s node=%u", xvios_event_name(m->type), m->node);
+    for (size_t i = 0; i < kvlen;) {
+        const char *line = p + i, *nl = memchr(line, '\n', kvlen - i), *eq;
+        size_t ll = nl ? (size_t)(nl - line) : kvlen - i;
+        eq = memchr(line, '=', ll);
+        if (eq && eq > line && !(eq - line == 4 && !memcmp(line, "node", 4))) {
+            printf(" ");
+            for (size_t k = 0; k < ll; k++)
+                putchar(line[k] >= 0x20 && line[k] < 0x7f ? line[k] : '?');
+        }
+        i += ll + 1;
+    }
+    if (body) {
+        const char *data = body + 2;
+        printf(" data=");
+        rc = cli_json_quote(stdout, data, m->len - (size_t)(data - p));
+    }
+    printf("\n");
+    return rc;
+}
+
+static int print_event(const struct xvios_cli *cli, const struct xvios_api_msg *m)
+{
+    const char *p = (const char *)m->payload;
+    const char *body = memmem(p, m->len, "\n\n", 2);
+    size_t kvlen = body ? (size_t)(body - p) + 1 : m->len;
+
+    return cli->json ? print_event_json(m, p, kvlen, body) : print_event_text(m, p, kvlen, body);
 }
 
 int cmd_events(struct xvios_cli *cli, int argc, char **argv)
@@ -118,8 +142,11 @@ int cmd_events(struct xvios_cli *cli, int argc, char **argv)
             rc = XVIOS_EXIT_UNREACHABLE;
             break;
         }
-        if (m.opcode == XVIOS_OP_API_EVENT)
-            print_event(cli, &m);
+        if (m.opcode == XVIOS_OP_API_EVENT && (r = print_event(cli, &m)) < 0) {
+            fprintf(stderr, "%s: writing the output: %s\n", cli->prog, strerror(-r));
+            rc = XVIOS_EXIT_ERROR;
+            stop = 1;
+        }
         xvios_api_msg_dispose(&m);
     }
     xvios_client_close(c);

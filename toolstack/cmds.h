@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * cmds.h - the `xvios` subcommands that talk to a node's daemon or run a
- * loopback cluster, and what they share (connecting, JSON output).
+ * loopback cluster, and what they share (connecting, number parsing; JSON output is cli_json.h).
  */
 #ifndef XVIOS_TOOLSTACK_CMDS_H
 #define XVIOS_TOOLSTACK_CMDS_H
@@ -23,8 +23,6 @@ int cli_connect(const struct xvios_cli *cli, xvios_client **out);
 int cli_exit_for_errno(int err);
 /* Strict decimal, 1..max. */
 int cli_parse_u32(const char *s, uint32_t max, uint32_t *out);
-/* A JSON string literal of len bytes (escapes control characters, quotes, backslashes, non-ASCII as \u00XX). */
-void json_str(FILE *f, const void *s, size_t len);
 /* "delivered", "sent", "timed-out", ... for an RC status. */
 const char *cli_rc_word(unsigned rc_status);
 
