@@ -21,7 +21,7 @@
 #include <stdint.h>
 #include <time.h>
 
-#include "xvios/platform.h"
+#include "xvios/plat_kind.h"
 #include "xvios/wire.h"
 
 /* ---------------------------------------------------------------- packets */

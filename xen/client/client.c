@@ -20,6 +20,7 @@
 #include "xvios/db.h"
 #include "xvios/log.h"
 #include "xvios/paths.h"
+#include "xvios/platform.h"
 
 #define CLIENT_PENDING_MAX 4096u
 #define CLIENT_RESP_MAX    (2u * XVIOS_MAX_NODES)
