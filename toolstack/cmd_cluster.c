@@ -22,9 +22,8 @@
 #include <string.h>
 #include <strings.h>
 
-#include "cli.h"
-#include "cmds.h"
 #include "cli_json.h"
+#include "cmds.h"
 #include "xvios/db.h"
 #include "xvios/platform.h"
 #include "xvios/wire.h"

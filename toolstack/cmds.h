@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * cmds.h - the `xvios` subcommands that talk to a node's daemon or run a
- * loopback cluster, and what they share (connecting, number parsing; JSON output is cli_json.h).
+ * cmds.h - the `xvios` subcommands (one file each, cmd_<name>.c) and what
+ * they share: connecting to a daemon, number parsing, RC words (cli_util.c).
+ * JSON output is cli_json.h.
  */
 #ifndef XVIOS_TOOLSTACK_CMDS_H
 #define XVIOS_TOOLSTACK_CMDS_H
@@ -11,6 +12,8 @@
 #include "cli.h"
 #include "xvios/client.h"
 
+/* dom0 cluster administration: create, add, remove, status, destroy. */
+int cmd_cluster(struct xvios_cli *cli, int argc, char **argv);
 int cmd_send(struct xvios_cli *cli, int argc, char **argv);
 int cmd_ping(struct xvios_cli *cli, int argc, char **argv);
 int cmd_nodes(struct xvios_cli *cli, int argc, char **argv);
