@@ -66,10 +66,8 @@ static int encode_push(struct xviosd *d, const struct xvios_msg *m)
         return -EINVAL;
     }
     rc = xvios_pktq_push(&d->vke_out, d->tx, len, 0, (struct timespec){ 0 });
-    if (rc < 0) {
-        d->c.vke_tx_dropped++;
+    if (rc < 0)
         return rc;
-    }
     /* written by the poll loop (viod_vke_flush): never from here, so a dead
      * socket is noticed outside of whatever queued this packet */
     return 0;
@@ -126,7 +124,6 @@ int viod_vke_flush(struct xviosd *d)
             viod_vke_lost(d, why);
             return -EPIPE;
         }
-        d->c.vke_tx++;
         xvios_pktq_drop(&d->vke_out);
     }
     return 0;
@@ -172,7 +169,6 @@ void viod_vke_on_readable(struct xviosd *d)
             viod_vke_lost(d, untrusted_len == 0 ? "the VKE closed the connection" : strerror(errno));
             return;
         }
-        d->c.vke_rx++;
         if ((size_t)untrusted_len > XVIOS_MAX_MSG) {
             XLOG_WARN("dropped an oversized packet from the VKE (%zd bytes)", untrusted_len);
             d->c.vke_rx_bad++;
