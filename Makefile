@@ -6,7 +6,7 @@
 #   make fuzz       libFuzzer targets (clang), each run for FUZZ_SECONDS
 #   make bench      benchmarks (ratios against a raw baseline measured in the same run)
 #   make rig        the nested Xen rig (tests/rig/): real Xen 4.17 under QEMU
-#   make install    DESTDIR= PREFIX=/usr/local
+#   make install    DESTDIR= PREFIX=/usr/local (install-client: libxvios-client alone)
 #   make deps       install the Debian packages the build and tests need (root)
 
 CC       ?= gcc
@@ -20,6 +20,8 @@ FUZZ_SECONDS ?= 60
 XEN_PKGS := xenstore xenvchan xencontrol xenevtchn xengnttab xentoollog
 # Libraries the backend's storage half links (io_uring for the LU store).
 STORE_LIBS := -luring
+# The toolstack's JSON output (yajl, as libxl uses).
+JSON_LIBS = $(shell pkg-config --libs yajl 2>/dev/null || echo -lyajl)
 WARN     := -std=gnu11 -Wall -Wextra -Werror -Wformat=2 -Wvla -Wstrict-prototypes
 CPPFLAGS := -Iinclude -I. -D_GNU_SOURCE
 XEN_CFLAGS = $(shell pkg-config --cflags $(XEN_PKGS) 2>/dev/null)
@@ -35,7 +37,7 @@ ASAN_LDFLAGS := -fsanitize=address,undefined
 # (tests/unit/<module>/test_*.c); a test binary is named after its file alone,
 # so test file names are unique across the tree.
 srcs_under    = $(sort $(shell find $(1) -name '*.c' 2>/dev/null))
-LIB_SRCS     := $(call srcs_under,xen)
+LIB_SRCS     := $(filter-out xen/client/shared/%,$(call srcs_under,xen))
 BACKEND_SRCS := $(call srcs_under,backend)
 DAEMON_SRCS  := $(call srcs_under,daemon)
 TOOL_SRCS    := $(call srcs_under,toolstack)
@@ -51,7 +53,7 @@ PROGS        := $(if $(wildcard backend/main.c),xvios-backend) $(if $(wildcard d
                 $(if $(wildcard toolstack/main.c),xvios)
 
 DEB_PKGS := build-essential pkg-config libxen-dev libcmocka-dev clang libclang-rt-14-dev \
-            valgrind xenstore-utils python3 liburing-dev
+            valgrind xenstore-utils python3 liburing-dev libyajl-dev
 
 .PHONY: all check unit integration demo fuzz bench rig install deps clean valgrind
 .DEFAULT_GOAL := all
@@ -62,7 +64,7 @@ define unit_rule
 build/$(1)/tests/$$(basename $$(notdir $(2))): build/$(1)/obj/$$(basename $(2)).o $$(patsubst %.c,build/$(1)/obj/%.o,$(TESTLIB_SRCS)) $$($(1)_ARCHIVES)
 	@mkdir -p $$(@D)
 	@echo "  LD   [$(1)] $$@"
-	$$(Q)$$(CC) $$($(1)_LDFLAGS) $$(shell cat $$(basename $(2)).wrap 2>/dev/null) -o $$@ $$(filter %.o,$$^) $$($(1)_ARCHIVES) $$($(1)_ARCHIVES) -lcmocka $$(LIBS)
+	$$(Q)$$(CC) $$($(1)_LDFLAGS) $$(shell cat $$(basename $(2)).wrap 2>/dev/null) -o $$@ $$(filter %.o,$$^) $$($(1)_ARCHIVES) $$($(1)_ARCHIVES) -lcmocka $$(LIBS) $$(JSON_LIBS)
 endef
 
 # $(call flavour,NAME,CFLAGS,LDFLAGS)
@@ -106,7 +108,7 @@ build/$(1)/bin/xviosd: build/$(1)/obj/daemon/main.o $$($(1)_DAEMON) $$($(1)_LIB)
 build/$(1)/bin/xvios: build/$(1)/obj/toolstack/main.o $$($(1)_TOOL) $$($(1)_LIB)
 	@mkdir -p $$(@D)
 	@echo "  LD   [$(1)] $$@"
-	$$(Q)$$(CC) $(3) -o $$@ $$^ $$(LIBS)
+	$$(Q)$$(CC) $(3) -o $$@ $$^ $$(LIBS) $$(JSON_LIBS)
 
 # Unit tests link every internal archive (only what they use is pulled in),
 # the shared test helpers, and extra link flags from the .wrap file next to the
@@ -127,9 +129,33 @@ endef
 $(eval $(call flavour,rel,$(REL_CFLAGS),))
 $(eval $(call flavour,asan,$(ASAN_CFLAGS),$(ASAN_LDFLAGS)))
 
+# ---------------------------------------------------------------- libxvios-client (shared)
+# The caller API and the wire codec as a shared library for third-party
+# programs: api.sock only (its platform is xen/client/shared/plat_none.c, so
+# it links no Xen library), only the xvios_* API exported (version script).
+CLIENT_SO_VERSION := 1.0.0
+CLIENT_SONAME     := libxvios-client.so.1
+CLIENT_SO         := build/rel/lib/libxvios-client.so.$(CLIENT_SO_VERSION)
+CLIENT_SO_MAP     := xen/client/shared/libxvios-client.map
+CLIENT_SO_SRCS    := $(call srcs_under,xen/util) $(call srcs_under,xen/wire) $(wildcard xen/client/*.c) \
+                     $(wildcard xen/client/shared/*.c)
+CLIENT_HEADERS    := include/xvios/client.h include/xvios/wire.h include/xvios/plat_kind.h include/xvios/kv.h
+
+# position-independent objects of the same sources, without the Xen headers
+build/rel/pic/%.o: %.c
+	@mkdir -p $(@D)
+	@echo "  CC   [pic] $<"
+	$(Q)$(CC) $(CPPFLAGS) $(REL_CFLAGS) -fPIC -MMD -MP -c -o $@ $<
+$(CLIENT_SO): $(patsubst %.c,build/rel/pic/%.o,$(CLIENT_SO_SRCS)) $(CLIENT_SO_MAP)
+	@mkdir -p $(@D)
+	@echo "  LD   [pic] $@"
+	$(Q)$(CC) -shared -Wl,-soname,$(CLIENT_SONAME) -Wl,--version-script=$(CLIENT_SO_MAP) -Wl,--no-undefined \
+	  -Wl,-z,relro,-z,now -o $@ $(filter %.o,$^)
+	$(Q)ln -sf $(notdir $@) $(@D)/$(CLIENT_SONAME) && ln -sf $(CLIENT_SONAME) $(@D)/libxvios-client.so
+
 -include $(shell find build -name '*.d' 2>/dev/null)
 
-all: $(rel_PROGS) $(rel_LIB)
+all: $(rel_PROGS) $(rel_LIB) $(CLIENT_SO)
 
 # ---------------------------------------------------------------- tests
 check: deps
@@ -138,7 +164,7 @@ check: deps
 	  tests/run-tests.sh $(asan_UNITS) -- $(sort $(wildcard tests/integration/test_*.sh))
 
 .PHONY: asan-build
-asan-build: $(asan_PROGS) $(asan_UNITS) $(asan_IHELP)
+asan-build: $(asan_PROGS) $(asan_UNITS) $(asan_IHELP) $(CLIENT_SO)
 
 unit: deps asan-build
 	@XVIOS_BIN=$(CURDIR)/build/asan/bin XVIOS_TESTS=$(CURDIR)/build/asan/tests tests/run-tests.sh $(asan_UNITS) --
@@ -177,15 +203,30 @@ rig: all $(rel_IHELP)
 	@tests/rig/rig.sh
 
 # ---------------------------------------------------------------- install
-install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/lib \
-	  $(DESTDIR)$(PREFIX)/include/xvios $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man8
+# The programs, their manual pages, and libxvios-client (install-client). The
+# internal archives (libxvios.a, ...) are not installed: they are not an API;
+# a third-party program uses libxvios-client (pkg-config xvios-client).
+LIBDIR     ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+install: all install-client
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/sbin \
+	  $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man8
 	install -m 755 build/rel/bin/xvios $(DESTDIR)$(PREFIX)/bin/xvios
 	install -m 755 build/rel/bin/xviosd build/rel/bin/xvios-backend $(DESTDIR)$(PREFIX)/sbin/
-	install -m 644 $(rel_LIB) $(DESTDIR)$(PREFIX)/lib/
-	install -m 644 include/xvios/*.h $(DESTDIR)$(PREFIX)/include/xvios/
 	for m in $(wildcard docs/*.1); do install -m 644 $$m $(DESTDIR)$(PREFIX)/share/man/man1/; done
 	for m in $(wildcard docs/*.8); do install -m 644 $$m $(DESTDIR)$(PREFIX)/share/man/man8/; done
+
+# libxvios-client alone: the library, its soname and development links, its headers, xvios-client.pc.
+.PHONY: install-client
+install-client: $(CLIENT_SO)
+	install -d $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(INCLUDEDIR)/xvios
+	install -m 755 $(CLIENT_SO) $(DESTDIR)$(LIBDIR)/
+	ln -sf $(notdir $(CLIENT_SO)) $(DESTDIR)$(LIBDIR)/$(CLIENT_SONAME)
+	ln -sf $(CLIENT_SONAME) $(DESTDIR)$(LIBDIR)/libxvios-client.so
+	install -m 644 $(CLIENT_HEADERS) $(DESTDIR)$(INCLUDEDIR)/xvios/
+	sed -e 's|@PREFIX@|$(PREFIX)|; s|@LIBDIR@|$(LIBDIR)|; s|@INCLUDEDIR@|$(INCLUDEDIR)|; s|@VERSION@|$(CLIENT_SO_VERSION)|' \
+	  xen/client/shared/xvios-client.pc.in > $(DESTDIR)$(LIBDIR)/pkgconfig/xvios-client.pc
+	chmod 644 $(DESTDIR)$(LIBDIR)/pkgconfig/xvios-client.pc
 
 # ---------------------------------------------------------------- deps
 deps:

@@ -48,7 +48,6 @@ static struct caller *caller_new(struct xviosd *d, int fd, xvios_link *link)
         } while (d->next_caller_id == 0 || viod_api_caller(d, d->next_caller_id));
         c->id = d->next_caller_id;
         xvios_pktq_init(&c->out, XVD_CALLER_OUTQ_PKTS, XVD_CALLER_OUTQ_BYTES);
-        d->c.callers_total++;
         return c;
     }
     return NULL;
@@ -198,7 +197,6 @@ int viod_api_emit(struct xviosd *d, struct caller *c, unsigned opcode, int statu
     if (rc < 0) {
         XLOG_WARN("caller %u (%s) does not read its answers (%u queued): disconnecting it", c->id,
                   c->name[0] ? c->name : "?", c->out.n);
-        d->c.callers_slow_dropped++;
         c->dead = true;
         return rc;
     }
@@ -329,7 +327,6 @@ static void on_packet(struct xviosd *d, struct caller *c, const uint8_t *untrust
     struct xvios_msg m;
     int rc = xvios_msg_decode_on(XVIOS_CH_CALLER_TO_DAEMON, untrusted, untrusted_len, &m);
 
-    d->c.api_rx++;
     if (rc == XVIOS_WIRE_ECHANNEL) {
         d->c.api_rx_bad++;
         XLOG_WARN("caller %u sent %s, which callers may not send", c->id, xvios_opcode_name(m.hdr.opcode));

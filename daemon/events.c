@@ -45,8 +45,7 @@ void viod_events_emit(struct xviosd *d, unsigned ev, uint32_t node, const char *
         struct caller *c = &d->callers[i];
         if (!c->used || c->dead || !c->hello || !(c->event_mask & XVIOS_API_EVENT_BIT(ev)))
             continue;
-        if (viod_api_emit(d, c, XVIOS_OP_API_EVENT, XVIOS_ST_OK, 0, node, ev, text, len) == 0)
-            d->c.events_sent++;
+        viod_api_emit(d, c, XVIOS_OP_API_EVENT, XVIOS_ST_OK, 0, node, ev, text, len); /* a full queue: marked dead */
     }
 }
 
@@ -147,7 +146,6 @@ int viod_events_watch(struct xviosd *d)
     read_config(d);
     scan_nodes(d, false);
     scan_clients(d, false);
-    d->store_scanned = true;
     rc = xvios_db_watch(d->plat, XVIOS_DB_PART_NODES, TOKEN_NODES);
     if (rc == 0)
         rc = xvios_db_watch(d->plat, XVIOS_DB_PART_CLIENTS, TOKEN_CLIENTS);

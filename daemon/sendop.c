@@ -461,7 +461,6 @@ void viod_op_on_send_result(struct xviosd *d, const struct xvios_msg *m)
         transmit(d, op);
         return;
     case RETRY_BACKOFF:
-        d->c.backoffs++;
         op->backoff = true;
         op->backoff_until = xvios_deadline_ms(20u * op->r.backoffs);
         return;

@@ -67,10 +67,8 @@ static int encode_push(struct xviosd *d, const struct xvios_msg *m)
         return -EINVAL;
     }
     rc = xvios_pktq_push(&d->vke_out, d->tx, len, 0, (struct timespec){ 0 });
-    if (rc < 0) {
-        d->c.vke_tx_dropped++;
+    if (rc < 0)
         return rc;
-    }
     /* written by the poll loop (viod_vke_flush): never from here, so a dead
      * socket is noticed outside of whatever queued this packet */
     return 0;
@@ -121,7 +119,6 @@ int viod_vke_flush(struct xviosd *d)
             viod_vke_lost(d, why);
             return -EPIPE;
         }
-        d->c.vke_tx++;
         xvios_pktq_drop(&d->vke_out);
     }
     return 0;
@@ -165,7 +162,6 @@ void viod_vke_on_readable(struct xviosd *d)
             viod_vke_lost(d, rc == -EPIPE ? "the VKE closed the connection" : strerror(-rc));
             return;
         }
-        d->c.vke_rx++;
         if (rc < 0) {
             XLOG_WARN("dropped a malformed packet from the VKE (%zu bytes): %s%s%s", untrusted_len,
                       xvios_wire_strerror(werr), werr == XVIOS_WIRE_ECHANNEL ? ": " : "",

@@ -97,12 +97,12 @@ struct sendop {
 };
 
 /* ---------------------------------------------------------------- counters */
+/* Each is read by NODE_INFO (nodeinfo.c) or by the unit tests; nothing is only written. */
 struct xvd_counters {
-    uint64_t vke_rx, vke_rx_bad, vke_tx, vke_tx_dropped;
-    uint64_t sends, resends, rc_grows, backoffs;
+    uint64_t vke_rx_bad;
+    uint64_t sends, resends, rc_grows;
     uint64_t received, received_unknown_type, received_duplicate, responses_sent, responses_dropped;
-    uint64_t api_rx, api_rx_bad, callers_total, callers_slow_dropped;
-    uint64_t events_sent;
+    uint64_t api_rx_bad;
 };
 
 /* ---------------------------------------------------------------- the VKE's counters */
@@ -166,7 +166,6 @@ struct xviosd {
     unsigned n_known_nodes;
     char **known_clients;
     unsigned n_known_clients;
-    bool store_scanned;
 
     /* receive side: the last XVD_SEEN_RING messages by (sender, txid) */
     struct { uint64_t txid; uint32_t node; } seen[XVD_SEEN_RING];

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * cli.h - what every `xvios` subcommand shares: the global options, the exit
- * codes scripts rely on, and the subcommand entry points (one file each).
+ * cli.h - what every `xvios` subcommand gets: the global options and the
+ * exit codes scripts rely on. The subcommands themselves are in cmds.h.
  */
 #ifndef XVIOS_TOOLSTACK_CLI_H
 #define XVIOS_TOOLSTACK_CLI_H
@@ -38,9 +38,7 @@ struct xvios_cli {
     const char *prog;
 };
 
+/* A subcommand: argv[0] is its name; returns an exit code (enum xvios_exit). */
 typedef int (*xvios_cmd_fn)(struct xvios_cli *cli, int argc, char **argv);
-
-/* dom0 cluster administration: create, add, remove, status, destroy (cmd_cluster.c). */
-int cmd_cluster(struct xvios_cli *cli, int argc, char **argv);
 
 #endif /* XVIOS_TOOLSTACK_CLI_H */

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* cli_util.c - what the `xvios` subcommands share: connecting to a daemon, JSON strings. */
+/* cli_util.c - what the `xvios` subcommands share: connecting to a daemon, RC words. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,27 +51,6 @@ int cli_connect(const struct xvios_cli *cli, xvios_client **out)
         return cli_exit_for_errno(rc) == XVIOS_EXIT_USAGE ? XVIOS_EXIT_ERROR : cli_exit_for_errno(rc);
     }
     return XVIOS_EXIT_OK;
-}
-
-void json_str(FILE *f, const void *s, size_t len)
-{
-    const unsigned char *p = s;
-
-    fputc('"', f);
-    for (size_t i = 0; i < len; i++) {
-        unsigned char c = p[i];
-        if (c == '"' || c == '\\')
-            fprintf(f, "\\%c", c);
-        else if (c == '\n')
-            fputs("\\n", f);
-        else if (c == '\t')
-            fputs("\\t", f);
-        else if (c < 0x20 || c > 0x7e)
-            fprintf(f, "\\u%04x", c);
-        else
-            fputc(c, f);
-    }
-    fputc('"', f);
 }
 
 const char *cli_rc_word(unsigned s)

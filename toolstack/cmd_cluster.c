@@ -22,7 +22,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "cli.h"
+#include "cli_json.h"
 #include "cmds.h"
 #include "xvios/db.h"
 #include "xvios/platform.h"
@@ -449,19 +449,45 @@ static int do_status(const struct xvios_cli *cli, int argc, char **argv)
         goto out;
     }
     if (json) {
-        printf("{\"name\":");
-        json_str(stdout, cfg.name, strlen(cfg.name));
-        printf(",\"max_nodes\":%u,\"timeout_ms\":%u,\"retries\":%u,\"nodes\":[", cfg.max_nodes, cfg.timeout_ms,
-               cfg.retries);
-        for (unsigned i = 0; i < n; i++) {
-            printf("%s{\"node\":%u,\"domid\":%u,\"name\":", i ? "," : "", nodes[i].node, nodes[i].domid);
-            json_str(stdout, nodes[i].name, strlen(nodes[i].name));
-            printf(",\"uuid\":");
-            json_str(stdout, nodes[i].uuid, strlen(nodes[i].uuid));
-            printf(",\"state\":\"%s\",\"online\":%s,\"alive\":%s}", state_name(nodes[i].state),
-                   nodes[i].online ? "true" : "false", node_alive(p, &nodes[i]) ? "true" : "false");
+        struct cli_json *j = cli_json_begin(stdout, CLI_JSON_COMPACT);
+        if (!j) {
+            rc = fail("writing the JSON output", -ENOMEM);
+            goto out;
         }
-        printf("]}\n");
+        cli_json_map_open(j);
+        cli_json_key(j, "name");
+        cli_json_str(j, cfg.name);
+        cli_json_key(j, "max_nodes");
+        cli_json_uint(j, cfg.max_nodes);
+        cli_json_key(j, "timeout_ms");
+        cli_json_uint(j, cfg.timeout_ms);
+        cli_json_key(j, "retries");
+        cli_json_uint(j, cfg.retries);
+        cli_json_key(j, "nodes");
+        cli_json_array_open(j);
+        for (unsigned i = 0; i < n; i++) {
+            cli_json_map_open(j);
+            cli_json_key(j, "node");
+            cli_json_uint(j, nodes[i].node);
+            cli_json_key(j, "domid");
+            cli_json_uint(j, nodes[i].domid);
+            cli_json_key(j, "name");
+            cli_json_str(j, nodes[i].name);
+            cli_json_key(j, "uuid");
+            cli_json_str(j, nodes[i].uuid);
+            cli_json_key(j, "state");
+            cli_json_str(j, state_name(nodes[i].state));
+            cli_json_key(j, "online");
+            cli_json_bool(j, nodes[i].online);
+            cli_json_key(j, "alive");
+            cli_json_bool(j, node_alive(p, &nodes[i]));
+            cli_json_map_close(j);
+        }
+        cli_json_array_close(j);
+        cli_json_map_close(j);
+        rc = cli_json_end(j);
+        rc = rc ? fail("writing the JSON output", rc) : XVIOS_EXIT_OK;
+        goto out;
     } else {
         printf("cluster ");
         text_str(stdout, cfg.name);

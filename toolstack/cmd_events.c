@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <string.h>
 
+#include "cli_json.h"
 #include "cmds.h"
 #include "xvios/clock.h"
 
@@ -23,46 +24,70 @@ static void usage(FILE *f)
                "client-registered, message), one line each, until interrupted.\n");
 }
 
-static void print_event(const struct xvios_cli *cli, const struct xvios_api_msg *m)
+/* One event as a JSON object on one line. */
+static int print_event_json(const struct xvios_api_msg *m)
 {
+    struct cli_json *j = cli_json_begin(stdout, CLI_JSON_SPACED);
     struct xvios_kv_iter it;
     struct xvios_kv kv;
     const char *body;
     size_t dl;
     int r;
 
-    if (cli->json)
-        printf("{\"event\": \"%s\", \"node\": %u", xvios_event_name(m->type), m->node);
-    else
-        printf("%s node=%u", xvios_event_name(m->type), m->node);
+    if (!j)
+        return -ENOMEM;
+    cli_json_map_open(j);
+    cli_json_key(j, "event");
+    cli_json_str(j, xvios_event_name(m->type));
+    cli_json_key(j, "node");
+    cli_json_uint(j, m->node);
     xvios_kv_iter_init(&it, m->payload, m->len);
     while ((r = xvios_kv_next(&it, &kv)) != 0) {
         if (r > 0 && !xvios_kv_is(&kv, "node")) {
-            if (cli->json) {
-                printf(", ");
-                json_str(stdout, kv.key, kv.key_len);
-                printf(": ");
-                json_str(stdout, kv.val, kv.val_len);
-            } else {
-                size_t ll = kv.key_len + 1u + kv.val_len;
-                printf(" ");
-                for (size_t k = 0; k < ll; k++)
-                    putchar(kv.key[k] >= 0x20 && kv.key[k] < 0x7f ? kv.key[k] : '?');
-            }
+            cli_json_bytes(j, kv.key, kv.key_len);
+            cli_json_bytes(j, kv.val, kv.val_len);
         }
     }
     body = xvios_kv_body(&it, &dl);
     if (body) {
-        const char *data = body;
-        if (cli->json) {
-            printf(", \"data\": ");
-            json_str(stdout, data, dl);
-        } else {
-            printf(" data=");
-            json_str(stdout, data, dl);
+        cli_json_key(j, "data");
+        cli_json_bytes(j, body, dl);
+    }
+    cli_json_map_close(j);
+    return cli_json_end(j);
+}
+
+/* One event as a line of text: "<event> node=N k=v ... data=<JSON string>". */
+static int print_event_text(const struct xvios_api_msg *m)
+{
+    struct xvios_kv_iter it;
+    struct xvios_kv kv;
+    const char *body;
+    size_t dl;
+    int r, rc = 0;
+
+    printf("%s node=%u", xvios_event_name(m->type), m->node);
+    xvios_kv_iter_init(&it, m->payload, m->len);
+    while ((r = xvios_kv_next(&it, &kv)) != 0) {
+        if (r > 0 && !xvios_kv_is(&kv, "node")) {
+            size_t ll = kv.key_len + 1u + kv.val_len;  /* key=value, contiguous in the payload */
+            printf(" ");
+            for (size_t k = 0; k < ll; k++)
+                putchar(kv.key[k] >= 0x20 && kv.key[k] < 0x7f ? kv.key[k] : '?');
         }
     }
-    printf(cli->json ? "}\n" : "\n");
+    body = xvios_kv_body(&it, &dl);
+    if (body) {
+        printf(" data=");
+        rc = cli_json_quote(stdout, body, dl);
+    }
+    printf("\n");
+    return rc;
+}
+
+static int print_event(const struct xvios_cli *cli, const struct xvios_api_msg *m)
+{
+    return cli->json ? print_event_json(m) : print_event_text(m);
 }
 
 int cmd_events(struct xvios_cli *cli, int argc, char **argv)
@@ -117,8 +142,11 @@ int cmd_events(struct xvios_cli *cli, int argc, char **argv)
             rc = XVIOS_EXIT_UNREACHABLE;
             break;
         }
-        if (m.opcode == XVIOS_OP_API_EVENT)
-            print_event(cli, &m);
+        if (m.opcode == XVIOS_OP_API_EVENT && (r = print_event(cli, &m)) < 0) {
+            fprintf(stderr, "%s: writing the output: %s\n", cli->prog, strerror(-r));
+            rc = XVIOS_EXIT_ERROR;
+            stop = 1;
+        }
         xvios_api_msg_dispose(&m);
     }
     xvios_client_close(c);

@@ -5,11 +5,12 @@
  * "key=value" block per node, blocks separated by a blank line, and a last
  * block "truncated=<n>" when n nodes' blocks did not fit.
  */
-#include <ctype.h>
+#include <errno.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli_json.h"
 #include "cmds.h"
 #include "xvios/clock.h"
 
@@ -21,43 +22,27 @@ static void usage(FILE *f)
                "answer was too large to hold every node).\n");
 }
 
-static bool is_number(const char *s, size_t n)
-{
-    if (n == 0 || n > 18)
-        return false;
-    for (size_t i = 0; i < n; i++)
-        if (!isdigit((unsigned char)s[i]))
-            return false;
-    return true;
-}
-
-/* Print one block (lines "k=v"); returns whether it reports a failure (status=...). */
-static bool print_block(const struct xvios_cli *cli, const char *b, size_t len, bool first)
+/* Print one block (lines "k=v"), into j when JSON; returns whether it reports a failure (status=...). */
+static bool print_block(struct cli_json *j, const char *b, size_t len, bool first)
 {
     char node[16] = "?", domid[16] = "-", name[64] = "-", state[32] = "-", up[24] = "-", status[32] = "";
     char links[48] = "-", lu[21], pe[21];
     bool failed = xvios_kv_get(b, len, "status", status, sizeof(status)) == 0;
 
-    if (cli->json) {
+    if (j) {
         struct xvios_kv_iter it;
         struct xvios_kv kv;
-        bool f1 = true;
         int r;
-        printf("%s\n  {", first ? "" : ",");
+
+        cli_json_map_open(j);
         xvios_kv_iter_init(&it, b, len);
         while ((r = xvios_kv_next(&it, &kv)) != 0) {
             if (r < 0)
                 continue;
-            printf("%s", f1 ? "" : ", ");
-            json_str(stdout, kv.key, kv.key_len);
-            printf(": ");
-            if (is_number(kv.val, kv.val_len))
-                fwrite(kv.val, 1, kv.val_len, stdout);
-            else
-                json_str(stdout, kv.val, kv.val_len);
-            f1 = false;
+            cli_json_bytes(j, kv.key, kv.key_len);
+            cli_json_number(j, kv.val, kv.val_len);
         }
-        printf("}");
+        cli_json_map_close(j);
         return failed;
     }
     xvios_kv_get(b, len, "node", node, sizeof(node));
@@ -142,7 +127,8 @@ int cmd_nodes(struct xvios_cli *cli, int argc, char **argv)
     struct timespec dl;
     unsigned blocks = 0, failed = 0;
     unsigned long truncated = 0;
-    int ch, rc;
+    struct cli_json *j = NULL;
+    int ch, rc, jrc = 0;
 
     optind = 1;
     while ((ch = getopt_long(argc, argv, "+", lo, NULL)) != -1) {
@@ -181,8 +167,14 @@ int cmd_nodes(struct xvios_cli *cli, int argc, char **argv)
         xvios_client_close(c);
         return cli_exit_for_errno(rc);
     }
-    if (cli->json)
-        printf("[");
+    if (cli->json && !(j = cli_json_begin(stdout, CLI_JSON_LINES))) {
+        fprintf(stderr, "%s: %s\n", cli->prog, strerror(ENOMEM));
+        xvios_client_outcome_dispose(&o);
+        xvios_client_close(c);
+        return XVIOS_EXIT_ERROR;
+    }
+    if (j)
+        cli_json_array_open(j);
     {
         unsigned nb = 0;
         struct block *bv = collect_blocks(&o, &nb);
@@ -197,13 +189,16 @@ int cmd_nodes(struct xvios_cli *cli, int argc, char **argv)
                 truncated += xvios_parse_u32(t, 1, XVIOS_MAX_NODES, &v) < 0 ? 1 : v;
                 continue;
             }
-            failed += print_block(cli, bv[k].p, bv[k].len, blocks == 0);
+            failed += print_block(j, bv[k].p, bv[k].len, blocks == 0);
             blocks++;
         }
         free(bv);
     }
-    if (cli->json)
-        printf("%s]\n", blocks ? "\n" : "");
+    if (j) {
+        cli_json_array_close(j);
+        if ((jrc = cli_json_end(j)) < 0)
+            fprintf(stderr, "%s: writing the output: %s\n", cli->prog, strerror(-jrc));
+    }
     if (o.status != XVIOS_ST_OK && o.status != XVIOS_ST_PARTIAL && o.status != XVIOS_ST_TIMED_OUT &&
         !cli->json)
         fprintf(stderr, "%s: %s\n", cli->prog, xvios_status_name(o.status));
@@ -216,6 +211,8 @@ int cmd_nodes(struct xvios_cli *cli, int argc, char **argv)
        : o.status == XVIOS_ST_TRY_AGAIN || o.status == XVIOS_ST_INTERNAL || o.status == XVIOS_ST_BAD_PACKET
            ? XVIOS_EXIT_ERROR
        : failed || truncated ? XVIOS_EXIT_PARTIAL : XVIOS_EXIT_OK;
+    if (jrc < 0)
+        rc = XVIOS_EXIT_ERROR;
     xvios_client_outcome_dispose(&o);
     xvios_client_close(c);
     return rc;

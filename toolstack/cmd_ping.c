@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /* cmd_ping.c - `xvios ping NODE`: an ECHO with receipt and response to one node; prints the round trip. */
+#include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <string.h>
 
+#include "cli_json.h"
 #include "cmds.h"
 #include "xvios/clock.h"
 
@@ -12,6 +14,28 @@ static void usage(FILE *f)
     fprintf(f, "usage: xvios [GLOBAL] ping [--timeout MS] NODE\n"
                "Sends NODE an echo request with receipt and response; prints the round-trip time.\n"
                "Exit: 0 answered, 4 no answer in time, 5 unreachable.\n");
+}
+
+static int print_json(uint32_t node, bool ok, const char *why, int64_t ms)
+{
+    struct cli_json *j = cli_json_begin(stdout, CLI_JSON_SPACED);
+
+    if (!j)
+        return -ENOMEM;
+    cli_json_map_open(j);
+    cli_json_key(j, "node");
+    cli_json_uint(j, node);
+    cli_json_key(j, "status");
+    cli_json_str(j, ok ? "alive" : "failed");
+    cli_json_key(j, "reason");
+    if (ok)
+        cli_json_null(j);
+    else
+        cli_json_str(j, why);
+    cli_json_key(j, "rtt_ms");
+    cli_json_uint(j, ms > 0 ? (uint64_t)ms : 0);
+    cli_json_map_close(j);
+    return cli_json_end(j);
 }
 
 int cmd_ping(struct xvios_cli *cli, int argc, char **argv)
@@ -71,10 +95,15 @@ int cmd_ping(struct xvios_cli *cli, int argc, char **argv)
             ok = true;
     if (!ok && o.n_rc && o.rc[0].status == XVIOS_RC_DELIVERED)
         why = "no response";
-    if (cli->json)
-        printf("{\"node\": %u, \"status\": \"%s\", \"reason\": %s%s%s, \"rtt_ms\": %" PRId64 "}\n", node,
-               ok ? "alive" : "failed", ok ? "" : "\"", ok ? "null" : why, ok ? "" : "\"", ms);
-    else if (ok)
+    if (cli->json) {
+        int jrc = print_json(node, ok, why, ms);
+        if (jrc < 0) {
+            fprintf(stderr, "%s: writing the output: %s\n", cli->prog, strerror(-jrc));
+            xvios_client_outcome_dispose(&o);
+            xvios_client_close(c);
+            return XVIOS_EXIT_ERROR;
+        }
+    } else if (ok)
         printf("node %u: alive, round trip %" PRId64 " ms\n", node, ms);
     else
         printf("node %u: failed (%s)\n", node, why);

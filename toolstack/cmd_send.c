@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cli_json.h"
 #include "cmds.h"
 #include "xvios/clock.h"
 
@@ -93,6 +94,36 @@ static const char *resp_reason(int st)
     return "failed";
 }
 
+/* One JSON object per node, one per line, in an array. */
+static int print_json(const struct node_line *lines, unsigned n)
+{
+    struct cli_json *j = cli_json_begin(stdout, CLI_JSON_LINES);
+
+    if (!j)
+        return -ENOMEM;
+    cli_json_array_open(j);
+    for (unsigned i = 0; i < n; i++) {
+        cli_json_map_open(j);
+        cli_json_key(j, "node");
+        cli_json_uint(j, lines[i].node);
+        cli_json_key(j, "status");
+        cli_json_str(j, lines[i].status);
+        cli_json_key(j, "reason");
+        if (lines[i].reason)
+            cli_json_str(j, lines[i].reason);
+        else
+            cli_json_null(j);
+        cli_json_key(j, "response");
+        if (lines[i].resp && lines[i].resp->status == XVIOS_ST_OK)
+            cli_json_bytes(j, lines[i].resp->payload, lines[i].resp->len);
+        else
+            cli_json_null(j);
+        cli_json_map_close(j);
+    }
+    cli_json_array_close(j);
+    return cli_json_end(j);
+}
+
 /* Print the outcome; returns the exit code. */
 static int report(const struct xvios_cli *cli, const struct xvios_client_outcome *o, bool want_response)
 {
@@ -118,22 +149,11 @@ static int report(const struct xvios_cli *cli, const struct xvios_client_outcome
         n++;
     }
     if (cli->json) {
-        printf("[");
-        for (unsigned i = 0; i < n; i++) {
-            printf("%s\n  {\"node\": %u, \"status\": \"%s\", \"reason\": ", i ? "," : "", lines[i].node,
-                   lines[i].status);
-            if (lines[i].reason)
-                json_str(stdout, lines[i].reason, strlen(lines[i].reason));
-            else
-                printf("null");
-            printf(", \"response\": ");
-            if (lines[i].resp && lines[i].resp->status == XVIOS_ST_OK)
-                json_str(stdout, lines[i].resp->payload, lines[i].resp->len);
-            else
-                printf("null");
-            printf("}");
+        int jrc = print_json(lines, n);
+        if (jrc < 0) {
+            fprintf(stderr, "%s: writing the output: %s\n", cli->prog, strerror(-jrc));
+            return XVIOS_EXIT_ERROR;
         }
-        printf("%s]\n", n ? "\n" : "");
     } else {
         for (unsigned i = 0; i < n; i++) {
             printf("node %u: %s", lines[i].node, lines[i].status);

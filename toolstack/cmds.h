@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * cmds.h - the `xvios` subcommands that talk to a node's daemon or run a
- * loopback cluster, and what they share (connecting, JSON output).
+ * cmds.h - the `xvios` subcommands (one file each, cmd_<name>.c) and what
+ * they share: connecting to a daemon, number parsing, RC words (cli_util.c).
+ * JSON output is cli_json.h.
  */
 #ifndef XVIOS_TOOLSTACK_CMDS_H
 #define XVIOS_TOOLSTACK_CMDS_H
@@ -12,6 +13,8 @@
 #include "xvios/client.h"
 #include "xvios/parse.h"
 
+/* dom0 cluster administration: create, add, remove, status, destroy. */
+int cmd_cluster(struct xvios_cli *cli, int argc, char **argv);
 int cmd_send(struct xvios_cli *cli, int argc, char **argv);
 int cmd_ping(struct xvios_cli *cli, int argc, char **argv);
 int cmd_nodes(struct xvios_cli *cli, int argc, char **argv);
@@ -22,8 +25,6 @@ int cmd_local(struct xvios_cli *cli, int argc, char **argv);
 int cli_connect(const struct xvios_cli *cli, xvios_client **out);
 /* Exit code for a client errno (-ENOENT, -ECONNREFUSED... -> XVIOS_EXIT_UNREACHABLE). */
 int cli_exit_for_errno(int err);
-/* A JSON string literal of len bytes (escapes control characters, quotes, backslashes, non-ASCII as \u00XX). */
-void json_str(FILE *f, const void *s, size_t len);
 /* "delivered", "sent", "timed-out", ... for an RC status. */
 const char *cli_rc_word(unsigned rc_status);
 

@@ -22,7 +22,7 @@
 #include <time.h>
 
 #include "xvios/kv.h"   /* xvios_kv_get and the iterator, for answers and events */
-#include "xvios/platform.h"
+#include "xvios/plat_kind.h"
 #include "xvios/wire.h"
 
 /* ---------------------------------------------------------------- packets */

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * xvios/log.h - the one logging macro family. Every line names the node,
- * source file, line and function:
- *   xvios[node 2] W vke_recv.c:118 vke_drop(): dropped packet from node 3: bad magic
+ * xvios/log.h - the one logging macro family. Every line starts with the
+ * CLOCK_MONOTONIC time, the program and its node, the level (D I W E), the
+ * source file, line and function, e.g. (xen/vke/vke_recv.c, drop()):
+ *   5123.042 xvios-backend[node 2] W vke_recv.c:18 drop(): dropped a packet from node 3 (domid 103): bad magic
  * Output goes to stderr (or a file set with xvios_log_open()); the level is
  * set with xvios_log_set_level() or XVIOS_LOG=debug|info|warn|err.
  */

@@ -5,11 +5,11 @@
  * implementations selected at run time by xvios_plat_open():
  *
  *   xen      - libxenstore, libxenvchan, libxenctrl, libxenevtchn,
- *              libxengnttab (xen/plat_xen_*.c). The only place in the tree
+ *              libxengnttab (xen/plat/xen/). The only place in the tree
  *              that calls the Xen libraries.
  *   loopback - several nodes as processes on one Linux host: unix sockets
  *              for links, a directory-backed store with XenStore semantics
- *              (xen/plat_loop_*.c).
+ *              (xen/plat/loop/).
  *
  * Why an ops table and not link-time selection: one `xvios` binary must
  * drive both a loopback cluster (`xvios local up`) and real XenStore
@@ -29,10 +29,7 @@
 #include <stdint.h>
 #include <time.h>
 
-enum xvios_plat_kind {
-    XVIOS_PLAT_LOOPBACK = 1,
-    XVIOS_PLAT_XEN      = 2,
-};
+#include "xvios/plat_kind.h"
 
 struct xvios_plat_config {
     enum xvios_plat_kind kind;

@@ -20,6 +20,7 @@
 #include "xvios/db.h"
 #include "xvios/log.h"
 #include "xvios/paths.h"
+#include "xvios/platform.h"
 #include "xvios/unixsock.h"
 
 #define CLIENT_PENDING_MAX 4096u

@@ -18,7 +18,7 @@
 
 #include <cmocka.h>
 
-#include "toolstack/cli.h"
+#include "toolstack/cmds.h"
 #include "xvios/db.h"
 #include "xvios/platform.h"
 
