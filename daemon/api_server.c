@@ -23,16 +23,6 @@
 
 #define MGMT_RETRY_MS 200u
 
-struct caller *viod_api_caller(struct xviosd *d, uint32_t id)
-{
-    if (id == 0)
-        return NULL;
-    for (unsigned i = 0; i < XVD_MAX_CALLERS; i++)
-        if (d->callers[i].used && !d->callers[i].dead && d->callers[i].id == id)
-            return &d->callers[i];
-    return NULL;
-}
-
 static struct caller *caller_new(struct xviosd *d, int fd, xvios_link *link)
 {
     for (unsigned i = 0; i < XVD_MAX_CALLERS; i++) {
@@ -168,39 +158,6 @@ void viod_api_flush(struct xviosd *d, struct caller *c)
         xvios_pktq_drop(&c->out);
     }
     (void)d;
-}
-
-int viod_api_emit(struct xviosd *d, struct caller *c, unsigned opcode, int status, uint64_t handle, uint32_t node,
-             uint32_t type, const void *payload, size_t len)
-{
-    struct xvios_msg m;
-    size_t n;
-    int rc;
-
-    if (c->dead)
-        return -EPIPE;
-    memset(&m, 0, sizeof(m));
-    m.hdr.opcode = (uint16_t)opcode;
-    m.hdr.status = status;
-    m.hdr.txid = handle;
-    m.hdr.payload_len = (uint32_t)len;
-    m.sub.msg_type = type;
-    m.sub.src_node = node;
-    m.sub.originator = c->id;
-    m.payload = payload;
-    rc = xvios_msg_encode(&m, d->tx, XVIOS_MAX_MSG, &n);
-    if (rc != XVIOS_WIRE_OK) {
-        XLOG_ERR("cannot encode %s for caller %u: %s", xvios_opcode_name(opcode), c->id, xvios_wire_strerror(rc));
-        return -EINVAL;
-    }
-    rc = xvios_pktq_push(&c->out, d->tx, n, 0, (struct timespec){ 0 });
-    if (rc < 0) {
-        XLOG_WARN("caller %u (%s) does not read its answers (%u queued): disconnecting it", c->id,
-                  c->name[0] ? c->name : "?", c->out.n);
-        c->dead = true;
-        return rc;
-    }
-    return 0;
 }
 
 /* ---------------------------------------------------------------- requests */

@@ -141,33 +141,6 @@ const struct handler *viod_handler_find(uint32_t msg_type)
     return NULL;
 }
 
-int viod_respond_to_peer(struct xviosd *d, uint64_t txid, uint32_t node, uint32_t msg_type, int status,
-                    const void *payload, size_t len)
-{
-    struct xvios_msg m;
-    int rc;
-
-    memset(&m, 0, sizeof(m));
-    m.hdr.opcode = XVIOS_OP_CLUSTER_RESPONSE;
-    m.hdr.flags = XVIOS_FLAGS_WITH_ORIGIN(0, XVIOS_ORIGIN_DAEMON);
-    m.hdr.status = status;
-    m.hdr.txid = txid;
-    m.hdr.payload_len = (uint32_t)len;
-    m.sub.msg_type = msg_type;
-    m.sub.src_node = d->self_node;
-    m.sub.n_targets = 1;
-    m.targets[0] = node;
-    m.payload = payload;
-    rc = viod_vke_queue(d, &m);
-    if (rc < 0) {
-        d->c.responses_dropped++;
-        XLOG_WARN("response to node %u for txid %" PRIx64 " dropped: %s", node, txid, strerror(-rc));
-        return rc;
-    }
-    d->c.responses_sent++;
-    return 0;
-}
-
 void viod_handle_cluster_send(struct xviosd *d, const struct xvios_msg *m)
 {
     static uint8_t out[XVIOS_MAX_PAYLOAD];

@@ -57,23 +57,6 @@ void viod_vke_lost(struct xviosd *d, const char *why)
     viod_op_vke_lost(d);
 }
 
-static int encode_push(struct xviosd *d, const struct xvios_msg *m)
-{
-    size_t len;
-    int rc = xvios_msg_encode(m, d->tx, XVIOS_MAX_MSG, &len);
-
-    if (rc != XVIOS_WIRE_OK) {
-        XLOG_ERR("cannot encode %s: %s", xvios_opcode_name(m->hdr.opcode), xvios_wire_strerror(rc));
-        return -EINVAL;
-    }
-    rc = xvios_pktq_push(&d->vke_out, d->tx, len, 0, (struct timespec){ 0 });
-    if (rc < 0)
-        return rc;
-    /* written by the poll loop (viod_vke_flush): never from here, so a dead
-     * socket is noticed outside of whatever queued this packet */
-    return 0;
-}
-
 int viod_vke_connect(struct xviosd *d)
 {
     char path[128];
@@ -93,14 +76,7 @@ int viod_vke_connect(struct xviosd *d)
     d->vke_hello_deadline = xvios_deadline_ms(VKE_HELLO_MS);
     memset(&hello, 0, sizeof(hello));
     hello.hdr.opcode = XVIOS_OP_VKE_HELLO;
-    return encode_push(d, &hello);
-}
-
-int viod_vke_queue(struct xviosd *d, const struct xvios_msg *m)
-{
-    if (d->vke_state != VKE_READY)
-        return -ENOTCONN;
-    return encode_push(d, m);
+    return viod_vke_push(d, &hello);
 }
 
 int viod_vke_flush(struct xviosd *d)

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * xviosd.h - the daemon's (the VIOD's) shared state and the calls between
- * its parts: vke_conn.c (the VKE socket), sendop.c (outstanding sends),
+ * its parts: outbound.c (every packet queued out: to the VKE, a caller, a
+ * peer), vke_conn.c (the VKE socket), sendop.c (outstanding sends),
  * respq.c (response queue), handlers.c (what arrives from the cluster),
  * api_server.c (callers: api.sock and the management link), events.c,
  * vke_stats.c (the VKE's counters), nodeinfo.c, main.c (arguments and the
@@ -9,6 +10,11 @@
  *
  * One thread, one poll loop, nothing blocks: every output goes through a
  * bounded queue (xvios/pktq.h), every outstanding thing has a deadline.
+ *
+ * The parts call each other one way only (tests/tools/module_deps.py checks
+ * it): main.c -> api_server.c, vke_conn.c -> handlers.c -> sendop.c ->
+ * events.c, nodeinfo.c -> vke_stats.c -> outbound.c; respq.c and retry.c
+ * are leaves. Inbound dispatch lives at the top, every output at the bottom.
  *
  * Names: what the daemon's parts call across files is viod_<part>_* (VIOD is
  * the daemon's name in the design), so nothing here is mistaken for the VKE
@@ -176,6 +182,18 @@ struct xviosd {
     uint8_t *tx;               /* XVIOS_MAX_MSG */
 };
 
+/* outbound.c - every packet the daemon sends; calls no other part of the daemon */
+/* Encode and queue for the VKE whatever the attach state (VKE_HELLO); -EINVAL, -ENOBUFS. */
+int  viod_vke_push(struct xviosd *d, const struct xvios_msg *m);
+int  viod_vke_queue(struct xviosd *d, const struct xvios_msg *m); /* encode and queue; -ENOTCONN, -ENOBUFS */
+struct caller *viod_api_caller(struct xviosd *d, uint32_t id); /* NULL if gone */
+/* Queue one packet to a caller; a caller whose queue is full is marked dead. */
+int  viod_api_emit(struct xviosd *d, struct caller *c, unsigned opcode, int status, uint64_t handle, uint32_t node,
+              uint32_t type, const void *payload, size_t len);
+/* Queue a CLUSTER_RESPONSE (same txid, unicast to node). */
+int  viod_respond_to_peer(struct xviosd *d, uint64_t txid, uint32_t node, uint32_t msg_type, int status,
+                     const void *payload, size_t len);
+
 /* vke_conn.c */
 void viod_vke_init(struct xviosd *d);
 void viod_vke_dispose(struct xviosd *d);
@@ -183,7 +201,6 @@ int  viod_vke_connect(struct xviosd *d);                       /* start (re)conn
 void viod_vke_on_readable(struct xviosd *d);
 int  viod_vke_flush(struct xviosd *d);                         /* write queued packets; -EPIPE on a dead socket */
 void viod_vke_tick(struct xviosd *d, struct timespec now);     /* reconnect timer, HELLO deadline */
-int  viod_vke_queue(struct xviosd *d, const struct xvios_msg *m); /* encode and queue; -ENOTCONN, -ENOBUFS */
 void viod_vke_lost(struct xviosd *d, const char *why);
 
 /* sendop.c */
@@ -231,9 +248,6 @@ struct handler {
 const struct handler *viod_handler_find(uint32_t msg_type);
 /* A CLUSTER_SEND from a peer: run its handler, respond when RESPONSE is set. */
 void viod_handle_cluster_send(struct xviosd *d, const struct xvios_msg *m);
-/* Queue a CLUSTER_RESPONSE (same txid, unicast to node). */
-int  viod_respond_to_peer(struct xviosd *d, uint64_t txid, uint32_t node, uint32_t msg_type, int status,
-                     const void *payload, size_t len);
 
 /* vke_stats.c */
 void viod_vke_stats_tick(struct xviosd *d, struct timespec now);          /* ask every XVD_VKE_STATS_MS while attached */
@@ -255,10 +269,6 @@ void viod_api_on_readable(struct xviosd *d, struct caller *c);
 void viod_api_flush(struct xviosd *d, struct caller *c);
 void viod_api_reap(struct xviosd *d);                          /* close callers marked dead */
 void viod_api_mgmt_tick(struct xviosd *d, struct timespec now);
-struct caller *viod_api_caller(struct xviosd *d, uint32_t id); /* NULL if gone */
-/* Queue one packet to a caller; a caller whose queue is full is marked dead. */
-int  viod_api_emit(struct xviosd *d, struct caller *c, unsigned opcode, int status, uint64_t handle, uint32_t node,
-              uint32_t type, const void *payload, size_t len);
 
 /* events.c */
 int  viod_events_watch(struct xviosd *d);

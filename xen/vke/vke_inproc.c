@@ -2,7 +2,9 @@
 /*
  * vke_inproc.c - cluster messaging for subsystems of the VKE's own process
  * (see include/xvios/vke.h): receivers registered by message-type range, and
- * a send with the daemon socket's semantics.
+ * the way out to them: inbound packets and the results of their sends
+ * (vke_inproc_send.c is the way in, a send with the daemon socket's
+ * semantics).
  *
  * Nothing here calls a subsystem back from inside the VKE's own work (a
  * callback that sends would otherwise re-enter the link service while it
@@ -17,8 +19,6 @@
 #include "vke_internal.h"
 #include "xvios/clock.h"
 #include "xvios/log.h"
-
-#define INPROC_SEQ_BIT 0x80000000u /* in-process txids: the upper half of this node's counter space */
 
 static const struct vke_receiver *receiver_for(const struct xvios_vke *v, uint32_t msg_type)
 {
@@ -91,56 +91,6 @@ void vke_inproc_result(struct xvios_vke *v, const struct vke_requester *who, con
         v->results = r;
     v->results_tail = r;
     vke_loop_kick(v);
-}
-
-/* A fresh txid of this node for an in-process send, none that is outstanding. */
-static uint64_t next_txid(struct xvios_vke *v)
-{
-    uint64_t txid;
-
-    do {
-        v->inproc_seq = (v->inproc_seq + 1) & ~INPROC_SEQ_BIT;
-        txid = xvios_txid_make(v->members.self, INPROC_SEQ_BIT | v->inproc_seq);
-    } while (vke_send_outstanding(v, txid));
-    return txid;
-}
-
-int xvios_vke_send(struct xvios_vke *v, const struct xvios_msg *m, xvios_vke_result_cb cb, void *arg,
-                   uint64_t *txid)
-{
-    const struct vke_requester who = { .cb = cb, .arg = arg };
-    struct xvios_msg req;
-    size_t len = 0;
-    int err;
-
-    if (!v || !m || !cb)
-        return -EINVAL;
-    req = *m;
-    if (req.hdr.opcode == XVIOS_OP_CLUSTER_SEND && req.hdr.txid == 0)
-        req.hdr.txid = next_txid(v);
-    if (txid)
-        *txid = req.hdr.txid;
-    /* the codec's rules first, as for bytes on vke.sock */
-    err = xvios_msg_encode(&req, v->encbuf, XVIOS_MAX_MSG, &len);
-    if (err != XVIOS_WIRE_OK) {
-        struct xvios_msg bad;
-        memset(&bad, 0, sizeof(bad)); /* the request's fields may not even encode: copy back only its txid */
-        bad.hdr.txid = req.hdr.txid;
-        v->st.local_malformed++;
-        XLOG_WARN("in-process send refused: %s", xvios_wire_strerror(err));
-        vke_send_refuse(v, &who, &bad, XVIOS_ST_BAD_PACKET);
-    } else if (req.hdr.opcode != XVIOS_OP_CLUSTER_SEND && req.hdr.opcode != XVIOS_OP_CLUSTER_RESPONSE) {
-        v->st.local_malformed++;
-        XLOG_WARN("in-process send refused: opcode %s is not a cluster send", xvios_opcode_name(req.hdr.opcode));
-        req.payload = NULL;
-        req.hdr.payload_len = 0;
-        vke_send_refuse(v, &who, &req, XVIOS_ST_BAD_PACKET);
-    } else {
-        vke_send_request(v, &who, &req);
-    }
-    vke_loop_sync(v);
-    vke_loop_kick(v);
-    return 0;
 }
 
 static void hand_result(struct xvios_vke *v, struct vke_result *r)

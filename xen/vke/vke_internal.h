@@ -10,6 +10,7 @@
 
 #include "vke_rc.h"
 #include "vke_route.h"
+#include "xvios/clock.h"
 #include "xvios/evloop.h"
 #include "xvios/pktq.h"
 #include "xvios/platform.h"
@@ -107,6 +108,17 @@ struct xvios_vke {
     uint32_t inproc_seq;       /* txids of in-process sends: this node, upper half of the counter */
 };
 
+/*
+ * Run the service (vke_loop.c) at the end of this turn. Inline, because every
+ * part of the VKE wakes the service and the service calls every part: the
+ * files stay one-way (tests/tools/module_deps.py).
+ */
+static inline void vke_loop_kick(struct xvios_vke *v)
+{
+    if (v->service)
+        xvios_evloop_timer_arm(v->service, xvios_now());
+}
+
 /* vke_members.c */
 int  vke_members_refresh(struct xvios_vke *v, bool force);
 int  vke_members_watch(struct xvios_vke *v);        /* through v->mux */
@@ -115,27 +127,40 @@ void vke_members_unwatch(struct xvios_vke *v);
 /* vke_peer.c */
 struct vke_peer *vke_peer_find(struct xvios_vke *v, uint32_t node);
 void vke_peers_sync(struct xvios_vke *v);               /* peers follow v->members */
-void vke_peers_service(struct xvios_vke *v);            /* progress, re-open, flush, expire */
-void vke_peer_receive(struct xvios_vke *v, struct vke_peer *p);
+int  vke_peer_open(struct xvios_vke *v, struct vke_peer *p);  /* on failure: link NULL, re-open timed */
 /* Queue a datagram for a peer; false when it cannot be queued (counted). */
 bool vke_peer_enqueue(struct xvios_vke *v, struct vke_peer *p, const void *buf, size_t len,
                       uint64_t txid, struct timespec deadline);
 void vke_peers_dispose(struct xvios_vke *v);
 
-/* vke_local.c */
+/* vke_link.c - the links' traffic */
+void vke_peers_service(struct xvios_vke *v);            /* progress, re-open, receive, flush, expire */
+void vke_peer_receive(struct xvios_vke *v, struct vke_peer *p);
+
+/* vke_local.c - the way in: the local socket and what its connections send */
 int  vke_local_listen(struct xvios_vke *v, const char *rundir);
 void vke_local_accept(struct xvios_vke *v);
 void vke_local_read(struct xvios_vke *v, struct vke_conn *c);
+void vke_local_dispose(struct xvios_vke *v);
+
+/* vke_local_out.c - the way out to local connections and the daemon */
+struct vke_conn *vke_local_conn(struct xvios_vke *v, uint32_t id);   /* NULL if gone */
+void vke_local_close(struct xvios_vke *v, struct vke_conn *c);
 /* Send a packet to a connection; false if it is gone or would block. */
 bool vke_local_send(struct xvios_vke *v, uint32_t conn_id, const void *buf, size_t len);
 /* Hand an inbound packet up to the daemon (queued when none or busy); false when the queue is full. */
 bool vke_local_deliver_up(struct xvios_vke *v, const void *buf, size_t len);
 void vke_local_flush_up(struct xvios_vke *v);
 void vke_local_event(struct xvios_vke *v, enum xvios_event ev, uint32_t node);
-void vke_local_dispose(struct xvios_vke *v);
 
-/* vke_send.c */
+/* vke_send.c - the send path */
 void vke_send_request(struct xvios_vke *v, const struct vke_requester *who, const struct xvios_msg *req);
+
+/* vke_outstanding.c - outstanding sends, receipts, deadlines, SEND_RESULTs */
+/* Answer who with req's headers copied back, st, rc_needed, and the RC array when it fits. */
+void vke_send_result(struct xvios_vke *v, const struct vke_requester *who, const struct xvios_msg *req,
+                     enum xvios_status st, const struct vke_rc *rc, uint16_t needed);
+struct vke_send *vke_send_find(struct xvios_vke *v, uint64_t txid);   /* NULL if not outstanding */
 /* A SEND_RESULT (st) for a request refused before the send path saw it. */
 void vke_send_refuse(struct xvios_vke *v, const struct vke_requester *who, const struct xvios_msg *req,
                      enum xvios_status st);
@@ -152,7 +177,6 @@ void vke_recv_packet(struct xvios_vke *v, struct vke_peer *p, const uint8_t *unt
 /* vke_loop.c - the VKE as a guest of an event loop */
 int  vke_loop_attach(struct xvios_vke *v);
 void vke_loop_detach(struct xvios_vke *v);
-void vke_loop_kick(struct xvios_vke *v);     /* run the service at the end of this turn */
 void vke_loop_sync(struct xvios_vke *v);     /* fd sources follow connections and links */
 
 /* vke_inproc.c - in-process receivers and senders */

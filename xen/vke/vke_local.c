@@ -1,13 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * vke_local.c - the daemon -> VKE local socket (the patent's system call
- * interface): RUNDIR/vke.sock, SOCK_SEQPACKET, one VIOD packet per datagram.
- * Only root and the backend's own user may connect (SO_PEERCRED). The
- * connection that sends VKE_HELLO is the daemon: inbound cluster traffic
- * goes to it, held in a bounded queue while no daemon is attached.
+ * vke_local.c - the way in from the daemon -> VKE local socket (the patent's
+ * system call interface): RUNDIR/vke.sock, SOCK_SEQPACKET, one VIOD packet
+ * per datagram. Only root and the backend's own user may connect
+ * (SO_PEERCRED). The connection that sends VKE_HELLO is the daemon. Requests
+ * read here go to the send path; everything going back out to a connection
+ * goes through vke_local_out.c, which nothing here is called back from.
  */
 #include <errno.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,8 +22,6 @@
 #include "xvios/paths.h"
 #include "xvios/unixsock.h"
 
-#define RESULT_SEND_WAIT_MS 200 /* a result the daemon does not take within this is dropped (logged) */
-
 int vke_local_listen(struct xvios_vke *v, const char *rundir)
 {
     int rc;
@@ -35,25 +33,6 @@ int vke_local_listen(struct xvios_vke *v, const char *rundir)
     if (rc < 0)
         return -ENAMETOOLONG;
     return xvios_unix_listen(v->sock_path, 0600, 8, &v->listen_fd);
-}
-
-static struct vke_conn *conn_by_id(struct xvios_vke *v, uint32_t id)
-{
-    for (unsigned i = 0; i < VKE_MAX_CONNS; i++)
-        if (v->conns[i].fd >= 0 && v->conns[i].id == id)
-            return &v->conns[i];
-    return NULL;
-}
-
-static void conn_close(struct xvios_vke *v, struct vke_conn *c)
-{
-    if (c->is_daemon) {
-        XLOG_INFO("daemon detached");
-        v->daemon_conn_id = 0;
-    }
-    close(c->fd);
-    c->fd = -1;
-    c->is_daemon = false;
 }
 
 void vke_local_accept(struct xvios_vke *v)
@@ -82,32 +61,6 @@ void vke_local_accept(struct xvios_vke *v)
     XLOG_DEBUG("local connection %u from pid %d", slot->id, (int)cred.pid);
 }
 
-bool vke_local_send(struct xvios_vke *v, uint32_t conn_id, const void *buf, size_t len)
-{
-    struct vke_conn *c = conn_by_id(v, conn_id);
-    struct timespec deadline = xvios_deadline_ms(RESULT_SEND_WAIT_MS);
-
-    if (!c)
-        return false;
-    for (;;) {
-        ssize_t n = send(c->fd, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL);
-        if (n == (ssize_t)len)
-            return true;
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0 && errno == EAGAIN && !xvios_ts_passed(&deadline)) {
-            struct pollfd pfd = { .fd = c->fd, .events = POLLOUT };
-            poll(&pfd, 1, xvios_poll_timeout(&deadline, RESULT_SEND_WAIT_MS));
-            continue;
-        }
-        XLOG_WARN("local connection %u: cannot deliver %zu bytes: %s", conn_id, len,
-                  n < 0 ? strerror(errno) : "short send");
-        if (n < 0 && errno != EAGAIN)
-            conn_close(v, c);
-        return false;
-    }
-}
-
 /* Answer a request with its header copied back, a status, and an optional payload. */
 static void reply(struct xvios_vke *v, struct vke_conn *c, const struct xvios_msg *req, uint16_t opcode,
                   enum xvios_status st, const void *payload, uint32_t plen)
@@ -132,7 +85,7 @@ static void handle_hello(struct xvios_vke *v, struct vke_conn *c, const struct x
     struct xvios_msg m = *req;
     int n;
 
-    if (v->daemon_conn_id && v->daemon_conn_id != c->id && conn_by_id(v, v->daemon_conn_id)) {
+    if (v->daemon_conn_id && v->daemon_conn_id != c->id && vke_local_conn(v, v->daemon_conn_id)) {
         XLOG_WARN("a second daemon tried to attach (connection %u)", c->id);
         reply(v, c, req, XVIOS_OP_VKE_HELLO, XVIOS_ST_TRY_AGAIN, NULL, 0);
         return;
@@ -165,7 +118,7 @@ void vke_local_read(struct xvios_vke *v, struct vke_conn *c)
         if (rc == 0)
             return;
         if (rc < 0 && rc != -EBADMSG) {
-            conn_close(v, c);
+            vke_local_close(v, c);
             return;
         }
         if (err == XVIOS_WIRE_EOVERSIZE && n > XVIOS_MAX_MSG) {
@@ -208,55 +161,11 @@ void vke_local_read(struct xvios_vke *v, struct vke_conn *c)
     }
 }
 
-void vke_local_flush_up(struct xvios_vke *v)
-{
-    struct vke_conn *c = v->daemon_conn_id ? conn_by_id(v, v->daemon_conn_id) : NULL;
-
-    while (c && c->fd >= 0 && v->upq.head) {
-        struct xvios_pkt *p = xvios_pktq_peek(&v->upq);
-        ssize_t n = send(c->fd, p->data, p->len, MSG_DONTWAIT | MSG_NOSIGNAL);
-        if (n < 0 && errno == EAGAIN)
-            return; /* the daemon is busy; the queue holds it */
-        if (n < 0) {
-            XLOG_WARN("daemon connection failed: %s", strerror(errno));
-            conn_close(v, c);
-            return;
-        }
-        xvios_pktq_drop(&v->upq);
-        v->st.delivered_up++;
-    }
-}
-
-bool vke_local_deliver_up(struct xvios_vke *v, const void *buf, size_t len)
-{
-    if (xvios_pktq_push(&v->upq, buf, len, 0, xvios_now()) < 0)
-        return false;
-    vke_local_flush_up(v);
-    return true;
-}
-
-void vke_local_event(struct xvios_vke *v, enum xvios_event ev, uint32_t node)
-{
-    struct xvios_msg m;
-    size_t len = 0;
-
-    memset(&m, 0, sizeof(m));
-    m.hdr.opcode = XVIOS_OP_VKE_EVENT;
-    m.sub.msg_type = ev;
-    m.sub.src_node = node;
-    if (xvios_msg_encode(&m, v->encbuf, XVIOS_MAX_MSG, &len) != XVIOS_WIRE_OK)
-        return;
-    if (!vke_local_deliver_up(v, v->encbuf, len)) {
-        v->st.up_queue_full++;
-        XLOG_WARN("event %u for node %u lost: the daemon queue is full", ev, node);
-    }
-}
-
 void vke_local_dispose(struct xvios_vke *v)
 {
     for (unsigned i = 0; i < VKE_MAX_CONNS; i++)
         if (v->conns[i].fd >= 0)
-            conn_close(v, &v->conns[i]);
+            vke_local_close(v, &v->conns[i]);
     if (v->listen_fd >= 0) {
         close(v->listen_fd);
         unlink(v->sock_path);

@@ -69,12 +69,6 @@ static void on_service(struct xvios_ev_timer *t, void *arg)
     rearm(v);
 }
 
-void vke_loop_kick(struct xvios_vke *v)
-{
-    if (v->service)
-        xvios_evloop_timer_arm(v->service, xvios_now());
-}
-
 static void on_listen(struct xvios_ev_fd *src, int fd, short revents, void *arg)
 {
     (void)src;

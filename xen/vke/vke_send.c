@@ -4,7 +4,8 @@
  * transmitted"): validate the daemon's packet, route it (broadcast or
  * directed), check the RC array size against the cluster's node count, hand
  * one copy per target to its link, then either answer at once or keep an
- * RC array until every receipt is in or the deadline passes.
+ * RC array until every receipt is in or the deadline passes (the table of
+ * outstanding sends, vke_outstanding.c).
  */
 #include <errno.h>
 #include <string.h>
@@ -12,63 +13,6 @@
 #include "vke_internal.h"
 #include "xvios/clock.h"
 #include "xvios/log.h"
-
-/* SEND_RESULT: the request's headers copied back with status and rc_needed; RC array as payload. */
-static void send_result(struct xvios_vke *v, const struct vke_requester *who, const struct xvios_msg *req,
-                        enum xvios_status st, const struct vke_rc *rc, uint16_t needed)
-{
-    uint8_t rcbuf[XVIOS_MAX_NODES * sizeof(struct xvios_rc_entry)];
-    struct xvios_msg m = *req;
-    size_t rclen = 0, len = 0;
-
-    if (rc && rc->n && req->sub.rc_capacity >= rc->n &&
-        xvios_rc_encode(rc->e, rc->n, rcbuf, sizeof(rcbuf), &rclen) != XVIOS_WIRE_OK)
-        rclen = 0;
-    m.hdr.opcode = XVIOS_OP_SEND_RESULT;
-    m.hdr.status = st;
-    m.sub.rc_needed = needed;
-    m.hdr.payload_len = (uint32_t)rclen;
-    m.payload = rcbuf;
-    if (st != XVIOS_ST_OK && st != XVIOS_ST_PARTIAL) /* refused before or instead of sending */
-        v->st.sends_rejected++;
-    if (xvios_msg_encode(&m, v->encbuf, XVIOS_MAX_MSG, &len) != XVIOS_WIRE_OK) {
-        XLOG_ERR("cannot encode the result of txid %#llx", (unsigned long long)req->hdr.txid);
-        return;
-    }
-    if (who->cb)
-        vke_inproc_result(v, who, v->encbuf, len);
-    else if (!vke_local_send(v, who->conn_id, v->encbuf, len))
-        XLOG_WARN("result of txid %#llx not delivered: connection %u is gone or stuck",
-                  (unsigned long long)req->hdr.txid, who->conn_id);
-}
-
-void vke_send_refuse(struct xvios_vke *v, const struct vke_requester *who, const struct xvios_msg *req,
-                     enum xvios_status st)
-{
-    send_result(v, who, req, st, NULL, 0);
-}
-
-static struct vke_send *find_send(struct xvios_vke *v, uint64_t txid)
-{
-    for (unsigned i = 0; i < v->max_sends; i++)
-        if (v->sends[i].used && v->sends[i].req.hdr.txid == txid)
-            return &v->sends[i];
-    return NULL;
-}
-
-bool vke_send_outstanding(const struct xvios_vke *v, uint64_t txid)
-{
-    return find_send((struct xvios_vke *)v, txid) != NULL;
-}
-
-static void complete(struct xvios_vke *v, struct vke_send *s)
-{
-    enum xvios_status st = vke_rc_overall(&s->rc);
-
-    XLOG_DEBUG("txid %#llx complete: %s", (unsigned long long)s->req.hdr.txid, xvios_status_name(st));
-    s->used = false; /* free before the result goes out: the slot is reusable at once */
-    send_result(v, &s->who, &s->req, st, &s->rc, (uint16_t)s->rc.n);
-}
 
 void vke_send_request(struct xvios_vke *v, const struct vke_requester *who, const struct xvios_msg *req)
 {
@@ -85,7 +29,7 @@ void vke_send_request(struct xvios_vke *v, const struct vke_requester *who, cons
 
     vke_rc_init(&rc);
     if (!v->members.self) {
-        send_result(v, who, req, XVIOS_ST_NOT_MEMBER, NULL, 0);
+        vke_send_result(v, who, req, XVIOS_ST_NOT_MEMBER, NULL, 0);
         return;
     }
     st = vke_route_check_request(req, v->members.self, &why);
@@ -95,12 +39,12 @@ void vke_send_request(struct xvios_vke *v, const struct vke_requester *who, cons
             XLOG_WARN("rejected an in-process request: %s", why);
         else
             XLOG_WARN("rejected a request from local connection %u: %s", who->conn_id, why);
-        send_result(v, who, req, st, NULL, 0);
+        vke_send_result(v, who, req, st, NULL, 0);
         return;
     }
-    if (find_send(v, req->hdr.txid)) {
+    if (vke_send_find(v, req->hdr.txid)) {
         XLOG_WARN("txid %#llx is already outstanding", (unsigned long long)req->hdr.txid);
-        send_result(v, who, req, XVIOS_ST_BAD_PACKET, NULL, 0);
+        vke_send_result(v, who, req, XVIOS_ST_BAD_PACKET, NULL, 0);
         return;
     }
     wants = vke_route_wants_receipts(req);
@@ -110,7 +54,7 @@ void vke_send_request(struct xvios_vke *v, const struct vke_requester *who, cons
     if (st == XVIOS_ST_OK)
         st = vke_route_rc_check(req, &plan, &needed);
     if (st != XVIOS_ST_OK) {
-        send_result(v, who, req, st, NULL, needed);
+        vke_send_result(v, who, req, st, NULL, needed);
         return;
     }
     if (wants) {
@@ -118,7 +62,7 @@ void vke_send_request(struct xvios_vke *v, const struct vke_requester *who, cons
             if (!v->sends[i].used)
                 slot = &v->sends[i];
         if (!slot) {
-            send_result(v, who, req, XVIOS_ST_TRY_AGAIN, NULL, needed);
+            vke_send_result(v, who, req, XVIOS_ST_TRY_AGAIN, NULL, needed);
             return;
         }
     }
@@ -127,7 +71,7 @@ void vke_send_request(struct xvios_vke *v, const struct vke_requester *who, cons
     out = *req;
     out.sub.dst_node = 0;
     if (xvios_msg_encode(&out, v->encbuf, XVIOS_MAX_MSG, &len) != XVIOS_WIRE_OK) {
-        send_result(v, who, req, XVIOS_ST_INTERNAL, NULL, needed);
+        vke_send_result(v, who, req, XVIOS_ST_INTERNAL, NULL, needed);
         return;
     }
     v->st.sends++;
@@ -161,72 +105,6 @@ void vke_send_request(struct xvios_vke *v, const struct vke_requester *who, cons
     out = *req;
     out.payload = NULL;
     out.hdr.payload_len = 0;
-    send_result(v, who, &out, vke_rc_overall(&rc), &rc, (uint16_t)rc.n);
+    vke_send_result(v, who, &out, vke_rc_overall(&rc), &rc, (uint16_t)rc.n);
 }
 
-void vke_send_receipt_in(struct xvios_vke *v, struct vke_peer *p, const struct xvios_msg *rcpt)
-{
-    struct vke_send *s = find_send(v, rcpt->hdr.txid);
-    enum xvios_rc_status st = rcpt->hdr.status == XVIOS_ST_QUEUE_FULL ? XVIOS_RC_QUEUE_FULL : XVIOS_RC_DELIVERED;
-
-    if (!s) {
-        v->st.receipts_late++;
-        XLOG_DEBUG("late receipt from node %u for txid %#llx: ignored", p->node,
-                   (unsigned long long)rcpt->hdr.txid);
-        return;
-    }
-    switch (vke_rc_mark(&s->rc, p->node, st)) {
-    case VKE_RC_MARKED:
-        v->st.receipts_in++;
-        if (s->rc.pending == 0)
-            complete(v, s);
-        break;
-    case VKE_RC_DUPLICATE:
-        v->st.receipts_dup++;
-        XLOG_DEBUG("duplicate receipt from node %u for txid %#llx", p->node, (unsigned long long)rcpt->hdr.txid);
-        break;
-    case VKE_RC_NOT_TARGET:
-        v->st.receipts_stray++;
-        XLOG_WARN("receipt from node %u, which was not a target of txid %#llx: dropped", p->node,
-                  (unsigned long long)rcpt->hdr.txid);
-        break;
-    }
-}
-
-void vke_send_node_failed(struct xvios_vke *v, uint32_t node, uint64_t txid, enum xvios_rc_status st)
-{
-    for (unsigned i = 0; i < v->max_sends; i++) {
-        struct vke_send *s = &v->sends[i];
-        if (!s->used || (txid && s->req.hdr.txid != txid))
-            continue;
-        if (vke_rc_mark(&s->rc, node, st) == VKE_RC_MARKED && s->rc.pending == 0)
-            complete(v, s);
-    }
-}
-
-void vke_send_expire(struct xvios_vke *v)
-{
-    struct timespec now = xvios_now();
-
-    for (unsigned i = 0; i < v->max_sends; i++) {
-        struct vke_send *s = &v->sends[i];
-        if (!s->used || xvios_ts_cmp(now, s->deadline) < 0)
-            continue;
-        vke_rc_fail_pending(&s->rc, XVIOS_RC_TIMED_OUT);
-        complete(v, s);
-    }
-}
-
-bool vke_send_next_deadline(const struct xvios_vke *v, struct timespec *out)
-{
-    bool any = false;
-
-    for (unsigned i = 0; i < v->max_sends; i++) {
-        const struct vke_send *s = &v->sends[i];
-        if (s->used && (!any || xvios_ts_cmp(s->deadline, *out) < 0)) {
-            *out = s->deadline;
-            any = true;
-        }
-    }
-    return any;
-}
