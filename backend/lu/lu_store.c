@@ -161,16 +161,3 @@ void lu_store_get_stats(const struct lu_store *s, struct lu_store_stats *out)
     if (s && out)
         *out = s->stats;
 }
-
-void *lu_store_alloc_buf(size_t len)
-{
-    void *p = NULL;
-    if (posix_memalign(&p, LU_STORE_BUF_ALIGN, len ? len : 1) != 0)
-        return NULL;
-    return p;
-}
-
-void lu_store_free_buf(void *buf)
-{
-    free(buf);
-}

@@ -56,9 +56,6 @@ SEAM = {"xen/plat/xen": {"xvios_plat_xen_ops"}, "xen/plat/loop": {"xvios_plat_lo
 
 # Cycles known and accepted for now: {module: [(files, why), ...]}; the file set must match exactly.
 KNOWN_CYCLES = {
-    "backend/lu": [({"lu_engine_sync.c", "lu_engine_uring.c", "lu_op.c", "lu_probe.c", "lu_store.c"},
-                    "the store picks an engine, the engines finish ops, ops and the probe take the store's "
-                    "buffers")],
     "backend/scsi": [
         ({"scsi_pr_blob.c", "scsi_pr_state.c"}, "PR state persists through the blob, the blob's load releases"),
         ({"scsi_capacity.c", "scsi_caw.c", "scsi_dispatch.c", "scsi_inquiry.c", "scsi_io.c", "scsi_mode.c",
@@ -66,10 +63,6 @@ KNOWN_CYCLES = {
          "the opcode table names the commands, the commands use the dispatcher's reply helpers, a range "
          "unlock re-runs a waiting command"),
     ],
-    "xen/db": [({"db_nodes.c", "db_regrant.c"}, "membership changes regrant, the regrant lists the members")],
-    "xen/plat/loop": [({"plat_loop.c", "plat_loop_domain.c", "plat_loop_link.c"},
-                       "the ops table names domain and link calls, xvios/loopback.h finds its state by the "
-                       "ops table, links look up a domain's pid")],
 }
 
 

@@ -70,6 +70,11 @@ void *xvios_plat_impl(xvios_plat *p, const struct xvios_plat_ops *ops)
     return p && p->ops == ops ? p->impl : NULL;
 }
 
+void *xvios_plat_impl_of_kind(xvios_plat *p, enum xvios_plat_kind kind)
+{
+    return p && p->kind == kind && p->ops == ops_for(kind) ? p->impl : NULL;
+}
+
 const struct xvios_plat_ops *xvios_plat_ops_of(xvios_plat *p, void **impl)
 {
     *impl = p->impl;

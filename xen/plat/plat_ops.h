@@ -58,12 +58,15 @@ struct xvios_plat_ops {
     int  (*evtchn_notify)(void *ch_impl);
 };
 
-extern const struct xvios_plat_ops xvios_plat_loopback_ops; /* xen/plat_loop_*.c */
-extern const struct xvios_plat_ops xvios_plat_xen_ops;      /* xen/plat_xen_*.c */
+extern const struct xvios_plat_ops xvios_plat_loopback_ops; /* xen/plat/loop/ */
+extern const struct xvios_plat_ops xvios_plat_xen_ops;      /* xen/plat/xen/ */
 
 /* The implementation state behind p when p runs on ops, else NULL (for implementation-only APIs
  * such as xvios/loopback.h). */
 void *xvios_plat_impl(xvios_plat *p, const struct xvios_plat_ops *ops);
+/* The same by kind: for an implementation's own helpers, so they need not name their ops table
+ * (which would tie every file of the implementation back to the file that defines the table). */
+void *xvios_plat_impl_of_kind(xvios_plat *p, enum xvios_plat_kind kind);
 /* The ops table p runs on and its implementation state (for seam parts dispatched outside plat.c). */
 const struct xvios_plat_ops *xvios_plat_ops_of(xvios_plat *p, void **impl);
 

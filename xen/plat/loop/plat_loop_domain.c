@@ -223,7 +223,7 @@ int loop_domain_lookup(void *impl, const char *name_or_id, uint32_t *domid)
 /* ---------------------------------------------------------------- xvios/loopback.h */
 static struct loop_plat *privileged(xvios_plat *p, int *rc)
 {
-    struct loop_plat *lp = xvios_plat_impl(p, &xvios_plat_loopback_ops);
+    struct loop_plat *lp = xvios_plat_impl_of_kind(p, XVIOS_PLAT_LOOPBACK);
 
     *rc = 0;
     if (!lp)

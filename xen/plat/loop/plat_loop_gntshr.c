@@ -107,7 +107,7 @@ void xvios_loop_gntshr_close(xvios_loop_gntshr *g)
 
 int xvios_loop_gntshr_open(xvios_plat *p, unsigned npages, xvios_loop_gntshr **out)
 {
-    struct loop_plat *lp = xvios_plat_impl(p, &xvios_plat_loopback_ops);
+    struct loop_plat *lp = xvios_plat_impl_of_kind(p, XVIOS_PLAT_LOOPBACK);
     xvios_loop_gntshr *g;
     char dir[PATH_MAX], text[LOOP_GNT_PUB_MAX];
     int rc, n;
