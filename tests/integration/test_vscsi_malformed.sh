@@ -17,13 +17,14 @@ vscsi_attach $VIOS1 8 0 0 "$(lu_file b 32)" 0:0:0:0
 front 7 $VIOS1 0 busy:0:10 close &
 apid=$!
 front 8 $VIOS1 0 bad:act bad:dir bad:cmdlen bad:nsegs bad:segoff bad:indirect-len bad:indirect-lie \
-    bad:indirect-total bad:grant bad:rqid bad:noconnect bad:abort bad:reset overflow
+    bad:indirect-total bad:grant bad:rqid bad:noconnect bad:abort bad:abort-inflight bad:reset overflow
 rc=$?
 front_out 8 0
 [ $rc -eq 0 ] || fail "client B's checks"
 [ "$(grep -c '^ok: .* answered 0x70000$' "$ROOT/front-8-0.out")" -eq 9 ] || fail "not every malformed class got DID_ERROR"
 grep -q '^ok: INQUIRY to unknown LUN 0:0:9 answered 0x10000$' "$ROOT/front-8-0.out" || fail "DID_NO_CONNECT"
 grep -q '^ok: rqid reused while in flight answered DID_ERROR' "$ROOT/front-8-0.out" || fail "rqid reuse"
+grep -q '^ok: ABORT of a READ in flight: the READ answered GOOD, then the ABORT 0x2002' "$ROOT/front-8-0.out" || fail "ABORT in flight"
 grep -q '^ok: producer index overflow: no answer' "$ROOT/front-8-0.out" || fail "overflow"
 ok "every malformed class answered as specified; B's ring is in the sticky error state"
 grep -q 'overflows the ring .*sticky ring error' "$ROOT/nodes/1/backend.log" || fail "ring error not logged"

@@ -21,7 +21,7 @@
  *                         INQUIRY and a 1 MiB pattern round of its own
  *   bad:CLASS             one malformed request of CLASS (act dir cmdlen nsegs
  *                         segoff indirect-len indirect-lie indirect-total grant
- *                         rqid noconnect reset abort rowrite), its answer checked,
+ *                         rqid noconnect reset abort abort-inflight rowrite), its answer checked,
  *                         then an INQUIRY proves the ring still serves
  *   overflow              a producer index beyond the ring: no answer may come,
  *                         the backend records the sticky ring error
@@ -590,6 +590,33 @@ static void step_bad(const char *cls)
         if (send_raw(&t, &rsp) != 0x2002)
             die("ABORT: rslt 0x%x", (unsigned)rsp.rslt);
         printf("ok: ABORT of an rqid not in flight answered 0x2002\n");
+    } else if (!strcmp(cls, "abort-inflight")) {
+        /* ABORT of a READ in flight: the READ is answered first, then the ABORT with 0x2002 */
+        struct vscsifront_buf *big = NULL, *bind = NULL;
+        uint8_t rd[16] = { 0x88, [13] = 0x04 };
+        struct vscsiif_request *r1, *r2;
+        struct vscsiif_response a, c;
+        const uint8_t tur[6] = { 0 };
+        cmd_sync(0, tur, 6, 3, NULL, 0, false, NULL);
+        r1 = vscsifront_req_next(F.f);
+        r2 = vscsifront_req_next(F.f);
+        if (!r1 || !r2 || vscsifront_buf_alloc(F.f, 512 << 10, false, &big) < 0)
+            die("ring/buf");
+        vscsifront_req_cdb(r1, 3, 0, 0, 0, rd, 16, 2);
+        vscsifront_req_indirect(F.f, r1, big, &bind);
+        memcpy(r2, &t, sizeof(t));
+        r2->rqid = 4;
+        r2->act = VSCSIIF_ACT_SCSI_ABORT;
+        r2->ref_rqid = 3;
+        vscsifront_push(F.f, false);
+        wait_rsp(&a, RSP_MS);
+        wait_rsp(&c, RSP_MS);
+        if (a.rqid != 3 || a.rslt != 0 || c.rqid != 4 || c.rslt != 0x2002)
+            die("ABORT in flight: answers rqid %u 0x%x then rqid %u 0x%x", a.rqid, (unsigned)a.rslt, c.rqid,
+                (unsigned)c.rslt);
+        if (vscsifront_buf_free(F.f, bind) < 0 || vscsifront_buf_free(F.f, big) < 0)
+            die("ABORT in flight: grant still in use");
+        printf("ok: ABORT of a READ in flight: the READ answered GOOD, then the ABORT 0x2002\n");
     } else if (!strcmp(cls, "rqid")) {
         /* a 512 KiB read (async through the LU store) and a second request reusing its rqid in one push */
         struct vscsifront_buf *big = NULL, *bind = NULL;
