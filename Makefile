@@ -176,8 +176,8 @@ integration: deps asan-build
 valgrind: all $(rel_UNITS)
 	@for t in $(rel_UNITS); do valgrind -q --error-exitcode=99 --leak-check=full $$t || exit 1; done
 
-demo: deps all
-	@XVIOS_BIN=$(CURDIR)/build/rel/bin toolstack/demo.sh
+demo: deps all $(rel_IHELP)
+	@XVIOS_BIN=$(CURDIR)/build/rel/bin XVIOS_TESTS=$(CURDIR)/build/rel/tests toolstack/demo.sh
 
 bench: deps all $(rel_BENCH)
 	@for b in $(rel_BENCH); do echo "== $$b"; XVIOS_BIN=$(CURDIR)/build/rel/bin $$b || exit 1; done
@@ -190,6 +190,8 @@ build/fuzz/fuzz_scsi_pr: $(FUZZ_EXTRA_fuzz_scsi_pr)
 FUZZ_EXTRA_fuzz_scsi_cdb := $(filter-out backend/scsi/scsi_lu_store.c,$(wildcard backend/scsi/*.c)) \
                             tests/unit/scsi/scsi_memstore.c
 build/fuzz/fuzz_scsi_cdb: $(FUZZ_EXTRA_fuzz_scsi_cdb)
+FUZZ_EXTRA_fuzz_vscsi_ring := backend/vscsi/vscsi_req.c backend/vscsi/vscsi_rsp.c
+build/fuzz/fuzz_vscsi_ring: $(FUZZ_EXTRA_fuzz_vscsi_ring)
 build/fuzz/%: tests/fuzz/%.c $(LIB_SRCS)
 	@mkdir -p $(@D)
 	$(CLANG) $(CPPFLAGS) $(XEN_CFLAGS) $(WARN) -g -O1 -fsanitize=fuzzer,address,undefined -o $@ $< $(LIB_SRCS) $(FUZZ_EXTRA_$*) $(LIBS)

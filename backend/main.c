@@ -2,11 +2,11 @@
 /*
  * xvios-backend - the VIOS backend process. Owns the process's one event
  * loop and store-watch multiplexer; its guests are the VKE (cluster links,
- * receipts, RC arrays, the daemon's local socket) and, later, the vSCSI
- * backend (which talks to its peers through the VKE's in-process path).
+ * receipts, RC arrays, the daemon's local socket) and the vSCSI engine
+ * (backend/vscsi: vscsiif rings of client domains served from LUs).
  *
  *   xvios-backend [--platform loopback|xen] [--root DIR] [--domid D]
- *                 [--rundir DIR] [--log FILE] [--pidfile FILE]
+ *                 [--rundir DIR] [--log FILE] [--pidfile FILE] [--no-vscsi]
  */
 #include <errno.h>
 #include <getopt.h>
@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "backend/vscsi/vscsi_engine.h"
 #include "xvios/db.h"
 #include "xvios/evloop.h"
 #include "xvios/log.h"
@@ -38,15 +39,17 @@ static void usage(FILE *f)
 {
     fprintf(f,
             "usage: xvios-backend [--platform loopback|xen] [--root DIR] [--domid D]\n"
-            "                     [--rundir DIR] [--log FILE] [--pidfile FILE]\n"
-            "Runs the VKE of one VIOS node: cluster links, receipts, the daemon socket.\n"
+            "                     [--rundir DIR] [--log FILE] [--pidfile FILE] [--no-vscsi]\n"
+            "Runs the VKE of one VIOS node (cluster links, receipts, the daemon socket) and its\n"
+            "vSCSI engine (virtual SCSI disks for client domains over vscsiif).\n"
             "  --platform   loopback (nodes as processes on one host) or xen (default: loopback\n"
             "               when --root is given, else xen)\n"
             "  --root DIR   loopback cluster root          --domid D  loopback domain to act as\n"
             "  --rundir DIR where vke.sock and the pid file go (xen: " XVIOS_XEN_RUNDIR
             "; loopback: ROOT/nodes/NODE)\n"
             "  --log FILE   append log lines to FILE instead of stderr\n"
-            "  --pidfile F  write the pid here instead of RUNDIR/backend.pid\n");
+            "  --pidfile F  write the pid here instead of RUNDIR/backend.pid\n"
+            "  --no-vscsi   run the VKE only (no vSCSI engine)\n");
 }
 
 static int write_pidfile(const char *path)
@@ -65,7 +68,8 @@ int main(int argc, char **argv)
         { "platform", required_argument, NULL, 'p' }, { "root", required_argument, NULL, 'r' },
         { "domid", required_argument, NULL, 'd' },    { "rundir", required_argument, NULL, 'R' },
         { "log", required_argument, NULL, 'l' },      { "pidfile", required_argument, NULL, 'P' },
-        { "help", no_argument, NULL, 'h' },           { NULL, 0, NULL, 0 },
+        { "no-vscsi", no_argument, NULL, 'N' },       { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
     };
     struct xvios_plat_config pc = { .kind = XVIOS_PLAT_XEN };
     const char *platform = NULL, *rundir_opt = NULL, *logfile = NULL, *pidfile_opt = NULL;
@@ -74,6 +78,8 @@ int main(int argc, char **argv)
     struct xvios_vke *vke = NULL;
     struct xvios_evloop *loop = NULL;
     struct xvios_watchmux *watches = NULL;
+    struct vscsi_engine *vscsi = NULL;
+    bool no_vscsi = false;
     xvios_plat *plat = NULL;
     uint32_t self_domid = 0, node = 0;
     int c, rc, status = 1;
@@ -92,6 +98,7 @@ int main(int argc, char **argv)
         case 'R': rundir_opt = optarg; break;
         case 'l': logfile = optarg; break;
         case 'P': pidfile_opt = optarg; break;
+        case 'N': no_vscsi = true; break;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;
         }
@@ -107,6 +114,12 @@ int main(int argc, char **argv)
     }
     if (logfile && (rc = xvios_log_open(logfile)) < 0) {
         fprintf(stderr, "xvios-backend: cannot open log %s: %s\n", logfile, strerror(-rc));
+        return 1;
+    }
+    /* xen-scsiback in this kernel would claim the same backend/vscsi nodes (loopback nodes are ours alone) */
+    if (!no_vscsi && pc.kind == XVIOS_PLAT_XEN && vscsi_kernel_backend_loaded(NULL)) {
+        XLOG_ERR("the kernel's xen-scsiback is loaded: it serves the same backend/vscsi nodes as the vSCSI "
+                 "engine. Unload and blacklist it (modprobe -r xen-scsiback), or run with --no-vscsi");
         return 1;
     }
     rc = xvios_plat_open(&pc, &plat);
@@ -167,7 +180,13 @@ int main(int argc, char **argv)
     if (node)
         xvios_db_node_set_online(plat, node, true);
     XLOG_INFO("VKE running: domid %u, node %u, socket %s/%s", self_domid, node, rundir, XVIOS_VKE_SOCK);
-    /* guests to come (the vSCSI backend) join the same loop here */
+    if (no_vscsi)
+        XLOG_INFO("vSCSI engine not started (--no-vscsi)");
+    else if ((rc = vscsi_engine_create(&(struct vscsi_engine_config){ .plat = plat, .loop = loop, .watches = watches },
+                                       &vscsi)) < 0) {
+        XLOG_ERR("cannot start the vSCSI engine: %s", strerror(-rc));
+        goto out;
+    }
     while (!stop_requested) {
         rc = xvios_evloop_run_once(loop, 1000);
         if (rc < 0) {
@@ -180,6 +199,7 @@ int main(int argc, char **argv)
 out:
     if (vke && xvios_vke_node(vke))
         xvios_db_node_set_online(plat, xvios_vke_node(vke), false);
+    vscsi_engine_destroy(vscsi);
     xvios_vke_destroy(vke);
     xvios_watchmux_destroy(watches);
     xvios_evloop_destroy(loop);

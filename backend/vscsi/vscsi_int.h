@@ -1,0 +1,150 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * vscsi_int.h - the engine's internal types, shared by its files:
+ *   vscsi_engine.c  hosting: watch, vhost discovery and lifetime, the kick timer
+ *   vscsi_xs.c      the per-vhost XenStore state machine
+ *   vscsi_lun.c     dev-N entries -> (channel, target, lun) -> LU; LUs shared by path
+ *   vscsi_ring.c    ring map/bind, the request loop, responses and notifications
+ *   vscsi_exec.c    one validated request: CDB to the SCSI target, ABORT, RESET
+ *   vscsi_io.c      data movement with grant copy (indirect descriptors, data)
+ */
+#ifndef XVIOS_BACKEND_VSCSI_INT_H
+#define XVIOS_BACKEND_VSCSI_INT_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "backend/scsi/scsi_dev.h"
+#include "backend/vscsi/vscsi_engine.h"
+#include "backend/vscsi/vscsi_req.h"
+#include "xvios/ring.h"
+
+#define VSCSI_BUDGET        32u      /* requests taken from one ring per loop turn */
+#define VSCSI_MAX_GRANTS    (1u + VSCSI_SG_GRANT_MAX + VSCSIIF_SG_TABLESIZE)
+#define VSCSI_PATH_MAX      256u
+
+struct vscsi_engine;
+struct vscsi_vhost;
+
+/* An LU opened from a p-dev path, shared by every dev-N that names it with the same mode. */
+struct vscsi_lu_ref {
+    struct vscsi_lu_ref *next;
+    struct vscsi_engine *eng;
+    char path[VSCSI_PATH_MAX];
+    bool read_only;
+    unsigned refs;
+    struct lu_store *store;
+    struct scsi_lu *lu;
+    struct xvios_ev_fd *src;
+};
+
+/* A (channel, target) of a vhost: one SCSI target (its LUN map answers REPORT LUNS). */
+struct vscsi_target {
+    struct vscsi_target *next;
+    uint16_t chn, tgt;
+    struct scsi_dev *dev;
+};
+
+/* One dev-N of a vhost that is mapped. */
+struct vscsi_lun {
+    struct vscsi_lun *next;
+    unsigned devn;
+    uint16_t chn, tgt, lun;
+    struct vscsi_target *target;
+    struct vscsi_lu_ref *lu;
+};
+
+enum vscsi_slot_kind { VSCSI_SLOT_FREE, VSCSI_SLOT_CDB, VSCSI_SLOT_ABORT };
+
+/* One request in flight. */
+struct vscsi_req {
+    struct vscsi_vhost *vh;
+    enum vscsi_slot_kind kind;
+    struct vscsi_req_hdr h;
+    uint32_t data_len;
+    uint8_t *buf;
+    struct scsi_cmd cmd;
+    struct scsiif_request_segment segs[VSCSI_SG_GRANT_MAX];
+};
+
+struct vscsi_vhost_stats {
+    uint64_t requests, responses, bad[VSCSI_REQ_ERR_COUNT], no_connect, grant_errors, rqid_reuse, tmf;
+};
+
+struct vscsi_vhost {
+    struct vscsi_vhost *next;
+    struct vscsi_engine *eng;
+    uint32_t fe_domid, devid;
+    char be_path[VSCSI_PATH_MAX];       /* /local/domain/<self>/backend/vscsi/<client>/<vhost> */
+    char fe_path[VSCSI_PATH_MAX];       /* from the backend's frontend key */
+    char fe_token[64];
+    bool probed, fe_watched, dirty, removing;
+    int fe_handled;                     /* the frontend state last acted on (-1 none) */
+    /* ring */
+    bool connected, ring_error, quiesce, more_work, push_pending;
+    xvios_gnt *gnt;
+    xvios_evtchn *ch;
+    void *ring_page;
+    struct vscsiif_back_ring ring;
+    struct xvios_ev_fd *src;
+    /* SCSI */
+    struct scsi_nexus nexus;
+    struct vscsi_target *targets;
+    struct vscsi_lun *luns;
+    struct vscsi_req slots[VSCSI_RING_SLOTS];
+    unsigned in_flight;
+    struct vscsi_vhost_stats st;
+};
+
+struct vscsi_engine {
+    xvios_plat *plat;
+    struct xvios_evloop *loop;
+    struct xvios_watchmux *mux;
+    uint32_t self;
+    uint16_t port_id;
+    char base[64];
+    char token[32];
+    struct vscsi_vhost *vhosts;
+    struct vscsi_lu_ref *lus;
+    struct xvios_ev_timer *kick;
+    bool destroying;
+    uint64_t ring_errors;
+    struct vscsi_vhost_stats gone;      /* counters of freed vhosts */
+};
+
+/* vscsi_engine.c */
+void vscsi_engine_kick(struct vscsi_engine *e);       /* run the kick work at the end of this turn */
+void vscsi_fe_watch_cb(void *arg, const struct xvios_watch_event *ev, unsigned n);
+
+/* vscsi_xs.c */
+void vscsi_xs_reconcile(struct vscsi_vhost *vh);
+int  vscsi_xs_read(struct vscsi_vhost *vh, const char *dir, const char *key, char *buf, size_t cap);
+int  vscsi_xs_write(struct vscsi_vhost *vh, const char *key, const char *val);
+void vscsi_xs_set_error(struct vscsi_vhost *vh, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* vscsi_lun.c */
+int  vscsi_lun_add(struct vscsi_vhost *vh, unsigned devn, const char *vdev, const char *pdev, const char *mode);
+void vscsi_lun_del(struct vscsi_vhost *vh, unsigned devn);
+void vscsi_lun_del_all(struct vscsi_vhost *vh);
+struct vscsi_lun *vscsi_lun_find(const struct vscsi_vhost *vh, uint16_t chn, uint16_t tgt, uint16_t lun);
+struct vscsi_lun *vscsi_lun_by_devn(const struct vscsi_vhost *vh, unsigned devn);
+void vscsi_lu_reap(struct vscsi_engine *e);           /* free LUs nobody maps and nothing uses */
+void vscsi_lu_close_all(struct vscsi_engine *e);      /* engine teardown: close every store (answers I/O) */
+
+/* vscsi_ring.c */
+int  vscsi_ring_connect(struct vscsi_vhost *vh);
+void vscsi_ring_disconnect(struct vscsi_vhost *vh);   /* only with nothing in flight */
+void vscsi_ring_service(struct vscsi_vhost *vh);
+void vscsi_ring_respond(struct vscsi_vhost *vh, const struct vscsiif_response *rsp);
+void vscsi_ring_push(struct vscsi_vhost *vh);
+
+/* vscsi_exec.c */
+void vscsi_exec(struct vscsi_vhost *vh, struct vscsi_req *slot, const struct vscsiif_request *copy);
+
+/* vscsi_io.c */
+int  vscsi_io_fetch_desc(struct vscsi_vhost *vh, const struct vscsi_req_hdr *h, struct scsiif_request_segment *out);
+int  vscsi_io_copy(struct vscsi_vhost *vh, const struct scsiif_request_segment *segs, unsigned n, uint8_t *buf,
+                   uint32_t len, enum xvios_gnt_dir dir);
+
+#endif /* XVIOS_BACKEND_VSCSI_INT_H */

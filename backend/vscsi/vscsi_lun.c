@@ -1,0 +1,286 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * vscsi_lun.c - the LUN map of a vhost and the LUs behind it.
+ *
+ * A dev-N entry names v-dev "h:c:t:l" (h must be the vhost) and p-dev, the
+ * absolute path of a file or block device inside the VIOS (until the LU pool
+ * exists), with mode "r" or "w". (c, t) selects a SCSI target of the vhost
+ * (one struct scsi_dev: its LUN map answers REPORT LUNS), l the LUN in it.
+ * LUs are opened once per (path, mode) and shared by every vhost that maps
+ * them, so persistent reservations and unit attentions see every nexus. An
+ * LU nobody maps any more is freed once no command and no I/O is in flight.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "backend/lu/lu_store.h"
+#include "backend/scsi/scsi_lu_store.h"
+#include "backend/vscsi/vscsi_int.h"
+#include "xvios/log.h"
+#include "xvios/parse.h"
+
+#define VSCSI_IEEE_OUI 0x5254a5u        /* locally administered company id of the NAA designators */
+
+static void on_store(struct xvios_ev_fd *src, int fd, short revents, void *arg)
+{
+    struct vscsi_lu_ref *r = arg;
+
+    (void)src;
+    (void)fd;
+    (void)revents;
+    if (lu_store_dispatch(r->store) < 0)
+        XLOG_WARN("LU %s: completion dispatch failed", r->path);
+}
+
+static uint64_t fnv1a(const char *s)
+{
+    uint64_t h = 0xcbf29ce484222325ull;
+
+    for (; *s; s++)
+        h = (h ^ (uint8_t)*s) * 0x100000001b3ull;
+    return h;
+}
+
+static void lu_ref_free(struct vscsi_lu_ref *r)
+{
+    xvios_evloop_fd_remove(r->src);
+    lu_store_close(r->store);          /* runs what is still pending, before the LU goes */
+    if (r->lu)
+        scsi_lu_free(r->lu);
+    free(r);
+}
+
+static int lu_get(struct vscsi_engine *e, const char *path, bool ro, struct vscsi_lu_ref **out)
+{
+    struct lu_store_opts so = { .path = path, .read_only = ro };
+    struct scsi_lu_opts lo = { .ops = &scsi_lu_store_ops, .read_only = ro, .ieee_company_id = VSCSI_IEEE_OUI };
+    char serial[24];
+    struct vscsi_lu_ref *r;
+    int rc;
+
+    for (r = e->lus; r; r = r->next)
+        if (r->read_only == ro && strcmp(r->path, path) == 0) {
+            r->refs++;
+            *out = r;
+            return 0;
+        }
+    r = calloc(1, sizeof(*r));
+    if (!r)
+        return -ENOMEM;
+    r->eng = e;
+    r->read_only = ro;
+    snprintf(r->path, sizeof(r->path), "%s", path);
+    rc = lu_store_open(&so, &r->store);
+    if (rc < 0) {
+        XLOG_WARN("LU %s: cannot open: %s", path, strerror(-rc));
+        r->store = NULL;
+        goto out;
+    }
+    /* a stable unit serial number per path: the NAA designator (VPD 0x83) follows it */
+    snprintf(serial, sizeof(serial), "XV%016" PRIx64, fnv1a(path));
+    lo.store = r->store;
+    lo.serial = serial;
+    rc = scsi_lu_new(&lo, &r->lu);
+    if (rc < 0)
+        goto out;
+    rc = xvios_evloop_fd_add(e->loop, lu_store_fd(r->store), POLLIN, on_store, r, &r->src);
+    if (rc < 0)
+        goto out;
+    r->refs = 1;
+    r->next = e->lus;
+    e->lus = r;
+    XLOG_INFO("LU %s opened (%s, %" PRIu64 " bytes, %s)", path, ro ? "read-only" : "read-write",
+              lu_store_info(r->store)->size_bytes, lu_store_info(r->store)->engine);
+    *out = r;
+    return 0;
+out:
+    lu_ref_free(r);
+    return rc;
+}
+
+static bool lu_idle(const struct vscsi_lu_ref *r)
+{
+    return (!r->lu || scsi_lu_in_flight(r->lu) == 0) && (!r->store || lu_store_in_flight(r->store) == 0);
+}
+
+void vscsi_lu_reap(struct vscsi_engine *e)
+{
+    struct vscsi_lu_ref **pp = &e->lus;
+
+    while (*pp) {
+        struct vscsi_lu_ref *r = *pp;
+
+        if (r->refs == 0 && lu_idle(r)) {
+            *pp = r->next;
+            XLOG_INFO("LU %s closed", r->path);
+            lu_ref_free(r);
+            continue;
+        }
+        pp = &r->next;
+    }
+}
+
+void vscsi_lu_close_all(struct vscsi_engine *e)
+{
+    /* Closing a store answers its pending I/O (-ECANCELED at worst): the SCSI commands complete. */
+    for (struct vscsi_lu_ref *r = e->lus; r; r = r->next) {
+        xvios_evloop_fd_remove(r->src);
+        r->src = NULL;
+        lu_store_close(r->store);
+        r->store = NULL;
+    }
+}
+
+/* "h:c:t:l", each a canonical decimal. */
+static int parse_vdev(const char *s, uint32_t v[4])
+{
+    char buf[64], *save = NULL, *tok;
+    unsigned i = 0;
+
+    if (strlen(s) >= sizeof(buf))
+        return -EINVAL;
+    strcpy(buf, s);
+    for (tok = strtok_r(buf, ":", &save); tok; tok = strtok_r(NULL, ":", &save)) {
+        if (i == 4 || xvios_parse_u32_canon(tok, UINT16_MAX, &v[i]) < 0)
+            return -EINVAL;
+        i++;
+    }
+    return i == 4 && strchr(s, ':') && !strstr(s, "::") && s[strlen(s) - 1] != ':' && s[0] != ':' ? 0 : -EINVAL;
+}
+
+struct vscsi_lun *vscsi_lun_find(const struct vscsi_vhost *vh, uint16_t chn, uint16_t tgt, uint16_t lun)
+{
+    for (struct vscsi_lun *l = vh->luns; l; l = l->next)
+        if (l->chn == chn && l->tgt == tgt && l->lun == lun)
+            return l;
+    return NULL;
+}
+
+struct vscsi_lun *vscsi_lun_by_devn(const struct vscsi_vhost *vh, unsigned devn)
+{
+    for (struct vscsi_lun *l = vh->luns; l; l = l->next)
+        if (l->devn == devn)
+            return l;
+    return NULL;
+}
+
+static struct vscsi_target *target_get(struct vscsi_vhost *vh, uint16_t chn, uint16_t tgt)
+{
+    struct vscsi_target *t;
+
+    for (t = vh->targets; t; t = t->next)
+        if (t->chn == chn && t->tgt == tgt)
+            return t;
+    t = calloc(1, sizeof(*t));
+    if (!t)
+        return NULL;
+    t->dev = scsi_dev_new();
+    if (!t->dev) {
+        free(t);
+        return NULL;
+    }
+    t->chn = chn;
+    t->tgt = tgt;
+    t->next = vh->targets;              /* kept until the vhost goes: commands in flight point at it */
+    vh->targets = t;
+    return t;
+}
+
+int vscsi_lun_add(struct vscsi_vhost *vh, unsigned devn, const char *vdev, const char *pdev, const char *mode)
+{
+    struct vscsi_lun *l;
+    uint32_t v[4];
+    bool ro;
+    int rc;
+
+    if (vscsi_lun_by_devn(vh, devn))
+        return 0;                       /* already mapped (a frontend that reconnects) */
+    if (parse_vdev(vdev, v) < 0 || v[0] != vh->devid || v[3] > SCSI_LUN_MAX) {
+        vscsi_xs_set_error(vh, "dev-%u: v-dev '%s' is not %u:c:t:l", devn, vdev, vh->devid);
+        return -EINVAL;
+    }
+    if (pdev[0] != '/' || strlen(pdev) >= VSCSI_PATH_MAX) {
+        vscsi_xs_set_error(vh, "dev-%u: p-dev '%s' is not an absolute path", devn, pdev);
+        return -EINVAL;
+    }
+    if (strcmp(mode, "r") && strcmp(mode, "w")) {
+        vscsi_xs_set_error(vh, "dev-%u: mode '%s' is not r or w", devn, mode);
+        return -EINVAL;
+    }
+    ro = mode[0] == 'r';
+    if (vscsi_lun_find(vh, (uint16_t)v[1], (uint16_t)v[2], (uint16_t)v[3])) {
+        vscsi_xs_set_error(vh, "dev-%u: v-dev %s is taken", devn, vdev);
+        return -EEXIST;
+    }
+    l = calloc(1, sizeof(*l));
+    if (!l)
+        return -ENOMEM;
+    l->devn = devn;
+    l->chn = (uint16_t)v[1];
+    l->tgt = (uint16_t)v[2];
+    l->lun = (uint16_t)v[3];
+    l->target = target_get(vh, l->chn, l->tgt);
+    if (!l->target) {
+        free(l);
+        return -ENOMEM;
+    }
+    rc = lu_get(vh->eng, pdev, ro, &l->lu);
+    if (rc < 0) {
+        vscsi_xs_set_error(vh, "dev-%u: cannot open %s: %s", devn, pdev, strerror(-rc));
+        free(l);
+        return rc;
+    }
+    rc = scsi_dev_map_lun(l->target->dev, l->lun, l->lu->lu);
+    if (rc < 0) {
+        l->lu->refs--;
+        vscsi_lu_reap(vh->eng);
+        free(l);
+        return rc;
+    }
+    l->next = vh->luns;
+    vh->luns = l;
+    XLOG_INFO("vhost %u/%u: dev-%u %s -> %s (%s)", vh->fe_domid, vh->devid, devn, vdev, pdev, mode);
+    return 0;
+}
+
+static void lun_unlink(struct vscsi_vhost *vh, struct vscsi_lun *l)
+{
+    scsi_dev_unmap_lun(l->target->dev, l->lun);
+    l->lu->refs--;
+    free(l);
+    vscsi_lu_reap(vh->eng);
+}
+
+void vscsi_lun_del(struct vscsi_vhost *vh, unsigned devn)
+{
+    for (struct vscsi_lun **pp = &vh->luns; *pp; pp = &(*pp)->next)
+        if ((*pp)->devn == devn) {
+            struct vscsi_lun *l = *pp;
+
+            *pp = l->next;
+            XLOG_INFO("vhost %u/%u: dev-%u %u:%u:%u removed", vh->fe_domid, vh->devid, devn, l->chn, l->tgt, l->lun);
+            lun_unlink(vh, l);
+            return;
+        }
+}
+
+void vscsi_lun_del_all(struct vscsi_vhost *vh)
+{
+    while (vh->luns) {
+        struct vscsi_lun *l = vh->luns;
+
+        vh->luns = l->next;
+        lun_unlink(vh, l);
+    }
+    while (vh->targets) {
+        struct vscsi_target *t = vh->targets;
+
+        vh->targets = t->next;
+        scsi_dev_free(t->dev);
+        free(t);
+    }
+}

@@ -1,0 +1,296 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * vscsi_xs.c - the backend state machine of one vhost, as xen-scsiback runs
+ * it, over XenStore (docs/vscsi-engine.md):
+ *
+ *   probe (backend dir seen)   write feature-sg-grant, state 2 (InitWait)
+ *   frontend 3 (Initialised)   map the ring, bind the channel; dev-N 1 -> 3
+ *                              (6 on failure), 5 -> 6; then state 4
+ *   frontend 4 (Connected)     dev-N 3 -> 4; state 4 (after Reconfigured)
+ *   frontend 7 (Reconfiguring) the same dev-N pass as on 3; state 8
+ *   frontend 5 (Closing)       stop taking requests, wait until none is
+ *                              outstanding, unmap; state 5
+ *   frontend 6 / gone          as 5, then state 6
+ *
+ * It acts on a change of the frontend's state (as xenbus' otherend_changed),
+ * so the toolstack's own writes (state 7 for hot-plug) are never overwritten
+ * before the frontend answered them. Writes are skipped when the value is
+ * already there, so the engine's own watch events settle.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "backend/vscsi/vscsi_int.h"
+#include "xvios/log.h"
+#include "xvios/parse.h"
+
+enum xb_state {
+    XB_UNKNOWN = 0, XB_INITIALISING = 1, XB_INITWAIT = 2, XB_INITIALISED = 3, XB_CONNECTED = 4,
+    XB_CLOSING = 5, XB_CLOSED = 6, XB_RECONFIGURING = 7, XB_RECONFIGURED = 8,
+};
+
+int vscsi_xs_read(struct vscsi_vhost *vh, const char *dir, const char *key, char *buf, size_t cap)
+{
+    char path[VSCSI_PATH_MAX + 64];
+    char *val = NULL;
+    size_t len = 0;
+    int rc;
+
+    if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, key) >= sizeof(path))
+        return -ENAMETOOLONG;
+    rc = xvios_store_read(vh->eng->plat, XVIOS_TX_NONE, path, &val, &len);
+    if (rc < 0)
+        return rc;
+    if (len >= cap || memchr(val, '\0', len)) {
+        free(val);
+        return -EINVAL;
+    }
+    memcpy(buf, val, len);
+    buf[len] = '\0';
+    free(val);
+    return 0;
+}
+
+int vscsi_xs_write(struct vscsi_vhost *vh, const char *key, const char *val)
+{
+    char path[VSCSI_PATH_MAX + 64], cur[128];
+    int rc;
+
+    if (vscsi_xs_read(vh, vh->be_path, key, cur, sizeof(cur)) == 0 && strcmp(cur, val) == 0)
+        return 0;
+    if ((size_t)snprintf(path, sizeof(path), "%s/%s", vh->be_path, key) >= sizeof(path))
+        return -ENAMETOOLONG;
+    rc = xvios_store_write(vh->eng->plat, XVIOS_TX_NONE, path, val, strlen(val));
+    if (rc < 0)
+        XLOG_WARN("vhost %u/%u: cannot write %s: %s", vh->fe_domid, vh->devid, path, strerror(-rc));
+    return rc;
+}
+
+void vscsi_xs_set_error(struct vscsi_vhost *vh, const char *fmt, ...)
+{
+    char msg[256];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    XLOG_WARN("vhost %u/%u: %s", vh->fe_domid, vh->devid, msg);
+    vscsi_xs_write(vh, "xvios-error", msg);
+}
+
+static int read_state(struct vscsi_vhost *vh, const char *dir, const char *key)
+{
+    char v[16];
+    uint32_t s;
+    int rc = vscsi_xs_read(vh, dir, key, v, sizeof(v));
+
+    if (rc < 0)
+        return rc;
+    return xvios_parse_u32(v, 0, 8, &s) < 0 ? XB_UNKNOWN : (int)s;
+}
+
+static void set_state(struct vscsi_vhost *vh, const char *key, int state)
+{
+    char v[8];
+
+    snprintf(v, sizeof(v), "%d", state);
+    vscsi_xs_write(vh, key, v);
+}
+
+enum dev_pass { PASS_ADD, PASS_UPDATE };
+
+/* One pass over vscsi-devs/dev-N. Entries whose directory went away are unmapped too. */
+static void dev_pass(struct vscsi_vhost *vh, enum dev_pass op)
+{
+    char dir[VSCSI_PATH_MAX + 16], key[48], vdev[64], pdev[VSCSI_PATH_MAX], mode[8];
+    char **names = NULL;
+    unsigned n = 0;
+    bool seen[64] = { false };
+
+    snprintf(dir, sizeof(dir), "%s/vscsi-devs", vh->be_path);
+    if (xvios_store_list(vh->eng->plat, XVIOS_TX_NONE, dir, &names, &n) < 0)
+        n = 0;
+    for (unsigned i = 0; i < n; i++) {
+        uint32_t devn;
+        int st;
+
+        if (strncmp(names[i], "dev-", 4) || xvios_parse_u32_canon(names[i] + 4, 65535, &devn) < 0) {
+            XLOG_DEBUG("vhost %u/%u: ignoring vscsi-devs/%s", vh->fe_domid, vh->devid, names[i]);
+            continue;
+        }
+        if (devn < 64)
+            seen[devn] = true;
+        snprintf(key, sizeof(key), "vscsi-devs/%s/state", names[i]);
+        st = read_state(vh, vh->be_path, key);
+        if (st < 0)
+            continue;
+        if (op == PASS_UPDATE) {
+            if (st == XB_INITIALISED)
+                set_state(vh, key, XB_CONNECTED);
+            continue;
+        }
+        if (st == XB_INITIALISING || st == XB_CONNECTED) {
+            char k2[64];
+            int rc;
+
+            snprintf(k2, sizeof(k2), "vscsi-devs/%s/v-dev", names[i]);
+            rc = vscsi_xs_read(vh, vh->be_path, k2, vdev, sizeof(vdev));
+            snprintf(k2, sizeof(k2), "vscsi-devs/%s/p-dev", names[i]);
+            if (rc == 0)
+                rc = vscsi_xs_read(vh, vh->be_path, k2, pdev, sizeof(pdev));
+            snprintf(k2, sizeof(k2), "vscsi-devs/%s/mode", names[i]);
+            if (rc == 0 && vscsi_xs_read(vh, vh->be_path, k2, mode, sizeof(mode)) < 0)
+                strcpy(mode, "w");      /* absent: read-write, as blkback's mode */
+            if (rc == 0)
+                rc = vscsi_lun_add(vh, devn, vdev, pdev, mode);
+            else
+                vscsi_xs_set_error(vh, "%s: v-dev or p-dev missing", names[i]);
+            if (st == XB_INITIALISING)
+                set_state(vh, key, rc == 0 ? XB_INITIALISED : XB_CLOSED);
+            else if (rc < 0)
+                set_state(vh, key, XB_CLOSED);
+        } else if (st == XB_CLOSING) {
+            vscsi_lun_del(vh, devn);
+            set_state(vh, key, XB_CLOSED);
+        }
+    }
+    for (unsigned i = 0; i < n; i++)
+        free(names[i]);
+    free(names);
+    /* a mapped dev-N whose keys were removed without the 5 -> 6 handshake */
+    for (struct vscsi_lun *l = vh->luns, *next; l; l = next) {
+        next = l->next;
+        if (l->devn >= 64 || !seen[l->devn]) {
+            char k3[48];
+            snprintf(k3, sizeof(k3), "vscsi-devs/dev-%u/state", l->devn);
+            if (read_state(vh, vh->be_path, k3) == -ENOENT)
+                vscsi_lun_del(vh, l->devn);
+        }
+    }
+}
+
+static int probe(struct vscsi_vhost *vh)
+{
+    char v[16];
+    uint32_t id;
+    int rc;
+
+    rc = vscsi_xs_read(vh, vh->be_path, "frontend", vh->fe_path, sizeof(vh->fe_path));
+    if (rc < 0 || vh->fe_path[0] != '/') {
+        vh->fe_path[0] = '\0';
+        return rc < 0 ? rc : -EINVAL;
+    }
+    if (vscsi_xs_read(vh, vh->be_path, "frontend-id", v, sizeof(v)) < 0 || xvios_parse_domid(v, &id) < 0 ||
+        id != vh->fe_domid) {
+        vscsi_xs_set_error(vh, "frontend-id does not name domain %u", vh->fe_domid);
+        return -EINVAL;
+    }
+    snprintf(v, sizeof(v), "%u", VSCSI_SG_GRANT_MAX);
+    vscsi_xs_write(vh, "feature-sg-grant", v);
+    if (read_state(vh, vh->be_path, "state") == XB_INITIALISING)
+        set_state(vh, "state", XB_INITWAIT);
+    if (!vh->fe_watched) {
+        char path[VSCSI_PATH_MAX + 8];
+
+        snprintf(path, sizeof(path), "%s/state", vh->fe_path);
+        rc = xvios_watchmux_add(vh->eng->mux, path, vh->fe_token, vscsi_fe_watch_cb, vh->eng);
+        if (rc < 0) {
+            XLOG_WARN("vhost %u/%u: cannot watch %s: %s", vh->fe_domid, vh->devid, path, strerror(-rc));
+            return rc;
+        }
+        vh->fe_watched = true;
+    }
+    vh->probed = true;
+    XLOG_INFO("vhost %u/%u: backend probed, frontend %s", vh->fe_domid, vh->devid, vh->fe_path);
+    return 0;
+}
+
+/* Frontend 5/6/gone: stop, drain, unmap. True when done (nothing in flight). */
+static bool close_ring(struct vscsi_vhost *vh)
+{
+    vh->quiesce = true;
+    if (vh->in_flight)
+        return false;                   /* the last completion reconciles again */
+    vscsi_ring_disconnect(vh);
+    return true;
+}
+
+static bool dir_exists(struct vscsi_vhost *vh)
+{
+    char *v = NULL;
+    size_t len = 0;
+    int rc = xvios_store_read(vh->eng->plat, XVIOS_TX_NONE, vh->be_path, &v, &len);
+
+    free(v);
+    return rc != -ENOENT;
+}
+
+void vscsi_xs_reconcile(struct vscsi_vhost *vh)
+{
+    int be, fe;
+
+    vh->dirty = false;
+    if (!dir_exists(vh)) {
+        vh->removing = true;            /* the toolstack removed the vhost: the engine frees it when drained */
+        close_ring(vh);
+        return;
+    }
+    be = read_state(vh, vh->be_path, "state");
+    if (be < 0)
+        return;                         /* the toolstack has not written it yet */
+    if (!vh->probed && probe(vh) < 0)
+        return;
+    fe = read_state(vh, vh->fe_path, "state");
+    if (fe == -ENOENT)
+        fe = XB_CLOSED;                 /* the frontend's domain is gone */
+    if (fe < 0)
+        return;
+    if (fe == vh->fe_handled)
+        return;
+    switch (fe) {
+    case XB_INITIALISED:
+        if (vscsi_ring_connect(vh) < 0) {
+            set_state(vh, "state", XB_CLOSING);
+            break;
+        }
+        dev_pass(vh, PASS_ADD);
+        set_state(vh, "state", XB_CONNECTED);
+        break;
+    case XB_CONNECTED:
+        if (!vh->connected && vscsi_ring_connect(vh) < 0) {
+            set_state(vh, "state", XB_CLOSING);
+            break;
+        }
+        dev_pass(vh, PASS_UPDATE);
+        set_state(vh, "state", XB_CONNECTED);
+        break;
+    case XB_RECONFIGURING:
+        dev_pass(vh, PASS_ADD);
+        set_state(vh, "state", XB_RECONFIGURED);
+        break;
+    case XB_CLOSING:
+        if (!close_ring(vh))
+            return;                     /* not handled yet: again when the last request is answered */
+        set_state(vh, "state", XB_CLOSING);
+        break;
+    case XB_CLOSED:
+        if (!close_ring(vh))
+            return;
+        set_state(vh, "state", XB_CLOSED);
+        break;
+    case XB_INITIALISING:
+    case XB_INITWAIT:
+        if (be == XB_CLOSING || be == XB_CLOSED) {
+            vh->quiesce = false;        /* a frontend that starts over: offer the vhost again */
+            set_state(vh, "state", XB_INITWAIT);
+        }
+        break;
+    default:
+        break;
+    }
+    vh->fe_handled = fe;
+    vscsi_ring_push(vh);
+}

@@ -1,0 +1,780 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * vscsi_front.c - TEST SUPPORT: a loopback vscsiif frontend process, as
+ * Linux xen-scsifront behaves, driving a VIOS's vSCSI engine through the
+ * loopback grant table and event channel (tests/lib/vscsifront.h).
+ *
+ *   vscsi_front ROOT CLIENT VIOS VHOST STEP...
+ *
+ * Connects like scsifront (ring-ref + event-channel in one transaction,
+ * state 3, LUNs added on the backend's 4 by writing its own dev-N state 4,
+ * state 4), follows Reconfiguring/Reconfigured (7/8) for hot-plug at every
+ * step, then runs the steps in order; each prints "ok: ..." or "FAIL: ..."
+ * and the first failure ends the program with exit status 1.
+ *   inquiry:L             standard INQUIRY of LUN L (channel 0, target 0)
+ *   readcap:L:BYTES       READ CAPACITY(16): BYTES of 512-byte blocks
+ *   pattern:L:MIB:QD:KB   write MIB MiB of a pattern with QD requests in flight
+ *                         of KB KiB each (> 104 KiB: indirect; else direct and
+ *                         indirect alternating), read it back, compare
+ *   busy:L:SECONDS        pattern write/read-back rounds on L for SECONDS while
+ *                         hot-plug happens; a LUN that is hot-added gets an
+ *                         INQUIRY and a 1 MiB pattern round of its own
+ *   bad:CLASS             one malformed request of CLASS (act dir cmdlen nsegs
+ *                         segoff indirect-len indirect-lie indirect-total grant
+ *                         rqid noconnect reset abort abort-inflight rowrite), its answer checked,
+ *                         then an INQUIRY proves the ring still serves
+ *   overflow              a producer index beyond the ring: no answer may come,
+ *                         the backend records the sticky ring error
+ *   vanish:L              16 writes in flight, then SIGKILL itself
+ *   close                 state 5, wait for the backend's 5, state 6, wait 6
+ * Every data buffer is revoked as soon as its response is in: a backend
+ * that still held a grant makes that fail (-EBUSY), as scsifront's
+ * gnttab_try_end_foreign_access() does.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "tests/lib/vscsifront.h"
+#include "xvios/clock.h"
+#include "xvios/parse.h"
+
+#define NPAGES   4096u
+#define MAXLUNS  16u
+#define QDEPTH   16u   /* scsifront's can_queue: one ring */
+#define RSP_MS   20000u
+#define VSCSI_TOTAL_LIE 128u   /* the engine's feature-sg-grant */
+
+struct lun { bool used; unsigned devn; uint16_t chn, tgt, lun; };
+
+struct io {
+    bool busy;
+    uint16_t rqid;
+    struct vscsifront_buf *buf, *ind;
+    uint64_t lba;
+    uint32_t nblk;
+    bool write;
+};
+
+static struct {
+    xvios_plat *p;
+    struct vscsifront *f;
+    uint32_t client, vios, vhost;
+    char fe[128], be[128];
+    int my_state;
+    struct lun luns[MAXLUNS];
+    unsigned added, removed;
+    struct io io[QDEPTH];
+} F;
+
+static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+static void die(const char *fmt, ...)
+{
+    va_list ap;
+
+    printf("FAIL: ");
+    va_start(ap, fmt);
+    vprintf(fmt, ap);
+    va_end(ap);
+    printf("\n");
+    fflush(stdout);
+    exit(1);
+}
+
+static int xs_read(const char *dir, const char *key, char *buf, size_t cap)
+{
+    char path[256], *v = NULL;
+    size_t len = 0;
+    int rc;
+
+    snprintf(path, sizeof(path), "%s/%s", dir, key);
+    rc = xvios_store_read(F.p, XVIOS_TX_NONE, path, &v, &len);
+    if (rc < 0)
+        return rc;
+    if (len >= cap)
+        len = cap - 1;
+    memcpy(buf, v, len);
+    buf[len] = '\0';
+    free(v);
+    return 0;
+}
+
+static int xs_state(const char *dir, const char *key)
+{
+    char v[16];
+    uint32_t s;
+
+    if (xs_read(dir, key, v, sizeof(v)) < 0 || xvios_parse_u32(v, 0, 8, &s) < 0)
+        return -1;
+    return (int)s;
+}
+
+static void xs_write(const char *key, const char *fmt, ...)
+{
+    char path[256], val[64];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(val, sizeof(val), fmt, ap);
+    va_end(ap);
+    snprintf(path, sizeof(path), "%s/%s", F.fe, key);
+    if (xvios_store_write(F.p, XVIOS_TX_NONE, path, val, strlen(val)) < 0)
+        die("cannot write %s", path);
+}
+
+static void set_state(int s)
+{
+    xs_write("state", "%d", s);
+    F.my_state = s;
+}
+
+/* scsifront's hot-plug scan: ADD acts on backend dev-N in state 3, DEL on 5. */
+static void hotplug(bool add)
+{
+    char dir[200], key[64], v[64], **names = NULL;
+    unsigned n = 0;
+
+    snprintf(dir, sizeof(dir), "%s/vscsi-devs", F.be);
+    if (xvios_store_list(F.p, XVIOS_TX_NONE, dir, &names, &n) < 0)
+        n = 0;
+    for (unsigned i = 0; i < n; i++) {
+        uint32_t devn, h, c, t, l;
+        int st;
+
+        snprintf(key, sizeof(key), "vscsi-devs/%s/state", names[i]);
+        st = xs_state(F.be, key);
+        snprintf(key, sizeof(key), "vscsi-devs/%s/v-dev", names[i]);
+        if (sscanf(names[i], "dev-%u", &devn) != 1 || xs_read(F.be, key, v, sizeof(v)) < 0 ||
+            sscanf(v, "%u:%u:%u:%u", &h, &c, &t, &l) != 4)
+            goto next;
+        snprintf(key, sizeof(key), "vscsi-devs/%s/state", names[i]);
+        if (add && st == 3) {
+            struct lun *slot = NULL;
+            for (unsigned k = 0; k < MAXLUNS && !slot; k++)
+                if (!F.luns[k].used)
+                    slot = &F.luns[k];
+            if (!slot)
+                die("too many LUNs");
+            *slot = (struct lun){ .used = true, .devn = devn, .chn = (uint16_t)c, .tgt = (uint16_t)t, .lun = (uint16_t)l };
+            xs_write(key, "4");
+            F.added++;
+            printf("ok: LUN %u:%u:%u (dev-%u) added\n", c, t, l, devn);
+        } else if (!add && st == 5) {
+            for (unsigned k = 0; k < MAXLUNS; k++)
+                if (F.luns[k].used && F.luns[k].devn == devn)
+                    F.luns[k].used = false;
+            xs_write(key, "6");
+            F.removed++;
+            printf("ok: LUN %u:%u:%u (dev-%u) removed\n", c, t, l, devn);
+        }
+next:
+        free(names[i]);
+    }
+    free(names);
+    fflush(stdout);
+}
+
+/* React to the backend's state as scsifront_backend_changed does. */
+static void follow_backend(void)
+{
+    int be = xs_state(F.be, "state");
+
+    if (be == 4 && F.my_state == 3) {
+        hotplug(true);
+        set_state(4);
+    } else if (be == 7 && F.my_state == 4) {
+        hotplug(false);
+        set_state(7);
+    } else if (be == 8 && F.my_state == 7) {
+        hotplug(true);
+        set_state(4);
+    } else if ((be == 5 || be == 6) && F.my_state == 4) {
+        die("backend closed the vhost (state %d)", be);
+    }
+}
+
+static void connect_fe(void)
+{
+    struct timespec dl = xvios_deadline_ms(RSP_MS);
+    char path[256];
+    xvios_tx tx;
+    int rc;
+
+    for (;;) {
+        if (xvios_store_tx_start(F.p, &tx) < 0)
+            die("tx start");
+        snprintf(path, sizeof(path), "%s/ring-ref", F.fe);
+        char v[16];
+        snprintf(v, sizeof(v), "%u", vscsifront_ring_ref(F.f));
+        rc = xvios_store_write(F.p, tx, path, v, strlen(v));
+        snprintf(path, sizeof(path), "%s/event-channel", F.fe);
+        snprintf(v, sizeof(v), "%u", vscsifront_evtchn(F.f));
+        if (rc == 0)
+            rc = xvios_store_write(F.p, tx, path, v, strlen(v));
+        if (rc < 0) {
+            xvios_store_tx_end(F.p, tx, false);
+            die("cannot write ring-ref/event-channel: %s", strerror(-rc));
+        }
+        rc = xvios_store_tx_end(F.p, tx, true);
+        if (rc == 0)
+            break;
+        if (rc != -EAGAIN)
+            die("tx end: %s", strerror(-rc));
+    }
+    set_state(3);
+    while (F.my_state != 4) {
+        if (xvios_ts_passed(&dl))
+            die("backend never connected (backend state %d)", xs_state(F.be, "state"));
+        follow_backend();
+        usleep(10000);
+    }
+    printf("ok: connected, %u LUN(s)\n", F.added);
+}
+
+/* ------------------------------------------------------------------ requests */
+static int free_rqid(void)
+{
+    for (unsigned i = 0; i < QDEPTH; i++)
+        if (!F.io[i].busy)
+            return (int)i;
+    return -1;
+}
+
+static void release(struct io *io)
+{
+    int rc = vscsifront_buf_free(F.f, io->ind);
+
+    if (rc == 0)
+        rc = vscsifront_buf_free(F.f, io->buf);
+    if (rc < 0)
+        die("rqid %u: grant still in use by the backend after its response (%s)", io->rqid, strerror(-rc));
+    io->ind = io->buf = NULL;
+    io->busy = false;
+}
+
+static void wait_rsp(struct vscsiif_response *rsp, unsigned ms)
+{
+    struct timespec dl = xvios_deadline_ms(ms);
+    int rc = vscsifront_wait_rsp(F.f, rsp, &dl);
+
+    if (rc == -ETIMEDOUT)
+        die("no response within %u ms", ms);
+    if (rc < 0)
+        die("response ring: %s", strerror(-rc));
+    if (rsp->sense_len > VSCSIIF_SENSE_BUFFERSIZE)
+        die("rqid %u: sense_len %u", rsp->rqid, rsp->sense_len);
+}
+
+/* One synchronous command (nothing else in flight). Returns rslt; data lands in *out (len bytes). */
+static int32_t cmd_once(uint16_t lun, const uint8_t *cdb, uint8_t cdb_len, uint8_t dir, void *data, size_t len,
+                        bool indirect, struct vscsiif_response *rsp_out)
+{
+    struct vscsiif_response rsp;
+    struct io *io = &F.io[0];
+    struct vscsiif_request *r = vscsifront_req_next(F.f);
+
+    if (!r || io->busy)
+        die("ring busy");
+    io->busy = true;
+    io->rqid = 0;
+    if (len) {
+        if (vscsifront_buf_alloc(F.f, len, dir == 1, &io->buf) < 0)
+            die("buf alloc");
+        if (dir == 1)
+            memcpy(io->buf->data, data, len);
+    }
+    vscsifront_req_cdb(r, 0, 0, 0, lun, cdb, cdb_len, dir);
+    if (len && (indirect ? vscsifront_req_indirect(F.f, r, io->buf, &io->ind) : vscsifront_req_direct(r, io->buf)) < 0)
+        die("segments");
+    vscsifront_push(F.f, false);
+    wait_rsp(&rsp, RSP_MS);
+    if (rsp.rqid != 0)
+        die("response for rqid %u, expected 0", rsp.rqid);
+    if (len && dir == 2)
+        memcpy(data, io->buf->data, len);
+    release(io);
+    if (rsp_out)
+        *rsp_out = rsp;
+    return rsp.rslt;
+}
+
+static bool unit_attention(const struct vscsiif_response *rsp)
+{
+    return rsp->rslt == 2 && rsp->sense_len >= 3 && (rsp->sense_buffer[2] & 0xf) == 6;
+}
+
+/* As scsi-ml: a command that meets a unit attention is retried (each attention is reported once). */
+static int32_t cmd_sync(uint16_t lun, const uint8_t *cdb, uint8_t cdb_len, uint8_t dir, void *data, size_t len,
+                        bool indirect, struct vscsiif_response *rsp_out)
+{
+    struct vscsiif_response rsp;
+
+    for (int i = 0; i < 4; i++) {
+        cmd_once(lun, cdb, cdb_len, dir, data, len, indirect, &rsp);
+        if (!unit_attention(&rsp))
+            break;
+        printf("ok: unit attention %02x/%02x on LUN %u, retried\n", rsp.sense_buffer[12], rsp.sense_buffer[13], lun);
+    }
+    if (rsp_out)
+        *rsp_out = rsp;
+    return rsp.rslt;
+}
+
+static void step_inquiry(uint16_t lun)
+{
+    uint8_t cdb[6] = { 0x12, 0, 0, 0, 96, 0 }, d[96] = { 0 };
+    struct vscsiif_response rsp;
+    int32_t r = cmd_sync(lun, cdb, 6, 2, d, sizeof(d), false, &rsp);
+
+    if (r != 0)
+        die("INQUIRY LUN %u: rslt 0x%x", lun, (unsigned)r);
+    if ((d[0] & 0x1f) != 0 || d[4] + 5 < 36)
+        die("INQUIRY LUN %u: peripheral type %u, additional length %u", lun, d[0] & 0x1f, d[4]);
+    printf("ok: INQUIRY LUN %u: '%.8s' '%.16s' rev '%.4s', residual %u\n", lun, d + 8, d + 16, d + 32,
+           rsp.residual_len);
+}
+
+static uint64_t readcap(uint16_t lun, uint32_t *bs)
+{
+    uint8_t cdb[16] = { 0x9e, 0x10, [13] = 32 }, d[32] = { 0 };
+    int32_t r = cmd_sync(lun, cdb, 16, 2, d, sizeof(d), false, NULL);
+    uint64_t last = 0;
+
+    if (r != 0)
+        die("READ CAPACITY(16) LUN %u: rslt 0x%x", lun, (unsigned)r);
+    for (int i = 0; i < 8; i++)
+        last = last << 8 | d[i];
+    *bs = (uint32_t)d[8] << 24 | (uint32_t)d[9] << 16 | (uint32_t)d[10] << 8 | d[11];
+    return (last + 1) * *bs;
+}
+
+static void step_readcap(uint16_t lun, uint64_t want)
+{
+    uint32_t bs;
+    uint64_t got = readcap(lun, &bs);
+
+    if (got != want || bs != 512)
+        die("READ CAPACITY(16) LUN %u: %llu bytes of %u-byte blocks, expected %llu of 512", lun,
+            (unsigned long long)got, bs, (unsigned long long)want);
+    printf("ok: READ CAPACITY(16) LUN %u: %llu bytes, block size %u\n", lun, (unsigned long long)got, bs);
+}
+
+static uint64_t pattern_word(uint64_t byte_off, uint32_t seed)
+{
+    return (byte_off / 8) * 0x9e3779b97f4a7c15ull ^ seed;
+}
+
+static uint16_t io_lun[QDEPTH];
+
+static void issue_rw(struct io *io, uint16_t lun, bool write, uint64_t lba, uint32_t nblk, uint32_t seed, bool indirect)
+{
+    uint8_t cdb[16] = { write ? 0x8a : 0x88 };
+    size_t len = (size_t)nblk * 512;
+    struct vscsiif_request *r = vscsifront_req_next(F.f);
+
+    if (!r)
+        die("ring full");
+    if (vscsifront_buf_alloc(F.f, len, write, &io->buf) < 0)
+        die("no grant pages for %zu bytes", len);
+    if (write)
+        for (size_t k = 0; k < len; k += 8) {
+            uint64_t w = pattern_word(lba * 512 + k, seed);
+            memcpy(io->buf->data + k, &w, 8);
+        }
+    for (int i = 0; i < 8; i++)
+        cdb[2 + i] = (uint8_t)(lba >> (56 - 8 * i));
+    for (int i = 0; i < 4; i++)
+        cdb[10 + i] = (uint8_t)(nblk >> (24 - 8 * i));
+    vscsifront_req_cdb(r, io->rqid, 0, 0, lun, cdb, 16, write ? 1 : 2);
+    if ((indirect || io->buf->npages > VSCSIIF_SG_TABLESIZE ? vscsifront_req_indirect(F.f, r, io->buf, &io->ind)
+                                                             : vscsifront_req_direct(r, io->buf)) < 0)
+        die("segments");
+    io->busy = true;
+    io_lun[io->rqid] = lun;
+    io->lba = lba;
+    io->nblk = nblk;
+    io->write = write;
+}
+
+static void complete_one(uint32_t seed, unsigned *inflight)
+{
+    struct vscsiif_response rsp;
+    struct io *io;
+
+    wait_rsp(&rsp, RSP_MS);
+    if (rsp.rqid >= QDEPTH || !F.io[rsp.rqid].busy)
+        die("response for rqid %u that is not in flight", rsp.rqid);
+    io = &F.io[rsp.rqid];
+    if (unit_attention(&rsp)) {         /* as scsi-ml: retry the command */
+        uint64_t lba = io->lba;
+        uint32_t nblk = io->nblk;
+        bool write = io->write;
+        printf("ok: unit attention %02x/%02x on rqid %u, retried\n", rsp.sense_buffer[12], rsp.sense_buffer[13],
+               rsp.rqid);
+        release(io);
+        issue_rw(io, io_lun[rsp.rqid], write, lba, nblk, seed, false);
+        vscsifront_push(F.f, false);
+        return;
+    }
+    if (rsp.rslt != 0 || rsp.residual_len != 0)
+        die("%s lba %llu: rslt 0x%x residual %u sense %02x/%02x", io->write ? "WRITE" : "READ",
+            (unsigned long long)io->lba, (unsigned)rsp.rslt, rsp.residual_len, rsp.sense_buffer[2] & 0xf,
+            rsp.sense_buffer[12]);
+    if (!io->write)
+        for (size_t k = 0; k < (size_t)io->nblk * 512; k += 8) {
+            uint64_t w, want = pattern_word(io->lba * 512 + k, seed);
+            memcpy(&w, io->buf->data + k, 8);
+            if (w != want)
+                die("miscompare at byte %llu", (unsigned long long)(io->lba * 512 + k));
+        }
+    release(io);
+    (*inflight)--;
+}
+
+/* One pass over [0, mib) MiB of lun: writes (write=true) or reads with verification, qd in flight. */
+static void rw_pass(uint16_t lun, uint64_t bytes, unsigned qd, uint32_t kb, bool write, uint32_t seed)
+{
+    uint32_t nblk = kb * 2;
+    uint64_t lba = 0, end = bytes / 512;
+    unsigned inflight = 0, n = 0;
+
+    while (lba < end || inflight) {
+        while (lba < end && inflight < qd) {
+            int id = free_rqid();
+            uint32_t b = end - lba < nblk ? (uint32_t)(end - lba) : nblk;
+            if (id < 0)
+                die("no free rqid");
+            F.io[id].rqid = (uint16_t)id;
+            issue_rw(&F.io[id], lun, write, lba, b, seed, (n++ & 1) != 0);
+            lba += b;
+            inflight++;
+        }
+        vscsifront_push(F.f, false);
+        complete_one(seed, &inflight);
+        follow_backend();
+    }
+}
+
+static void step_pattern(uint16_t lun, uint32_t mib, unsigned qd, uint32_t kb)
+{
+    struct timespec t0 = xvios_now(), t1, t2;
+    uint32_t seed = (uint32_t)getpid();
+
+    if (qd == 0 || qd > QDEPTH || kb == 0 || kb > 512)
+        die("pattern: bad arguments");
+    rw_pass(lun, (uint64_t)mib << 20, qd, kb, true, seed);
+    t1 = xvios_now();
+    rw_pass(lun, (uint64_t)mib << 20, qd, kb, false, seed);
+    t2 = xvios_now();
+    printf("ok: pattern LUN %u: %u MiB written and read back identical, %u in flight, %u KiB requests "
+           "(%s): write %.1f MiB/s, read %.1f MiB/s\n", lun, mib, qd, kb,
+           kb * 2 > VSCSIIF_SG_TABLESIZE * 8 ? "indirect" : "direct and indirect",
+           mib * 1000.0 / (double)(xvios_ts_diff_ms(t0, t1) + 1), mib * 1000.0 / (double)(xvios_ts_diff_ms(t1, t2) + 1));
+}
+
+static void step_busy(uint16_t lun, uint32_t secs)
+{
+    struct timespec dl = xvios_deadline_ms((uint64_t)secs * 1000);
+    unsigned rounds = 0, seen_added = F.added;
+
+    while (!xvios_ts_passed(&dl)) {
+        uint32_t seed = (uint32_t)rand();
+        rw_pass(lun, 4u << 20, 8, 256, true, seed);
+        rw_pass(lun, 4u << 20, 8, 256, false, seed);
+        rounds++;
+        follow_backend();
+        if (F.added != seen_added) {           /* a hot-added LUN: use it */
+            seen_added = F.added;
+            for (unsigned i = 0; i < MAXLUNS; i++)
+                if (F.luns[i].used && F.luns[i].lun != lun) {
+                    step_inquiry(F.luns[i].lun);
+                    rw_pass(F.luns[i].lun, 1u << 20, 4, 64, true, seed);
+                    rw_pass(F.luns[i].lun, 1u << 20, 4, 64, false, seed);
+                    printf("ok: hot-added LUN %u: 1 MiB pattern written and read back\n", F.luns[i].lun);
+                }
+        }
+    }
+    printf("ok: busy LUN %u: %u rounds of 4 MiB written and verified, %u LUN(s) added, %u removed meanwhile\n",
+           lun, rounds, F.added, F.removed);
+}
+
+/* ------------------------------------------------------------------ garbage */
+static void expect_host(const char *what, int32_t rslt, unsigned host)
+{
+    if ((unsigned)rslt != host << 16)
+        die("%s: rslt 0x%x, expected host byte %u (0x%x)", what, (unsigned)rslt, host, host << 16);
+    printf("ok: %s answered 0x%x\n", what, (unsigned)rslt);
+}
+
+static int32_t send_raw(struct vscsiif_request *tmpl, struct vscsiif_response *rsp)
+{
+    struct vscsiif_request *r = vscsifront_req_next(F.f);
+
+    if (!r)
+        die("ring full");
+    memcpy(r, tmpl, sizeof(*r));
+    vscsifront_push(F.f, false);
+    wait_rsp(rsp, RSP_MS);
+    if (rsp->rqid != tmpl->rqid)
+        die("answer for rqid %u, expected %u", rsp->rqid, tmpl->rqid);
+    return rsp->rslt;
+}
+
+static void step_bad(const char *cls)
+{
+    const uint8_t inq[6] = { 0x12, 0, 0, 0, 36, 0 };
+    struct vscsiif_request t;
+    struct vscsiif_response rsp;
+    struct vscsifront_buf *b = NULL, *ind = NULL;
+
+    memset(&t, 0, sizeof(t));
+    vscsifront_req_cdb(&t, 5, 0, 0, 0, inq, 6, 2);
+    if (vscsifront_buf_alloc(F.f, 8192, false, &b) < 0)
+        die("buf");
+    vscsifront_req_direct(&t, b);
+    if (!strcmp(cls, "act")) {
+        t.act = 9;
+        expect_host("unknown act 9", send_raw(&t, &rsp), 7);
+    } else if (!strcmp(cls, "dir")) {
+        t.sc_data_direction = 7;
+        expect_host("direction 7", send_raw(&t, &rsp), 7);
+    } else if (!strcmp(cls, "cmdlen")) {
+        t.cmd_len = 17;
+        expect_host("cmd_len 17", send_raw(&t, &rsp), 7);
+    } else if (!strcmp(cls, "nsegs")) {
+        t.nr_segments = VSCSIIF_SG_TABLESIZE + 1;
+        expect_host("27 direct segments", send_raw(&t, &rsp), 7);
+    } else if (!strcmp(cls, "segoff")) {
+        t.seg[0].offset = 4000;
+        t.seg[0].length = 200;
+        expect_host("segment offset 4000 + length 200", send_raw(&t, &rsp), 7);
+    } else if (!strcmp(cls, "indirect-len")) {
+        vscsifront_req_indirect(F.f, &t, b, &ind);
+        t.seg[0].length = 12;
+        expect_host("indirect descriptor length 12", send_raw(&t, &rsp), 7);
+    } else if (!strcmp(cls, "indirect-lie")) {
+        vscsifront_req_indirect(F.f, &t, b, &ind);
+        ((struct scsiif_request_segment *)ind->data)[1].offset = 4095;  /* + 4096 bytes: beyond the page */
+        expect_host("indirect page with a data segment beyond its page", send_raw(&t, &rsp), 7);
+    } else if (!strcmp(cls, "indirect-total")) {
+        vscsifront_req_indirect(F.f, &t, b, &ind);
+        t.seg[0].length = (VSCSI_TOTAL_LIE + 1) * 8;
+        expect_host("indirect descriptors for 129 segments", send_raw(&t, &rsp), 7);
+    } else if (!strcmp(cls, "grant")) {
+        t.seg[0].gref = 60000;                  /* never granted */
+        t.seg[1].gref = vscsifront_ring_ref(F.f) + 100000;
+        expect_host("a grant the client never made", send_raw(&t, &rsp), 7);
+    } else if (!strcmp(cls, "noconnect")) {
+        t.lun = 9;
+        expect_host("INQUIRY to unknown LUN 0:0:9", send_raw(&t, &rsp), 1);
+    } else if (!strcmp(cls, "rowrite")) {
+        uint8_t wr[10] = { 0x2a, [8] = 1 };
+        uint8_t blk[512] = { 0 };
+        struct vscsiif_response w;
+        cmd_sync(0, wr, 10, 1, blk, sizeof(blk), false, &w);
+        if (w.rslt != 2 || (w.sense_buffer[2] & 0xf) != 7)
+            die("WRITE to a read-only LU: rslt 0x%x sense key %u", (unsigned)w.rslt, w.sense_buffer[2] & 0xf);
+        printf("ok: WRITE to a read-only LU: CHECK CONDITION, DATA PROTECT\n");
+    } else if (!strcmp(cls, "reset")) {
+        t.act = VSCSIIF_ACT_SCSI_RESET;
+        if (send_raw(&t, &rsp) != 0x2002)
+            die("RESET: rslt 0x%x", (unsigned)rsp.rslt);
+        printf("ok: RESET answered 0x2002\n");
+    } else if (!strcmp(cls, "abort")) {
+        t.act = VSCSIIF_ACT_SCSI_ABORT;
+        t.ref_rqid = 11;
+        if (send_raw(&t, &rsp) != 0x2002)
+            die("ABORT: rslt 0x%x", (unsigned)rsp.rslt);
+        printf("ok: ABORT of an rqid not in flight answered 0x2002\n");
+    } else if (!strcmp(cls, "abort-inflight")) {
+        /* ABORT of a READ in flight: the READ is answered first, then the ABORT with 0x2002 */
+        struct vscsifront_buf *big = NULL, *bind = NULL;
+        uint8_t rd[16] = { 0x88, [13] = 0x04 };
+        struct vscsiif_request *r1, *r2;
+        struct vscsiif_response a, c;
+        const uint8_t tur[6] = { 0 };
+        cmd_sync(0, tur, 6, 3, NULL, 0, false, NULL);
+        r1 = vscsifront_req_next(F.f);
+        r2 = vscsifront_req_next(F.f);
+        if (!r1 || !r2 || vscsifront_buf_alloc(F.f, 512 << 10, false, &big) < 0)
+            die("ring/buf");
+        vscsifront_req_cdb(r1, 3, 0, 0, 0, rd, 16, 2);
+        vscsifront_req_indirect(F.f, r1, big, &bind);
+        memcpy(r2, &t, sizeof(t));
+        r2->rqid = 4;
+        r2->act = VSCSIIF_ACT_SCSI_ABORT;
+        r2->ref_rqid = 3;
+        vscsifront_push(F.f, false);
+        wait_rsp(&a, RSP_MS);
+        wait_rsp(&c, RSP_MS);
+        if (a.rqid != 3 || a.rslt != 0 || c.rqid != 4 || c.rslt != 0x2002)
+            die("ABORT in flight: answers rqid %u 0x%x then rqid %u 0x%x", a.rqid, (unsigned)a.rslt, c.rqid,
+                (unsigned)c.rslt);
+        if (vscsifront_buf_free(F.f, bind) < 0 || vscsifront_buf_free(F.f, big) < 0)
+            die("ABORT in flight: grant still in use");
+        printf("ok: ABORT of a READ in flight: the READ answered GOOD, then the ABORT 0x2002\n");
+    } else if (!strcmp(cls, "rqid")) {
+        /* a 512 KiB read (async through the LU store) and a second request reusing its rqid in one push */
+        struct vscsifront_buf *big = NULL, *bind = NULL;
+        uint8_t rd[16] = { 0x88, [13] = 0x04 };     /* READ(16) 1024 blocks */
+        struct vscsiif_request *r1, *r2;
+        struct vscsiif_response a, c;
+        const uint8_t tur[6] = { 0 };
+        cmd_sync(0, tur, 6, 3, NULL, 0, false, NULL);   /* a pending unit attention would answer the READ at once */
+        r1 = vscsifront_req_next(F.f);
+        r2 = vscsifront_req_next(F.f);
+        if (!r1 || !r2 || vscsifront_buf_alloc(F.f, 512 << 10, false, &big) < 0)
+            die("ring/buf");
+        vscsifront_req_cdb(r1, 3, 0, 0, 0, rd, 16, 2);
+        vscsifront_req_indirect(F.f, r1, big, &bind);
+        memcpy(r2, &t, sizeof(t));
+        r2->rqid = 3;
+        vscsifront_push(F.f, false);
+        wait_rsp(&a, RSP_MS);
+        wait_rsp(&c, RSP_MS);
+        if (a.rqid != 3 || c.rqid != 3)
+            die("rqid reuse: answers for rqid %u and %u", a.rqid, c.rqid);
+        if (!((a.rslt == 7 << 16 && c.rslt == 0) || (a.rslt == 0 && c.rslt == 7 << 16)))
+            die("rqid reuse: answers 0x%x and 0x%x, expected one DID_ERROR and one GOOD", (unsigned)a.rslt,
+                (unsigned)c.rslt);
+        if (vscsifront_buf_free(F.f, bind) < 0 || vscsifront_buf_free(F.f, big) < 0)
+            die("rqid reuse: grant still in use");
+        printf("ok: rqid reused while in flight answered DID_ERROR, the first request completed GOOD\n");
+    } else {
+        die("unknown class %s", cls);
+    }
+    if (vscsifront_buf_free(F.f, ind) < 0 || vscsifront_buf_free(F.f, b) < 0)
+        die("%s: grant still in use after the answer", cls);
+    step_inquiry(0);                    /* the ring still serves */
+}
+
+static void step_overflow(void)
+{
+    struct vscsiif_response rsp;
+    struct timespec dl;
+    char err[256] = "";
+    RING_IDX prod = vscsifront_ring(F.f)->req_prod_pvt + 1000;
+
+    vscsifront_set_req_prod(F.f, prod);
+    dl = xvios_deadline_ms(1500);
+    if (vscsifront_wait_rsp(F.f, &rsp, &dl) != -ETIMEDOUT)
+        die("overflow: the backend answered a request it cannot have");
+    dl = xvios_deadline_ms(5000);
+    while (xs_read(F.be, "xvios-error", err, sizeof(err)) < 0 || !strstr(err, "overflow")) {
+        if (xvios_ts_passed(&dl))
+            die("overflow: the backend recorded no ring error");
+        usleep(20000);
+    }
+    printf("ok: producer index overflow: no answer, backend reports '%s'\n", err);
+}
+
+static void step_vanish(uint16_t lun)
+{
+    for (unsigned i = 0; i < QDEPTH; i++) {
+        F.io[i].rqid = (uint16_t)i;
+        issue_rw(&F.io[i], lun, true, (uint64_t)i * 1024, 1024, 1, true);
+    }
+    vscsifront_push(F.f, true);
+    printf("ok: 16 writes in flight, vanishing\n");
+    fflush(stdout);
+    raise(SIGKILL);
+}
+
+static void step_close(void)
+{
+    struct timespec dl = xvios_deadline_ms(RSP_MS);
+
+    set_state(5);
+    while (xs_state(F.be, "state") != 5)
+        if (xvios_ts_passed(&dl))
+            die("backend never reached Closing");
+        else
+            usleep(10000);
+    set_state(6);
+    while (xs_state(F.be, "state") != 6)
+        if (xvios_ts_passed(&dl))
+            die("backend never reached Closed");
+        else
+            usleep(10000);
+    printf("ok: closed (backend 5 then 6)\n");
+}
+
+static uint32_t arg_u32(char **save)
+{
+    char *tok = strtok_r(NULL, ":", save);
+    uint64_t v;
+
+    if (!tok || xvios_parse_u64(tok, 0, UINT64_MAX, &v) < 0 || v > UINT32_MAX)
+        die("bad step argument");
+    return (uint32_t)v;
+}
+
+int main(int argc, char **argv)
+{
+    struct xvios_plat_config pc = { .kind = XVIOS_PLAT_LOOPBACK };
+    int rc;
+
+    setvbuf(stdout, NULL, _IOLBF, 0);
+    if (argc < 6) {
+        fprintf(stderr, "usage: vscsi_front ROOT CLIENT VIOS VHOST STEP...\n");
+        return 2;
+    }
+    if (xvios_parse_domid(argv[2], &F.client) < 0 || xvios_parse_domid(argv[3], &F.vios) < 0 ||
+        xvios_parse_u32(argv[4], 0, 65535, &F.vhost) < 0)
+        die("bad domid or vhost");
+    pc.root = argv[1];
+    pc.self_domid = F.client;
+    if ((rc = xvios_plat_open(&pc, &F.p)) < 0)
+        die("cannot open %s: %s", argv[1], strerror(-rc));
+    snprintf(F.fe, sizeof(F.fe), "/local/domain/%u/device/vscsi/%u", F.client, F.vhost);
+    if (xs_read(F.fe, "backend", F.be, sizeof(F.be)) < 0)
+        die("no %s/backend", F.fe);
+    if ((rc = vscsifront_open(F.p, F.vios, NPAGES, &F.f)) < 0)
+        die("vscsifront_open: %s", strerror(-rc));
+    connect_fe();
+    for (int i = 5; i < argc; i++) {
+        char step[128], *save = NULL, *name;
+
+        snprintf(step, sizeof(step), "%s", argv[i]);
+        name = strtok_r(step, ":", &save);
+        if (!name)
+            die("empty step");
+        if (!strcmp(name, "inquiry")) {
+            step_inquiry((uint16_t)arg_u32(&save));
+        } else if (!strcmp(name, "readcap")) {
+            uint16_t l = (uint16_t)arg_u32(&save);
+            char *tok = strtok_r(NULL, ":", &save);
+            uint64_t want;
+            if (!tok || xvios_parse_u64(tok, 0, UINT64_MAX, &want) < 0)
+                die("readcap: bad size");
+            step_readcap(l, want);
+        } else if (!strcmp(name, "pattern")) {
+            uint16_t l = (uint16_t)arg_u32(&save);
+            uint32_t mib = arg_u32(&save), qd = arg_u32(&save), kb = arg_u32(&save);
+            step_pattern(l, mib, qd, kb);
+        } else if (!strcmp(name, "busy")) {
+            uint16_t l = (uint16_t)arg_u32(&save);
+            step_busy(l, arg_u32(&save));
+        } else if (!strcmp(name, "bad")) {
+            char *cls = strtok_r(NULL, ":", &save);
+            step_bad(cls ? cls : "");
+        } else if (!strcmp(name, "overflow")) {
+            step_overflow();
+        } else if (!strcmp(name, "vanish")) {
+            step_vanish((uint16_t)arg_u32(&save));
+        } else if (!strcmp(name, "close")) {
+            step_close();
+        } else {
+            die("unknown step %s", name);
+        }
+        follow_backend();
+    }
+    vscsifront_close(F.f);
+    xvios_plat_close(F.p);
+    printf("ok: all steps passed\n");
+    return 0;
+}
