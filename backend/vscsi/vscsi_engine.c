@@ -29,12 +29,6 @@ bool vscsi_kernel_backend_loaded(const char *sysfs_root)
     return stat(path, &st) == 0;
 }
 
-void vscsi_engine_kick(struct vscsi_engine *e)
-{
-    if (!e->destroying && !xvios_evloop_timer_armed(e->kick))
-        xvios_evloop_timer_arm(e->kick, xvios_now());
-}
-
 static void stats_add(struct vscsi_vhost_stats *to, const struct vscsi_vhost_stats *from)
 {
     to->requests += from->requests;
@@ -208,7 +202,7 @@ static void base_watch_cb(void *arg, const struct xvios_watch_event *ev, unsigne
     reconcile_dirty(e);
 }
 
-void vscsi_fe_watch_cb(void *arg, const struct xvios_watch_event *ev, unsigned n)
+static void on_fe_watch(void *arg, const struct xvios_watch_event *ev, unsigned n)
 {
     struct vscsi_engine *e = arg;
 
@@ -255,6 +249,7 @@ int vscsi_engine_create(const struct vscsi_engine_config *cfg, struct vscsi_engi
     e->port_id = e->self ? (uint16_t)e->self : 1;   /* relative target port: 1..65535, one per VIOS */
     snprintf(e->base, sizeof(e->base), "/local/domain/%u/backend/vscsi", e->self);
     snprintf(e->token, sizeof(e->token), "vscsi-be-%u", e->self);
+    e->fe_watch_cb = on_fe_watch;
     rc = xvios_evloop_timer_add(e->loop, on_kick, e, &e->kick);
     if (rc < 0)
         goto out;

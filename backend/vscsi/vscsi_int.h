@@ -18,7 +18,10 @@
 #include "backend/scsi/scsi_dev.h"
 #include "backend/vscsi/vscsi_engine.h"
 #include "backend/vscsi/vscsi_req.h"
+#include "xvios/clock.h"
+#include "xvios/evloop.h"
 #include "xvios/ring.h"
+#include "xvios/watchmux.h"
 
 #define VSCSI_BUDGET        32u      /* requests taken from one ring per loop turn */
 #define VSCSI_MAX_GRANTS    (1u + VSCSI_SG_GRANT_MAX + VSCSIIF_SG_TABLESIZE)
@@ -108,20 +111,26 @@ struct vscsi_engine {
     struct vscsi_vhost *vhosts;
     struct vscsi_lu_ref *lus;
     struct xvios_ev_timer *kick;
+    xvios_watchmux_cb fe_watch_cb;      /* a frontend's state changed (set by vscsi_engine.c) */
     bool destroying;
     uint64_t ring_errors;
     struct vscsi_vhost_stats gone;      /* counters of freed vhosts */
 };
 
-/* vscsi_engine.c */
-void vscsi_engine_kick(struct vscsi_engine *e);       /* run the kick work at the end of this turn */
-void vscsi_fe_watch_cb(void *arg, const struct xvios_watch_event *ev, unsigned n);
+/* Run the engine's kick work (push responses, continue rings, reap) at the end of this loop turn. */
+static inline void vscsi_engine_kick(struct vscsi_engine *e)
+{
+    if (!e->destroying && !xvios_evloop_timer_armed(e->kick))
+        xvios_evloop_timer_arm(e->kick, xvios_now());
+}
 
-/* vscsi_xs.c */
-void vscsi_xs_reconcile(struct vscsi_vhost *vh);
+/* vscsi_store.c: a vhost's own XenStore keys */
 int  vscsi_xs_read(struct vscsi_vhost *vh, const char *dir, const char *key, char *buf, size_t cap);
 int  vscsi_xs_write(struct vscsi_vhost *vh, const char *key, const char *val);
 void vscsi_xs_set_error(struct vscsi_vhost *vh, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* vscsi_xs.c: the state machine */
+void vscsi_xs_reconcile(struct vscsi_vhost *vh);
 
 /* vscsi_lun.c */
 int  vscsi_lun_add(struct vscsi_vhost *vh, unsigned devn, const char *vdev, const char *pdev, const char *mode);
@@ -132,10 +141,12 @@ struct vscsi_lun *vscsi_lun_by_devn(const struct vscsi_vhost *vh, unsigned devn)
 void vscsi_lu_reap(struct vscsi_engine *e);           /* free LUs nobody maps and nothing uses */
 void vscsi_lu_close_all(struct vscsi_engine *e);      /* engine teardown: close every store (answers I/O) */
 
-/* vscsi_ring.c */
+/* vscsi_ring.c: the way in */
 int  vscsi_ring_connect(struct vscsi_vhost *vh);
 void vscsi_ring_disconnect(struct vscsi_vhost *vh);   /* only with nothing in flight */
 void vscsi_ring_service(struct vscsi_vhost *vh);
+
+/* vscsi_ring_out.c: the way out */
 void vscsi_ring_respond(struct vscsi_vhost *vh, const struct vscsiif_response *rsp);
 void vscsi_ring_push(struct vscsi_vhost *vh);
 

@@ -32,55 +32,6 @@ enum xb_state {
     XB_CLOSING = 5, XB_CLOSED = 6, XB_RECONFIGURING = 7, XB_RECONFIGURED = 8,
 };
 
-int vscsi_xs_read(struct vscsi_vhost *vh, const char *dir, const char *key, char *buf, size_t cap)
-{
-    char path[VSCSI_PATH_MAX + 64];
-    char *val = NULL;
-    size_t len = 0;
-    int rc;
-
-    if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, key) >= sizeof(path))
-        return -ENAMETOOLONG;
-    rc = xvios_store_read(vh->eng->plat, XVIOS_TX_NONE, path, &val, &len);
-    if (rc < 0)
-        return rc;
-    if (len >= cap || memchr(val, '\0', len)) {
-        free(val);
-        return -EINVAL;
-    }
-    memcpy(buf, val, len);
-    buf[len] = '\0';
-    free(val);
-    return 0;
-}
-
-int vscsi_xs_write(struct vscsi_vhost *vh, const char *key, const char *val)
-{
-    char path[VSCSI_PATH_MAX + 64], cur[128];
-    int rc;
-
-    if (vscsi_xs_read(vh, vh->be_path, key, cur, sizeof(cur)) == 0 && strcmp(cur, val) == 0)
-        return 0;
-    if ((size_t)snprintf(path, sizeof(path), "%s/%s", vh->be_path, key) >= sizeof(path))
-        return -ENAMETOOLONG;
-    rc = xvios_store_write(vh->eng->plat, XVIOS_TX_NONE, path, val, strlen(val));
-    if (rc < 0)
-        XLOG_WARN("vhost %u/%u: cannot write %s: %s", vh->fe_domid, vh->devid, path, strerror(-rc));
-    return rc;
-}
-
-void vscsi_xs_set_error(struct vscsi_vhost *vh, const char *fmt, ...)
-{
-    char msg[256];
-    va_list ap;
-
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof(msg), fmt, ap);
-    va_end(ap);
-    XLOG_WARN("vhost %u/%u: %s", vh->fe_domid, vh->devid, msg);
-    vscsi_xs_write(vh, "xvios-error", msg);
-}
-
 static int read_state(struct vscsi_vhost *vh, const char *dir, const char *key)
 {
     char v[16];
@@ -196,7 +147,7 @@ static int probe(struct vscsi_vhost *vh)
         char path[VSCSI_PATH_MAX + 8];
 
         snprintf(path, sizeof(path), "%s/state", vh->fe_path);
-        rc = xvios_watchmux_add(vh->eng->mux, path, vh->fe_token, vscsi_fe_watch_cb, vh->eng);
+        rc = xvios_watchmux_add(vh->eng->mux, path, vh->fe_token, vh->eng->fe_watch_cb, vh->eng);
         if (rc < 0) {
             XLOG_WARN("vhost %u/%u: cannot watch %s: %s", vh->fe_domid, vh->devid, path, strerror(-rc));
             return rc;
