@@ -139,13 +139,18 @@ void scsi_lu_abort_nexus(struct scsi_lu *lu, const struct scsi_nexus *nexus)
         }
 }
 
-void scsi_lu_reset(struct scsi_lu *lu)
+void scsi_lu_abort_all(struct scsi_lu *lu)
 {
     for (struct scsi_cmd *c = lu->inflight; c; c = c->priv.next)
         if (!c->priv.aborted) {
             c->priv.aborted = true;
             lu->stats.aborted++;
         }
+}
+
+void scsi_lu_reset(struct scsi_lu *lu)
+{
+    scsi_lu_abort_all(lu);
     for (size_t i = 0; i < lu->n_nx; i++) {
         struct scsi_nexus n = { .initiator = lu->nx[i].initiator, .target_port = lu->nx[i].target_port };
 
