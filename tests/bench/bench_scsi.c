@@ -15,7 +15,7 @@
  * IOPS, mean latency and the ratios emulation/raw; never asserts on timing.
  *
  * Env: TMPDIR (where the file goes), BENCH_SECONDS per half-round (default
- *      0.12), BENCH_ROUNDS (default 8).
+ *      0.12), BENCH_ROUNDS (default 16).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "backend/lu/lu_store.h"
@@ -231,17 +232,36 @@ static double median(double *v, unsigned n)
     return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
-/* Totals over rounds: IOPS = all ops / all time, latency = mean over all ops. */
+/* CPU time (user + system) this process has used, in microseconds. */
+static double cpu_us(void)
+{
+    struct rusage ru;
+
+    getrusage(RUSAGE_SELF, &ru);
+    return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e6 + (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec);
+}
+
+/*
+ * Totals over rounds: IOPS = all ops / all time, latency = mean over all ops,
+ * CPU = process CPU time per completed op (warm-up and open included: an
+ * upper bound, but far less sensitive to the machine's load than latency).
+ */
 struct totals {
     uint64_t ops;
-    double seconds, lat_sum;
+    double seconds, lat_sum, cpu;
 };
 
-static void totals_add(struct totals *t, const struct bench_io_result *r)
+static void totals_add(struct totals *t, const struct bench_io_result *r, double cpu)
 {
     t->ops += r->ops;
     t->seconds += r->seconds;
     t->lat_sum += r->mean_lat_us * (double)r->ops;
+    t->cpu += cpu;
+}
+
+static double totals_cpu(const struct totals *t)
+{
+    return t->ops ? t->cpu / (double)t->ops : 0;
 }
 
 static double totals_iops(const struct totals *t)
@@ -258,7 +278,7 @@ int main(void)
 {
     static const unsigned qds[] = { 1, 32 };
     double seconds = env_double("BENCH_SECONDS", 0.12);
-    unsigned rounds = (unsigned)env_double("BENCH_ROUNDS", 8);
+    unsigned rounds = (unsigned)env_double("BENCH_ROUNDS", 16);
     double r_iops[MAX_ROUNDS], r_lat[MAX_ROUNDS];
     void *bufs[BENCH_MAX_QD] = { 0 };
     char path[256];
@@ -292,13 +312,14 @@ int main(void)
     printf("4 KiB random reads as READ(16) through scsi_submit + LU store (io_uring) vs raw io_uring,\n"
            "256 MiB file, %s; %u alternating raw/emulation rounds of %.2f s per queue depth\n",
            direct ? "O_DIRECT" : "buffered (the file system refuses O_DIRECT: page-cache speed)", rounds, seconds);
-    printf("%-4s %11s %11s %11s %11s %14s %14s\n", "QD", "raw IOPS", "emu IOPS", "raw lat us", "emu lat us",
-           "IOPS emu/raw", "lat emu/raw");
+    printf("%-4s %11s %11s %11s %11s %14s %14s %13s\n", "QD", "raw IOPS", "emu IOPS", "raw lat us", "emu lat us",
+           "IOPS emu/raw", "lat emu/raw", "CPU us/IO r/e");
     for (size_t q = 0; q < sizeof(qds) / sizeof(qds[0]); q++) {
         struct totals raw = { 0 }, emu = { 0 };
 
         for (unsigned round = 0; round < rounds; round++) {
             struct bench_io_result a, b;
+            double c0 = cpu_us(), c1, c2;
 
             rc = bench_uring_raw_randread(fd, FILE_SIZE, IO_BYTES, qds[q], 0.02, seconds, bufs, &a);
             if (rc < 0) {
@@ -306,20 +327,23 @@ int main(void)
                 status = 1;
                 goto out;
             }
+            c1 = cpu_us();
             rc = emu_randread(path, direct, qds[q], 0.02, seconds, bufs, &b);
+            c2 = cpu_us();
             if (rc < 0) {
                 fprintf(stderr, "bench_scsi: emulation: %s\n", strerror(-rc));
                 status = 1;
                 goto out;
             }
-            totals_add(&raw, &a);
-            totals_add(&emu, &b);
+            totals_add(&raw, &a, c1 - c0);
+            totals_add(&emu, &b, c2 - c1);
             /* Paired ratios: a load change on the machine hits both halves of a round alike. */
             r_iops[round] = a.iops > 0 ? b.iops / a.iops : 0;
             r_lat[round] = a.mean_lat_us > 0 ? b.mean_lat_us / a.mean_lat_us : 0;
         }
-        printf("%-4u %11.0f %11.0f %11.1f %11.1f %13.3fx %13.3fx\n", qds[q], totals_iops(&raw), totals_iops(&emu),
-               totals_lat(&raw), totals_lat(&emu), median(r_iops, rounds), median(r_lat, rounds));
+        printf("%-4u %11.0f %11.0f %11.1f %11.1f %13.3fx %13.3fx %6.1f/%-6.1f\n", qds[q], totals_iops(&raw),
+               totals_iops(&emu), totals_lat(&raw), totals_lat(&emu), median(r_iops, rounds), median(r_lat, rounds),
+               totals_cpu(&raw), totals_cpu(&emu));
     }
     printf("(IOPS and latency over all rounds; ratios are the median of the per-round ratios;\n"
            " goal: IOPS emu/raw >= 0.9 at QD32, latency emu/raw <= 1.1 at QD1)\n");
