@@ -111,6 +111,9 @@ void scsi_lu_free(struct scsi_lu *lu);
 void scsi_lu_capacity_changed(struct scsi_lu *lu);
 /* Abort the nexus's commands in flight on this LU: each completes with TASK ABORTED. */
 void scsi_lu_abort_nexus(struct scsi_lu *lu, const struct scsi_nexus *nexus);
+/* Abort every command in flight on this LU (e.g. before its backing closes): each completes with
+ * TASK ABORTED when its current backing op returns. No unit attention, no reservation change. */
+void scsi_lu_abort_all(struct scsi_lu *lu);
 /* LOGICAL UNIT RESET: every command in flight aborted, SPC-2 reservations released, and
  * BUS DEVICE RESET FUNCTION OCCURRED queued for every known nexus. */
 void scsi_lu_reset(struct scsi_lu *lu);

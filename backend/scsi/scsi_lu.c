@@ -52,7 +52,7 @@ static int hook_persist(void *opaque, const uint8_t *blob, size_t len)
 {
     struct scsi_lu *lu = opaque;
 
-    return lu->pr_persist ? lu->pr_persist(lu->pr_opaque, blob, len) : -ENOTSUP;
+    return lu->pr_persist(lu->pr_opaque, blob, len);
 }
 
 int scsi_lu_new(const struct scsi_lu_opts *opts, struct scsi_lu **out)
@@ -88,8 +88,11 @@ int scsi_lu_new(const struct scsi_lu_opts *opts, struct scsi_lu **out)
     lu->pr_opaque = opts->pr_opaque;
     lu->pr_state_changed = opts->pr_state_changed;
     lu->pr_persist = opts->pr_persist;
+    /* No persist hook of the owner: the PR module must see none (PTPL_C = 0, APTPL refused as
+     * INVALID FIELD IN PARAMETER LIST), not one that fails every call (HARDWARE ERROR). */
     hooks = (struct scsi_pr_hooks){ .opaque = lu, .unit_attention = hook_ua, .abort_nexus = hook_abort,
-                                    .state_changed = hook_changed, .persist = hook_persist };
+                                    .state_changed = hook_changed,
+                                    .persist = opts->pr_persist ? hook_persist : NULL };
     lu->pr = scsi_pr_new(&hooks);
     if (!lu->pr) {
         rc = -ENOMEM;
@@ -139,13 +142,18 @@ void scsi_lu_abort_nexus(struct scsi_lu *lu, const struct scsi_nexus *nexus)
         }
 }
 
-void scsi_lu_reset(struct scsi_lu *lu)
+void scsi_lu_abort_all(struct scsi_lu *lu)
 {
     for (struct scsi_cmd *c = lu->inflight; c; c = c->priv.next)
         if (!c->priv.aborted) {
             c->priv.aborted = true;
             lu->stats.aborted++;
         }
+}
+
+void scsi_lu_reset(struct scsi_lu *lu)
+{
+    scsi_lu_abort_all(lu);
     for (size_t i = 0; i < lu->n_nx; i++) {
         struct scsi_nexus n = { .initiator = lu->nx[i].initiator, .target_port = lu->nx[i].target_port };
 

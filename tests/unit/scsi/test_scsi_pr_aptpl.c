@@ -9,7 +9,7 @@
 
 #include "pr_fixture.h"
 
-/* Blob offsets (docs/scsi-pr.md, "State format"). */
+/* Blob offsets (docs/scsi.md, "State format"). */
 enum { B_VERSION = 4, B_HDRLEN = 6, B_TOTAL = 8, B_FLAGS = 16, B_TYPE = 17, B_NREGS = 18, B_HOLDER = 20,
        B_RESV = 24, B_REG0 = 32 };
 
