@@ -19,6 +19,8 @@ int loop_greeting_parse(const char *untrusted_buf, size_t len, const char *prefi
 
     if (len <= plen || len > LOOP_GREETING_MAX || memcmp(untrusted_buf, prefix, plen))
         return -EPROTO;
+    if (memchr(untrusted_buf, '\0', len))
+        return -EPROTO;   /* "... 2 102\0<anything>" is not the greeting "... 2 102" */
     memcpy(s, untrusted_buf + plen, len - plen);
     s[len - plen] = '\0';
     sp = strchr(s, ' ');
