@@ -5,7 +5,7 @@
  * peer), vke_conn.c (the VKE socket), sendop.c (outstanding sends),
  * respq.c (response queue), handlers.c (what arrives from the cluster),
  * api_server.c (callers: api.sock and the management link), events.c,
- * vke_stats.c (the VKE's counters), nodeinfo.c, main.c (arguments and the
+ * vke_stats.c and vke_stats_text.c (the VKE's counters), nodeinfo.c, main.c (arguments and the
  * poll loop).
  *
  * One thread, one poll loop, nothing blocks: every output goes through a
@@ -252,6 +252,7 @@ void viod_handle_cluster_send(struct xviosd *d, const struct xvios_msg *m);
 /* vke_stats.c */
 void viod_vke_stats_tick(struct xviosd *d, struct timespec now);          /* ask every XVD_VKE_STATS_MS while attached */
 void viod_vke_stats_on_answer(struct xviosd *d, const struct xvios_msg *m);
+/* vke_stats_text.c */
 /* Strict "key=value\n" parsing of an untrusted answer: the known keys into out[] (present bits in *present);
  * -EINVAL (nothing kept) on any malformed line, an over-long answer or a repeated known key. */
 int  viod_vke_stats_parse(const uint8_t *untrusted, size_t len, uint64_t out[VS_N], uint32_t *present);

@@ -203,6 +203,16 @@ int loop_domain_lookup(void *impl, const char *name_or_id, uint32_t *domid);
 /* The pid recorded for domid, 0 if none; -ENOENT if the domain is not registered. */
 int loop_domain_pid(const char *root, uint32_t domid, pid_t *pid);
 
+/* ---------------------------------------------------------------- link greetings (plat_loop_greeting.c) */
+#define LOOP_GREETING_HELLO   "XVIOS-HELLO "
+#define LOOP_GREETING_WELCOME "XVIOS-WELCOME "
+#define LOOP_GREETING_REFUSED "XVIOS-REFUSED"
+#define LOOP_GREETING_MAX     64
+/* "<prefix><node> <domid>" (node canonical decimal <= 0xffff, domid a domid): 0, or -EPROTO. */
+int  loop_greeting_parse(const char *untrusted_buf, size_t len, const char *prefix, uint32_t *node, uint32_t *domid);
+/* The greeting with prefix (NULL: the refusal) into buf, NUL-terminated: its length, or -ENAMETOOLONG. */
+int  loop_greeting_format(char *buf, size_t cap, const char *prefix, uint32_t node, uint32_t domid);
+
 /* ---------------------------------------------------------------- links (plat_loop_link.c) */
 int  loop_link_open(void *impl, const struct xvios_link_peer *peer, void **link_impl);
 void loop_link_close(void *link_impl);

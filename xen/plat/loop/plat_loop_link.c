@@ -29,12 +29,11 @@
 #include "plat_loop_internal.h"
 #include "xvios/clock.h"
 #include "xvios/log.h"
-#include "xvios/parse.h"
 
-#define HELLO   "XVIOS-HELLO "
-#define WELCOME "XVIOS-WELCOME "
-#define REFUSED "XVIOS-REFUSED"
-#define GREETING_MAX 64
+#define HELLO   LOOP_GREETING_HELLO
+#define WELCOME LOOP_GREETING_WELCOME
+#define REFUSED LOOP_GREETING_REFUSED
+#define GREETING_MAX LOOP_GREETING_MAX
 #define HELLO_WAIT_MS 500   /* how long a server waits for an accepted peer's hello */
 
 enum phase { PH_LISTEN, PH_RETRY, PH_HELLO_SENT, PH_UP, PH_DEAD };
@@ -91,31 +90,13 @@ static void go_dead(struct loop_link *l)
     l->phase = PH_DEAD;
 }
 
-/* "PREFIX<node> <domid>" with both decimal, strictly. */
-static int parse_greeting(const char *untrusted_buf, size_t len, const char *prefix, uint32_t *node, uint32_t *domid)
-{
-    char s[GREETING_MAX + 1];
-    size_t plen = strlen(prefix);
-    char *sp;
-
-    if (len <= plen || len > GREETING_MAX || memcmp(untrusted_buf, prefix, plen))
-        return -EPROTO;
-    memcpy(s, untrusted_buf + plen, len - plen);
-    s[len - plen] = '\0';
-    sp = strchr(s, ' ');
-    if (!sp)
-        return -EPROTO;
-    *sp = '\0';
-    if (xvios_parse_u32_canon(s, 0xffffu, node) < 0 || xvios_parse_domid(sp + 1, domid) < 0)
-        return -EPROTO;
-    return 0;
-}
-
 static int send_greeting(int fd, const char *prefix, uint32_t node, uint32_t domid)
 {
     char buf[GREETING_MAX + 1];
-    int n = prefix ? snprintf(buf, sizeof(buf), "%s%u %u", prefix, node, domid) : snprintf(buf, sizeof(buf), REFUSED);
+    int n = loop_greeting_format(buf, sizeof(buf), prefix, node, domid);
 
+    if (n < 0)
+        return n;
     return send(fd, buf, (size_t)n, MSG_DONTWAIT | MSG_NOSIGNAL) == n ? 0 : -errno;
 }
 
@@ -271,7 +252,7 @@ static void serve(struct loop_link *l)
     } while (r < 0 && errno == EINTR);
     r = r > 0 ? recv(c, untrusted_buf, sizeof(untrusted_buf), MSG_DONTWAIT | MSG_TRUNC) : -1;
     if (r <= 0 || r > GREETING_MAX ||
-        parse_greeting(untrusted_buf, (size_t)r, HELLO, &untrusted_node, &untrusted_domid) < 0) {
+        loop_greeting_parse(untrusted_buf, (size_t)r, HELLO, &untrusted_node, &untrusted_domid) < 0) {
         XLOG_WARN("link %s: connection without a valid hello dropped", l->addr.sun_path);
         close(c);
         return;
@@ -336,7 +317,7 @@ static void await_welcome(struct loop_link *l)
         go_dead(l);
         return;
     }
-    if (r > GREETING_MAX || parse_greeting(untrusted_buf, (size_t)r, WELCOME, &untrusted_node, &untrusted_domid) < 0 ||
+    if (r > GREETING_MAX || loop_greeting_parse(untrusted_buf, (size_t)r, WELCOME, &untrusted_node, &untrusted_domid) < 0 ||
         untrusted_node != l->peer.peer_node || untrusted_domid != l->peer.peer_domid ||
         !peer_cred_ok(l, l->fd, untrusted_domid)) {
         XLOG_ERR("link %s: the server is not %s: giving up", l->addr.sun_path, who(l));
