@@ -16,7 +16,9 @@ RIG_DOMU_KERNEL=/rig/domu/vmlinux
 RIG_DOMU_RAMDISK=/rig/domu/initrd.cpio
 RIG_DOMU_MEMORY=128
 RIG_STATE=/run/rig
-RIG_STANDARD_DOMUS="vios1:vios vios2:vios vios3:vios client1:client"
+# NAME:ROLE[:MEMORY-MiB]. vios1 serves the vSCSI scenarios' LUs from files in its tmpfs (up to
+# 96 MiB), so it gets the memory for them; client2 is the second client of the isolation checks.
+RIG_STANDARD_DOMUS="vios1:vios:256 vios2:vios vios3:vios client1:client client2:client"
 
 # ---------------------------------------------------------------- time
 # rig_now: centiseconds since boot (/proc/uptime has two decimals).
@@ -204,14 +206,17 @@ rig_domu_cat() {
 
 # ---------------------------------------------------------------- the standard set
 # rig_standard_domus_up TIMEOUT: create the standard domUs that are not
-# running (vios1..vios3, client1) and wait until those are ready. A domain
+# running (vios1..vios3, client1, client2) and wait until those are ready. A domain
 # that is present but crashed or shut down is destroyed and created again.
 rig_standard_domus_up() {
-    local t=$1 d name role list created= rc=0
+    local t=$1 d name role mem list created= rc=0
     list=$(xl list 2>/dev/null)
     for d in $RIG_STANDARD_DOMUS; do
-        name=${d%:*}
+        name=${d%%:*}
         role=${d#*:}
+        mem=${role#*:}
+        role=${role%%:*}
+        [ "$mem" != "$role" ] && mem="memory = $mem" || mem=
         case $(echo "$list" | awk -v n="$name" '$1 == n { print $5 }') in
             *c* | *s* | *d*) rig_destroy_domu "$name" ;;
             "") ;;
@@ -219,7 +224,7 @@ rig_standard_domus_up() {
         esac
         created="$created $name"
         # in parallel: the domUs boot while the next ones are being built
-        { rig_create_domu "$name" "$role" || echo "$name" >>"$RIG_STATE/domu/create-failed"; } &
+        { rig_create_domu "$name" "$role" ${mem:+"$mem"} || echo "$name" >>"$RIG_STATE/domu/create-failed"; } &
     done
     [ -n "$created" ] || return 0
     wait
@@ -233,7 +238,7 @@ rig_standard_domus_up() {
 
 # rig_extra_domus: running domUs that are not in the standard set.
 rig_extra_domus() {
-    local std=" $(for d in $RIG_STANDARD_DOMUS; do printf '%s ' "${d%:*}"; done)"
+    local std=" $(for d in $RIG_STANDARD_DOMUS; do printf '%s ' "${d%%:*}"; done)"
     xl list 2>/dev/null | awk 'NR > 2 { print $1 }' | while read -r n; do
         case $std in *" $n "*) ;; *) echo "$n" ;; esac
     done
@@ -334,3 +339,75 @@ rig_cluster_up() {
     rig_cluster_nodes | sed 's/^/  db: /' >&2
     return 1
 }
+
+# ---------------------------------------------------------------- vSCSI disks
+# A client's disks come from a VIOS's vSCSI engine (xvios-backend, started by
+# rig_cluster_up); an LU is the path of a file inside the VIOS. Dom0 attaches
+# them by writing the vscsiif nodes in the contract layout (docs/vscsi-engine.md)
+# with the test helper vscsi_xs_tool: rig_scsi_attach is the one place that
+# changes when `xvios scsi attach` takes over.
+RIG_XS_TOOL=$RIG_TESTS_DIR/vscsi_xs_tool
+RIG_BLK=$RIG_TESTS_DIR/blk_pattern
+
+rig_scsi_be() { echo "/local/domain/$(rig_domid "$2")/backend/vscsi/$(rig_domid "$1")/$3"; }   # CLIENT VIOS VHOST
+rig_scsi_fe() { echo "/local/domain/$(rig_domid "$1")/device/vscsi/$2"; }                        # CLIENT VHOST
+# rig_xs_is PATH VALUE: PATH holds VALUE
+rig_xs_is() { [ "$(xenstore-read "$1" 2>/dev/null)" = "$2" ]; }
+
+# rig_scsi_attach CLIENT VIOS LU VDEV [ro]: attach LU (a path inside VIOS) to CLIENT as VDEV
+# (h:c:t:l; the vhost is h, dev-N is l) and wait (30 s) until the client's frontend added the LUN
+# (its dev-N state 4) and the vhost is Connected again. On failure says what it saw.
+rig_scsi_attach() {
+    local c=$1 v=$2 lu=$3 vdev=$4 mode=w h l be fe
+    [ "${5:-}" = ro ] && mode=r
+    h=${vdev%%:*}
+    l=${vdev##*:}
+    be=$(rig_scsi_be "$c" "$v" "$h")
+    fe=$(rig_scsi_fe "$c" "$h")
+    "$RIG_XS_TOOL" xen attach "$(rig_domid "$v")" "$(rig_domid "$c")" "$h" "$l" "$lu" "$vdev" "$mode" || return 1
+    rig_wait_for 30 sh -c ". /rig/lib.sh; rig_xs_is $fe/vscsi-devs/dev-$l/state 4 && rig_xs_is $be/state 4" && return 0
+    echo "rig_scsi_attach $c $vdev: backend state $(xenstore-read "$be/state" 2>&1)," \
+        "dev-$l $(xenstore-read "$be/vscsi-devs/dev-$l/state" 2>&1), frontend $(xenstore-read "$fe/state" 2>&1)," \
+        "its dev-$l $(xenstore-read "$fe/vscsi-devs/dev-$l/state" 2>&1); $(xenstore-read "$be/xvios-error" 2>/dev/null)" >&2
+    return 1
+}
+
+# rig_scsi_detach CLIENT VIOS VDEV: hot remove the LUN (the vhost stays), wait (30 s), remove its keys.
+rig_scsi_detach() {
+    local c=$1 v=$2 vdev=$3 h l be
+    h=${vdev%%:*}
+    l=${vdev##*:}
+    be=$(rig_scsi_be "$c" "$v" "$h")
+    "$RIG_XS_TOOL" xen detach "$(rig_domid "$v")" "$(rig_domid "$c")" "$h" "$l" || return 1
+    if ! rig_wait_for 30 sh -c ". /rig/lib.sh; rig_xs_is $be/vscsi-devs/dev-$l/state 6 && rig_xs_is $be/state 4"; then
+        echo "rig_scsi_detach $c $vdev: backend state $(xenstore-read "$be/state" 2>&1), dev-$l $(xenstore-read "$be/vscsi-devs/dev-$l/state" 2>&1)" >&2
+        return 1
+    fi
+    xenstore-rm "$be/vscsi-devs/dev-$l" "$(rig_scsi_fe "$c" "$h")/vscsi-devs/dev-$l" 2>/dev/null
+    return 0
+}
+
+# rig_scsi_close CLIENT VIOS VHOST: take the whole vhost down (online 0, state 5; the client
+# removes its SCSI host), wait (30 s) for the backend's 6, remove both directories. A VIOS or a
+# client that is gone has nobody to answer: the nodes are removed at once.
+rig_scsi_close() {
+    local c=$1 v=$2 h=$3 be fe rc=0
+    be=$(rig_scsi_be "$c" "$v" "$h")
+    fe=$(rig_scsi_fe "$c" "$h")
+    if rig_domu_running "$c" && rig_domu_running "$v" && xenstore-exists "$be"; then
+        xenstore-write "$be/online" 0 "$be/state" 5
+        rig_wait_for 30 rig_xs_is "$be/state" 6 || { echo "rig_scsi_close: backend state $(xenstore-read "$be/state" 2>&1)" >&2; rc=1; }
+    fi
+    xenstore-rm "$be" 2>/dev/null
+    xenstore-rm "$fe" 2>/dev/null
+    return $rc
+}
+
+# rig_scsi_disk CLIENT VDEV: the client's block device name (sda, ...) of VDEV (h:c:t:l).
+rig_scsi_disk() {
+    local h=${2%%:*} ctl=${2#*:}
+    rig_domu_run "$1" 10 "for b in /sys/bus/xen/devices/vscsi-$h/host*/target*/*:$ctl/block/*; do [ -e \"\$b\" ] && basename \"\$b\"; done" 2>/dev/null
+}
+
+# rig_lu_create VIOS PATH MIB: a sparse LU file in VIOS's tmpfs.
+rig_lu_create() { rig_domu_run "$1" 20 "mkdir -p \$(dirname $2) && rm -f $2 && truncate -s $3M $2"; }

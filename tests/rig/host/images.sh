@@ -16,24 +16,36 @@
 RIG_DOM0_MODULES="xen-privcmd xenfs xen-evtchn xen-gntdev xen-gntalloc"   # load order matters
 # xen-privcmd: libxenctrl in a VIOS asks Xen whether a peer's event channel is still bound
 RIG_DOMU_MODULES="xen-privcmd xen-evtchn xen-gntdev xen-gntalloc"
+# loaded by /init in client domUs only (rig.role=client; /etc/rig/modules.client): the pvSCSI
+# frontend and the disk and generic SCSI drivers a vSCSI LUN shows up through. A VIOS never loads
+# xen-scsiback (it would claim the backend/vscsi nodes the vSCSI engine serves), so it is not shipped.
+RIG_CLIENT_MODULES="sd_mod sg xen-scsifront"
 # shipped in the domU image but not loaded (insmod /lib/modules/rig/NAME.ko)
-RIG_DOMU_EXTRA_MODULES=${RIG_DOMU_EXTRA_MODULES-xen-scsiback xen-scsifront}
+RIG_DOMU_EXTRA_MODULES=${RIG_DOMU_EXTRA_MODULES-}
+# programs of Debian packages for the domUs, with their libraries (sg3-utils: SCSI commands
+# from a client through its vSCSI disks)
+RIG_DOMU_TOOLS="sg_inq sg_vpd sg_readcap sg_persist sg_luns sg_turs sg_modes sg_sync"
 RIG_DOM0_TOOLS="xl xenstored xenconsoled xen-init-dom0 xenstore-control lsevtchn"
 
 # The key of the Debian-derived parts: what they are built from.
 rig_base_key() {
     {
-        echo "$RIG_KPKG $RIG_DOM0_MODULES / $RIG_DOMU_MODULES / $RIG_DOMU_EXTRA_MODULES / $RIG_DOM0_TOOLS"
+        echo "$RIG_KPKG $RIG_DOM0_MODULES / $RIG_DOMU_MODULES / $RIG_CLIENT_MODULES / $RIG_DOMU_EXTRA_MODULES"
+        echo "$RIG_DOM0_TOOLS / $RIG_DOMU_TOOLS"
         dpkg-query -W -f='${Package} ${Version}\n' xen-utils-$RIG_XEN_VER xenstore-utils busybox-static \
-            libc6 libgcc-s1 libxenstore4 2>/dev/null
+            libc6 libgcc-s1 libxenstore4 sg3-utils 2>/dev/null
         rig_sha256 "$RIG_SRC/host/rootfs.sh" "$RIG_SRC/host/images.sh" "$RIG_SRC/host/kernel.sh"
     } | sha256sum | cut -d' ' -f1
 }
 
 rig_build_base_domu() {
-    local root=$RIG_DIR/root/base-domu
+    local root=$RIG_DIR/root/base-domu t
     rig_root_init "$root" || return 1
     rig_root_modules "$root" "$RIG_DOMU_MODULES" "$RIG_DOMU_EXTRA_MODULES" || return 1
+    rig_root_modules "$root" "$RIG_CLIENT_MODULES" "" client || return 1
+    for t in $RIG_DOMU_TOOLS; do
+        rig_copy_elf "$root" "/usr/bin/$t" "/usr/bin/$t" || return 1
+    done
     rig_cpio "$root" "$RIG_DIR/base-domu.cpio.lz4" lz4
 }
 

@@ -51,18 +51,21 @@ rig_root_init() {
     done
 }
 
-# rig_root_modules ROOT LOAD EXTRA: the kernel modules LOAD (loaded by /init,
-# in the order of /etc/rig/modules) and EXTRA (shipped, not loaded), each
-# with its dependencies, into /lib/modules/rig/.
+# rig_root_modules ROOT LOAD EXTRA [ROLE]: the kernel modules LOAD (loaded by
+# /init, in the order of /etc/rig/modules, or of /etc/rig/modules.ROLE: then
+# only in domUs of that role, after the common ones) and EXTRA (shipped, not
+# loaded), each with its dependencies, into /lib/modules/rig/.
 rig_root_modules() {
-    local root=$1 load=$2 extra=$3 f list
+    local root=$1 load=$2 extra=$3 order=$root/etc/rig/modules${4:+.$4} f list
     list=$(rig_module_closure $load) || return 1
     [ -n "$list" ] || return 1
     mkdir -p "$root/etc/rig"
-    : >"$root/etc/rig/modules"
+    : >"$order"
     for f in $list; do
-        cp "$f" "$root/lib/modules/rig/"
-        basename "$f" .ko >>"$root/etc/rig/modules"
+        cp -n "$f" "$root/lib/modules/rig/"
+        # a dependency the common list loads already is not loaded twice
+        [ -n "${4:-}" ] && grep -qx "$(basename "$f" .ko)" "$root/etc/rig/modules" 2>/dev/null && continue
+        basename "$f" .ko >>"$order"
     done
     if [ -n "$extra" ]; then
         list=$(rig_module_closure $extra) || return 1

@@ -1,14 +1,14 @@
 #!/bin/sh
-# 00-rig-sanity - the rig itself works: the four standard domUs run, each
+# 00-rig-sanity - the rig itself works: the five standard domUs run, each
 # agent answers (exact bytes, clipping, timeouts, background processes), the
 # packaged programs find their libraries, dom0 can hand a VIOS a XenStore
 # value under its own data path, and XenStore keeps the client out of
 # another domain's data.
-# rig-timeout: 120
+# rig-timeout: 180
 . /rig/lib.sh
 
 # 1. all standard domUs are running
-for n in vios1 vios2 vios3 client1; do
+for n in vios1 vios2 vios3 client1 client2; do
     if rig_domu_running "$n"; then
         rig_pass "running-$n"
     else
@@ -18,7 +18,7 @@ done
 
 # 2. the agent in each answers: a command runs there, with its stdout,
 # stderr and exit status coming back intact
-for n in vios1 vios2 vios3 client1; do
+for n in vios1 vios2 vios3 client1 client2; do
     out=$(rig_domu_run "$n" 20 'echo "$(xenstore-read name) $(xenstore-read data/rig/role)"; echo oops >&2; exit 7' 2>/tmp/err)
     rc=$?
     err=$(cat /tmp/err)

@@ -1,0 +1,117 @@
+#!/bin/sh
+# 13-vscsi-isolation - what a second client cannot do to the first one's disk,
+# and a client that writes garbage into its own ring.
+# - client1 has vios1's LU as 0:0:0:0. client2 has no vhost and no disk; it can
+#   read neither client1's frontend nodes nor vios1's backend nodes for
+#   client1, cannot create a backend vhost for itself in vios1's area, and
+#   cannot map client1's ring grant (granted to vios1 only; gntdev refuses).
+# - client2 gets a vhost of its own, unbinds its xen-scsifront from it and
+#   drives the ring from user space (vscsi_rogue_front: a page shared with
+#   gntalloc, an event channel of its own): 16 random requests are each
+#   answered exactly once, then a producer index 1000 slots ahead is a sticky
+#   ring error: no more answers, the vhost's xvios-error says so, the backend
+#   logs it. Meanwhile client1's 32 MiB O_DIRECT pattern I/O completes and
+#   matches, and the backend does not spin.
+# rig-timeout: 300
+. /rig/lib.sh
+
+rig_cluster_up 150 || { rig_fail cluster-up "the standard cluster could not be brought up"; exit 1; }
+LU1=/tmp/lu/rig13-c1.img
+LU2=/tmp/lu/rig13-c2.img
+C1=$(rig_domid client1)
+C2=$(rig_domid client2)
+V1=$(rig_domid vios1)
+BE1=$(rig_scsi_be client1 vios1 0)
+BE2=$(rig_scsi_be client2 vios1 0)
+FE1=$(rig_scsi_fe client1 0)
+FE2=$(rig_scsi_fe client2 0)
+cleanup() {
+    rig_domu_stop client1 io13 >/dev/null 2>&1
+    rig_scsi_close client1 vios1 0 >/dev/null 2>&1
+    xenstore-rm "$BE2" 2>/dev/null   # the rogue frontend answers nothing: the nodes go at once
+    xenstore-rm "$FE2" 2>/dev/null
+    rig_domu_run vios1 10 "rm -f $LU1 $LU2" >/dev/null 2>&1
+}
+
+rig_lu_create vios1 $LU1 32 && rig_lu_create vios1 $LU2 8 || { rig_fail lus-created "truncate in vios1 failed"; exit 1; }
+if out=$(rig_scsi_attach client1 vios1 $LU1 0:0:0:0 2>&1) && d1=$(rig_scsi_disk client1 0:0:0:0) && [ -n "$d1" ]; then
+    rig_pass "client1-attached-$d1"
+else
+    rig_fail client1-attached "$out"; cleanup; exit 1
+fi
+
+# ---------------------------------------------------------------- no vhost, no nodes, no grant
+out=$(rig_domu_run client2 10 'ls /sys/bus/xen/devices/ | grep vscsi; ls /sys/block | grep "^sd"' 2>&1)
+[ -z "$out" ] && rig_pass client2-no-vhost-no-disk || rig_fail client2-no-vhost-no-disk "$out"
+for p in "$FE1/ring-ref" "$BE1/vscsi-devs/dev-0/p-dev" "$BE1/state"; do
+    err=$(rig_domu_run client2 10 "xenstore-read $p" 2>&1)
+    rc=$?
+    if [ $rc != 0 ] && echo "$err" | grep -q 'Permission denied'; then
+        rig_pass "client2-cannot-read-${p##*/local/domain/}"
+    else
+        rig_fail "client2-cannot-read-${p##*/local/domain/}" "exit $rc: $err"
+    fi
+done
+err=$(rig_domu_run client2 10 "xenstore-write /local/domain/$V1/backend/vscsi/$C2/5/state 1" 2>&1)
+rc=$?
+if [ $rc != 0 ] && ! xenstore-exists "/local/domain/$V1/backend/vscsi/$C2/5"; then
+    rig_pass client2-cannot-make-backend-vhost
+else
+    rig_fail client2-cannot-make-backend-vhost "exit $rc: $err"
+fi
+ref=$(xenstore-read "$FE1/ring-ref")
+out=$(rig_domu_run client2 10 "$RIG_TESTS_DIR/vscsi_rogue_front map $C1 $ref" 2>&1)
+rc=$?
+[ $rc = 0 ] && rig_pass "client2-cannot-map-client1-ring-grant ($out)" || rig_fail client2-cannot-map-client1-ring-grant "exit $rc: $out"
+
+# ---------------------------------------------------------------- a ring full of garbage
+if ! out=$(rig_scsi_attach client2 vios1 $LU2 0:0:0:0 2>&1); then
+    rig_fail client2-attached "$out"; cleanup; exit 1
+fi
+rig_domu_spawn client1 io13 "$RIG_BLK write /dev/$d1 32 1313 && $RIG_BLK verify /dev/$d1 32 1313; echo exit=\$?"
+pid=$(rig_domu_run vios1 10 'cat /run/rig/backend.pid')
+cpu0=$(rig_domu_run vios1 10 "awk '{ print \$14 + \$15 }' /proc/$pid/stat")
+out=$(rig_domu_run client2 10 'echo vscsi-0 > /sys/bus/xen/drivers/vscsi/unbind' 2>&1)
+rc=$?
+if [ $rc = 0 ] && rig_wait_for 15 rig_xs_is "$BE2/state" 6; then
+    rig_pass client2-scsifront-unbound-vhost-closed
+else
+    rig_fail client2-scsifront-unbound-vhost-closed "exit $rc: $out; backend state $(xenstore-read "$BE2/state")"
+fi
+out=$(rig_domu_run client2 40 "$RIG_TESTS_DIR/vscsi_rogue_front garbage 0 6" 2>&1)
+rc=$?
+if [ $rc = 0 ] && echo "$out" | grep -q '^answered=16 ' && echo "$out" | grep -q '^overflow: no response'; then
+    rig_pass "garbage-answered-once-each-overflow-sticky ($(echo "$out" | grep '^answered='))"
+else
+    rig_fail garbage-answered-once-each-overflow-sticky "exit $rc: $out"
+fi
+err=$(xenstore-read "$BE2/xvios-error" 2>&1)
+echo "$err" | grep -q 'ring error' && rig_pass "vhost-xvios-error ($err)" || rig_fail vhost-xvios-error "$err"
+rig_domu_run vios1 10 "grep -q 'ring error' /var/log/rig/backend.log" >/dev/null 2>&1 &&
+    rig_pass backend-logged-ring-error || rig_fail backend-logged-ring-error "$(rig_domu_log vios1 backend 600)"
+
+# client1 was served all along; the backend lives and does not spin
+if rig_wait_for 150 sh -c '. /rig/lib.sh; rig_domu_log client1 io13 | grep -q "^exit="'; then
+    log=$(rig_domu_log client1 io13)
+    echo "$log" | grep -q '^exit=0' && rig_pass "client1-io-during-garbage-matches ($(echo "$log" | sed -n 's/.*(\(.*\))/\1/p' | tr '\n' ' '))" ||
+        rig_fail client1-io-during-garbage-matches "$log"
+else
+    rig_fail client1-io-during-garbage-matches "did not end: $(rig_domu_log client1 io13)"
+fi
+sleep 3
+cpu1=$(rig_domu_run vios1 10 "awk '{ print \$14 + \$15 }' /proc/$pid/stat")
+rig_domu_alive vios1 backend && rig_pass backend-alive || rig_fail backend-alive "$(rig_domu_log vios1 backend 600)"
+# the backend's CPU over the whole garbage phase and client1's I/O, in clock ticks (100/s)
+echo "backend CPU ticks: $cpu0 -> $cpu1"
+out=$(rig_domu_run client1 60 "$RIG_BLK verify /dev/$d1 32 1313" 2>&1)
+[ $? = 0 ] && rig_pass client1-reads-after-garbage || rig_fail client1-reads-after-garbage "$out"
+t0=$(rig_now)
+usleep 3000000
+cpu2=$(rig_domu_run vios1 10 "awk '{ print \$14 + \$15 }' /proc/$pid/stat")
+# idle afterwards: under 30 ticks (0.3 s CPU) in > 3 s with a sticky ring still mapped
+if [ -n "$cpu2" ] && [ -n "$cpu1" ] && [ $((cpu2 - cpu1)) -lt 100 ]; then
+    rig_pass "backend-not-spinning ($((cpu2 - cpu1)) ticks in $(rig_secs_since "$t0")s incl. one 32 MiB verify)"
+else
+    rig_fail backend-not-spinning "$cpu1 -> $cpu2 ticks"
+fi
+cleanup
