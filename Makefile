@@ -17,14 +17,16 @@ PREFIX   ?= /usr/local
 DESTDIR  ?=
 FUZZ_SECONDS ?= 60
 
-XEN_PKGS := xenstore xenvchan xencontrol xenevtchn xengnttab xentoollog
+XEN_PKGS := xenstore xenvchan xencontrol xenevtchn xengnttab xentoollog xlutil
 # Libraries the backend's storage half links (io_uring for the LU store).
 STORE_LIBS := -luring
+# JSON output of the toolstack.
+JSON_LIBS := -lyajl
 WARN     := -std=gnu11 -Wall -Wextra -Werror -Wformat=2 -Wvla -Wstrict-prototypes
 CPPFLAGS := -Iinclude -I. -D_GNU_SOURCE
 XEN_CFLAGS = $(shell pkg-config --cflags $(XEN_PKGS) 2>/dev/null)
 XEN_LIBS   = $(shell pkg-config --libs $(XEN_PKGS) 2>/dev/null)
-LIBS      = $(XEN_LIBS) $(STORE_LIBS) -lpthread
+LIBS      = $(XEN_LIBS) $(STORE_LIBS) $(JSON_LIBS) -lpthread
 
 REL_CFLAGS  := $(WARN) -O2 -g -fstack-protector-strong -D_FORTIFY_SOURCE=2
 ASAN_CFLAGS := $(WARN) -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
@@ -51,7 +53,7 @@ PROGS        := $(if $(wildcard backend/main.c),xvios-backend) $(if $(wildcard d
                 $(if $(wildcard toolstack/main.c),xvios)
 
 DEB_PKGS := build-essential pkg-config libxen-dev libcmocka-dev clang libclang-rt-14-dev \
-            valgrind xenstore-utils python3 liburing-dev
+            valgrind xenstore-utils python3 liburing-dev libyajl-dev
 
 .PHONY: all check unit integration demo fuzz bench rig install deps clean valgrind
 .DEFAULT_GOAL := all
