@@ -48,13 +48,13 @@ static int check_lu(const struct vscsi_ctx *ctx, const char *lu)
     return XVIOS_EXIT_OK;
 }
 
-/* The VIOS for a new vhost: --vios NODE, else the lowest-numbered active, running member. */
-static int pick_vios(struct vscsi_ctx *ctx, uint32_t node, const struct xvios_db_node **out)
+/* The VIOS for a new vhost: --vios NODE, else the lowest-numbered active, running member (not the client). */
+static int pick_vios(struct vscsi_ctx *ctx, uint32_t node, uint32_t client, const struct xvios_db_node **out)
 {
     for (unsigned i = 0; i < ctx->n_nodes; i++) {
         const struct xvios_db_node *n = &ctx->nodes[i];
 
-        if (node && n->node != node)
+        if ((node && n->node != node) || (!node && n->domid == client))
             continue;
         if (n->state == XVIOS_NODE_ACTIVE && vscsi_member_alive(ctx, n)) {
             *out = n;
@@ -119,7 +119,21 @@ static int plan_and_write(struct vscsi_ctx *ctx, xvios_tx tx, const struct vscsi
         return -rc;
     pl->created = rc == -ENOENT;
     if (pl->created) {
-        if ((rc = pick_vios(ctx, req->vios_node, &pl->vios)) != XVIOS_EXIT_OK)
+        char fe[VSCSI_PATH_MAX], **names = NULL;
+        unsigned n = 0;
+
+        if ((rc = pick_vios(ctx, req->vios_node, pl->client, &pl->vios)) != XVIOS_EXIT_OK)
+            return -rc;
+        /* a frontend dir without a member's backend: left by a VIOS no longer in the cluster, or made by the client */
+        if ((rc = vscsi_fe_path(pl->client, req->vdev.host, fe, sizeof(fe))) < 0)
+            return -rc;
+        rc = xvios_store_list(ctx->p, tx, fe, &names, &n);
+        xvios_strv_free(names, n);
+        if (rc == 0)
+            return -vscsi_say(XVIOS_EXIT_REFUSED, "%s exists but no cluster member serves it (a VIOS that left the "
+                                                  "cluster?); detach %u:... by domid or choose another host number",
+                              fe, req->vdev.host);
+        if (rc != -ENOENT)
             return -rc;
     } else {
         pl->vios = vscsi_member_by_domid(ctx, vh.vios);

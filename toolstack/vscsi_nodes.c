@@ -179,10 +179,8 @@ int vscsi_vhost_read(xvios_plat *p, xvios_tx tx, uint32_t vios, uint32_t client,
 
         if (dev_index(names[i], &index) < 0)
             continue;
-        if (out->n_devs >= VSCSI_MAX_DEVS) {
-            rc = -E2BIG;
-            goto out;
-        }
+        if (out->n_devs >= VSCSI_MAX_DEVS)
+            break;   /* more than dom0 ever writes: the VIOS made them; show the first, add no more */
         out->devs[out->n_devs].index = index;
         read_dev(p, tx, be, fe, &out->devs[out->n_devs]);
         out->n_devs++;

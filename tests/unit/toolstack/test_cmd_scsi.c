@@ -348,6 +348,16 @@ static void refusals(void **state)
     assert_int_equal(run(s, "attach", "client1", s->lu_a, "0:0:0:0", "--timeout", "0", NULL), XVIOS_EXIT_USAGE);
     assert_int_equal(run(s, "attach", "client1", s->lu_a, NULL), XVIOS_EXIT_USAGE);
     assert_false(exists(s, BE(3, 7, 0)));
+    /* a frontend dir that no member's backend dir stands behind is not taken over */
+    assert_int_equal(xvios_store_write(s->f.dom0, XVIOS_TX_NONE, FE(7, 9) "/state", "1", 1), 0);
+    assert_int_equal(run(s, "attach", "client1", s->lu_a, "9:0:0:0", NULL), XVIOS_EXIT_REFUSED);
+    assert_false(exists(s, BE(3, 7, 9)));
+    /* a VIOS is not picked as its own client's server by default */
+    respond(s, 1, VIOS2, VIOS1, true, true, NULL);
+    assert_int_equal(run(s, "attach", "vios1", s->lu_b, "0:0:0:0", NULL), XVIOS_EXIT_OK);
+    want_val(s, BE(4, 3, 0) "/vscsi-devs/dev-0/p-dev", s->lu_b);
+    assert_int_equal(run(s, "detach", "vios1", "0:0:0:0", NULL), XVIOS_EXIT_OK);
+    assert_false(exists(s, BE(4, 3, 0)));
 
     assert_int_equal(run(s, "attach", "client1", s->lu_a, "0:0:0:0", NULL), XVIOS_EXIT_OK);
     /* same c:t:l on the vhost */

@@ -182,6 +182,14 @@ int xvios_xlcfg_read(const char *path, struct xvios_xlcfg *out, char *err, size_
     memset(out, 0, sizeof(*out));
     if (errlen)
         err[0] = '\0';
+    /* our own message for an unreadable file (libxlutil's may print a stale errno) */
+    FILE *probe = fopen(path, "re");
+    if (!probe) {
+        rc = -errno;
+        say(err, errlen, "%s: %s\n", path, strerror(-rc));
+        return rc;
+    }
+    fclose(probe);
     rep.f = open_memstream(&rep.buf, &rep.len);
     if (!rep.f)
         return -ENOMEM;
