@@ -393,7 +393,8 @@ int vscsi_attach(struct vscsi_ctx *ctx, const struct vscsi_attach_req *req, stru
     case OUT_GONE:
         return vscsi_say(XVIOS_EXIT_ERROR, "the LUN's nodes were removed while attaching (a concurrent detach?)");
     case OUT_CLOSING:
-        rc = vscsi_say(XVIOS_EXIT_ERROR, "vhost %u is being closed", req->vdev.host);
+        rc = vscsi_say(XVIOS_EXIT_ERROR, "vhost %u is being closed%s%s", req->vdev.host,
+                       w.error[0] ? " by the VIOS: " : "", w.error);
         break;
     case OUT_CLIENT_DIED:
         rc = vscsi_say(VSCSI_EXIT_NO_CLIENT, "domain %u stopped running while attaching", pl.client);
