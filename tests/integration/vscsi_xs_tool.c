@@ -2,7 +2,7 @@
 /*
  * vscsi_xs_tool.c - TEST SUPPORT: what dom0's toolstack does for a vSCSI
  * disk, on a loopback root, in the exact XenStore contract layout
- * (docs/vscsi-engine.md) until `xvios scsi attach` is used instead:
+ * (docs/vscsi.md), for tests that need the raw layout without `xvios scsi attach`:
  *
  *   vscsi_xs_tool ROOT domain DOMID NAME                  create a client domain
  *   vscsi_xs_tool ROOT attach VIOS CLIENT VHOST DEVN PDEV VDEV MODE
