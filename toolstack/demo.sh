@@ -55,18 +55,24 @@ echo "$out" | python3 -c 'import json,sys; j=json.load(sys.stdin); sys.exit(0 if
 proved+=("machine-readable output: one JSON object per node with node, status, reason, response")
 
 step "a client domain writes a pattern through VIOS node 2's vSCSI engine and reads it back"
-# dom0's part (the XenStore nodes of a 32 MiB LU) and the client (a loopback xen-scsifront) are test helpers
+# dom0 attaches the LU with `xvios scsi attach` (it waits until the client has the LUN); the client
+# domain (a loopback xen-scsifront) and its domain registration are test helpers
 if [ -x "${XVIOS_TESTS:-}/vscsi_front" ] && [ -x "${XVIOS_TESTS:-}/vscsi_xs_tool" ]; then
     lu="$ROOT/demo-lu.img"
     truncate -s 32M "$lu" || bad "cannot create the LU file"
     "$XVIOS_TESTS/vscsi_xs_tool" "$ROOT" domain 50 demo-client || bad "cannot create the client domain"
-    "$XVIOS_TESTS/vscsi_xs_tool" "$ROOT" attach 102 50 0 0 "$lu" 0:0:0:0 w || bad "cannot attach the LU"
+    echo "\$ xvios scsi attach demo-client $lu 0:0:0:0 --vios 2"
+    timeout 60 "$XVIOS" --root "$ROOT" scsi attach demo-client "$lu" 0:0:0:0 --vios 2 &
+    apid=$!
+    "$XVIOS_TESTS/vscsi_xs_tool" "$ROOT" wait /local/domain/50/device/vscsi/0/backend-id 102 20 \
+        || bad "xvios scsi attach wrote no frontend node"
     out=$(timeout 120 "$XVIOS_TESTS/vscsi_front" "$ROOT" 50 102 0 inquiry:0 readcap:0:33554432 pattern:0:32:16:512 close)
     rc=$?
+    wait $apid || bad "xvios scsi attach failed"
     echo "$out"
     [ $rc -eq 0 ] || bad "the client's I/O through the VIOS failed"
     echo "$out" | grep -q '^ok: pattern LUN 0: 32 MiB written and read back identical' || bad "no pattern round trip"
-    proved+=("a client domain reaches a disk through a VIOS: the vSCSI engine connected its ring, answered INQUIRY and READ CAPACITY(16), and 32 MiB written with 16 requests in flight (512 KiB, indirect segments) read back identical")
+    proved+=("a client domain reaches a disk through a VIOS: dom0 attached it with xvios scsi attach, the vSCSI engine connected its ring, answered INQUIRY and READ CAPACITY(16), and 32 MiB written with 16 requests in flight (512 KiB, indirect segments) read back identical")
 else
     echo "(skipped: the test helpers are not built; run 'make demo')"
 fi

@@ -21,6 +21,7 @@ static const struct {
     { "events", cmd_events, "stream cluster events" },
     { "local", cmd_local, "run a loopback cluster on this host (up / down)" },
     { "cluster", cmd_cluster, "dom0 cluster administration (create, add, remove, status, destroy)" },
+    { "scsi", cmd_scsi, "dom0: VIOS-served pvSCSI disks of client domains (attach, detach, list)" },
 };
 
 static void usage(FILE *f, const char *prog)

@@ -7,7 +7,7 @@
  *
  * It watches /local/domain/<self>/backend/vscsi through the watch
  * multiplexer and runs the backend state machine for every (client, vhost)
- * found there (docs/vscsi-engine.md). Single-threaded; nothing blocks.
+ * found there (docs/vscsi.md, "The engine in the VIOS"). Single-threaded; nothing blocks.
  */
 #ifndef XVIOS_BACKEND_VSCSI_ENGINE_H
 #define XVIOS_BACKEND_VSCSI_ENGINE_H

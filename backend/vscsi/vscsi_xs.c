@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * vscsi_xs.c - the backend state machine of one vhost, as xen-scsiback runs
- * it, over XenStore (docs/vscsi-engine.md):
+ * it, over XenStore (docs/vscsi.md, "The engine in the VIOS"):
  *
  *   probe (backend dir seen)   write feature-sg-grant, state 2 (InitWait)
  *   frontend 3 (Initialised)   map the ring, bind the channel; dev-N 1 -> 3

@@ -2,9 +2,7 @@
 /*
  * vscsi_xs_tool.c - TEST SUPPORT: what dom0's toolstack does for a vSCSI
  * disk, on a loopback root, in the exact XenStore contract layout
- * (docs/vscsi-engine.md) until `xvios scsi attach` is used instead. ROOT
- * `xen` is the real XenStore, as the domain running the tool (dom0 in the
- * rig; `domain` is loopback only there):
+ * (docs/vscsi.md), for tests that need the raw layout without `xvios scsi attach`:
  *
  *   vscsi_xs_tool ROOT domain DOMID NAME                  create a client domain
  *   vscsi_xs_tool ROOT attach VIOS CLIENT VHOST DEVN PDEV VDEV MODE
@@ -147,10 +145,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: vscsi_xs_tool ROOT domain|attach|detach|rmdev|remove|read|wait ...\n");
         return 2;
     }
-    if (strcmp(argv[1], "xen") == 0)
-        pc.kind = XVIOS_PLAT_XEN;       /* the real store, as the domain running this tool */
-    else
-        pc.root = argv[1];
+    pc.root = argv[1];
     if ((rc = xvios_plat_open(&pc, &P)) < 0) {
         fprintf(stderr, "vscsi_xs_tool: cannot open %s: %s\n", argv[1], strerror(-rc));
         return 1;
@@ -163,10 +158,7 @@ int main(int argc, char **argv)
             rc = -EINVAL;
             goto out;
         }
-    if (!strcmp(cmd, "domain") && argc == 5 && pc.kind == XVIOS_PLAT_XEN) {
-        fprintf(stderr, "vscsi_xs_tool: domains are created with xl on Xen\n");
-        rc = -EINVAL;
-    } else if (!strcmp(cmd, "domain") && argc == 5) {
+    if (!strcmp(cmd, "domain") && argc == 5) {
         rc = xvios_loop_domain_create(P, a[0], argv[4]);
     } else if (!strcmp(cmd, "attach") && argc == 10) {
         rc = do_attach(a[0], a[1], a[2], a[3], argv[7], argv[8], argv[9]);

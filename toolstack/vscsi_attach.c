@@ -1,0 +1,415 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * vscsi_attach.c - `xvios scsi attach`: check, write the nodes in one
+ * transaction, wait until the client's frontend has the LUN, roll back
+ * what was written when it does not come (docs/vscsi.md, "Attaching").
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "toolstack/vscsi_cmd.h"
+#include "toolstack/vscsi_wait.h"
+#include "xvios/clock.h"
+
+/* How long a rollback of a connected vhost waits for the client to close it before removing its nodes. */
+#define ROLLBACK_CLOSE_MS 5000u
+
+struct plan {
+    uint32_t client;
+    const struct xvios_db_node *vios;
+    bool created;        /* a new vhost (else a dev-N added to an existing one) */
+    bool reconfigure;    /* the backend was at 4: state 7 written */
+    uint32_t index;      /* N of the new dev-N */
+};
+
+/* The LU as the contract takes it until the LU pool exists: an absolute path, no control characters. */
+static int check_lu(const struct vscsi_ctx *ctx, const char *lu)
+{
+    struct stat st;
+    size_t len = strlen(lu);
+
+    if (lu[0] != '/')
+        return vscsi_say(VSCSI_EXIT_LU_UNKNOWN, "LU '%s' is not an absolute path (an LU is the path of a file or "
+                                                "block device inside the VIOS)", lu);
+    if (len > VSCSI_MAX_LU)
+        return vscsi_say(VSCSI_EXIT_LU_UNKNOWN, "LU path longer than %u bytes", VSCSI_MAX_LU);
+    for (size_t i = 0; i < len; i++)
+        if ((unsigned char)lu[i] < 0x20 || lu[i] == 0x7f)
+            return vscsi_say(VSCSI_EXIT_LU_UNKNOWN, "LU path with control characters");
+    /* Loopback: the VIOS is a process on this host and sees the same files. On Xen the VIOS's engine checks. */
+    if (ctx->kind == XVIOS_PLAT_LOOPBACK) {
+        if (stat(lu, &st) < 0)
+            return vscsi_say(VSCSI_EXIT_LU_UNKNOWN, "LU %s: %s", lu, strerror(errno));
+        if (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode))
+            return vscsi_say(VSCSI_EXIT_LU_UNKNOWN, "LU %s is neither a file nor a block device", lu);
+    }
+    return XVIOS_EXIT_OK;
+}
+
+/* The VIOS for a new vhost: --vios NODE, else the lowest-numbered active, running member (not the client). */
+static int pick_vios(struct vscsi_ctx *ctx, uint32_t node, uint32_t client, const struct xvios_db_node **out)
+{
+    for (unsigned i = 0; i < ctx->n_nodes; i++) {
+        const struct xvios_db_node *n = &ctx->nodes[i];
+
+        if ((node && n->node != node) || (!node && n->domid == client))
+            continue;
+        if (n->state == XVIOS_NODE_ACTIVE && vscsi_member_alive(ctx, n)) {
+            *out = n;
+            return XVIOS_EXIT_OK;
+        }
+        if (node)
+            return vscsi_say(VSCSI_EXIT_NOT_MEMBER, "node %u (domid %u) is %s", node, n->domid,
+                             n->state != XVIOS_NODE_ACTIVE ? "leaving the cluster" : "not running");
+    }
+    if (node)
+        return vscsi_say(VSCSI_EXIT_NOT_MEMBER, "there is no node %u in the cluster", node);
+    return vscsi_say(VSCSI_EXIT_NOT_MEMBER, "no cluster node is active and running to serve the disk");
+}
+
+/* Another attachment of the same LU that this one may not share. */
+static int check_lu_free(struct vscsi_ctx *ctx, xvios_tx tx, const struct vscsi_attach_req *req)
+{
+    int code = XVIOS_EXIT_OK;
+
+    for (unsigned i = 0; i < ctx->n_nodes && code == XVIOS_EXIT_OK; i++) {
+        struct vscsi_vhost *list = NULL;
+        unsigned n = 0;
+        int rc = vscsi_vios_vhosts(ctx->p, tx, ctx->nodes[i].domid, false, 0, &list, &n);
+
+        if (rc < 0) {
+            vscsi_vhosts_free(list, n);
+            return -rc;   /* positive: an errno for the transaction loop */
+        }
+        for (unsigned v = 0; v < n && code == XVIOS_EXIT_OK; v++)
+            for (unsigned d = 0; d < list[v].n_devs && code == XVIOS_EXIT_OK; d++) {
+                const struct vscsi_dev *dev = &list[v].devs[d];
+                char vdev[32] = "?";
+
+                if (strcmp(dev->lu, req->lu) || req->shared || (dev->readonly && req->readonly))
+                    continue;
+                if (dev->vdev_ok)
+                    vscsi_vdev_format(&dev->vdev, vdev, sizeof(vdev));
+                code = vscsi_say(VSCSI_EXIT_LU_BUSY,
+                                 "LU %s is attached %s to domain %u as %s (node %u); attach it with --shared to "
+                                 "share it", req->lu, dev->readonly ? "read-only" : "read-write", list[v].client,
+                                 vdev, ctx->nodes[i].node);
+            }
+        vscsi_vhosts_free(list, n);
+    }
+    return code == XVIOS_EXIT_OK ? 0 : -code;   /* negative: an exit code */
+}
+
+/*
+ * The checks and writes of one transaction attempt. 0: written; > 0: an
+ * errno (EAGAIN and store errors); < 0: minus an exit code, message printed.
+ */
+static int plan_and_write(struct vscsi_ctx *ctx, xvios_tx tx, const struct vscsi_attach_req *req, struct plan *pl)
+{
+    struct vscsi_new_dev dev = {.vdev = req->vdev, .lu = req->lu, .lu_name = req->lu, .readonly = req->readonly};
+    struct vscsi_vhost vh;
+    char vdev[32];
+    int rc;
+
+    vscsi_vdev_format(&req->vdev, vdev, sizeof(vdev));
+    rc = vscsi_find_vhost(ctx, tx, pl->client, req->vdev.host, &vh);
+    if (rc < 0 && rc != -ENOENT)
+        return -rc;
+    pl->created = rc == -ENOENT;
+    if (pl->created) {
+        char fe[VSCSI_PATH_MAX], **names = NULL;
+        unsigned n = 0;
+
+        if ((rc = pick_vios(ctx, req->vios_node, pl->client, &pl->vios)) != XVIOS_EXIT_OK)
+            return -rc;
+        /* a frontend dir without a member's backend: left by a VIOS no longer in the cluster, or made by the client */
+        if ((rc = vscsi_fe_path(pl->client, req->vdev.host, fe, sizeof(fe))) < 0)
+            return -rc;
+        rc = xvios_store_list(ctx->p, tx, fe, &names, &n);
+        xvios_strv_free(names, n);
+        if (rc == 0)
+            return -vscsi_say(XVIOS_EXIT_REFUSED, "%s exists but no cluster member serves it (a VIOS that left the "
+                                                  "cluster?); detach %u:... by domid or choose another host number",
+                              fe, req->vdev.host);
+        if (rc != -ENOENT)
+            return -rc;
+    } else {
+        pl->vios = vscsi_member_by_domid(ctx, vh.vios);
+        rc = XVIOS_EXIT_OK;
+        if (req->vios_node && pl->vios->node != req->vios_node)
+            rc = vscsi_say(XVIOS_EXIT_REFUSED, "vhost %u of domain %u is served by node %u; choose another host "
+                                               "number in VDEV for node %u", req->vdev.host, pl->client,
+                           pl->vios->node, req->vios_node);
+        else if (pl->vios->state != XVIOS_NODE_ACTIVE || !vscsi_member_alive(ctx, pl->vios))
+            rc = vscsi_say(VSCSI_EXIT_NOT_MEMBER, "node %u (domid %u), which serves vhost %u, is %s",
+                           pl->vios->node, pl->vios->domid, req->vdev.host,
+                           pl->vios->state != XVIOS_NODE_ACTIVE ? "leaving the cluster" : "not running");
+        else if (vscsi_vhost_find_lun(&vh, &req->vdev))
+            rc = vscsi_say(VSCSI_EXIT_VDEV_TAKEN, "domain %u has a LUN at %s already", pl->client, vdev);
+        else if (vh.be_state != VSCSI_ST_INITIALISING && vh.be_state != VSCSI_ST_INITWAIT &&
+                 vh.be_state != VSCSI_ST_CONNECTED)
+            rc = vscsi_say(XVIOS_EXIT_REFUSED, "vhost %u of domain %u is busy (backend %s); try again",
+                           req->vdev.host, pl->client, vscsi_state_name(vh.be_state));
+        else if (vscsi_vhost_next_index(&vh, &pl->index) < 0)
+            rc = vscsi_say(XVIOS_EXIT_REFUSED, "vhost %u of domain %u has no room for another LUN (%u at most)",
+                           req->vdev.host, pl->client, VSCSI_MAX_DEVS);
+        pl->reconfigure = vh.be_state == VSCSI_ST_CONNECTED;
+        vscsi_vhost_free(&vh);
+        if (rc != XVIOS_EXIT_OK)
+            return -rc;
+    }
+    if (pl->vios->domid == pl->client)
+        return -vscsi_say(XVIOS_EXIT_REFUSED, "domain %u cannot be its own VIOS", pl->client);
+    if ((rc = check_lu_free(ctx, tx, req)) != 0)
+        return rc;
+    if (pl->created) {
+        pl->index = 0;
+        dev.index = 0;
+        rc = vscsi_write_vhost(ctx->p, tx, pl->vios->domid, pl->client, &dev);
+    } else {
+        dev.index = pl->index;
+        rc = vscsi_write_dev(ctx->p, tx, pl->vios->domid, pl->client, &dev);
+        if (rc == 0 && pl->reconfigure)
+            rc = vscsi_write_be_state(ctx->p, tx, pl->vios->domid, pl->client, req->vdev.host,
+                                      VSCSI_ST_RECONFIGURING);
+    }
+    return -rc;
+}
+
+static int write_nodes(struct vscsi_ctx *ctx, const struct vscsi_attach_req *req, struct plan *pl)
+{
+    for (unsigned attempt = 0; attempt < XVIOS_DB_TX_RETRIES; attempt++) {
+        xvios_tx tx;
+        int rc = xvios_store_tx_start(ctx->p, &tx);
+
+        if (rc < 0)
+            return vscsi_say(XVIOS_EXIT_ERROR, "starting a transaction: %s", strerror(-rc));
+        rc = plan_and_write(ctx, tx, req, pl);
+        if (rc != 0) {
+            xvios_store_tx_end(ctx->p, tx, false);
+            if (rc < 0)
+                return -rc;
+            if (rc == EAGAIN)
+                continue;
+            return vscsi_say(XVIOS_EXIT_ERROR, "writing the nodes: %s%s", strerror(rc),
+                             rc == EACCES ? " (run as root in dom0)" : "");
+        }
+        rc = xvios_store_tx_end(ctx->p, tx, true);
+        if (rc == 0)
+            return XVIOS_EXIT_OK;
+        if (rc != -EAGAIN)
+            return vscsi_say(XVIOS_EXIT_ERROR, "committing the nodes: %s", strerror(-rc));
+    }
+    return vscsi_say(XVIOS_EXIT_ERROR, "the store stayed too busy to write the nodes; try again");
+}
+
+/* ---------------------------------------------------------------- waiting */
+enum outcome {
+    OUT_WAITING = 0,
+    OUT_DONE = 1,
+    OUT_LU_REFUSED,      /* the engine set dev-N 6 */
+    OUT_FE_REFUSED,      /* the frontend set its dev-N 6 */
+    OUT_GONE,            /* dev-N or the vhost vanished */
+    OUT_CLOSING,         /* the vhost is being closed */
+    OUT_CLIENT_DIED,
+    OUT_VIOS_DIED,
+    OUT_ERROR,
+};
+
+struct watch {
+    struct vscsi_ctx *ctx;
+    const struct plan *pl;
+    uint32_t vhost;
+    int last[4];
+    char error[128];
+};
+
+static bool domain_running(struct vscsi_ctx *ctx, uint32_t domid)
+{
+    struct xvios_dominfo info;
+
+    return xvios_plat_domain_info(ctx->p, domid, &info) == 0 && info.alive;
+}
+
+static int check_attached(xvios_plat *p, void *arg)
+{
+    struct watch *w = arg;
+    struct vscsi_vhost vh;
+    const struct vscsi_dev *d = NULL;
+    int rc = vscsi_vhost_read(p, XVIOS_TX_NONE, w->pl->vios->domid, w->pl->client, w->vhost, &vh), st[4];
+
+    if (rc == -ENOENT)
+        return OUT_GONE;
+    if (rc < 0)
+        return OUT_ERROR;
+    for (unsigned i = 0; i < vh.n_devs; i++)
+        if (vh.devs[i].index == w->pl->index)
+            d = &vh.devs[i];
+    st[0] = vh.be_state, st[1] = vh.fe_state;
+    st[2] = d ? d->be_state : VSCSI_ST_ABSENT, st[3] = d ? d->fe_state : VSCSI_ST_ABSENT;
+    if (memcmp(st, w->last, sizeof(st))) {
+        fprintf(stderr, "xvios scsi: waiting: backend %s, frontend %s, LUN backend %s, LUN frontend %s\n",
+                vscsi_state_name(st[0]), vscsi_state_name(st[1]), vscsi_state_name(st[2]), vscsi_state_name(st[3]));
+        memcpy(w->last, st, sizeof(st));
+    }
+    snprintf(w->error, sizeof(w->error), "%s", d && d->error[0] ? d->error : vh.error);
+    if (!d)
+        rc = OUT_GONE;
+    else if (d->be_state == VSCSI_ST_CLOSED)
+        rc = OUT_LU_REFUSED;
+    else if (d->fe_state == VSCSI_ST_CLOSED)
+        rc = OUT_FE_REFUSED;
+    else if (d->fe_state == VSCSI_ST_CONNECTED && vh.be_state == VSCSI_ST_CONNECTED)
+        rc = OUT_DONE;
+    else if (vh.be_state == VSCSI_ST_CLOSING || vh.be_state == VSCSI_ST_CLOSED)
+        rc = OUT_CLOSING;
+    else if (!domain_running(w->ctx, w->pl->client))
+        rc = OUT_CLIENT_DIED;
+    else if (!vscsi_member_alive(w->ctx, w->pl->vios))
+        rc = OUT_VIOS_DIED;
+    else
+        rc = OUT_WAITING;
+    vscsi_vhost_free(&vh);
+    return rc;
+}
+
+/* ---------------------------------------------------------------- rollback */
+static int close_checked(xvios_plat *p, void *arg)
+{
+    struct watch *w = arg;
+    struct vscsi_vhost vh;
+    int rc = vscsi_vhost_read(p, XVIOS_TX_NONE, w->pl->vios->domid, w->pl->client, w->vhost, &vh), done;
+
+    if (rc < 0)
+        return 1;
+    done = vh.be_state == VSCSI_ST_CLOSED || vh.fe_state == VSCSI_ST_CLOSED || vh.fe_state == VSCSI_ST_ABSENT;
+    vscsi_vhost_free(&vh);
+    return done;
+}
+
+/* One transaction: remove what this attach wrote (the vhost, or dev-N and the reconfiguration). */
+static int remove_written(struct vscsi_ctx *ctx, const struct plan *pl, uint32_t vhost)
+{
+    for (unsigned attempt = 0; attempt < XVIOS_DB_TX_RETRIES; attempt++) {
+        struct vscsi_vhost vh;
+        xvios_tx tx;
+        int rc = xvios_store_tx_start(ctx->p, &tx);
+
+        if (rc < 0)
+            return rc;
+        if (pl->created) {
+            rc = vscsi_remove_vhost(ctx->p, tx, pl->vios->domid, pl->client, vhost);
+        } else {
+            rc = vscsi_remove_dev(ctx->p, tx, pl->vios->domid, pl->client, vhost, pl->index);
+            /* nobody answered our Reconfiguring: put the backend back where it was */
+            if (rc == 0 && pl->reconfigure &&
+                vscsi_vhost_read(ctx->p, tx, pl->vios->domid, pl->client, vhost, &vh) == 0) {
+                if (vh.be_state == VSCSI_ST_RECONFIGURING)
+                    rc = vscsi_write_be_state(ctx->p, tx, pl->vios->domid, pl->client, vhost, VSCSI_ST_CONNECTED);
+                vscsi_vhost_free(&vh);
+            }
+        }
+        if (rc < 0) {
+            xvios_store_tx_end(ctx->p, tx, false);
+            if (rc == -EAGAIN)
+                continue;
+            return rc;
+        }
+        rc = xvios_store_tx_end(ctx->p, tx, true);
+        if (rc != -EAGAIN)
+            return rc;
+    }
+    return -EAGAIN;
+}
+
+static void rollback(struct vscsi_ctx *ctx, const struct plan *pl, uint32_t vhost)
+{
+    struct watch w = {.ctx = ctx, .pl = pl, .vhost = vhost};
+    struct vscsi_vhost vh;
+    int rc;
+
+    /* A new vhost the client already connected to is closed first, as a detach would, so its frontend lets go. */
+    if (pl->created && vscsi_vhost_read(ctx->p, XVIOS_TX_NONE, pl->vios->domid, pl->client, vhost, &vh) == 0) {
+        bool engaged = vh.fe_state >= VSCSI_ST_INITIALISED && vh.fe_state != VSCSI_ST_CLOSED &&
+                       domain_running(ctx, pl->client);
+        vscsi_vhost_free(&vh);
+        if (engaged && vscsi_write_online(ctx->p, XVIOS_TX_NONE, pl->vios->domid, pl->client, vhost, false) == 0 &&
+            vscsi_write_be_state(ctx->p, XVIOS_TX_NONE, pl->vios->domid, pl->client, vhost, VSCSI_ST_CLOSING) == 0) {
+            char be[VSCSI_PATH_MAX], fe[VSCSI_PATH_MAX];
+            struct timespec deadline = xvios_deadline_ms(ROLLBACK_CLOSE_MS);
+
+            if (vscsi_be_path(pl->vios->domid, pl->client, vhost, be, sizeof(be)) == 0 &&
+                vscsi_fe_path(pl->client, vhost, fe, sizeof(fe)) == 0)
+                vscsi_wait(ctx->p, be, fe, &deadline, close_checked, &w);
+        }
+    }
+    rc = remove_written(ctx, pl, vhost);
+    if (rc < 0)
+        vscsi_say(0, "rolling back: could not remove the nodes this attach wrote: %s", strerror(-rc));
+    else
+        vscsi_say(0, "rolled back: removed the nodes this attach wrote");
+}
+
+/* ---------------------------------------------------------------- attach */
+int vscsi_attach(struct vscsi_ctx *ctx, const struct vscsi_attach_req *req, struct vscsi_attached *done)
+{
+    struct plan pl = {0};
+    struct watch w = {.ctx = ctx, .pl = &pl, .vhost = req->vdev.host, .last = {-2, -2, -2, -2}};
+    char vdev[32], be[VSCSI_PATH_MAX], fe[VSCSI_PATH_MAX], name[64];
+    struct timespec deadline;
+    int rc;
+
+    vscsi_vdev_format(&req->vdev, vdev, sizeof(vdev));
+    if ((rc = vscsi_client_resolve(ctx, req->client, true, &pl.client, name, sizeof(name))) != XVIOS_EXIT_OK)
+        return rc;
+    if ((rc = check_lu(ctx, req->lu)) != XVIOS_EXIT_OK)
+        return rc;
+    if ((rc = write_nodes(ctx, req, &pl)) != XVIOS_EXIT_OK)
+        return rc;
+    if (vscsi_be_path(pl.vios->domid, pl.client, req->vdev.host, be, sizeof(be)) < 0 ||
+        vscsi_fe_path(pl.client, req->vdev.host, fe, sizeof(fe)) < 0)
+        return vscsi_say(XVIOS_EXIT_ERROR, "path too long");  /* cannot happen: bounded numbers */
+    fprintf(stderr, "xvios scsi: %s %s as %s (dev-%u) to domain %u through node %u (domid %u)%s\n",
+            pl.created ? "attaching" : "hot-adding", req->lu, vdev, pl.index, pl.client, pl.vios->node,
+            pl.vios->domid, req->readonly ? ", read-only" : "");
+    deadline = xvios_deadline_ms(req->timeout_ms);
+    rc = vscsi_wait(ctx->p, be, fe, &deadline, check_attached, &w);
+    switch (rc) {
+    case OUT_DONE:
+        printf("attached %s as %s to domain %u (%s) through node %u\n", req->lu, vdev, pl.client, name,
+               pl.vios->node);
+        done->client = pl.client;
+        done->vdev = req->vdev;
+        return XVIOS_EXIT_OK;
+    case OUT_LU_REFUSED:
+        rc = vscsi_say(VSCSI_EXIT_LU_UNKNOWN, "node %u refused LU %s%s%s", pl.vios->node, req->lu,
+                       w.error[0] ? ": " : "", w.error);
+        break;
+    case OUT_FE_REFUSED:
+        rc = vscsi_say(XVIOS_EXIT_ERROR, "domain %u's frontend could not add the LUN %s", pl.client, vdev);
+        break;
+    case OUT_GONE:
+        return vscsi_say(XVIOS_EXIT_ERROR, "the LUN's nodes were removed while attaching (a concurrent detach?)");
+    case OUT_CLOSING:
+        rc = vscsi_say(XVIOS_EXIT_ERROR, "vhost %u is being closed%s%s", req->vdev.host,
+                       w.error[0] ? " by the VIOS: " : "", w.error);
+        break;
+    case OUT_CLIENT_DIED:
+        rc = vscsi_say(VSCSI_EXIT_NO_CLIENT, "domain %u stopped running while attaching", pl.client);
+        break;
+    case OUT_VIOS_DIED:
+        rc = vscsi_say(VSCSI_EXIT_NOT_MEMBER, "node %u stopped running while attaching", pl.vios->node);
+        break;
+    case -ETIMEDOUT:
+        rc = vscsi_say(XVIOS_EXIT_TIMEOUT, "domain %u's frontend did not take the LUN within %u ms "
+                                           "(is xen-scsifront loaded in the client?)", pl.client, req->timeout_ms);
+        break;
+    default:
+        rc = vscsi_say(XVIOS_EXIT_ERROR, "waiting for the frontend: %s", rc < 0 ? strerror(-rc) : "store error");
+        break;
+    }
+    rollback(ctx, &pl, req->vdev.host);
+    return rc;
+}

@@ -1,0 +1,96 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * vscsi_cmd.h - what `xvios scsi` attach, detach and list share: their exit
+ * codes, the context they run in (platform, cluster members), and the three
+ * operations themselves (vscsi_attach.c, vscsi_detach.c, vscsi_list.c).
+ * The command line lives in cmd_scsi.c; the XenStore layout in
+ * vscsi_nodes.h.
+ */
+#ifndef XVIOS_TOOLSTACK_VSCSI_CMD_H
+#define XVIOS_TOOLSTACK_VSCSI_CMD_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "toolstack/cli.h"
+#include "toolstack/vscsi_nodes.h"
+#include "xvios/db.h"
+
+/*
+ * Exit codes of `xvios scsi` beyond the common ones in cli.h (docs/xvios.1).
+ * XVIOS_EXIT_TIMEOUT (4): the client's frontend (or the VIOS) never answered
+ * before the deadline; XVIOS_EXIT_REFUSED (6): no cluster, the vhost is busy
+ * or served by another VIOS.
+ */
+enum vscsi_exit {
+    VSCSI_EXIT_NO_CLIENT   = 10, /* the client domain does not exist or is not running */
+    VSCSI_EXIT_NOT_MEMBER  = 11, /* the VIOS is not an active, running cluster member */
+    VSCSI_EXIT_LU_UNKNOWN  = 12, /* the LU is no usable path, or the VIOS's engine refused it */
+    VSCSI_EXIT_LU_BUSY     = 13, /* the LU is attached elsewhere and neither side is shared read-only */
+    VSCSI_EXIT_VDEV_TAKEN  = 14, /* the vhost has a LUN at that channel:target:lun already */
+    VSCSI_EXIT_NO_VDEV     = 15, /* detach: the client has no such vdev */
+};
+
+#define VSCSI_DEFAULT_TIMEOUT_MS 20000u
+#define VSCSI_MAX_TIMEOUT_MS     3600000u
+
+struct vscsi_ctx {
+    xvios_plat *p;
+    enum xvios_plat_kind kind;
+    struct xvios_db_node *nodes;  /* cluster members, sorted by node id */
+    unsigned n_nodes;
+};
+
+/* One line "xvios scsi: ..." on stderr; returns code. */
+int vscsi_say(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Open the platform the global options name and read the members; an exit code (0 = ok). */
+int  vscsi_ctx_open(const struct xvios_cli *cli, struct vscsi_ctx *ctx);
+void vscsi_ctx_close(struct vscsi_ctx *ctx);
+
+/* Is the member's domain running and still the one that joined (uuid)? */
+bool vscsi_member_alive(struct vscsi_ctx *ctx, const struct xvios_db_node *n);
+const struct xvios_db_node *vscsi_member_by_domid(const struct vscsi_ctx *ctx, uint32_t domid);
+
+/*
+ * CLIENT as xl takes it (name, or all digits = domid) -> domid and, when
+ * known, its name. must_run: refuse a domain that is not running. An exit
+ * code with the message printed (0 = ok).
+ */
+int vscsi_client_resolve(struct vscsi_ctx *ctx, const char *which, bool must_run, uint32_t *domid,
+                         char *name, size_t name_len);
+
+/* The client's vhost among the members' backend dirs: 0, -ENOENT, or another -errno. */
+int vscsi_find_vhost(struct vscsi_ctx *ctx, xvios_tx tx, uint32_t client, uint32_t vhost, struct vscsi_vhost *out);
+
+/* Text for a terminal: what could drive it replaced by '?'. */
+void vscsi_text(FILE *f, const char *s);
+const char *vscsi_state_name(int state);
+
+/* ---------------------------------------------------------------- operations */
+struct vscsi_attach_req {
+    const char *client;
+    const char *lu;
+    struct vscsi_vdev vdev;
+    uint32_t vios_node;           /* 0: the vhost's VIOS if it exists, else the lowest-numbered running member */
+    bool readonly, shared;
+    uint32_t timeout_ms;
+};
+
+/* What an attach did (to undo it). */
+struct vscsi_attached {
+    uint32_t client;
+    struct vscsi_vdev vdev;
+};
+
+/* An exit code; on XVIOS_EXIT_OK *done says what was attached. */
+int vscsi_attach(struct vscsi_ctx *ctx, const struct vscsi_attach_req *req, struct vscsi_attached *done);
+/* Detach vdev from client (given as CLIENT or, with client_domid_known, by domid). An exit code. */
+int vscsi_detach(struct vscsi_ctx *ctx, const char *client, const struct vscsi_vdev *vdev, uint32_t timeout_ms);
+/* Undo a successful attach (config rollback): detach by domid. An exit code. */
+int vscsi_detach_domid(struct vscsi_ctx *ctx, uint32_t client, const struct vscsi_vdev *vdev, uint32_t timeout_ms);
+/* Every LUN (of client, when not NULL) as a table or a JSON document on f. An exit code. */
+int vscsi_list(struct vscsi_ctx *ctx, const char *client, bool json, FILE *f);
+
+#endif /* XVIOS_TOOLSTACK_VSCSI_CMD_H */

@@ -1,0 +1,181 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * vscsi_list.c - `xvios scsi list`: one line (or JSON object) per LUN of
+ * every vhost the cluster's members serve, read from the backend dirs
+ * (dom0's record) and the frontends' states. JSON through yajl_gen.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <yajl/yajl_gen.h>
+
+#include "toolstack/vscsi_cmd.h"
+
+struct row {
+    const struct vscsi_vhost *vh;
+    const struct vscsi_dev *dev;     /* NULL: a vhost without LUNs */
+    const struct xvios_db_node *vios;
+    char client_name[64];
+};
+
+static void gen_str(yajl_gen g, const char *s)
+{
+    yajl_gen_string(g, (const unsigned char *)s, strlen(s));
+}
+
+static void gen_key_str(yajl_gen g, const char *k, const char *v)
+{
+    gen_str(g, k);
+    gen_str(g, v);
+}
+
+static void gen_key_uint(yajl_gen g, const char *k, uint32_t v)
+{
+    gen_str(g, k);
+    yajl_gen_integer(g, v);
+}
+
+static void gen_key_state(yajl_gen g, const char *k, int state)
+{
+    gen_str(g, k);
+    if (state == VSCSI_ST_ABSENT)
+        yajl_gen_null(g);
+    else
+        yajl_gen_integer(g, state);
+}
+
+static void gen_row(yajl_gen g, const struct row *r)
+{
+    char vdev[32] = "";
+
+    yajl_gen_map_open(g);
+    gen_key_uint(g, "client", r->vh->client);
+    gen_key_str(g, "client_name", r->client_name);
+    gen_key_uint(g, "vhost", r->vh->vhost);
+    if (r->dev && r->dev->vdev_ok)
+        vscsi_vdev_format(&r->dev->vdev, vdev, sizeof(vdev));
+    gen_str(g, "vdev");
+    if (vdev[0])
+        gen_str(g, vdev);
+    else
+        yajl_gen_null(g);
+    gen_str(g, "dev");
+    if (r->dev)
+        yajl_gen_integer(g, r->dev->index);
+    else
+        yajl_gen_null(g);
+    gen_key_str(g, "lu", r->dev ? r->dev->lu : "");
+    gen_key_uint(g, "vios_node", r->vios->node);
+    gen_key_uint(g, "vios_domid", r->vios->domid);
+    gen_key_str(g, "mode", !r->dev ? "" : r->dev->readonly ? "r" : "w");
+    gen_key_state(g, "backend_state", r->vh->be_state);
+    gen_key_state(g, "frontend_state", r->vh->fe_state);
+    gen_key_state(g, "lun_backend_state", r->dev ? r->dev->be_state : VSCSI_ST_ABSENT);
+    gen_key_state(g, "lun_frontend_state", r->dev ? r->dev->fe_state : VSCSI_ST_ABSENT);
+    gen_key_str(g, "error", r->dev && r->dev->error[0] ? r->dev->error : r->vh->error);
+    yajl_gen_map_close(g);
+}
+
+static int print_json(FILE *f, const struct row *rows, unsigned n)
+{
+    const unsigned char *buf = NULL;
+    size_t len = 0;
+    yajl_gen g = yajl_gen_alloc(NULL);
+    int rc = XVIOS_EXIT_OK;
+
+    if (!g)
+        return vscsi_say(XVIOS_EXIT_ERROR, "out of memory");
+    yajl_gen_map_open(g);
+    gen_str(g, "luns");
+    yajl_gen_array_open(g);
+    for (unsigned i = 0; i < n; i++)
+        gen_row(g, &rows[i]);
+    yajl_gen_array_close(g);
+    yajl_gen_map_close(g);
+    if (yajl_gen_get_buf(g, &buf, &len) != yajl_gen_status_ok)
+        rc = vscsi_say(XVIOS_EXIT_ERROR, "generating JSON failed");
+    else if (fwrite(buf, 1, len, f) != len || fputc('\n', f) == EOF)
+        rc = XVIOS_EXIT_ERROR;
+    yajl_gen_free(g);
+    return rc;
+}
+
+static void print_text(FILE *f, const struct row *rows, unsigned n)
+{
+    fprintf(f, "%-16s %-5s %-12s %-5s %-5s %-4s %-13s %-13s %-13s %-13s %s\n", "CLIENT", "VHOST", "VDEV", "DEV",
+            "VIOS", "MODE", "BACKEND", "FRONTEND", "LUN-BACKEND", "LUN-FRONTEND", "LU");
+    for (unsigned i = 0; i < n; i++) {
+        const struct row *r = &rows[i];
+        char client[96], vdev[32] = "-", dev[16] = "-";
+
+        snprintf(client, sizeof(client), "%s(%u)", r->client_name[0] ? r->client_name : "", r->vh->client);
+        if (r->dev && r->dev->vdev_ok)
+            vscsi_vdev_format(&r->dev->vdev, vdev, sizeof(vdev));
+        if (r->dev)
+            snprintf(dev, sizeof(dev), "%u", r->dev->index);
+        vscsi_text(f, client);
+        fprintf(f, "%*s %-5u %-12s %-5s %-5u %-4s %-13s %-13s %-13s %-13s ",
+                (int)(strlen(client) < 16 ? 16 - strlen(client) : 0), "", r->vh->vhost, vdev, dev, r->vios->node,
+                !r->dev ? "-" : r->dev->readonly ? "r" : "w", vscsi_state_name(r->vh->be_state),
+                vscsi_state_name(r->vh->fe_state), vscsi_state_name(r->dev ? r->dev->be_state : VSCSI_ST_ABSENT),
+                vscsi_state_name(r->dev ? r->dev->fe_state : VSCSI_ST_ABSENT));
+        vscsi_text(f, r->dev && r->dev->lu[0] ? r->dev->lu : "-");
+        if ((r->dev && r->dev->error[0]) || r->vh->error[0]) {
+            fputs("  error: ", f);
+            vscsi_text(f, r->dev && r->dev->error[0] ? r->dev->error : r->vh->error);
+        }
+        fputc('\n', f);
+    }
+}
+
+int vscsi_list(struct vscsi_ctx *ctx, const char *client, bool json, FILE *f)
+{
+    struct vscsi_vhost *list = NULL;
+    struct row *rows = NULL;
+    unsigned n = 0, nrows = 0, total = 0;
+    uint32_t domid = 0;
+    int rc = XVIOS_EXIT_OK;
+    unsigned start;
+
+    if (client && (rc = vscsi_client_resolve(ctx, client, false, &domid, NULL, 0)) != XVIOS_EXIT_OK)
+        return rc;
+    for (unsigned i = 0; i < ctx->n_nodes; i++) {
+        int e = vscsi_vios_vhosts(ctx->p, XVIOS_TX_NONE, ctx->nodes[i].domid, client != NULL, domid, &list, &n);
+        if (e < 0) {
+            rc = vscsi_say(XVIOS_EXIT_ERROR, "reading node %u's vhosts: %s", ctx->nodes[i].node, strerror(-e));
+            goto out;
+        }
+    }
+    for (unsigned v = 0; v < n; v++)
+        total += list[v].n_devs ? list[v].n_devs : 1;
+    rows = calloc(total ? total : 1, sizeof(*rows));
+    if (!rows) {
+        rc = vscsi_say(XVIOS_EXIT_ERROR, "out of memory");
+        goto out;
+    }
+    for (unsigned v = 0; v < n; v++) {
+        struct xvios_dominfo info;
+
+        start = nrows;
+        for (unsigned d = 0; d < (list[v].n_devs ? list[v].n_devs : 1); d++) {
+            rows[nrows].vh = &list[v];
+            rows[nrows].dev = list[v].n_devs ? &list[v].devs[d] : NULL;
+            rows[nrows].vios = vscsi_member_by_domid(ctx, list[v].vios);
+            nrows++;
+        }
+        if (xvios_plat_domain_info(ctx->p, list[v].client, &info) == 0)
+            for (unsigned r = start; r < nrows; r++)
+                snprintf(rows[r].client_name, sizeof(rows[r].client_name), "%s", info.name);
+    }
+    if (json)
+        rc = print_json(f, rows, nrows);
+    else
+        print_text(f, rows, nrows);
+    if (rc == XVIOS_EXIT_OK && fflush(f) != 0)
+        rc = XVIOS_EXIT_ERROR;
+out:
+    free(rows);
+    vscsi_vhosts_free(list, n);
+    return rc;
+}
