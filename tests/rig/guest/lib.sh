@@ -343,64 +343,45 @@ rig_cluster_up() {
 # ---------------------------------------------------------------- vSCSI disks
 # A client's disks come from a VIOS's vSCSI engine (xvios-backend, started by
 # rig_cluster_up); an LU is the path of a file inside the VIOS. Dom0 attaches
-# them by writing the vscsiif nodes in the contract layout (docs/vscsi-engine.md)
-# with the test helper vscsi_xs_tool: rig_scsi_attach is the one place that
-# changes when `xvios scsi attach` takes over.
-RIG_XS_TOOL=$RIG_TESTS_DIR/vscsi_xs_tool
+# and detaches them with `xvios scsi` (docs/vscsi.md), which waits until the
+# client's frontend has answered.
 RIG_BLK=$RIG_TESTS_DIR/blk_pattern
+RIG_SCSI_TIMEOUT_MS=30000
 
 rig_scsi_be() { echo "/local/domain/$(rig_domid "$2")/backend/vscsi/$(rig_domid "$1")/$3"; }   # CLIENT VIOS VHOST
 rig_scsi_fe() { echo "/local/domain/$(rig_domid "$1")/device/vscsi/$2"; }                        # CLIENT VHOST
 # rig_xs_is PATH VALUE: PATH holds VALUE
 rig_xs_is() { [ "$(xenstore-read "$1" 2>/dev/null)" = "$2" ]; }
+# rig_node_of VIOS: the cluster node id of VIOS
+rig_node_of() { rig_cluster_nodes | awk -v n="$1" '$3 == n { print $1; exit }'; }
 
 # rig_scsi_attach CLIENT VIOS LU VDEV [ro]: attach LU (a path inside VIOS) to CLIENT as VDEV
-# (h:c:t:l; the vhost is h, dev-N is l) and wait (30 s) until the client's frontend added the LUN
-# (its dev-N state 4) and the vhost is Connected again. On failure says what it saw.
+# (h:c:t:l, h the vhost); returns when the client's frontend has the LUN. Prints why on failure.
 rig_scsi_attach() {
-    local c=$1 v=$2 lu=$3 vdev=$4 mode=w h l be fe
-    [ "${5:-}" = ro ] && mode=r
-    h=${vdev%%:*}
-    l=${vdev##*:}
-    be=$(rig_scsi_be "$c" "$v" "$h")
-    fe=$(rig_scsi_fe "$c" "$h")
-    "$RIG_XS_TOOL" xen attach "$(rig_domid "$v")" "$(rig_domid "$c")" "$h" "$l" "$lu" "$vdev" "$mode" || return 1
-    rig_wait_for 30 sh -c ". /rig/lib.sh; rig_xs_is $fe/vscsi-devs/dev-$l/state 4 && rig_xs_is $be/state 4" && return 0
-    echo "rig_scsi_attach $c $vdev: backend state $(xenstore-read "$be/state" 2>&1)," \
-        "dev-$l $(xenstore-read "$be/vscsi-devs/dev-$l/state" 2>&1), frontend $(xenstore-read "$fe/state" 2>&1)," \
-        "its dev-$l $(xenstore-read "$fe/vscsi-devs/dev-$l/state" 2>&1); $(xenstore-read "$be/xvios-error" 2>/dev/null)" >&2
-    return 1
+    local node
+    node=$(rig_node_of "$2")
+    [ -n "$node" ] || { echo "rig_scsi_attach: $2 is no cluster node" >&2; return 1; }
+    rig_scsi_run scsi attach "$1" "$3" "$4" --vios "$node" ${5:+--$5} --timeout $RIG_SCSI_TIMEOUT_MS
 }
 
-# rig_scsi_detach CLIENT VIOS VDEV: hot remove the LUN (the vhost stays), wait (30 s), remove its keys.
-rig_scsi_detach() {
-    local c=$1 v=$2 vdev=$3 h l be
-    h=${vdev%%:*}
-    l=${vdev##*:}
-    be=$(rig_scsi_be "$c" "$v" "$h")
-    "$RIG_XS_TOOL" xen detach "$(rig_domid "$v")" "$(rig_domid "$c")" "$h" "$l" || return 1
-    if ! rig_wait_for 30 sh -c ". /rig/lib.sh; rig_xs_is $be/vscsi-devs/dev-$l/state 6 && rig_xs_is $be/state 4"; then
-        echo "rig_scsi_detach $c $vdev: backend state $(xenstore-read "$be/state" 2>&1), dev-$l $(xenstore-read "$be/vscsi-devs/dev-$l/state" 2>&1)" >&2
-        return 1
-    fi
-    xenstore-rm "$be/vscsi-devs/dev-$l" "$(rig_scsi_fe "$c" "$h")/vscsi-devs/dev-$l" 2>/dev/null
-    return 0
-}
+# rig_scsi_detach CLIENT VDEV: hot remove the LUN (the last one of a vhost takes the vhost down).
+rig_scsi_detach() { rig_scsi_run scsi detach "$1" "$2" --timeout $RIG_SCSI_TIMEOUT_MS; }
 
-# rig_scsi_close CLIENT VIOS VHOST: take the whole vhost down (online 0, state 5; the client
-# removes its SCSI host), wait (30 s) for the backend's 6, remove both directories. A VIOS or a
-# client that is gone has nobody to answer: the nodes are removed at once.
-rig_scsi_close() {
-    local c=$1 v=$2 h=$3 be fe rc=0
-    be=$(rig_scsi_be "$c" "$v" "$h")
-    fe=$(rig_scsi_fe "$c" "$h")
-    if rig_domu_running "$c" && rig_domu_running "$v" && xenstore-exists "$be"; then
-        xenstore-write "$be/online" 0 "$be/state" 5
-        rig_wait_for 30 rig_xs_is "$be/state" 6 || { echo "rig_scsi_close: backend state $(xenstore-read "$be/state" 2>&1)" >&2; rc=1; }
-    fi
-    xenstore-rm "$be" 2>/dev/null
-    xenstore-rm "$fe" 2>/dev/null
+# rig_scsi_run ARGS...: xvios ARGS, quiet; on failure its exit status and last lines on stderr.
+rig_scsi_run() {
+    local out rc
+    out=$(xvios "$@" 2>&1)
+    rc=$?
+    [ $rc = 0 ] || echo "xvios $* exited $rc: $(echo "$out" | tail -n 3)" >&2
     return $rc
+}
+
+# rig_scsi_drop CLIENT VIOS VHOST: remove a vhost's nodes outright, for a vhost whose frontend or
+# VIOS no longer answers (a user-space frontend that went away, a destroyed VIOS).
+rig_scsi_drop() {
+    xenstore-rm "$(rig_scsi_be "$1" "$2" "$3")" 2>/dev/null
+    xenstore-rm "$(rig_scsi_fe "$1" "$3")" 2>/dev/null
+    return 0
 }
 
 # rig_scsi_disk CLIENT VDEV: the client's block device name (sda, ...) of VDEV (h:c:t:l).

@@ -17,9 +17,10 @@ RIG_DOM0_MODULES="xen-privcmd xenfs xen-evtchn xen-gntdev xen-gntalloc"   # load
 # xen-privcmd: libxenctrl in a VIOS asks Xen whether a peer's event channel is still bound
 RIG_DOMU_MODULES="xen-privcmd xen-evtchn xen-gntdev xen-gntalloc"
 # loaded by /init in client domUs only (rig.role=client; /etc/rig/modules.client): the pvSCSI
-# frontend and the disk and generic SCSI drivers a vSCSI LUN shows up through. A VIOS never loads
+# frontend, the disk and generic SCSI drivers a vSCSI LUN shows up through, and ext4 (which also
+# mounts the ext2 file systems busybox's mke2fs makes) for file systems on such a disk. A VIOS never loads
 # xen-scsiback (it would claim the backend/vscsi nodes the vSCSI engine serves), so it is not shipped.
-RIG_CLIENT_MODULES="sd_mod sg xen-scsifront"
+RIG_CLIENT_MODULES="sd_mod sg xen-scsifront ext4"
 # shipped in the domU image but not loaded (insmod /lib/modules/rig/NAME.ko)
 RIG_DOMU_EXTRA_MODULES=${RIG_DOMU_EXTRA_MODULES-}
 # programs of Debian packages for the domUs, with their libraries (sg3-utils: SCSI commands

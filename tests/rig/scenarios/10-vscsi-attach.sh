@@ -4,7 +4,8 @@
 # the client sees /dev/sdX of the LU's size; sg_inq, sg_vpd (0x80, 0x83) and
 # sg_readcap -l say what the engine says about that LU; 64 MiB of a pattern
 # written and read back with O_DIRECT match, in the client and in the LU file
-# inside the VIOS; closing the vhost removes the disk.
+# inside the VIOS; detaching the last LUN takes the vhost down and the disk
+# away. The attach and detach are `xvios scsi` in dom0.
 # rig-timeout: 300
 . /rig/lib.sh
 
@@ -22,7 +23,6 @@ else
     rig_fail attached "$out"
     echo "== vios1 backend log"; rig_domu_log vios1 backend 1400
     echo "== client1 dmesg"; rig_domu_run client1 10 'dmesg | tail -n 20'
-    rig_scsi_close client1 vios1 0
     exit 1
 fi
 
@@ -30,7 +30,7 @@ disk=$(rig_scsi_disk client1 $VDEV)
 case $disk in
     sd[a-z]) rig_pass "client-has-disk-$disk" ;;
     *) rig_fail client-has-disk "no sd disk for $VDEV: '$disk'; $(rig_domu_run client1 10 'ls /sys/block; dmesg | tail -n 8' 2>&1)"
-       rig_scsi_close client1 vios1 0; exit 1 ;;
+       rig_scsi_detach client1 $VDEV; exit 1 ;;
 esac
 D=/dev/$disk
 
@@ -75,12 +75,15 @@ out=$(rig_domu_run vios1 60 "$RIG_BLK verify $LU $MIB $SEED" 2>&1)
 rc=$?
 [ $rc = 0 ] && rig_pass pattern-in-lu-file || rig_fail pattern-in-lu-file "exit $rc: $out"
 
-# the vhost closed: the disk leaves the client, the nodes go, the engine logged nothing bad
-if out=$(rig_scsi_close client1 vios1 0 2>&1) &&
+# detaching the last LUN takes the vhost down: the disk leaves the client, both directories go;
+# the engine logged nothing bad
+BE=$(rig_scsi_be client1 vios1 0)
+FE=$(rig_scsi_fe client1 0)
+if out=$(rig_scsi_detach client1 $VDEV 2>&1) && ! xenstore-exists "$BE" && ! xenstore-exists "$FE" &&
     rig_wait_for 15 sh -c ". /rig/lib.sh; [ -z \"\$(rig_scsi_disk client1 $VDEV)\" ]"; then
-    rig_pass closed-disk-gone
+    rig_pass detached-vhost-down-disk-gone
 else
-    rig_fail closed-disk-gone "$out; disk '$(rig_scsi_disk client1 $VDEV)'"
+    rig_fail detached-vhost-down-disk-gone "$out; disk '$(rig_scsi_disk client1 $VDEV)'; $(xenstore-ls "$BE" 2>&1 | head -n 3)"
 fi
 if rig_domu_run vios1 10 "grep -E 'ring error|DID_ERROR' /var/log/rig/backend.log" >/dev/null 2>&1; then
     rig_fail backend-log-clean "$(rig_domu_run vios1 10 "grep -E 'ring error|DID_ERROR' /var/log/rig/backend.log | tail -n 5")"

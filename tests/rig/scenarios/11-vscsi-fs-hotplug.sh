@@ -15,7 +15,8 @@ LU0=/tmp/lu/rig11-a.img
 LU1=/tmp/lu/rig11-b.img
 cleanup() {
     rig_domu_run client1 10 'umount /mnt/rig11 2>/dev/null; true' >/dev/null 2>&1
-    rig_scsi_close client1 vios1 0 >/dev/null 2>&1
+    rig_scsi_detach client1 0:0:0:1 >/dev/null 2>&1
+    rig_scsi_detach client1 0:0:0:0 >/dev/null 2>&1
     rig_domu_run vios1 10 "rm -f $LU0 $LU1" >/dev/null 2>&1
 }
 
@@ -48,7 +49,7 @@ rc=$?
 
 # hot remove it: the disk leaves the client, the first keeps working
 t0=$(rig_now)
-if out=$(rig_scsi_detach client1 vios1 0:0:0:1 2>&1) &&
+if out=$(rig_scsi_detach client1 0:0:0:1 2>&1) &&
     rig_wait_for 15 sh -c ". /rig/lib.sh; [ -z \"\$(rig_scsi_disk client1 0:0:0:1)\" ]"; then
     rig_pass "hot-removed ($(rig_secs_since "$t0")s)"
 else
