@@ -6,7 +6,7 @@
 #   tests/rig/rig.sh                      (or `make rig`)
 #   RIG_SCENARIOS="00 05" tests/rig/rig.sh  only those scenarios
 #   RIG_SHELL=1 tests/rig/rig.sh          an interactive dom0 shell instead
-#   RIG_TIMEOUT=900                       hard limit for QEMU, seconds
+#   RIG_TIMEOUT=1500                      hard limit for QEMU, seconds
 #   RIG_DIR=build/rig                     cache and logs
 #   RIG_BIN=build/rel/bin                 the programs to package
 #

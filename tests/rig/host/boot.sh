@@ -10,7 +10,7 @@
 # The serial console is logged with host timestamps to RIG_DIR/serial.log;
 # rig result and stage lines are shown live.
 
-RIG_TIMEOUT=${RIG_TIMEOUT:-900}
+RIG_TIMEOUT=${RIG_TIMEOUT:-1500}
 RIG_XEN_CMDLINE="console=com1 com1=115200,8n1 dom0_mem=384M,max:384M loglvl=all guest_loglvl=all"
 RIG_XEN_CMDLINE="$RIG_XEN_CMDLINE console_timestamps=boot bootscrub=0 smap=0 spec-ctrl=eager-fpu"
 RIG_DOM0_CMDLINE="console=hvc0 earlyprintk=xen rdinit=/init"

@@ -18,9 +18,10 @@ RIG_DOM0_MODULES="xen-privcmd xenfs xen-evtchn xen-gntdev xen-gntalloc"   # load
 RIG_DOMU_MODULES="xen-privcmd xen-evtchn xen-gntdev xen-gntalloc"
 # loaded by /init in client domUs only (rig.role=client; /etc/rig/modules.client): the pvSCSI
 # frontend, the disk and generic SCSI drivers a vSCSI LUN shows up through, and ext4 (which also
-# mounts the ext2 file systems busybox's mke2fs makes) for file systems on such a disk. A VIOS never loads
+# mounts the ext2 file systems busybox's mke2fs makes; it asks the crypto API for crc32c at mount
+# time, which no modinfo dependency names) for file systems on such a disk. A VIOS never loads
 # xen-scsiback (it would claim the backend/vscsi nodes the vSCSI engine serves), so it is not shipped.
-RIG_CLIENT_MODULES="sd_mod sg xen-scsifront ext4"
+RIG_CLIENT_MODULES="sd_mod sg xen-scsifront ext4 crc32c_generic"
 # shipped in the domU image but not loaded (insmod /lib/modules/rig/NAME.ko)
 RIG_DOMU_EXTRA_MODULES=${RIG_DOMU_EXTRA_MODULES-}
 # programs of Debian packages for the domUs, with their libraries (sg3-utils: SCSI commands

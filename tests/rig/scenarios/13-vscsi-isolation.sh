@@ -39,6 +39,13 @@ else
     rig_fail client1-attached "$out"; cleanup; exit 1
 fi
 
+# client1's rate alone, before client2 has anything (the garbage phase's rates are compared to it)
+out=$(rig_domu_run client1 120 "$RIG_BLK write /dev/$d1 32 1300 && $RIG_BLK verify /dev/$d1 32 1300" 2>&1)
+rc=$?
+[ $rc = 0 ] && rig_pass "client1-pattern-alone ($(echo "$out" | sed -n 's/.*(\(.*\))/\1/p' | tr '\n' ' '))" ||
+    rig_fail client1-pattern-alone "exit $rc: $out"
+echo "vios1: $(rig_domu_run vios1 10 "free -m | sed -n 2p; grep -c 'LU .* opened' /var/log/rig/backend.log; grep -c 'LU .* closed' /var/log/rig/backend.log" | tr '\n' ' ')"
+
 # ---------------------------------------------------------------- no vhost, no nodes, no grant
 out=$(rig_domu_run client2 10 'ls /sys/bus/xen/devices/ | grep vscsi; ls /sys/block | grep "^sd"' 2>&1)
 [ -z "$out" ] && rig_pass client2-no-vhost-no-disk || rig_fail client2-no-vhost-no-disk "$out"

@@ -19,14 +19,15 @@
 . /rig/lib.sh
 
 rig_cluster_up 150 || { rig_fail cluster-up "the standard cluster could not be brought up"; exit 1; }
-LU=/tmp/lu/rig14.img
+LU=/tmp/lu/rig14.img        # on vios2, the one destroyed
+LU0=/tmp/lu/rig14-v1.img    # on vios1 (another path: the toolstack takes one path on two VIOSes for one shared LU)
 VDEV=1:0:0:0
 RIG14_SCSI_TIMEOUT=${RIG14_SCSI_TIMEOUT:-5}
 RIG14_BOUND=${RIG14_BOUND:-30}
 BE0=$(rig_scsi_be client1 vios1 0)
 
-rig_lu_create vios2 $LU 16 && rig_lu_create vios1 $LU 16 || { rig_fail lu-created "truncate in a VIOS failed"; exit 1; }
-if out=$(rig_scsi_attach client1 vios1 $LU 0:0:0:0 2>&1) && d0=$(rig_scsi_disk client1 0:0:0:0) && [ -n "$d0" ]; then
+rig_lu_create vios2 $LU 16 && rig_lu_create vios1 $LU0 16 || { rig_fail lu-created "truncate in a VIOS failed"; exit 1; }
+if out=$(rig_scsi_attach client1 vios1 $LU0 0:0:0:0 2>&1) && d0=$(rig_scsi_disk client1 0:0:0:0) && [ -n "$d0" ]; then
     rig_pass "attached-vios1-$d0"
 else
     rig_fail attached-vios1 "$out"; rig_scsi_detach client1 0:0:0:0; exit 1
@@ -68,4 +69,4 @@ rig_domu_run client1 10 'dmesg | grep -iE "scsi|sd |vscsi" | tail -n 8'
 # client1 is left with a hung vhost: it goes (the runner re-creates it); vios1's vhost with it
 rig_destroy_domu client1 && rig_pass client1-destroyed-for-recreation || rig_fail client1-destroyed-for-recreation "$(xl list 2>&1)"
 xenstore-rm "$BE0" 2>/dev/null
-rig_domu_run vios1 10 "rm -f $LU" >/dev/null
+rig_domu_run vios1 10 "rm -f $LU0" >/dev/null
