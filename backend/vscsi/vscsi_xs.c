@@ -216,7 +216,10 @@ void vscsi_xs_reconcile(struct vscsi_vhost *vh)
             break;
         }
         dev_pass(vh, PASS_UPDATE);
-        set_state(vh, "state", XB_CONNECTED);
+        /* A Reconfiguring the toolstack wrote meanwhile (a hot-add right after the connect, the
+         * frontend's 4 seen late) stays for the frontend to answer; overwriting it loses the hot-plug. */
+        if (be != XB_RECONFIGURING && be != XB_CONNECTED)
+            set_state(vh, "state", XB_CONNECTED);
         break;
     case XB_RECONFIGURING:
         dev_pass(vh, PASS_ADD);
