@@ -217,6 +217,7 @@ static int run(struct xviosd *d, int sigfd, int *ready_fd)
 
         viod_vke_tick(d, now);
         viod_api_mgmt_tick(d, now);
+        viod_api_tick(d, now);
         viod_op_tick(d, now);
         if (d->vke_ever_ready && *ready_fd >= 0) {
             if (write(*ready_fd, "1", 1) != 1)

@@ -34,6 +34,13 @@ int viod_nodeinfo_format(const struct xviosd *d, char *out, size_t cap, size_t *
                  d->c.received_duplicate);
     if (n < 0 || (size_t)n >= cap)
         return -ENOSPC;
+    rc = snprintf(out + n, cap - (size_t)n,
+                  "callers_dropped=%" PRIu64 "\nshare_refused=%" PRIu64 "\ntimeout_clamped=%" PRIu64 "\n"
+                  "caller_out_peak=%" PRIu64 "\n",
+                  d->c.callers_dropped, d->c.share_refused, d->c.timeout_clamped, d->c.out_peak);
+    if (rc < 0 || (size_t)rc >= cap - (size_t)n)
+        return -ENOSPC;
+    n += rc;
     rc = viod_vke_stats_format(&d->vs, now, out + n, cap - (size_t)n, &vl);
     if (rc < 0)
         return rc;

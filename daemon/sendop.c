@@ -18,9 +18,26 @@
 
 uint32_t viod_op_effective_timeout(const struct xviosd *d, uint32_t requested_ms)
 {
-    if (requested_ms)
-        return requested_ms;
-    return d->cfg.timeout_ms ? d->cfg.timeout_ms : XVIOS_DB_DEFAULT_TIMEOUT_MS;
+    uint32_t max = d->cfg.max_timeout_ms ? d->cfg.max_timeout_ms : XVIOS_DB_DEFAULT_MAX_TIMEOUT_MS;
+    uint32_t t = requested_ms ? requested_ms : d->cfg.timeout_ms ? d->cfg.timeout_ms : XVIOS_DB_DEFAULT_TIMEOUT_MS;
+
+    return t > max ? max : t;   /* the cluster's maximum (docs/protocol.md, "Limits") */
+}
+
+/* Would this request take more than its share of the op table (its caller's, or its remote node's)? */
+static bool over_share(const struct xviosd *d, const struct op_request *rq)
+{
+    unsigned held = 0;
+
+    if (rq->caller_id) {
+        const struct caller *c = viod_api_caller((struct xviosd *)d, rq->caller_id);
+        return c && c->n_ops >= XVD_MAX_OPS_PER_CALLER;
+    }
+    if (rq->kind != OP_NODES_ALL_REMOTE)
+        return false;
+    for (const struct sendop *op = d->ops; op; op = op->next)
+        held += op->kind == OP_NODES_ALL_REMOTE && op->req_node == rq->req_node;
+    return held >= XVD_MAX_OPS_PER_NODE;
 }
 
 static struct sendop *op_find(struct xviosd *d, uint64_t txid)
@@ -317,7 +334,7 @@ static void transmit(struct xviosd *d, struct sendop *op)
     d->c.sends++;
     op->awaiting_result = true;
     op->backoff = false;
-    op->result_deadline = xvios_deadline_ms(op->eff_timeout_ms + XVD_RESULT_SLACK_MS);
+    op->result_deadline = xvios_deadline_ms((uint64_t)op->eff_timeout_ms + XVD_RESULT_SLACK_MS);
 }
 
 int viod_op_start(struct xviosd *d, const struct op_request *rq)
@@ -333,6 +350,10 @@ int viod_op_start(struct xviosd *d, const struct op_request *rq)
         return -ENOTCONN;
     if (d->n_ops >= XVD_MAX_OPS)
         return -EAGAIN;
+    if (over_share(d, rq)) {
+        d->c.share_refused++;
+        return -EAGAIN;
+    }
     if (rq->len > XVIOS_MAX_PAYLOAD || rq->n_targets > XVIOS_MAX_NODES || (!bcast && rq->n_targets == 0))
         return -EINVAL;
     op = calloc(1, sizeof(*op));
@@ -347,8 +368,10 @@ int viod_op_start(struct xviosd *d, const struct op_request *rq)
     op->origin = rq->origin;
     op->originator = rq->origin == XVIOS_ORIGIN_DAEMON ? 0 : rq->caller_id;
     op->msg_type = rq->msg_type;
-    op->timeout_ms = rq->timeout_ms;
     op->eff_timeout_ms = viod_op_effective_timeout(d, rq->timeout_ms);
+    op->timeout_ms = rq->timeout_ms ? op->eff_timeout_ms : 0;   /* what the VKE is asked for: cut too */
+    if (rq->timeout_ms > op->eff_timeout_ms)
+        d->c.timeout_clamped++;
     do {
         d->tx_seq++;
     } while (d->tx_seq == 0);
@@ -384,7 +407,7 @@ int viod_op_start(struct xviosd *d, const struct op_request *rq)
         unsigned nwho = bcast ? npeers : rq->n_targets;
         /* with receipts, an entry must outlive the SEND_RESULT (due by the same deadline), so that
          * a re-send to an unacknowledged node can still push it instead of finding it expired */
-        rdl = xvios_deadline_ms(op->eff_timeout_ms + ((op->flags & XVIOS_F_RECEIPT) ? XVD_RESULT_SLACK_MS : 0));
+        rdl = xvios_deadline_ms((uint64_t)op->eff_timeout_ms + ((op->flags & XVIOS_F_RECEIPT) ? XVD_RESULT_SLACK_MS : 0));
         for (unsigned i = 0; i < nwho; i++) {
             rc = viod_respq_add(&d->rq, op->txid, who[i], rdl);
             if (rc == -ENOSPC) {
@@ -449,7 +472,7 @@ void viod_op_on_send_result(struct xviosd *d, const struct xvios_msg *m)
         XLOG_INFO("txid %" PRIx64 ": re-issuing to %u node(s) without a receipt (re-send %u of %u)", op->txid,
                   op->r.n_cur, op->r.resends, op->r.max_retries);
         if (op->flags & XVIOS_F_RESPONSE) {
-            struct timespec rdl = xvios_deadline_ms(op->eff_timeout_ms + XVD_RESULT_SLACK_MS);
+            struct timespec rdl = xvios_deadline_ms((uint64_t)op->eff_timeout_ms + XVD_RESULT_SLACK_MS);
             for (unsigned i = 0; i < op->r.n_cur; i++)
                 viod_respq_set_deadline(&d->rq, op->txid, op->r.cur[i], rdl);
         }

@@ -36,11 +36,15 @@
 
 #define XVD_MAX_CALLERS        64u
 #define XVD_CALLER_OUTQ_PKTS   2048u
-#define XVD_CALLER_OUTQ_BYTES  (8u << 20)
+#define XVD_CALLER_OUTQ_BYTES  (4u << 20)   /* one caller's share of the budget below */
+#define XVD_CALLER_OUTQ_TOTAL  (32u << 20)  /* all callers' queued answers together; over it, the caller
+                                             * with the most queued is dropped */
+#define XVD_HELLO_MS           2000u        /* a caller must say API_HELLO within this or is closed */
 #define XVD_VKE_OUTQ_PKTS      512u
 #define XVD_VKE_OUTQ_BYTES     (8u << 20)
 #define XVD_MAX_OPS            512u
-#define XVD_MAX_OPS_PER_CALLER 128u
+#define XVD_MAX_OPS_PER_CALLER 128u   /* 1/4 of XVD_MAX_OPS: the rest TRY_AGAIN for that caller only */
+#define XVD_MAX_OPS_PER_NODE   128u   /* one remote node's NODES_ALL fan-outs: 1/4 of XVD_MAX_OPS */
 #define XVD_RESPQ_CAP          16384u
 #define XVD_MAX_BAD_PACKETS    16u    /* malformed packets a caller may send before it is disconnected */
 #define XVD_RESULT_SLACK_MS    3000u  /* how much later than the receipt deadline a SEND_RESULT may come */
@@ -67,6 +71,7 @@ struct caller {
     unsigned n_ops;
     unsigned bad_packets;
     struct xvios_pktq out;
+    struct timespec hello_deadline;  /* closed at this without an API_HELLO (XVD_HELLO_MS) */
 };
 
 /* ---------------------------------------------------------------- sends */
@@ -109,6 +114,11 @@ struct xvd_counters {
     uint64_t sends, resends, rc_grows;
     uint64_t received, received_unknown_type, received_duplicate, responses_sent, responses_dropped;
     uint64_t api_rx_bad;
+    /* limits (docs/protocol.md, "Limits") */
+    uint64_t callers_dropped;  /* closed: no HELLO in time, slot needed, malformed, or over their output share */
+    uint64_t share_refused;    /* sends refused TRY_AGAIN: the caller or remote node holds its share of ops */
+    uint64_t timeout_clamped;  /* requests whose timeout was cut to the cluster's maximum */
+    uint64_t out_peak;         /* the most bytes ever queued for all callers together */
 };
 
 /* ---------------------------------------------------------------- the VKE's counters */
@@ -270,6 +280,7 @@ void viod_api_on_readable(struct xviosd *d, struct caller *c);
 void viod_api_flush(struct xviosd *d, struct caller *c);
 void viod_api_reap(struct xviosd *d);                          /* close callers marked dead */
 void viod_api_mgmt_tick(struct xviosd *d, struct timespec now);
+void viod_api_tick(struct xviosd *d, struct timespec now);    /* close callers without HELLO in time */
 
 /* events.c */
 int  viod_events_watch(struct xviosd *d);

@@ -65,6 +65,10 @@ struct xvios_vke_stats {
     /* in-process counters (not served as VKE_STATS lines: that protocol is unchanged) */
     uint64_t sends_inproc;      /* requests accepted from in-process senders (also counted in sends) */
     uint64_t delivered_inproc;  /* packets handed to in-process receivers */
+    /* limits (docs/protocol.md, "Limits"); served as VKE_STATS lines */
+    uint64_t local_dropped;     /* local connections dropped: queue full, malformed packets, idle */
+    uint64_t share_refused;     /* sends refused TRY_AGAIN: the requester holds its share of the table */
+    uint64_t timeout_clamped;   /* sends whose timeout was cut to the cluster's maximum */
 };
 
 /* Registers with cfg->loop at once; -EINVAL for a loop without a multiplexer on it (or the reverse). */

@@ -24,6 +24,12 @@
 #define VKE_IDLE_MS          1000  /* service period otherwise, while there are peers: links are
                                           * progressed (a peer domain's death is noticed there) */
 #define VKE_MAX_RECEIVERS    8     /* in-process receivers */
+#define VKE_CONN_OUTQ_PKTS   1024  /* packets queued for one local connection that is not reading */
+#define VKE_CONN_OUTQ_BYTES  (4u << 20)
+#define VKE_CONN_MAX_BAD     16    /* malformed packets a local connection may send before it is dropped */
+#define VKE_CONN_IDLE_MS     2000  /* a connection that is not the daemon, silent this long with nothing
+                                    * outstanding, is closed (its slot is free for the daemon) */
+#define VKE_SHARE_DIV        4     /* one requester holds at most 1/4 of the send table */
 
 
 struct vke_peer {
@@ -41,6 +47,9 @@ struct vke_conn {
     bool is_daemon;
     uint32_t id;               /* unique per connection, never reused */
     struct xvios_ev_fd *src;   /* its fd in the loop (vke_loop.c keeps it in step) */
+    struct xvios_pktq outq;    /* what it has not taken yet (bounded: full = dropped) */
+    unsigned bad_packets;      /* malformed packets so far (VKE_CONN_MAX_BAD) */
+    struct timespec idle_deadline; /* not the daemon: closed at this when idle (VKE_CONN_IDLE_MS) */
 };
 
 /* Who gets a send's SEND_RESULT: a local connection, or an in-process sender's callback. */
@@ -80,6 +89,7 @@ struct xvios_vke {
     uint32_t self_domid;
     struct vke_members members;
     uint32_t default_timeout_ms;
+    uint32_t max_timeout_ms;       /* the cluster's maximum send timeout (longer ones are cut to it) */
     char sock_path[108];
     int listen_fd;
     struct xvios_evloop *loop;     /* the host's, or own_loop */
@@ -142,12 +152,19 @@ int  vke_local_listen(struct xvios_vke *v, const char *rundir);
 void vke_local_accept(struct xvios_vke *v);
 void vke_local_read(struct xvios_vke *v, struct vke_conn *c);
 void vke_local_dispose(struct xvios_vke *v);
+/* With close_idle, close the idle connections that are not the daemon; the earliest idle deadline
+ * left: true and *out. */
+bool vke_local_expire(struct xvios_vke *v, bool close_idle, struct timespec *out);
 
 /* vke_local_out.c - the way out to local connections and the daemon */
 struct vke_conn *vke_local_conn(struct xvios_vke *v, uint32_t id);   /* NULL if gone */
 void vke_local_close(struct xvios_vke *v, struct vke_conn *c);
-/* Send a packet to a connection; false if it is gone or would block. */
+/* Send a packet to a connection, or queue it while the connection is not reading (never waits);
+ * false if it is gone, or was dropped because its queue is full. */
 bool vke_local_send(struct xvios_vke *v, uint32_t conn_id, const void *buf, size_t len);
+void vke_local_flush(struct xvios_vke *v, struct vke_conn *c);   /* write what c has queued */
+/* Does the connection have an outstanding send in the table? */
+bool vke_local_has_sends(const struct xvios_vke *v, uint32_t conn_id);
 /* Hand an inbound packet up to the daemon (queued when none or busy); false when the queue is full. */
 bool vke_local_deliver_up(struct xvios_vke *v, const void *buf, size_t len);
 void vke_local_flush_up(struct xvios_vke *v);

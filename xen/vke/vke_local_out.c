@@ -1,13 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * vke_local_out.c - the way out to the local socket's connections: a
- * SEND_RESULT or reply to the connection that asked (bounded wait), and
+ * SEND_RESULT or reply to the connection that asked (never waited for: what
+ * a connection does not take is kept in its bounded queue, and a connection
+ * whose queue is full is dropped, logged and counted), and
  * inbound cluster traffic and link events for the daemon, held in a bounded
  * queue while no daemon is attached or it is busy. The send and receive
  * paths call this; it calls no other part of the VKE.
  */
 #include <errno.h>
-#include <poll.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -15,8 +16,6 @@
 #include "vke_internal.h"
 #include "xvios/clock.h"
 #include "xvios/log.h"
-
-#define RESULT_SEND_WAIT_MS 200 /* a result the daemon does not take within this is dropped (logged) */
 
 struct vke_conn *vke_local_conn(struct xvios_vke *v, uint32_t id)
 {
@@ -35,39 +34,78 @@ void vke_local_close(struct xvios_vke *v, struct vke_conn *c)
     close(c->fd);
     c->fd = -1;
     c->is_daemon = false;
+    c->bad_packets = 0;
+    xvios_pktq_dispose(&c->outq);
+}
+
+bool vke_local_has_sends(const struct xvios_vke *v, uint32_t conn_id)
+{
+    for (unsigned i = 0; i < v->max_sends; i++)
+        if (v->sends[i].used && !v->sends[i].who.cb && v->sends[i].who.conn_id == conn_id)
+            return true;
+    return false;
+}
+
+/* One packet onto the socket: 1 sent, 0 would block, -1 the connection failed (closed). */
+static int put(struct xvios_vke *v, struct vke_conn *c, const void *buf, size_t len)
+{
+    for (;;) {
+        ssize_t n = send(c->fd, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL);
+        if (n == (ssize_t)len)
+            return 1;
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+            return 0;
+        XLOG_WARN("local connection %u: %s: closed", c->id, n < 0 ? strerror(errno) : "short send");
+        vke_local_close(v, c);
+        return -1;
+    }
+}
+
+void vke_local_flush(struct xvios_vke *v, struct vke_conn *c)
+{
+    const struct xvios_pkt *p;
+
+    while (c->fd >= 0 && (p = xvios_pktq_peek(&c->outq))) {
+        if (put(v, c, p->data, p->len) <= 0)
+            return;
+        xvios_pktq_drop(&c->outq);
+    }
 }
 
 bool vke_local_send(struct xvios_vke *v, uint32_t conn_id, const void *buf, size_t len)
 {
     struct vke_conn *c = vke_local_conn(v, conn_id);
-    struct timespec deadline = xvios_deadline_ms(RESULT_SEND_WAIT_MS);
+    int rc;
 
     if (!c)
         return false;
-    for (;;) {
-        ssize_t n = send(c->fd, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL);
-        if (n == (ssize_t)len)
-            return true;
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0 && errno == EAGAIN && !xvios_ts_passed(&deadline)) {
-            struct pollfd pfd = { .fd = c->fd, .events = POLLOUT };
-            poll(&pfd, 1, xvios_poll_timeout(&deadline, RESULT_SEND_WAIT_MS));
-            continue;
-        }
-        XLOG_WARN("local connection %u: cannot deliver %zu bytes: %s", conn_id, len,
-                  n < 0 ? strerror(errno) : "short send");
-        if (n < 0 && errno != EAGAIN)
-            vke_local_close(v, c);
+    vke_local_flush(v, c);
+    if (c->fd < 0)
+        return false;
+    if (!c->outq.head) {
+        rc = put(v, c, buf, len);
+        if (rc != 0)
+            return rc > 0;
+    }
+    if (xvios_pktq_push(&c->outq, buf, len, 0, (struct timespec){ 0 }) < 0) {
+        v->st.local_dropped++;
+        XLOG_WARN("local connection %u%s does not read (%u packets, %zu bytes queued): dropped", c->id,
+                  c->is_daemon ? " (the daemon)" : "", c->outq.n, c->outq.bytes);
+        vke_local_close(v, c);
         return false;
     }
+    return true;
 }
 
 void vke_local_flush_up(struct xvios_vke *v)
 {
     struct vke_conn *c = v->daemon_conn_id ? vke_local_conn(v, v->daemon_conn_id) : NULL;
 
-    while (c && c->fd >= 0 && v->upq.head) {
+    if (c)
+        vke_local_flush(v, c);   /* what it was answered first goes first */
+    while (c && c->fd >= 0 && !c->outq.head && v->upq.head) {
         struct xvios_pkt *p = xvios_pktq_peek(&v->upq);
         ssize_t n = send(c->fd, p->data, p->len, MSG_DONTWAIT | MSG_NOSIGNAL);
         if (n < 0 && errno == EAGAIN)
