@@ -14,17 +14,6 @@ for code in 0 1 2 3 4 5 6; do
 done
 ok "send --help documents exit codes 0-6"
 
-# ---- 12: a request-level failure in JSON (alone in the cluster: NO_TARGETS)
-up 1
-timeout 30 "$XVIOS" --root "$ROOT" --node 1 --json send --broadcast --receipt hello >"$ROOT/fail.json"
-rc=$?
-cat "$ROOT/fail.json"
-[ $rc -eq 6 ] || fail "exit code $rc, want 6 (refused: nobody to send to)"
-json_check "$ROOT/fail.json" 'isinstance(j, dict) and j["status"] == "NO_TARGETS" and j["exit"] == 6 and j["error"]' \
-    || fail "the failure is not a JSON object naming it"
-ok "send --json: a request-level failure is an object {error, status, exit}"
-"$XVIOS" --root "$ROOT" local down >/dev/null 2>&1
-
 # ---- 13: the response deadline is the effective timeout
 up 2 --timeout 5000
 pid=$(node_pid 2 xviosd)
@@ -41,3 +30,15 @@ json_check "$ROOT/late.json" 'j[0]["node"] == 2 and j[0]["reason"] == "no respon
     || fail "node 2 not reported without a response"
 [ "$ms" -ge 900 ] && [ "$ms" -lt 2500 ] || fail "the response wait took $ms ms for a 1000 ms timeout"
 ok "--receipt --response: no response reported after the effective timeout ($ms ms for 1000 ms)"
+
+# ---- 12: a request-level failure in JSON (node 1's daemon has lost its VKE: nothing can be sent)
+pid=$(node_pid 1 backend)
+kill -TERM "$pid"
+wait_for 20 sh -c "! kill -0 $pid 2>/dev/null" || fail "node 1's backend did not stop"
+timeout 30 "$XVIOS" --root "$ROOT" --node 1 --json send --to 2 --receipt hello >"$ROOT/fail.json"
+rc=$?
+cat "$ROOT/fail.json"
+[ $rc -eq 5 ] || fail "exit code $rc, want 5 (unreachable)"
+json_check "$ROOT/fail.json" 'isinstance(j, dict) and j["status"] == "UNREACHABLE" and j["exit"] == 5 and j["error"]' \
+    || fail "the failure is not a JSON object naming it"
+ok "send --json: a request-level failure is an object {error, status, exit}"

@@ -14,7 +14,7 @@
 : "${XVIOS_TESTS:?XVIOS_TESTS must name the directory of the test helpers}"
 MT=$XVIOS_TESTS/msg_tool
 
-up 2 --timeout 1000 --retries 1
+up 2 --timeout 500 --retries 1
 seen=$ROOT/seen.txt
 "$MT" "$ROOT" 2 listen "$seen" 2>"$ROOT/listen.err" &
 lpid=$!
@@ -68,7 +68,7 @@ lost=$(node_key 2 vke_up_lost)
 [ "$(count 'data=unacked-' "$seen")" -eq 0 ] || fail "a message lost with the daemon was seen"
 ok "5 messages killed with an unacknowledging daemon: logged and counted (vke_up_lost=5)"
 
-# ---- 2: held past the bound (10 x 1000 ms)
+# ---- 2: held past the bound (10 x 500 ms)
 stop_daemon2 TERM
 timeout 60 "$MT" "$ROOT" 1 send 3 expire --to 2 --receipt >"$ROOT/expire.out" || fail "sending 3"
 [ "$(count '2:DELIVERED' "$ROOT/expire.out")" -eq 3 ] || fail "the 3 sends were not DELIVERED"
