@@ -95,3 +95,10 @@ json_check "$ROOT/nosub.json" 'j[0]["node"] == 2 and j[0]["status"] == "failed" 
 [ "$(node_key 2 received_no_subscriber)" = 1 ] || fail "received_no_subscriber is not 1"
 grep -q 'dropped: no caller subscribed to messages' "$ROOT/nodes/2/xviosd.log" || fail "not logged on node 2"
 ok "no subscriber: logged, counted, and answered NO_SUBSCRIBER"
+
+# ---- `xvios nodes` shows the losses under the node
+timeout 10 "$XVIOS" --root "$ROOT" --node 2 nodes >"$ROOT/nodes.txt" || fail "xvios nodes"
+cat "$ROOT/nodes.txt"
+grep -qE '^ +lost: received_dropped=1 received_no_subscriber=1 vke_up_lost=5 vke_up_expired=3 vke_up_queue_full=[0-9]+$' \
+    "$ROOT/nodes.txt" || fail "xvios nodes does not show node 2's losses"
+ok "xvios nodes shows them"
