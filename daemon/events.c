@@ -18,6 +18,7 @@
 
 #include "xviosd.h"
 #include "xvios/client.h"
+#include "xvios/clock.h"
 #include "xvios/log.h"
 
 #define TOKEN_NODES   "xviosd-nodes"
@@ -72,6 +73,7 @@ unsigned viod_events_emit_message(struct xviosd *d, uint32_t node, uint64_t txid
             continue;
         if (viod_api_emit(d, c, XVIOS_OP_API_EVENT, XVIOS_ST_OK, 0, node, XVIOS_EV_MESSAGE, text, len) == 0) {
             c->out.tail->txid = up;   /* acknowledged to the VKE once this copy has left (vke_conn.c) */
+            c->out.tail->deadline = xvios_deadline_ms(XVD_SUBSCRIBER_READ_MS);
             n++;
         } else {
             d->c.received_dropped++;

@@ -222,17 +222,24 @@ void viod_vke_ack(struct xviosd *d)
         return;
     if (held && held - 1 < ack)
         ack = held - 1;
-    /* a MESSAGE event still queued for a caller is not consumed yet; a dead caller's count as lost (reaped) */
+    /* a MESSAGE event still queued for a caller is not consumed yet; a dead caller's count as lost (reaped).
+     * A subscriber that leaves one unread for XVD_SUBSCRIBER_READ_MS would hold every acknowledgement (and
+     * so, once the VKE's unacked window is full, all inbound traffic): it is disconnected instead. */
     for (unsigned i = 0; i < XVD_MAX_CALLERS && ack > d->up_acked; i++) {
-        const struct caller *c = &d->callers[i];
+        struct caller *c = &d->callers[i];
         if (!c->used || c->dead)
             continue;
         for (const struct xvios_pkt *p = c->out.head; p; p = p->next) {
-            if (p->txid) {
-                if (p->txid - 1 < ack)
-                    ack = p->txid - 1;
-                break;
+            if (!p->txid)
+                continue;
+            if (xvios_ts_passed(&p->deadline)) {
+                XLOG_WARN("caller %u (%s) leaves its messages unread: disconnecting it", c->id,
+                          c->name[0] ? c->name : "?");
+                c->dead = true;   /* reaped next turn, its events counted lost; until then they bound the ack */
             }
+            if (p->txid - 1 < ack)
+                ack = p->txid - 1;
+            break;
         }
     }
     if (ack <= d->up_acked)

@@ -54,6 +54,7 @@
 #define XVD_SUBSCRIBE_GRACE_MS 3000u  /* after the first attach, USER messages wait this long for a subscriber */
 #define XVD_HELD_PKTS          256u   /* USER messages held during that grace window, at most */
 #define XVD_HELD_BYTES         (8u << 20)
+#define XVD_SUBSCRIBER_READ_MS 5000u  /* a subscriber that leaves a MESSAGE event unread this long is disconnected */
 
 struct xviosd;
 

@@ -15,6 +15,9 @@
  *       FILE: "from=<node> epoch=<e> txid=<hex> data=<payload>"; a line
  *       "subscribed" each time it (re)subscribed. Reconnects when the daemon
  *       goes away; stops on SIGTERM/SIGINT.
+ *   msg_tool ROOT NODE deaf
+ *       Subscribes to MESSAGE events, prints "subscribed", and never reads
+ *       again (until SIGTERM/SIGINT): a subscriber that does not keep up.
  */
 #include <errno.h>
 #include <signal.h>
@@ -66,7 +69,7 @@ static int do_send(const char *root, uint32_t node, int argc, char **argv)
     unsigned count, window = 8, next = 1, nwin = 0;
     xvios_client *c = NULL;
     const char *tag;
-    char payload[128];
+    static char payload[4096];
 
     if (argc < 2 || sscanf(argv[0], "%u", &count) != 1)
         return 2;
@@ -197,6 +200,24 @@ static int do_listen(const char *root, uint32_t node, const char *path)
     return 0;
 }
 
+static int do_deaf(const char *root, uint32_t node)
+{
+    struct timespec dl = xvios_deadline_ms(5000);
+    xvios_client *c = NULL;
+
+    if (open_client(root, node, "msg-tool-deaf", &c) < 0 ||
+        xvios_client_subscribe(c, XVIOS_API_EVENT_BIT(XVIOS_EV_MESSAGE), &dl) < 0) {
+        xvios_client_close(c);
+        return 1;
+    }
+    printf("subscribed\n");
+    fflush(stdout);
+    while (!stop)
+        pause();
+    xvios_client_close(c);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     uint32_t node;
@@ -210,6 +231,8 @@ int main(int argc, char **argv)
     signal(SIGINT, on_signal);
     if (!strcmp(argv[3], "send"))
         return do_send(argv[1], node, argc - 4, argv + 4);
+    if (!strcmp(argv[3], "deaf") && argc == 4)
+        return do_deaf(argv[1], node);
     if (!strcmp(argv[3], "listen") && argc == 5)
         return do_listen(argv[1], node, argv[4]);
     fprintf(stderr, "msg_tool: unknown command %s\n", argv[3]);
