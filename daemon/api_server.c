@@ -103,8 +103,10 @@ void viod_api_tick(struct xviosd *d, struct timespec now)
 void viod_api_reap(struct xviosd *d)
 {
     for (unsigned i = 0; i < XVD_MAX_CALLERS; i++)
-        if (d->callers[i].used && d->callers[i].dead)
+        if (d->callers[i].used && d->callers[i].dead) {
+            viod_user_lost_with_caller(d, &d->callers[i]);
             caller_close(d, &d->callers[i]);
+        }
 }
 
 int viod_api_listen(struct xviosd *d)
@@ -312,6 +314,7 @@ static void on_subscribe(struct xviosd *d, struct caller *c, const struct xvios_
     }
     c->event_mask = mask;
     viod_api_emit(d, c, XVIOS_OP_API_RESULT, XVIOS_ST_OK, m->hdr.txid, d->self_node, 0, NULL, 0);
+    viod_user_release(d);   /* USER messages held for the first subscriber */
 }
 
 /* One more malformed packet from c; the XVD_MAX_BAD_PACKETS-th disconnects it. */
@@ -376,7 +379,12 @@ void viod_api_on_readable(struct xviosd *d, struct caller *c)
             int rc = xvios_link_recv(c->link, d->rx, XVIOS_MAX_MSG, &untrusted_len);
             if (rc == -EAGAIN || rc == -ENOTCONN)
                 return;
-            if (rc < 0) {
+            if (rc == -EMSGSIZE) {
+                d->c.api_rx_bad++;
+                XLOG_WARN("the management console sent an oversized packet");
+                continue;
+            }
+            if (rc < 0 && rc != -EBADMSG) {   /* an empty datagram goes on as a malformed packet */
                 XLOG_INFO("management console left (%s)", strerror(-rc));
                 c->dead = true;
                 return;

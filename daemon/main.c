@@ -22,6 +22,7 @@
 
 #include "xviosd.h"
 #include "xvios/clock.h"
+#include "xvios/epoch.h"
 #include "xvios/log.h"
 #include "xvios/paths.h"
 #include "xvios/parse.h"
@@ -198,6 +199,17 @@ static int setup_identity(struct xviosd *d, const struct opts *o)
         return rc;
     }
     xvios_log_set_node(d->self_node);
+    {
+        /* a new incarnation: stored before the first txid goes out, so none repeats an earlier one's */
+        char epath[160];
+        rc = xvios_run_path(epath, sizeof(epath), d->rundir, XVIOS_DAEMON_EPOCH_FILE);
+        if (rc == 0)
+            rc = xvios_epoch_advance(epath, xvios_epoch_clock_floor(), &d->epoch);
+        if (rc < 0) {
+            fprintf(stderr, "xviosd: cannot store a new epoch in %s: %s\n", d->rundir, strerror(-rc));
+            return rc;
+        }
+    }
     return 0;
 }
 
@@ -219,6 +231,7 @@ static int run(struct xviosd *d, int sigfd, int *ready_fd)
         viod_api_mgmt_tick(d, now);
         viod_api_tick(d, now);
         viod_op_tick(d, now);
+        viod_user_tick(d, now);
         if (d->vke_ever_ready && *ready_fd >= 0) {
             if (write(*ready_fd, "1", 1) != 1)
                 XLOG_WARN("cannot report readiness to the starting process");
@@ -268,6 +281,8 @@ static int run(struct xviosd *d, int sigfd, int *ready_fd)
         }
         if (viod_op_next_deadline(d, &next))
             timeout = xvios_poll_timeout(&next, timeout);
+        if (viod_user_next_deadline(d, &next))
+            timeout = xvios_poll_timeout(&next, timeout);
         if (d->vke_state == VKE_DOWN)
             timeout = xvios_poll_timeout(&d->vke_retry_at, timeout);
         else if (d->vke_state == VKE_READY)
@@ -307,8 +322,9 @@ static int run(struct xviosd *d, int sigfd, int *ready_fd)
         for (unsigned i = 0; i < XVD_MAX_CALLERS; i++)
             if (d->callers[i].used && !d->callers[i].dead)
                 viod_api_flush(d, &d->callers[i]);
-        viod_vke_flush(d);
         viod_api_reap(d);
+        viod_vke_ack(d);
+        viod_vke_flush(d);
     }
 }
 
@@ -328,6 +344,7 @@ int main(int argc, char **argv)
     if (parse_args(argc, argv, &o) < 0)
         return 2;
     viod_vke_init(&d);
+    xvios_pktq_init(&d.held, XVD_HELD_PKTS, XVD_HELD_BYTES);
     if (viod_respq_init(&d.rq, XVD_RESPQ_CAP) < 0 || !(d.rx = malloc(XVIOS_MAX_MSG)) || !(d.tx = malloc(XVIOS_MAX_MSG))) {
         fprintf(stderr, "xviosd: out of memory\n");
         goto out;
@@ -368,8 +385,8 @@ int main(int argc, char **argv)
     d.started = xvios_now();
     if (viod_events_watch(&d) < 0)
         goto out;
-    XLOG_INFO("node %u (domid %u, %s) starting; run directory %s", d.self_node, d.self_domid,
-              xvios_plat_kind_name(o.kind), d.rundir);
+    XLOG_INFO("node %u (domid %u, %s, epoch %u) starting; run directory %s", d.self_node, d.self_domid,
+              xvios_plat_kind_name(o.kind), d.epoch, d.rundir);
     rc = run(&d, sigfd, &ready_fd);
     status = rc < 0 ? 1 : 0;
 out:
@@ -380,6 +397,7 @@ out:
     viod_vke_dispose(&d);
     viod_events_dispose(&d);
     viod_respq_dispose(&d.rq);
+    xvios_pktq_dispose(&d.held);
     if (pidpath[0])
         unlink(pidpath);
     xvios_plat_close(d.plat);

@@ -123,8 +123,8 @@ int viod_api_emit(struct xviosd *d, struct caller *c, unsigned opcode, int statu
 }
 
 /* ---------------------------------------------------------------- to peers */
-int viod_respond_to_peer(struct xviosd *d, uint64_t txid, uint32_t node, uint32_t msg_type, int status,
-                    const void *payload, size_t len)
+int viod_respond_to_peer(struct xviosd *d, uint64_t txid, uint32_t epoch, uint32_t node, uint32_t msg_type,
+                         int status, const void *payload, size_t len)
 {
     struct xvios_msg m;
     int rc;
@@ -137,6 +137,7 @@ int viod_respond_to_peer(struct xviosd *d, uint64_t txid, uint32_t node, uint32_
     m.hdr.payload_len = (uint32_t)len;
     m.sub.msg_type = msg_type;
     m.sub.src_node = d->self_node;
+    m.sub.epoch = epoch;   /* the requester's: the txid is its */
     m.sub.n_targets = 1;
     m.targets[0] = node;
     m.payload = payload;

@@ -23,6 +23,7 @@
 
 #include "vke_internal.h"
 #include "xvios/clock.h"
+#include "xvios/kv.h"
 #include "xvios/log.h"
 #include "xvios/paths.h"
 #include "xvios/unixsock.h"
@@ -163,6 +164,15 @@ static void handle_hello(struct xvios_vke *v, struct vke_conn *c, const struct x
     }
     c->is_daemon = true;
     v->daemon_conn_id = c->id;
+    {
+        /* "ack=1": this daemon acknowledges what it consumes (VKE_ACK), so a loss with it can be counted */
+        char ack[4];
+        v->daemon_acks = req->hdr.payload_len &&
+                         xvios_kv_get((const char *)req->payload, req->hdr.payload_len, "ack", ack, sizeof(ack)) == 0 &&
+                         strcmp(ack, "1") == 0;
+        v->up_seq = 0;
+        v->up_acked = 0;
+    }
     XLOG_INFO("daemon attached (connection %u); %u inbound packets waiting", c->id, v->upq.n);
     m.sub.src_node = v->members.self;
     n = snprintf(info, sizeof(info), "node=%u\ndomid=%u\n", v->members.self, v->self_domid);
@@ -222,6 +232,14 @@ void vke_local_read(struct xvios_vke *v, struct vke_conn *c)
         case XVIOS_OP_VKE_STATS:
             handle_stats(v, c, &req);
             break;
+        case XVIOS_OP_VKE_ACK:
+            if (!c->is_daemon || !v->daemon_acks || !vke_local_ack(v, req.hdr.txid)) {
+                v->st.local_malformed++;
+                XLOG_WARN("local connection %u: VKE_ACK %llu refused (%s)", c->id, (unsigned long long)req.hdr.txid,
+                          !c->is_daemon || !v->daemon_acks ? "not an acknowledging daemon" : "out of range");
+            }
+            vke_local_flush_up(v);   /* room in the unacked ring again */
+            break;
         case XVIOS_OP_CLUSTER_SEND:
         case XVIOS_OP_CLUSTER_RESPONSE:
             vke_send_request(v, &(struct vke_requester){ .conn_id = c->id }, &req);
@@ -234,6 +252,10 @@ void vke_local_read(struct xvios_vke *v, struct vke_conn *c)
 
 void vke_local_dispose(struct xvios_vke *v)
 {
+    /* the VKE stops: what it holds for the daemon goes with it, visibly; what it wrote and is not
+     * acknowledged yet stays readable in the daemon's socket, so it is not reported lost */
+    vke_local_drop_held(v, "lost: the VKE stopped before the daemon took it");
+    v->unacked_n = 0;
     for (unsigned i = 0; i < VKE_MAX_CONNS; i++)
         if (v->conns[i].fd >= 0)
             vke_local_close(v, &v->conns[i]);

@@ -70,6 +70,7 @@ static void on_service(struct xvios_ev_timer *t, void *arg)
     vke_send_expire(v);
     vke_local_expire(v, true, &(struct timespec){ 0 });
     vke_local_flush_up(v);
+    vke_local_expire_up(v);
     vke_inproc_flush(v);
     vke_loop_sync(v);
     rearm(v);

@@ -80,8 +80,8 @@ void vke_send_request(struct xvios_vke *v, const struct vke_requester *who, cons
         vke_send_result(v, who, req, st, NULL, 0);
         return;
     }
-    if (vke_send_find(v, req->hdr.txid)) {
-        XLOG_WARN("txid %#llx is already outstanding", (unsigned long long)req->hdr.txid);
+    if (vke_send_find(v, req->hdr.txid, req->sub.epoch)) {
+        XLOG_WARN("txid %#llx epoch %u is already outstanding", (unsigned long long)req->hdr.txid, req->sub.epoch);
         vke_send_result(v, who, req, XVIOS_ST_BAD_PACKET, NULL, 0);
         return;
     }

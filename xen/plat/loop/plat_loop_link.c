@@ -37,6 +37,8 @@
 #include "plat_loop_internal.h"
 #include "xvios/clock.h"
 #include "xvios/log.h"
+#include "xvios/unixsock.h"
+#include "xvios/parse.h"
 
 #define HELLO   LOOP_GREETING_HELLO
 #define WELCOME LOOP_GREETING_WELCOME
@@ -506,26 +508,30 @@ int loop_link_send(void *link_impl, const void *buf, size_t len, const struct ti
 int loop_link_recv(void *link_impl, void *buf, size_t cap, size_t *len)
 {
     struct loop_link *l = link_impl;
-    ssize_t r;
+    size_t n = 0;
+    int rc;
 
     if (l->phase == PH_DEAD)
         return l->proto_error ? -EPROTO : -EPIPE;
     if (l->phase != PH_UP)
         return -EAGAIN;
-    do {
-        r = recv(l->fd, buf, cap, MSG_DONTWAIT | MSG_TRUNC);
-    } while (r < 0 && errno == EINTR);
-    if (r < 0 && errno == EAGAIN)
+    /* the unix-socket helper tells an empty datagram (dropped, the link stays up) from a hang-up */
+    rc = xvios_unix_recv(l->fd, buf, cap, &n);
+    if (rc == -EAGAIN)
         return -EAGAIN;
-    if (r <= 0) {
+    if (rc == -EBADMSG) {
+        XLOG_WARN("link %s: dropped an empty datagram from %s", l->addr.sun_path, who(l));
+        return -EBADMSG;
+    }
+    if (rc == -EMSGSIZE) {
+        XLOG_WARN("link %s: dropped a %zu-byte datagram from %s (buffer %zu)", l->addr.sun_path, n, who(l), cap);
+        return -EMSGSIZE;
+    }
+    if (rc < 0) {
         XLOG_INFO("link %s: %s disconnected", l->addr.sun_path, who(l));
         go_dead(l);
         return -EPIPE;
     }
-    if ((size_t)r > cap) {
-        XLOG_WARN("link %s: dropped a %zd-byte datagram from %s (buffer %zu)", l->addr.sun_path, r, who(l), cap);
-        return -EMSGSIZE;
-    }
-    *len = (size_t)r;
+    *len = n;
     return 0;
 }
