@@ -6,7 +6,11 @@
  * deadlines that drives everything else (see xviosd.h).
  *
  *   xviosd [--platform loopback|xen] [--root DIR] [--domid D] [--rundir DIR]
- *          [--log FILE] [--foreground]
+ *          [--log FILE] [--log-target T] [--log-level L] [--foreground]
+ *          [--config FILE] [--version]
+ *
+ * Options not on the command line come from the configuration file
+ * (XVIOS_CONF_DIR/xviosd.conf, or --config FILE; see xviosd(8)).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -22,12 +26,16 @@
 
 #include "xviosd.h"
 #include "xvios/clock.h"
+#include "xvios/conf.h"
 #include "xvios/epoch.h"
 #include "xvios/log.h"
+#include "xvios/log_target.h"
 #include "xvios/paths.h"
 #include "xvios/parse.h"
+#include "xvios/version.h"
 
-#define STARTUP_TIMEOUT_MS 30000u
+/* How long the daemon waits for its VKE at start (startup-timeout-ms in the configuration). */
+static uint32_t startup_timeout_ms = 30000u;
 #define MAX_POLLFDS (8u + XVD_MAX_CALLERS)
 
 struct opts {
@@ -36,14 +44,59 @@ struct opts {
     long domid;
     const char *rundir;
     const char *log;
+    enum xvios_log_target log_target;
     bool foreground;
+    /* the configuration file's copies (the command line wins) */
+    int conf_platform, conf_target, conf_level;
+    char conf_rundir[256], conf_log[256];
 };
 
 static void usage(FILE *f)
 {
     fprintf(f, "usage: xviosd [--platform loopback|xen] [--root DIR] [--domid D] [--rundir DIR]\n"
-               "              [--log FILE] [--foreground]\n"
-               "The cluster daemon of one VIOS node; see xviosd(8).\n");
+               "              [--log FILE] [--log-target auto|stderr|file|syslog|journal]\n"
+               "              [--log-level debug|info|warn|err] [--foreground] [--config FILE] [--version]\n"
+               "The cluster daemon of one VIOS node; see xviosd(8). Options not given here are read from\n"
+               "--config FILE (default " XVIOS_CONF_DIR "/xviosd.conf, if it exists).\n");
+}
+
+static const char *const conf_platforms[] = { "loopback", "xen", NULL };
+static const char *const conf_levels[] = { "debug", "info", "warn", "err", NULL };
+static const char *const conf_targets[] = { "auto", "stderr", "file", "syslog", "journal", NULL };
+
+/* What the command line did not say, from the configuration file; -1 after saying what is wrong. */
+static int apply_conf(struct opts *o, const char *path, bool explicit_path, bool kind_set, bool target_set,
+                      bool level_set)
+{
+    bool platform_given = false, rundir_given = false, log_given = false, target_given = false, level_given = false;
+    const struct xvios_conf_key keys[] = {
+        { .name = "platform", .type = XVIOS_CONF_CHOICE, .dst = &o->conf_platform, .choices = conf_platforms, .given = &platform_given },
+        { .name = "rundir", .type = XVIOS_CONF_STRING, .dst = o->conf_rundir, .cap = sizeof(o->conf_rundir), .given = &rundir_given },
+        { .name = "log-file", .type = XVIOS_CONF_STRING, .dst = o->conf_log, .cap = sizeof(o->conf_log), .given = &log_given },
+        { .name = "log-target", .type = XVIOS_CONF_CHOICE, .dst = &o->conf_target, .choices = conf_targets, .given = &target_given },
+        { .name = "log-level", .type = XVIOS_CONF_CHOICE, .dst = &o->conf_level, .choices = conf_levels, .given = &level_given },
+        { .name = "startup-timeout-ms", .type = XVIOS_CONF_U32, .dst = &startup_timeout_ms, .min = 1000, .max = 600000 },
+    };
+    char err[512];
+    int rc = xvios_conf_read(path, keys, sizeof(keys) / sizeof(keys[0]), err, sizeof(err));
+
+    if (rc == -ENOENT && !explicit_path)
+        return 0;
+    if (rc < 0) {
+        fprintf(stderr, "xviosd: bad configuration: %s\n", err);
+        return -1;
+    }
+    if (platform_given && !kind_set && xvios_plat_kind_parse(conf_platforms[o->conf_platform], &o->kind) < 0)
+        return -1;
+    if (rundir_given && !o->rundir)
+        o->rundir = o->conf_rundir;
+    if (log_given && !o->log)
+        o->log = o->conf_log;
+    if (target_given && !target_set)
+        o->log_target = (enum xvios_log_target)o->conf_target;
+    if (level_given && !level_set)
+        xvios_log_set_level((enum xvios_log_level)o->conf_level);
+    return platform_given && !kind_set ? 1 : 0;
 }
 
 static int parse_args(int argc, char **argv, struct opts *o)
@@ -52,12 +105,18 @@ static int parse_args(int argc, char **argv, struct opts *o)
         { "platform", required_argument, NULL, 'p' }, { "root", required_argument, NULL, 'r' },
         { "domid", required_argument, NULL, 'd' },    { "rundir", required_argument, NULL, 'R' },
         { "log", required_argument, NULL, 'l' },      { "foreground", no_argument, NULL, 'f' },
-        { "help", no_argument, NULL, 'h' },           { NULL, 0, NULL, 0 },
+        { "help", no_argument, NULL, 'h' },           { "config", required_argument, NULL, 'c' },
+        { "log-target", required_argument, NULL, 't' }, { "log-level", required_argument, NULL, 'L' },
+        { "version", no_argument, NULL, 'V' },        { NULL, 0, NULL, 0 },
     };
-    bool kind_set = false;
-    int ch;
+    const char *conf_path = XVIOS_CONF_DIR "/xviosd.conf";
+    bool kind_set = false, conf_explicit = false, target_set = false, level_set = false;
+    enum xvios_log_level level;
+    int ch, rc;
 
-    *o = (struct opts){ .kind = XVIOS_PLAT_XEN, .domid = -1 };
+    memset(o, 0, sizeof(*o));
+    o->kind = XVIOS_PLAT_XEN;
+    o->domid = -1;
     while ((ch = getopt_long(argc, argv, "", lo, NULL)) != -1) {
         switch (ch) {
         case 'p':
@@ -80,6 +139,23 @@ static int parse_args(int argc, char **argv, struct opts *o)
         case 'R': o->rundir = optarg; break;
         case 'l': o->log = optarg; break;
         case 'f': o->foreground = true; break;
+        case 'c': conf_path = optarg; conf_explicit = true; break;
+        case 't':
+            if (xvios_log_target_parse(optarg, &o->log_target) < 0) {
+                fprintf(stderr, "xviosd: unknown log target '%s'\n", optarg);
+                return -1;
+            }
+            target_set = true;
+            break;
+        case 'L':
+            if (xvios_log_level_parse(optarg, &level) < 0) {
+                fprintf(stderr, "xviosd: unknown log level '%s'\n", optarg);
+                return -1;
+            }
+            xvios_log_set_level(level);
+            level_set = true;
+            break;
+        case 'V': printf("xviosd %s\n", XVIOS_VERSION); exit(0);
         case 'h': usage(stdout); exit(0);
         default: usage(stderr); return -1;
         }
@@ -88,8 +164,18 @@ static int parse_args(int argc, char **argv, struct opts *o)
         usage(stderr);
         return -1;
     }
+    /* the file fills in what the command line left out; nothing starts on a bad file */
+    if ((rc = apply_conf(o, conf_path, conf_explicit, kind_set, target_set, level_set)) < 0)
+        return -1;
+    kind_set = kind_set || rc > 0;
     if (!kind_set && o->root)
         o->kind = XVIOS_PLAT_LOOPBACK;
+    if (o->log_target == XVIOS_LOG_TARGET_FILE && !o->log) {
+        fprintf(stderr, "xviosd: log target 'file' needs --log FILE (or log-file)\n");
+        return -1;
+    }
+    if (o->log && o->log_target != XVIOS_LOG_TARGET_AUTO && o->log_target != XVIOS_LOG_TARGET_FILE)
+        o->log = NULL;   /* an explicit syslog/journal/stderr target wins over a log file */
     if (o->kind == XVIOS_PLAT_LOOPBACK && (!o->root || o->domid < 0)) {
         fprintf(stderr, "xviosd: the loopback platform needs --root and --domid\n");
         return -1;
@@ -110,7 +196,7 @@ static int daemonize(int *ready_fd, const char *log)
     if (pid < 0)
         return -errno;
     if (pid > 0) {
-        struct timespec dl = xvios_deadline_ms(STARTUP_TIMEOUT_MS + 5000u);
+        struct timespec dl = xvios_deadline_ms(startup_timeout_ms + 5000u);
         struct pollfd pfd = { .fd = p[0], .events = POLLIN };
         close(p[1]);
         while (!xvios_ts_passed(&dl)) {
@@ -218,7 +304,7 @@ static int run(struct xviosd *d, int sigfd, int *ready_fd)
 {
     struct pollfd pfd[MAX_POLLFDS];
     struct caller *pc[MAX_POLLFDS];
-    struct timespec startup_deadline = xvios_deadline_ms(STARTUP_TIMEOUT_MS);
+    struct timespec startup_deadline = xvios_deadline_ms(startup_timeout_ms);
     int wfd = xvios_store_watch_fd(d->plat);
 
     for (;;) {
@@ -239,7 +325,7 @@ static int run(struct xviosd *d, int sigfd, int *ready_fd)
             *ready_fd = -1;
         }
         if (!d->vke_ever_ready && xvios_ts_passed(&startup_deadline)) {
-            XLOG_ERR("could not attach to the VKE at %s/%s in %u ms", d->rundir, XVIOS_VKE_SOCK, STARTUP_TIMEOUT_MS);
+            XLOG_ERR("could not attach to the VKE at %s/%s in %u ms", d->rundir, XVIOS_VKE_SOCK, startup_timeout_ms);
             return -ETIMEDOUT;
         }
 
@@ -353,7 +439,7 @@ int main(int argc, char **argv)
         goto out;
 
     if (!o.foreground) {
-        if (!o.log && xvios_run_path(logpath, sizeof(logpath), d.rundir, "xviosd.log") == 0)
+        if (!o.log && o.log_target == XVIOS_LOG_TARGET_AUTO && xvios_run_path(logpath, sizeof(logpath), d.rundir, "xviosd.log") == 0)
             o.log = logpath;
         rc = daemonize(&ready_fd, o.log);
         if (rc < 0) {
@@ -361,8 +447,8 @@ int main(int argc, char **argv)
             goto out;
         }
     }
-    if (o.log && (rc = xvios_log_open(o.log)) < 0)
-        fprintf(stderr, "xviosd: cannot open the log %s: %s\n", o.log, strerror(-rc));
+    if ((rc = xvios_log_target_use(o.log_target, o.log, NULL)) < 0)
+        fprintf(stderr, "xviosd: cannot open the log %s: %s\n", o.log ? o.log : "-", strerror(-rc));
 
     sigemptyset(&ss);
     sigaddset(&ss, SIGTERM);
