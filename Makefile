@@ -208,11 +208,11 @@ FUZZ_EXTRA_fuzz_small_parsers := $(wildcard tests/fuzz/small_parsers/*.c) daemon
 build/fuzz/fuzz_small_parsers: $(FUZZ_EXTRA_fuzz_small_parsers) $(wildcard tests/fuzz/small_parsers/*.h)
 build/fuzz/%: tests/fuzz/%.c $(LIB_SRCS)
 	@mkdir -p $(@D)
-	$(CLANG) $(CPPFLAGS) $(XEN_CFLAGS) $(WARN) -g -O1 -fsanitize=fuzzer,address,undefined -o $@ $< $(LIB_SRCS) $(FUZZ_EXTRA_$*) $(LIBS) $(SYSTEMD_LIBS)
+	$(CLANG) $(CPPFLAGS) $(XEN_CFLAGS) $(WARN) -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -o $@ $< $(LIB_SRCS) $(FUZZ_EXTRA_$*) $(LIBS) $(SYSTEMD_LIBS)
 fuzz: deps $(FUZZ_BINS)
 	@for f in $(FUZZ_BINS); do n=$$(basename $$f); mkdir -p build/fuzz/corpus-$$n; \
 	  echo "== $$n for $(FUZZ_SECONDS)s"; \
-	  $$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 build/fuzz/corpus-$$n tests/fuzz/corpus/$$n || exit 1; done
+	  XVIOS_LOG=err $$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 build/fuzz/corpus-$$n tests/fuzz/corpus/$$n || exit 1; done
 
 # ---------------------------------------------------------------- rig
 rig: all $(rel_IHELP)
