@@ -258,7 +258,7 @@ static int do_create(const struct xvios_cli *cli, int argc, char **argv)
     if (o.npos != 1 || !o.size || !o.backing)
         return usage_error("create needs NAME --size SIZE --backing PATH");
     if (!xvios_lu_name_ok(o.pos[0]))
-        return lu_say(LU_EXIT_NAME_INVALID, "'%s' is no LU name: 1-%u of A-Z a-z 0-9 _ . -, starting with a "
+        return lu_say(LU_EXIT_NAME_INVALID, "'%s' is no LU name: 1-%u of A-Z a-z 0-9 _ -, starting with a "
                                             "letter or digit", o.pos[0], XVIOS_LU_NAME_MAX);
     if ((rc = xvios_lu_backing_check(o.backing)) < 0)
         return lu_say(LU_EXIT_BACKING_INVALID, "backing '%s' is %s", o.backing,

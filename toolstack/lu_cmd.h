@@ -16,7 +16,7 @@
 
 /* Exit codes of `xvios lu` beyond the common ones in cli.h (docs/xvios.1, docs/pool.md). */
 enum lu_exit {
-    LU_EXIT_NAME_INVALID    = 20, /* NAME is not 1..63 of [A-Za-z0-9_.-] starting with a letter or digit */
+    LU_EXIT_NAME_INVALID    = 20, /* NAME is not 1..63 of [A-Za-z0-9_-] starting with a letter or digit */
     LU_EXIT_NAME_TAKEN      = 21, /* the pool has an LU of that name */
     LU_EXIT_REGION_INVALID  = 22, /* size 0, offset or size not a multiple of 4096, or past 1 EiB */
     LU_EXIT_BEYOND_BACKING  = 23, /* the region ends beyond the backing's size (when dom0 can see the backing) */

@@ -62,7 +62,7 @@ struct xvios_db_lu_spec {
 };
 
 /* ---------------------------------------------------------------- checks (pure) */
-/* 1..63 of [A-Za-z0-9_.-], starting with a letter or digit. */
+/* 1..63 of [A-Za-z0-9_-], starting with a letter or digit (a store node name). */
 bool xvios_lu_name_ok(const char *name);
 /* Absolute, canonical (no "//", "/./", "/../", no trailing '/'), printable ASCII: 0, -EINVAL, -ENAMETOOLONG. */
 int  xvios_lu_backing_check(const char *path);

@@ -58,6 +58,7 @@ ok "two LUs as regions of one backing: listed, each with its own NAA 6 WWN"
 other=$(lu_file other 1)
 expect 21 "name taken" x lu create lu-a --size 4096 --backing "$other"
 expect 20 "bad name" x lu create 'a/b' --size 4096 --backing "$backing"
+expect 20 "a name with a dot" x lu create 'a.img' --size 4096 --backing "$backing"
 expect 20 "bad name (show)" x lu show '.x'
 expect 22 "size 0" x lu create z --size 0 --backing "$backing" --offset 60M
 expect 22 "size not a multiple of 4096" x lu create z --size 1000 --backing "$backing" --offset 60M

@@ -22,7 +22,8 @@ bool xvios_lu_name_ok(const char *name)
     for (size_t i = 0; i < n; i++) {
         char c = name[i];
         bool alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-        if (!alnum && (i == 0 || (c != '_' && c != '.' && c != '-')))
+        /* the store's path characters, as XenStore node names (no '.': the store refuses it) */
+        if (!alnum && (i == 0 || (c != '_' && c != '-')))
             return false;
     }
     return true;

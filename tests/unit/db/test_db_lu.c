@@ -351,7 +351,8 @@ static void test_checks(void **state)
 
     (void)state;
     assert_true(xvios_lu_name_ok("a"));
-    assert_true(xvios_lu_name_ok("9.x_y-z"));
+    assert_true(xvios_lu_name_ok("9x_y-z"));
+    assert_false(xvios_lu_name_ok("a.img"));
     assert_false(xvios_lu_name_ok(".x"));
     assert_false(xvios_lu_name_ok("x/y"));
     assert_int_equal(xvios_lu_backing_check("/dev/disk/by-id/wwn-0x5"), 0);
