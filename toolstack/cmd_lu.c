@@ -41,18 +41,6 @@ static const char usage_text[] =
     "22 bad size or offset, 23 beyond the backing, 24 overlaps another LU, 25 no such LU, 26 attached,\n"
     "27 bad backing.\n";
 
-int lu_say(int code, const char *fmt, ...)
-{
-    va_list ap;
-
-    fputs("xvios lu: ", stderr);
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fputc('\n', stderr);
-    return code;
-}
-
 __attribute__((format(printf, 1, 2)))
 static int usage_error(const char *fmt, ...)
 {
@@ -145,74 +133,6 @@ static int parse_bytes(const char *s, uint64_t *out)
     return 0;
 }
 
-/* ---------------------------------------------------------------- context */
-static int lu_open(const struct xvios_cli *cli, struct vscsi_ctx *ctx)
-{
-    struct xvios_plat_config cfg = {.kind = cli->platform, .root = cli->root, .self_domid = 0};
-    int rc;
-
-    memset(ctx, 0, sizeof(*ctx));
-    ctx->kind = cli->platform;
-    if (cli->platform == XVIOS_PLAT_LOOPBACK && (!cli->root || !cli->root[0]))
-        return lu_say(XVIOS_EXIT_USAGE, "the loopback platform needs --root DIR");
-    if ((rc = xvios_plat_open(&cfg, &ctx->p)) < 0)
-        return lu_say(XVIOS_EXIT_UNREACHABLE, "cannot reach the store: %s%s", strerror(-rc),
-                      cli->platform == XVIOS_PLAT_LOOPBACK ? "" : " (is this dom0 with xenstored running?)");
-    rc = xvios_db_nodes(ctx->p, &ctx->nodes, &ctx->n_nodes);
-    if (rc < 0) {
-        vscsi_ctx_close(ctx);
-        if (rc == -ENOENT)
-            return lu_say(XVIOS_EXIT_REFUSED, "there is no cluster (create one with 'xvios cluster create NAME')");
-        return lu_say(XVIOS_EXIT_ERROR, "reading the cluster: %s%s", strerror(-rc),
-                      rc == -EACCES ? " (the pool is kept by dom0: run as root in dom0)" : "");
-    }
-    return XVIOS_EXIT_OK;
-}
-
-int lu_uses(struct vscsi_ctx *ctx, xvios_tx tx, const char *name, struct lu_use **uses, unsigned *n)
-{
-    unsigned cap = 0;
-    int rc = 0;
-
-    *uses = NULL;
-    *n = 0;
-    for (unsigned i = 0; i < ctx->n_nodes && rc == 0; i++) {
-        struct vscsi_vhost *list = NULL;
-        unsigned nv = 0;
-
-        rc = vscsi_vios_vhosts(ctx->p, tx, ctx->nodes[i].domid, false, 0, &list, &nv);
-        for (unsigned v = 0; v < nv && rc == 0; v++)
-            for (unsigned d = 0; d < list[v].n_devs && rc == 0; d++) {
-                const struct vscsi_dev *dev = &list[v].devs[d];
-                struct lu_use *grown;
-
-                if (!dev->pool_lu[0] || (name && strcmp(dev->pool_lu, name)))
-                    continue;
-                if (*n == cap) {
-                    cap = cap ? 2 * cap : 8;
-                    grown = realloc(*uses, cap * sizeof(**uses));
-                    if (!grown) {
-                        rc = -ENOMEM;
-                        break;
-                    }
-                    *uses = grown;
-                }
-                (*uses)[*n] = (struct lu_use){.client = list[v].client, .vios_node = ctx->nodes[i].node,
-                                              .vhost = list[v].vhost, .vdev_ok = dev->vdev_ok,
-                                              .readonly = dev->readonly, .vdev = dev->vdev};
-                snprintf((*uses)[*n].lu, sizeof((*uses)[*n].lu), "%s", dev->pool_lu);
-                (*n)++;
-            }
-        vscsi_vhosts_free(list, nv);
-    }
-    if (rc < 0) {
-        free(*uses);
-        *uses = NULL;
-        *n = 0;
-    }
-    return rc;
-}
-
 /* ---------------------------------------------------------------- create */
 /* What dom0 can know of the backing: on loopback the VIOSes are processes here and see the same files. */
 static int backing_size(const struct vscsi_ctx *ctx, const char *path, uint64_t *size)
@@ -275,7 +195,7 @@ static int do_create(const struct xvios_cli *cli, int argc, char **argv)
     spec.name = o.pos[0];
     spec.backing = o.backing;
     spec.read_only = o.readonly;
-    if ((rc = lu_open(cli, &ctx)) != XVIOS_EXIT_OK)
+    if ((rc = lu_ctx_open(cli, &ctx)) != XVIOS_EXIT_OK)
         return rc;
     if ((rc = backing_size(&ctx, o.backing, &spec.backing_size)) != XVIOS_EXIT_OK)
         goto out;
@@ -327,7 +247,7 @@ static int do_list(const struct xvios_cli *cli, int argc, char **argv)
 
     if (rc)
         return rc < 0 ? XVIOS_EXIT_OK : rc;
-    if ((rc = lu_open(cli, &ctx)) != XVIOS_EXIT_OK)
+    if ((rc = lu_ctx_open(cli, &ctx)) != XVIOS_EXIT_OK)
         return rc;
     if ((rc = xvios_db_lu_list(ctx.p, XVIOS_TX_NONE, &lus, &n)) < 0 ||
         (rc = lu_uses(&ctx, XVIOS_TX_NONE, NULL, &uses, &nu)) < 0)
@@ -355,7 +275,7 @@ static int do_show(const struct xvios_cli *cli, int argc, char **argv)
         return usage_error("show needs NAME");
     if (!xvios_lu_name_ok(o.pos[0]))
         return lu_say(LU_EXIT_NAME_INVALID, "'%s' is no LU name", o.pos[0]);
-    if ((rc = lu_open(cli, &ctx)) != XVIOS_EXIT_OK)
+    if ((rc = lu_ctx_open(cli, &ctx)) != XVIOS_EXIT_OK)
         return rc;
     rc = xvios_db_lu_get(ctx.p, XVIOS_TX_NONE, o.pos[0], &lu);
     if (rc == -ENOENT)
@@ -411,7 +331,7 @@ static int do_rm(const struct xvios_cli *cli, int argc, char **argv)
         return usage_error("rm needs NAME");
     if (!xvios_lu_name_ok(o.pos[0]))
         return lu_say(LU_EXIT_NAME_INVALID, "'%s' is no LU name", o.pos[0]);
-    if ((rc = lu_open(cli, &ctx)) != XVIOS_EXIT_OK)
+    if ((rc = lu_ctx_open(cli, &ctx)) != XVIOS_EXIT_OK)
         return rc;
     for (unsigned attempt = 0; attempt < XVIOS_DB_TX_RETRIES; attempt++) {
         xvios_tx tx;

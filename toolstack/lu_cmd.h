@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * lu_cmd.h - what `xvios lu` (cmd_lu.c) and its output (lu_print.c) share:
- * the exit codes of the pool's refusals and where each pool LU is attached.
+ * lu_cmd.h - what `xvios lu` (cmd_lu.c), its context (lu_ctx.c) and its
+ * output (lu_print.c) share: the exit codes of the pool's refusals, the
+ * context the commands run in, and where each pool LU is attached.
  * The pool itself is in the cluster DB (xvios/db_lu.h, docs/pool.md).
  */
 #ifndef XVIOS_TOOLSTACK_LU_CMD_H
@@ -36,6 +37,9 @@ struct lu_use {
 
 /* One line "xvios lu: ..." on stderr; returns code. */
 int lu_say(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Open the platform the global options name and read the members (close with vscsi_ctx_close). An exit code. */
+int lu_ctx_open(const struct xvios_cli *cli, struct vscsi_ctx *ctx);
 
 /* Every attachment of a pool LU in the members' backend dirs (of name only, when not NULL). *uses malloc'd. */
 int lu_uses(struct vscsi_ctx *ctx, xvios_tx tx, const char *name, struct lu_use **uses, unsigned *n);

@@ -113,7 +113,10 @@ ok "in the backing: 0xaa at [0, 4 MiB), 0xbb at [32, 36 MiB), zeros everywhere e
 x --json lu show lu-a >"$ROOT/show-att.json" || fail "lu show lu-a"
 json_check "$ROOT/show-att.json" "sorted((a['client'], a['vios_node'], a['vdev']) for a in j['attached']) == \
     [(7, 1, '0:0:0:0'), (8, 2, '1:0:0:0')]" || fail "lu show: where lu-a is attached"
-ok "lu show lists both attachments of lu-a"
+x --json scsi list client-b >"$ROOT/scsi-list.json" || fail "scsi list"
+json_check "$ROOT/scsi-list.json" "sorted((l['vdev'], l['pool_lu'], l['lu']) for l in j['luns']) == \
+    [('0:0:0:0', 'lu-b', '$backing'), ('1:0:0:0', 'lu-a', '$backing')]" || fail "scsi list --json: pool_lu"
+ok "lu show lists both attachments of lu-a; scsi list names the pool LUs"
 
 # ---------------------------------------------------------------- rm while attached, after detach
 expect 26 "rm while attached" x lu rm lu-a
