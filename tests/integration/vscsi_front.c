@@ -331,6 +331,23 @@ static int32_t cmd_sync(uint16_t lun, const uint8_t *cdb, uint8_t cdb_len, uint8
     return rsp.rslt;
 }
 
+/* As scsifront, which sends commands only to LUNs it has added: a step on a LUN that is being hot-added
+ * follows the backend until the LUN is there (it fails only if that never happens). */
+static void await_lun(uint16_t lun)
+{
+    struct timespec dl = xvios_deadline_ms(RSP_MS);
+
+    for (;;) {
+        for (unsigned k = 0; k < MAXLUNS; k++)
+            if (F.luns[k].used && F.luns[k].chn == 0 && F.luns[k].tgt == 0 && F.luns[k].lun == lun)
+                return;
+        if (xvios_ts_passed(&dl))
+            die("LUN %u was never added", lun);
+        follow_backend();
+        usleep(10000);
+    }
+}
+
 static void step_inquiry(uint16_t lun)
 {
     uint8_t cdb[6] = { 0x12, 0, 0, 0, 96, 0 }, d[96] = { 0 };
@@ -817,9 +834,12 @@ int main(int argc, char **argv)
         if (!name)
             die("empty step");
         if (!strcmp(name, "inquiry")) {
-            step_inquiry((uint16_t)arg_u32(&save));
+            uint16_t l = (uint16_t)arg_u32(&save);
+            await_lun(l);
+            step_inquiry(l);
         } else if (!strcmp(name, "readcap")) {
             uint16_t l = (uint16_t)arg_u32(&save);
+            await_lun(l);
             char *tok = strtok_r(NULL, ":", &save);
             uint64_t want;
             if (!tok || xvios_parse_u64(tok, 0, UINT64_MAX, &want) < 0)
@@ -828,6 +848,7 @@ int main(int argc, char **argv)
         } else if (!strcmp(name, "pattern")) {
             uint16_t l = (uint16_t)arg_u32(&save);
             uint32_t mib = arg_u32(&save), qd = arg_u32(&save), kb = arg_u32(&save);
+            await_lun(l);
             step_pattern(l, mib, qd, kb);
         } else if (!strcmp(name, "busy")) {
             uint16_t l = (uint16_t)arg_u32(&save);
@@ -848,12 +869,15 @@ int main(int argc, char **argv)
             unsigned long v = tok ? strtoul(tok, &end, 16) : 256;
             if (!tok || !*tok || *end || v > 255)
                 die("%s: bad hex byte", name);
+            await_lun(l);
             if (name[0] == 'v')
                 step_vpd(l, (uint8_t)v);
             else
                 step_fill(l, mib, (uint8_t)v, name[0] == 'e');
         } else if (!strcmp(name, "beyond")) {
-            step_beyond((uint16_t)arg_u32(&save));
+            uint16_t l = (uint16_t)arg_u32(&save);
+            await_lun(l);
+            step_beyond(l);
         } else {
             die("unknown step %s", name);
         }
