@@ -107,6 +107,9 @@ struct vscsi_vhost {
     char fe_token[64];
     bool probed, fe_watched, dirty, removing;
     int fe_handled;                     /* the frontend state last acted on (-1 none) */
+    int be_switched;                    /* the backend state this engine last switched to (-1 none): as the
+                                         * kernel's xenbus_switch_state, the engine writes `state` only when
+                                         * its own state changes, never over a toolstack's Reconfiguring */
     /* ring */
     bool connected, ring_error, quiesce, more_work, push_pending;
     xvios_gnt *gnt;

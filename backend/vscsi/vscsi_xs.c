@@ -47,6 +47,13 @@ static void set_state(struct vscsi_vhost *vh, const char *key, int state)
 {
     char v[8];
 
+    if (strcmp(key, "state") == 0) {
+        /* A late event of the frontend's (its Connected after the toolstack already wrote Reconfiguring
+         * for a hot-add) must not put the backend back to Connected behind the toolstack's back. */
+        if (vh->be_switched == state)
+            return;
+        vh->be_switched = state;
+    }
     snprintf(v, sizeof(v), "%d", state);
     vscsi_xs_write(vh, key, v);
 }

@@ -70,7 +70,7 @@ apid=$!
 fe_wait 8 0 backend-id 102 20 || fail "attach --config wrote no frontend node"
 front 8 102 0 inquiry:0 inquiry:1 readcap:1:8388608 pattern:0:4:8:64 close &
 fpid=$!
-wait $apid || { cat "$ROOT/attachcfg.out"; fail "attach --config"; }
+wait $apid || { cat "$ROOT/attachcfg.out"; front_out 8 0; fail "attach --config"; }
 wait $fpid || { front_out 8 0; fail "client-b's I/O"; }
 scsi --json scsi list client-b >"$ROOT/listb.json" || fail "scsi list client-b"
 json_check "$ROOT/listb.json" "len(j['luns']) == 2" || fail "list after attach --config"

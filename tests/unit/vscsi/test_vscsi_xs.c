@@ -260,6 +260,31 @@ static void test_hotplug(void **state)
     env_close(&e);
 }
 
+/* A hot-add written by the toolstack before the engine has seen the frontend's Connected (attach
+ * --config adds its second entry as soon as the first is in): the late Connected must not put the
+ * backend back to 4 over the toolstack's Reconfiguring, or the hot-add is never run. */
+static void test_hotadd_races_late_connected(void **state)
+{
+    struct env e;
+
+    env_open(&e, *state);
+    fe_connect(&e);
+    turn_until(&e, BE_DIR "/state", "4");
+    fe_put(&e, "state", "4");                   /* not yet handled by the engine ... */
+    add_dev(&e, 1, "0:0:0:1", e.lu[1]);
+    put(&e, BE_DIR "/state", "7");              /* ... when the toolstack starts the hot-add */
+    turn(&e, 10);
+    assert_true(has(&e, BE_DIR "/state", "7"));
+    assert_true(has(&e, BE_DIR "/vscsi-devs/dev-0/state", "4"));
+    fe_put(&e, "state", "7");
+    turn_until(&e, BE_DIR "/state", "8");
+    assert_true(has(&e, BE_DIR "/vscsi-devs/dev-1/state", "3"));
+    fe_put(&e, "state", "4");
+    turn_until(&e, BE_DIR "/state", "4");
+    turn_until(&e, BE_DIR "/vscsi-devs/dev-1/state", "4");
+    env_close(&e);
+}
+
 static void test_bad_frontend(void **state)
 {
     struct env e;
@@ -299,6 +324,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         LOOP_FIXTURE_TEST(test_probe_connect_close),
         LOOP_FIXTURE_TEST(test_hotplug),
+        LOOP_FIXTURE_TEST(test_hotadd_races_late_connected),
         LOOP_FIXTURE_TEST(test_bad_frontend),
         LOOP_FIXTURE_TEST(test_kernel_backend_probe),
     };
