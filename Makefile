@@ -7,6 +7,7 @@
 #   make bench      benchmarks (ratios against a raw baseline measured in the same run)
 #   make rig        the nested Xen rig (tests/rig/): real Xen 4.17 under QEMU
 #   make install    DESTDIR= PREFIX=/usr/local (install-client: libxvios-client alone)
+#   make deb        the Debian packages, into build/deb/ (installs what dpkg-buildpackage needs)
 #   make deps       install the Debian packages the build and tests need (root)
 
 CC       ?= gcc
@@ -22,6 +23,10 @@ XEN_PKGS := xenstore xenvchan xencontrol xenevtchn xengnttab xentoollog xlutil
 STORE_LIBS := -luring
 # The toolstack's JSON output (yajl, as libxl uses).
 JSON_LIBS = $(shell pkg-config --libs yajl 2>/dev/null || echo -lyajl)
+# The journal (xen/util/log_target.c): the two daemons only, never libxvios-client.
+SYSTEMD_LIBS = $(shell pkg-config --libs libsystemd 2>/dev/null || echo -lsystemd)
+# The release the programs print with --version: debian/changelog's first entry is the one source.
+XVIOS_VERSION := $(shell sed -n '1s/^[^(]*(\([^)]*\)).*/\1/p' debian/changelog 2>/dev/null)
 WARN     := -std=gnu11 -Wall -Wextra -Werror -Wformat=2 -Wvla -Wstrict-prototypes
 CPPFLAGS := -Iinclude -I. -D_GNU_SOURCE
 XEN_CFLAGS = $(shell pkg-config --cflags $(XEN_PKGS) 2>/dev/null)
@@ -53,9 +58,9 @@ PROGS        := $(if $(wildcard backend/main.c),xvios-backend) $(if $(wildcard d
                 $(if $(wildcard toolstack/main.c),xvios)
 
 DEB_PKGS := build-essential pkg-config libxen-dev libcmocka-dev clang libclang-rt-14-dev \
-            valgrind xenstore-utils python3 liburing-dev libyajl-dev
+            valgrind xenstore-utils python3 liburing-dev libyajl-dev libsystemd-dev
 
-.PHONY: all check unit integration demo fuzz bench rig install deps clean valgrind
+.PHONY: all check unit integration demo fuzz bench rig install deps clean valgrind deb
 .DEFAULT_GOAL := all
 
 # ---------------------------------------------------------------- per-flavour rules
@@ -64,7 +69,7 @@ define unit_rule
 build/$(1)/tests/$$(basename $$(notdir $(2))): build/$(1)/obj/$$(basename $(2)).o $$(patsubst %.c,build/$(1)/obj/%.o,$(TESTLIB_SRCS)) $$($(1)_ARCHIVES)
 	@mkdir -p $$(@D)
 	@echo "  LD   [$(1)] $$@"
-	$$(Q)$$(CC) $$($(1)_LDFLAGS) $$(shell cat $$(basename $(2)).wrap 2>/dev/null) -o $$@ $$(filter %.o,$$^) $$($(1)_ARCHIVES) $$($(1)_ARCHIVES) -lcmocka $$(LIBS) $$(JSON_LIBS)
+	$$(Q)$$(CC) $$($(1)_LDFLAGS) $$(shell cat $$(basename $(2)).wrap 2>/dev/null) -o $$@ $$(filter %.o,$$^) $$($(1)_ARCHIVES) $$($(1)_ARCHIVES) -lcmocka $$(LIBS) $$(JSON_LIBS) $$(SYSTEMD_LIBS)
 endef
 
 # $(call flavour,NAME,CFLAGS,LDFLAGS)
@@ -100,11 +105,15 @@ $$($(1)_TESTSUP): $$(patsubst %.c,build/$(1)/obj/%.o,$(TESTSUP_SRCS))
 build/$(1)/bin/xvios-backend: build/$(1)/obj/backend/main.o $$($(1)_BACKEND) $$($(1)_LIB)
 	@mkdir -p $$(@D)
 	@echo "  LD   [$(1)] $$@"
-	$$(Q)$$(CC) $(3) -o $$@ $$^ $$(LIBS)
+	$$(Q)$$(CC) $(3) -o $$@ $$^ $$(LIBS) $$(SYSTEMD_LIBS)
 build/$(1)/bin/xviosd: build/$(1)/obj/daemon/main.o $$($(1)_DAEMON) $$($(1)_LIB)
 	@mkdir -p $$(@D)
 	@echo "  LD   [$(1)] $$@"
-	$$(Q)$$(CC) $(3) -o $$@ $$^ $$(LIBS)
+	$$(Q)$$(CC) $(3) -o $$@ $$^ $$(LIBS) $$(SYSTEMD_LIBS)
+# The programs print the release (--version): rebuilt when the changelog names a new one.
+build/$(1)/obj/backend/main.o build/$(1)/obj/daemon/main.o build/$(1)/obj/toolstack/main.o: debian/changelog
+build/$(1)/obj/backend/main.o build/$(1)/obj/daemon/main.o build/$(1)/obj/toolstack/main.o: \
+  CPPFLAGS += -DXVIOS_VERSION='"$(XVIOS_VERSION)"'
 build/$(1)/bin/xvios: build/$(1)/obj/toolstack/main.o $$($(1)_TOOL) $$($(1)_LIB)
 	@mkdir -p $$(@D)
 	@echo "  LD   [$(1)] $$@"
@@ -126,7 +135,8 @@ build/$(1)/bench/%: build/$(1)/obj/tests/bench/%.o $$($(1)_ARCHIVES)
 	$$(Q)$$(CC) $(3) -o $$@ $$< $$($(1)_ARCHIVES) $$($(1)_ARCHIVES) $$(LIBS)
 endef
 
-$(eval $(call flavour,rel,$(REL_CFLAGS),))
+# LDFLAGS from the environment (dpkg-buildflags when building the Debian packages: relro, now).
+$(eval $(call flavour,rel,$(REL_CFLAGS),$(LDFLAGS)))
 $(eval $(call flavour,asan,$(ASAN_CFLAGS),$(ASAN_LDFLAGS)))
 
 # ---------------------------------------------------------------- libxvios-client (shared)
@@ -137,8 +147,9 @@ CLIENT_SO_VERSION := 1.0.0
 CLIENT_SONAME     := libxvios-client.so.1
 CLIENT_SO         := build/rel/lib/libxvios-client.so.$(CLIENT_SO_VERSION)
 CLIENT_SO_MAP     := xen/client/shared/libxvios-client.map
-CLIENT_SO_SRCS    := $(call srcs_under,xen/util) $(call srcs_under,xen/wire) $(wildcard xen/client/*.c) \
-                     $(wildcard xen/client/shared/*.c)
+# (xen/util/log_target.c is left out: it is the programs' journal, libsystemd; the library needs libc only.)
+CLIENT_SO_SRCS    := $(filter-out xen/util/log_target.c,$(call srcs_under,xen/util)) $(call srcs_under,xen/wire) \
+                     $(wildcard xen/client/*.c) $(wildcard xen/client/shared/*.c)
 CLIENT_HEADERS    := include/xvios/client.h include/xvios/wire.h include/xvios/plat_kind.h include/xvios/kv.h
 
 # position-independent objects of the same sources, without the Xen headers
@@ -197,29 +208,40 @@ FUZZ_EXTRA_fuzz_small_parsers := $(wildcard tests/fuzz/small_parsers/*.c) daemon
 build/fuzz/fuzz_small_parsers: $(FUZZ_EXTRA_fuzz_small_parsers) $(wildcard tests/fuzz/small_parsers/*.h)
 build/fuzz/%: tests/fuzz/%.c $(LIB_SRCS)
 	@mkdir -p $(@D)
-	$(CLANG) $(CPPFLAGS) $(XEN_CFLAGS) $(WARN) -g -O1 -fsanitize=fuzzer,address,undefined -o $@ $< $(LIB_SRCS) $(FUZZ_EXTRA_$*) $(LIBS)
+	$(CLANG) $(CPPFLAGS) $(XEN_CFLAGS) $(WARN) -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -o $@ $< $(LIB_SRCS) $(FUZZ_EXTRA_$*) $(LIBS) $(SYSTEMD_LIBS)
 fuzz: deps $(FUZZ_BINS)
 	@for f in $(FUZZ_BINS); do n=$$(basename $$f); mkdir -p build/fuzz/corpus-$$n; \
 	  echo "== $$n for $(FUZZ_SECONDS)s"; \
-	  $$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 build/fuzz/corpus-$$n tests/fuzz/corpus/$$n || exit 1; done
+	  XVIOS_LOG=err $$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 build/fuzz/corpus-$$n tests/fuzz/corpus/$$n || exit 1; done
 
 # ---------------------------------------------------------------- rig
 rig: all $(rel_IHELP)
 	@tests/rig/rig.sh
 
 # ---------------------------------------------------------------- install
-# The programs, their manual pages, and libxvios-client (install-client). The
-# internal archives (libxvios.a, ...) are not installed: they are not an API;
+# The programs, their manual pages, their systemd units (not enabled) and
+# configuration files (never overwritten), and libxvios-client (install-client).
+# The internal archives (libxvios.a, ...) are not installed: they are not an API;
 # a third-party program uses libxvios-client (pkg-config xvios-client).
 LIBDIR     ?= $(PREFIX)/lib
 INCLUDEDIR ?= $(PREFIX)/include
+SBINDIR    ?= $(PREFIX)/sbin
+UNITDIR    ?= $(PREFIX)/lib/systemd/system
+SYSCONFDIR ?= /etc
+UNITS      := xvios-backend.service xviosd.service
+CONFS      := xvios-backend.conf xviosd.conf
 install: all install-client
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/sbin \
-	  $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man8
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(SBINDIR) \
+	  $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man8 \
+	  $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSCONFDIR)/xvios
 	install -m 755 build/rel/bin/xvios $(DESTDIR)$(PREFIX)/bin/xvios
-	install -m 755 build/rel/bin/xviosd build/rel/bin/xvios-backend $(DESTDIR)$(PREFIX)/sbin/
+	install -m 755 build/rel/bin/xviosd build/rel/bin/xvios-backend $(DESTDIR)$(SBINDIR)/
 	for m in $(wildcard docs/*.1); do install -m 644 $$m $(DESTDIR)$(PREFIX)/share/man/man1/; done
 	for m in $(wildcard docs/*.8); do install -m 644 $$m $(DESTDIR)$(PREFIX)/share/man/man8/; done
+	for u in $(UNITS); do sed 's|@SBINDIR@|$(SBINDIR)|g' toolstack/examples/$$u.in > $(DESTDIR)$(UNITDIR)/$$u && \
+	  chmod 644 $(DESTDIR)$(UNITDIR)/$$u || exit 1; done
+	for c in $(CONFS); do [ -e $(DESTDIR)$(SYSCONFDIR)/xvios/$$c ] || \
+	  install -m 644 toolstack/examples/$$c $(DESTDIR)$(SYSCONFDIR)/xvios/ || exit 1; done
 
 # libxvios-client alone: the library, its soname and development links, its headers, xvios-client.pc.
 .PHONY: install-client
@@ -232,6 +254,27 @@ install-client: $(CLIENT_SO)
 	sed -e 's|@PREFIX@|$(PREFIX)|; s|@LIBDIR@|$(LIBDIR)|; s|@INCLUDEDIR@|$(INCLUDEDIR)|; s|@VERSION@|$(CLIENT_SO_VERSION)|' \
 	  xen/client/shared/xvios-client.pc.in > $(DESTDIR)$(LIBDIR)/pkgconfig/xvios-client.pc
 	chmod 644 $(DESTDIR)$(LIBDIR)/pkgconfig/xvios-client.pc
+
+# ---------------------------------------------------------------- Debian packages
+# `make deb`: xvios, xvios-vios, libxvios-client1, libxvios-client-dev from
+# debian/, built by dpkg-buildpackage in a copy of the tree (build/deb/src/),
+# so the build and its clean never touch this tree's build/; the .deb,
+# .changes and .buildinfo files land in build/deb/. Installs the build
+# dependencies it lacks (root).
+DEB_TOOLS := dpkg-dev debhelper fakeroot lintian
+DEB_DIR   := build/deb
+deb:
+	@pkgs=$$(sed -n '/^Build-Depends:/,/^[A-Z][a-zA-Z-]*: /p' debian/control | \
+	  sed '1s/^Build-Depends://; /^[A-Z][a-zA-Z-]*: /d; s/([^)]*)//g; s/,/ /g; s/debhelper-compat//' | tr '\n' ' '); \
+	  $(MAKE) --no-print-directory deps DEB_PKGS="$(DEB_TOOLS) $$pkgs"
+	rm -rf $(DEB_DIR) && mkdir -p $(DEB_DIR)/src/xvios-$(XVIOS_VERSION)
+	tar -c --exclude=./build --exclude=./.git --exclude='./debian/.debhelper' . | tar -x -C $(DEB_DIR)/src/xvios-$(XVIOS_VERSION)
+	cd $(DEB_DIR)/src/xvios-$(XVIOS_VERSION) && MAKEFLAGS= dpkg-buildpackage -us -uc -b -j2 >../../build.log 2>&1 \
+	  || { tail -n 40 ../../build.log; exit 1; }
+	mv $(DEB_DIR)/src/*.deb $(DEB_DIR)/src/*.changes $(DEB_DIR)/src/*.buildinfo $(DEB_DIR)/
+	rm -rf $(DEB_DIR)/src
+	@ls -1 $(DEB_DIR)/*.deb
+	lintian --info $(DEB_DIR)/*.changes
 
 # ---------------------------------------------------------------- deps
 deps:

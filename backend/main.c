@@ -6,7 +6,11 @@
  * (backend/vscsi: vscsiif rings of client domains served from LUs).
  *
  *   xvios-backend [--platform loopback|xen] [--root DIR] [--domid D]
- *                 [--rundir DIR] [--log FILE] [--pidfile FILE] [--no-vscsi]
+ *                 [--rundir DIR] [--log FILE] [--log-target T] [--log-level L]
+ *                 [--pidfile FILE] [--no-vscsi] [--config FILE] [--version]
+ *
+ * Options not on the command line come from the configuration file
+ * (XVIOS_CONF_DIR/xvios-backend.conf, or --config FILE; see xvios-backend(8)).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -18,12 +22,15 @@
 #include <unistd.h>
 
 #include "backend/vscsi/vscsi_engine.h"
+#include "xvios/conf.h"
 #include "xvios/db.h"
 #include "xvios/evloop.h"
 #include "xvios/log.h"
+#include "xvios/log_target.h"
 #include "xvios/parse.h"
 #include "xvios/paths.h"
 #include "xvios/platform.h"
+#include "xvios/version.h"
 #include "xvios/vke.h"
 #include "xvios/watchmux.h"
 
@@ -39,7 +46,8 @@ static void usage(FILE *f)
 {
     fprintf(f,
             "usage: xvios-backend [--platform loopback|xen] [--root DIR] [--domid D]\n"
-            "                     [--rundir DIR] [--log FILE] [--pidfile FILE] [--no-vscsi]\n"
+            "                     [--rundir DIR] [--log FILE] [--log-target T] [--log-level L]\n"
+            "                     [--pidfile FILE] [--no-vscsi] [--config FILE] [--version]\n"
             "Runs the VKE of one VIOS node (cluster links, receipts, the daemon socket) and its\n"
             "vSCSI engine (virtual SCSI disks for client domains over vscsiif).\n"
             "  --platform   loopback (nodes as processes on one host) or xen (default: loopback\n"
@@ -49,7 +57,50 @@ static void usage(FILE *f)
             "; loopback: ROOT/nodes/NODE)\n"
             "  --log FILE   append log lines to FILE instead of stderr\n"
             "  --pidfile F  write the pid here instead of RUNDIR/backend.pid\n"
-            "  --no-vscsi   run the VKE only (no vSCSI engine)\n");
+            "  --no-vscsi   run the VKE only (no vSCSI engine)\n"
+            "  --log-target auto|stderr|file|syslog|journal (default auto)\n"
+            "  --log-level  debug|info|warn|err (default info, or $XVIOS_LOG)\n"
+            "  --config F   the configuration file (default " XVIOS_CONF_DIR "/xvios-backend.conf, if it exists);\n"
+            "               command-line options override it\n"
+            "  --version    print the version and exit\n");
+}
+
+/* The configuration file's keys (xvios-backend(8), CONFIGURATION). */
+struct backend_conf {
+    int platform, log_target, log_level;
+    bool vscsi;
+    char rundir[256], log_file[256], pidfile[256];
+    bool platform_given, log_target_given, log_level_given, rundir_given, log_file_given, pidfile_given;
+};
+
+static const char *const conf_platforms[] = { "loopback", "xen", NULL };
+static const char *const conf_levels[] = { "debug", "info", "warn", "err", NULL };
+static const char *const conf_targets[] = { "auto", "stderr", "file", "syslog", "journal", NULL };
+
+/* Read path (the default one may be missing); 0, or 2 after saying what is wrong. */
+static int read_conf(const char *path, bool explicit_path, struct backend_conf *c)
+{
+    const struct xvios_conf_key keys[] = {
+        { .name = "platform", .type = XVIOS_CONF_CHOICE, .dst = &c->platform, .choices = conf_platforms, .given = &c->platform_given },
+        { .name = "rundir", .type = XVIOS_CONF_STRING, .dst = c->rundir, .cap = sizeof(c->rundir), .given = &c->rundir_given },
+        { .name = "log-file", .type = XVIOS_CONF_STRING, .dst = c->log_file, .cap = sizeof(c->log_file), .given = &c->log_file_given },
+        { .name = "log-target", .type = XVIOS_CONF_CHOICE, .dst = &c->log_target, .choices = conf_targets, .given = &c->log_target_given },
+        { .name = "log-level", .type = XVIOS_CONF_CHOICE, .dst = &c->log_level, .choices = conf_levels, .given = &c->log_level_given },
+        { .name = "pidfile", .type = XVIOS_CONF_STRING, .dst = c->pidfile, .cap = sizeof(c->pidfile), .given = &c->pidfile_given },
+        { .name = "vscsi", .type = XVIOS_CONF_BOOL, .dst = &c->vscsi },
+    };
+    char err[512];
+    int rc;
+
+    c->vscsi = true;
+    rc = xvios_conf_read(path, keys, sizeof(keys) / sizeof(keys[0]), err, sizeof(err));
+    if (rc == -ENOENT && !explicit_path)
+        return 0;
+    if (rc < 0) {
+        fprintf(stderr, "xvios-backend: bad configuration: %s\n", err);
+        return 2;
+    }
+    return 0;
 }
 
 static int write_pidfile(const char *path)
@@ -69,8 +120,15 @@ int main(int argc, char **argv)
         { "domid", required_argument, NULL, 'd' },    { "rundir", required_argument, NULL, 'R' },
         { "log", required_argument, NULL, 'l' },      { "pidfile", required_argument, NULL, 'P' },
         { "no-vscsi", no_argument, NULL, 'N' },       { "help", no_argument, NULL, 'h' },
+        { "config", required_argument, NULL, 'c' },   { "log-target", required_argument, NULL, 't' },
+        { "log-level", required_argument, NULL, 'L' }, { "version", no_argument, NULL, 'V' },
         { NULL, 0, NULL, 0 },
     };
+    struct backend_conf conf = { 0 };
+    const char *conf_path = XVIOS_CONF_DIR "/xvios-backend.conf", *target_opt = NULL, *level_opt = NULL;
+    bool conf_explicit = false;
+    enum xvios_log_target target = XVIOS_LOG_TARGET_AUTO;
+    enum xvios_log_level level;
     struct xvios_plat_config pc = { .kind = XVIOS_PLAT_XEN };
     const char *platform = NULL, *rundir_opt = NULL, *logfile = NULL, *pidfile_opt = NULL;
     char rundir[256], pidfile[300] = "";
@@ -99,6 +157,10 @@ int main(int argc, char **argv)
         case 'l': logfile = optarg; break;
         case 'P': pidfile_opt = optarg; break;
         case 'N': no_vscsi = true; break;
+        case 'c': conf_path = optarg; conf_explicit = true; break;
+        case 't': target_opt = optarg; break;
+        case 'L': level_opt = optarg; break;
+        case 'V': printf("xvios-backend %s\n", XVIOS_VERSION); return 0;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;
         }
@@ -107,13 +169,46 @@ int main(int argc, char **argv)
         usage(stderr);
         return 2;
     }
+    if (target_opt && xvios_log_target_parse(target_opt, &target) < 0) {
+        fprintf(stderr, "xvios-backend: unknown log target '%s'\n", target_opt);
+        return 2;
+    }
+    if (level_opt && xvios_log_level_parse(level_opt, &level) < 0) {
+        fprintf(stderr, "xvios-backend: unknown log level '%s'\n", level_opt);
+        return 2;
+    }
+    /* the file fills in what the command line left out; nothing starts on a bad file */
+    if ((rc = read_conf(conf_path, conf_explicit, &conf)) != 0)
+        return rc;
+    if (!platform && conf.platform_given)
+        platform = conf_platforms[conf.platform];
+    if (!rundir_opt && conf.rundir_given)
+        rundir_opt = conf.rundir;
+    if (!logfile && conf.log_file_given)
+        logfile = conf.log_file;
+    if (!pidfile_opt && conf.pidfile_given)
+        pidfile_opt = conf.pidfile;
+    if (!target_opt && conf.log_target_given)
+        target = (enum xvios_log_target)conf.log_target;
+    if (!conf.vscsi)
+        no_vscsi = true;
+    if (level_opt)
+        xvios_log_set_level(level);
+    else if (conf.log_level_given)
+        xvios_log_set_level((enum xvios_log_level)conf.log_level);
     pc.kind = pc.root ? XVIOS_PLAT_LOOPBACK : XVIOS_PLAT_XEN;
     if (platform && xvios_plat_kind_parse(platform, &pc.kind) < 0) {
         fprintf(stderr, "xvios-backend: unknown platform '%s'\n", platform);
         return 2;
     }
-    if (logfile && (rc = xvios_log_open(logfile)) < 0) {
-        fprintf(stderr, "xvios-backend: cannot open log %s: %s\n", logfile, strerror(-rc));
+    if (target == XVIOS_LOG_TARGET_FILE && !logfile) {
+        fprintf(stderr, "xvios-backend: log target 'file' needs --log FILE (or log-file)\n");
+        return 2;
+    }
+    if (logfile && target != XVIOS_LOG_TARGET_AUTO && target != XVIOS_LOG_TARGET_FILE)
+        logfile = NULL;   /* an explicit syslog/journal/stderr target wins over a log file from the config */
+    if ((rc = xvios_log_target_use(target, logfile, NULL)) < 0) {
+        fprintf(stderr, "xvios-backend: cannot open log %s: %s\n", logfile ? logfile : "-", strerror(-rc));
         return 1;
     }
     /* xen-scsiback in this kernel would claim the same backend/vscsi nodes (loopback nodes are ours alone) */

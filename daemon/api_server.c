@@ -3,7 +3,11 @@
  * api_server.c - the caller API (docs/protocol.md, "The caller API"):
  * RUNDIR/api.sock (SOCK_SEQPACKET, mode 0660) and dom0's management link,
  * which carries the same packets. Each caller has a bounded output queue;
- * a caller that stops reading until it fills is disconnected and logged.
+ * a caller that stops reading until it fills (or until all callers' queues
+ * together exceed XVD_CALLER_OUTQ_TOTAL and it holds the most) is
+ * disconnected and logged (outbound.c). A caller must say API_HELLO within
+ * XVD_HELLO_MS; when every slot is taken, a new connection takes the slot
+ * of the oldest caller still without HELLO. Nothing here waits.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -23,8 +27,30 @@
 
 #define MGMT_RETRY_MS 200u
 
+static void caller_close(struct xviosd *d, struct caller *c);
+
+/* When every slot is taken: free the one of the caller without HELLO that came first. */
+static void evict_silent(struct xviosd *d)
+{
+    struct caller *victim = NULL;
+
+    for (unsigned i = 0; i < XVD_MAX_CALLERS; i++) {
+        struct caller *c = &d->callers[i];
+        if (!c->used)
+            return;   /* a free slot */
+        if (!c->hello && !c->link && (!victim || xvios_ts_cmp(c->hello_deadline, victim->hello_deadline) < 0))
+            victim = c;
+    }
+    if (victim) {
+        d->c.callers_dropped++;
+        XLOG_WARN("caller %u closed: its slot is needed and it has not said HELLO", victim->id);
+        caller_close(d, victim);
+    }
+}
+
 static struct caller *caller_new(struct xviosd *d, int fd, xvios_link *link)
 {
+    evict_silent(d);
     for (unsigned i = 0; i < XVD_MAX_CALLERS; i++) {
         struct caller *c = &d->callers[i];
         if (c->used)
@@ -38,6 +64,7 @@ static struct caller *caller_new(struct xviosd *d, int fd, xvios_link *link)
         } while (d->next_caller_id == 0 || viod_api_caller(d, d->next_caller_id));
         c->id = d->next_caller_id;
         xvios_pktq_init(&c->out, XVD_CALLER_OUTQ_PKTS, XVD_CALLER_OUTQ_BYTES);
+        c->hello_deadline = xvios_deadline_ms(XVD_HELLO_MS);
         return c;
     }
     return NULL;
@@ -61,11 +88,25 @@ static void caller_close(struct xviosd *d, struct caller *c)
     c->fd = -1;
 }
 
+void viod_api_tick(struct xviosd *d, struct timespec now)
+{
+    for (unsigned i = 0; i < XVD_MAX_CALLERS; i++) {
+        struct caller *c = &d->callers[i];
+        if (c->used && !c->dead && !c->hello && xvios_ts_cmp(c->hello_deadline, now) <= 0) {
+            d->c.callers_dropped++;
+            XLOG_WARN("caller %u said no HELLO within %u ms: closed", c->id, XVD_HELLO_MS);
+            c->dead = true;
+        }
+    }
+}
+
 void viod_api_reap(struct xviosd *d)
 {
     for (unsigned i = 0; i < XVD_MAX_CALLERS; i++)
-        if (d->callers[i].used && d->callers[i].dead)
+        if (d->callers[i].used && d->callers[i].dead) {
+            viod_user_lost_with_caller(d, &d->callers[i]);
             caller_close(d, &d->callers[i]);
+        }
 }
 
 int viod_api_listen(struct xviosd *d)
@@ -214,11 +255,7 @@ static void on_send(struct xviosd *d, struct caller *c, const struct xvios_msg *
             return;
         }
     }
-    if (c->n_ops >= XVD_MAX_OPS_PER_CALLER) {
-        viod_api_emit(d, c, XVIOS_OP_API_RESULT, XVIOS_ST_TRY_AGAIN, m->hdr.txid, d->self_node, m->sub.msg_type, NULL, 0);
-        return;
-    }
-    rc = viod_op_start(d, &rq);
+    rc = viod_op_start(d, &rq);   /* TRY_AGAIN when the caller holds its share of the op table */
     if (rc == 0)
         return;
     st = rc == -ENOTCONN ? XVIOS_ST_UNREACHABLE : rc == -EAGAIN ? XVIOS_ST_TRY_AGAIN
@@ -277,6 +314,18 @@ static void on_subscribe(struct xviosd *d, struct caller *c, const struct xvios_
     }
     c->event_mask = mask;
     viod_api_emit(d, c, XVIOS_OP_API_RESULT, XVIOS_ST_OK, m->hdr.txid, d->self_node, 0, NULL, 0);
+    viod_user_release(d);   /* USER messages held for the first subscriber */
+}
+
+/* One more malformed packet from c; the XVD_MAX_BAD_PACKETS-th disconnects it. */
+static void bad_packet(struct xviosd *d, struct caller *c)
+{
+    d->c.api_rx_bad++;
+    if (++c->bad_packets >= XVD_MAX_BAD_PACKETS && !c->dead) {
+        XLOG_WARN("caller %u: too many malformed packets, disconnecting", c->id);
+        d->c.callers_dropped++;
+        c->dead = true;
+    }
 }
 
 static void on_packet(struct xviosd *d, struct caller *c, const uint8_t *untrusted, size_t untrusted_len)
@@ -285,18 +334,14 @@ static void on_packet(struct xviosd *d, struct caller *c, const uint8_t *untrust
     int rc = xvios_msg_decode_on(XVIOS_CH_CALLER_TO_DAEMON, untrusted, untrusted_len, &m);
 
     if (rc == XVIOS_WIRE_ECHANNEL) {
-        d->c.api_rx_bad++;
         XLOG_WARN("caller %u sent %s, which callers may not send", c->id, xvios_opcode_name(m.hdr.opcode));
         viod_api_emit(d, c, XVIOS_OP_API_RESULT, XVIOS_ST_BAD_PACKET, m.hdr.txid, d->self_node, 0, NULL, 0);
+        bad_packet(d, c);
         return;
     }
     if (rc != XVIOS_WIRE_OK) {
-        d->c.api_rx_bad++;
         XLOG_WARN("caller %u sent a malformed packet (%zu bytes): %s", c->id, untrusted_len, xvios_wire_strerror(rc));
-        if (++c->bad_packets >= XVD_MAX_BAD_PACKETS) {
-            XLOG_WARN("caller %u: too many malformed packets, disconnecting", c->id);
-            c->dead = true;
-        }
+        bad_packet(d, c);
         return;
     }
     if (m.hdr.opcode == XVIOS_OP_API_HELLO) {
@@ -304,6 +349,8 @@ static void on_packet(struct xviosd *d, struct caller *c, const uint8_t *untrust
         return;
     }
     if (!c->hello || m.hdr.txid == 0 || m.hdr.status != XVIOS_ST_OK) {
+        /* well-formed but out of place: refused, not counted toward the disconnect (the HELLO deadline
+         * bounds a caller that never says HELLO) */
         d->c.api_rx_bad++;
         viod_api_emit(d, c, XVIOS_OP_API_RESULT, XVIOS_ST_BAD_PACKET, m.hdr.txid, d->self_node, 0, NULL, 0);
         return;
@@ -332,7 +379,12 @@ void viod_api_on_readable(struct xviosd *d, struct caller *c)
             int rc = xvios_link_recv(c->link, d->rx, XVIOS_MAX_MSG, &untrusted_len);
             if (rc == -EAGAIN || rc == -ENOTCONN)
                 return;
-            if (rc < 0) {
+            if (rc == -EMSGSIZE) {
+                d->c.api_rx_bad++;
+                XLOG_WARN("the management console sent an oversized packet");
+                continue;
+            }
+            if (rc < 0 && rc != -EBADMSG) {   /* an empty datagram goes on as a malformed packet */
                 XLOG_INFO("management console left (%s)", strerror(-rc));
                 c->dead = true;
                 return;
@@ -342,8 +394,8 @@ void viod_api_on_readable(struct xviosd *d, struct caller *c)
             if (rc == -EAGAIN)
                 return;
             if (rc == -EMSGSIZE) {
-                d->c.api_rx_bad++;
                 XLOG_WARN("caller %u sent an oversized packet (%zu bytes)", c->id, untrusted_len);
+                bad_packet(d, c);
                 continue;
             }
             if (rc < 0 && rc != -EBADMSG) {   /* an empty datagram goes on as a malformed packet */

@@ -11,12 +11,14 @@
  * source=link; the store's view says source=store.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "xviosd.h"
 #include "xvios/client.h"
+#include "xvios/clock.h"
 #include "xvios/log.h"
 
 #define TOKEN_NODES   "xviosd-nodes"
@@ -47,6 +49,39 @@ void viod_events_emit(struct xviosd *d, unsigned ev, uint32_t node, const char *
             continue;
         viod_api_emit(d, c, XVIOS_OP_API_EVENT, XVIOS_ST_OK, 0, node, ev, text, len); /* a full queue: marked dead */
     }
+}
+
+unsigned viod_events_subscribers(const struct xviosd *d, unsigned ev)
+{
+    unsigned n = 0;
+
+    for (unsigned i = 0; i < XVD_MAX_CALLERS; i++) {
+        const struct caller *c = &d->callers[i];
+        n += c->used && !c->dead && c->hello && (c->event_mask & XVIOS_API_EVENT_BIT(ev));
+    }
+    return n;
+}
+
+unsigned viod_events_emit_message(struct xviosd *d, uint32_t node, uint64_t txid, uint32_t epoch, const char *text,
+                                  size_t len, uint64_t up)
+{
+    unsigned n = 0;
+
+    for (unsigned i = 0; i < XVD_MAX_CALLERS; i++) {
+        struct caller *c = &d->callers[i];
+        if (!c->used || c->dead || !c->hello || !(c->event_mask & XVIOS_API_EVENT_BIT(XVIOS_EV_MESSAGE)))
+            continue;
+        if (viod_api_emit(d, c, XVIOS_OP_API_EVENT, XVIOS_ST_OK, 0, node, XVIOS_EV_MESSAGE, text, len) == 0) {
+            c->out.tail->txid = up;   /* acknowledged to the VKE once this copy has left (vke_conn.c) */
+            c->out.tail->deadline = xvios_deadline_ms(XVD_SUBSCRIBER_READ_MS);
+            n++;
+        } else {
+            d->c.received_dropped++;
+            XLOG_WARN("message from node %u (txid %" PRIx64 ", epoch %u) lost for caller %u: its queue is full",
+                      node, txid, epoch, c->id);
+        }
+    }
+    return n;
 }
 
 static bool in_list(const uint32_t *v, unsigned n, uint32_t x)

@@ -9,13 +9,16 @@
  *   NODE_INFO  response payload = this node's "key=value" information
  *   NODES_ALL  fan NODE_INFO out to every member, answer with all of it merged
  *   USER types (>= XVIOS_MT_USER_BASE) are handed to subscribed callers as
- *              XVIOS_EV_MESSAGE events; the response (when asked) is empty
- *              and only says the message was consumed.
+ *              XVIOS_EV_MESSAGE events (user_msgs.c); the response (when
+ *              asked) is empty and says the message was handed over, or
+ *              NO_SUBSCRIBER when nobody subscribed.
  *
  * A sender re-issues a message with the same txid to a node whose receipt
- * it missed, so a node can receive a copy twice: the (sender, txid) of
- * recent messages are remembered and a repeated USER message is answered
- * again but not handed to the subscribers a second time.
+ * it missed, so a node can receive a copy twice: the (sender, epoch, txid)
+ * of recent messages are remembered and a repeated USER message is answered
+ * again but not handed to the subscribers a second time. The epoch is the
+ * sender daemon's incarnation: a restarted sender's txids start again at 1,
+ * in a new epoch, and are not taken for copies.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -57,6 +60,7 @@ static int h_nodes_all(struct xviosd *d, const struct xvios_msg *req, uint8_t *o
         .kind = OP_NODES_ALL_REMOTE,
         .req_node = req->sub.src_node,
         .req_txid = req->hdr.txid,
+        .req_epoch = req->sub.epoch,
         .flags = XVIOS_F_RESPONSE | XVIOS_F_BROADCAST,
         .origin = XVIOS_ORIGIN_DAEMON,
         .msg_type = XVIOS_MT_NODE_INFO,
@@ -79,14 +83,15 @@ static int h_nodes_all(struct xviosd *d, const struct xvios_msg *req, uint8_t *o
     return h_node_info(d, req, out, cap, out_len, status);
 }
 
-/* Remember (node, txid); true when it was seen recently already. */
-static bool seen_before(struct xviosd *d, uint32_t node, uint64_t txid)
+/* Remember (node, epoch, txid); true when it was seen recently already. */
+static bool seen_before(struct xviosd *d, uint32_t node, uint32_t epoch, uint64_t txid)
 {
     for (unsigned i = 0; i < XVD_SEEN_RING; i++)
-        if (d->seen[i].txid == txid && d->seen[i].node == node)
+        if (d->seen[i].txid == txid && d->seen[i].node == node && d->seen[i].epoch == epoch)
             return true;
     d->seen[d->seen_next].txid = txid;
     d->seen[d->seen_next].node = node;
+    d->seen[d->seen_next].epoch = epoch;
     d->seen_next = (d->seen_next + 1) % XVD_SEEN_RING;
     return false;
 }
@@ -94,34 +99,18 @@ static bool seen_before(struct xviosd *d, uint32_t node, uint64_t txid)
 static int h_user(struct xviosd *d, const struct xvios_msg *req, uint8_t *out, size_t cap, size_t *out_len,
                   int *status)
 {
-    char head[160];
-    int n;
     (void)out;
     (void)cap;
 
     *out_len = 0;
     *status = XVIOS_ST_OK;
-    if (seen_before(d, req->sub.src_node, req->hdr.txid)) {
+    if (seen_before(d, req->sub.src_node, req->sub.epoch, req->hdr.txid)) {
         d->c.received_duplicate++;
-        XLOG_DEBUG("node %u re-sent txid %" PRIx64 ": acknowledged, not passed on again", req->sub.src_node,
-                   req->hdr.txid);
+        XLOG_DEBUG("node %u re-sent txid %" PRIx64 " (epoch %u): acknowledged, not passed on again",
+                   req->sub.src_node, req->hdr.txid, req->sub.epoch);
         return HANDLER_RESPOND;
     }
-
-    /* the event payload: key=value lines, a blank line, then the message bytes */
-    n = snprintf(head, sizeof(head), "node=%u\ntype=%u\ntxid=%" PRIx64 "\noriginator=%u\nlen=%u\n\n",
-                 req->sub.src_node, req->sub.msg_type, req->hdr.txid, req->sub.originator, req->hdr.payload_len);
-    if (n > 0 && (size_t)n < sizeof(head) && (size_t)n + req->hdr.payload_len <= XVIOS_MAX_PAYLOAD) {
-        static uint8_t ev[XVIOS_MAX_PAYLOAD];
-        memcpy(ev, head, (size_t)n);
-        if (req->hdr.payload_len)
-            memcpy(ev + n, req->payload, req->hdr.payload_len);
-        viod_events_emit(d, XVIOS_EV_MESSAGE, req->sub.src_node, (const char *)ev, (size_t)n + req->hdr.payload_len);
-    } else {
-        XLOG_WARN("message type %u from node %u too large to pass on as an event (%u bytes)", req->sub.msg_type,
-                  req->sub.src_node, req->hdr.payload_len);
-    }
-    return HANDLER_RESPOND;
+    return viod_user_deliver(d, req, status);
 }
 
 static const struct handler handler_table[] = {
@@ -152,8 +141,9 @@ void viod_handle_cluster_send(struct xviosd *d, const struct xvios_msg *m)
     d->c.received++;
     if (!h) {
         d->c.received_unknown_type++;
-        XLOG_WARN("node %u sent unknown message type %u (txid %" PRIx64 "): not consumed", m->sub.src_node,
-                  m->sub.msg_type, m->hdr.txid);
+        d->c.received_dropped++;
+        XLOG_WARN("node %u sent unknown message type %u (txid %" PRIx64 ", epoch %u): not consumed",
+                  m->sub.src_node, m->sub.msg_type, m->hdr.txid, m->sub.epoch);
         v = HANDLER_RESPOND;
     } else {
         v = h->fn(d, m, out, sizeof(out), &len, &status);
@@ -165,5 +155,5 @@ void viod_handle_cluster_send(struct xviosd *d, const struct xvios_msg *m)
         }
     }
     if (v == HANDLER_RESPOND && (m->hdr.flags & XVIOS_F_RESPONSE))
-        viod_respond_to_peer(d, m->hdr.txid, m->sub.src_node, m->sub.msg_type, status, out, len);
+        viod_respond_to_peer(d, m->hdr.txid, m->sub.epoch, m->sub.src_node, m->sub.msg_type, status, out, len);
 }

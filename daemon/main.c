@@ -6,7 +6,11 @@
  * deadlines that drives everything else (see xviosd.h).
  *
  *   xviosd [--platform loopback|xen] [--root DIR] [--domid D] [--rundir DIR]
- *          [--log FILE] [--foreground]
+ *          [--log FILE] [--log-target T] [--log-level L] [--foreground]
+ *          [--config FILE] [--version]
+ *
+ * Options not on the command line come from the configuration file
+ * (XVIOS_CONF_DIR/xviosd.conf, or --config FILE; see xviosd(8)).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -22,11 +26,16 @@
 
 #include "xviosd.h"
 #include "xvios/clock.h"
+#include "xvios/conf.h"
+#include "xvios/epoch.h"
 #include "xvios/log.h"
+#include "xvios/log_target.h"
 #include "xvios/paths.h"
 #include "xvios/parse.h"
+#include "xvios/version.h"
 
-#define STARTUP_TIMEOUT_MS 30000u
+/* How long the daemon waits for its VKE at start (startup-timeout-ms in the configuration). */
+static uint32_t startup_timeout_ms = 30000u;
 #define MAX_POLLFDS (8u + XVD_MAX_CALLERS)
 
 struct opts {
@@ -35,14 +44,59 @@ struct opts {
     long domid;
     const char *rundir;
     const char *log;
+    enum xvios_log_target log_target;
     bool foreground;
+    /* the configuration file's copies (the command line wins) */
+    int conf_platform, conf_target, conf_level;
+    char conf_rundir[256], conf_log[256];
 };
 
 static void usage(FILE *f)
 {
     fprintf(f, "usage: xviosd [--platform loopback|xen] [--root DIR] [--domid D] [--rundir DIR]\n"
-               "              [--log FILE] [--foreground]\n"
-               "The cluster daemon of one VIOS node; see xviosd(8).\n");
+               "              [--log FILE] [--log-target auto|stderr|file|syslog|journal]\n"
+               "              [--log-level debug|info|warn|err] [--foreground] [--config FILE] [--version]\n"
+               "The cluster daemon of one VIOS node; see xviosd(8). Options not given here are read from\n"
+               "--config FILE (default " XVIOS_CONF_DIR "/xviosd.conf, if it exists).\n");
+}
+
+static const char *const conf_platforms[] = { "loopback", "xen", NULL };
+static const char *const conf_levels[] = { "debug", "info", "warn", "err", NULL };
+static const char *const conf_targets[] = { "auto", "stderr", "file", "syslog", "journal", NULL };
+
+/* What the command line did not say, from the configuration file; -1 after saying what is wrong. */
+static int apply_conf(struct opts *o, const char *path, bool explicit_path, bool kind_set, bool target_set,
+                      bool level_set)
+{
+    bool platform_given = false, rundir_given = false, log_given = false, target_given = false, level_given = false;
+    const struct xvios_conf_key keys[] = {
+        { .name = "platform", .type = XVIOS_CONF_CHOICE, .dst = &o->conf_platform, .choices = conf_platforms, .given = &platform_given },
+        { .name = "rundir", .type = XVIOS_CONF_STRING, .dst = o->conf_rundir, .cap = sizeof(o->conf_rundir), .given = &rundir_given },
+        { .name = "log-file", .type = XVIOS_CONF_STRING, .dst = o->conf_log, .cap = sizeof(o->conf_log), .given = &log_given },
+        { .name = "log-target", .type = XVIOS_CONF_CHOICE, .dst = &o->conf_target, .choices = conf_targets, .given = &target_given },
+        { .name = "log-level", .type = XVIOS_CONF_CHOICE, .dst = &o->conf_level, .choices = conf_levels, .given = &level_given },
+        { .name = "startup-timeout-ms", .type = XVIOS_CONF_U32, .dst = &startup_timeout_ms, .min = 1000, .max = 600000 },
+    };
+    char err[512];
+    int rc = xvios_conf_read(path, keys, sizeof(keys) / sizeof(keys[0]), err, sizeof(err));
+
+    if (rc == -ENOENT && !explicit_path)
+        return 0;
+    if (rc < 0) {
+        fprintf(stderr, "xviosd: bad configuration: %s\n", err);
+        return -1;
+    }
+    if (platform_given && !kind_set && xvios_plat_kind_parse(conf_platforms[o->conf_platform], &o->kind) < 0)
+        return -1;
+    if (rundir_given && !o->rundir)
+        o->rundir = o->conf_rundir;
+    if (log_given && !o->log)
+        o->log = o->conf_log;
+    if (target_given && !target_set)
+        o->log_target = (enum xvios_log_target)o->conf_target;
+    if (level_given && !level_set)
+        xvios_log_set_level((enum xvios_log_level)o->conf_level);
+    return platform_given && !kind_set ? 1 : 0;
 }
 
 static int parse_args(int argc, char **argv, struct opts *o)
@@ -51,12 +105,18 @@ static int parse_args(int argc, char **argv, struct opts *o)
         { "platform", required_argument, NULL, 'p' }, { "root", required_argument, NULL, 'r' },
         { "domid", required_argument, NULL, 'd' },    { "rundir", required_argument, NULL, 'R' },
         { "log", required_argument, NULL, 'l' },      { "foreground", no_argument, NULL, 'f' },
-        { "help", no_argument, NULL, 'h' },           { NULL, 0, NULL, 0 },
+        { "help", no_argument, NULL, 'h' },           { "config", required_argument, NULL, 'c' },
+        { "log-target", required_argument, NULL, 't' }, { "log-level", required_argument, NULL, 'L' },
+        { "version", no_argument, NULL, 'V' },        { NULL, 0, NULL, 0 },
     };
-    bool kind_set = false;
-    int ch;
+    const char *conf_path = XVIOS_CONF_DIR "/xviosd.conf";
+    bool kind_set = false, conf_explicit = false, target_set = false, level_set = false;
+    enum xvios_log_level level;
+    int ch, rc;
 
-    *o = (struct opts){ .kind = XVIOS_PLAT_XEN, .domid = -1 };
+    memset(o, 0, sizeof(*o));
+    o->kind = XVIOS_PLAT_XEN;
+    o->domid = -1;
     while ((ch = getopt_long(argc, argv, "", lo, NULL)) != -1) {
         switch (ch) {
         case 'p':
@@ -79,6 +139,23 @@ static int parse_args(int argc, char **argv, struct opts *o)
         case 'R': o->rundir = optarg; break;
         case 'l': o->log = optarg; break;
         case 'f': o->foreground = true; break;
+        case 'c': conf_path = optarg; conf_explicit = true; break;
+        case 't':
+            if (xvios_log_target_parse(optarg, &o->log_target) < 0) {
+                fprintf(stderr, "xviosd: unknown log target '%s'\n", optarg);
+                return -1;
+            }
+            target_set = true;
+            break;
+        case 'L':
+            if (xvios_log_level_parse(optarg, &level) < 0) {
+                fprintf(stderr, "xviosd: unknown log level '%s'\n", optarg);
+                return -1;
+            }
+            xvios_log_set_level(level);
+            level_set = true;
+            break;
+        case 'V': printf("xviosd %s\n", XVIOS_VERSION); exit(0);
         case 'h': usage(stdout); exit(0);
         default: usage(stderr); return -1;
         }
@@ -87,8 +164,18 @@ static int parse_args(int argc, char **argv, struct opts *o)
         usage(stderr);
         return -1;
     }
+    /* the file fills in what the command line left out; nothing starts on a bad file */
+    if ((rc = apply_conf(o, conf_path, conf_explicit, kind_set, target_set, level_set)) < 0)
+        return -1;
+    kind_set = kind_set || rc > 0;
     if (!kind_set && o->root)
         o->kind = XVIOS_PLAT_LOOPBACK;
+    if (o->log_target == XVIOS_LOG_TARGET_FILE && !o->log) {
+        fprintf(stderr, "xviosd: log target 'file' needs --log FILE (or log-file)\n");
+        return -1;
+    }
+    if (o->log && o->log_target != XVIOS_LOG_TARGET_AUTO && o->log_target != XVIOS_LOG_TARGET_FILE)
+        o->log = NULL;   /* an explicit syslog/journal/stderr target wins over a log file */
     if (o->kind == XVIOS_PLAT_LOOPBACK && (!o->root || o->domid < 0)) {
         fprintf(stderr, "xviosd: the loopback platform needs --root and --domid\n");
         return -1;
@@ -109,7 +196,7 @@ static int daemonize(int *ready_fd, const char *log)
     if (pid < 0)
         return -errno;
     if (pid > 0) {
-        struct timespec dl = xvios_deadline_ms(STARTUP_TIMEOUT_MS + 5000u);
+        struct timespec dl = xvios_deadline_ms(startup_timeout_ms + 5000u);
         struct pollfd pfd = { .fd = p[0], .events = POLLIN };
         close(p[1]);
         while (!xvios_ts_passed(&dl)) {
@@ -198,6 +285,17 @@ static int setup_identity(struct xviosd *d, const struct opts *o)
         return rc;
     }
     xvios_log_set_node(d->self_node);
+    {
+        /* a new incarnation: stored before the first txid goes out, so none repeats an earlier one's */
+        char epath[160];
+        rc = xvios_run_path(epath, sizeof(epath), d->rundir, XVIOS_DAEMON_EPOCH_FILE);
+        if (rc == 0)
+            rc = xvios_epoch_advance(epath, xvios_epoch_clock_floor(), &d->epoch);
+        if (rc < 0) {
+            fprintf(stderr, "xviosd: cannot store a new epoch in %s: %s\n", d->rundir, strerror(-rc));
+            return rc;
+        }
+    }
     return 0;
 }
 
@@ -206,7 +304,7 @@ static int run(struct xviosd *d, int sigfd, int *ready_fd)
 {
     struct pollfd pfd[MAX_POLLFDS];
     struct caller *pc[MAX_POLLFDS];
-    struct timespec startup_deadline = xvios_deadline_ms(STARTUP_TIMEOUT_MS);
+    struct timespec startup_deadline = xvios_deadline_ms(startup_timeout_ms);
     int wfd = xvios_store_watch_fd(d->plat);
 
     for (;;) {
@@ -217,7 +315,9 @@ static int run(struct xviosd *d, int sigfd, int *ready_fd)
 
         viod_vke_tick(d, now);
         viod_api_mgmt_tick(d, now);
+        viod_api_tick(d, now);
         viod_op_tick(d, now);
+        viod_user_tick(d, now);
         if (d->vke_ever_ready && *ready_fd >= 0) {
             if (write(*ready_fd, "1", 1) != 1)
                 XLOG_WARN("cannot report readiness to the starting process");
@@ -225,7 +325,7 @@ static int run(struct xviosd *d, int sigfd, int *ready_fd)
             *ready_fd = -1;
         }
         if (!d->vke_ever_ready && xvios_ts_passed(&startup_deadline)) {
-            XLOG_ERR("could not attach to the VKE at %s/%s in %u ms", d->rundir, XVIOS_VKE_SOCK, STARTUP_TIMEOUT_MS);
+            XLOG_ERR("could not attach to the VKE at %s/%s in %u ms", d->rundir, XVIOS_VKE_SOCK, startup_timeout_ms);
             return -ETIMEDOUT;
         }
 
@@ -267,6 +367,8 @@ static int run(struct xviosd *d, int sigfd, int *ready_fd)
         }
         if (viod_op_next_deadline(d, &next))
             timeout = xvios_poll_timeout(&next, timeout);
+        if (viod_user_next_deadline(d, &next))
+            timeout = xvios_poll_timeout(&next, timeout);
         if (d->vke_state == VKE_DOWN)
             timeout = xvios_poll_timeout(&d->vke_retry_at, timeout);
         else if (d->vke_state == VKE_READY)
@@ -306,8 +408,9 @@ static int run(struct xviosd *d, int sigfd, int *ready_fd)
         for (unsigned i = 0; i < XVD_MAX_CALLERS; i++)
             if (d->callers[i].used && !d->callers[i].dead)
                 viod_api_flush(d, &d->callers[i]);
-        viod_vke_flush(d);
         viod_api_reap(d);
+        viod_vke_ack(d);
+        viod_vke_flush(d);
     }
 }
 
@@ -327,6 +430,7 @@ int main(int argc, char **argv)
     if (parse_args(argc, argv, &o) < 0)
         return 2;
     viod_vke_init(&d);
+    xvios_pktq_init(&d.held, XVD_HELD_PKTS, XVD_HELD_BYTES);
     if (viod_respq_init(&d.rq, XVD_RESPQ_CAP) < 0 || !(d.rx = malloc(XVIOS_MAX_MSG)) || !(d.tx = malloc(XVIOS_MAX_MSG))) {
         fprintf(stderr, "xviosd: out of memory\n");
         goto out;
@@ -335,7 +439,7 @@ int main(int argc, char **argv)
         goto out;
 
     if (!o.foreground) {
-        if (!o.log && xvios_run_path(logpath, sizeof(logpath), d.rundir, "xviosd.log") == 0)
+        if (!o.log && o.log_target == XVIOS_LOG_TARGET_AUTO && xvios_run_path(logpath, sizeof(logpath), d.rundir, "xviosd.log") == 0)
             o.log = logpath;
         rc = daemonize(&ready_fd, o.log);
         if (rc < 0) {
@@ -343,8 +447,8 @@ int main(int argc, char **argv)
             goto out;
         }
     }
-    if (o.log && (rc = xvios_log_open(o.log)) < 0)
-        fprintf(stderr, "xviosd: cannot open the log %s: %s\n", o.log, strerror(-rc));
+    if ((rc = xvios_log_target_use(o.log_target, o.log, NULL)) < 0)
+        fprintf(stderr, "xviosd: cannot open the log %s: %s\n", o.log ? o.log : "-", strerror(-rc));
 
     sigemptyset(&ss);
     sigaddset(&ss, SIGTERM);
@@ -367,8 +471,8 @@ int main(int argc, char **argv)
     d.started = xvios_now();
     if (viod_events_watch(&d) < 0)
         goto out;
-    XLOG_INFO("node %u (domid %u, %s) starting; run directory %s", d.self_node, d.self_domid,
-              xvios_plat_kind_name(o.kind), d.rundir);
+    XLOG_INFO("node %u (domid %u, %s, epoch %u) starting; run directory %s", d.self_node, d.self_domid,
+              xvios_plat_kind_name(o.kind), d.epoch, d.rundir);
     rc = run(&d, sigfd, &ready_fd);
     status = rc < 0 ? 1 : 0;
 out:
@@ -379,6 +483,7 @@ out:
     viod_vke_dispose(&d);
     viod_events_dispose(&d);
     viod_respq_dispose(&d.rq);
+    xvios_pktq_dispose(&d.held);
     if (pidpath[0])
         unlink(pidpath);
     xvios_plat_close(d.plat);

@@ -26,14 +26,23 @@ int viod_nodeinfo_format(const struct xviosd *d, char *out, size_t cap, size_t *
                  "callers=%u\noutstanding=%u\nresponses_due=%u\n"
                  "sends=%" PRIu64 "\nresends=%" PRIu64 "\nreceived=%" PRIu64 "\nresponses_sent=%" PRIu64 "\n"
                  "responses_matched=%" PRIu64 "\nresponses_expired=%" PRIu64 "\nresponses_unmatched=%" PRIu64 "\n"
-                 "dropped_bad=%" PRIu64 "\nreceived_duplicate=%" PRIu64 "\n",
+                 "dropped_bad=%" PRIu64 "\nreceived_duplicate=%" PRIu64 "\nreceived_no_subscriber=%" PRIu64 "\n"
+                 "received_dropped=%" PRIu64 "\nheld=%u\nresponses_stale=%" PRIu64 "\nepoch=%u\n",
                  d->self_node, d->self_domid, d->self_name[0] ? d->self_name : "-",
                  d->self_state[0] ? d->self_state : "unknown", up < 0 ? (int64_t)0 : up, callers, d->n_ops,
                  d->rq.n, d->c.sends, d->c.resends, d->c.received, d->c.responses_sent, d->rq.st.matched,
                  d->rq.st.expired, d->rq.st.unknown_txid + d->rq.st.unknown_node, d->c.vke_rx_bad + d->c.api_rx_bad,
-                 d->c.received_duplicate);
+                 d->c.received_duplicate, d->c.received_no_subscriber, d->c.received_dropped, d->held.n,
+                 d->c.responses_stale, d->epoch);
     if (n < 0 || (size_t)n >= cap)
         return -ENOSPC;
+    rc = snprintf(out + n, cap - (size_t)n,
+                  "callers_dropped=%" PRIu64 "\nshare_refused=%" PRIu64 "\ntimeout_clamped=%" PRIu64 "\n"
+                  "caller_out_peak=%" PRIu64 "\n",
+                  d->c.callers_dropped, d->c.share_refused, d->c.timeout_clamped, d->c.out_peak);
+    if (rc < 0 || (size_t)rc >= cap - (size_t)n)
+        return -ENOSPC;
+    n += rc;
     rc = viod_vke_stats_format(&d->vs, now, out + n, cap - (size_t)n, &vl);
     if (rc < 0)
         return rc;

@@ -50,6 +50,41 @@ struct caller *viod_api_caller(struct xviosd *d, uint32_t id)
     return NULL;
 }
 
+/*
+ * Room for n more bytes in all callers' queues together (XVD_CALLER_OUTQ_TOTAL):
+ * while there is none, the caller holding the most queued bytes is dropped
+ * (it is over its share, since the shares add up to the budget only when all
+ * are full). False when c itself was dropped.
+ */
+static bool make_room(struct xviosd *d, struct caller *c, size_t n)
+{
+    for (;;) {
+        struct caller *hog = NULL;
+        size_t total = 0;
+
+        for (unsigned i = 0; i < XVD_MAX_CALLERS; i++) {
+            struct caller *o = &d->callers[i];
+            if (!o->used || o->dead)
+                continue;
+            total += o->out.bytes;
+            if (!hog || o->out.bytes > hog->out.bytes)
+                hog = o;
+        }
+        if (total + n <= XVD_CALLER_OUTQ_TOTAL || !hog) {
+            if (total + n > d->c.out_peak)
+                d->c.out_peak = total + n;
+            return true;
+        }
+        XLOG_WARN("callers hold %zu bytes of answers (budget %u): dropping caller %u (%s), which holds the most "
+                  "(%zu bytes)", total, XVD_CALLER_OUTQ_TOTAL, hog->id, hog->name[0] ? hog->name : "?", hog->out.bytes);
+        d->c.callers_dropped++;
+        hog->dead = true;
+        xvios_pktq_dispose(&hog->out);   /* its memory goes back now, not when it is reaped */
+        if (hog == c)
+            return false;
+    }
+}
+
 int viod_api_emit(struct xviosd *d, struct caller *c, unsigned opcode, int status, uint64_t handle, uint32_t node,
              uint32_t type, const void *payload, size_t len)
 {
@@ -73,19 +108,23 @@ int viod_api_emit(struct xviosd *d, struct caller *c, unsigned opcode, int statu
         XLOG_ERR("cannot encode %s for caller %u: %s", xvios_opcode_name(opcode), c->id, xvios_wire_strerror(rc));
         return -EINVAL;
     }
+    if (!make_room(d, c, n))
+        return -ENOBUFS;
     rc = xvios_pktq_push(&c->out, d->tx, n, 0, (struct timespec){ 0 });
     if (rc < 0) {
         XLOG_WARN("caller %u (%s) does not read its answers (%u queued): disconnecting it", c->id,
                   c->name[0] ? c->name : "?", c->out.n);
+        d->c.callers_dropped++;
         c->dead = true;
+        xvios_pktq_dispose(&c->out);
         return rc;
     }
     return 0;
 }
 
 /* ---------------------------------------------------------------- to peers */
-int viod_respond_to_peer(struct xviosd *d, uint64_t txid, uint32_t node, uint32_t msg_type, int status,
-                    const void *payload, size_t len)
+int viod_respond_to_peer(struct xviosd *d, uint64_t txid, uint32_t epoch, uint32_t node, uint32_t msg_type,
+                         int status, const void *payload, size_t len)
 {
     struct xvios_msg m;
     int rc;
@@ -98,6 +137,7 @@ int viod_respond_to_peer(struct xviosd *d, uint64_t txid, uint32_t node, uint32_
     m.hdr.payload_len = (uint32_t)len;
     m.sub.msg_type = msg_type;
     m.sub.src_node = d->self_node;
+    m.sub.epoch = epoch;   /* the requester's: the txid is its */
     m.sub.n_targets = 1;
     m.targets[0] = node;
     m.payload = payload;

@@ -18,9 +18,26 @@
 
 uint32_t viod_op_effective_timeout(const struct xviosd *d, uint32_t requested_ms)
 {
-    if (requested_ms)
-        return requested_ms;
-    return d->cfg.timeout_ms ? d->cfg.timeout_ms : XVIOS_DB_DEFAULT_TIMEOUT_MS;
+    uint32_t max = d->cfg.max_timeout_ms ? d->cfg.max_timeout_ms : XVIOS_DB_DEFAULT_MAX_TIMEOUT_MS;
+    uint32_t t = requested_ms ? requested_ms : d->cfg.timeout_ms ? d->cfg.timeout_ms : XVIOS_DB_DEFAULT_TIMEOUT_MS;
+
+    return t > max ? max : t;   /* the cluster's maximum (docs/protocol.md, "Limits") */
+}
+
+/* Would this request take more than its share of the op table (its caller's, or its remote node's)? */
+static bool over_share(const struct xviosd *d, const struct op_request *rq)
+{
+    unsigned held = 0;
+
+    if (rq->caller_id) {
+        const struct caller *c = viod_api_caller((struct xviosd *)d, rq->caller_id);
+        return c && c->n_ops >= XVD_MAX_OPS_PER_CALLER;
+    }
+    if (rq->kind != OP_NODES_ALL_REMOTE)
+        return false;
+    for (const struct sendop *op = d->ops; op; op = op->next)
+        held += op->kind == OP_NODES_ALL_REMOTE && op->req_node == rq->req_node;
+    return held >= XVD_MAX_OPS_PER_NODE;
 }
 
 static struct sendop *op_find(struct xviosd *d, uint64_t txid)
@@ -235,7 +252,8 @@ static void finish_op(struct xviosd *d, struct sendop *op)
         }
         break;
     case OP_NODES_ALL_REMOTE:
-        viod_respond_to_peer(d, op->req_txid, op->req_node, XVIOS_MT_NODES_ALL, XVIOS_ST_OK, op->merged, op->merged_len);
+        viod_respond_to_peer(d, op->req_txid, op->req_epoch, op->req_node, XVIOS_MT_NODES_ALL, XVIOS_ST_OK, op->merged,
+                             op->merged_len);
         break;
     }
     op_free(d, op);
@@ -292,6 +310,7 @@ static void transmit(struct xviosd *d, struct sendop *op)
     m.hdr.payload_len = (uint32_t)op->len;
     m.sub.msg_type = op->msg_type;
     m.sub.src_node = d->self_node;
+    m.sub.epoch = d->epoch;
     m.sub.originator = op->originator;
     m.sub.rc_capacity = op->r.rc_capacity;
     m.sub.timeout_ms = op->timeout_ms;
@@ -304,7 +323,8 @@ static void transmit(struct xviosd *d, struct sendop *op)
     if (rc == -ENOBUFS) {
         /* our own queue to the VKE is full: the same as the VKE saying TRY_AGAIN */
         viod_op_on_send_result(d, &(struct xvios_msg){ .hdr = { .opcode = XVIOS_OP_SEND_RESULT, .txid = op->txid,
-                                                           .status = XVIOS_ST_TRY_AGAIN } });
+                                                           .status = XVIOS_ST_TRY_AGAIN },
+                                                   .sub = { .epoch = d->epoch } });
         return;
     }
     if (rc < 0) {
@@ -317,7 +337,7 @@ static void transmit(struct xviosd *d, struct sendop *op)
     d->c.sends++;
     op->awaiting_result = true;
     op->backoff = false;
-    op->result_deadline = xvios_deadline_ms(op->eff_timeout_ms + XVD_RESULT_SLACK_MS);
+    op->result_deadline = xvios_deadline_ms((uint64_t)op->eff_timeout_ms + XVD_RESULT_SLACK_MS);
 }
 
 int viod_op_start(struct xviosd *d, const struct op_request *rq)
@@ -333,6 +353,10 @@ int viod_op_start(struct xviosd *d, const struct op_request *rq)
         return -ENOTCONN;
     if (d->n_ops >= XVD_MAX_OPS)
         return -EAGAIN;
+    if (over_share(d, rq)) {
+        d->c.share_refused++;
+        return -EAGAIN;
+    }
     if (rq->len > XVIOS_MAX_PAYLOAD || rq->n_targets > XVIOS_MAX_NODES || (!bcast && rq->n_targets == 0))
         return -EINVAL;
     op = calloc(1, sizeof(*op));
@@ -343,12 +367,15 @@ int viod_op_start(struct xviosd *d, const struct op_request *rq)
     op->handle = rq->handle;
     op->req_node = rq->req_node;
     op->req_txid = rq->req_txid;
+    op->req_epoch = rq->req_epoch;
     op->flags = rq->flags & (XVIOS_F_RECEIPT | XVIOS_F_RESPONSE | XVIOS_F_BROADCAST);
     op->origin = rq->origin;
     op->originator = rq->origin == XVIOS_ORIGIN_DAEMON ? 0 : rq->caller_id;
     op->msg_type = rq->msg_type;
-    op->timeout_ms = rq->timeout_ms;
     op->eff_timeout_ms = viod_op_effective_timeout(d, rq->timeout_ms);
+    op->timeout_ms = rq->timeout_ms ? op->eff_timeout_ms : 0;   /* what the VKE is asked for: cut too */
+    if (rq->timeout_ms > op->eff_timeout_ms)
+        d->c.timeout_clamped++;
     do {
         d->tx_seq++;
     } while (d->tx_seq == 0);
@@ -382,9 +409,9 @@ int viod_op_start(struct xviosd *d, const struct op_request *rq)
     if (op->flags & XVIOS_F_RESPONSE) {
         const uint32_t *who = bcast ? peers : rq->targets;
         unsigned nwho = bcast ? npeers : rq->n_targets;
-        /* with receipts, an entry must outlive the SEND_RESULT (due by the same deadline), so that
-         * a re-send to an unacknowledged node can still push it instead of finding it expired */
-        rdl = xvios_deadline_ms(op->eff_timeout_ms + ((op->flags & XVIOS_F_RECEIPT) ? XVD_RESULT_SLACK_MS : 0));
+        /* the response wait is bounded by the effective timeout (the seed's promise), with or without
+         * receipts: a node whose receipt did not come in that time gets TIMED_OUT for its response */
+        rdl = xvios_deadline_ms((uint64_t)op->eff_timeout_ms);
         for (unsigned i = 0; i < nwho; i++) {
             rc = viod_respq_add(&d->rq, op->txid, who[i], rdl);
             if (rc == -ENOSPC) {
@@ -427,6 +454,13 @@ void viod_op_on_send_result(struct xviosd *d, const struct xvios_msg *m)
         }
         return;
     }
+    if (m->hdr.txid != 0 && m->sub.epoch != d->epoch) {
+        /* a send of an earlier incarnation of this daemon: its txid may be ours again */
+        d->c.responses_stale++;
+        XLOG_DEBUG("SEND_RESULT for txid %" PRIx64 " of epoch %u (this is epoch %u): dropped", m->hdr.txid,
+                   m->sub.epoch, d->epoch);
+        return;
+    }
     op = op_find(d, m->hdr.txid);
     if (!op || !(op->awaiting_result || m->hdr.status == XVIOS_ST_TRY_AGAIN)) {
         XLOG_WARN("SEND_RESULT for txid %" PRIx64 " that nothing waits for: dropped", m->hdr.txid);
@@ -449,7 +483,8 @@ void viod_op_on_send_result(struct xviosd *d, const struct xvios_msg *m)
         XLOG_INFO("txid %" PRIx64 ": re-issuing to %u node(s) without a receipt (re-send %u of %u)", op->txid,
                   op->r.n_cur, op->r.resends, op->r.max_retries);
         if (op->flags & XVIOS_F_RESPONSE) {
-            struct timespec rdl = xvios_deadline_ms(op->eff_timeout_ms + XVD_RESULT_SLACK_MS);
+            /* a response still awaited from a re-addressed node: the effective timeout again, from now */
+            struct timespec rdl = xvios_deadline_ms((uint64_t)op->eff_timeout_ms);
             for (unsigned i = 0; i < op->r.n_cur; i++)
                 viod_respq_set_deadline(&d->rq, op->txid, op->r.cur[i], rdl);
         }
@@ -475,7 +510,16 @@ void viod_op_on_response(struct xviosd *d, const struct xvios_msg *m)
 {
     uint32_t src = m->sub.src_node;
     struct sendop *op;
-    int r = viod_respq_match(&d->rq, m->hdr.txid, src);
+    int r;
+
+    if (m->sub.epoch != d->epoch) {
+        /* answers a send of an earlier incarnation whose txid may be ours again: never matched */
+        d->c.responses_stale++;
+        XLOG_DEBUG("dropped a response from node %u for txid %" PRIx64 " of epoch %u (this is epoch %u)", src,
+                   m->hdr.txid, m->sub.epoch, d->epoch);
+        return;
+    }
+    r = viod_respq_match(&d->rq, m->hdr.txid, src);
 
     if (r != RESPQ_MATCHED) {
         XLOG_DEBUG("dropped a response from node %u for txid %" PRIx64 ": %s", src, m->hdr.txid,

@@ -8,6 +8,12 @@
  * vke_stats.c. Everything read here is
  * untrusted until xvios_msg_decode() accepts it. A lost VKE fails every
  * outstanding send and is reconnected on a timer.
+ *
+ * The daemon attaches with "ack=1": it numbers the packets the VKE hands up
+ * (CLUSTER_SEND, CLUSTER_RESPONSE, VKE_EVENT) and tells the VKE with
+ * VKE_ACK how many are consumed - handled, and any MESSAGE event they made
+ * written to the subscribers' sockets (not just queued) - so that what dies
+ * with this process is counted by the VKE (up_lost), not lost silently.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -53,6 +59,13 @@ void viod_vke_lost(struct xviosd *d, const char *why)
     d->vke_state = VKE_DOWN;
     d->vs.asking = false;
     xvios_pktq_dispose(&d->vke_out);
+    /* the numbers were the old connection's: what is still queued for callers is acknowledged to nobody */
+    for (unsigned i = 0; i < XVD_MAX_CALLERS; i++)
+        for (struct xvios_pkt *p = d->callers[i].used ? d->callers[i].out.head : NULL; p; p = p->next)
+            p->txid = 0;
+    viod_user_forget_up(d);
+    d->up_in = 0;
+    d->up_acked = 0;
     d->vke_retry_at = xvios_deadline_ms(VKE_RECONNECT_MS);
     viod_op_vke_lost(d);
 }
@@ -76,6 +89,10 @@ int viod_vke_connect(struct xviosd *d)
     d->vke_hello_deadline = xvios_deadline_ms(VKE_HELLO_MS);
     memset(&hello, 0, sizeof(hello));
     hello.hdr.opcode = XVIOS_OP_VKE_HELLO;
+    hello.payload = (const uint8_t *)"ack=1\n";
+    hello.hdr.payload_len = 6;
+    d->up_in = 0;
+    d->up_acked = 0;
     return viod_vke_push(d, &hello);
 }
 
@@ -120,6 +137,11 @@ static void on_hello(struct xviosd *d, const struct xvios_msg *m)
         return;
     }
     d->vke_state = VKE_READY;
+    if (!d->grace_set) {
+        /* a fresh daemon: USER messages the VKE held for it wait a little for a subscriber */
+        d->grace_until = xvios_deadline_ms(XVD_SUBSCRIBE_GRACE_MS);
+        d->grace_set = true;
+    }
     d->vke_ever_ready = true;
     d->vs.next_ask = xvios_now();   /* the counters right away, then every XVD_VKE_STATS_MS */
     XLOG_INFO("attached to the VKE as node %u", d->self_node);
@@ -145,6 +167,11 @@ void viod_vke_on_readable(struct xviosd *d)
             d->c.vke_rx_bad++;
             continue;
         }
+        if (m.hdr.opcode == XVIOS_OP_CLUSTER_SEND || m.hdr.opcode == XVIOS_OP_CLUSTER_RESPONSE ||
+            m.hdr.opcode == XVIOS_OP_VKE_EVENT)
+            d->up_cur = ++d->up_in;   /* what the VKE handed up, in its order: VKE_ACK counts these */
+        else
+            d->up_cur = 0;
         if (m.hdr.opcode == XVIOS_OP_VKE_HELLO) {
             on_hello(d, &m);
             continue;
@@ -184,6 +211,44 @@ void viod_vke_on_readable(struct xviosd *d)
             break;
         }
     }
+}
+
+void viod_vke_ack(struct xviosd *d)
+{
+    uint64_t ack = d->up_in, held = viod_user_oldest_held(d);
+    struct xvios_msg m;
+
+    if (d->vke_state != VKE_READY || d->up_in <= d->up_acked)
+        return;
+    if (held && held - 1 < ack)
+        ack = held - 1;
+    /* a MESSAGE event still queued for a caller is not consumed yet; a dead caller's count as lost (reaped).
+     * A subscriber that leaves one unread for XVD_SUBSCRIBER_READ_MS would hold every acknowledgement (and
+     * so, once the VKE's unacked window is full, all inbound traffic): it is disconnected instead. */
+    for (unsigned i = 0; i < XVD_MAX_CALLERS && ack > d->up_acked; i++) {
+        struct caller *c = &d->callers[i];
+        if (!c->used || c->dead)
+            continue;
+        for (const struct xvios_pkt *p = c->out.head; p; p = p->next) {
+            if (!p->txid)
+                continue;
+            if (xvios_ts_passed(&p->deadline)) {
+                XLOG_WARN("caller %u (%s) leaves its messages unread: disconnecting it", c->id,
+                          c->name[0] ? c->name : "?");
+                c->dead = true;   /* reaped next turn, its events counted lost; until then they bound the ack */
+            }
+            if (p->txid - 1 < ack)
+                ack = p->txid - 1;
+            break;
+        }
+    }
+    if (ack <= d->up_acked)
+        return;
+    memset(&m, 0, sizeof(m));
+    m.hdr.opcode = XVIOS_OP_VKE_ACK;
+    m.hdr.txid = ack;
+    if (viod_vke_queue(d, &m) == 0)
+        d->up_acked = ack;
 }
 
 void viod_vke_tick(struct xviosd *d, struct timespec now)

@@ -26,6 +26,8 @@ static const char *const vs_keys[VS_N] = {
     [VS_RECEIPTS_DUP] = "receipts_dup",
     [VS_UP_QUEUE_FULL] = "up_queue_full",
     [VS_LINK_LOST] = "link_lost",
+    [VS_UP_EXPIRED] = "up_expired",
+    [VS_UP_LOST] = "up_lost",
 };
 
 static int key_index(const struct xvios_kv *kv)

@@ -4,6 +4,7 @@
  * its parts: outbound.c (every packet queued out: to the VKE, a caller, a
  * peer), vke_conn.c (the VKE socket), sendop.c (outstanding sends),
  * respq.c (response queue), handlers.c (what arrives from the cluster),
+ * user_msgs.c (USER messages: subscribers, the start-up hold, losses),
  * api_server.c (callers: api.sock and the management link), events.c,
  * vke_stats.c and vke_stats_text.c (the VKE's counters), nodeinfo.c, main.c (arguments and the
  * poll loop).
@@ -12,9 +13,9 @@
  * bounded queue (xvios/pktq.h), every outstanding thing has a deadline.
  *
  * The parts call each other one way only (tests/tools/module_deps.py checks
- * it): main.c -> api_server.c, vke_conn.c -> handlers.c -> sendop.c ->
- * events.c, nodeinfo.c -> vke_stats.c -> outbound.c; respq.c and retry.c
- * are leaves. Inbound dispatch lives at the top, every output at the bottom.
+ * it): main.c -> api_server.c, vke_conn.c -> handlers.c -> user_msgs.c ->
+ * sendop.c -> events.c, nodeinfo.c -> vke_stats.c -> outbound.c; respq.c and
+ * retry.c are leaves. Inbound dispatch lives at the top, every output at the bottom.
  *
  * Names: what the daemon's parts call across files is viod_<part>_* (VIOD is
  * the daemon's name in the design), so nothing here is mistaken for the VKE
@@ -36,11 +37,15 @@
 
 #define XVD_MAX_CALLERS        64u
 #define XVD_CALLER_OUTQ_PKTS   2048u
-#define XVD_CALLER_OUTQ_BYTES  (8u << 20)
+#define XVD_CALLER_OUTQ_BYTES  (4u << 20)   /* one caller's share of the budget below */
+#define XVD_CALLER_OUTQ_TOTAL  (32u << 20)  /* all callers' queued answers together; over it, the caller
+                                             * with the most queued is dropped */
+#define XVD_HELLO_MS           2000u        /* a caller must say API_HELLO within this or is closed */
 #define XVD_VKE_OUTQ_PKTS      512u
 #define XVD_VKE_OUTQ_BYTES     (8u << 20)
 #define XVD_MAX_OPS            512u
-#define XVD_MAX_OPS_PER_CALLER 128u
+#define XVD_MAX_OPS_PER_CALLER 128u   /* 1/4 of XVD_MAX_OPS: the rest TRY_AGAIN for that caller only */
+#define XVD_MAX_OPS_PER_NODE   128u   /* one remote node's NODES_ALL fan-outs: 1/4 of XVD_MAX_OPS */
 #define XVD_RESPQ_CAP          16384u
 #define XVD_MAX_BAD_PACKETS    16u    /* malformed packets a caller may send before it is disconnected */
 #define XVD_RESULT_SLACK_MS    3000u  /* how much later than the receipt deadline a SEND_RESULT may come */
@@ -49,7 +54,11 @@
 #define XVD_VKE_STATS_MS       1000u  /* how often the VKE's counters are asked for while attached */
 #define XVD_VKE_STATS_WAIT_MS  5000u  /* an unanswered VKE_STATS is given up (and asked again) after this */
 #define XVD_VKE_STATS_MAX      4096u  /* the longest VKE_STATS answer accepted */
-#define XVD_SEEN_RING          1024u  /* recently received (sender, txid): re-issued copies are recognised */
+#define XVD_SEEN_RING          1024u  /* recently received (sender, epoch, txid): re-issued copies are recognised */
+#define XVD_SUBSCRIBE_GRACE_MS 3000u  /* after the first attach, USER messages wait this long for a subscriber */
+#define XVD_HELD_PKTS          256u   /* USER messages held during that grace window, at most */
+#define XVD_HELD_BYTES         (8u << 20)
+#define XVD_SUBSCRIBER_READ_MS 5000u  /* a subscriber that leaves a MESSAGE event unread this long is disconnected */
 
 struct xviosd;
 
@@ -67,6 +76,7 @@ struct caller {
     unsigned n_ops;
     unsigned bad_packets;
     struct xvios_pktq out;
+    struct timespec hello_deadline;  /* closed at this without an API_HELLO (XVD_HELLO_MS) */
 };
 
 /* ---------------------------------------------------------------- sends */
@@ -84,6 +94,7 @@ struct sendop {
     uint64_t handle;           /* the caller's request id */
     uint32_t req_node;         /* OP_NODES_ALL_REMOTE: who asked */
     uint64_t req_txid;
+    uint32_t req_epoch;        /* the asker's epoch, echoed in our response */
     uint16_t flags;            /* RECEIPT | RESPONSE | BROADCAST as requested */
     enum xvios_origin origin;
     uint32_t originator;
@@ -108,14 +119,22 @@ struct xvd_counters {
     uint64_t vke_rx_bad;
     uint64_t sends, resends, rc_grows;
     uint64_t received, received_unknown_type, received_duplicate, responses_sent, responses_dropped;
+    uint64_t received_no_subscriber;  /* USER messages nobody subscribed to (logged; NO_SUBSCRIBER answered) */
+    uint64_t received_dropped;        /* received messages not consumed, each logged with sender and txid */
+    uint64_t responses_stale;         /* responses or results for an earlier incarnation's txid */
     uint64_t api_rx_bad;
+    /* limits (docs/protocol.md, "Limits") */
+    uint64_t callers_dropped;  /* closed: no HELLO in time, slot needed, malformed, or over their output share */
+    uint64_t share_refused;    /* sends refused TRY_AGAIN: the caller or remote node holds its share of ops */
+    uint64_t timeout_clamped;  /* requests whose timeout was cut to the cluster's maximum */
+    uint64_t out_peak;         /* the most bytes ever queued for all callers together */
 };
 
 /* ---------------------------------------------------------------- the VKE's counters */
 /* The VKE_STATS keys kept (the rest of an answer is ignored); NODE_INFO shows them as vke_<key>. */
 enum vke_stat {
     VS_PEERS = 0, VS_LINKS_UP, VS_OUTSTANDING, VS_MALFORMED_IN, VS_RECEIPTS_LATE, VS_RECEIPTS_DUP,
-    VS_UP_QUEUE_FULL, VS_LINK_LOST,
+    VS_UP_QUEUE_FULL, VS_LINK_LOST, VS_UP_EXPIRED, VS_UP_LOST,
     VS_N
 };
 
@@ -164,6 +183,7 @@ struct xviosd {
     /* sends */
     struct sendop *ops;
     unsigned n_ops;
+    uint32_t epoch;            /* this incarnation (xviosd.epoch in the run directory); on every txid we issue */
     uint32_t tx_seq;
     struct respq rq;
 
@@ -173,9 +193,14 @@ struct xviosd {
     char **known_clients;
     unsigned n_known_clients;
 
-    /* receive side: the last XVD_SEEN_RING messages by (sender, txid) */
-    struct { uint64_t txid; uint32_t node; } seen[XVD_SEEN_RING];
+    /* receive side: the last XVD_SEEN_RING messages by (sender, epoch, txid) */
+    struct { uint64_t txid; uint32_t node, epoch; } seen[XVD_SEEN_RING];
     unsigned seen_next;
+    /* what came up from the VKE: each packet's number on this attachment, and what we acknowledged */
+    uint64_t up_in, up_acked, up_cur;  /* up_cur: the number of the packet being handled */
+    struct timespec grace_until;       /* USER messages wait for a subscriber until then (user_msgs.c) */
+    bool grace_set;
+    struct xvios_pktq held;            /* USER messages waiting for a subscriber; pkt->txid = up number */
 
     struct xvd_counters c;
     uint8_t *rx;               /* XVIOS_MAX_MSG */
@@ -191,8 +216,8 @@ struct caller *viod_api_caller(struct xviosd *d, uint32_t id); /* NULL if gone *
 int  viod_api_emit(struct xviosd *d, struct caller *c, unsigned opcode, int status, uint64_t handle, uint32_t node,
               uint32_t type, const void *payload, size_t len);
 /* Queue a CLUSTER_RESPONSE (same txid, unicast to node). */
-int  viod_respond_to_peer(struct xviosd *d, uint64_t txid, uint32_t node, uint32_t msg_type, int status,
-                     const void *payload, size_t len);
+int  viod_respond_to_peer(struct xviosd *d, uint64_t txid, uint32_t epoch, uint32_t node, uint32_t msg_type,
+                          int status, const void *payload, size_t len);
 
 /* vke_conn.c */
 void viod_vke_init(struct xviosd *d);
@@ -202,6 +227,8 @@ void viod_vke_on_readable(struct xviosd *d);
 int  viod_vke_flush(struct xviosd *d);                         /* write queued packets; -EPIPE on a dead socket */
 void viod_vke_tick(struct xviosd *d, struct timespec now);     /* reconnect timer, HELLO deadline */
 void viod_vke_lost(struct xviosd *d, const char *why);
+/* Tell the VKE how many inbound packets are consumed: handled, and their events on the callers' sockets. */
+void viod_vke_ack(struct xviosd *d);
 
 /* sendop.c */
 struct op_request {
@@ -210,6 +237,7 @@ struct op_request {
     uint64_t handle;
     uint32_t req_node;
     uint64_t req_txid;
+    uint32_t req_epoch;
     uint16_t flags;            /* RECEIPT | RESPONSE | BROADCAST */
     enum xvios_origin origin;
     uint32_t msg_type;
@@ -249,6 +277,18 @@ const struct handler *viod_handler_find(uint32_t msg_type);
 /* A CLUSTER_SEND from a peer: run its handler, respond when RESPONSE is set. */
 void viod_handle_cluster_send(struct xviosd *d, const struct xvios_msg *m);
 
+/* user_msgs.c - USER messages (>= XVIOS_MT_USER_BASE) after the duplicate filter */
+/* Hand req to the subscribers, hold it (start-up grace), or count it as having none; enum handler_verdict. */
+int  viod_user_deliver(struct xviosd *d, const struct xvios_msg *req, int *status);
+void viod_user_release(struct xviosd *d);     /* a subscriber came: hand over what is held */
+void viod_user_tick(struct xviosd *d, struct timespec now);   /* the grace window ended: none came */
+int  viod_user_next_deadline(const struct xviosd *d, struct timespec *out);
+/* The up number of the oldest held message, 0 when none. */
+uint64_t viod_user_oldest_held(const struct xviosd *d);
+void viod_user_forget_up(struct xviosd *d);   /* the VKE connection is gone: held messages keep no up number */
+/* A caller is closed with these packets unsent: its MESSAGE events are lost (logged, counted). */
+void viod_user_lost_with_caller(struct xviosd *d, const struct caller *c);
+
 /* vke_stats.c */
 void viod_vke_stats_tick(struct xviosd *d, struct timespec now);          /* ask every XVD_VKE_STATS_MS while attached */
 void viod_vke_stats_on_answer(struct xviosd *d, const struct xvios_msg *m);
@@ -270,11 +310,17 @@ void viod_api_on_readable(struct xviosd *d, struct caller *c);
 void viod_api_flush(struct xviosd *d, struct caller *c);
 void viod_api_reap(struct xviosd *d);                          /* close callers marked dead */
 void viod_api_mgmt_tick(struct xviosd *d, struct timespec now);
+void viod_api_tick(struct xviosd *d, struct timespec now);    /* close callers without HELLO in time */
 
 /* events.c */
 int  viod_events_watch(struct xviosd *d);
 void viod_events_on_store(struct xviosd *d);
 void viod_events_emit(struct xviosd *d, unsigned ev, uint32_t node, const char *text, size_t len);
+/* A MESSAGE event to its subscribers, each queued copy tagged with up (the inbound packet's number);
+ * returns how many subscribers it was queued to. */
+unsigned viod_events_emit_message(struct xviosd *d, uint32_t node, uint64_t txid, uint32_t epoch, const char *text,
+                                  size_t len, uint64_t up);
+unsigned viod_events_subscribers(const struct xviosd *d, unsigned ev);
 void viod_events_on_vke_event(struct xviosd *d, const struct xvios_msg *m);
 void viod_events_dispose(struct xviosd *d);
 

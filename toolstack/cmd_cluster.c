@@ -38,7 +38,7 @@
 static const char usage_text[] =
     "usage: xvios cluster COMMAND [ARGS]\n"
     "\n"
-    "  create NAME [--max-nodes N] [--timeout MS] [--retries N]\n"
+    "  create NAME [--max-nodes N] [--timeout MS] [--retries N] [--max-timeout MS]\n"
     "                      create the cluster DB (defaults: 16 nodes, 5000 ms, 3 retries)\n"
     "  add DOMAIN          make a running domain (name or domid) a cluster node\n"
     "  remove DOMAIN       take a node out of the cluster (name or domid)\n"
@@ -48,11 +48,12 @@ static const char usage_text[] =
     "Each command takes --help. Exit status: 0 done, 1 error, 2 usage, 6 refused.\n";
 
 static const char *const sub_usage[][2] = {
-    {"create", "usage: xvios cluster create NAME [--max-nodes N] [--timeout MS] [--retries N]\n"
+    {"create", "usage: xvios cluster create NAME [--max-nodes N] [--timeout MS] [--retries N] [--max-timeout MS]\n"
                "  NAME         1-63 characters of A-Z a-z 0-9 . _ -\n"
                "  --max-nodes  most nodes the cluster takes (1-256, default 16)\n"
                "  --timeout    receipt/response deadline in ms (1-86400000, default 5000)\n"
-               "  --retries    re-sends to nodes that did not acknowledge (0-1000, default 3)\n"},
+               "  --retries    re-sends to nodes that did not acknowledge (0-1000, default 3)\n"
+               "  --max-timeout the longest deadline a send may ask for, in ms (default 60000 or --timeout)\n"},
     {"add", "usage: xvios cluster add DOMAIN\n"
             "  DOMAIN  a running domain other than dom0, by name or domid\n"},
     {"remove", "usage: xvios cluster remove DOMAIN\n"
@@ -196,12 +197,13 @@ static int do_create(const struct xvios_cli *cli, int argc, char **argv)
 
         if (is_help(a))
             return sub_help("create", stdout);
-        if (!strcmp(a, "--max-nodes") || !strcmp(a, "--timeout") || !strcmp(a, "--retries")) {
+        if (!strcmp(a, "--max-nodes") || !strcmp(a, "--timeout") || !strcmp(a, "--retries") ||
+            !strcmp(a, "--max-timeout")) {
             if (i + 1 >= argc)
                 return usage_error("create", "%s needs a value", a);
             val = argv[++i];
         } else if (!strncmp(a, "--max-nodes=", 12) || !strncmp(a, "--timeout=", 10) ||
-                   !strncmp(a, "--retries=", 10)) {
+                   !strncmp(a, "--retries=", 10) || !strncmp(a, "--max-timeout=", 14)) {
             val = strchr(a, '=') + 1;
         } else if (a[0] == '-' && a[1]) {
             return usage_error("create", "unknown option %s", a);
@@ -213,6 +215,8 @@ static int do_create(const struct xvios_cli *cli, int argc, char **argv)
         }
         if (!strncmp(a, "--max-nodes", 11)) {
             dst = &cfg.max_nodes, min = 1, max = XVIOS_MAX_NODES;
+        } else if (!strncmp(a, "--max-timeout", 13)) {
+            dst = &cfg.max_timeout_ms, min = 1, max = CLUSTER_TIMEOUT_MAX_MS;
         } else if (!strncmp(a, "--timeout", 9)) {
             dst = &cfg.timeout_ms, min = 1, max = CLUSTER_TIMEOUT_MAX_MS;
         } else {

@@ -34,14 +34,15 @@
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: xvios [GLOBAL] local up -n N [--root DIR] [--timeout MS] [--retries R]\n"
+    fprintf(f, "usage: xvios [GLOBAL] local up -n N [--root DIR] [--timeout MS] [--retries R] [--max-timeout MS]\n"
                "       xvios [GLOBAL] local down [--root DIR]\n"
                "       xvios [GLOBAL] local start --node N [--root DIR]\n"
                "up:   creates a loopback cluster of N nodes (domains %u+k, named vios-k) under DIR\n"
                "      (a new temporary directory when none is given), starts an xvios-backend and an\n"
                "      xviosd per node and waits until every daemon answers.\n"
                "      --timeout: the cluster's receipt/response deadline (default 1000 ms);\n"
-               "      --retries: re-sends to nodes without a receipt (default 2).\n"
+               "      --retries: re-sends to nodes without a receipt (default 2);\n"
+               "      --max-timeout: the longest deadline a send may ask for (default 60000 ms).\n"
                "      A root that holds a cluster already is refused (exit 6) and left untouched;\n"
                "      a failed up undoes only what it made.\n"
                "down: stops every node's daemon and backend under DIR.\n"
@@ -389,11 +390,12 @@ static void undo_up(struct up_ctx *u, struct node_run *runs, unsigned n, bool cl
 }
 
 static int local_up(const struct xvios_cli *cli, const char *root_opt, unsigned n, uint32_t timeout_ms,
-                    uint32_t retries)
+                    uint32_t retries, uint32_t max_timeout_ms)
 {
     char root[PATH_MAX];
     struct xvios_plat_config pc = { .kind = XVIOS_PLAT_LOOPBACK, .self_domid = 0 };
-    struct xvios_db_config cfg = { .max_nodes = XVIOS_MAX_NODES, .timeout_ms = timeout_ms, .retries = retries };
+    struct xvios_db_config cfg = { .max_nodes = XVIOS_MAX_NODES, .timeout_ms = timeout_ms, .retries = retries,
+                                   .max_timeout_ms = max_timeout_ms };
     struct node_run runs[XVIOS_MAX_NODES];
     struct up_ctx u = { .cli = cli, .root = root };
     bool cluster_created = false;
@@ -545,10 +547,11 @@ int cmd_local(struct xvios_cli *cli, int argc, char **argv)
         { "nodes", required_argument, NULL, 'n' }, { "root", required_argument, NULL, 'r' },
         { "timeout", required_argument, NULL, 'T' }, { "retries", required_argument, NULL, 'R' },
         { "node", required_argument, NULL, 'N' },  { "help", no_argument, NULL, 'h' },
+        { "max-timeout", required_argument, NULL, 'M' },
         { NULL, 0, NULL, 0 },
     };
     const char *root = cli->root;
-    uint32_t n = 0, node = 0, timeout_ms = 1000, retries = 2;
+    uint32_t n = 0, node = 0, timeout_ms = 1000, retries = 2, max_timeout_ms = 0;
     bool up, start;
     int ch;
 
@@ -586,6 +589,10 @@ int cmd_local(struct xvios_cli *cli, int argc, char **argv)
             if (xvios_parse_u32(optarg, 0, 100, &retries) < 0)
                 return XVIOS_EXIT_USAGE;
             break;
+        case 'M':
+            if (xvios_parse_u32(optarg, 1, 86400000u, &max_timeout_ms) < 0)
+                return XVIOS_EXIT_USAGE;
+            break;
         case 'h': usage(stdout); return XVIOS_EXIT_OK;
         default: usage(stderr); return XVIOS_EXIT_USAGE;
         }
@@ -599,7 +606,11 @@ int cmd_local(struct xvios_cli *cli, int argc, char **argv)
             fprintf(stderr, "%s: local up needs -n N\n", cli->prog);
             return XVIOS_EXIT_USAGE;
         }
-        return local_up(cli, root, n, timeout_ms, retries);
+        if (max_timeout_ms && max_timeout_ms < timeout_ms) {
+            fprintf(stderr, "%s: --max-timeout is shorter than --timeout\n", cli->prog);
+            return XVIOS_EXIT_USAGE;
+        }
+        return local_up(cli, root, n, timeout_ms, retries, max_timeout_ms);
     }
     if (!root) {
         fprintf(stderr, "%s: local %s needs --root (or XVIOS_ROOT)\n", cli->prog, argv[1]);

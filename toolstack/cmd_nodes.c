@@ -22,6 +22,26 @@ static void usage(FILE *f)
                "answer was too large to hold every node).\n");
 }
 
+/* Messages a node received and could not pass on, each logged there (docs/protocol.md): shown when not 0. */
+static const char *const loss_keys[] = {
+    "received_dropped", "received_no_subscriber", "vke_up_lost", "vke_up_expired", "vke_up_queue_full",
+};
+
+static void print_losses(const char *b, size_t len)
+{
+    bool any = false;
+
+    for (size_t i = 0; i < sizeof(loss_keys) / sizeof(loss_keys[0]); i++) {
+        char v[24];
+        if (xvios_kv_get(b, len, loss_keys[i], v, sizeof(v)) == 0 && strcmp(v, "0") != 0) {
+            printf("%s%s=%s", any ? " " : "      lost: ", loss_keys[i], v);
+            any = true;
+        }
+    }
+    if (any)
+        printf("\n");
+}
+
 /* Print one block (lines "k=v"), into j when JSON; returns whether it reports a failure (status=...). */
 static bool print_block(struct cli_json *j, const char *b, size_t len, bool first)
 {
@@ -59,6 +79,8 @@ static bool print_block(struct cli_json *j, const char *b, size_t len, bool firs
         printf("%-5s %-6s %-20s %-8s %-7s (no answer: %s)\n", node, "-", "-", "-", "-", status);
     else
         printf("%-5s %-6s %-20s %-8s %-7s %s\n", node, domid, name, state, links, up);
+    if (!failed)
+        print_losses(b, len);
     return failed;
 }
 

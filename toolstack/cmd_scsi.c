@@ -4,6 +4,7 @@
  * client domains (docs/vscsi.md, docs/xvios.1).
  *
  *   xvios scsi attach CLIENT LU VDEV [--vios NODE] [--ro] [--shared] [--timeout MS]
+ *                     (LU: a pool LU's name, or an absolute path inside the VIOS)
  *   xvios scsi attach --config FILE [CLIENT] [--vios NODE] [--shared] [--timeout MS]
  *   xvios scsi detach CLIENT VDEV [--timeout MS]
  *   xvios scsi list [CLIENT] [--json]
@@ -24,7 +25,8 @@ static const char usage_text[] =
     "usage: xvios scsi COMMAND [ARGS]\n"
     "\n"
     "  attach CLIENT LU VDEV [--vios NODE] [--ro] [--shared] [--timeout MS]\n"
-    "                 serve LU (a file or block device inside the VIOS) to CLIENT as VDEV (h:c:t:l)\n"
+    "                 serve LU (an LU of the pool by name, or the absolute path of a file or block device\n"
+    "                 inside the VIOS) to CLIENT as VDEV (h:c:t:l)\n"
     "  attach --config FILE [CLIENT] [--vios NODE] [--shared] [--timeout MS]\n"
     "                 every entry of the xl config's vscsi = [ 'LU,h:c:t:l[,ro]', ... ] list, all or none\n"
     "  detach CLIENT VDEV [--timeout MS]\n"

@@ -25,7 +25,17 @@ static void usage(FILE *f)
                "  --timeout MS     receipt/response deadline (default: the cluster's)\n"
                "  --type T         echo (default), node-info, or a number (>= 4096 for user types)\n"
                "  PAYLOAD          the message text; '-' reads it from standard input\n"
-               "Exit: 0 all delivered, 3 some failed, 4 none before the deadline, 5 unreachable.\n");
+               "  --json           one JSON object per node in an array; a request that failed as a whole\n"
+               "                   (nothing sent, e.g. TRY_AGAIN) is one object {\"error\", \"status\", \"exit\"}\n"
+               "The response deadline is the timeout (the effective one: --timeout, else the cluster's),\n"
+               "counted from the send, and again from a re-send for the nodes it re-addresses.\n"
+               "Exit: 0 every node delivered (and answered, with --response)\n"
+               "      1 another failure (the daemon is busy: TRY_AGAIN, an internal error, bad output)\n"
+               "      2 bad command line, or the daemon refused the request as malformed\n"
+               "      3 some nodes delivered, some failed\n"
+               "      4 none delivered (or none answered) before the deadline\n"
+               "      5 unreachable: no daemon, or no link to any target\n"
+               "      6 refused: this node is not a member, or nobody to send to\n");
 }
 
 static int parse_type(const char *s, uint32_t *t)
@@ -75,6 +85,8 @@ static int read_stdin(uint8_t *buf, size_t cap, size_t *len)
     return 0;
 }
 
+static int exit_code(const struct xvios_client_outcome *o, unsigned n, unsigned ok);
+
 struct node_line {
     uint32_t node;
     const char *status;     /* delivered / sent / failed */
@@ -90,6 +102,8 @@ static const char *resp_reason(int st)
     case XVIOS_ST_NOT_MEMBER: return "not a member";
     case XVIOS_ST_QUEUE_FULL: return "queue full";
     case XVIOS_ST_BAD_PACKET: return "the node does not handle this message type";
+    case XVIOS_ST_NO_SUBSCRIBER: return "no subscriber";
+    case XVIOS_ST_INTERNAL: return "the node could not pass it on";
     }
     return "failed";
 }
@@ -124,6 +138,37 @@ static int print_json(const struct node_line *lines, unsigned n)
     return cli_json_end(j);
 }
 
+/* A request that failed as a whole (nothing sent, or no outcome): one JSON object saying why. */
+static int print_json_failure(const char *status, const char *error, int exit_code)
+{
+    struct cli_json *j = cli_json_begin(stdout, CLI_JSON_LINES);
+
+    if (!j)
+        return -ENOMEM;
+    cli_json_map_open(j);
+    cli_json_key(j, "error");
+    cli_json_str(j, error);
+    cli_json_key(j, "status");
+    cli_json_str(j, status);
+    cli_json_key(j, "exit");
+    cli_json_uint(j, (unsigned)exit_code);
+    cli_json_map_close(j);
+    return cli_json_end(j);
+}
+
+static const char *request_failure_text(int status)
+{
+    switch (status) {
+    case XVIOS_ST_TRY_AGAIN: return "the daemon or its VKE is busy: nothing was sent, try again";
+    case XVIOS_ST_UNREACHABLE: return "the daemon has no VKE or no link to any target: nothing was sent";
+    case XVIOS_ST_NO_TARGETS: return "nobody to send to";
+    case XVIOS_ST_NOT_MEMBER: return "this node is not an active cluster member";
+    case XVIOS_ST_BAD_PACKET: return "the daemon refused the request as malformed";
+    case XVIOS_ST_TIMED_OUT: return "nothing was delivered before the deadline";
+    }
+    return "the request failed";
+}
+
 /* Print the outcome; returns the exit code. */
 static int report(const struct xvios_cli *cli, const struct xvios_client_outcome *o, bool want_response)
 {
@@ -149,7 +194,9 @@ static int report(const struct xvios_cli *cli, const struct xvios_client_outcome
         n++;
     }
     if (cli->json) {
-        int jrc = print_json(lines, n);
+        int jrc = n == 0 ? print_json_failure(xvios_status_name(o->status), request_failure_text(o->status),
+                                              exit_code(o, n, ok))
+                         : print_json(lines, n);
         if (jrc < 0) {
             fprintf(stderr, "%s: writing the output: %s\n", cli->prog, strerror(-jrc));
             return XVIOS_EXIT_ERROR;
@@ -166,8 +213,14 @@ static int report(const struct xvios_cli *cli, const struct xvios_client_outcome
             printf("\n");
         }
         if (n == 0)
-            fprintf(stderr, "%s: nothing sent: %s\n", cli->prog, xvios_status_name(o->status));
+            fprintf(stderr, "%s: nothing sent: %s (%s)\n", cli->prog, xvios_status_name(o->status),
+                    request_failure_text(o->status));
     }
+    return exit_code(o, n, ok);
+}
+
+static int exit_code(const struct xvios_client_outcome *o, unsigned n, unsigned ok)
+{
     if (n > 0 && ok == n)
         return XVIOS_EXIT_OK;
     if (ok > 0)
@@ -264,8 +317,10 @@ int cmd_send(struct xvios_cli *cli, int argc, char **argv)
         rc = xvios_client_send_wait(c, &s, &dl, &o);
     }
     if (rc < 0) {
-        fprintf(stderr, "%s: %s\n", cli->prog, rc == -ETIMEDOUT ? "the daemon did not finish the send in time"
-                                                                : strerror(-rc));
+        const char *why = rc == -ETIMEDOUT ? "the daemon did not finish the send in time" : strerror(-rc);
+        fprintf(stderr, "%s: %s\n", cli->prog, why);
+        if (cli->json && print_json_failure("NO_OUTCOME", why, cli_exit_for_errno(rc)) < 0)
+            fprintf(stderr, "%s: writing the output failed\n", cli->prog);
         rc = cli_exit_for_errno(rc);
     } else {
         rc = report(cli, &o, s.flags & XVIOS_F_RESPONSE);

@@ -9,6 +9,7 @@
 
 #include "cmds.h"
 #include "xvios/log.h"
+#include "xvios/version.h"
 
 static const struct {
     const char *name;
@@ -22,12 +23,14 @@ static const struct {
     { "local", cmd_local, "run a loopback cluster on this host (up / down)" },
     { "cluster", cmd_cluster, "dom0 cluster administration (create, add, remove, status, destroy)" },
     { "scsi", cmd_scsi, "dom0: VIOS-served pvSCSI disks of client domains (attach, detach, list)" },
+    { "lu", cmd_lu, "dom0: the cluster's LU pool (create, list, show, rm)" },
 };
 
 static void usage(FILE *f, const char *prog)
 {
     fprintf(f,
             "usage: %s [--platform loopback|xen] [--root DIR] [--node N] [--via N] [--json] COMMAND [ARGS]\n"
+            "       %s --version\n"
             "\n"
             "Global options (environment: XVIOS_PLATFORM, XVIOS_ROOT, XVIOS_NODE):\n"
             "  --platform P   loopback or xen (default: loopback when a root is given, else xen)\n"
@@ -36,7 +39,7 @@ static void usage(FILE *f, const char *prog)
             "  --via N        talk to node N's daemon over its management link (dom0 / privileged)\n"
             "  --json         machine-readable output\n"
             "\nCommands:\n",
-            prog);
+            prog, prog);
     for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
         fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].what);
     fprintf(f, "\n'%s COMMAND --help' describes each command.\n", prog);
@@ -68,6 +71,9 @@ int main(int argc, char **argv)
         const char *a = argv[i];
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
             usage(stdout, cli.prog);
+            return XVIOS_EXIT_OK;
+        } else if (!strcmp(a, "--version")) {
+            printf("xvios %s\n", XVIOS_VERSION);
             return XVIOS_EXIT_OK;
         } else if (!strcmp(a, "--json")) {
             cli.json = true;

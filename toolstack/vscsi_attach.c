@@ -22,17 +22,27 @@ struct plan {
     bool created;        /* a new vhost (else a dev-N added to an existing one) */
     bool reconfigure;    /* the backend was at 4: state 7 written */
     uint32_t index;      /* N of the new dev-N */
+    bool readonly;       /* as written (a read-only pool LU is read-only whatever was asked) */
 };
 
-/* The LU as the contract takes it until the LU pool exists: an absolute path, no control characters. */
+/* The LU named: an LU of the pool (by name), or the path of a file or block device inside the VIOS. */
+static bool is_pool_name(const char *lu)
+{
+    return lu[0] != '/';
+}
+
+/* The LU as given: a pool LU's name (looked up in the transaction), or an absolute path, no control characters. */
 static int check_lu(const struct vscsi_ctx *ctx, const char *lu)
 {
     struct stat st;
     size_t len = strlen(lu);
 
-    if (lu[0] != '/')
-        return vscsi_say(VSCSI_EXIT_LU_UNKNOWN, "LU '%s' is not an absolute path (an LU is the path of a file or "
-                                                "block device inside the VIOS)", lu);
+    if (is_pool_name(lu)) {
+        if (!xvios_lu_name_ok(lu))
+            return vscsi_say(VSCSI_EXIT_LU_UNKNOWN, "LU '%s' is neither an LU name of the pool nor an absolute path "
+                                                    "(of a file or block device inside the VIOS)", lu);
+        return XVIOS_EXIT_OK;
+    }
     if (len > VSCSI_MAX_LU)
         return vscsi_say(VSCSI_EXIT_LU_UNKNOWN, "LU path longer than %u bytes", VSCSI_MAX_LU);
     for (size_t i = 0; i < len; i++)
@@ -69,8 +79,22 @@ static int pick_vios(struct vscsi_ctx *ctx, uint32_t node, uint32_t client, cons
     return vscsi_say(VSCSI_EXIT_NOT_MEMBER, "no cluster node is active and running to serve the disk");
 }
 
+/*
+ * Does an attached dev-N name the same storage as the LU being attached?
+ * Two pool LUs: the same name (the pool keeps their regions apart). A path:
+ * the same path, also when the other side is a pool LU with that backing
+ * (the path is all of it).
+ */
+static bool same_storage(const struct vscsi_dev *dev, const struct vscsi_new_dev *want)
+{
+    if (dev->pool_lu[0] && want->pool)
+        return !strcmp(dev->pool_lu, want->pool->name);
+    return !strcmp(dev->lu, want->lu);
+}
+
 /* Another attachment of the same LU that this one may not share. */
-static int check_lu_free(struct vscsi_ctx *ctx, xvios_tx tx, const struct vscsi_attach_req *req)
+static int check_lu_free(struct vscsi_ctx *ctx, xvios_tx tx, const struct vscsi_attach_req *req,
+                         const struct vscsi_new_dev *want)
 {
     int code = XVIOS_EXIT_OK;
 
@@ -88,14 +112,15 @@ static int check_lu_free(struct vscsi_ctx *ctx, xvios_tx tx, const struct vscsi_
                 const struct vscsi_dev *dev = &list[v].devs[d];
                 char vdev[32] = "?";
 
-                if (strcmp(dev->lu, req->lu) || req->shared || (dev->readonly && req->readonly))
+                if (!same_storage(dev, want) || req->shared || (dev->readonly && want->readonly))
                     continue;
                 if (dev->vdev_ok)
                     vscsi_vdev_format(&dev->vdev, vdev, sizeof(vdev));
                 code = vscsi_say(VSCSI_EXIT_LU_BUSY,
-                                 "LU %s is attached %s to domain %u as %s (node %u); attach it with --shared to "
+                                 "LU %s is attached %s to domain %u as %s (node %u)%s%s; attach it with --shared to "
                                  "share it", req->lu, dev->readonly ? "read-only" : "read-write", list[v].client,
-                                 vdev, ctx->nodes[i].node);
+                                 vdev, ctx->nodes[i].node, dev->pool_lu[0] ? " as pool LU " : "",
+                                 dev->pool_lu[0] ? dev->pool_lu : "");
             }
         vscsi_vhosts_free(list, n);
     }
@@ -109,11 +134,25 @@ static int check_lu_free(struct vscsi_ctx *ctx, xvios_tx tx, const struct vscsi_
 static int plan_and_write(struct vscsi_ctx *ctx, xvios_tx tx, const struct vscsi_attach_req *req, struct plan *pl)
 {
     struct vscsi_new_dev dev = {.vdev = req->vdev, .lu = req->lu, .lu_name = req->lu, .readonly = req->readonly};
+    struct xvios_db_lu pool;
     struct vscsi_vhost vh;
     char vdev[32];
     int rc;
 
     vscsi_vdev_format(&req->vdev, vdev, sizeof(vdev));
+    if (is_pool_name(req->lu)) {
+        /* read in this transaction: an `lu rm` cannot slip in between */
+        rc = xvios_db_lu_get(ctx->p, tx, req->lu, &pool);
+        if (rc == -ENOENT)
+            return -vscsi_say(VSCSI_EXIT_LU_UNKNOWN, "there is no LU '%s' in the pool (see 'xvios lu list')", req->lu);
+        if (rc == -EIO)
+            return -vscsi_say(XVIOS_EXIT_ERROR, "the pool's entry of LU '%s' is damaged", req->lu);
+        if (rc < 0)
+            return -rc;
+        dev.pool = &pool;
+        dev.lu = pool.backing;
+        dev.readonly = req->readonly || pool.read_only;
+    }
     rc = vscsi_find_vhost(ctx, tx, pl->client, req->vdev.host, &vh);
     if (rc < 0 && rc != -ENOENT)
         return -rc;
@@ -162,8 +201,9 @@ static int plan_and_write(struct vscsi_ctx *ctx, xvios_tx tx, const struct vscsi
     }
     if (pl->vios->domid == pl->client)
         return -vscsi_say(XVIOS_EXIT_REFUSED, "domain %u cannot be its own VIOS", pl->client);
-    if ((rc = check_lu_free(ctx, tx, req)) != 0)
+    if ((rc = check_lu_free(ctx, tx, req, &dev)) != 0)
         return rc;
+    pl->readonly = dev.readonly;
     if (pl->created) {
         pl->index = 0;
         dev.index = 0;
@@ -373,7 +413,7 @@ int vscsi_attach(struct vscsi_ctx *ctx, const struct vscsi_attach_req *req, stru
         return vscsi_say(XVIOS_EXIT_ERROR, "path too long");  /* cannot happen: bounded numbers */
     fprintf(stderr, "xvios scsi: %s %s as %s (dev-%u) to domain %u through node %u (domid %u)%s\n",
             pl.created ? "attaching" : "hot-adding", req->lu, vdev, pl.index, pl.client, pl.vios->node,
-            pl.vios->domid, req->readonly ? ", read-only" : "");
+            pl.vios->domid, pl.readonly ? ", read-only" : "");
     deadline = xvios_deadline_ms(req->timeout_ms);
     rc = vscsi_wait(ctx->p, be, fe, &deadline, check_attached, &w);
     switch (rc) {

@@ -66,6 +66,11 @@ static void gen_row(yajl_gen g, const struct row *r)
     else
         yajl_gen_null(g);
     gen_key_str(g, "lu", r->dev ? r->dev->lu : "");
+    gen_str(g, "pool_lu");                  /* the pool LU's name (docs/pool.md); null for a path */
+    if (r->dev && r->dev->pool_lu[0])
+        gen_str(g, r->dev->pool_lu);
+    else
+        yajl_gen_null(g);
     gen_key_uint(g, "vios_node", r->vios->node);
     gen_key_uint(g, "vios_domid", r->vios->domid);
     gen_key_str(g, "mode", !r->dev ? "" : r->dev->readonly ? "r" : "w");

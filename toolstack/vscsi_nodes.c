@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* vscsi_nodes.c - read and write a pvSCSI vhost's XenStore nodes (layout: vscsi_nodes.h). */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -131,6 +132,8 @@ static void read_dev(xvios_plat *p, xvios_tx tx, const char *be, const char *fe,
     d->vdev_ok = read_key(p, tx, bdir, "v-dev", vdev, sizeof(vdev)) == 0 && vscsi_vdev_parse(vdev, &d->vdev) == 0;
     if (read_key(p, tx, bdir, "p-dev", d->lu, sizeof(d->lu)) < 0)
         d->lu[0] = '\0';
+    if (read_key(p, tx, bdir, "xvios-lu", d->pool_lu, sizeof(d->pool_lu)) < 0 || !xvios_lu_name_ok(d->pool_lu))
+        d->pool_lu[0] = '\0';
     d->readonly = read_key(p, tx, bdir, "mode", mode, sizeof(mode)) == 0 && !strcmp(mode, "r");
     d->be_state = read_state(p, tx, bdir, "state");
     d->fe_state = read_state(p, tx, fdir, "state");
@@ -417,6 +420,18 @@ int vscsi_write_dev(xvios_plat *p, xvios_tx tx, uint32_t vios, uint32_t client, 
         (rc = putf(p, tx, dir, "mode", &be_o, "%s", dev->readonly ? "r" : "w")) < 0 ||
         (rc = putf(p, tx, dir, "state", &be_o, "%d", VSCSI_ST_INITIALISING)) < 0)
         return rc;
+    if (dev->pool) {
+        /* what the engine needs to serve the pool's LU; nothing secret: the client may read all of B */
+        char wwn[XVIOS_LU_WWN_HEX + 1];
+
+        xvios_lu_wwn_format(dev->pool->wwn, wwn);
+        if ((rc = putf(p, tx, dir, "xvios-lu", &be_o, "%s", dev->pool->name)) < 0 ||
+            (rc = putf(p, tx, dir, "xvios-offset", &be_o, "%" PRIu64, dev->pool->offset)) < 0 ||
+            (rc = putf(p, tx, dir, "xvios-size", &be_o, "%" PRIu64, dev->pool->size)) < 0 ||
+            (rc = putf(p, tx, dir, "xvios-wwn", &be_o, "%s", wwn)) < 0 ||
+            (rc = putf(p, tx, dir, "xvios-serial", &be_o, "%s", dev->pool->serial)) < 0)
+            return rc;
+    }
     return 0;
 }
 

@@ -13,8 +13,10 @@
  *     B/state               1 at creation; dom0 writes 7 (hot-plug) and 5 (close);
  *                           the engine 2, 4, 8, 6
  *     B/feature-host        0
- *     B/vscsi-devs/dev-N/p-dev      the LU (an absolute path inside the VIOS)
+ *     B/vscsi-devs/dev-N/p-dev      the LU (an absolute path inside the VIOS); a pool LU's backing
  *     B/vscsi-devs/dev-N/p-devname  the LU as given (display only)
+ *     B/vscsi-devs/dev-N/xvios-lu, xvios-offset, xvios-size, xvios-wwn, xvios-serial
+ *                                   an LU of the pool only (docs/pool.md): its name, region and identifiers
  *     B/vscsi-devs/dev-N/v-dev      "h:c:t:l", h == <vhost>
  *     B/vscsi-devs/dev-N/mode       "r" read-only, "w" read-write (absent = "w")
  *     B/vscsi-devs/dev-N/state      1 at creation, 5 to hot-remove; the engine 3, 4, 6
@@ -40,6 +42,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "xvios/db_lu.h"
 #include "xvios/platform.h"
 
 /* xenbus states as vscsiif uses them */
@@ -88,6 +91,7 @@ struct vscsi_dev {
     bool vdev_ok;                  /* v-dev parsed */
     struct vscsi_vdev vdev;
     char lu[VSCSI_MAX_LU + 1];     /* p-dev ("" if absent or unreadable) */
+    char pool_lu[XVIOS_LU_NAME_MAX + 1];   /* xvios-lu: the pool LU's name ("" for a path LU or unreadable) */
     bool readonly;                 /* mode "r" */
     int be_state;                  /* B/vscsi-devs/dev-N/state */
     int fe_state;                  /* F/vscsi-devs/dev-N/state */
@@ -130,6 +134,7 @@ struct vscsi_new_dev {
     struct vscsi_vdev vdev;
     const char *lu;          /* p-dev */
     const char *lu_name;     /* p-devname */
+    const struct xvios_db_lu *pool;   /* an LU of the pool (lu is its backing), or NULL */
     bool readonly;
 };
 

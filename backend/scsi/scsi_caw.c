@@ -16,7 +16,7 @@ int scsi_op_compare_and_write(struct scsi_cmd *cmd, struct scsi_err *err)
     struct scsi_cmd_priv *p = &cmd->priv;
     struct scsi_lu *lu = p->lu;
     size_t len = (size_t)p->nblocks * lu->bs;
-    const uint8_t *verify = cmd->data_out, *data = verify + len;
+    const uint8_t *verify = cmd->data_out, *data = verify ? verify + len : NULL;
     bool fua = (cmd->cdb[1] & 0x08) || !lu->mode.wce;
     long diff;
 

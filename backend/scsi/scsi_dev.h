@@ -89,6 +89,10 @@ struct scsi_lu_opts {
     const char *revision;                  /* <= 4 chars (default "0001") */
     const char *serial;                    /* unit serial number, printable ASCII, 1..64 chars, required */
     uint32_t ieee_company_id;              /* 24-bit OUI of the NAA designator */
+    /* The NAA designator of VPD 0x83 verbatim (16 bytes, NAA 6h: IEEE Registered Extended), e.g. the LU
+     * pool's WWN, so that every target serving the LU reports the same one; NULL: derived from
+     * ieee_company_id and serial. */
+    const uint8_t *naa_id;
     uint32_t max_xfer_blocks;              /* per command, 0 = 8192 */
     /* Persistent reservations: forwarded from the LU's PR object. */
     void *pr_opaque;

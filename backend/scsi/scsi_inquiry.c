@@ -57,12 +57,16 @@ static uint32_t vpd_devid(const struct scsi_lu *lu, const struct scsi_nexus *nex
     d[n] = 0x01;
     d[n + 1] = 0x03;
     d[n + 3] = 16;
-    d[n + 4] = 0x60 | (uint8_t)(lu->oui >> 20);
-    d[n + 5] = (uint8_t)(lu->oui >> 12);
-    d[n + 6] = (uint8_t)(lu->oui >> 4);
-    d[n + 7] = (uint8_t)((lu->oui & 0x0f) << 4 | (vsid >> 32));
-    scsi_put_be32(d + n + 8, (uint32_t)vsid);
-    scsi_put_be64(d + n + 12, ext);
+    if (lu->naa_set) {
+        memcpy(d + n + 4, lu->naa, 16);   /* the LU's own WWN (e.g. the pool's): the same through every target */
+    } else {
+        d[n + 4] = 0x60 | (uint8_t)(lu->oui >> 20);
+        d[n + 5] = (uint8_t)(lu->oui >> 12);
+        d[n + 6] = (uint8_t)(lu->oui >> 4);
+        d[n + 7] = (uint8_t)((lu->oui & 0x0f) << 4 | (vsid >> 32));
+        scsi_put_be32(d + n + 8, (uint32_t)vsid);
+        scsi_put_be64(d + n + 12, ext);
+    }
     n += 20;
     /* T10 vendor identification: vendor + unit serial number. */
     d[n] = 0x02;

@@ -121,6 +121,8 @@ struct scsi_lu {
     bool     read_only;
     char vendor[9], product[17], revision[5], serial[65];
     uint32_t oui;
+    uint8_t  naa[16];                      /* given NAA designator (naa_set), else derived */
+    bool     naa_set;
     uint32_t max_xfer;
     struct scsi_mode mode;
     struct scsi_nexus_state *nx;

@@ -83,6 +83,12 @@ int scsi_lu_new(const struct scsi_lu_opts *opts, struct scsi_lu **out)
     }
     lu->read_only = opts->read_only || lu->info.read_only;
     lu->oui = opts->ieee_company_id & 0xffffff;
+    if (opts->naa_id) {
+        if ((opts->naa_id[0] >> 4) != 6)   /* only IEEE Registered Extended fits the 16-byte designator */
+            goto out;
+        memcpy(lu->naa, opts->naa_id, sizeof(lu->naa));
+        lu->naa_set = true;
+    }
     lu->max_xfer = opts->max_xfer_blocks ? opts->max_xfer_blocks : 8192;
     lu->mode.wce = true;
     lu->pr_opaque = opts->pr_opaque;

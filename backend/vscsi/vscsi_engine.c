@@ -99,6 +99,7 @@ static struct vscsi_vhost *vhost_get(struct vscsi_engine *e, uint32_t fe, uint32
     vh->fe_domid = fe;
     vh->devid = devid;
     vh->fe_handled = -1;
+    vh->be_switched = -1;
     snprintf(vh->be_path, sizeof(vh->be_path), "%s/%u/%u", e->base, fe, devid);
     snprintf(vh->fe_token, sizeof(vh->fe_token), "vscsi-fe-%u-%u", fe, devid);
     nexus_init(vh);

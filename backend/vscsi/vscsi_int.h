@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "backend/scsi/scsi_dev.h"
+#include "backend/scsi/scsi_region.h"
 #include "backend/vscsi/vscsi_engine.h"
 #include "backend/vscsi/vscsi_req.h"
 #include "xvios/clock.h"
@@ -30,12 +31,34 @@
 struct vscsi_engine;
 struct vscsi_vhost;
 
-/* An LU opened from a p-dev path, shared by every dev-N that names it with the same mode. */
+/*
+ * Who an LU is: a path LU (its identifiers derived from the path), or an LU of
+ * the cluster's pool (docs/pool.md): a region of the backing at p-dev with the
+ * WWN and serial the pool gave it, the same through every VIOS.
+ */
+struct vscsi_lu_ident {
+    bool pool;
+    uint64_t offset, size;          /* pool: the region of the backing */
+    uint8_t wwn[16];                /* pool: the NAA designator of VPD 0x83 */
+    char serial[32];                /* pool: the unit serial number of VPD 0x80 */
+};
+
+/* What a dev-N names, as read from the store (untrusted: vscsi_lun_add checks it all). */
+struct vscsi_lun_spec {
+    const char *vdev, *pdev, *mode;
+    const char *lu;                 /* xvios-lu: the pool LU's name, NULL for a path LU */
+    const char *offset, *size, *wwn, *serial;   /* xvios-offset, -size, -wwn, -serial (pool LUs) */
+};
+
+/* An LU opened from a p-dev path, shared by every dev-N that names it with the same mode (and, for a
+ * pool LU, the same region and identifiers). */
 struct vscsi_lu_ref {
     struct vscsi_lu_ref *next;
     struct vscsi_engine *eng;
     char path[VSCSI_PATH_MAX];
     bool read_only;
+    struct vscsi_lu_ident id;
+    struct scsi_region region;      /* pool LUs: the backing seen through the region */
     unsigned refs;
     struct lu_store *store;
     struct scsi_lu *lu;
@@ -84,6 +107,9 @@ struct vscsi_vhost {
     char fe_token[64];
     bool probed, fe_watched, dirty, removing;
     int fe_handled;                     /* the frontend state last acted on (-1 none) */
+    int be_switched;                    /* the backend state this engine last switched to (-1 none): as the
+                                         * kernel's xenbus_switch_state, the engine writes `state` only when
+                                         * its own state changes, never over a toolstack's Reconfiguring */
     /* ring */
     bool connected, ring_error, quiesce, more_work, push_pending;
     xvios_gnt *gnt;
@@ -133,7 +159,7 @@ void vscsi_xs_set_error(struct vscsi_vhost *vh, const char *fmt, ...) __attribut
 void vscsi_xs_reconcile(struct vscsi_vhost *vh);
 
 /* vscsi_lun.c */
-int  vscsi_lun_add(struct vscsi_vhost *vh, unsigned devn, const char *vdev, const char *pdev, const char *mode);
+int  vscsi_lun_add(struct vscsi_vhost *vh, unsigned devn, const struct vscsi_lun_spec *spec);
 void vscsi_lun_del(struct vscsi_vhost *vh, unsigned devn);
 void vscsi_lun_del_all(struct vscsi_vhost *vh);
 struct vscsi_lun *vscsi_lun_find(const struct vscsi_vhost *vh, uint16_t chn, uint16_t tgt, uint16_t lun);

@@ -3,12 +3,17 @@
  * vscsi_lun.c - the LUN map of a vhost and the LUs behind it.
  *
  * A dev-N entry names v-dev "h:c:t:l" (h must be the vhost) and p-dev, the
- * absolute path of a file or block device inside the VIOS (until the LU pool
- * exists), with mode "r" or "w". (c, t) selects a SCSI target of the vhost
- * (one struct scsi_dev: its LUN map answers REPORT LUNS), l the LUN in it.
- * LUs are opened once per (path, mode) and shared by every vhost that maps
- * them, so persistent reservations and unit attentions see every nexus. An
- * LU nobody maps any more is freed once no command and no I/O is in flight.
+ * absolute path of a file or block device inside the VIOS, with mode "r" or
+ * "w". An LU of the cluster's pool (docs/pool.md) has xvios-lu too, and
+ * p-dev is its backing: xvios-offset and xvios-size say which region of it
+ * the LU is (the LU sees only that region), xvios-wwn and xvios-serial the
+ * identifiers the pool gave it (VPD 0x83 and 0x80), so every VIOS serving it
+ * shows the same disk. (c, t) selects a SCSI target of the vhost (one struct
+ * scsi_dev: its LUN map answers REPORT LUNS), l the LUN in it. LUs are opened
+ * once per (path, mode, region and identifiers) and shared by every vhost
+ * that maps them, so persistent reservations and unit attentions see every
+ * nexus. An LU nobody maps any more is freed once no command and no I/O is
+ * in flight.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -20,6 +25,7 @@
 #include "backend/lu/lu_store.h"
 #include "backend/scsi/scsi_lu_store.h"
 #include "backend/vscsi/vscsi_int.h"
+#include "xvios/db_lu.h"
 #include "xvios/log.h"
 #include "xvios/parse.h"
 
@@ -54,7 +60,16 @@ static void lu_ref_free(struct vscsi_lu_ref *r)
     free(r);
 }
 
-static int lu_get(struct vscsi_engine *e, const char *path, bool ro, struct vscsi_lu_ref **out)
+static bool same_ident(const struct vscsi_lu_ident *a, const struct vscsi_lu_ident *b)
+{
+    if (a->pool != b->pool)
+        return false;
+    return !a->pool || (a->offset == b->offset && a->size == b->size && !memcmp(a->wwn, b->wwn, sizeof(a->wwn)) &&
+                        !strcmp(a->serial, b->serial));
+}
+
+static int lu_get(struct vscsi_engine *e, const char *path, bool ro, const struct vscsi_lu_ident *id,
+                  struct vscsi_lu_ref **out)
 {
     struct lu_store_opts so = { .path = path, .read_only = ro };
     struct scsi_lu_opts lo = { .ops = &scsi_lu_store_ops, .read_only = ro, .ieee_company_id = VSCSI_IEEE_OUI };
@@ -63,7 +78,7 @@ static int lu_get(struct vscsi_engine *e, const char *path, bool ro, struct vscs
     int rc;
 
     for (r = e->lus; r; r = r->next)
-        if (r->read_only == ro && strcmp(r->path, path) == 0) {
+        if (r->read_only == ro && strcmp(r->path, path) == 0 && same_ident(&r->id, id)) {
             r->refs++;
             *out = r;
             return 0;
@@ -73,6 +88,7 @@ static int lu_get(struct vscsi_engine *e, const char *path, bool ro, struct vscs
         return -ENOMEM;
     r->eng = e;
     r->read_only = ro;
+    r->id = *id;
     snprintf(r->path, sizeof(r->path), "%s", path);
     rc = lu_store_open(&so, &r->store);
     if (rc < 0) {
@@ -80,10 +96,26 @@ static int lu_get(struct vscsi_engine *e, const char *path, bool ro, struct vscs
         r->store = NULL;
         goto out;
     }
-    /* a stable unit serial number per path: the NAA designator (VPD 0x83) follows it */
-    snprintf(serial, sizeof(serial), "XV%016" PRIx64, fnv1a(path));
-    lo.store = r->store;
-    lo.serial = serial;
+    if (id->pool) {
+        /* the pool's LU: only its region of the backing, with the pool's identifiers */
+        rc = scsi_region_init(&r->region, &scsi_lu_store_ops, r->store, id->offset, id->size);
+        if (rc < 0) {
+            XLOG_WARN("LU %s: region of %" PRIu64 " bytes at %" PRIu64 " %s (the backing has %" PRIu64 " bytes)",
+                      path, id->size, id->offset, rc == -ERANGE ? "ends beyond the backing" : "is not aligned",
+                      lu_store_info(r->store)->size_bytes);
+            rc = -ERANGE;
+            goto out;
+        }
+        lo.ops = &scsi_region_ops;
+        lo.store = &r->region;
+        lo.serial = id->serial;
+        lo.naa_id = id->wwn;
+    } else {
+        /* a stable unit serial number per path: the NAA designator (VPD 0x83) follows it */
+        snprintf(serial, sizeof(serial), "XV%016" PRIx64, fnv1a(path));
+        lo.store = r->store;
+        lo.serial = serial;
+    }
     rc = scsi_lu_new(&lo, &r->lu);
     if (rc < 0)
         goto out;
@@ -93,8 +125,12 @@ static int lu_get(struct vscsi_engine *e, const char *path, bool ro, struct vscs
     r->refs = 1;
     r->next = e->lus;
     e->lus = r;
-    XLOG_INFO("LU %s opened (%s, %" PRIu64 " bytes, %s)", path, ro ? "read-only" : "read-write",
-              lu_store_info(r->store)->size_bytes, lu_store_info(r->store)->engine);
+    if (id->pool)
+        XLOG_INFO("LU %s [%" PRIu64 ", +%" PRIu64 ") opened (%s, serial %s, %s)", path, id->offset, id->size,
+                  ro ? "read-only" : "read-write", id->serial, lu_store_info(r->store)->engine);
+    else
+        XLOG_INFO("LU %s opened (%s, %" PRIu64 " bytes, %s)", path, ro ? "read-only" : "read-write",
+                  lu_store_info(r->store)->size_bytes, lu_store_info(r->store)->engine);
     *out = r;
     return 0;
 out:
@@ -190,8 +226,46 @@ static struct vscsi_target *target_get(struct vscsi_vhost *vh, uint16_t chn, uin
     return t;
 }
 
-int vscsi_lun_add(struct vscsi_vhost *vh, unsigned devn, const char *vdev, const char *pdev, const char *mode)
+/* A canonical decimal (what dom0 writes) up to max. */
+static int parse_u64_canon(const char *s, uint64_t max, uint64_t *out)
 {
+    if (s[0] == '0' && s[1])
+        return -EINVAL;
+    return xvios_parse_u64(s, 0, max, out);
+}
+
+/* The pool keys of a dev-N, checked as the pool checks its own entries. */
+static int pool_ident(struct vscsi_vhost *vh, unsigned devn, const struct vscsi_lun_spec *s,
+                      struct vscsi_lu_ident *id)
+{
+    memset(id, 0, sizeof(*id));
+    if (!s->lu)
+        return 0;
+    if (!xvios_lu_name_ok(s->lu) || !s->offset || !s->size || !s->wwn || !s->serial) {
+        vscsi_xs_set_error(vh, "dev-%u: pool LU without a valid name, xvios-offset, xvios-size, xvios-wwn and "
+                               "xvios-serial", devn);
+        return -EINVAL;
+    }
+    if (parse_u64_canon(s->offset, XVIOS_LU_SIZE_MAX, &id->offset) < 0 ||
+        parse_u64_canon(s->size, XVIOS_LU_SIZE_MAX, &id->size) < 0 || xvios_lu_region_check(id->offset, id->size) < 0) {
+        vscsi_xs_set_error(vh, "dev-%u: LU %s: region '%s' + '%s' is not a valid region", devn, s->lu, s->offset,
+                           s->size);
+        return -EINVAL;
+    }
+    if (xvios_lu_wwn_parse(s->wwn, id->wwn) < 0 || !xvios_lu_serial_ok(s->serial)) {
+        vscsi_xs_set_error(vh, "dev-%u: LU %s: malformed xvios-wwn or xvios-serial", devn, s->lu);
+        return -EINVAL;
+    }
+    _Static_assert(sizeof(id->serial) > XVIOS_LU_SERIAL_LEN, "a pool serial fits");
+    snprintf(id->serial, sizeof(id->serial), "%s", s->serial);
+    id->pool = true;
+    return 0;
+}
+
+int vscsi_lun_add(struct vscsi_vhost *vh, unsigned devn, const struct vscsi_lun_spec *spec)
+{
+    const char *vdev = spec->vdev, *pdev = spec->pdev, *mode = spec->mode;
+    struct vscsi_lu_ident id;
     struct vscsi_lun *l;
     uint32_t v[4];
     bool ro;
@@ -212,6 +286,8 @@ int vscsi_lun_add(struct vscsi_vhost *vh, unsigned devn, const char *vdev, const
         return -EINVAL;
     }
     ro = mode[0] == 'r';
+    if (pool_ident(vh, devn, spec, &id) < 0)
+        return -EINVAL;
     if (vscsi_lun_find(vh, (uint16_t)v[1], (uint16_t)v[2], (uint16_t)v[3])) {
         vscsi_xs_set_error(vh, "dev-%u: v-dev %s is taken", devn, vdev);
         return -EEXIST;
@@ -228,9 +304,13 @@ int vscsi_lun_add(struct vscsi_vhost *vh, unsigned devn, const char *vdev, const
         free(l);
         return -ENOMEM;
     }
-    rc = lu_get(vh->eng, pdev, ro, &l->lu);
+    rc = lu_get(vh->eng, pdev, ro, &id, &l->lu);
     if (rc < 0) {
-        vscsi_xs_set_error(vh, "dev-%u: cannot open %s: %s", devn, pdev, strerror(-rc));
+        if (rc == -ERANGE)
+            vscsi_xs_set_error(vh, "dev-%u: LU %s: region [%" PRIu64 ", +%" PRIu64 ") does not fit %s", devn,
+                               spec->lu, id.offset, id.size, pdev);
+        else
+            vscsi_xs_set_error(vh, "dev-%u: cannot open %s: %s", devn, pdev, strerror(-rc));
         free(l);
         return rc;
     }
@@ -243,7 +323,8 @@ int vscsi_lun_add(struct vscsi_vhost *vh, unsigned devn, const char *vdev, const
     }
     l->next = vh->luns;
     vh->luns = l;
-    XLOG_INFO("vhost %u/%u: dev-%u %s -> %s (%s)", vh->fe_domid, vh->devid, devn, vdev, pdev, mode);
+    XLOG_INFO("vhost %u/%u: dev-%u %s -> %s%s (%s)", vh->fe_domid, vh->devid, devn, vdev,
+              spec->lu ? "pool LU " : "", spec->lu ? spec->lu : pdev, mode);
     return 0;
 }
 

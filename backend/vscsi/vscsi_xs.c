@@ -47,16 +47,52 @@ static void set_state(struct vscsi_vhost *vh, const char *key, int state)
 {
     char v[8];
 
+    if (strcmp(key, "state") == 0) {
+        /* A late event of the frontend's (its Connected after the toolstack already wrote Reconfiguring
+         * for a hot-add) must not put the backend back to Connected behind the toolstack's back. */
+        if (vh->be_switched == state)
+            return;
+        vh->be_switched = state;
+    }
     snprintf(v, sizeof(v), "%d", state);
     vscsi_xs_write(vh, key, v);
 }
 
 enum dev_pass { PASS_ADD, PASS_UPDATE };
 
+/* The keys dom0 writes for an LU of the cluster's pool (docs/pool.md); absent for a path LU. */
+struct pool_keys {
+    char lu[72], offset[24], size[24], wwn[40], serial[40];
+};
+
+static void read_pool_keys(struct vscsi_vhost *vh, const char *dev, struct pool_keys *k, struct vscsi_lun_spec *s)
+{
+    static const char *const keys[] = { "xvios-lu", "xvios-offset", "xvios-size", "xvios-wwn", "xvios-serial" };
+    char *bufs[] = { k->lu, k->offset, k->size, k->wwn, k->serial };
+    const size_t caps[] = { sizeof(k->lu), sizeof(k->offset), sizeof(k->size), sizeof(k->wwn), sizeof(k->serial) };
+    const char **outs[] = { &s->lu, &s->offset, &s->size, &s->wwn, &s->serial };
+    char key[64];
+
+    for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+        int rc;
+
+        snprintf(key, sizeof(key), "vscsi-devs/%s/%s", dev, keys[i]);
+        rc = vscsi_xs_read(vh, vh->be_path, key, bufs[i], caps[i]);
+        /* no xvios-lu: a path LU. Any other key absent or unreadable (too long included): NULL, and
+         * vscsi_lun_add refuses the pool LU; an xvios-lu that cannot be read is no valid name ("") */
+        if (i == 0 && rc == -ENOENT)
+            return;
+        if (i == 0 && rc < 0)
+            bufs[i][0] = '\0';
+        *outs[i] = rc == 0 || i == 0 ? bufs[i] : NULL;
+    }
+}
+
 /* One pass over vscsi-devs/dev-N. Entries whose directory went away are unmapped too. */
 static void dev_pass(struct vscsi_vhost *vh, enum dev_pass op)
 {
     char dir[VSCSI_PATH_MAX + 16], key[48], vdev[64], pdev[VSCSI_PATH_MAX], mode[8];
+    struct pool_keys pk;
     char **names = NULL;
     unsigned n = 0;
     bool seen[64] = { false };
@@ -95,9 +131,11 @@ static void dev_pass(struct vscsi_vhost *vh, enum dev_pass op)
             snprintf(k2, sizeof(k2), "vscsi-devs/%s/mode", names[i]);
             if (rc == 0 && vscsi_xs_read(vh, vh->be_path, k2, mode, sizeof(mode)) < 0)
                 strcpy(mode, "w");      /* absent: read-write, as blkback's mode */
-            if (rc == 0)
-                rc = vscsi_lun_add(vh, devn, vdev, pdev, mode);
-            else
+            if (rc == 0) {
+                struct vscsi_lun_spec spec = { .vdev = vdev, .pdev = pdev, .mode = mode };
+                read_pool_keys(vh, names[i], &pk, &spec);
+                rc = vscsi_lun_add(vh, devn, &spec);
+            } else
                 vscsi_xs_set_error(vh, "%s: v-dev or p-dev missing", names[i]);
             if (st == XB_INITIALISING)
                 set_state(vh, key, rc == 0 ? XB_INITIALISED : XB_CLOSED);
@@ -216,10 +254,7 @@ void vscsi_xs_reconcile(struct vscsi_vhost *vh)
             break;
         }
         dev_pass(vh, PASS_UPDATE);
-        /* A Reconfiguring the toolstack wrote meanwhile (a hot-add right after the connect, the
-         * frontend's 4 seen late) stays for the frontend to answer; overwriting it loses the hot-plug. */
-        if (be != XB_RECONFIGURING && be != XB_CONNECTED)
-            set_state(vh, "state", XB_CONNECTED);
+        set_state(vh, "state", XB_CONNECTED);
         break;
     case XB_RECONFIGURING:
         dev_pass(vh, PASS_ADD);

@@ -9,6 +9,8 @@
  *   /xvios/config/name              cluster name
  *   /xvios/config/max-nodes         decimal, <= XVIOS_MAX_NODES
  *   /xvios/config/timeout-ms        default receipt/response deadline
+ *   /xvios/config/max-timeout-ms    the longest deadline a send may ask for (longer ones are cut to it);
+ *                                   absent in older clusters: XVIOS_DB_DEFAULT_MAX_TIMEOUT_MS
  *   /xvios/config/retries           daemon re-send count for unacknowledged nodes
  *   /xvios/next-node-id             counter (dom0 allocates node ids)
  *   /xvios/nodes/<node>/            owner: that VIOS's domid (it writes only here); READ for members
@@ -36,12 +38,15 @@
 #define XVIOS_DB_TX_RETRIES 64   /* EAGAIN retries before giving up with -EAGAIN */
 /* The receipt/response deadline while the cluster's config/timeout-ms cannot be read. */
 #define XVIOS_DB_DEFAULT_TIMEOUT_MS 2000u
+/* The cluster's maximum send timeout when config/max-timeout-ms is absent (or 0 at create). */
+#define XVIOS_DB_DEFAULT_MAX_TIMEOUT_MS 60000u
 
 struct xvios_db_config {
     char name[64];
     uint32_t max_nodes;
     uint32_t timeout_ms;
     uint32_t retries;
+    uint32_t max_timeout_ms;   /* >= timeout_ms; 0 at create: the default (or timeout_ms when longer) */
 };
 
 enum xvios_node_state {

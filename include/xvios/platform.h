@@ -161,7 +161,8 @@ int  xvios_link_send(xvios_link *l, const void *buf, size_t len, const struct ti
 /*
  * Non-blocking: 0 and one datagram in buf (length in *len); -EAGAIN nothing complete yet;
  * -EPIPE dead; -EPROTO the framing is corrupt (sticky: the link is DEAD from now on);
- * -EMSGSIZE the datagram was larger than cap (it is dropped; the link stays UP).
+ * -EMSGSIZE the datagram was larger than cap (it is dropped; the link stays UP);
+ * -EBADMSG an empty datagram was taken and dropped (not a hang-up; the link stays UP).
  */
 int  xvios_link_recv(xvios_link *l, void *buf, size_t cap, size_t *len);
 

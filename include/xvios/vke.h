@@ -33,13 +33,19 @@
 
 struct xvios_vke;
 
+/* Inbound packets wait for a (re)attaching daemon at most this many cluster timeouts (config/timeout-ms). */
+#define XVIOS_VKE_HOLD_FACTOR 10u
+/* Messages written to an acknowledging daemon and not yet acknowledged (VKE_ACK), at most. */
+#define XVIOS_VKE_UNACKED_MAX 1024u
+
 struct xvios_vke_config {
     xvios_plat *plat;
     const char *rundir;         /* where vke.sock goes (created if missing) */
     struct xvios_evloop *loop;      /* the host's loop, or NULL (with watches NULL): a private one */
     struct xvios_watchmux *watches; /* the host's multiplexer on plat, on loop; NULL iff loop is NULL */
     unsigned max_outstanding;   /* sends waiting for receipts at once; 0 = 256 */
-    unsigned up_queue_cap;      /* inbound packets held for the daemon; 0 = 128 */
+    unsigned up_queue_cap;      /* inbound packets held for the daemon; 0 = 128. Each is held at most
+                                 * XVIOS_VKE_HOLD_FACTOR x the cluster timeout, then dropped and counted */
     unsigned link_queue_cap;    /* packets queued per peer link; 0 = 256 */
 };
 
@@ -62,9 +68,15 @@ struct xvios_vke_stats {
     uint64_t link_up;           /* link came up */
     uint64_t link_lost;         /* link died */
     uint64_t local_malformed;   /* bad packets on the local socket (or refused by the codec in xvios_vke_send) */
+    uint64_t up_expired;        /* inbound packets held for the daemon past the hold bound: dropped (logged) */
+    uint64_t up_lost;           /* messages written to a daemon that went away before acknowledging them (logged) */
     /* in-process counters (not served as VKE_STATS lines: that protocol is unchanged) */
     uint64_t sends_inproc;      /* requests accepted from in-process senders (also counted in sends) */
     uint64_t delivered_inproc;  /* packets handed to in-process receivers */
+    /* limits (docs/protocol.md, "Limits"); served as VKE_STATS lines */
+    uint64_t local_dropped;     /* local connections dropped: queue full, malformed packets, idle */
+    uint64_t share_refused;     /* sends refused TRY_AGAIN: the requester holds its share of the table */
+    uint64_t timeout_clamped;   /* sends whose timeout was cut to the cluster's maximum */
 };
 
 /* Registers with cfg->loop at once; -EINVAL for a loop without a multiplexer on it (or the reverse). */

@@ -6,7 +6,7 @@
  * A packet is, in this order, all integers little-endian:
  *
  *   +------------------+  offset 0
- *   | struct xvios_hdr |  32 bytes  (hdr.hdr_len == 32 in version 1)
+ *   | struct xvios_hdr |  32 bytes  (hdr.hdr_len == 32 in versions 1 and 2)
  *   +------------------+  offset hdr_len
  *   | struct xvios_sub |  32 bytes
  *   | targets[]        |  sub.n_targets * 4 bytes (uint32 node ids)
@@ -33,11 +33,16 @@
  * and rejects anything else with XVIOS_WIRE_EVERSION.
  *   1 - first version: header, sub-header with target list, RC array,
  *       receipts, responses, daemon<->VKE control operations.
+ *   2 - sub.epoch (was reserved1): the incarnation of the node that issued
+ *       hdr.txid, so that a restarted daemon's txids never repeat an earlier
+ *       incarnation's; status NO_SUBSCRIBER; opcode VKE_ACK. Version 1 is no
+ *       longer accepted: its packets carry no epoch.
  */
 enum xvios_proto_version {
     XVIOS_PROTO_V1 = 1,
-    XVIOS_PROTO_MIN = XVIOS_PROTO_V1,
-    XVIOS_PROTO_CURRENT = XVIOS_PROTO_V1,
+    XVIOS_PROTO_V2 = 2,
+    XVIOS_PROTO_MIN = XVIOS_PROTO_V2,
+    XVIOS_PROTO_CURRENT = XVIOS_PROTO_V2,
 };
 
 #define XVIOS_MAGIC        0x444f4956u  /* "VIOD" read as bytes on the wire */
@@ -62,6 +67,7 @@ enum xvios_opcode {
     XVIOS_OP_VKE_BASE         = 0x0200,
     XVIOS_OP_VKE_HELLO        = 0x0200, /* daemon attaches; VKE answers with VKE_HELLO, sub.src_node = self */
     XVIOS_OP_VKE_STATS        = 0x0201, /* ask for counters; answer: VKE_STATS, payload "key=value\n"... */
+    XVIOS_OP_VKE_ACK          = 0x0202, /* v2: hdr.txid = inbound packets the daemon has consumed since HELLO; no answer */
 
     /* VKE -> daemon (local socket only) */
     XVIOS_OP_DAEMON_BASE      = 0x0300,
@@ -141,7 +147,8 @@ enum xvios_status {
     XVIOS_ST_INTERNAL     = 8, /* unexpected local failure; logged */
     XVIOS_ST_TIMED_OUT    = 9, /* a response (or the whole operation) missed its deadline */
     XVIOS_ST_UNREACHABLE  = 10, /* the daemon or VKE is not there */
-    XVIOS_ST_MAX_         = 10,
+    XVIOS_ST_NO_SUBSCRIBER = 11, /* v2, extension: a USER message reached the daemon, no caller subscribed to it */
+    XVIOS_ST_MAX_         = 11,
 };
 
 /* ---------------------------------------------------------------- RC array */
@@ -166,7 +173,7 @@ struct xvios_hdr {
     uint16_t opcode;      /*  8: enum xvios_opcode */
     uint16_t flags;       /* 10: enum xvios_flags */
     int32_t  status;      /* 12: enum xvios_status */
-    uint64_t txid;        /* 16: transaction id: (origin node << 32) | per-node counter */
+    uint64_t txid;        /* 16: transaction id: (origin node << 32) | per-node counter; unique with sub.epoch */
     uint32_t payload_len; /* 24: bytes after the sub-header */
     uint32_t sub_len;     /* 28: XVIOS_SUB_LEN + 4 * sub.n_targets */
 };
@@ -181,7 +188,7 @@ struct xvios_sub {
     uint16_t reserved0;   /* 18: must be 0 */
     uint32_t timeout_ms;  /* 20: receipt/response deadline; 0 = the cluster default */
     uint32_t dst_node;    /* 24: on a link: the node this copy is for; 0 on the local socket */
-    uint32_t reserved1;   /* 28: must be 0 */
+    uint32_t epoch;       /* 28: v2: incarnation of the node that issued hdr.txid (0 = none: control ops) */
 };
 
 struct xvios_rc_entry {
@@ -210,7 +217,7 @@ _Static_assert(offsetof(struct xvios_sub, rc_needed) == 16, "sub.rc_needed");
 _Static_assert(offsetof(struct xvios_sub, reserved0) == 18, "sub.reserved0");
 _Static_assert(offsetof(struct xvios_sub, timeout_ms) == 20, "sub.timeout_ms");
 _Static_assert(offsetof(struct xvios_sub, dst_node) == 24, "sub.dst_node");
-_Static_assert(offsetof(struct xvios_sub, reserved1) == 28, "sub.reserved1");
+_Static_assert(offsetof(struct xvios_sub, epoch) == 28, "sub.epoch");
 _Static_assert(sizeof(struct xvios_rc_entry) == 8, "xvios_rc_entry size");
 _Static_assert(offsetof(struct xvios_rc_entry, node) == 0, "rc.node");
 _Static_assert(offsetof(struct xvios_rc_entry, status) == 4, "rc.status");
@@ -245,7 +252,7 @@ enum xvios_wire_err {
     XVIOS_WIRE_ELENGTH,         /* hdr_len + sub_len + payload_len != bytes received */
     XVIOS_WIRE_EOPCODE,         /* opcode not in enum xvios_opcode */
     XVIOS_WIRE_EFLAGS,          /* unknown flag bits, unknown origin, or BROADCAST with targets */
-    XVIOS_WIRE_ERESERVED,       /* a reserved field is not zero */
+    XVIOS_WIRE_ERESERVED,       /* sub.reserved0 is not zero */
     XVIOS_WIRE_ESTATUS,         /* status outside enum xvios_status */
     XVIOS_WIRE_ERC,             /* RC array: length not a multiple of 8, too many entries, bad entry */
     XVIOS_WIRE_ENOSPACE,        /* encode: output buffer too small */

@@ -52,10 +52,14 @@ static void one_request(const struct vscsiif_request *r, const uint8_t **ind, si
         check(h.dir != VSCSI_DIR_NONE || h.nr_segs == 0);
         if (h.indirect) {
             /* what the indirect pages hold: the next bytes of the input */
+            size_t take = need < *ind_left ? need : *ind_left;
+
             memset(descs, 0, sizeof(descs));
-            memcpy(descs, *ind, need < *ind_left ? need : *ind_left);
-            *ind += need < *ind_left ? need : *ind_left;
-            *ind_left -= need < *ind_left ? need : *ind_left;
+            if (take) {
+                memcpy(descs, *ind, take);
+                *ind += take;
+                *ind_left -= take;
+            }
         }
         e = vscsi_req_data_segs(&h, h.indirect ? descs : NULL, out, &total);
         if (e == VSCSI_REQ_OK) {

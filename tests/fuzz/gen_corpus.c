@@ -5,7 +5,7 @@
  * every origin, RC arrays, and one bare RC array. Run it once after a wire
  * format change (docs/protocol.md, "Fuzzing"):
  *
- *   cc -std=gnu11 -Iinclude -o build/gen_corpus tests/fuzz/gen_corpus.c xen/wire.c
+ *   cc -std=gnu11 -Iinclude -o build/gen_corpus tests/fuzz/gen_corpus.c xen/wire/wire.c
  *   build/gen_corpus tests/fuzz/corpus/fuzz_wire_decode
  */
 #include <errno.h>
@@ -63,6 +63,7 @@ static void base(struct xvios_msg *m, unsigned opcode, unsigned flags, unsigned 
     m->hdr.txid = xvios_txid_make(2, 7);
     m->sub.src_node = 2;
     m->sub.timeout_ms = 1500;
+    m->sub.epoch = 0x5f3a0001u; /* version 2: the txid issuer's incarnation */
 }
 
 static void set_payload(struct xvios_msg *m, const void *p, size_t len)
@@ -174,6 +175,18 @@ int main(int argc, char **argv)
     m.sub.msg_type = XVIOS_EV_NODE_JOINED;
     set_payload(&m, "node=6\n", 7);
     bad |= emit("15-api-event", &m);
+
+    base(&m, XVIOS_OP_VKE_ACK, 0, XVIOS_ORIGIN_DAEMON);
+    m.hdr.txid = 42;   /* inbound packets consumed */
+    m.sub.epoch = 0;
+    bad |= emit("17-vke-ack", &m);
+
+    base(&m, XVIOS_OP_CLUSTER_RESPONSE, 0, XVIOS_ORIGIN_DAEMON);
+    m.hdr.status = XVIOS_ST_NO_SUBSCRIBER;
+    m.sub.msg_type = XVIOS_MT_USER_BASE + 1;
+    m.sub.src_node = 3;
+    m.sub.dst_node = 2;
+    bad |= emit("18-response-no-subscriber", &m);
 
     /* a bare RC array, for xvios_rc_decode() */
     if (xvios_rc_encode(rc, 4, buf, sizeof(buf), &len) != XVIOS_WIRE_OK)

@@ -8,7 +8,7 @@
 . "$(dirname "$0")/daemon_lib.sh"
 . "$(dirname "$0")/vscsi_lib.sh"
 
-scsi() { timeout 60 "$XVIOS" --root "$ROOT" "$@"; }
+scsi() { timeout 120 "$XVIOS" --root "$ROOT" "$@"; }
 
 up 2
 client 7 client-a
@@ -42,7 +42,7 @@ scsi scsi attach client-b "$lu2" 0:0:0:0 --vios 9 >/dev/null 2>&1; rc=$?
 ok "refusals: vdev taken 14, LU in use 13, no client 10, no VIOS 11"
 
 # hot add through the command while LUN 0 is busy, then hot remove
-scsi scsi attach client-a "$lu1" 0:0:0:1 >"$ROOT/attach1.out" 2>&1 || { cat "$ROOT/attach1.out"; fail "hot-add attach"; }
+scsi scsi attach client-a "$lu1" 0:0:0:1 --timeout 60000 >"$ROOT/attach1.out" 2>&1 || { cat "$ROOT/attach1.out"; fail "hot-add attach"; }
 ok "hot-add with attach: the busy client took LUN 1"
 wait_for 20 grep -q '^ok: hot-added LUN 1: 1 MiB pattern' "$ROOT/front-7-0.out" || fail "the client did not use LUN 1"
 scsi scsi detach client-a 0:0:0:1 >"$ROOT/detach1.out" 2>&1 || { cat "$ROOT/detach1.out"; fail "detach"; }
@@ -70,7 +70,7 @@ apid=$!
 fe_wait 8 0 backend-id 102 20 || fail "attach --config wrote no frontend node"
 front 8 102 0 inquiry:0 inquiry:1 readcap:1:8388608 pattern:0:4:8:64 close &
 fpid=$!
-wait $apid || { cat "$ROOT/attachcfg.out"; fail "attach --config"; }
+wait $apid || { cat "$ROOT/attachcfg.out"; front_out 8 0; fail "attach --config"; }
 wait $fpid || { front_out 8 0; fail "client-b's I/O"; }
 scsi --json scsi list client-b >"$ROOT/listb.json" || fail "scsi list client-b"
 json_check "$ROOT/listb.json" "len(j['luns']) == 2" || fail "list after attach --config"

@@ -26,6 +26,13 @@
  *   overflow              a producer index beyond the ring: no answer may come,
  *                         the backend records the sticky ring error
  *   vanish:L              16 writes in flight, then SIGKILL itself
+ *   vpd:L:PAGE            INQUIRY VPD page PAGE (hex: 80 or 83) of LUN L, printed:
+ *                         "ok: VPD 0x83 LUN L: naa.<32 hex digits>" (the NAA
+ *                         designator), "ok: VPD 0x80 LUN L: serial <serial>"
+ *   fill:L:MIB:BYTE       write MIB MiB of the byte BYTE (hex) from LBA 0
+ *   expect:L:MIB:BYTE     read MIB MiB from LBA 0: every byte must be BYTE (hex)
+ *   beyond:L              WRITE(10) of the block right after the last one:
+ *                         ILLEGAL REQUEST, LOGICAL BLOCK ADDRESS OUT OF RANGE
  *   close                 state 5, wait for the backend's 5, state 6, wait 6
  * Every data buffer is revoked as soon as its response is in: a backend
  * that still held a grant makes that fail (-EBUSY), as scsifront's
@@ -324,6 +331,23 @@ static int32_t cmd_sync(uint16_t lun, const uint8_t *cdb, uint8_t cdb_len, uint8
     return rsp.rslt;
 }
 
+/* As scsifront, which sends commands only to LUNs it has added: a step on a LUN that is being hot-added
+ * follows the backend until the LUN is there (it fails only if that never happens). */
+static void await_lun(uint16_t lun)
+{
+    struct timespec dl = xvios_deadline_ms(RSP_MS);
+
+    for (;;) {
+        for (unsigned k = 0; k < MAXLUNS; k++)
+            if (F.luns[k].used && F.luns[k].chn == 0 && F.luns[k].tgt == 0 && F.luns[k].lun == lun)
+                return;
+        if (xvios_ts_passed(&dl))
+            die("LUN %u was never added", lun);
+        follow_backend();
+        usleep(10000);
+    }
+}
+
 static void step_inquiry(uint16_t lun)
 {
     uint8_t cdb[6] = { 0x12, 0, 0, 0, 96, 0 }, d[96] = { 0 };
@@ -361,6 +385,72 @@ static void step_readcap(uint16_t lun, uint64_t want)
         die("READ CAPACITY(16) LUN %u: %llu bytes of %u-byte blocks, expected %llu of 512", lun,
             (unsigned long long)got, bs, (unsigned long long)want);
     printf("ok: READ CAPACITY(16) LUN %u: %llu bytes, block size %u\n", lun, (unsigned long long)got, bs);
+}
+
+static void step_vpd(uint16_t lun, uint8_t page)
+{
+    uint8_t cdb[6] = { 0x12, 0x01, page, 0, 255, 0 }, d[255] = { 0 };
+    int32_t r = cmd_sync(lun, cdb, 6, 2, d, sizeof(d), false, NULL);
+    unsigned len = (unsigned)d[2] << 8 | d[3];
+
+    if (r != 0 || d[1] != page || len + 4 > sizeof(d))
+        die("VPD 0x%02x LUN %u: rslt 0x%x, page 0x%02x, length %u", page, lun, (unsigned)r, d[1], len);
+    if (page == 0x80) {
+        printf("ok: VPD 0x80 LUN %u: serial %.*s\n", lun, (int)len, d + 4);
+        return;
+    }
+    for (unsigned off = 4; off + 4 <= len + 4; off += 4u + d[off + 3]) {
+        if ((d[off + 1] & 0x0f) != 3 || d[off + 3] != 16 || off + 4 + 16 > len + 4)
+            continue;   /* not the 16-byte NAA designator */
+        printf("ok: VPD 0x83 LUN %u: naa.", lun);
+        for (unsigned i = 0; i < 16; i++)
+            printf("%02x", d[off + 4 + i]);
+        printf("\n");
+        return;
+    }
+    die("VPD 0x83 LUN %u: no 16-byte NAA designator", lun);
+}
+
+#define FILL_CHUNK (64u << 10)
+
+static void step_fill(uint16_t lun, uint32_t mib, uint8_t byte, bool check)
+{
+    static uint8_t buf[FILL_CHUNK];
+    uint32_t blocks = FILL_CHUNK / 512;
+
+    for (uint64_t off = 0; off < (uint64_t)mib << 20; off += FILL_CHUNK) {
+        uint32_t lba = (uint32_t)(off / 512);
+        uint8_t cdb[10] = { check ? 0x28 : 0x2a, 0, (uint8_t)(lba >> 24), (uint8_t)(lba >> 16), (uint8_t)(lba >> 8),
+                            (uint8_t)lba, 0, (uint8_t)(blocks >> 8), (uint8_t)blocks, 0 };
+        int32_t r;
+
+        memset(buf, check ? ~byte : byte, sizeof(buf));
+        r = cmd_sync(lun, cdb, 10, check ? 2 : 1, buf, sizeof(buf), false, NULL);
+        if (r != 0)
+            die("%s LUN %u at byte %llu: rslt 0x%x", check ? "READ" : "WRITE", lun, (unsigned long long)off,
+                (unsigned)r);
+        for (uint32_t i = 0; check && i < sizeof(buf); i++)
+            if (buf[i] != byte)
+                die("LUN %u: byte %llu is 0x%02x, expected 0x%02x", lun, (unsigned long long)(off + i), buf[i], byte);
+    }
+    printf("ok: LUN %u: %u MiB of 0x%02x %s\n", lun, mib, byte, check ? "read back" : "written");
+}
+
+static void step_beyond(uint16_t lun)
+{
+    uint32_t bs = 0;
+    uint64_t bytes = readcap(lun, &bs), blocks = bytes / (bs ? bs : 512);
+    uint8_t cdb[10] = { 0x2a, 0, (uint8_t)(blocks >> 24), (uint8_t)(blocks >> 16), (uint8_t)(blocks >> 8),
+                        (uint8_t)blocks, 0, 0, 1, 0 }, blk[512];
+    struct vscsiif_response rsp;
+
+    memset(blk, 0xee, sizeof(blk));
+    cmd_sync(lun, cdb, 10, 1, blk, sizeof(blk), false, &rsp);
+    if (rsp.rslt != 2 || (rsp.sense_buffer[2] & 0xf) != 5 || rsp.sense_buffer[12] != 0x21)
+        die("WRITE past the end of LUN %u: rslt 0x%x, sense key %u, asc 0x%02x", lun, (unsigned)rsp.rslt,
+            rsp.sense_buffer[2] & 0xf, rsp.sense_buffer[12]);
+    printf("ok: WRITE past the end of LUN %u (LBA %llu): ILLEGAL REQUEST, LBA OUT OF RANGE\n", lun,
+           (unsigned long long)blocks);
 }
 
 static uint64_t pattern_word(uint64_t byte_off, uint32_t seed)
@@ -744,9 +834,12 @@ int main(int argc, char **argv)
         if (!name)
             die("empty step");
         if (!strcmp(name, "inquiry")) {
-            step_inquiry((uint16_t)arg_u32(&save));
+            uint16_t l = (uint16_t)arg_u32(&save);
+            await_lun(l);
+            step_inquiry(l);
         } else if (!strcmp(name, "readcap")) {
             uint16_t l = (uint16_t)arg_u32(&save);
+            await_lun(l);
             char *tok = strtok_r(NULL, ":", &save);
             uint64_t want;
             if (!tok || xvios_parse_u64(tok, 0, UINT64_MAX, &want) < 0)
@@ -755,6 +848,7 @@ int main(int argc, char **argv)
         } else if (!strcmp(name, "pattern")) {
             uint16_t l = (uint16_t)arg_u32(&save);
             uint32_t mib = arg_u32(&save), qd = arg_u32(&save), kb = arg_u32(&save);
+            await_lun(l);
             step_pattern(l, mib, qd, kb);
         } else if (!strcmp(name, "busy")) {
             uint16_t l = (uint16_t)arg_u32(&save);
@@ -768,6 +862,22 @@ int main(int argc, char **argv)
             step_vanish((uint16_t)arg_u32(&save));
         } else if (!strcmp(name, "close")) {
             step_close();
+        } else if (!strcmp(name, "vpd") || !strcmp(name, "fill") || !strcmp(name, "expect")) {
+            uint16_t l = (uint16_t)arg_u32(&save);
+            uint32_t mib = name[0] == 'v' ? 0 : arg_u32(&save);
+            char *tok = strtok_r(NULL, ":", &save), *end = NULL;
+            unsigned long v = tok ? strtoul(tok, &end, 16) : 256;
+            if (!tok || !*tok || *end || v > 255)
+                die("%s: bad hex byte", name);
+            await_lun(l);
+            if (name[0] == 'v')
+                step_vpd(l, (uint8_t)v);
+            else
+                step_fill(l, mib, (uint8_t)v, name[0] == 'e');
+        } else if (!strcmp(name, "beyond")) {
+            uint16_t l = (uint16_t)arg_u32(&save);
+            await_lun(l);
+            step_beyond(l);
         } else {
             die("unknown step %s", name);
         }

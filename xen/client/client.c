@@ -84,6 +84,14 @@ static int rcv_raw(xvios_client *c, size_t *len, const struct timespec *deadline
             r = xvios_link_recv(c->link, c->buf, XVIOS_MAX_MSG, len);
             if (r == 0)
                 return 0;
+            if (r == -EBADMSG) {
+                *len = 0;
+                return 0;   /* an empty datagram goes on as a malformed packet */
+            }
+            if (r == -EMSGSIZE) {
+                XLOG_WARN("dropped an oversized packet from the daemon's link");
+                continue;
+            }
             if (r != -EAGAIN && r != -ENOTCONN)
                 return -EPIPE;
             pfd.fd = xvios_link_fd(c->link);

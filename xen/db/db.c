@@ -108,6 +108,14 @@ static bool name_ok(const char *s, size_t cap)
 }
 
 /* ---------------------------------------------------------------- create / destroy */
+/* The maximum a new cluster gets: as given, or the default (at least the default deadline). */
+static uint32_t db_max_timeout(const struct xvios_db_config *cfg)
+{
+    if (cfg->max_timeout_ms)
+        return cfg->max_timeout_ms;
+    return cfg->timeout_ms > XVIOS_DB_DEFAULT_MAX_TIMEOUT_MS ? cfg->timeout_ms : XVIOS_DB_DEFAULT_MAX_TIMEOUT_MS;
+}
+
 static int create_body(xvios_plat *p, xvios_tx tx, void *ctx)
 {
     static const struct xvios_perm dom0_only[] = { { 0, XVIOS_PERM_NONE } };
@@ -128,6 +136,7 @@ static int create_body(xvios_plat *p, xvios_tx tx, void *ctx)
         (rc = db_write_u32(p, tx, XVIOS_DB_ROOT "/config/max-nodes", cfg->max_nodes, dom0_only, 1)) < 0 ||
         (rc = db_write_u32(p, tx, XVIOS_DB_ROOT "/config/timeout-ms", cfg->timeout_ms, dom0_only, 1)) < 0 ||
         (rc = db_write_u32(p, tx, XVIOS_DB_ROOT "/config/retries", cfg->retries, dom0_only, 1)) < 0 ||
+        (rc = db_write_u32(p, tx, XVIOS_DB_ROOT "/config/max-timeout-ms", db_max_timeout(cfg), dom0_only, 1)) < 0 ||
         (rc = db_write_u32(p, tx, XVIOS_DB_ROOT "/next-node-id", 1, dom0_only, 1)) < 0 ||
         (rc = db_write(p, tx, XVIOS_DB_ROOT "/nodes", "", dom0_only, 1)) < 0 ||
         (rc = db_write(p, tx, XVIOS_DB_ROOT "/clients", "", dom0_only, 1)) < 0 ||
@@ -142,7 +151,7 @@ int xvios_db_cluster_create(xvios_plat *p, const struct xvios_db_config *cfg)
 {
     if (!cfg || !name_ok(cfg->name, sizeof(cfg->name)) || cfg->max_nodes == 0 ||
         cfg->max_nodes > XVIOS_MAX_NODES || cfg->timeout_ms == 0 || cfg->timeout_ms > DB_TIMEOUT_MAX_MS ||
-        cfg->retries > DB_RETRIES_MAX)
+        cfg->retries > DB_RETRIES_MAX || cfg->max_timeout_ms > DB_TIMEOUT_MAX_MS || cfg->timeout_ms > db_max_timeout(cfg))
         return -EINVAL;
     return db_tx_run(p, create_body, (void *)cfg);
 }
@@ -169,6 +178,14 @@ static int config_body(xvios_plat *p, xvios_tx tx, void *ctx)
         (rc = db_read_u32(p, tx, XVIOS_DB_ROOT "/config/timeout-ms", DB_TIMEOUT_MAX_MS, &cfg->timeout_ms)) < 0 ||
         (rc = db_read_u32(p, tx, XVIOS_DB_ROOT "/config/retries", DB_RETRIES_MAX, &cfg->retries)) < 0)
         return rc;
+    /* a cluster made before the maximum existed has none: the default */
+    rc = db_read_u32(p, tx, XVIOS_DB_ROOT "/config/max-timeout-ms", DB_TIMEOUT_MAX_MS, &cfg->max_timeout_ms);
+    if (rc == -ENOENT || (rc == 0 && cfg->max_timeout_ms == 0))
+        cfg->max_timeout_ms = XVIOS_DB_DEFAULT_MAX_TIMEOUT_MS;
+    else if (rc < 0)
+        return rc;
+    if (cfg->max_timeout_ms < cfg->timeout_ms)
+        cfg->max_timeout_ms = cfg->timeout_ms;   /* the default deadline is always allowed */
     if (!name_ok(cfg->name, sizeof(cfg->name)) || cfg->max_nodes == 0 || cfg->timeout_ms == 0) {
         XLOG_WARN("cluster DB: malformed configuration");
         return -EIO;

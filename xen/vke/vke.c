@@ -7,7 +7,9 @@
 
 #include "vke_internal.h"
 #include "xvios/clock.h"
+#include "xvios/epoch.h"
 #include "xvios/log.h"
+#include "xvios/paths.h"
 
 /* The loop and multiplexer the VKE lives in: the host's, or private ones. */
 static int join_loop(struct xvios_vke *v, const struct xvios_vke_config *cfg)
@@ -58,7 +60,8 @@ int xvios_vke_create(const struct xvios_vke_config *cfg, struct xvios_vke **out)
     v->sends = calloc(v->max_sends, sizeof(*v->sends));
     v->iobuf = malloc(XVIOS_LINK_MAX_DGRAM);
     v->encbuf = malloc(XVIOS_MAX_MSG);
-    if (!v->sends || !v->iobuf || !v->encbuf) {
+    v->unacked = calloc(XVIOS_VKE_UNACKED_MAX, sizeof(*v->unacked));
+    if (!v->sends || !v->iobuf || !v->encbuf || !v->unacked) {
         rc = -ENOMEM;
         goto out;
     }
@@ -71,6 +74,14 @@ int xvios_vke_create(const struct xvios_vke_config *cfg, struct xvios_vke **out)
     if (rc < 0) {
         XLOG_ERR("cannot serve %s/vke.sock: %s", cfg->rundir, strerror(-rc));
         goto out;
+    }
+    {
+        char epath[160];
+        rc = xvios_run_path(epath, sizeof(epath), cfg->rundir, XVIOS_VKE_EPOCH_FILE);
+        if (rc == 0)
+            rc = xvios_epoch_advance(epath, xvios_epoch_clock_floor(), &v->inproc_epoch);
+        if (rc < 0)
+            goto out;
     }
     rc = join_loop(v, cfg);
     if (rc < 0)
@@ -101,6 +112,7 @@ void xvios_vke_destroy(struct xvios_vke *v)
     free(v->sends);
     free(v->iobuf);
     free(v->encbuf);
+    free(v->unacked);
     free(v);
 }
 

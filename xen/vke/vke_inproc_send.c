@@ -21,7 +21,7 @@ static uint64_t next_txid(struct xvios_vke *v)
     do {
         v->inproc_seq = (v->inproc_seq + 1) & ~INPROC_SEQ_BIT;
         txid = xvios_txid_make(v->members.self, INPROC_SEQ_BIT | v->inproc_seq);
-    } while (vke_send_outstanding(v, txid));
+    } while (vke_send_outstanding(v, txid, v->inproc_epoch));
     return txid;
 }
 
@@ -36,8 +36,10 @@ int xvios_vke_send(struct xvios_vke *v, const struct xvios_msg *m, xvios_vke_res
     if (!v || !m || !cb)
         return -EINVAL;
     req = *m;
-    if (req.hdr.opcode == XVIOS_OP_CLUSTER_SEND && req.hdr.txid == 0)
+    if (req.hdr.opcode == XVIOS_OP_CLUSTER_SEND && req.hdr.txid == 0) {
         req.hdr.txid = next_txid(v);
+        req.sub.epoch = v->inproc_epoch;
+    }
     if (txid)
         *txid = req.hdr.txid;
     /* the codec's rules first, as for bytes on vke.sock */

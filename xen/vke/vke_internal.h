@@ -24,6 +24,12 @@
 #define VKE_IDLE_MS          1000  /* service period otherwise, while there are peers: links are
                                           * progressed (a peer domain's death is noticed there) */
 #define VKE_MAX_RECEIVERS    8     /* in-process receivers */
+#define VKE_CONN_OUTQ_PKTS   1024  /* packets queued for one local connection that is not reading */
+#define VKE_CONN_OUTQ_BYTES  (4u << 20)
+#define VKE_CONN_MAX_BAD     16    /* malformed packets a local connection may send before it is dropped */
+#define VKE_CONN_IDLE_MS     2000  /* a connection that is not the daemon, silent this long with nothing
+                                    * outstanding, is closed (its slot is free for the daemon) */
+#define VKE_SHARE_DIV        4     /* one requester holds at most 1/4 of the send table */
 
 
 struct vke_peer {
@@ -41,6 +47,9 @@ struct vke_conn {
     bool is_daemon;
     uint32_t id;               /* unique per connection, never reused */
     struct xvios_ev_fd *src;   /* its fd in the loop (vke_loop.c keeps it in step) */
+    struct xvios_pktq outq;    /* what it has not taken yet (bounded: full = dropped) */
+    unsigned bad_packets;      /* malformed packets so far (VKE_CONN_MAX_BAD) */
+    struct timespec idle_deadline; /* not the daemon: closed at this when idle (VKE_CONN_IDLE_MS) */
 };
 
 /* Who gets a send's SEND_RESULT: a local connection, or an in-process sender's callback. */
@@ -66,6 +75,13 @@ struct vke_result {
     uint8_t pkt[];             /* the encoded SEND_RESULT, as the daemon would read it */
 };
 
+/* A message written to the daemon, not yet acknowledged by its VKE_ACK. */
+struct vke_unacked {
+    uint64_t seq;              /* its number among the packets written up on this daemon connection */
+    uint64_t txid;
+    uint32_t node, epoch, msg_type;
+};
+
 /* A send waiting for receipts. */
 struct vke_send {
     bool used;
@@ -80,6 +96,7 @@ struct xvios_vke {
     uint32_t self_domid;
     struct vke_members members;
     uint32_t default_timeout_ms;
+    uint32_t max_timeout_ms;       /* the cluster's maximum send timeout (longer ones are cut to it) */
     char sock_path[108];
     int listen_fd;
     struct xvios_evloop *loop;     /* the host's, or own_loop */
@@ -93,6 +110,11 @@ struct xvios_vke {
     uint32_t next_conn_id;
     uint32_t daemon_conn_id;   /* 0 = no daemon attached */
     struct xvios_pktq upq;     /* inbound for the daemon */
+    bool daemon_acks;          /* the attached daemon said ack=1 in its VKE_HELLO */
+    uint64_t up_seq;           /* packets written up on the daemon connection */
+    uint64_t up_acked;         /* the daemon's last VKE_ACK */
+    struct vke_unacked *unacked;   /* ring of XVIOS_VKE_UNACKED_MAX CLUSTER_SENDs written, not acknowledged */
+    unsigned unacked_head, unacked_n;
     struct vke_peer *peers;    /* one per active member but self */
     unsigned n_peers;
     struct vke_send *sends;
@@ -106,6 +128,7 @@ struct xvios_vke {
     struct xvios_pktq inq;     /* inbound for in-process receivers (bounded like upq) */
     struct vke_result *results, *results_tail;
     uint32_t inproc_seq;       /* txids of in-process sends: this node, upper half of the counter */
+    uint32_t inproc_epoch;     /* their epoch: this VKE's incarnation (vke.epoch in the run directory) */
 };
 
 /*
@@ -142,15 +165,28 @@ int  vke_local_listen(struct xvios_vke *v, const char *rundir);
 void vke_local_accept(struct xvios_vke *v);
 void vke_local_read(struct xvios_vke *v, struct vke_conn *c);
 void vke_local_dispose(struct xvios_vke *v);
+/* With close_idle, close the idle connections that are not the daemon; the earliest idle deadline
+ * left: true and *out. */
+bool vke_local_expire(struct xvios_vke *v, bool close_idle, struct timespec *out);
 
 /* vke_local_out.c - the way out to local connections and the daemon */
 struct vke_conn *vke_local_conn(struct xvios_vke *v, uint32_t id);   /* NULL if gone */
 void vke_local_close(struct xvios_vke *v, struct vke_conn *c);
-/* Send a packet to a connection; false if it is gone or would block. */
+/* Send a packet to a connection, or queue it while the connection is not reading (never waits);
+ * false if it is gone, or was dropped because its queue is full. */
 bool vke_local_send(struct xvios_vke *v, uint32_t conn_id, const void *buf, size_t len);
+void vke_local_flush(struct xvios_vke *v, struct vke_conn *c);   /* write what c has queued */
+/* Does the connection have an outstanding send in the table? */
+bool vke_local_has_sends(const struct xvios_vke *v, uint32_t conn_id);
 /* Hand an inbound packet up to the daemon (queued when none or busy); false when the queue is full. */
 bool vke_local_deliver_up(struct xvios_vke *v, const void *buf, size_t len);
 void vke_local_flush_up(struct xvios_vke *v);
+/* Drop (log, count) held inbound packets past the hold bound. */
+void vke_local_expire_up(struct xvios_vke *v);
+/* Drop every held inbound packet, each logged with why and counted (up_lost). */
+void vke_local_drop_held(struct xvios_vke *v, const char *why);
+/* The daemon's VKE_ACK: it consumed the first n packets written up on its connection; false when n is impossible. */
+bool vke_local_ack(struct xvios_vke *v, uint64_t n);
 void vke_local_event(struct xvios_vke *v, enum xvios_event ev, uint32_t node);
 
 /* vke_send.c - the send path */
@@ -160,11 +196,12 @@ void vke_send_request(struct xvios_vke *v, const struct vke_requester *who, cons
 /* Answer who with req's headers copied back, st, rc_needed, and the RC array when it fits. */
 void vke_send_result(struct xvios_vke *v, const struct vke_requester *who, const struct xvios_msg *req,
                      enum xvios_status st, const struct vke_rc *rc, uint16_t needed);
-struct vke_send *vke_send_find(struct xvios_vke *v, uint64_t txid);   /* NULL if not outstanding */
+/* A send is known by its txid and the epoch of the incarnation that issued it. NULL if not outstanding. */
+struct vke_send *vke_send_find(struct xvios_vke *v, uint64_t txid, uint32_t epoch);
 /* A SEND_RESULT (st) for a request refused before the send path saw it. */
 void vke_send_refuse(struct xvios_vke *v, const struct vke_requester *who, const struct xvios_msg *req,
                      enum xvios_status st);
-bool vke_send_outstanding(const struct xvios_vke *v, uint64_t txid);
+bool vke_send_outstanding(const struct xvios_vke *v, uint64_t txid, uint32_t epoch);
 void vke_send_receipt_in(struct xvios_vke *v, struct vke_peer *p, const struct xvios_msg *rcpt);
 void vke_send_expire(struct xvios_vke *v);
 /* A pending entry of node (in send txid, or in every send when txid is 0) becomes st. */

@@ -1,22 +1,30 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * vke_local_out.c - the way out to the local socket's connections: a
- * SEND_RESULT or reply to the connection that asked (bounded wait), and
+ * SEND_RESULT or reply to the connection that asked (never waited for: what
+ * a connection does not take is kept in its bounded queue, and a connection
+ * whose queue is full is dropped, logged and counted), and
  * inbound cluster traffic and link events for the daemon, held in a bounded
  * queue while no daemon is attached or it is busy. The send and receive
  * paths call this; it calls no other part of the VKE.
+ *
+ * Nothing inbound is lost without a trace: a held packet waits at most
+ * XVIOS_VKE_HOLD_FACTOR cluster timeouts (then it is logged and counted,
+ * up_expired); a CLUSTER_SEND written to a daemon that acknowledges
+ * (ack=1 in its VKE_HELLO) stays in the unacked ring until its VKE_ACK, and
+ * is logged and counted (up_lost) when the daemon goes away first. The
+ * ring is bounded: while it is full, packets wait in the held queue.
  */
 #include <errno.h>
-#include <poll.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include "vke_internal.h"
 #include "xvios/clock.h"
+#include "xvios/db.h"
 #include "xvios/log.h"
-
-#define RESULT_SEND_WAIT_MS 200 /* a result the daemon does not take within this is dropped (logged) */
+#include "xvios/vke.h"
 
 struct vke_conn *vke_local_conn(struct xvios_vke *v, uint32_t id)
 {
@@ -26,50 +34,125 @@ struct vke_conn *vke_local_conn(struct xvios_vke *v, uint32_t id)
     return NULL;
 }
 
+/* The header fields of an encoded (already validated) packet that name it in a log line. */
+static void pkt_names(const uint8_t *pkt, uint16_t *opcode, uint64_t *txid, uint32_t *node, uint32_t *epoch,
+                      uint32_t *msg_type)
+{
+    *opcode = xvios_get_le16(pkt + offsetof(struct xvios_hdr, opcode));
+    *txid = xvios_get_le64(pkt + offsetof(struct xvios_hdr, txid));
+    *msg_type = xvios_get_le32(pkt + XVIOS_HDR_LEN + offsetof(struct xvios_sub, msg_type));
+    *node = xvios_get_le32(pkt + XVIOS_HDR_LEN + offsetof(struct xvios_sub, src_node));
+    *epoch = xvios_get_le32(pkt + XVIOS_HDR_LEN + offsetof(struct xvios_sub, epoch));
+}
+
+/* The daemon left: what it was given and did not acknowledge is lost with it. */
+static void daemon_gone(struct xvios_vke *v)
+{
+    for (unsigned i = 0; i < v->unacked_n; i++) {
+        const struct vke_unacked *u = &v->unacked[(v->unacked_head + i) % XVIOS_VKE_UNACKED_MAX];
+        v->st.up_lost++;
+        XLOG_WARN("message from node %u (txid %#llx, epoch %u, type %u) lost: the daemon went away before "
+                  "acknowledging it", u->node, (unsigned long long)u->txid, u->epoch, u->msg_type);
+    }
+    v->unacked_n = 0;
+    v->unacked_head = 0;
+    v->up_seq = 0;
+    v->up_acked = 0;
+    v->daemon_acks = false;
+}
+
 void vke_local_close(struct xvios_vke *v, struct vke_conn *c)
 {
     if (c->is_daemon) {
         XLOG_INFO("daemon detached");
         v->daemon_conn_id = 0;
+        daemon_gone(v);
     }
     close(c->fd);
     c->fd = -1;
     c->is_daemon = false;
+    c->bad_packets = 0;
+    xvios_pktq_dispose(&c->outq);
+}
+
+bool vke_local_has_sends(const struct xvios_vke *v, uint32_t conn_id)
+{
+    for (unsigned i = 0; i < v->max_sends; i++)
+        if (v->sends[i].used && !v->sends[i].who.cb && v->sends[i].who.conn_id == conn_id)
+            return true;
+    return false;
+}
+
+/* One packet onto the socket: 1 sent, 0 would block, -1 the connection failed (closed). */
+static int put(struct xvios_vke *v, struct vke_conn *c, const void *buf, size_t len)
+{
+    for (;;) {
+        ssize_t n = send(c->fd, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL);
+        if (n == (ssize_t)len)
+            return 1;
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+            return 0;
+        XLOG_WARN("local connection %u: %s: closed", c->id, n < 0 ? strerror(errno) : "short send");
+        vke_local_close(v, c);
+        return -1;
+    }
+}
+
+void vke_local_flush(struct xvios_vke *v, struct vke_conn *c)
+{
+    const struct xvios_pkt *p;
+
+    while (c->fd >= 0 && (p = xvios_pktq_peek(&c->outq))) {
+        if (put(v, c, p->data, p->len) <= 0)
+            return;
+        xvios_pktq_drop(&c->outq);
+    }
 }
 
 bool vke_local_send(struct xvios_vke *v, uint32_t conn_id, const void *buf, size_t len)
 {
     struct vke_conn *c = vke_local_conn(v, conn_id);
-    struct timespec deadline = xvios_deadline_ms(RESULT_SEND_WAIT_MS);
+    int rc;
 
     if (!c)
         return false;
-    for (;;) {
-        ssize_t n = send(c->fd, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL);
-        if (n == (ssize_t)len)
-            return true;
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0 && errno == EAGAIN && !xvios_ts_passed(&deadline)) {
-            struct pollfd pfd = { .fd = c->fd, .events = POLLOUT };
-            poll(&pfd, 1, xvios_poll_timeout(&deadline, RESULT_SEND_WAIT_MS));
-            continue;
-        }
-        XLOG_WARN("local connection %u: cannot deliver %zu bytes: %s", conn_id, len,
-                  n < 0 ? strerror(errno) : "short send");
-        if (n < 0 && errno != EAGAIN)
-            vke_local_close(v, c);
+    vke_local_flush(v, c);
+    if (c->fd < 0)
+        return false;
+    if (!c->outq.head) {
+        rc = put(v, c, buf, len);
+        if (rc != 0)
+            return rc > 0;
+    }
+    if (xvios_pktq_push(&c->outq, buf, len, 0, (struct timespec){ 0 }) < 0) {
+        v->st.local_dropped++;
+        XLOG_WARN("local connection %u%s does not read (%u packets, %zu bytes queued): dropped", c->id,
+                  c->is_daemon ? " (the daemon)" : "", c->outq.n, c->outq.bytes);
+        vke_local_close(v, c);
         return false;
     }
+    return true;
 }
 
 void vke_local_flush_up(struct xvios_vke *v)
 {
     struct vke_conn *c = v->daemon_conn_id ? vke_local_conn(v, v->daemon_conn_id) : NULL;
 
-    while (c && c->fd >= 0 && v->upq.head) {
+    if (c)
+        vke_local_flush(v, c);   /* what it was answered first goes first */
+    while (c && c->fd >= 0 && !c->outq.head && v->upq.head) {
         struct xvios_pkt *p = xvios_pktq_peek(&v->upq);
-        ssize_t n = send(c->fd, p->data, p->len, MSG_DONTWAIT | MSG_NOSIGNAL);
+        uint16_t opcode;
+        uint64_t txid;
+        uint32_t node, epoch, type;
+        ssize_t n;
+
+        pkt_names(p->data, &opcode, &txid, &node, &epoch, &type);
+        if (v->daemon_acks && opcode == XVIOS_OP_CLUSTER_SEND && v->unacked_n >= XVIOS_VKE_UNACKED_MAX)
+            return; /* the daemon has not acknowledged what it has: hold the rest */
+        n = send(c->fd, p->data, p->len, MSG_DONTWAIT | MSG_NOSIGNAL);
         if (n < 0 && errno == EAGAIN)
             return; /* the daemon is busy; the queue holds it */
         if (n < 0) {
@@ -79,12 +162,71 @@ void vke_local_flush_up(struct xvios_vke *v)
         }
         xvios_pktq_drop(&v->upq);
         v->st.delivered_up++;
+        v->up_seq++;
+        if (v->daemon_acks && opcode == XVIOS_OP_CLUSTER_SEND) {
+            struct vke_unacked *u = &v->unacked[(v->unacked_head + v->unacked_n) % XVIOS_VKE_UNACKED_MAX];
+            *u = (struct vke_unacked){ .seq = v->up_seq, .txid = txid, .node = node, .epoch = epoch,
+                                       .msg_type = type };
+            v->unacked_n++;
+        }
+    }
+}
+
+bool vke_local_ack(struct xvios_vke *v, uint64_t n)
+{
+    if (n < v->up_acked || n > v->up_seq)
+        return false;
+    v->up_acked = n;
+    while (v->unacked_n && v->unacked[v->unacked_head].seq <= n) {
+        v->unacked_head = (v->unacked_head + 1) % XVIOS_VKE_UNACKED_MAX;
+        v->unacked_n--;
+    }
+    return true;
+}
+
+void vke_local_drop_held(struct xvios_vke *v, const char *why)
+{
+    struct xvios_pkt *p;
+
+    while ((p = xvios_pktq_peek(&v->upq))) {
+        uint16_t opcode;
+        uint64_t txid;
+        uint32_t node, epoch, type;
+
+        pkt_names(p->data, &opcode, &txid, &node, &epoch, &type);
+        if (opcode == XVIOS_OP_CLUSTER_SEND) {
+            v->st.up_lost++;
+            XLOG_WARN("message from node %u (txid %#llx, epoch %u, type %u) %s", node, (unsigned long long)txid,
+                      epoch, type, why);
+        }
+        xvios_pktq_drop(&v->upq);
+    }
+}
+
+void vke_local_expire_up(struct xvios_vke *v)
+{
+    struct timespec now = xvios_now();
+    struct xvios_pkt *p;
+
+    while ((p = xvios_pktq_peek(&v->upq)) && xvios_ts_cmp(p->deadline, now) <= 0) {
+        uint16_t opcode;
+        uint64_t txid;
+        uint32_t node, epoch, type;
+
+        pkt_names(p->data, &opcode, &txid, &node, &epoch, &type);
+        v->st.up_expired++;
+        XLOG_WARN("%s from node %u (txid %#llx, epoch %u, type %u) expired: no daemon took it in time (%u x the "
+                  "cluster timeout)", xvios_opcode_name(opcode), node, (unsigned long long)txid, epoch, type,
+                  XVIOS_VKE_HOLD_FACTOR);
+        xvios_pktq_drop(&v->upq);
     }
 }
 
 bool vke_local_deliver_up(struct xvios_vke *v, const void *buf, size_t len)
 {
-    if (xvios_pktq_push(&v->upq, buf, len, 0, xvios_now()) < 0)
+    uint32_t hold = v->default_timeout_ms ? v->default_timeout_ms : XVIOS_DB_DEFAULT_TIMEOUT_MS;
+
+    if (xvios_pktq_push(&v->upq, buf, len, 0, xvios_deadline_ms(XVIOS_VKE_HOLD_FACTOR * hold)) < 0)
         return false;
     vke_local_flush_up(v);
     return true;

@@ -38,8 +38,13 @@ static bool needs_tick(const struct xvios_vke *v)
 
 static void rearm(struct xvios_vke *v)
 {
-    struct timespec next, tick;
+    struct timespec next, tick, idle;
     bool any = vke_send_next_deadline(v, &next);
+
+    if (vke_local_expire(v, false, &idle) && (!any || xvios_ts_cmp(idle, next) < 0)) {
+        next = idle;
+        any = true;
+    }
 
     if (vke_inproc_pending(v)) {
         next = xvios_now();
@@ -63,7 +68,9 @@ static void on_service(struct xvios_ev_timer *t, void *arg)
     (void)t;
     vke_peers_service(v);
     vke_send_expire(v);
+    vke_local_expire(v, true, &(struct timespec){ 0 });
     vke_local_flush_up(v);
+    vke_local_expire_up(v);
     vke_inproc_flush(v);
     vke_loop_sync(v);
     rearm(v);
@@ -82,11 +89,13 @@ static void on_conn(struct xvios_ev_fd *src, int fd, short revents, void *arg)
 {
     struct xvios_vke *v = arg;
 
-    (void)revents;
     for (unsigned i = 0; i < VKE_MAX_CONNS; i++) {
         struct vke_conn *c = &v->conns[i];
         if (c->src == src && c->fd == fd) {
-            vke_local_read(v, c);
+            if (revents & POLLOUT)
+                vke_local_flush(v, c);
+            if (c->fd >= 0 && (revents & ~POLLOUT))
+                vke_local_read(v, c);
             break;
         }
     }
@@ -102,18 +111,20 @@ static void on_link(struct xvios_ev_fd *src, int fd, short revents, void *arg)
     vke_loop_kick(arg);
 }
 
-/* Make *src watch want_fd (-1: none). */
-static void follow(struct xvios_vke *v, struct xvios_ev_fd **src, int want_fd, xvios_ev_fd_cb cb)
+/* Make *src watch want_fd (-1: none) for events. */
+static void follow(struct xvios_vke *v, struct xvios_ev_fd **src, int want_fd, short events, xvios_ev_fd_cb cb)
 {
     int rc;
 
-    if (*src && xvios_evloop_fd_fd(*src) == want_fd)
+    if (*src && xvios_evloop_fd_fd(*src) == want_fd) {
+        xvios_evloop_fd_set_events(*src, events);
         return;
+    }
     xvios_evloop_fd_remove(*src);
     *src = NULL;
     if (want_fd < 0)
         return;
-    rc = xvios_evloop_fd_add(v->loop, want_fd, POLLIN, cb, v, src);
+    rc = xvios_evloop_fd_add(v->loop, want_fd, events, cb, v, src);
     if (rc < 0) /* the service tick still progresses it, more slowly */
         XLOG_ERR("cannot add fd %d to the event loop: %s", want_fd, strerror(-rc));
 }
@@ -123,10 +134,10 @@ void vke_loop_sync(struct xvios_vke *v)
     if (!v->loop)
         return;
     for (unsigned i = 0; i < VKE_MAX_CONNS; i++)
-        follow(v, &v->conns[i].src, v->conns[i].fd, on_conn);
+        follow(v, &v->conns[i].src, v->conns[i].fd, POLLIN | (v->conns[i].outq.head ? POLLOUT : 0), on_conn);
     for (unsigned i = 0; i < v->n_peers; i++) {
         struct vke_peer *p = &v->peers[i];
-        follow(v, &p->src, p->link ? xvios_link_fd(p->link) : -1, on_link);
+        follow(v, &p->src, p->link ? xvios_link_fd(p->link) : -1, POLLIN, on_link);
     }
 }
 

@@ -57,10 +57,14 @@ int vke_members_refresh(struct xvios_vke *v, bool force)
         m.n++;
     }
     free(nodes); /* xvios_db_nodes() returns them sorted by node id, as vke_members wants */
-    if (xvios_db_config_read(v->plat, &cfg) == 0 && cfg.timeout_ms > 0)
+    if (xvios_db_config_read(v->plat, &cfg) == 0 && cfg.timeout_ms > 0) {
         v->default_timeout_ms = cfg.timeout_ms;
-    else if (!v->default_timeout_ms)
+        v->max_timeout_ms = cfg.max_timeout_ms;
+    } else if (!v->default_timeout_ms) {
         v->default_timeout_ms = XVIOS_DB_DEFAULT_TIMEOUT_MS;
+    }
+    if (!v->max_timeout_ms)
+        v->max_timeout_ms = XVIOS_DB_DEFAULT_MAX_TIMEOUT_MS;
 
     if (m.self != v->members.self) {
         if (m.self)

@@ -48,17 +48,17 @@ void vke_send_refuse(struct xvios_vke *v, const struct vke_requester *who, const
     vke_send_result(v, who, req, st, NULL, 0);
 }
 
-struct vke_send *vke_send_find(struct xvios_vke *v, uint64_t txid)
+struct vke_send *vke_send_find(struct xvios_vke *v, uint64_t txid, uint32_t epoch)
 {
     for (unsigned i = 0; i < v->max_sends; i++)
-        if (v->sends[i].used && v->sends[i].req.hdr.txid == txid)
+        if (v->sends[i].used && v->sends[i].req.hdr.txid == txid && v->sends[i].req.sub.epoch == epoch)
             return &v->sends[i];
     return NULL;
 }
 
-bool vke_send_outstanding(const struct xvios_vke *v, uint64_t txid)
+bool vke_send_outstanding(const struct xvios_vke *v, uint64_t txid, uint32_t epoch)
 {
-    return vke_send_find((struct xvios_vke *)v, txid) != NULL;
+    return vke_send_find((struct xvios_vke *)v, txid, epoch) != NULL;
 }
 
 static void complete(struct xvios_vke *v, struct vke_send *s)
@@ -72,13 +72,13 @@ static void complete(struct xvios_vke *v, struct vke_send *s)
 
 void vke_send_receipt_in(struct xvios_vke *v, struct vke_peer *p, const struct xvios_msg *rcpt)
 {
-    struct vke_send *s = vke_send_find(v, rcpt->hdr.txid);
+    struct vke_send *s = vke_send_find(v, rcpt->hdr.txid, rcpt->sub.epoch);
     enum xvios_rc_status st = rcpt->hdr.status == XVIOS_ST_QUEUE_FULL ? XVIOS_RC_QUEUE_FULL : XVIOS_RC_DELIVERED;
 
     if (!s) {
         v->st.receipts_late++;
-        XLOG_DEBUG("late receipt from node %u for txid %#llx: ignored", p->node,
-                   (unsigned long long)rcpt->hdr.txid);
+        XLOG_DEBUG("late receipt from node %u for txid %#llx epoch %u: ignored", p->node,
+                   (unsigned long long)rcpt->hdr.txid, rcpt->sub.epoch);
         return;
     }
     switch (vke_rc_mark(&s->rc, p->node, st)) {

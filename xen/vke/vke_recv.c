@@ -64,6 +64,7 @@ static void send_receipt(struct xvios_vke *v, struct vke_peer *p, const struct x
     r.sub.src_node = v->members.self;
     r.sub.dst_node = p->node;
     r.sub.originator = m->sub.originator;
+    r.sub.epoch = m->sub.epoch;   /* the receipt names the send by (txid, epoch) */
     if (xvios_msg_encode(&r, v->encbuf, XVIOS_MAX_MSG, &len) != XVIOS_WIRE_OK)
         return;
     if (vke_peer_enqueue(v, p, v->encbuf, len, r.hdr.txid, xvios_deadline_ms(v->default_timeout_ms)))

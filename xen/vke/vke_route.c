@@ -17,8 +17,8 @@ enum xvios_status vke_route_check_request(const struct xvios_msg *req, uint32_t 
     *why = NULL;
     if (req->hdr.opcode != XVIOS_OP_CLUSTER_SEND && req->hdr.opcode != XVIOS_OP_CLUSTER_RESPONSE)
         *why = "opcode is not a cluster send or response";
-    else if (req->hdr.status != XVIOS_ST_OK)
-        *why = "status must be 0 in a request";
+    else if (req->hdr.opcode == XVIOS_OP_CLUSTER_SEND && req->hdr.status != XVIOS_ST_OK)
+        *why = "status must be 0 in a send";   /* a response carries the responder's status */
     else if (req->sub.src_node != self)
         *why = "sub.src_node is not this node";
     else if (req->sub.dst_node != 0)

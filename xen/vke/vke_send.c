@@ -14,6 +14,44 @@
 #include "xvios/clock.h"
 #include "xvios/log.h"
 
+/* Is slot s held by the same requester as who/req (a local connection or in-process sender, and its caller)? */
+static bool same_requester(const struct vke_send *s, const struct vke_requester *who, const struct xvios_msg *req)
+{
+    return s->who.conn_id == who->conn_id && s->who.cb == who->cb && s->who.arg == who->arg &&
+           s->req.sub.originator == req->sub.originator;
+}
+
+/* A free slot of the send table for who, or NULL (*share_full: who holds its share already). */
+static struct vke_send *free_slot(struct xvios_vke *v, const struct vke_requester *who, const struct xvios_msg *req,
+                                  bool *share_full)
+{
+    unsigned share = v->max_sends / VKE_SHARE_DIV ? v->max_sends / VKE_SHARE_DIV : 1, held = 0;
+    struct vke_send *slot = NULL;
+
+    for (unsigned i = 0; i < v->max_sends; i++) {
+        if (!v->sends[i].used)
+            slot = slot ? slot : &v->sends[i];
+        else if (same_requester(&v->sends[i], who, req))
+            held++;
+    }
+    *share_full = held >= share;
+    return *share_full ? NULL : slot;
+}
+
+/* The send's timeout: as asked (0: the cluster default), cut to the cluster's maximum. */
+static uint64_t send_timeout_ms(struct xvios_vke *v, const struct xvios_msg *req)
+{
+    uint64_t t = req->sub.timeout_ms ? req->sub.timeout_ms : v->default_timeout_ms;
+
+    if (v->max_timeout_ms && t > v->max_timeout_ms) {
+        v->st.timeout_clamped++;
+        XLOG_DEBUG("txid %#llx: timeout %llu ms cut to the cluster's maximum %u ms",
+                   (unsigned long long)req->hdr.txid, (unsigned long long)t, v->max_timeout_ms);
+        t = v->max_timeout_ms;
+    }
+    return t;
+}
+
 void vke_send_request(struct xvios_vke *v, const struct vke_requester *who, const struct xvios_msg *req)
 {
     struct vke_plan plan;
@@ -42,8 +80,8 @@ void vke_send_request(struct xvios_vke *v, const struct vke_requester *who, cons
         vke_send_result(v, who, req, st, NULL, 0);
         return;
     }
-    if (vke_send_find(v, req->hdr.txid)) {
-        XLOG_WARN("txid %#llx is already outstanding", (unsigned long long)req->hdr.txid);
+    if (vke_send_find(v, req->hdr.txid, req->sub.epoch)) {
+        XLOG_WARN("txid %#llx epoch %u is already outstanding", (unsigned long long)req->hdr.txid, req->sub.epoch);
         vke_send_result(v, who, req, XVIOS_ST_BAD_PACKET, NULL, 0);
         return;
     }
@@ -58,16 +96,19 @@ void vke_send_request(struct xvios_vke *v, const struct vke_requester *who, cons
         return;
     }
     if (wants) {
-        for (unsigned i = 0; i < v->max_sends && !slot; i++)
-            if (!v->sends[i].used)
-                slot = &v->sends[i];
+        bool share_full = false;
+        slot = free_slot(v, who, req, &share_full);
         if (!slot) {
+            if (share_full) {
+                v->st.share_refused++;
+                XLOG_DEBUG("txid %#llx: its requester holds its share of the send table", (unsigned long long)req->hdr.txid);
+            }
             vke_send_result(v, who, req, XVIOS_ST_TRY_AGAIN, NULL, needed);
             return;
         }
     }
 
-    deadline = xvios_deadline_ms(req->sub.timeout_ms ? req->sub.timeout_ms : v->default_timeout_ms);
+    deadline = xvios_deadline_ms(send_timeout_ms(v, req));
     out = *req;
     out.sub.dst_node = 0;
     if (xvios_msg_encode(&out, v->encbuf, XVIOS_MAX_MSG, &len) != XVIOS_WIRE_OK) {

@@ -21,7 +21,7 @@ size_t xvios_vke_format_stats(const struct xvios_vke *v, char *buf, size_t cap)
                  "packets_out=%llu\npackets_in=%llu\nmalformed_in=%llu\nreceipts_sent=%llu\nreceipts_in=%llu\n"
                  "receipts_late=%llu\nreceipts_dup=%llu\nreceipts_stray=%llu\ndelivered_up=%llu\n"
                  "up_queue_full=%llu\nup_queue=%u\nlink_expired=%llu\nlink_dropped=%llu\nlink_up=%llu\n"
-                 "link_lost=%llu\nlocal_malformed=%llu\n",
+                 "link_lost=%llu\nlocal_malformed=%llu\nup_expired=%llu\nup_lost=%llu\nup_unacked=%u\n",
                  v->members.self, v->self_domid, v->n_peers, up, outstanding, (unsigned long long)s->sends,
                  (unsigned long long)s->sends_rejected, (unsigned long long)s->packets_out,
                  (unsigned long long)s->packets_in, (unsigned long long)s->malformed_in,
@@ -30,7 +30,12 @@ size_t xvios_vke_format_stats(const struct xvios_vke *v, char *buf, size_t cap)
                  (unsigned long long)s->receipts_stray, (unsigned long long)s->delivered_up,
                  (unsigned long long)s->up_queue_full, v->upq.n, (unsigned long long)s->link_expired,
                  (unsigned long long)s->link_dropped, (unsigned long long)s->link_up,
-                 (unsigned long long)s->link_lost, (unsigned long long)s->local_malformed);
+                 (unsigned long long)s->link_lost, (unsigned long long)s->local_malformed,
+                 (unsigned long long)s->up_expired, (unsigned long long)s->up_lost, v->unacked_n);
+    if (n >= 0 && (size_t)n < cap)
+        n += snprintf(buf + n, cap - (size_t)n, "local_dropped=%llu\nshare_refused=%llu\ntimeout_clamped=%llu\n",
+                      (unsigned long long)s->local_dropped, (unsigned long long)s->share_refused,
+                      (unsigned long long)s->timeout_clamped);
     if (n < 0)
         return 0;
     return (size_t)n < cap ? (size_t)n : cap ? cap - 1 : 0;

@@ -19,7 +19,7 @@
  *   9. opcode known                          XVIOS_WIRE_EOPCODE
  *  10. flags: known bits, valid origin, BROADCAST only without targets
  *                                            XVIOS_WIRE_EFLAGS
- *  11. sub.reserved0, sub.reserved1 zero     XVIOS_WIRE_ERESERVED
+ *  11. sub.reserved0 zero                    XVIOS_WIRE_ERESERVED
  *  12. status within enum xvios_status       XVIOS_WIRE_ESTATUS
  *  13. RC array payload (SEND_RESULT, API_RESULT)   XVIOS_WIRE_ERC
  *
@@ -64,6 +64,7 @@ static const struct opcode_info opcode_table[] = {
     /* the VKE answers these with the same opcode */
     { XVIOS_OP_VKE_HELLO,        false, CH_DAEMON_VKE,                 "VKE_HELLO" },
     { XVIOS_OP_VKE_STATS,        false, CH_DAEMON_VKE,                 "VKE_STATS" },
+    { XVIOS_OP_VKE_ACK,          false, XVIOS_CH_DAEMON_TO_VKE,        "VKE_ACK" },
     { XVIOS_OP_SEND_RESULT,      true,  XVIOS_CH_VKE_TO_DAEMON,        "SEND_RESULT" },
     { XVIOS_OP_VKE_EVENT,        false, XVIOS_CH_VKE_TO_DAEMON,        "VKE_EVENT" },
     /* the daemon answers API_HELLO with API_HELLO */
@@ -146,6 +147,7 @@ static const char *const status_names[XVIOS_ST_MAX_ + 1] = {
     [XVIOS_ST_INTERNAL]     = "INTERNAL",
     [XVIOS_ST_TIMED_OUT]    = "TIMED_OUT",
     [XVIOS_ST_UNREACHABLE]  = "UNREACHABLE",
+    [XVIOS_ST_NO_SUBSCRIBER] = "NO_SUBSCRIBER",
 };
 
 const char *xvios_status_name(int status)
@@ -205,7 +207,7 @@ static int msg_validate(const struct xvios_msg *m)
     if ((flags & ~XVIOS_F_KNOWN) != 0 || XVIOS_FLAGS_ORIGIN(flags) > XVIOS_ORIGIN_API ||
         ((flags & XVIOS_F_BROADCAST) && m->sub.n_targets != 0))
         return XVIOS_WIRE_EFLAGS;
-    if (m->sub.reserved0 != 0 || m->sub.reserved1 != 0)
+    if (m->sub.reserved0 != 0)
         return XVIOS_WIRE_ERESERVED;
     if (m->hdr.status < 0 || m->hdr.status > XVIOS_ST_MAX_)
         return XVIOS_WIRE_ESTATUS;
@@ -255,7 +257,7 @@ int xvios_msg_encode(const struct xvios_msg *m, uint8_t *buf, size_t cap, size_t
     xvios_put_le16(buf + SUB_OFF(reserved0), 0);
     xvios_put_le32(buf + SUB_OFF(timeout_ms), m->sub.timeout_ms);
     xvios_put_le32(buf + SUB_OFF(dst_node), m->sub.dst_node);
-    xvios_put_le32(buf + SUB_OFF(reserved1), 0);
+    xvios_put_le32(buf + SUB_OFF(epoch), m->sub.epoch);
 
     for (unsigned i = 0; i < m->sub.n_targets; i++)
         xvios_put_le32(buf + TARGETS_OFF + 4u * i, m->targets[i]);
@@ -316,7 +318,7 @@ int xvios_msg_decode(const uint8_t *untrusted_buf, size_t untrusted_len, struct 
     out->sub.reserved0 = xvios_get_le16(untrusted_buf + SUB_OFF(reserved0));
     out->sub.timeout_ms = xvios_get_le32(untrusted_buf + SUB_OFF(timeout_ms));
     out->sub.dst_node = xvios_get_le32(untrusted_buf + SUB_OFF(dst_node));
-    out->sub.reserved1 = xvios_get_le32(untrusted_buf + SUB_OFF(reserved1));
+    out->sub.epoch = xvios_get_le32(untrusted_buf + SUB_OFF(epoch));
 
     for (unsigned i = 0; i < n_targets; i++)
         out->targets[i] = xvios_get_le32(untrusted_buf + TARGETS_OFF + 4u * i);

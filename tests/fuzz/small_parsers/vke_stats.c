@@ -27,11 +27,13 @@
 #include "xvios/kv.h"
 
 /* The keys the daemon keeps, in enum vke_stat order (the contract, restated). */
-static const char *const known[VS_N] = {
+static const char *const known[] = {
     "peers", "links_up", "outstanding", "malformed_in", "receipts_late", "receipts_dup", "up_queue_full",
-    "link_lost",
+    "link_lost", "up_expired", "up_lost",
 };
-static const char *const unknown[] = { "node", "domid", "sends", "packets_in", "x", "a_b_0" };
+/* A counter added to the daemon must be added here too: the build says so. */
+_Static_assert(sizeof(known) / sizeof(known[0]) == VS_N, "known[] must list every enum vke_stat key");
+static const char *const unknown[] = { "node", "domid", "sends", "packets_in", "x", "a_b_0", "local_dropped" };
 
 static int known_index(const char *key, size_t len)
 {

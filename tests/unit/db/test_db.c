@@ -57,6 +57,38 @@ static void want_perms(xvios_plat *p, const char *path, const struct xvios_perm 
     free(got);
 }
 
+/* The cluster's maximum send timeout: default, explicit, checked at create, defaulted when absent. */
+static void test_config_max_timeout(void **state)
+{
+    struct loop_fixture *f = *state;
+    struct xvios_db_config got, c = cfg3;
+
+    c.max_timeout_ms = 1999;   /* shorter than the default deadline */
+    assert_int_equal(xvios_db_cluster_create(f->dom0, &c), -EINVAL);
+    c.max_timeout_ms = 86400001;
+    assert_int_equal(xvios_db_cluster_create(f->dom0, &c), -EINVAL);
+    c.max_timeout_ms = 0;
+    c.timeout_ms = 90000;      /* a default deadline past the default maximum raises the maximum */
+    assert_int_equal(xvios_db_cluster_create(f->dom0, &c), 0);
+    assert_int_equal(xvios_db_config_read(f->dom0, &got), 0);
+    assert_int_equal(got.max_timeout_ms, 90000);
+    assert_int_equal(xvios_db_cluster_destroy(f->dom0), 0);
+
+    c = cfg3;
+    c.max_timeout_ms = 5000;
+    assert_int_equal(xvios_db_cluster_create(f->dom0, &c), 0);
+    assert_int_equal(xvios_db_config_read(f->dom0, &got), 0);
+    assert_int_equal(got.max_timeout_ms, 5000);
+    /* a cluster made before the key existed: the default */
+    assert_int_equal(xvios_store_rm(f->dom0, XVIOS_TX_NONE, "/xvios/config/max-timeout-ms"), 0);
+    assert_int_equal(xvios_db_config_read(f->dom0, &got), 0);
+    assert_int_equal(got.max_timeout_ms, XVIOS_DB_DEFAULT_MAX_TIMEOUT_MS);
+    /* garbage there is refused, not trusted */
+    assert_int_equal(xvios_store_write(f->dom0, XVIOS_TX_NONE, "/xvios/config/max-timeout-ms", "9x", 2), 0);
+    assert_int_equal(xvios_db_config_read(f->dom0, &got), -EIO);
+    assert_int_equal(xvios_db_cluster_destroy(f->dom0), 0);
+}
+
 static void test_create_config_destroy(void **state)
 {
     struct loop_fixture *f = *state;
@@ -72,9 +104,11 @@ static void test_create_config_destroy(void **state)
     assert_int_equal(got.max_nodes, 3);
     assert_int_equal(got.timeout_ms, 2000);
     assert_int_equal(got.retries, 2);
+    assert_int_equal(got.max_timeout_ms, XVIOS_DB_DEFAULT_MAX_TIMEOUT_MS);
     /* a fresh cluster: everything dom0's, nobody else's */
     const char *paths[] = { "/xvios", "/xvios/config", "/xvios/config/name", "/xvios/config/max-nodes",
-                            "/xvios/config/timeout-ms", "/xvios/config/retries", "/xvios/next-node-id",
+                            "/xvios/config/timeout-ms", "/xvios/config/retries", "/xvios/config/max-timeout-ms",
+                            "/xvios/next-node-id",
                             "/xvios/nodes", "/xvios/clients", "/xvios/adapters", "/xvios/next-client-id",
                             "/xvios/next-adapter-id" };
     for (unsigned i = 0; i < sizeof(paths) / sizeof(paths[0]); i++)
@@ -418,6 +452,7 @@ static void test_concurrent_adds(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        LOOP_FIXTURE_TEST(test_config_max_timeout),
         LOOP_FIXTURE_TEST(test_create_config_destroy),
         LOOP_FIXTURE_TEST(test_nodes_add_list_remove),
         LOOP_FIXTURE_TEST(test_perms_exact),

@@ -271,6 +271,41 @@ static void receipts_duplicate_late_stray(void **state)
     (void)b3;
 }
 
+/* A receipt for the same txid from another incarnation of the sender is late, not a match (issue 10, item 1). */
+static void receipt_of_another_epoch_is_late(void **state)
+{
+    struct env *e = *state;
+    struct xvios_msg m, r, p2, rc;
+    struct xvios_vke_stats st;
+    uint8_t b2[XVIOS_LINK_MAX_DGRAM];
+
+    request(e, &m, XVIOS_F_RECEIPT, 2, 2000);
+    m.sub.epoch = 5;
+    m.sub.n_targets = 1;
+    m.targets[0] = 2;
+    send_local(e, e->daemon, &m);
+    assert_true(recv_peer(e, 2, &p2, b2, 2000));
+    assert_int_equal(p2.sub.epoch, 5);              /* the copy on the link carries it */
+    memset(&rc, 0, sizeof(rc));
+    rc.hdr.opcode = XVIOS_OP_RECEIPT;
+    rc.hdr.txid = m.hdr.txid;
+    rc.sub.src_node = 2;
+    rc.sub.dst_node = 1;
+    rc.sub.epoch = 4;                               /* the previous incarnation's message, same txid */
+    peer_send(e, 2, &rc);
+    pump(e, 50);
+    xvios_vke_get_stats(e->vke, &st);
+    assert_int_equal(st.receipts_late, 1);
+    assert_int_equal(st.receipts_in, 0);
+    assert_false(recv_local(e, e->daemon, &r, 50));  /* not completed by it */
+    rc.sub.epoch = 5;
+    peer_send(e, 2, &rc);
+    assert_true(recv_local(e, e->daemon, &r, 2000));
+    assert_int_equal(r.hdr.opcode, XVIOS_OP_SEND_RESULT);
+    assert_int_equal(r.hdr.status, XVIOS_ST_OK);
+    assert_int_equal(r.sub.epoch, 5);
+}
+
 static void duplicate_before_completion(void **state)
 {
     struct env *e = *state;
@@ -339,6 +374,7 @@ static void receive_path_generates_receipt(void **state)
     m.hdr.txid = xvios_txid_make(2, 99);
     m.sub.src_node = 2;
     m.sub.dst_node = 1;
+    m.sub.epoch = 41;
     m.sub.msg_type = 0x2000;
     m.payload = (const uint8_t *)"ping";
     m.hdr.payload_len = 4;
@@ -349,7 +385,9 @@ static void receive_path_generates_receipt(void **state)
     assert_int_equal(rcpt.hdr.status, XVIOS_ST_OK);
     assert_int_equal(rcpt.sub.src_node, 1);
     assert_int_equal(rcpt.sub.dst_node, 2);
+    assert_int_equal(rcpt.sub.epoch, 41);   /* the receipt names the send by (txid, epoch) */
     assert_true(recv_local(e, e->daemon, &up, 2000));
+    assert_int_equal(up.sub.epoch, 41);
     assert_int_equal(up.hdr.opcode, XVIOS_OP_CLUSTER_SEND);
     assert_int_equal(up.hdr.payload_len, 4);
     assert_memory_equal(up.payload, "ping", 4);
@@ -516,6 +554,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(too_small_copies_headers_back, setup, teardown),
         cmocka_unit_test_setup_teardown(receipts_duplicate_late_stray, setup, teardown),
+        cmocka_unit_test_setup_teardown(receipt_of_another_epoch_is_late, setup, teardown),
         cmocka_unit_test_setup_teardown(duplicate_before_completion, setup, teardown),
         cmocka_unit_test_setup_teardown(deadline_marks_silent_nodes, setup, teardown),
         cmocka_unit_test_setup_teardown(receive_path_generates_receipt, setup, teardown),

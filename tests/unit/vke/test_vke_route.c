@@ -160,6 +160,10 @@ static void request_checks(void **state)
     r.hdr.opcode = XVIOS_OP_CLUSTER_RESPONSE;
     r.hdr.txid = xvios_txid_make(3, 9);
     assert_int_equal(vke_route_check_request(&r, 2, &why), XVIOS_ST_OK);
+    /* the responder's verdict travels in it (BAD_PACKET: type not handled; NO_SUBSCRIBER; ...) */
+    r.hdr.status = XVIOS_ST_NO_SUBSCRIBER;
+    assert_int_equal(vke_route_check_request(&r, 2, &why), XVIOS_ST_OK);
+    r.hdr.status = XVIOS_ST_OK;
     r.hdr.txid = xvios_txid_make(4, 9);
     assert_int_equal(vke_route_check_request(&r, 2, &why), XVIOS_ST_BAD_PACKET);
     r.hdr.txid = xvios_txid_make(3, 9);

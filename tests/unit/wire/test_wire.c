@@ -30,7 +30,7 @@
 static const uint8_t vec_send[] = {
     /* header */
     0x56, 0x49, 0x4f, 0x44,                         /* magic "VIOD" */
-    0x01, 0x00,                                     /* version 1 */
+    0x02, 0x00,                                     /* version 2 */
     0x20, 0x00,                                     /* hdr_len 32 */
     0x00, 0x01,                                     /* opcode 0x0100 CLUSTER_SEND */
     0x03, 0x01,                                     /* flags RECEIPT|RESPONSE, origin CLI */
@@ -48,7 +48,7 @@ static const uint8_t vec_send[] = {
     0x00, 0x00,                                     /* reserved0 */
     0xdc, 0x05, 0x00, 0x00,                         /* timeout_ms 1500 */
     0x00, 0x00, 0x00, 0x00,                         /* dst_node 0 */
-    0x00, 0x00, 0x00, 0x00,                         /* reserved1 */
+    0x03, 0x00, 0x00, 0x00,                         /* epoch 3 */
     /* targets */
     0x03, 0x00, 0x00, 0x00, 0x05, 0x00, 0x00, 0x00,
     /* payload */
@@ -57,7 +57,7 @@ static const uint8_t vec_send[] = {
 
 /* Vector 2: the SEND_RESULT for vector 1: PARTIAL, node 3 delivered, node 5 timed out. */
 static const uint8_t vec_result[] = {
-    0x56, 0x49, 0x4f, 0x44, 0x01, 0x00, 0x20, 0x00,
+    0x56, 0x49, 0x4f, 0x44, 0x02, 0x00, 0x20, 0x00,
     0x00, 0x03,                                     /* opcode 0x0300 SEND_RESULT */
     0x03, 0x01,                                     /* flags as sent */
     0x05, 0x00, 0x00, 0x00,                         /* status PARTIAL */
@@ -69,7 +69,8 @@ static const uint8_t vec_result[] = {
     0x04, 0x00,                                     /* rc_capacity 4 */
     0x02, 0x00,                                     /* rc_needed 2 */
     0x00, 0x00,
-    0xdc, 0x05, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+    0xdc, 0x05, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+    0x03, 0x00, 0x00, 0x00,                         /* epoch 3, copied back */
     /* RC array */
     0x03, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, /* node 3 DELIVERED */
     0x05, 0x00, 0x00, 0x00, 0x02, 0x00, 0x00, 0x00, /* node 5 TIMED_OUT */
@@ -77,7 +78,7 @@ static const uint8_t vec_result[] = {
 
 static const unsigned all_opcodes[] = {
     XVIOS_OP_CLUSTER_SEND, XVIOS_OP_CLUSTER_RESPONSE, XVIOS_OP_RECEIPT,
-    XVIOS_OP_VKE_HELLO, XVIOS_OP_VKE_STATS,
+    XVIOS_OP_VKE_HELLO, XVIOS_OP_VKE_STATS, XVIOS_OP_VKE_ACK,
     XVIOS_OP_SEND_RESULT, XVIOS_OP_VKE_EVENT,
     XVIOS_OP_API_HELLO, XVIOS_OP_API_SEND, XVIOS_OP_API_SUBSCRIBE, XVIOS_OP_API_QUERY,
     XVIOS_OP_API_RESULT, XVIOS_OP_API_RESPONSE, XVIOS_OP_API_EVENT,
@@ -103,6 +104,7 @@ static void msg_vec_send(struct xvios_msg *m)
     m->sub.n_targets = 2;
     m->sub.rc_capacity = 4;
     m->sub.timeout_ms = 1500;
+    m->sub.epoch = 3;
     m->targets[0] = 3;
     m->targets[1] = 5;
     m->payload = (const uint8_t *)"ping";
@@ -124,7 +126,7 @@ static void assert_msg_equal(const struct xvios_msg *a, const struct xvios_msg *
     assert_int_equal(a->sub.reserved0, b->sub.reserved0);
     assert_int_equal(a->sub.timeout_ms, b->sub.timeout_ms);
     assert_int_equal(a->sub.dst_node, b->sub.dst_node);
-    assert_int_equal(a->sub.reserved1, b->sub.reserved1);
+    assert_int_equal(a->sub.epoch, b->sub.epoch);
     for (unsigned i = 0; i < a->sub.n_targets; i++)
         assert_int_equal(a->targets[i], b->targets[i]);
     if (a->hdr.payload_len)
@@ -200,7 +202,7 @@ static void test_vector_send_decode(void **state)
     (void)state;
     assert_int_equal(xvios_msg_decode(vec_send, sizeof(vec_send), &d), XVIOS_WIRE_OK);
     assert_int_equal(d.hdr.magic, 0x444f4956u);
-    assert_int_equal(d.hdr.version, 1);
+    assert_int_equal(d.hdr.version, 2);
     assert_int_equal(d.hdr.hdr_len, 32);
     assert_int_equal(d.hdr.opcode, 0x0100);
     assert_int_equal(d.hdr.flags, 0x0103);
@@ -222,7 +224,7 @@ static void test_vector_send_decode(void **state)
     assert_int_equal(d.sub.reserved0, 0);
     assert_int_equal(d.sub.timeout_ms, 1500);
     assert_int_equal(d.sub.dst_node, 0);
-    assert_int_equal(d.sub.reserved1, 0);
+    assert_int_equal(d.sub.epoch, 3);
     assert_int_equal(d.targets[0], 3);
     assert_int_equal(d.targets[1], 5);
     assert_ptr_equal(d.payload, vec_send + 72);
@@ -424,7 +426,8 @@ static void test_err_magic(void **state)
 
 static void test_err_version(void **state)
 {
-    static const uint16_t bad[] = { 0, XVIOS_PROTO_CURRENT + 1, 0x0100, 0xffff };
+    /* version 1 carried no epoch: refused since version 2 */
+    static const uint16_t bad[] = { 0, XVIOS_PROTO_V1, XVIOS_PROTO_CURRENT + 1, 0x0100, 0xffff };
     uint8_t b[sizeof(vec_send)];
 
     (void)state;
@@ -534,7 +537,7 @@ static void test_err_length(void **state)
 
 static void test_err_opcode(void **state)
 {
-    static const uint16_t bad[] = { 0x0000, 0x00ff, 0x0103, 0x0202, 0x0302, 0x0404, 0x0503, 0x0600, 0xffff };
+    static const uint16_t bad[] = { 0x0000, 0x00ff, 0x0103, 0x0203, 0x0302, 0x0404, 0x0503, 0x0600, 0xffff };
     uint8_t b[sizeof(vec_send)];
     struct xvios_msg m;
     unsigned accepted = 0;
@@ -545,7 +548,7 @@ static void test_err_opcode(void **state)
         xvios_put_le16(b + HOFF(opcode), bad[i]);
         assert_int_equal(decode_buf(b, sizeof(b)), XVIOS_WIRE_EOPCODE);
     }
-    /* exactly the 14 opcodes of enum xvios_opcode are accepted (payload "ping" is no RC array) */
+    /* exactly the 15 opcodes of enum xvios_opcode are accepted (payload "ping" is no RC array) */
     memcpy(b, vec_send, sizeof(b));
     for (unsigned op = 0; op <= 0xffff; op++) {
         int rc;
@@ -609,16 +612,8 @@ static void test_err_reserved(void **state)
         b[SOFF(reserved0) + i] = 0x80;
         assert_int_equal(decode_buf(b, sizeof(b)), XVIOS_WIRE_ERESERVED);
     }
-    for (size_t i = 0; i < 4; i++) {
-        memcpy(b, vec_send, sizeof(b));
-        b[SOFF(reserved1) + i] = 0x01;
-        assert_int_equal(decode_buf(b, sizeof(b)), XVIOS_WIRE_ERESERVED);
-    }
     msg_vec_send(&m);
     m.sub.reserved0 = 1;
-    assert_int_equal(xvios_msg_encode(&m, big_buf, sizeof(big_buf), &(size_t){ 0 }), XVIOS_WIRE_ERESERVED);
-    msg_vec_send(&m);
-    m.sub.reserved1 = 1;
     assert_int_equal(xvios_msg_encode(&m, big_buf, sizeof(big_buf), &(size_t){ 0 }), XVIOS_WIRE_ERESERVED);
 }
 
@@ -755,7 +750,7 @@ static void test_check_order(void **state)
     assert_int_equal(xvios_msg_decode(b, sizeof(b), &m), XVIOS_WIRE_EMAGIC);
     xvios_put_le32(b + HOFF(magic), XVIOS_MAGIC);
     assert_int_equal(xvios_msg_decode(b, sizeof(b), &m), XVIOS_WIRE_EVERSION);
-    xvios_put_le16(b + HOFF(version), 1);
+    xvios_put_le16(b + HOFF(version), XVIOS_PROTO_CURRENT);
     assert_int_equal(xvios_msg_decode(b, sizeof(b), &m), XVIOS_WIRE_EHDRLEN);
     xvios_put_le16(b + HOFF(hdr_len), 32);
     assert_int_equal(xvios_msg_decode(b, sizeof(b), &m), XVIOS_WIRE_ETARGETS);

@@ -15,12 +15,20 @@
  * checks the welcome the same way. Only then is a link UP. A management link
  * is reachable by domain 0 only: the console side refuses to open it from
  * another domain, and the server refuses a hello from any domid but 0.
+ *
+ * Nothing here waits: a server keeps up to LINK_PENDING_MAX accepted
+ * sockets whose hello has not come yet, each with its own deadline
+ * (LINK_HELLO_MS); one that stays silent past it is closed, and a new
+ * connection beyond the limit replaces the oldest pending one. While
+ * listening, the link's fd is an epoll set of the listening socket and the
+ * pending ones, so a hello on any of them wakes the owner's loop.
  */
 #include <errno.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -29,12 +37,23 @@
 #include "plat_loop_internal.h"
 #include "xvios/clock.h"
 #include "xvios/log.h"
+#include "xvios/unixsock.h"
+#include "xvios/parse.h"
 
 #define HELLO   LOOP_GREETING_HELLO
 #define WELCOME LOOP_GREETING_WELCOME
 #define REFUSED LOOP_GREETING_REFUSED
 #define GREETING_MAX LOOP_GREETING_MAX
-#define HELLO_WAIT_MS 500   /* how long a server waits for an accepted peer's hello */
+#define LINK_HELLO_MS    2000 /* an accepted socket's hello must come within this */
+#define LINK_STR_(x) #x
+#define LINK_STR(x) LINK_STR_(x)
+#define LINK_PENDING_MAX 4    /* accepted sockets waiting for their hello, per link */
+#define LINK_ACCEPT_BURST 16  /* connections taken per progress call */
+
+struct pending {
+    int fd;                    /* -1: free */
+    struct timespec deadline;
+};
 
 enum phase { PH_LISTEN, PH_RETRY, PH_HELLO_SENT, PH_UP, PH_DEAD };
 
@@ -48,10 +67,13 @@ struct loop_link {
     dev_t bound_dev;           /* the socket file this server bound, to remove only our own */
     ino_t bound_ino;
     int listen_fd;
+    int ep_fd;                 /* while listening: epoll set of listen_fd and the pending sockets */
+    struct pending pend[LINK_PENDING_MAX];
     int fd;
     enum phase phase;
     bool proto_error;
     unsigned retry_logged;
+    unsigned silent_dropped;   /* pending sockets closed without a hello (logged at powers of two) */
 };
 
 static const char *who(const struct loop_link *l)
@@ -81,12 +103,26 @@ static void unlink_own(struct loop_link *l)
     l->bound_ino = 0;
 }
 
-static void go_dead(struct loop_link *l)
+static void close_pending(struct loop_link *l)
+{
+    for (unsigned i = 0; i < LINK_PENDING_MAX; i++)
+        close_fd(&l->pend[i].fd);
+}
+
+/* Stop listening: the socket file, the listening socket, the pending sockets and their epoll set. */
+static void stop_listening(struct loop_link *l)
 {
     if (l->listen_fd >= 0)
         unlink_own(l);
-    close_fd(&l->fd);
     close_fd(&l->listen_fd);
+    close_pending(l);
+    close_fd(&l->ep_fd);
+}
+
+static void go_dead(struct loop_link *l)
+{
+    stop_listening(l);
+    close_fd(&l->fd);
     l->phase = PH_DEAD;
 }
 
@@ -142,7 +178,9 @@ int loop_link_open(void *impl, const struct xvios_link_peer *peer, void **link_i
     l = calloc(1, sizeof(*l));
     if (!l)
         return -ENOMEM;
-    l->listen_fd = l->fd = -1;
+    l->listen_fd = l->fd = l->ep_fd = -1;
+    for (unsigned i = 0; i < LINK_PENDING_MAX; i++)
+        l->pend[i].fd = -1;
     l->peer = *peer;
     l->plat_domid = lp->self_domid;
     l->mgmt = peer->self_node == 0 || peer->peer_node == 0;
@@ -188,6 +226,16 @@ int loop_link_open(void *impl, const struct xvios_link_peer *peer, void **link_i
         }
         l->bound_dev = st.st_dev;
         l->bound_ino = st.st_ino;
+        l->ep_fd = epoll_create1(EPOLL_CLOEXEC);
+        if (l->ep_fd < 0) {
+            rc = -errno;
+            goto out;
+        }
+        if (epoll_ctl(l->ep_fd, EPOLL_CTL_ADD, l->listen_fd,
+                      &(struct epoll_event){ .events = EPOLLIN, .data.fd = l->listen_fd }) < 0) {
+            rc = -errno;
+            goto out;
+        }
         l->phase = PH_LISTEN;
     } else {
         l->phase = PH_RETRY;
@@ -205,10 +253,8 @@ void loop_link_close(void *link_impl)
 
     if (!l)
         return;
-    if (l->listen_fd >= 0)
-        unlink_own(l);
+    stop_listening(l);
     close_fd(&l->fd);
-    close_fd(&l->listen_fd);
     free(l->root);
     free(l);
 }
@@ -218,7 +264,7 @@ int loop_link_fd(const void *link_impl)
     const struct loop_link *l = link_impl;
 
     switch (l->phase) {
-    case PH_LISTEN:     return l->listen_fd;
+    case PH_LISTEN:     return l->ep_fd;
     case PH_HELLO_SENT:
     case PH_UP:         return l->fd;
     default:            return -1;
@@ -233,49 +279,109 @@ enum xvios_link_state loop_link_state(const void *link_impl)
 }
 
 /* ---------------------------------------------------------------- progress */
-static void serve(struct loop_link *l)
+static bool check_hello(struct loop_link *l, struct pending *p, struct timespec now);
+
+/* A pending socket closed without a hello: counted, logged at the 1st, 2nd, 4th, 8th... */
+static void drop_silent(struct loop_link *l, struct pending *p, const char *why)
+{
+    unsigned n = ++l->silent_dropped;
+
+    if ((n & (n - 1)) == 0)
+        XLOG_WARN("link %s: %s: connection dropped (%u so far)", l->addr.sun_path, why, n);
+    close_fd(&p->fd);
+}
+
+/*
+ * Take waiting connections into the pending set; beyond LINK_PENDING_MAX the
+ * oldest pending one goes, after a last look for its hello. True when a
+ * hello brought the link up.
+ */
+static bool take_connections(struct loop_link *l)
+{
+    for (unsigned k = 0; k < LINK_ACCEPT_BURST; k++) {
+        struct pending *slot = NULL;
+        int c = accept4(l->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+
+        if (c < 0)
+            return false;  /* nobody (more) */
+        for (unsigned i = 0; i < LINK_PENDING_MAX; i++) {
+            struct pending *p = &l->pend[i];
+            if (p->fd < 0) {
+                slot = p;
+                break;
+            }
+            if (!slot || xvios_ts_cmp(p->deadline, slot->deadline) < 0)
+                slot = p;
+        }
+        if (slot->fd >= 0 && check_hello(l, slot, xvios_now())) {
+            close(c);   /* the link is up: nobody else is served */
+            return true;
+        }
+        if (slot->fd >= 0)
+            drop_silent(l, slot, "the oldest of too many connections without a hello");
+        if (epoll_ctl(l->ep_fd, EPOLL_CTL_ADD, c, &(struct epoll_event){ .events = EPOLLIN, .data.fd = c }) < 0) {
+            XLOG_WARN("link %s: cannot watch an accepted connection: %s", l->addr.sun_path, strerror(errno));
+            close(c);
+            continue;
+        }
+        slot->fd = c;
+        slot->deadline = xvios_deadline_ms(LINK_HELLO_MS);
+    }
+    return false;
+}
+
+/* A pending socket's hello, if it came: true when the link is now up. */
+static bool check_hello(struct loop_link *l, struct pending *p, struct timespec now)
 {
     char untrusted_buf[GREETING_MAX + 1];
-    struct pollfd pfd;
     uint32_t untrusted_node, untrusted_domid;
-    ssize_t r;
-    int c;
+    ssize_t r = recv(p->fd, untrusted_buf, sizeof(untrusted_buf), MSG_DONTWAIT | MSG_TRUNC);
+    int c = p->fd;
 
-    c = accept4(l->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-    if (c < 0)
-        return;  /* nobody yet */
-    pfd.fd = c;
-    pfd.events = POLLIN;
-    struct timespec deadline = xvios_deadline_ms(HELLO_WAIT_MS);
-    do {
-        r = poll(&pfd, 1, xvios_poll_timeout(&deadline, HELLO_WAIT_MS));
-    } while (r < 0 && errno == EINTR);
-    r = r > 0 ? recv(c, untrusted_buf, sizeof(untrusted_buf), MSG_DONTWAIT | MSG_TRUNC) : -1;
+    if (r < 0 && (errno == EAGAIN || errno == EINTR)) {
+        if (xvios_ts_cmp(now, p->deadline) >= 0)
+            drop_silent(l, p, "no hello within " LINK_STR(LINK_HELLO_MS) " ms");
+        return false;
+    }
     if (r <= 0 || r > GREETING_MAX ||
         loop_greeting_parse(untrusted_buf, (size_t)r, HELLO, &untrusted_node, &untrusted_domid) < 0) {
         XLOG_WARN("link %s: connection without a valid hello dropped", l->addr.sun_path);
-        close(c);
-        return;
+        close_fd(&p->fd);
+        return false;
     }
     if (untrusted_node != l->peer.peer_node || untrusted_domid != l->peer.peer_domid ||
         !peer_cred_ok(l, c, untrusted_domid)) {
         XLOG_WARN("link %s: refused node %u domain %u: expected %s", l->addr.sun_path, untrusted_node,
                   untrusted_domid, who(l));
         send_greeting(c, NULL, 0, 0);
-        close(c);
-        return;
+        close_fd(&p->fd);
+        return false;
     }
     if (send_greeting(c, WELCOME, l->peer.self_node, l->plat_domid) < 0) {
         XLOG_WARN("link %s: %s went away during the handshake", l->addr.sun_path, who(l));
-        close(c);
-        return;
+        close_fd(&p->fd);
+        return false;
     }
-    /* one peer per link: stop listening */
-    unlink_own(l);
-    close_fd(&l->listen_fd);
+    /* one peer per link: stop listening (the other pending sockets go too) */
+    p->fd = -1;
+    stop_listening(l);
     l->fd = c;
     l->phase = PH_UP;
     XLOG_DEBUG("link %s: %s connected", l->addr.sun_path, who(l));
+    return true;
+}
+
+static void serve(struct loop_link *l)
+{
+    struct timespec now;
+
+    /* the epoll set is level-triggered: what is taken or read here stops it from being readable */
+    if (take_connections(l))
+        return;
+    now = xvios_now();
+    for (unsigned i = 0; i < LINK_PENDING_MAX; i++)
+        if (l->pend[i].fd >= 0 && check_hello(l, &l->pend[i], now))
+            return;
 }
 
 static void try_connect(struct loop_link *l)
@@ -402,26 +508,30 @@ int loop_link_send(void *link_impl, const void *buf, size_t len, const struct ti
 int loop_link_recv(void *link_impl, void *buf, size_t cap, size_t *len)
 {
     struct loop_link *l = link_impl;
-    ssize_t r;
+    size_t n = 0;
+    int rc;
 
     if (l->phase == PH_DEAD)
         return l->proto_error ? -EPROTO : -EPIPE;
     if (l->phase != PH_UP)
         return -EAGAIN;
-    do {
-        r = recv(l->fd, buf, cap, MSG_DONTWAIT | MSG_TRUNC);
-    } while (r < 0 && errno == EINTR);
-    if (r < 0 && errno == EAGAIN)
+    /* the unix-socket helper tells an empty datagram (dropped, the link stays up) from a hang-up */
+    rc = xvios_unix_recv(l->fd, buf, cap, &n);
+    if (rc == -EAGAIN)
         return -EAGAIN;
-    if (r <= 0) {
+    if (rc == -EBADMSG) {
+        XLOG_WARN("link %s: dropped an empty datagram from %s", l->addr.sun_path, who(l));
+        return -EBADMSG;
+    }
+    if (rc == -EMSGSIZE) {
+        XLOG_WARN("link %s: dropped a %zu-byte datagram from %s (buffer %zu)", l->addr.sun_path, n, who(l), cap);
+        return -EMSGSIZE;
+    }
+    if (rc < 0) {
         XLOG_INFO("link %s: %s disconnected", l->addr.sun_path, who(l));
         go_dead(l);
         return -EPIPE;
     }
-    if ((size_t)r > cap) {
-        XLOG_WARN("link %s: dropped a %zd-byte datagram from %s (buffer %zu)", l->addr.sun_path, r, who(l), cap);
-        return -EMSGSIZE;
-    }
-    *len = (size_t)r;
+    *len = n;
     return 0;
 }

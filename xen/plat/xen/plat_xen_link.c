@@ -560,7 +560,13 @@ int plat_xen_link_recv(void *link_impl, void *buf, size_t cap, size_t *len)
             if (l->rx_hdr_got == PLAT_XEN_FRAME_HDR) {
                 uint32_t untrusted_len = xvios_get_le32(l->rx_hdr);
 
-                if (untrusted_len == 0 || untrusted_len > XVIOS_LINK_MAX_DGRAM) {
+                if (untrusted_len == 0) {
+                    /* an empty frame: the stream is still in step; drop it, the link stays up */
+                    l->rx_hdr_got = 0;
+                    XLOG_WARN("dropped an empty datagram from node %u", l->peer.peer_node);
+                    return -EBADMSG;
+                }
+                if (untrusted_len > XVIOS_LINK_MAX_DGRAM) {
                     l->n_proto_errors++;
                     mark_dead(l, -EPROTO, "frame length %u (1..%u allowed): corrupt stream", untrusted_len,
                               XVIOS_LINK_MAX_DGRAM);

@@ -94,8 +94,19 @@ static void child_node2(const char *root, enum child_mode mode, unsigned delay_m
         pause();
     while (code == 0 && mode == ECHO) {   /* echo every datagram back until the peer leaves */
         int rc = recv_wait(l, buf, sizeof(buf), &len, 10000);
+        struct timespec dl = xvios_deadline_ms(5000);
         if (rc == -EPIPE)
             break;
+        if (rc == -EBADMSG) {   /* an empty datagram: say so, and stay up */
+            if (xvios_link_send(l, "got-empty", 9, &dl) < 0)
+                code = 13;
+            continue;
+        }
+        if (rc == 0 && len == 10 && memcmp(buf, "send-empty", 10) == 0) {
+            if (send(xvios_link_fd(l), "", 0, MSG_NOSIGNAL) != 0 || xvios_link_send(l, "after", 5, &dl) < 0)
+                code = 14;
+            continue;
+        }
         if (rc < 0) {
             code = 11;
             break;
@@ -163,6 +174,40 @@ static void test_exchange_both_ways(void **state)
     assert_int_equal(xvios_link_send(l, big, XVIOS_LINK_MAX_DGRAM + 1, &d), -EMSGSIZE);
 
     xvios_link_close(l);        /* the child sees -EPIPE and exits 0 */
+    assert_int_equal(reap(pid), 0);
+    xvios_plat_close(p);
+}
+
+/* A zero-length datagram is dropped as malformed (-EBADMSG) both ways; it is not a hang-up. */
+static void test_empty_datagram_is_not_a_hangup(void **state)
+{
+    struct loop_fixture *f = *state;
+    xvios_plat *p = loop_fixture_open(f->root, 11);
+    xvios_link *l;
+    char back[64];
+    size_t len = 0;
+    pid_t pid;
+    struct timespec d;
+
+    assert_non_null(p);
+    l = open_link(p, 1, 2, 11, 12);
+    assert_non_null(l);
+    pid = spawn(f->root, ECHO, 0);
+    assert_int_equal(drive(&l, 1, 10000), 0);
+    /* to the peer: its link reports an empty datagram and stays up */
+    assert_int_equal(send(xvios_link_fd(l), "", 0, MSG_NOSIGNAL), 0);
+    assert_int_equal(recv_wait(l, back, sizeof(back), &len, 5000), 0);
+    assert_int_equal(len, 9);
+    assert_memory_equal(back, "got-empty", 9);
+    /* from the peer: this link drops it and stays up for the next one */
+    d = xvios_deadline_ms(5000);
+    assert_int_equal(xvios_link_send(l, "send-empty", 10, &d), 0);
+    assert_int_equal(recv_wait(l, back, sizeof(back), &len, 5000), -EBADMSG);
+    assert_int_equal(xvios_link_progress(l), XVIOS_LINK_UP);
+    assert_int_equal(recv_wait(l, back, sizeof(back), &len, 5000), 0);
+    assert_int_equal(len, 5);
+    assert_memory_equal(back, "after", 5);
+    xvios_link_close(l);
     assert_int_equal(reap(pid), 0);
     xvios_plat_close(p);
 }
@@ -464,6 +509,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         LOOP_FIXTURE_TEST(test_exchange_both_ways),
+        LOOP_FIXTURE_TEST(test_empty_datagram_is_not_a_hangup),
         LOOP_FIXTURE_TEST(test_connect_before_listen),
         LOOP_FIXTURE_TEST(test_dead_peer),
         LOOP_FIXTURE_TEST(test_send_deadline),

@@ -484,7 +484,8 @@ static void test_oversized_length_prefix_is_sticky_eproto(void **state)
     pair_down(&pr);
 }
 
-static void test_zero_length_prefix_is_eproto(void **state)
+/* An empty frame is a malformed datagram, not a hang-up and not a corrupt stream: dropped, the link stays up. */
+static void test_zero_length_frame_is_dropped_link_stays_up(void **state)
 {
     struct pair pr;
     uint8_t hdr[4], got[64];
@@ -494,8 +495,15 @@ static void test_zero_length_prefix_is_eproto(void **state)
     pair_up(&pr);
     put_le32(hdr, 0);
     mock_vchan_push(mock_vchan_end(PATH_AB, true), hdr, sizeof(hdr));
-    assert_int_equal(recv_one(pr.b, got, sizeof(got), &len), -EPROTO);
-    assert_int_equal(xvios_link_state(pr.b), XVIOS_LINK_DEAD);
+    put_le32(hdr, 2);
+    mock_vchan_push(mock_vchan_end(PATH_AB, true), hdr, sizeof(hdr));
+    mock_vchan_push(mock_vchan_end(PATH_AB, true), "ok", 2);
+    assert_int_equal(recv_one(pr.b, got, sizeof(got), &len), -EBADMSG);
+    assert_int_equal(xvios_link_state(pr.b), XVIOS_LINK_UP);
+    assert_int_equal(recv_one(pr.b, got, sizeof(got), &len), 0);
+    assert_int_equal(len, 2);
+    assert_memory_equal(got, "ok", 2);
+    assert_int_equal(xvios_link_progress(pr.b), XVIOS_LINK_UP);
     pair_down(&pr);
 }
 
@@ -609,7 +617,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_server_sees_presence_vanish, setup, teardown),
         cmocka_unit_test_setup_teardown(test_client_sees_rendezvous_vanish, setup, teardown),
         cmocka_unit_test_setup_teardown(test_oversized_length_prefix_is_sticky_eproto, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_zero_length_prefix_is_eproto, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_zero_length_frame_is_dropped_link_stays_up, setup, teardown),
         cmocka_unit_test_setup_teardown(test_frames_split_across_reads, setup, teardown),
         cmocka_unit_test_setup_teardown(test_datagram_larger_than_cap_dropped, setup, teardown),
         cmocka_unit_test_setup_teardown(test_peer_rings_too_small, setup, teardown),
