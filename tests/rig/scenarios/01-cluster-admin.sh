@@ -113,11 +113,12 @@ while read -r line; do
 done <<EOT
 $listing
 EOT
-# /xvios, config + 4 values, next-node-id, nodes, 3 x (node + 5 values), clients, adapters, 2 counters
-if [ -z "$bad" ] && [ "$n" = 30 ]; then
+# /xvios, config + 5 values (max-timeout-ms among them), next-node-id, nodes, 3 x (node + 5 values),
+# clients, adapters, 2 counters
+if [ -z "$bad" ] && [ "$n" = 31 ]; then
     rig_pass "permissions-as-documented ($n nodes)"
 else
-    rig_fail permissions-as-documented "$n nodes (want 30);$bad"
+    rig_fail permissions-as-documented "$n nodes (want 31);$bad"
 fi
 if echo "$listing" | grep -qE "[(,][nrwb]$dc[,)]"; then
     rig_fail client-in-no-permission-list "domain $dc (client1) appears: $(echo "$listing" | grep -E "[(,][nrwb]$dc[,)]" | head -n 1)"
