@@ -107,6 +107,7 @@ struct vscsi_vhost {
     char fe_token[64];
     bool probed, fe_watched, dirty, removing;
     int fe_handled;                     /* the frontend state last acted on (-1 none) */
+    char last_error[256];               /* the text of the last xvios-error written */
     int be_switched;                    /* the backend state this engine last switched to (-1 none): as the
                                          * kernel's xenbus_switch_state, the engine writes `state` only when
                                          * its own state changes, never over a toolstack's Reconfiguring */

@@ -56,5 +56,6 @@ void vscsi_xs_set_error(struct vscsi_vhost *vh, const char *fmt, ...)
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
     XLOG_WARN("vhost %u/%u: %s", vh->fe_domid, vh->devid, msg);
+    snprintf(vh->last_error, sizeof(vh->last_error), "%s", msg);
     vscsi_xs_write(vh, "xvios-error", msg);
 }

@@ -137,6 +137,13 @@ static void dev_pass(struct vscsi_vhost *vh, enum dev_pass op)
                 rc = vscsi_lun_add(vh, devn, &spec);
             } else
                 vscsi_xs_set_error(vh, "%s: v-dev or p-dev missing", names[i]);
+            if (rc < 0 && vh->last_error[0]) {
+                /* the refusal's reason next to the LUN too: a later vhost-level message (the frontend
+                 * closing, say) must not take it away before the toolstack has read it */
+                char ekey[64];
+                snprintf(ekey, sizeof(ekey), "vscsi-devs/%s/xvios-error", names[i]);
+                vscsi_xs_write(vh, ekey, vh->last_error);
+            }
             if (st == XB_INITIALISING)
                 set_state(vh, key, rc == 0 ? XB_INITIALISED : XB_CLOSED);
             else if (rc < 0)
