@@ -13,7 +13,7 @@
 #include "xvios/paths.h"
 
 /* A message the previous incarnation receipted and held, open in its journal: lost with it. */
-static void lost_at_restart(void *arg, const struct vke_jrec *r)
+static void lost_at_restart(void *arg, const struct vke_jrec *r, bool handed)
 {
     struct xvios_vke *v = arg;
     time_t secs = (time_t)(r->received_ms / 1000u);
@@ -23,8 +23,10 @@ static void lost_at_restart(void *arg, const struct vke_jrec *r)
     if (gmtime_r(&secs, &tm))
         strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
     v->st.up_lost_restart++;
-    XLOG_WARN("message from node %u (txid %#llx, epoch %u, type %u, received %s) lost: the previous xvios-backend "
-              "died holding it for its daemon", r->node, (unsigned long long)r->txid, r->epoch, r->msg_type, when);
+    XLOG_WARN("message from node %u (txid %#llx, epoch %u, type %u) lost: the previous xvios-backend died %s "
+              "(received %s)", r->node, (unsigned long long)r->txid, r->epoch, r->msg_type,
+              handed ? "before its daemon acknowledged it (a daemon that outlived it may still have read it)"
+                     : "holding it for its daemon", when);
 }
 
 /* Report what the previous incarnation left open in the receipt journal, then start a fresh one. */

@@ -19,12 +19,11 @@
 /* Record layout, little-endian. */
 enum {
     JR_MAGIC = 0, JR_VERSION = 4, JR_STATE = 6, JR_NODE = 8, JR_EPOCH = 12, JR_TXID = 16, JR_TYPE = 24,
-    JR_RESERVED = 28, JR_RECEIVED = 32, JR_SLOT = 40, JR_CHECK = 44, JR_END = 48,
+    JR_SLOT = 28, JR_RECEIVED = 32, JR_RESERVED = 40, JR_CHECK = 60, JR_END = 64,
 };
 _Static_assert(JR_END == VKE_JOURNAL_REC, "the record layout must fill VKE_JOURNAL_REC bytes");
-
-#define JR_OPEN 1u
-#define JR_DONE 2u
+/* a record at a multiple of its size never crosses a page: one pwrite() is not cut by a kill between pages */
+_Static_assert(4096 % VKE_JOURNAL_REC == 0, "a record must not straddle a page");
 
 /* FNV-1a over the record before its check word: tells a torn or garbage record from a written one. */
 static uint32_t check_of(const uint8_t *b)
@@ -35,12 +34,13 @@ static uint32_t check_of(const uint8_t *b)
     return h;
 }
 
-void vke_journal_encode(uint8_t out[VKE_JOURNAL_REC], const struct vke_jrec *r, uint32_t slot, bool open)
+void vke_journal_encode(uint8_t out[VKE_JOURNAL_REC], const struct vke_jrec *r, uint32_t slot,
+                        enum vke_jstate state)
 {
     memset(out, 0, VKE_JOURNAL_REC);
     xvios_put_le32(out + JR_MAGIC, VKE_JOURNAL_MAGIC);
     xvios_put_le16(out + JR_VERSION, VKE_JOURNAL_VERSION);
-    xvios_put_le16(out + JR_STATE, open ? JR_OPEN : JR_DONE);
+    xvios_put_le16(out + JR_STATE, (uint16_t)state);
     if (r) {
         xvios_put_le32(out + JR_NODE, r->node);
         xvios_put_le32(out + JR_EPOCH, r->epoch);
@@ -52,20 +52,24 @@ void vke_journal_encode(uint8_t out[VKE_JOURNAL_REC], const struct vke_jrec *r, 
     xvios_put_le32(out + JR_CHECK, check_of(out));
 }
 
-int vke_journal_decode(const uint8_t in[VKE_JOURNAL_REC], uint32_t slot, struct vke_jrec *r, bool *open)
+int vke_journal_decode(const uint8_t in[VKE_JOURNAL_REC], uint32_t slot, struct vke_jrec *r,
+                       enum vke_jstate *state)
 {
-    uint16_t state = xvios_get_le16(in + JR_STATE);
+    uint16_t st = xvios_get_le16(in + JR_STATE);
 
     if (xvios_get_le32(in + JR_MAGIC) != VKE_JOURNAL_MAGIC || xvios_get_le16(in + JR_VERSION) != VKE_JOURNAL_VERSION ||
-        (state != JR_OPEN && state != JR_DONE) || xvios_get_le32(in + JR_RESERVED) != 0 ||
-        xvios_get_le32(in + JR_SLOT) != slot || xvios_get_le32(in + JR_CHECK) != check_of(in))
+        (st != VKE_J_HELD && st != VKE_J_HANDED && st != VKE_J_DONE) || xvios_get_le32(in + JR_SLOT) != slot ||
+        xvios_get_le32(in + JR_CHECK) != check_of(in))
         return -EINVAL;
+    for (unsigned i = JR_RESERVED; i < JR_CHECK; i++)
+        if (in[i])
+            return -EINVAL;
     r->node = xvios_get_le32(in + JR_NODE);
     r->epoch = xvios_get_le32(in + JR_EPOCH);
     r->txid = xvios_get_le64(in + JR_TXID);
     r->msg_type = xvios_get_le32(in + JR_TYPE);
     r->received_ms = xvios_get_le64(in + JR_RECEIVED);
-    *open = state == JR_OPEN;
+    *state = (enum vke_jstate)st;
     return 0;
 }
 
@@ -95,6 +99,10 @@ static int replay(const char *path, vke_journal_lost_cb lost, void *arg, struct 
     int fd, rc = 0;
 
     fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0 && errno == ELOOP) {
+        XLOG_WARN("%s is a symbolic link: nothing replayed, replaced", path);
+        return 0;
+    }
     if (fd < 0)
         return errno == ENOENT ? 0 : -errno;
     if (fstat(fd, &st) < 0) {
@@ -107,7 +115,7 @@ static int replay(const char *path, vke_journal_lost_cb lost, void *arg, struct 
     }
     for (uint32_t slot = 0;; slot++) {
         struct vke_jrec r;
-        bool open_rec;
+        enum vke_jstate state;
         ssize_t n;
 
         if (slot == VKE_JOURNAL_READ_MAX) {
@@ -123,16 +131,17 @@ static int replay(const char *path, vke_journal_lost_cb lost, void *arg, struct 
             f->torn = (unsigned)n;   /* a record cut short by the death: never written whole */
             break;
         }
-        if (vke_journal_decode(rec, slot, &r, &open_rec) < 0) {
+        if (vke_journal_decode(rec, slot, &r, &state) < 0) {
             f->bad++;
             continue;
         }
-        if (!open_rec) {
+        if (state == VKE_J_DONE) {
             f->done++;
             continue;
         }
         f->open++;
-        lost(arg, &r);
+        f->handed += state == VKE_J_HANDED;
+        lost(arg, &r, state == VKE_J_HANDED);
     }
     if (f->bad || f->torn)
         XLOG_WARN("%s: %u malformed records and %u bytes of a torn record ignored", path, f->bad, f->torn);
@@ -165,26 +174,34 @@ int vke_journal_open(struct vke_journal *j, const char *path, unsigned cap, vke_
         return rc;
     }
     j->used = calloc(cap, sizeof(*j->used));
-    if (!j->used)
+    j->recs = calloc(cap, sizeof(*j->recs));
+    if (!j->used || !j->recs) {
+        free(j->used);
+        free(j->recs);
+        j->used = NULL;
+        j->recs = NULL;
         return -ENOMEM;
+    }
     j->fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
     if (j->fd < 0) {
         rc = -errno;
         XLOG_ERR("cannot create the receipt journal %s: %s", path, strerror(-rc));
         free(j->used);
+        free(j->recs);
         j->used = NULL;
+        j->recs = NULL;
         return rc;
     }
     j->cap = cap;
     return 0;
 }
 
-static bool put(struct vke_journal *j, uint32_t slot, const struct vke_jrec *r, bool open)
+static bool put(struct vke_journal *j, uint32_t slot, const struct vke_jrec *r, enum vke_jstate state)
 {
     uint8_t rec[VKE_JOURNAL_REC];
     ssize_t n;
 
-    vke_journal_encode(rec, r, slot, open);
+    vke_journal_encode(rec, r, slot, state);
     do
         n = pwrite(j->fd, rec, sizeof(rec), (off_t)slot * VKE_JOURNAL_REC);
     while (n < 0 && errno == EINTR);
@@ -210,9 +227,10 @@ uint32_t vke_journal_add(struct vke_journal *j, const struct vke_jrec *r)
                  (unsigned long long)r->txid, r->node);
         return VKE_JOURNAL_NONE;
     }
-    if (!put(j, slot, r, true))
+    if (!put(j, slot, r, VKE_J_HELD))
         return VKE_JOURNAL_NONE;
     j->used[slot] = true;
+    j->recs[slot] = *r;
     j->n_open++;
     if (slot >= j->end)
         j->end = slot + 1;
@@ -233,7 +251,13 @@ void vke_journal_done(struct vke_journal *j, uint32_t slot)
         }
         XLOG_WARN("receipt journal: cannot truncate: %s", strerror(errno));
     }
-    put(j, slot, NULL, false);
+    put(j, slot, NULL, VKE_J_DONE);
+}
+
+void vke_journal_handed(struct vke_journal *j, uint32_t slot)
+{
+    if (j->fd >= 0 && slot < j->cap && j->used[slot])
+        put(j, slot, &j->recs[slot], VKE_J_HANDED);   /* not written: it stays "held", the stronger claim */
 }
 
 void vke_journal_close(struct vke_journal *j)
@@ -242,6 +266,8 @@ void vke_journal_close(struct vke_journal *j)
         close(j->fd);
     j->fd = -1;
     free(j->used);
+    free(j->recs);
     j->used = NULL;
+    j->recs = NULL;
     j->n_open = 0;
 }

@@ -179,6 +179,7 @@ void vke_local_flush_up(struct xvios_vke *v)
             *u = (struct vke_unacked){ .seq = v->up_seq, .txid = txid, .node = node, .epoch = epoch,
                                        .msg_type = type, .jslot = jslot };
             v->unacked_n++;
+            vke_journal_handed(&v->journal, jslot);
         } else {
             vke_journal_done(&v->journal, jslot);   /* a daemon that does not acknowledge has it now */
         }

@@ -20,14 +20,17 @@ struct fx {
     char dir[64];
     char path[96];
     struct vke_jrec lost[16];
+    bool handed[16];
     unsigned n_lost;
 };
 
-static void on_lost(void *arg, const struct vke_jrec *r)
+static void on_lost(void *arg, const struct vke_jrec *r, bool handed)
 {
     struct fx *f = arg;
-    if (f->n_lost < 16)
+    if (f->n_lost < 16) {
         f->lost[f->n_lost] = *r;
+        f->handed[f->n_lost] = handed;
+    }
     f->n_lost++;
 }
 
@@ -142,12 +145,15 @@ static void replay_reports_open_records(void **state)
     assert_int_equal(vke_journal_open(&j, f->path, 8, on_lost, f, NULL), 0);
     vke_journal_add(&j, &r1);
     uint32_t s2 = vke_journal_add(&j, &r2);
-    vke_journal_add(&j, &r3);
+    uint32_t s3 = vke_journal_add(&j, &r3);
     vke_journal_done(&j, s2);
-    vke_journal_close(&j);                 /* as a SIGKILL leaves it: two open, one done */
+    vke_journal_handed(&j, s3);
+    vke_journal_handed(&j, s2);            /* done already: no effect */
+    vke_journal_close(&j);                 /* as a SIGKILL leaves it: one held, one handed, one done */
 
     assert_int_equal(vke_journal_open(&j, f->path, 8, on_lost, f, &found), 0);
     assert_int_equal(found.open, 2);
+    assert_int_equal(found.handed, 1);
     assert_int_equal(found.done, 1);
     assert_int_equal(found.bad, 0);
     assert_int_equal(found.torn, 0);
@@ -157,8 +163,11 @@ static void replay_reports_open_records(void **state)
     assert_int_equal(f->lost[0].epoch, 7);
     assert_int_equal(f->lost[0].msg_type, 0x20002);
     assert_int_equal(f->lost[0].received_ms, 1700000000123ull);
+    assert_false(f->handed[0]);
     assert_int_equal(f->lost[1].node, 4);
     assert_int_equal(f->lost[1].txid, 0x400000003ull);
+    assert_int_equal(f->lost[1].epoch, 7);             /* rewritten "handed" whole */
+    assert_true(f->handed[1]);
     assert_int_equal(size_of(f->path), 0); /* a fresh journal: reported once, never again */
     vke_journal_close(&j);
     f->n_lost = 0;
@@ -176,9 +185,9 @@ static void torn_last_record_ignored(void **state)
     uint8_t buf[3 * VKE_JOURNAL_REC];
     struct vke_jrec r1 = rec(2, 0x200000001ull), r2 = rec(3, 0x300000001ull);
 
-    vke_journal_encode(buf, &r1, 0, true);
-    vke_journal_encode(buf + VKE_JOURNAL_REC, &r2, 1, true);
-    vke_journal_encode(buf + 2 * VKE_JOURNAL_REC, &r2, 2, true);
+    vke_journal_encode(buf, &r1, 0, VKE_J_HELD);
+    vke_journal_encode(buf + VKE_JOURNAL_REC, &r2, 1, VKE_J_HANDED);
+    vke_journal_encode(buf + 2 * VKE_JOURNAL_REC, &r2, 2, VKE_J_HELD);
     write_file(f->path, buf, 2 * VKE_JOURNAL_REC + 20);
     assert_int_equal(vke_journal_open(&j, f->path, 8, on_lost, f, &found), 0);
     assert_int_equal(found.open, 2);
@@ -192,25 +201,29 @@ static void garbage_records_skipped(void **state)
     struct fx *f = *state;
     struct vke_journal j;
     struct vke_journal_replay found;
-    uint8_t buf[6 * VKE_JOURNAL_REC];
+    uint8_t buf[8 * VKE_JOURNAL_REC];
     struct vke_jrec r = rec(2, 0x200000001ull), out;
-    bool open_rec;
+    enum vke_jstate st;
 
     for (size_t i = 0; i < VKE_JOURNAL_REC; i++)
         buf[i] = (uint8_t)(i * 37 + 11);                        /* 0: noise */
-    vke_journal_encode(buf + 1 * VKE_JOURNAL_REC, &r, 1, true);
-    buf[1 * VKE_JOURNAL_REC + 17] ^= 0x40;                      /* 1: a flipped bit (check fails) */
-    vke_journal_encode(buf + 2 * VKE_JOURNAL_REC, &r, 5, true); /* 2: a record of another slot */
-    vke_journal_encode(buf + 3 * VKE_JOURNAL_REC, &r, 3, true);
-    buf[3 * VKE_JOURNAL_REC + 4] = 9;                           /* 3: another version */
-    vke_journal_encode(buf + 4 * VKE_JOURNAL_REC, &r, 4, true); /* 4: good */
-    memset(buf + 5 * VKE_JOURNAL_REC, 0, VKE_JOURNAL_REC);       /* 5: zeros */
-    assert_int_equal(vke_journal_decode(buf + 4 * VKE_JOURNAL_REC, 4, &out, &open_rec), 0);
-    assert_true(open_rec);
-    assert_int_equal(vke_journal_decode(buf + 1 * VKE_JOURNAL_REC, 1, &out, &open_rec), -EINVAL);
+    vke_journal_encode(buf + 1 * VKE_JOURNAL_REC, &r, 1, VKE_J_HELD);
+    buf[1 * VKE_JOURNAL_REC + 17] ^= 0x40;                           /* 1: a flipped bit (check fails) */
+    vke_journal_encode(buf + 2 * VKE_JOURNAL_REC, &r, 5, VKE_J_HELD); /* 2: a record of another slot */
+    vke_journal_encode(buf + 3 * VKE_JOURNAL_REC, &r, 3, VKE_J_HELD);
+    buf[3 * VKE_JOURNAL_REC + 4] = 9;                                /* 3: another version */
+    vke_journal_encode(buf + 4 * VKE_JOURNAL_REC, &r, 4, VKE_J_HELD); /* 4: good */
+    memset(buf + 5 * VKE_JOURNAL_REC, 0, VKE_JOURNAL_REC);            /* 5: zeros */
+    vke_journal_encode(buf + 6 * VKE_JOURNAL_REC, &r, 6, (enum vke_jstate)7); /* 6: an unknown state */
+    vke_journal_encode(buf + 7 * VKE_JOURNAL_REC, &r, 7, VKE_J_DONE); /* 7: done */
+    assert_int_equal(vke_journal_decode(buf + 4 * VKE_JOURNAL_REC, 4, &out, &st), 0);
+    assert_int_equal(st, VKE_J_HELD);
+    assert_int_equal(out.txid, 0x200000001ull);
+    assert_int_equal(vke_journal_decode(buf + 1 * VKE_JOURNAL_REC, 1, &out, &st), -EINVAL);
     write_file(f->path, buf, sizeof(buf));
     assert_int_equal(vke_journal_open(&j, f->path, 8, on_lost, f, &found), 0);
-    assert_int_equal(found.bad, 5);
+    assert_int_equal(found.bad, 6);
+    assert_int_equal(found.done, 1);
     assert_int_equal(found.open, 1);
     assert_int_equal(f->n_lost, 1);
     assert_int_equal(f->lost[0].txid, 0x200000001ull);
@@ -226,6 +239,11 @@ static void not_a_regular_file(void **state)
     assert_int_equal(mkfifo(f->path, 0600), 0);   /* must not block the start */
     assert_int_equal(vke_journal_open(&j, f->path, 8, on_lost, f, NULL), 0);
     assert_int_equal(f->n_lost, 0);
+    assert_int_equal(size_of(f->path), 0);
+    vke_journal_close(&j);
+    unlink(f->path);
+    assert_int_equal(symlink("/dev/zero", f->path), 0);   /* never followed */
+    assert_int_equal(vke_journal_open(&j, f->path, 8, on_lost, f, NULL), 0);
     assert_int_equal(size_of(f->path), 0);
     vke_journal_close(&j);
     unlink(f->path);
