@@ -28,6 +28,7 @@ static const char *const vs_keys[VS_N] = {
     [VS_LINK_LOST] = "link_lost",
     [VS_UP_EXPIRED] = "up_expired",
     [VS_UP_LOST] = "up_lost",
+    [VS_UP_LOST_RESTART] = "up_lost_restart",
 };
 
 static int key_index(const struct xvios_kv *kv)

@@ -134,7 +134,7 @@ struct xvd_counters {
 /* The VKE_STATS keys kept (the rest of an answer is ignored); NODE_INFO shows them as vke_<key>. */
 enum vke_stat {
     VS_PEERS = 0, VS_LINKS_UP, VS_OUTSTANDING, VS_MALFORMED_IN, VS_RECEIPTS_LATE, VS_RECEIPTS_DUP,
-    VS_UP_QUEUE_FULL, VS_LINK_LOST, VS_UP_EXPIRED, VS_UP_LOST,
+    VS_UP_QUEUE_FULL, VS_LINK_LOST, VS_UP_EXPIRED, VS_UP_LOST, VS_UP_LOST_RESTART,
     VS_N
 };
 

@@ -24,7 +24,8 @@ static void usage(FILE *f)
 
 /* Messages a node received and could not pass on, each logged there (docs/protocol.md): shown when not 0. */
 static const char *const loss_keys[] = {
-    "received_dropped", "received_no_subscriber", "vke_up_lost", "vke_up_expired", "vke_up_queue_full",
+    "received_dropped", "received_no_subscriber", "vke_up_lost", "vke_up_lost_restart", "vke_up_expired",
+    "vke_up_queue_full",
 };
 
 static void print_losses(const char *b, size_t len)

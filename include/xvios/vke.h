@@ -77,6 +77,8 @@ struct xvios_vke_stats {
     uint64_t local_dropped;     /* local connections dropped: queue full, malformed packets, idle */
     uint64_t share_refused;     /* sends refused TRY_AGAIN: the requester holds its share of the table */
     uint64_t timeout_clamped;   /* sends whose timeout was cut to the cluster's maximum */
+    uint64_t up_lost_restart;   /* messages a previous incarnation receipted and held, open in its journal
+                                 * when it died (RUNDIR/vke-held.journal): logged at start; served */
 };
 
 /* Registers with cfg->loop at once; -EINVAL for a loop without a multiplexer on it (or the reverse). */

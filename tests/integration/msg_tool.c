@@ -4,9 +4,10 @@
  * library of a loopback node's daemon.
  *
  *   msg_tool ROOT NODE send COUNT TAG [--to N[,N...] | --broadcast] [--receipt] [--response]
- *            [--timeout MS] [--window W]
+ *            [--timeout MS] [--window W] [--pace MS]
  *       COUNT messages of type 4097, payloads "TAG-1".."TAG-COUNT", at most W
- *       (default 8) outstanding. One line per send on stdout:
+ *       (default 8) outstanding, each send at least MS after the previous one
+ *       (--pace: spreads the sends over a chaos schedule). One line per send on stdout:
  *         TAG-i status=<ST> rc=<node>:<RC>,... resp=<node>:<ST>,...
  *       status=NO_OUTCOME when the daemon went away before answering (the
  *       tool reconnects and goes on). Exit 0 when every send has a line.
@@ -66,7 +67,7 @@ static int do_send(const char *root, uint32_t node, int argc, char **argv)
     uint32_t targets[XVIOS_MAX_NODES];
     struct xvios_api_send s = { .msg_type = USER_TYPE, .targets = targets, .flags = XVIOS_F_BROADCAST };
     struct pending win[MAX_WINDOW];
-    unsigned count, window = 8, next = 1, nwin = 0;
+    unsigned count, window = 8, next = 1, nwin = 0, pace_ms = 0;
     xvios_client *c = NULL;
     const char *tag;
     static char payload[4096];
@@ -93,6 +94,10 @@ static int do_send(const char *root, uint32_t node, int argc, char **argv)
             window = (unsigned)strtoul(argv[++i], NULL, 10);
             if (window == 0 || window > MAX_WINDOW)
                 return 2;
+        } else if (!strcmp(argv[i], "--pace") && i + 1 < argc) {
+            pace_ms = (unsigned)strtoul(argv[++i], NULL, 10);
+            if (pace_ms > 10000)
+                return 2;
         } else {
             return 2;
         }
@@ -107,6 +112,8 @@ static int do_send(const char *root, uint32_t node, int argc, char **argv)
             continue;
         }
         while (next <= count && nwin < window) {
+            if (pace_ms)
+                usleep(pace_ms * 1000u);
             snprintf(payload, sizeof(payload), "%s-%u", tag, next);
             s.payload = payload;
             s.len = strlen(payload);

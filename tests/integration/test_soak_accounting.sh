@@ -2,7 +2,7 @@
 # Issue 10, done-when: the accounting soak. Two senders (nodes 1 and 2) send
 # directed (to 3 and 4) and broadcast USER messages with receipts and
 # responses while the receivers' daemons and backends are stopped
-# (SIGSTOP), continued, killed (a daemon: SIGKILL; a backend: SIGTERM) and
+# (SIGSTOP), continued, killed (SIGKILL, daemons and backends alike) and
 # restarted, and the senders' daemons are restarted. Every (send, target)
 # is accounted for exactly:
 #   seen      by the target's subscriber (exactly once: 0 duplicates)
@@ -10,7 +10,8 @@
 #             because its sender's daemon was restarted under it
 #   lost      DELIVERED, not seen, and logged with (sender, epoch, txid) on
 #             the target node (VKE: expired / lost with the daemon / lost
-#             with the VKE; daemon: dropped) - never more such sends than
+#             with the VKE; a restarted backend: open in the killed one's
+#             receipt journal; daemon: dropped) - never more such sends than
 #             such log lines: 0 silent loss
 # and with responses asked for, every send with an outcome has a response
 # (or a reported failure) from every node of its RC array. Bounded: 60 s.
@@ -29,12 +30,12 @@ for n in 1 2 3 4; do
     wait_for 20 grep -q subscribed "$ROOT/seen-$n.txt" || fail "the listener on node $n did not subscribe"
 done
 
-spids=()
+spids=()   # paced so that the sends span the chaos (about 8 s)
 for s in 1 2; do
-    timeout 50 "$MT" "$ROOT" "$s" send 600 "d$s" --to 3,4 --receipt --response --window 8 >"$ROOT/send-d$s.out" \
+    timeout 50 "$MT" "$ROOT" "$s" send 600 "d$s" --to 3,4 --receipt --response --window 8 --pace 14 >"$ROOT/send-d$s.out" \
         2>"$ROOT/send-d$s.err" &
     spids+=($!)
-    timeout 50 "$MT" "$ROOT" "$s" send 300 "b$s" --broadcast --receipt --response --window 4 >"$ROOT/send-b$s.out" \
+    timeout 50 "$MT" "$ROOT" "$s" send 300 "b$s" --broadcast --receipt --response --window 4 --pace 28 >"$ROOT/send-b$s.out" \
         2>"$ROOT/send-b$s.err" &
     spids+=($!)
 done
@@ -47,8 +48,12 @@ chaos() {
     sleep 0.5
     p=$(node_pid 3 backend); kill -STOP "$p"; sleep 1.2; kill -CONT "$p"          # receiver backend stopped
     p=$(node_pid 4 xviosd); kill -STOP "$p"; sleep 1.2; kill -CONT "$p"           # receiver daemon stopped
+    p=$(node_pid 4 xviosd); kill -STOP "$p"; sleep 0.5
+    kill -KILL "$(node_pid 4 backend)" "$p"; sleep 0.3; restart 4                  # receiver stopped, both killed
+    p=$(node_pid 3 xviosd); kill -STOP "$p"; sleep 0.5
+    kill -KILL "$(node_pid 3 backend)"; sleep 0.3; kill -CONT "$p"; restart 3       # backend killed, its daemon lives on
     p=$(node_pid 3 xviosd); kill -STOP "$p"; sleep 0.5; kill -KILL "$p"; sleep 0.5; restart 3   # stopped, then killed
-    p=$(node_pid 4 backend); kill -TERM "$p"; sleep 0.8; restart 4                # receiver backend killed
+    p=$(node_pid 4 backend); kill -KILL "$p"; sleep 0.8; restart 4                # receiver backend killed
     p=$(node_pid 1 xviosd); kill -TERM "$p"; sleep 0.3; restart 1                 # a sender's daemon restarted
     p=$(node_pid 4 xviosd); kill -KILL "$p"; sleep 0.5; restart 4                 # receiver daemon killed
     p=$(node_pid 3 backend); q=$(node_pid 3 xviosd)
@@ -104,6 +109,7 @@ pat = [re.compile(r"message from node (\d+) \(txid (0x)?([0-9a-f]+), epoch (\d+)
        re.compile(r"message type \d+ from node (\d+) \(txid (0x)?([0-9a-f]+), epoch (\d+)\) dropped"),
        re.compile(r"message from node (\d+) \(txid (0x)?([0-9a-f]+), epoch (\d+)\) lost for caller")]
 logged = {}
+restart_logged = 0   # of those, from a killed backend's receipt journal
 for t in (1, 2, 3, 4):
     logged[t] = set()
     for f in ("backend.log", "xviosd.log"):
@@ -113,6 +119,7 @@ for t in (1, 2, 3, 4):
                     m = p.search(line)
                     if m:
                         logged[t].add((int(m.group(1)), int(m.group(4)), int(m.group(3), 16)))
+                        restart_logged += "the previous xvios-backend died" in line
         except FileNotFoundError:
             pass
 
@@ -155,7 +162,8 @@ for (t, s), n in sorted(unseen_delivered.items()):
         silent += n - lost
         print(f"node {t}: {n} messages from node {s} DELIVERED and never seen, only {lost} logged as lost")
 print("soak: " + ", ".join(f"{k}={v}" for k, v in sorted(c.items())) +
-      f", duplicates={len(dups)}, silent_loss={silent}, missing_responses={len(no_resp)}")
+      f", lost_restart_lines={restart_logged}, duplicates={len(dups)}, silent_loss={silent}, "
+      f"missing_responses={len(no_resp)}")
 if dups:
     print("duplicates:", dups[:10])
 if no_resp:

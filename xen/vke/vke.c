@@ -4,12 +4,45 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "vke_internal.h"
 #include "xvios/clock.h"
 #include "xvios/epoch.h"
 #include "xvios/log.h"
 #include "xvios/paths.h"
+
+/* A message the previous incarnation receipted and held, open in its journal: lost with it. */
+static void lost_at_restart(void *arg, const struct vke_jrec *r, bool handed)
+{
+    struct xvios_vke *v = arg;
+    time_t secs = (time_t)(r->received_ms / 1000u);
+    struct tm tm;
+    char when[32] = "?";
+
+    if (gmtime_r(&secs, &tm))
+        strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+    v->st.up_lost_restart++;
+    XLOG_WARN("message from node %u (txid %#llx, epoch %u, type %u) lost: the previous xvios-backend died %s "
+              "(received %s)", r->node, (unsigned long long)r->txid, r->epoch, r->msg_type,
+              handed ? "before its daemon acknowledged it (a daemon that outlived it may still have read it)"
+                     : "holding it for its daemon", when);
+}
+
+/* Report what the previous incarnation left open in the receipt journal, then start a fresh one. */
+static int open_journal(struct xvios_vke *v, const char *rundir, unsigned upcap)
+{
+    struct vke_journal_replay f;
+    char path[160];
+    int rc = xvios_run_path(path, sizeof(path), rundir, VKE_JOURNAL_FILE);
+
+    if (rc < 0)
+        return rc;
+    rc = vke_journal_open(&v->journal, path, upcap + XVIOS_VKE_UNACKED_MAX, lost_at_restart, v, &f);
+    if (rc == 0 && f.open)
+        XLOG_WARN("%u messages receipted by the previous xvios-backend were lost with it (up_lost_restart)", f.open);
+    return rc;
+}
 
 /* The loop and multiplexer the VKE lives in: the host's, or private ones. */
 static int join_loop(struct xvios_vke *v, const struct xvios_vke_config *cfg)
@@ -50,6 +83,7 @@ int xvios_vke_create(const struct xvios_vke_config *cfg, struct xvios_vke **out)
         return -ENOMEM;
     v->plat = cfg->plat;
     v->listen_fd = -1;
+    v->journal.fd = -1;
     for (unsigned i = 0; i < VKE_MAX_CONNS; i++)
         v->conns[i].fd = -1;
     v->max_sends = cfg->max_outstanding ? cfg->max_outstanding : 256;
@@ -83,6 +117,9 @@ int xvios_vke_create(const struct xvios_vke_config *cfg, struct xvios_vke **out)
         if (rc < 0)
             goto out;
     }
+    rc = open_journal(v, cfg->rundir, upcap);   /* after the socket: no other live VKE serves this directory */
+    if (rc < 0)
+        goto out;
     rc = join_loop(v, cfg);
     if (rc < 0)
         goto out;
@@ -107,6 +144,7 @@ void xvios_vke_destroy(struct xvios_vke *v)
     vke_local_dispose(v);
     vke_peers_dispose(v);
     vke_inproc_dispose(v);
+    vke_journal_close(&v->journal);   /* after vke_local_dispose accounted for what was held */
     xvios_watchmux_destroy(v->own_mux);
     xvios_evloop_destroy(v->own_loop);
     free(v->sends);

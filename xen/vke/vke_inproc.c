@@ -123,7 +123,7 @@ static void hand_inbound(struct xvios_vke *v, const struct xvios_pkt *p)
     }
     rcv = receiver_for(v, m.sub.msg_type);
     if (!rcv) { /* its receiver left after it was queued: the daemon gets it, as any unclaimed type */
-        if (!vke_local_deliver_up(v, p->data, p->len)) {
+        if (!vke_local_deliver_up(v, p->data, p->len, VKE_JOURNAL_NONE)) {
             v->st.up_queue_full++;
             XLOG_WARN("txid %#llx (type %#x) lost: its receiver left and the daemon queue is full",
                       (unsigned long long)m.hdr.txid, m.sub.msg_type);

@@ -8,6 +8,7 @@
 #include <sys/types.h>
 #include <time.h>
 
+#include "vke_journal.h"
 #include "vke_rc.h"
 #include "vke_route.h"
 #include "xvios/clock.h"
@@ -80,6 +81,7 @@ struct vke_unacked {
     uint64_t seq;              /* its number among the packets written up on this daemon connection */
     uint64_t txid;
     uint32_t node, epoch, msg_type;
+    uint32_t jslot;            /* its receipt journal slot, VKE_JOURNAL_NONE if none */
 };
 
 /* A send waiting for receipts. */
@@ -109,7 +111,9 @@ struct xvios_vke {
     struct vke_conn conns[VKE_MAX_CONNS];
     uint32_t next_conn_id;
     uint32_t daemon_conn_id;   /* 0 = no daemon attached */
-    struct xvios_pktq upq;     /* inbound for the daemon */
+    struct xvios_pktq upq;     /* inbound for the daemon; a packet's txid field holds its receipt journal
+                                * slot + 1 (0 = not journaled), the packet itself names its txid */
+    struct vke_journal journal;    /* receipts of messages held for the daemon (vke_journal.h) */
     bool daemon_acks;          /* the attached daemon said ack=1 in its VKE_HELLO */
     uint64_t up_seq;           /* packets written up on the daemon connection */
     uint64_t up_acked;         /* the daemon's last VKE_ACK */
@@ -178,8 +182,9 @@ bool vke_local_send(struct xvios_vke *v, uint32_t conn_id, const void *buf, size
 void vke_local_flush(struct xvios_vke *v, struct vke_conn *c);   /* write what c has queued */
 /* Does the connection have an outstanding send in the table? */
 bool vke_local_has_sends(const struct xvios_vke *v, uint32_t conn_id);
-/* Hand an inbound packet up to the daemon (queued when none or busy); false when the queue is full. */
-bool vke_local_deliver_up(struct xvios_vke *v, const void *buf, size_t len);
+/* Hand an inbound packet up to the daemon (queued when none or busy); false when the queue is full.
+ * jslot: its receipt journal slot (closed once the message is accounted for), or VKE_JOURNAL_NONE. */
+bool vke_local_deliver_up(struct xvios_vke *v, const void *buf, size_t len, uint32_t jslot);
 void vke_local_flush_up(struct xvios_vke *v);
 /* Drop (log, count) held inbound packets past the hold bound. */
 void vke_local_expire_up(struct xvios_vke *v);

@@ -14,6 +14,9 @@
  * (ack=1 in its VKE_HELLO) stays in the unacked ring until its VKE_ACK, and
  * is logged and counted (up_lost) when the daemon goes away first. The
  * ring is bounded: while it is full, packets wait in the held queue.
+ * A message that got a receipt has a record in the receipt journal
+ * (vke_journal.h) until one of these accounts for it, so that a backend
+ * killed meanwhile is followed by a log and a count, not silence.
  */
 #include <errno.h>
 #include <string.h>
@@ -45,6 +48,12 @@ static void pkt_names(const uint8_t *pkt, uint16_t *opcode, uint64_t *txid, uint
     *epoch = xvios_get_le32(pkt + XVIOS_HDR_LEN + offsetof(struct xvios_sub, epoch));
 }
 
+/* A held packet's receipt journal slot (vke_internal.h: upq). */
+static uint32_t held_slot(const struct xvios_pkt *p)
+{
+    return p->txid && p->txid <= UINT32_MAX ? (uint32_t)(p->txid - 1) : VKE_JOURNAL_NONE;
+}
+
 /* The daemon left: what it was given and did not acknowledge is lost with it. */
 static void daemon_gone(struct xvios_vke *v)
 {
@@ -53,6 +62,7 @@ static void daemon_gone(struct xvios_vke *v)
         v->st.up_lost++;
         XLOG_WARN("message from node %u (txid %#llx, epoch %u, type %u) lost: the daemon went away before "
                   "acknowledging it", u->node, (unsigned long long)u->txid, u->epoch, u->msg_type);
+        vke_journal_done(&v->journal, u->jslot);
     }
     v->unacked_n = 0;
     v->unacked_head = 0;
@@ -160,14 +170,18 @@ void vke_local_flush_up(struct xvios_vke *v)
             vke_local_close(v, c);
             return;
         }
+        uint32_t jslot = held_slot(p);
         xvios_pktq_drop(&v->upq);
         v->st.delivered_up++;
         v->up_seq++;
         if (v->daemon_acks && opcode == XVIOS_OP_CLUSTER_SEND) {
             struct vke_unacked *u = &v->unacked[(v->unacked_head + v->unacked_n) % XVIOS_VKE_UNACKED_MAX];
             *u = (struct vke_unacked){ .seq = v->up_seq, .txid = txid, .node = node, .epoch = epoch,
-                                       .msg_type = type };
+                                       .msg_type = type, .jslot = jslot };
             v->unacked_n++;
+            vke_journal_handed(&v->journal, jslot);
+        } else {
+            vke_journal_done(&v->journal, jslot);   /* a daemon that does not acknowledge has it now */
         }
     }
 }
@@ -178,6 +192,7 @@ bool vke_local_ack(struct xvios_vke *v, uint64_t n)
         return false;
     v->up_acked = n;
     while (v->unacked_n && v->unacked[v->unacked_head].seq <= n) {
+        vke_journal_done(&v->journal, v->unacked[v->unacked_head].jslot);
         v->unacked_head = (v->unacked_head + 1) % XVIOS_VKE_UNACKED_MAX;
         v->unacked_n--;
     }
@@ -199,6 +214,7 @@ void vke_local_drop_held(struct xvios_vke *v, const char *why)
             XLOG_WARN("message from node %u (txid %#llx, epoch %u, type %u) %s", node, (unsigned long long)txid,
                       epoch, type, why);
         }
+        vke_journal_done(&v->journal, held_slot(p));
         xvios_pktq_drop(&v->upq);
     }
 }
@@ -218,16 +234,20 @@ void vke_local_expire_up(struct xvios_vke *v)
         XLOG_WARN("%s from node %u (txid %#llx, epoch %u, type %u) expired: no daemon took it in time (%u x the "
                   "cluster timeout)", xvios_opcode_name(opcode), node, (unsigned long long)txid, epoch, type,
                   XVIOS_VKE_HOLD_FACTOR);
+        vke_journal_done(&v->journal, held_slot(p));
         xvios_pktq_drop(&v->upq);
     }
 }
 
-bool vke_local_deliver_up(struct xvios_vke *v, const void *buf, size_t len)
+bool vke_local_deliver_up(struct xvios_vke *v, const void *buf, size_t len, uint32_t jslot)
 {
     uint32_t hold = v->default_timeout_ms ? v->default_timeout_ms : XVIOS_DB_DEFAULT_TIMEOUT_MS;
+    uint64_t tag = jslot == VKE_JOURNAL_NONE ? 0 : (uint64_t)jslot + 1;
 
-    if (xvios_pktq_push(&v->upq, buf, len, 0, xvios_deadline_ms(XVIOS_VKE_HOLD_FACTOR * hold)) < 0)
+    if (xvios_pktq_push(&v->upq, buf, len, tag, xvios_deadline_ms(XVIOS_VKE_HOLD_FACTOR * hold)) < 0) {
+        vke_journal_done(&v->journal, jslot);
         return false;
+    }
     vke_local_flush_up(v);
     return true;
 }
@@ -243,7 +263,7 @@ void vke_local_event(struct xvios_vke *v, enum xvios_event ev, uint32_t node)
     m.sub.src_node = node;
     if (xvios_msg_encode(&m, v->encbuf, XVIOS_MAX_MSG, &len) != XVIOS_WIRE_OK)
         return;
-    if (!vke_local_deliver_up(v, v->encbuf, len)) {
+    if (!vke_local_deliver_up(v, v->encbuf, len, VKE_JOURNAL_NONE)) {
         v->st.up_queue_full++;
         XLOG_WARN("event %u for node %u lost: the daemon queue is full", ev, node);
     }

@@ -4,11 +4,15 @@
  * until xvios_msg_decode() and the checks below accept it; a bad one is
  * dropped, logged with the peer named, and counted. A receipt, when asked
  * for, is generated here, before the message goes up to the daemon (patent:
- * the receiving VKE issues the receipt notification).
+ * the receiving VKE issues the receipt notification). A message held for
+ * the daemon is written to the receipt journal first (vke_journal.h), so a
+ * receipt is never followed by a silent loss, even when the backend is killed.
  */
 #include <string.h>
 
 #include "vke_internal.h"
+#include <time.h>
+
 #include "xvios/clock.h"
 #include "xvios/log.h"
 
@@ -71,12 +75,25 @@ static void send_receipt(struct xvios_vke *v, struct vke_peer *p, const struct x
         v->st.receipts_sent++;
 }
 
+/* The receipt journal's record of a message about to be receipted and held for the daemon. */
+static uint32_t journal_held(struct xvios_vke *v, const struct xvios_msg *m)
+{
+    struct timespec now;
+    struct vke_jrec r = { .node = m->sub.src_node, .epoch = m->sub.epoch, .msg_type = m->sub.msg_type,
+                          .txid = m->hdr.txid };
+
+    if (clock_gettime(CLOCK_REALTIME, &now) == 0 && now.tv_sec >= 0)
+        r.received_ms = (uint64_t)now.tv_sec * 1000u + (uint64_t)now.tv_nsec / 1000000u;
+    return vke_journal_add(&v->journal, &r);
+}
+
 void vke_recv_packet(struct xvios_vke *v, struct vke_peer *p, const uint8_t *untrusted_buf, size_t untrusted_len)
 {
     struct xvios_msg m;
     const char *why;
     int err = xvios_msg_decode_on(XVIOS_CH_LINK, untrusted_buf, untrusted_len, &m);
-    bool room, inproc;
+    bool room, inproc, receipt;
+    uint32_t jslot = VKE_JOURNAL_NONE;
 
     if (err != XVIOS_WIRE_OK) {
         drop(v, p, xvios_wire_strerror(err));
@@ -96,10 +113,15 @@ void vke_recv_packet(struct xvios_vke *v, struct vke_peer *p, const uint8_t *unt
     /* a type an in-process receiver claimed goes to it, everything else to the daemon */
     inproc = vke_inproc_claims(v, m.sub.msg_type);
     room = inproc ? !vke_inproc_full(v) : !xvios_pktq_full(&v->upq);
-    if (m.hdr.opcode == XVIOS_OP_CLUSTER_SEND && (m.hdr.flags & XVIOS_F_RECEIPT))
+    receipt = m.hdr.opcode == XVIOS_OP_CLUSTER_SEND && (m.hdr.flags & XVIOS_F_RECEIPT);
+    /* in-process receivers are not journaled: they run in this process's next loop turn, and what
+     * they did with a message dies with the process anyway (docs/protocol.md) */
+    if (receipt && room && !inproc)
+        jslot = journal_held(v, &m);
+    if (receipt)
         send_receipt(v, p, &m, room ? XVIOS_ST_OK : XVIOS_ST_QUEUE_FULL);
     if (!room || !(inproc ? vke_inproc_deliver(v, untrusted_buf, untrusted_len)
-                          : vke_local_deliver_up(v, untrusted_buf, untrusted_len))) {
+                          : vke_local_deliver_up(v, untrusted_buf, untrusted_len, jslot))) {
         v->st.up_queue_full++;
         XLOG_WARN("txid %#llx from node %u not delivered: the %s queue is full",
                   (unsigned long long)m.hdr.txid, p->node, inproc ? "in-process" : "daemon");

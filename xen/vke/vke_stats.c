@@ -33,9 +33,10 @@ size_t xvios_vke_format_stats(const struct xvios_vke *v, char *buf, size_t cap)
                  (unsigned long long)s->link_lost, (unsigned long long)s->local_malformed,
                  (unsigned long long)s->up_expired, (unsigned long long)s->up_lost, v->unacked_n);
     if (n >= 0 && (size_t)n < cap)
-        n += snprintf(buf + n, cap - (size_t)n, "local_dropped=%llu\nshare_refused=%llu\ntimeout_clamped=%llu\n",
+        n += snprintf(buf + n, cap - (size_t)n, "local_dropped=%llu\nshare_refused=%llu\ntimeout_clamped=%llu\n"
+                      "up_lost_restart=%llu\n",
                       (unsigned long long)s->local_dropped, (unsigned long long)s->share_refused,
-                      (unsigned long long)s->timeout_clamped);
+                      (unsigned long long)s->timeout_clamped, (unsigned long long)s->up_lost_restart);
     if (n < 0)
         return 0;
     return (size_t)n < cap ? (size_t)n : cap ? cap - 1 : 0;

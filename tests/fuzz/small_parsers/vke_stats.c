@@ -29,7 +29,7 @@
 /* The keys the daemon keeps, in enum vke_stat order (the contract, restated). */
 static const char *const known[] = {
     "peers", "links_up", "outstanding", "malformed_in", "receipts_late", "receipts_dup", "up_queue_full",
-    "link_lost", "up_expired", "up_lost",
+    "link_lost", "up_expired", "up_lost", "up_lost_restart",
 };
 /* A counter added to the daemon must be added here too: the build says so. */
 _Static_assert(sizeof(known) / sizeof(known[0]) == VS_N, "known[] must list every enum vke_stat key");

@@ -25,7 +25,8 @@ static const char vke_text[] =
     "node=1\ndomid=101\npeers=3\nlinks_up=2\noutstanding=4\nsends=10\nsends_rejected=0\npackets_out=20\n"
     "packets_in=30\nmalformed_in=5\nreceipts_sent=7\nreceipts_in=8\nreceipts_late=6\nreceipts_dup=9\n"
     "receipts_stray=0\ndelivered_up=11\nup_queue_full=12\nup_queue=0\nlink_expired=0\nlink_dropped=0\n"
-    "link_up=3\nlink_lost=13\nlocal_malformed=0\nup_expired=14\nup_lost=15\nup_unacked=0\n";
+    "link_up=3\nlink_lost=13\nlocal_malformed=0\nup_expired=14\nup_lost=15\nup_unacked=0\n"
+    "local_dropped=0\nshare_refused=0\ntimeout_clamped=0\nup_lost_restart=16\n";
 
 static int parse(const char *s, uint64_t v[VS_N], uint32_t *present)
 {
@@ -50,6 +51,7 @@ static void test_parse_keeps_known_keys(void **state)
     assert_int_equal(v[VS_LINK_LOST], 13);
     assert_int_equal(v[VS_UP_EXPIRED], 14);
     assert_int_equal(v[VS_UP_LOST], 15);
+    assert_int_equal(v[VS_UP_LOST_RESTART], 16);
 
     /* a subset, unknown keys ignored, the largest value */
     assert_int_equal(parse("future_key=1\nlinks_up=18446744073709551615\n", v, &present), 0);
