@@ -53,6 +53,28 @@ int cli_connect(const struct xvios_cli *cli, xvios_client **out)
     return XVIOS_EXIT_OK;
 }
 
+int cli_run_sub(const struct xvios_cli *cli, const char *group, const struct cli_sub *subs, size_t n,
+                const char *usage, int argc, char **argv)
+{
+    if (argc > 0 && !strcmp(argv[0], group)) {
+        argc--;
+        argv++;
+    }
+    if (argc < 1) {
+        fputs(usage, stderr);
+        return XVIOS_EXIT_USAGE;
+    }
+    if (!strcmp(argv[0], "--help") || !strcmp(argv[0], "-h") || !strcmp(argv[0], "help")) {
+        fputs(usage, stdout);
+        return XVIOS_EXIT_OK;
+    }
+    for (size_t i = 0; i < n; i++)
+        if (!strcmp(argv[0], subs[i].name))
+            return subs[i].fn(cli, argc, argv);
+    fprintf(stderr, "xvios %s: unknown command '%s'\n%s", group, argv[0], usage);
+    return XVIOS_EXIT_USAGE;
+}
+
 const char *cli_rc_word(unsigned s)
 {
     switch (s) {

@@ -372,25 +372,7 @@ out:
 
 int cmd_lu(struct xvios_cli *cli, int argc, char **argv)
 {
-    static const struct {
-        const char *name;
-        int (*fn)(const struct xvios_cli *cli, int argc, char **argv);
-    } subs[] = {{"create", do_create}, {"list", do_list}, {"show", do_show}, {"rm", do_rm}};
+    static const struct cli_sub subs[] = {{"create", do_create}, {"list", do_list}, {"show", do_show}, {"rm", do_rm}};
 
-    if (argc > 0 && !strcmp(argv[0], "lu")) {
-        argc--;
-        argv++;
-    }
-    if (argc < 1) {
-        fputs(usage_text, stderr);
-        return XVIOS_EXIT_USAGE;
-    }
-    if (is_help(argv[0]) || !strcmp(argv[0], "help")) {
-        fputs(usage_text, stdout);
-        return XVIOS_EXIT_OK;
-    }
-    for (size_t i = 0; i < sizeof(subs) / sizeof(subs[0]); i++)
-        if (!strcmp(argv[0], subs[i].name))
-            return subs[i].fn(cli, argc, argv);
-    return usage_error("unknown command '%s'", argv[0]);
+    return cli_run_sub(cli, "lu", subs, sizeof(subs) / sizeof(subs[0]), usage_text, argc, argv);
 }

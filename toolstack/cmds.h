@@ -29,6 +29,15 @@ int cmd_lu(struct xvios_cli *cli, int argc, char **argv);
 int cli_connect(const struct xvios_cli *cli, xvios_client **out);
 /* Exit code for a client errno (-ENOENT, -ECONNREFUSED... -> XVIOS_EXIT_UNREACHABLE). */
 int cli_exit_for_errno(int err);
+/* One subcommand of a command group (`xvios lu create`, `xvios scsi attach`, ...). */
+struct cli_sub {
+    const char *name;
+    int (*fn)(const struct xvios_cli *cli, int argc, char **argv);
+};
+/* Run the subcommand argv[0] names (after an optional leading GROUP word); no word prints usage
+ * (exit 2), --help/-h/help prints it (exit 0), an unknown word is a usage error naming GROUP. */
+int cli_run_sub(const struct xvios_cli *cli, const char *group, const struct cli_sub *subs, size_t n,
+                const char *usage, int argc, char **argv);
 /* "delivered", "sent", "timed-out", ... for an RC status. */
 const char *cli_rc_word(unsigned rc_status);
 
