@@ -135,6 +135,7 @@ struct scsi_lu {
     unsigned n_inflight;
     struct scsi_cmd *rhead, *rtail; /* write-ordering list, arrival order */
     unsigned n_caw;                 /* COMPARE AND WRITEs in that list */
+    unsigned n_waiting;             /* commands in that list waiting for an earlier one */
     struct scsi_lu_stats stats;
 };
 

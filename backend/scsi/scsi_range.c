@@ -45,6 +45,7 @@ bool scsi_range_enter(struct scsi_lu *lu, struct scsi_cmd *cmd, bool caw)
     if (may_start(lu, cmd))
         return true;
     p->waiting = true;
+    lu->n_waiting++;
     return false;
 }
 
@@ -63,14 +64,21 @@ void scsi_range_leave(struct scsi_lu *lu, struct scsi_cmd *cmd)
     else
         lu->rtail = p->rprev;
     p->in_rlist = false;
-    p->waiting = false;
+    if (p->waiting) {
+        p->waiting = false;
+        lu->n_waiting--;
+    }
     if (p->caw)
         lu->n_caw--;
 again:
+    /* Nobody waits (always so while no COMPARE AND WRITE was queued): nothing to scan. */
+    if (lu->n_waiting == 0)
+        return;
     /* Starting a waiter may finish it (and others) at once: rescan from the head. */
     for (struct scsi_cmd *y = lu->rhead; y; y = y->priv.rnext)
         if (y->priv.waiting && may_start(lu, y)) {
             y->priv.waiting = false;
+            lu->n_waiting--;
             scsi_cmd_run(y);
             goto again;
         }
