@@ -25,6 +25,9 @@ node_key() {   # node_key NODE KEY
     python3 -c 'import json,sys; print([o for o in json.load(open(sys.argv[1])) if o["node"] == int(sys.argv[2])][0].get(sys.argv[3], "absent"))' \
         "$ROOT/nk.json" "$1" "$2"
 }
+key_is() {     # key_is NODE KEY VALUE
+    [ "$(node_key "$1" "$2" 2>/dev/null)" = "$3" ]
+}
 stop_daemon2() {
     local pid; pid=$(node_pid 2 xviosd)
     kill -"$1" "$pid"
@@ -62,7 +65,7 @@ kill -KILL "$stop_pid"
 wait_for 20 sh -c "[ \$(grep -c 'lost: the daemon went away before acknowledging' '$ROOT/nodes/2/backend.log') -ge 5 ]" \
     || fail "the VKE did not log the 5 messages lost with the daemon"
 start2
-wait_for 10 sh -c "[ \"\$(node_key 2 vke_up_lost 2>/dev/null)\" = 5 ]" 2>/dev/null
+wait_for 10 key_is 2 vke_up_lost 5
 lost=$(node_key 2 vke_up_lost)
 [ "$lost" = 5 ] || fail "vke_up_lost = $lost, want 5"
 [ "$(count 'data=unacked-' "$seen")" -eq 0 ] || fail "a message lost with the daemon was seen"
@@ -75,7 +78,7 @@ timeout 60 "$MT" "$ROOT" 1 send 3 expire --to 2 --receipt >"$ROOT/expire.out" ||
 wait_for 20 sh -c "[ \$(grep -c 'expired: no daemon took it in time' '$ROOT/nodes/2/backend.log') -ge 3 ]" \
     || fail "the VKE did not log the 3 expired messages"
 start2
-wait_for 10 sh -c "[ \"\$(node_key 2 vke_up_expired 2>/dev/null)\" = 3 ]" 2>/dev/null
+wait_for 10 key_is 2 vke_up_expired 3
 exp=$(node_key 2 vke_up_expired)
 [ "$exp" = 3 ] || fail "vke_up_expired = $exp, want 3"
 sleep 1
