@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "backend/lu/lu_store.h"
+#include "tests/bench/bench_stats.h"
 #include "tests/bench/bench_uring_raw.h"
 #include "xvios/log.h"
 
@@ -159,45 +160,13 @@ static int make_file(char *path, size_t pathlen)
     return rc;
 }
 
-static double env_double(const char *name, double def)
-{
-    const char *v = getenv(name);
-    double d = v ? strtod(v, NULL) : 0;
-    return d > 0 ? d : def;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-static double median(double *v, unsigned n)
-{
-    qsort(v, n, sizeof(*v), cmp_double);
-    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
-/* Totals over rounds: IOPS = all ops / all time, latency = mean over all ops. */
-struct totals {
-    uint64_t ops;
-    double seconds, lat_sum;
-};
-
-static void totals_add(struct totals *t, const struct bench_io_result *r)
-{
-    t->ops += r->ops;
-    t->seconds += r->seconds;
-    t->lat_sum += r->mean_lat_us * (double)r->ops;
-}
-
 #define MAX_ROUNDS 100u
 
 int main(void)
 {
     static const unsigned qds[] = { 1, 32 };
-    double seconds = env_double("BENCH_SECONDS", 0.12);
-    unsigned rounds = (unsigned)env_double("BENCH_ROUNDS", 8);
+    double seconds = bench_env_double("BENCH_SECONDS", 0.12);
+    unsigned rounds = (unsigned)bench_env_double("BENCH_ROUNDS", 8);
     double r_iops[MAX_ROUNDS], r_lat[MAX_ROUNDS];
     void *bufs[BENCH_MAX_QD];
     char path[256];
@@ -230,7 +199,7 @@ int main(void)
     printf("%-4s %11s %11s %11s %11s %15s %15s\n", "QD", "raw IOPS", "store IOPS", "raw lat us",
            "store lat us", "IOPS store/raw", "lat store/raw");
     for (size_t q = 0; q < sizeof(qds) / sizeof(qds[0]); q++) {
-        struct totals raw = { 0 }, store = { 0 };
+        struct bench_totals raw = { 0 }, store = { 0 };
         for (unsigned round = 0; round < rounds; round++) {
             struct bench_io_result a, b;
             rc = bench_uring_raw_randread(fd, FILE_SIZE, BS, qds[q], 0.02, seconds, bufs, &a);
@@ -245,17 +214,15 @@ int main(void)
                 status = 1;
                 goto out;
             }
-            totals_add(&raw, &a);
-            totals_add(&store, &b);
+            bench_totals_add(&raw, &a, 0);
+            bench_totals_add(&store, &b, 0);
             /* Paired ratios: a load change on the machine hits both halves of a round alike. */
             r_iops[round] = a.iops > 0 ? b.iops / a.iops : 0;
             r_lat[round] = a.mean_lat_us > 0 ? b.mean_lat_us / a.mean_lat_us : 0;
         }
         printf("%-4u %11.0f %11.0f %11.1f %11.1f %14.3fx %14.3fx\n", qds[q],
-               raw.seconds > 0 ? (double)raw.ops / raw.seconds : 0,
-               store.seconds > 0 ? (double)store.ops / store.seconds : 0,
-               raw.ops ? raw.lat_sum / (double)raw.ops : 0, store.ops ? store.lat_sum / (double)store.ops : 0,
-               median(r_iops, rounds), median(r_lat, rounds));
+               bench_totals_iops(&raw), bench_totals_iops(&store), bench_totals_lat(&raw), bench_totals_lat(&store),
+               bench_median(r_iops, rounds), bench_median(r_lat, rounds));
     }
     printf("(IOPS and latency over all rounds; ratios are the median of the per-round ratios)\n");
 out:

@@ -29,6 +29,7 @@
 #include "backend/lu/lu_store.h"
 #include "backend/scsi/scsi_dev.h"
 #include "backend/scsi/scsi_lu_store.h"
+#include "tests/bench/bench_stats.h"
 #include "tests/bench/bench_uring_raw.h"
 #include "xvios/log.h"
 
@@ -213,72 +214,11 @@ static int make_file(char *path, size_t pathlen)
     return rc;
 }
 
-static double env_double(const char *name, double def)
-{
-    const char *v = getenv(name);
-    double d = v ? strtod(v, NULL) : 0;
-    return d > 0 ? d : def;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-static double median(double *v, unsigned n)
-{
-    qsort(v, n, sizeof(*v), cmp_double);
-    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
-/* CPU time (user + system) this process has used, in microseconds. */
-static double cpu_us(void)
-{
-    struct rusage ru;
-
-    getrusage(RUSAGE_SELF, &ru);
-    return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e6 + (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec);
-}
-
-/*
- * Totals over rounds: IOPS = all ops / all time, latency = mean over all ops,
- * CPU = process CPU time per completed op (warm-up and open included: an
- * upper bound, but far less sensitive to the machine's load than latency).
- */
-struct totals {
-    uint64_t ops;
-    double seconds, lat_sum, cpu;
-};
-
-static void totals_add(struct totals *t, const struct bench_io_result *r, double cpu)
-{
-    t->ops += r->ops;
-    t->seconds += r->seconds;
-    t->lat_sum += r->mean_lat_us * (double)r->ops;
-    t->cpu += cpu;
-}
-
-static double totals_cpu(const struct totals *t)
-{
-    return t->ops ? t->cpu / (double)t->ops : 0;
-}
-
-static double totals_iops(const struct totals *t)
-{
-    return t->seconds > 0 ? (double)t->ops / t->seconds : 0;
-}
-
-static double totals_lat(const struct totals *t)
-{
-    return t->ops ? t->lat_sum / (double)t->ops : 0;
-}
-
 int main(void)
 {
     static const unsigned qds[] = { 1, 32 };
-    double seconds = env_double("BENCH_SECONDS", 0.12);
-    unsigned rounds = (unsigned)env_double("BENCH_ROUNDS", 16);
+    double seconds = bench_env_double("BENCH_SECONDS", 0.12);
+    unsigned rounds = (unsigned)bench_env_double("BENCH_ROUNDS", 16);
     double r_iops[MAX_ROUNDS], r_lat[MAX_ROUNDS];
     void *bufs[BENCH_MAX_QD] = { 0 };
     char path[256];
@@ -315,11 +255,11 @@ int main(void)
     printf("%-4s %11s %11s %11s %11s %14s %14s %13s\n", "QD", "raw IOPS", "emu IOPS", "raw lat us", "emu lat us",
            "IOPS emu/raw", "lat emu/raw", "CPU us/IO r/e");
     for (size_t q = 0; q < sizeof(qds) / sizeof(qds[0]); q++) {
-        struct totals raw = { 0 }, emu = { 0 };
+        struct bench_totals raw = { 0 }, emu = { 0 };
 
         for (unsigned round = 0; round < rounds; round++) {
             struct bench_io_result a, b;
-            double c0 = cpu_us(), c1, c2;
+            double c0 = bench_cpu_us(), c1, c2;
 
             rc = bench_uring_raw_randread(fd, FILE_SIZE, IO_BYTES, qds[q], 0.02, seconds, bufs, &a);
             if (rc < 0) {
@@ -327,23 +267,23 @@ int main(void)
                 status = 1;
                 goto out;
             }
-            c1 = cpu_us();
+            c1 = bench_cpu_us();
             rc = emu_randread(path, direct, qds[q], 0.02, seconds, bufs, &b);
-            c2 = cpu_us();
+            c2 = bench_cpu_us();
             if (rc < 0) {
                 fprintf(stderr, "bench_scsi: emulation: %s\n", strerror(-rc));
                 status = 1;
                 goto out;
             }
-            totals_add(&raw, &a, c1 - c0);
-            totals_add(&emu, &b, c2 - c1);
+            bench_totals_add(&raw, &a, c1 - c0);
+            bench_totals_add(&emu, &b, c2 - c1);
             /* Paired ratios: a load change on the machine hits both halves of a round alike. */
             r_iops[round] = a.iops > 0 ? b.iops / a.iops : 0;
             r_lat[round] = a.mean_lat_us > 0 ? b.mean_lat_us / a.mean_lat_us : 0;
         }
-        printf("%-4u %11.0f %11.0f %11.1f %11.1f %13.3fx %13.3fx %6.1f/%-6.1f\n", qds[q], totals_iops(&raw),
-               totals_iops(&emu), totals_lat(&raw), totals_lat(&emu), median(r_iops, rounds), median(r_lat, rounds),
-               totals_cpu(&raw), totals_cpu(&emu));
+        printf("%-4u %11.0f %11.0f %11.1f %11.1f %13.3fx %13.3fx %6.1f/%-6.1f\n", qds[q], bench_totals_iops(&raw),
+               bench_totals_iops(&emu), bench_totals_lat(&raw), bench_totals_lat(&emu), bench_median(r_iops, rounds), bench_median(r_lat, rounds),
+               bench_totals_cpu(&raw), bench_totals_cpu(&emu));
     }
     printf("(IOPS and latency over all rounds; ratios are the median of the per-round ratios;\n"
            " goal: IOPS emu/raw >= 0.9 at QD32, latency emu/raw <= 1.1 at QD1)\n");
