@@ -130,36 +130,6 @@ out:
     return rc;
 }
 
-/* The 256 MiB file, written with data (holes would not reach the disk). */
-static int make_file(char *path, size_t pathlen)
-{
-    const char *dir = getenv("TMPDIR");
-    size_t clen = 1u << 20;
-    char *chunk = malloc(clen);
-    int fd, rc = 0;
-
-    snprintf(path, pathlen, "%s/bench-lu-XXXXXX", dir && *dir ? dir : "/tmp");
-    fd = mkstemp(path);
-    if (fd < 0 || !chunk) {
-        free(chunk);
-        return -errno;
-    }
-    for (uint64_t off = 0; off < FILE_SIZE; off += clen) {
-        memset(chunk, (int)(off >> 20) | 1, clen);
-        if (pwrite(fd, chunk, clen, (off_t)off) != (ssize_t)clen) {
-            rc = -EIO;
-            break;
-        }
-    }
-    if (rc == 0 && fdatasync(fd) < 0)
-        rc = -errno;
-    close(fd);
-    free(chunk);
-    if (rc < 0)
-        unlink(path);
-    return rc;
-}
-
 #define MAX_ROUNDS 100u
 
 int main(void)
@@ -176,7 +146,7 @@ int main(void)
     if (rounds > MAX_ROUNDS)
         rounds = MAX_ROUNDS;
     xvios_log_set_level(XVIOS_LOG_WARN);
-    rc = make_file(path, sizeof(path));
+    rc = bench_make_file("bench-lu", FILE_SIZE, path, sizeof(path));
     if (rc < 0) {
         fprintf(stderr, "bench_lu: creating the file: %s\n", strerror(-rc));
         return 1;

@@ -3,15 +3,20 @@
  * bench_stats.h - what every paired benchmark does with its rounds: knobs
  * from the environment, totals over rounds (IOPS = all ops / all time,
  * latency = mean over all ops, CPU per op), and the median of the per-round
- * ratios (a load change on the machine hits both halves of a round alike).
+ * ratios (a load change on the machine hits both halves of a round alike),
+ * and the data file the storage benchmarks read.
  * Header-only so any bench_*.c can include it.
  */
 #ifndef XVIOS_BENCH_STATS_H
 #define XVIOS_BENCH_STATS_H
 
+#include <errno.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include "tests/bench/bench_uring_raw.h"
 
@@ -74,6 +79,45 @@ static inline double bench_totals_lat(const struct bench_totals *t)
 static inline double bench_totals_cpu(const struct bench_totals *t)
 {
     return t->ops ? t->cpu / (double)t->ops : 0;
+}
+
+/*
+ * A file of size bytes (a multiple of 1 MiB) under $TMPDIR (or /tmp) named
+ * <prefix>-XXXXXX, written with data (holes would not reach the disk) and
+ * synced. 0 with its name in path, or -errno (nothing left behind).
+ */
+static inline int bench_make_file(const char *prefix, uint64_t size, char *path, size_t pathlen)
+{
+    const char *dir = getenv("TMPDIR");
+    size_t clen = 1u << 20;
+    char *chunk = malloc(clen);
+    int fd, rc = 0;
+
+    snprintf(path, pathlen, "%s/%s-XXXXXX", dir && *dir ? dir : "/tmp", prefix);
+    fd = mkstemp(path);
+    if (fd < 0 || !chunk) {
+        rc = fd < 0 ? -errno : -ENOMEM;
+        free(chunk);
+        if (fd >= 0) {
+            close(fd);
+            unlink(path);
+        }
+        return rc;
+    }
+    for (uint64_t off = 0; off < size; off += clen) {
+        memset(chunk, (int)(off >> 20) | 1, clen);
+        if (pwrite(fd, chunk, clen, (off_t)off) != (ssize_t)clen) {
+            rc = -EIO;
+            break;
+        }
+    }
+    if (rc == 0 && fdatasync(fd) < 0)
+        rc = -errno;
+    close(fd);
+    free(chunk);
+    if (rc < 0)
+        unlink(path);
+    return rc;
 }
 
 #endif
