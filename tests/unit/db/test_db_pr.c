@@ -270,7 +270,7 @@ static void test_racing_updates_serialize(void **state)
 {
     enum { PROCS = 4, EACH = 50 };
     struct loop_fixture *f = *state;
-    struct xvios_db_pr *got = malloc(sizeof(*got));
+    struct xvios_db_pr *got;
     pid_t pids[PROCS];
     uint32_t v = 0;
 
@@ -294,6 +294,8 @@ static void test_racing_updates_serialize(void **state)
         assert_int_equal(waitpid(pids[i], &status, 0), pids[i]);
         assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
     }
+    got = malloc(sizeof(*got));                 /* not before the fork: the children would carry it */
+    assert_non_null(got);
     assert_int_equal(xvios_db_pr_load(f->dom0, "race", got), 0);
     assert_int_equal(got->len, 4);
     memcpy(&v, got->blob, 4);
