@@ -22,6 +22,7 @@
 
 #include "tests/unit/loop_fixture.h"
 #include "xvios/db.h"
+#include "xvios/db_lu.h"
 #include "xvios/db_pr.h"
 #include "xvios/loopback.h"
 
@@ -304,6 +305,34 @@ static void test_racing_updates_serialize(void **state)
     free(got);
 }
 
+/* The record belongs to its LU: `lu rm` drops it, and a new LU of that name never inherits one. */
+static void test_record_goes_with_its_lu(void **state)
+{
+    struct loop_fixture *f = *state;
+    struct xvios_db_pr *rec = malloc(sizeof(*rec));
+    struct fill c = { .len = 40, .seed = 1, .ret = 1 };
+    const struct xvios_db_lu_spec spec = { .name = "lux", .backing = "/dev/xvdb", .size = 1u << 20 };
+    xvios_plat *p5;
+    uint64_t gen = 0;
+
+    assert_non_null(rec);
+    cluster(f);
+    p5 = loop_fixture_open(f->root, 5);
+    assert_int_equal(xvios_db_lu_create(f->dom0, &spec, NULL), 0);
+    assert_int_equal(xvios_db_pr_update(p5, "lux", change_fill, &c, rec), 0);
+    assert_int_equal(xvios_db_pr_gen(f->dom0, XVIOS_TX_NONE, "lux", &gen), 0);
+    assert_int_equal(gen, 1);
+    assert_int_equal(xvios_db_lu_remove(f->dom0, XVIOS_TX_NONE, "lux"), 0);
+    assert_int_equal(xvios_db_pr_gen(f->dom0, XVIOS_TX_NONE, "lux", &gen), -ENOENT);
+
+    /* a record that outlived its LU (written with no LU there): the next create of the name drops it */
+    assert_int_equal(xvios_db_pr_update(p5, "lux", change_fill, &c, rec), 0);
+    assert_int_equal(xvios_db_lu_create(f->dom0, &spec, NULL), 0);
+    assert_int_equal(xvios_db_pr_gen(p5, XVIOS_TX_NONE, "lux", &gen), -ENOENT);
+    xvios_plat_close(p5);
+    free(rec);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -311,6 +340,7 @@ int main(void)
         LOOP_FIXTURE_TEST(test_damaged_records),
         cmocka_unit_test(test_paths),
         LOOP_FIXTURE_TEST(test_racing_updates_serialize),
+        LOOP_FIXTURE_TEST(test_record_goes_with_its_lu),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
