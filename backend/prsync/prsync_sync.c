@@ -213,6 +213,31 @@ static void answer(struct prsync *ps, const struct xvios_msg *m, const char *nam
         XLOG_WARN("LU %s: answer to node %u's PR_APPLY not sent: %s", name, m->sub.src_node, strerror(-rc));
 }
 
+/*
+ * The DB is the serialization point: a VIOS sends PR_APPLY for a generation
+ * only after committing it, so a generation the DB does not have (yet) is a
+ * lie. Without this check one well-formed message from a compromised member
+ * with a huge generation would make every other VIOS ignore the real changes
+ * that follow (each of them older than the lie). One store read per PR_APPLY.
+ */
+static bool apply_gen_in_db(struct prsync_lu *l, const struct xvios_msg *m, uint64_t gen)
+{
+    uint64_t db = 0;
+    int rc = xvios_db_pr_gen(l->ps->plat, XVIOS_TX_NONE, l->name, &db);
+
+    if (rc < 0 && rc != -ENOENT) {
+        XLOG_WARN("LU %s: PR_APPLY from node %u: the DB's generation cannot be read (%s): dropped", l->name,
+                  m->sub.src_node, strerror(-rc));
+        return false;
+    }
+    if (gen > db) {
+        XLOG_WARN("LU %s: PR_APPLY from node %u claims generation %llu, the cluster DB has %llu: dropped", l->name,
+                  m->sub.src_node, (unsigned long long)gen, (unsigned long long)db);
+        return false;
+    }
+    return true;
+}
+
 void prsync_on_apply(struct prsync *ps, const struct xvios_msg *m)
 {
     struct prsync_apply *a = ps->apply;
@@ -228,6 +253,11 @@ void prsync_on_apply(struct prsync *ps, const struct xvios_msg *m)
     for (struct prsync_lu *l = ps->lus; l; l = l->next) {
         if (!l->lu || strcmp(l->name, a->name))
             continue;
+        if (a->gen > l->gen && !apply_gen_in_db(l, m, a->gen)) {
+            ps->st.malformed_in++;
+            result = PRSYNC_NOT_SERVED;
+            continue;
+        }
         if (a->gen > l->gen) {
             if (prsync_install(l, a->gen, a->state, a->state_len) < 0) {
                 ps->st.malformed_in++;

@@ -252,7 +252,7 @@ static int setup(void **state)
     bool up = false;
 
     assert_non_null(e);
-    xvios_log_set_level(XVIOS_LOG_ERR);
+    xvios_log_set_level(getenv("XVIOS_LOG") ? XVIOS_LOG_DEBUG : XVIOS_LOG_ERR);
     assert_int_equal(loop_fixture_setup(&e->f), 0);
     assert_int_equal(xvios_db_cluster_create(e->f.dom0, &cfg), 0);
     for (uint32_t n = 1; n <= NN; n++)
@@ -488,10 +488,48 @@ static void test_malformed_record_and_message(void **state)
         assert_int_equal(scsi_pr_registration_count(scsi_lu_pr(e->n[n].lu)), 1);
     }
 
+    /* a well-formed PR_APPLY claiming a generation the DB does not have: dropped and counted, the copies
+     * keep their generation and still take the next real change */
+    {
+        struct prsync_apply lie = { .gen = 1000000 };
+        struct xvios_db_pr *rec = malloc(sizeof(*rec));
+        uint8_t *buf = malloc(PRSYNC_MSG_MAX);
+        int len;
+
+        assert_non_null(buf);
+        assert_non_null(rec);
+        assert_int_equal(xvios_db_pr_load(e->f.dom0, LU_NAME, rec), 0);   /* a real state, a false generation */
+        lie.state = rec->blob;
+        lie.state_len = rec->len;
+        snprintf(lie.name, sizeof(lie.name), "%s", LU_NAME);
+        len = prsync_apply_encode(&lie, buf, PRSYNC_MSG_MAX);
+        assert_true(len > 0);
+        m.payload = buf;
+        m.hdr.payload_len = (uint32_t)len;
+        results = 0;
+        assert_int_equal(xvios_vke_send(e->n[3].vke, &m, on_send_result, &results, &txid), 0);
+        for (int i = 0; i < 2000 && !results; i++)
+            turn_all(e);
+        assert_int_equal(results, 1);
+        turn_ms(e, 20);
+        free(buf);
+        free(rec);
+        for (int n = 1; n <= 2; n++) {
+            prsync_get_stats(e->n[n].ps, &st);
+            assert_int_equal(st.malformed_in, 2);
+            assert_int_equal(prsync_lu_gen(e->n[n].pl), 1);
+            assert_true(prsync_lu_serving(e->n[n].pl));
+        }
+        assert_int_equal(pr_out(e, 1, 0x00, 0, 0xAAAA, 0xCCCC), 0);   /* generation 2 reaches both */
+        for (int i = 0; i < 2000 && prsync_lu_gen(e->n[2].pl) != 2; i++)
+            turn_all(e);
+        assert_int_equal(prsync_lu_gen(e->n[2].pl), 2);
+    }
+
     /* a newer record, damaged: none serves the LU (BUSY at once, and still after the resync found the
      * damage), a new LU object is refused */
     assert_int_equal(xvios_store_write(e->f.dom0, XVIOS_TX_NONE, "/xvios/pr/" LU_NAME "/len", "7", 1), 0);
-    assert_int_equal(xvios_store_write(e->f.dom0, XVIOS_TX_NONE, "/xvios/pr/" LU_NAME "/gen", "2", 1), 0);
+    assert_int_equal(xvios_store_write(e->f.dom0, XVIOS_TX_NONE, "/xvios/pr/" LU_NAME "/gen", "3", 1), 0);
     for (int i = 0; i < 500 && prsync_lu_serving(e->n[2].pl); i++)
         turn_all(e);
     assert_false(prsync_lu_serving(e->n[2].pl));
