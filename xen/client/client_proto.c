@@ -181,6 +181,24 @@ const char *xvios_event_name(unsigned ev)
     case XVIOS_EV_DELIVERY_FAILED: return "delivery-failed";
     case XVIOS_EV_CLIENT_REGISTERED: return "client-registered";
     case XVIOS_EV_MESSAGE: return "message";
+    case XVIOS_EV_LIFECYCLE: return "lifecycle";
+    }
+    return "unknown";
+}
+
+const char *xvios_event_category(unsigned ev)
+{
+    switch (ev) {
+    case XVIOS_EV_NODE_JOINED:
+    case XVIOS_EV_NODE_LEFT:
+    case XVIOS_EV_CLIENT_REGISTERED:
+    case XVIOS_EV_LIFECYCLE:
+        return "lifecycle";
+    case XVIOS_EV_NODE_LOST:
+    case XVIOS_EV_DELIVERY_FAILED:
+        return "alert";
+    case XVIOS_EV_MESSAGE:
+        return "message";
     }
     return "unknown";
 }

@@ -37,7 +37,8 @@ static void test_table(void **state)
     assert_string_equal(viod_handler_find(XVIOS_MT_NODES_ALL)->name, "nodes-all");
     assert_string_equal(viod_handler_find(XVIOS_MT_USER_BASE + 5)->name, "user");
     assert_null(viod_handler_find(XVIOS_MT_NONE));
-    assert_null(viod_handler_find(4));
+    assert_string_equal(viod_handler_find(XVIOS_MT_OBJ_EVENT)->name, "obj-event");
+    assert_null(viod_handler_find(5));
     assert_null(viod_handler_find(XVIOS_MT_USER_BASE - 1));
 }
 
