@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * client_obj.c - the management API's C binding (xvios/client.h, "VIO
- * objects"): API_VIO packets, small request builders, and the one
- * round trip. libc only: the XML is text here; the daemon parses it.
+ * objects"): small request builders and the one round trip (the API_VIO
+ * packet itself is built with the other packets, client_proto.c). libc only: the XML is text here; the daemon parses it.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -12,28 +12,6 @@
 
 #include "xvios/client.h"
 #include "xvios/xmlout.h"
-
-int xvios_api_build_vio(const char *xml, size_t xml_len, enum xvios_origin origin, uint64_t handle,
-                        uint8_t *buf, size_t cap, size_t *len)
-{
-    struct xvios_msg m;
-    int rc;
-
-    if ((origin != XVIOS_ORIGIN_CLI && origin != XVIOS_ORIGIN_API) || handle == 0 || (!xml && xml_len))
-        return -EINVAL;   /* an empty request goes: the daemon's answer is its VIOException */
-    if (xml_len > XVIOS_OBJ_REQUEST_MAX)
-        return -EMSGSIZE;
-    memset(&m, 0, sizeof(m));
-    m.hdr.opcode = XVIOS_OP_API_VIO;
-    m.hdr.flags = XVIOS_FLAGS_WITH_ORIGIN(0, origin);
-    m.hdr.txid = handle;
-    m.hdr.payload_len = (uint32_t)xml_len;
-    m.payload = (const uint8_t *)xml;
-    rc = xvios_msg_encode(&m, buf, cap, len);
-    if (rc == XVIOS_WIRE_ENOSPACE || rc == XVIOS_WIRE_EOVERSIZE)
-        return -EMSGSIZE;
-    return rc == XVIOS_WIRE_OK ? 0 : -EINVAL;
-}
 
 /* A plain XML name as the API uses them: 1..32 ASCII letters (and digits after the first). */
 static bool plain_name(const char *n)

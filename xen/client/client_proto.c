@@ -117,6 +117,21 @@ int xvios_api_build_subscribe(uint32_t mask, enum xvios_origin origin, uint64_t 
     return build(&m, buf, cap, len);
 }
 
+int xvios_api_build_vio(const char *xml, size_t xml_len, enum xvios_origin origin, uint64_t handle,
+                        uint8_t *buf, size_t cap, size_t *len)
+{
+    struct xvios_msg m;
+
+    if (!origin_ok(origin) || handle == 0 || (!xml && xml_len))
+        return -EINVAL;   /* an empty request goes: the daemon's answer is its VIOException */
+    if (xml_len > XVIOS_OBJ_REQUEST_MAX)
+        return -EMSGSIZE;
+    msg_init(&m, XVIOS_OP_API_VIO, origin, handle);
+    m.hdr.payload_len = (uint32_t)xml_len;
+    m.payload = (const uint8_t *)xml;
+    return build(&m, buf, cap, len);
+}
+
 void xvios_api_msg_dispose(struct xvios_api_msg *m)
 {
     if (!m)
