@@ -9,7 +9,8 @@
  *
  * Untrusted input: a request is refused before parsing when it is longer
  * than XVIOS_VIO_REQUEST_MAX, holds a NUL byte, more than
- * XVIOS_VIO_MAX_MARKUP '<', or any markup declaration (<!DOCTYPE, <!ENTITY,
+ * XVIOS_VIO_MAX_MARKUP '<' or XVIOS_VIO_MAX_ATTRS '=', a value (a run without
+ * < > " ') over XVIOS_VIO_MAX_RUN bytes, or any markup declaration (<!DOCTYPE, <!ENTITY,
  * ...); libxml2 then parses it with no network, no DTD loading, no entity
  * substitution; the tree is bounded to XVIOS_VIO_MAX_DEPTH levels.
  */
@@ -27,6 +28,8 @@
 #define XVIOS_VIO_REQUEST_MAX  XVIOS_MAX_PAYLOAD   /* one message */
 #define XVIOS_VIO_RESPONSE_MAX XVIOS_MAX_PAYLOAD
 #define XVIOS_VIO_MAX_MARKUP   64u                 /* '<' in a request: elements, comments, PIs together */
+#define XVIOS_VIO_MAX_ATTRS    64u                 /* '=' in a request: attributes (and any '=' in values) */
+#define XVIOS_VIO_MAX_RUN      1280u               /* bytes without < > " ': any value, text or comment run */
 #define XVIOS_VIO_MAX_DEPTH    2u                  /* vioRequest > object */
 #define XVIOS_VIO_SENTENCE_MAX 320u
 

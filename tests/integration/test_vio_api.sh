@@ -88,7 +88,7 @@ printf '<!DOCTYPE vioRequest SYSTEM "http://127.0.0.1:9/vio.dtd"><vioRequest ver
     | vt 2; vt_rc 6; exc FORBIDDEN_MARKUP
 python3 -c 'print("<a>" * 20000)' | vt 3; vt_rc 6; exc TOO_COMPLEX
 python3 -c 'print("<vioRequest version=\"1\"><lu action=\"get\" name=\"" + "a" * 60000 + "\"/></vioRequest>")' | vt 1; vt_rc 6
-exc INVALID
+exc TOO_COMPLEX
 python3 -c 'print("<vioRequest version=\"1\"><lu action=\"get\" name=\"" + "a" * 70000 + "\"/></vioRequest>")' | vt 1; vt_rc 6
 exc TOO_LARGE; has 'at most 61440 bytes'
 printf '<vioRequest version="1"><lu action="get" name="db1">' | vt 1; vt_rc 6; exc NOT_XML

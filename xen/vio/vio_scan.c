@@ -1,7 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * vio_scan.c - what a vioRequest must be before libxml2 sees it: at most one
- * message long, no NUL byte, at most XVIOS_VIO_MAX_MARKUP '<', no markup
+ * message long, no NUL byte, at most XVIOS_VIO_MAX_MARKUP '<' and
+ * XVIOS_VIO_MAX_ATTRS '=' (libxml2's duplicate-attribute check and the
+ * validation are quadratic in the attributes of an element: 7000 of them
+ * cost 0.2 s), no run of more than XVIOS_VIO_MAX_RUN bytes without one of
+ * < > " ' (so no attribute value is longer than the longest field: the
+ * schema's patterns cost about 1.5 us a byte of a value), no markup
  * declaration (<!DOCTYPE, <!ENTITY, <![CDATA[ ...: only comments), no
  * processing instruction but the XML declaration at the start, and no
  * entity reference but the five predefined ones and character references.
@@ -38,7 +43,8 @@ static bool reference_ok(const char *p, size_t n)
 
 int vio_scan(const char *untrusted, size_t len, struct xvios_vio_err *err)
 {
-    unsigned markup = 0;
+    unsigned markup = 0, equals = 0;
+    size_t run = 0;
 
     if (len == 0)
         return vio_fail(err, XVIOS_VIO_NOT_XML, "the request is empty");
@@ -55,6 +61,15 @@ int vio_scan(const char *untrusted, size_t len, struct xvios_vio_err *err)
         if (*p == '&' && !reference_ok(p, left))
             return vio_fail(err, XVIOS_VIO_FORBIDDEN_MARKUP, "entity reference at offset %zu: only &lt; &gt; &amp; "
                             "&quot; &apos; and character references are accepted", i);
+        if (*p == '<' || *p == '>' || *p == '"' || *p == '\'') {
+            run = 0;
+        } else if (++run > XVIOS_VIO_MAX_RUN) {
+            return vio_fail(err, XVIOS_VIO_TOO_COMPLEX, "more than %u bytes without markup at offset %zu: longer "
+                            "than any value of a request", XVIOS_VIO_MAX_RUN, i);
+        }
+        if (*p == '=' && ++equals > XVIOS_VIO_MAX_ATTRS)
+            return vio_fail(err, XVIOS_VIO_TOO_COMPLEX, "the request has more than %u attributes ('=', offset %zu)",
+                            XVIOS_VIO_MAX_ATTRS, i);
         if (*p != '<')
             continue;
         if (++markup > XVIOS_VIO_MAX_MARKUP)

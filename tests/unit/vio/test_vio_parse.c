@@ -159,14 +159,31 @@ static void test_hostile(void **state)
     assert_int_equal(code_of(deep, n), XVIOS_VIO_TOO_COMPLEX);
     free(deep);
 
-    /* a huge attribute: within one message it is the schema that refuses it; beyond, the size */
+    /* thousands of attributes (quadratic in libxml2 and the validator): refused before parsing */
+    big = malloc(2 * XVIOS_VIO_REQUEST_MAX);
+    assert_non_null(big);
+    n = (size_t)sprintf(big, "<vioRequest version=\"1\"><lu action=\"get\" name=\"x\"");
+    for (unsigned i = 0; i < 6000; i++)
+        n += (size_t)sprintf(big + n, " a%u=\"\"", i);
+    n += (size_t)sprintf(big + n, "/></vioRequest>");
+    assert_true(n <= XVIOS_VIO_REQUEST_MAX);
+    assert_int_equal(code_of(big, n), XVIOS_VIO_TOO_COMPLEX);
+    free(big);
+
+    /* a huge attribute: refused before parsing (a value over 1280 bytes); beyond one message, the size */
     big = malloc(2 * XVIOS_VIO_REQUEST_MAX);
     assert_non_null(big);
     n = (size_t)sprintf(big, "<vioRequest version=\"1\"><lu action=\"get\" name=\"");
     memset(big + n, 'a', 50000);
     n += 50000;
     n += (size_t)sprintf(big + n, "\"/></vioRequest>");
-    assert_int_equal(code_of(big, n), XVIOS_VIO_INVALID);
+    assert_int_equal(code_of(big, n), XVIOS_VIO_TOO_COMPLEX);
+    /* the longest value a request has, a 1024-byte backing path, passes */
+    n = (size_t)sprintf(big, "<vioRequest version=\"1\"><lu action=\"create\" name=\"x\" size=\"4096\" backing=\"/");
+    memset(big + n, 'p', 1023);
+    n += 1023;
+    n += (size_t)sprintf(big + n, "\"/></vioRequest>");
+    assert_int_equal(code_of(big, n), XVIOS_VIO_OK);
     memset(big, ' ', 2 * XVIOS_VIO_REQUEST_MAX);
     assert_int_equal(code_of(big, XVIOS_VIO_REQUEST_MAX + 1), XVIOS_VIO_TOO_LARGE);
     free(big);
