@@ -23,12 +23,18 @@ XEN_PKGS := xenstore xenvchan xencontrol xenevtchn xengnttab xentoollog xlutil
 STORE_LIBS := -luring
 # The toolstack's JSON output (yajl, as libxl uses).
 JSON_LIBS = $(shell pkg-config --libs yajl 2>/dev/null || echo -lyajl)
+# The management API's XML (xen/vio/): libxml2, for xviosd, xvios, the unit tests and the fuzzers; never
+# xvios-backend or libxvios-client. Its schema, docs/vio.rng, is compiled in as a C string (build/gen/).
+XML_CFLAGS = $(shell pkg-config --cflags libxml-2.0 2>/dev/null || echo -I/usr/include/libxml2)
+XML_LIBS   = $(shell pkg-config --libs libxml-2.0 2>/dev/null || echo -lxml2)
+GEN_DIR   := build/gen
+VIO_RNG_INC := $(GEN_DIR)/vio_rng.inc
 # The journal (xen/util/log_target.c): the two daemons only, never libxvios-client.
 SYSTEMD_LIBS = $(shell pkg-config --libs libsystemd 2>/dev/null || echo -lsystemd)
 # The release the programs print with --version: debian/changelog's first entry is the one source.
 XVIOS_VERSION := $(shell sed -n '1s/^[^(]*(\([^)]*\)).*/\1/p' debian/changelog 2>/dev/null)
 WARN     := -std=gnu11 -Wall -Wextra -Werror -Wformat=2 -Wvla -Wstrict-prototypes
-CPPFLAGS := -Iinclude -I. -D_GNU_SOURCE
+CPPFLAGS := -Iinclude -I. -I$(GEN_DIR) -D_GNU_SOURCE
 XEN_CFLAGS = $(shell pkg-config --cflags $(XEN_PKGS) 2>/dev/null)
 XEN_LIBS   = $(shell pkg-config --libs $(XEN_PKGS) 2>/dev/null)
 LIBS      = $(XEN_LIBS) $(STORE_LIBS) -lpthread
@@ -58,7 +64,7 @@ PROGS        := $(if $(wildcard backend/main.c),xvios-backend) $(if $(wildcard d
                 $(if $(wildcard toolstack/main.c),xvios)
 
 DEB_PKGS := build-essential pkg-config libxen-dev libcmocka-dev clang libclang-rt-14-dev \
-            valgrind xenstore-utils python3 liburing-dev libyajl-dev libsystemd-dev
+            valgrind xenstore-utils python3 liburing-dev libyajl-dev libsystemd-dev libxml2-dev
 
 .PHONY: all check unit integration demo fuzz bench rig install deps clean valgrind deb
 .DEFAULT_GOAL := all
@@ -69,7 +75,7 @@ define unit_rule
 build/$(1)/tests/$$(basename $$(notdir $(2))): build/$(1)/obj/$$(basename $(2)).o $$(patsubst %.c,build/$(1)/obj/%.o,$(TESTLIB_SRCS)) $$($(1)_ARCHIVES)
 	@mkdir -p $$(@D)
 	@echo "  LD   [$(1)] $$@"
-	$$(Q)$$(CC) $$($(1)_LDFLAGS) $$(shell cat $$(basename $(2)).wrap 2>/dev/null) -o $$@ $$(filter %.o,$$^) $$($(1)_ARCHIVES) $$($(1)_ARCHIVES) -lcmocka $$(LIBS) $$(JSON_LIBS) $$(SYSTEMD_LIBS)
+	$$(Q)$$(CC) $$($(1)_LDFLAGS) $$(shell cat $$(basename $(2)).wrap 2>/dev/null) -o $$@ $$(filter %.o,$$^) $$($(1)_ARCHIVES) $$($(1)_ARCHIVES) -lcmocka $$(LIBS) $$(JSON_LIBS) $$(SYSTEMD_LIBS) $$(XML_LIBS)
 endef
 
 # $(call flavour,NAME,CFLAGS,LDFLAGS)
@@ -89,7 +95,8 @@ $(1)_ARCHIVES = $$($(1)_TESTSUP) $$($(1)_TOOL) $$($(1)_DAEMON) $$($(1)_BACKEND) 
 build/$(1)/obj/%.o: %.c
 	@mkdir -p $$(@D)
 	@echo "  CC   [$(1)] $$<"
-	$$(Q)$$(CC) $$(CPPFLAGS) $$(XEN_CFLAGS) $(2) -MMD -MP -c -o $$@ $$<
+	$$(Q)$$(CC) $$(CPPFLAGS) $$(XEN_CFLAGS) $$(if $$(filter xen/vio/%,$$<),$$(XML_CFLAGS)) $(2) -MMD -MP -c -o $$@ $$<
+build/$(1)/obj/xen/vio/vio_schema.o: $(VIO_RNG_INC)
 
 $$($(1)_LIB): $$(patsubst %.c,build/$(1)/obj/%.o,$(LIB_SRCS))
 	@mkdir -p $$(@D); rm -f $$@; ar rcs $$@ $$^
@@ -109,7 +116,7 @@ build/$(1)/bin/xvios-backend: build/$(1)/obj/backend/main.o $$($(1)_BACKEND) $$(
 build/$(1)/bin/xviosd: build/$(1)/obj/daemon/main.o $$($(1)_DAEMON) $$($(1)_LIB)
 	@mkdir -p $$(@D)
 	@echo "  LD   [$(1)] $$@"
-	$$(Q)$$(CC) $(3) -o $$@ $$^ $$(LIBS) $$(SYSTEMD_LIBS)
+	$$(Q)$$(CC) $(3) -o $$@ $$^ $$(LIBS) $$(SYSTEMD_LIBS) $$(XML_LIBS)
 # The programs print the release (--version): rebuilt when the changelog names a new one.
 build/$(1)/obj/backend/main.o build/$(1)/obj/daemon/main.o build/$(1)/obj/toolstack/main.o: debian/changelog
 build/$(1)/obj/backend/main.o build/$(1)/obj/daemon/main.o build/$(1)/obj/toolstack/main.o: \
@@ -117,7 +124,7 @@ build/$(1)/obj/backend/main.o build/$(1)/obj/daemon/main.o build/$(1)/obj/toolst
 build/$(1)/bin/xvios: build/$(1)/obj/toolstack/main.o $$($(1)_TOOL) $$($(1)_LIB)
 	@mkdir -p $$(@D)
 	@echo "  LD   [$(1)] $$@"
-	$$(Q)$$(CC) $(3) -o $$@ $$^ $$(LIBS) $$(JSON_LIBS)
+	$$(Q)$$(CC) $(3) -o $$@ $$^ $$(LIBS) $$(JSON_LIBS) $$(XML_LIBS)
 
 # Unit tests link every internal archive (only what they use is pulled in),
 # the shared test helpers, and extra link flags from the .wrap file next to the
@@ -128,7 +135,7 @@ $$(foreach t,$(UNIT_SRCS),$$(eval $$(call unit_rule,$(1),$$(t))))
 build/$(1)/tests/%: build/$(1)/obj/tests/integration/%.o $$($(1)_ARCHIVES)
 	@mkdir -p $$(@D)
 	@echo "  LD   [$(1)] $$@"
-	$$(Q)$$(CC) $(3) -o $$@ $$< $$($(1)_ARCHIVES) $$($(1)_ARCHIVES) $$(LIBS)
+	$$(Q)$$(CC) $(3) -o $$@ $$< $$($(1)_ARCHIVES) $$($(1)_ARCHIVES) $$(LIBS) $$(XML_LIBS)
 build/$(1)/bench/%: build/$(1)/obj/tests/bench/%.o $$($(1)_ARCHIVES)
 	@mkdir -p $$(@D)
 	@echo "  LD   [$(1)] $$@"
@@ -163,6 +170,11 @@ $(CLIENT_SO): $(patsubst %.c,build/rel/pic/%.o,$(CLIENT_SO_SRCS)) $(CLIENT_SO_MA
 	$(Q)$(CC) -shared -Wl,-soname,$(CLIENT_SONAME) -Wl,--version-script=$(CLIENT_SO_MAP) -Wl,--no-undefined \
 	  -Wl,-z,relro,-z,now -o $@ $(filter %.o,$^)
 	$(Q)ln -sf $(notdir $@) $(@D)/$(CLIENT_SONAME) && ln -sf $(CLIENT_SONAME) $(@D)/libxvios-client.so
+
+# docs/vio.rng as the lines of a C string literal (xen/vio/vio_schema.c includes it).
+$(VIO_RNG_INC): docs/vio.rng
+	@mkdir -p $(@D)
+	$(Q)sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/$$/\\n"/' $< > $@.tmp && mv $@.tmp $@
 
 -include $(shell find build -name '*.d' 2>/dev/null)
 
@@ -208,9 +220,9 @@ build/fuzz/fuzz_prsync_msg: $(FUZZ_EXTRA_fuzz_prsync_msg)
 # The small parsers: one family per file in tests/fuzz/small_parsers/, plus the daemon's VKE_STATS text.
 FUZZ_EXTRA_fuzz_small_parsers := $(wildcard tests/fuzz/small_parsers/*.c) daemon/vke_stats_text.c
 build/fuzz/fuzz_small_parsers: $(FUZZ_EXTRA_fuzz_small_parsers) $(wildcard tests/fuzz/small_parsers/*.h)
-build/fuzz/%: tests/fuzz/%.c $(LIB_SRCS)
+build/fuzz/%: tests/fuzz/%.c $(LIB_SRCS) $(VIO_RNG_INC)
 	@mkdir -p $(@D)
-	$(CLANG) $(CPPFLAGS) $(XEN_CFLAGS) $(WARN) -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -o $@ $< $(LIB_SRCS) $(FUZZ_EXTRA_$*) $(LIBS) $(SYSTEMD_LIBS)
+	$(CLANG) $(CPPFLAGS) $(XEN_CFLAGS) $(XML_CFLAGS) $(WARN) -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -o $@ $< $(LIB_SRCS) $(FUZZ_EXTRA_$*) $(LIBS) $(SYSTEMD_LIBS) $(XML_LIBS)
 fuzz: deps $(FUZZ_BINS)
 	@for f in $(FUZZ_BINS); do n=$$(basename $$f); mkdir -p build/fuzz/corpus-$$n; \
 	  echo "== $$n for $(FUZZ_SECONDS)s"; \
@@ -240,6 +252,7 @@ install: all install-client
 	install -m 755 build/rel/bin/xviosd build/rel/bin/xvios-backend $(DESTDIR)$(SBINDIR)/
 	for m in $(wildcard docs/*.1); do install -m 644 $$m $(DESTDIR)$(PREFIX)/share/man/man1/; done
 	for m in $(wildcard docs/*.8); do install -m 644 $$m $(DESTDIR)$(PREFIX)/share/man/man8/; done
+	install -d $(DESTDIR)$(PREFIX)/share/xvios && install -m 644 docs/vio.rng $(DESTDIR)$(PREFIX)/share/xvios/
 	for u in $(UNITS); do sed 's|@SBINDIR@|$(SBINDIR)|g' toolstack/examples/$$u.in > $(DESTDIR)$(UNITDIR)/$$u && \
 	  chmod 644 $(DESTDIR)$(UNITDIR)/$$u || exit 1; done
 	for c in $(CONFS); do [ -e $(DESTDIR)$(SYSCONFDIR)/xvios/$$c ] || \

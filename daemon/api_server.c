@@ -365,6 +365,9 @@ static void on_packet(struct xviosd *d, struct caller *c, const uint8_t *untrust
     case XVIOS_OP_API_SUBSCRIBE:
         on_subscribe(d, c, &m);
         break;
+    case XVIOS_OP_API_VIO:
+        viod_vio_on_request(d, c, &m);
+        break;
     default:   /* xvios_msg_decode_on refused every other opcode */
         break;
     }

@@ -6,6 +6,7 @@
  *   DELIVERY_FAILED             a send finished with failed nodes (sendop.c)
  *   CLIENT_REGISTERED           a new id under /xvios/clients (store watch)
  *   MESSAGE                     a USER message type arrived (handlers.c)
+ *   LIFECYCLE                   a VIO object was created, modified or deleted (OBJ_EVENT, handlers.c)
  * Payloads are "key=value\n" text naming what to read from the store.
  * A VKE link-up (VKE_EVENT NODE_JOINED) is passed on as NODE_JOINED with
  * source=link; the store's view says source=store.
@@ -20,6 +21,7 @@
 #include "xvios/client.h"
 #include "xvios/clock.h"
 #include "xvios/log.h"
+#include "xvios/vio.h"
 
 #define TOKEN_NODES   "xviosd-nodes"
 #define TOKEN_CLIENTS "xviosd-clients"
@@ -82,6 +84,18 @@ unsigned viod_events_emit_message(struct xviosd *d, uint32_t node, uint64_t txid
         }
     }
     return n;
+}
+
+unsigned viod_events_lifecycle(struct xviosd *d, const struct xvios_vio_event *ev)
+{
+    char text[256];
+    size_t len;
+
+    if (xvios_vio_event_format(ev, text, sizeof(text), &len) < 0)
+        return 0;
+    XLOG_INFO("lifecycle: %s %s %s (by node %u, via node %u)", ev->type, ev->key, ev->action, ev->by, ev->via);
+    viod_events_emit(d, XVIOS_EV_LIFECYCLE, ev->via, text, len);
+    return viod_events_subscribers(d, XVIOS_EV_LIFECYCLE);
 }
 
 static bool in_list(const uint32_t *v, unsigned n, uint32_t x)

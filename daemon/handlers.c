@@ -8,6 +8,9 @@
  *   ECHO       response payload = request payload
  *   NODE_INFO  response payload = this node's "key=value" information
  *   NODES_ALL  fan NODE_INFO out to every member, answer with all of it merged
+ *   OBJ_EVENT  a VIO object's Lifecycle event (xvios/vio.h): parsed strictly and handed to this node's
+ *              LIFECYCLE subscribers, from a peer (its broadcast) or from a caller (API_QUERY: the
+ *              node a change is announced through hands it to its own subscribers)
  *   USER types (>= XVIOS_MT_USER_BASE) are handed to subscribed callers as
  *              XVIOS_EV_MESSAGE events (user_msgs.c); the response (when
  *              asked) is empty and says the message was handed over, or
@@ -27,6 +30,7 @@
 
 #include "xviosd.h"
 #include "xvios/log.h"
+#include "xvios/vio.h"
 
 static int h_echo(struct xviosd *d, const struct xvios_msg *req, uint8_t *out, size_t cap, size_t *out_len,
                   int *status)
@@ -113,10 +117,34 @@ static int h_user(struct xviosd *d, const struct xvios_msg *req, uint8_t *out, s
     return viod_user_deliver(d, req, status);
 }
 
+static int h_obj_event(struct xviosd *d, const struct xvios_msg *req, uint8_t *out, size_t cap, size_t *out_len,
+                       int *status)
+{
+    struct xvios_vio_event ev;
+
+    (void)out;
+    (void)cap;
+    *out_len = 0;
+    *status = XVIOS_ST_OK;
+    if (xvios_vio_event_parse((const char *)req->payload, req->hdr.payload_len, &ev) < 0) {
+        XLOG_WARN("node %u sent a malformed lifecycle event (%u bytes): dropped", req->sub.src_node,
+                  req->hdr.payload_len);
+        *status = XVIOS_ST_BAD_PACKET;
+        return HANDLER_RESPOND;
+    }
+    if (req->hdr.opcode == XVIOS_OP_CLUSTER_SEND && seen_before(d, req->sub.src_node, req->sub.epoch, req->hdr.txid)) {
+        d->c.received_duplicate++;
+        return HANDLER_RESPOND;   /* a re-sent copy: its subscribers have it already */
+    }
+    viod_events_lifecycle(d, &ev);
+    return HANDLER_RESPOND;
+}
+
 static const struct handler handler_table[] = {
     { XVIOS_MT_ECHO, "echo", h_echo },
     { XVIOS_MT_NODE_INFO, "node-info", h_node_info },
     { XVIOS_MT_NODES_ALL, "nodes-all", h_nodes_all },
+    { XVIOS_MT_OBJ_EVENT, "obj-event", h_obj_event },
 };
 static const struct handler user_handler = { XVIOS_MT_USER_BASE, "user", h_user };
 

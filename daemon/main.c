@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "xviosd.h"
+#include "xvios/vio.h"
 #include "xvios/clock.h"
 #include "xvios/conf.h"
 #include "xvios/epoch.h"
@@ -482,6 +483,7 @@ out:
     viod_api_dispose(&d);
     viod_vke_dispose(&d);
     viod_events_dispose(&d);
+    xvios_vio_cleanup();
     viod_respq_dispose(&d.rq);
     xvios_pktq_dispose(&d.held);
     if (pidpath[0])

@@ -5,7 +5,8 @@
  * peer), vke_conn.c (the VKE socket), sendop.c (outstanding sends),
  * respq.c (response queue), handlers.c (what arrives from the cluster),
  * user_msgs.c (USER messages: subscribers, the start-up hold, losses),
- * api_server.c (callers: api.sock and the management link), events.c,
+ * api_server.c (callers: api.sock and the management link), vio_server.c (API_VIO: the management
+ * API's vioRequests), events.c,
  * vke_stats.c and vke_stats_text.c (the VKE's counters), nodeinfo.c, main.c (arguments and the
  * poll loop).
  *
@@ -13,7 +14,7 @@
  * bounded queue (xvios/pktq.h), every outstanding thing has a deadline.
  *
  * The parts call each other one way only (tests/tools/module_deps.py checks
- * it): main.c -> api_server.c, vke_conn.c -> handlers.c -> user_msgs.c ->
+ * it): main.c -> api_server.c -> vio_server.c, vke_conn.c -> handlers.c -> user_msgs.c ->
  * sendop.c -> events.c, nodeinfo.c -> vke_stats.c -> outbound.c; respq.c and
  * retry.c are leaves. Inbound dispatch lives at the top, every output at the bottom.
  *
@@ -312,6 +313,10 @@ void viod_api_reap(struct xviosd *d);                          /* close callers 
 void viod_api_mgmt_tick(struct xviosd *d, struct timespec now);
 void viod_api_tick(struct xviosd *d, struct timespec now);    /* close callers without HELLO in time */
 
+/* vio_server.c */
+/* An API_VIO from c: the vioResponse as API_RESPONSE, then API_RESULT. */
+void viod_vio_on_request(struct xviosd *d, struct caller *c, const struct xvios_msg *m);
+
 /* events.c */
 int  viod_events_watch(struct xviosd *d);
 void viod_events_on_store(struct xviosd *d);
@@ -322,6 +327,9 @@ unsigned viod_events_emit_message(struct xviosd *d, uint32_t node, uint64_t txid
                                   size_t len, uint64_t up);
 unsigned viod_events_subscribers(const struct xviosd *d, unsigned ev);
 void viod_events_on_vke_event(struct xviosd *d, const struct xvios_msg *m);
+/* A VIO object's Lifecycle event (xvios/vio.h) to this node's XVIOS_EV_LIFECYCLE subscribers; how many. */
+struct xvios_vio_event;
+unsigned viod_events_lifecycle(struct xviosd *d, const struct xvios_vio_event *ev);
 void viod_events_dispose(struct xviosd *d);
 
 #endif /* XVIOSD_H */

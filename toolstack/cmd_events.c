@@ -1,9 +1,15 @@
 /* SPDX-License-Identifier: MIT */
-/* cmd_events.c - `xvios events`: subscribe to every event and print one line each until SIGINT/SIGTERM. */
+/*
+ * cmd_events.c - `xvios events`: subscribe to the cluster's events and print one line each until
+ * SIGINT/SIGTERM. --category lifecycle|alert|message subscribes to that category only (docs/api.md,
+ * "Events"); --type T keeps the events about objects of type T (node, client, message, LU, ...;
+ * any case).
+ */
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
 #include <string.h>
+#include <strings.h>
 
 #include "cli_json.h"
 #include "cmds.h"
@@ -19,9 +25,45 @@ static void on_signal(int sig)
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: xvios [GLOBAL] events [--json]\n"
+    fprintf(f, "usage: xvios [GLOBAL] events [--json] [--category lifecycle|alert|message] [--type TYPE]\n"
                "Streams cluster events (node-joined, node-left, node-lost, delivery-failed,\n"
-               "client-registered, message), one line each, until interrupted.\n");
+               "client-registered, message, lifecycle), one line each, until interrupted.\n"
+               "  --category C  lifecycle: objects created, changed, deleted (node-joined, node-left,\n"
+               "                client-registered, lifecycle); alert: node-lost, delivery-failed;\n"
+               "                message: USER messages\n"
+               "  --type T      only events about objects of type T (node, client, message, LU, pool, ...)\n");
+}
+
+/* The event mask of a category; 0 for an unknown one. */
+static uint32_t category_mask(const char *category)
+{
+    uint32_t mask = 0;
+
+    for (unsigned ev = 1; ev <= XVIOS_EV_MAX_; ev++)
+        if (!strcmp(xvios_event_category(ev), category))
+            mask |= XVIOS_API_EVENT_BIT(ev);
+    return mask;
+}
+
+/* The type of object an event is about: the lifecycle payload's type=, else by the event. */
+static bool type_matches(const struct xvios_api_msg *m, const char *want)
+{
+    char type[32] = "";
+
+    if (!want)
+        return true;
+    switch (m->type) {
+    case XVIOS_EV_NODE_JOINED:
+    case XVIOS_EV_NODE_LEFT:
+    case XVIOS_EV_NODE_LOST: snprintf(type, sizeof(type), "node"); break;
+    case XVIOS_EV_CLIENT_REGISTERED: snprintf(type, sizeof(type), "client"); break;
+    case XVIOS_EV_DELIVERY_FAILED:
+    case XVIOS_EV_MESSAGE: snprintf(type, sizeof(type), "message"); break;
+    default:
+        if (xvios_kv_get((const char *)m->payload, m->len, "type", type, sizeof(type)) < 0)
+            return false;
+    }
+    return !strcasecmp(type, want);
 }
 
 /* One event as a JSON object on one line. */
@@ -52,6 +94,10 @@ static int print_event_json(const struct xvios_api_msg *m)
     if (body) {
         cli_json_key(j, "data");
         cli_json_bytes(j, body, dl);
+    }
+    if (m->type != XVIOS_EV_LIFECYCLE) {   /* its payload says category= itself */
+        cli_json_key(j, "category");
+        cli_json_str(j, xvios_event_category(m->type));
     }
     cli_json_map_close(j);
     return cli_json_end(j);
@@ -93,8 +139,12 @@ static int print_event(const struct xvios_cli *cli, const struct xvios_api_msg *
 int cmd_events(struct xvios_cli *cli, int argc, char **argv)
 {
     static const struct option lo[] = {
-        { "json", no_argument, NULL, 'j' }, { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
+        { "json", no_argument, NULL, 'j' }, { "help", no_argument, NULL, 'h' },
+        { "category", required_argument, NULL, 'c' }, { "type", required_argument, NULL, 't' },
+        { NULL, 0, NULL, 0 },
     };
+    uint32_t mask = XVIOS_API_EVENT_ALL;
+    const char *type = NULL;
     struct sigaction sa = { .sa_handler = on_signal };
     xvios_client *c = NULL;
     struct timespec dl;
@@ -105,6 +155,19 @@ int cmd_events(struct xvios_cli *cli, int argc, char **argv)
         switch (ch) {
         case 'j': cli->json = true; break;
         case 'h': usage(stdout); return XVIOS_EXIT_OK;
+        case 'c':
+            if (!(mask = category_mask(optarg))) {
+                fprintf(stderr, "%s: events: no category '%s' (lifecycle, alert, message)\n", cli->prog, optarg);
+                return XVIOS_EXIT_USAGE;
+            }
+            break;
+        case 't':
+            if (!optarg[0] || strlen(optarg) > 16) {
+                fprintf(stderr, "%s: events: --type takes an object type (node, client, LU, ...)\n", cli->prog);
+                return XVIOS_EXIT_USAGE;
+            }
+            type = optarg;
+            break;
         default: usage(stderr); return XVIOS_EXIT_USAGE;
         }
     }
@@ -120,7 +183,7 @@ int cmd_events(struct xvios_cli *cli, int argc, char **argv)
     if (rc != XVIOS_EXIT_OK)
         return rc;
     dl = xvios_deadline_ms(5000);
-    rc = xvios_client_subscribe(c, XVIOS_API_EVENT_ALL, &dl);
+    rc = xvios_client_subscribe(c, mask, &dl);
     if (rc < 0) {
         fprintf(stderr, "%s: subscribing: %s\n", cli->prog, strerror(-rc));
         xvios_client_close(c);
@@ -142,7 +205,7 @@ int cmd_events(struct xvios_cli *cli, int argc, char **argv)
             rc = XVIOS_EXIT_UNREACHABLE;
             break;
         }
-        if (m.opcode == XVIOS_OP_API_EVENT && (r = print_event(cli, &m)) < 0) {
+        if (m.opcode == XVIOS_OP_API_EVENT && type_matches(&m, type) && (r = print_event(cli, &m)) < 0) {
             fprintf(stderr, "%s: writing the output: %s\n", cli->prog, strerror(-r));
             rc = XVIOS_EXIT_ERROR;
             stop = 1;

@@ -13,15 +13,10 @@
  * `xvios scsi` keeps, inside the transaction that removes the LU.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
-#include <linux/fs.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "toolstack/cmds.h"
 #include "toolstack/lu_cmd.h"
@@ -134,33 +129,13 @@ static int parse_bytes(const char *s, uint64_t *out)
 }
 
 /* ---------------------------------------------------------------- create */
-/* What dom0 can know of the backing: on loopback the VIOSes are processes here and see the same files. */
+/* What dom0 can know of the backing (lu_backing_size); an exit code, the reason printed. */
 static int backing_size(const struct vscsi_ctx *ctx, const char *path, uint64_t *size)
 {
-    struct stat st;
-    uint64_t bytes = 0;
-    int fd;
+    char why[160];
 
-    *size = 0;
-    if (ctx->kind != XVIOS_PLAT_LOOPBACK)
-        return XVIOS_EXIT_OK;   /* on Xen the backing is inside the VIOSes: their engines check the region */
-    if (stat(path, &st) < 0)
-        return lu_say(LU_EXIT_BACKING_INVALID, "backing %s: %s", path, strerror(errno));
-    if (S_ISREG(st.st_mode)) {
-        *size = (uint64_t)st.st_size;
-        return XVIOS_EXIT_OK;
-    }
-    if (!S_ISBLK(st.st_mode))
-        return lu_say(LU_EXIT_BACKING_INVALID, "backing %s is neither a file nor a block device", path);
-    fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0 || ioctl(fd, BLKGETSIZE64, &bytes) < 0) {
-        int err = errno;
-        if (fd >= 0)
-            close(fd);
-        return lu_say(LU_EXIT_BACKING_INVALID, "backing %s: size unknown: %s", path, strerror(err));
-    }
-    close(fd);
-    *size = bytes;
+    if (lu_backing_size(ctx, path, size, why, sizeof(why)) < 0)
+        return lu_say(LU_EXIT_BACKING_INVALID, "backing %s: %s", path, why);
     return XVIOS_EXIT_OK;
 }
 

@@ -41,6 +41,10 @@ int lu_say(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)))
 /* Open the platform the global options name and read the members (close with vscsi_ctx_close). An exit code. */
 int lu_ctx_open(const struct xvios_cli *cli, struct vscsi_ctx *ctx);
 
+/* The backing's size as dom0 sees it: on loopback the file's or block device's (the VIOSes are processes here),
+ * on Xen 0 (unknown: the VIOSes' engines check). 0, or a negative errno with why (a phrase) filled. */
+int lu_backing_size(const struct vscsi_ctx *ctx, const char *path, uint64_t *size, char *why, size_t cap);
+
 /* Every attachment of a pool LU in the members' backend dirs (of name only, when not NULL). *uses malloc'd. */
 int lu_uses(struct vscsi_ctx *ctx, xvios_tx tx, const char *name, struct lu_use **uses, unsigned *n);
 

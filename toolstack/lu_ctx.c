@@ -5,9 +5,15 @@
  * are attached (the members' vscsi backend dirs, vscsi_nodes.h).
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <linux/fs.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "toolstack/lu_cmd.h"
 
@@ -21,6 +27,41 @@ int lu_say(int code, const char *fmt, ...)
     va_end(ap);
     fputc('\n', stderr);
     return code;
+}
+
+int lu_backing_size(const struct vscsi_ctx *ctx, const char *path, uint64_t *size, char *why, size_t cap)
+{
+    struct stat st;
+    uint64_t bytes = 0;
+    int fd, err;
+
+    *size = 0;
+    if (ctx->kind != XVIOS_PLAT_LOOPBACK)
+        return 0;   /* on Xen the backing is inside the VIOSes: their engines check the region */
+    if (stat(path, &st) < 0) {
+        err = errno;
+        snprintf(why, cap, "%s", strerror(err));
+        return -err;
+    }
+    if (S_ISREG(st.st_mode)) {
+        *size = (uint64_t)st.st_size;
+        return 0;
+    }
+    if (!S_ISBLK(st.st_mode)) {
+        snprintf(why, cap, "neither a file nor a block device");
+        return -EINVAL;
+    }
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0 || ioctl(fd, BLKGETSIZE64, &bytes) < 0) {
+        err = errno;
+        if (fd >= 0)
+            close(fd);
+        snprintf(why, cap, "size unknown: %s", strerror(err));
+        return -err;
+    }
+    close(fd);
+    *size = bytes;
+    return 0;
 }
 
 int lu_ctx_open(const struct xvios_cli *cli, struct vscsi_ctx *ctx)

@@ -71,6 +71,9 @@ void xvios_api_msg_dispose(struct xvios_api_msg *m);   /* NULL fields are fine; 
 
 /* The name of an event ("node-joined", ...), "unknown" otherwise. */
 const char *xvios_event_name(unsigned ev);
+/* Its category (docs/api.md, "Events"): "lifecycle" (an object appeared, changed or went: node-joined,
+ * node-left, client-registered, lifecycle), "alert" (node-lost, delivery-failed), "message"; "unknown". */
+const char *xvios_event_category(unsigned ev);
 
 /* ---------------------------------------------------------------- connection */
 typedef struct xvios_client xvios_client;
@@ -98,6 +101,8 @@ uint64_t xvios_client_dropped(const xvios_client *c);
 int xvios_client_send(xvios_client *c, const struct xvios_api_send *s, uint64_t *handle);
 int xvios_client_query(xvios_client *c, uint32_t msg_type, const void *payload, size_t plen,
                        uint32_t timeout_ms, uint64_t *handle);
+/* Start an API_VIO (a vioRequest, docs/api.md); xvios_obj_request() is the whole round trip. */
+int xvios_client_vio(xvios_client *c, const char *xml, size_t len, uint64_t *handle);
 /* Set the event mask (XVIOS_API_EVENT_BIT) and wait for the daemon's answer. */
 int xvios_client_subscribe(xvios_client *c, uint32_t mask, const struct timespec *deadline);
 
@@ -119,5 +124,38 @@ int  xvios_client_collect(xvios_client *c, uint64_t handle, const struct timespe
 int  xvios_client_send_wait(xvios_client *c, const struct xvios_api_send *s, const struct timespec *deadline,
                             struct xvios_client_outcome *out);
 void xvios_client_outcome_dispose(struct xvios_client_outcome *o);
+
+/* ---------------------------------------------------------------- VIO objects (docs/api.md) */
+/*
+ * The management API's C binding: a vioRequest (XML) goes to the daemon as
+ * API_VIO, its vioResponse (XML) comes back. The library carries the XML as
+ * text and builds small requests; it parses no XML (the daemon validates
+ * every request against docs/vio.rng).
+ */
+#define XVIOS_OBJ_REQUEST_MAX XVIOS_MAX_PAYLOAD   /* one message */
+
+int xvios_api_build_vio(const char *xml, size_t xml_len, enum xvios_origin origin, uint64_t handle,
+                        uint8_t *buf, size_t cap, size_t *len);
+
+/* One attribute of a built request; value is escaped. */
+struct xvios_obj_attr {
+    const char *name;
+    const char *value;
+};
+/* '<vioRequest version="1"><OBJECT action="ACTION" a="v".../></vioRequest>' into buf (NUL-terminated,
+ * *len without it). -EINVAL (object, action or an attribute name is not a plain name), -ENOSPC. */
+int xvios_obj_build(char *buf, size_t cap, const char *object, const char *action,
+                    const struct xvios_obj_attr *attrs, unsigned n_attrs, size_t *len);
+/*
+ * Send the request and wait for its vioResponse: *resp (malloc'd, NUL-terminated, *resp_len without the
+ * NUL) is the response, a VIOException included. A request longer than XVIOS_OBJ_REQUEST_MAX is not sent:
+ * *resp is a VIOException TOO_LARGE naming the limit, made here. Negative errno: no response (-ETIMEDOUT,
+ * -EPIPE, -EPROTO: the daemon answered with no response, e.g. one that does not know API_VIO).
+ */
+int xvios_obj_request(xvios_client *c, const char *xml, size_t xml_len, const struct timespec *deadline,
+                      char **resp, size_t *resp_len);
+/* The code of a vioResponse's VIOException ("DOM0_ONLY", ...) into code; 1 found, 0 status ok, -EINVAL
+ * not a vioResponse. A light text scan of the daemon's own output, not an XML parser. */
+int xvios_obj_exception_code(const char *resp, char *code, size_t cap);
 
 #endif /* XVIOS_CLIENT_H */

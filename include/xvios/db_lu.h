@@ -98,6 +98,14 @@ int xvios_db_lu_get(xvios_plat *p, xvios_tx tx, const char *name, struct xvios_d
 int xvios_db_lu_list(xvios_plat *p, xvios_tx tx, struct xvios_db_lu **lus, unsigned *n);
 int xvios_db_lu_remove(xvios_plat *p, xvios_tx tx, const char *name);
 
+/* The pool's identity: its 36-bit id and the next LU number. -ENOENT: no pool yet (made by the first create)
+ * or no cluster; -EIO: a damaged entry. */
+struct xvios_db_pool {
+    uint64_t id;
+    uint64_t next_lu;
+};
+int xvios_db_pool_get(xvios_plat *p, struct xvios_db_pool *out);
+
 /* The store path of an LU's entry (for messages and tests): 0 or -ENAMETOOLONG / -EINVAL. */
 int xvios_db_lu_path(const char *name, char *buf, size_t n);
 

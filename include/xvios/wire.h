@@ -81,6 +81,8 @@ enum xvios_opcode {
     XVIOS_OP_API_SEND         = 0x0401, /* send a cluster message on the caller's behalf */
     XVIOS_OP_API_SUBSCRIBE    = 0x0402, /* payload: le32 event mask (1 << enum xvios_event) */
     XVIOS_OP_API_QUERY        = 0x0403, /* run a handler (sub.msg_type) on this node; answer API_RESPONSE + API_RESULT */
+    XVIOS_OP_API_VIO          = 0x0404, /* payload: a vioRequest (XML, docs/api.md); answer API_RESPONSE (payload:
+                                         * the vioResponse) + API_RESULT */
 
     /* daemon -> caller */
     XVIOS_OP_CALLER_BASE      = 0x0500,
@@ -95,6 +97,8 @@ enum xvios_msg_type {
     XVIOS_MT_ECHO      = 1,      /* response payload = request payload */
     XVIOS_MT_NODE_INFO = 2,      /* response payload = this node's information, "key=value\n"... */
     XVIOS_MT_NODES_ALL = 3,      /* the answering node fans out NODE_INFO and merges */
+    XVIOS_MT_OBJ_EVENT = 4,      /* a VIO object's Lifecycle event, "key=value\n" (docs/api.md): every node that
+                                  * runs it hands it to its subscribers as XVIOS_EV_LIFECYCLE */
     XVIOS_MT_BACKEND_BASE = 0x0800, /* 0x0800-0x0fff: for subsystems inside xvios-backend that register */
     XVIOS_MT_BACKEND_LAST = 0x0fff, /* an in-process receiver with the VKE (xvios_vke_receiver_add) */
     /* v3: backend/prsync's range: cluster-wide persistent reservations (docs/pool.md) */
@@ -114,7 +118,8 @@ enum xvios_event {
     XVIOS_EV_DELIVERY_FAILED  = 4,
     XVIOS_EV_CLIENT_REGISTERED = 5,
     XVIOS_EV_MESSAGE          = 6, /* a USER message type arrived */
-    XVIOS_EV_MAX_             = 6,
+    XVIOS_EV_LIFECYCLE        = 7, /* a VIO object was created, modified or deleted (docs/api.md) */
+    XVIOS_EV_MAX_             = 7,
 };
 
 /* ---------------------------------------------------------------- flags */

@@ -9,7 +9,7 @@ objects of the product (OBJ_DIR, default build/rel/obj; tests/ is skipped):
     global symbol that A defines) has no strongly connected component of more
     than one file;
   * across modules every edge points down the layers
-        util <- wire <- plat (with plat/xen, plat/loop) <- db <- vke, client
+        util <- wire <- plat (with plat/xen, plat/loop) <- db <- vke, client, vio
              <- backend/lu <- backend/scsi <- backend/prsync <- backend/vscsi
              <- backend, daemon, toolstack
     and modules of one layer do not use each other, with one exception, the
@@ -43,6 +43,7 @@ LAYERS = {
     "xen/db": 3,
     "xen/vke": 4,
     "xen/client": 4,
+    "xen/vio": 4,
     "backend/lu": 5,
     "backend/scsi": 6,
     "backend/prsync": 7,

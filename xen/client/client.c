@@ -343,6 +343,20 @@ int xvios_client_query(xvios_client *c, uint32_t msg_type, const void *payload, 
     return request(c, fill_query, &q, handle);
 }
 
+struct vio_arg { const char *xml; size_t len; };
+
+static int fill_vio(xvios_client *c, uint64_t h, size_t *len, const void *arg)
+{
+    const struct vio_arg *v = arg;
+    return xvios_api_build_vio(v->xml, v->len, c->origin, h, c->buf, XVIOS_MAX_MSG, len);
+}
+
+int xvios_client_vio(xvios_client *c, const char *xml, size_t len, uint64_t *handle)
+{
+    struct vio_arg v = { xml, len };
+    return request(c, fill_vio, &v, handle);
+}
+
 static int fill_sub(xvios_client *c, uint64_t h, size_t *len, const void *arg)
 {
     return xvios_api_build_subscribe(*(const uint32_t *)arg, c->origin, h, c->buf, XVIOS_MAX_MSG, len);

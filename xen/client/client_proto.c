@@ -117,6 +117,21 @@ int xvios_api_build_subscribe(uint32_t mask, enum xvios_origin origin, uint64_t 
     return build(&m, buf, cap, len);
 }
 
+int xvios_api_build_vio(const char *xml, size_t xml_len, enum xvios_origin origin, uint64_t handle,
+                        uint8_t *buf, size_t cap, size_t *len)
+{
+    struct xvios_msg m;
+
+    if (!origin_ok(origin) || handle == 0 || (!xml && xml_len))
+        return -EINVAL;   /* an empty request goes: the daemon's answer is its VIOException */
+    if (xml_len > XVIOS_OBJ_REQUEST_MAX)
+        return -EMSGSIZE;
+    msg_init(&m, XVIOS_OP_API_VIO, origin, handle);
+    m.hdr.payload_len = (uint32_t)xml_len;
+    m.payload = (const uint8_t *)xml;
+    return build(&m, buf, cap, len);
+}
+
 void xvios_api_msg_dispose(struct xvios_api_msg *m)
 {
     if (!m)
@@ -181,6 +196,24 @@ const char *xvios_event_name(unsigned ev)
     case XVIOS_EV_DELIVERY_FAILED: return "delivery-failed";
     case XVIOS_EV_CLIENT_REGISTERED: return "client-registered";
     case XVIOS_EV_MESSAGE: return "message";
+    case XVIOS_EV_LIFECYCLE: return "lifecycle";
+    }
+    return "unknown";
+}
+
+const char *xvios_event_category(unsigned ev)
+{
+    switch (ev) {
+    case XVIOS_EV_NODE_JOINED:
+    case XVIOS_EV_NODE_LEFT:
+    case XVIOS_EV_CLIENT_REGISTERED:
+    case XVIOS_EV_LIFECYCLE:
+        return "lifecycle";
+    case XVIOS_EV_NODE_LOST:
+    case XVIOS_EV_DELIVERY_FAILED:
+        return "alert";
+    case XVIOS_EV_MESSAGE:
+        return "message";
     }
     return "unknown";
 }

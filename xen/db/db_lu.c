@@ -238,6 +238,22 @@ int xvios_db_lu_list(xvios_plat *p, xvios_tx tx, struct xvios_db_lu **lus, unsig
 }
 
 /* ---------------------------------------------------------------- get / remove */
+static int pool_body(xvios_plat *p, xvios_tx tx, void *ctx)
+{
+    struct xvios_db_pool *out = ctx;
+    int rc = read_pool_id(p, tx, &out->id);
+
+    if (rc == 0)
+        rc = read_u64(p, tx, POOL_DIR "/next-lu", UINT64_MAX, &out->next_lu);
+    return rc;
+}
+
+int xvios_db_pool_get(xvios_plat *p, struct xvios_db_pool *out)
+{
+    memset(out, 0, sizeof(*out));
+    return db_tx_run(p, pool_body, out);
+}
+
 struct one_ctx {
     const char *name;
     struct xvios_db_lu *out;

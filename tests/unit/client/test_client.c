@@ -91,7 +91,7 @@ static void test_build_subscribe_and_query(void **state)
     assert_int_equal(xvios_msg_decode(buf, len, &m), XVIOS_WIRE_OK);
     assert_int_equal(m.hdr.opcode, XVIOS_OP_API_SUBSCRIBE);
     assert_int_equal(m.hdr.payload_len, 4);
-    assert_int_equal(xvios_get_le32(m.payload), 0x7e);
+    assert_int_equal(xvios_get_le32(m.payload), 0xfe);   /* events 1..7 */
     assert_int_equal(xvios_api_build_subscribe(1u, XVIOS_ORIGIN_API, 3, buf, sizeof(buf), &len), -EINVAL);
     assert_int_equal(xvios_api_build_subscribe(1u << 9, XVIOS_ORIGIN_API, 3, buf, sizeof(buf), &len), -EINVAL);
     assert_int_equal(xvios_api_build_query(XVIOS_MT_NODES_ALL, NULL, 0, 0, XVIOS_ORIGIN_CLI, 8, buf, sizeof(buf), &len), 0);
@@ -185,6 +185,57 @@ static void test_event_name(void **state)
     (void)state;
     assert_string_equal(xvios_event_name(XVIOS_EV_NODE_LOST), "node-lost");
     assert_string_equal(xvios_event_name(77), "unknown");
+    assert_string_equal(xvios_event_name(XVIOS_EV_LIFECYCLE), "lifecycle");
+    assert_string_equal(xvios_event_category(XVIOS_EV_LIFECYCLE), "lifecycle");
+    assert_string_equal(xvios_event_category(XVIOS_EV_NODE_JOINED), "lifecycle");
+    assert_string_equal(xvios_event_category(XVIOS_EV_NODE_LOST), "alert");
+    assert_string_equal(xvios_event_category(XVIOS_EV_DELIVERY_FAILED), "alert");
+    assert_string_equal(xvios_event_category(XVIOS_EV_MESSAGE), "message");
+    assert_string_equal(xvios_event_category(77), "unknown");
+}
+
+/* The management API's binding, without a daemon: request building, API_VIO packets, exception codes. */
+static void test_obj_binding(void **state)
+{
+    static char xml[XVIOS_OBJ_REQUEST_MAX + 2];
+    const struct xvios_obj_attr a[] = { { "name", "a\"<b>&" }, { "size", "4096" } };
+    const struct xvios_obj_attr bad[] = { { "na me", "x" } };
+    struct xvios_msg m;
+    char code[16];
+    size_t len;
+
+    (void)state;
+    assert_int_equal(xvios_obj_build(xml, sizeof(xml), "lu", "get", a, 2, &len), 0);
+    assert_string_equal(xml, "<vioRequest version=\"1\"><lu action=\"get\" name=\"a&quot;&lt;b&gt;&amp;\" "
+                             "size=\"4096\"/></vioRequest>\n");
+    assert_int_equal(len, strlen(xml));
+    assert_int_equal(xvios_obj_build(xml, sizeof(xml), "lu", "get", bad, 1, &len), -EINVAL);
+    assert_int_equal(xvios_obj_build(xml, sizeof(xml), "l<u", "get", NULL, 0, &len), -EINVAL);
+    assert_int_equal(xvios_obj_build(xml, sizeof(xml), "lu", "", NULL, 0, &len), -EINVAL);
+    assert_int_equal(xvios_obj_build(xml, 20, "lu", "get", a, 2, &len), -ENOSPC);
+
+    assert_int_equal(xvios_obj_build(xml, sizeof(xml), "cluster", "get", NULL, 0, &len), 0);
+    assert_int_equal(xvios_api_build_vio(xml, len, XVIOS_ORIGIN_API, 9, buf, sizeof(buf), &len), 0);
+    assert_int_equal(xvios_msg_decode_on(XVIOS_CH_CALLER_TO_DAEMON, buf, len, &m), XVIOS_WIRE_OK);
+    assert_int_equal(m.hdr.opcode, XVIOS_OP_API_VIO);
+    assert_int_equal(m.hdr.txid, 9);
+    assert_memory_equal(m.payload, "<vioRequest version=\"1\"><cluster action=\"get\"/>", 47);
+    memset(xml, 'x', sizeof(xml));
+    assert_int_equal(xvios_api_build_vio(xml, XVIOS_OBJ_REQUEST_MAX, XVIOS_ORIGIN_API, 9, buf, sizeof(buf), &len), 0);
+    assert_int_equal(xvios_api_build_vio(xml, XVIOS_OBJ_REQUEST_MAX + 1, XVIOS_ORIGIN_API, 9, buf, sizeof(buf), &len),
+                     -EMSGSIZE);
+    assert_int_equal(xvios_api_build_vio(xml, 4, XVIOS_ORIGIN_DAEMON, 9, buf, sizeof(buf), &len), -EINVAL);
+    assert_int_equal(xvios_api_build_vio(xml, 4, XVIOS_ORIGIN_API, 0, buf, sizeof(buf), &len), -EINVAL);
+
+    assert_int_equal(xvios_obj_exception_code("<vioResponse version=\"1\" status=\"exception\" node=\"2\">"
+                                              "<VIOException code=\"DOM0_ONLY\">x</VIOException></vioResponse>",
+                                              code, sizeof(code)), 1);
+    assert_string_equal(code, "DOM0_ONLY");
+    assert_int_equal(xvios_obj_exception_code("<vioResponse version=\"1\" status=\"ok\"></vioResponse>", code,
+                                              sizeof(code)), 0);
+    assert_int_equal(xvios_obj_exception_code("garbage", code, sizeof(code)), -EINVAL);
+    assert_int_equal(xvios_obj_exception_code("<vioResponse><VIOException code=\"AVERYLONGCODENAME\">", code,
+                                              sizeof(code)), -EINVAL);
 }
 
 int main(void)
@@ -196,6 +247,7 @@ int main(void)
         cmocka_unit_test(test_parse_result_and_response),
         cmocka_unit_test(test_parse_rejects),
         cmocka_unit_test(test_event_name),
+        cmocka_unit_test(test_obj_binding),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

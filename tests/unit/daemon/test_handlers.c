@@ -37,7 +37,8 @@ static void test_table(void **state)
     assert_string_equal(viod_handler_find(XVIOS_MT_NODES_ALL)->name, "nodes-all");
     assert_string_equal(viod_handler_find(XVIOS_MT_USER_BASE + 5)->name, "user");
     assert_null(viod_handler_find(XVIOS_MT_NONE));
-    assert_null(viod_handler_find(4));
+    assert_string_equal(viod_handler_find(XVIOS_MT_OBJ_EVENT)->name, "obj-event");
+    assert_null(viod_handler_find(5));
     assert_null(viod_handler_find(XVIOS_MT_USER_BASE - 1));
 }
 
@@ -161,6 +162,41 @@ static void test_user_type_becomes_event(void **state)
     fixture_daemon_free(d);
 }
 
+/* A VIO object's Lifecycle event from a peer: to the LIFECYCLE subscribers as parsed, once; malformed: refused. */
+static void test_obj_event_becomes_lifecycle(void **state)
+{
+    static const char good[] = "category=lifecycle\naction=created\ntype=LU\nkey=db1\nby=0\nvia=3\n";
+    struct xviosd *d = fixture_daemon_new(2);
+    struct caller *sub = fixture_caller(d, 5, XVIOS_API_EVENT_BIT(XVIOS_EV_LIFECYCLE));
+    struct caller *other = fixture_caller(d, 6, XVIOS_API_EVENT_BIT(XVIOS_EV_MESSAGE));
+    struct xvios_msg req = request(XVIOS_MT_OBJ_EVENT, XVIOS_F_RESPONSE, good), out, ev;
+    static uint8_t ebuf[XVIOS_MAX_MSG];
+    (void)state;
+
+    viod_handle_cluster_send(d, &req);
+    assert_int_equal(fixture_pop(&d->vke_out, buf, &out), XVIOS_WIRE_OK);
+    assert_int_equal(out.hdr.status, XVIOS_ST_OK);
+    assert_int_equal(fixture_pop(&sub->out, ebuf, &ev), XVIOS_WIRE_OK);
+    assert_int_equal(fixture_pop(&other->out, buf, &out), -1);
+    assert_int_equal(ev.sub.msg_type, XVIOS_EV_LIFECYCLE);
+    assert_int_equal(ev.sub.src_node, 3);   /* the node it was announced through */
+    assert_int_equal(ev.hdr.payload_len, strlen(good));
+    assert_memory_equal(ev.payload, good, strlen(good));
+    /* a re-sent copy: acknowledged, not passed on again */
+    viod_handle_cluster_send(d, &req);
+    assert_int_equal(fixture_pop(&d->vke_out, buf, &out), XVIOS_WIRE_OK);
+    assert_int_equal(fixture_pop(&sub->out, ebuf, &ev), -1);
+    /* malformed (an extra line): BAD_PACKET, nothing passed on */
+    req = request(XVIOS_MT_OBJ_EVENT, XVIOS_F_RESPONSE,
+                  "category=lifecycle\naction=created\ntype=LU\nkey=db1\nby=0\nvia=3\nforged=1\n");
+    req.hdr.txid++;
+    viod_handle_cluster_send(d, &req);
+    assert_int_equal(fixture_pop(&d->vke_out, buf, &out), XVIOS_WIRE_OK);
+    assert_int_equal(out.hdr.status, XVIOS_ST_BAD_PACKET);
+    assert_int_equal(fixture_pop(&sub->out, ebuf, &ev), -1);
+    fixture_daemon_free(d);
+}
+
 static void test_response_dropped_without_vke(void **state)
 {
     struct xviosd *d = fixture_daemon_new(2);
@@ -182,6 +218,7 @@ int main(void)
         cmocka_unit_test(test_node_info_payload),
         cmocka_unit_test(test_unknown_type_is_refused),
         cmocka_unit_test(test_user_type_becomes_event),
+        cmocka_unit_test(test_obj_event_becomes_lifecycle),
         cmocka_unit_test(test_response_dropped_without_vke),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,18 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * obj_event.h - dom0 announces a change it made to a VIO object (docs/api.md,
+ * "Events"): through the daemon the global options name (--node / --via),
+ * which hands the Lifecycle event to its own subscribers and broadcasts it
+ * to every other member, whose daemons hand it to theirs.
+ */
+#ifndef XVIOS_TOOLSTACK_OBJ_EVENT_H
+#define XVIOS_TOOLSTACK_OBJ_EVENT_H
+
+#include "toolstack/cli.h"
+#include "xvios/vio.h"
+
+/* ev->via is filled with the node reached. 0 announced (every member delivered); an exit code otherwise,
+ * the reason printed on stderr. */
+int cli_obj_announce(const struct xvios_cli *cli, struct xvios_vio_event *ev);
+
+#endif /* XVIOS_TOOLSTACK_OBJ_EVENT_H */
