@@ -37,6 +37,10 @@
  *       hdr.txid, so that a restarted daemon's txids never repeat an earlier
  *       incarnation's; status NO_SUBSCRIBER; opcode VKE_ACK. Version 1 is no
  *       longer accepted: its packets carry no epoch.
+ *   3 - message type PR_APPLY (backend band, reservations of pool LUs kept
+ *       cluster-wide); opcode API_VIO (an XML vioRequest from a caller) and
+ *       message type OBJ_EVENT with event LIFECYCLE (a VIO object changed).
+ *       The packet format is version 2's, so version 2 is still accepted.
  */
 enum xvios_proto_version {
     XVIOS_PROTO_V1 = 1,
