@@ -141,6 +141,8 @@ static int create_body(xvios_plat *p, xvios_tx tx, void *ctx)
         (rc = db_write(p, tx, XVIOS_DB_ROOT "/nodes", "", dom0_only, 1)) < 0 ||
         (rc = db_write(p, tx, XVIOS_DB_ROOT "/clients", "", dom0_only, 1)) < 0 ||
         (rc = db_write(p, tx, XVIOS_DB_ROOT "/adapters", "", dom0_only, 1)) < 0 ||
+        (rc = db_write(p, tx, XVIOS_DB_ROOT "/client-uuids", "", dom0_only, 1)) < 0 ||
+        (rc = db_write(p, tx, XVIOS_DB_ROOT "/adapter-keys", "", dom0_only, 1)) < 0 ||
         (rc = db_write_u32(p, tx, XVIOS_DB_ROOT "/next-client-id", 1, dom0_only, 1)) < 0 ||
         (rc = db_write_u32(p, tx, XVIOS_DB_ROOT "/next-adapter-id", 1, dom0_only, 1)) < 0)
         return rc;
