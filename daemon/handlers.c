@@ -8,6 +8,8 @@
  *   ECHO       response payload = request payload
  *   NODE_INFO  response payload = this node's "key=value" information
  *   NODES_ALL  fan NODE_INFO out to every member, answer with all of it merged
+ *   CLIENT_LOGIN  this VIOS's engine registers a client's vhost (login.c; never from a peer)
+ *   LU_WHO     which of this node's vhosts serve an LU (lu_who.c)
  *   USER types (>= XVIOS_MT_USER_BASE) are handed to subscribed callers as
  *              XVIOS_EV_MESSAGE events (user_msgs.c); the response (when
  *              asked) is empty and says the message was handed over, or
@@ -117,6 +119,8 @@ static const struct handler handler_table[] = {
     { XVIOS_MT_ECHO, "echo", h_echo },
     { XVIOS_MT_NODE_INFO, "node-info", h_node_info },
     { XVIOS_MT_NODES_ALL, "nodes-all", h_nodes_all },
+    { XVIOS_MT_CLIENT_LOGIN, "client-login", viod_login_handle },
+    { XVIOS_MT_LU_WHO, "lu-who", viod_lu_who_handle },
 };
 static const struct handler user_handler = { XVIOS_MT_USER_BASE, "user", h_user };
 

@@ -25,7 +25,12 @@ struct vscsi_engine_config {
     xvios_plat *plat;                   /* acting as the VIOS domain */
     struct xvios_evloop *loop;
     struct xvios_watchmux *watches;     /* on plat, registered with loop */
+    const char *rundir;                 /* xviosd's run directory: clients log in through its api.sock
+                                         * before Connected; NULL: no login (the nexus is the domid's) */
+    uint32_t login_timeout_ms;          /* a login not done by then fails the vhost; 0 = the default */
 };
+
+#define VSCSI_LOGIN_TIMEOUT_MS 30000u
 
 struct vscsi_engine_stats {
     uint64_t vhosts;            /* vhosts known now */

@@ -94,6 +94,9 @@ enum xvios_msg_type {
     XVIOS_MT_ECHO      = 1,      /* response payload = request payload */
     XVIOS_MT_NODE_INFO = 2,      /* response payload = this node's information, "key=value\n"... */
     XVIOS_MT_NODES_ALL = 3,      /* the answering node fans out NODE_INFO and merges */
+    XVIOS_MT_CLIENT_LOGIN = 4,   /* API_QUERY from this VIOS's vSCSI engine only: register a client's vhost
+                                  * (payload uuid=,name=,domid=,vhost=); answer client-id=,adapter-id=,... */
+    XVIOS_MT_LU_WHO = 5,         /* payload lu=NAME: which of this node's vhosts serve that LU */
     XVIOS_MT_BACKEND_BASE = 0x0800, /* 0x0800-0x0fff: for subsystems inside xvios-backend that register */
     XVIOS_MT_BACKEND_LAST = 0x0fff, /* an in-process receiver with the VKE (xvios_vke_receiver_add) */
     XVIOS_MT_USER_BASE = 0x1000, /* free for callers; the daemon forwards them to subscribers */

@@ -23,6 +23,10 @@ int db_tx_run(xvios_plat *p, int (*body)(xvios_plat *p, xvios_tx tx, void *ctx),
         if (rc < 0)
             return rc;
         rc = body(p, tx, ctx);
+        if (rc == -EAGAIN) {
+            xvios_store_tx_end(p, tx, false);   /* the body saw a conflict of its own: run it again */
+            continue;
+        }
         if (rc < 0) {
             xvios_store_tx_end(p, tx, false);
             return rc;

@@ -250,7 +250,16 @@ static int put(xvios_plat *p, xvios_tx tx, const struct login_ctx *c, const stru
     unsigned np = 0;
     int rc = db_perms_for(path, c->self_domid, m, n, perms, &np);
 
-    return rc < 0 ? rc : db_write(p, tx, path, val, perms, np);
+    if (rc < 0)
+        return rc;
+    rc = db_write(p, tx, path, val, perms, np);
+    /*
+     * The entry was absent when this transaction looked; a member that may read the table but is refused
+     * the write found it created meanwhile by another VIOS (its entry: READ only for us). The store checks
+     * permissions when an operation is issued, so that race shows as -EACCES before the commit could
+     * report the conflict: it is one, and the transaction runs again (and finds the entry).
+     */
+    return rc == -EACCES ? -EAGAIN : rc;
 }
 
 /*
