@@ -7,7 +7,7 @@
  * client logged in with (xvios-client-id, xvios-adapter-id):
  *
  *   request   lu=NAME\n
- *   response  node=V\nlu=NAME\nvhosts=K\n then K lines
+ *   response  node=V\nvios=<this VIOS's domain name>\nlu=NAME\nvhosts=K\n then K lines
  *             vhost=<fe-domid> <devid> <h:c:t:l> <client-id|-> <adapter-id|-> <be-state> <dev-state> <client name|->
  *             and truncated=1 when they did not all fit.
  *
@@ -171,8 +171,10 @@ int viod_lu_who_handle(struct xviosd *d, const struct xvios_msg *req, uint8_t *o
         xvios_strv_free(vhs, nv);
     }
     xvios_strv_free(fes, nf);
-    len = snprintf((char *)out, cap, "node=%u\nlu=%s\nvhosts=%u\n%s%s", d->self_node, lu, o.count, lines,
-                   o.truncated ? "truncated=1\n" : "");
+    /* Registrations and the reservation of the LU (M15) belong here too, once its PR state is in the DB:
+     * append them as their own keys after the vhost lines (docs/protocol.md, LU_WHO). */
+    len = snprintf((char *)out, cap, "node=%u\nvios=%s\nlu=%s\nvhosts=%u\n%s%s", d->self_node, d->self_name, lu,
+                   o.count, lines, o.truncated ? "truncated=1\n" : "");
     if (len < 0 || (size_t)len >= cap)
         return -ENOSPC;
     *out_len = (size_t)len;
