@@ -240,16 +240,22 @@ struct login_ctx {
     char uuid[37];
     uint32_t self_domid;
     struct xvios_db_login_ids ids;
+    struct db_member *m;        /* the members, read by the first write (a lookup needs none) */
+    unsigned n;
+    bool have_members;
 };
 
 /* Write a new entry of this VIOS: owned by it, READ for the other members. */
-static int put(xvios_plat *p, xvios_tx tx, const struct login_ctx *c, const struct db_member *m, unsigned n,
-               const char *path, const char *val)
+static int put(xvios_plat *p, xvios_tx tx, struct login_ctx *c, const char *path, const char *val)
 {
     struct xvios_perm perms[XVIOS_STORE_MAX_PERMS];
     unsigned np = 0;
-    int rc = db_perms_for(path, c->self_domid, m, n, perms, &np);
+    int rc = 0;
 
+    if (!c->have_members && (rc = db_members(p, tx, &c->m, &c->n)) == 0)
+        c->have_members = true;
+    if (rc == 0)
+        rc = db_perms_for(path, c->self_domid, c->m, c->n, perms, &np);
     if (rc < 0)
         return rc;
     rc = db_write(p, tx, path, val, perms, np);
@@ -305,7 +311,7 @@ static int alloc_id(xvios_plat *p, xvios_tx tx, const char *counter, const char 
     return 0;
 }
 
-static int login_client(xvios_plat *p, xvios_tx tx, struct login_ctx *c, const struct db_member *m, unsigned n)
+static int login_client(xvios_plat *p, xvios_tx tx, struct login_ctx *c)
 {
     struct xvios_db_client cl;
     char path[DB_PATH_MAX], rec[RECORD_MAX + 1], buf[16];
@@ -322,15 +328,15 @@ static int login_client(xvios_plat *p, xvios_tx tx, struct login_ctx *c, const s
         return rc;
     snprintf(rec, sizeof(rec), "uuid=%s\nname=%s\nnode=%u\n", c->uuid, c->in->name, c->in->node);
     snprintf(buf, sizeof(buf), "%u", id);
-    if ((rc = db_path(path, sizeof(path), CLIENTS "/%u", id)) < 0 || (rc = put(p, tx, c, m, n, path, rec)) < 0 ||
-        (rc = db_path(path, sizeof(path), UUIDS "/%s", c->uuid)) < 0 || (rc = put(p, tx, c, m, n, path, buf)) < 0)
+    if ((rc = db_path(path, sizeof(path), CLIENTS "/%u", id)) < 0 || (rc = put(p, tx, c, path, rec)) < 0 ||
+        (rc = db_path(path, sizeof(path), UUIDS "/%s", c->uuid)) < 0 || (rc = put(p, tx, c, path, buf)) < 0)
         return rc;
     c->ids.client_id = id;
     c->ids.new_client = true;
     return 0;
 }
 
-static int login_adapter(xvios_plat *p, xvios_tx tx, struct login_ctx *c, const struct db_member *m, unsigned n)
+static int login_adapter(xvios_plat *p, xvios_tx tx, struct login_ctx *c)
 {
     struct xvios_db_adapter a;
     char key[DB_PATH_MAX], path[DB_PATH_MAX], rec[RECORD_MAX + 1], buf[16];
@@ -359,8 +365,8 @@ static int login_adapter(xvios_plat *p, xvios_tx tx, struct login_ctx *c, const 
         return rc;
     snprintf(rec, sizeof(rec), "client=%u\nnode=%u\nvhost=%u\n", c->ids.client_id, c->in->node, c->in->vhost);
     snprintf(buf, sizeof(buf), "%u", id);
-    if ((rc = db_path(path, sizeof(path), ADAPTERS "/%u", id)) < 0 || (rc = put(p, tx, c, m, n, path, rec)) < 0 ||
-        (rc = put(p, tx, c, m, n, key, buf)) < 0)
+    if ((rc = db_path(path, sizeof(path), ADAPTERS "/%u", id)) < 0 || (rc = put(p, tx, c, path, rec)) < 0 ||
+        (rc = put(p, tx, c, key, buf)) < 0)
         return rc;
     c->ids.adapter_id = id;
     c->ids.new_adapter = true;
@@ -370,23 +376,35 @@ static int login_adapter(xvios_plat *p, xvios_tx tx, struct login_ctx *c, const 
 static int login_body(xvios_plat *p, xvios_tx tx, void *ctx)
 {
     struct login_ctx *c = ctx;
-    struct db_member *m = NULL;
-    unsigned n = 0;
-    bool member = false;
+    char path[DB_PATH_MAX];
+    uint32_t domid;
     int rc;
 
     memset(&c->ids, 0, sizeof(c->ids));
-    if ((rc = db_members(p, tx, &m, &n)) < 0)
+    free(c->m);
+    c->m = NULL;
+    c->n = 0;
+    c->have_members = false;
+    /* the serving node is a member (a client domain reads nothing here: -EACCES) */
+    if ((rc = db_path(path, sizeof(path), XVIOS_DB_ROOT "/nodes/%u/domid", c->in->node)) < 0)
         return rc;
-    for (unsigned i = 0; i < n; i++)
-        member = member || m[i].node == c->in->node;
-    if (!member) {
+    rc = db_read_u32(p, tx, path, 0xffffu, &domid);
+    if (rc == -ENOENT) {
+        /* no such node, or no cluster at all */
+        char **kids = NULL;
+        unsigned nk = 0;
+        int top = xvios_store_list(p, tx, XVIOS_DB_ROOT "/nodes", &kids, &nk);
+
+        xvios_strv_free(kids, nk);
+        if (top < 0)
+            return top;
         XLOG_WARN("cluster DB: login through node %u, which is no member", c->in->node);
-        rc = -EINVAL;
-    } else if ((rc = login_client(p, tx, c, m, n)) == 0) {
-        rc = login_adapter(p, tx, c, m, n);
+        return -EINVAL;
     }
-    free(m);
+    if (rc < 0)
+        return rc;
+    if ((rc = login_client(p, tx, c)) == 0)
+        rc = login_adapter(p, tx, c);
     return rc;
 }
 
@@ -402,6 +420,7 @@ int xvios_db_client_login(xvios_plat *p, const struct xvios_db_login *in, struct
     if ((rc = xvios_plat_self_domid(p, &c.self_domid)) < 0)
         return rc;
     rc = db_tx_run(p, login_body, &c);
+    free(c.m);
     if (rc == 0)
         *out = c.ids;
     return rc;

@@ -10,7 +10,7 @@
  *
  *  1. db_regrant_layout(), inside the membership transaction: only the nodes
  *     the DB lays out (top nodes, config, counters, every member's entry and
- *     its identity leaves and online flag): at most 15 + 6 x 63 nodes.
+ *     its identity leaves and online flag): at most 14 + 6 x 63 nodes.
  *  2. db_regrant_tables(), afterwards: every other node below /xvios except
  *     the members' own subtrees (what a member creates below /xvios/nodes/<n>
  *     is its own and keeps its permissions: it is removed with the member),
