@@ -204,7 +204,7 @@ build/fuzz/fuzz_scsi_cdb: $(FUZZ_EXTRA_fuzz_scsi_cdb)
 FUZZ_EXTRA_fuzz_vscsi_ring := backend/vscsi/vscsi_req.c backend/vscsi/vscsi_rsp.c
 build/fuzz/fuzz_vscsi_ring: $(FUZZ_EXTRA_fuzz_vscsi_ring)
 # The small parsers: one family per file in tests/fuzz/small_parsers/, plus the daemon's VKE_STATS text.
-FUZZ_EXTRA_fuzz_small_parsers := $(wildcard tests/fuzz/small_parsers/*.c) daemon/vke_stats_text.c
+FUZZ_EXTRA_fuzz_small_parsers := $(wildcard tests/fuzz/small_parsers/*.c) daemon/vke_stats_text.c daemon/login_req.c
 build/fuzz/fuzz_small_parsers: $(FUZZ_EXTRA_fuzz_small_parsers) $(wildcard tests/fuzz/small_parsers/*.h)
 build/fuzz/%: tests/fuzz/%.c $(LIB_SRCS)
 	@mkdir -p $(@D)

@@ -20,62 +20,14 @@
 #include <string.h>
 
 #include "xviosd.h"
+#include "login_req.h"
 #include "xvios/db_client.h"
-#include "xvios/kv.h"
 #include "xvios/log.h"
-#include "xvios/parse.h"
-
-struct login_req {
-    char uuid[40];
-    char name[XVIOS_CLIENT_NAME_MAX + 1];
-    uint32_t domid, vhost;
-};
-
-/* Strict: every key once, nothing else, values checked (the DB checks uuid and name again). */
-static int parse_req(const uint8_t *untrusted, size_t len, struct login_req *r)
-{
-    struct xvios_kv_iter it;
-    struct xvios_kv kv;
-    char untrusted_num[16];
-    unsigned seen = 0;
-    int k;
-
-    memset(r, 0, sizeof(*r));
-    xvios_kv_iter_init(&it, untrusted, len);
-    while ((k = xvios_kv_next(&it, &kv)) != 0) {
-        char *dst;
-        size_t cap;
-        unsigned bit;
-
-        if (k < 0)
-            return -EINVAL;
-        if (xvios_kv_is(&kv, "uuid"))
-            dst = r->uuid, cap = sizeof(r->uuid), bit = 1;
-        else if (xvios_kv_is(&kv, "name"))
-            dst = r->name, cap = sizeof(r->name), bit = 2;
-        else if (xvios_kv_is(&kv, "domid"))
-            dst = untrusted_num, cap = sizeof(untrusted_num), bit = 4;
-        else if (xvios_kv_is(&kv, "vhost"))
-            dst = untrusted_num, cap = sizeof(untrusted_num), bit = 8;
-        else
-            return -EINVAL;
-        if ((seen & bit) || kv.val_len >= cap || memchr(kv.val, '\0', kv.val_len))
-            return -EINVAL;
-        seen |= bit;
-        memcpy(dst, kv.val, kv.val_len);
-        dst[kv.val_len] = '\0';
-        if (bit == 4 && xvios_parse_domid(untrusted_num, &r->domid) < 0)
-            return -EINVAL;
-        if (bit == 8 && xvios_parse_u32_canon(untrusted_num, XVIOS_VHOST_MAX, &r->vhost) < 0)
-            return -EINVAL;
-    }
-    return seen == 15 && xvios_uuid_valid(r->uuid) ? 0 : -EINVAL;
-}
 
 int viod_login_handle(struct xviosd *d, const struct xvios_msg *req, uint8_t *out, size_t cap, size_t *out_len,
                       int *status)
 {
-    struct login_req r;
+    struct viod_login_req r;
     struct xvios_db_login in;
     struct xvios_db_login_ids ids;
     char ev[320];
@@ -88,7 +40,7 @@ int viod_login_handle(struct xviosd *d, const struct xvios_msg *req, uint8_t *ou
         *status = XVIOS_ST_BAD_PACKET;
         return HANDLER_RESPOND;
     }
-    if (parse_req(req->payload, req->hdr.payload_len, &r) < 0) {
+    if (viod_login_req_parse(req->payload, req->hdr.payload_len, &r) < 0) {
         XLOG_WARN("CLIENT_LOGIN: malformed request (%u bytes)", req->hdr.payload_len);
         *status = XVIOS_ST_BAD_PACKET;
         return HANDLER_RESPOND;
