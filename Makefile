@@ -218,7 +218,7 @@ build/fuzz/fuzz_vscsi_ring: $(FUZZ_EXTRA_fuzz_vscsi_ring)
 FUZZ_EXTRA_fuzz_prsync_msg := backend/prsync/prsync_msg.c $(wildcard backend/scsi/scsi_pr*.c)
 build/fuzz/fuzz_prsync_msg: $(FUZZ_EXTRA_fuzz_prsync_msg)
 # The small parsers: one family per file in tests/fuzz/small_parsers/, plus the daemon's VKE_STATS text.
-FUZZ_EXTRA_fuzz_small_parsers := $(wildcard tests/fuzz/small_parsers/*.c) daemon/vke_stats_text.c
+FUZZ_EXTRA_fuzz_small_parsers := $(wildcard tests/fuzz/small_parsers/*.c) daemon/vke_stats_text.c daemon/login_req.c
 build/fuzz/fuzz_small_parsers: $(FUZZ_EXTRA_fuzz_small_parsers) $(wildcard tests/fuzz/small_parsers/*.h)
 build/fuzz/%: tests/fuzz/%.c $(LIB_SRCS) $(VIO_RNG_INC)
 	@mkdir -p $(@D)

@@ -71,6 +71,7 @@ struct backend_conf {
     int platform, log_target, log_level;
     bool vscsi;
     char rundir[256], log_file[256], pidfile[256];
+    uint32_t login_timeout_ms;   /* vSCSI client login deadline; 0: VSCSI_LOGIN_TIMEOUT_MS */
     bool platform_given, log_target_given, log_level_given, rundir_given, log_file_given, pidfile_given;
 };
 
@@ -89,6 +90,8 @@ static int read_conf(const char *path, bool explicit_path, struct backend_conf *
         { .name = "log-level", .type = XVIOS_CONF_CHOICE, .dst = &c->log_level, .choices = conf_levels, .given = &c->log_level_given },
         { .name = "pidfile", .type = XVIOS_CONF_STRING, .dst = c->pidfile, .cap = sizeof(c->pidfile), .given = &c->pidfile_given },
         { .name = "vscsi", .type = XVIOS_CONF_BOOL, .dst = &c->vscsi },
+        { .name = "login-timeout-ms", .type = XVIOS_CONF_U32, .dst = &c->login_timeout_ms, .min = 100,
+          .max = 3600000 },
     };
     char err[512];
     int rc;
@@ -285,7 +288,9 @@ int main(int argc, char **argv)
         XLOG_ERR("cannot start cluster-wide reservations: %s", strerror(-rc));
         goto out;
     } else if ((rc = vscsi_engine_create(&(struct vscsi_engine_config){ .plat = plat, .loop = loop,
-                                                                        .watches = watches, .prsync = prsync },
+                                                                        .watches = watches, .prsync = prsync,
+                                                                        .rundir = rundir,
+                                                                        .login_timeout_ms = conf.login_timeout_ms },
                                          &vscsi)) < 0) {
         XLOG_ERR("cannot start the vSCSI engine: %s", strerror(-rc));
         goto out;

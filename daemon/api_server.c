@@ -162,6 +162,8 @@ void viod_api_on_accept(struct xviosd *d)
             return;
         }
         c = caller_new(d, fd, NULL);
+        if (c)
+            c->trusted = cred.uid == 0 || cred.uid == getuid();
         if (!c) {
             XLOG_WARN("too many callers (%u): refusing one", XVD_MAX_CALLERS);
             close(fd);
@@ -291,7 +293,9 @@ static void on_query(struct xviosd *d, struct caller *c, const struct xvios_msg 
                  m->hdr.txid, d->self_node, m->sub.msg_type, NULL, 0);
         return;
     }
-    if (!h || m->sub.msg_type >= XVIOS_MT_USER_BASE) {
+    if (!h || m->sub.msg_type >= XVIOS_MT_USER_BASE || (m->sub.msg_type == XVIOS_MT_CLIENT_LOGIN && !c->trusted)) {
+        if (h && m->sub.msg_type == XVIOS_MT_CLIENT_LOGIN)
+            XLOG_WARN("caller %u (%s) may not log clients in: refused", c->id, c->link ? "management link" : "uid");
         viod_api_emit(d, c, XVIOS_OP_API_RESULT, XVIOS_ST_BAD_PACKET, m->hdr.txid, d->self_node, m->sub.msg_type, NULL, 0);
         return;
     }

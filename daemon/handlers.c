@@ -11,6 +11,8 @@
  *   OBJ_EVENT  a VIO object's Lifecycle event (xvios/vio.h): parsed strictly and handed to this node's
  *              LIFECYCLE subscribers, from a peer (its broadcast) or from a caller (API_QUERY: the
  *              node a change is announced through hands it to its own subscribers)
+ *   CLIENT_LOGIN  this VIOS's engine registers a client's vhost (login.c; never from a peer)
+ *   LU_WHO     which of this node's vhosts serve an LU (lu_who.c)
  *   USER types (>= XVIOS_MT_USER_BASE) are handed to subscribed callers as
  *              XVIOS_EV_MESSAGE events (user_msgs.c); the response (when
  *              asked) is empty and says the message was handed over, or
@@ -145,6 +147,8 @@ static const struct handler handler_table[] = {
     { XVIOS_MT_NODE_INFO, "node-info", h_node_info },
     { XVIOS_MT_NODES_ALL, "nodes-all", h_nodes_all },
     { XVIOS_MT_OBJ_EVENT, "obj-event", h_obj_event },
+    { XVIOS_MT_CLIENT_LOGIN, "client-login", viod_login_handle },
+    { XVIOS_MT_LU_WHO, "lu-who", viod_lu_who_handle },
 };
 static const struct handler user_handler = { XVIOS_MT_USER_BASE, "user", h_user };
 

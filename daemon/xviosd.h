@@ -72,6 +72,7 @@ struct caller {
     int fd;                    /* api.sock connection, or -1 */
     xvios_link *link;          /* the management link (owned by struct xviosd), or NULL */
     enum xvios_origin origin;
+    bool trusted;              /* api.sock, peer running as root or as the daemon's user (may CLIENT_LOGIN) */
     char name[48];
     uint32_t event_mask;
     unsigned n_ops;
@@ -277,6 +278,13 @@ struct handler {
 const struct handler *viod_handler_find(uint32_t msg_type);
 /* A CLUSTER_SEND from a peer: run its handler, respond when RESPONSE is set. */
 void viod_handle_cluster_send(struct xviosd *d, const struct xvios_msg *m);
+
+/* login.c - CLIENT_LOGIN (a handler; api_server.c admits only trusted local callers) */
+int  viod_login_handle(struct xviosd *d, const struct xvios_msg *req, uint8_t *out, size_t cap, size_t *out_len,
+                       int *status);
+/* lu_who.c - LU_WHO: this node's vhosts serving an LU */
+int  viod_lu_who_handle(struct xviosd *d, const struct xvios_msg *req, uint8_t *out, size_t cap, size_t *out_len,
+                        int *status);
 
 /* user_msgs.c - USER messages (>= XVIOS_MT_USER_BASE) after the duplicate filter */
 /* Hand req to the subscribers, hold it (start-up grace), or count it as having none; enum handler_verdict. */

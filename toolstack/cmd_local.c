@@ -47,7 +47,8 @@ static void usage(FILE *f)
                "      a failed up undoes only what it made.\n"
                "down: stops every node's daemon and backend under DIR.\n"
                "start: (re)starts node N's backend and daemon where they are not running, records\n"
-               "      the backend's pid as the domain's process (links accept only that process).\n",
+               "      the backend's pid as the domain's process (links accept only that process).\n"
+               "A node's xvios-backend reads DIR/nodes/N/xvios-backend.conf when it exists.\n",
                LOCAL_DOMID_BASE);
 }
 
@@ -263,8 +264,15 @@ static int start_backend(struct up_ctx *u, struct node_run *r)
     snprintf(domid_s, sizeof(domid_s), "%u", r->domid);
     if (snprintf(logp, sizeof(logp), "%s/backend.log", r->rundir) >= (int)sizeof(logp))
         return -ENAMETOOLONG;
+    char confp[PATH_MAX];
     char *argv_b[] = { u->backend, "--platform", "loopback", "--root", (char *)u->root, "--domid", domid_s,
-                       "--log", logp, NULL };
+                       "--log", logp, NULL, NULL, NULL };
+    /* a loopback node's own configuration, when its run directory has one (as /etc/xvios on a VIOS) */
+    if (snprintf(confp, sizeof(confp), "%s/xvios-backend.conf", r->rundir) < (int)sizeof(confp) &&
+        access(confp, R_OK) == 0) {
+        argv_b[9] = "--config";
+        argv_b[10] = confp;
+    }
     if (pipe2(go, O_CLOEXEC) < 0)
         return -errno;
     pid = fork();

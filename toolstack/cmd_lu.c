@@ -7,6 +7,7 @@
  *   xvios lu list [--json]
  *   xvios lu show NAME [--json]
  *   xvios lu rm NAME
+ *   xvios lu who NAME [--json] [--via N]   (lu_who.c)
  *
  * The pool is in the cluster DB (xvios/db_lu.h); where an LU is attached is
  * read from the members' vscsi backend dirs (vscsi_nodes.h), the same record
@@ -30,6 +31,8 @@ static const char usage_text[] =
     "  show NAME [--json]\n"
     "                 one LU: region, WWN, serial, where it is attached\n"
     "  rm NAME        remove an LU that is attached nowhere\n"
+    "  who NAME [--json] [--via N] [--timeout MS]\n"
+    "                 which clients use the LU through which VIOS, asked of every node (exit 3: not all answered)\n"
     "\n"
     "SIZE and OFF: bytes, or with K, M, G, T (binary); multiples of 4096.\n"
     "Exit status: 0 done, 1 error, 2 usage, 5 no store, 6 no cluster, 20 bad NAME, 21 NAME taken,\n"
@@ -347,7 +350,7 @@ out:
 
 int cmd_lu(struct xvios_cli *cli, int argc, char **argv)
 {
-    static const struct cli_sub subs[] = {{"create", do_create}, {"list", do_list}, {"show", do_show}, {"rm", do_rm}};
+    static const struct cli_sub subs[] = {{"create", do_create}, {"list", do_list}, {"show", do_show}, {"rm", do_rm}, {"who", lu_who_run}};
 
     return cli_run_sub(cli, "lu", subs, sizeof(subs) / sizeof(subs[0]), usage_text, argc, argv);
 }

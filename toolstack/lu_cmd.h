@@ -53,4 +53,7 @@ int lu_print_list(FILE *f, const struct xvios_db_lu *lus, unsigned n, const stru
                   bool json);
 int lu_print_show(FILE *f, const struct xvios_db_lu *lu, const struct lu_use *uses, unsigned nu, bool json);
 
+/* `lu who` (lu_who.c): asks the cluster's nodes through a daemon, not the store. An exit code. */
+int lu_who_run(const struct xvios_cli *cli, int argc, char **argv);
+
 #endif /* XVIOS_TOOLSTACK_LU_CMD_H */

@@ -438,6 +438,7 @@ int vscsi_write_dev(xvios_plat *p, xvios_tx tx, uint32_t vios, uint32_t client, 
 int vscsi_write_vhost(xvios_plat *p, xvios_tx tx, uint32_t vios, uint32_t client, const struct vscsi_new_dev *dev)
 {
     struct owner_perms be_o = perms_for(vios, client), fe_o = perms_for(client, vios);
+    struct xvios_dominfo info;
     char be[VSCSI_PATH_MAX], fe[VSCSI_PATH_MAX];
     int rc;
 
@@ -449,7 +450,15 @@ int vscsi_write_vhost(xvios_plat *p, xvios_tx tx, uint32_t vios, uint32_t client
         (rc = putf(p, tx, fe, "backend-id", &fe_o, "%u", vios)) < 0 ||
         (rc = putf(p, tx, fe, "state", &fe_o, "%d", VSCSI_ST_INITIALISING)) < 0)
         return rc;
+    /* the client's identity from the hypervisor (never from anything the client wrote): the VIOS logs the
+     * client in with it; in the backend dir, which only the VIOS (and dom0) may write */
+    if ((rc = xvios_plat_domain_info(p, client, &info)) < 0)
+        return rc;
+    if (!info.uuid[0] || !info.name[0])
+        return -ENODATA;
     if ((rc = make_parents(p, tx, be, vios)) < 0 || (rc = put_dir(p, tx, be, &be_o)) < 0 ||
+        (rc = putf(p, tx, be, "xvios-client-uuid", &be_o, "%s", info.uuid)) < 0 ||
+        (rc = putf(p, tx, be, "xvios-client-name", &be_o, "%s", info.name)) < 0 ||
         (rc = putf(p, tx, be, "frontend", &be_o, "%s", fe)) < 0 ||
         (rc = putf(p, tx, be, "frontend-id", &be_o, "%u", client)) < 0 ||
         (rc = putf(p, tx, be, "online", &be_o, "1")) < 0 ||

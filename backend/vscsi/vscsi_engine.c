@@ -47,6 +47,7 @@ static void vhost_free(struct vscsi_vhost *vh)
     char path[VSCSI_PATH_MAX + 8];
 
     vscsi_ring_disconnect(vh);
+    vscsi_login_dispose(vh);
     if (vh->fe_watched) {
         snprintf(path, sizeof(path), "%s/state", vh->fe_path);
         xvios_watchmux_remove(e->mux, path, vh->fe_token);
@@ -65,27 +66,6 @@ static struct vscsi_vhost *vhost_find(struct vscsi_engine *e, uint32_t fe, uint3
     return NULL;
 }
 
-/* The SPC-4 TransportID of the initiator: iSCSI-style name, format 00b, NUL-padded to a multiple of 4. */
-static void nexus_init(struct vscsi_vhost *vh)
-{
-    struct scsi_nexus *n = &vh->nexus;
-    char name[96];
-    size_t len, padded;
-
-    n->initiator = (uint64_t)vh->fe_domid << 32 | vh->devid;
-    n->target_port = vh->eng->port_id;
-    len = (size_t)snprintf(name, sizeof(name), "xen-pvscsi.dom%u.vhost%u", vh->fe_domid, vh->devid) + 1;
-    padded = (len + 3) & ~(size_t)3;
-    if (padded < 20)
-        padded = 20;
-    memset(n->transport_id, 0, sizeof(n->transport_id));
-    n->transport_id[0] = 0x05;          /* format 00b, protocol iSCSI */
-    n->transport_id[2] = (uint8_t)(padded >> 8);
-    n->transport_id[3] = (uint8_t)padded;
-    memcpy(n->transport_id + 4, name, len);
-    n->transport_id_len = (uint16_t)(4 + padded);
-}
-
 static struct vscsi_vhost *vhost_get(struct vscsi_engine *e, uint32_t fe, uint32_t devid)
 {
     struct vscsi_vhost *vh = vhost_find(e, fe, devid);
@@ -102,7 +82,7 @@ static struct vscsi_vhost *vhost_get(struct vscsi_engine *e, uint32_t fe, uint32
     vh->be_switched = -1;
     snprintf(vh->be_path, sizeof(vh->be_path), "%s/%u/%u", e->base, fe, devid);
     snprintf(vh->fe_token, sizeof(vh->fe_token), "vscsi-fe-%u-%u", fe, devid);
-    nexus_init(vh);
+    vscsi_login_init(vh);   /* the nexus until the client logged in */
     for (unsigned i = 0; i < VSCSI_RING_SLOTS; i++)
         vh->slots[i].vh = vh;
     vh->next = e->vhosts;
@@ -249,6 +229,11 @@ int vscsi_engine_create(const struct vscsi_engine_config *cfg, struct vscsi_engi
     if (rc < 0)
         goto out;
     e->port_id = e->self ? (uint16_t)e->self : 1;   /* relative target port: 1..65535, one per VIOS */
+    if (cfg->rundir && snprintf(e->rundir, sizeof(e->rundir), "%s", cfg->rundir) >= (int)sizeof(e->rundir)) {
+        rc = -ENAMETOOLONG;
+        goto out;
+    }
+    e->login_timeout_ms = cfg->login_timeout_ms ? cfg->login_timeout_ms : VSCSI_LOGIN_TIMEOUT_MS;
     snprintf(e->base, sizeof(e->base), "/local/domain/%u/backend/vscsi", e->self);
     snprintf(e->token, sizeof(e->token), "vscsi-be-%u", e->self);
     e->fe_watch_cb = on_fe_watch;

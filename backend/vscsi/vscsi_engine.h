@@ -27,7 +27,12 @@ struct vscsi_engine_config {
     struct xvios_evloop *loop;
     struct xvios_watchmux *watches;     /* on plat, registered with loop */
     struct prsync *prsync;              /* cluster-wide reservations of pool LUs; NULL: each LU keeps its own */
+    const char *rundir;                 /* xviosd's run directory: clients log in through its api.sock
+                                         * before Connected; NULL: no login (the nexus is the domid's) */
+    uint32_t login_timeout_ms;          /* a login not done by then fails the vhost; 0 = the default */
 };
+
+#define VSCSI_LOGIN_TIMEOUT_MS 30000u
 
 struct vscsi_engine_stats {
     uint64_t vhosts;            /* vhosts known now */

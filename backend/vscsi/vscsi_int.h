@@ -101,6 +101,21 @@ struct vscsi_vhost_stats {
     uint64_t requests, responses, bad[VSCSI_REQ_ERR_COUNT], no_connect, grant_errors, rqid_reuse, tmf;
 };
 
+/* A vhost's client login (vscsi_login.c): the IDs from xviosd before the backend may go Connected. */
+enum vscsi_login_state { VSCSI_LOGIN_NONE = 0, VSCSI_LOGIN_WAITING, VSCSI_LOGIN_DONE, VSCSI_LOGIN_FAILED };
+
+struct vscsi_login {
+    enum vscsi_login_state state;
+    char uuid[37], name[64];            /* as dom0 wrote them (xvios-client-uuid, -name) */
+    uint32_t client_id, adapter_id;     /* VSCSI_LOGIN_DONE */
+    int fd;                             /* the attempt's api.sock connection, or -1 */
+    struct xvios_ev_fd *src;
+    struct xvios_ev_timer *timer;       /* next attempt, an attempt's end, the deadline */
+    struct timespec deadline;
+    uint64_t handle;
+    char last_why[120];                 /* the reason last logged (each new one is logged once) */
+};
+
 struct vscsi_vhost {
     struct vscsi_vhost *next;
     struct vscsi_engine *eng;
@@ -121,8 +136,9 @@ struct vscsi_vhost {
     void *ring_page;
     struct vscsiif_back_ring ring;
     struct xvios_ev_fd *src;
+    struct vscsi_login login;
     /* SCSI */
-    struct scsi_nexus nexus;
+    struct scsi_nexus nexus;            /* (ClientID, AdapterID) once logged in (vscsi_login_nexus) */
     struct vscsi_target *targets;
     struct vscsi_lun *luns;
     struct vscsi_req slots[VSCSI_RING_SLOTS];
@@ -137,6 +153,8 @@ struct vscsi_engine {
     struct prsync *prsync;
     uint32_t self;
     uint16_t port_id;
+    char rundir[128];                   /* where xviosd's api.sock is; "" = no login (unit tests) */
+    uint32_t login_timeout_ms;
     char base[64];
     char token[32];
     struct vscsi_vhost *vhosts;
@@ -171,6 +189,15 @@ struct vscsi_lun *vscsi_lun_find(const struct vscsi_vhost *vh, uint16_t chn, uin
 struct vscsi_lun *vscsi_lun_by_devn(const struct vscsi_vhost *vh, unsigned devn);
 void vscsi_lu_reap(struct vscsi_engine *e);           /* free LUs nobody maps and nothing uses */
 void vscsi_lu_close_all(struct vscsi_engine *e);      /* engine teardown: close every store (answers I/O) */
+
+/* vscsi_login.c */
+void vscsi_login_init(struct vscsi_vhost *vh);
+void vscsi_login_dispose(struct vscsi_vhost *vh);
+/* True when the vhost may connect (logged in, or no login configured); starts a login when none runs. */
+bool vscsi_login_ready(struct vscsi_vhost *vh);
+bool vscsi_login_failed(const struct vscsi_vhost *vh);
+void vscsi_login_reset(struct vscsi_vhost *vh);       /* the frontend closed: log in again next time */
+void vscsi_login_nexus(struct vscsi_vhost *vh);       /* the I_T nexus of the vhost as things stand */
 
 /* vscsi_ring.c: the way in */
 int  vscsi_ring_connect(struct vscsi_vhost *vh);

@@ -4,7 +4,9 @@
  * it, over XenStore (docs/vscsi.md, "The engine in the VIOS"):
  *
  *   probe (backend dir seen)   write feature-sg-grant, state 2 (InitWait)
- *   frontend 3 (Initialised)   map the ring, bind the channel; dev-N 1 -> 3
+ *   frontend 3 (Initialised)   client login (vscsi_login.c): wait for the IDs, or
+ *                              state 5 with xvios-error at its deadline; then
+ *                              map the ring, bind the channel; dev-N 1 -> 3
  *                              (6 on failure), 5 -> 6; then state 4
  *   frontend 4 (Connected)     dev-N 3 -> 4; state 4 (after Reconfigured)
  *   frontend 7 (Reconfiguring) the same dev-N pass as on 3; state 8
@@ -248,6 +250,12 @@ void vscsi_xs_reconcile(struct vscsi_vhost *vh)
         return;
     switch (fe) {
     case XB_INITIALISED:
+        if (!vscsi_login_ready(vh)) {
+            if (!vscsi_login_failed(vh))
+                return;                 /* again when the login is done (or has failed) */
+            set_state(vh, "state", XB_CLOSING);
+            break;
+        }
         if (vscsi_ring_connect(vh) < 0) {
             set_state(vh, "state", XB_CLOSING);
             break;
@@ -256,6 +264,12 @@ void vscsi_xs_reconcile(struct vscsi_vhost *vh)
         set_state(vh, "state", XB_CONNECTED);
         break;
     case XB_CONNECTED:
+        if (!vh->connected && !vscsi_login_ready(vh)) {
+            if (!vscsi_login_failed(vh))
+                return;
+            set_state(vh, "state", XB_CLOSING);
+            break;
+        }
         if (!vh->connected && vscsi_ring_connect(vh) < 0) {
             set_state(vh, "state", XB_CLOSING);
             break;
@@ -281,6 +295,7 @@ void vscsi_xs_reconcile(struct vscsi_vhost *vh)
     case XB_INITWAIT:
         if (be == XB_CLOSING || be == XB_CLOSED) {
             vh->quiesce = false;        /* a frontend that starts over: offer the vhost again */
+            vscsi_login_reset(vh);      /* and log it in again */
             set_state(vh, "state", XB_INITWAIT);
         }
         break;

@@ -19,8 +19,9 @@
  *   /xvios/nodes/<node>/uuid        domain uuid
  *   /xvios/nodes/<node>/state       "active" (member) | "leaving" (being removed)
  *   /xvios/nodes/<node>/online      "1" while its VKE runs, "0" after a clean stop
- *   /xvios/clients/<client-id>/...  ClientID table (cluster-unique ids); members may write
- *   /xvios/adapters/<adapter-id>/.. AdapterID table (cluster-unique ids); members may write
+ *   /xvios/clients, /xvios/client-uuids  ClientID table and its index (xvios/db_client.h);
+ *   /xvios/adapters, /xvios/adapter-keys AdapterID table and its index; members create entries,
+ *                                   each its creator's, READ for the other members
  *   /xvios/next-client-id, /xvios/next-adapter-id   counters; members may write
  *   /xvios/pr/<lu>/...              PR state of each pool LU (xvios/db_pr.h); members may write
  *

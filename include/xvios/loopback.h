@@ -33,6 +33,13 @@ int xvios_loop_domain_set_pid(xvios_plat *p, uint32_t domid, pid_t pid);
 /* Unregister domid, remove /local/domain/<domid>, fire "@releaseDomain". -ENOENT; -EINVAL for 0. */
 int xvios_loop_domain_destroy(xvios_plat *p, uint32_t domid);
 
+/*
+ * Tests: every n-th transaction commit of this handle fails with -EAGAIN as
+ * a conflict would (nothing applied); 0 turns it off. Any loopback handle;
+ * -EOPNOTSUPP on xen.
+ */
+int xvios_loop_tx_fail_every(xvios_plat *p, unsigned n);
+
 /* ---------------------------------------------------------------- granting side
  *
  * What a frontend domain does on Xen with its grant table and event

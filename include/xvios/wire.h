@@ -103,6 +103,9 @@ enum xvios_msg_type {
     XVIOS_MT_NODES_ALL = 3,      /* the answering node fans out NODE_INFO and merges */
     XVIOS_MT_OBJ_EVENT = 4,      /* a VIO object's Lifecycle event, "key=value\n" (docs/api.md): every node that
                                   * runs it hands it to its subscribers as XVIOS_EV_LIFECYCLE */
+    XVIOS_MT_CLIENT_LOGIN = 5,   /* API_QUERY from this VIOS's vSCSI engine only: register a client's vhost
+                                  * (payload uuid=,name=,domid=,vhost=); answer client-id=,adapter-id=,... */
+    XVIOS_MT_LU_WHO = 6,         /* payload lu=NAME: which of this node's vhosts serve that LU */
     XVIOS_MT_BACKEND_BASE = 0x0800, /* 0x0800-0x0fff: for subsystems inside xvios-backend that register */
     XVIOS_MT_BACKEND_LAST = 0x0fff, /* an in-process receiver with the VKE (xvios_vke_receiver_add) */
     /* v3: backend/prsync's range: cluster-wide persistent reservations (docs/pool.md) */

@@ -10,6 +10,7 @@
  *   'g'  loopback link greetings    xen/plat/loop/plat_loop_greeting.c
  *   'n'  numbers, domids, uuids     xen/util/parse.c
  *   '/'  store paths                xen/plat/plat.c, xen/plat/loop/plat_loop_fs.c
+ *   'l'  CLIENT_LOGIN requests      daemon/login_req.c
  *
  * The first input byte picks the family (its letter, or any other byte
  * modulo the number of families); the rest is that family's input. One
@@ -37,6 +38,7 @@ static const struct {
     { 'g', fuzz_greeting },
     { 'n', fuzz_numbers },
     { '/', fuzz_paths },
+    { 'l', fuzz_login_req },
 };
 #define N_FAMILIES (sizeof(families) / sizeof(families[0]))
 

@@ -4,7 +4,7 @@
  * for the integration tests (the node gets no backend or daemon):
  *   loop_node_tool ROOT add DOMID NAME     prints the new node id
  *   loop_node_tool ROOT remove NODE
- *   loop_node_tool ROOT client ID          registers client ID in /xvios/clients
+ *   loop_node_tool ROOT client ID          writes a client record with ClientID ID in /xvios/clients
  */
 #include <errno.h>
 #include <stdio.h>
@@ -45,9 +45,11 @@ int main(int argc, char **argv)
     } else if (!strcmp(argv[2], "remove") && argc == 4) {
         rc = xvios_db_node_remove(p, id);
     } else if (!strcmp(argv[2], "client") && argc == 4) {
-        char path[64];
-        snprintf(path, sizeof(path), XVIOS_DB_ROOT "/clients/%u/name", id);
-        rc = xvios_store_write(p, XVIOS_TX_NONE, path, "test-client", strlen("test-client"));
+        /* a client record as a VIOS's login writes it (xvios/db_client.h), by dom0 */
+        char path[64], rec[128];
+        snprintf(path, sizeof(path), XVIOS_DB_ROOT "/clients/%u", id);
+        snprintf(rec, sizeof(rec), "uuid=00000000-0000-4000-8000-%012x\nname=test-client\nnode=1\n", id);
+        rc = xvios_store_write(p, XVIOS_TX_NONE, path, rec, strlen(rec));
     } else {
         rc = -EINVAL;
     }

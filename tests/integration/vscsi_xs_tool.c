@@ -8,7 +8,9 @@
  *   vscsi_xs_tool ROOT attach VIOS CLIENT VHOST DEVN PDEV VDEV MODE
  *        a new vhost: frontend + backend dirs in one transaction, libxl's
  *        permissions (frontend dir: owner client, VIOS READ; backend dir:
- *        owner VIOS, client READ), backend state 1, dev-N state 1;
+ *        owner VIOS, client READ), backend state 1, dev-N state 1, and the
+ *        client's uuid and name from the domain registry (xvios-client-uuid,
+ *        xvios-client-name) as `xvios scsi attach` writes them;
  *        an existing vhost: hot-add (dev-N state 1, backend state 7)
  *   vscsi_xs_tool ROOT detach VIOS CLIENT VHOST DEVN      hot-remove: dev-N state 5, backend state 7
  *   vscsi_xs_tool ROOT rmdev VIOS CLIENT VHOST DEVN       remove dev-N's keys and directory
@@ -54,6 +56,11 @@ static int do_attach(uint32_t vios, uint32_t client, uint32_t vhost, uint32_t de
     xvios_tx tx;
     int rc;
 
+    struct xvios_dominfo info;
+
+    /* the client's identity as dom0 knows it from the hypervisor (the engine logs the client in with it) */
+    if ((rc = xvios_plat_domain_info(P, client, &info)) < 0)
+        return rc;
     snprintf(be, sizeof(be), "/local/domain/%u/backend/vscsi/%u/%u", vios, client, vhost);
     snprintf(fe, sizeof(fe), "/local/domain/%u/device/vscsi/%u", client, vhost);
     snprintf(dev, sizeof(dev), "%s/vscsi-devs/dev-%u", be, devn);
@@ -70,7 +77,8 @@ static int do_attach(uint32_t vios, uint32_t client, uint32_t vhost, uint32_t de
                 (rc = perms(tx, be, vios, client)) < 0 || (rc = put(tx, be, "frontend", fe)) < 0 ||
                 (snprintf(v, sizeof(v), "%u", client), rc = put(tx, be, "frontend-id", v)) < 0 ||
                 (rc = put(tx, be, "online", "1")) < 0 || (rc = put(tx, be, "feature-host", "0")) < 0 ||
-                (rc = put(tx, be, "state", "1")) < 0)
+                (rc = put(tx, be, "xvios-client-uuid", info.uuid)) < 0 ||
+                (rc = put(tx, be, "xvios-client-name", info.name)) < 0 || (rc = put(tx, be, "state", "1")) < 0)
                 goto abort;
         }
         if ((rc = put(tx, dev, "p-dev", pdev)) < 0 || (rc = put(tx, dev, "p-devname", pdev)) < 0 ||

@@ -23,6 +23,10 @@ int db_tx_run(xvios_plat *p, int (*body)(xvios_plat *p, xvios_tx tx, void *ctx),
         if (rc < 0)
             return rc;
         rc = body(p, tx, ctx);
+        if (rc == -EAGAIN) {
+            xvios_store_tx_end(p, tx, false);   /* the body saw a conflict of its own: run it again */
+            continue;
+        }
         if (rc < 0) {
             xvios_store_tx_end(p, tx, false);
             return rc;
@@ -141,6 +145,8 @@ static int create_body(xvios_plat *p, xvios_tx tx, void *ctx)
         (rc = db_write(p, tx, XVIOS_DB_ROOT "/nodes", "", dom0_only, 1)) < 0 ||
         (rc = db_write(p, tx, XVIOS_DB_ROOT "/clients", "", dom0_only, 1)) < 0 ||
         (rc = db_write(p, tx, XVIOS_DB_ROOT "/adapters", "", dom0_only, 1)) < 0 ||
+        (rc = db_write(p, tx, XVIOS_DB_ROOT "/client-uuids", "", dom0_only, 1)) < 0 ||
+        (rc = db_write(p, tx, XVIOS_DB_ROOT "/adapter-keys", "", dom0_only, 1)) < 0 ||
         (rc = db_write(p, tx, XVIOS_DB_ROOT "/pr", "", dom0_only, 1)) < 0 ||
         (rc = db_write_u32(p, tx, XVIOS_DB_ROOT "/next-client-id", 1, dom0_only, 1)) < 0 ||
         (rc = db_write_u32(p, tx, XVIOS_DB_ROOT "/next-adapter-id", 1, dom0_only, 1)) < 0)

@@ -12,9 +12,15 @@
  *                                             state - are dom0's, since dom0 derives every
  *                                             grant from them: a member can drop its entry,
  *                                             never rewrite it)
- *   /xvios/clients, /xvios/adapters,          owner dom0 (entries below: their creator while
- *   /xvios/next-client-id, next-adapter-id    a member, else dom0), BOTH for members
- *   /xvios/pr (PR records of pool LUs)
+ *   /xvios/clients, /xvios/adapters,          owner dom0, BOTH for members (they create entries
+ *   /xvios/client-uuids, /xvios/adapter-keys  and count)
+ *   /xvios/next-client-id, next-adapter-id
+ *   an entry below those four tables          owner: its creator while a member, else dom0;
+ *                                             READ for the other members (only its creator
+ *                                             changes or removes it)
+ *   /xvios/pr and everything below it          owner: its creator while a member, else dom0;
+ *   (PR records of pool LUs, xvios/db_pr.h)   BOTH for every member: any VIOS serving an LU
+ *                                             commits that LU's reservation changes
  *
  * Anybody else (a client domain) gets nothing; dom0 bypasses all checks.
  */
@@ -32,6 +38,18 @@ static bool at_or_below(const char *path, const char *top)
 {
     size_t n = strlen(top);
     return !strncmp(path, top, n) && (path[n] == '\0' || path[n] == '/');
+}
+
+static const char *const tables[] = {
+    XVIOS_DB_ROOT "/clients", XVIOS_DB_ROOT "/client-uuids", XVIOS_DB_ROOT "/adapters", XVIOS_DB_ROOT "/adapter-keys",
+};
+
+static bool is_table(const char *path)
+{
+    for (size_t i = 0; i < sizeof(tables) / sizeof(tables[0]); i++)
+        if (at_or_below(path, tables[i]))
+            return true;
+    return false;
 }
 
 static bool is_member(const struct db_member *m, unsigned n, uint32_t domid)
@@ -52,13 +70,19 @@ int db_perms_for(const char *path, uint32_t current_owner, const struct db_membe
 
     if (!at_or_below(path, XVIOS_DB_ROOT))
         return -EINVAL;
-    if (at_or_below(path, XVIOS_DB_ROOT "/clients") || at_or_below(path, XVIOS_DB_ROOT "/adapters") ||
-        at_or_below(path, XVIOS_DB_ROOT "/pr") ||
-        !strcmp(path, XVIOS_DB_ROOT "/next-client-id") || !strcmp(path, XVIOS_DB_ROOT "/next-adapter-id")) {
+    if (is_table(path) || !strcmp(path, XVIOS_DB_ROOT "/next-client-id") ||
+        !strcmp(path, XVIOS_DB_ROOT "/next-adapter-id")) {
+        bool top = !strcmp(path, XVIOS_DB_ROOT "/next-client-id") || !strcmp(path, XVIOS_DB_ROOT "/next-adapter-id");
+        for (size_t i = 0; i < sizeof(tables) / sizeof(tables[0]); i++)
+            top = top || !strcmp(path, tables[i]);
+        /* the tables and counters: every member creates and counts; an entry: its creator's, READ for
+         * the other members, so no VIOS can change or remove what another wrote */
+        grant = top ? XVIOS_PERM_BOTH : XVIOS_PERM_READ;
+        if (!top && is_member(m, n, current_owner))
+            owner = current_owner;
+    } else if (at_or_below(path, XVIOS_DB_ROOT "/pr")) {
+        bool top = !strcmp(path, XVIOS_DB_ROOT "/pr");
         grant = XVIOS_PERM_BOTH;
-        bool top = !strcmp(path, XVIOS_DB_ROOT "/clients") || !strcmp(path, XVIOS_DB_ROOT "/adapters") ||
-                   !strcmp(path, XVIOS_DB_ROOT "/pr") ||
-                   !strncmp(path, XVIOS_DB_ROOT "/next-", strlen(XVIOS_DB_ROOT "/next-"));
         if (!top && is_member(m, n, current_owner))
             owner = current_owner;
     } else if (!strncmp(path, nodes, strlen(nodes))) {

@@ -10,7 +10,7 @@
  *
  *  1. db_regrant_layout(), inside the membership transaction: only the nodes
  *     the DB lays out (top nodes, config, counters, every member's entry and
- *     its identity leaves and online flag): at most 13 + 6 x 63 nodes.
+ *     its identity leaves and online flag): at most 14 + 6 x 63 nodes.
  *  2. db_regrant_tables(), afterwards: every other node below /xvios except
  *     the members' own subtrees (what a member creates below /xvios/nodes/<n>
  *     is its own and keeps its permissions: it is removed with the member),
@@ -68,7 +68,8 @@ int db_regrant_layout(xvios_plat *p, xvios_tx tx, const struct db_member *m, uns
         XVIOS_DB_ROOT, XVIOS_DB_ROOT "/config", XVIOS_DB_ROOT "/config/name", XVIOS_DB_ROOT "/config/max-nodes",
         XVIOS_DB_ROOT "/config/timeout-ms", XVIOS_DB_ROOT "/config/retries", XVIOS_DB_ROOT "/next-node-id",
         XVIOS_DB_ROOT "/nodes", XVIOS_DB_ROOT "/clients", XVIOS_DB_ROOT "/adapters",
-        XVIOS_DB_ROOT "/next-client-id", XVIOS_DB_ROOT "/next-adapter-id", XVIOS_DB_ROOT "/pr",
+        XVIOS_DB_ROOT "/client-uuids", XVIOS_DB_ROOT "/adapter-keys", XVIOS_DB_ROOT "/next-client-id", XVIOS_DB_ROOT "/next-adapter-id",
+        XVIOS_DB_ROOT "/pr",
     };
     static const char *const leaves[] = { NULL, "domid", "name", "uuid", "state", "online" };
     char path[DB_PATH_MAX];

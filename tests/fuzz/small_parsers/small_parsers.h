@@ -20,6 +20,7 @@ void fuzz_client_proto(const uint8_t *data, size_t size); /* xen/client/client_p
 void fuzz_greeting(const uint8_t *data, size_t size);     /* xen/plat/loop/plat_loop_greeting.c */
 void fuzz_numbers(const uint8_t *data, size_t size);      /* xen/util/parse.c */
 void fuzz_paths(const uint8_t *data, size_t size);        /* xen/plat/plat.c, xen/plat/loop/plat_loop_fs.c */
+void fuzz_login_req(const uint8_t *data, size_t size);    /* daemon/login_req.c */
 
 /* Abort (a crash libFuzzer reports with its input) unless cond holds. */
 #define FUZZ_REQUIRE(cond) do { if (!(cond)) fuzz_fail(__FILE__, __LINE__, #cond); } while (0)

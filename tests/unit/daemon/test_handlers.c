@@ -38,7 +38,9 @@ static void test_table(void **state)
     assert_string_equal(viod_handler_find(XVIOS_MT_USER_BASE + 5)->name, "user");
     assert_null(viod_handler_find(XVIOS_MT_NONE));
     assert_string_equal(viod_handler_find(XVIOS_MT_OBJ_EVENT)->name, "obj-event");
-    assert_null(viod_handler_find(5));
+    assert_string_equal(viod_handler_find(XVIOS_MT_CLIENT_LOGIN)->name, "client-login");
+    assert_string_equal(viod_handler_find(XVIOS_MT_LU_WHO)->name, "lu-who");
+    assert_null(viod_handler_find(7));
     assert_null(viod_handler_find(XVIOS_MT_USER_BASE - 1));
 }
 
@@ -114,6 +116,21 @@ static void test_unknown_type_is_refused(void **state)
     assert_int_equal(out.hdr.status, XVIOS_ST_BAD_PACKET);
     assert_int_equal(out.hdr.payload_len, 0);
     assert_int_equal(d->c.received_unknown_type, 1);
+    fixture_daemon_free(d);
+}
+
+/* A peer cannot register clients for this VIOS: only its own engine, through api.sock (login.c). */
+static void test_login_from_a_peer_is_refused(void **state)
+{
+    struct xviosd *d = fixture_daemon_new(2);
+    struct xvios_msg req = request(XVIOS_MT_CLIENT_LOGIN, XVIOS_F_RESPONSE,
+                                   "uuid=6f1c2b9a-0d3e-4c5f-8a7b-1c2d3e4f5a6b\nname=c\ndomid=7\nvhost=0\n"), out;
+    (void)state;
+    viod_handle_cluster_send(d, &req);
+    assert_int_equal(fixture_pop(&d->vke_out, buf, &out), XVIOS_WIRE_OK);
+    assert_int_equal(out.hdr.opcode, XVIOS_OP_CLUSTER_RESPONSE);
+    assert_int_equal(out.hdr.status, XVIOS_ST_BAD_PACKET);
+    assert_int_equal(out.hdr.payload_len, 0);
     fixture_daemon_free(d);
 }
 
@@ -217,6 +234,7 @@ int main(void)
         cmocka_unit_test(test_no_response_flag_no_packet),
         cmocka_unit_test(test_node_info_payload),
         cmocka_unit_test(test_unknown_type_is_refused),
+        cmocka_unit_test(test_login_from_a_peer_is_refused),
         cmocka_unit_test(test_user_type_becomes_event),
         cmocka_unit_test(test_obj_event_becomes_lifecycle),
         cmocka_unit_test(test_response_dropped_without_vke),

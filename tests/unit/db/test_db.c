@@ -109,7 +109,8 @@ static void test_create_config_destroy(void **state)
     const char *paths[] = { "/xvios", "/xvios/config", "/xvios/config/name", "/xvios/config/max-nodes",
                             "/xvios/config/timeout-ms", "/xvios/config/retries", "/xvios/config/max-timeout-ms",
                             "/xvios/next-node-id",
-                            "/xvios/nodes", "/xvios/clients", "/xvios/adapters", "/xvios/next-client-id",
+                            "/xvios/nodes", "/xvios/clients", "/xvios/adapters", "/xvios/client-uuids",
+                            "/xvios/adapter-keys", "/xvios/next-client-id",
                             "/xvios/next-adapter-id" };
     for (unsigned i = 0; i < sizeof(paths) / sizeof(paths[0]); i++)
         want_perms(f->dom0, paths[i], dom0_only, 1);
@@ -222,7 +223,7 @@ static void test_perms_exact(void **state)
 
     const struct xvios_perm tree[] = { { 0, XVIOS_PERM_NONE }, { 5, XVIOS_PERM_READ }, { 6, XVIOS_PERM_READ } };
     const struct xvios_perm shared[] = { { 0, XVIOS_PERM_NONE }, { 5, XVIOS_PERM_BOTH }, { 6, XVIOS_PERM_BOTH } };
-    const struct xvios_perm c1[] = { { 5, XVIOS_PERM_NONE }, { 6, XVIOS_PERM_BOTH } };
+    const struct xvios_perm c1[] = { { 5, XVIOS_PERM_NONE }, { 6, XVIOS_PERM_READ } };
     const struct xvios_perm node1[] = { { 5, XVIOS_PERM_NONE }, { 6, XVIOS_PERM_READ } };
     const struct xvios_perm node2[] = { { 6, XVIOS_PERM_NONE }, { 5, XVIOS_PERM_READ } };
     const char *tree_paths[] = { "/xvios", "/xvios/config", "/xvios/config/name", "/xvios/config/max-nodes",
@@ -237,7 +238,7 @@ static void test_perms_exact(void **state)
         want_perms(f->dom0, tree_paths[i], tree, 3);
     for (unsigned i = 0; i < sizeof(shared_paths) / sizeof(shared_paths[0]); i++)
         want_perms(f->dom0, shared_paths[i], shared, 3);
-    want_perms(f->dom0, "/xvios/clients/c1", c1, 2);   /* its creator keeps it; the new member may write */
+    want_perms(f->dom0, "/xvios/clients/c1", c1, 2);   /* its creator keeps it; the new member may read */
     /* a node's identity is dom0's (grants are derived from it); the entry and `online` are the node's */
     for (unsigned i = 0; i < sizeof(leaves) / sizeof(leaves[0]); i++) {
         bool own = !strcmp(leaves[i], "/online") || !leaves[i][0];
@@ -259,7 +260,7 @@ static void test_perms_exact(void **state)
     want_perms(f->dom0, "/xvios", tree6, 2);
     want_perms(f->dom0, "/xvios/config/name", tree6, 2);
     want_perms(f->dom0, "/xvios/clients", shared6, 2);
-    want_perms(f->dom0, "/xvios/clients/c1", shared6, 2);
+    want_perms(f->dom0, "/xvios/clients/c1", tree6, 2);
     want_perms(f->dom0, "/xvios/nodes/2/online", node2only, 1);
     want_perms(f->dom0, "/xvios/nodes/2", node2only, 1);
     want_perms(f->dom0, "/xvios/nodes/2/domid", node2id, 2);

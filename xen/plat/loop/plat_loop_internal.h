@@ -110,6 +110,9 @@ struct loop_plat {
     bool quota_valid;            /* quota_owned is the count at store generation quota_gen */
     uint64_t quota_gen;
     unsigned quota_owned;        /* nodes owned by self_domid */
+
+    unsigned fail_every;         /* tests: every n-th commit of this handle fails -EAGAIN (0: never) */
+    unsigned commits;            /* commits tried on this handle */
 };
 
 /* ---------------------------------------------------------------- files (plat_loop_fs.c) */

@@ -17,6 +17,7 @@
 
 #include "plat_loop_internal.h"
 #include "xvios/log.h"
+#include "xvios/loopback.h"
 
 /* ---------------------------------------------------------------- overlay */
 static void ovl_clear(struct loop_ovl *o)
@@ -460,8 +461,8 @@ int loop_tx_end(void *impl, xvios_tx id, bool commit)
     rc = loop_generation(lp, &gen);
     if (rc < 0)
         goto out;
-    if (gen != t->gen) {
-        rc = -EAGAIN;
+    if (gen != t->gen || (lp->fail_every && ++lp->commits % lp->fail_every == 0)) {
+        rc = -EAGAIN;   /* a real conflict, or one forced by xvios_loop_tx_fail_every() */
         goto out;
     }
     /* the change lines, built first so a failure here leaves the store untouched */
@@ -499,4 +500,15 @@ out:
     free(lines);
     tx_dispose(t);
     return rc;
+}
+
+int xvios_loop_tx_fail_every(xvios_plat *p, unsigned n)
+{
+    struct loop_plat *lp = xvios_plat_impl_of_kind(p, XVIOS_PLAT_LOOPBACK);
+
+    if (!lp)
+        return -EOPNOTSUPP;
+    lp->fail_every = n;
+    lp->commits = 0;
+    return 0;
 }
