@@ -15,6 +15,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+struct dsa;
+struct cke;
+
 #include "xvios/evloop.h"
 #include "xvios/platform.h"
 #include "xvios/watchmux.h"
@@ -25,6 +28,8 @@ struct vscsi_engine_config {
     xvios_plat *plat;                   /* acting as the VIOS domain */
     struct xvios_evloop *loop;
     struct xvios_watchmux *watches;     /* on plat, registered with loop */
+    struct dsa *dsa;                    /* optional: the path monitor watches every LU's stores */
+    struct cke *cke;                    /* optional: commands of an LU whose path is lost go to a peer */
 };
 
 struct vscsi_engine_stats {
@@ -48,6 +53,8 @@ int  vscsi_engine_create(const struct vscsi_engine_config *cfg, struct vscsi_eng
  * The XenStore nodes are left as they are. NULL is fine.
  */
 void vscsi_engine_destroy(struct vscsi_engine *e);
+/* No more forwarding (before cke_stop() ends what the CKE holds): every command runs locally. */
+void vscsi_engine_drop_cke(struct vscsi_engine *e);
 void vscsi_engine_get_stats(const struct vscsi_engine *e, struct vscsi_engine_stats *out);
 
 /*
