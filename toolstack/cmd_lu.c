@@ -7,6 +7,7 @@
  *   xvios lu list [--json]
  *   xvios lu show NAME [--json]
  *   xvios lu rm NAME
+ *   xvios lu paths NAME [--json]
  *
  * The pool is in the cluster DB (xvios/db_lu.h); where an LU is attached is
  * read from the members' vscsi backend dirs (vscsi_nodes.h), the same record
@@ -35,6 +36,8 @@ static const char usage_text[] =
     "  show NAME [--json]\n"
     "                 one LU: region, WWN, serial, where it is attached\n"
     "  rm NAME        remove an LU that is attached nowhere\n"
+    "  paths NAME [--json]\n"
+    "                 each VIOS's path to the LU: good, lost or unknown (docs/redundancy.md)\n"
     "\n"
     "SIZE and OFF: bytes, or with K, M, G, T (binary); multiples of 4096.\n"
     "Exit status: 0 done, 1 error, 2 usage, 5 no store, 6 no cluster, 20 bad NAME, 21 NAME taken,\n"
@@ -290,6 +293,18 @@ static int do_show(const struct xvios_cli *cli, int argc, char **argv)
     return rc;
 }
 
+static int do_paths(const struct xvios_cli *cli, int argc, char **argv)
+{
+    struct opts o = {0};
+    int rc = parse(argc, argv, "j", 1, &o);
+
+    if (rc)
+        return rc < 0 ? XVIOS_EXIT_OK : rc;
+    if (o.npos != 1)
+        return usage_error("paths needs NAME");
+    return lu_paths_run(cli, o.pos[0], o.json || cli->json);
+}
+
 /* ---------------------------------------------------------------- rm */
 /* One attempt: 0 removed; > 0 an errno (EAGAIN: again); < 0 minus an exit code, message printed. */
 static int rm_in_tx(struct vscsi_ctx *ctx, xvios_tx tx, const char *name)
@@ -372,7 +387,7 @@ out:
 
 int cmd_lu(struct xvios_cli *cli, int argc, char **argv)
 {
-    static const struct cli_sub subs[] = {{"create", do_create}, {"list", do_list}, {"show", do_show}, {"rm", do_rm}};
+    static const struct cli_sub subs[] = {{"create", do_create}, {"list", do_list}, {"show", do_show}, {"rm", do_rm}, {"paths", do_paths}};
 
     return cli_run_sub(cli, "lu", subs, sizeof(subs) / sizeof(subs[0]), usage_text, argc, argv);
 }

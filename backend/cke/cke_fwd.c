@@ -102,6 +102,12 @@ static void release_held(struct cke *c, struct cke_key *k)
 {
     struct cke_req *r = k->held;
 
+    if (k->draining || k->last_peer)
+        XLOG_INFO("CKE: %s: local I/O again (%llu forwarded, %llu re-driven, %llu answered retryable so far)", k->key,
+                  (unsigned long long)c->st.forwarded, (unsigned long long)c->st.redriven,
+                  (unsigned long long)c->st.unknown);
+    k->last_peer = 0;
+    memset(k->used, 0, sizeof(k->used));
     k->held = k->held_tail = NULL;
     k->draining = false;
     while (r) {
@@ -139,7 +145,10 @@ static void refresh_paths(struct cke *c, struct cke_key *k)
     k->paths_valid = true;
 }
 
-/* The peer for r's next attempt: a path known good before one not known, then the fewest of ours in flight. */
+/*
+ * The peer for r's next attempt: a path known good before one not known, then the fewest of ours in
+ * flight; a peer that failed lately only when no other is left.
+ */
 static uint32_t pick_peer(struct cke *c, struct cke_key *k, const struct cke_req *r)
 {
     uint32_t self = xvios_vke_node(c->cfg.vke), best = 0;
@@ -152,9 +161,11 @@ static uint32_t pick_peer(struct cke *c, struct cke_key *k, const struct cke_req
         unsigned rank;
 
         if (e->node == self || e->node == 0 || e->node > XVIOS_MAX_NODES || e->state == XVIOS_PATH_LOST ||
-            tried(r, e->node) || xvios_ts_cmp(now, c->peers[e->node].down_until) < 0)
+            tried(r, e->node))
             continue;
         rank = (e->state == XVIOS_PATH_GOOD ? 0u : 1u << 16) + c->peers[e->node].inflight;
+        if (xvios_ts_cmp(now, c->peers[e->node].down_until) < 0)
+            rank += 1u << 20;
         if (rank < best_rank) {
             best_rank = rank;
             best = e->node;
@@ -218,7 +229,6 @@ static void att_not_run(struct cke_att *a, const char *why)
     c->st.failovers++;
     XLOG_INFO("CKE: %s on node %u (%s): trying the next peer", r->desc.lu.key, a->peer, why);
     attempt(c, r);
-    att_free_if_done(a);
 }
 
 static void att_unknown(struct cke_att *a, const char *why)
@@ -233,7 +243,6 @@ static void att_unknown(struct cke_att *a, const char *why)
     } else {
         answer_retryable(c, r);
     }
-    att_free_if_done(a);
 }
 
 static void on_deadline(struct xvios_ev_timer *t, void *arg)
@@ -245,6 +254,7 @@ static void on_deadline(struct xvios_ev_timer *t, void *arg)
         return;
     peer_down(a->c, a->peer, "did not answer in time");
     att_unknown(a, "did not answer in time");
+    att_free_if_done(a);
 }
 
 static void on_sent(void *arg, const struct xvios_msg *result, const struct xvios_rc_entry *rc, unsigned n_rc)
@@ -285,13 +295,17 @@ static void attempt(struct cke *c, struct cke_req *r)
     if (!k || r->attempts >= CKE_MAX_ATTEMPTS || !(peer = pick_peer(c, k, r))) {
         c->st.no_peer++;
         XLOG_WARN("CKE: %s: no peer VIOS can take the command (%u tried)", r->desc.lu.key, r->attempts);
-        if (r->attempts && r->desc.dir == CKE_DIR_TO_DEVICE && !r->executed_locally)
-            answer_retryable(c, r);      /* a peer may have run it: the initiator tries again */
+        if (r->attempts)
+            answer_retryable(c, r);      /* peers were there and failed: the initiator tries again later */
         else
-            finish(c, r, CKE_END_LOCAL);
+            finish(c, r, CKE_END_LOCAL); /* nobody else has a path: the local answer is the truth */
         return;
     }
     r->tried[r->attempts++ % CKE_MAX_ATTEMPTS] = peer;
+    if (!(k->used[peer / 32] & (1u << (peer % 32))))
+        XLOG_INFO("CKE: %s: forwarding to node %u", k->key, peer);   /* once per node while the path is lost */
+    k->used[peer / 32] |= 1u << (peer % 32);
+    k->last_peer = peer;
     body = malloc(CKE_DESC_MAX + r->desc.data_out_len);
     a = calloc(1, sizeof(*a));
     if (!body || !a || xvios_evloop_timer_add(c->cfg.loop, on_deadline, a, &a->deadline) < 0)
@@ -321,8 +335,7 @@ static void attempt(struct cke *c, struct cke_req *r)
         a->refused += a->frags - n;
         if (a->r)
             att_not_run(a, "the VKE refused the send");
-        else
-            att_free_if_done(a);
+        att_free_if_done(a);
     }
     return;
 fail:
@@ -352,10 +365,12 @@ void cke__fwd_on_rsp(struct cke *c, uint32_t src, uint64_t fwd_id, const uint8_t
         c->st.bad_fragments++;
         XLOG_WARN("CKE: malformed answer from node %u", src);
         att_unknown(a, "answered with garbage");
+        att_free_if_done(a);
         return;
     }
     if (rsp.outcome != CKE_OUT_DONE) {
         att_not_run(a, rsp.outcome == CKE_OUT_NO_PATH ? "no path there either" : "refused");
+        att_free_if_done(a);
         return;
     }
     r = att_detach(a);

@@ -17,7 +17,7 @@
 
 #define CKE_ASM_MAX      256u     /* bodies being reassembled at once, per direction */
 #define CKE_MAX_ATTEMPTS 4u       /* peers one command may be tried on */
-#define CKE_PEER_DOWN_MS 3000u    /* a peer that failed is not chosen again for so long */
+#define CKE_PEER_DOWN_MS 10000u   /* a peer that failed is chosen again within so long only if no other is left */
 #define CKE_PATHS_TTL_MS 1000u    /* how long the DB's path table of an LU is taken as current */
 
 /* One body being reassembled. */
@@ -49,6 +49,8 @@ struct cke_key {
     struct cke_key *next;
     char key[XVIOS_PATH_KEY_MAX + 1];
     unsigned inflight;
+    uint32_t last_peer;                 /* the peer of the last attempt */
+    uint32_t used[XVIOS_MAX_NODES / 32 + 1];   /* peers used since the path was lost (each logged once) */
     bool draining;
     struct cke_req *held, *held_tail;
     struct xvios_db_path *paths;        /* the DB's view, fetched at paths_at */

@@ -44,6 +44,7 @@ struct dsa {
     char fault_file[256];
     struct dsa_path *paths;
     struct xvios_ev_timer *tick;
+    struct timespec tick_due;           /* when the period is due (a late one is logged) */
     dsa_verdict_fn verdict;
     void *verdict_arg;
     struct dsa_stats st;

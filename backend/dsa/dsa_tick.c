@@ -133,6 +133,9 @@ static void on_tick(struct xvios_ev_timer *t, void *arg)
     char keys[FAULT_FILE_MAX];
     bool all, any;
 
+    if (d->tick_due.tv_sec && xvios_ts_diff_ms(d->tick_due, xvios_now()) > 1000)
+        XLOG_WARN("path monitor: period ran %lld ms late (the event loop was blocked)",
+                  (long long)xvios_ts_diff_ms(d->tick_due, xvios_now()));
     if (d->cfg.watch_pool)
         scan_pool(d);
     read_fault_file(d, keys, sizeof(keys), &all, &any);
@@ -147,7 +150,8 @@ static void on_tick(struct xvios_ev_timer *t, void *arg)
             dsa__publish(p);
         dsa__probe(p);
     }
-    xvios_evloop_timer_arm(t, xvios_deadline_ms(d->cfg.interval_ms));
+    d->tick_due = xvios_deadline_ms(d->cfg.interval_ms);
+    xvios_evloop_timer_arm(t, d->tick_due);
 }
 
 int dsa_create(const struct dsa_config *cfg, struct dsa **out)
