@@ -21,7 +21,7 @@ static void usage(FILE *f)
 {
     fprintf(f, "usage: xvios [GLOBAL] events [--json]\n"
                "Streams cluster events (node-joined, node-left, node-lost, delivery-failed,\n"
-               "client-registered, message), one line each, until interrupted.\n");
+               "client-registered, message, path-lost, path-restored), one line each, until interrupted.\n");
 }
 
 /* One event as a JSON object on one line. */

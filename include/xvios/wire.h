@@ -95,6 +95,10 @@ enum xvios_msg_type {
     XVIOS_MT_NODE_INFO = 2,      /* response payload = this node's information, "key=value\n"... */
     XVIOS_MT_NODES_ALL = 3,      /* the answering node fans out NODE_INFO and merges */
     XVIOS_MT_BACKEND_BASE = 0x0800, /* 0x0800-0x0fff: for subsystems inside xvios-backend that register */
+                                    /* 0x0c00-0x0c0f: the CKE's forwarding (backend/cke/cke_msg.h,
+                                     * docs/redundancy.md): 0x0c00 a forwarded command, 0x0c01 its answer;
+                                     * CLUSTER_SEND payloads of their own fragment format (no opcode or
+                                     * packet change, so no version change) */
     XVIOS_MT_BACKEND_LAST = 0x0fff, /* an in-process receiver with the VKE (xvios_vke_receiver_add) */
     XVIOS_MT_USER_BASE = 0x1000, /* free for callers; the daemon forwards them to subscribers */
 };
@@ -107,7 +111,9 @@ enum xvios_event {
     XVIOS_EV_DELIVERY_FAILED  = 4,
     XVIOS_EV_CLIENT_REGISTERED = 5,
     XVIOS_EV_MESSAGE          = 6, /* a USER message type arrived */
-    XVIOS_EV_MAX_             = 6,
+    XVIOS_EV_PATH_LOST        = 7, /* a VIOS's path to an LU was lost (/xvios/nodes/<n>/paths, xvios/db_path.h) */
+    XVIOS_EV_PATH_RESTORED    = 8, /* ... and is back */
+    XVIOS_EV_MAX_             = 8,
 };
 
 /* ---------------------------------------------------------------- flags */

@@ -35,6 +35,12 @@ more_rounds() {
 log_has() { grep -q "$2" "$ROOT/nodes/$1/backend.log"; }
 
 up 3
+# path events as any node's subscribers see them (node 3's daemon)
+ev=$ROOT/events.json
+"$XVIOS" --root "$ROOT" --node 3 --json events >"$ev" 2>"$ROOT/events.err" &
+evpid=$!
+wait_for 20 sh -c "timeout 10 '$XVIOS' --root '$ROOT' --node 3 --json nodes | grep -q '\"node\": 3, .*\"callers\": 2'" ||
+    fail "the events stream did not attach"
 client 7 client-a
 backing=$(lu_file shared 64)
 x lu create lu1 --size 32M --backing "$backing" >/dev/null || fail "lu create"
@@ -65,14 +71,17 @@ x --json lu paths lu1 >"$ROOT/paths.json" || fail "xvios lu paths"
 json_check "$ROOT/paths.json" "j['lu'] == 'lu1' and [(p['node'], p['state']) for p in j['paths']] == \
     [(1, 'lost'), (2, 'good'), (3, 'good')] and j['paths'][0]['backing'] == '$backing'" || fail "lu paths --json"
 x --node 2 lu paths lu1 | grep -q '^1 *lost ' || fail "xvios lu paths on node 2"
+wait_for 10 grep -q '"event": "path-lost", "node": 1, .*"lu": "lu1"' "$ev" || fail "no path-lost event on node 3"
 ok "VIOS 1's backing fails: path lost in the DB, I/O forwarded to node $peer, 2 more rounds verified"
 
 # ---------------------------------------------------------------- path back
 rm -f "$FAULT"
 wait_for 20 path_is 1 good || fail "VIOS 1 never marked its path good again"
 wait_for 20 log_has 1 'CKE: lu1: local I/O again' || fail "VIOS 1 never went local again"
+wait_for 10 grep -q '"event": "path-restored", "node": 1, .*"lu": "lu1"' "$ev" || fail "no path-restored event on node 3"
 more_rounds 2
-ok "the backing is back: VIOS 1 drained, local again, 2 more rounds verified"
+ok "the backing is back: VIOS 1 drained, local again (path-lost and path-restored events seen), 2 more rounds verified"
+kill -INT $evpid; wait $evpid
 
 # ---------------------------------------------------------------- the forwarding peer dies mid-stream
 n_fwd=$(grep -c 'CKE: lu1: forwarding to node' "$ROOT/nodes/1/backend.log")

@@ -181,6 +181,8 @@ const char *xvios_event_name(unsigned ev)
     case XVIOS_EV_DELIVERY_FAILED: return "delivery-failed";
     case XVIOS_EV_CLIENT_REGISTERED: return "client-registered";
     case XVIOS_EV_MESSAGE: return "message";
+    case XVIOS_EV_PATH_LOST: return "path-lost";
+    case XVIOS_EV_PATH_RESTORED: return "path-restored";
     }
     return "unknown";
 }
