@@ -190,7 +190,7 @@ valgrind: all $(rel_UNITS)
 demo: deps all $(rel_IHELP)
 	@XVIOS_BIN=$(CURDIR)/build/rel/bin XVIOS_TESTS=$(CURDIR)/build/rel/tests toolstack/demo.sh
 
-bench: deps all $(rel_BENCH)
+bench: deps all $(rel_BENCH) $(rel_IHELP)
 	@for b in $(rel_BENCH); do echo "== $$b"; XVIOS_BIN=$(CURDIR)/build/rel/bin $$b || exit 1; done
 
 # ---------------------------------------------------------------- fuzz
