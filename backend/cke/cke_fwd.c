@@ -271,8 +271,8 @@ static void on_sent(void *arg, const struct xvios_msg *result, const struct xvio
         a->maybe++;                      /* it may have arrived: the receipt or the link went */
     else
         a->refused++;                    /* refused before it left, or by the peer's VKE */
-    if (st == XVIOS_RC_UNREACHABLE || st == XVIOS_RC_NOT_MEMBER || st == XVIOS_RC_TIMED_OUT)
-        peer_down(a->c, a->peer, xvios_rc_status_name(st));
+    if (n_rc && (st == XVIOS_RC_UNREACHABLE || st == XVIOS_RC_NOT_MEMBER || st == XVIOS_RC_TIMED_OUT))
+        peer_down(a->c, a->peer, xvios_rc_status_name(st));   /* the peer's fault, not our VKE's (busy) */
     if (a->r && a->results == a->frags) {
         if (a->refused)
             att_not_run(a, "a fragment was refused");
