@@ -202,7 +202,7 @@ valgrind: all $(rel_UNITS)
 demo: deps all $(rel_IHELP)
 	@XVIOS_BIN=$(CURDIR)/build/rel/bin XVIOS_TESTS=$(CURDIR)/build/rel/tests toolstack/demo.sh
 
-bench: deps all $(rel_BENCH)
+bench: deps all $(rel_BENCH) $(rel_IHELP)
 	@for b in $(rel_BENCH); do echo "== $$b"; XVIOS_BIN=$(CURDIR)/build/rel/bin $$b || exit 1; done
 
 # ---------------------------------------------------------------- fuzz
@@ -217,6 +217,8 @@ FUZZ_EXTRA_fuzz_vscsi_ring := backend/vscsi/vscsi_req.c backend/vscsi/vscsi_rsp.
 build/fuzz/fuzz_vscsi_ring: $(FUZZ_EXTRA_fuzz_vscsi_ring)
 FUZZ_EXTRA_fuzz_prsync_msg := backend/prsync/prsync_msg.c $(wildcard backend/scsi/scsi_pr*.c)
 build/fuzz/fuzz_prsync_msg: $(FUZZ_EXTRA_fuzz_prsync_msg)
+FUZZ_EXTRA_fuzz_cke_msg := backend/cke/cke_msg.c backend/cke/cke_asm.c
+build/fuzz/fuzz_cke_msg: $(FUZZ_EXTRA_fuzz_cke_msg)
 # The small parsers: one family per file in tests/fuzz/small_parsers/, plus the daemon's VKE_STATS text.
 FUZZ_EXTRA_fuzz_small_parsers := $(wildcard tests/fuzz/small_parsers/*.c) daemon/vke_stats_text.c daemon/login_req.c
 build/fuzz/fuzz_small_parsers: $(FUZZ_EXTRA_fuzz_small_parsers) $(wildcard tests/fuzz/small_parsers/*.h)

@@ -10,7 +10,9 @@
  *                 [--pidfile FILE] [--no-vscsi] [--config FILE] [--version]
  *
  * Options not on the command line come from the configuration file
- * (XVIOS_CONF_DIR/xvios-backend.conf, or --config FILE; see xvios-backend(8)).
+ * (XVIOS_CONF_DIR/xvios-backend.conf, or --config FILE, or $XVIOS_BACKEND_CONF;
+ * see xvios-backend(8)). With the vSCSI engine run the path monitor
+ * (backend/dsa) and forwarding (backend/cke): docs/redundancy.md.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -22,6 +24,8 @@
 #include <unistd.h>
 
 #include "backend/prsync/prsync.h"
+#include "backend/cke/cke.h"
+#include "backend/dsa/dsa.h"
 #include "backend/vscsi/vscsi_engine.h"
 #include "xvios/conf.h"
 #include "xvios/db.h"
@@ -69,8 +73,9 @@ static void usage(FILE *f)
 /* The configuration file's keys (xvios-backend(8), CONFIGURATION). */
 struct backend_conf {
     int platform, log_target, log_level;
-    bool vscsi;
-    char rundir[256], log_file[256], pidfile[256];
+    bool vscsi, redundancy;
+    uint32_t probe_interval_ms, probe_timeout_ms, forward_timeout_ms;
+    char rundir[256], log_file[256], pidfile[256], fault_file[256];
     uint32_t login_timeout_ms;   /* vSCSI client login deadline; 0: VSCSI_LOGIN_TIMEOUT_MS */
     bool platform_given, log_target_given, log_level_given, rundir_given, log_file_given, pidfile_given;
 };
@@ -92,11 +97,17 @@ static int read_conf(const char *path, bool explicit_path, struct backend_conf *
         { .name = "vscsi", .type = XVIOS_CONF_BOOL, .dst = &c->vscsi },
         { .name = "login-timeout-ms", .type = XVIOS_CONF_U32, .dst = &c->login_timeout_ms, .min = 100,
           .max = 3600000 },
+        { .name = "redundancy", .type = XVIOS_CONF_BOOL, .dst = &c->redundancy },
+        { .name = "path-probe-interval-ms", .type = XVIOS_CONF_U32, .dst = &c->probe_interval_ms, .min = 100, .max = 3600000 },
+        { .name = "path-probe-timeout-ms", .type = XVIOS_CONF_U32, .dst = &c->probe_timeout_ms, .min = 10, .max = 60000 },
+        { .name = "forward-timeout-ms", .type = XVIOS_CONF_U32, .dst = &c->forward_timeout_ms, .min = 100, .max = 600000 },
+        { .name = "path-fault-file", .type = XVIOS_CONF_STRING, .dst = c->fault_file, .cap = sizeof(c->fault_file) },
     };
     char err[512];
     int rc;
 
     c->vscsi = true;
+    c->redundancy = true;
     rc = xvios_conf_read(path, keys, sizeof(keys) / sizeof(keys[0]), err, sizeof(err));
     if (rc == -ENOENT && !explicit_path)
         return 0;
@@ -105,6 +116,12 @@ static int read_conf(const char *path, bool explicit_path, struct backend_conf *
         return 2;
     }
     return 0;
+}
+
+/* The path monitor publishes under this VIOS's node: as the VKE knows it now (it may join late). */
+static uint32_t backend_node(void *arg)
+{
+    return xvios_vke_node(arg);
 }
 
 static int write_pidfile(const char *path)
@@ -142,6 +159,8 @@ int main(int argc, char **argv)
     struct xvios_watchmux *watches = NULL;
     struct vscsi_engine *vscsi = NULL;
     struct prsync *prsync = NULL;
+    struct dsa *dsa = NULL;
+    struct cke *cke = NULL;
     bool no_vscsi = false;
     xvios_plat *plat = NULL;
     uint32_t self_domid = 0, node = 0;
@@ -181,6 +200,10 @@ int main(int argc, char **argv)
     if (level_opt && xvios_log_level_parse(level_opt, &level) < 0) {
         fprintf(stderr, "xvios-backend: unknown log level '%s'\n", level_opt);
         return 2;
+    }
+    if (!conf_explicit && getenv("XVIOS_BACKEND_CONF")) {
+        conf_path = getenv("XVIOS_BACKEND_CONF");
+        conf_explicit = true;
     }
     /* the file fills in what the command line left out; nothing starts on a bad file */
     if ((rc = read_conf(conf_path, conf_explicit, &conf)) != 0)
@@ -280,6 +303,18 @@ int main(int argc, char **argv)
     if (node)
         xvios_db_node_set_online(plat, node, true);
     XLOG_INFO("VKE running: domid %u, node %u, socket %s/%s", self_domid, node, rundir, XVIOS_VKE_SOCK);
+    if (!no_vscsi && conf.redundancy) {
+        struct dsa_config dc = { .plat = plat, .loop = loop, .node = backend_node, .node_arg = vke,
+                                 .domid = self_domid, .interval_ms = conf.probe_interval_ms,
+                                 .probe_timeout_ms = conf.probe_timeout_ms, .watch_pool = true,
+                                 .fault_file = conf.fault_file };
+        struct cke_config kc = { .plat = plat, .loop = loop, .vke = vke, .timeout_ms = conf.forward_timeout_ms };
+
+        if ((rc = dsa_create(&dc, &dsa)) < 0 || (kc.dsa = dsa, rc = cke_create(&kc, &cke)) < 0) {
+            XLOG_ERR("cannot start the path monitor and forwarding: %s", strerror(-rc));
+            goto out;
+        }
+    }
     if (no_vscsi)
         XLOG_INFO("vSCSI engine not started (--no-vscsi)");
     else if ((rc = prsync_create(&(struct prsync_config){ .plat = plat, .loop = loop, .watches = watches, .vke = vke,
@@ -289,6 +324,7 @@ int main(int argc, char **argv)
         goto out;
     } else if ((rc = vscsi_engine_create(&(struct vscsi_engine_config){ .plat = plat, .loop = loop,
                                                                         .watches = watches, .prsync = prsync,
+                                                                        .dsa = dsa, .cke = cke,
                                                                         .rundir = rundir,
                                                                         .login_timeout_ms = conf.login_timeout_ms },
                                          &vscsi)) < 0) {
@@ -307,9 +343,13 @@ int main(int argc, char **argv)
 out:
     if (vke && xvios_vke_node(vke))
         xvios_db_node_set_online(plat, xvios_vke_node(vke), false);
+    vscsi_engine_drop_cke(vscsi);       /* what the CKE holds ends now, then the engine */
+    cke_stop(cke);
     vscsi_engine_destroy(vscsi);
+    dsa_destroy(dsa);
     prsync_destroy(prsync);
     xvios_vke_destroy(vke);
+    cke_destroy(cke);
     xvios_watchmux_destroy(watches);
     xvios_evloop_destroy(loop);
     xvios_plat_close(plat);

@@ -7,6 +7,8 @@
  *   CLIENT_REGISTERED           a new id under /xvios/clients (store watch)
  *   MESSAGE                     a USER message type arrived (handlers.c)
  *   LIFECYCLE                   a VIO object was created, modified or deleted (OBJ_EVENT, handlers.c)
+ *   PATH_LOST / PATH_RESTORED   a VIOS's path entry's state changed (/xvios/nodes/<n>/paths/<lu>/state,
+ *                               the store watch on the nodes; xvios/db_path.h)
  * Payloads are "key=value\n" text naming what to read from the store.
  * A VKE link-up (VKE_EVENT NODE_JOINED) is passed on as NODE_JOINED with
  * source=link; the store's view says source=store.
@@ -20,6 +22,7 @@
 #include "xviosd.h"
 #include "xvios/client.h"
 #include "xvios/clock.h"
+#include "xvios/db_path.h"
 #include "xvios/log.h"
 #include "xvios/vio.h"
 
@@ -205,6 +208,49 @@ int viod_events_watch(struct xviosd *d)
     return rc;
 }
 
+/* What each VIOS's path entries said last: a change of state is an event. */
+struct viod_path_seen {
+    uint32_t node;
+    char key[XVIOS_PATH_KEY_MAX + 1];
+    enum xvios_path_state state;
+};
+#define PATHS_SEEN_MAX 4096u
+
+/* A watch event on /xvios/nodes/<n>/paths/<key>/state: read it; a change from what was seen is an event. */
+static void path_changed(struct xviosd *d, const char *untrusted_path)
+{
+    char key[XVIOS_PATH_KEY_MAX + 1], text[160];
+    struct xvios_db_path e;
+    struct viod_path_seen *s = NULL;
+    uint32_t node;
+    int n = 0, len;
+
+    if (sscanf(untrusted_path, XVIOS_DB_ROOT "/nodes/%u/paths/%63[A-Za-z0-9_-]/state%n", &node, key, &n) != 2 ||
+        untrusted_path[n] != '\0' || xvios_db_path_get(d->plat, node, key, &e) < 0)
+        return;
+    for (unsigned i = 0; i < d->n_paths_seen; i++)
+        if (d->paths_seen[i].node == node && !strcmp(d->paths_seen[i].key, key))
+            s = &d->paths_seen[i];
+    if (!s) {
+        struct viod_path_seen *v;
+        if (d->n_paths_seen >= PATHS_SEEN_MAX ||
+            !(v = realloc(d->paths_seen, (d->n_paths_seen + 1) * sizeof(*v))))
+            return;
+        d->paths_seen = v;
+        s = &v[d->n_paths_seen++];
+        *s = (struct viod_path_seen){ .node = node, .state = XVIOS_PATH_GOOD };
+        snprintf(s->key, sizeof(s->key), "%s", key);
+    }
+    if (s->state == e.state)
+        return;                              /* a first "good" is no news; a rewrite neither */
+    s->state = e.state;
+    len = snprintf(text, sizeof(text), "node=%u\nlu=%s\nstate=%s\n", node, key, xvios_path_state_name(e.state));
+    XLOG_INFO("node %u: path to %s %s", node, key, e.state == XVIOS_PATH_LOST ? "lost" : "restored");
+    if (len > 0 && (size_t)len < sizeof(text))
+        viod_events_emit(d, e.state == XVIOS_PATH_LOST ? XVIOS_EV_PATH_LOST : XVIOS_EV_PATH_RESTORED, node, text,
+                         (size_t)len);
+}
+
 void viod_events_on_store(struct xviosd *d)
 {
     bool nodes = false, clients = false, config = false;
@@ -217,7 +263,10 @@ void viod_events_on_store(struct xviosd *d)
                 XLOG_WARN("store watch: %s", strerror(-rc));
             break;
         }
-        nodes = nodes || !strcmp(token, TOKEN_NODES);
+        if (!strcmp(token, TOKEN_NODES) && strstr(path, "/paths/"))
+            path_changed(d, path);
+        else
+            nodes = nodes || !strcmp(token, TOKEN_NODES);
         clients = clients || !strcmp(token, TOKEN_CLIENTS);
         config = config || !strcmp(token, TOKEN_CONFIG);
         free(path);
@@ -263,4 +312,7 @@ void viod_events_dispose(struct xviosd *d)
     xvios_strv_free(d->known_clients, d->n_known_clients);
     d->known_clients = NULL;
     d->n_known_clients = 0;
+    free(d->paths_seen);
+    d->paths_seen = NULL;
+    d->n_paths_seen = 0;
 }

@@ -194,6 +194,8 @@ struct xviosd {
     unsigned n_known_nodes;
     char **known_clients;
     unsigned n_known_clients;
+    struct viod_path_seen *paths_seen; /* each VIOS's path states as last seen (path-lost/-restored) */
+    unsigned n_paths_seen;
 
     /* receive side: the last XVD_SEEN_RING messages by (sender, epoch, txid) */
     struct { uint64_t txid; uint32_t node, epoch; } seen[XVD_SEEN_RING];

@@ -8,6 +8,7 @@
  *   xvios lu show NAME [--json]
  *   xvios lu rm NAME
  *   xvios lu who NAME [--json] [--via N]   (lu_who.c)
+ *   xvios lu paths NAME [--json]
  *
  * The pool is in the cluster DB (xvios/db_lu.h); where an LU is attached is
  * read from the members' vscsi backend dirs (vscsi_nodes.h), the same record
@@ -33,6 +34,8 @@ static const char usage_text[] =
     "  rm NAME        remove an LU that is attached nowhere\n"
     "  who NAME [--json] [--via N] [--timeout MS]\n"
     "                 which clients use the LU through which VIOS, asked of every node (exit 3: not all answered)\n"
+    "  paths NAME [--json]\n"
+    "                 each VIOS's path to the LU: good, lost or unknown (docs/redundancy.md)\n"
     "\n"
     "SIZE and OFF: bytes, or with K, M, G, T (binary); multiples of 4096.\n"
     "Exit status: 0 done, 1 error, 2 usage, 5 no store, 6 no cluster, 20 bad NAME, 21 NAME taken,\n"
@@ -268,6 +271,18 @@ static int do_show(const struct xvios_cli *cli, int argc, char **argv)
     return rc;
 }
 
+static int do_paths(const struct xvios_cli *cli, int argc, char **argv)
+{
+    struct opts o = {0};
+    int rc = parse(argc, argv, "j", 1, &o);
+
+    if (rc)
+        return rc < 0 ? XVIOS_EXIT_OK : rc;
+    if (o.npos != 1)
+        return usage_error("paths needs NAME");
+    return lu_paths_run(cli, o.pos[0], o.json || cli->json);
+}
+
 /* ---------------------------------------------------------------- rm */
 /* One attempt: 0 removed; > 0 an errno (EAGAIN: again); < 0 minus an exit code, message printed. */
 static int rm_in_tx(struct vscsi_ctx *ctx, xvios_tx tx, const char *name)
@@ -350,7 +365,8 @@ out:
 
 int cmd_lu(struct xvios_cli *cli, int argc, char **argv)
 {
-    static const struct cli_sub subs[] = {{"create", do_create}, {"list", do_list}, {"show", do_show}, {"rm", do_rm}, {"who", lu_who_run}};
+    static const struct cli_sub subs[] = {{"create", do_create}, {"list", do_list}, {"show", do_show}, {"rm", do_rm},
+                                          {"who", lu_who_run}, {"paths", do_paths}};
 
     return cli_run_sub(cli, "lu", subs, sizeof(subs) / sizeof(subs[0]), usage_text, argc, argv);
 }

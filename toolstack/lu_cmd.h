@@ -52,6 +52,8 @@ int lu_uses(struct vscsi_ctx *ctx, xvios_tx tx, const char *name, struct lu_use 
 int lu_print_list(FILE *f, const struct xvios_db_lu *lus, unsigned n, const struct lu_use *uses, unsigned nu,
                   bool json);
 int lu_print_show(FILE *f, const struct xvios_db_lu *lu, const struct lu_use *uses, unsigned nu, bool json);
+/* lu_paths.c: `xvios lu paths NAME`: every member's path to the LU (xvios/db_path.h); an exit code. */
+int lu_paths_run(const struct xvios_cli *cli, const char *name, bool json);
 
 /* `lu who` (lu_who.c): asks the cluster's nodes through a daemon, not the store. An exit code. */
 int lu_who_run(const struct xvios_cli *cli, int argc, char **argv);

@@ -242,6 +242,8 @@ unsigned lu__run_callbacks(struct lu_store *s)
         void *opaque = op->opaque;
         int64_t result = op->result;
         lu_op_put(s, op);
+        if (s->on_fabric && lu_store_is_fabric_error(result))
+            s->on_fabric(s->on_fabric_arg, result);  /* before the op's own callback sees it */
         cb(opaque, result);
         n++;
         op = next;
@@ -333,6 +335,20 @@ int lu_store_write_zeroes(struct lu_store *s, uint64_t off, uint64_t len, lu_sto
         return -ENOMEM;
     return lu_submit(s, s->zero_range_unsupported ? LU_OP_WRITE_ZBUF : LU_OP_ZERO_RANGE,
                      NULL, off, len, false, done, opaque);
+}
+
+/* ------------------------------------------------------------ path errors */
+bool lu_store_is_fabric_error(int64_t result)
+{
+    return result == -EIO || result == -ENXIO || result == -ENODEV;
+}
+
+void lu_store_on_fabric_error(struct lu_store *s, lu_store_fabric_fn fn, void *arg)
+{
+    if (!s)
+        return;
+    s->on_fabric = fn;
+    s->on_fabric_arg = fn ? arg : NULL;
 }
 
 /* ------------------------------------------------------------ fault injection (test feature) */

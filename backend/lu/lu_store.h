@@ -109,6 +109,18 @@ struct lu_store_stats {
 void lu_store_get_stats(const struct lu_store *s, struct lu_store_stats *out);
 
 /*
+ * Path errors: the errors that say the way to the backing is gone rather
+ * than a bad block - EIO, ENXIO, ENODEV (a SAN path down, the block device
+ * removed). fn runs from lu_store_dispatch() just before the callback of
+ * each operation that completed with one of them, so an observer (the path
+ * monitor) knows of the loss before the command that met it answers. One
+ * observer per store; NULL removes it.
+ */
+typedef void (*lu_store_fabric_fn)(void *arg, int64_t result);
+bool lu_store_is_fabric_error(int64_t result);
+void lu_store_on_fabric_error(struct lu_store *s, lu_store_fabric_fn fn, void *arg);
+
+/*
  * TEST FEATURE - fault injection. Every read, write, write_zeroes or discard
  * submitted afterwards that touches [off, off + len) completes with -err
  * (counted as an I/O error) without reaching the backing. Up to

@@ -108,6 +108,8 @@ struct lu_store {
     struct lu_inject inject[LU_STORE_MAX_INJECT];
     unsigned n_inject;
     struct lu_store_stats stats;
+    lu_store_fabric_fn on_fabric;    /* lu_store_on_fabric_error() */
+    void *on_fabric_arg;
 };
 
 /* lu_op.c */

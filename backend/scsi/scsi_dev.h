@@ -134,6 +134,9 @@ void scsi_lu_reset(struct scsi_lu *lu);
 /* The transport lost the I_T nexus: its commands aborted, its SPC-2 reservation released
  * (scsi_pr_nexus_reset), I_T NEXUS LOSS OCCURRED queued for it. */
 void scsi_lu_nexus_loss(struct scsi_lu *lu, const struct scsi_nexus *nexus);
+/* An I_T nexus that met this LU elsewhere first (a command forwarded from another target port of it):
+ * known from now on without the POWER ON unit attention a new nexus starts with. 0, or -ENOMEM. */
+int  scsi_lu_nexus_adopt(struct scsi_lu *lu, const struct scsi_nexus *nexus);
 struct scsi_pr *scsi_lu_pr(struct scsi_lu *lu);
 /* Completes a command pr_exec took: err NULL = GOOD (TASK ABORTED if it was aborted meanwhile). */
 void scsi_lu_pr_exec_done(struct scsi_cmd *cmd, const struct scsi_err *err);

@@ -4,6 +4,7 @@
  * (SAM-5 5.14). A nexus seen for the first time starts with POWER ON, RESET,
  * OR BUS DEVICE RESET OCCURRED; each condition is reported once, oldest first.
  */
+#include <errno.h>
 #include <stdlib.h>
 
 #include "backend/scsi/scsi_int.h"
@@ -54,6 +55,21 @@ struct scsi_nexus_state *scsi_ua_nexus(struct scsi_lu *lu, const struct scsi_nex
     *ns = (struct scsi_nexus_state){ .initiator = nexus->initiator, .target_port = nexus->target_port };
     push(ns, SCSI_ASC_POWER_ON_RESET);
     return ns;
+}
+
+int scsi_lu_nexus_adopt(struct scsi_lu *lu, const struct scsi_nexus *nexus)
+{
+    struct scsi_nexus_state *ns = find(lu, nexus);
+    uint16_t asc;
+
+    if (ns)
+        return 0;
+    ns = scsi_ua_nexus(lu, nexus);
+    if (!ns)
+        return -ENOMEM;
+    if (ns->n_ua == 1 && ns->ua[0] == SCSI_ASC_POWER_ON_RESET)
+        scsi_ua_pop(ns, &asc);             /* reported through the port it first met */
+    return 0;
 }
 
 void scsi_ua_queue(struct scsi_lu *lu, const struct scsi_nexus *nexus, uint16_t asc)

@@ -225,6 +225,8 @@ int vscsi_engine_create(const struct vscsi_engine_config *cfg, struct vscsi_engi
     e->loop = cfg->loop;
     e->mux = cfg->watches;
     e->prsync = cfg->prsync;
+    e->dsa = cfg->dsa;
+    e->cke = cfg->cke;
     rc = xvios_plat_self_domid(e->plat, &e->self);
     if (rc < 0)
         goto out;
@@ -275,6 +277,12 @@ void vscsi_engine_destroy(struct vscsi_engine *e)
         XLOG_ERR("vSCSI: LUs still referenced at teardown");
     xvios_evloop_timer_remove(e->kick);
     free(e);
+}
+
+void vscsi_engine_drop_cke(struct vscsi_engine *e)
+{
+    if (e)
+        e->cke = NULL;
 }
 
 void vscsi_engine_get_stats(const struct vscsi_engine *e, struct vscsi_engine_stats *out)

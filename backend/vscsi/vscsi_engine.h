@@ -16,6 +16,10 @@
 #include <stdint.h>
 
 #include "backend/prsync/prsync.h"
+
+struct dsa;
+struct cke;
+
 #include "xvios/evloop.h"
 #include "xvios/platform.h"
 #include "xvios/watchmux.h"
@@ -30,6 +34,8 @@ struct vscsi_engine_config {
     const char *rundir;                 /* xviosd's run directory: clients log in through its api.sock
                                          * before Connected; NULL: no login (the nexus is the domid's) */
     uint32_t login_timeout_ms;          /* a login not done by then fails the vhost; 0 = the default */
+    struct dsa *dsa;                    /* optional: the path monitor watches every LU's stores */
+    struct cke *cke;                    /* optional: commands of an LU whose path is lost go to a peer */
 };
 
 #define VSCSI_LOGIN_TIMEOUT_MS 30000u
@@ -55,6 +61,8 @@ int  vscsi_engine_create(const struct vscsi_engine_config *cfg, struct vscsi_eng
  * The XenStore nodes are left as they are. NULL is fine.
  */
 void vscsi_engine_destroy(struct vscsi_engine *e);
+/* No more forwarding (before cke_stop() ends what the CKE holds): every command runs locally. */
+void vscsi_engine_drop_cke(struct vscsi_engine *e);
 void vscsi_engine_get_stats(const struct vscsi_engine *e, struct vscsi_engine_stats *out);
 
 /*

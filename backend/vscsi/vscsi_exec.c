@@ -62,24 +62,72 @@ static void answer_waiting_aborts(struct vscsi_vhost *vh, uint16_t rqid)
     }
 }
 
-static void cmd_done(struct scsi_cmd *cmd)
+/* The answer of a CDB: status, sense and residual, with data_in_xfer bytes of read data copied out first. */
+static void answer_cdb(struct vscsi_req *s, uint8_t status, const uint8_t *sense, uint8_t sense_len,
+                       uint32_t residual, uint32_t data_in_xfer)
 {
-    struct vscsi_req *s = cmd->opaque;
     struct vscsi_vhost *vh = s->vh;
     struct vscsiif_response rsp;
     uint16_t rqid = s->h.rqid;
 
-    if (s->h.dir == VSCSI_DIR_FROM_DEVICE && cmd->data_in_xfer &&
-        vscsi_io_copy(vh, s->segs, s->h.nr_segs, s->buf, cmd->data_in_xfer, XVIOS_GNT_TO_FE) < 0) {
+    if (s->h.dir == VSCSI_DIR_FROM_DEVICE && data_in_xfer &&
+        vscsi_io_copy(vh, s->segs, s->h.nr_segs, s->buf, data_in_xfer, XVIOS_GNT_TO_FE) < 0) {
         vh->st.grant_errors++;
         vscsi_rsp_host(&rsp, rqid, XEN_VSCSIIF_RSLT_HOST_ERROR);
     } else {
-        vscsi_rsp_fill(&rsp, rqid, vscsi_rsp_result(XEN_VSCSIIF_RSLT_HOST_OK, cmd->status),
-                       cmd->sense, cmd->sense_len, cmd->residual);
+        vscsi_rsp_fill(&rsp, rqid, vscsi_rsp_result(XEN_VSCSIIF_RSLT_HOST_OK, status), sense, sense_len, residual);
     }
     vscsi_ring_respond(vh, &rsp);
     slot_release(s);
     answer_waiting_aborts(vh, rqid);
+}
+
+static void answer_local(struct vscsi_req *s)
+{
+    struct scsi_cmd *c = &s->cmd;
+
+    answer_cdb(s, c->status, c->sense, c->sense_len, c->residual, c->data_in_xfer);
+}
+
+/* A local failure that may be the path's: MEDIUM ERROR or HARDWARE ERROR on an LU whose path is not good. */
+static bool may_be_fabric(const struct vscsi_req *s)
+{
+    const struct scsi_cmd *c = &s->cmd;
+    uint8_t key;
+
+    if (c->status != SCSI_STATUS_CHECK_CONDITION || c->sense_len < 3 || !s->lu_ref || !s->lu_ref->dpath)
+        return false;
+    key = (c->sense[0] & 0x7f) >= 0x72 ? c->sense[1] & 0xf : c->sense[2] & 0xf;
+    return (key == 3 || key == 4) && dsa_path_state(s->lu_ref->dpath) != DSA_GOOD;
+}
+
+static void fwd_done(struct cke_req *r, enum cke_end end, const struct cke_rsp *rsp)
+{
+    struct vscsi_req *s = r->opaque;
+
+    if (end == CKE_END_ANSWERED) {
+        answer_cdb(s, rsp->status, rsp->sense, rsp->sense_len, rsp->residual, rsp->data_in_xfer);
+    } else if (s->redriven) {
+        answer_local(s);                /* the path was good after all, or nobody else has one */
+    } else {
+        s->redriven = true;             /* run here now; a failure is answered as it is */
+        scsi_submit(s->dev, &s->cmd);
+    }
+}
+
+static void cmd_done(struct scsi_cmd *cmd)
+{
+    struct vscsi_req *s = cmd->opaque;
+    struct vscsi_engine *e = s->vh->eng;
+
+    if (!s->redriven && e->cke && may_be_fabric(s)) {
+        /* before the client sees anything: the path's verdict, then a peer if it is lost */
+        s->redriven = true;
+        vscsi_fwd_fill(s->vh, s, fwd_done);
+        cke_redrive(e->cke, &s->fwd);
+        return;
+    }
+    answer_local(s);
 }
 
 static bool rqid_in_flight(const struct vscsi_vhost *vh, const struct vscsi_req *self, uint16_t rqid,
@@ -143,8 +191,12 @@ static int prepare_data(struct vscsi_vhost *vh, struct vscsi_req *s)
 static void run_cdb(struct vscsi_vhost *vh, struct vscsi_req *s, struct vscsi_lun *l)
 {
     struct scsi_cmd *c = &s->cmd;
+    struct cke *cke = vh->eng->cke;
 
     s->buf = NULL;
+    s->redriven = false;
+    s->dev = l->target->dev;
+    s->lu_ref = l->lu;
     if (prepare_data(vh, s) < 0)
         return;
     memset(c, 0, sizeof(*c));
@@ -163,6 +215,11 @@ static void run_cdb(struct vscsi_vhost *vh, struct vscsi_req *s, struct vscsi_lu
     c->opaque = s;
     s->kind = VSCSI_SLOT_CDB;
     vh->in_flight++;
+    if (cke && l->lu->dpath && !cke_cdb_local(c->cdb) && cke_route(cke, l->lu->dpath) != CKE_ROUTE_LOCAL) {
+        vscsi_fwd_fill(vh, s, fwd_done);
+        cke_forward(cke, &s->fwd);      /* the path is lost, or forwarded commands still drain */
+        return;
+    }
     scsi_submit(l->target->dev, c);     /* done may run inside: the slot is accounted for already */
 }
 

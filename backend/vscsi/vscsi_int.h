@@ -15,6 +15,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "backend/cke/cke.h"
+#include "backend/dsa/dsa.h"
 #include "backend/scsi/scsi_dev.h"
 #include "backend/scsi/scsi_region.h"
 #include "backend/vscsi/vscsi_engine.h"
@@ -39,7 +41,7 @@ struct vscsi_vhost;
  */
 struct vscsi_lu_ident {
     bool pool;
-    char name[XVIOS_LU_NAME_MAX + 1];   /* pool: the LU's name (its PR record in the cluster DB) */
+    char name[XVIOS_LU_NAME_MAX + 1];   /* pool: the LU's name (its PR record and path entry in the cluster DB) */
     uint64_t offset, size;          /* pool: the region of the backing */
     uint8_t wwn[16];                /* pool: the NAA designator of VPD 0x83 */
     char serial[32];                /* pool: the unit serial number of VPD 0x80 */
@@ -66,6 +68,8 @@ struct vscsi_lu_ref {
     struct scsi_lu *lu;
     struct prsync_lu *prs;          /* pool LUs with an engine's prsync: the cluster's PR state */
     struct xvios_ev_fd *src;
+    char key[XVIOS_PATH_KEY_MAX + 1];   /* the LU's key in the path table (xvios/db_path.h) */
+    struct dsa_path *dpath;             /* watched by the path monitor (NULL: no monitor) */
 };
 
 /* A (channel, target) of a vhost: one SCSI target (its LUN map answers REPORT LUNS). */
@@ -95,6 +99,11 @@ struct vscsi_req {
     uint8_t *buf;
     struct scsi_cmd cmd;
     struct scsiif_request_segment segs[VSCSI_SG_GRANT_MAX];
+    /* redundancy (backend/cke): the command as handed to the CKE */
+    struct scsi_dev *dev;               /* where it runs locally */
+    struct vscsi_lu_ref *lu_ref;
+    bool redriven;                      /* it ran locally and failed on a path that was not good */
+    struct cke_req fwd;
 };
 
 struct vscsi_vhost_stats {
@@ -164,6 +173,8 @@ struct vscsi_engine {
     bool destroying;
     uint64_t ring_errors;
     struct vscsi_vhost_stats gone;      /* counters of freed vhosts */
+    struct dsa *dsa;                    /* the path monitor, or NULL */
+    struct cke *cke;                    /* forwarding, or NULL */
 };
 
 /* Run the engine's kick work (push responses, continue rings, reap) at the end of this loop turn. */
@@ -210,6 +221,9 @@ void vscsi_ring_push(struct vscsi_vhost *vh);
 
 /* vscsi_exec.c */
 void vscsi_exec(struct vscsi_vhost *vh, struct vscsi_req *slot, const struct vscsiif_request *copy);
+
+/* vscsi_fwd.c: s->fwd describes s (its LU s->lu_ref, LUN s->cmd.lun) for the CKE */
+void vscsi_fwd_fill(struct vscsi_vhost *vh, struct vscsi_req *s, cke_done_fn done);
 
 /* vscsi_io.c */
 int  vscsi_io_fetch_desc(struct vscsi_vhost *vh, const struct vscsi_req_hdr *h, struct scsiif_request_segment *out);

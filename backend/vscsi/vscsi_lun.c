@@ -51,8 +51,16 @@ static uint64_t fnv1a(const char *s)
     return h;
 }
 
+static void lu_ref_unwatch(struct vscsi_lu_ref *r)
+{
+    if (r->dpath)
+        dsa_detach(r->eng->dsa, r->dpath, r->store);
+    r->dpath = NULL;
+}
+
 static void lu_ref_free(struct vscsi_lu_ref *r)
 {
+    lu_ref_unwatch(r);
     xvios_evloop_fd_remove(r->src);
     lu_store_close(r->store);          /* runs what is still pending, before the LU goes */
     prsync_lu_close(r->prs);           /* its PR commands complete before the LU goes too */
@@ -130,6 +138,12 @@ static int lu_get(struct vscsi_engine *e, const char *path, bool ro, const struc
     rc = xvios_evloop_fd_add(e->loop, lu_store_fd(r->store), POLLIN, on_store, r, &r->src);
     if (rc < 0)
         goto out;
+    if (id->pool)
+        snprintf(r->key, sizeof(r->key), "%s", id->name);
+    else
+        xvios_path_key_for_backing(path, r->key, sizeof(r->key));
+    if (e->dsa && dsa_attach(e->dsa, r->key, path, id->pool ? id->offset : 0, r->store, &r->dpath) < 0)
+        XLOG_WARN("LU %s: the path monitor cannot watch it", path);
     r->refs = 1;
     r->next = e->lus;
     e->lus = r;
@@ -173,6 +187,7 @@ void vscsi_lu_close_all(struct vscsi_engine *e)
     /* Closing a store answers its pending I/O (-ECANCELED at worst): the SCSI commands complete. */
     for (struct vscsi_lu_ref *r = e->lus; r; r = r->next) {
         prsync_lu_abandon(r->prs);     /* PR commands waiting for the cluster complete now */
+        lu_ref_unwatch(r);
         xvios_evloop_fd_remove(r->src);
         r->src = NULL;
         lu_store_close(r->store);
@@ -268,6 +283,7 @@ static int pool_ident(struct vscsi_vhost *vh, unsigned devn, const struct vscsi_
     _Static_assert(sizeof(id->serial) > XVIOS_LU_SERIAL_LEN, "a pool serial fits");
     snprintf(id->name, sizeof(id->name), "%s", s->lu);
     snprintf(id->serial, sizeof(id->serial), "%s", s->serial);
+    snprintf(id->name, sizeof(id->name), "%s", s->lu);
     id->pool = true;
     return 0;
 }

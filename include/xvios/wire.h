@@ -107,6 +107,10 @@ enum xvios_msg_type {
                                   * (payload uuid=,name=,domid=,vhost=); answer client-id=,adapter-id=,... */
     XVIOS_MT_LU_WHO = 6,         /* payload lu=NAME: which of this node's vhosts serve that LU */
     XVIOS_MT_BACKEND_BASE = 0x0800, /* 0x0800-0x0fff: for subsystems inside xvios-backend that register */
+                                    /* 0x0c00-0x0c0f: the CKE's forwarding (backend/cke/cke_msg.h,
+                                     * docs/redundancy.md): 0x0c00 a forwarded command, 0x0c01 its answer;
+                                     * CLUSTER_SEND payloads of their own fragment format (no opcode or
+                                     * packet change, so no version change) */
     XVIOS_MT_BACKEND_LAST = 0x0fff, /* an in-process receiver with the VKE (xvios_vke_receiver_add) */
     /* v3: backend/prsync's range: cluster-wide persistent reservations (docs/pool.md) */
     XVIOS_MT_PR_FIRST  = 0x0840,
@@ -126,7 +130,9 @@ enum xvios_event {
     XVIOS_EV_CLIENT_REGISTERED = 5,
     XVIOS_EV_MESSAGE          = 6, /* a USER message type arrived */
     XVIOS_EV_LIFECYCLE        = 7, /* a VIO object was created, modified or deleted (docs/api.md) */
-    XVIOS_EV_MAX_             = 7,
+    XVIOS_EV_PATH_LOST        = 8, /* a VIOS's path to an LU was lost (/xvios/nodes/<n>/paths, xvios/db_path.h) */
+    XVIOS_EV_PATH_RESTORED    = 9, /* ... and is back */
+    XVIOS_EV_MAX_             = 9,
 };
 
 /* ---------------------------------------------------------------- flags */

@@ -16,6 +16,12 @@
  *   pattern:L:MIB:QD:KB   write MIB MiB of a pattern with QD requests in flight
  *                         of KB KiB each (> 104 KiB: indirect; else direct and
  *                         indirect alternating), read it back, compare
+ *   rounds:L:MIB:QD:KB    pattern rounds (a new seed each) of MIB MiB, QD in flight,
+ *                         KB KiB requests, until ROOT/front-stop exists; ABORTED
+ *                         COMMAND is retried as scsi-ml does (at most 256 times)
+ *   lat:L:N               N 4 KiB READ(16)s one at a time: median and p99 latency
+ *   touch:NAME            create ROOT/NAME (a test or bench follows the steps)
+ *   await:NAME            wait until ROOT/NAME exists (at most 60 s)
  *   busy:L:SECONDS        pattern write/read-back rounds on L for SECONDS while
  *                         hot-plug happens; a LUN that is hot-added gets an
  *                         INQUIRY and a 1 MiB pattern round of its own
@@ -499,6 +505,14 @@ static void issue_rw(struct io *io, uint16_t lun, bool write, uint64_t lba, uint
     io->write = write;
 }
 
+/* ABORTED COMMAND: scsi-ml retries it (NEEDS_RETRY), as a redundant VIOS asks when a write's outcome is unknown. */
+static bool aborted_command(const struct vscsiif_response *rsp)
+{
+    return rsp->rslt == 2 && rsp->sense_len >= 3 && (rsp->sense_buffer[2] & 0xf) == 0xb;
+}
+
+static unsigned retries_aborted;
+
 static void complete_one(uint32_t seed, unsigned *inflight)
 {
     struct vscsiif_response rsp;
@@ -508,12 +522,14 @@ static void complete_one(uint32_t seed, unsigned *inflight)
     if (rsp.rqid >= QDEPTH || !F.io[rsp.rqid].busy)
         die("response for rqid %u that is not in flight", rsp.rqid);
     io = &F.io[rsp.rqid];
-    if (unit_attention(&rsp)) {         /* as scsi-ml: retry the command */
+    if (unit_attention(&rsp) || aborted_command(&rsp)) {   /* as scsi-ml: retry the command */
         uint64_t lba = io->lba;
         uint32_t nblk = io->nblk;
         bool write = io->write;
-        printf("ok: unit attention %02x/%02x on rqid %u, retried\n", rsp.sense_buffer[12], rsp.sense_buffer[13],
-               rsp.rqid);
+        if (aborted_command(&rsp) && ++retries_aborted > 256)
+            die("more than 256 ABORTED COMMAND retries");
+        printf("ok: %s %02x/%02x on rqid %u, retried\n", aborted_command(&rsp) ? "aborted command" : "unit attention",
+               rsp.sense_buffer[12], rsp.sense_buffer[13], rsp.rqid);
         release(io);
         issue_rw(io, io_lun[rsp.rqid], write, lba, nblk, seed, false);
         vscsifront_push(F.f, false);
@@ -573,6 +589,86 @@ static void step_pattern(uint16_t lun, uint32_t mib, unsigned qd, uint32_t kb)
            "(%s): write %.1f MiB/s, read %.1f MiB/s\n", lun, mib, qd, kb,
            kb * 2 > VSCSIIF_SG_TABLESIZE * 8 ? "indirect" : "direct and indirect",
            mib * 1000.0 / (double)(xvios_ts_diff_ms(t0, t1) + 1), mib * 1000.0 / (double)(xvios_ts_diff_ms(t1, t2) + 1));
+}
+
+/*
+ * Pattern rounds on L (MIB MiB, QD in flight, KB KiB requests), each with a new seed: written, read back
+ * and compared, until ROOT/front-stop exists; "round N" after each one (the test follows them).
+ */
+static void step_rounds(const char *root, uint16_t lun, uint32_t mib, unsigned qd, uint32_t kb)
+{
+    char stop[256];
+    unsigned rounds = 0;
+
+    if (qd == 0 || qd > QDEPTH || kb == 0 || kb > 512 || mib == 0)
+        die("rounds: bad arguments");
+    snprintf(stop, sizeof(stop), "%s/front-stop", root);
+    while (access(stop, F_OK) != 0) {
+        uint32_t seed = (uint32_t)rand() ^ (uint32_t)getpid();
+        rw_pass(lun, (uint64_t)mib << 20, qd, kb, true, seed);
+        rw_pass(lun, (uint64_t)mib << 20, qd, kb, false, seed);
+        printf("round %u\n", ++rounds);
+        follow_backend();
+    }
+    printf("ok: rounds LUN %u: %u rounds of %u MiB written and verified, %u in flight, %u KiB requests, "
+           "%u ABORTED COMMAND retries\n", lun, rounds, mib, qd, kb, retries_aborted);
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* N READ(16)s of 4 KiB, one at a time, at LBAs spread over the first 16 MiB: the latency of one command. */
+static void step_lat(uint16_t lun, uint32_t n)
+{
+    static uint8_t blk[4096];
+    double *us;
+
+    if (n == 0 || n > 1000000 || !(us = calloc(n, sizeof(*us))))
+        die("lat: bad count");
+    for (uint32_t i = 0; i < n; i++) {
+        uint64_t lba = ((uint64_t)i * 2654435761u % 4096u) * 8u;
+        uint8_t cdb[16] = { 0x88 };
+        struct timespec t0 = xvios_now(), t1;
+        int32_t r;
+
+        for (int k = 0; k < 8; k++)
+            cdb[2 + k] = (uint8_t)(lba >> (56 - 8 * k));
+        cdb[13] = 8;
+        r = cmd_sync(lun, cdb, 16, 2, blk, sizeof(blk), false, NULL);
+        t1 = xvios_now();
+        if (r != 0)
+            die("lat: READ at LBA %llu: rslt 0x%x", (unsigned long long)lba, (unsigned)r);
+        us[i] = (double)(t1.tv_sec - t0.tv_sec) * 1e6 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e3;
+    }
+    qsort(us, n, sizeof(*us), cmp_double);
+    printf("ok: lat LUN %u: %u reads of 4 KiB, median %.1f us, p99 %.1f us\n", lun, n, us[n / 2],
+           us[(size_t)((double)n * 0.99)]);
+    free(us);
+}
+
+/* touch:NAME creates ROOT/NAME; await:NAME waits (at most 60 s) until ROOT/NAME exists. */
+static void step_file(const char *root, const char *name, bool create)
+{
+    char path[256];
+    struct timespec dl = xvios_deadline_ms(60000);
+
+    if (!name || !*name || strchr(name, '/'))
+        die("touch/await: bad name");
+    snprintf(path, sizeof(path), "%s/%s", root, name);
+    if (create) {
+        FILE *f = fopen(path, "w");
+        if (!f || fclose(f))
+            die("cannot create %s", path);
+        return;
+    }
+    while (access(path, F_OK) != 0) {
+        if (xvios_ts_passed(&dl))
+            die("%s never appeared", path);
+        usleep(20000);
+    }
 }
 
 static void step_busy(uint16_t lun, uint32_t secs)
@@ -997,6 +1093,18 @@ int main(int argc, char **argv)
             uint32_t mib = arg_u32(&save), qd = arg_u32(&save), kb = arg_u32(&save);
             await_lun(l);
             step_pattern(l, mib, qd, kb);
+        } else if (!strcmp(name, "rounds")) {
+            uint16_t l = (uint16_t)arg_u32(&save);
+            uint32_t mib = arg_u32(&save), qd = arg_u32(&save), kb = arg_u32(&save);
+            await_lun(l);
+            step_rounds(argv[1], l, mib, qd, kb);
+        } else if (!strcmp(name, "lat")) {
+            uint16_t l = (uint16_t)arg_u32(&save);
+            uint32_t n = arg_u32(&save);
+            await_lun(l);
+            step_lat(l, n);
+        } else if (!strcmp(name, "touch") || !strcmp(name, "await")) {
+            step_file(argv[1], strtok_r(NULL, ":", &save), name[0] == 't');
         } else if (!strcmp(name, "busy")) {
             uint16_t l = (uint16_t)arg_u32(&save);
             step_busy(l, arg_u32(&save));

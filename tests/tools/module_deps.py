@@ -10,7 +10,7 @@ objects of the product (OBJ_DIR, default build/rel/obj; tests/ is skipped):
     than one file;
   * across modules every edge points down the layers
         util <- wire <- plat (with plat/xen, plat/loop) <- db <- vke, client, vio
-             <- backend/lu <- backend/scsi <- backend/prsync <- backend/vscsi
+             <- backend/lu <- backend/scsi, backend/dsa <- backend/prsync, backend/cke <- backend/vscsi
              <- backend, daemon, toolstack
     and modules of one layer do not use each other, with one exception, the
     platform seam: plat/xen and plat/loop implement xen/plat/plat_ops.h and
@@ -47,6 +47,8 @@ LAYERS = {
     "backend/lu": 5,
     "backend/scsi": 6,
     "backend/prsync": 7,
+    "backend/dsa": 6,
+    "backend/cke": 7,
     "backend/vscsi": 8,
     "backend": 9,
     "daemon": 9,

@@ -197,6 +197,8 @@ const char *xvios_event_name(unsigned ev)
     case XVIOS_EV_CLIENT_REGISTERED: return "client-registered";
     case XVIOS_EV_MESSAGE: return "message";
     case XVIOS_EV_LIFECYCLE: return "lifecycle";
+    case XVIOS_EV_PATH_LOST: return "path-lost";
+    case XVIOS_EV_PATH_RESTORED: return "path-restored";
     }
     return "unknown";
 }
@@ -211,6 +213,8 @@ const char *xvios_event_category(unsigned ev)
         return "lifecycle";
     case XVIOS_EV_NODE_LOST:
     case XVIOS_EV_DELIVERY_FAILED:
+    case XVIOS_EV_PATH_LOST:
+    case XVIOS_EV_PATH_RESTORED:
         return "alert";
     case XVIOS_EV_MESSAGE:
         return "message";

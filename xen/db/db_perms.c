@@ -7,6 +7,7 @@
  *
  *   /xvios and everything not listed below   owner dom0, others none, READ for members
  *   /xvios/nodes/<n>, /xvios/nodes/<n>/online owner: node n's domid, READ for other members
+ *   /xvios/nodes/<n>/paths and below          (its storage paths, xvios/db_path.h: the same)
  *                                             (the entry is the VIOS's, so it goes with its
  *                                             domain; its identity leaves - domid, name, uuid,
  *                                             state - are dom0's, since dom0 derives every
@@ -90,7 +91,8 @@ int db_perms_for(const char *path, uint32_t current_owner, const struct db_membe
         const char *s = path + strlen(nodes);
         size_t len = strcspn(s, "/");
         uint32_t id;
-        if (len < sizeof(untrusted_id) && (s[len] == '\0' || !strcmp(s + len, "/online"))) {
+        if (len < sizeof(untrusted_id) && (s[len] == '\0' || !strcmp(s + len, "/online") ||
+                                           at_or_below(s + len, "/paths"))) {
             memcpy(untrusted_id, s, len);
             untrusted_id[len] = '\0';
             if (xvios_parse_u32_canon(untrusted_id, XVIOS_MAX_NODES, &id) == 0)
