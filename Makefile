@@ -121,7 +121,7 @@ build/$(1)/bin/xviosd: build/$(1)/obj/daemon/main.o $$($(1)_DAEMON) $$($(1)_LIB)
 build/$(1)/obj/backend/main.o build/$(1)/obj/daemon/main.o build/$(1)/obj/toolstack/main.o: debian/changelog
 build/$(1)/obj/backend/main.o build/$(1)/obj/daemon/main.o build/$(1)/obj/toolstack/main.o: \
   CPPFLAGS += -DXVIOS_VERSION='"$(XVIOS_VERSION)"'
-build/$(1)/bin/xvios: build/$(1)/obj/toolstack/main.o $$($(1)_TOOL) $$($(1)_LIB)
+build/$(1)/bin/xvios: build/$(1)/obj/toolstack/main.o $$($(1)_TOOL) $$($(1)_BACKEND) $$($(1)_LIB)
 	@mkdir -p $$(@D)
 	@echo "  LD   [$(1)] $$@"
 	$$(Q)$$(CC) $(3) -o $$@ $$^ $$(LIBS) $$(JSON_LIBS) $$(XML_LIBS)

@@ -15,6 +15,7 @@
 #include "toolstack/cli_json.h"
 #include "toolstack/cmds.h"
 #include "toolstack/lu_cmd.h"
+#include "toolstack/lu_pr.h"
 #include "xvios/clock.h"
 #include "xvios/kv.h"
 #include "xvios/parse.h"
@@ -114,7 +115,7 @@ static int node_cmp(const void *a, const void *b)
     return x->node < y->node ? -1 : x->node > y->node;
 }
 
-static void print_text(const char *lu, const struct who_node *nodes, unsigned n)
+static void print_text(const char *lu, const struct who_node *nodes, unsigned n, const struct lu_pr_view *pr)
 {
     unsigned served = 0, answered = 0;
 
@@ -142,6 +143,7 @@ static void print_text(const char *lu, const struct who_node *nodes, unsigned n)
         if (w->truncated)
             printf("%-5u (more vhosts than fit the answer)\n", w->node);
     }
+    lu_pr_print_text(pr);
 }
 
 static void json_num_or_null(struct cli_json *j, const char *key, const char *s)
@@ -153,7 +155,7 @@ static void json_num_or_null(struct cli_json *j, const char *key, const char *s)
         cli_json_null(j);
 }
 
-static int print_json(const char *lu, const struct who_node *nodes, unsigned n)
+static int print_json(const char *lu, const struct who_node *nodes, unsigned n, const struct lu_pr_view *pr)
 {
     struct cli_json *j = cli_json_begin(stdout, CLI_JSON_SPACED);
 
@@ -204,6 +206,7 @@ static int print_json(const char *lu, const struct who_node *nodes, unsigned n)
         cli_json_map_close(j);
     }
     cli_json_array_close(j);
+    lu_pr_print_json(j, pr);
     cli_json_map_close(j);
     return cli_json_end(j);
 }
@@ -227,6 +230,7 @@ int lu_who_run(const struct xvios_cli *cli_in, int argc, char **argv)
     struct xvios_cli cli = *cli_in;
     struct xvios_client_outcome self = { 0 }, all = { 0 };
     struct who_node *nodes = NULL;
+    struct lu_pr_view pr = { 0 };
     unsigned n = 0;
     uint32_t timeout_ms = 0;
     xvios_client *c = NULL;
@@ -313,15 +317,17 @@ int lu_who_run(const struct xvios_cli *cli_in, int argc, char **argv)
         n++;
     }
     qsort(nodes, n, sizeof(*nodes), node_cmp);
+    lu_pr_read(&cli, lu, &pr);   /* the cluster's one reservation state of the LU, from the DB */
     if (cli.json)
-        rc = print_json(lu, nodes, n);
+        rc = print_json(lu, nodes, n, &pr);
     else
-        print_text(lu, nodes, n), rc = 0;
+        print_text(lu, nodes, n, &pr), rc = 0;
     code = rc < 0 ? XVIOS_EXIT_ERROR : XVIOS_EXIT_OK;
     for (unsigned i = 0; i < n && code == XVIOS_EXIT_OK; i++)
         if (!nodes[i].answered)
             code = XVIOS_EXIT_PARTIAL;   /* the list is not the whole cluster's */
 out:
+    lu_pr_view_free(&pr);
     for (unsigned i = 0; nodes && i < n; i++)
         free(nodes[i].v);
     free(nodes);

@@ -108,3 +108,22 @@ PY
 grep -q "reservation state of generation $((7 + 2 * RACE)) installed" "$ROOT"/nodes/2/backend.log ||
     fail "the restarted VIOS 2 did not read the state from the DB"
 ok "VIOS 2 SIGKILLed and restarted: it read generation $((7 + 2 * RACE)) from the DB and serves A's reservation"
+
+# ---------------------------------------------------------------- who uses it: the reservation as the DB has it
+x lu who pr-lu --json >"$ROOT/who.json" 2>"$ROOT/who.err"
+rc=$?
+[ $rc = 0 ] || [ $rc = 3 ] || { cat "$ROOT/who.err"; fail "lu who exited $rc"; }
+python3 - "$ROOT/who.json" "$RACE" <<'PY' || { cat "$ROOT/who.json"; fail "lu who's reservation"; }
+import json, sys
+j = json.load(open(sys.argv[1])); n = int(sys.argv[2])
+r = j["reservation"]
+assert r["type"] == "Write Exclusive", r
+assert r["record_generation"] == 7 + 2 * n, r
+regs = {int(x["key"], 16): x for x in r["registrations"]}
+assert sorted(regs) == [0xa000 + n, 0xb000 + n], regs
+a, b = regs[0xa000 + n], regs[0xb000 + n]
+assert a["holder"] and not b["holder"], regs
+assert a["client_id"] and b["client_id"] and a["client_id"] != b["client_id"], regs   # the logins' ClientIDs
+assert a["target_port"] != b["target_port"], regs                                     # through two VIOSes
+PY
+ok "lu who shows the cluster's reservation from the DB: A's Write Exclusive, both keys, their ClientIDs and ports"
