@@ -228,7 +228,7 @@ INCLUDEDIR ?= $(PREFIX)/include
 SBINDIR    ?= $(PREFIX)/sbin
 UNITDIR    ?= $(PREFIX)/lib/systemd/system
 SYSCONFDIR ?= /etc
-UNITS      := xvios-backend.service xviosd.service
+UNITS      := xvios-backend.service xviosd.service xvios-guard.service
 CONFS      := xvios-backend.conf xviosd.conf
 install: all install-client
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(SBINDIR) \
@@ -238,7 +238,7 @@ install: all install-client
 	install -m 755 build/rel/bin/xviosd build/rel/bin/xvios-backend $(DESTDIR)$(SBINDIR)/
 	for m in $(wildcard docs/*.1); do install -m 644 $$m $(DESTDIR)$(PREFIX)/share/man/man1/; done
 	for m in $(wildcard docs/*.8); do install -m 644 $$m $(DESTDIR)$(PREFIX)/share/man/man8/; done
-	for u in $(UNITS); do sed 's|@SBINDIR@|$(SBINDIR)|g' toolstack/examples/$$u.in > $(DESTDIR)$(UNITDIR)/$$u && \
+	for u in $(UNITS); do sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@BINDIR@|$(PREFIX)/bin|g' toolstack/examples/$$u.in > $(DESTDIR)$(UNITDIR)/$$u && \
 	  chmod 644 $(DESTDIR)$(UNITDIR)/$$u || exit 1; done
 	for c in $(CONFS); do [ -e $(DESTDIR)$(SYSCONFDIR)/xvios/$$c ] || \
 	  install -m 644 toolstack/examples/$$c $(DESTDIR)$(SYSCONFDIR)/xvios/ || exit 1; done
