@@ -215,7 +215,10 @@ fuzz: deps $(FUZZ_BINS)
 	  XVIOS_LOG=err $$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 build/fuzz/corpus-$$n tests/fuzz/corpus/$$n || exit 1; done
 
 # ---------------------------------------------------------------- rig
+# The rig's images get the Debian packages (tests/rig/host/packages.sh): built first (~30 s).
 rig: all $(rel_IHELP)
+	@echo "  DEB  build/deb (log: build/deb.log)"
+	@$(MAKE) --no-print-directory deb >build/deb.log 2>&1 || { tail -n 40 build/deb.log; exit 1; }
 	@tests/rig/rig.sh
 
 # ---------------------------------------------------------------- install
