@@ -231,7 +231,10 @@ fuzz: deps $(FUZZ_BINS)
 	  XVIOS_LOG=err $$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 build/fuzz/corpus-$$n tests/fuzz/corpus/$$n || exit 1; done
 
 # ---------------------------------------------------------------- rig
+# The rig's images get the Debian packages (tests/rig/host/packages.sh): built first (~30 s).
 rig: all $(rel_IHELP)
+	@echo "  DEB  build/deb (log: build/deb.log)"
+	@$(MAKE) --no-print-directory deb >build/deb.log 2>&1 || { tail -n 40 build/deb.log; exit 1; }
 	@tests/rig/rig.sh
 
 # ---------------------------------------------------------------- install
@@ -244,7 +247,7 @@ INCLUDEDIR ?= $(PREFIX)/include
 SBINDIR    ?= $(PREFIX)/sbin
 UNITDIR    ?= $(PREFIX)/lib/systemd/system
 SYSCONFDIR ?= /etc
-UNITS      := xvios-backend.service xviosd.service
+UNITS      := xvios-backend.service xviosd.service xvios-guard.service
 CONFS      := xvios-backend.conf xviosd.conf
 install: all install-client
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(SBINDIR) \
@@ -255,7 +258,7 @@ install: all install-client
 	for m in $(wildcard docs/*.1); do install -m 644 $$m $(DESTDIR)$(PREFIX)/share/man/man1/; done
 	for m in $(wildcard docs/*.8); do install -m 644 $$m $(DESTDIR)$(PREFIX)/share/man/man8/; done
 	install -d $(DESTDIR)$(PREFIX)/share/xvios && install -m 644 docs/vio.rng $(DESTDIR)$(PREFIX)/share/xvios/
-	for u in $(UNITS); do sed 's|@SBINDIR@|$(SBINDIR)|g' toolstack/examples/$$u.in > $(DESTDIR)$(UNITDIR)/$$u && \
+	for u in $(UNITS); do sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@BINDIR@|$(PREFIX)/bin|g' toolstack/examples/$$u.in > $(DESTDIR)$(UNITDIR)/$$u && \
 	  chmod 644 $(DESTDIR)$(UNITDIR)/$$u || exit 1; done
 	for c in $(CONFS); do [ -e $(DESTDIR)$(SYSCONFDIR)/xvios/$$c ] || \
 	  install -m 644 toolstack/examples/$$c $(DESTDIR)$(SYSCONFDIR)/xvios/ || exit 1; done

@@ -8,17 +8,20 @@
  *   xvios scsi attach --config FILE [CLIENT] [--vios NODE] [--shared] [--timeout MS]
  *   xvios scsi detach CLIENT VDEV [--timeout MS]
  *   xvios scsi list [CLIENT] [--json]
+ *   xvios scsi guard              (foreground: closes the vhosts of VIOSes that die)
  *
  * This file is the command line; the work is in vscsi_attach.c,
- * vscsi_detach.c and vscsi_list.c, the XenStore layout in vscsi_nodes.h.
+ * vscsi_detach.c, vscsi_list.c and vscsi_guard.c, the XenStore layout in vscsi_nodes.h.
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "toolstack/cmds.h"
 #include "toolstack/vscsi_cmd.h"
+#include "toolstack/vscsi_guard.h"
 #include "xvios/xlcfg.h"
 
 static const char usage_text[] =
@@ -33,6 +36,8 @@ static const char usage_text[] =
     "                 take the LUN away from CLIENT (the last LUN of a vhost takes the vhost down)\n"
     "  list [CLIENT] [--json]\n"
     "                 every LUN the cluster serves (of CLIENT)\n"
+    "  guard          in the foreground until SIGTERM/SIGINT: when a VIOS domain dies, close the vhosts\n"
+    "                 it served (backend state Closing for the client's frontend), then remove them\n"
     "\n"
     "Exit status: 0 done, 1 error, 2 usage, 4 the frontend did not answer in time, 5 no store,\n"
     "6 refused, 10 client not running, 11 VIOS not a running member, 12 LU unknown,\n"
@@ -268,9 +273,61 @@ static int do_list(const struct xvios_cli *cli, int argc, char **argv)
     return rc;
 }
 
+static volatile sig_atomic_t guard_stop;
+
+static void on_stop_signal(int sig)
+{
+    (void)sig;
+    guard_stop = 1;
+}
+
+static int do_guard(const struct xvios_cli *cli, int argc, char **argv)
+{
+    struct xvios_plat_config cfg = {.kind = cli->platform, .root = cli->root, .self_domid = 0};
+    struct sigaction sa = {.sa_handler = on_stop_signal};   /* no SA_RESTART: a signal ends the wait */
+    struct vscsi_guard g;
+    struct opts o = {0};
+    xvios_plat *p = NULL;
+    int rc = parse(argc, argv, "", 0, &o);
+
+    if (rc)
+        return rc < 0 ? XVIOS_EXIT_OK : rc;
+    if (cli->platform == XVIOS_PLAT_LOOPBACK && (!cli->root || !cli->root[0]))
+        return vscsi_say(XVIOS_EXIT_USAGE, "the loopback platform needs --root DIR");
+    if ((rc = xvios_plat_open(&cfg, &p)) < 0)
+        return vscsi_say(XVIOS_EXIT_UNREACHABLE, "cannot reach the store: %s", strerror(-rc));
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+    guard_stop = 0;
+    if (vscsi_guard_start(&g, p, stdout) < 0) {
+        rc = XVIOS_EXIT_ERROR;
+        goto out;
+    }
+    printf("xvios scsi guard: running (%u VIOS domain%s known)\n", g.n_vios, g.n_vios == 1 ? "" : "s");
+    fflush(stdout);
+    rc = XVIOS_EXIT_OK;
+    while (!guard_stop) {
+        int err = vscsi_guard_wait(&g, vscsi_guard_next_timeout_ms(&g));
+
+        if (err < 0) {
+            vscsi_say(0, "guard: %s", strerror(-err));
+            rc = XVIOS_EXIT_ERROR;
+            break;
+        }
+    }
+    printf("xvios scsi guard: stopping (%u vhost%s closed)\n", g.closed_total, g.closed_total == 1 ? "" : "s");
+    vscsi_guard_stop(&g);
+out:
+    xvios_plat_close(p);
+    return rc;
+}
+
 int cmd_scsi(struct xvios_cli *cli, int argc, char **argv)
 {
-    static const struct cli_sub subs[] = {{"attach", do_attach}, {"detach", do_detach}, {"list", do_list}};
+    static const struct cli_sub subs[] = {
+        {"attach", do_attach}, {"detach", do_detach}, {"list", do_list}, {"guard", do_guard},
+    };
 
     return cli_run_sub(cli, "scsi", subs, sizeof(subs) / sizeof(subs[0]), usage_text, argc, argv);
 }

@@ -55,13 +55,15 @@ ok "installed into a fresh root with dpkg --root"
 for f in usr/bin/xvios usr/sbin/xvios-backend usr/sbin/xviosd usr/share/man/man1/xvios.1.gz \
          usr/share/man/man8/xvios-backend.8.gz usr/share/man/man8/xviosd.8.gz \
          lib/systemd/system/xvios-backend.service lib/systemd/system/xviosd.service \
-         etc/xvios/xvios-backend.conf etc/xvios/xviosd.conf usr/include/xvios/client.h; do
+         lib/systemd/system/xvios-guard.service etc/xvios/xvios-backend.conf etc/xvios/xviosd.conf usr/include/xvios/client.h; do
     [ -e "$root/$f" ] || fail "/$f not installed"
 done
 for u in xvios-backend xviosd; do
     exe=$(sed -n 's/^ExecStart=\([^ ]*\).*/\1/p' "$root/lib/systemd/system/$u.service")
     [ "$exe" = "/usr/sbin/$u" ] && [ -x "$root$exe" ] || fail "$u.service starts '$exe', not the installed /usr/sbin/$u"
 done
+exe=$(sed -n 's/^ExecStart=//p' "$root/lib/systemd/system/xvios-guard.service")
+[ "$exe" = "/usr/bin/xvios scsi guard" ] || fail "xvios-guard.service starts '$exe', not /usr/bin/xvios scsi guard"
 dpkg --root="$root" -s xvios-vios | grep -q '^Conffiles:' || fail "xvios-vios has no conffiles"
 [ "$(dpkg-query --admindir="$root/var/lib/dpkg" -W -f='${Conffiles}' xvios-vios | grep -c '/etc/xvios/')" -eq 2 ] \
     || fail "/etc/xvios/*.conf are not both conffiles"
@@ -80,9 +82,11 @@ if command -v systemd-analyze >/dev/null; then
     for u in xvios-backend xviosd; do
         sed "s|^ExecStart=/usr/sbin/|ExecStart=$root/usr/sbin/|" "$root/lib/systemd/system/$u.service" >"$dir/units/$u.service"
     done
-    (cd "$dir/units" && systemd-analyze verify --man=no ./xvios-backend.service ./xviosd.service) >"$dir/verify.log" 2>&1 \
+    sed "s|^ExecStart=/usr/bin/|ExecStart=$root/usr/bin/|" "$root/lib/systemd/system/xvios-guard.service" \
+        >"$dir/units/xvios-guard.service"
+    (cd "$dir/units" && systemd-analyze verify --man=no ./xvios-backend.service ./xviosd.service ./xvios-guard.service) >"$dir/verify.log" 2>&1 \
         || { cat "$dir/verify.log"; fail "systemd-analyze verify on the installed units"; }
-    ok "systemd-analyze verify: both installed units"
+    ok "systemd-analyze verify: the three installed units"
 fi
 
 # ---- the installed programs run

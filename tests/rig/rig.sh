@@ -17,6 +17,7 @@ RIG_SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$RIG_SRC/host/deps.sh"
 . "$RIG_SRC/host/kernel.sh"
 . "$RIG_SRC/host/rootfs.sh"
+. "$RIG_SRC/host/packages.sh"
 . "$RIG_SRC/host/images.sh"
 . "$RIG_SRC/host/boot.sh"
 

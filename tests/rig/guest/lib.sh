@@ -271,12 +271,20 @@ rig_json_num() { echo "$1" | sed -n "s/.*\"$2\": *\([^,}\"]*\).*/\1/p"; }
 rig_json_str() { echo "$1" | sed -n "s/.*\"$2\": *\"\([^\"]*\)\".*/\1/p"; }
 
 # rig_vios_start DOM: start the backend and the daemon in DOM unless they run.
-# Logs (info level) in DOM's /var/log/rig/backend.log and daemon.log.
+# With the packages in the image (host/packages.sh), as their units say
+# (rig-unit: the ExecStart lines, /etc/xvios/*.conf); without, RIG_BIN's
+# programs from /usr/bin. Logs (info level) in DOM's /var/log/rig/backend.log
+# and daemon.log.
+rig_vios_unit() {   # UNIT FALLBACK-ARGS: the spawn command for UNIT
+    echo "if [ -f /lib/systemd/system/$1.service ]; then exec rig-unit $1; else exec $1 $2; fi"
+}
 rig_vios_start() {
     rig_domu_alive "$1" backend ||
-        rig_domu_spawn "$1" backend "XVIOS_LOG=${RIG_BACKEND_LOG:-info} exec xvios-backend --platform xen" || return 1
+        rig_domu_spawn "$1" backend "XVIOS_LOG=${RIG_BACKEND_LOG:-info}; export XVIOS_LOG;" \
+            "$(rig_vios_unit xvios-backend '--platform xen')" || return 1
     rig_domu_alive "$1" daemon ||
-        rig_domu_spawn "$1" daemon "XVIOS_LOG=info exec xviosd --platform xen --foreground"
+        rig_domu_spawn "$1" daemon "XVIOS_LOG=info; export XVIOS_LOG;" \
+            "$(rig_vios_unit xviosd '--platform xen --foreground')"
 }
 # rig_vios_stop DOM: stop the daemon, then the backend.
 rig_vios_stop() {

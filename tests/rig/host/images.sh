@@ -72,6 +72,11 @@ rig_build_overlay_domu() {
     install -m 755 "$RIG_SRC/guest/domu-init" "$root/init"
     install -m 755 "$RIG_SRC/guest/domu-agent.sh" "$root/sbin/rig-agent"
     ln -s rig-agent "$root/sbin/rig-spawn"
+    install -m 755 "$RIG_SRC/guest/rig-unit" "$root/sbin/rig-unit"
+    install -m 755 "$RIG_SRC/guest/rig-modprobe" "$root/sbin/modprobe"
+    if rig_use_packages; then
+        rig_root_package "$root" xvios-vios && rig_root_package "$root" xvios || return 1
+    fi
     rig_root_programs "$root" || return 1
     rig_cpio "$root" "$RIG_DIR/overlay-domu.cpio" none || return 1
     cat "$RIG_DIR/overlay-domu.cpio" "$RIG_DIR/base-domu.cpio.lz4" >"$RIG_DIR/domu-initrd.cpio"
@@ -86,6 +91,9 @@ rig_build_overlay_dom0() {
     install -m 755 "$RIG_SRC/guest/run-scenarios.sh" "$root/rig/run-scenarios.sh"
     install -m 755 "$RIG_SRC"/scenarios/[0-9]*.sh "$root/rig/scenarios/" 2>/dev/null
     cp "$RIG_DIR/domu-initrd.cpio" "$root/rig/domu/initrd.cpio"
+    if rig_use_packages; then
+        rig_root_package "$root" xvios || return 1
+    fi
     rig_root_programs "$root" || return 1
     rig_cpio "$root" "$RIG_DIR/overlay-dom0.cpio" none || return 1
     cat "$RIG_DIR/overlay-dom0.cpio" "$RIG_DIR/base-dom0.cpio.lz4" >"$RIG_DIR/dom0-initrd.cpio"
@@ -105,14 +113,25 @@ rig_images() {
     else
         rig_stage "base images up to date"
     fi
-    progs=$(find "$RIG_BIN" -maxdepth 1 -type f -perm -u+x 2>/dev/null | LC_ALL=C sort; rig_test_helpers)
+    if rig_use_packages; then
+        progs=$(rig_test_helpers)
+    else
+        progs=$(find "$RIG_BIN" -maxdepth 1 -type f -perm -u+x 2>/dev/null | LC_ALL=C sort; rig_test_helpers)
+    fi
     overlay_key=$( {
         echo "$base_key"
+        rig_packages_key
         rig_sha256 $progs "$RIG_SRC"/guest/* "$RIG_SRC"/scenarios/[0-9]*.sh
     } | sha256sum | cut -d' ' -f1)
     if ! rig_cached "$RIG_DIR/overlay.key" "$overlay_key" || [ ! -f "$RIG_DIR/dom0-initrd.cpio" ]; then
         names=$(for p in $progs; do basename "$p"; done | tr '\n' ' ')
         names=${names% }
+        if rig_use_packages; then
+            rig_packages_unpack || rig_die "unpacking the packages of $RIG_DEBS failed"
+            rig_stage "the packages: $(tr '\n' ' ' <"$RIG_DIR/pkg/list")(from $RIG_DEBS)"
+        else
+            rig_stage "no packages (RIG_PACKAGES=$RIG_PACKAGES, $RIG_DEBS): the programs of $RIG_BIN"
+        fi
         rig_stage "building domU and dom0 initramfs (programs: ${names:-none})"
         rig_build_overlay_domu || rig_die "building the domU initramfs failed"
         rig_build_overlay_dom0 || rig_die "building the dom0 initramfs failed"

@@ -73,13 +73,17 @@ rig_root_modules() {
     fi
 }
 
-# rig_root_programs ROOT: the project's programs (whatever exists in RIG_BIN),
+# rig_root_programs ROOT: the project's programs (whatever exists in RIG_BIN;
+# nothing when the images get the packages, host/packages.sh),
 # debug info stripped, into /usr/bin with their libraries; the test helpers
 # named in RIG_TEST_HELPERS (those that exist in RIG_TESTS) into
 # /usr/libexec/xvios-tests.
 rig_root_programs() {
     local root=$1 p
-    for p in "$RIG_BIN"/*; do
+    # with the packages, their programs take RIG_BIN's place
+    rig_use_packages && set -- "$root" || set -- "$root" "$RIG_BIN"/*
+    shift
+    for p in "$@"; do
         [ -f "$p" ] && [ -x "$p" ] || continue
         rig_copy_elf "$root" "$p" "/usr/bin/$(basename "$p")" strip || return 1
     done

@@ -58,10 +58,10 @@ fi
 
 # the project's programs and test helpers (whatever was packaged) find all
 # their libraries, in dom0 and in a domU
-progs=$(ls /usr/bin/xvios* /usr/libexec/xvios-tests/* 2>/dev/null | tr '\n' ' ')
+progs=$(ls /usr/bin/xvios* /usr/sbin/xvios* /usr/libexec/xvios-tests/* 2>/dev/null | tr '\n' ' ')
 missing=$(for p in $progs; do /lib64/ld-linux-x86-64.so.2 --list "$p" 2>&1 | grep 'not found'; done)
 missing_u=$(rig_domu_run vios1 10 \
-    'for p in /usr/bin/xvios* /usr/libexec/xvios-tests/*; do [ -e "$p" ] || continue; /lib64/ld-linux-x86-64.so.2 --list "$p" 2>&1 | grep "not found"; done')
+    'for p in /usr/bin/xvios* /usr/sbin/xvios* /usr/libexec/xvios-tests/*; do [ -e "$p" ] || continue; /lib64/ld-linux-x86-64.so.2 --list "$p" 2>&1 | grep "not found"; done')
 if [ -z "$missing$missing_u" ]; then
     names=$(for p in $progs; do basename "$p"; done | tr '\n' ' ')
     names=${names% }
