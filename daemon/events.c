@@ -265,8 +265,8 @@ void viod_events_on_store(struct xviosd *d)
         }
         if (!strcmp(token, TOKEN_NODES) && strstr(path, "/paths/"))
             path_changed(d, path);
-        else
-            nodes = nodes || !strcmp(token, TOKEN_NODES);
+        else   /* a node's online flag leaves the node table as it was: no rescan (docs/performance.md) */
+            nodes = nodes || (!strcmp(token, TOKEN_NODES) && !xvios_db_path_is_online_flag(path));
         clients = clients || !strcmp(token, TOKEN_CLIENTS);
         config = config || !strcmp(token, TOKEN_CONFIG);
         free(path);

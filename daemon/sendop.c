@@ -85,12 +85,23 @@ static unsigned active_peers(struct xviosd *d, uint32_t *out, unsigned cap)
     return k;
 }
 
-/* ---------------------------------------------------------------- NODES_ALL merging */
-/* A block that does not fit is counted; merge_finish() reports the count in a last block. */
-static void merge_append(struct sendop *op, const char *block, size_t len)
+/* ---------------------------------------------------------------- NODES_ALL answers */
+/*
+ * A caller (OP_NODES_ALL_QUERY) gets one API_RESPONSE per node, sub.src_node = that node, as each
+ * block is known: no size limit, whatever the cluster's size. A peer (OP_NODES_ALL_REMOTE) gets one
+ * CLUSTER_RESPONSE, so its blocks are merged into at most XVD_MERGED_MAX bytes: a block that does not
+ * fit is counted; merge_finish() reports the count in a last block.
+ */
+static void merge_append(struct xviosd *d, struct sendop *op, uint32_t node, const char *block, size_t len)
 {
     char *m;
 
+    if (op->kind == OP_NODES_ALL_QUERY) {
+        struct caller *c = op->caller_id ? viod_api_caller(d, op->caller_id) : NULL;
+        if (c)
+            viod_api_emit(d, c, XVIOS_OP_API_RESPONSE, XVIOS_ST_OK, op->handle, node, XVIOS_MT_NODES_ALL, block, len);
+        return;
+    }
     if (!op->merged)
         return;
     if (op->merged_len + len + 2 > XVD_MERGED_MAX - XVD_MERGED_TAIL) {
@@ -120,11 +131,11 @@ static void merge_finish(struct sendop *op)
         op->merged_len += (size_t)n;
 }
 
-static void merge_failure(struct sendop *op, uint32_t node, const char *why)
+static void merge_failure(struct xviosd *d, struct sendop *op, uint32_t node, const char *why)
 {
     char b[96];
     int n = snprintf(b, sizeof(b), "node=%u\nstatus=%s\n", node, why);
-    merge_append(op, b, (size_t)n);
+    merge_append(d, op, node, b, (size_t)n);
 }
 
 /* A node's info block from a peer's response: only printable key=value text is kept. */
@@ -156,9 +167,9 @@ static void merge_response(struct xviosd *d, struct sendop *op, uint32_t node, c
     if (bad || k == 0) {
         XLOG_WARN("node %u sent a malformed NODE_INFO answer (%zu bytes)", node, len);
         d->c.vke_rx_bad++;
-        merge_failure(op, node, "bad-answer");
+        merge_failure(d, op, node, "bad-answer");
     } else {
-        merge_append(op, b, k);
+        merge_append(d, op, node, b, k);
     }
     free(b);
 }
@@ -202,7 +213,7 @@ static void deliver_response(struct xviosd *d, struct sendop *op, uint32_t node,
         if (status == XVIOS_ST_OK)
             merge_response(d, op, node, payload, len);
         else
-            merge_failure(op, node, why ? why : xvios_status_name(status));
+            merge_failure(d, op, node, why ? why : xvios_status_name(status));
         break;
     }
 }
@@ -233,7 +244,7 @@ static void finish_op(struct xviosd *d, struct sendop *op)
         }
     }
 
-    if (op->kind != OP_CALLER_SEND)
+    if (op->kind == OP_NODES_ALL_REMOTE)
         merge_finish(op);
     switch (op->kind) {
     case OP_CALLER_SEND:
@@ -243,9 +254,8 @@ static void finish_op(struct xviosd *d, struct sendop *op)
         break;
     case OP_NODES_ALL_QUERY:
         if (c) {
-            viod_api_emit(d, c, XVIOS_OP_API_RESPONSE, XVIOS_ST_OK, op->handle, d->self_node, XVIOS_MT_NODES_ALL,
-                     op->merged, op->merged_len);
-            /* NO_TARGETS (alone in the cluster) is a complete answer */
+            /* every node's block went out as its own API_RESPONSE; NO_TARGETS (alone in the cluster) is a
+             * complete answer */
             viod_api_emit(d, c, XVIOS_OP_API_RESULT,
                      op->r.final_status == XVIOS_ST_NO_TARGETS ? XVIOS_ST_OK : op->r.final_status, op->handle,
                      d->self_node, op->msg_type, rcbuf, rclen);
@@ -389,7 +399,7 @@ int viod_op_start(struct xviosd *d, const struct op_request *rq)
         memcpy(op->payload, rq->payload, rq->len);
     }
     op->len = rq->len;
-    if (op->kind != OP_CALLER_SEND) {
+    if (op->kind == OP_NODES_ALL_REMOTE) {
         op->merged = malloc(XVD_MERGED_MAX);
         if (!op->merged) {
             free(op->payload);
@@ -431,7 +441,7 @@ int viod_op_start(struct xviosd *d, const struct op_request *rq)
         char self[XVIOS_STORE_MAX_VALUE];
         size_t n = 0;
         if (viod_nodeinfo_format(d, self, sizeof(self), &n) == 0)
-            merge_append(op, self, n);
+            merge_append(d, op, d->self_node, self, n);
     }
     transmit(d, op);
     return 0;

@@ -84,7 +84,7 @@ struct caller {
 /* ---------------------------------------------------------------- sends */
 enum op_kind {
     OP_CALLER_SEND,            /* API_SEND: results to a caller */
-    OP_NODES_ALL_QUERY,        /* API_QUERY NODES_ALL: merged info to a caller */
+    OP_NODES_ALL_QUERY,        /* API_QUERY NODES_ALL: one API_RESPONSE per node to a caller */
     OP_NODES_ALL_REMOTE,       /* a peer's NODES_ALL request: merged info as our CLUSTER_RESPONSE */
 };
 
@@ -110,9 +110,9 @@ struct sendop {
     struct timespec result_deadline;
     bool backoff;
     struct timespec backoff_until;
-    char *merged;              /* NODES_ALL: the merged answer */
+    char *merged;              /* OP_NODES_ALL_REMOTE: the merged answer */
     size_t merged_len;
-    unsigned merged_truncated; /* NODES_ALL: blocks that did not fit */
+    unsigned merged_truncated; /* OP_NODES_ALL_REMOTE: blocks that did not fit */
 };
 
 /* ---------------------------------------------------------------- counters */

@@ -3,7 +3,8 @@
 # Runs every cmocka unit test binary and every loopback integration script,
 # one line each, then the summary line "N passed, N failed". Exit status 0
 # only if nothing failed. Output of a failing test is shown in full; of a
-# passing one, only the cmocka summary lines.
+# passing one, only the cmocka summary lines. XVIOS_IT_TIMEOUT: seconds an
+# integration script may take (default 600).
 set -u
 pass=0; fail=0; failed=()
 logdir=${XVIOS_TEST_LOGS:-build/test-logs}
@@ -16,7 +17,7 @@ run_one() {
     if [ "$kind" = unit ]; then
         timeout 300 "$t" >"$log" 2>&1; rc=$?
     else
-        timeout 600 bash "$t" >"$log" 2>&1; rc=$?
+        timeout "${XVIOS_IT_TIMEOUT:-600}" bash "$t" >"$log" 2>&1; rc=$?
     fi
     end=$(date +%s.%N)
     local secs; secs=$(awk -v a="$start" -v b="$end" 'BEGIN{printf "%.1f", b-a}')

@@ -30,6 +30,10 @@
 
 #define LOCAL_DOMID_BASE   100u
 #define LOCAL_START_MS     40000u
+/* A big cluster's backends open n - 1 links each before their daemons can attach (a 128-node mesh took
+ * about 90 s on 2 loaded cores): each node beyond 16 adds this much to the start deadlines. */
+#define LOCAL_START_PER_NODE_MS 2000u
+#define LOCAL_BIG              16u
 #define LOCAL_STOP_MS      5000u
 
 static void usage(FILE *f)
@@ -234,7 +238,26 @@ struct up_ctx {
     const char *root;
     xvios_plat *p;             /* dom0 handle on root */
     char backend[PATH_MAX], daemon[PATH_MAX];
+    uint32_t start_ms;         /* how long daemons may take to come up (grows with the cluster) */
 };
+
+static int write_small_file(const char *path, const char *text, size_t len)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600), rc = 0;
+
+    if (fd < 0)
+        return -errno;
+    if (write(fd, text, len) != (ssize_t)len)
+        rc = -EIO;
+    if (close(fd) < 0 && rc == 0)
+        rc = -errno;
+    return rc;
+}
+
+static uint32_t local_start_ms(unsigned n)
+{
+    return LOCAL_START_MS + (n > LOCAL_BIG ? (n - LOCAL_BIG) * LOCAL_START_PER_NODE_MS : 0);
+}
 
 static int find_programs(struct up_ctx *u)
 {
@@ -313,8 +336,23 @@ static int start_daemon(struct up_ctx *u, struct node_run *r)
     if (snprintf(logp, sizeof(logp), "%s/xviosd.log", r->rundir) >= (int)sizeof(logp))
         return -ENAMETOOLONG;
     char *argv_d[] = { u->daemon, "--platform", "loopback", "--root", (char *)u->root, "--domid", domid_s,
-                       "--log", logp, NULL };
-    r->daemon_starter = spawn(argv_d, logp);
+                       "--log", logp, NULL, NULL, NULL };
+    if (u->start_ms > LOCAL_START_MS) {
+        /* a big cluster: the daemon may wait longer for its VKE than its default 30 s */
+        char conf[PATH_MAX], text[64];
+        int len = snprintf(text, sizeof(text), "startup-timeout-ms = %u\n", u->start_ms);
+        int rc = snprintf(conf, sizeof(conf), "%s/xviosd-local.conf", r->rundir) >= (int)sizeof(conf) ? -ENAMETOOLONG
+               : write_small_file(conf, text, (size_t)len);
+        if (rc < 0) {
+            fprintf(stderr, "%s: cannot write %s: %s\n", u->cli->prog, conf, strerror(-rc));
+            return rc;
+        }
+        argv_d[9] = "--config";
+        argv_d[10] = conf;
+        r->daemon_starter = spawn(argv_d, logp);
+    } else {
+        r->daemon_starter = spawn(argv_d, logp);
+    }
     if (r->daemon_starter < 0) {
         int rc = (int)r->daemon_starter;
         r->daemon_starter = 0;
@@ -328,7 +366,7 @@ static int start_daemon(struct up_ctx *u, struct node_run *r)
 /* Every started daemon's starter must exit 0, and every daemon must answer a caller. */
 static int wait_daemons(struct up_ctx *u, struct node_run *runs, unsigned n)
 {
-    struct timespec dl = xvios_deadline_ms(LOCAL_START_MS);
+    struct timespec dl = xvios_deadline_ms(u->start_ms ? u->start_ms : LOCAL_START_MS);
     int rc;
 
     for (unsigned k = 0; k < n; k++) {
@@ -405,7 +443,7 @@ static int local_up(const struct xvios_cli *cli, const char *root_opt, unsigned 
     struct xvios_db_config cfg = { .max_nodes = XVIOS_MAX_NODES, .timeout_ms = timeout_ms, .retries = retries,
                                    .max_timeout_ms = max_timeout_ms };
     struct node_run runs[XVIOS_MAX_NODES];
-    struct up_ctx u = { .cli = cli, .root = root };
+    struct up_ctx u = { .cli = cli, .root = root, .start_ms = local_start_ms(n) };
     bool cluster_created = false;
     int rc, exit_code = XVIOS_EXIT_ERROR;
 

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * cmd_nodes.c - `xvios nodes`: asks ONE node's daemon (NODES_ALL) for every
- * node's information; that node fans out and merges. The answer is one
- * "key=value" block per node, blocks separated by a blank line, and a last
- * block "truncated=<n>" when n nodes' blocks did not fit.
+ * node's information; that node fans out. The answer is one "key=value"
+ * block per node, each in its own response (an older daemon merged them into
+ * one response, blocks separated by a blank line, with a last block
+ * "truncated=<n>" when n nodes' blocks did not fit: both are read).
  */
 #include <errno.h>
 #include <getopt.h>

@@ -88,6 +88,10 @@ int xvios_db_node_get(xvios_plat *p, uint32_t node, struct xvios_db_node *out);
 int xvios_db_node_by_domid(xvios_plat *p, uint32_t domid, uint32_t *node);
 /* A VIOS marks itself online/offline (writes only its own subtree). */
 int xvios_db_node_set_online(xvios_plat *p, uint32_t node, bool online);
+/* Does a watch event's path name only a node's online flag (/xvios/nodes/<n>/online)? Such a change
+ * leaves the membership (ids, domids, states) as it was: a watcher of the node table need not re-read
+ * it (in a 128-node cluster, every start writes one, and each re-read is ~640 store reads). */
+bool xvios_db_path_is_online_flag(const char *path);
 
 /*
  * For readers that follow the DB without knowing its layout (the daemon's

@@ -88,7 +88,15 @@ struct xvios_perm {
     uint32_t domid;
     enum xvios_perm_bits perm;
 };
-#define XVIOS_STORE_MAX_PERMS 64u
+/*
+ * Entries in one permission list: the owner entry and one per cluster member
+ * (XVIOS_MAX_NODES, wire.h). XenStore has no count limit for domain 0's lists;
+ * it bounds a list by its message payload (XENSTORE_PAYLOAD_MAX, 4096 bytes):
+ * SET_PERMS carries "path\0" then "<letter><domid>\0" per entry, at most
+ * 1 + 5 + 1 bytes each, so 257 entries need at most 3 + 256 * 7 = 1795 bytes
+ * plus the path (docs/xenstore.md, "Permission lists").
+ */
+#define XVIOS_STORE_MAX_PERMS 257u
 
 /* *val is malloc'd and NUL-terminated (len excludes the NUL). -ENOENT, -EACCES. */
 int xvios_store_read(xvios_plat *p, xvios_tx tx, const char *path, char **val, size_t *len);
@@ -117,6 +125,15 @@ int xvios_store_watch(xvios_plat *p, const char *path, const char *token);
 int xvios_store_unwatch(xvios_plat *p, const char *path, const char *token);
 int xvios_store_watch_fd(xvios_plat *p);
 int xvios_store_watch_read(xvios_plat *p, char **path, char **token);
+
+/*
+ * A number that changes whenever a change is committed to the store (any
+ * node, any domain): equal numbers mean nothing was committed in between, so
+ * what was read before is still what the store holds. A cheap check where
+ * the platform has one (loopback: the change log's size, one lstat());
+ * -EOPNOTSUPP where it has not (Xen: XenStore keeps no such number).
+ */
+int xvios_store_generation(xvios_plat *p, uint64_t *gen);
 
 /* ---------------------------------------------------------------- links */
 /*

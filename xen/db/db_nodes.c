@@ -327,3 +327,16 @@ int xvios_db_node_set_online(xvios_plat *p, uint32_t node, bool online)
         return -ENOENT;
     return db_tx_run(p, online_body, &o);
 }
+
+bool xvios_db_path_is_online_flag(const char *path)
+{
+    static const char prefix[] = NODE_DIR "/";
+    const char *s;
+    size_t digits;
+
+    if (!path || strncmp(path, prefix, sizeof(prefix) - 1))
+        return false;
+    s = path + sizeof(prefix) - 1;
+    digits = strspn(s, "0123456789");
+    return digits > 0 && digits <= 3 && !strcmp(s + digits, "/online");
+}

@@ -35,6 +35,11 @@
 #include "xvios/parse.h"
 #include "xvios/wire.h"
 
+/* a list names the owner and every member; each XenStore entry takes at most "r65535\0" (7 bytes): the
+ * longest DB path, the owner and XVIOS_MAX_NODES members fit one XenStore message (docs/xenstore.md) */
+_Static_assert(XVIOS_STORE_MAX_PERMS >= XVIOS_MAX_NODES + 1, "a permission list holds the owner and every member");
+_Static_assert(DB_PATH_MAX + 1 + 3 + 7 * XVIOS_MAX_NODES <= 4096, "a DB permission list fits a XenStore message");
+
 static bool at_or_below(const char *path, const char *top)
 {
     size_t n = strlen(top);

@@ -243,6 +243,11 @@ int xvios_store_unwatch(xvios_plat *p, const char *path, const char *token)
 
 int xvios_store_watch_fd(xvios_plat *p) { return p->ops->watch_fd(p->impl); }
 
+int xvios_store_generation(xvios_plat *p, uint64_t *gen)
+{
+    return p->ops->store_generation ? p->ops->store_generation(p->impl, gen) : -EOPNOTSUPP;
+}
+
 int xvios_store_watch_read(xvios_plat *p, char **path, char **token)
 {
     *path = NULL;

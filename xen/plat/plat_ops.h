@@ -34,6 +34,7 @@ struct xvios_plat_ops {
     int (*unwatch)(void *impl, const char *path, const char *token);
     int (*watch_fd)(void *impl);
     int (*watch_read)(void *impl, char **path, char **token);
+    int (*store_generation)(void *impl, uint64_t *gen);   /* optional: NULL is -EOPNOTSUPP */
 
     /* Links: the implementation allocates its own link state (*link_impl). */
     int  (*link_open)(void *impl, const struct xvios_link_peer *peer, void **link_impl);

@@ -97,6 +97,8 @@ struct xvios_vke {
     xvios_plat *plat;
     uint32_t self_domid;
     struct vke_members members;
+    uint64_t members_gen;       /* the store generation members was last confirmed at */
+    bool members_gen_valid;     /* false: unknown, or the platform has no generation */
     uint32_t default_timeout_ms;
     uint32_t max_timeout_ms;       /* the cluster's maximum send timeout (longer ones are cut to it) */
     char sock_path[108];

@@ -3,7 +3,8 @@
  * vke_journal.c - the journal of receipts (see vke_journal.h): fixed-size
  * slot records written with one pwrite() each, a replay that trusts nothing
  * in the file (size, magic, version, state, slot and a check word are all
- * verified; a torn last record is ignored), truncation when nothing is open.
+ * verified; a torn last record is ignored); a finished record is overwritten
+ * "done" in place, so the file never holds more slots than were open at once.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -243,14 +244,10 @@ void vke_journal_done(struct vke_journal *j, uint32_t slot)
         return;
     j->used[slot] = false;
     j->n_open--;
-    if (j->n_open == 0) {
-        /* nothing open: the file starts over (a failed truncate leaves done records, which replay skips) */
-        if (ftruncate(j->fd, 0) == 0) {
-            j->end = 0;
-            return;
-        }
-        XLOG_WARN("receipt journal: cannot truncate: %s", strerror(errno));
-    }
+    /* The slot says "done" (replay skips it) and the file keeps its size: slots are taken lowest first,
+     * so it holds at most as many as were ever open at once (<= cap). Truncating it whenever nothing was
+     * open freed its page and the next record allocated it again: two file system operations per
+     * message where one pwrite() into the page cache does. */
     put(j, slot, NULL, VKE_J_DONE);
 }
 

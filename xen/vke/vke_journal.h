@@ -13,8 +13,8 @@
  * message is written to the daemon's socket (a daemon that outlives the
  * backend still reads it from there; a kill between that send() and this
  * pwrite() leaves it "held": the wording of one log line, not a count), and a message's end overwrites its slot
- * with a done record; when no record is open the file is truncated to 0. So
- * it never holds more than `cap` slots (the hold queue + the unacked ring).
+ * with a done record (the file keeps its size). Slots are taken lowest first,
+ * so it never holds more than `cap` slots (the hold queue + the unacked ring).
  * No fsync: the promise is about the death of the process (the page cache
  * keeps what was written), not of the machine. No I/O beyond the one file.
  */

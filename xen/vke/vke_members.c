@@ -3,7 +3,8 @@
  * vke_members.c - who is in the cluster, read from the cluster DB: the active
  * node list, this node's id (by its domid), the default timeout. Refreshed
  * when the store's watches fire and, before a broadcast or a send with
- * receipts, re-read (patent: the VKE queries the VIOS DB for the node count).
+ * receipts, re-read (patent: the VKE queries the VIOS DB for the node count)
+ * unless the store says nothing was committed since the last read.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -16,17 +17,33 @@
 #define WATCH_NODES  "xvios-vke-nodes"
 #define WATCH_CONFIG "xvios-vke-config"
 
-/* Same node set as the cache? (a cheap check: one listing of the node ids) */
+/* The store's generation now (taken before a read, so a change during the read makes it stale). */
+static bool store_gen(struct xvios_vke *v, uint64_t *gen)
+{
+    return xvios_store_generation(v->plat, gen) == 0;
+}
+
+/*
+ * Same node set as the cache? Nothing committed to the store since the cache
+ * was last confirmed (where the platform counts commits: loopback) is the
+ * cheapest answer; otherwise one listing of the node ids.
+ */
 static bool node_set_unchanged(struct xvios_vke *v)
 {
     uint32_t ids[XVIOS_MAX_NODES];
     unsigned n = 0;
+    uint64_t gen = 0;
+    bool have_gen = store_gen(v, &gen);
 
+    if (have_gen && v->members_gen_valid && gen == v->members_gen)
+        return true;
     if (xvios_db_node_ids(v->plat, ids, XVIOS_MAX_NODES, &n) < 0 || n != v->members.n)
         return false;
     for (unsigned i = 0; i < n; i++)
         if (!vke_members_has(&v->members, ids[i]))
             return false;
+    v->members_gen = gen;
+    v->members_gen_valid = have_gen;
     return true;
 }
 
@@ -36,12 +53,15 @@ int vke_members_refresh(struct xvios_vke *v, bool force)
     struct xvios_db_config cfg;
     struct vke_members m;
     unsigned n = 0;
-    bool changed;
+    uint64_t gen = 0;
+    bool changed, have_gen;
     int rc;
 
     if (!force && v->members.self && node_set_unchanged(v))
         return 0;
     memset(&m, 0, sizeof(m));
+    have_gen = store_gen(v, &gen);
+    v->members_gen_valid = false;
     rc = xvios_db_nodes(v->plat, &nodes, &n);
     if (rc < 0 && rc != -ENOENT) {
         XLOG_WARN("cannot read the node table: %s", strerror(-rc));
@@ -73,6 +93,8 @@ int vke_members_refresh(struct xvios_vke *v, bool force)
             XLOG_INFO("this domain (%u) is not an active cluster member", v->self_domid);
         xvios_log_set_node(m.self);
     }
+    v->members_gen = gen;
+    v->members_gen_valid = have_gen;
     changed = m.n != v->members.n || m.self != v->members.self ||
               memcmp(m.node, v->members.node, sizeof(m.node[0]) * m.n) ||
               memcmp(m.domid, v->members.domid, sizeof(m.domid[0]) * m.n);
@@ -82,13 +104,17 @@ int vke_members_refresh(struct xvios_vke *v, bool force)
     return 0;
 }
 
-/* The multiplexer hands over only our two tokens' events, a drained burst in one call: one re-read. */
+/* The multiplexer hands over only our two tokens' events, a drained burst in one call: one re-read,
+ * none when every event is a node's online flag (membership unchanged). */
 static void on_watch(void *arg, const struct xvios_watch_event *ev, unsigned n)
 {
     struct xvios_vke *v = arg;
+    bool relevant = false;
 
-    (void)ev;
-    (void)n;
+    for (unsigned i = 0; i < n && !relevant; i++)
+        relevant = strcmp(ev[i].token, WATCH_NODES) != 0 || !xvios_db_path_is_online_flag(ev[i].path);
+    if (!relevant)
+        return;
     vke_members_refresh(v, true);
     vke_loop_kick(v);
 }

@@ -87,7 +87,7 @@ static void fuzz_format(const uint8_t *data, size_t size)
 {
     struct fuzz_bytes in = { data, size };
     struct xvios_perm p[XVIOS_STORE_MAX_PERMS + 1];
-    unsigned n = fuzz_u8(&in) % (XVIOS_STORE_MAX_PERMS + 2);   /* 0 and 65 are refused */
+    unsigned n = fuzz_u16(&in) % (XVIOS_STORE_MAX_PERMS + 2);   /* 0 and XVIOS_STORE_MAX_PERMS + 1 are refused */
     size_t cap = fuzz_u16(&in) % (LOOP_PERMS_FILE_MAX + 16);
     char *buf = malloc(cap ? cap : 1);
     char full[LOOP_PERMS_FILE_MAX + 64];

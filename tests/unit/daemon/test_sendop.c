@@ -264,23 +264,29 @@ static void test_vke_lost_and_silent_vke(void **state)
     fixture_daemon_free(d);
 }
 
-/* NODES_ALL to n nodes answering with block_len-byte blocks: the merged answer the caller receives. */
-static size_t nodes_all(uint32_t n, size_t block_len, char *merged, size_t cap)
+/* NODES_ALL to n nodes answering with block_len-byte blocks, asked by a caller (query) or by a peer
+ * (remote). A caller gets one API_RESPONSE per node (its src_node = the node, the payload = that node's
+ * block alone) then API_RESULT: into blocks[], *n_blocks set. A peer gets one merged CLUSTER_RESPONSE:
+ * into merged. */
+static size_t nodes_all(bool remote, uint32_t n, size_t block_len, char *merged, size_t cap, unsigned *n_blocks)
 {
     struct xviosd *d = fixture_daemon_new(1);
     struct caller *c = fixture_caller(d, 7, 0);
-    uint32_t t[64];
-    struct xvios_rc_entry rc[64];
+    static uint32_t t[XVIOS_MAX_NODES];
+    static struct xvios_rc_entry rc[XVIOS_MAX_NODES];
     static char block[2048];
     struct xvios_msg m;
-    size_t len;
+    size_t len = 0;
 
-    assert_true(n <= 64 && block_len < sizeof(block));
+    assert_true(n < XVIOS_MAX_NODES && block_len < sizeof(block));
+    viod_respq_dispose(&d->rq);   /* the daemon's own response queue size: room for a full cluster */
+    assert_int_equal(viod_respq_init(&d->rq, XVD_RESPQ_CAP), 0);
     for (uint32_t i = 0; i < n; i++) {
         t[i] = i + 2;
         rc[i] = (struct xvios_rc_entry){ t[i], XVIOS_RC_SENT, 0 };
     }
-    struct op_request rq = { .kind = OP_NODES_ALL_QUERY, .caller_id = c->id, .handle = 4,
+    struct op_request rq = { .kind = remote ? OP_NODES_ALL_REMOTE : OP_NODES_ALL_QUERY,
+                             .caller_id = remote ? 0 : c->id, .handle = 4, .req_node = 9, .req_txid = 77,
                              .flags = XVIOS_F_RESPONSE, .origin = XVIOS_ORIGIN_API,
                              .msg_type = XVIOS_MT_NODE_INFO, .targets = t, .n_targets = n, .timeout_ms = 500 };
     assert_int_equal(viod_op_start(d, &rq), 0);
@@ -293,15 +299,38 @@ static size_t nodes_all(uint32_t n, size_t block_len, char *merged, size_t cap)
         block[block_len] = 0;
         response(d, m.hdr.txid, t[i], block);
     }
-    assert_int_equal(fixture_pop(&c->out, cbuf, &m), XVIOS_WIRE_OK);
-    assert_int_equal(m.hdr.opcode, XVIOS_OP_API_RESPONSE);
-    len = m.hdr.payload_len;
-    assert_true(len <= XVD_MERGED_MAX && len < cap);
-    memcpy(merged, m.payload, len);
-    merged[len] = 0;
-    assert_int_equal(fixture_pop(&c->out, cbuf, &m), XVIOS_WIRE_OK);
-    assert_int_equal(m.hdr.opcode, XVIOS_OP_API_RESULT);
-    assert_int_equal(m.hdr.status, XVIOS_ST_OK);
+    *n_blocks = 0;
+    if (remote) {
+        assert_int_equal(fixture_pop(&d->vke_out, vbuf, &m), XVIOS_WIRE_OK);
+        assert_int_equal(m.hdr.opcode, XVIOS_OP_CLUSTER_RESPONSE);
+        assert_int_equal(m.hdr.txid, 77);
+        assert_int_equal(m.sub.n_targets, 1);
+        assert_int_equal(m.targets[0], 9);
+        len = m.hdr.payload_len;
+        assert_true(len <= XVD_MERGED_MAX && len < cap);
+        memcpy(merged, m.payload, len);
+        merged[len] = 0;
+        assert_int_equal(fixture_pop(&c->out, cbuf, &m), -1);   /* no caller involved */
+    } else {
+        /* this node's own block first, then one per node in the order they answered */
+        for (uint32_t i = 0; i <= n; i++) {
+            char want[32];
+            assert_int_equal(fixture_pop(&c->out, cbuf, &m), XVIOS_WIRE_OK);
+            assert_int_equal(m.hdr.opcode, XVIOS_OP_API_RESPONSE);
+            assert_int_equal(m.hdr.txid, 4);
+            assert_int_equal(m.sub.msg_type, XVIOS_MT_NODES_ALL);
+            assert_int_equal(m.sub.src_node, i == 0 ? 1 : t[i - 1]);
+            snprintf(want, sizeof(want), "node=%u\n", i == 0 ? 1 : t[i - 1]);
+            assert_true(m.hdr.payload_len > strlen(want));
+            assert_memory_equal(m.payload, want, strlen(want));
+            if (i > 0)
+                assert_int_equal(m.hdr.payload_len, block_len);
+            (*n_blocks)++;
+        }
+        assert_int_equal(fixture_pop(&c->out, cbuf, &m), XVIOS_WIRE_OK);
+        assert_int_equal(m.hdr.opcode, XVIOS_OP_API_RESULT);
+        assert_int_equal(m.hdr.status, XVIOS_ST_OK);
+    }
     assert_int_equal(d->n_ops, 0);
     fixture_daemon_free(d);
     return len;
@@ -315,22 +344,35 @@ static unsigned count(const char *s, const char *what)
     return n;
 }
 
-static void test_nodes_all_merged_and_truncated(void **state)
+/* A caller's answer has no size limit: 255 peers with 1200-byte blocks (~300 KiB) all arrive. */
+static void test_nodes_all_one_response_per_node(void **state)
+{
+    unsigned blocks = 0;
+    (void)state;
+
+    nodes_all(false, 3, 200, NULL, 0, &blocks);
+    assert_int_equal(blocks, 4);
+    nodes_all(false, XVIOS_MAX_NODES - 1, 1200, NULL, 0, &blocks);
+    assert_int_equal(blocks, XVIOS_MAX_NODES);
+}
+
+/* A peer's answer is one packet: what fits, then "truncated=<the rest>" last. */
+static void test_nodes_all_remote_merged_and_truncated(void **state)
 {
     static char merged[XVIOS_MAX_PAYLOAD + 1];
     size_t len;
     const char *last;
-    unsigned blocks, truncated;
+    unsigned blocks, truncated, unused;
     (void)state;
 
     /* everything fits: this node and 64 others, no truncated block */
-    len = nodes_all(64, 200, merged, sizeof(merged));
+    len = nodes_all(true, 64, 200, merged, sizeof(merged), &unused);
     assert_int_equal(count(merged, "node="), 65);
     assert_int_equal(count(merged, "truncated="), 0);
     assert_true(len >= 2 && merged[len - 1] == '\n' && merged[len - 2] == '\n');
 
     /* 64 blocks of 1200 bytes cannot all fit: the ones that do, then "truncated=<the rest>" last */
-    len = nodes_all(64, 1200, merged, sizeof(merged));
+    len = nodes_all(true, 64, 1200, merged, sizeof(merged), &unused);
     assert_true(len <= XVD_MERGED_MAX);
     blocks = count(merged, "node=");
     assert_true(blocks > 1 && blocks < 65);
@@ -364,10 +406,12 @@ static void test_nodes_all_block_must_name_its_sender(void **state)
     send_result(d, m.hdr.txid, XVIOS_ST_OK, 2, rc, 2);
     response(d, m.hdr.txid, 2, "node=2\nname=honest\n");
     response(d, m.hdr.txid, 3, "node=2\nname=impostor\n");
-    assert_int_equal(fixture_pop(&c->out, cbuf, &m), XVIOS_WIRE_OK);
-    assert_int_equal(m.hdr.opcode, XVIOS_OP_API_RESPONSE);
-    memcpy(merged, m.payload, m.hdr.payload_len);
-    merged[m.hdr.payload_len] = 0;
+    merged[0] = 0;
+    while (fixture_pop(&c->out, cbuf, &m) == XVIOS_WIRE_OK && m.hdr.opcode == XVIOS_OP_API_RESPONSE) {
+        assert_true(strlen(merged) + m.hdr.payload_len < sizeof(merged));
+        strncat(merged, (const char *)m.payload, m.hdr.payload_len);
+    }
+    assert_int_equal(m.hdr.opcode, XVIOS_OP_API_RESULT);
     assert_non_null(strstr(merged, "node=2\nname=honest\n"));
     assert_null(strstr(merged, "impostor"));
     assert_non_null(strstr(merged, "node=3\nstatus=bad-answer\n"));
@@ -383,7 +427,8 @@ int main(void)
         cmocka_unit_test(test_responses_matched_then_result),
         cmocka_unit_test(test_response_expiry_and_failed_node),
         cmocka_unit_test(test_vke_lost_and_silent_vke),
-        cmocka_unit_test(test_nodes_all_merged_and_truncated),
+        cmocka_unit_test(test_nodes_all_one_response_per_node),
+        cmocka_unit_test(test_nodes_all_remote_merged_and_truncated),
         cmocka_unit_test(test_nodes_all_block_must_name_its_sender),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -74,7 +74,7 @@ static int loop_open(const struct xvios_plat_config *cfg, void **impl)
     lp = calloc(1, sizeof(*lp));
     if (!lp)
         return -ENOMEM;
-    lp->epoll_fd = lp->inotify_fd = lp->event_fd = -1;
+    lp->epoll_fd = lp->inotify_fd = lp->event_fd = lp->sync_lk = -1;
     lp->self_domid = cfg->self_domid;
     lp->root = strdup(cfg->root);
     if (!lp->root) {
@@ -129,6 +129,7 @@ const struct xvios_plat_ops xvios_plat_loopback_ops = {
     .unwatch = loop_unwatch,
     .watch_fd = loop_watch_fd,
     .watch_read = loop_watch_read,
+    .store_generation = loop_store_generation,
     .link_open = loop_link_open,
     .link_close = loop_link_close,
     .link_fd = loop_link_fd,

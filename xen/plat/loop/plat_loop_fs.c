@@ -175,27 +175,27 @@ int loop_rmtree(const char *path)
     return nftw(path, rmtree_one, 16, FTW_DEPTH | FTW_PHYS);
 }
 
-int loop_lock(const struct loop_plat *lp, bool exclusive)
+/* Open ROOT/store/<name> and flock it (op: LOCK_SH or LOCK_EX) before the deadline: the fd, or -errno. */
+static int lock_file(const struct loop_plat *lp, const char *name, int op, const struct timespec *deadline)
 {
     char path[PATH_MAX];
-    struct timespec deadline = xvios_deadline_ms(LOOP_LOCK_TIMEOUT_MS);
     long nap_ns = 50000;
     int fd, rc;
 
-    rc = loop_path_join(path, sizeof(path), lp->store, ".lock");
+    rc = loop_path_join(path, sizeof(path), lp->store, name);
     if (rc < 0)
         return rc;
     /* Opened per acquisition: flock() locks belong to the open file, which a fork() would share. */
     fd = loop_open_regular(path, O_RDWR | O_CREAT, 0600);
     if (fd < 0)
         return fd;
-    while (flock(fd, (exclusive ? LOCK_EX : LOCK_SH) | LOCK_NB) < 0) {
+    while (flock(fd, op | LOCK_NB) < 0) {
         if (errno != EWOULDBLOCK && errno != EINTR) {
             rc = -errno;
             close(fd);
             return rc;
         }
-        if (xvios_ts_passed(&deadline)) {
+        if (xvios_ts_passed(deadline)) {
             XLOG_ERR("store lock %s not acquired within %u ms", path, LOOP_LOCK_TIMEOUT_MS);
             close(fd);
             return -ETIMEDOUT;
@@ -205,6 +205,32 @@ int loop_lock(const struct loop_plat *lp, bool exclusive)
         if (nap_ns < 2000000)
             nap_ns *= 2;
     }
+    return fd;
+}
+
+/*
+ * The store lock is a reader-writer flock() on ROOT/store/.lock. flock() lets
+ * new readers in while a writer waits, so with a few hundred handles reading
+ * (a 128-node cluster's backends and daemons) a writer could wait past any
+ * deadline. So the entry has a gate, ROOT/store/.gate: a writer holds it
+ * (exclusive) while it waits for the lock; a reader passes it (shared, and
+ * released at once) before it takes its own lock. Once a writer has the gate
+ * no new reader gets in, and the readers inside finish. The writer releases
+ * the gate as soon as it holds the lock: only the .lock fd is returned.
+ */
+int loop_lock(const struct loop_plat *lp, bool exclusive)
+{
+    struct timespec deadline = xvios_deadline_ms(LOOP_LOCK_TIMEOUT_MS);
+    int gate, fd;
+
+    gate = lock_file(lp, ".gate", exclusive ? LOCK_EX : LOCK_SH, &deadline);
+    if (gate < 0)
+        return gate;
+    if (!exclusive)
+        close(gate);   /* passed: a reader holds the gate for no longer than that */
+    fd = lock_file(lp, ".lock", exclusive ? LOCK_EX : LOCK_SH, &deadline);
+    if (exclusive)
+        close(gate);
     return fd;
 }
 

@@ -106,6 +106,8 @@ struct loop_plat {
     int event_fd;                /* counter > 0 while events are queued */
     bool event_signalled;
     uint64_t log_off;            /* how far this handle has read .changes */
+    int sync_lk;                 /* the shared store lock while a log sync checks a node's permissions, or -1 */
+    int sync_err;                /* that lock could not be had: -errno, the sync stops at the line */
 
     bool quota_valid;            /* quota_owned is the count at store generation quota_gen */
     uint64_t quota_gen;
@@ -178,6 +180,7 @@ int  loop_watch(void *impl, const char *path, const char *token);
 int  loop_unwatch(void *impl, const char *path, const char *token);
 int  loop_watch_fd(void *impl);
 int  loop_watch_read(void *impl, char **path, char **token);
+int  loop_store_generation(void *impl, uint64_t *gen);
 
 /* ---------------------------------------------------------------- store ops (plat_loop_store.c) */
 int loop_store_read(void *impl, xvios_tx tx, const char *path, char **val, size_t *len);

@@ -8,6 +8,12 @@
  * under the exclusive store lock; the log's size is the store generation
  * that transactions compare. Each handle follows the log with inotify,
  * matches new lines against its watches and queues (path, token) events.
+ * The log is only ever appended to, and every byte below its size has been
+ * written, so a handle reads it without the store lock (a partial last line
+ * waits for the rest); it takes the shared lock only to read the permissions
+ * of a node a line names when that line matches one of its watches. (With
+ * the lock around every read, each change woke every handle into taking it,
+ * and with a few hundred handles writers waited on the readers for seconds.)
  * The fd handed out is an epoll set of the inotify fd and an eventfd that
  * is kept non-zero while events are queued, so it is readable exactly when
  * xvios_store_watch_read() may have something.
@@ -54,6 +60,13 @@ int loop_generation(struct loop_plat *lp, uint64_t *gen)
     }
     *gen = (uint64_t)st.st_size;
     return 0;
+}
+
+/* No lock: a commit appends its log line before it releases the exclusive lock, so a size read before
+ * that append orders this check before the commit, as a read under the shared lock would. */
+int loop_store_generation(void *impl, uint64_t *gen)
+{
+    return loop_generation(impl, gen);
 }
 
 int loop_log_append(struct loop_plat *lp, const char *lines, size_t len)
@@ -139,6 +152,13 @@ static bool may_see(struct loop_plat *lp, const char *path)
 
     if (lp->self_domid == 0)
         return true;
+    if (lp->sync_lk < 0) {
+        lp->sync_lk = loop_lock(lp, false);   /* released when the sync ends */
+        if (lp->sync_lk < 0) {
+            lp->sync_err = lp->sync_lk;       /* the line is read again by the next sync */
+            return false;
+        }
+    }
     rc = loop_disk_get(lp, path, NULL, NULL, &perms, &n);
     if (rc == -ENOENT)
         return true;  /* removed: removals are always reported */
@@ -191,17 +211,14 @@ static int sync_log(struct loop_plat *lp)
     char ibuf[4096];
     char *buf = NULL;
     struct stat st;
-    int fd = -1, lk = -1, rc;
+    int fd = -1, rc;
 
     while (read(lp->inotify_fd, ibuf, sizeof(ibuf)) > 0)
         ;
+    lp->sync_lk = -1;
+    lp->sync_err = 0;
     if ((rc = log_path(lp, path, sizeof(path))) < 0)
         goto out;
-    lk = loop_lock(lp, false);
-    if (lk < 0) {
-        rc = lk;
-        goto out;
-    }
     fd = loop_open_regular(path, O_RDONLY, 0);
     if (fd < 0) {
         rc = fd;
@@ -237,6 +254,11 @@ static int sync_log(struct loop_plat *lp)
             if (buf[i] != '\n')
                 continue;
             parse_line(lp, buf + start, i - start);
+            if (lp->sync_err < 0) {
+                lp->log_off += start;   /* the lines before this one are done (a repeated event is merged) */
+                rc = lp->sync_err;
+                goto out;
+            }
             start = i + 1;
         }
         if (start == 0) {
@@ -252,7 +274,8 @@ out:
     free(buf);
     if (fd >= 0)
         close(fd);
-    loop_unlock(lk);
+    loop_unlock(lp->sync_lk);
+    lp->sync_lk = -1;
     return rc;
 }
 

@@ -23,6 +23,7 @@
 #endif
 #include <xenctrl.h>
 #include <xenstore.h>
+#include <xen/io/xs_wire.h>
 #include <xentoollog.h>
 
 #include "xen/plat/plat_ops.h"
@@ -59,6 +60,8 @@ int plat_xen_store_mkdir(void *impl, xvios_tx tx, const char *path);
 int plat_xen_store_rm(void *impl, xvios_tx tx, const char *path);
 int plat_xen_store_list(void *impl, xvios_tx tx, const char *path, char ***names, unsigned *n);
 int plat_xen_store_get_perms(void *impl, xvios_tx tx, const char *path, struct xvios_perm **perms, unsigned *n);
+/* Bytes a SET_PERMS message for this list takes: "path\0" and "<letter><domid>\0" per entry. */
+size_t plat_xen_perms_payload(const char *path, const struct xvios_perm *perms, unsigned n);
 int plat_xen_store_set_perms(void *impl, xvios_tx tx, const char *path, const struct xvios_perm *perms,
                              unsigned n);
 int plat_xen_tx_start(void *impl, xvios_tx *tx);

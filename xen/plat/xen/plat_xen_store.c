@@ -181,14 +181,36 @@ int plat_xen_store_get_perms(void *impl, xvios_tx tx, const char *path, struct x
     return 0;
 }
 
+size_t plat_xen_perms_payload(const char *path, const struct xvios_perm *perms, unsigned n)
+{
+    size_t len = strlen(path) + 1;
+
+    for (unsigned i = 0; i < n; i++) {
+        uint32_t id = perms[i].domid;
+        len += 2;   /* the letter and the NUL */
+        do {
+            len++;
+            id /= 10;
+        } while (id);
+    }
+    return len;
+}
+
 int plat_xen_store_set_perms(void *impl, xvios_tx tx, const char *path, const struct xvios_perm *perms,
                              unsigned n)
 {
     struct plat_xen *px = impl;
     struct xs_permissions xp[XVIOS_STORE_MAX_PERMS];
+    size_t payload;
 
     if (n == 0 || n > XVIOS_STORE_MAX_PERMS)
         return -EINVAL;
+    /* xenstored takes one message of at most XENSTORE_PAYLOAD_MAX bytes: say why before the library refuses */
+    if ((payload = plat_xen_perms_payload(path, perms, n)) > XENSTORE_PAYLOAD_MAX) {
+        XLOG_WARN("%s: %u permission entries take %zu bytes, more than a XenStore message holds (%u)", path, n,
+                  payload, (unsigned)XENSTORE_PAYLOAD_MAX);
+        return -E2BIG;
+    }
     for (unsigned i = 0; i < n; i++) {
         xp[i].id = perms[i].domid;
         xp[i].perms = XS_PERM_NONE;

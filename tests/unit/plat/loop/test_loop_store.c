@@ -135,7 +135,7 @@ static void test_corrupt_backing_files(void **state)
     assert_int_equal(read_rc(p, "/c/value"), -EIO);
 
     /* more entries than a permission list may hold, and a domid out of range */
-    char many[2048] = "";
+    char many[4096] = "";
     for (unsigned i = 0; i < XVIOS_STORE_MAX_PERMS + 1; i++)
         snprintf(many + strlen(many), sizeof(many) - strlen(many), "r%u\n", i);
     assert_int_equal(loop_fixture_put_file(f->root, "store/c/many/.perms", many, strlen(many)), 0);

@@ -20,6 +20,7 @@
 #include "xvios/platform.h"
 #include "xvios/wire.h"
 #include "xvios/xen.h"
+#include "xen/plat/xen/plat_xen_internal.h"
 
 static xvios_plat *open_xen(void)
 {
@@ -209,6 +210,36 @@ static void test_set_perms_exact(void **state)
     /* the seam refuses empty lists before the library sees them */
     assert_int_equal(xvios_store_set_perms(p, XVIOS_TX_NONE, "/xvios", perms, 0), -EINVAL);
     assert_int_equal(mock_xen.set_perms_calls, 2);
+    xvios_plat_close(p);
+}
+
+/* A cluster-wide list (owner + XVIOS_MAX_NODES members, 5-digit domids) fits one XenStore message; a
+ * list that does not is refused with E2BIG before the library sees it. */
+static void test_set_perms_payload_bound(void **state)
+{
+    static struct xvios_perm perms[XVIOS_STORE_MAX_PERMS];
+    static char longpath[3200];
+    xvios_plat *p = open_xen();
+    unsigned calls;
+
+    (void)state;
+    perms[0] = (struct xvios_perm){ 0, XVIOS_PERM_NONE };
+    for (unsigned i = 1; i < XVIOS_STORE_MAX_PERMS; i++)
+        perms[i] = (struct xvios_perm){ 32000u + i, XVIOS_PERM_READ };
+    /* "/x\0" + "n0\0" + 256 * "r32xxx\0" */
+    assert_int_equal(plat_xen_perms_payload("/x", perms, XVIOS_STORE_MAX_PERMS), 3 + 3 + 256 * 7);
+    assert_true(plat_xen_perms_payload("/xvios/nodes/256/online", perms, XVIOS_STORE_MAX_PERMS) <= 4096);
+    perms[1].domid = 7;
+    assert_int_equal(plat_xen_perms_payload("/x", perms, 2), 3 + 3 + 3);
+
+    memset(longpath, 'a', sizeof(longpath) - 1);
+    longpath[0] = '/';
+    longpath[3000] = '\0';
+    calls = mock_xen.set_perms_calls;
+    assert_int_equal(xvios_store_set_perms(p, XVIOS_TX_NONE, longpath, perms, XVIOS_STORE_MAX_PERMS), -E2BIG);
+    assert_int_equal(mock_xen.set_perms_calls, calls);
+    assert_int_equal(xvios_store_set_perms(p, XVIOS_TX_NONE, longpath, perms, XVIOS_STORE_MAX_PERMS + 1), -EINVAL);
+    assert_int_equal(mock_xen.set_perms_calls, calls);
     xvios_plat_close(p);
 }
 
@@ -455,6 +486,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_open_fails_without_xenstore, setup, teardown),
         cmocka_unit_test_setup_teardown(test_read_write_roundtrip, setup, teardown),
         cmocka_unit_test_setup_teardown(test_value_limits, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_set_perms_payload_bound, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tx_eagain_propagates, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tx_retry_loop_succeeds_third_time, setup, teardown),
         cmocka_unit_test_setup_teardown(test_set_perms_exact, setup, teardown),
