@@ -33,13 +33,16 @@
 
 #define XVIOS_DB_PR_ROOT       XVIOS_DB_ROOT "/pr"
 /*
- * Blob bytes per node: 1400 hex digits, so value + 8 bytes per permission
- * entry (64 at most) stays below xenstored's node size quota for an
- * unprivileged domain (2048 bytes), which a VIOS is.
+ * Blob bytes per node: 960 hex digits, so value + 8 bytes per permission
+ * entry stays below xenstored's default node size quota for an unprivileged
+ * domain (2048 bytes), which a VIOS is, in clusters of up to
+ * XVIOS_DB_PR_MEMBERS_FIT members (owner + one entry each). A larger
+ * cluster needs that quota raised in dom0 (docs/xenstore.md).
  */
-#define XVIOS_DB_PR_CHUNK      700u
-#define XVIOS_DB_PR_CHUNKS_MAX 32u
-#define XVIOS_DB_PR_BLOB_MAX   (XVIOS_DB_PR_CHUNK * XVIOS_DB_PR_CHUNKS_MAX)   /* 22400 bytes */
+#define XVIOS_DB_PR_CHUNK       480u
+#define XVIOS_DB_PR_CHUNKS_MAX  48u
+#define XVIOS_DB_PR_BLOB_MAX    (XVIOS_DB_PR_CHUNK * XVIOS_DB_PR_CHUNKS_MAX)   /* 23040 bytes */
+#define XVIOS_DB_PR_MEMBERS_FIT 128u
 
 struct xvios_db_pr {
     uint64_t gen;                        /* 0: no record yet (the empty state) */

@@ -21,8 +21,9 @@
 
 #define CHUNK_HEX (2u * XVIOS_DB_PR_CHUNK)
 
-_Static_assert(CHUNK_HEX + 8u * XVIOS_STORE_MAX_PERMS < 2048u, "a chunk node stays below xenstored's node size quota");
-_Static_assert(sizeof(XVIOS_DB_PR_ROOT "/") + XVIOS_LU_NAME_MAX + sizeof("/blob-31") <= DB_PATH_MAX,
+_Static_assert(CHUNK_HEX + 8u * (XVIOS_DB_PR_MEMBERS_FIT + 1u) < 2048u,
+               "a chunk node stays below xenstored's default node size quota");
+_Static_assert(sizeof(XVIOS_DB_PR_ROOT "/") + XVIOS_LU_NAME_MAX + sizeof("/blob-47") <= DB_PATH_MAX,
                "every PR record path fits DB_PATH_MAX");
 _Static_assert(XVIOS_DB_PR_CHUNKS_MAX <= 100u, "chunk names have at most two digits");
 

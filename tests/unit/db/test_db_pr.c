@@ -96,7 +96,7 @@ static void test_write_read_chunks_perms(void **state)
 {
     struct loop_fixture *f = *state;
     struct xvios_db_pr *rec = malloc(sizeof(*rec)), *got = malloc(sizeof(*got));
-    struct fill c = { .len = 2 * XVIOS_DB_PR_CHUNK + 500, .seed = 3, .ret = 1 };
+    struct fill c = { .len = 2 * XVIOS_DB_PR_CHUNK + XVIOS_DB_PR_CHUNK / 2, .seed = 3, .ret = 1 };
     static const struct xvios_perm owned_by_5[] = { { 5, XVIOS_PERM_NONE }, { 6, XVIOS_PERM_BOTH } };
     static const struct xvios_perm top[] = { { 0, XVIOS_PERM_NONE }, { 5, XVIOS_PERM_BOTH }, { 6, XVIOS_PERM_BOTH } };
     xvios_plat *p5, *p6, *p9;
@@ -188,7 +188,7 @@ static void test_damaged_records(void **state)
     struct fill c = { .len = XVIOS_DB_PR_CHUNK + 10, .seed = 1, .ret = 1 };
     static const struct { const char *node, *val; } bad[] = {
         { "gen", "01" }, { "gen", "x" }, { "gen", "0" }, { "gen", "18446744073709551616" },
-        { "len", "22401" }, { "len", "711" }, { "len", "9" }, { "len", "" },
+        { "len", "23041" }, { "len", "491" }, { "len", "9" }, { "len", "" },
         { "blob-0", "AB" }, { "blob-1", "0g010203040506070809" }, { "blob-1", "0A010203040506070809" },
         { "blob-1", "00" }, { "blob-1", "000102030405060708090a0b0c0d0e0f1011121314" },
     };
