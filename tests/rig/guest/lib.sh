@@ -14,11 +14,11 @@
 
 RIG_DOMU_KERNEL=/rig/domu/vmlinux
 RIG_DOMU_RAMDISK=/rig/domu/initrd.cpio
-RIG_DOMU_MEMORY=128
+RIG_DOMU_MEMORY=192
 RIG_STATE=/run/rig
 # NAME:ROLE[:MEMORY-MiB]. vios1 serves the vSCSI scenarios' LUs from files in its tmpfs (up to
 # 96 MiB), so it gets the memory for them; client2 is the second client of the isolation checks.
-RIG_STANDARD_DOMUS="vios1:vios:256 vios2:vios vios3:vios client1:client client2:client"
+RIG_STANDARD_DOMUS="vios1:vios:320 vios2:vios vios3:vios client1:client client2:client"
 
 # ---------------------------------------------------------------- time
 # rig_now: centiseconds since boot (/proc/uptime has two decimals).

@@ -11,7 +11,7 @@
 # rig result and stage lines are shown live.
 
 RIG_TIMEOUT=${RIG_TIMEOUT:-1500}
-RIG_XEN_CMDLINE="console=com1 com1=115200,8n1 dom0_mem=384M,max:384M loglvl=all guest_loglvl=all"
+RIG_XEN_CMDLINE="console=com1 com1=115200,8n1 dom0_mem=512M,max:512M loglvl=all guest_loglvl=all"
 RIG_XEN_CMDLINE="$RIG_XEN_CMDLINE console_timestamps=boot bootscrub=0 smap=0 spec-ctrl=eager-fpu"
 RIG_DOM0_CMDLINE="console=hvc0 earlyprintk=xen rdinit=/init"
 
@@ -47,7 +47,7 @@ rig_boot() {
     [ "${RIG_SHELL:-0}" = 1 ] && dom0_cmd="$dom0_cmd rig.shell=1"
     # multiboot modules: "file args,file2"; a comma inside args is doubled
     mods="$RIG_VMLINUX ${dom0_cmd//,/,,},$RIG_DIR/dom0-initrd.cpio"
-    qemu=(qemu-system-x86_64 -machine q35 -accel tcg,tb-size=256 -cpu qemu64 -smp 2 -m 1536
+    qemu=(qemu-system-x86_64 -machine q35 -accel tcg,tb-size=256 -cpu qemu64 -smp 2 -m 2560
         -display none -vga none -no-reboot -nic none -monitor none -serial stdio
         -kernel "$RIG_XEN" -append "$RIG_XEN_CMDLINE" -initrd "$mods")
 
