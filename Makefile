@@ -203,6 +203,8 @@ FUZZ_EXTRA_fuzz_scsi_cdb := $(filter-out backend/scsi/scsi_lu_store.c,$(wildcard
 build/fuzz/fuzz_scsi_cdb: $(FUZZ_EXTRA_fuzz_scsi_cdb)
 FUZZ_EXTRA_fuzz_vscsi_ring := backend/vscsi/vscsi_req.c backend/vscsi/vscsi_rsp.c
 build/fuzz/fuzz_vscsi_ring: $(FUZZ_EXTRA_fuzz_vscsi_ring)
+FUZZ_EXTRA_fuzz_prsync_msg := backend/prsync/prsync_msg.c $(wildcard backend/scsi/scsi_pr*.c)
+build/fuzz/fuzz_prsync_msg: $(FUZZ_EXTRA_fuzz_prsync_msg)
 # The small parsers: one family per file in tests/fuzz/small_parsers/, plus the daemon's VKE_STATS text.
 FUZZ_EXTRA_fuzz_small_parsers := $(wildcard tests/fuzz/small_parsers/*.c) daemon/vke_stats_text.c
 build/fuzz/fuzz_small_parsers: $(FUZZ_EXTRA_fuzz_small_parsers) $(wildcard tests/fuzz/small_parsers/*.h)

@@ -21,6 +21,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "backend/prsync/prsync.h"
 #include "backend/vscsi/vscsi_engine.h"
 #include "xvios/conf.h"
 #include "xvios/db.h"
@@ -137,6 +138,7 @@ int main(int argc, char **argv)
     struct xvios_evloop *loop = NULL;
     struct xvios_watchmux *watches = NULL;
     struct vscsi_engine *vscsi = NULL;
+    struct prsync *prsync = NULL;
     bool no_vscsi = false;
     xvios_plat *plat = NULL;
     uint32_t self_domid = 0, node = 0;
@@ -277,8 +279,14 @@ int main(int argc, char **argv)
     XLOG_INFO("VKE running: domid %u, node %u, socket %s/%s", self_domid, node, rundir, XVIOS_VKE_SOCK);
     if (no_vscsi)
         XLOG_INFO("vSCSI engine not started (--no-vscsi)");
-    else if ((rc = vscsi_engine_create(&(struct vscsi_engine_config){ .plat = plat, .loop = loop, .watches = watches },
-                                       &vscsi)) < 0) {
+    else if ((rc = prsync_create(&(struct prsync_config){ .plat = plat, .loop = loop, .watches = watches, .vke = vke,
+                                                          .port_id = self_domid ? (uint16_t)self_domid : 1 },
+                                 &prsync)) < 0) {
+        XLOG_ERR("cannot start cluster-wide reservations: %s", strerror(-rc));
+        goto out;
+    } else if ((rc = vscsi_engine_create(&(struct vscsi_engine_config){ .plat = plat, .loop = loop,
+                                                                        .watches = watches, .prsync = prsync },
+                                         &vscsi)) < 0) {
         XLOG_ERR("cannot start the vSCSI engine: %s", strerror(-rc));
         goto out;
     }
@@ -295,6 +303,7 @@ out:
     if (vke && xvios_vke_node(vke))
         xvios_db_node_set_online(plat, xvios_vke_node(vke), false);
     vscsi_engine_destroy(vscsi);
+    prsync_destroy(prsync);
     xvios_vke_destroy(vke);
     xvios_watchmux_destroy(watches);
     xvios_evloop_destroy(loop);

@@ -98,6 +98,16 @@ struct scsi_lu_opts {
     void *pr_opaque;
     void (*pr_state_changed)(void *opaque, const struct scsi_pr *pr);
     int  (*pr_persist)(void *opaque, const uint8_t *blob, size_t len);
+    /*
+     * A PR state the owner keeps elsewhere (a cluster's, backend/prsync): PERSISTENT RESERVE OUT and
+     * RESERVE/RELEASE(6/10) that passed the dispatcher's checks go to pr_exec instead of the LU's PR
+     * object (param_len: the checked parameter list length). 0: the owner completes the command later,
+     * never from inside the call, with scsi_lu_pr_exec_done(); < 0: refused at once with BUSY.
+     * pr_ready false: the LU's PR state may be stale, every command but the unit-attention-exempt ones
+     * (INQUIRY, REPORT LUNS, REQUEST SENSE, ...) ends with BUSY. NULL hooks: the LU's own PR object.
+     */
+    int  (*pr_exec)(void *opaque, struct scsi_cmd *cmd, uint32_t param_len);
+    bool (*pr_ready)(void *opaque);
 };
 
 struct scsi_lu_stats {
@@ -125,6 +135,10 @@ void scsi_lu_reset(struct scsi_lu *lu);
  * (scsi_pr_nexus_reset), I_T NEXUS LOSS OCCURRED queued for it. */
 void scsi_lu_nexus_loss(struct scsi_lu *lu, const struct scsi_nexus *nexus);
 struct scsi_pr *scsi_lu_pr(struct scsi_lu *lu);
+/* Completes a command pr_exec took: err NULL = GOOD (TASK ABORTED if it was aborted meanwhile). */
+void scsi_lu_pr_exec_done(struct scsi_cmd *cmd, const struct scsi_err *err);
+/* Queue a unit attention (asc = enum scsi_asc) for that I_T nexus, as the PR module's hook does. */
+void scsi_lu_unit_attention(struct scsi_lu *lu, const struct scsi_nexus *nexus, uint16_t asc);
 void scsi_lu_get_stats(const struct scsi_lu *lu, struct scsi_lu_stats *out);
 unsigned scsi_lu_in_flight(const struct scsi_lu *lu);
 

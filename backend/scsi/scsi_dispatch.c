@@ -77,6 +77,12 @@ void scsi_cmd_finish(struct scsi_cmd *cmd, const struct scsi_err *err)
     cmd->done(cmd);
 }
 
+/* A command the LU's creator took (scsi_lu_opts.pr_exec) completes like any other. */
+void scsi_lu_pr_exec_done(struct scsi_cmd *cmd, const struct scsi_err *err)
+{
+    scsi_cmd_finish(cmd, err);
+}
+
 void scsi_cmd_run(struct scsi_cmd *cmd)
 {
     struct scsi_err err = { 0 };
@@ -285,6 +291,11 @@ static int admit(struct scsi_dev *dev, struct scsi_cmd *cmd, struct scsi_err *er
     if (!lu)
         return 0;
     lu->stats.commands++;
+    /* 3b. a PR state the owner keeps elsewhere and has not brought up to date */
+    if (!(op->flags & SCSI_OPF_UA_EXEMPT) && lu->pr_ready && !lu->pr_ready(lu->pr_opaque)) {
+        *err = scsi_err_status(SCSI_STATUS_BUSY);
+        return -1;
+    }
     /* 4. a pending unit attention of the I_T nexus */
     ns = scsi_ua_nexus(lu, cmd->nexus);
     if (!(op->flags & SCSI_OPF_UA_EXEMPT) && scsi_ua_pop(ns, &asc)) {

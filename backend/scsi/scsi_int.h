@@ -131,6 +131,8 @@ struct scsi_lu {
     void *pr_opaque;
     void (*pr_state_changed)(void *opaque, const struct scsi_pr *pr);
     int  (*pr_persist)(void *opaque, const uint8_t *blob, size_t len);
+    int  (*pr_exec)(void *opaque, struct scsi_cmd *cmd, uint32_t param_len);
+    bool (*pr_ready)(void *opaque);
     struct scsi_cmd *inflight;      /* doubly linked through priv.next/prev */
     unsigned n_inflight;
     struct scsi_cmd *rhead, *rtail; /* write-ordering list, arrival order */

@@ -94,6 +94,8 @@ int scsi_lu_new(const struct scsi_lu_opts *opts, struct scsi_lu **out)
     lu->pr_opaque = opts->pr_opaque;
     lu->pr_state_changed = opts->pr_state_changed;
     lu->pr_persist = opts->pr_persist;
+    lu->pr_exec = opts->pr_exec;
+    lu->pr_ready = opts->pr_ready;
     /* No persist hook of the owner: the PR module must see none (PTPL_C = 0, APTPL refused as
      * INVALID FIELD IN PARAMETER LIST), not one that fails every call (HARDWARE ERROR). */
     hooks = (struct scsi_pr_hooks){ .opaque = lu, .unit_attention = hook_ua, .abort_nexus = hook_abort,

@@ -141,10 +141,24 @@ static int check_spc2_cdb(const struct scsi_cmd *cmd, struct scsi_err *err)
     return SCSI_DONE;
 }
 
+/* The owner keeps the PR state (scsi_lu_opts.pr_exec): hand the command over, it completes later. */
+static int pr_exec(struct scsi_cmd *cmd, uint32_t param_len, struct scsi_err *err)
+{
+    struct scsi_lu *lu = cmd->priv.lu;
+
+    if (lu->pr_exec(lu->pr_opaque, cmd, param_len) < 0) {
+        *err = scsi_err_status(SCSI_STATUS_BUSY);
+        return SCSI_FAIL;
+    }
+    return SCSI_ASYNC;
+}
+
 int scsi_op_reserve(struct scsi_cmd *cmd, struct scsi_err *err)
 {
     if (check_spc2_cdb(cmd, err))
         return SCSI_FAIL;
+    if (cmd->priv.lu->pr_exec)
+        return pr_exec(cmd, 0, err);
     return scsi_pr_reserve_spc2(cmd->priv.lu->pr, cmd->nexus, err) ? SCSI_FAIL : SCSI_DONE;
 }
 
@@ -152,6 +166,8 @@ int scsi_op_release(struct scsi_cmd *cmd, struct scsi_err *err)
 {
     if (check_spc2_cdb(cmd, err))
         return SCSI_FAIL;
+    if (cmd->priv.lu->pr_exec)
+        return pr_exec(cmd, 0, err);
     return scsi_pr_release_spc2(cmd->priv.lu->pr, cmd->nexus, err) ? SCSI_FAIL : SCSI_DONE;
 }
 
@@ -168,6 +184,8 @@ int scsi_op_pr_in(struct scsi_cmd *cmd, struct scsi_err *err)
 int scsi_op_pr_out(struct scsi_cmd *cmd, struct scsi_err *err)
 {
     /* The dispatcher checked that data-out holds the parameter list length. */
+    if (cmd->priv.lu->pr_exec)
+        return pr_exec(cmd, scsi_cmd_param_len(cmd), err);
     if (scsi_pr_out(cmd->priv.lu->pr, cmd->nexus, cmd->cdb, cmd->data_out, scsi_cmd_param_len(cmd), err))
         return SCSI_FAIL;
     return SCSI_DONE;

@@ -85,3 +85,8 @@ bool scsi_ua_pop(struct scsi_nexus_state *ns, uint16_t *asc)
     ns->n_ua--;
     return true;
 }
+
+void scsi_lu_unit_attention(struct scsi_lu *lu, const struct scsi_nexus *nexus, uint16_t asc)
+{
+    scsi_ua_queue(lu, nexus, asc);
+}

@@ -244,6 +244,7 @@ int vscsi_engine_create(const struct vscsi_engine_config *cfg, struct vscsi_engi
     e->plat = cfg->plat;
     e->loop = cfg->loop;
     e->mux = cfg->watches;
+    e->prsync = cfg->prsync;
     rc = xvios_plat_self_domid(e->plat, &e->self);
     if (rc < 0)
         goto out;

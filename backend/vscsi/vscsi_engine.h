@@ -15,6 +15,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "backend/prsync/prsync.h"
 #include "xvios/evloop.h"
 #include "xvios/platform.h"
 #include "xvios/watchmux.h"
@@ -25,6 +26,7 @@ struct vscsi_engine_config {
     xvios_plat *plat;                   /* acting as the VIOS domain */
     struct xvios_evloop *loop;
     struct xvios_watchmux *watches;     /* on plat, registered with loop */
+    struct prsync *prsync;              /* cluster-wide reservations of pool LUs; NULL: each LU keeps its own */
 };
 
 struct vscsi_engine_stats {

@@ -20,6 +20,7 @@
 #include "backend/vscsi/vscsi_engine.h"
 #include "backend/vscsi/vscsi_req.h"
 #include "xvios/clock.h"
+#include "xvios/db_lu.h"
 #include "xvios/evloop.h"
 #include "xvios/ring.h"
 #include "xvios/watchmux.h"
@@ -38,6 +39,7 @@ struct vscsi_vhost;
  */
 struct vscsi_lu_ident {
     bool pool;
+    char name[XVIOS_LU_NAME_MAX + 1];   /* pool: the LU's name (its PR record in the cluster DB) */
     uint64_t offset, size;          /* pool: the region of the backing */
     uint8_t wwn[16];                /* pool: the NAA designator of VPD 0x83 */
     char serial[32];                /* pool: the unit serial number of VPD 0x80 */
@@ -62,6 +64,7 @@ struct vscsi_lu_ref {
     unsigned refs;
     struct lu_store *store;
     struct scsi_lu *lu;
+    struct prsync_lu *prs;          /* pool LUs with an engine's prsync: the cluster's PR state */
     struct xvios_ev_fd *src;
 };
 
@@ -131,6 +134,7 @@ struct vscsi_engine {
     xvios_plat *plat;
     struct xvios_evloop *loop;
     struct xvios_watchmux *mux;
+    struct prsync *prsync;
     uint32_t self;
     uint16_t port_id;
     char base[64];

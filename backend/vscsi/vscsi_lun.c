@@ -55,6 +55,7 @@ static void lu_ref_free(struct vscsi_lu_ref *r)
 {
     xvios_evloop_fd_remove(r->src);
     lu_store_close(r->store);          /* runs what is still pending, before the LU goes */
+    prsync_lu_close(r->prs);           /* its PR commands complete before the LU goes too */
     if (r->lu)
         scsi_lu_free(r->lu);
     free(r);
@@ -64,7 +65,7 @@ static bool same_ident(const struct vscsi_lu_ident *a, const struct vscsi_lu_ide
 {
     if (a->pool != b->pool)
         return false;
-    return !a->pool || (a->offset == b->offset && a->size == b->size && !memcmp(a->wwn, b->wwn, sizeof(a->wwn)) &&
+    return !a->pool || (!strcmp(a->name, b->name) && a->offset == b->offset && a->size == b->size && !memcmp(a->wwn, b->wwn, sizeof(a->wwn)) &&
                         !strcmp(a->serial, b->serial));
 }
 
@@ -110,6 +111,9 @@ static int lu_get(struct vscsi_engine *e, const char *path, bool ro, const struc
         lo.store = &r->region;
         lo.serial = id->serial;
         lo.naa_id = id->wwn;
+        /* its reservations hold cluster-wide: the state lives in the DB, commands go through prsync */
+        if (e->prsync && (rc = prsync_lu_open(e->prsync, id->name, &lo, &r->prs)) < 0)
+            goto out;
     } else {
         /* a stable unit serial number per path: the NAA designator (VPD 0x83) follows it */
         snprintf(serial, sizeof(serial), "XV%016" PRIx64, fnv1a(path));
@@ -119,6 +123,10 @@ static int lu_get(struct vscsi_engine *e, const char *path, bool ro, const struc
     rc = scsi_lu_new(&lo, &r->lu);
     if (rc < 0)
         goto out;
+    if (r->prs && (rc = prsync_lu_bind(r->prs, r->lu)) < 0) {
+        rc = -EBADMSG;                 /* no guessed state: the LUN is refused */
+        goto out;
+    }
     rc = xvios_evloop_fd_add(e->loop, lu_store_fd(r->store), POLLIN, on_store, r, &r->src);
     if (rc < 0)
         goto out;
@@ -164,6 +172,7 @@ void vscsi_lu_close_all(struct vscsi_engine *e)
 {
     /* Closing a store answers its pending I/O (-ECANCELED at worst): the SCSI commands complete. */
     for (struct vscsi_lu_ref *r = e->lus; r; r = r->next) {
+        prsync_lu_abandon(r->prs);     /* PR commands waiting for the cluster complete now */
         xvios_evloop_fd_remove(r->src);
         r->src = NULL;
         lu_store_close(r->store);
@@ -257,6 +266,7 @@ static int pool_ident(struct vscsi_vhost *vh, unsigned devn, const struct vscsi_
         return -EINVAL;
     }
     _Static_assert(sizeof(id->serial) > XVIOS_LU_SERIAL_LEN, "a pool serial fits");
+    snprintf(id->name, sizeof(id->name), "%s", s->lu);
     snprintf(id->serial, sizeof(id->serial), "%s", s->serial);
     id->pool = true;
     return 0;
@@ -306,7 +316,10 @@ int vscsi_lun_add(struct vscsi_vhost *vh, unsigned devn, const struct vscsi_lun_
     }
     rc = lu_get(vh->eng, pdev, ro, &id, &l->lu);
     if (rc < 0) {
-        if (rc == -ERANGE)
+        if (rc == -EBADMSG)
+            vscsi_xs_set_error(vh, "dev-%u: LU %s: its reservation state in the cluster DB is unreadable or "
+                                   "malformed", devn, spec->lu);
+        else if (rc == -ERANGE)
             vscsi_xs_set_error(vh, "dev-%u: LU %s: region [%" PRIu64 ", +%" PRIu64 ") does not fit %s", devn,
                                spec->lu, id.offset, id.size, pdev);
         else

@@ -22,6 +22,7 @@
  *   /xvios/clients/<client-id>/...  ClientID table (cluster-unique ids); members may write
  *   /xvios/adapters/<adapter-id>/.. AdapterID table (cluster-unique ids); members may write
  *   /xvios/next-client-id, /xvios/next-adapter-id   counters; members may write
+ *   /xvios/pr/<lu>/...              PR state of each pool LU (xvios/db_pr.h); members may write
  *
  * Node ids are 1..XVIOS_MAX_NODES; 0 means "none" (and dom0's management
  * console on links). All writes that must be atomic run in one store

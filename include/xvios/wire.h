@@ -41,8 +41,9 @@
 enum xvios_proto_version {
     XVIOS_PROTO_V1 = 1,
     XVIOS_PROTO_V2 = 2,
+    XVIOS_PROTO_V3 = 3,
     XVIOS_PROTO_MIN = XVIOS_PROTO_V2,
-    XVIOS_PROTO_CURRENT = XVIOS_PROTO_V2,
+    XVIOS_PROTO_CURRENT = XVIOS_PROTO_V3,
 };
 
 #define XVIOS_MAGIC        0x444f4956u  /* "VIOD" read as bytes on the wire */
@@ -96,6 +97,12 @@ enum xvios_msg_type {
     XVIOS_MT_NODES_ALL = 3,      /* the answering node fans out NODE_INFO and merges */
     XVIOS_MT_BACKEND_BASE = 0x0800, /* 0x0800-0x0fff: for subsystems inside xvios-backend that register */
     XVIOS_MT_BACKEND_LAST = 0x0fff, /* an in-process receiver with the VKE (xvios_vke_receiver_add) */
+    /* v3: backend/prsync's range: cluster-wide persistent reservations (docs/pool.md) */
+    XVIOS_MT_PR_FIRST  = 0x0840,
+    XVIOS_MT_PR_APPLY  = 0x0840, /* "install generation g of LU n's PR state, deliver these unit attentions and
+                                  * aborts": sent with receipts and responses to every member after a change is
+                                  * committed to the DB; the response says the generation the member now has */
+    XVIOS_MT_PR_LAST   = 0x084f,
     XVIOS_MT_USER_BASE = 0x1000, /* free for callers; the daemon forwards them to subscribers */
 };
 

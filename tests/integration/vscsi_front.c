@@ -34,6 +34,15 @@
  *   beyond:L              WRITE(10) of the block right after the last one:
  *                         ILLEGAL REQUEST, LOGICAL BLOCK ADDRESS OUT OF RANGE
  *   close                 state 5, wait for the backend's 5, state 6, wait 6
+ *   pr:L:SA:TYPE:KEY:SAKEY:ST  PERSISTENT RESERVE OUT service action SA (hex), type TYPE, reservation
+ *                         key KEY and service action key SAKEY (hex), 24-byte parameter list: the status
+ *                         must be ST (hex: 0 GOOD, 18 RESERVATION CONFLICT); BUSY is retried (10 s)
+ *   race:L:N:BASE         N x REGISTER AND IGNORE EXISTING KEY with keys BASE+1..BASE+N (hex): all GOOD
+ *   prin:L:SA             PERSISTENT RESERVE IN service action SA (hex), printed as
+ *                         "ok: PR IN LUN L sa SA: <hex bytes>"
+ *   rw:L:w|r:ST           WRITE(10) or READ(10) of one block at LBA 8: the status must be ST (hex)
+ *   ua:L:ASCQ             TEST UNIT READY must meet the unit attention ASC/ASCQ (hex, e.g. 2a05)
+ *   post:NAME, await:NAME create ROOT/NAME; wait (60 s) until it exists (two frontends in step)
  * Every data buffer is revoked as soon as its response is in: a backend
  * that still held a grant makes that fail (-EBUSY), as scsifront's
  * gnttab_try_end_foreign_access() does.
@@ -793,6 +802,144 @@ static void step_close(void)
     printf("ok: closed (backend 5 then 6)\n");
 }
 
+/* ---------------------------------------------------------------- reservations */
+static uint64_t arg_hex(char **save)
+{
+    char *tok = strtok_r(NULL, ":", save), *end = NULL;
+    unsigned long long v;
+
+    if (!tok || !*tok)
+        die("bad hex step argument");
+    errno = 0;
+    v = strtoull(tok, &end, 16);
+    if (*end || errno)
+        die("bad hex step argument '%s'", tok);
+    return v;
+}
+
+static void put_be64(uint8_t *p, uint64_t v)
+{
+    for (int i = 7; i >= 0; i--, v >>= 8)
+        p[i] = (uint8_t)v;
+}
+
+/* A command whose BUSY (the VIOS resynchronizing its reservation state) is retried for 10 s. */
+static int32_t cmd_retry_busy(uint16_t lun, const uint8_t *cdb, uint8_t cdb_len, uint8_t dir, void *data, size_t len,
+                              struct vscsiif_response *rsp)
+{
+    struct timespec dl = xvios_deadline_ms(10000);
+    int32_t r;
+
+    while ((r = cmd_sync(lun, cdb, cdb_len, dir, data, len, false, rsp)) == 0x08 && !xvios_ts_passed(&dl))
+        usleep(20000);
+    return r;
+}
+
+static int32_t pr_out(uint16_t lun, uint8_t sa, uint8_t type, uint64_t key, uint64_t sa_key)
+{
+    uint8_t cdb[10] = { 0x5f, sa, type, 0, 0, 0, 0, 0, 24, 0 }, param[24] = { 0 };
+    struct vscsiif_response rsp;
+
+    put_be64(param, key);
+    put_be64(param + 8, sa_key);
+    return cmd_retry_busy(lun, cdb, 10, 1, param, sizeof(param), &rsp);
+}
+
+static void step_pr(uint16_t lun, uint8_t sa, uint8_t type, uint64_t key, uint64_t sa_key, uint32_t want)
+{
+    int32_t r = pr_out(lun, sa, type, key, sa_key);
+
+    if ((uint32_t)r != want)
+        die("PR OUT LUN %u sa %x type %x key %llx sakey %llx: rslt 0x%x, expected 0x%x", lun, sa, type,
+            (unsigned long long)key, (unsigned long long)sa_key, (unsigned)r, want);
+    printf("ok: PR OUT LUN %u sa %x type %x key %llx sakey %llx: status 0x%x\n", lun, sa, type,
+           (unsigned long long)key, (unsigned long long)sa_key, (unsigned)r);
+}
+
+static void step_race(uint16_t lun, uint32_t n, uint64_t base)
+{
+    struct timespec t0 = xvios_now();
+
+    for (uint32_t i = 1; i <= n; i++) {
+        int32_t r = pr_out(lun, 0x06, 0, 0, base + i);
+
+        if (r != 0)
+            die("REGISTER AND IGNORE %u/%u (key %llx): rslt 0x%x", i, n, (unsigned long long)(base + i),
+                (unsigned)r);
+    }
+    printf("ok: %u x REGISTER AND IGNORE EXISTING KEY on LUN %u, the last key %llx, in %lld ms\n", n, lun,
+           (unsigned long long)(base + n), (long long)xvios_ts_diff_ms(t0, xvios_now()));
+}
+
+static void step_prin(uint16_t lun, uint8_t sa)
+{
+    uint8_t cdb[10] = { 0x5e, sa, 0, 0, 0, 0, 0, 0x10, 0x00, 0 }, d[4096] = { 0 };
+    struct vscsiif_response rsp;
+    int32_t r = cmd_retry_busy(lun, cdb, 10, 2, d, sizeof(d), &rsp);
+    size_t len;
+
+    if (r != 0)
+        die("PR IN LUN %u sa %x: rslt 0x%x", lun, sa, (unsigned)r);
+    len = sizeof(d) - rsp.residual_len;
+    printf("ok: PR IN LUN %u sa %x: ", lun, sa);
+    for (size_t i = 0; i < len && i < sizeof(d); i++)
+        printf("%02x", d[i]);
+    printf("\n");
+}
+
+static void step_rw(uint16_t lun, bool write, uint32_t want)
+{
+    uint8_t cdb[10] = { write ? 0x2a : 0x28, 0, 0, 0, 0, 8, 0, 0, 1, 0 }, blk[512];
+    struct vscsiif_response rsp;
+    int32_t r;
+
+    memset(blk, 0x5a, sizeof(blk));
+    r = cmd_retry_busy(lun, cdb, 10, write ? 1 : 2, blk, sizeof(blk), &rsp);
+    if ((uint32_t)r != want)
+        die("%s LUN %u: rslt 0x%x, expected 0x%x", write ? "WRITE" : "READ", lun, (unsigned)r, want);
+    printf("ok: %s LUN %u: status 0x%x\n", write ? "WRITE" : "READ", lun, (unsigned)r);
+}
+
+static void step_ua(uint16_t lun, uint32_t ascq)
+{
+    uint8_t cdb[6] = { 0 };
+    struct vscsiif_response rsp;
+    struct timespec dl = xvios_deadline_ms(10000);
+
+    while (cmd_once(lun, cdb, 6, 3, NULL, 0, false, &rsp) == 0x08 && !xvios_ts_passed(&dl))
+        usleep(20000);
+    if (!unit_attention(&rsp) || rsp.sense_len < 14 || rsp.sense_buffer[12] != (ascq >> 8) ||
+        rsp.sense_buffer[13] != (ascq & 0xff))
+        die("LUN %u: no unit attention %04x (rslt 0x%x, sense %02x/%02x)", lun, ascq, (unsigned)rsp.rslt,
+            rsp.sense_len >= 14 ? rsp.sense_buffer[12] : 0, rsp.sense_len >= 14 ? rsp.sense_buffer[13] : 0);
+    printf("ok: unit attention %04x on LUN %u\n", ascq, lun);
+}
+
+static void step_sync(const char *root, const char *name, bool post)
+{
+    char path[512];
+    struct timespec dl = xvios_deadline_ms(60000);
+    FILE *f;
+
+    if (!name || !*name || strchr(name, '/'))
+        die("bad sync name");
+    snprintf(path, sizeof(path), "%s/%s", root, name);
+    if (post) {
+        if (!(f = fopen(path, "w")))
+            die("cannot create %s", path);
+        fclose(f);
+        printf("ok: posted %s\n", name);
+        return;
+    }
+    while (access(path, F_OK) != 0) {
+        if (xvios_ts_passed(&dl))
+            die("%s never came", name);
+        follow_backend();
+        usleep(10000);
+    }
+    printf("ok: %s came\n", name);
+}
+
 static uint32_t arg_u32(char **save)
 {
     char *tok = strtok_r(NULL, ":", save);
@@ -874,6 +1021,38 @@ int main(int argc, char **argv)
                 step_vpd(l, (uint8_t)v);
             else
                 step_fill(l, mib, (uint8_t)v, name[0] == 'e');
+        } else if (!strcmp(name, "pr")) {
+            uint16_t l = (uint16_t)arg_u32(&save);
+            uint64_t sa = arg_hex(&save), type = arg_hex(&save), key = arg_hex(&save), sak = arg_hex(&save);
+            uint64_t want = arg_hex(&save);
+            await_lun(l);
+            step_pr(l, (uint8_t)sa, (uint8_t)type, key, sak, (uint32_t)want);
+        } else if (!strcmp(name, "race")) {
+            uint16_t l = (uint16_t)arg_u32(&save);
+            uint32_t n = arg_u32(&save);
+            uint64_t base = arg_hex(&save);
+            await_lun(l);
+            step_race(l, n, base);
+        } else if (!strcmp(name, "prin")) {
+            uint16_t l = (uint16_t)arg_u32(&save);
+            uint64_t sa = arg_hex(&save);
+            await_lun(l);
+            step_prin(l, (uint8_t)sa);
+        } else if (!strcmp(name, "rw")) {
+            uint16_t l = (uint16_t)arg_u32(&save);
+            char *rw = strtok_r(NULL, ":", &save);
+            uint64_t want = arg_hex(&save);
+            if (!rw || (strcmp(rw, "w") && strcmp(rw, "r")))
+                die("rw: w or r");
+            await_lun(l);
+            step_rw(l, rw[0] == 'w', (uint32_t)want);
+        } else if (!strcmp(name, "ua")) {
+            uint16_t l = (uint16_t)arg_u32(&save);
+            uint64_t ascq = arg_hex(&save);
+            await_lun(l);
+            step_ua(l, (uint32_t)ascq);
+        } else if (!strcmp(name, "post") || !strcmp(name, "await")) {
+            step_sync(argv[1], strtok_r(NULL, ":", &save), name[0] == 'p');
         } else if (!strcmp(name, "beyond")) {
             uint16_t l = (uint16_t)arg_u32(&save);
             await_lun(l);

@@ -10,7 +10,8 @@ objects of the product (OBJ_DIR, default build/rel/obj; tests/ is skipped):
     than one file;
   * across modules every edge points down the layers
         util <- wire <- plat (with plat/xen, plat/loop) <- db <- vke, client
-             <- backend/lu <- backend/scsi <- backend/vscsi <- backend, daemon, toolstack
+             <- backend/lu <- backend/scsi <- backend/prsync <- backend/vscsi
+             <- backend, daemon, toolstack
     and modules of one layer do not use each other, with one exception, the
     platform seam: plat/xen and plat/loop implement xen/plat/plat_ops.h and
     may use the seam's helpers in xen/plat (xvios_plat_impl,
@@ -44,10 +45,11 @@ LAYERS = {
     "xen/client": 4,
     "backend/lu": 5,
     "backend/scsi": 6,
-    "backend/vscsi": 7,
-    "backend": 8,
-    "daemon": 8,
-    "toolstack": 8,
+    "backend/prsync": 7,
+    "backend/vscsi": 8,
+    "backend": 9,
+    "daemon": 9,
+    "toolstack": 9,
 }
 # The platform seam: the implementations may use the seam's helpers ...
 SIDEWAYS = {("xen/plat/xen", "xen/plat"), ("xen/plat/loop", "xen/plat")}

@@ -141,6 +141,7 @@ static int create_body(xvios_plat *p, xvios_tx tx, void *ctx)
         (rc = db_write(p, tx, XVIOS_DB_ROOT "/nodes", "", dom0_only, 1)) < 0 ||
         (rc = db_write(p, tx, XVIOS_DB_ROOT "/clients", "", dom0_only, 1)) < 0 ||
         (rc = db_write(p, tx, XVIOS_DB_ROOT "/adapters", "", dom0_only, 1)) < 0 ||
+        (rc = db_write(p, tx, XVIOS_DB_ROOT "/pr", "", dom0_only, 1)) < 0 ||
         (rc = db_write_u32(p, tx, XVIOS_DB_ROOT "/next-client-id", 1, dom0_only, 1)) < 0 ||
         (rc = db_write_u32(p, tx, XVIOS_DB_ROOT "/next-adapter-id", 1, dom0_only, 1)) < 0)
         return rc;

@@ -16,6 +16,7 @@
 
 #include "db_internal.h"
 #include "xvios/db_lu.h"
+#include "xvios/db_pr.h"
 #include "xvios/log.h"
 #include "xvios/parse.h"
 
@@ -259,12 +260,22 @@ int xvios_db_lu_get(xvios_plat *p, xvios_tx tx, const char *name, struct xvios_d
     return tx == XVIOS_TX_NONE ? db_tx_run(p, get_body, &o) : lu_read(p, tx, name, out);
 }
 
+/* The LU's reservation record (xvios/db_pr.h) goes with it: a later LU of that name starts clean. */
+static int pr_record_drop(xvios_plat *p, xvios_tx tx, const char *name)
+{
+    int rc = xvios_db_pr_remove(p, tx, name);
+
+    return rc == -ENOENT ? 0 : rc;
+}
+
 static int remove_body(xvios_plat *p, xvios_tx tx, void *ctx)
 {
     char path[DB_PATH_MAX];
     int rc = xvios_db_lu_path(ctx, path, sizeof(path));
 
-    return rc < 0 ? rc : xvios_store_rm(p, tx, path);
+    if (rc < 0 || (rc = xvios_store_rm(p, tx, path)) < 0)
+        return rc;
+    return pr_record_drop(p, tx, ctx);
 }
 
 int xvios_db_lu_remove(xvios_plat *p, xvios_tx tx, const char *name)
@@ -361,6 +372,9 @@ static int create_body(xvios_plat *p, xvios_tx tx, void *ctx)
     }
     make_ids(pool, number, c->lu.wwn, c->lu.serial);
     xvios_lu_wwn_format(c->lu.wwn, wwn);
+    /* a record left by an LU of this name removed before records went with their LU */
+    if ((rc = pr_record_drop(p, tx, s->name)) < 0)
+        goto out;
     if ((rc = xvios_db_lu_path(s->name, dir, sizeof(dir))) < 0 || (rc = put(p, tx, m, n, dir, "")) < 0)
         goto out;
 #define LEAF(leaf) (db_path(path, sizeof(path), "%s/" leaf, dir) < 0 ? -ENAMETOOLONG : 0)

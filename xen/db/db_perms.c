@@ -14,6 +14,7 @@
  *                                             never rewrite it)
  *   /xvios/clients, /xvios/adapters,          owner dom0 (entries below: their creator while
  *   /xvios/next-client-id, next-adapter-id    a member, else dom0), BOTH for members
+ *   /xvios/pr (PR records of pool LUs)
  *
  * Anybody else (a client domain) gets nothing; dom0 bypasses all checks.
  */
@@ -52,9 +53,11 @@ int db_perms_for(const char *path, uint32_t current_owner, const struct db_membe
     if (!at_or_below(path, XVIOS_DB_ROOT))
         return -EINVAL;
     if (at_or_below(path, XVIOS_DB_ROOT "/clients") || at_or_below(path, XVIOS_DB_ROOT "/adapters") ||
+        at_or_below(path, XVIOS_DB_ROOT "/pr") ||
         !strcmp(path, XVIOS_DB_ROOT "/next-client-id") || !strcmp(path, XVIOS_DB_ROOT "/next-adapter-id")) {
         grant = XVIOS_PERM_BOTH;
         bool top = !strcmp(path, XVIOS_DB_ROOT "/clients") || !strcmp(path, XVIOS_DB_ROOT "/adapters") ||
+                   !strcmp(path, XVIOS_DB_ROOT "/pr") ||
                    !strncmp(path, XVIOS_DB_ROOT "/next-", strlen(XVIOS_DB_ROOT "/next-"));
         if (!top && is_member(m, n, current_owner))
             owner = current_owner;
