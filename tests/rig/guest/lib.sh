@@ -400,3 +400,34 @@ rig_scsi_disk() {
 
 # rig_lu_create VIOS PATH MIB: a sparse LU file in VIOS's tmpfs.
 rig_lu_create() { rig_domu_run "$1" 20 "mkdir -p \$(dirname $2) && rm -f $2 && truncate -s $3M $2"; }
+
+# ---------------------------------------------------------------- the shared disk
+# One disk image in dom0's tmpfs behind /dev/loop0, given to each VIOS as the same block device
+# /dev/xvdb (xl block-attach through xen-blkback): the rig's stand-in for the SAN LUN every VIOS
+# reaches, on which the LU pool's LUs are regions. `xl block-detach VIOS xvdb` removes the device in
+# that VIOS at once (a fabric loss).
+RIG_SHARED_IMG=/tmp/rig-shared-disk.img
+RIG_SHARED_LOOP=/dev/loop0
+RIG_SHARED_DEV=/dev/xvdb
+
+# rig_shared_disk_up MIB VIOS...: the image (MIB MiB, made once) attached to every VIOS named.
+rig_shared_disk_up() {
+    local mib=$1 d
+    shift
+    [ -b $RIG_SHARED_LOOP ] || mknod $RIG_SHARED_LOOP b 7 0 || return 1
+    if ! losetup $RIG_SHARED_LOOP >/dev/null 2>&1; then
+        dd if=/dev/zero of=$RIG_SHARED_IMG bs=1M count="$mib" 2>/dev/null || return 1
+        losetup $RIG_SHARED_LOOP $RIG_SHARED_IMG || return 1
+    fi
+    for d in "$@"; do
+        rig_domu_run "$d" 5 "[ -b $RIG_SHARED_DEV ]" 2>/dev/null && continue
+        # target= must be the last key: it takes the rest of the string
+        xl block-attach "$d" "format=raw, vdev=${RIG_SHARED_DEV#/dev/}, access=rw, script=/rig/block-hotplug, target=$RIG_SHARED_LOOP" ||
+            { echo "rig_shared_disk_up: xl block-attach $d failed" >&2; return 1; }
+        rig_wait_for 30 rig_domu_run "$d" 5 "[ -b $RIG_SHARED_DEV ]" ||
+            { echo "rig_shared_disk_up: no $RIG_SHARED_DEV in $d" >&2; return 1; }
+    done
+}
+
+# rig_shared_disk_detach VIOS: the shared disk taken away from VIOS (a fabric loss).
+rig_shared_disk_detach() { xl block-detach "$1" "${RIG_SHARED_DEV#/dev/}"; }

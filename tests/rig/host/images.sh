@@ -13,7 +13,9 @@
 #
 # Outputs: RIG_DIR/dom0-initrd.cpio (given to Xen as dom0's initramfs).
 
-RIG_DOM0_MODULES="xen-privcmd xenfs xen-evtchn xen-gntdev xen-gntalloc"   # load order matters
+RIG_DOM0_MODULES="xen-privcmd xenfs xen-evtchn xen-gntdev xen-gntalloc loop xen-blkback"   # load order matters
+# loop + xen-blkback: the shared disk, one image in dom0 that every VIOS gets as the same /dev/xvdb
+# (rig_shared_disk_up in guest/lib.sh), the rig's stand-in for a SAN LUN all VIOSes reach
 # xen-privcmd: libxenctrl in a VIOS asks Xen whether a peer's event channel is still bound
 RIG_DOMU_MODULES="xen-privcmd xen-evtchn xen-gntdev xen-gntalloc"
 # loaded by /init in client domUs only (rig.role=client; /etc/rig/modules.client): the pvSCSI
@@ -22,6 +24,9 @@ RIG_DOMU_MODULES="xen-privcmd xen-evtchn xen-gntdev xen-gntalloc"
 # time, which no modinfo dependency names) for file systems on such a disk. A VIOS never loads
 # xen-scsiback (it would claim the backend/vscsi nodes the vSCSI engine serves), so it is not shipped.
 RIG_CLIENT_MODULES="sd_mod sg xen-scsifront ext4 crc32c_generic"
+# loaded in VIOS domUs only (rig.role=vios; /etc/rig/modules.vios): the block frontend through which
+# a VIOS sees the shared disk dom0 gives it
+RIG_VIOS_MODULES="xen-blkfront"
 # shipped in the domU image but not loaded (insmod /lib/modules/rig/NAME.ko)
 RIG_DOMU_EXTRA_MODULES=${RIG_DOMU_EXTRA_MODULES-}
 # programs of Debian packages for the domUs, with their libraries (sg3-utils: SCSI commands
@@ -32,7 +37,7 @@ RIG_DOM0_TOOLS="xl xenstored xenconsoled xen-init-dom0 xenstore-control lsevtchn
 # The key of the Debian-derived parts: what they are built from.
 rig_base_key() {
     {
-        echo "$RIG_KPKG $RIG_DOM0_MODULES / $RIG_DOMU_MODULES / $RIG_CLIENT_MODULES / $RIG_DOMU_EXTRA_MODULES"
+        echo "$RIG_KPKG $RIG_DOM0_MODULES / $RIG_DOMU_MODULES / $RIG_CLIENT_MODULES / $RIG_VIOS_MODULES / $RIG_DOMU_EXTRA_MODULES"
         echo "$RIG_DOM0_TOOLS / $RIG_DOMU_TOOLS"
         dpkg-query -W -f='${Package} ${Version}\n' xen-utils-$RIG_XEN_VER xenstore-utils busybox-static \
             libc6 libgcc-s1 libxenstore4 sg3-utils 2>/dev/null
@@ -45,6 +50,7 @@ rig_build_base_domu() {
     rig_root_init "$root" || return 1
     rig_root_modules "$root" "$RIG_DOMU_MODULES" "$RIG_DOMU_EXTRA_MODULES" || return 1
     rig_root_modules "$root" "$RIG_CLIENT_MODULES" "" client || return 1
+    rig_root_modules "$root" "$RIG_VIOS_MODULES" "" vios || return 1
     for t in $RIG_DOMU_TOOLS; do
         rig_copy_elf "$root" "/usr/bin/$t" "/usr/bin/$t" || return 1
     done
@@ -89,6 +95,7 @@ rig_build_overlay_dom0() {
     install -m 755 "$RIG_SRC/guest/dom0-init" "$root/init"
     install -m 644 "$RIG_SRC/guest/lib.sh" "$root/rig/lib.sh"
     install -m 755 "$RIG_SRC/guest/run-scenarios.sh" "$root/rig/run-scenarios.sh"
+    install -m 755 "$RIG_SRC/guest/block-hotplug" "$root/rig/block-hotplug"
     install -m 755 "$RIG_SRC"/scenarios/[0-9]*.sh "$root/rig/scenarios/" 2>/dev/null
     cp "$RIG_DIR/domu-initrd.cpio" "$root/rig/domu/initrd.cpio"
     if rig_use_packages; then
