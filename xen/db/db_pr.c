@@ -301,6 +301,20 @@ int xvios_db_pr_update(xvios_plat *p, const char *lu, xvios_db_pr_change_fn chan
                 rc = write_record(p, tx, &pc, dir, old, rec);
             }
         }
+        if (rc == -EACCES && write && old->gen == 0) {
+            uint64_t now = 0;
+
+            xvios_store_tx_end(p, tx, false);
+            /* the store checks permissions as each operation is issued: a peer that created the
+             * record meanwhile owns its nodes, which this transaction then may not create. The
+             * record exists now: redo from a fresh read, as for any other conflict. */
+            if (xvios_db_pr_gen(p, XVIOS_TX_NONE, lu, &now) == 0) {
+                XLOG_DEBUG("PR record of LU %s: a peer created it meanwhile, redone from a fresh read", lu);
+                rc = -EAGAIN;
+                continue;
+            }
+            goto out;
+        }
         if (rc < 0) {
             xvios_store_tx_end(p, tx, false);
             goto out;

@@ -2,14 +2,17 @@
 #
 # Each image is two cpio archives back to back (the kernel unpacks them in
 # turn into one rootfs):
-#   overlay  plain cpio: /init and the rig's scripts, the project's programs
+#   overlay  gzip cpio: /init and the rig's scripts, the project's programs
 #            and their libraries (dom0: also the domU initramfs). Rebuilt
-#            whenever a checksum over those inputs changes.
+#            whenever a checksum over those inputs changes. Compressed because
+#            the daemons' libxml2 brings ICU's 30 MiB of data: a plain overlay
+#            left a 512 MiB dom0 too little memory to unpack its initramfs.
 #   base     lz4 cpio, last: busybox, the Xen tools, kernel modules (dom0:
 #            also the domU kernel). Rebuilt only when the kernel package,
 #            the Debian package versions or these build scripts change.
-# The compressed part goes last, so no archive has to be found behind an lz4
-# stream: the legacy lz4 frame (the one the kernel takes) has no end marker.
+# The lz4 part goes last, so no archive has to be found behind an lz4 stream:
+# the legacy lz4 frame (the one the kernel takes) has no end marker; a gzip
+# stream has one, so the kernel finds the next archive behind it.
 #
 # Outputs: RIG_DIR/dom0-initrd.cpio (given to Xen as dom0's initramfs).
 
@@ -84,7 +87,7 @@ rig_build_overlay_domu() {
         rig_root_package "$root" xvios-vios && rig_root_package "$root" xvios || return 1
     fi
     rig_root_programs "$root" || return 1
-    rig_cpio "$root" "$RIG_DIR/overlay-domu.cpio" none || return 1
+    rig_cpio "$root" "$RIG_DIR/overlay-domu.cpio" gzip || return 1
     cat "$RIG_DIR/overlay-domu.cpio" "$RIG_DIR/base-domu.cpio.lz4" >"$RIG_DIR/domu-initrd.cpio"
 }
 
@@ -102,7 +105,7 @@ rig_build_overlay_dom0() {
         rig_root_package "$root" xvios || return 1
     fi
     rig_root_programs "$root" || return 1
-    rig_cpio "$root" "$RIG_DIR/overlay-dom0.cpio" none || return 1
+    rig_cpio "$root" "$RIG_DIR/overlay-dom0.cpio" gzip || return 1
     cat "$RIG_DIR/overlay-dom0.cpio" "$RIG_DIR/base-dom0.cpio.lz4" >"$RIG_DIR/dom0-initrd.cpio"
 }
 

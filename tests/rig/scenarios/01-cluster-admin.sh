@@ -90,7 +90,8 @@ want_perms() {
         /xvios/nodes/2 | /xvios/nodes/2/online) echo "n$d2,$(others r $d2)" ;;
         /xvios/nodes/3 | /xvios/nodes/3/online) echo "n$d3,$(others r $d3)" ;;
         /xvios/nodes/[123]/*) echo "n0,$(others r)" ;;
-        /xvios/clients | /xvios/adapters | /xvios/next-client-id | /xvios/next-adapter-id) echo "n0,$(others b)" ;;
+        /xvios/clients | /xvios/adapters | /xvios/client-uuids | /xvios/adapter-keys | /xvios/pr | \
+            /xvios/next-client-id | /xvios/next-adapter-id) echo "n0,$(others b)" ;;
         /xvios | /xvios/config | /xvios/config/* | /xvios/next-node-id | /xvios/nodes) echo "n0,$(others r)" ;;
         *) echo "unexpected node" ;;
     esac
@@ -114,11 +115,11 @@ done <<EOT
 $listing
 EOT
 # /xvios, config + 5 values (max-timeout-ms among them), next-node-id, nodes, 3 x (node + 5 values),
-# clients, adapters, 2 counters
-if [ -z "$bad" ] && [ "$n" = 31 ]; then
+# clients, adapters and their two indexes, 2 counters, pr (the reservation records)
+if [ -z "$bad" ] && [ "$n" = 34 ]; then
     rig_pass "permissions-as-documented ($n nodes)"
 else
-    rig_fail permissions-as-documented "$n nodes (want 31);$bad"
+    rig_fail permissions-as-documented "$n nodes (want 34);$bad"
 fi
 if echo "$listing" | grep -qE "[(,][nrwb]$dc[,)]"; then
     rig_fail client-in-no-permission-list "domain $dc (client1) appears: $(echo "$listing" | grep -E "[(,][nrwb]$dc[,)]" | head -n 1)"

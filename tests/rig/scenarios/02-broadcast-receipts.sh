@@ -46,7 +46,7 @@ want=$(printf '%s' "$payload" | sed 's/\\/\\\\/g; s/"/\\"/g')
 for d in vios2 vios3; do
     if rig_wait_for 10 sh -c ". /rig/lib.sh; rig_domu_run $d 10 'grep -c rig-02 /var/log/rig/events02.log' | grep -qx 1"; then
         line=$(rig_domu_run "$d" 10 'grep rig-02 /var/log/rig/events02.log')
-        if echo "$line" | grep -qF "\"event\": \"message\", \"node\": 1," && echo "$line" | grep -qF "\"data\": \"$want\"}"; then
+        if echo "$line" | grep -qF "\"event\": \"message\", \"node\": 1," && echo "$line" | grep -qF "\"data\": \"$want\", \"category\": \"message\"}"; then
             rig_pass "delivered-once-exact-$d"
         else
             rig_fail "delivered-once-exact-$d" "event line: $line"

@@ -21,7 +21,7 @@ VDEV=0:0:0:0
 xvios lu rm $LU >/dev/null 2>&1
 rig_check lu-created xvios lu create $LU --size ${MIB}M --offset 4M --backing $RIG_SHARED_DEV || exit 1
 show=$(xvios lu show $LU --json 2>&1)
-wwn=$(rig_json_str "$show" wwn)
+wwn=$(rig_json_str "$show" wwn); wwn=${wwn#naa.}
 serial=$(rig_json_str "$show" serial)
 [ ${#wwn} = 32 ] && [ -n "$serial" ] && rig_pass "lu-identity-$serial" || { rig_fail lu-identity "$show"; exit 1; }
 

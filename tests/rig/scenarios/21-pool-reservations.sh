@@ -3,8 +3,9 @@
 # disk, client1 through vios1 and client2 through vios2, each running Linux's sd + sg and sg3-utils'
 # sg_persist. Keys registered through one VIOS are seen through the other; client1's Write Exclusive
 # reservation makes client2's WRITE fail (RESERVATION CONFLICT) while its READ works; client2
-# preempts, client1's registration is gone and its WRITE now fails; vios1's processes are killed and
-# restarted: the reservation it serves is the one in the cluster DB; release and clear end it.
+# preempts, client1 gets REGISTRATIONS PREEMPTED, its registration is gone and its WRITE now fails;
+# vios1's processes are restarted: the reservation it serves is the one in the cluster DB; release
+# and clear end it.
 # rig-timeout: 420
 . /rig/lib.sh
 
@@ -60,18 +61,26 @@ rig_domu_run client2 10 "dmesg | grep -qi 'reservation conflict'" && rig_pass cl
 
 out=$(pr client2 --out --preempt --param-rk=$KB --param-sark=$KA --prout-type=1) && rig_pass preempt-by-client2 ||
     rig_fail preempt-by-client2 "$out"
+# the preemption reached client1 through vios1 as a unit attention (REGISTRATIONS PREEMPTED)
+keys=$(pr client1 --in --read-keys)
+echo "$keys" | grep -qi "Registrations preempted" && rig_pass client1-got-registrations-preempted-ua ||
+    rig_fail client1-got-registrations-preempted-ua "$keys"
 keys=$(pr client1 --in --read-keys)
 echo "$keys" | grep -qi "$KB" && ! echo "$keys" | grep -qi "$KA" && rig_pass client1-registration-preempted ||
     rig_fail client1-registration-preempted "$keys"
 writes client1 "$d1" 2323 && rig_fail client1-write-conflicts-after-preempt "client1 wrote" ||
     rig_pass client1-write-conflicts-after-preempt
 
-# vios1 restarted: it reads the reservation back from the DB and still enforces it
+# vios1's processes restarted (client1 detached first: a backend restarted under a live frontend is
+# not what this proves): it reads the reservation back from the DB and enforces it
+rig_check detached-client1 rig_scsi_detach client1 $VDEV
 rig_vios_stop vios1
 rig_vios_start vios1 || rig_fail vios1-restarted "cannot start"
 rig_wait_for 60 rig_cluster_ready $RIG_VIOS && rig_pass vios1-restarted || rig_fail vios1-restarted "not ready"
-rig_wait_for 60 rig_domu_run client1 10 "sg_turs /dev/$sg1" ||
-    rig_fail client1-path-back "$(rig_domu_run client1 10 "sg_turs /dev/$sg1" 2>&1)"
+out=$(rig_scsi_run scsi attach client1 $LU $VDEV --vios "$(rig_node_of vios1)" --shared --timeout $RIG_SCSI_TIMEOUT_MS 2>&1) &&
+    rig_pass reattached-client1-through-restarted-vios1 || rig_fail reattached-client1-through-restarted-vios1 "$out"
+d1=/dev/$(rig_scsi_disk client1 $VDEV)
+sg1=$(rig_domu_run client1 10 "ls /sys/block/${d1#/dev/}/device/scsi_generic" 2>/dev/null)
 res=$(pr client1 --in --read-reservation)
 echo "$res" | grep -qi "Key=$KB" && rig_pass reservation-holds-after-vios1-restart ||
     rig_fail reservation-holds-after-vios1-restart "$res"
