@@ -92,6 +92,24 @@ static int kv_exactly(const char *text, size_t len, const char *const *keys, uns
 }
 
 /* ---------------------------------------------------------------- reading records */
+/*
+ * Read the record TABLE/<id> into untrusted_rec (RECORD_MAX + 1 bytes), its
+ * path into path: 0; -EIO for a record too long or not a string (logged by
+ * the caller as malformed, path filled); -EINVAL for an ID out of range; or
+ * the store's error.
+ */
+static int record_fetch(xvios_plat *p, xvios_tx tx, const char *table, uint32_t id, char *path, char *untrusted_rec)
+{
+    int rc;
+
+    if (id == 0 || id > XVIOS_ID_MAX)
+        return -EINVAL;
+    if ((rc = db_path(path, DB_PATH_MAX, "%s/%u", table, id)) < 0)
+        return rc;
+    rc = db_read_str(p, tx, path, untrusted_rec, RECORD_MAX);
+    return rc == -E2BIG ? -EIO : rc;
+}
+
 static int client_read(xvios_plat *p, xvios_tx tx, uint32_t id, struct xvios_db_client *out)
 {
     static const char *const keys[] = { "uuid", "name", "node" };
@@ -100,12 +118,8 @@ static int client_read(xvios_plat *p, xvios_tx tx, uint32_t id, struct xvios_db_
     int rc;
 
     memset(out, 0, sizeof(*out));
-    if (id == 0 || id > XVIOS_ID_MAX)
-        return -EINVAL;
-    if ((rc = db_path(path, sizeof(path), CLIENTS "/%u", id)) < 0)
-        return rc;
-    rc = db_read_str(p, tx, path, untrusted_rec, RECORD_MAX);
-    if (rc == -EIO || rc == -E2BIG)
+    rc = record_fetch(p, tx, CLIENTS, id, path, untrusted_rec);
+    if (rc == -EIO)
         goto bad;
     if (rc < 0)
         return rc;
@@ -132,12 +146,8 @@ static int adapter_read(xvios_plat *p, xvios_tx tx, uint32_t id, struct xvios_db
     int rc;
 
     memset(out, 0, sizeof(*out));
-    if (id == 0 || id > XVIOS_ID_MAX)
-        return -EINVAL;
-    if ((rc = db_path(path, sizeof(path), ADAPTERS "/%u", id)) < 0)
-        return rc;
-    rc = db_read_str(p, tx, path, untrusted_rec, RECORD_MAX);
-    if (rc == -EIO || rc == -E2BIG)
+    rc = record_fetch(p, tx, ADAPTERS, id, path, untrusted_rec);
+    if (rc == -EIO)
         goto bad;
     if (rc < 0)
         return rc;
