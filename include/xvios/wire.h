@@ -37,10 +37,12 @@
  *       hdr.txid, so that a restarted daemon's txids never repeat an earlier
  *       incarnation's; status NO_SUBSCRIBER; opcode VKE_ACK. Version 1 is no
  *       longer accepted: its packets carry no epoch.
- *   3 - message type PR_APPLY (backend band, reservations of pool LUs kept
- *       cluster-wide); opcode API_VIO (an XML vioRequest from a caller) and
- *       message type OBJ_EVENT with event LIFECYCLE (a VIO object changed).
- *       The packet format is version 2's, so version 2 is still accepted.
+ *   3 - message types PR_APPLY (backend band, reservations of pool LUs kept
+ *       cluster-wide), CKE_MT_CMD/CKE_MT_RSP (0x0c00/0x0c01, forwarding while a
+ *       path is lost), CLIENT_LOGIN and LU_WHO; opcode API_VIO (an XML
+ *       vioRequest from a caller) and message type OBJ_EVENT; events
+ *       LIFECYCLE, PATH_LOST, PATH_RESTORED. The packet format is version
+ *       2's, so version 2 is still accepted.
  */
 enum xvios_proto_version {
     XVIOS_PROTO_V1 = 1,
