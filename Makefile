@@ -189,8 +189,9 @@ check: deps
 	@XVIOS_BIN=$(CURDIR)/build/asan/bin XVIOS_TESTS=$(CURDIR)/build/asan/tests \
 	  tests/run-tests.sh $(asan_UNITS) -- $(filter-out $(SCALE_TESTS),$(sort $(wildcard tests/integration/test_*.sh)))
 
-# On the release build: 256 sanitized processes outgrow 2 cores and 24 GiB (the store lock's 10 s bound
-# and ASan's memory); every code path it runs is also run under ASan by check's smaller clusters.
+# On the release build: 256 sanitized processes outgrow 2 cores and 24 GiB (ASan's memory, and the
+# loopback store's lock fought over for many seconds); every code path it runs is also run under ASan
+# by check's smaller clusters.
 check-scale: deps all
 	@XVIOS_BIN=$(CURDIR)/build/rel/bin XVIOS_TESTS=$(CURDIR)/build/rel/tests XVIOS_IT_TIMEOUT=1800 \
 	  tests/run-tests.sh -- $(SCALE_TESTS)

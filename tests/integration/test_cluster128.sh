@@ -16,6 +16,9 @@ cleanup128() {
         echo "FAIL: sanitizer report in the logs above" >&2
         [ $rc -ne 0 ] || rc=1
     fi
+    # how hard the store's lock was fought over (the loopback stand-in for xenstored's queue)
+    echo "store lock: $(cat "$ROOT"/nodes/*/*.log 2>/dev/null | grep -c 'still waiting after') waits past 2 s," \
+         "$(cat "$ROOT"/nodes/*/*.log 2>/dev/null | grep -c 'not acquired within') timeouts"
     if [ $rc -ne 0 ]; then
         for f in $(grep -lE ' E |ERROR|not ready' "$ROOT"/nodes/*/*.log 2>/dev/null); do
             [ $shown -lt 6 ] || break

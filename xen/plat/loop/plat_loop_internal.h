@@ -43,7 +43,12 @@
 #define LOOP_MAX_CHILDREN    65536u  /* names returned by one list */
 #define LOOP_PERMS_FILE_MAX  (XVIOS_STORE_MAX_PERMS * 13u)
 #define LOOP_LOG_LINE_MAX    (XVIOS_STORE_MAX_PATH + 4u)
-#define LOOP_LOCK_TIMEOUT_MS 10000u
+/* The store lock stands in for xenstored's request queue: a client of a busy xenstored waits, it
+ * does not fail. 256 processes on 2 cores (a 128-node cluster starting) have been seen to wait more
+ * than 10 s; the bound is long enough for that and still a bound. Waits past LOOP_LOCK_SLOW_MS are
+ * logged. */
+#define LOOP_LOCK_TIMEOUT_MS 60000u
+#define LOOP_LOCK_SLOW_MS    2000u
 
 /* ---------------------------------------------------------------- transactions */
 enum loop_op_kind { LOOP_OP_CREATE, LOOP_OP_SETVAL, LOOP_OP_SETPERMS, LOOP_OP_REMOVE };

@@ -4,7 +4,8 @@
  * skip re-reading the node table before a send): it changes with every
  * committed change, made by any handle, and with nothing else; a transaction
  * changes it when it commits, not before; reads leave it alone. The store
- * lock's gate: readers and writers from many handles still get the lock.
+ * lock's writer announcement: readers and writers from many handles still get
+ * the lock, and the announcement of a writer that died keeps nobody out.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -93,11 +94,42 @@ static void test_writer_not_starved_by_readers(void **state)
     }
 }
 
+/* A writer killed while it waited leaves its pid in store/.writer: no process has it, readers and writers go on. */
+static void test_dead_writers_announcement_ignored(void **state)
+{
+    struct loop_fixture *f = *state;
+    char marker[4096], pid_text[24], *v = NULL;
+    size_t l = 0;
+    int status;
+    FILE *m;
+    pid_t gone = fork();
+
+    assert_true(gone >= 0);
+    if (gone == 0)
+        _exit(0);
+    assert_int_equal(waitpid(gone, &status, 0), gone);      /* reaped: the pid names no process now */
+    snprintf(marker, sizeof(marker), "%s/store/.writer", f->root);
+    snprintf(pid_text, sizeof(pid_text), "%ld\n", (long)gone);
+    m = fopen(marker, "w");
+    assert_non_null(m);
+    assert_int_equal(fputs(pid_text, m) >= 0, 1);
+    assert_int_equal(fclose(m), 0);
+
+    assert_int_equal(xvios_store_read(f->dom0, XVIOS_TX_NONE, "/g/d", &v, &l), -ENOENT);  /* a reader got in */
+    assert_int_equal(access(marker, F_OK), 0);
+    assert_int_equal(xvios_store_write(f->dom0, XVIOS_TX_NONE, "/g/d", "1", 1), 0);
+    assert_int_equal(xvios_store_read(f->dom0, XVIOS_TX_NONE, "/g/d", &v, &l), 0);
+    assert_memory_equal(v, "1", 1);
+    free(v);
+    assert_int_equal(access(marker, F_OK), -1);              /* the next writer withdrew it */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         LOOP_FIXTURE_TEST(test_generation_follows_commits),
         LOOP_FIXTURE_TEST(test_writer_not_starved_by_readers),
+        LOOP_FIXTURE_TEST(test_dead_writers_announcement_ignored),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
