@@ -18,7 +18,8 @@ cleanup128() {
     fi
     # how hard the store's lock was fought over (the loopback stand-in for xenstored's queue)
     echo "store lock: $(cat "$ROOT"/nodes/*/*.log 2>/dev/null | grep -c 'still waiting after') waits past 2 s," \
-         "$(cat "$ROOT"/nodes/*/*.log 2>/dev/null | grep -c 'not acquired within') timeouts"
+         "$(cat "$ROOT"/nodes/*/*.log 2>/dev/null | grep -c 'not acquired within') timeouts," \
+         "longest wait $(cat "$ROOT"/nodes/*/*.log 2>/dev/null | sed -n 's/.*acquired after \([0-9]*\) ms.*/\1/p' | sort -n | tail -n 1) ms"
     if [ $rc -ne 0 ]; then
         for f in $(grep -lE ' E |ERROR|not ready' "$ROOT"/nodes/*/*.log 2>/dev/null); do
             [ $shown -lt 6 ] || break

@@ -214,6 +214,9 @@ static int lock_file(const struct loop_plat *lp, const char *name, int op, const
         if (nap_ns < 2000000)
             nap_ns *= 2;
     }
+    if (told)
+        XLOG_WARN("store lock %s: acquired after %lld ms", path,
+                  (long long)(LOOP_LOCK_TIMEOUT_MS - xvios_ts_diff_ms(xvios_now(), *deadline)));
     return fd;
 }
 
