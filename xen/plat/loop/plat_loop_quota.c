@@ -53,8 +53,11 @@ static int count_one(const char *path, const struct stat *st, int flag, struct F
     const char *base = path + ftw->base;
 
     (void)st;
-    if (flag == FTW_D && ftw->level > 0 && base[0] == '.')
-        return FTW_SKIP_SUBTREE;            /* .new.* / .trash.*: not nodes */
+    if (ftw->level > 0 && base[0] == '.' && strcmp(base, ".perms")) {
+        /* .new.* / .trash.* directories, the lock's files, a writer's announcement and its temporary:
+         * not nodes, and some come and go while others walk (a vanished one is FTW_NS) */
+        return flag == FTW_D ? FTW_SKIP_SUBTREE : FTW_CONTINUE;
+    }
     if (flag == FTW_DNR || flag == FTW_NS) {
         walk_err = -EIO;
         return FTW_STOP;
