@@ -39,12 +39,41 @@
 #include "xvios/vke.h"
 #include "xvios/watchmux.h"
 
-static volatile sig_atomic_t stop_requested;
+static volatile sig_atomic_t stop_requested, counters_requested;
 
 static void on_signal(int sig)
 {
     (void)sig;
     stop_requested = 1;
+}
+
+static void on_usr1(int sig)
+{
+    (void)sig;
+    counters_requested = 1;
+}
+
+/* SIGUSR1: one log line with the path monitor's and the forwarding's counters (docs/redundancy.md). */
+static void log_redundancy_counters(const struct dsa *dsa, const struct cke *cke)
+{
+    struct dsa_stats ds;
+    struct cke_stats ks;
+
+    if (!dsa || !cke) {
+        XLOG_INFO("redundancy counters: the path monitor and forwarding are off");
+        return;
+    }
+    dsa_get_stats(dsa, &ds);
+    cke_get_stats(cke, &ks);
+    XLOG_INFO("redundancy counters: forwarded=%llu answered=%llu redriven=%llu failovers=%llu unknown=%llu "
+              "no_peer=%llu drained=%llu peer_executed=%llu peer_refused=%llu paths_lost=%llu "
+              "paths_restored=%llu reopens=%llu probes=%llu probe_failures=%llu",
+              (unsigned long long)ks.forwarded, (unsigned long long)ks.answered,
+              (unsigned long long)ks.redriven, (unsigned long long)ks.failovers, (unsigned long long)ks.unknown,
+              (unsigned long long)ks.no_peer, (unsigned long long)ks.drained,
+              (unsigned long long)ks.peer_executed, (unsigned long long)ks.peer_refused,
+              (unsigned long long)ds.lost, (unsigned long long)ds.restored, (unsigned long long)ds.reopens,
+              (unsigned long long)ds.probes, (unsigned long long)ds.probe_failures);
 }
 
 static void usage(FILE *f)
@@ -272,6 +301,7 @@ int main(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
     signal(SIGTERM, on_signal);
     signal(SIGINT, on_signal);
+    signal(SIGUSR1, on_usr1);
 
     rc = xvios_evloop_create(&loop);
     if (rc == 0)
@@ -336,6 +366,10 @@ int main(int argc, char **argv)
         if (rc < 0) {
             XLOG_ERR("event loop failed: %s", strerror(-rc));
             goto out;
+        }
+        if (counters_requested) {
+            counters_requested = 0;
+            log_redundancy_counters(dsa, cke);
         }
     }
     XLOG_INFO("stopping");

@@ -11,6 +11,8 @@
  *   SUSPECT -- probe read succeeds within the deadline --> GOOD (it was not the path)
  *           -- probe fails or misses the deadline -----> LOST
  *   LOST    -- periodic probe succeeds -----------------> GOOD (restored)
+ *              (before each periodic probe of a LOST path, its idle stores
+ *              open the backing again: a device that came back is a new one)
  *   GOOD    -- periodic probe fails --------------------> LOST (an idle path that died)
  *
  * A fabric error is EIO, ENXIO or ENODEV from the backing
@@ -55,8 +57,10 @@ struct dsa_config {
     /*
      * TEST FEATURE: a file read at every period; a line "DOMID" or "DOMID KEY"
      * naming this VIOS makes every store of its LUs (or of the LU KEY) fail
-     * with EIO (lu_store_inject_error), as a fabric loss would; the line gone,
-     * the stores work again. NULL or "": off.
+     * with EIO (lu_store_inject_error), as a removed block device would; the
+     * line gone, the device is back as a new one: each store works again once
+     * the monitor has reopened it (a lost path's stores are, every period).
+     * NULL or "": off.
      */
     const char *fault_file;
 };
@@ -82,6 +86,7 @@ const char *dsa_state_name(enum dsa_state st);
 
 struct dsa_stats {
     uint64_t probes, probe_failures, probe_timeouts, fabric_errors, lost, restored, publish_errors;
+    uint64_t reopens;                   /* stores of lost paths that opened their backing again */
 };
 void dsa_get_stats(const struct dsa *d, struct dsa_stats *out);
 

@@ -16,6 +16,8 @@ struct dsa_slot {
     void *buf;
     bool busy;                          /* a probe read is in flight */
     bool own;                           /* the monitor's own store (opened and closed here) */
+    bool dead;                          /* the test switch failed its fd: dead until reopened */
+    int reopen_rc;                      /* the last lu_store_reopen() result (logged when it changes) */
     unsigned gen;                       /* the round the read in flight belongs to */
     struct xvios_ev_fd *src;            /* own stores: the completion fd */
 };
@@ -55,6 +57,7 @@ struct dsa_path *dsa__path_get(struct dsa *d, const char *key, const char *backi
 void dsa__path_free(struct dsa_path *p);
 void dsa__probe(struct dsa_path *p);
 void dsa__set_fault(struct dsa_path *p, bool on);
+void dsa__reopen_stores(struct dsa_path *p);
 int  dsa__slot_add(struct dsa_path *p, struct lu_store *store, bool own);
 void dsa__slot_drop(struct dsa_path *p, unsigned i);
 void dsa__publish(struct dsa_path *p);

@@ -217,8 +217,8 @@ int dsa__slot_add(struct dsa_path *p, struct lu_store *store, bool own)
             return -ENOMEM;
         }
         lu_store_on_fabric_error(store, on_fabric, s);
-        if (p->faulted)
-            lu_store_inject_error(store, 0, UINT64_MAX, EIO);
+        if (p->faulted && lu_store_inject_error(store, 0, UINT64_MAX, EIO) == 0)
+            s->dead = true;
         p->slots[i] = s;
         return 0;
     }
@@ -233,7 +233,7 @@ void dsa__slot_drop(struct dsa_path *p, unsigned i)
         return;
     p->slots[i] = NULL;
     lu_store_on_fabric_error(s->store, NULL, NULL);
-    if (p->faulted)
+    if (s->dead)
         lu_store_clear_injected(s->store);
     s->path = NULL;
     if (s->busy && s->own) {
@@ -251,21 +251,54 @@ void dsa__slot_drop(struct dsa_path *p, unsigned i)
     free(s);
 }
 
+/*
+ * The test switch models a block device that went away: on, every store's fd
+ * fails with EIO (and so does every store reopened while it is on: the device
+ * is not there); off, the device is back, but as a new device: the fds that
+ * failed stay dead until dsa__reopen_stores() opens the backing again, as
+ * with a block device that was removed and attached again.
+ */
 void dsa__set_fault(struct dsa_path *p, bool on)
 {
     if (p->faulted == on)
         return;
     p->faulted = on;
-    XLOG_WARN("path %s: TEST fault switch %s", p->key, on ? "on: every store of it fails with EIO" : "off");
+    XLOG_WARN("path %s: TEST fault switch %s", p->key,
+              on ? "on: every store of it fails with EIO" : "off: the device is back (stores must reopen it)");
+    if (!on)
+        return;
     for (unsigned i = 0; i < DSA_MAX_STORES; i++) {
         struct dsa_slot *s = p->slots[i];
 
-        if (!s)
+        if (s && !s->dead && lu_store_inject_error(s->store, 0, UINT64_MAX, EIO) == 0)
+            s->dead = true;
+    }
+}
+
+/*
+ * A lost path's stores (the engine's and the CKE's; the monitor's own is
+ * opened afresh anyway) open the backing again, each when it is idle: a
+ * device that came back is a new device, the old fd stays dead. A store
+ * with I/O in flight is tried again next period; its probe speaks for it.
+ */
+void dsa__reopen_stores(struct dsa_path *p)
+{
+    for (unsigned i = 0; i < DSA_MAX_STORES; i++) {
+        struct dsa_slot *s = p->slots[i];
+        int rc;
+
+        if (!s || s->own || s->busy || lu_store_in_flight(s->store))
             continue;
-        if (on)
-            lu_store_inject_error(s->store, 0, UINT64_MAX, EIO);
-        else
-            lu_store_clear_injected(s->store);
+        rc = lu_store_reopen(s->store);
+        if (rc == 0) {
+            s->dead = false;
+            p->d->st.reopens++;
+            if (p->faulted && lu_store_inject_error(s->store, 0, UINT64_MAX, EIO) == 0)
+                s->dead = true;  /* the switch is still on: the device is still not there */
+        } else if (rc != s->reopen_rc && rc != -ENOENT && rc != -EBUSY) {
+            XLOG_WARN("path %s: cannot reopen %s: %s", p->key, p->backing, strerror(-rc));
+        }
+        s->reopen_rc = rc;
     }
 }
 

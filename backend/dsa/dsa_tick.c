@@ -141,6 +141,8 @@ static void on_tick(struct xvios_ev_timer *t, void *arg)
     read_fault_file(d, keys, sizeof(keys), &all, &any);
     for (struct dsa_path *p = d->paths; p; p = p->next) {
         dsa__set_fault(p, any && (all || key_listed(keys, p->key)));
+        if (p->state == DSA_LOST)
+            dsa__reopen_stores(p);
         if (p->pool) {
             if (p->state == DSA_LOST)
                 reopen_own(p);

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "backend/lu/lu_store_int.h"
@@ -52,6 +53,13 @@ int lu_store_open(const struct lu_store_opts *opts, struct lu_store **out)
         return -ENOMEM;
     s->fd = s->efd = -1;
     s->depth = depth;
+    s->opts = *opts;
+    s->path = strdup(opts->path);
+    if (!s->path) {
+        rc = -ENOMEM;
+        goto out;
+    }
+    s->opts.path = s->path;
     rc = lu__probe_open(opts, &s->fd, &s->info);
     if (rc < 0)
         goto out;
@@ -83,6 +91,7 @@ out:
         if (s->efd >= 0)
             close(s->efd);
         free(s->ops);
+        free(s->path);
         free(s);
         s = NULL;
     }
@@ -115,7 +124,48 @@ void lu_store_close(struct lu_store *s)
     close(s->efd);
     lu_store_free_buf(s->zbuf);
     free(s->ops);
+    free(s->path);
     free(s);
+}
+
+int lu_store_reopen(struct lu_store *s)
+{
+    struct lu_store_info info;
+    struct stat st;
+    int fd = -1, rc;
+
+    if (!s)
+        return -EINVAL;
+    if (s->closing || s->in_dispatch || s->in_flight)
+        return -EBUSY;
+    if (stat(s->path, &st) < 0)
+        return -errno;                   /* the device node is not (yet) there: quietly */
+    rc = lu__probe_open(&s->opts, &fd, &info);
+    if (rc < 0)
+        return rc;
+    if (info.size_bytes != s->info.size_bytes || info.block_size != s->info.block_size ||
+        info.is_blockdev != s->info.is_blockdev || info.direct != s->info.direct) {
+        XLOG_WARN("LU %s: reopened, but it is another backing now (%llu bytes%s, was %llu%s): kept the old one",
+                  s->path, (unsigned long long)info.size_bytes, info.is_blockdev ? ", block device" : "",
+                  (unsigned long long)s->info.size_bytes, s->info.is_blockdev ? ", block device" : "");
+        close(fd);
+        return -ESTALE;
+    }
+    /*
+     * Nothing is in flight, so no engine thread or ring entry holds the old
+     * fd; the next submission (under the engine's own locking) sees the new one.
+     */
+    close(s->fd);
+    s->fd = fd;
+    s->n_inject = 0;                     /* injected faults belonged to the old device */
+    s->reopens++;
+    XLOG_INFO("LU %s: reopened (a new device or file under the same path)", s->path);
+    return 0;
+}
+
+uint64_t lu_store_reopens(const struct lu_store *s)
+{
+    return s ? s->reopens : 0;
 }
 
 int lu_store_dispatch(struct lu_store *s)

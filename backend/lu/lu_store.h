@@ -85,6 +85,20 @@ int lu_store_flush(struct lu_store *s, lu_store_done_fn done, void *opaque);
 int lu_store_discard(struct lu_store *s, uint64_t off, uint64_t len, lu_store_done_fn done, void *opaque);
 int lu_store_write_zeroes(struct lu_store *s, uint64_t off, uint64_t len, lu_store_done_fn done, void *opaque);
 
+/*
+ * Opens the backing's path again and, when it is the same kind of backing
+ * (size, block size, block device or not, O_DIRECT), uses the new fd from
+ * now on and closes the old one: a block device that was removed and came
+ * back under the same name is a new device, the old fd stays dead. Only
+ * with nothing in flight (-EBUSY otherwise; never from inside a callback).
+ * Injected faults (the test feature below) belonged to the old fd: cleared.
+ * 0, -ENOENT (or another -errno of stat/open: the path is not there),
+ * -ESTALE (a different backing under the path: the old fd is kept).
+ */
+int lu_store_reopen(struct lu_store *s);
+/* How often lu_store_reopen() replaced the fd. */
+uint64_t lu_store_reopens(const struct lu_store *s);
+
 /* Pollable (POLLIN) while completions wait for lu_store_dispatch(). */
 int lu_store_fd(const struct lu_store *s);
 /* Reaps completions and runs their callbacks; never blocks. Count or -errno. */

@@ -90,6 +90,9 @@ struct lu_inject {
 
 struct lu_store {
     int fd;
+    char *path;                      /* the backing as opened (lu_store_reopen opens it again) */
+    struct lu_store_opts opts;       /* as opened; opts.path points at path */
+    uint64_t reopens;                /* lu_store_reopen() calls that replaced the fd */
     int efd;                         /* eventfd: lu_store_fd() */
     struct lu_store_info info;
     const struct lu_engine_ops *eng;

@@ -11,6 +11,9 @@
  *                                     system refuses O_DIRECT, e.g. tmpfs)
  *   blk_pattern hammer DEV MIB SECS   read/write 64 KiB blocks round the first
  *                                     MIB MiB until an I/O fails or SECS pass
+ *   blk_pattern lat    DEV MIB COUNT  COUNT 4 KiB O_DIRECT reads, one at a
+ *                                     time, spread over the first MIB MiB:
+ *                                     "lat n=N median_us=M p90_us=P max_us=X"
  *   blk_pattern luid   PATH           the unit serial number the vSCSI engine
  *                                     derives from an LU path (VPD page 0x80)
  *
@@ -175,6 +178,59 @@ out:
     return rc;
 }
 
+static uint64_t now_us(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+    return x < y ? -1 : x > y;
+}
+
+#define LAT_BLOCK 4096u
+#define LAT_MAX   100000u
+
+/* count single 4 KiB direct reads (a stride that visits the region's blocks in a scattered order) */
+static int latency(const char *dev, uint32_t mib, uint32_t count)
+{
+    uint64_t blocks = (uint64_t)mib * CHUNK / LAT_BLOCK, *us = NULL;
+    uint8_t *buf = NULL;
+    int fd = -1, rc = 1;
+
+    fd = open(dev, O_RDONLY | O_DIRECT | O_CLOEXEC);
+    us = calloc(count, sizeof(*us));
+    if (fd < 0 || !us || posix_memalign((void **)&buf, 4096, LAT_BLOCK)) {
+        fprintf(stderr, "blk_pattern: %s: %s\n", dev, fd < 0 ? strerror(errno) : "out of memory");
+        goto out;
+    }
+    for (uint32_t i = 0; i < count; i++) {
+        uint64_t t = now_us();
+        int e = xfer(fd, false, buf, LAT_BLOCK, (off_t)((i * 7919ull) % blocks * LAT_BLOCK));
+
+        if (e < 0) {
+            printf("error n=%" PRIu32 " errno=%s\n", i, strerror(-e));
+            goto out;
+        }
+        us[i] = now_us() - t;
+    }
+    qsort(us, count, sizeof(*us), cmp_u64);
+    printf("lat n=%" PRIu32 " median_us=%" PRIu64 " p90_us=%" PRIu64 " max_us=%" PRIu64 "\n", count,
+           us[count / 2], us[(uint64_t)count * 9 / 10], us[count - 1]);
+    rc = 0;
+out:
+    if (fd >= 0)
+        close(fd);
+    free(buf);
+    free(us);
+    return rc;
+}
+
 /* the engine's unit serial of an LU: "XV" + FNV-1a 64 of its path (backend/vscsi/vscsi_lun.c) */
 static void luid(const char *path)
 {
@@ -195,13 +251,15 @@ int main(int argc, char **argv)
     }
     if (argc != 5 || xvios_parse_u32(argv[3], 1, MAX_MIB, &mib) < 0 ||
         xvios_parse_u32(argv[4], 0, UINT32_MAX, &n) < 0) {
-        fprintf(stderr, "usage: blk_pattern write|verify DEV MIB SEED | hammer DEV MIB SECS | luid PATH\n");
+        fprintf(stderr, "usage: blk_pattern write|verify DEV MIB SEED | hammer DEV MIB SECS | lat DEV MIB COUNT | luid PATH\n");
         return 2;
     }
     if (strcmp(argv[1], "write") == 0 || strcmp(argv[1], "verify") == 0)
         return pattern(argv[2], argv[1][0] == 'w', mib, n);
     if (strcmp(argv[1], "hammer") == 0 && mib * (uint64_t)CHUNK >= HAMMER)
         return hammer(argv[2], mib, n);
+    if (strcmp(argv[1], "lat") == 0 && n >= 1 && n <= LAT_MAX)
+        return latency(argv[2], mib, n);
     fprintf(stderr, "blk_pattern: bad command %s\n", argv[1]);
     return 2;
 }

@@ -6,7 +6,10 @@
 #   * VIOS 1's backing fails (the LU store's test fault switch: every I/O EIO)
 #     mid-run: VIOS 1 marks the path lost, forwards to a peer, the rounds go on
 #     and verify, the client sees no error;
-#   * the backing is back: VIOS 1 drains and goes local again;
+#   * the backing is back, as a new device (the switch leaves the stores' old
+#     fds dead, as a block device removed and attached again does): VIOS 1
+#     reopens its stores, drains and goes local again; its forwarded counter
+#     (SIGUSR1's counters line) stops growing;
 #   * it fails again, and the peer it forwards to is SIGKILLed mid-stream: the
 #     other peer takes over, the rounds still verify (a write whose outcome is
 #     unknown is answered ABORTED COMMAND and re-issued, as scsi-ml does).
@@ -33,6 +36,14 @@ more_rounds() {
         { front_out 7 0 | tail -5; fail "the rounds stopped at $(rounds), wanted $want"; }
 }
 log_has() { grep -q "$2" "$ROOT/nodes/$1/backend.log"; }
+# forwarded N: node N's forwarded counter, from the counters line SIGUSR1 makes its backend log
+forwarded() {
+    local before
+    before=$(grep -c 'redundancy counters:' "$ROOT/nodes/$1/backend.log")
+    kill -USR1 "$(node_pid "$1" backend)" || return 1
+    wait_for 10 sh -c "[ \$(grep -c 'redundancy counters:' '$ROOT/nodes/$1/backend.log') -gt $before ]" || return 1
+    grep 'redundancy counters:' "$ROOT/nodes/$1/backend.log" | tail -1 | sed -n 's/.* forwarded=\([0-9]*\) .*/\1/p'
+}
 
 up 3
 # path events as any node's subscribers see them (node 3's daemon)
@@ -79,8 +90,12 @@ rm -f "$FAULT"
 wait_for 20 path_is 1 good || fail "VIOS 1 never marked its path good again"
 wait_for 20 log_has 1 'CKE: lu1: local I/O again' || fail "VIOS 1 never went local again"
 wait_for 10 grep -q '"event": "path-restored", "node": 1, .*"lu": "lu1"' "$ev" || fail "no path-restored event on node 3"
+log_has 1 "LU $backing: reopened" || fail "VIOS 1's stores never reopened the backing"
+f1=$(forwarded 1) && [ "${f1:-0}" -gt 0 ] || fail "no forwarded counter, or nothing forwarded ('$f1')"
 more_rounds 2
-ok "the backing is back: VIOS 1 drained, local again (path-lost and path-restored events seen), 2 more rounds verified"
+f2=$(forwarded 1) || fail "no forwarded counter"
+[ "$f2" = "$f1" ] || fail "VIOS 1 still forwards after the path came back ($f1 -> $f2)"
+ok "the backing is back as a new device: VIOS 1 reopened it, drained, local again (path-lost and path-restored events seen), 2 more rounds verified, forwarded counter stays at $f1"
 kill -INT $evpid; wait $evpid
 
 # ---------------------------------------------------------------- the forwarding peer dies mid-stream

@@ -5,7 +5,7 @@
 # installed on the host: kernel.sh downloads and unpacks its .deb.
 
 RIG_HOST_PKGS="xen-hypervisor-$RIG_XEN_VER-amd64 xen-utils-$RIG_XEN_VER xenstore-utils qemu-system-x86
-    busybox-static lz4 xz-utils cpio time sg3-utils"
+    busybox-static lz4 xz-utils cpio time sg3-utils e2fsprogs"
 
 # Set once apt-get update ran in this invocation (kernel.sh needs fresh lists too).
 RIG_APT_UPDATED=0

@@ -35,15 +35,17 @@ RIG_DOMU_EXTRA_MODULES=${RIG_DOMU_EXTRA_MODULES-}
 # programs of Debian packages for the domUs, with their libraries (sg3-utils: SCSI commands
 # from a client through its vSCSI disks)
 RIG_DOMU_TOOLS="sg_inq sg_vpd sg_readcap sg_persist sg_luns sg_turs sg_modes sg_sync"
+# from /usr/sbin (e2fsprogs: a client checks the file system on its vSCSI disk)
+RIG_DOMU_SBIN_TOOLS="e2fsck"
 RIG_DOM0_TOOLS="xl xenstored xenconsoled xen-init-dom0 xenstore-control lsevtchn"
 
 # The key of the Debian-derived parts: what they are built from.
 rig_base_key() {
     {
         echo "$RIG_KPKG $RIG_DOM0_MODULES / $RIG_DOMU_MODULES / $RIG_CLIENT_MODULES / $RIG_VIOS_MODULES / $RIG_DOMU_EXTRA_MODULES"
-        echo "$RIG_DOM0_TOOLS / $RIG_DOMU_TOOLS"
+        echo "$RIG_DOM0_TOOLS / $RIG_DOMU_TOOLS / $RIG_DOMU_SBIN_TOOLS"
         dpkg-query -W -f='${Package} ${Version}\n' xen-utils-$RIG_XEN_VER xenstore-utils busybox-static \
-            libc6 libgcc-s1 libxenstore4 sg3-utils 2>/dev/null
+            libc6 libgcc-s1 libxenstore4 sg3-utils e2fsprogs 2>/dev/null
         rig_sha256 "$RIG_SRC/host/rootfs.sh" "$RIG_SRC/host/images.sh" "$RIG_SRC/host/kernel.sh"
     } | sha256sum | cut -d' ' -f1
 }
@@ -56,6 +58,9 @@ rig_build_base_domu() {
     rig_root_modules "$root" "$RIG_VIOS_MODULES" "" vios || return 1
     for t in $RIG_DOMU_TOOLS; do
         rig_copy_elf "$root" "/usr/bin/$t" "/usr/bin/$t" || return 1
+    done
+    for t in $RIG_DOMU_SBIN_TOOLS; do
+        rig_copy_elf "$root" "/usr/sbin/$t" "/usr/sbin/$t" || return 1
     done
     rig_cpio "$root" "$RIG_DIR/base-domu.cpio.lz4" lz4
 }

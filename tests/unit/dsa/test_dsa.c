@@ -10,7 +10,11 @@
  *   * an idle path that dies is found LOST by the periodic probe alone;
  *   * a bad block (EIO on one range only) is SUSPECT, then GOOD again: no loss;
  *   * the test fault switch file (a line with this domid) fails every store
- *     of the path, its removal restores it; a line for another domid does not.
+ *     of the path, its removal restores it; a line for another domid does not;
+ *   * a device replaced: the switch on, the backing renamed away, the switch
+ *     off: the path stays LOST (the old fd is dead, no device under the
+ *     path); a new file under the path: the engine's store is reopened, the
+ *     path restored, and the engine's reads return the new file's data.
  */
 #include <errno.h>
 #include <poll.h>
@@ -37,7 +41,7 @@ struct env {
     struct xvios_ev_fd *src;
     struct dsa *d;
     struct dsa_path *p;
-    char file[256], fault[300];
+    char file[256], fault[300], moved[300];
     unsigned verdicts[3];
     enum dsa_state state_at_io_cb;
 };
@@ -88,7 +92,9 @@ static void io_cb(void *opaque, int64_t result)
     lu_fx_cb(opaque, result);
 }
 
-/* One 4 KiB read at off through the engine's store; its result. */
+static uint8_t *read_buf;
+
+/* One 4 KiB read at off through the engine's store (into read_buf); its result. */
 static int64_t read_at(uint64_t off)
 {
     static uint8_t *buf;
@@ -96,7 +102,7 @@ static int64_t read_at(uint64_t off)
     struct timespec dl = xvios_deadline_ms(5000);
 
     if (!buf)
-        buf = lu_store_alloc_buf(4096);
+        buf = read_buf = lu_store_alloc_buf(4096);
     assert_int_equal(lu_store_read(E.store, buf, 4096, off, io_cb, &done), 0);
     while (!done.calls && !xvios_ts_passed(&dl))
         xvios_evloop_run_once(E.loop, 20);
@@ -141,6 +147,8 @@ static int teardown(void **state)
     lu_store_close(E.store);
     xvios_evloop_destroy(E.loop);
     unlink(E.file);
+    if (E.moved[0])
+        unlink(E.moved);
     loop_fixture_teardown(&E.lf);
     return 0;
 }
@@ -228,12 +236,51 @@ static void test_fault_switch(void **state)
     assert_true(run_until(DSA_GOOD, 2000));
 }
 
+static void test_device_replaced(void **state)
+{
+    struct dsa_stats st;
+    uint8_t *img;
+    FILE *f;
+
+    (void)state;
+    assert_int_equal(read_at(4096), 4096);
+    assert_true(lu_fx_check(read_buf, 4096, 4096, 0));
+    put("5 lu1\n");                                      /* the device goes */
+    assert_true(run_until(DSA_LOST, 2000));
+    snprintf(E.moved, sizeof(E.moved), "%s.gone", E.file);
+    assert_int_equal(rename(E.file, E.moved), 0);        /* and its node with it */
+    assert_int_equal(unlink(E.fault), 0);
+    run_ms(500);                                         /* 5 periods: nothing under the path, the old fd dead */
+    assert_int_equal(dsa_path_state(E.p), DSA_LOST);
+    assert_int_equal(read_at(4096), -EIO);
+    assert_int_equal(lu_store_reopens(E.store), 0);
+    /* a new device under the same path (other data, the same size) */
+    img = malloc(4u << 20);
+    assert_non_null(img);
+    lu_fx_fill(img, 4u << 20, 0, 0x5a);
+    f = fopen(E.file, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(img, 1, 4u << 20, f), 4u << 20);
+    assert_int_equal(fclose(f), 0);
+    free(img);
+    assert_true(run_until(DSA_GOOD, 2000));
+    assert_int_equal(lu_store_reopens(E.store), 1);
+    dsa_get_stats(E.d, &st);
+    assert_int_equal(st.reopens, 1);
+    assert_int_equal(st.restored, 1);
+    assert_int_equal(read_at(4096), 4096);               /* through the engine's store: the new device */
+    assert_true(lu_fx_check(read_buf, 4096, 4096, 0x5a));
+    run_ms(300);                                         /* a good path's stores are left alone */
+    assert_int_equal(lu_store_reopens(E.store), 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_loss_and_return, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_block_is_no_loss, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fault_switch, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_device_replaced, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
