@@ -59,4 +59,8 @@ int xvios_db_path_get(xvios_plat *p, uint32_t node, const char *key, struct xvio
  */
 int xvios_db_paths_of(xvios_plat *p, const char *key, struct xvios_db_path **out, unsigned *n);
 
+/* The keys of node's entries, sorted (an invalid name is skipped, logged); free with xvios_strv_free(*keys, *n).
+ * -ENOENT: the node has published none. */
+int xvios_db_path_keys(xvios_plat *p, uint32_t node, char ***keys, unsigned *n);
+
 #endif /* XVIOS_DB_PATH_H */

@@ -195,3 +195,37 @@ int xvios_db_paths_of(xvios_plat *p, const char *key, struct xvios_db_path **out
     *n = nid;
     return 0;
 }
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int xvios_db_path_keys(xvios_plat *p, uint32_t node, char ***keys, unsigned *n)
+{
+    char dir[DB_PATH_MAX], **names = NULL;
+    unsigned nn = 0, k = 0;
+    int rc;
+
+    if (!p || !keys || !n || node == 0 || node > XVIOS_MAX_NODES)
+        return -EINVAL;
+    *keys = NULL;
+    *n = 0;
+    if ((rc = db_path(dir, sizeof(dir), PATHS_FMT, node)) < 0)
+        return rc;
+    rc = xvios_store_list(p, XVIOS_TX_NONE, dir, &names, &nn);
+    if (rc < 0)
+        return rc;
+    for (unsigned i = 0; i < nn; i++) {
+        if (!xvios_path_key_valid(names[i])) {
+            XLOG_WARN("cluster DB: %s: an entry that is no path key, skipped", dir);
+            free(names[i]);
+            continue;
+        }
+        names[k++] = names[i];
+    }
+    qsort(names, k, sizeof(*names), cmp_str);
+    *keys = names;
+    *n = k;
+    return 0;
+}

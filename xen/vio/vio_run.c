@@ -11,6 +11,16 @@
 
 #include "vio_int.h"
 
+bool vio_page_full(struct xvios_xmlout *o, size_t before, bool *more)
+{
+    if (!o->overflow && o->cap - o->len >= VIO_CLOSE_ROOM)
+        return false;
+    o->len = before;   /* the rest on the next page (after=) */
+    o->overflow = false;
+    *more = true;
+    return true;
+}
+
 int xvios_vio_run(const struct xvios_vio_env *env, const struct xvios_vio_req *rq, char *out, size_t cap,
                   size_t *len, struct xvios_vio_change *chg)
 {
@@ -34,6 +44,10 @@ int xvios_vio_run(const struct xvios_vio_env *env, const struct xvios_vio_req *r
     case XVIOS_VIO_NODE: rc = vio_node(env, rq, &body, &err); break;
     case XVIOS_VIO_POOL: rc = vio_pool(env, rq, &body, &err); break;
     case XVIOS_VIO_LU: rc = vio_lu(env, rq, &body, &more, chg, &err); break;
+    case XVIOS_VIO_CLIENT: rc = vio_client(env, rq, &body, &more, &err); break;
+    case XVIOS_VIO_ADAPTER: rc = vio_adapter(env, rq, &body, &more, &err); break;
+    case XVIOS_VIO_PATH: rc = vio_path(env, rq, &body, &more, &err); break;
+    case XVIOS_VIO_MAPPING: rc = vio_mapping(env, rq, &body, &more, chg, &err); break;
     default: rc = vio_fail(&err, XVIOS_VIO_INVALID, "no such object");
     }
     if (rc < 0)
