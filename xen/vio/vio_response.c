@@ -88,6 +88,16 @@ int xvios_vio_fail(struct xvios_vio_err *err, enum xvios_vio_code code, const ch
     return -EINVAL;
 }
 
+bool vio_page_full(struct xvios_xmlout *o, size_t before, bool *more)
+{
+    if (!o->overflow && o->cap - o->len >= VIO_CLOSE_ROOM)
+        return false;
+    o->len = before;   /* the rest on the next page (after=) */
+    o->overflow = false;
+    *more = true;
+    return true;
+}
+
 void vio_response_open(struct xvios_xmlout *o, uint32_t node, const struct xvios_vio_req *rq, bool more)
 {
     xvios_xmlout_raw(o, XML_DECL "<vioResponse");

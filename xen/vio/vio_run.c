@@ -11,16 +11,6 @@
 
 #include "vio_int.h"
 
-bool vio_page_full(struct xvios_xmlout *o, size_t before, bool *more)
-{
-    if (!o->overflow && o->cap - o->len >= VIO_CLOSE_ROOM)
-        return false;
-    o->len = before;   /* the rest on the next page (after=) */
-    o->overflow = false;
-    *more = true;
-    return true;
-}
-
 int xvios_vio_run(const struct xvios_vio_env *env, const struct xvios_vio_req *rq, char *out, size_t cap,
                   size_t *len, struct xvios_vio_change *chg)
 {
