@@ -29,8 +29,11 @@ client 8 client-b
 lu=$(lu_file a 16)
 
 "$XVIOS" --root "$ROOT" --node 2 --json events --category lifecycle --type mapping >"$ROOT/ev2.json" 2>/dev/null &
+"$XVIOS" --root "$ROOT" --node 3 --json events --category lifecycle >"$ROOT/ev3.json" 2>/dev/null &
 wait_for 20 sh -c "timeout 10 '$XVIOS' --root '$ROOT' --node 2 --json nodes | grep -q '\"node\": 2, .*\"callers\": 2'" \
-    || fail "the event stream did not attach"
+    || fail "the event stream on node 2 did not attach"
+wait_for 20 sh -c "timeout 10 '$XVIOS' --root '$ROOT' --node 3 --json nodes | grep -q '\"node\": 3, .*\"callers\": 2'" \
+    || fail "the event stream on node 3 did not attach"
 
 api 3 "$(R "<lu action=\"create\" name=\"db1\" backing=\"$lu\" size=\"16777216\"/>")"
 api 1 "$(R '<mapping action="list"/>')"; has 'status="ok" node="0" object="mapping" action="list"'
@@ -69,6 +72,13 @@ R '<adapter action="list"/>' | timeout 60 "$VT" "$ROOT" 2 send >"$ROOT/resp" 2>&
 has '<adapter id="1" client="1" node="1" vhost="0"/>'
 R '<adapter action="get" id="2"/>' | timeout 60 "$VT" "$ROOT" 2 send >"$ROOT/resp" 2>&1; [ $? -eq 6 ] || fail "adapter get 2"
 exc NOT_FOUND
+# the client's login through node 1 was a client and an adapter created: node 3's subscriber was told
+wait_for 20 grep -q '"event": "lifecycle", "node": 3, "category": "lifecycle", "action": "created", "type": "client", "key": "1", "by": "1", "via": "3"' \
+    "$ROOT/ev3.json" || { cat "$ROOT/ev3.json"; fail "node 3's subscriber saw no client created by node 1"; }
+wait_for 20 grep -q '"action": "created", "type": "adapter", "key": "1", "by": "1", "via": "3"' "$ROOT/ev3.json" \
+    || { cat "$ROOT/ev3.json"; fail "node 3's subscriber saw no adapter created by node 1"; }
+grep -q '"action": "created", "type": "mapping", "key": "7:0:0:0:0", "by": "0", "via": "3"' "$ROOT/ev3.json" \
+    || { cat "$ROOT/ev3.json"; fail "node 3's subscriber saw no mapping created"; }
 ok "mapping list/get in dom0 (DOM0_ONLY from a daemon); the client's login as client 1 and adapter 1 from nodes 2 and 3"
 
 # --- path: node 1's path monitor publishes its path to db1 once it serves it
