@@ -27,8 +27,9 @@ up 3
 client 7 client-a
 client 8 client-b
 lu=$(lu_file a 16)
+lu2=$(lu_file b 8)
 
-"$XVIOS" --root "$ROOT" --node 2 --json events --category lifecycle --type mapping >"$ROOT/ev2.json" 2>/dev/null &
+"$XVIOS" --root "$ROOT" --node 2 --json events --category lifecycle >"$ROOT/ev2.json" 2>/dev/null &
 "$XVIOS" --root "$ROOT" --node 3 --json events --category lifecycle >"$ROOT/ev3.json" 2>/dev/null &
 wait_for 20 sh -c "timeout 10 '$XVIOS' --root '$ROOT' --node 2 --json nodes | grep -q '\"node\": 2, .*\"callers\": 2'" \
     || fail "the event stream on node 2 did not attach"
@@ -117,3 +118,27 @@ wait_for 20 grep -q '"action": "deleted", "type": "mapping", "key": "7:0:0:0:0",
 api 1 "$(R '<mapping action="list"/>')"; [ "$(grep -c '<mapping ' "$ROOT/resp")" -eq 0 ] || fail "a mapping after delete"
 api 3 "$(R '<lu action="delete" name="db1"/>')"
 ok "mapping delete through node 2: backend nodes removed, event seen, the LU deletable again"
+
+# --- the typed commands announce their changes through the node the global options name
+typed() { timeout 90 "$XVIOS" --root "$ROOT" "$@" >"$ROOT/typed.out" 2>&1 || { cat "$ROOT/typed.out"; fail "xvios $*"; }; }
+typed --node 3 lu create db2 --size 8M --backing "$lu2"
+wait_for 20 grep -q '"action": "created", "type": "LU", "key": "db2", "by": "0", "via": "3"' "$ROOT/ev2.json" \
+    || { cat "$ROOT/ev2.json"; fail "node 2 saw no event for xvios --node 3 lu create"; }
+typed --node 3 scsi attach client-b db2 0:0:0:0 --vios 2 &
+apid=$!
+fe_wait 8 0 backend-id 102 20 || fail "xvios scsi attach wrote no frontend node"
+front 8 102 0 inquiry:0 await:typed close &
+fpid=$!
+wait $apid || fail "xvios scsi attach client-b"
+touch "$ROOT/typed"
+wait $fpid || { front_out 8 0; fail "client-b's frontend"; }
+wait_for 20 grep -q '"action": "created", "type": "mapping", "key": "8:0:0:0:0", "by": "0", "via": "3"' "$ROOT/ev2.json" \
+    || { cat "$ROOT/ev2.json"; fail "node 2 saw no event for xvios --node 3 scsi attach"; }
+api 1 "$(R '<mapping action="get" client="client-b" vdev="0:0:0:0"/>')"; has 'node="2" lu="'"$lu2"'" poolLu="db2"'
+typed --node 2 scsi detach client-b 0:0:0:0
+wait_for 20 grep -q '"action": "deleted", "type": "mapping", "key": "8:0:0:0:0", "by": "0", "via": "2"' "$ROOT/ev2.json" \
+    || { cat "$ROOT/ev2.json"; fail "no event for xvios --node 2 scsi detach"; }
+typed --node 3 lu rm db2
+wait_for 20 grep -q '"action": "deleted", "type": "LU", "key": "db2", "by": "0", "via": "3"' "$ROOT/ev2.json" \
+    || { cat "$ROOT/ev2.json"; fail "no event for xvios --node 3 lu rm"; }
+ok "xvios lu create/rm and scsi attach/detach with --node announce their Lifecycle events; node 2 saw each"
