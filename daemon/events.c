@@ -269,10 +269,12 @@ struct viod_path_seen {
     uint32_t node;
     char key[XVIOS_PATH_KEY_MAX + 1];
     enum xvios_path_state state;
+    uint64_t io_errors;
 };
 #define PATHS_SEEN_MAX 4096u
 
-/* A watch event on /xvios/nodes/<n>/paths/<key>/state: read it; a change from what was seen is an event. */
+/* A watch event on /xvios/nodes/<n>/paths/<key>/state or .../io-errors: read the entry; a change of state, or
+ * a count above the one seen, is an event. */
 static void path_changed(struct xviosd *d, const char *untrusted_path)
 {
     char key[XVIOS_PATH_KEY_MAX + 1], text[160];
@@ -281,8 +283,11 @@ static void path_changed(struct xviosd *d, const char *untrusted_path)
     uint32_t node;
     int n = 0, len;
 
-    if (sscanf(untrusted_path, XVIOS_DB_ROOT "/nodes/%u/paths/%63[A-Za-z0-9_-]/state%n", &node, key, &n) != 2 ||
-        untrusted_path[n] != '\0' || xvios_db_path_get(d->plat, node, key, &e) < 0)
+    char leaf[16] = "";
+
+    if (sscanf(untrusted_path, XVIOS_DB_ROOT "/nodes/%u/paths/%63[A-Za-z0-9_-]/%15[a-z-]%n", &node, key, leaf, &n) != 3 ||
+        untrusted_path[n] != '\0' || (strcmp(leaf, "state") && strcmp(leaf, "io-errors")) ||
+        xvios_db_path_get(d->plat, node, key, &e) < 0)
         return;
     for (unsigned i = 0; i < d->n_paths_seen; i++)
         if (d->paths_seen[i].node == node && !strcmp(d->paths_seen[i].key, key))
@@ -297,6 +302,15 @@ static void path_changed(struct xviosd *d, const char *untrusted_path)
         *s = (struct viod_path_seen){ .node = node, .state = XVIOS_PATH_GOOD };
         snprintf(s->key, sizeof(s->key), "%s", key);
     }
+    if (e.io_errors > s->io_errors) {       /* a VIOS that met errors: one event per published count */
+        len = snprintf(text, sizeof(text), "node=%u\nlu=%s\nerrors=%" PRIu64 "\nnew=%" PRIu64 "\n", node, key,
+                       e.io_errors, e.io_errors - s->io_errors);
+        XLOG_WARN("node %u: %" PRIu64 " I/O error(s) on %s (%" PRIu64 " in all)", node, e.io_errors - s->io_errors,
+                  key, e.io_errors);
+        if (len > 0 && (size_t)len < sizeof(text))
+            viod_events_emit(d, XVIOS_EV_LU_IO_ERRORS, node, text, (size_t)len);
+    }
+    s->io_errors = e.io_errors;              /* a lower count: the VIOS began serving it anew */
     if (s->state == e.state)
         return;                              /* a first "good" is no news; a rewrite neither */
     s->state = e.state;

@@ -8,6 +8,8 @@
  *       state                           "good" | "lost"
  *       backing                         the backing's path inside that VIOS
  *       since                           decimal ms since the epoch (CLOCK_REALTIME) of the last change
+ *       io-errors                       decimal: I/O errors the VIOS's engine met on the LU since it
+ *                                       began serving it (probes not counted); absent = 0
  *
  * <key> is the pool LU's name, or "path-" + 16 hex digits (a hash of the
  * backing path) for an LU attached by path. Every node is written with its
@@ -39,6 +41,7 @@ struct xvios_db_path {
     enum xvios_path_state state;
     char backing[XVIOS_LU_BACKING_MAX + 1];
     uint64_t since_ms;
+    uint64_t io_errors;         /* the io-errors node (0 when absent) */
 };
 
 const char *xvios_path_state_name(enum xvios_path_state s);

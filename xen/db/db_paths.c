@@ -99,6 +99,10 @@ static int publish_body(xvios_plat *p, xvios_tx tx, void *ctx)
     snprintf(path, sizeof(path), "%s/since", dir);
     if ((rc = write_one(p, tx, path, since, m, n)) < 0)
         goto out;
+    snprintf(path, sizeof(path), "%s/io-errors", dir);
+    snprintf(since, sizeof(since), "%" PRIu64, c->e->io_errors);
+    if ((rc = write_one(p, tx, path, since, m, n)) < 0)
+        goto out;
     snprintf(path, sizeof(path), "%s/backing", dir);
     rc = write_one(p, tx, path, c->e->backing, m, n);
 out:
@@ -152,6 +156,14 @@ static int get_in(xvios_plat *p, xvios_tx tx, uint32_t node, const char *key, st
     snprintf(path, sizeof(path), "%s/backing", dir);
     if ((rc = db_read_str(p, tx, path, out->backing, XVIOS_LU_BACKING_MAX)) < 0)
         return rc == -ENOENT ? -EIO : rc;
+    snprintf(path, sizeof(path), "%s/io-errors", dir);
+    rc = db_read_str(p, tx, path, untrusted_v, sizeof(untrusted_v) - 1);
+    if (rc == -ENOENT)
+        return 0;                            /* written by a VIOS from before the count */
+    if (rc < 0)
+        return rc;
+    if (xvios_parse_u64(untrusted_v, 0, UINT64_MAX, &out->io_errors) < 0)
+        goto bad;
     return 0;
 bad:
     XLOG_WARN("cluster DB: %s: malformed path entry", dir);

@@ -148,6 +148,7 @@ static void path_element(struct xvios_xmlout *o, const struct xvios_db_path *e)
     xvios_xmlout_attr(o, "state", xvios_path_state_name(e->state));
     xvios_xmlout_attr(o, "backing", e->backing);
     xvios_xmlout_attr_u64(o, "sinceMs", e->since_ms);
+    xvios_xmlout_attr_u64(o, "ioErrors", e->io_errors);
     xvios_xmlout_raw(o, "/>\n");
 }
 

@@ -185,10 +185,11 @@ static void test_path(void **state)
     assert_int_equal(xvios_db_path_publish(v1, 1, &e), 0);
     snprintf(e.key, sizeof(e.key), "db1");
     e.state = XVIOS_PATH_GOOD;
+    e.io_errors = 7;
     assert_int_equal(xvios_db_path_publish(v2, 2, &e), 0);
 
     want_ok(run(&env, REQ("<path action=\"list\"/>"), NULL),
-            "<path node=\"1\" key=\"db1\" state=\"good\" backing=\"/dev/xvdb\" sinceMs=\"1234\"/>");
+            "<path node=\"1\" key=\"db1\" state=\"good\" backing=\"/dev/xvdb\" sinceMs=\"1234\" ioErrors=\"0\"/>");
     assert_int_equal(count(out, "<path "), 3);
     assert_non_null(strstr(out, "<path node=\"1\" key=\"db2\" state=\"lost\""));
     want_ok(run(&env, REQ("<path action=\"list\" node=\"1\"/>"), NULL), NULL);
@@ -196,6 +197,7 @@ static void test_path(void **state)
     want_ok(run(&env, REQ("<path action=\"list\" node=\"1\" after=\"db1\"/>"), NULL), "key=\"db2\"");
     assert_int_equal(count(out, "<path "), 1);
     want_ok(run(&env, REQ("<path action=\"get\" node=\"2\" key=\"db1\"/>"), NULL), "<path node=\"2\" key=\"db1\"");
+    assert_non_null(strstr(out, "ioErrors=\"7\""));
     want_exception(run(&env, REQ("<path action=\"get\" node=\"2\" key=\"db2\"/>"), NULL), "NOT_FOUND");
     want_exception(run(&env, REQ("<path action=\"get\" node=\"5\" key=\"db1\"/>"), NULL), "NOT_FOUND");
     want_exception(run(&env, REQ("<path action=\"list\" node=\"5\"/>"), NULL), "NOT_FOUND");
