@@ -137,7 +137,7 @@ static int attach(void *arg, const struct xvios_vio_req *rq, struct xvios_vio_ma
     struct vscsi_attach_req req = {
         .client = rq->client, .lu = rq->backing,
         .vdev = { .host = rq->vdev.host, .chn = rq->vdev.chn, .tgt = rq->vdev.tgt, .lun = rq->vdev.lun },
-        .vios_node = rq->node_id, .readonly = rq->read_only, .shared = false,
+        .vios_node = rq->node_id, .readonly = rq->read_only, .shared = rq->shared,
         .timeout_ms = VSCSI_DEFAULT_TIMEOUT_MS,
     };
     struct vscsi_attached made;

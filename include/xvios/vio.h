@@ -92,6 +92,7 @@ struct xvios_vio_req {
     struct xvios_vio_vdev vdev;                    /* mapping get/create/delete */
     uint64_t offset, size;
     bool read_only;
+    bool shared;                                   /* mapping create: share an LU attached read-write elsewhere */
 };
 
 struct xvios_vio_err {

@@ -109,6 +109,20 @@ be_snapshot after
 cmp -s "$ROOT/be.before" "$ROOT/be.after" || { diff "$ROOT/be.before" "$ROOT/be.after"; fail "a refused mapping changed the backend nodes"; }
 ok "refusals: EXISTS, IN_USE, NOT_FOUND (client, LU, mapping), UNAVAILABLE, CONFLICT, BAD_VALUE; nothing changed"
 
+# --- shared="true": the LU attached read-write to client-a is shared with client-b, through node 2
+api 1 "$(R '<mapping action="create" client="client-b" vdev="0:0:0:0" lu="db1" node="2" shared="true"/>')" 0 shared &
+apid=$!
+fe_wait 8 0 backend-id 102 20 || fail "the shared mapping wrote no frontend node"
+front 8 102 0 inquiry:0 readcap:0:16777216 await:shared close &
+fpid=$!
+wait $apid || fail "shared mapping create"
+touch "$ROOT/shared"
+wait $fpid || { front_out 8 0; fail "client-b did not see the shared LUN"; }
+has 'clientName="client-b" vdev="0:0:0:0" node="2"' shared; has 'poolLu="db1"' shared
+api 3 "$(R '<mapping action="list"/>')"; [ "$(grep -c 'poolLu="db1"' "$ROOT/resp")" -eq 2 ] || fail "db1 not mapped twice"
+api 3 "$(R '<mapping action="delete" client="client-b" vdev="0:0:0:0"/>')"
+ok "shared=\"true\": db1 served to client-a by node 1 and to client-b by node 2; the second mapping deleted"
+
 # --- delete through node 2: the nodes go, the event comes
 api 2 "$(R '<mapping action="delete" client="client-a" vdev="0:0:0:0"/>')"
 has 'object="mapping" action="delete"'; has 'vdev="0:0:0:0"'

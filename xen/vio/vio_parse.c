@@ -218,6 +218,7 @@ static int extract_mapping(xmlNodePtr obj, struct xvios_vio_req *rq, struct xvio
     if (node_attr(obj, false, &rq->node_id, err) < 0)
         return -EINVAL;
     rq->read_only = attr(obj, "readOnly", s, sizeof(s)) == 1 && !strcmp(s, "true");
+    rq->shared = attr(obj, "shared", s, sizeof(s)) == 1 && !strcmp(s, "true");
     return 0;
 }
 

@@ -289,6 +289,7 @@ static void test_mapping(void **state)
     assert_string_equal(hook.last.backing, "db1");
     assert_int_equal(hook.last.node_id, 2);
     assert_true(hook.last.read_only);
+    assert_false(hook.last.shared);
     assert_true(chg.changed);
     assert_int_equal(chg.object, XVIOS_VIO_MAPPING);
     assert_string_equal(chg.action, "created");
@@ -298,6 +299,11 @@ static void test_mapping(void **state)
     assert_string_equal(hook.last.backing, "/srv/b.img");
     assert_int_equal(hook.last.node_id, 0);
     assert_false(hook.last.read_only);
+    want_ok(run(&env, REQ("<mapping action=\"create\" client=\"web\" vdev=\"0:0:0:2\" lu=\"db1\" shared=\"true\"/>"),
+                NULL), NULL);
+    assert_true(hook.last.shared);
+    want_exception(run(&env, REQ("<mapping action=\"create\" client=\"web\" vdev=\"0:0:0:2\" lu=\"db1\" shared=\"yes\"/>"),
+                       NULL), "INVALID");
 
     want_ok(run(&env, REQ("<mapping action=\"delete\" client=\"7\" vdev=\"0:0:0:0\"/>"), &chg), NULL);
     assert_int_equal(hook.detaches, 1);
