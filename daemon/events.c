@@ -6,7 +6,10 @@
  *   DELIVERY_FAILED             a send finished with failed nodes (sendop.c)
  *   CLIENT_REGISTERED           a new id under /xvios/clients (store watch)
  *   MESSAGE                     a USER message type arrived (handlers.c)
- *   LIFECYCLE                   a VIO object was created, modified or deleted (OBJ_EVENT, handlers.c)
+ *   LIFECYCLE                   a VIO object was created, modified or deleted (OBJ_EVENT, handlers.c);
+ *                               and, from this node's own store watches, a client or adapter created
+ *                               (a new entry in /xvios/clients or /xvios/adapters, by = the VIOS that
+ *                               registered it): every node sees the DB, so every node tells its own
  *   PATH_LOST / PATH_RESTORED   a VIOS's path entry's state changed (/xvios/nodes/<n>/paths/<lu>/state,
  *                               the store watch on the nodes; xvios/db_path.h)
  * Payloads are "key=value\n" text naming what to read from the store.
@@ -23,12 +26,15 @@
 #include "xvios/client.h"
 #include "xvios/clock.h"
 #include "xvios/db_path.h"
+#include "xvios/db_client.h"
 #include "xvios/log.h"
+#include "xvios/parse.h"
 #include "xvios/vio.h"
 
 #define TOKEN_NODES   "xviosd-nodes"
 #define TOKEN_CLIENTS "xviosd-clients"
 #define TOKEN_CONFIG  "xviosd-config"
+#define TOKEN_ADAPTERS "xviosd-adapters"
 
 /* "node=N\n[domid=D\nname=X\n]path=<its DB entry>\nsource=S\n" */
 static int node_text(char *text, size_t cap, uint32_t node, const struct xvios_db_node *info, const char *source)
@@ -155,6 +161,50 @@ static bool in_strv(char **v, unsigned n, const char *s)
     return false;
 }
 
+/* A new client or adapter record: its Lifecycle event, by the VIOS that registered it (as the record says). */
+static void table_lifecycle(struct xviosd *d, const char *type, uint32_t id)
+{
+    struct xvios_vio_event ev = { .action = "created", .via = d->self_node };
+    struct xvios_db_client c;
+    struct xvios_db_adapter a;
+    int rc;
+
+    if (!strcmp(type, "client")) {
+        rc = xvios_db_client_get(d->plat, XVIOS_TX_NONE, id, &c);
+        ev.by = c.node;
+    } else {
+        rc = xvios_db_adapter_get(d->plat, XVIOS_TX_NONE, id, &a);
+        ev.by = a.node;
+    }
+    if (rc < 0)
+        return;   /* not complete yet (its transaction), or damaged (logged by the DB): no event */
+    snprintf(ev.type, sizeof(ev.type), "%s", type);
+    snprintf(ev.key, sizeof(ev.key), "%u", id);
+    viod_events_lifecycle(d, &ev);
+}
+
+static void scan_adapters(struct xviosd *d, bool announce)
+{
+    uint32_t *ids = NULL;
+    unsigned n = 0, k = 0;
+    int rc = xvios_db_adapter_ids(d->plat, XVIOS_TX_NONE, &ids, &n);
+
+    if (rc < 0) {
+        if (rc != -ENOENT)
+            XLOG_WARN("cannot list the adapter table: %s", strerror(-rc));
+        return;
+    }
+    for (unsigned i = 0; announce && i < n; i++) {   /* both ascending: one merge */
+        while (k < d->n_known_adapters && d->known_adapters[k] < ids[i])
+            k++;
+        if (k >= d->n_known_adapters || d->known_adapters[k] != ids[i])
+            table_lifecycle(d, "adapter", ids[i]);
+    }
+    free(d->known_adapters);
+    d->known_adapters = ids;
+    d->n_known_adapters = n;
+}
+
 static void scan_clients(struct xviosd *d, bool announce)
 {
     char **names = NULL;
@@ -173,6 +223,9 @@ static void scan_clients(struct xviosd *d, bool announce)
                 : snprintf(text, sizeof(text), "client=%s\npath=%s\n", names[i], path);
         if (len > 0 && (size_t)len < sizeof(text))
             viod_events_emit(d, XVIOS_EV_CLIENT_REGISTERED, d->self_node, text, (size_t)len);
+        uint32_t id;
+        if (xvios_parse_u32_canon(names[i], XVIOS_ID_MAX, &id) == 0 && id)
+            table_lifecycle(d, "client", id);
     }
     xvios_strv_free(d->known_clients, d->n_known_clients);
     d->known_clients = names;
@@ -198,9 +251,12 @@ int viod_events_watch(struct xviosd *d)
     read_config(d);
     scan_nodes(d, false);
     scan_clients(d, false);
+    scan_adapters(d, false);
     rc = xvios_db_watch(d->plat, XVIOS_DB_PART_NODES, TOKEN_NODES);
     if (rc == 0)
         rc = xvios_db_watch(d->plat, XVIOS_DB_PART_CLIENTS, TOKEN_CLIENTS);
+    if (rc == 0)
+        rc = xvios_db_watch(d->plat, XVIOS_DB_PART_ADAPTERS, TOKEN_ADAPTERS);
     if (rc == 0)
         rc = xvios_db_watch(d->plat, XVIOS_DB_PART_CONFIG, TOKEN_CONFIG);
     if (rc < 0)
@@ -213,10 +269,12 @@ struct viod_path_seen {
     uint32_t node;
     char key[XVIOS_PATH_KEY_MAX + 1];
     enum xvios_path_state state;
+    uint64_t io_errors;
 };
 #define PATHS_SEEN_MAX 4096u
 
-/* A watch event on /xvios/nodes/<n>/paths/<key>/state: read it; a change from what was seen is an event. */
+/* A watch event on /xvios/nodes/<n>/paths/<key>/state or .../io-errors: read the entry; a change of state, or
+ * a count above the one seen, is an event. */
 static void path_changed(struct xviosd *d, const char *untrusted_path)
 {
     char key[XVIOS_PATH_KEY_MAX + 1], text[160];
@@ -225,8 +283,11 @@ static void path_changed(struct xviosd *d, const char *untrusted_path)
     uint32_t node;
     int n = 0, len;
 
-    if (sscanf(untrusted_path, XVIOS_DB_ROOT "/nodes/%u/paths/%63[A-Za-z0-9_-]/state%n", &node, key, &n) != 2 ||
-        untrusted_path[n] != '\0' || xvios_db_path_get(d->plat, node, key, &e) < 0)
+    char leaf[16] = "";
+
+    if (sscanf(untrusted_path, XVIOS_DB_ROOT "/nodes/%u/paths/%63[A-Za-z0-9_-]/%15[a-z-]%n", &node, key, leaf, &n) != 3 ||
+        untrusted_path[n] != '\0' || (strcmp(leaf, "state") && strcmp(leaf, "io-errors")) ||
+        xvios_db_path_get(d->plat, node, key, &e) < 0)
         return;
     for (unsigned i = 0; i < d->n_paths_seen; i++)
         if (d->paths_seen[i].node == node && !strcmp(d->paths_seen[i].key, key))
@@ -241,6 +302,15 @@ static void path_changed(struct xviosd *d, const char *untrusted_path)
         *s = (struct viod_path_seen){ .node = node, .state = XVIOS_PATH_GOOD };
         snprintf(s->key, sizeof(s->key), "%s", key);
     }
+    if (e.io_errors > s->io_errors) {       /* a VIOS that met errors: one event per published count */
+        len = snprintf(text, sizeof(text), "node=%u\nlu=%s\nerrors=%" PRIu64 "\nnew=%" PRIu64 "\n", node, key,
+                       e.io_errors, e.io_errors - s->io_errors);
+        XLOG_WARN("node %u: %" PRIu64 " I/O error(s) on %s (%" PRIu64 " in all)", node, e.io_errors - s->io_errors,
+                  key, e.io_errors);
+        if (len > 0 && (size_t)len < sizeof(text))
+            viod_events_emit(d, XVIOS_EV_LU_IO_ERRORS, node, text, (size_t)len);
+    }
+    s->io_errors = e.io_errors;              /* a lower count: the VIOS began serving it anew */
     if (s->state == e.state)
         return;                              /* a first "good" is no news; a rewrite neither */
     s->state = e.state;
@@ -253,7 +323,7 @@ static void path_changed(struct xviosd *d, const char *untrusted_path)
 
 void viod_events_on_store(struct xviosd *d)
 {
-    bool nodes = false, clients = false, config = false;
+    bool nodes = false, clients = false, config = false, adapters = false;
 
     for (int budget = 1024; budget > 0; budget--) {
         char *path = NULL, *token = NULL;
@@ -268,6 +338,7 @@ void viod_events_on_store(struct xviosd *d)
         else   /* a node's online flag leaves the node table as it was: no rescan (docs/performance.md) */
             nodes = nodes || (!strcmp(token, TOKEN_NODES) && !xvios_db_path_is_online_flag(path));
         clients = clients || !strcmp(token, TOKEN_CLIENTS);
+        adapters = adapters || !strcmp(token, TOKEN_ADAPTERS);
         config = config || !strcmp(token, TOKEN_CONFIG);
         free(path);
         free(token);
@@ -279,6 +350,8 @@ void viod_events_on_store(struct xviosd *d)
         scan_nodes(d, true);
     if (clients)
         scan_clients(d, true);
+    if (adapters)
+        scan_adapters(d, true);
 }
 
 void viod_events_on_vke_event(struct xviosd *d, const struct xvios_msg *m)
@@ -312,6 +385,9 @@ void viod_events_dispose(struct xviosd *d)
     xvios_strv_free(d->known_clients, d->n_known_clients);
     d->known_clients = NULL;
     d->n_known_clients = 0;
+    free(d->known_adapters);
+    d->known_adapters = NULL;
+    d->n_known_adapters = 0;
     free(d->paths_seen);
     d->paths_seen = NULL;
     d->n_paths_seen = 0;

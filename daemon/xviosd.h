@@ -194,6 +194,8 @@ struct xviosd {
     unsigned n_known_nodes;
     char **known_clients;
     unsigned n_known_clients;
+    uint32_t *known_adapters;      /* AdapterIDs seen, ascending (a new one is a Lifecycle event) */
+    unsigned n_known_adapters;
     struct viod_path_seen *paths_seen; /* each VIOS's path states as last seen (path-lost/-restored) */
     unsigned n_paths_seen;
 

@@ -34,6 +34,7 @@ struct xvios_cli {
     const char *root;
     uint32_t node;
     uint32_t via;
+    bool node_named;           /* --node, XVIOS_NODE or --via was given (typed commands announce their changes) */
     bool json;
     const char *prog;
 };

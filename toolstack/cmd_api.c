@@ -4,7 +4,8 @@
  * its vioResponse on standard output.
  *
  * Where it runs: a request that writes what only dom0 may write (LU create,
- * LU delete), read by dom0, runs here, in dom0, against the cluster DB, and
+ * LU delete) or any mapping request (the backend nodes are dom0's record:
+ * api_mapping.c), read by dom0, runs here, in dom0, against the cluster DB, and
  * the change is announced as a Lifecycle event through the node the global
  * options name (--node N on loopback, --via N over its management link).
  * Everything else goes as it is to that node's daemon (API_VIO), which
@@ -19,6 +20,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "toolstack/api_mapping.h"
 #include "toolstack/cmds.h"
 #include "toolstack/lu_cmd.h"
 #include "toolstack/obj_event.h"
@@ -30,7 +32,8 @@
 static const char usage_text[] =
     "usage: xvios [GLOBAL] api < REQUEST.xml\n"
     "Sends one vioRequest (docs/api.md) to the daemon of the node that --node/--via name and prints its\n"
-    "vioResponse. In dom0, LU create and delete run in dom0 and are announced through that node.\n"
+    "vioResponse. In dom0, LU create and delete and every mapping request run in dom0; a change is\n"
+    "announced through that node.\n"
     "Exit status: 0 ok, 6 a VIOException, 5 no daemon, 1 other errors.\n";
 
 /* stdin, at most cap bytes; *len = cap + 1 when there was more. */
@@ -99,7 +102,10 @@ static int run_in_dom0(const struct xvios_cli *cli, struct vscsi_ctx *ctx, const
     struct xvios_vio_change chg;
     struct xvios_vio_event ev = { .by = 0 };
     size_t len;
-    int rc = xvios_vio_run(&env, rq, out, sizeof(out), &len, &chg), ann;
+    int rc, ann;
+
+    api_mapping_hooks(&env, ctx);
+    rc = xvios_vio_run(&env, rq, out, sizeof(out), &len, &chg);
 
     if (rc < 0) {
         fprintf(stderr, "%s: no vioResponse could be written\n", cli->prog);
@@ -151,7 +157,7 @@ int cmd_api(struct xvios_cli *cli, int argc, char **argv)
         fprintf(stderr, "%s: reading the request: %s\n", cli->prog, strerror(-rc));
         return XVIOS_EXIT_ERROR;
     }
-    if (xvios_vio_parse(req, len, &rq, &err) == 0 && xvios_vio_is_write(&rq) && open_dom0(cli, &ctx)) {
+    if (xvios_vio_parse(req, len, &rq, &err) == 0 && xvios_vio_needs_dom0(&rq) && open_dom0(cli, &ctx)) {
         rc = run_in_dom0(cli, &ctx, &rq);
         vscsi_ctx_close(&ctx);
         xvios_vio_cleanup();

@@ -27,7 +27,8 @@ static void usage(FILE *f)
 {
     fprintf(f, "usage: xvios [GLOBAL] events [--json] [--category lifecycle|alert|message] [--type TYPE]\n"
                "Streams cluster events (node-joined, node-left, node-lost, delivery-failed,\n"
-               "client-registered, message, lifecycle, path-lost, path-restored), one line each, until interrupted.\n"
+               "client-registered, message, lifecycle, path-lost, path-restored, lu-io-errors), one line each, until\n"
+               "interrupted.\n"
                "  --category C  lifecycle: objects created, changed, deleted (node-joined, node-left,\n"
                "                client-registered, lifecycle); alert: node-lost, delivery-failed,\n"
                "                path-lost, path-restored;\n"
@@ -62,6 +63,7 @@ static bool type_matches(const struct xvios_api_msg *m, const char *want)
     case XVIOS_EV_MESSAGE: snprintf(type, sizeof(type), "message"); break;
     case XVIOS_EV_PATH_LOST:
     case XVIOS_EV_PATH_RESTORED: snprintf(type, sizeof(type), "path"); break;
+    case XVIOS_EV_LU_IO_ERRORS: snprintf(type, sizeof(type), "LU"); break;
     default:
         if (xvios_kv_get((const char *)m->payload, m->len, "type", type, sizeof(type)) < 0)
             return false;

@@ -22,6 +22,7 @@
 
 #include "toolstack/cmds.h"
 #include "toolstack/lu_cmd.h"
+#include "toolstack/obj_event.h"
 
 static const char usage_text[] =
     "usage: xvios lu COMMAND [ARGS]\n"
@@ -186,6 +187,8 @@ static int do_create(const struct xvios_cli *cli, int argc, char **argv)
         xvios_lu_wwn_format(lu.wwn, wwn);
         printf("created LU %s: %" PRIu64 " bytes at offset %" PRIu64 " of %s%s, wwn naa.%s, serial %s\n", lu.name,
                lu.size, lu.offset, lu.backing, lu.read_only ? ", read-only" : "", wwn, lu.serial);
+        fflush(stdout);
+        cli_obj_changed(cli, "LU", "created", lu.name);
         rc = XVIOS_EXIT_OK;
         break;
     case -EEXIST:
@@ -349,6 +352,8 @@ static int do_rm(const struct xvios_cli *cli, int argc, char **argv)
         rc = xvios_store_tx_end(ctx.p, tx, true);
         if (rc == 0) {
             printf("removed LU %s\n", o.pos[0]);
+            fflush(stdout);
+            cli_obj_changed(cli, "LU", "deleted", o.pos[0]);
             rc = XVIOS_EXIT_OK;
             goto out;
         }

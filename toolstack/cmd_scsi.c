@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "toolstack/cmds.h"
+#include "toolstack/obj_event.h"
 #include "toolstack/vscsi_cmd.h"
 #include "toolstack/vscsi_guard.h"
 #include "xvios/xlcfg.h"
@@ -143,7 +144,18 @@ static int vdev_arg(const char *s, struct vscsi_vdev *v)
 }
 
 /* Every entry of the config, in order; on a failure the ones attached are detached again (newest first). */
-static int attach_config(struct vscsi_ctx *ctx, const struct opts *o)
+/* The Lifecycle event of a mapping made or removed (obj_event.h). */
+static void mapping_changed(const struct xvios_cli *cli, const char *action, uint32_t client,
+                            const struct vscsi_vdev *v)
+{
+    char key[64];
+
+    fflush(stdout);
+    snprintf(key, sizeof(key), "%u:%u:%u:%u:%u", client, v->host, v->chn, v->tgt, v->lun);
+    cli_obj_changed(cli, "mapping", action, key);
+}
+
+static int attach_config(const struct xvios_cli *cli, struct vscsi_ctx *ctx, const struct opts *o)
 {
     struct xvios_xlcfg cfg;
     struct vscsi_attached *done = NULL;
@@ -191,6 +203,8 @@ static int attach_config(struct vscsi_ctx *ctx, const struct opts *o)
         }
         n_done++;
     }
+    for (unsigned k = 0; rc == XVIOS_EXIT_OK && k < n_done; k++)
+        mapping_changed(cli, "created", done[k].client, &done[k].vdev);
     for (unsigned k = n_done; rc != XVIOS_EXIT_OK && k-- > 0;)
         if (vscsi_detach_domid(ctx, done[k].client, &done[k].vdev, o->timeout_ms) != XVIOS_EXIT_OK)
             vscsi_say(0, "rollback: entry %u is still attached", k + 1);
@@ -224,7 +238,7 @@ static int do_attach(const struct xvios_cli *cli, int argc, char **argv)
     if ((rc = vscsi_ctx_open(cli, &ctx)) != XVIOS_EXIT_OK)
         return rc;
     if (o.config) {
-        rc = attach_config(&ctx, &o);
+        rc = attach_config(cli, &ctx, &o);
     } else {
         req.client = o.pos[0];
         req.lu = o.pos[1];
@@ -233,6 +247,8 @@ static int do_attach(const struct xvios_cli *cli, int argc, char **argv)
         req.shared = o.shared;
         req.timeout_ms = o.timeout_ms;
         rc = vscsi_attach(&ctx, &req, &done);
+        if (rc == XVIOS_EXIT_OK)
+            mapping_changed(cli, "created", done.client, &done.vdev);
     }
     vscsi_ctx_close(&ctx);
     return rc;
@@ -243,6 +259,7 @@ static int do_detach(const struct xvios_cli *cli, int argc, char **argv)
     struct opts o = {0};
     struct vscsi_vdev vdev;
     struct vscsi_ctx ctx;
+    uint32_t domid;
     int rc = parse(argc, argv, "t", 2, &o);
 
     if (rc)
@@ -253,7 +270,11 @@ static int do_detach(const struct xvios_cli *cli, int argc, char **argv)
         return rc;
     if ((rc = vscsi_ctx_open(cli, &ctx)) != XVIOS_EXIT_OK)
         return rc;
-    rc = vscsi_detach(&ctx, o.pos[0], &vdev, o.timeout_ms);
+    rc = vscsi_client_resolve(&ctx, o.pos[0], false, &domid, NULL, 0);
+    if (rc == XVIOS_EXIT_OK)
+        rc = vscsi_detach_domid(&ctx, domid, &vdev, o.timeout_ms);
+    if (rc == XVIOS_EXIT_OK)
+        mapping_changed(cli, "deleted", domid, &vdev);
     vscsi_ctx_close(&ctx);
     return rc;
 }

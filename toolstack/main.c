@@ -110,6 +110,7 @@ int main(int argc, char **argv)
     } else {
         cli.platform = cli.root ? XVIOS_PLAT_LOOPBACK : XVIOS_PLAT_XEN;
     }
+    cli.node_named = (node && node[0]) || cli.via;
     if (node && node[0] && xvios_parse_u32(node, 1, XVIOS_MAX_NODES, &cli.node) < 0) {
         fprintf(stderr, "%s: bad node id '%s'\n", cli.prog, node);
         return XVIOS_EXIT_USAGE;

@@ -64,3 +64,17 @@ out:
     xvios_client_close(c);
     return rc;
 }
+
+void cli_obj_changed(const struct xvios_cli *cli, const char *type, const char *action, const char *key)
+{
+    struct xvios_vio_event ev = { .by = 0 };
+
+    if (!cli->node_named)
+        return;
+    snprintf(ev.type, sizeof(ev.type), "%s", type);
+    snprintf(ev.action, sizeof(ev.action), "%s", action);
+    snprintf(ev.key, sizeof(ev.key), "%s", key);
+    if (cli_obj_announce(cli, &ev) != XVIOS_EXIT_OK)
+        fprintf(stderr, "%s: warning: the change is made; its lifecycle event (%s %s %s) did not reach every node\n",
+                cli->prog, type, key, action);
+}

@@ -15,4 +15,11 @@
  * the reason printed on stderr. */
 int cli_obj_announce(const struct xvios_cli *cli, struct xvios_vio_event *ev);
 
+/*
+ * A typed command's change (`xvios lu create/rm`, `xvios scsi attach/detach`), made by dom0: announced
+ * when the global options name a node (--node, XVIOS_NODE, --via), else not (no daemon is assumed);
+ * best effort: a failure is a warning on stderr, the command's outcome stays.
+ */
+void cli_obj_changed(const struct xvios_cli *cli, const char *type, const char *action, const char *key);
+
 #endif /* XVIOS_TOOLSTACK_OBJ_EVENT_H */

@@ -418,8 +418,9 @@ int vscsi_attach(struct vscsi_ctx *ctx, const struct vscsi_attach_req *req, stru
     rc = vscsi_wait(ctx->p, be, fe, &deadline, check_attached, &w);
     switch (rc) {
     case OUT_DONE:
-        printf("attached %s as %s to domain %u (%s) through node %u\n", req->lu, vdev, pl.client, name,
-               pl.vios->node);
+        if (!ctx->quiet)
+            printf("attached %s as %s to domain %u (%s) through node %u\n", req->lu, vdev, pl.client, name,
+                   pl.vios->node);
         done->client = pl.client;
         done->vdev = req->vdev;
         return XVIOS_EXIT_OK;

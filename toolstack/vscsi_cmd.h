@@ -40,10 +40,12 @@ struct vscsi_ctx {
     enum xvios_plat_kind kind;
     struct xvios_db_node *nodes;  /* cluster members, sorted by node id */
     unsigned n_nodes;
+    bool quiet;                   /* attach/detach print no result line on stdout (`xvios api` prints XML there) */
 };
 
-/* One line "xvios scsi: ..." on stderr; returns code. */
+/* One line "xvios scsi: ..." on stderr; returns code. The last line said is kept for vscsi_last_said(). */
 int vscsi_say(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+const char *vscsi_last_said(void);
 
 /* Open the platform the global options name and read the members; an exit code (0 = ok). */
 int  vscsi_ctx_open(const struct xvios_cli *cli, struct vscsi_ctx *ctx);

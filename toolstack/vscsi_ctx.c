@@ -9,16 +9,22 @@
 #include "toolstack/vscsi_cmd.h"
 #include "xvios/parse.h"
 
+static char last_said[256];
+
 int vscsi_say(int code, const char *fmt, ...)
 {
     va_list ap;
 
-    fputs("xvios scsi: ", stderr);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    vsnprintf(last_said, sizeof(last_said), fmt, ap);
     va_end(ap);
-    fputc('\n', stderr);
+    fprintf(stderr, "xvios scsi: %s\n", last_said);
     return code;
+}
+
+const char *vscsi_last_said(void)
+{
+    return last_said;
 }
 
 int vscsi_ctx_open(const struct xvios_cli *cli, struct vscsi_ctx *ctx)

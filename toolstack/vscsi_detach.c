@@ -176,8 +176,9 @@ static int detach(struct vscsi_ctx *ctx, uint32_t client, const struct vscsi_vde
     if (rc > 0)
         return vscsi_say(XVIOS_EXIT_ERROR, "writing the nodes: %s", strerror(rc));
     if (t.step == STEP_REMOVE_DEV || t.step == STEP_REMOVE_VHOST) {
-        printf("detached %s from domain %u (nobody to hand it over to: %s removed)\n", name, client,
-               t.step == STEP_REMOVE_VHOST ? "the vhost's nodes" : "the LUN's nodes");
+        if (!ctx->quiet)
+            printf("detached %s from domain %u (nobody to hand it over to: %s removed)\n", name, client,
+                   t.step == STEP_REMOVE_VHOST ? "the vhost's nodes" : "the LUN's nodes");
         return XVIOS_EXIT_OK;
     }
     fprintf(stderr, "xvios scsi: %s %s of domain %u\n", t.step == STEP_CLOSE ? "closing the vhost of" : "hot-removing",
@@ -195,7 +196,8 @@ static int detach(struct vscsi_ctx *ctx, uint32_t client, const struct vscsi_vde
     rc = in_tx(ctx, vdev, &t, true);
     if (rc != 0)
         return vscsi_say(XVIOS_EXIT_ERROR, "removing the nodes: %s", strerror(rc > 0 ? rc : EIO));
-    printf("detached %s from domain %u\n", name, client);
+    if (!ctx->quiet)
+        printf("detached %s from domain %u\n", name, client);
     return XVIOS_EXIT_OK;
 }
 

@@ -80,6 +80,9 @@ int  dsa_attach(struct dsa *d, const char *key, const char *backing, uint64_t pr
 void dsa_detach(struct dsa *d, struct dsa_path *p, struct lu_store *store);
 
 enum dsa_state dsa_path_state(const struct dsa_path *p);
+/* I/O errors the engine's stores of the LU met (probe reads not counted), as of the last period; published
+ * as the path entry's io-errors (an LU I/O error alert on every node when it grows). */
+uint64_t dsa_path_io_errors(const struct dsa_path *p);
 const char *dsa_path_key(const struct dsa_path *p);
 struct dsa_path *dsa_find(struct dsa *d, const char *key);
 const char *dsa_state_name(enum dsa_state st);

@@ -19,6 +19,9 @@ struct dsa_slot {
     bool dead;                          /* the test switch failed its fd: dead until reopened */
     int reopen_rc;                      /* the last lu_store_reopen() result (logged when it changes) */
     unsigned gen;                       /* the round the read in flight belongs to */
+    uint64_t errs_base;                 /* the store's io_errors when it joined */
+    uint64_t probe_errs;                /* probe reads through it that failed (not the engine's errors) */
+    uint64_t counted;                   /* the engine's errors on it already in path->io_errors */
     struct xvios_ev_fd *src;            /* own stores: the completion fd */
 };
 
@@ -29,7 +32,9 @@ struct dsa_path {
     char backing[XVIOS_LU_BACKING_MAX + 1];
     uint64_t probe_off;
     enum dsa_state state;
-    bool published, dirty;              /* dirty: the DB does not show the state yet */
+    bool published, dirty;              /* dirty: the DB does not show the state (or the error count) yet */
+    uint64_t since_ms;                  /* when the published state began (CLOCK_REALTIME ms) */
+    uint64_t io_errors;                 /* I/O errors the engine's stores of the LU met (probes not counted) */
     bool faulted;                       /* the test switch made its stores fail */
     bool pool, seen;                    /* from the pool scan; seen in the last scan */
     bool own_failed;                    /* the monitor's own store could not be opened */
@@ -59,6 +64,8 @@ void dsa__probe(struct dsa_path *p);
 void dsa__set_fault(struct dsa_path *p, bool on);
 void dsa__reopen_stores(struct dsa_path *p);
 int  dsa__slot_add(struct dsa_path *p, struct lu_store *store, bool own);
+/* Add the engine's I/O errors on s since last counted (probe reads not counted) to p->io_errors; p dirty. */
+void dsa__slot_count(struct dsa_path *p, struct dsa_slot *s);
 void dsa__slot_drop(struct dsa_path *p, unsigned i);
 void dsa__publish(struct dsa_path *p);
 

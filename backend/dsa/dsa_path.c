@@ -29,6 +29,7 @@ const char *dsa_state_name(enum dsa_state st)
 
 enum dsa_state dsa_path_state(const struct dsa_path *p) { return p ? p->state : DSA_GOOD; }
 const char *dsa_path_key(const struct dsa_path *p) { return p->key; }
+uint64_t dsa_path_io_errors(const struct dsa_path *p) { return p ? p->io_errors : 0; }
 
 static uint64_t realtime_ms(void)
 {
@@ -50,7 +51,10 @@ void dsa__publish(struct dsa_path *p)
     snprintf(e.key, sizeof(e.key), "%s", p->key);
     snprintf(e.backing, sizeof(e.backing), "%s", p->backing);
     e.state = p->state == DSA_LOST ? XVIOS_PATH_LOST : XVIOS_PATH_GOOD;
-    e.since_ms = realtime_ms();
+    if (!p->since_ms)
+        p->since_ms = realtime_ms();
+    e.since_ms = p->since_ms;
+    e.io_errors = p->io_errors;
     rc = xvios_db_path_publish(d->cfg.plat, node, &e);
     if (rc < 0) {
         d->st.publish_errors++;
@@ -78,6 +82,8 @@ static void set_state(struct dsa_path *p, enum dsa_state st)
         d->st.restored++;
         XLOG_INFO("path %s (%s): restored", p->key, p->backing);
     }
+    if (st != old)
+        p->since_ms = 0;                 /* a new state: since now */
     if (st != old || !p->published)
         dsa__publish(p);
     if (d->verdict)
@@ -102,6 +108,8 @@ static void probe_done(void *opaque, int64_t result)
         free(s);
         return;
     }
+    if (result < 0)
+        s->probe_errs++;                 /* counted by the store as an I/O error: not the engine's */
     if (!p->probing || s->gen != p->round_gen)
         return;                          /* the round it belonged to ended at its deadline */
     if (result != (int64_t)PROBE_LEN) {
@@ -211,6 +219,11 @@ int dsa__slot_add(struct dsa_path *p, struct lu_store *store, bool own)
         s->path = p;
         s->store = store;
         s->own = own;
+        {
+            struct lu_store_stats st;
+            lu_store_get_stats(store, &st);
+            s->errs_base = st.io_errors;
+        }
         if (own && xvios_evloop_fd_add(p->d->cfg.loop, lu_store_fd(store), POLLIN, on_own_store, s, &s->src) < 0) {
             lu_store_free_buf(s->buf);
             free(s);
@@ -225,12 +238,30 @@ int dsa__slot_add(struct dsa_path *p, struct lu_store *store, bool own)
     return -ENOSPC;
 }
 
+void dsa__slot_count(struct dsa_path *p, struct dsa_slot *s)
+{
+    struct lu_store_stats st;
+    uint64_t engine;
+
+    if (s->own)
+        return;                          /* the monitor's own store only ever probes */
+    lu_store_get_stats(s->store, &st);
+    engine = st.io_errors - s->errs_base;
+    engine = engine > s->probe_errs ? engine - s->probe_errs : 0;
+    if (engine > s->counted) {
+        p->io_errors += engine - s->counted;
+        s->counted = engine;
+        p->dirty = true;                 /* published at the next period: at most one update per LU and period */
+    }
+}
+
 void dsa__slot_drop(struct dsa_path *p, unsigned i)
 {
     struct dsa_slot *s = p->slots[i];
 
     if (!s)
         return;
+    dsa__slot_count(p, s);               /* the errors of a store going away still count */
     p->slots[i] = NULL;
     lu_store_on_fabric_error(s->store, NULL, NULL);
     if (s->dead)

@@ -127,6 +127,14 @@ static void scan_pool(struct dsa *d)
     }
 }
 
+/* The engine's I/O errors on p's stores since the last period: into p->io_errors (published this period). */
+static void count_io_errors(struct dsa_path *p)
+{
+    for (unsigned i = 0; i < DSA_MAX_STORES; i++)
+        if (p->slots[i])
+            dsa__slot_count(p, p->slots[i]);
+}
+
 static void on_tick(struct xvios_ev_timer *t, void *arg)
 {
     struct dsa *d = arg;
@@ -148,6 +156,7 @@ static void on_tick(struct xvios_ev_timer *t, void *arg)
                 reopen_own(p);
             open_own(p);
         }
+        count_io_errors(p);
         if (p->dirty || !p->published)
             dsa__publish(p);
         dsa__probe(p);

@@ -105,6 +105,7 @@ enum xvios_db_part {
     XVIOS_DB_PART_NODES = 1,     /* members joining, leaving, changing state */
     XVIOS_DB_PART_CLIENTS = 2,   /* ClientID table */
     XVIOS_DB_PART_CONFIG = 3,    /* cluster configuration */
+    XVIOS_DB_PART_ADAPTERS = 4,  /* AdapterID table */
 };
 /* The store path of a part (for a watch through a multiplexer); NULL for an unknown part. */
 const char *xvios_db_part_path(enum xvios_db_part part);

@@ -69,4 +69,9 @@ int xvios_db_client_get(xvios_plat *p, xvios_tx tx, uint32_t id, struct xvios_db
 int xvios_db_client_by_uuid(xvios_plat *p, xvios_tx tx, const char *uuid, struct xvios_db_client *out);
 int xvios_db_adapter_get(xvios_plat *p, xvios_tx tx, uint32_t id, struct xvios_db_adapter *out);
 
+/* Every ClientID / AdapterID in the table, ascending, *ids malloc'd (a name that is no ID is skipped,
+ * logged). -ENOENT: no such table (no cluster, or one made without it). */
+int xvios_db_client_ids(xvios_plat *p, xvios_tx tx, uint32_t **ids, unsigned *n);
+int xvios_db_adapter_ids(xvios_plat *p, xvios_tx tx, uint32_t **ids, unsigned *n);
+
 #endif /* XVIOS_DB_CLIENT_H */

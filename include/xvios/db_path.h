@@ -8,6 +8,8 @@
  *       state                           "good" | "lost"
  *       backing                         the backing's path inside that VIOS
  *       since                           decimal ms since the epoch (CLOCK_REALTIME) of the last change
+ *       io-errors                       decimal: I/O errors the VIOS's engine met on the LU since it
+ *                                       began serving it (probes not counted); absent = 0
  *
  * <key> is the pool LU's name, or "path-" + 16 hex digits (a hash of the
  * backing path) for an LU attached by path. Every node is written with its
@@ -39,6 +41,7 @@ struct xvios_db_path {
     enum xvios_path_state state;
     char backing[XVIOS_LU_BACKING_MAX + 1];
     uint64_t since_ms;
+    uint64_t io_errors;         /* the io-errors node (0 when absent) */
 };
 
 const char *xvios_path_state_name(enum xvios_path_state s);
@@ -58,5 +61,9 @@ int xvios_db_path_get(xvios_plat *p, uint32_t node, const char *key, struct xvio
  * listed with state XVIOS_PATH_UNKNOWN (and an empty backing). *out malloc'd.
  */
 int xvios_db_paths_of(xvios_plat *p, const char *key, struct xvios_db_path **out, unsigned *n);
+
+/* The keys of node's entries, sorted (an invalid name is skipped, logged); free with xvios_strv_free(*keys, *n).
+ * -ENOENT: the node has published none. */
+int xvios_db_path_keys(xvios_plat *p, uint32_t node, char ***keys, unsigned *n);
 
 #endif /* XVIOS_DB_PATH_H */

@@ -21,7 +21,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "xvios/db_client.h"
 #include "xvios/db_lu.h"
+#include "xvios/db_path.h"
 #include "xvios/platform.h"
 #include "xvios/wire.h"
 
@@ -50,25 +52,47 @@ enum xvios_vio_code {
     XVIOS_VIO_IN_USE,
     XVIOS_VIO_NO_CLUSTER,
     XVIOS_VIO_BUSY,             /* the DB stayed contended; nothing changed */
+    XVIOS_VIO_CONFLICT,         /* the request conflicts with the state (vhost busy or another VIOS's, ...) */
+    XVIOS_VIO_UNAVAILABLE,      /* a party the action needs is not running or did not answer in time */
     XVIOS_VIO_INTERNAL,
     XVIOS_VIO_CODE_MAX_ = XVIOS_VIO_INTERNAL,
 };
 const char *xvios_vio_code_name(enum xvios_vio_code c);   /* "DOM0_ONLY", ... */
 
-enum xvios_vio_object { XVIOS_VIO_CLUSTER = 1, XVIOS_VIO_NODE, XVIOS_VIO_POOL, XVIOS_VIO_LU };
+enum xvios_vio_object {
+    XVIOS_VIO_CLUSTER = 1, XVIOS_VIO_NODE, XVIOS_VIO_POOL, XVIOS_VIO_LU,
+    XVIOS_VIO_CLIENT, XVIOS_VIO_ADAPTER, XVIOS_VIO_MAPPING, XVIOS_VIO_PATH,
+};
 enum xvios_vio_action { XVIOS_VIO_LIST = 1, XVIOS_VIO_GET, XVIOS_VIO_CREATE, XVIOS_VIO_DELETE };
 const char *xvios_vio_object_name(enum xvios_vio_object o);   /* "lu", ... */
 const char *xvios_vio_action_name(enum xvios_vio_action a);   /* "create", ... */
+
+#define XVIOS_VIO_CLIENT_MAX 63u   /* a client as a request names it: its domid or domain name */
+
+/* A virtual target device's address: vhost (the adapter's devid) : channel : target : LUN. */
+struct xvios_vio_vdev {
+    uint32_t host, chn, tgt, lun;
+};
+#define XVIOS_VIO_VDEV_MAX_HOST 65535u
+#define XVIOS_VIO_VDEV_MAX_CHN  0u
+#define XVIOS_VIO_VDEV_MAX_TGT  63u
+#define XVIOS_VIO_VDEV_MAX_LUN  255u
+/* "H:C:T:L" in canonical decimals within those bounds: 0 or -EINVAL. */
+int xvios_vio_vdev_parse(const char *untrusted_s, struct xvios_vio_vdev *out);
 
 /* A validated request. */
 struct xvios_vio_req {
     enum xvios_vio_object object;
     enum xvios_vio_action action;
-    uint32_t node_id;                              /* node get */
-    char name[XVIOS_LU_NAME_MAX + 1];              /* lu get/delete/create; lu list: "after" ("" none) */
-    char backing[XVIOS_LU_BACKING_MAX + 1];        /* lu create */
+    uint32_t node_id;                              /* node get; path get/list (0: every node); mapping create's VIOS */
+    uint32_t id;                                   /* client/adapter get; their list: "after" (0 none) */
+    char name[XVIOS_LU_NAME_MAX + 1];              /* lu get/delete/create; lu list: "after"; path key/after */
+    char backing[XVIOS_LU_BACKING_MAX + 1];        /* lu create; mapping create: the LU (pool name or path) */
+    char client[XVIOS_VIO_CLIENT_MAX + 1];         /* mapping: the client domain (domid or name; list: "" all) */
+    struct xvios_vio_vdev vdev;                    /* mapping get/create/delete */
     uint64_t offset, size;
     bool read_only;
+    bool shared;                                   /* mapping create: share an LU attached read-write elsewhere */
 };
 
 struct xvios_vio_err {
@@ -81,6 +105,20 @@ int  xvios_vio_parse(const char *untrusted, size_t untrusted_len, struct xvios_v
                      struct xvios_vio_err *err);
 /* The action changes the cluster DB (lu create/delete). */
 bool xvios_vio_is_write(const struct xvios_vio_req *rq);
+/* Runs in dom0 only: a write, or any mapping request (the backend nodes are dom0's record). */
+bool xvios_vio_needs_dom0(const struct xvios_vio_req *rq);
+
+/* A mapping (virtual target device) as its VIOS's backend nodes record it. */
+struct xvios_vio_mapping {
+    uint32_t client;                               /* the client's domid */
+    char client_name[XVIOS_VIO_CLIENT_MAX + 1];    /* "" unknown */
+    uint32_t node;                                 /* the VIOS node serving it */
+    struct xvios_vio_vdev vdev;
+    char lu[XVIOS_LU_BACKING_MAX + 1];             /* the backing path the VIOS opens */
+    char pool_lu[XVIOS_LU_NAME_MAX + 1];           /* the pool LU's name, "" for an LU attached by path */
+    bool read_only;
+    char state[16];                                /* the LUN's: "connected", "initialising", ... */
+};
 
 /* Where a request runs. */
 struct xvios_vio_env {
@@ -92,6 +130,19 @@ struct xvios_vio_env {
     int (*lu_in_use)(void *arg, xvios_tx tx, const char *name, char *where, size_t cap);
     /* dom0: the backing's size when dom0 can see it (0: unknown), or a negative errno with why. NULL: 0. */
     int (*backing_size)(void *arg, const char *path, uint64_t *size, char *why, size_t cap);
+    /*
+     * Mappings live in the backend nodes, dom0's record: only dom0 has these (NULL: mapping requests are
+     * DOM0_ONLY). Each returns 0, or -EINVAL with *err (code and sentence).
+     * mappings: every mapping (of rq->client when set), *out malloc'd.
+     * attach: rq's mapping create, waiting for the client's frontend; *done as made.
+     * detach: rq's mapping delete; *gone as it was.
+     */
+    int (*mappings)(void *arg, const struct xvios_vio_req *rq, struct xvios_vio_mapping **out, unsigned *n,
+                    struct xvios_vio_err *err);
+    int (*attach)(void *arg, const struct xvios_vio_req *rq, struct xvios_vio_mapping *done,
+                  struct xvios_vio_err *err);
+    int (*detach)(void *arg, const struct xvios_vio_req *rq, struct xvios_vio_mapping *gone,
+                  struct xvios_vio_err *err);
     void *arg;
 };
 
@@ -115,6 +166,9 @@ int xvios_vio_handle(const struct xvios_vio_env *env, const char *untrusted, siz
                      size_t cap, size_t *len, struct xvios_vio_change *chg);
 /* A vioResponse holding only a VIOException. 0 or -ENOSPC. */
 int xvios_vio_exception(uint32_t node, const struct xvios_vio_err *e, char *out, size_t cap, size_t *len);
+/* Fill *err with code and a sentence; returns -EINVAL (for env's hooks). */
+int xvios_vio_fail(struct xvios_vio_err *err, enum xvios_vio_code code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 /* Free the compiled schema and libxml2's globals (at exit; valgrind-clean). */
 void xvios_vio_cleanup(void);
 
@@ -122,7 +176,7 @@ void xvios_vio_cleanup(void);
 /* The event of a change, as every node hands it to its subscribers. */
 struct xvios_vio_event {
     char action[16];           /* created | modified | deleted */
-    char type[16];             /* the object type: cluster, node, pool, LU */
+    char type[16];             /* the object type: cluster, node, pool, LU, client, adapter, mapping, path */
     char key[XVIOS_LU_NAME_MAX + 1];
     uint32_t by;               /* the node that made it; 0 = dom0 */
     uint32_t via;              /* the node the change was announced through */

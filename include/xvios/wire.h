@@ -43,11 +43,16 @@
  *       vioRequest from a caller) and message type OBJ_EVENT; events
  *       LIFECYCLE, PATH_LOST, PATH_RESTORED. The packet format is version
  *       2's, so version 2 is still accepted.
+ *   4 - event LU_IO_ERRORS (10: a VIOS's engine met I/O errors on an LU,
+ *       from its path entry's io-errors count). The packet format is
+ *       version 2's, so versions 2 and 3 are still accepted. Being
+ *       assembled: XVIOS_PROTO_CURRENT stays 3 until its additions are merged.
  */
 enum xvios_proto_version {
     XVIOS_PROTO_V1 = 1,
     XVIOS_PROTO_V2 = 2,
     XVIOS_PROTO_V3 = 3,
+    XVIOS_PROTO_V4 = 4,          /* being assembled: packets still say 3 until version 4's additions are merged */
     XVIOS_PROTO_MIN = XVIOS_PROTO_V2,
     XVIOS_PROTO_CURRENT = XVIOS_PROTO_V3,
 };
@@ -134,7 +139,8 @@ enum xvios_event {
     XVIOS_EV_LIFECYCLE        = 7, /* a VIO object was created, modified or deleted (docs/api.md) */
     XVIOS_EV_PATH_LOST        = 8, /* a VIOS's path to an LU was lost (/xvios/nodes/<n>/paths, xvios/db_path.h) */
     XVIOS_EV_PATH_RESTORED    = 9, /* ... and is back */
-    XVIOS_EV_MAX_             = 9,
+    XVIOS_EV_LU_IO_ERRORS     = 10, /* a VIOS's engine met I/O errors on an LU (its path entry's io-errors grew) */
+    XVIOS_EV_MAX_             = 10,
 };
 
 /* ---------------------------------------------------------------- flags */

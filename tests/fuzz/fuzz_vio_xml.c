@@ -6,7 +6,7 @@
  * must be refused with a VIOException code and a sentence that an exception
  * response can carry, or accepted as a request the schema promises (a
  * known object and action, an LU name the pool accepts, a node id in
- * range). The same bytes go to the Lifecycle event parser: what it accepts
+ * range, a client/adapter ID, a path key, a mapping's vdev within bounds). The same bytes go to the Lifecycle event parser: what it accepts
  * must format and parse back to the same event. Anything else aborts.
  *
  * Seed corpus: tests/fuzz/corpus/fuzz_vio_xml/ (the requests of docs/api.md and hostile ones).
@@ -24,7 +24,7 @@ static char out[XVIOS_VIO_RESPONSE_MAX];
 
 static void check_request(const struct xvios_vio_req *rq)
 {
-    if (rq->object < XVIOS_VIO_CLUSTER || rq->object > XVIOS_VIO_LU || rq->action < XVIOS_VIO_LIST ||
+    if (rq->object < XVIOS_VIO_CLUSTER || rq->object > XVIOS_VIO_PATH || rq->action < XVIOS_VIO_LIST ||
         rq->action > XVIOS_VIO_DELETE)
         abort();
     if (rq->object == XVIOS_VIO_NODE && rq->action == XVIOS_VIO_GET &&
@@ -34,7 +34,20 @@ static void check_request(const struct xvios_vio_req *rq)
         abort();
     if (rq->object == XVIOS_VIO_LU && rq->action == XVIOS_VIO_CREATE && rq->backing[0] != '/')
         abort();
-    if (rq->object != XVIOS_VIO_LU && xvios_vio_is_write(rq))
+    if (rq->object != XVIOS_VIO_LU && rq->object != XVIOS_VIO_MAPPING && xvios_vio_is_write(rq))
+        abort();
+    if ((rq->object == XVIOS_VIO_CLIENT || rq->object == XVIOS_VIO_ADAPTER) && rq->action == XVIOS_VIO_GET &&
+        (rq->id == 0 || rq->id > XVIOS_ID_MAX))
+        abort();
+    if (rq->object == XVIOS_VIO_PATH && rq->action == XVIOS_VIO_GET &&
+        (rq->node_id == 0 || rq->node_id > XVIOS_MAX_NODES || !xvios_path_key_valid(rq->name)))
+        abort();
+    if (rq->object == XVIOS_VIO_MAPPING && rq->action != XVIOS_VIO_LIST &&
+        (!rq->client[0] || rq->vdev.host > XVIOS_VIO_VDEV_MAX_HOST || rq->vdev.chn > XVIOS_VIO_VDEV_MAX_CHN ||
+         rq->vdev.tgt > XVIOS_VIO_VDEV_MAX_TGT || rq->vdev.lun > XVIOS_VIO_VDEV_MAX_LUN))
+        abort();
+    if (rq->object == XVIOS_VIO_MAPPING && rq->action == XVIOS_VIO_CREATE &&
+        (!rq->backing[0] || rq->node_id > XVIOS_MAX_NODES))
         abort();
 }
 

@@ -17,6 +17,7 @@
  *   vscsi_xs_tool ROOT remove VIOS CLIENT VHOST           remove both dirs (the client is gone)
  *   vscsi_xs_tool ROOT read PATH                          print a value (exit 1 if absent)
  *   vscsi_xs_tool ROOT wait PATH VALUE SECONDS            until PATH holds VALUE (exit 1 on timeout)
+ *   vscsi_xs_tool ROOT write PATH VALUE                   write a value (as dom0: its permissions stay)
  * Every store access is dom0's.
  */
 #include <errno.h>
@@ -150,7 +151,7 @@ int main(int argc, char **argv)
     int rc = -EINVAL;
 
     if (argc < 4) {
-        fprintf(stderr, "usage: vscsi_xs_tool ROOT domain|attach|detach|rmdev|remove|read|wait ...\n");
+        fprintf(stderr, "usage: vscsi_xs_tool ROOT domain|attach|detach|rmdev|remove|read|wait|write ...\n");
         return 2;
     }
     pc.root = argv[1];
@@ -160,7 +161,7 @@ int main(int argc, char **argv)
     }
     const char *cmd = argv[2];
     for (int i = 3; i < argc && i < 8; i++)
-        if (strcmp(cmd, "read") && strcmp(cmd, "wait") && num(argv[i], &a[i - 3]) < 0 &&
+        if (strcmp(cmd, "read") && strcmp(cmd, "wait") && strcmp(cmd, "write") && num(argv[i], &a[i - 3]) < 0 &&
             !(strcmp(cmd, "domain") == 0 && i == 4) && !(strcmp(cmd, "attach") == 0 && i >= 7)) {
             fprintf(stderr, "vscsi_xs_tool: bad number %s\n", argv[i]);
             rc = -EINVAL;
@@ -190,6 +191,8 @@ int main(int argc, char **argv)
         if (rc == 0)
             printf("%.*s\n", (int)len, val);
         free(val);
+    } else if (!strcmp(cmd, "write") && argc == 5) {
+        rc = xvios_store_write(P, XVIOS_TX_NONE, argv[3], argv[4], strlen(argv[4]));
     } else if (!strcmp(cmd, "wait") && argc == 6) {
         uint32_t secs;
         rc = xvios_parse_u32(argv[5], 1, 3600, &secs);

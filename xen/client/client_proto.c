@@ -199,6 +199,7 @@ const char *xvios_event_name(unsigned ev)
     case XVIOS_EV_LIFECYCLE: return "lifecycle";
     case XVIOS_EV_PATH_LOST: return "path-lost";
     case XVIOS_EV_PATH_RESTORED: return "path-restored";
+    case XVIOS_EV_LU_IO_ERRORS: return "lu-io-errors";
     }
     return "unknown";
 }
@@ -215,6 +216,7 @@ const char *xvios_event_category(unsigned ev)
     case XVIOS_EV_DELIVERY_FAILED:
     case XVIOS_EV_PATH_LOST:
     case XVIOS_EV_PATH_RESTORED:
+    case XVIOS_EV_LU_IO_ERRORS:
         return "alert";
     case XVIOS_EV_MESSAGE:
         return "message";

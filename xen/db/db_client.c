@@ -435,3 +435,56 @@ int xvios_db_client_login(xvios_plat *p, const struct xvios_db_login *in, struct
         *out = c.ids;
     return rc;
 }
+
+/* ---------------------------------------------------------------- listing */
+static int cmp_u32(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* The IDs of TABLE, sorted; a name that is no canonical ID is skipped (logged). */
+static int table_ids(xvios_plat *p, xvios_tx tx, const char *table, uint32_t **ids, unsigned *n)
+{
+    char **names = NULL;
+    unsigned nn = 0, k = 0;
+    uint32_t *v;
+    int rc;
+
+    if (!p || !ids || !n)
+        return -EINVAL;
+    *ids = NULL;
+    *n = 0;
+    rc = xvios_store_list(p, tx, table, &names, &nn);
+    if (rc < 0)
+        return rc;
+    v = calloc(nn ? nn : 1, sizeof(*v));
+    if (!v) {
+        xvios_strv_free(names, nn);
+        return -ENOMEM;
+    }
+    for (unsigned i = 0; i < nn; i++) {
+        uint32_t id;
+
+        if (xvios_parse_u32_canon(names[i], XVIOS_ID_MAX, &id) < 0 || id == 0) {
+            XLOG_WARN("cluster DB: %s: an entry that is no ID, skipped", table);
+            continue;
+        }
+        v[k++] = id;
+    }
+    xvios_strv_free(names, nn);
+    qsort(v, k, sizeof(*v), cmp_u32);
+    *ids = v;
+    *n = k;
+    return 0;
+}
+
+int xvios_db_client_ids(xvios_plat *p, xvios_tx tx, uint32_t **ids, unsigned *n)
+{
+    return table_ids(p, tx, CLIENTS, ids, n);
+}
+
+int xvios_db_adapter_ids(xvios_plat *p, xvios_tx tx, uint32_t **ids, unsigned *n)
+{
+    return table_ids(p, tx, ADAPTERS, ids, n);
+}

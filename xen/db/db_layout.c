@@ -21,6 +21,7 @@ const char *xvios_db_part_path(enum xvios_db_part part)
     case XVIOS_DB_PART_NODES:   return XVIOS_DB_ROOT "/nodes";
     case XVIOS_DB_PART_CLIENTS: return XVIOS_DB_ROOT "/clients";
     case XVIOS_DB_PART_CONFIG:  return XVIOS_DB_ROOT "/config";
+    case XVIOS_DB_PART_ADAPTERS: return XVIOS_DB_ROOT "/adapters";
     }
     return NULL;
 }

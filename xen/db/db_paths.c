@@ -99,6 +99,10 @@ static int publish_body(xvios_plat *p, xvios_tx tx, void *ctx)
     snprintf(path, sizeof(path), "%s/since", dir);
     if ((rc = write_one(p, tx, path, since, m, n)) < 0)
         goto out;
+    snprintf(path, sizeof(path), "%s/io-errors", dir);
+    snprintf(since, sizeof(since), "%" PRIu64, c->e->io_errors);
+    if ((rc = write_one(p, tx, path, since, m, n)) < 0)
+        goto out;
     snprintf(path, sizeof(path), "%s/backing", dir);
     rc = write_one(p, tx, path, c->e->backing, m, n);
 out:
@@ -152,6 +156,14 @@ static int get_in(xvios_plat *p, xvios_tx tx, uint32_t node, const char *key, st
     snprintf(path, sizeof(path), "%s/backing", dir);
     if ((rc = db_read_str(p, tx, path, out->backing, XVIOS_LU_BACKING_MAX)) < 0)
         return rc == -ENOENT ? -EIO : rc;
+    snprintf(path, sizeof(path), "%s/io-errors", dir);
+    rc = db_read_str(p, tx, path, untrusted_v, sizeof(untrusted_v) - 1);
+    if (rc == -ENOENT)
+        return 0;                            /* written by a VIOS from before the count */
+    if (rc < 0)
+        return rc;
+    if (xvios_parse_u64(untrusted_v, 0, UINT64_MAX, &out->io_errors) < 0)
+        goto bad;
     return 0;
 bad:
     XLOG_WARN("cluster DB: %s: malformed path entry", dir);
@@ -193,5 +205,39 @@ int xvios_db_paths_of(xvios_plat *p, const char *key, struct xvios_db_path **out
     }
     *out = v;
     *n = nid;
+    return 0;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int xvios_db_path_keys(xvios_plat *p, uint32_t node, char ***keys, unsigned *n)
+{
+    char dir[DB_PATH_MAX], **names = NULL;
+    unsigned nn = 0, k = 0;
+    int rc;
+
+    if (!p || !keys || !n || node == 0 || node > XVIOS_MAX_NODES)
+        return -EINVAL;
+    *keys = NULL;
+    *n = 0;
+    if ((rc = db_path(dir, sizeof(dir), PATHS_FMT, node)) < 0)
+        return rc;
+    rc = xvios_store_list(p, XVIOS_TX_NONE, dir, &names, &nn);
+    if (rc < 0)
+        return rc;
+    for (unsigned i = 0; i < nn; i++) {
+        if (!xvios_path_key_valid(names[i])) {
+            XLOG_WARN("cluster DB: %s: an entry that is no path key, skipped", dir);
+            free(names[i]);
+            continue;
+        }
+        names[k++] = names[i];
+    }
+    qsort(names, k, sizeof(*names), cmp_str);
+    *keys = names;
+    *n = k;
     return 0;
 }

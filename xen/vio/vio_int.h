@@ -36,4 +36,20 @@ int vio_pool(const struct xvios_vio_env *env, const struct xvios_vio_req *rq, st
 int vio_lu(const struct xvios_vio_env *env, const struct xvios_vio_req *rq, struct xvios_xmlout *o, bool *more,
            struct xvios_vio_change *chg, struct xvios_vio_err *err);
 
+/* Room kept free in a list's body for the frame's closing tag. */
+#define VIO_CLOSE_ROOM 64u
+/* After an element was written from offset before: true when it did not fit (taken back, *more set). */
+bool vio_page_full(struct xvios_xmlout *o, size_t before, bool *more);
+
+/* vio_tables.c: the client, adapter and path objects (read from the DB on any node). */
+int vio_client(const struct xvios_vio_env *env, const struct xvios_vio_req *rq, struct xvios_xmlout *o, bool *more,
+               struct xvios_vio_err *err);
+int vio_adapter(const struct xvios_vio_env *env, const struct xvios_vio_req *rq, struct xvios_xmlout *o, bool *more,
+                struct xvios_vio_err *err);
+int vio_path(const struct xvios_vio_env *env, const struct xvios_vio_req *rq, struct xvios_xmlout *o, bool *more,
+             struct xvios_vio_err *err);
+/* vio_mapping.c: the mapping object through env's hooks (dom0). */
+int vio_mapping(const struct xvios_vio_env *env, const struct xvios_vio_req *rq, struct xvios_xmlout *o, bool *more,
+                struct xvios_vio_change *chg, struct xvios_vio_err *err);
+
 #endif /* XVIOS_VIO_INT_H */

@@ -19,6 +19,35 @@
 #include "vio_int.h"
 #include "xvios/parse.h"
 
+static int vdev_field(const char **s, char end, uint32_t max, uint32_t *out)
+{
+    char num[8];
+    const char *e = strchr(*s, end);
+    size_t n = e ? (size_t)(e - *s) : 0;
+
+    if (!e || n == 0 || n >= sizeof(num))
+        return -EINVAL;
+    memcpy(num, *s, n);
+    num[n] = '\0';
+    if (xvios_parse_u32_canon(num, max, out) < 0)
+        return -EINVAL;
+    *s = e + 1;
+    return 0;
+}
+
+int xvios_vio_vdev_parse(const char *untrusted_s, struct xvios_vio_vdev *out)
+{
+    struct xvios_vio_vdev v;
+    const char *s = untrusted_s;
+
+    if (!s || vdev_field(&s, ':', XVIOS_VIO_VDEV_MAX_HOST, &v.host) < 0 ||
+        vdev_field(&s, ':', XVIOS_VIO_VDEV_MAX_CHN, &v.chn) < 0 ||
+        vdev_field(&s, ':', XVIOS_VIO_VDEV_MAX_TGT, &v.tgt) < 0 || vdev_field(&s, '\0', XVIOS_VIO_VDEV_MAX_LUN, &v.lun) < 0)
+        return -EINVAL;
+    *out = v;
+    return 0;
+}
+
 #define PARSE_OPTIONS (XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING | XML_PARSE_NOBLANKS)
 
 static void silent(void *ctx, const char *msg, ...)
@@ -117,11 +146,81 @@ static int bytes_attr(xmlNodePtr n, const char *name, uint64_t *v, struct xvios_
 
 static const struct { const char *name; enum xvios_vio_object o; } objects[] = {
     { "cluster", XVIOS_VIO_CLUSTER }, { "node", XVIOS_VIO_NODE }, { "pool", XVIOS_VIO_POOL }, { "lu", XVIOS_VIO_LU },
+    { "client", XVIOS_VIO_CLIENT }, { "adapter", XVIOS_VIO_ADAPTER }, { "mapping", XVIOS_VIO_MAPPING },
+    { "path", XVIOS_VIO_PATH },
 };
 static const struct { const char *name; enum xvios_vio_action a; } actions[] = {
     { "list", XVIOS_VIO_LIST }, { "get", XVIOS_VIO_GET }, { "create", XVIOS_VIO_CREATE },
     { "delete", XVIOS_VIO_DELETE },
 };
+
+/* client / adapter: get id=, list after= (0 when absent). */
+static int extract_id(xmlNodePtr obj, struct xvios_vio_req *rq, struct xvios_vio_err *err)
+{
+    char s[16];
+    int rc = attr(obj, rq->action == XVIOS_VIO_LIST ? "after" : "id", s, sizeof(s));
+
+    if (rc == 0 && rq->action == XVIOS_VIO_LIST)
+        return 0;
+    if (rc != 1 || xvios_parse_u32_canon(s, XVIOS_ID_MAX, &rq->id) < 0 || rq->id == 0)
+        return vio_fail(err, XVIOS_VIO_BAD_VALUE, "an ID is 1 to %u", XVIOS_ID_MAX);
+    return 0;
+}
+
+/* An optional node= (1..XVIOS_MAX_NODES); required: absent is a refusal. */
+static int node_attr(xmlNodePtr obj, bool required, uint32_t *node, struct xvios_vio_err *err)
+{
+    char s[16];
+    int rc = attr(obj, "node", s, sizeof(s));
+
+    *node = 0;
+    if (rc == 0 && !required)
+        return 0;
+    if (rc != 1 || xvios_parse_u32(s, 1, XVIOS_MAX_NODES, node) < 0)
+        return vio_fail(err, XVIOS_VIO_BAD_VALUE, "a node id is 1 to %u", XVIOS_MAX_NODES);
+    return 0;
+}
+
+/* path: list [node=] [after=KEY, with node=], get node= key=. */
+static int extract_path(xmlNodePtr obj, struct xvios_vio_req *rq, struct xvios_vio_err *err)
+{
+    bool get = rq->action == XVIOS_VIO_GET;
+
+    if (node_attr(obj, get, &rq->node_id, err) < 0)
+        return -EINVAL;
+    if (attr(obj, get ? "key" : "after", rq->name, sizeof(rq->name)) < 0 ||
+        (rq->name[0] && !xvios_path_key_valid(rq->name)))
+        return vio_fail(err, XVIOS_VIO_BAD_VALUE, "a path key is an LU name or path- and 16 hex digits");
+    if (!get && rq->name[0] && !rq->node_id)
+        return vio_fail(err, XVIOS_VIO_BAD_VALUE, "path list after= pages one node's paths: name the node too");
+    return 0;
+}
+
+/* mapping: list [client=], get/delete client= vdev=, create client= vdev= lu= [node=] [readOnly=]. */
+static int extract_mapping(xmlNodePtr obj, struct xvios_vio_req *rq, struct xvios_vio_err *err)
+{
+    char s[32];
+
+    if (attr(obj, "client", rq->client, sizeof(rq->client)) < 0)
+        return vio_fail(err, XVIOS_VIO_BAD_VALUE, "a client is a domid or a domain name of at most %u bytes",
+                        XVIOS_VIO_CLIENT_MAX);
+    if (rq->action == XVIOS_VIO_LIST)
+        return 0;
+    if (attr(obj, "vdev", s, sizeof(s)) != 1 || xvios_vio_vdev_parse(s, &rq->vdev) < 0)
+        return vio_fail(err, XVIOS_VIO_BAD_VALUE, "a vdev is vhost:channel:target:lun, at most %u:%u:%u:%u",
+                        XVIOS_VIO_VDEV_MAX_HOST, XVIOS_VIO_VDEV_MAX_CHN, XVIOS_VIO_VDEV_MAX_TGT,
+                        XVIOS_VIO_VDEV_MAX_LUN);
+    if (rq->action != XVIOS_VIO_CREATE)
+        return 0;
+    if (attr(obj, "lu", rq->backing, sizeof(rq->backing)) != 1)
+        return vio_fail(err, XVIOS_VIO_BAD_VALUE, "an LU is a pool LU's name or a path of at most %u bytes",
+                        XVIOS_LU_BACKING_MAX);
+    if (node_attr(obj, false, &rq->node_id, err) < 0)
+        return -EINVAL;
+    rq->read_only = attr(obj, "readOnly", s, sizeof(s)) == 1 && !strcmp(s, "true");
+    rq->shared = attr(obj, "shared", s, sizeof(s)) == 1 && !strcmp(s, "true");
+    return 0;
+}
 
 /* The validated tree's values. */
 static int extract(xmlNodePtr obj, struct xvios_vio_req *rq, struct xvios_vio_err *err)
@@ -141,8 +240,19 @@ static int extract(xmlNodePtr obj, struct xvios_vio_req *rq, struct xvios_vio_er
         if (attr(obj, "id", s, sizeof(s)) != 1 || xvios_parse_u32(s, 1, XVIOS_MAX_NODES, &rq->node_id) < 0)
             return vio_fail(err, XVIOS_VIO_BAD_VALUE, "a node id is 1 to %u", XVIOS_MAX_NODES);
     }
-    if (rq->object != XVIOS_VIO_LU)
+    switch (rq->object) {
+    case XVIOS_VIO_CLIENT:
+    case XVIOS_VIO_ADAPTER:
+        return extract_id(obj, rq, err);
+    case XVIOS_VIO_PATH:
+        return extract_path(obj, rq, err);
+    case XVIOS_VIO_MAPPING:
+        return extract_mapping(obj, rq, err);
+    case XVIOS_VIO_LU:
+        break;
+    default:
         return 0;
+    }
     if (attr(obj, rq->action == XVIOS_VIO_LIST ? "after" : "name", rq->name, sizeof(rq->name)) < 0)
         return vio_fail(err, XVIOS_VIO_BAD_VALUE, "an LU name is at most %u bytes", XVIOS_LU_NAME_MAX);
     if (rq->action != XVIOS_VIO_CREATE)
@@ -226,6 +336,11 @@ out:
 bool xvios_vio_is_write(const struct xvios_vio_req *rq)
 {
     return rq->action == XVIOS_VIO_CREATE || rq->action == XVIOS_VIO_DELETE;
+}
+
+bool xvios_vio_needs_dom0(const struct xvios_vio_req *rq)
+{
+    return xvios_vio_is_write(rq) || rq->object == XVIOS_VIO_MAPPING;
 }
 
 void xvios_vio_cleanup(void)

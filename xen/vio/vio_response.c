@@ -29,6 +29,8 @@ static const char *const code_names[] = {
     [XVIOS_VIO_IN_USE] = "IN_USE",
     [XVIOS_VIO_NO_CLUSTER] = "NO_CLUSTER",
     [XVIOS_VIO_BUSY] = "BUSY",
+    [XVIOS_VIO_CONFLICT] = "CONFLICT",
+    [XVIOS_VIO_UNAVAILABLE] = "UNAVAILABLE",
     [XVIOS_VIO_INTERNAL] = "INTERNAL",
 };
 _Static_assert(sizeof(code_names) / sizeof(code_names[0]) == XVIOS_VIO_CODE_MAX_ + 1, "a name per code");
@@ -45,6 +47,10 @@ const char *xvios_vio_object_name(enum xvios_vio_object o)
     case XVIOS_VIO_NODE: return "node";
     case XVIOS_VIO_POOL: return "pool";
     case XVIOS_VIO_LU: return "lu";
+    case XVIOS_VIO_CLIENT: return "client";
+    case XVIOS_VIO_ADAPTER: return "adapter";
+    case XVIOS_VIO_MAPPING: return "mapping";
+    case XVIOS_VIO_PATH: return "path";
     }
     return "unknown";
 }
@@ -69,6 +75,27 @@ int vio_fail(struct xvios_vio_err *err, enum xvios_vio_code code, const char *fm
     vsnprintf(err->sentence, sizeof(err->sentence), fmt, ap);
     va_end(ap);
     return -EINVAL;
+}
+
+int xvios_vio_fail(struct xvios_vio_err *err, enum xvios_vio_code code, const char *fmt, ...)
+{
+    va_list ap;
+
+    err->code = code;
+    va_start(ap, fmt);
+    vsnprintf(err->sentence, sizeof(err->sentence), fmt, ap);
+    va_end(ap);
+    return -EINVAL;
+}
+
+bool vio_page_full(struct xvios_xmlout *o, size_t before, bool *more)
+{
+    if (!o->overflow && o->cap - o->len >= VIO_CLOSE_ROOM)
+        return false;
+    o->len = before;   /* the rest on the next page (after=) */
+    o->overflow = false;
+    *more = true;
+    return true;
 }
 
 void vio_response_open(struct xvios_xmlout *o, uint32_t node, const struct xvios_vio_req *rq, bool more)

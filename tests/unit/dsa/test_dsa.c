@@ -169,6 +169,8 @@ static void test_loss_and_return(void **state)
     assert_true(run_until(DSA_LOST, 2000));
     assert_int_equal(E.verdicts[DSA_LOST], 1);
     /* back: the periodic probe restores it */
+    run_ms(300);                                         /* periods of failing probes while lost */
+    assert_int_equal(dsa_path_io_errors(E.p), 1);        /* the engine's read; no probe counted */
     lu_store_clear_injected(E.store);
     assert_true(run_until(DSA_GOOD, 2000));
     dsa_get_stats(E.d, &st);
@@ -194,9 +196,11 @@ static void test_bad_block_is_no_loss(void **state)
     assert_int_equal(read_at(1u << 20), -EIO);
     assert_int_equal(E.state_at_io_cb, DSA_SUSPECT);
     assert_true(run_until(DSA_GOOD, 2000));
+    assert_int_equal(read_at(1u << 20), -EIO);
     run_ms(300);
     dsa_get_stats(E.d, &st);
     assert_int_equal(st.lost, 0);
+    assert_int_equal(dsa_path_io_errors(E.p), 2);        /* both reads that met the bad block, counted by a period */
     assert_int_equal(E.verdicts[DSA_LOST], 0);
     /* other errors are no fabric loss: not even suspect */
     lu_store_clear_injected(E.store);

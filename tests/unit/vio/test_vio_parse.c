@@ -81,7 +81,8 @@ static void test_schema_refusals(void **state)
     assert_int_equal(CODE(REQ("")), XVIOS_VIO_INVALID);
     assert_int_equal(CODE(REQ("<cluster action=\"get\"/><pool action=\"get\"/>")), XVIOS_VIO_INVALID);
     assert_int_equal(CODE(REQ("<cluster action=\"delete\"/>")), XVIOS_VIO_INVALID);
-    assert_int_equal(CODE(REQ("<adapter action=\"list\"/>")), XVIOS_VIO_INVALID);
+    assert_int_equal(CODE(REQ("<adapter action=\"create\"/>")), XVIOS_VIO_INVALID);
+    assert_int_equal(CODE(REQ("<storage action=\"list\"/>")), XVIOS_VIO_INVALID);
     assert_int_equal(CODE(REQ("<node action=\"get\"/>")), XVIOS_VIO_INVALID);
     assert_int_equal(CODE(REQ("<node action=\"get\" id=\"0\"/>")), XVIOS_VIO_INVALID);
     assert_int_equal(CODE(REQ("<lu action=\"get\" name=\"-x\"/>")), XVIOS_VIO_INVALID);

@@ -1,0 +1,409 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test_vio_tables.c - the management API's client, adapter, path and
+ * mapping objects (xvios/vio.h) on the loopback store: client and adapter
+ * list/get from the DB's tables as VIOSes' logins filled them (paged with
+ * after=), path list/get from the VIOSes' published entries, mapping
+ * list/get/create/delete through dom0's hooks (here recording fakes) and
+ * refused off dom0; every refusal with its VIOException code; the change a
+ * mapping create/delete reports for its Lifecycle event.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "tests/unit/loop_fixture.h"
+#include "xvios/db.h"
+#include "xvios/db_client.h"
+#include "xvios/db_path.h"
+#include "xvios/loopback.h"
+#include "xvios/vio.h"
+
+#define REQ(body) "<vioRequest version=\"1\">" body "</vioRequest>"
+
+static const struct xvios_db_config cfg = { .name = "tables", .max_nodes = 8, .timeout_ms = 2000, .retries = 2 };
+static char out[XVIOS_VIO_RESPONSE_MAX];
+
+static struct loop_fixture *setup_cluster(void **state)
+{
+    struct loop_fixture *f = *state;
+    struct xvios_dominfo info;
+    uint32_t node;
+
+    assert_int_equal(xvios_db_cluster_create(f->dom0, &cfg), 0);
+    for (uint32_t domid = 101; domid <= 102; domid++) {
+        char name[16];
+        snprintf(name, sizeof(name), "vios-%u", domid - 100);
+        assert_int_equal(xvios_loop_domain_create(f->dom0, domid, name), 0);
+        assert_int_equal(xvios_plat_domain_info(f->dom0, domid, &info), 0);
+        assert_int_equal(xvios_db_node_add(f->dom0, &info, &node), 0);
+    }
+    return f;
+}
+
+static const char *run(const struct xvios_vio_env *env, const char *xml, struct xvios_vio_change *chg)
+{
+    size_t len = 0;
+
+    assert_int_equal(xvios_vio_handle(env, xml, strlen(xml), out, sizeof(out), &len, chg), 0);
+    assert_int_equal(strlen(out), len);
+    return out;
+}
+
+static void want_ok(const char *resp, const char *needle)
+{
+    if (!strstr(resp, "status=\"ok\"") || (needle && !strstr(resp, needle)))
+        fail_msg("wanted ok with %s, got:\n%s", needle ? needle : "(anything)", resp);
+}
+
+static void want_exception(const char *resp, const char *code)
+{
+    char tag[64];
+
+    snprintf(tag, sizeof(tag), "<VIOException code=\"%s\">", code);
+    if (!strstr(resp, "status=\"exception\"") || !strstr(resp, tag))
+        fail_msg("wanted %s, got:\n%s", code, resp);
+    assert_null(strstr(resp, "\"></VIOException>"));
+}
+
+static unsigned count(const char *s, const char *needle)
+{
+    unsigned n = 0;
+
+    for (const char *p = s; (p = strstr(p, needle)); p += strlen(needle))
+        n++;
+    return n;
+}
+
+static void login(xvios_plat *vios, uint32_t node, unsigned i, uint32_t vhost, struct xvios_db_login_ids *ids)
+{
+    char uuid[40], name[16];
+    struct xvios_db_login in = { .uuid = uuid, .name = name, .node = node, .vhost = vhost };
+
+    snprintf(uuid, sizeof(uuid), "00000000-0000-4000-8000-%012x", i);
+    snprintf(name, sizeof(name), "client-%u", i);
+    assert_int_equal(xvios_db_client_login(vios, &in, ids), 0);
+}
+
+static void test_client_adapter(void **state)
+{
+    struct loop_fixture *f = setup_cluster(state);
+    xvios_plat *v1 = loop_fixture_open(f->root, 101), *v2 = loop_fixture_open(f->root, 102);
+    struct xvios_vio_env env = { .p = v2, .self_node = 2 };
+    struct xvios_db_login_ids a, b, c;
+
+    want_ok(run(&env, REQ("<client action=\"list\"/>"), NULL), NULL);
+    assert_int_equal(count(out, "<client "), 0);
+    login(v1, 1, 1, 0, &a);
+    login(v1, 1, 2, 0, &b);
+    login(v2, 2, 1, 3, &c);   /* client 1 again, through node 2's vhost 3: the same ClientID, a new adapter */
+    assert_int_equal(c.client_id, a.client_id);
+    want_ok(run(&env, REQ("<client action=\"list\"/>"), NULL), "<client id=\"1\" uuid=\"00000000-0000-4000-8000-000000000001\" name=\"client-1\" node=\"1\"/>");
+    assert_int_equal(count(out, "<client "), 2);
+    want_ok(run(&env, REQ("<client action=\"list\" after=\"1\"/>"), NULL), "<client id=\"2\"");
+    assert_int_equal(count(out, "<client "), 1);
+    want_ok(run(&env, REQ("<client action=\"get\" id=\"2\"/>"), NULL), "name=\"client-2\"");
+    want_exception(run(&env, REQ("<client action=\"get\" id=\"9\"/>"), NULL), "NOT_FOUND");
+    want_exception(run(&env, REQ("<client action=\"get\" id=\"0\"/>"), NULL), "INVALID");
+    want_exception(run(&env, REQ("<client action=\"get\" id=\"4294967295\"/>"), NULL), "BAD_VALUE");
+    want_exception(run(&env, REQ("<client action=\"create\" id=\"3\"/>"), NULL), "INVALID");
+
+    want_ok(run(&env, REQ("<adapter action=\"list\"/>"), NULL), NULL);
+    assert_int_equal(count(out, "<adapter "), 3);
+    char want[96];
+    snprintf(want, sizeof(want), "<adapter id=\"%u\" client=\"%u\" node=\"2\" vhost=\"3\"/>", c.adapter_id, a.client_id);
+    assert_non_null(strstr(out, want));
+    snprintf(want, sizeof(want), REQ("<adapter action=\"get\" id=\"%u\"/>"), c.adapter_id);
+    want_ok(run(&env, want, NULL), "node=\"2\" vhost=\"3\"");
+    assert_int_equal(count(out, "<adapter "), 1);
+    want_exception(run(&env, REQ("<adapter action=\"get\" id=\"77\"/>"), NULL), "NOT_FOUND");
+    want_exception(run(&env, REQ("<adapter action=\"delete\" id=\"1\"/>"), NULL), "INVALID");
+
+    /* a damaged record is left out of the list and a get says so */
+    assert_int_equal(xvios_store_write(f->dom0, XVIOS_TX_NONE, XVIOS_DB_ROOT "/clients/2", "uuid=x\n", 7), 0);
+    want_ok(run(&env, REQ("<client action=\"list\"/>"), NULL), "<client id=\"1\"");
+    assert_int_equal(count(out, "<client "), 1);
+    want_exception(run(&env, REQ("<client action=\"get\" id=\"2\"/>"), NULL), "INTERNAL");
+    xvios_plat_close(v1);
+    xvios_plat_close(v2);
+}
+
+static void test_client_list_pages(void **state)
+{
+    struct loop_fixture *f = setup_cluster(state);
+    xvios_plat *v1 = loop_fixture_open(f->root, 101);
+    struct xvios_vio_env env = { .p = v1, .self_node = 1 };
+    struct xvios_db_login_ids ids;
+    char req[128];
+    unsigned seen = 0, pages = 0, last = 0;
+
+    for (unsigned i = 1; i <= 120; i++)   /* ~110 bytes each: 13 KB, several responses of 4 KiB */
+        login(v1, 1, i, 0, &ids);
+    for (;;) {
+        size_t len;
+        const char *p;
+
+        snprintf(req, sizeof(req), last ? REQ("<client action=\"list\" after=\"%u\"/>") : REQ("<client action=\"list\"/>"), last);
+        assert_int_equal(xvios_vio_handle(&env, req, strlen(req), out, 4096, &len, NULL), 0);
+        want_ok(out, NULL);
+        pages++;
+        for (p = out; (p = strstr(p, "<client id=\"")); p++) {
+            unsigned id = (unsigned)strtoul(p + 12, NULL, 10);
+            assert_int_equal(id, last + 1);   /* ascending, none lost, none twice */
+            last = id;
+            seen++;
+        }
+        if (!strstr(out, "more=\"true\""))
+            break;
+        assert_true(pages < 20);
+    }
+    assert_int_equal(seen, 120);
+    assert_true(pages >= 3);
+    xvios_plat_close(v1);
+}
+
+static void test_path(void **state)
+{
+    struct loop_fixture *f = setup_cluster(state);
+    xvios_plat *v1 = loop_fixture_open(f->root, 101), *v2 = loop_fixture_open(f->root, 102);
+    struct xvios_vio_env env = { .p = v2, .self_node = 2 };
+    struct xvios_db_path e = { .state = XVIOS_PATH_GOOD, .since_ms = 1234 };
+
+    want_ok(run(&env, REQ("<path action=\"list\"/>"), NULL), NULL);
+    assert_int_equal(count(out, "<path "), 0);
+    snprintf(e.backing, sizeof(e.backing), "/dev/xvdb");
+    snprintf(e.key, sizeof(e.key), "db1");
+    assert_int_equal(xvios_db_path_publish(v1, 1, &e), 0);
+    snprintf(e.key, sizeof(e.key), "db2");
+    e.state = XVIOS_PATH_LOST;
+    assert_int_equal(xvios_db_path_publish(v1, 1, &e), 0);
+    snprintf(e.key, sizeof(e.key), "db1");
+    e.state = XVIOS_PATH_GOOD;
+    e.io_errors = 7;
+    assert_int_equal(xvios_db_path_publish(v2, 2, &e), 0);
+
+    want_ok(run(&env, REQ("<path action=\"list\"/>"), NULL),
+            "<path node=\"1\" key=\"db1\" state=\"good\" backing=\"/dev/xvdb\" sinceMs=\"1234\" ioErrors=\"0\"/>");
+    assert_int_equal(count(out, "<path "), 3);
+    assert_non_null(strstr(out, "<path node=\"1\" key=\"db2\" state=\"lost\""));
+    want_ok(run(&env, REQ("<path action=\"list\" node=\"1\"/>"), NULL), NULL);
+    assert_int_equal(count(out, "<path "), 2);
+    want_ok(run(&env, REQ("<path action=\"list\" node=\"1\" after=\"db1\"/>"), NULL), "key=\"db2\"");
+    assert_int_equal(count(out, "<path "), 1);
+    want_ok(run(&env, REQ("<path action=\"get\" node=\"2\" key=\"db1\"/>"), NULL), "<path node=\"2\" key=\"db1\"");
+    assert_non_null(strstr(out, "ioErrors=\"7\""));
+    want_exception(run(&env, REQ("<path action=\"get\" node=\"2\" key=\"db2\"/>"), NULL), "NOT_FOUND");
+    want_exception(run(&env, REQ("<path action=\"get\" node=\"5\" key=\"db1\"/>"), NULL), "NOT_FOUND");
+    want_exception(run(&env, REQ("<path action=\"list\" node=\"5\"/>"), NULL), "NOT_FOUND");
+    want_exception(run(&env, REQ("<path action=\"list\" after=\"db1\"/>"), NULL), "INVALID");
+    want_exception(run(&env, REQ("<path action=\"get\" node=\"1\"/>"), NULL), "INVALID");
+    want_exception(run(&env, REQ("<path action=\"create\" node=\"1\" key=\"x\"/>"), NULL), "INVALID");
+    xvios_plat_close(v1);
+    xvios_plat_close(v2);
+}
+
+/* ---------------------------------------------------------------- mapping, through recording fake hooks */
+static struct {
+    unsigned lists, attaches, detaches;
+    struct xvios_vio_req last;
+    enum xvios_vio_code refuse;   /* attach/detach refuse with this (OK: succeed) */
+} hook;
+
+static const struct xvios_vio_mapping two[] = {
+    { .client = 7, .client_name = "web", .node = 1, .vdev = { 0, 0, 0, 0 }, .lu = "/dev/xvdb", .pool_lu = "db1",
+      .state = "connected" },
+    { .client = 7, .client_name = "web", .node = 1, .vdev = { 0, 0, 1, 0 }, .lu = "/srv/a.img", .read_only = true,
+      .state = "initialising" },
+};
+
+static int fake_mappings(void *arg, const struct xvios_vio_req *rq, struct xvios_vio_mapping **o, unsigned *n,
+                         struct xvios_vio_err *err)
+{
+    (void)arg;
+    hook.lists++;
+    hook.last = *rq;
+    if (rq->client[0] && strcmp(rq->client, "web") && strcmp(rq->client, "7"))
+        return xvios_vio_fail(err, XVIOS_VIO_NOT_FOUND, "no domain '%s'", rq->client);
+    *o = malloc(sizeof(two));
+    assert_non_null(*o);
+    memcpy(*o, two, sizeof(two));
+    *n = 2;
+    return 0;
+}
+
+static int fake_change(const struct xvios_vio_req *rq, struct xvios_vio_mapping *m, struct xvios_vio_err *err)
+{
+    hook.last = *rq;
+    if (hook.refuse != XVIOS_VIO_OK)
+        return xvios_vio_fail(err, hook.refuse, "refused by the fake");
+    *m = two[0];
+    m->vdev = rq->vdev;
+    return 0;
+}
+
+static int fake_attach(void *arg, const struct xvios_vio_req *rq, struct xvios_vio_mapping *m, struct xvios_vio_err *err)
+{
+    (void)arg;
+    hook.attaches++;
+    return fake_change(rq, m, err);
+}
+
+static int fake_detach(void *arg, const struct xvios_vio_req *rq, struct xvios_vio_mapping *m, struct xvios_vio_err *err)
+{
+    (void)arg;
+    hook.detaches++;
+    return fake_change(rq, m, err);
+}
+
+static void test_mapping(void **state)
+{
+    struct loop_fixture *f = setup_cluster(state);
+    struct xvios_vio_env env = { .p = f->dom0, .self_node = 0, .dom0 = true, .mappings = fake_mappings,
+                                 .attach = fake_attach, .detach = fake_detach };
+    struct xvios_vio_change chg;
+
+    memset(&hook, 0, sizeof(hook));
+    want_ok(run(&env, REQ("<mapping action=\"list\"/>"), &chg),
+            "<mapping client=\"7\" clientName=\"web\" vdev=\"0:0:0:0\" node=\"1\" lu=\"/dev/xvdb\" poolLu=\"db1\" "
+            "readOnly=\"false\" state=\"connected\"/>");
+    assert_int_equal(count(out, "<mapping "), 2);
+    assert_false(chg.changed);
+    want_ok(run(&env, REQ("<mapping action=\"list\" client=\"web\"/>"), NULL), NULL);
+    assert_string_equal(hook.last.client, "web");
+    want_exception(run(&env, REQ("<mapping action=\"list\" client=\"db\"/>"), NULL), "NOT_FOUND");
+    want_ok(run(&env, REQ("<mapping action=\"get\" client=\"web\" vdev=\"0:0:1:0\"/>"), NULL), "lu=\"/srv/a.img\"");
+    assert_int_equal(count(out, "<mapping "), 1);
+    assert_non_null(strstr(out, "readOnly=\"true\""));
+    assert_null(strstr(out, "poolLu="));
+    want_exception(run(&env, REQ("<mapping action=\"get\" client=\"web\" vdev=\"0:0:2:0\"/>"), NULL), "NOT_FOUND");
+
+    want_ok(run(&env, REQ("<mapping action=\"create\" client=\"web\" vdev=\"3:0:5:7\" lu=\"db1\" node=\"2\" "
+                          "readOnly=\"true\"/>"), &chg), "vdev=\"3:0:5:7\"");
+    assert_int_equal(hook.attaches, 1);
+    assert_string_equal(hook.last.backing, "db1");
+    assert_int_equal(hook.last.node_id, 2);
+    assert_true(hook.last.read_only);
+    assert_false(hook.last.shared);
+    assert_true(chg.changed);
+    assert_int_equal(chg.object, XVIOS_VIO_MAPPING);
+    assert_string_equal(chg.action, "created");
+    assert_string_equal(chg.key, "7:3:0:5:7");
+    want_ok(run(&env, REQ("<mapping action=\"create\" client=\"web\" vdev=\"0:0:0:1\" lu=\"/srv/b.img\"/>"), NULL),
+            NULL);
+    assert_string_equal(hook.last.backing, "/srv/b.img");
+    assert_int_equal(hook.last.node_id, 0);
+    assert_false(hook.last.read_only);
+    want_ok(run(&env, REQ("<mapping action=\"create\" client=\"web\" vdev=\"0:0:0:2\" lu=\"db1\" shared=\"true\"/>"),
+                NULL), NULL);
+    assert_true(hook.last.shared);
+    want_exception(run(&env, REQ("<mapping action=\"create\" client=\"web\" vdev=\"0:0:0:2\" lu=\"db1\" shared=\"yes\"/>"),
+                       NULL), "INVALID");
+
+    want_ok(run(&env, REQ("<mapping action=\"delete\" client=\"7\" vdev=\"0:0:0:0\"/>"), &chg), NULL);
+    assert_int_equal(hook.detaches, 1);
+    assert_string_equal(chg.action, "deleted");
+    assert_string_equal(chg.key, "7:0:0:0:0");
+
+    /* the hooks' refusals pass through with their codes; nothing is reported changed */
+    const enum xvios_vio_code codes[] = { XVIOS_VIO_IN_USE, XVIOS_VIO_EXISTS, XVIOS_VIO_UNAVAILABLE,
+                                          XVIOS_VIO_CONFLICT, XVIOS_VIO_NOT_FOUND };
+    for (size_t i = 0; i < sizeof(codes) / sizeof(codes[0]); i++) {
+        hook.refuse = codes[i];
+        want_exception(run(&env, REQ("<mapping action=\"create\" client=\"web\" vdev=\"0:0:0:2\" lu=\"db1\"/>"), &chg),
+                       xvios_vio_code_name(codes[i]));
+        assert_false(chg.changed);
+        want_exception(run(&env, REQ("<mapping action=\"delete\" client=\"web\" vdev=\"0:0:0:2\"/>"), &chg),
+                       xvios_vio_code_name(codes[i]));
+        assert_false(chg.changed);
+    }
+    hook.refuse = XVIOS_VIO_OK;
+
+    /* bad values never reach the hooks */
+    unsigned before = hook.attaches + hook.detaches + hook.lists;
+    const char *bad[][2] = {
+        { REQ("<mapping action=\"create\" client=\"web\" vdev=\"0:1:0:0\" lu=\"db1\"/>"), "BAD_VALUE" },  /* channel */
+        { REQ("<mapping action=\"create\" client=\"web\" vdev=\"0:0:64:0\" lu=\"db1\"/>"), "BAD_VALUE" },
+        { REQ("<mapping action=\"create\" client=\"web\" vdev=\"0:0:0:256\" lu=\"db1\"/>"), "BAD_VALUE" },
+        { REQ("<mapping action=\"create\" client=\"web\" vdev=\"65536:0:0:0\" lu=\"db1\"/>"), "BAD_VALUE" },
+        { REQ("<mapping action=\"create\" client=\"web\" vdev=\"01:0:0:0\" lu=\"db1\"/>"), "BAD_VALUE" },
+        { REQ("<mapping action=\"create\" client=\"web\" vdev=\"0:0:0\" lu=\"db1\"/>"), "INVALID" },
+        { REQ("<mapping action=\"create\" client=\"web\" vdev=\"0:0:0:0\"/>"), "INVALID" },
+        { REQ("<mapping action=\"create\" client=\"web\" vdev=\"0:0:0:0\" lu=\"re/l\"/>"), "INVALID" },
+        { REQ("<mapping action=\"create\" client=\"w b\" vdev=\"0:0:0:0\" lu=\"db1\"/>"), "INVALID" },
+        { REQ("<mapping action=\"create\" client=\"web\" vdev=\"0:0:0:0\" lu=\"db1\" node=\"0\"/>"), "INVALID" },
+        { REQ("<mapping action=\"create\" client=\"web\" vdev=\"0:0:0:0\" lu=\"db1\" node=\"257\"/>"), "BAD_VALUE" },
+        { REQ("<mapping action=\"delete\" client=\"web\"/>"), "INVALID" },
+        { REQ("<mapping action=\"modify\" client=\"web\" vdev=\"0:0:0:0\"/>"), "INVALID" },
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        want_exception(run(&env, bad[i][0], &chg), bad[i][1]);
+        assert_false(chg.changed);
+    }
+    assert_int_equal(hook.attaches + hook.detaches + hook.lists, before);
+}
+
+static void test_mapping_off_dom0(void **state)
+{
+    struct loop_fixture *f = setup_cluster(state);
+    xvios_plat *v1 = loop_fixture_open(f->root, 101);
+    struct xvios_vio_env env = { .p = v1, .self_node = 1 };
+    struct xvios_vio_change chg;
+    const char *reqs[] = {
+        REQ("<mapping action=\"list\"/>"),
+        REQ("<mapping action=\"get\" client=\"web\" vdev=\"0:0:0:0\"/>"),
+        REQ("<mapping action=\"create\" client=\"web\" vdev=\"0:0:0:0\" lu=\"db1\"/>"),
+        REQ("<mapping action=\"delete\" client=\"web\" vdev=\"0:0:0:0\"/>"),
+    };
+
+    for (size_t i = 0; i < sizeof(reqs) / sizeof(reqs[0]); i++) {
+        want_exception(run(&env, reqs[i], &chg), "DOM0_ONLY");
+        assert_non_null(strstr(out, "backend nodes"));
+        assert_false(chg.changed);
+    }
+    xvios_plat_close(v1);
+}
+
+static void test_vdev_parse(void **state)
+{
+    struct xvios_vio_vdev v;
+
+    (void)state;
+    assert_int_equal(xvios_vio_vdev_parse("65535:0:63:255", &v), 0);
+    assert_int_equal(v.host, 65535);
+    assert_int_equal(v.tgt, 63);
+    assert_int_equal(v.lun, 255);
+    assert_int_equal(xvios_vio_vdev_parse("1:0:2:3", &v), 0);
+    assert_int_equal(v.host * 1000 + v.chn * 100 + v.tgt * 10 + v.lun, 1023);
+    const char *bad[] = { "", ":", "1:0:2", "1:0:2:3:4", "1:0:2:", ":0:2:3", "1:0:2:x", "1:0:-2:3", "1:0:2:3 ",
+                          "001:0:2:3", "1:1:2:3", "1:0:64:3", "1:0:2:256", "65536:0:0:0", "99999999:0:0:0" };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+        if (xvios_vio_vdev_parse(bad[i], &v) != -EINVAL)
+            fail_msg("'%s' parsed", bad[i]);
+    assert_int_equal(xvios_vio_vdev_parse(NULL, &v), -EINVAL);
+}
+
+static int teardown_all(void **state)
+{
+    (void)state;
+    xvios_vio_cleanup();
+    return 0;
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        LOOP_FIXTURE_TEST(test_client_adapter),
+        LOOP_FIXTURE_TEST(test_client_list_pages),
+        LOOP_FIXTURE_TEST(test_path),
+        LOOP_FIXTURE_TEST(test_mapping),
+        LOOP_FIXTURE_TEST(test_mapping_off_dom0),
+        cmocka_unit_test(test_vdev_parse),
+    };
+    return cmocka_run_group_tests(tests, NULL, teardown_all);
+}
