@@ -3,6 +3,7 @@
 #   make            libxvios (static) and the programs, in build/rel
 #   make check      ASan+UBSan build, every cmocka unit test, every loopback integration test
 #   make check-scale the 128-node loopback cluster test, release build (minutes, so not in check)
+#   make check-multihost three corosync "hosts" in network namespaces (root; not in check)
 #   make demo       the README's main job: a 3-node loopback cluster, a broadcast, teardown
 #   make fuzz       libFuzzer targets (clang), each run for FUZZ_SECONDS
 #   make bench      benchmarks (ratios against a raw baseline measured in the same run)
@@ -30,6 +31,8 @@ XML_CFLAGS = $(shell pkg-config --cflags libxml-2.0 2>/dev/null || echo -I/usr/i
 XML_LIBS   = $(shell pkg-config --libs libxml-2.0 2>/dev/null || echo -lxml2)
 GEN_DIR   := build/gen
 VIO_RNG_INC := $(GEN_DIR)/vio_rng.inc
+# The multi-host layer (xen/plat/cpg/): corosync's CPG, linked only by what calls it.
+CPG_LIBS = $(shell pkg-config --libs libcpg 2>/dev/null || echo -lcpg)
 # The journal (xen/util/log_target.c): the two daemons only, never libxvios-client.
 SYSTEMD_LIBS = $(shell pkg-config --libs libsystemd 2>/dev/null || echo -lsystemd)
 # The release the programs print with --version: debian/changelog's first entry is the one source.
@@ -65,9 +68,10 @@ PROGS        := $(if $(wildcard backend/main.c),xvios-backend) $(if $(wildcard d
                 $(if $(wildcard toolstack/main.c),xvios)
 
 DEB_PKGS := build-essential pkg-config libxen-dev libcmocka-dev clang libclang-rt-14-dev \
-            valgrind xenstore-utils python3 liburing-dev libyajl-dev libsystemd-dev libxml2-dev
+            valgrind xenstore-utils python3 liburing-dev libyajl-dev libsystemd-dev libxml2-dev \
+            libcpg-dev libvotequorum-dev libquorum-dev libcmap-dev
 
-.PHONY: all check check-scale unit integration demo fuzz bench rig install deps clean valgrind deb
+.PHONY: all check check-scale check-multihost unit integration demo fuzz bench rig install deps clean valgrind deb
 .DEFAULT_GOAL := all
 
 # ---------------------------------------------------------------- per-flavour rules
@@ -137,6 +141,7 @@ build/$(1)/tests/%: build/$(1)/obj/tests/integration/%.o $$($(1)_ARCHIVES)
 	@mkdir -p $$(@D)
 	@echo "  LD   [$(1)] $$@"
 	$$(Q)$$(CC) $(3) -o $$@ $$< $$($(1)_ARCHIVES) $$($(1)_ARCHIVES) $$(LIBS) $$(XML_LIBS)
+build/$(1)/tests/cpg_tool: LIBS += $$(CPG_LIBS)
 build/$(1)/bench/%: build/$(1)/obj/tests/bench/%.o $$($(1)_ARCHIVES)
 	@mkdir -p $$(@D)
 	@echo "  LD   [$(1)] $$@"
@@ -184,10 +189,18 @@ all: $(rel_PROGS) $(rel_LIB) $(CLIENT_SO)
 # ---------------------------------------------------------------- tests
 # Integration tests that take minutes (a 128-node cluster: 256 processes): `make check-scale`, run by CI.
 SCALE_TESTS := tests/integration/test_cluster128.sh
+# Multi-host tests (docs/multihost.md): three corosync daemons in network namespaces; `make check-multihost`.
+MULTIHOST_TESTS := $(sort $(wildcard tests/integration/test_multihost_*.sh))
 check: deps
 	@$(MAKE) --no-print-directory asan-build
 	@XVIOS_BIN=$(CURDIR)/build/asan/bin XVIOS_TESTS=$(CURDIR)/build/asan/tests \
-	  tests/run-tests.sh $(asan_UNITS) -- $(filter-out $(SCALE_TESTS),$(sort $(wildcard tests/integration/test_*.sh)))
+	  tests/run-tests.sh $(asan_UNITS) -- $(filter-out $(SCALE_TESTS) $(MULTIHOST_TESTS),$(sort $(wildcard tests/integration/test_*.sh)))
+
+# Root (network namespaces); installs corosync if missing. ASan build, like check.
+check-multihost: deps
+	@$(MAKE) --no-print-directory asan-build
+	@XVIOS_BIN=$(CURDIR)/build/asan/bin XVIOS_TESTS=$(CURDIR)/build/asan/tests \
+	  tests/run-tests.sh -- $(MULTIHOST_TESTS)
 
 # On the release build: 256 sanitized processes outgrow 2 cores and 24 GiB (the store lock's 10 s bound
 # and ASan's memory); every code path it runs is also run under ASan by check's smaller clusters.
@@ -203,7 +216,7 @@ unit: deps asan-build
 
 integration: deps asan-build
 	@XVIOS_BIN=$(CURDIR)/build/asan/bin XVIOS_TESTS=$(CURDIR)/build/asan/tests \
-	  tests/run-tests.sh -- $(filter-out $(SCALE_TESTS),$(sort $(wildcard tests/integration/test_*.sh)))
+	  tests/run-tests.sh -- $(filter-out $(SCALE_TESTS) $(MULTIHOST_TESTS),$(sort $(wildcard tests/integration/test_*.sh)))
 
 valgrind: all $(rel_UNITS)
 	@for t in $(rel_UNITS); do valgrind -q --error-exitcode=99 --leak-check=full $$t || exit 1; done
