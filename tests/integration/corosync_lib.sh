@@ -182,7 +182,8 @@ cs_stop_all() {
 cs_tool_start() {
     local name=$1 host=$2 local_=$3 fd
     mkfifo "$T_ROOT/$name.in"
-    cs_exec "$host" "$XVIOS_TESTS/cpg_tool" xvios-test "$local_" <"$T_ROOT/$name.in" \
+    # nsenter itself, not cs_exec in a subshell, so $! is the tool (nsenter execs it: no pid namespace)
+    nsenter -t "$(cs_pid "$host")" -n -m -- "$XVIOS_TESTS/cpg_tool" xvios-test "$local_" <"$T_ROOT/$name.in" \
         >"$T_ROOT/$name.out" 2>"$T_ROOT/$name.err" &
     T_PIDS+=($!)
     eval "CS_TOOL_PID_$name=$!"

@@ -6,7 +6,7 @@
  *   cpg_tool CLUSTER LOCAL     join, then run commands from stdin until "quit" or EOF
  *
  * Commands (one a line): "send PAYLOAD" (one broadcast), "burst COUNT SIZE"
- * (COUNT broadcasts of SIZE bytes, deadline 10 s each), "members", "stats",
+ * (COUNT broadcasts of SIZE bytes, deadline 30 s each: a loaded machine), "members", "stats",
  * "quit". Every event is one line on stdout, flushed, with the wall clock in
  * ms (t=) so a test can time it against a kill:
  *   self node=N | up node=N t= | lost node=N reason=R t= | msg src=N len=L t= payload=P
@@ -71,7 +71,7 @@ static int burst(xvios_cpg *c, const char *args, uint64_t *tag)
         return -EINVAL;
     memset(payload, 'b', size);
     for (unsigned long i = 0; i < count; i++) {
-        struct timespec dl = xvios_deadline_ms(10000);
+        struct timespec dl = xvios_deadline_ms(30000);
         int rc;
         /* a full queue: let corosync drain it (dispatch) and offer the message again */
         while ((rc = xvios_cpg_send(c, payload, size, &dl, ++*tag)) == -ENOBUFS) {
