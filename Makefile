@@ -33,6 +33,8 @@ GEN_DIR   := build/gen
 VIO_RNG_INC := $(GEN_DIR)/vio_rng.inc
 # The multi-host layer (xen/plat/cpg/): corosync's CPG, linked only by what calls it.
 CPG_LIBS = $(shell pkg-config --libs libcpg 2>/dev/null || echo -lcpg)
+# The cross-host links (xen/plat/tcp/): TLS with a pre-shared key.
+TLS_LIBS = $(shell pkg-config --libs gnutls 2>/dev/null || echo -lgnutls)
 # The journal (xen/util/log_target.c): the two daemons only, never libxvios-client.
 SYSTEMD_LIBS = $(shell pkg-config --libs libsystemd 2>/dev/null || echo -lsystemd)
 # The release the programs print with --version: debian/changelog's first entry is the one source.
@@ -69,7 +71,7 @@ PROGS        := $(if $(wildcard backend/main.c),xvios-backend) $(if $(wildcard d
 
 DEB_PKGS := build-essential pkg-config libxen-dev libcmocka-dev clang libclang-rt-14-dev \
             valgrind xenstore-utils python3 liburing-dev libyajl-dev libsystemd-dev libxml2-dev \
-            libcpg-dev libvotequorum-dev libquorum-dev libcmap-dev
+            libcpg-dev libvotequorum-dev libquorum-dev libcmap-dev libgnutls28-dev
 
 .PHONY: all check check-scale check-multihost unit integration demo fuzz bench rig install deps clean valgrind deb
 .DEFAULT_GOAL := all
@@ -142,6 +144,7 @@ build/$(1)/tests/%: build/$(1)/obj/tests/integration/%.o $$($(1)_ARCHIVES)
 	@echo "  LD   [$(1)] $$@"
 	$$(Q)$$(CC) $(3) -o $$@ $$< $$($(1)_ARCHIVES) $$($(1)_ARCHIVES) $$(LIBS) $$(XML_LIBS)
 build/$(1)/tests/cpg_tool: LIBS += $$(CPG_LIBS)
+build/$(1)/tests/test_tcp_link build/$(1)/tests/tcp_tool: LIBS += $$(TLS_LIBS)
 build/$(1)/bench/%: build/$(1)/obj/tests/bench/%.o $$($(1)_ARCHIVES)
 	@mkdir -p $$(@D)
 	@echo "  LD   [$(1)] $$@"

@@ -41,6 +41,7 @@ LAYERS = {
     "xen/plat/xen": 2,
     "xen/plat/loop": 2,
     "xen/plat/cpg": 2,
+    "xen/plat/tcp": 2,
     "xen/db": 3,
     "xen/vke": 4,
     "xen/client": 4,
