@@ -53,9 +53,10 @@
 #define XVIOS_CPG_MAX_MEMBERS  128u         /* CPG_MEMBERS_MAX: processes one group reports */
 #define XVIOS_CPG_LOCAL_MAX    255u         /* nodes per host */
 #define XVIOS_CPG_GROUP_MAX    127u         /* CPG_MAX_NAME_LENGTH minus the NUL */
+#define XVIOS_CPG_CARD_MAX     64u          /* a HELLO's card: how to reach the node (e.g. "ADDR:PORT") */
 
 enum xvios_cpg_kind {
-    XVIOS_CPG_HELLO = 1,   /* "I am node src"; no payload */
+    XVIOS_CPG_HELLO = 1,   /* "I am node src"; payload: its card (0..XVIOS_CPG_CARD_MAX bytes) */
     XVIOS_CPG_BCAST = 2,   /* a payload for every member */
 };
 
@@ -83,7 +84,7 @@ void xvios_cpg_hdr_encode(const struct xvios_cpg_hdr *hdr, uint8_t *out);
 /*
  * Decode and check a received message of len bytes: -EPROTO short, wrong
  * magic/version/kind, a length that does not match, a payload over the bound,
- * a HELLO with a payload, a source node id that is not a
+ * a HELLO whose card is over XVIOS_CPG_CARD_MAX, a source node id that is not a
  * valid node id.
  */
 int xvios_cpg_hdr_decode(const uint8_t *buf, size_t len, struct xvios_cpg_hdr *hdr);
@@ -100,8 +101,10 @@ const char *xvios_cpg_lost_reason_name(enum xvios_cpg_lost_reason r);
 struct xvios_cpg_callbacks {
     /* A broadcast payload from node src (this node's own ones included: they mark its place in the order). */
     void (*deliver)(void *ctx, uint32_t src, const void *buf, size_t len);
-    /* Node joined (its HELLO was delivered). */
+    /* Node joined (its first message, normally its HELLO, was delivered). */
     void (*node_up)(void *ctx, uint32_t node);
+    /* A HELLO of node brought its card (first time, or a re-announcement; len 0: it has none). */
+    void (*node_card)(void *ctx, uint32_t node, const void *card, size_t len);
     /* Node is gone, at the confchg that reported it. */
     void (*node_lost)(void *ctx, uint32_t node, enum xvios_cpg_lost_reason why);
     /* A queued send was dropped at its deadline (tag as given to xvios_cpg_send). */
@@ -123,12 +126,14 @@ typedef struct xvios_cpg xvios_cpg;
 
 /*
  * Connect to the local corosync, join "xvios:<cluster>" and multicast this
- * node's HELLO. local: this node's number on its host (1..255); the node id
+ * node's HELLO with card (card_len <= XVIOS_CPG_CARD_MAX; NULL/0: none).
+ * local: this node's number on its host (1..255); the node id
  * is xvios_cpg_node_id(corosync nodeid, local). -EINVAL bad arguments,
  * -ENAMETOOLONG cluster name, -ECONNREFUSED corosync not running,
  * -EIO another corosync error.
  */
-int  xvios_cpg_open(const char *cluster, uint32_t local, const struct xvios_cpg_callbacks *cb, xvios_cpg **out);
+int  xvios_cpg_open(const char *cluster, uint32_t local, const void *card, size_t card_len,
+                    const struct xvios_cpg_callbacks *cb, xvios_cpg **out);
 void xvios_cpg_close(xvios_cpg *c);                 /* leaves the group; NULL is fine */
 uint32_t xvios_cpg_self(const xvios_cpg *c);        /* this node's multi-host node id */
 int  xvios_cpg_fd(const xvios_cpg *c);

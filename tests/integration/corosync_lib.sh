@@ -177,13 +177,16 @@ cs_stop_all() {
 }
 
 # ---------------------------------------------------------------- CPG members (cpg_tool)
-# cs_tool_start NAME HOST LOCAL: a cpg_tool as node LOCAL of host HOST; its events go to
-# $T_ROOT/NAME.out, its commands come through the fifo $T_ROOT/NAME.in (cs_tool_cmd).
+# cs_tool_start NAME HOST LOCAL [mesh KEYFILE]: a cpg_tool (or, with "mesh", a mesh_tool listening on
+# the host's address) as node LOCAL of host HOST; its events go to $T_ROOT/NAME.out, its commands come
+# through the fifo $T_ROOT/NAME.in (cs_tool_cmd).
 cs_tool_start() {
     local name=$1 host=$2 local_=$3 fd
+    local cmd=("$XVIOS_TESTS/cpg_tool" xvios-test "$local_")
+    [ "${4:-}" = mesh ] && cmd=("$XVIOS_TESTS/mesh_tool" xvios-test "$local_" "$(cs_addr "$host")" "$5")
     mkfifo "$T_ROOT/$name.in"
     # nsenter itself, not cs_exec in a subshell, so $! is the tool (nsenter execs it: no pid namespace)
-    nsenter -t "$(cs_pid "$host")" -n -m -- "$XVIOS_TESTS/cpg_tool" xvios-test "$local_" <"$T_ROOT/$name.in" \
+    nsenter -t "$(cs_pid "$host")" -n -m -- "${cmd[@]}" <"$T_ROOT/$name.in" \
         >"$T_ROOT/$name.out" 2>"$T_ROOT/$name.err" &
     T_PIDS+=($!)
     eval "CS_TOOL_PID_$name=$!"

@@ -127,7 +127,7 @@ int main(int argc, char **argv)
     struct xvios_cpg_callbacks cb = { .deliver = on_deliver, .node_up = on_up, .node_lost = on_lost,
                                       .send_expired = on_expired };
     xvios_cpg *c = NULL;
-    int rc = xvios_cpg_open(argv[1], local, &cb, &c);
+    int rc = xvios_cpg_open(argv[1], local, NULL, 0, &cb, &c);
     if (rc < 0) {
         fprintf(stderr, "cpg_tool: open: %s\n", strerror(-rc));
         return 1;

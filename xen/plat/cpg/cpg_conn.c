@@ -35,6 +35,8 @@ struct xvios_cpg {
     bool announce;             /* a confchg reported joiners: HELLO after this dispatch */
     uint32_t cs_nodeid;
     uint32_t self;
+    uint8_t card[XVIOS_CPG_CARD_MAX];
+    size_t card_len;
     struct cpg_name group;
     struct xvios_cpg_callbacks cb;
     struct cpg_roster roster;
@@ -103,6 +105,8 @@ static void on_deliver(cpg_handle_t h, const struct cpg_name *group, uint32_t no
     }
     if (!admit(c, nodeid, pid, hdr.src))
         return;
+    if (hdr.kind == XVIOS_CPG_HELLO && c->cb.node_card)
+        c->cb.node_card(c->cb.ctx, hdr.src, (const uint8_t *)msg + XVIOS_CPG_HDR_LEN, hdr.len);
     if (hdr.kind == XVIOS_CPG_BCAST) {
         c->st.delivered++;
         if (c->cb.deliver)
@@ -207,26 +211,31 @@ static uint8_t *build(const struct xvios_cpg *c, enum xvios_cpg_kind kind, const
 static int announce(struct xvios_cpg *c)
 {
     c->announce = false;
-    uint8_t *msg = build(c, XVIOS_CPG_HELLO, NULL, 0);
+    uint8_t *msg = build(c, XVIOS_CPG_HELLO, c->card, c->card_len);
     if (!msg)
         return -ENOMEM;
     struct timespec deadline = xvios_deadline_ms(CPG_HELLO_MS);
-    int rc = submit(c, msg, XVIOS_CPG_HDR_LEN, &deadline, CPG_TAG_HELLO);
+    int rc = submit(c, msg, XVIOS_CPG_HDR_LEN + c->card_len, &deadline, CPG_TAG_HELLO);
     if (rc < 0 && rc != -EPIPE)
         free(msg);
     return rc;
 }
 
-int xvios_cpg_open(const char *cluster, uint32_t local, const struct xvios_cpg_callbacks *cb, xvios_cpg **out)
+int xvios_cpg_open(const char *cluster, uint32_t local, const void *card, size_t card_len,
+                   const struct xvios_cpg_callbacks *cb, xvios_cpg **out)
 {
     int rc;
-    if (!cluster || !*cluster || !out || local == 0 || local > XVIOS_CPG_LOCAL_MAX)
+    if (!cluster || !*cluster || !out || local == 0 || local > XVIOS_CPG_LOCAL_MAX ||
+        card_len > XVIOS_CPG_CARD_MAX || (!card && card_len))
         return -EINVAL;
     *out = NULL;
     struct xvios_cpg *c = calloc(1, sizeof *c);
     if (!c)
         return -ENOMEM;
     c->fd = -1;
+    if (card_len)
+        memcpy(c->card, card, card_len);
+    c->card_len = card_len;
     if (cb)
         c->cb = *cb;
     int gl = snprintf(c->group.value, sizeof c->group.value, CPG_GROUP_PREFIX "%s", cluster);

@@ -45,7 +45,7 @@ int xvios_cpg_hdr_decode(const uint8_t *buf, size_t len, struct xvios_cpg_hdr *h
         return -EPROTO;
     switch (hdr->kind) {
     case XVIOS_CPG_HELLO:
-        return hdr->len == 0 ? 0 : -EPROTO;
+        return hdr->len <= XVIOS_CPG_CARD_MAX ? 0 : -EPROTO;
     case XVIOS_CPG_BCAST:
         return 0;
     default:

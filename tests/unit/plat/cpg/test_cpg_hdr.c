@@ -64,8 +64,10 @@ static void test_refused(void **state)
     assert_int_equal(xvios_cpg_hdr_decode(buf, n, &h), -EPROTO);       /* kind */
     n = make(buf, 0, 0x101, 4);
     assert_int_equal(xvios_cpg_hdr_decode(buf, n, &h), -EPROTO);
-    n = make(buf, XVIOS_CPG_HELLO, 0x101, 1);
-    assert_int_equal(xvios_cpg_hdr_decode(buf, n, &h), -EPROTO);       /* HELLO with a payload */
+    n = make(buf, XVIOS_CPG_HELLO, 0x101, XVIOS_CPG_CARD_MAX);
+    assert_int_equal(xvios_cpg_hdr_decode(buf, n, &h), 0);             /* HELLO with the largest card */
+    n = make(buf, XVIOS_CPG_HELLO, 0x101, XVIOS_CPG_CARD_MAX + 1);
+    assert_int_equal(xvios_cpg_hdr_decode(buf, n, &h), -EPROTO);       /* HELLO with a card over the bound */
     n = make(buf, XVIOS_CPG_BCAST, 0x100, 4);
     assert_int_equal(xvios_cpg_hdr_decode(buf, n, &h), -EPROTO);       /* local 0 */
     n = make(buf, XVIOS_CPG_BCAST, 0x42, 4);
