@@ -128,7 +128,9 @@ typedef struct xvios_cpg xvios_cpg;
  * Connect to the local corosync, join "xvios:<cluster>" and multicast this
  * node's HELLO with card (card_len <= XVIOS_CPG_CARD_MAX; NULL/0: none).
  * local: this node's number on its host (1..255); the node id
- * is xvios_cpg_node_id(corosync nodeid, local). -EINVAL bad arguments,
+ * is xvios_cpg_node_id(corosync nodeid, local). The one call that waits:
+ * cpg_join answers TRY_AGAIN while a membership change settles, and is
+ * retried for up to 10 s (then -ETIMEDOUT). -EINVAL bad arguments,
  * -ENAMETOOLONG cluster name, -ECONNREFUSED corosync not running,
  * -EIO another corosync error.
  */

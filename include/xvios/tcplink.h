@@ -63,6 +63,9 @@ int  xvios_tcp_link_fd(const xvios_tcp_link *t);       /* poll for POLLIN; -1: n
 enum xvios_link_state xvios_tcp_link_progress(xvios_tcp_link *t);
 enum xvios_link_state xvios_tcp_link_state(const xvios_tcp_link *t);
 uint32_t xvios_tcp_link_peer(const xvios_tcp_link *t); /* the peer's node id once UP, else 0 */
+/* Bytes accepted by send but not yet on the socket: while nonzero, also poll the fd for POLLOUT
+ * and call progress when it is writable (or on a short timer). */
+size_t xvios_tcp_link_pending_out(const xvios_tcp_link *t);
 /* As xvios_link_send: 0; -ETIMEDOUT no room before deadline; -EPIPE dead; -EMSGSIZE; -ENOTCONN not UP. */
 int  xvios_tcp_link_send(xvios_tcp_link *t, const void *buf, size_t len, const struct timespec *deadline);
 /* As xvios_link_recv: 0 and a datagram; -EAGAIN; -EPIPE; -EPROTO (sticky); -EMSGSIZE (dropped, stays UP);

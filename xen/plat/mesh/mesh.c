@@ -202,15 +202,17 @@ uint32_t xvios_mesh_self(const xvios_mesh *m) { return m->self; }
 unsigned xvios_mesh_pollfds(const xvios_mesh *m, struct pollfd *fds, unsigned cap)
 {
     unsigned n = 0;
-#define ADD(f) do { int fd_ = (f); if (fd_ >= 0 && n < cap) fds[n++] = (struct pollfd){ .fd = fd_, .events = POLLIN }; } while (0)
-    ADD(xvios_cpg_fd(m->cpg));
-    ADD(xvios_tcp_listener_fd(m->lis));
-    for (unsigned i = 0; i < XVIOS_CPG_MAX_MEMBERS; i++)
-        if (m->peers[i].link)
-            ADD(xvios_tcp_link_fd(m->peers[i].link));
+#define ADD(f, ev) do { int fd_ = (f); if (fd_ >= 0 && n < cap) fds[n++] = (struct pollfd){ .fd = fd_, .events = (ev) }; } while (0)
+    ADD(xvios_cpg_fd(m->cpg), POLLIN);
+    ADD(xvios_tcp_listener_fd(m->lis), POLLIN);
+    for (unsigned i = 0; i < XVIOS_CPG_MAX_MEMBERS; i++) {
+        const xvios_tcp_link *t = m->peers[i].link;
+        if (t)  /* output left over from a full socket goes when the socket has room */
+            ADD(xvios_tcp_link_fd(t), POLLIN | (xvios_tcp_link_pending_out(t) ? POLLOUT : 0));
+    }
     for (unsigned i = 0; i < MESH_PENDING_MAX; i++)
         if (m->pending[i])
-            ADD(xvios_tcp_link_fd(m->pending[i]));
+            ADD(xvios_tcp_link_fd(m->pending[i]), POLLIN);
 #undef ADD
     return n;
 }
@@ -222,7 +224,8 @@ int xvios_mesh_poll_ms(const xvios_mesh *m)
             return MESH_TICK_MS;
     for (unsigned i = 0; i < XVIOS_CPG_MAX_MEMBERS; i++) {
         const struct mesh_peer *p = &m->peers[i];
-        if (p->node && ((p->link && xvios_tcp_link_state(p->link) != XVIOS_LINK_UP) ||
+        if (p->node && ((p->link && (xvios_tcp_link_state(p->link) != XVIOS_LINK_UP ||
+                                     (xvios_tcp_link_fd(p->link) < 0 && xvios_tcp_link_pending_out(p->link)))) ||
                         (!p->link && p->member && p->has_card && m->self > p->node)))
             return MESH_TICK_MS;
     }

@@ -425,6 +425,7 @@ int xvios_tcp_link_fd(const xvios_tcp_link *t)
 }
 
 uint32_t xvios_tcp_link_peer(const xvios_tcp_link *t) { return t->ph == PH_UP ? t->peer : 0; }
+size_t xvios_tcp_link_pending_out(const xvios_tcp_link *t) { return t->ph == PH_DEAD ? 0 : t->out_len; }
 
 int xvios_tcp_link_send(xvios_tcp_link *t, const void *buf, size_t len, const struct timespec *deadline)
 {
