@@ -146,6 +146,7 @@ build/$(1)/tests/%: build/$(1)/obj/tests/integration/%.o $$($(1)_ARCHIVES)
 build/$(1)/tests/cpg_tool: LIBS += $$(CPG_LIBS)
 build/$(1)/tests/test_tcp_link build/$(1)/tests/tcp_tool: LIBS += $$(TLS_LIBS)
 build/$(1)/tests/mesh_tool: LIBS += $$(CPG_LIBS) $$(TLS_LIBS)
+build/$(1)/bench/bench_tcp_link: LIBS += $$(TLS_LIBS)
 build/$(1)/bench/%: build/$(1)/obj/tests/bench/%.o $$($(1)_ARCHIVES)
 	@mkdir -p $$(@D)
 	@echo "  LD   [$(1)] $$@"
