@@ -366,7 +366,7 @@ static void step_handshake(struct xvios_tcp_link *t)
             return;
         }
         t->ph = PH_UP;
-        XLOG_INFO("tcp link %u<-%u up", t->self, t->peer);
+        XLOG_INFO("tcp link %u<-%u up (%s)", t->self, t->peer, gnutls_cipher_get_name(gnutls_cipher_get(t->s)));
     } else {
         t->ph = PH_WAIT_ID;
     }
@@ -394,7 +394,7 @@ static void step_wait_id(struct xvios_tcp_link *t)
     }
     t->peer = node;
     t->ph = PH_UP;
-    XLOG_INFO("tcp link %u->%u up", t->self, t->peer);
+    XLOG_INFO("tcp link %u->%u up (%s)", t->self, t->peer, gnutls_cipher_get_name(gnutls_cipher_get(t->s)));
 }
 
 enum xvios_link_state xvios_tcp_link_progress(xvios_tcp_link *t)
