@@ -3,6 +3,7 @@
 #   make            libxvios (static) and the programs, in build/rel
 #   make check      ASan+UBSan build, every cmocka unit test, every loopback integration test
 #   make check-scale the 128-node loopback cluster test, release build (minutes, so not in check)
+#   make check-multihost three corosync "hosts" in network namespaces (root; not in check)
 #   make demo       the README's main job: a 3-node loopback cluster, a broadcast, teardown
 #   make fuzz       libFuzzer targets (clang), each run for FUZZ_SECONDS
 #   make bench      benchmarks (ratios against a raw baseline measured in the same run)
@@ -30,6 +31,10 @@ XML_CFLAGS = $(shell pkg-config --cflags libxml-2.0 2>/dev/null || echo -I/usr/i
 XML_LIBS   = $(shell pkg-config --libs libxml-2.0 2>/dev/null || echo -lxml2)
 GEN_DIR   := build/gen
 VIO_RNG_INC := $(GEN_DIR)/vio_rng.inc
+# The multi-host layer (xen/plat/cpg/): corosync's CPG, linked only by what calls it.
+CPG_LIBS = $(shell pkg-config --libs libcpg 2>/dev/null || echo -lcpg)
+# The cross-host links (xen/plat/tcp/): TLS with a pre-shared key.
+TLS_LIBS = $(shell pkg-config --libs gnutls 2>/dev/null || echo -lgnutls)
 # The journal (xen/util/log_target.c): the two daemons only, never libxvios-client.
 SYSTEMD_LIBS = $(shell pkg-config --libs libsystemd 2>/dev/null || echo -lsystemd)
 # The release the programs print with --version: debian/changelog's first entry is the one source.
@@ -65,9 +70,10 @@ PROGS        := $(if $(wildcard backend/main.c),xvios-backend) $(if $(wildcard d
                 $(if $(wildcard toolstack/main.c),xvios)
 
 DEB_PKGS := build-essential pkg-config libxen-dev libcmocka-dev clang libclang-rt-14-dev \
-            valgrind xenstore-utils python3 liburing-dev libyajl-dev libsystemd-dev libxml2-dev
+            valgrind xenstore-utils python3 liburing-dev libyajl-dev libsystemd-dev libxml2-dev \
+            libcpg-dev libvotequorum-dev libquorum-dev libcmap-dev libgnutls28-dev
 
-.PHONY: all check check-scale unit integration demo fuzz bench rig install deps clean valgrind deb
+.PHONY: all check check-scale check-multihost unit integration demo fuzz bench rig install deps clean valgrind deb
 .DEFAULT_GOAL := all
 
 # ---------------------------------------------------------------- per-flavour rules
@@ -137,6 +143,10 @@ build/$(1)/tests/%: build/$(1)/obj/tests/integration/%.o $$($(1)_ARCHIVES)
 	@mkdir -p $$(@D)
 	@echo "  LD   [$(1)] $$@"
 	$$(Q)$$(CC) $(3) -o $$@ $$< $$($(1)_ARCHIVES) $$($(1)_ARCHIVES) $$(LIBS) $$(XML_LIBS)
+build/$(1)/tests/cpg_tool: LIBS += $$(CPG_LIBS)
+build/$(1)/tests/test_tcp_link build/$(1)/tests/tcp_tool: LIBS += $$(TLS_LIBS)
+build/$(1)/tests/mesh_tool: LIBS += $$(CPG_LIBS) $$(TLS_LIBS)
+build/$(1)/bench/bench_tcp_link: LIBS += $$(TLS_LIBS)
 build/$(1)/bench/%: build/$(1)/obj/tests/bench/%.o $$($(1)_ARCHIVES)
 	@mkdir -p $$(@D)
 	@echo "  LD   [$(1)] $$@"
@@ -184,10 +194,18 @@ all: $(rel_PROGS) $(rel_LIB) $(CLIENT_SO)
 # ---------------------------------------------------------------- tests
 # Integration tests that take minutes (a 128-node cluster: 256 processes): `make check-scale`, run by CI.
 SCALE_TESTS := tests/integration/test_cluster128.sh
+# Multi-host tests (docs/multihost.md): three corosync daemons in network namespaces; `make check-multihost`.
+MULTIHOST_TESTS := $(sort $(wildcard tests/integration/test_multihost_*.sh))
 check: deps
 	@$(MAKE) --no-print-directory asan-build
 	@XVIOS_BIN=$(CURDIR)/build/asan/bin XVIOS_TESTS=$(CURDIR)/build/asan/tests \
-	  tests/run-tests.sh $(asan_UNITS) -- $(filter-out $(SCALE_TESTS),$(sort $(wildcard tests/integration/test_*.sh)))
+	  tests/run-tests.sh $(asan_UNITS) -- $(filter-out $(SCALE_TESTS) $(MULTIHOST_TESTS),$(sort $(wildcard tests/integration/test_*.sh)))
+
+# Root (network namespaces); installs corosync if missing. ASan build, like check.
+check-multihost: deps
+	@$(MAKE) --no-print-directory asan-build
+	@XVIOS_BIN=$(CURDIR)/build/asan/bin XVIOS_TESTS=$(CURDIR)/build/asan/tests \
+	  tests/run-tests.sh -- $(MULTIHOST_TESTS)
 
 # On the release build: 256 sanitized processes outgrow 2 cores and 24 GiB (ASan's memory, and the
 # loopback store's lock fought over for many seconds); every code path it runs is also run under ASan
@@ -204,7 +222,7 @@ unit: deps asan-build
 
 integration: deps asan-build
 	@XVIOS_BIN=$(CURDIR)/build/asan/bin XVIOS_TESTS=$(CURDIR)/build/asan/tests \
-	  tests/run-tests.sh -- $(filter-out $(SCALE_TESTS),$(sort $(wildcard tests/integration/test_*.sh)))
+	  tests/run-tests.sh -- $(filter-out $(SCALE_TESTS) $(MULTIHOST_TESTS),$(sort $(wildcard tests/integration/test_*.sh)))
 
 valgrind: all $(rel_UNITS)
 	@for t in $(rel_UNITS); do valgrind -q --error-exitcode=99 --leak-check=full $$t || exit 1; done
@@ -234,7 +252,7 @@ FUZZ_EXTRA_fuzz_small_parsers := $(wildcard tests/fuzz/small_parsers/*.c) daemon
 build/fuzz/fuzz_small_parsers: $(FUZZ_EXTRA_fuzz_small_parsers) $(wildcard tests/fuzz/small_parsers/*.h)
 build/fuzz/%: tests/fuzz/%.c $(LIB_SRCS) $(VIO_RNG_INC)
 	@mkdir -p $(@D)
-	$(CLANG) $(CPPFLAGS) $(XEN_CFLAGS) $(XML_CFLAGS) $(WARN) -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -o $@ $< $(LIB_SRCS) $(FUZZ_EXTRA_$*) $(LIBS) $(SYSTEMD_LIBS) $(XML_LIBS)
+	$(CLANG) $(CPPFLAGS) $(XEN_CFLAGS) $(XML_CFLAGS) $(WARN) -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -o $@ $< $(LIB_SRCS) $(FUZZ_EXTRA_$*) $(LIBS) $(SYSTEMD_LIBS) $(XML_LIBS) $(CPG_LIBS) $(TLS_LIBS)
 fuzz: deps $(FUZZ_BINS)
 	@for f in $(FUZZ_BINS); do n=$$(basename $$f); mkdir -p build/fuzz/corpus-$$n; \
 	  echo "== $$n for $(FUZZ_SECONDS)s"; \

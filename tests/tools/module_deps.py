@@ -40,6 +40,9 @@ LAYERS = {
     "xen/plat": 2,
     "xen/plat/xen": 2,
     "xen/plat/loop": 2,
+    "xen/plat/cpg": 2,
+    "xen/plat/tcp": 2,
+    "xen/plat/mesh": 2,
     "xen/db": 3,
     "xen/vke": 4,
     "xen/client": 4,
@@ -55,7 +58,9 @@ LAYERS = {
     "toolstack": 9,
 }
 # The platform seam: the implementations may use the seam's helpers ...
-SIDEWAYS = {("xen/plat/xen", "xen/plat"), ("xen/plat/loop", "xen/plat")}
+SIDEWAYS = {("xen/plat/xen", "xen/plat"), ("xen/plat/loop", "xen/plat"),
+            # the multi-host transport joins its two halves: CPG membership opens the TCP links
+            ("xen/plat/mesh", "xen/plat/cpg"), ("xen/plat/mesh", "xen/plat/tcp")}
 # ... and the dispatcher names an implementation only by its ops table.
 SEAM = {"xen/plat/xen": {"xvios_plat_xen_ops"}, "xen/plat/loop": {"xvios_plat_loopback_ops"}}
 

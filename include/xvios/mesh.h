@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * xvios/mesh.h - one VIOS node on the multi-host transport (xen/plat/mesh/):
+ * the CPG member (xvios/cpg.h) for membership and broadcasts, plus a TCP link
+ * (xvios/tcplink.h) to each node on another host, opened and closed as CPG
+ * membership says. docs/multihost.md.
+ *
+ * Each node listens on its own address (port chosen by the kernel) and puts
+ * "ADDR:PORT" in its CPG HELLO card. When a node on another host shows its
+ * card, the higher node id dials the lower one (the lower one serves), like
+ * the loopback and vchan links; a link that dies is redialled (after
+ * MESH_REDIAL_MS) while the peer is a member; a peer that CPG reports lost
+ * has its link closed at once. Nodes on the same host are not linked here
+ * (their links stay what the single-host platforms give).
+ *
+ * Directed messages go only on the link to the node they name: never through
+ * CPG, never through a third host.
+ */
+#ifndef XVIOS_MESH_H
+#define XVIOS_MESH_H
+
+#include <poll.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "xvios/cpg.h"
+#include "xvios/tcplink.h"
+
+struct xvios_mesh_config {
+    const char *cluster;               /* CPG group xvios:<cluster> */
+    uint32_t local;                    /* node number on this host (1..255) */
+    const char *listen_addr;           /* this host's address the other hosts reach (IPv4) */
+    const struct xvios_tcp_key *key;   /* the cluster key (copied) */
+};
+
+struct xvios_mesh_callbacks {
+    void (*bcast)(void *ctx, uint32_t src, const void *buf, size_t len);   /* CPG, agreed order */
+    void (*direct)(void *ctx, uint32_t src, const void *buf, size_t len);  /* a TCP link */
+    void (*node_up)(void *ctx, uint32_t node);
+    void (*node_lost)(void *ctx, uint32_t node, enum xvios_cpg_lost_reason why);
+    void (*link)(void *ctx, uint32_t node, bool up);                       /* a TCP link up / gone */
+    void *ctx;
+};
+
+struct xvios_mesh_stats {
+    uint64_t direct_in, direct_out;    /* datagrams on the TCP links */
+    uint64_t links_up, links_lost;     /* transitions */
+    uint64_t refused;                  /* accepted connections dropped (wrong direction, same host, full) */
+};
+
+typedef struct xvios_mesh xvios_mesh;
+
+int  xvios_mesh_open(const struct xvios_mesh_config *cfg, const struct xvios_mesh_callbacks *cb, xvios_mesh **out);
+void xvios_mesh_close(xvios_mesh *m);                 /* NULL is fine */
+uint32_t xvios_mesh_self(const xvios_mesh *m);
+/* The fds to poll for POLLIN (fills up to cap; returns how many). */
+unsigned xvios_mesh_pollfds(const xvios_mesh *m, struct pollfd *fds, unsigned cap);
+/* A poll timeout (ms) that keeps connects, handshakes, redials and the CPG queue moving. */
+int  xvios_mesh_poll_ms(const xvios_mesh *m);
+/* Run everything that is due; every callback runs inside. -EPIPE: corosync is gone (final). */
+int  xvios_mesh_service(xvios_mesh *m);
+/* Broadcast to every member (CPG, agreed order; xvios_cpg_send's results). */
+int  xvios_mesh_bcast(xvios_mesh *m, const void *buf, size_t len, const struct timespec *deadline, uint64_t tag);
+/* To one node on another host over its link (xvios_tcp_link_send's results); -EHOSTUNREACH no such
+ * member on another host; -ENOTCONN its link is not up (yet). */
+int  xvios_mesh_send(xvios_mesh *m, uint32_t node, const void *buf, size_t len, const struct timespec *deadline);
+bool xvios_mesh_link_up(const xvios_mesh *m, uint32_t node);
+void xvios_mesh_stats_get(const xvios_mesh *m, struct xvios_mesh_stats *st);
+
+#endif /* XVIOS_MESH_H */
