@@ -193,9 +193,6 @@ bool vke_local_has_sends(const struct xvios_vke *v, uint32_t conn_id);
  * jslot: its receipt journal slot (closed once the message is accounted for), or VKE_JOURNAL_NONE. */
 bool vke_local_deliver_up(struct xvios_vke *v, const void *buf, size_t len, uint32_t jslot);
 void vke_local_flush_up(struct xvios_vke *v);
-/* A message about to be receipted: into the daemon's socket now when nothing is queued before it (journaled
- * "handed" with r when the daemon acknowledges). false: not handed (the caller holds it as before). */
-bool vke_local_hand_up_now(struct xvios_vke *v, const uint8_t *pkt, size_t len, const struct vke_jrec *r);
 /* Drop (log, count) held inbound packets past the hold bound. */
 void vke_local_expire_up(struct xvios_vke *v);
 /* Drop every held inbound packet, each logged with why and counted (up_lost). */

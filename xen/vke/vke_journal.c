@@ -217,14 +217,9 @@ static bool put(struct vke_journal *j, uint32_t slot, const struct vke_jrec *r, 
 
 uint32_t vke_journal_add(struct vke_journal *j, const struct vke_jrec *r)
 {
-    return vke_journal_add_as(j, r, VKE_J_HELD);
-}
-
-uint32_t vke_journal_add_as(struct vke_journal *j, const struct vke_jrec *r, enum vke_jstate state)
-{
     uint32_t slot;
 
-    if (j->fd < 0 || (state != VKE_J_HELD && state != VKE_J_HANDED))
+    if (j->fd < 0)
         return VKE_JOURNAL_NONE;
     for (slot = 0; slot < j->cap && j->used[slot]; slot++)
         ;
@@ -233,7 +228,7 @@ uint32_t vke_journal_add_as(struct vke_journal *j, const struct vke_jrec *r, enu
                  (unsigned long long)r->txid, r->node);
         return VKE_JOURNAL_NONE;
     }
-    if (!put(j, slot, r, state))
+    if (!put(j, slot, r, VKE_J_HELD))
         return VKE_JOURNAL_NONE;
     j->used[slot] = true;
     j->recs[slot] = *r;

@@ -83,9 +83,6 @@ int  vke_journal_open(struct vke_journal *j, const char *path, unsigned cap, vke
                       struct vke_journal_replay *found);
 /* Record a message before its receipt: its slot, or VKE_JOURNAL_NONE (full, or not written: logged). */
 uint32_t vke_journal_add(struct vke_journal *j, const struct vke_jrec *r);
-/* The same, written straight in state (VKE_J_HELD or VKE_J_HANDED: a message that went into the daemon's
- * socket before its receipt; any other state: VKE_JOURNAL_NONE). */
-uint32_t vke_journal_add_as(struct vke_journal *j, const struct vke_jrec *r, enum vke_jstate state);
 /* Its message was written to the daemon's socket (VKE_JOURNAL_NONE is ignored). */
 void vke_journal_handed(struct vke_journal *j, uint32_t slot);
 /* Its message is accounted for: close the slot (VKE_JOURNAL_NONE is ignored). */

@@ -160,8 +160,8 @@ static struct vke_conn *daemon_ready(struct xvios_vke *v, uint16_t opcode)
 }
 
 /* A packet went into the daemon's socket: counted, and its journal slot accounted for (rewritten "handed"
- * when the daemon acknowledges and the record is not already in that state, else closed). */
-static void note_handed(struct xvios_vke *v, const uint8_t *pkt, uint32_t jslot, bool journal_says_handed)
+ * when the daemon acknowledges, else closed). */
+static void note_handed(struct xvios_vke *v, const uint8_t *pkt, uint32_t jslot)
 {
     uint16_t opcode;
     uint64_t txid;
@@ -175,8 +175,7 @@ static void note_handed(struct xvios_vke *v, const uint8_t *pkt, uint32_t jslot,
         *u = (struct vke_unacked){ .seq = v->up_seq, .txid = txid, .node = node, .epoch = epoch,
                                    .msg_type = type, .jslot = jslot };
         v->unacked_n++;
-        if (!journal_says_handed)
-            vke_journal_handed(&v->journal, jslot);
+        vke_journal_handed(&v->journal, jslot);
     } else {
         vke_journal_done(&v->journal, jslot);   /* a daemon that does not acknowledge has it now */
     }
@@ -197,25 +196,9 @@ void vke_local_flush_up(struct xvios_vke *v)
         rc = put(v, c, p->data, p->len);
         if (rc <= 0)
             return; /* the daemon is busy (the queue holds it), or its connection failed (closed) */
-        note_handed(v, p->data, held_slot(p), false);
+        note_handed(v, p->data, held_slot(p));
         xvios_pktq_drop(&v->upq);
     }
-}
-
-bool vke_local_hand_up_now(struct xvios_vke *v, const uint8_t *pkt, size_t len, const struct vke_jrec *r)
-{
-    uint16_t opcode = xvios_get_le16(pkt + offsetof(struct xvios_hdr, opcode));
-    struct vke_conn *c = v->upq.head ? NULL : daemon_ready(v, opcode);
-    uint32_t jslot = VKE_JOURNAL_NONE;
-
-    if (!c || put(v, c, pkt, len) <= 0)
-        return false;
-    /* in the daemon's socket: a daemon that acknowledges has it "handed" until it does; one that does not has
-     * it, so there is nothing to journal */
-    if (v->daemon_acks && opcode == XVIOS_OP_CLUSTER_SEND)
-        jslot = vke_journal_add_as(&v->journal, r, VKE_J_HANDED);
-    note_handed(v, pkt, jslot, true);
-    return true;
 }
 
 bool vke_local_ack(struct xvios_vke *v, uint64_t n)
@@ -279,7 +262,7 @@ bool vke_local_deliver_up(struct xvios_vke *v, const void *buf, size_t len, uint
                                                                             offsetof(struct xvios_hdr, opcode)));
 
     if (c && put(v, c, buf, len) > 0) {   /* nothing queued before it: straight into the daemon's socket */
-        note_handed(v, buf, jslot, false);
+        note_handed(v, buf, jslot);
         return true;
     }
     if (xvios_pktq_push(&v->upq, buf, len, tag, xvios_deadline_ms(XVIOS_VKE_HOLD_FACTOR * hold)) < 0) {

@@ -75,15 +75,16 @@ static void send_receipt(struct xvios_vke *v, struct vke_peer *p, const struct x
         v->st.receipts_sent++;
 }
 
-/* The receipt journal's record of a message about to be receipted and held for (or handed to) the daemon. */
-static void journal_record(const struct xvios_msg *m, struct vke_jrec *r)
+/* The receipt journal's record of a message about to be receipted and held for the daemon. */
+static uint32_t journal_held(struct xvios_vke *v, const struct xvios_msg *m)
 {
     struct timespec now;
+    struct vke_jrec r = { .node = m->sub.src_node, .epoch = m->sub.epoch, .msg_type = m->sub.msg_type,
+                          .txid = m->hdr.txid };
 
-    *r = (struct vke_jrec){ .node = m->sub.src_node, .epoch = m->sub.epoch, .msg_type = m->sub.msg_type,
-                            .txid = m->hdr.txid };
     if (clock_gettime(CLOCK_REALTIME, &now) == 0 && now.tv_sec >= 0)
-        r->received_ms = (uint64_t)now.tv_sec * 1000u + (uint64_t)now.tv_nsec / 1000000u;
+        r.received_ms = (uint64_t)now.tv_sec * 1000u + (uint64_t)now.tv_nsec / 1000000u;
+    return vke_journal_add(&v->journal, &r);
 }
 
 void vke_recv_packet(struct xvios_vke *v, struct vke_peer *p, const uint8_t *untrusted_buf, size_t untrusted_len)
@@ -91,7 +92,7 @@ void vke_recv_packet(struct xvios_vke *v, struct vke_peer *p, const uint8_t *unt
     struct xvios_msg m;
     const char *why;
     int err = xvios_msg_decode_on(XVIOS_CH_LINK, untrusted_buf, untrusted_len, &m);
-    bool room, inproc, receipt, handed = false;
+    bool room, inproc, receipt;
     uint32_t jslot = VKE_JOURNAL_NONE;
 
     if (err != XVIOS_WIRE_OK) {
@@ -114,22 +115,13 @@ void vke_recv_packet(struct xvios_vke *v, struct vke_peer *p, const uint8_t *unt
     room = inproc ? !vke_inproc_full(v) : !xvios_pktq_full(&v->upq);
     receipt = m.hdr.opcode == XVIOS_OP_CLUSTER_SEND && (m.hdr.flags & XVIOS_F_RECEIPT);
     /* in-process receivers are not journaled: they run in this process's next loop turn, and what
-     * they did with a message dies with the process anyway (docs/protocol.md).
-     * A message for the daemon goes into its socket before the receipt when nothing is queued before it
-     * (journaled "handed" if the daemon acknowledges, not at all if it does not: it has the message);
-     * otherwise it is journaled "held" before the receipt and queued. Either way its record, when it
-     * needs one, is written before the receipt is sent. */
-    if (receipt && room && !inproc) {
-        struct vke_jrec r;
-        journal_record(&m, &r);
-        handed = vke_local_hand_up_now(v, untrusted_buf, untrusted_len, &r);
-        if (!handed)
-            jslot = vke_journal_add(&v->journal, &r);
-    }
+     * they did with a message dies with the process anyway (docs/protocol.md) */
+    if (receipt && room && !inproc)
+        jslot = journal_held(v, &m);
+    /* the receipt goes out now, before the hand-up (patent: the receiving VKE issues it prior to forwarding
+     * the message to its daemon); on an up link with nothing queued that is this send() */
     if (receipt)
         send_receipt(v, p, &m, room ? XVIOS_ST_OK : XVIOS_ST_QUEUE_FULL);
-    if (handed)
-        return;
     if (!room || !(inproc ? vke_inproc_deliver(v, untrusted_buf, untrusted_len)
                           : vke_local_deliver_up(v, untrusted_buf, untrusted_len, jslot))) {
         v->st.up_queue_full++;

@@ -181,39 +181,6 @@ static void replay_reports_open_records(void **state)
     vke_journal_close(&j);
 }
 
-/* A message that went into the daemon's socket before its receipt is journaled "handed" in one write;
- * only a live state may be written that way. */
-static void added_as_handed(void **state)
-{
-    struct fx *f = *state;
-    struct vke_journal j;
-    struct vke_journal_replay found;
-    struct vke_jrec r1 = rec(5, 0x500000002ull), r2 = rec(6, 0x600000004ull);
-
-    assert_int_equal(vke_journal_open(&j, f->path, 8, on_lost, f, NULL), 0);
-    assert_int_equal(vke_journal_add_as(&j, &r1, VKE_J_DONE), VKE_JOURNAL_NONE);
-    assert_int_equal(vke_journal_add_as(&j, &r1, (enum vke_jstate)0), VKE_JOURNAL_NONE);
-    assert_int_equal(size_of(f->path), 0);              /* refused ones write nothing */
-    uint32_t s1 = vke_journal_add_as(&j, &r1, VKE_J_HANDED);
-    uint32_t s2 = vke_journal_add_as(&j, &r2, VKE_J_HELD);
-    assert_int_equal(s1, 0);
-    assert_int_equal(s2, 1);
-    assert_int_equal(j.n_open, 2);
-    assert_int_equal(size_of(f->path), 2 * VKE_JOURNAL_REC);
-    vke_journal_close(&j);                              /* killed: one handed, one held */
-
-    assert_int_equal(vke_journal_open(&j, f->path, 8, on_lost, f, &found), 0);
-    assert_int_equal(found.open, 2);
-    assert_int_equal(found.handed, 1);
-    assert_int_equal(f->n_lost, 2);
-    assert_int_equal(f->lost[0].node, 5);
-    assert_int_equal(f->lost[0].txid, 0x500000002ull);
-    assert_true(f->handed[0]);
-    assert_int_equal(f->lost[1].node, 6);
-    assert_false(f->handed[1]);
-    vke_journal_close(&j);
-}
-
 static void torn_last_record_ignored(void **state)
 {
     struct fx *f = *state;
@@ -297,7 +264,6 @@ int main(void)
         cmocka_unit_test_setup_teardown(append_done_compact, setup, teardown),
         cmocka_unit_test_setup_teardown(bounded_by_cap, setup, teardown),
         cmocka_unit_test_setup_teardown(replay_reports_open_records, setup, teardown),
-        cmocka_unit_test_setup_teardown(added_as_handed, setup, teardown),
         cmocka_unit_test_setup_teardown(torn_last_record_ignored, setup, teardown),
         cmocka_unit_test_setup_teardown(garbage_records_skipped, setup, teardown),
         cmocka_unit_test_setup_teardown(not_a_regular_file, setup, teardown),
