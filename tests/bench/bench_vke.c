@@ -13,10 +13,15 @@
  * operations each (a machine shared with other work slows one side or the
  * other for a while; alternating exposes both to it alike), and the medians
  * over the rounds are printed: microseconds per operation and the median of
- * the rounds' ratios. Never asserts on timing.
+ * the rounds' ratios. Also the CPU time each side used per operation (the
+ * processes' run time from /proc/<pid>/schedstat: the two backends, node 2's
+ * daemon stand-in and the caller; the two relays and the caller), which a
+ * loaded machine disturbs far less than the wall time. Never asserts on
+ * timing.
  *
  * Env: XVIOS_BIN = directory holding xvios-backend. BENCH_OPS (default 3000),
- * BENCH_ROUNDS (default 15).
+ * BENCH_ROUNDS (default 15), BENCH_PAYLOAD (one of the sizes only: for a
+ * profile).
  */
 #include <errno.h>
 #include <poll.h>
@@ -43,6 +48,8 @@
 static char root[64];
 static pid_t children[8];
 static unsigned n_children;
+static pid_t vke_pids[3], raw_pids[2];   /* whose CPU time each side is charged (with the caller's) */
+static unsigned n_vke_pids, n_raw_pids;
 
 static double now_us(void)
 {
@@ -138,6 +145,7 @@ static void drain_child(const char *sock)
         die("fork");
     if (pid > 0) {
         children[n_children++] = pid;
+        vke_pids[n_vke_pids++] = pid;
         close(fd);
         return;
     }
@@ -161,6 +169,7 @@ static void relay_child(const char *listen_path, const char *next_path)
         die("fork");
     if (pid > 0) {
         children[n_children++] = pid;
+        raw_pids[n_raw_pids++] = pid;
         close(lfd);
         return;
     }
@@ -186,6 +195,30 @@ static void relay_child(const char *listen_path, const char *next_path)
 }
 
 #define BENCH_MAX_ROUNDS 64u
+
+/* Microseconds of CPU the processes pids[0..n) and this one have run so far (schedstat: ns on a CPU). */
+static double cpu_us(const pid_t *pids, unsigned n)
+{
+    double total = 0;
+
+    for (unsigned i = 0; i <= n; i++) {
+        char path[64];
+        unsigned long long ns = 0;
+        FILE *f;
+        if (i < n)
+            snprintf(path, sizeof(path), "/proc/%d/schedstat", (int)pids[i]);
+        else
+            snprintf(path, sizeof(path), "/proc/self/schedstat");
+        f = fopen(path, "r");
+        if (!f)
+            return -1;
+        if (fscanf(f, "%llu", &ns) != 1)
+            ns = 0;
+        fclose(f);
+        total += (double)ns / 1e3;
+    }
+    return total;
+}
 
 static int cmp_double(const void *a, const void *b)
 {
@@ -292,6 +325,7 @@ int main(void)
     const char *bin = getenv("XVIOS_BIN");
     unsigned ops = getenv("BENCH_OPS") ? (unsigned)atoi(getenv("BENCH_OPS")) : 3000;
     unsigned rounds = getenv("BENCH_ROUNDS") ? (unsigned)atoi(getenv("BENCH_ROUNDS")) : 15;
+    unsigned only_size = getenv("BENCH_PAYLOAD") ? (unsigned)atoi(getenv("BENCH_PAYLOAD")) : 0;
     char backend[512], path1[128], path2[128], ra[128], rb[128], cmd[128];
     struct timespec d;
     int vke_fd, raw_fd, status = 0;
@@ -316,7 +350,7 @@ int main(void)
         snprintf(domid, sizeof(domid), "%u", n == 1 ? DOM1 : DOM2);
         snprintf(log, sizeof(log), "%s/backend%u.log", root, n);
         char *argv[] = { backend, "--platform", "loopback", "--root", root, "--domid", domid, "--log", log, NULL };
-        spawn(argv);
+        vke_pids[n_vke_pids++] = spawn(argv);
     }
     snprintf(path1, sizeof(path1), "%s/nodes/1/vke.sock", root);
     snprintf(path2, sizeof(path2), "%s/nodes/2/vke.sock", root);
@@ -335,26 +369,44 @@ int main(void)
     /* warm up: the link comes up, and the first sends may queue while it does */
     for (int i = 0; i < 50 && bench_vke(vke_fd, 64, 1, buf) < 0; i++)
         usleep(100000);
+    /* and a few hundred untimed operations of each side: the backends' own start-up work is over, the
+     * code and the sockets' buffers are warm */
+    if (bench_vke(vke_fd, 64, 500, buf) < 0 || bench_raw(raw_fd, 64, 500, buf) < 0)
+        die("warm-up");
 
     printf("VKE directed send + receipt, loopback, %u ops each in %u alternating rounds (two xvios-backend "
            "processes); medians over the rounds\n", ops, rounds);
-    printf("%-10s %14s %14s %8s\n", "payload", "vke us/op", "raw us/op", "ratio");
+    printf("%-10s %14s %14s %8s %14s %14s %10s\n", "payload", "vke us/op", "raw us/op", "ratio", "vke cpu us/op",
+           "raw cpu us/op", "cpu ratio");
     for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]) && !status; i++) {
+        if (only_size && sizes[i] != only_size)
+            continue;
         double raw[BENCH_MAX_ROUNDS], vke[BENCH_MAX_ROUNDS], ratio[BENCH_MAX_ROUNDS];
+        double raw_cpu[BENCH_MAX_ROUNDS], vke_cpu[BENCH_MAX_ROUNDS], cpu_ratio[BENCH_MAX_ROUNDS];
+        unsigned per = ops / rounds;
         for (unsigned k = 0; k < rounds; k++) {
-            raw[k] = bench_raw(raw_fd, sizes[i], ops / rounds, buf);
-            vke[k] = bench_vke(vke_fd, sizes[i], ops / rounds, buf);
+            double c0 = cpu_us(raw_pids, n_raw_pids), c1, c2, c3;
+            raw[k] = bench_raw(raw_fd, sizes[i], per, buf);
+            c1 = cpu_us(raw_pids, n_raw_pids);
+            c2 = cpu_us(vke_pids, n_vke_pids);
+            vke[k] = bench_vke(vke_fd, sizes[i], per, buf);
+            c3 = cpu_us(vke_pids, n_vke_pids);
             if (raw[k] <= 0 || vke[k] <= 0) {
                 status = 1;
                 break;
             }
             ratio[k] = vke[k] / raw[k];
+            raw_cpu[k] = c0 < 0 || c1 < 0 ? 0 : (c1 - c0) / per;
+            vke_cpu[k] = c2 < 0 || c3 < 0 ? 0 : (c3 - c2) / per;
+            cpu_ratio[k] = raw_cpu[k] > 0 ? vke_cpu[k] / raw_cpu[k] : 0;
         }
         if (!status)
-            printf("%-10u %14.1f %14.1f %7.2fx\n", sizes[i], median(vke, rounds), median(raw, rounds),
-                   median(ratio, rounds));
+            printf("%-10u %14.1f %14.1f %7.2fx %14.1f %14.1f %9.2fx\n", sizes[i], median(vke, rounds),
+                   median(raw, rounds), median(ratio, rounds), median(vke_cpu, rounds), median(raw_cpu, rounds),
+                   median(cpu_ratio, rounds));
     }
-    printf("(raw = the same four socket hops through byte-copying relays, measured in this run)\n");
+    printf("(raw = the same four socket hops through byte-copying relays, measured in this run; cpu = the run "
+           "time of the processes of each side, the caller's included)\n");
     if (queue_full_retries)
         printf("(%u sends found node 2's queue to its daemon full and were sent again after 1 ms: its drain was "
                "not scheduled in time)\n", queue_full_retries);

@@ -40,6 +40,7 @@ struct vke_peer {
     struct timespec reopen_at;
     struct xvios_pktq outq;    /* datagrams for the link, each with its send's deadline */
     struct xvios_ev_fd *src;   /* the link's fd in the loop (vke_loop.c keeps it in step) */
+    bool ready;                /* its fd woke the loop (or its link was just opened): serviced this turn */
 };
 
 /* A local socket connection (the daemon or local root). */
@@ -109,6 +110,9 @@ struct xvios_vke {
     struct xvios_watchmux *own_mux;
     struct xvios_ev_fd *listen_src;
     struct xvios_ev_timer *service;    /* deadlines, ticks, end-of-turn work */
+    struct timespec full_service_at;   /* the next service of every peer (ticks); between them a turn services
+                                        * only the peers that woke it or have something queued */
+    bool full_service_due;             /* full_service_at is set */
     bool watching;
     struct vke_conn conns[VKE_MAX_CONNS];
     uint32_t next_conn_id;
@@ -164,6 +168,7 @@ void vke_peers_dispose(struct xvios_vke *v);
 
 /* vke_link.c - the links' traffic */
 void vke_peers_service(struct xvios_vke *v);            /* progress, re-open, receive, flush, expire */
+void vke_peers_service_woken(struct xvios_vke *v);     /* the same for the peers that woke the loop or have a queue */
 void vke_peer_receive(struct xvios_vke *v, struct vke_peer *p);
 
 /* vke_local.c - the way in: the local socket and what its connections send */

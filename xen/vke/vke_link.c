@@ -1,9 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * vke_link.c - the traffic of every peer's link, once per service turn and
- * right after a send is queued: re-open a dead link on time, progress it,
- * report it up or lost, take up to RECV_BURST datagrams to the receive path,
- * flush the output queue, and fail queued datagrams whose deadline passed.
+ * vke_link.c - the traffic of the peers' links, in the service at the end of
+ * a loop turn: every peer on the service's ticks, between them only the
+ * peers whose link woke the loop or that have something queued (a turn's
+ * cost does not grow with the cluster). Per peer: re-open a dead link on
+ * time, progress it, report it up or lost, take up to RECV_BURST datagrams
+ * to the receive path, flush the output queue, and fail queued datagrams
+ * whose deadline passed. A send goes straight onto an up link whose queue
+ * is empty (vke_peer_enqueue).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -68,6 +72,7 @@ static void peer_service(struct xvios_vke *v, struct vke_peer *p, struct timespe
 {
     enum xvios_link_state s;
 
+    p->ready = false;
     if (!p->link) {
         if (xvios_ts_cmp(now, p->reopen_at) >= 0)
             vke_peer_open(v, p);
@@ -112,4 +117,13 @@ void vke_peers_service(struct xvios_vke *v)
 
     for (unsigned i = 0; i < v->n_peers; i++)
         peer_service(v, &v->peers[i], now);
+}
+
+void vke_peers_service_woken(struct xvios_vke *v)
+{
+    struct timespec now = xvios_now();
+
+    for (unsigned i = 0; i < v->n_peers; i++)
+        if (v->peers[i].ready || v->peers[i].outq.head)
+            peer_service(v, &v->peers[i], now);
 }

@@ -146,6 +146,41 @@ bool vke_local_send(struct xvios_vke *v, uint32_t conn_id, const void *buf, size
     return true;
 }
 
+/* The daemon's connection when a packet may be written to it now: nothing queued before it and, for a
+ * message of a daemon that acknowledges, room in the unacknowledged ring. NULL otherwise. */
+static struct vke_conn *daemon_ready(struct xvios_vke *v, uint16_t opcode)
+{
+    struct vke_conn *c = v->daemon_conn_id ? vke_local_conn(v, v->daemon_conn_id) : NULL;
+
+    if (!c || c->fd < 0 || c->outq.head)
+        return NULL;
+    if (v->daemon_acks && opcode == XVIOS_OP_CLUSTER_SEND && v->unacked_n >= XVIOS_VKE_UNACKED_MAX)
+        return NULL;
+    return c;
+}
+
+/* A packet went into the daemon's socket: counted, and its journal slot accounted for (rewritten "handed"
+ * when the daemon acknowledges, else closed). */
+static void note_handed(struct xvios_vke *v, const uint8_t *pkt, uint32_t jslot)
+{
+    uint16_t opcode;
+    uint64_t txid;
+    uint32_t node, epoch, type;
+
+    pkt_names(pkt, &opcode, &txid, &node, &epoch, &type);
+    v->st.delivered_up++;
+    v->up_seq++;
+    if (v->daemon_acks && opcode == XVIOS_OP_CLUSTER_SEND) {
+        struct vke_unacked *u = &v->unacked[(v->unacked_head + v->unacked_n) % XVIOS_VKE_UNACKED_MAX];
+        *u = (struct vke_unacked){ .seq = v->up_seq, .txid = txid, .node = node, .epoch = epoch,
+                                   .msg_type = type, .jslot = jslot };
+        v->unacked_n++;
+        vke_journal_handed(&v->journal, jslot);
+    } else {
+        vke_journal_done(&v->journal, jslot);   /* a daemon that does not acknowledge has it now */
+    }
+}
+
 void vke_local_flush_up(struct xvios_vke *v)
 {
     struct vke_conn *c = v->daemon_conn_id ? vke_local_conn(v, v->daemon_conn_id) : NULL;
@@ -154,35 +189,15 @@ void vke_local_flush_up(struct xvios_vke *v)
         vke_local_flush(v, c);   /* what it was answered first goes first */
     while (c && c->fd >= 0 && !c->outq.head && v->upq.head) {
         struct xvios_pkt *p = xvios_pktq_peek(&v->upq);
-        uint16_t opcode;
-        uint64_t txid;
-        uint32_t node, epoch, type;
-        ssize_t n;
+        int rc;
 
-        pkt_names(p->data, &opcode, &txid, &node, &epoch, &type);
-        if (v->daemon_acks && opcode == XVIOS_OP_CLUSTER_SEND && v->unacked_n >= XVIOS_VKE_UNACKED_MAX)
+        if (!daemon_ready(v, xvios_get_le16(p->data + offsetof(struct xvios_hdr, opcode))))
             return; /* the daemon has not acknowledged what it has: hold the rest */
-        n = send(c->fd, p->data, p->len, MSG_DONTWAIT | MSG_NOSIGNAL);
-        if (n < 0 && errno == EAGAIN)
-            return; /* the daemon is busy; the queue holds it */
-        if (n < 0) {
-            XLOG_WARN("daemon connection failed: %s", strerror(errno));
-            vke_local_close(v, c);
-            return;
-        }
-        uint32_t jslot = held_slot(p);
+        rc = put(v, c, p->data, p->len);
+        if (rc <= 0)
+            return; /* the daemon is busy (the queue holds it), or its connection failed (closed) */
+        note_handed(v, p->data, held_slot(p));
         xvios_pktq_drop(&v->upq);
-        v->st.delivered_up++;
-        v->up_seq++;
-        if (v->daemon_acks && opcode == XVIOS_OP_CLUSTER_SEND) {
-            struct vke_unacked *u = &v->unacked[(v->unacked_head + v->unacked_n) % XVIOS_VKE_UNACKED_MAX];
-            *u = (struct vke_unacked){ .seq = v->up_seq, .txid = txid, .node = node, .epoch = epoch,
-                                       .msg_type = type, .jslot = jslot };
-            v->unacked_n++;
-            vke_journal_handed(&v->journal, jslot);
-        } else {
-            vke_journal_done(&v->journal, jslot);   /* a daemon that does not acknowledge has it now */
-        }
     }
 }
 
@@ -243,7 +258,13 @@ bool vke_local_deliver_up(struct xvios_vke *v, const void *buf, size_t len, uint
 {
     uint32_t hold = v->default_timeout_ms ? v->default_timeout_ms : XVIOS_DB_DEFAULT_TIMEOUT_MS;
     uint64_t tag = jslot == VKE_JOURNAL_NONE ? 0 : (uint64_t)jslot + 1;
+    struct vke_conn *c = v->upq.head ? NULL : daemon_ready(v, xvios_get_le16((const uint8_t *)buf +
+                                                                            offsetof(struct xvios_hdr, opcode)));
 
+    if (c && put(v, c, buf, len) > 0) {   /* nothing queued before it: straight into the daemon's socket */
+        note_handed(v, buf, jslot);
+        return true;
+    }
     if (xvios_pktq_push(&v->upq, buf, len, tag, xvios_deadline_ms(XVIOS_VKE_HOLD_FACTOR * hold)) < 0) {
         vke_journal_done(&v->journal, jslot);
         return false;

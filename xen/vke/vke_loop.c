@@ -7,13 +7,15 @@
  * watches (through the multiplexer, vke_members.c), and one service timer.
  * Every callback does its own job and "kicks" the service timer, which then
  * runs at the end of the same turn, once however many fds were ready: it
- * progresses, receives, flushes and expires every link, expires outstanding
+ * progresses, receives, flushes and expires the links whose fd was ready or
+ * that have a queue (every link on the ticks below), expires outstanding
  * sends, flushes the daemon queue, hands in-process packets and results
  * over, brings the fd sources in step with connections and links, and
- * re-arms itself at the next deadline (the nearest send deadline; every
- * 50 ms while a link connects or a queue waits; every second while there
- * are peers at all, because the Xen platform notices a destroyed peer
- * domain only when the link is progressed).
+ * re-arms itself at the next deadline (the nearest send deadline; the next
+ * service of every link: within 50 ms while a link connects or a queue
+ * waits, every second while there are peers at all, because the Xen
+ * platform notices a destroyed peer domain only when the link is
+ * progressed).
  */
 #include <errno.h>
 #include <poll.h>
@@ -46,13 +48,24 @@ static void rearm(struct xvios_vke *v)
         any = true;
     }
 
+    if (needs_tick(v)) {
+        /* links connecting or queues waiting: every peer within VKE_TICK_MS */
+        tick = xvios_deadline_ms(VKE_TICK_MS);
+        if (!v->full_service_due || xvios_ts_cmp(tick, v->full_service_at) < 0)
+            v->full_service_at = tick;
+        v->full_service_due = true;
+    } else if (v->n_peers && !v->full_service_due) {
+        v->full_service_at = xvios_deadline_ms(VKE_IDLE_MS);
+        v->full_service_due = true;
+    } else if (!v->n_peers) {
+        v->full_service_due = false;
+    }
     if (vke_inproc_pending(v)) {
         next = xvios_now();
         any = true;
-    } else if (needs_tick(v) || v->n_peers) {
-        tick = xvios_deadline_ms(needs_tick(v) ? VKE_TICK_MS : VKE_IDLE_MS);
-        if (!any || xvios_ts_cmp(tick, next) < 0)
-            next = tick;
+    } else if (v->full_service_due) {
+        if (!any || xvios_ts_cmp(v->full_service_at, next) < 0)
+            next = v->full_service_at;
         any = true;
     }
     if (any)
@@ -66,7 +79,12 @@ static void on_service(struct xvios_ev_timer *t, void *arg)
     struct xvios_vke *v = arg;
 
     (void)t;
-    vke_peers_service(v);
+    if (!v->full_service_due || xvios_ts_passed(&v->full_service_at)) {
+        v->full_service_due = false;   /* rearm() sets the next one */
+        vke_peers_service(v);
+    } else {
+        vke_peers_service_woken(v);
+    }
     vke_send_expire(v);
     vke_local_expire(v, true, &(struct timespec){ 0 });
     vke_local_flush_up(v);
@@ -102,13 +120,17 @@ static void on_conn(struct xvios_ev_fd *src, int fd, short revents, void *arg)
     vke_loop_kick(v);
 }
 
-/* A link's fd is readable: the service (this turn) progresses and receives every link. */
+/* A link's fd is readable: the service (this turn) progresses and receives that link. */
 static void on_link(struct xvios_ev_fd *src, int fd, short revents, void *arg)
 {
-    (void)src;
+    struct xvios_vke *v = arg;
+
     (void)fd;
     (void)revents;
-    vke_loop_kick(arg);
+    for (unsigned i = 0; i < v->n_peers; i++)
+        if (v->peers[i].src == src)
+            v->peers[i].ready = true;
+    vke_loop_kick(v);
 }
 
 /* Make *src watch want_fd (-1: none) for events. */

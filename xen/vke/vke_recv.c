@@ -118,6 +118,8 @@ void vke_recv_packet(struct xvios_vke *v, struct vke_peer *p, const uint8_t *unt
      * they did with a message dies with the process anyway (docs/protocol.md) */
     if (receipt && room && !inproc)
         jslot = journal_held(v, &m);
+    /* the receipt goes out now, before the hand-up (patent: the receiving VKE issues it prior to forwarding
+     * the message to its daemon); on an up link with nothing queued that is this send() */
     if (receipt)
         send_receipt(v, p, &m, room ? XVIOS_ST_OK : XVIOS_ST_QUEUE_FULL);
     if (!room || !(inproc ? vke_inproc_deliver(v, untrusted_buf, untrusted_len)

@@ -139,10 +139,10 @@ void vke_send_request(struct xvios_vke *v, const struct vke_requester *who, cons
         slot->req.payload = NULL;
         slot->req.hdr.payload_len = 0;
         slot->rc = rc;
-        vke_peers_service(v); /* put the copies on the wire now */
+        vke_loop_kick(v); /* the copies a full link queued go out with this turn's service */
         return;
     }
-    vke_peers_service(v);
+    vke_loop_kick(v);
     out = *req;
     out.payload = NULL;
     out.hdr.payload_len = 0;

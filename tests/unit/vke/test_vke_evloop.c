@@ -355,6 +355,55 @@ static void directed_send_with_receipt_and_an_answer(void **state)
     assert_int_equal(stat_line(e->n[2].vke, "up_queue"), upq2);
 }
 
+/*
+ * A turn services the links that woke it, not only the tick's: with both
+ * links idle, node 1's send goes onto the link in the turn that takes it,
+ * node 2 receives and receipts it, and the one next turn of node 1 (its
+ * link's fd readable) completes the send, long before the next tick of
+ * every link (VKE_IDLE_MS, a second).
+ */
+static void a_woken_link_is_serviced_in_its_turn(void **state)
+{
+    struct env *e = *state;
+    struct toy *t1 = &e->n[1].toy, *t2 = &e->n[2].toy;
+    struct xvios_vke_stats s2;
+    struct xvios_msg m;
+    uint64_t txid = 0;
+    unsigned receipts;
+    struct timespec t0;
+
+    turn_all(e, 50); /* whatever the set-up left is done */
+    memset(&m, 0, sizeof(m));
+    m.hdr.opcode = XVIOS_OP_CLUSTER_SEND;
+    m.hdr.flags = XVIOS_F_RECEIPT;
+    m.sub.msg_type = MT_TOY;
+    m.sub.src_node = 1;
+    m.sub.n_targets = 1;
+    m.targets[0] = 2;
+    m.sub.rc_capacity = 1;
+    m.sub.timeout_ms = 5000;
+    m.payload = (const uint8_t *)"tick";
+    m.hdr.payload_len = 4;
+    xvios_vke_get_stats(e->n[2].vke, &s2);
+    receipts = (unsigned)s2.receipts_sent;
+    t0 = xvios_now();
+    assert_int_equal(xvios_vke_send(e->n[1].vke, &m, toy_on_result, t1, &txid), 0);
+    assert_true(xvios_evloop_run_once(e->n[1].loop, 0) >= 0);     /* takes the send, puts it on the link */
+    for (int k = 0; k < 200 && t2->received == 0; k++)            /* node 2 alone: receives, receipts */
+        assert_true(xvios_evloop_run_once(e->n[2].loop, 5) >= 0);
+    assert_int_equal(t2->received, 1);
+    xvios_vke_get_stats(e->n[2].vke, &s2);
+    assert_int_equal(s2.receipts_sent, receipts + 1);
+    assert_int_equal(t1->results, 0);
+    for (int k = 0; k < 3 && t1->results == 0; k++)               /* the receipt wakes node 1's loop */
+        assert_true(xvios_evloop_run_once(e->n[1].loop, 200) >= 0);
+    assert_int_equal(t1->results, 1);
+    assert_true(t1->result.hdr.txid == txid);
+    assert_int_equal(t1->result.hdr.status, XVIOS_ST_OK);
+    assert_int_equal(t1->rc[0].status, XVIOS_RC_DELIVERED);
+    assert_true(xvios_ts_diff_ms(t0, xvios_now()) < 900);
+}
+
 static void send_checks_and_deadlines_match_the_socket(void **state)
 {
     struct env *e = *state;
@@ -454,6 +503,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(both_guests_get_their_watch_events, setup, teardown),
         cmocka_unit_test_setup_teardown(directed_send_with_receipt_and_an_answer, setup, teardown),
+        cmocka_unit_test_setup_teardown(a_woken_link_is_serviced_in_its_turn, setup, teardown),
         cmocka_unit_test_setup_teardown(send_checks_and_deadlines_match_the_socket, setup, teardown),
         cmocka_unit_test_setup_teardown(config_must_pair_loop_and_watches, setup, teardown),
     };
