@@ -45,16 +45,15 @@
  *       2's, so version 2 is still accepted.
  *   4 - event LU_IO_ERRORS (10: a VIOS's engine met I/O errors on an LU,
  *       from its path entry's io-errors count). The packet format is
- *       version 2's, so versions 2 and 3 are still accepted. Being
- *       assembled: XVIOS_PROTO_CURRENT stays 3 until its additions are merged.
+ *       version 2's, so versions 2 and 3 are still accepted.
  */
 enum xvios_proto_version {
     XVIOS_PROTO_V1 = 1,
     XVIOS_PROTO_V2 = 2,
     XVIOS_PROTO_V3 = 3,
-    XVIOS_PROTO_V4 = 4,          /* being assembled: packets still say 3 until version 4's additions are merged */
+    XVIOS_PROTO_V4 = 4,
     XVIOS_PROTO_MIN = XVIOS_PROTO_V2,
-    XVIOS_PROTO_CURRENT = XVIOS_PROTO_V3,
+    XVIOS_PROTO_CURRENT = XVIOS_PROTO_V4,
 };
 
 #define XVIOS_MAGIC        0x444f4956u  /* "VIOD" read as bytes on the wire */
