@@ -20,7 +20,7 @@ done
 for n in $(seq 1 $N); do
     for from in 1 16; do
         want=1; [ "$n" = "$from" ] && want=0
-        wait_until 5 test "$(grep -c "payload=b16-from-$from\$" "$T_ROOT/sink-$n.log")" -eq $want \
+        wait_until 15 test "$(grep -c "payload=b16-from-$from\$" "$T_ROOT/sink-$n.log")" -eq $want \
             || t_fail "node $n received b16-from-$from $(grep -c "payload=b16-from-$from\$" "$T_ROOT/sink-$n.log") times (want $want)"
     done
 done

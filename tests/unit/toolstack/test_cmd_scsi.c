@@ -152,7 +152,7 @@ static void want_val(struct st *s, const char *path, const char *want)
 /* The engine's last step (dev-N 3 -> 4 once the frontend is connected) may come just after attach returns. */
 static void await_val(struct st *s, const char *path, const char *want)
 {
-    for (int i = 0; i < 1000; i++) {
+    for (int i = 0; i < 5000; i++) {   /* 10 s: a loaded machine */
         char *v = get(s, "%s", path);
         bool same = v && !strcmp(v, want);
 
@@ -203,7 +203,7 @@ static void attach_writes_nodes_with_perms(void **state)
 
     want_val(s, FE(7, 0) "/backend", be);
     want_val(s, FE(7, 0) "/backend-id", "3");
-    want_val(s, FE(7, 0) "/state", "4");
+    await_val(s, FE(7, 0) "/state", "4");   /* the frontend switches to 4 after its LUN is (attach waits for the LUN) */
     want_val(s, FE(7, 0) "/vscsi-devs/dev-0/state", "4");
     want_val(s, BE(3, 7, 0) "/frontend", fe);
     want_val(s, BE(3, 7, 0) "/frontend-id", "7");
