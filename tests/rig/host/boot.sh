@@ -22,7 +22,7 @@ s/\r//g; s/\e\[[0-9;?]*[a-zA-Z]//g; s/\ec//g;
 my $ts = sprintf("[%7.2f] ", time - $t0);
 print LOG $ts, $_;
 next if /RIG-CONSOLE/;
-if (/(RIG (PASS|FAIL) .*|RIG-(STAGE|SCENARIO|SUMMARY|FATAL|CRASH).*|Panic on CPU.*|\btraps:.*|segfault at.*)/) {
+if (/(RIG (PASS|FAIL) .*|RIG-(STAGE|SCENARIO|SUMMARY|FATAL|CRASH|BENCH).*|Panic on CPU.*|\btraps:.*|segfault at.*)/) {
     printf "[rig %.1fs] %s\n", time - $ENV{RIG_T0}, $1;
 }'
 
@@ -46,7 +46,7 @@ rig_boot() {
     fi
     [ "${RIG_SHELL:-0}" = 1 ] && dom0_cmd="$dom0_cmd rig.shell=1"
     # multiboot modules: "file args,file2"; a comma inside args is doubled
-    mods="$RIG_VMLINUX ${dom0_cmd//,/,,},$RIG_DIR/dom0-initrd.cpio"
+    mods="$RIG_VMLINUX ${dom0_cmd//,/,,},${RIG_DOM0_INITRD:-$RIG_DIR/dom0-initrd.cpio}"
     qemu=(qemu-system-x86_64 -machine q35 -accel tcg,tb-size=256 -cpu qemu64 -smp 2 -m 2560
         -display none -vga none -no-reboot -nic none -monitor none -serial stdio
         -kernel "$RIG_XEN" -append "$RIG_XEN_CMDLINE" -initrd "$mods")
@@ -96,6 +96,8 @@ rig_verdict() {
     grep -o 'RIG-SCENARIO .*' "$log" | sed 's/^RIG-SCENARIO /  /'
     [ "$nf" -gt 0 ] && { echo "  failures:"; grep -o 'RIG FAIL .*' "$log" | sed 's/^/    /'; }
     [ "${RIG_SHELL:-0}" = 1 ] || echo "  ${summary:-RIG-SUMMARY missing}"
+    # the benchmarks' tables (scenarios 9N-bench-*, make rig-bench)
+    grep -q 'RIG-BENCH ' "$log" && grep -v 'RIG-CONSOLE' "$log" | grep -o 'RIG-BENCH .*' | sed 's/^RIG-BENCH /  /'
     echo "  wall ${wall}s in QEMU, $(rig_elapsed)s in total; QEMU peak RSS $rss, CPU $cpu"
 
     if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then why="timed out after ${RIG_TIMEOUT}s"
