@@ -121,7 +121,7 @@ rig_build_overlay_dom0() {
 
 # rig_build_bench: the benchmark's parts (RIG_BENCH=1). A domU image with RIG_BENCH_TOOLS
 # (overlay, tools, base: the lz4 base stays last), and dom0's image with it as
-# /rig/domu/initrd-bench.cpio (an uncompressed cpio part between dom0's overlay and base).
+# /rig/domu/initrd-bench.cpio (an uncompressed cpio part before dom0's overlay and base).
 rig_build_bench() {
     local root=$RIG_DIR/root/bench-domu t
     rm -rf "$root"
@@ -136,7 +136,9 @@ rig_build_bench() {
     cat "$RIG_DIR/overlay-domu.cpio" "$RIG_DIR/bench-domu.cpio" "$RIG_DIR/base-domu.cpio.lz4" \
         >"$root/rig/domu/initrd-bench.cpio" || return 1
     rig_cpio "$root" "$RIG_DIR/bench-dom0.cpio" none || return 1
-    cat "$RIG_DIR/overlay-dom0.cpio" "$RIG_DIR/bench-dom0.cpio" "$RIG_DIR/base-dom0.cpio.lz4" \
+    # the plain part first: the kernel takes a plain archive only at a 4-byte aligned offset, and a
+    # gzip stream ends anywhere
+    cat "$RIG_DIR/bench-dom0.cpio" "$RIG_DIR/overlay-dom0.cpio" "$RIG_DIR/base-dom0.cpio.lz4" \
         >"$RIG_DIR/dom0-initrd-bench.cpio"
 }
 

@@ -29,7 +29,7 @@ CFS=/sys/kernel/config
 CORE=$CFS/target/core/fileio_0/bench90
 TGT=$CFS/target/xen-pvscsi/$WWN_K/tpgt_1
 BENCH_INITRD=/rig/domu/initrd-bench.cpio
-CLIENT_MEM=448
+CLIENT_MEM=512
 OUT=$RIG_STATE/bench90
 mkdir -p "$OUT"
 
