@@ -12,10 +12,10 @@
 # cannot be set up or fio fails; never on a figure.
 # client1 is re-created for the benchmark from the bigger image with fio (RIG_BENCH=1) and more
 # memory; client2 is destroyed to make room (the runner brings both back for the next scenario).
-# rig-timeout: 900
+# rig-timeout: 1200
 . /rig/lib.sh
 
-RUNTIME=${RIG_BENCH_RUNTIME:-8}   # seconds of each fio run, after 1 s of ramp
+RUNTIME=6   # seconds of each fio run, after 1 s of ramp (36 runs)
 REPS=3
 LU=bench90
 LU_MIB=64
@@ -78,11 +78,13 @@ k_up() {
     c1=$(rig_domid client1)
     be=/local/domain/0/backend/vscsi/$c1/$VHOST_K
     fe=/local/domain/$c1/device/vscsi/$VHOST_K
+    # both ends in one xenstore-write (one transaction): xen-scsiback probes the moment its
+    # directory appears and gives up on a device whose frontend directory does not exist yet
     xenstore-write $be/frontend $fe $be/frontend-id $c1 $be/online 1 $be/feature-host 0 \
         $be/vscsi-devs/dev-0/p-dev "$WWN_K:0" $be/vscsi-devs/dev-0/v-dev "$VHOST_K:0:0:0" \
-        $be/vscsi-devs/dev-0/state 1 $be/state 1 || return 1
+        $be/vscsi-devs/dev-0/state 1 $be/state 1 \
+        $fe/backend $be $fe/backend-id 0 $fe/state 1 || return 1
     xenstore-chmod -r $be n0 r$c1 || return 1
-    xenstore-write $fe/backend $be $fe/backend-id 0 $fe/state 1 || return 1
     xenstore-chmod -r $fe n$c1 r0 || return 1
     rig_wait_for 30 rig_xs_is $be/state 4 || { echo "backend state $(xenstore-read $be/state)"; return 1; }
 }
