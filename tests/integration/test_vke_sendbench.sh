@@ -17,14 +17,14 @@ t_check "link up" wait_until 20 links_up_is 1 1
 out=$("$SB" ping "$T_ROOT/nodes/1" 1 2 64 30 2>&1); rc=$?
 echo "$out"
 t_check "ping: exit 0" test $rc = 0
-t_check "ping: a figure" grep -Eq '^ping size=64 ops=30 us_per_op=[0-9]+\.[0-9] retries=[0-9]+$' <<<"$out"
+t_check "ping: a figure" grep -Eq '^ping size=64 ops=30 us_per_op=[0-9]+\.[0-9] retries=[0-9]+ reconnects=0$' <<<"$out"
 # 20 warm-up sends + 30 measured
 t_check "ping: 50 sends reached node 2" wait_until 5 test "$(grep -c '^op=cluster_send .* src=1 ' "$T_ROOT/sink-2.log")" -eq 50
 
 out=$("$SB" stream "$T_ROOT/nodes/1" 1 2 1048576 2 2>&1); rc=$?
 echo "$out"
 t_check "stream: exit 0" test $rc = 0
-t_check "stream: a figure" grep -Eq '^stream bytes=1048576 reps=2 mb_s=[0-9]+\.[0-9] retries=[0-9]+$' <<<"$out"
+t_check "stream: a figure" grep -Eq '^stream bytes=1048576 reps=2 mb_s=[0-9]+\.[0-9] retries=[0-9]+ reconnects=0$' <<<"$out"
 t_check "stream: two times" grep -Eq '^stream_ms=[0-9.]+,[0-9.]+$' <<<"$out"
 # one 64-byte warm-up, then 2 x 18 sends (17 x 60 KiB + 4096 bytes)
 t_check "stream: 37 more packets at node 2" wait_until 5 test "$(grep -c '^op=cluster_send .* src=1 ' "$T_ROOT/sink-2.log")" -eq 87

@@ -18,7 +18,8 @@
  *        median of the repetitions) and "bulk_ms=" with each one's time
  *
  * A frame: u32 length (little endian), u8 mode (0 echo, 1 acknowledge), then
- * length bytes. Blocking vchan calls under an alarm() deadline: a peer that
+ * length bytes; a ping frame and its echo each go in one write (one event
+ * channel notification, as a cluster link sends a packet). Blocking vchan calls under an alarm() deadline: a peer that
  * stops answering ends the program (exit 1), it never hangs.
  * Exit status 0 ok, 1 failure, 2 usage.
  */
@@ -110,7 +111,9 @@ static int serve_frames(struct libxenvchan *vc)
             return -1;
         }
         if (h[4] == MODE_ECHO) {
-            if (read_full(vc, buf, len) < 0 || write_full(vc, h, sizeof(h)) < 0 || write_full(vc, buf, len) < 0)
+            /* the answer in one write: one notification, as a link sends a packet */
+            memcpy(buf, h, sizeof(h));
+            if (read_full(vc, buf + FRAME_HDR, len) < 0 || write_full(vc, buf, FRAME_HDR + len) < 0)
                 return -1;
             continue;
         }
@@ -177,14 +180,15 @@ static int cmd_ping(struct libxenvchan *vc, uint32_t size, uint32_t ops)
     uint8_t h[FRAME_HDR];
     double t0 = 0;
 
-    frame_hdr(h, size, MODE_ECHO);
-    memset(buf, 0x5a, size);
+    frame_hdr(buf, size, MODE_ECHO);
+    memset(buf + FRAME_HDR, 0x5a, size);
     /* warm up: the first round trips fault the rings in */
     for (uint32_t i = 0; i < 20 + ops; i++) {
         if (i == 20)
             t0 = now_us();
-        if (write_full(vc, h, sizeof(h)) < 0 || write_full(vc, buf, size) < 0 || read_full(vc, h, sizeof(h)) < 0 ||
-            read_full(vc, buf, size) < 0) {
+        frame_hdr(buf, size, MODE_ECHO);
+        if (write_full(vc, buf, FRAME_HDR + size) < 0 || read_full(vc, h, sizeof(h)) < 0 ||
+            read_full(vc, buf + FRAME_HDR, size) < 0) {
             fprintf(stderr, "vchan_raw: round trip %u failed\n", i);
             return 1;
         }
@@ -251,7 +255,7 @@ int main(int argc, char **argv)
 
     signal(SIGALRM, on_alarm);
     signal(SIGPIPE, SIG_IGN);
-    buf = malloc(MAX_PING);
+    buf = malloc(FRAME_HDR + MAX_PING);
     lg = xtl_createlogger_stdiostream(stderr, XTL_ERROR, 0);
     if (!buf || !lg) {
         fprintf(stderr, "vchan_raw: out of memory\n");

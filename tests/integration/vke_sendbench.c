@@ -16,8 +16,10 @@
  *
  * RUNDIR holds vke.sock (/run/xvios on Xen). A receipt of QUEUE_FULL (the
  * peer's daemon had not drained its queue yet) is backpressure: the send is
- * repeated after 1 ms (counted, printed as retries=N). Any other failure, or
- * no answer within 5 s, ends the run with exit status 1. Usage errors: 2.
+ * repeated after 1 ms (counted, printed as retries=N); a connection the VKE
+ * closed (its 2 s idle rule) is opened again and the send repeated (printed
+ * as reconnects=N). Any other failure, or no answer within 5 s, ends the run
+ * with exit status 1. Usage errors: 2.
  */
 #include <errno.h>
 #include <poll.h>
@@ -67,7 +69,8 @@ static int connect_vke(const char *rundir)
     return fd;
 }
 
-/* One directed send with a receipt, repeated while the peer answers QUEUE_FULL. 0 delivered, -1 not. */
+/* One directed send with a receipt, repeated while the peer answers QUEUE_FULL. 0 delivered, -1 not,
+ * -2 the VKE closed the connection before the answer (see reconnects in main). */
 static int send_one(int fd, uint32_t self, uint32_t to, uint32_t size)
 {
     struct xvios_msg m, r;
@@ -91,6 +94,8 @@ static int send_one(int fd, uint32_t self, uint32_t to, uint32_t size)
         m.hdr.txid = xvios_txid_make(self, ++txseq);
         if (xvios_msg_encode(&m, buf, sizeof(buf), &len) != XVIOS_WIRE_OK ||
             send(fd, buf, len, MSG_NOSIGNAL) != (ssize_t)len) {
+            if (errno == EPIPE || errno == ECONNRESET)
+                return -2;
             fprintf(stderr, "vke_sendbench: cannot send to the VKE: %s\n", strerror(errno));
             return -1;
         }
@@ -104,8 +109,11 @@ static int send_one(int fd, uint32_t self, uint32_t to, uint32_t size)
             if (poll(&p, 1, xvios_poll_timeout(&d, 1000)) <= 0)
                 continue;
             n = recv(fd, buf, sizeof(buf), MSG_TRUNC);
-            if (n <= 0 || (size_t)n > sizeof(buf) || xvios_msg_decode(buf, (size_t)n, &r) != XVIOS_WIRE_OK) {
-                fprintf(stderr, "vke_sendbench: bad or no packet from the VKE\n");
+            if (n == 0)
+                return -2;
+            if (n < 0 || (size_t)n > sizeof(buf) || xvios_msg_decode(buf, (size_t)n, &r) != XVIOS_WIRE_OK) {
+                fprintf(stderr, "vke_sendbench: bad packet from the VKE (%zd bytes, %s)\n", n,
+                        n < 0 ? strerror(errno) : "undecodable");
                 return -1;
             }
             if (r.hdr.opcode == XVIOS_OP_SEND_RESULT && r.hdr.txid == m.hdr.txid)
@@ -125,13 +133,39 @@ static int send_one(int fd, uint32_t self, uint32_t to, uint32_t size)
     }
 }
 
+/* The VKE closes a caller's connection that is idle with nothing outstanding for 2 s; under emulation a
+ * receipt can take that long, and the close can then come right after the answer. A closed connection is
+ * opened again and the send repeated (counted: reconnects=N), at most MAX_RECONNECT times in a run. */
+#define MAX_RECONNECT 20u
+static const char *vke_rundir;
+static int vke_fd = -1;
+static unsigned reconnects;
+
+static int send_rc(uint32_t self, uint32_t to, uint32_t size)
+{
+    for (;;) {
+        int rc = send_one(vke_fd, self, to, size);
+        if (rc != -2)
+            return rc;
+        close(vke_fd);
+        vke_fd = -1;
+        if (++reconnects > MAX_RECONNECT) {
+            fprintf(stderr, "vke_sendbench: the VKE closed the connection %u times\n", reconnects);
+            return -1;
+        }
+        vke_fd = connect_vke(vke_rundir);
+        if (vke_fd < 0)
+            return -1;
+    }
+}
+
 static int cmp_double(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;
     return x < y ? -1 : x > y;
 }
 
-static int run_ping(int fd, uint32_t self, uint32_t to, uint32_t size, uint32_t ops)
+static int run_ping(uint32_t self, uint32_t to, uint32_t size, uint32_t ops)
 {
     double t0 = 0;
 
@@ -139,25 +173,26 @@ static int run_ping(int fd, uint32_t self, uint32_t to, uint32_t size, uint32_t 
     for (uint32_t i = 0; i < 20 + ops; i++) {
         if (i == 20)
             t0 = now_us();
-        if (send_one(fd, self, to, size) < 0)
+        if (send_rc(self, to, size) < 0)
             return 1;
     }
-    printf("ping size=%u ops=%u us_per_op=%.1f retries=%u\n", size, ops, (now_us() - t0) / ops, retries);
+    printf("ping size=%u ops=%u us_per_op=%.1f retries=%u reconnects=%u\n", size, ops, (now_us() - t0) / ops, retries,
+           reconnects);
     return 0;
 }
 
-static int run_stream(int fd, uint32_t self, uint32_t to, uint32_t bytes, uint32_t reps)
+static int run_stream(uint32_t self, uint32_t to, uint32_t bytes, uint32_t reps)
 {
     static double mb_s[MAX_REPS];
 
-    if (send_one(fd, self, to, 64) < 0)
+    if (send_rc(self, to, 64) < 0)
         return 1;
     printf("stream_ms=");
     for (uint32_t r = 0; r < reps; r++) {
         double t0 = now_us(), dt;
         for (uint32_t left = bytes; left;) {
             uint32_t n = left < XVIOS_MAX_PAYLOAD ? left : XVIOS_MAX_PAYLOAD;
-            if (send_one(fd, self, to, n) < 0)
+            if (send_rc(self, to, n) < 0)
                 return 1;
             left -= n;
         }
@@ -166,15 +201,15 @@ static int run_stream(int fd, uint32_t self, uint32_t to, uint32_t bytes, uint32
         printf("%s%.2f", r ? "," : "", dt / 1e3);
     }
     qsort(mb_s, reps, sizeof(mb_s[0]), cmp_double);
-    printf("\nstream bytes=%u reps=%u mb_s=%.1f retries=%u\n", bytes, reps,
-           reps % 2 ? mb_s[reps / 2] : (mb_s[reps / 2 - 1] + mb_s[reps / 2]) / 2, retries);
+    printf("\nstream bytes=%u reps=%u mb_s=%.1f retries=%u reconnects=%u\n", bytes, reps,
+           reps % 2 ? mb_s[reps / 2] : (mb_s[reps / 2 - 1] + mb_s[reps / 2]) / 2, retries, reconnects);
     return 0;
 }
 
 int main(int argc, char **argv)
 {
     uint32_t self, to, a, b;
-    int ping, fd, rc;
+    int ping, rc;
 
     if (argc != 7 || (strcmp(argv[1], "ping") && strcmp(argv[1], "stream")))
         goto usage;
@@ -184,11 +219,13 @@ int main(int argc, char **argv)
         xvios_parse_u32(argv[6], 1, ping ? MAX_OPS : MAX_REPS, &b) < 0)
         goto usage;
     memset(data, 0x5a, sizeof(data));
-    fd = connect_vke(argv[2]);
-    if (fd < 0)
+    vke_rundir = argv[2];
+    vke_fd = connect_vke(vke_rundir);
+    if (vke_fd < 0)
         return 1;
-    rc = ping ? run_ping(fd, self, to, a, b) : run_stream(fd, self, to, a, b);
-    close(fd);
+    rc = ping ? run_ping(self, to, a, b) : run_stream(self, to, a, b);
+    if (vke_fd >= 0)
+        close(vke_fd);
     return rc;
 usage:
     fprintf(stderr, "usage: vke_sendbench ping RUNDIR SELF TO SIZE OPS | stream RUNDIR SELF TO BYTES REPS\n");
