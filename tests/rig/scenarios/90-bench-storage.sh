@@ -9,7 +9,7 @@
 # repetitions, interleaved (workload by workload: xvios scsiback blkback, and again). Prints a
 # table (RIG-BENCH lines): IOPS, MB/s, mean latency, p99 completion latency per backend (the mean
 # of the repetitions) and the IOPS ratios xvios/scsiback and xvios/blkback. Fails only if a backend
-# cannot be set up or fio fails; never on a figure.
+# cannot be set up (the others are still measured) or fio fails; never on a figure.
 # client1 is re-created for the benchmark from the bigger image with fio (RIG_BENCH=1) and more
 # memory; client2 is destroyed to make room (the runner brings both back for the next scenario).
 # rig-timeout: 1200
@@ -100,22 +100,43 @@ k_down() {
     rmdir $TGT/lun/lun_0 $TGT $CFS/target/xen-pvscsi/$WWN_K $CORE 2>/dev/null
     return 0
 }
+# k_diag: what both ends say, for a vhost that did not connect
+k_diag() {
+    local c1
+    c1=$(rig_domid client1)
+    echo "== scsiback: backend and frontend nodes, error nodes"
+    xenstore-ls -p /local/domain/0/backend/vscsi/$c1/$VHOST_K 2>&1 | head -n 20
+    xenstore-ls -p /local/domain/$c1/device/vscsi/$VHOST_K 2>&1 | head -n 12
+    xenstore-ls /local/domain/0/error 2>&1 | head -n 5
+    xenstore-ls /local/domain/$c1/error 2>&1 | head -n 5
+    echo "== dom0 dmesg"
+    dmesg | grep -iE 'scsi|xen|target|vscsi' | tail -n 15
+    echo "== client1 dmesg"
+    rig_domu_run client1 10 'dmesg | tail -n 15' 2>&1
+}
+# a backend that cannot be set up is a FAIL; the others are still measured
+BACKENDS="xvios"
+has_disk_b() { [ -n "$(rig_scsi_disk client1 $VHOST_K:0:0:0)" ]; }
 if out=$(k_up 2>&1); then
     rig_pass scsiback-connected
+    rig_wait_for 30 has_disk_b
+    d_b=$(rig_scsi_disk client1 $VHOST_K:0:0:0)
+    case $d_b in
+        sd[a-z]) rig_pass "scsiback-disk-$d_b"; BACKENDS="$BACKENDS scsiback" ;;
+        *) rig_fail scsiback-disk "'$d_b'"; k_diag ;;
+    esac
 else
-    rig_fail scsiback-connected "$out; $(dmesg | tail -n 5)"; exit 1
+    rig_fail scsiback-connected "$out"
+    k_diag
 fi
-has_disk_b() { [ -n "$(rig_scsi_disk client1 $VHOST_K:0:0:0)" ]; }
-rig_wait_for 30 has_disk_b
-d_b=$(rig_scsi_disk client1 $VHOST_K:0:0:0)
-case $d_b in sd[a-z]) rig_pass "scsiback-disk-$d_b" ;; *) rig_fail scsiback-disk "'$d_b'"; k_down; exit 1 ;; esac
 
 # ---------------------------------------------------------------- (c) blkback
 if xl block-attach client1 "format=raw, vdev=xvdb, access=rw, script=/rig/block-hotplug, target=$RIG_SHARED_LOOP" &&
     rig_wait_for 30 rig_domu_run client1 5 '[ -b /dev/xvdb ]'; then
     rig_pass blkback-disk-xvdb
+    BACKENDS="$BACKENDS blkback"
 else
-    rig_fail blkback-disk "no /dev/xvdb in client1"; k_down; exit 1
+    rig_fail blkback-disk "no /dev/xvdb in client1"
 fi
 
 # ---------------------------------------------------------------- the runs
@@ -123,11 +144,11 @@ fi
 # bandwidth KiB/s (+1), IOPS (+2), completion latency percentiles (+12..+31, "99.000000%=N" us),
 # mean total latency us (+34).
 WORKLOADS="rr4k-qd1:randread:4k:1 rr4k-qd16:randread:4k:16 rw4k-qd16:randwrite:4k:16 sr1m-qd4:read:1m:4"
-BACKENDS="xvios scsiback blkback"
 dev_of() { case $1 in xvios) echo "/dev/$d_a" ;; scsiback) echo "/dev/$d_b" ;; blkback) echo /dev/xvdb ;; esac; }
 off_of() { case $1 in xvios) echo 0 ;; *) echo ${OFF_MIB}m ;; esac; }   # the same bytes of the file
 : >"$OUT/results"
 failed=0
+echo "RIG-BENCH-NOTE backends measured: $BACKENDS"
 t0=$(rig_now)
 rep=1
 while [ $rep -le $REPS ]; do
