@@ -9,12 +9,12 @@
 # Interleaved in ROUNDS rounds (raw, VKE, raw, VKE, ...); prints the medians over the rounds and the
 # ratio VKE/raw (time per operation; for 1 MiB, raw MB/s / VKE MB/s) as RIG-BENCH lines. Fails only
 # if a side cannot run; never on a figure.
-# rig-timeout: 600
+# rig-timeout: 900
 . /rig/lib.sh
 
 ROUNDS=3
-OPS=200
-MIB_REPS=5
+OPS=100
+MIB_REPS=3
 T=$RIG_TESTS_DIR
 
 rig_cluster_up 150 || { rig_fail cluster-up "the standard cluster could not be brought up"; exit 1; }
