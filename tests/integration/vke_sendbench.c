@@ -109,7 +109,7 @@ static int send_one(int fd, uint32_t self, uint32_t to, uint32_t size)
             if (poll(&p, 1, xvios_poll_timeout(&d, 1000)) <= 0)
                 continue;
             n = recv(fd, buf, sizeof(buf), MSG_TRUNC);
-            if (n == 0)
+            if (n == 0 || (n < 0 && errno == ECONNRESET))
                 return -2;
             if (n < 0 || (size_t)n > sizeof(buf) || xvios_msg_decode(buf, (size_t)n, &r) != XVIOS_WIRE_OK) {
                 fprintf(stderr, "vke_sendbench: bad packet from the VKE (%zd bytes, %s)\n", n,
