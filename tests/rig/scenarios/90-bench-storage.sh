@@ -79,7 +79,12 @@ k_up() {
     be=/local/domain/0/backend/vscsi/$c1/$VHOST_K
     fe=/local/domain/$c1/device/vscsi/$VHOST_K
     # both ends in one xenstore-write (one transaction): xen-scsiback probes the moment its
-    # directory appears and gives up on a device whose frontend directory does not exist yet
+    # directory appears and gives up on a device whose frontend directory does not exist yet, and
+    # xen-scsifront likewise (its device directory inherits client1's ownership, so it sees it at
+    # once) on a backend it cannot read: the backend's parent is made readable to client1 first, so
+    # the new nodes inherit that
+    xenstore-write ${be%/*} "" || return 1
+    xenstore-chmod ${be%/*} n0 r$c1 || return 1
     xenstore-write $be/frontend $fe $be/frontend-id $c1 $be/online 1 $be/feature-host 0 \
         $be/vscsi-devs/dev-0/p-dev "$WWN_K:0" $be/vscsi-devs/dev-0/v-dev "$VHOST_K:0:0:0" \
         $be/vscsi-devs/dev-0/state 1 $be/state 1 \
