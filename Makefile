@@ -8,6 +8,7 @@
 #   make fuzz       libFuzzer targets (clang), each run for FUZZ_SECONDS
 #   make bench      benchmarks (ratios against a raw baseline measured in the same run)
 #   make rig        the nested Xen rig (tests/rig/): real Xen 4.17 under QEMU
+#   make rig-bench  the rig's benchmarks: fio xvios vs xen-scsiback+LIO vs blkback, VKE vs raw vchan
 #   make install    DESTDIR= PREFIX=/usr/local (install-client: libxvios-client alone)
 #   make deb        the Debian packages, into build/deb/ (installs what dpkg-buildpackage needs)
 #   make deps       install the Debian packages the build and tests need (root)
@@ -73,7 +74,7 @@ DEB_PKGS := build-essential pkg-config libxen-dev libcmocka-dev clang libclang-r
             valgrind xenstore-utils python3 liburing-dev libyajl-dev libsystemd-dev libxml2-dev \
             libcpg-dev libvotequorum-dev libquorum-dev libcmap-dev libgnutls28-dev
 
-.PHONY: all check check-scale check-multihost unit integration demo fuzz bench rig install deps clean valgrind deb
+.PHONY: all check check-scale check-multihost unit integration demo fuzz bench rig rig-bench install deps clean valgrind deb
 .DEFAULT_GOAL := all
 
 # ---------------------------------------------------------------- per-flavour rules
@@ -264,6 +265,11 @@ rig: all $(rel_IHELP)
 	@echo "  DEB  build/deb (log: build/deb.log)"
 	@$(MAKE) --no-print-directory deb >build/deb.log 2>&1 || { tail -n 40 build/deb.log; exit 1; }
 	@tests/rig/rig.sh
+# The rig's benchmarks (scenarios 90, 91; tests/rig/README.md): one boot, client1 with fio. Prints.
+rig-bench: all $(rel_IHELP)
+	@echo "  DEB  build/deb (log: build/deb.log)"
+	@$(MAKE) --no-print-directory deb >build/deb.log 2>&1 || { tail -n 40 build/deb.log; exit 1; }
+	@RIG_BENCH=1 RIG_SCENARIOS="90 91" RIG_TIMEOUT=$${RIG_TIMEOUT:-2400} tests/rig/rig.sh
 
 # ---------------------------------------------------------------- install
 # The programs, their manual pages, their systemd units (not enabled) and

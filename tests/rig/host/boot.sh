@@ -11,7 +11,11 @@
 # rig result and stage lines are shown live.
 
 RIG_TIMEOUT=${RIG_TIMEOUT:-1500}
-RIG_XEN_CMDLINE="console=com1 com1=115200,8n1 dom0_mem=512M,max:512M loglvl=all guest_loglvl=all"
+# A bench run (RIG_BENCH=1) needs more: dom0's image carries client1's fio image (dom0 unpacks its
+# initramfs into a RAM-backed rootfs while the image itself is still in memory), and client1 runs
+# fio from RAM.
+if [ "${RIG_BENCH:-0}" = 1 ]; then RIG_DOM0_MEM=768M RIG_QEMU_MEM=3072; else RIG_DOM0_MEM=512M RIG_QEMU_MEM=2560; fi
+RIG_XEN_CMDLINE="console=com1 com1=115200,8n1 dom0_mem=$RIG_DOM0_MEM,max:$RIG_DOM0_MEM loglvl=all guest_loglvl=all"
 RIG_XEN_CMDLINE="$RIG_XEN_CMDLINE console_timestamps=boot bootscrub=0 smap=0 spec-ctrl=eager-fpu"
 RIG_DOM0_CMDLINE="console=hvc0 earlyprintk=xen rdinit=/init"
 
@@ -22,7 +26,7 @@ s/\r//g; s/\e\[[0-9;?]*[a-zA-Z]//g; s/\ec//g;
 my $ts = sprintf("[%7.2f] ", time - $t0);
 print LOG $ts, $_;
 next if /RIG-CONSOLE/;
-if (/(RIG (PASS|FAIL) .*|RIG-(STAGE|SCENARIO|SUMMARY|FATAL|CRASH).*|Panic on CPU.*|\btraps:.*|segfault at.*)/) {
+if (/(RIG (PASS|FAIL) .*|RIG-(STAGE|SCENARIO|SUMMARY|FATAL|CRASH|BENCH).*|Panic on CPU.*|\btraps:.*|segfault at.*)/) {
     printf "[rig %.1fs] %s\n", time - $ENV{RIG_T0}, $1;
 }'
 
@@ -46,8 +50,8 @@ rig_boot() {
     fi
     [ "${RIG_SHELL:-0}" = 1 ] && dom0_cmd="$dom0_cmd rig.shell=1"
     # multiboot modules: "file args,file2"; a comma inside args is doubled
-    mods="$RIG_VMLINUX ${dom0_cmd//,/,,},$RIG_DIR/dom0-initrd.cpio"
-    qemu=(qemu-system-x86_64 -machine q35 -accel tcg,tb-size=256 -cpu qemu64 -smp 2 -m 2560
+    mods="$RIG_VMLINUX ${dom0_cmd//,/,,},${RIG_DOM0_INITRD:-$RIG_DIR/dom0-initrd.cpio}"
+    qemu=(qemu-system-x86_64 -machine q35 -accel tcg,tb-size=256 -cpu qemu64 -smp 2 -m $RIG_QEMU_MEM
         -display none -vga none -no-reboot -nic none -monitor none -serial stdio
         -kernel "$RIG_XEN" -append "$RIG_XEN_CMDLINE" -initrd "$mods")
 
@@ -96,6 +100,8 @@ rig_verdict() {
     grep -o 'RIG-SCENARIO .*' "$log" | sed 's/^RIG-SCENARIO /  /'
     [ "$nf" -gt 0 ] && { echo "  failures:"; grep -o 'RIG FAIL .*' "$log" | sed 's/^/    /'; }
     [ "${RIG_SHELL:-0}" = 1 ] || echo "  ${summary:-RIG-SUMMARY missing}"
+    # the benchmarks' tables (scenarios 9N-bench-*, make rig-bench)
+    grep -q 'RIG-BENCH ' "$log" && grep -v 'RIG-CONSOLE' "$log" | grep -o 'RIG-BENCH .*' | sed 's/^RIG-BENCH /  /'
     echo "  wall ${wall}s in QEMU, $(rig_elapsed)s in total; QEMU peak RSS $rss, CPU $cpu"
 
     if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then why="timed out after ${RIG_TIMEOUT}s"

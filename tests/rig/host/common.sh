@@ -10,7 +10,7 @@ RIG_DIR=${RIG_DIR:-$RIG_TOP/build/rig}
 RIG_BIN=${RIG_BIN:-$RIG_TOP/build/rel/bin} # the project's programs to package
 RIG_TESTS=${RIG_TESTS:-$RIG_TOP/build/rel/tests} # the test helper programs to package
 # test helpers the scenarios use (from RIG_TESTS; packaged into /usr/libexec/xvios-tests)
-RIG_TEST_HELPERS=${RIG_TEST_HELPERS-vke_tool third_party_caller blk_pattern vscsi_rogue_front}
+RIG_TEST_HELPERS=${RIG_TEST_HELPERS-vke_tool third_party_caller blk_pattern vscsi_rogue_front vchan_raw vke_sendbench}
 RIG_XEN_VER=4.17
 RIG_XEN_BIN=/usr/lib/xen-$RIG_XEN_VER/bin
 RIG_XEN_GZ=/boot/xen-$RIG_XEN_VER-amd64.gz

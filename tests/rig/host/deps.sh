@@ -6,6 +6,8 @@
 
 RIG_HOST_PKGS="xen-hypervisor-$RIG_XEN_VER-amd64 xen-utils-$RIG_XEN_VER xenstore-utils qemu-system-x86
     busybox-static lz4 xz-utils cpio time sg3-utils e2fsprogs"
+# the storage benchmark's load generator (make rig-bench, RIG_BENCH=1): packaged into client1
+[ "${RIG_BENCH:-0}" = 1 ] && RIG_HOST_PKGS="$RIG_HOST_PKGS fio"
 
 # Set once apt-get update ran in this invocation (kernel.sh needs fresh lists too).
 RIG_APT_UPDATED=0

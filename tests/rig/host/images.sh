@@ -38,11 +38,20 @@ RIG_DOMU_TOOLS="sg_inq sg_vpd sg_readcap sg_persist sg_luns sg_turs sg_modes sg_
 # from /usr/sbin (e2fsprogs: a client checks the file system on its vSCSI disk)
 RIG_DOMU_SBIN_TOOLS="e2fsck"
 RIG_DOM0_TOOLS="xl xenstored xenconsoled xen-init-dom0 xenstore-control lsevtchn"
+# shipped in dom0 but loaded only by the storage benchmark (scenario 90, in this order:
+# /etc/rig/modules.bench): Linux's own pvSCSI backend with LIO's fileio backstore, the
+# kernel baseline the xvios vSCSI backend is measured against (never in a VIOS)
+RIG_DOM0_BENCH_MODULES="configfs target_core_mod target_core_file xen-scsiback"
+# RIG_BENCH=1 (make rig-bench): client1 boots from a bigger domU image that also holds these
+# programs of Debian packages with their libraries (fio's ~80 MiB); dom0 carries that image
+# only in a bench run, so `make rig` is not slowed by it
+RIG_BENCH=${RIG_BENCH:-0}
+RIG_BENCH_TOOLS="fio"
 
 # The key of the Debian-derived parts: what they are built from.
 rig_base_key() {
     {
-        echo "$RIG_KPKG $RIG_DOM0_MODULES / $RIG_DOMU_MODULES / $RIG_CLIENT_MODULES / $RIG_VIOS_MODULES / $RIG_DOMU_EXTRA_MODULES"
+        echo "$RIG_KPKG $RIG_DOM0_MODULES / $RIG_DOM0_BENCH_MODULES / $RIG_DOMU_MODULES / $RIG_CLIENT_MODULES / $RIG_VIOS_MODULES / $RIG_DOMU_EXTRA_MODULES"
         echo "$RIG_DOM0_TOOLS / $RIG_DOMU_TOOLS / $RIG_DOMU_SBIN_TOOLS"
         dpkg-query -W -f='${Package} ${Version}\n' xen-utils-$RIG_XEN_VER xenstore-utils busybox-static \
             libc6 libgcc-s1 libxenstore4 sg3-utils e2fsprogs 2>/dev/null
@@ -69,6 +78,7 @@ rig_build_base_dom0() {
     local root=$RIG_DIR/root/base-dom0 t
     rig_root_init "$root" || return 1
     rig_root_modules "$root" "$RIG_DOM0_MODULES" "" || return 1
+    rig_root_modules "$root" "$RIG_DOM0_BENCH_MODULES" "" bench || return 1
     for t in $RIG_DOM0_TOOLS; do
         rig_copy_elf "$root" "$RIG_XEN_BIN/$t" "/usr/sbin/$t" || return 1
     done
@@ -114,8 +124,31 @@ rig_build_overlay_dom0() {
     cat "$RIG_DIR/overlay-dom0.cpio" "$RIG_DIR/base-dom0.cpio.lz4" >"$RIG_DIR/dom0-initrd.cpio"
 }
 
+# rig_build_bench: the benchmark's parts (RIG_BENCH=1). A domU image with RIG_BENCH_TOOLS
+# (overlay, tools, base: the lz4 base stays last), and dom0's image with it as
+# /rig/domu/initrd-bench.cpio (an uncompressed cpio part before dom0's overlay and base).
+rig_build_bench() {
+    local root=$RIG_DIR/root/bench-domu t
+    rm -rf "$root"
+    mkdir -p "$root/usr/bin"
+    for t in $RIG_BENCH_TOOLS; do
+        rig_copy_elf "$root" "$(command -v "$t")" "/usr/bin/$t" || return 1
+    done
+    rig_cpio "$root" "$RIG_DIR/bench-domu.cpio" gzip || return 1
+    root=$RIG_DIR/root/bench-dom0
+    rm -rf "$root"
+    mkdir -p "$root/rig/domu"
+    cat "$RIG_DIR/overlay-domu.cpio" "$RIG_DIR/bench-domu.cpio" "$RIG_DIR/base-domu.cpio.lz4" \
+        >"$root/rig/domu/initrd-bench.cpio" || return 1
+    rig_cpio "$root" "$RIG_DIR/bench-dom0.cpio" none || return 1
+    # the plain part first: the kernel takes a plain archive only at a 4-byte aligned offset, and a
+    # gzip stream ends anywhere
+    cat "$RIG_DIR/bench-dom0.cpio" "$RIG_DIR/overlay-dom0.cpio" "$RIG_DIR/base-dom0.cpio.lz4" \
+        >"$RIG_DIR/dom0-initrd-bench.cpio"
+}
+
 rig_images() {
-    local base_key overlay_key progs names
+    local base_key overlay_key bench_key progs names t
     base_key=$(rig_base_key)
     if ! rig_cached "$RIG_DIR/base.key" "$base_key" || [ ! -f "$RIG_DIR/base-dom0.cpio.lz4" ] ||
         [ ! -f "$RIG_DIR/base-domu.cpio.lz4" ]; then
@@ -154,4 +187,19 @@ rig_images() {
     else
         rig_stage "initramfs up to date"
     fi
+    RIG_DOM0_INITRD=$RIG_DIR/dom0-initrd.cpio
+    [ "$RIG_BENCH" = 1 ] || return 0
+    bench_key=$( {
+        echo "$overlay_key $RIG_BENCH_TOOLS"
+        for t in $RIG_BENCH_TOOLS; do dpkg -S "$(command -v "$t")" 2>/dev/null | cut -d: -f1 |
+            xargs -r dpkg-query -W -f='${Package} ${Version}\n'; done
+    } | sha256sum | cut -d' ' -f1)
+    if ! rig_cached "$RIG_DIR/bench.key" "$bench_key" || [ ! -f "$RIG_DIR/dom0-initrd-bench.cpio" ]; then
+        rig_stage "building the benchmark images (client1 with: $RIG_BENCH_TOOLS)"
+        rig_build_bench || rig_die "building the benchmark images failed"
+        echo "$bench_key" >"$RIG_DIR/bench.key"
+    else
+        rig_stage "benchmark images up to date"
+    fi
+    RIG_DOM0_INITRD=$RIG_DIR/dom0-initrd-bench.cpio
 }

@@ -1,0 +1,233 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * vke_sendbench.c - TEST SUPPORT: the VKE's side of the rig's transport
+ * benchmark (scenario 91), the counterpart of vchan_raw: directed sends with
+ * a receipt from this node's VKE to one peer, through the running
+ * xvios-backend (caller -> VKE -> vchan link -> peer VKE -> peer daemon,
+ * receipt back the same way).
+ *
+ *   vke_sendbench ping RUNDIR SELF TO SIZE OPS
+ *        OPS directed sends of SIZE payload bytes, each waiting for its
+ *        receipt; prints "ping size=SIZE ops=OPS us_per_op=X"
+ *   vke_sendbench stream RUNDIR SELF TO BYTES REPS
+ *        REPS times: BYTES as consecutive directed sends of the largest
+ *        payload (60 KiB), each waiting for its receipt; prints
+ *        "stream bytes=BYTES reps=REPS mb_s=X" (median) and "stream_ms=" each
+ *
+ * RUNDIR holds vke.sock (/run/xvios on Xen). A receipt of QUEUE_FULL (the
+ * peer's daemon had not drained its queue yet) is backpressure: the send is
+ * repeated after 1 ms (counted, printed as retries=N); a connection the VKE
+ * closed (its 2 s idle rule) is opened again and the send repeated (printed
+ * as reconnects=N). Any other failure, or no answer within 5 s, ends the run
+ * with exit status 1. Usage errors: 2.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "xvios/clock.h"
+#include "xvios/parse.h"
+#include "xvios/paths.h"
+#include "xvios/wire.h"
+
+#define MAX_OPS   1000000u
+#define MAX_REPS  1000u
+#define MAX_BYTES (64u << 20)
+#define MAX_RETRY 1000u
+
+static uint8_t buf[XVIOS_MAX_MSG];
+static uint8_t data[XVIOS_MAX_PAYLOAD];
+static unsigned retries;
+static uint32_t txseq;
+
+static double now_us(void)
+{
+    struct timespec t = xvios_now();
+    return (double)t.tv_sec * 1e6 + (double)t.tv_nsec / 1e3;
+}
+
+static int connect_vke(const char *rundir)
+{
+    struct sockaddr_un sa = { .sun_family = AF_UNIX };
+    int fd;
+
+    if (xvios_run_path(sa.sun_path, sizeof(sa.sun_path), rundir, XVIOS_VKE_SOCK) < 0) {
+        fprintf(stderr, "vke_sendbench: run directory name too long\n");
+        return -1;
+    }
+    fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+    if (fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+        fprintf(stderr, "vke_sendbench: cannot connect to %s: %s\n", sa.sun_path, strerror(errno));
+        close(fd);
+        fd = -1;
+    }
+    return fd;
+}
+
+/* One directed send with a receipt, repeated while the peer answers QUEUE_FULL. 0 delivered, -1 not,
+ * -2 the VKE closed the connection before the answer (see reconnects in main). */
+static int send_one(int fd, uint32_t self, uint32_t to, uint32_t size)
+{
+    struct xvios_msg m, r;
+
+    memset(&m, 0, sizeof(m));
+    m.hdr.opcode = XVIOS_OP_CLUSTER_SEND;
+    m.hdr.flags = XVIOS_F_RECEIPT;
+    m.sub.src_node = self;
+    m.sub.msg_type = XVIOS_MT_USER_BASE;
+    m.sub.n_targets = 1;
+    m.targets[0] = to;
+    m.sub.rc_capacity = 1;
+    m.payload = data;
+    m.hdr.payload_len = size;
+    for (unsigned again = 0;; again++) {
+        struct timespec d = xvios_deadline_ms(5000);
+        struct xvios_rc_entry rc[1];
+        unsigned n_rc = 0;
+        size_t len = 0;
+
+        m.hdr.txid = xvios_txid_make(self, ++txseq);
+        if (xvios_msg_encode(&m, buf, sizeof(buf), &len) != XVIOS_WIRE_OK ||
+            send(fd, buf, len, MSG_NOSIGNAL) != (ssize_t)len) {
+            if (errno == EPIPE || errno == ECONNRESET)
+                return -2;
+            fprintf(stderr, "vke_sendbench: cannot send to the VKE: %s\n", strerror(errno));
+            return -1;
+        }
+        for (;;) { /* the answer with this txid; events in between are skipped */
+            struct pollfd p = { .fd = fd, .events = POLLIN };
+            ssize_t n;
+            if (xvios_ts_passed(&d)) {
+                fprintf(stderr, "vke_sendbench: no answer within 5 s\n");
+                return -1;
+            }
+            if (poll(&p, 1, xvios_poll_timeout(&d, 1000)) <= 0)
+                continue;
+            n = recv(fd, buf, sizeof(buf), MSG_TRUNC);
+            if (n == 0 || (n < 0 && errno == ECONNRESET))
+                return -2;
+            if (n < 0 || (size_t)n > sizeof(buf) || xvios_msg_decode(buf, (size_t)n, &r) != XVIOS_WIRE_OK) {
+                fprintf(stderr, "vke_sendbench: bad packet from the VKE (%zd bytes, %s)\n", n,
+                        n < 0 ? strerror(errno) : "undecodable");
+                return -1;
+            }
+            if (r.hdr.opcode == XVIOS_OP_SEND_RESULT && r.hdr.txid == m.hdr.txid)
+                break;
+        }
+        if (r.hdr.status == XVIOS_ST_OK)
+            return 0;
+        if (r.hdr.payload_len && xvios_rc_decode(r.payload, r.hdr.payload_len, rc, 1, &n_rc) == XVIOS_WIRE_OK &&
+            n_rc == 1 && rc[0].status == XVIOS_RC_QUEUE_FULL && again < MAX_RETRY) {
+            retries++;
+            usleep(1000);
+            continue;
+        }
+        fprintf(stderr, "vke_sendbench: send failed: %s%s%s\n", xvios_status_name(r.hdr.status),
+                n_rc == 1 ? " " : "", n_rc == 1 ? xvios_rc_status_name(rc[0].status) : "");
+        return -1;
+    }
+}
+
+/* The VKE closes a caller's connection that is idle with nothing outstanding for 2 s; under emulation a
+ * receipt can take that long, and the close can then come right after the answer. A closed connection is
+ * opened again and the send repeated (counted: reconnects=N), at most MAX_RECONNECT times in a run. */
+#define MAX_RECONNECT 20u
+static const char *vke_rundir;
+static int vke_fd = -1;
+static unsigned reconnects;
+
+static int send_rc(uint32_t self, uint32_t to, uint32_t size)
+{
+    for (;;) {
+        int rc = send_one(vke_fd, self, to, size);
+        if (rc != -2)
+            return rc;
+        close(vke_fd);
+        vke_fd = -1;
+        if (++reconnects > MAX_RECONNECT) {
+            fprintf(stderr, "vke_sendbench: the VKE closed the connection %u times\n", reconnects);
+            return -1;
+        }
+        vke_fd = connect_vke(vke_rundir);
+        if (vke_fd < 0)
+            return -1;
+    }
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+static int run_ping(uint32_t self, uint32_t to, uint32_t size, uint32_t ops)
+{
+    double t0 = 0;
+
+    /* warm up: the link's first messages */
+    for (uint32_t i = 0; i < 20 + ops; i++) {
+        if (i == 20)
+            t0 = now_us();
+        if (send_rc(self, to, size) < 0)
+            return 1;
+    }
+    printf("ping size=%u ops=%u us_per_op=%.1f retries=%u reconnects=%u\n", size, ops, (now_us() - t0) / ops, retries,
+           reconnects);
+    return 0;
+}
+
+static int run_stream(uint32_t self, uint32_t to, uint32_t bytes, uint32_t reps)
+{
+    static double mb_s[MAX_REPS];
+
+    if (send_rc(self, to, 64) < 0)
+        return 1;
+    printf("stream_ms=");
+    for (uint32_t r = 0; r < reps; r++) {
+        double t0 = now_us(), dt;
+        for (uint32_t left = bytes; left;) {
+            uint32_t n = left < XVIOS_MAX_PAYLOAD ? left : XVIOS_MAX_PAYLOAD;
+            if (send_rc(self, to, n) < 0)
+                return 1;
+            left -= n;
+        }
+        dt = now_us() - t0;
+        mb_s[r] = bytes / dt;
+        printf("%s%.2f", r ? "," : "", dt / 1e3);
+    }
+    qsort(mb_s, reps, sizeof(mb_s[0]), cmp_double);
+    printf("\nstream bytes=%u reps=%u mb_s=%.1f retries=%u reconnects=%u\n", bytes, reps,
+           reps % 2 ? mb_s[reps / 2] : (mb_s[reps / 2 - 1] + mb_s[reps / 2]) / 2, retries, reconnects);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    uint32_t self, to, a, b;
+    int ping, rc;
+
+    if (argc != 7 || (strcmp(argv[1], "ping") && strcmp(argv[1], "stream")))
+        goto usage;
+    ping = !strcmp(argv[1], "ping");
+    if (xvios_parse_u32(argv[3], 1, 0xffff, &self) < 0 || xvios_parse_u32(argv[4], 1, 0xffff, &to) < 0 ||
+        xvios_parse_u32(argv[5], ping ? 0 : 1, ping ? XVIOS_MAX_PAYLOAD : MAX_BYTES, &a) < 0 ||
+        xvios_parse_u32(argv[6], 1, ping ? MAX_OPS : MAX_REPS, &b) < 0)
+        goto usage;
+    memset(data, 0x5a, sizeof(data));
+    vke_rundir = argv[2];
+    vke_fd = connect_vke(vke_rundir);
+    if (vke_fd < 0)
+        return 1;
+    rc = ping ? run_ping(self, to, a, b) : run_stream(self, to, a, b);
+    if (vke_fd >= 0)
+        close(vke_fd);
+    return rc;
+usage:
+    fprintf(stderr, "usage: vke_sendbench ping RUNDIR SELF TO SIZE OPS | stream RUNDIR SELF TO BYTES REPS\n");
+    return 2;
+}
