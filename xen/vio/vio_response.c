@@ -66,26 +66,33 @@ const char *xvios_vio_action_name(enum xvios_vio_action a)
     return "unknown";
 }
 
+static int vfail(struct xvios_vio_err *err, enum xvios_vio_code code, const char *fmt, va_list ap)
+{
+    err->code = code;
+    vsnprintf(err->sentence, sizeof(err->sentence), fmt, ap);
+    return -EINVAL;
+}
+
 int vio_fail(struct xvios_vio_err *err, enum xvios_vio_code code, const char *fmt, ...)
 {
     va_list ap;
+    int rc;
 
-    err->code = code;
     va_start(ap, fmt);
-    vsnprintf(err->sentence, sizeof(err->sentence), fmt, ap);
+    rc = vfail(err, code, fmt, ap);
     va_end(ap);
-    return -EINVAL;
+    return rc;
 }
 
 int xvios_vio_fail(struct xvios_vio_err *err, enum xvios_vio_code code, const char *fmt, ...)
 {
     va_list ap;
+    int rc;
 
-    err->code = code;
     va_start(ap, fmt);
-    vsnprintf(err->sentence, sizeof(err->sentence), fmt, ap);
+    rc = vfail(err, code, fmt, ap);
     va_end(ap);
-    return -EINVAL;
+    return rc;
 }
 
 bool vio_page_full(struct xvios_xmlout *o, size_t before, bool *more)
