@@ -66,6 +66,7 @@ const char *xvios_vio_action_name(enum xvios_vio_action a)
     return "unknown";
 }
 
+__attribute__((format(printf, 3, 0)))
 static int vfail(struct xvios_vio_err *err, enum xvios_vio_code code, const char *fmt, va_list ap)
 {
     err->code = code;
