@@ -131,6 +131,9 @@ bool vke_local_send(struct xvios_vke *v, uint32_t conn_id, const void *buf, size
     vke_local_flush(v, c);
     if (c->fd < 0)
         return false;
+    /* an answer is activity: a caller's idle time counts from its last answer, not from a refresh that a
+     * receipt slower than VKE_CONN_IDLE_MS may have come between */
+    c->idle_deadline = xvios_deadline_ms(VKE_CONN_IDLE_MS);
     if (!c->outq.head) {
         rc = put(v, c, buf, len);
         if (rc != 0)
