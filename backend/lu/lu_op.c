@@ -201,6 +201,12 @@ void lu__attempt_done(struct lu_store *s, struct lu_op *op, int64_t res)
     case LU_OP_WRITE_ZBUF:
         break;
     }
+    if (res == -ENOSPC && s->info.is_blockdev) {
+        /* A block device has no free space to run out of: ENOSPC inside the LU means the device is
+         * shorter than when it was opened -- a removed disk reads as capacity 0. The path, not the data. */
+        lu_op_fail(s, op, -ENXIO, "block device shorter than the LU (ENOSPC): gone or shrunk");
+        return;
+    }
     if (res < 0) {
         lu_op_fail(s, op, res, "backing I/O error");
         return;

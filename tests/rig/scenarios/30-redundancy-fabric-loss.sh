@@ -54,6 +54,14 @@ forwarded() {
             i=\$((i + 1)); [ \$i -gt 50 ] && exit 1; usleep 100000; done;
         grep 'redundancy counters:' /var/log/rig/backend.log | tail -n 1 | sed -n 's/.* forwarded=\([0-9]*\) .*/\1/p'" 2>/dev/null
 }
+# cke_story: what the VIOSes' DSA and CKE logged (the evidence when client1 saw an error)
+cke_story() {
+    local v
+    for v in $RIG_VIOS; do
+        echo "== $v backend:"
+        rig_domu_run "$v" 10 "grep -E 'CKE|DSA|path|redundancy|LU .*(error|fail)' /var/log/rig/backend.log | tail -n 30" 2>&1
+    done
+}
 backend_log_has() { rig_domu_run "$1" 10 "grep -q '$2' /var/log/rig/backend.log"; }
 # latency LABEL: the writer paused, LAT_N 4 KiB O_DIRECT reads of client1's disk, one at a time
 latency() {
@@ -64,7 +72,7 @@ latency() {
     rig_domu_run client1 10 "rm -f /tmp/$W.pause" >/dev/null 2>&1
     case "$out" in
         lat\ *) echo "RIG FIGURE 30/read-4k-$1: $out"; rig_pass "read-4k-$1" ;;
-        *) rig_fail "read-4k-$1" "$out" ;;
+        *) rig_fail "read-4k-$1" "$out; $(cke_story)" ;;
     esac
     LAT_LAST=$(echo "$out" | sed -n 's/.*median_us=\([0-9]*\).*/\1/p')
 }
@@ -128,7 +136,7 @@ echo "$paths" | sed 's/^/RIG INFO 30 lu paths (lost): /'
 if more_rounds 3 && writer_ok; then
     rig_pass "io-continues-through-peers ($(($(rounds) - rounds0)) rounds since the detach)"
 else
-    rig_fail io-continues-through-peers "$(rig_domu_log client1 $W 600)"
+    rig_fail io-continues-through-peers "$(rig_domu_log client1 $W 600); $(cke_story)"
 fi
 peer=$(rig_domu_run vios1 10 "sed -n 's/.*CKE: $LU: forwarding to node \([0-9]*\).*/\1/p' /var/log/rig/backend.log | tail -n 1")
 [ -n "$peer" ] && [ "$peer" != "$N1" ] && rig_pass "vios1-forwards-to-node-$peer" ||
@@ -171,11 +179,11 @@ if rig_wait_for 60 rig_domu_run client1 5 "grep -q '^stopped after' /var/log/rig
     ! rig_domu_run client1 10 "grep -q '^FAIL' /var/log/rig/$W.log"; then
     rig_pass "writer-clean ($(rig_domu_run client1 10 "tail -n 1 /var/log/rig/$W.log"))"
 else
-    rig_fail writer-clean "$(rig_domu_log client1 $W 600)"
+    rig_fail writer-clean "$(rig_domu_log client1 $W 600); $(cke_story)"
 fi
 klog=$(rig_domu_run client1 10 "dmesg | sed -n '/rig30: writer starts/,\$p' |
     grep -iE 'I/O error|medium error|EXT[234]-fs (error|warning)|Buffer I/O|aborting journal|remounting'" 2>&1)
-[ -z "$klog" ] && rig_pass client1-kernel-log-no-io-error || rig_fail client1-kernel-log-no-io-error "$klog"
+[ -z "$klog" ] && rig_pass client1-kernel-log-no-io-error || rig_fail client1-kernel-log-no-io-error "$klog; $(cke_story)"
 out=$(rig_domu_run client1 60 "umount $MNT && e2fsck -fn /dev/$D 2>&1" 2>&1)
 rc=$?
 [ $rc = 0 ] && rig_pass "fsck-clean" || rig_fail fsck-clean "exit $rc: $out"

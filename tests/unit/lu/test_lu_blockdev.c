@@ -4,7 +4,8 @@
  * temporary file, detached automatically on last close), once per engine:
  * the size comes from BLKGETSIZE64, O_DIRECT is forced, alignment is checked
  * up front, discard is advertised from sysfs and reads back zeroes,
- * map_status reports everything mapped. Skipped where loop devices cannot be
+ * map_status reports everything mapped; a device that shrinks under the LU
+ * fails I/O past its new end as a fabric error. Skipped where loop devices cannot be
  * set up (no root, no /dev/loop-control).
  */
 #include <errno.h>
@@ -132,11 +133,75 @@ static void blockdev_lu(void **state)
     lu_store_close(s);
 }
 
+static void count_fabric(void *arg, int64_t result)
+{
+    unsigned *n = arg;
+
+    assert_true(lu_store_is_fabric_error(result));
+    (*n)++;
+}
+
+/*
+ * The device shrinks under the LU (what a removed disk looks like: the kernel sets its capacity to 0):
+ * a write past the new end fails with ENOSPC and a read there returns end of file. Both are the
+ * path's failure, not the data's: the store answers them as fabric errors (ENXIO, EIO) and tells its
+ * observer before the operation's own callback, so the redundancy layer can forward the command.
+ */
+static void blockdev_shrunk(void **state)
+{
+    enum lu_store_engine eng = *(const enum lu_store_engine *)*state;
+    char path[256], dev[64];
+    struct lu_store *s = NULL;
+    struct lu_fx_done d = { 0 };
+    unsigned fabric = 0;
+    uint8_t *buf;
+    int lfd;
+
+    assert_int_equal(lu_fx_tmpfile(NULL, SIZE, true, path), 0);
+    lfd = loop_attach(path, dev, sizeof(dev));
+    if (lfd < 0) {
+        unlink(path);
+        skip();
+    }
+    struct lu_store_opts o = { .path = dev, .engine = eng };
+    assert_int_equal(lu_store_open(&o, &s), 0);
+    lu_store_on_fabric_error(s, count_fabric, &fabric);
+    buf = lu_store_alloc_buf(4096);
+    lu_fx_fill(buf, 4096, 2u << 20, 7);
+
+    /* 1 MiB left: the LU's second MiB and beyond are gone. */
+    assert_int_equal(truncate(path, 1u << 20), 0);
+    unlink(path);
+    assert_int_equal(ioctl(lfd, LOOP_SET_CAPACITY, 0), 0);
+    close(lfd);
+
+    assert_int_equal(lu_store_write(s, buf, 4096, 2u << 20, false, lu_fx_cb, &d), 0);
+    assert_true(lu_fx_wait(s, &d, 10000));
+    assert_int_equal(d.result, -ENXIO);
+    assert_int_equal(fabric, 1);
+    memset(&d, 0, sizeof(d));
+    assert_int_equal(lu_store_read(s, buf, 4096, 2u << 20, lu_fx_cb, &d), 0);
+    assert_true(lu_fx_wait(s, &d, 10000));
+    assert_int_equal(d.result, -EIO);
+    assert_int_equal(fabric, 2);
+    /* what is left still works, and is no fabric error */
+    memset(&d, 0, sizeof(d));
+    assert_int_equal(lu_store_write(s, buf, 4096, 4096, false, lu_fx_cb, &d), 0);
+    assert_true(lu_fx_wait(s, &d, 10000));
+    assert_int_equal(d.result, 4096);
+    assert_int_equal(fabric, 2);
+
+    lu_store_free_buf(buf);
+    lu_store_close(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_prestate(blockdev_lu, (void *)&eng_uring),
         cmocka_unit_test_prestate(blockdev_lu, (void *)&eng_sync),
+        cmocka_unit_test_prestate(blockdev_shrunk, (void *)&eng_uring),
+        cmocka_unit_test_prestate(blockdev_shrunk, (void *)&eng_sync),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
