@@ -49,6 +49,7 @@ rig_boot() {
         dom0_cmd="$dom0_cmd rig.scenarios=$sel"
     fi
     [ "${RIG_SHELL:-0}" = 1 ] && dom0_cmd="$dom0_cmd rig.shell=1"
+    [ "${RIG_BENCH:-0}" = 1 ] && dom0_cmd="$dom0_cmd rig.bench=1"     # the benchmarks run too
     # multiboot modules: "file args,file2"; a comma inside args is doubled
     mods="$RIG_VMLINUX ${dom0_cmd//,/,,},${RIG_DOM0_INITRD:-$RIG_DIR/dom0-initrd.cpio}"
     qemu=(qemu-system-x86_64 -machine q35 -accel tcg,tb-size=256 -cpu qemu64 -smp 2 -m $RIG_QEMU_MEM
