@@ -18,7 +18,7 @@
 RUNTIME=6   # seconds of each fio run, after 1 s of ramp (36 runs)
 REPS=3
 LU=bench90
-LU_MIB=64
+LU_MIB=60                          # the whole shared disk is 64 MiB (the size every scenario gives it)
 OFF_MIB=4                          # the LU's offset in the shared disk (the pool's own data before it)
 SHARED_MIB=$((OFF_MIB + LU_MIB))
 VDEV_XVIOS=0:0:0:0
