@@ -72,6 +72,9 @@ struct xen_link {
     uint32_t rx_len;
     size_t rx_got;
     uint8_t *rx_buf;
+    /* send: the frame (header + datagram) assembled here, so it goes into the ring in one write and
+     * the peer gets one notification per frame, not one for the header and one for the body */
+    uint8_t *tx_frame;
     uint64_t n_proto_errors;
 };
 
@@ -286,6 +289,7 @@ void plat_xen_link_close(void *link_impl)
     if (l->wakefd >= 0)
         close(l->wakefd);
     free(l->rx_buf);
+    free(l->tx_frame);
     free(l);
 }
 
@@ -343,10 +347,11 @@ int plat_xen_link_open(void *impl, const struct xvios_link_peer *peer, void **li
     }
 
     l->rx_buf = malloc(XVIOS_LINK_MAX_DGRAM);
+    l->tx_frame = malloc(PLAT_XEN_FRAME_HDR + XVIOS_LINK_MAX_DGRAM);
     l->epfd = epoll_create1(EPOLL_CLOEXEC);
     l->wakefd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-    if (!l->rx_buf || l->epfd < 0 || l->wakefd < 0) {
-        rc = !l->rx_buf ? -ENOMEM : -errno;
+    if (!l->rx_buf || !l->tx_frame || l->epfd < 0 || l->wakefd < 0) {
+        rc = !l->rx_buf || !l->tx_frame ? -ENOMEM : -errno;
         goto out;
     }
     rc = ep_add(l->epfd, l->wakefd);
@@ -466,7 +471,6 @@ int plat_xen_link_send(void *link_impl, const void *buf, size_t len, const struc
 {
     struct xen_link *l = link_impl;
     struct timespec now_only;
-    uint8_t hdr[PLAT_XEN_FRAME_HDR];
     size_t frame = PLAT_XEN_FRAME_HDR + len;
 
     if (l->state == XVIOS_LINK_DEAD)
@@ -479,7 +483,8 @@ int plat_xen_link_send(void *link_impl, const void *buf, size_t len, const struc
         now_only = xvios_now();
         deadline = &now_only;
     }
-    xvios_put_le32(hdr, (uint32_t)len);
+    xvios_put_le32(l->tx_frame, (uint32_t)len);
+    memcpy(l->tx_frame + PLAT_XEN_FRAME_HDR, buf, len);
     for (;;) {
         struct pollfd pfd[2] = {
             {.fd = libxenvchan_fd_for_select(l->vc), .events = POLLIN},
@@ -494,9 +499,8 @@ int plat_xen_link_send(void *link_impl, const void *buf, size_t len, const struc
             return -EPIPE; /* progress turns the link DEAD once the caller has read what is left */
         space = libxenvchan_buffer_space(l->vc);
         if (space >= 0 && (size_t)space >= frame) {
-            /* room for the whole frame: both writes complete at once, no half frame is ever left */
-            if (libxenvchan_write(l->vc, hdr, sizeof(hdr)) != (int)sizeof(hdr) ||
-                libxenvchan_write(l->vc, buf, len) != (int)len) {
+            /* room for the whole frame: one write, no half frame is ever left, one notification */
+            if (libxenvchan_write(l->vc, l->tx_frame, frame) != (int)frame) {
                 mark_dead(l, -EPIPE, "short write to the ring");
                 return -EPIPE;
             }
