@@ -143,6 +143,10 @@ peer=$(rig_domu_run vios1 10 "sed -n 's/.*CKE: $LU: forwarding to node \([0-9]*\
     rig_fail vios1-forwards "$(rig_domu_log vios1 backend 800)"
 latency forwarded
 LAT_FWD=$LAT_LAST
+# how the loss showed in vios1's stores: a removed disk answers a write with ENOSPC (taken as a fabric
+# error: docs/redundancy.md), a read with end of file, a flush with EIO
+n=$(rig_domu_run vios1 10 "grep -c 'shorter than the LU (ENOSPC)' /var/log/rig/backend.log; true" 2>/dev/null)
+echo "RIG INFO 30 vios1's writes that met the removed disk's ENOSPC (answered as fabric errors): ${n:-?}"
 
 # ---------------------------------------------------------------- the disk back: a new /dev/xvdb
 t0=$(rig_now)
