@@ -198,8 +198,10 @@ int rdb_commit(struct xvios_rdb *r, uint64_t base, uint32_t flags, const struct 
 
     if (r->dead)
         return -EPIPE;
-    if (!r->quorate)
+    if (!r->quorate) {
+        XLOG_WARN("rdb: write refused: this member's partition has no quorum (a minority must not fork the DB)");
         return -EROFS;
+    }
     txid = ++r->next_txid;
     if ((rc = rdb_msg_tx(txid, base, r->domid, flags, ops, n, &b, &len)) < 0)
         return rc;
@@ -208,6 +210,7 @@ int rdb_commit(struct xvios_rdb *r, uint64_t base, uint32_t flags, const struct 
         if ((rc = wait_step(r, &deadline)) < 0)
             goto out;
         if (!r->quorate) {
+            XLOG_WARN("rdb: write refused: quorum lost while waiting for the sync round");
             rc = -EROFS;
             goto out;
         }
