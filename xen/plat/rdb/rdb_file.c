@@ -28,6 +28,18 @@ static uint32_t get32(const uint8_t *p)
 }
 static uint64_t get64(const uint8_t *p) { return (uint64_t)get32(p) | (uint64_t)get32(p + 4) << 32; }
 
+/* FNV-1a 64 over the header's first 24 bytes (magic, format, version) and the copy: any byte changed is seen. */
+static uint64_t file_hash(const uint8_t *hdr, const uint8_t *body, size_t len)
+{
+    uint64_t h = 0xcbf29ce484222325ull;
+
+    for (size_t i = 0; i < 24; i++)
+        h = (h ^ hdr[i]) * 0x100000001b3ull;
+    for (size_t i = 0; i < len; i++)
+        h = (h ^ body[i]) * 0x100000001b3ull;
+    return h;
+}
+
 static int write_all(int fd, const uint8_t *b, size_t len)
 {
     while (len) {
@@ -73,7 +85,7 @@ int rdb_file_save(const char *path, uint64_t version, const struct rdb_tree *t)
     put32(hdr + 8, FILE_FORMAT);
     put32(hdr + 12, 0);
     put64(hdr + 16, version);
-    put64(hdr + 24, rdb_hash(body, len));
+    put64(hdr + 24, file_hash(hdr, body, len));
     unlink(tmp);
     fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
     if (fd < 0) {
@@ -143,7 +155,7 @@ int rdb_file_load(const char *path, uint64_t *version, struct rdb_tree *out)
         got += (size_t)r;
     }
     if (memcmp(b, FILE_MAGIC, 8) || get32(b + 8) != FILE_FORMAT || get32(b + 12) != 0 ||
-        rdb_hash(b + FILE_HDR, got - FILE_HDR) != get64(b + 24)) {
+        file_hash(b, b + FILE_HDR, got - FILE_HDR) != get64(b + 24)) {
         XLOG_ERR("rdb: %s: not a whole DB copy (header or hash)", path);
         rc = -EPROTO;
         goto out;
