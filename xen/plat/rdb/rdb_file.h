@@ -3,7 +3,8 @@
  * rdb_file.h - a member's persisted copy of the replicated DB: one file,
  * replaced atomically (temporary file, fsync, rename, fsync of the
  * directory). Layout: "XVDBFILE", u32 format (1), u32 zero, u64 version,
- * u64 hash (FNV-1a 64 of the 24 bytes before it and of the copy), then the copy in rdb_tree's byte format.
+ * u64 hash (FNV-1a 64 of the 24 bytes before it and of the copy), then the
+ * copy in rdb_tree's byte format.
  */
 #ifndef XVIOS_RDB_FILE_H
 #define XVIOS_RDB_FILE_H
