@@ -97,4 +97,15 @@ int xvios_rdb_unwatch(xvios_rdb *r, const char *path, const char *token);
 /* 0 and the next event (*path, *token malloc'd); -EAGAIN none. */
 int xvios_rdb_watch_read(xvios_rdb *r, char **path, char **token);
 
+/*
+ * Behind the store seam: from xvios_rdb_attach on, p's xvios_store_* calls (xvios/platform.h) go to
+ * the replicated DB (r acting as its own domain), so the cluster DB layer (xvios/db.h) runs on it
+ * unchanged; identity, links and rings stay p's. Reads outside a transaction, tx_start and
+ * watch_read dispatch first; "@introduceDomain"/"@releaseDomain" watches are -EOPNOTSUPP (the
+ * platform's own store has the domains of its host); the generation is the version. Detach before
+ * closing r.
+ */
+int  xvios_rdb_attach(xvios_rdb *r, xvios_plat *p);
+void xvios_rdb_detach(xvios_plat *p);
+
 #endif /* XVIOS_RDB_H */

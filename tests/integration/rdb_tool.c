@@ -11,6 +11,9 @@
  *                        /race/counter, write it + 1, write /race/NAME/<i> = the new counter
  *   fill COUNT SIZE      one transaction writing /fill/<i> = SIZE bytes, COUNT nodes
  *   watch PATH           set a watch (token "w"); events print as they come
+ *   dbcreate NAME        the cluster DB layer (xvios/db.h) creates cluster NAME through a platform
+ *                        handle whose store is diverted to the replicated DB (xvios_rdb_attach)
+ *   dbconfig             ... and reads the cluster's configuration the same way
  *   status | dump FILE | quit
  * Every answer and event is one line on stdout, flushed, with the wall clock in ms (t=):
  *   write ok | write err=<errno name> msg=<text>
@@ -19,6 +22,7 @@
  *   mode <name> version= t=       (on every change of the sync mode)
  *   quorate <0|1> t=              (on every change)
  *   event path= token=
+ *   dbcreate rc= | dbconfig rc= name= max_nodes= timeout_ms=
  *   dumped FILE | gone t= (corosync went away)
  * Exit 0 after quit/EOF, 1 on an error, 2 usage.
  */
@@ -32,8 +36,26 @@
 #include <unistd.h>
 
 #include "xvios/clock.h"
+#include "xvios/db.h"
 #include "xvios/parse.h"
 #include "xvios/rdb.h"
+
+static const char *state_file;
+static xvios_plat *plat;   /* a loopback platform whose store calls go to the replicated DB (dbcreate, dbconfig) */
+
+static int plat_attached(xvios_rdb *r)
+{
+    char root[4096];
+    int rc;
+
+    if (plat)
+        return 0;
+    snprintf(root, sizeof(root), "%s.host", state_file);
+    struct xvios_plat_config pc = { .kind = XVIOS_PLAT_LOOPBACK, .root = root, .self_domid = 0 };
+    if ((rc = xvios_plat_open(&pc, &plat)) < 0)
+        return rc;
+    return xvios_rdb_attach(r, plat);
+}
 
 static long long wall_ms(void)
 {
@@ -191,6 +213,22 @@ static int command(xvios_rdb *r, char *line, int *quit)
         race(r, line + 5);
     } else if (!strncmp(line, "fill ", 5)) {
         fill(r, line + 5);
+    } else if (sscanf(line, "dbcreate %63s", a) == 1) {
+        struct xvios_db_config dc = { .max_nodes = 16, .timeout_ms = 2000, .retries = 3 };
+        memcpy(dc.name, a, strlen(a) + 1);   /* %63s: fits */
+        int rc = plat_attached(r);
+        if (rc == 0)
+            rc = xvios_db_cluster_create(plat, &dc);
+        printf("dbcreate rc=%d\n", rc);
+    } else if (!strcmp(line, "dbconfig")) {
+        struct xvios_db_config dc;
+        int rc = plat_attached(r);
+        if (rc == 0)
+            rc = xvios_db_config_read(plat, &dc);
+        if (rc == 0)
+            printf("dbconfig rc=0 name=%s max_nodes=%u timeout_ms=%u\n", dc.name, dc.max_nodes, dc.timeout_ms);
+        else
+            printf("dbconfig rc=%d\n", rc);
     } else if (sscanf(line, "watch %1023s", a) == 1) {
         int rc = xvios_rdb_watch(r, a, "w");
         printf("watch %s rc=%d\n", a, rc);
@@ -213,6 +251,7 @@ int main(int argc, char **argv)
         return 2;
     }
     setvbuf(stdout, NULL, _IOLBF, 0);
+    state_file = argv[2];
     struct xvios_rdb_config cfg = { .cluster = argv[1], .state_file = argv[2], .self_domid = 0 };
     xvios_rdb *r = NULL;
     int rc = xvios_rdb_open(&cfg, &r);
@@ -264,6 +303,10 @@ int main(int argc, char **argv)
                 break;
             }
         }
+    }
+    if (plat) {
+        xvios_rdb_detach(plat);
+        xvios_plat_close(plat);
     }
     xvios_rdb_close(r);
     return status;

@@ -42,6 +42,16 @@ t_check "the shared counter is 1000 (no update lost)" grep -q '^/race/counter pe
 t_check "1000 race nodes" test "$(grep -c '^/race/h[123]/' "$T_ROOT/m1.dump")" -eq 1000
 for i in 2 3; do t_check "m$i's dump is m1's" cmp "$T_ROOT/m1.dump" "$T_ROOT/m$i.dump"; done
 t_check "version 1001 (the first write + 1000)" grep -q '^version=1001 ' "$T_ROOT/m1.dump"
+errno_of() { python3 -c "import errno; print(errno.$1)"; }
+
+# the cluster DB layer (xvios/db.h) on the replicated store through the platform seam: created on host 1,
+# read on host 3
+cs_tool_cmd m1 "dbcreate xv-multi"
+t_check "host 1 created cluster xv-multi in the replicated DB" wait_until 10 grep -q '^dbcreate rc=0$' "$T_ROOT/m1.out"
+cs_tool_cmd m3 "dbconfig"
+t_check "host 3 reads its configuration" wait_until 10 grep -q '^dbconfig rc=0 name=xv-multi max_nodes=16 timeout_ms=2000$' "$T_ROOT/m3.out"
+cs_tool_cmd m2 "dbcreate again"
+t_check "host 2 cannot create a second one (EEXIST)" wait_until 10 grep -q "^dbcreate rc=-$(errno_of EEXIST)\$" "$T_ROOT/m2.out"
 
 # a member stopped; the others go on (with a copy larger than one CPG message); it comes back and syncs
 rdb_stop m2
