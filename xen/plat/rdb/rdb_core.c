@@ -357,6 +357,8 @@ static int apply_tx(struct rdb_core *c, const struct rdb_msg *m)
         rc = rdb_tree_apply(&copy, m->domid, &m->ops[i], note, &ch);
     if (rc == 0 && ch.err)
         rc = ch.err;
+    if (rc == 0 && rdb_tree_size(&copy) > RDB_MAX_DUMP)
+        rc = -ENOSPC;   /* a copy that could no longer be sent to a joiner or saved */
     if (rc == 0) {
         rdb_tree_swap(&c->tree, &copy);
         c->version++;

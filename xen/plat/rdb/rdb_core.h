@@ -13,7 +13,8 @@
  *                    Else the lowest member holding it queues its copy in CHUNKs (only it sends);
  *   last CHUNK    -> members whose copy differed load it (hash checked); all are SYNCED.
  *   TX            -> SYNCED: applied when its base version is the version (or it does not check),
- *                    all its operations or none; the version counts applied transactions.
+ *                    all its operations or none (one failing, or a copy growing over RDB_MAX_DUMP,
+ *                    fails it everywhere); the version counts applied transactions.
  *                    Not SYNCED, or stale: refused alike by every member (-EAGAIN).
  */
 #ifndef XVIOS_RDB_CORE_H

@@ -453,13 +453,20 @@ static uint32_t get32(const uint8_t *p)
 #define NODE_HDR 8u   /* u16 path length, u32 value length, u16 permission count */
 #define PERM_LEN 5u   /* u32 domid, u8 access */
 
-int rdb_tree_encode(const struct rdb_tree *t, uint8_t **buf, size_t *len)
+size_t rdb_tree_size(const struct rdb_tree *t)
 {
-    size_t total = 4, off;
-    uint8_t *b;
+    size_t total = 4;
 
     for (unsigned i = 0; i < t->n; i++)
         total += NODE_HDR + strlen(t->v[i].path) + t->v[i].len + (size_t)t->v[i].nperms * PERM_LEN;
+    return total;
+}
+
+int rdb_tree_encode(const struct rdb_tree *t, uint8_t **buf, size_t *len)
+{
+    size_t total = rdb_tree_size(t), off;
+    uint8_t *b;
+
     if (total > RDB_MAX_DUMP)
         return -E2BIG;
     if (!(b = malloc(total)))

@@ -83,6 +83,8 @@ int rdb_tree_apply(struct rdb_tree *t, uint32_t domid, const struct rdb_op *op, 
  * there: -EPROTO (logged) when anything is wrong, the tree untouched.
  */
 int rdb_tree_encode(const struct rdb_tree *t, uint8_t **buf, size_t *len);
+/* The bytes rdb_tree_encode would produce (a copy over RDB_MAX_DUMP cannot be sent or saved). */
+size_t rdb_tree_size(const struct rdb_tree *t);
 int rdb_tree_decode(const uint8_t *buf, size_t len, struct rdb_tree *out);
 /* FNV-1a 64 of bytes: the content hash members compare. */
 uint64_t rdb_hash(const uint8_t *buf, size_t len);

@@ -164,6 +164,7 @@ static void test_encode_decode_roundtrip(void **state)
     uint64_t h1, h2;
     build_sample(&t);
     assert_int_equal(rdb_tree_encode(&t, &b, &len), 0);
+    assert_int_equal(rdb_tree_size(&t), len);
     assert_int_equal(rdb_tree_decode(b, len, &u), 0);
     assert_int_equal(u.n, t.n);
     assert_int_equal(rdb_tree_encode(&u, &b2, &len2), 0);
