@@ -25,6 +25,7 @@ struct rdb_txn {
     struct rdb_tree view;
     struct rdb_op *ops;
     unsigned nops, capops;
+    int failed;               /* a change reached the copy but not the operations (-ENOMEM): commit fails */
 };
 
 struct xvios_rdb {
@@ -53,6 +54,7 @@ static inline void rdb_txn_dispose(struct rdb_txn *t)
     rdb_tree_free(&t->view);
     t->ops = NULL;
     t->nops = t->capops = 0;
+    t->failed = 0;
     t->id = XVIOS_TX_NONE;
 }
 

@@ -134,7 +134,9 @@ static int change(struct xvios_rdb *r, xvios_tx tx, const struct rdb_op *op)
         return -ENOSPC;
     if ((rc = rdb_tree_apply(&t->view, r->domid, op, NULL, NULL)) < 0)
         return rc;
-    return txn_add(t, op);
+    if ((rc = txn_add(t, op)) < 0)
+        t->failed = rc;   /* the copy has the change, the operations have not: the commit must fail */
+    return rc;
 }
 
 int xvios_rdb_write(xvios_rdb *r, xvios_tx tx, const char *path, const char *val, size_t len)
@@ -195,6 +197,7 @@ int xvios_rdb_tx_start(xvios_rdb *r, xvios_tx *tx)
     t->base = r->core.version;
     t->nops = t->capops = 0;
     t->ops = NULL;
+    t->failed = 0;
     do {
         t->id = ++r->next_tx;
     } while (t->id == XVIOS_TX_NONE);
@@ -209,7 +212,10 @@ int xvios_rdb_tx_end(xvios_rdb *r, xvios_tx tx, bool commit)
 
     if (tx == XVIOS_TX_NONE || !(t = txn_find(r, tx, &rc)))
         return -EINVAL;
-    rc = commit && t->nops ? rdb_commit(r, t->base, RDB_TX_CHECK, t->ops, t->nops) : 0;
+    if (commit && t->failed)
+        rc = t->failed;
+    else
+        rc = commit && t->nops ? rdb_commit(r, t->base, RDB_TX_CHECK, t->ops, t->nops) : 0;
     rdb_txn_dispose(t);
     return rc;
 }
