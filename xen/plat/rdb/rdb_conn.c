@@ -215,6 +215,18 @@ int rdb_commit(struct xvios_rdb *r, uint64_t base, uint32_t flags, const struct 
             goto out;
         }
     }
+    /* the latest quorum news just before the send narrows the window in which a member cut off, not yet
+     * told, commits inside its minority (docs/multihost.md, "Quorum") */
+    if (r->q_open && quorum_dispatch(r->qh, CS_DISPATCH_ALL) == CS_ERR_LIBRARY) {
+        mark_dead(r);
+        rc = -EPIPE;
+        goto out;
+    }
+    if (!r->quorate) {
+        XLOG_WARN("rdb: write refused: quorum lost before the send");
+        rc = -EROFS;
+        goto out;
+    }
     while ((rc = mcast(r, b, len, RDB_SEND_MS)) == -EAGAIN)
         if ((rc = wait_step(r, &deadline)) < 0)
             goto out;
