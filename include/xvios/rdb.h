@@ -79,7 +79,9 @@ int  xvios_rdb_dump(xvios_rdb *r, FILE *out);
 
 /* The store (xvios/platform.h semantics). Commits (tx_end with commit, and writes outside a
  * transaction) also return: -EROFS without quorum, -ETIMEDOUT (outcome unknown after
- * XVIOS_RDB_COMMIT_MS), -EPIPE corosync gone, -EMSGSIZE a transaction too large for one message. */
+ * XVIOS_RDB_COMMIT_MS), -EPIPE corosync gone, -EMSGSIZE a transaction too large for one message,
+ * -EIO this member's copy is out of the running (a copy sent to it did not load) until the next
+ * configuration change. */
 int xvios_rdb_read(xvios_rdb *r, xvios_tx tx, const char *path, char **val, size_t *len);
 int xvios_rdb_write(xvios_rdb *r, xvios_tx tx, const char *path, const char *val, size_t len);
 int xvios_rdb_mkdir(xvios_rdb *r, xvios_tx tx, const char *path);

@@ -207,6 +207,11 @@ int rdb_commit(struct xvios_rdb *r, uint64_t base, uint32_t flags, const struct 
         return rc;
     /* a member that is syncing holds its writes until its copy is the cluster's */
     while (r->core.mode != RDB_MODE_SYNCED) {
+        if (r->core.mode == RDB_MODE_BROKEN) {
+            XLOG_WARN("rdb: write refused: this member's copy did not load; the next configuration change repairs it");
+            rc = -EIO;
+            goto out;
+        }
         if ((rc = wait_step(r, &deadline)) < 0)
             goto out;
         if (!r->quorate) {
