@@ -5,8 +5,9 @@
 # counter equal to the number of commits (no update lost), also after 200 more from one host alone
 # (the uncontended rate); the cluster DB layer (xen/db) creates and reads a cluster on the replicated
 # store through the platform seam; a copy larger than one message travels in
-# chunks; a member stopped and restarted with its state file syncs from the others; every member's
-# file holds the copy. Run by `make check-multihost`.
+# chunks; a member stopped and restarted with its state file syncs from the others; a host's corosync
+# killed: its member sees it go, the others commit, the host and a member on it come back and sync;
+# every member's file holds the copy. Run by `make check-multihost`.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/corosync_lib.sh"
 . "$(dirname "$0")/rdb_lib.sh"
@@ -74,6 +75,23 @@ t_check "m2 loaded a copy from another member (loads=$loads)" test "${loads:-0}"
 t_check "the copy (over 800 KB) came in chunks of 60 KiB ($chunks sent)" test "$chunks" -ge 14
 for i in 1 2 3; do rdb_dump "m$i"; done
 for i in 2 3; do t_check "m$i's dump is m1's after the restart" cmp "$T_ROOT/m1.dump" "$T_ROOT/m$i.dump"; done
+
+# host 2's corosync dies: its member sees it go (EPIPE, final), hosts 1 and 3 keep quorum and commit;
+# the host comes back, a new member on it starts from its file and syncs
+cs_kill_host 2 KILL
+t_check "m2 saw its corosync go" wait_until 15 grep -q '^gone ' "$T_ROOT/m2.out"
+wait "$CS_TOOL_PID_m2" 2>/dev/null
+exec {CS_TOOL_FD_m2}>&-
+CS_TOOL_FD_m2=
+cs_tool_cmd m1 "race 30 hostdown"
+t_check "m1 commits with host 2 down" wait_until 60 grep -q '^race done n=30 committed=30 .*errors=0' "$T_ROOT/m1.out"
+t_check "host 2's corosync back" cs_start_host 2
+t0=$(date +%s%3N)
+rdb_start m2 2
+t_check "m2 on the restarted host synced to m1's copy" wait_until 40 rdb_same m1 m2
+echo "   host 2 back: its new member synced in $(( $(date +%s%3N) - t0 )) ms"
+for i in 1 2 3; do rdb_dump "m$i"; done
+for i in 2 3; do t_check "m$i's dump is m1's after the host restart" cmp "$T_ROOT/m1.dump" "$T_ROOT/m$i.dump"; done
 
 # the files: every member saved its copy; a member started alone from its file has that version
 v=$(rdb_field m1 version)
