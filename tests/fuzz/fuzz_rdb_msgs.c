@@ -13,7 +13,7 @@
  * same bytes (one meaning per byte string: nothing a decoder skipped or
  * guessed); an accepted CHUNK lies within its total; an accepted TX has
  * 1..RDB_TX_MAX_OPS operations with valid paths and bounded values and
- * permissions; after delivery the member's tree is still sorted, unique and
+ * permissions, and at most RDB_TX_MAX_READS read-set entries with valid paths; after delivery the member's tree is still sorted, unique and
  * rooted, its version moved by at most one; an accepted copy encodes back to
  * the same bytes.
  *
@@ -74,7 +74,10 @@ static void reencode(const uint8_t *data, size_t len, const struct rdb_msg *m)
             check(xvios_store_path_valid(m->ops[i].path, false));
             check(m->ops[i].len <= XVIOS_STORE_MAX_VALUE && m->ops[i].nperms <= XVIOS_STORE_MAX_PERMS);
         }
-        check(rdb_msg_tx(m->txid, m->base, m->domid, m->flags, m->ops, m->nops, &b, &blen) == 0);
+        check(m->nreads <= RDB_TX_MAX_READS);
+        for (unsigned i = 0; i < m->nreads; i++)
+            check(xvios_store_path_valid(m->reads[i].path, false));
+        check(rdb_msg_tx(m->txid, m->base, m->domid, m->flags, m->ops, m->nops, m->reads, m->nreads, &b, &blen) == 0);
         break;
     default:
         check(0);

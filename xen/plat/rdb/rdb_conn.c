@@ -188,7 +188,8 @@ static int wait_step(struct xvios_rdb *r, const struct timespec *deadline)
     return xvios_rdb_dispatch(r);
 }
 
-int rdb_commit(struct xvios_rdb *r, uint64_t base, uint32_t flags, const struct rdb_op *ops, unsigned n)
+int rdb_commit(struct xvios_rdb *r, uint64_t base, uint32_t flags, const struct rdb_op *ops, unsigned n,
+               const struct rdb_read *reads, unsigned nreads)
 {
     struct timespec deadline = xvios_deadline_ms(XVIOS_RDB_COMMIT_MS);
     uint8_t *b = NULL;
@@ -203,7 +204,7 @@ int rdb_commit(struct xvios_rdb *r, uint64_t base, uint32_t flags, const struct 
         return -EROFS;
     }
     txid = ++r->next_txid;
-    if ((rc = rdb_msg_tx(txid, base, r->domid, flags, ops, n, &b, &len)) < 0)
+    if ((rc = rdb_msg_tx(txid, base, r->domid, flags, ops, n, reads, nreads, &b, &len)) < 0)
         return rc;
     /* a member that is syncing holds its writes until its copy is the cluster's */
     while (r->core.mode != RDB_MODE_SYNCED) {

@@ -347,14 +347,14 @@ static int apply_tx(struct rdb_core *c, const struct rdb_msg *m)
         c->st.refused++;
         return -EAGAIN;
     }
-    if ((m->flags & RDB_TX_CHECK) && m->base != c->version) {
-        c->st.conflicts++;
+    if ((m->flags & RDB_TX_CHECK) && rdb_tree_check_reads(&c->tree, m->reads, m->nreads) < 0) {
+        c->st.conflicts++;   /* something it read, listed or changed is no longer as it saw it */
         return -EAGAIN;
     }
     if ((rc = rdb_tree_clone(&c->tree, &copy)) < 0)
         return rc;   /* this member could not apply what the others did: see the caller */
     for (unsigned i = 0; i < m->nops && rc == 0; i++)
-        rc = rdb_tree_apply(&copy, m->domid, &m->ops[i], note, &ch);
+        rc = rdb_tree_apply(&copy, m->domid, &m->ops[i], c->version + 1, note, &ch);
     if (rc == 0 && ch.err)
         rc = ch.err;
     if (rc == 0 && rdb_tree_size(&copy) > RDB_MAX_DUMP)

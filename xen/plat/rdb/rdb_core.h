@@ -12,10 +12,11 @@
  *                    by most members, then by the lowest member. When every member holds it: SYNCED.
  *                    Else the lowest member holding it queues its copy in CHUNKs (only it sends);
  *   last CHUNK    -> members whose copy differed load it (hash checked); all are SYNCED.
- *   TX            -> SYNCED: applied when its base version is the version (or it does not check),
+ *   TX            -> SYNCED: applied when every node of its read set is still as it saw it (or it
+ *                    does not check): nodes it read, listed or changed (XenStore's per-node conflicts),
  *                    all its operations or none (one failing, or a copy growing over RDB_MAX_DUMP,
  *                    fails it everywhere); the version counts applied transactions.
- *                    Not SYNCED, or stale: refused alike by every member (-EAGAIN).
+ *                    Not SYNCED, or a stale read: refused alike by every member (-EAGAIN).
  */
 #ifndef XVIOS_RDB_CORE_H
 #define XVIOS_RDB_CORE_H

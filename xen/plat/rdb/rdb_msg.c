@@ -91,14 +91,26 @@ static size_t op_size(const struct rdb_op *op)
     return s;
 }
 
+#define READ_HDR 19u  /* flags, path length, mver, cver */
+#define READ_FLAGS (RDB_READ_EXISTS | RDB_READ_MVER | RDB_READ_CVER)
+
 int rdb_msg_tx(uint64_t txid, uint64_t base, uint32_t domid, uint32_t flags,
-               const struct rdb_op *ops, unsigned nops, uint8_t **out, size_t *len)
+               const struct rdb_op *ops, unsigned nops, const struct rdb_read *reads, unsigned nreads,
+               uint8_t **out, size_t *len)
 {
-    size_t payload = TX_HDR, off;
+    size_t payload = TX_HDR + 4, off;
     uint8_t *b;
 
-    if (nops == 0 || nops > RDB_TX_MAX_OPS || domid > 0xffffu || (flags & ~RDB_TX_CHECK))
+    if (nops == 0 || nops > RDB_TX_MAX_OPS || nreads > RDB_TX_MAX_READS || (nreads && !reads) ||
+        domid > 0xffffu || (flags & ~RDB_TX_CHECK))
         return -EINVAL;
+    for (unsigned i = 0; i < nreads; i++) {
+        const struct rdb_read *r = &reads[i];
+        if (!r->path || strlen(r->path) > XVIOS_STORE_MAX_PATH || (r->flags & ~READ_FLAGS) ||
+            (!(r->flags & RDB_READ_EXISTS) && (r->flags || r->mver || r->cver)))
+            return -EINVAL;
+        payload += READ_HDR + strlen(r->path);
+    }
     for (unsigned i = 0; i < nops; i++) {
         const struct rdb_op *op = &ops[i];
         if (!op->path || strlen(op->path) > XVIOS_STORE_MAX_PATH || op->kind < RDB_OP_WRITE ||
@@ -141,6 +153,17 @@ int rdb_msg_tx(uint64_t txid, uint64_t base, uint32_t domid, uint32_t flags,
             }
         }
     }
+    put32(b + off, nreads);
+    off += 4;
+    for (unsigned i = 0; i < nreads; i++) {
+        size_t pl = strlen(reads[i].path);
+        b[off] = reads[i].flags;
+        put16(b + off + 1, (uint16_t)pl);
+        memcpy(b + off + 3, reads[i].path, pl);
+        put64(b + off + 3 + pl, reads[i].mver);
+        put64(b + off + 11 + pl, reads[i].cver);
+        off += READ_HDR + pl;
+    }
     *out = b;
     *len = off;
     return 0;
@@ -153,6 +176,38 @@ void rdb_msg_release(struct rdb_msg *m)
     free(m->ops);
     m->ops = NULL;
     m->nops = 0;
+    for (unsigned i = 0; i < m->nreads; i++)
+        rdb_read_release(&m->reads[i]);
+    free(m->reads);
+    m->reads = NULL;
+    m->nreads = 0;
+}
+
+/* One read-set entry at buf[*off..len): -EPROTO when out of bounds, invalid or not canonical. */
+static int decode_read(const uint8_t *buf, size_t len, size_t *off, struct rdb_read *r)
+{
+    size_t o = *off, pl;
+
+    memset(r, 0, sizeof(*r));
+    if (len - o < READ_HDR)
+        return -EPROTO;
+    r->flags = buf[o];
+    pl = get16(buf + o + 1);
+    if ((r->flags & ~READ_FLAGS) || pl == 0 || pl > XVIOS_STORE_MAX_PATH || len - o - READ_HDR < pl)
+        return -EPROTO;
+    if (!(r->path = malloc(pl + 1)))
+        return -ENOMEM;
+    memcpy(r->path, buf + o + 3, pl);
+    r->path[pl] = '\0';
+    r->mver = get64(buf + o + 3 + pl);
+    r->cver = get64(buf + o + 11 + pl);
+    if (strlen(r->path) != pl || !xvios_store_path_valid(r->path, false) ||
+        (!(r->flags & RDB_READ_EXISTS) && (r->flags || r->mver || r->cver))) {
+        rdb_read_release(r);
+        return -EPROTO;
+    }
+    *off = o + READ_HDR + pl;
+    return 0;
 }
 
 /* One op at buf[*off..len): -EPROTO when anything is out of bounds or invalid. */
@@ -245,6 +300,28 @@ static int decode_tx(const uint8_t *p, size_t len, struct rdb_msg *m)
             return rc;
         }
         m->nops = i + 1;
+    }
+    if (len - off < 4) {
+        rdb_msg_release(m);
+        return -EPROTO;
+    }
+    uint32_t nr = get32(p + off);
+    off += 4;
+    /* each entry takes at least READ_HDR + 1 bytes: a count the buffer cannot hold is refused first */
+    if (nr > RDB_TX_MAX_READS || (len - off) / (READ_HDR + 1) < nr) {
+        rdb_msg_release(m);
+        return -EPROTO;
+    }
+    if (nr && !(m->reads = calloc(nr, sizeof(*m->reads)))) {
+        rdb_msg_release(m);
+        return -ENOMEM;
+    }
+    for (uint32_t i = 0; i < nr; i++) {
+        if ((rc = decode_read(p, len, &off, &m->reads[i])) < 0) {
+            rdb_msg_release(m);
+            return rc;
+        }
+        m->nreads = i + 1;
     }
     if (off != len) {
         rdb_msg_release(m);

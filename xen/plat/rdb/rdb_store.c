@@ -26,11 +26,53 @@ static struct rdb_txn *txn_find(struct xvios_rdb *r, xvios_tx id, int *err)
     return NULL;
 }
 
-/* The copy a call reads: the transaction's, or this member's. NULL and *err for an unknown id. */
-static const struct rdb_tree *view_of(struct xvios_rdb *r, xvios_tx tx, int *err)
+/* Record in t's read set what its copy, as taken, says of path (want: RDB_READ_MVER/CVER); an entry
+ * for path already there gains the new check. 0, -ENOSPC (RDB_TX_MAX_READS), -ENOMEM. */
+static int txn_note(struct rdb_txn *t, const char *path, uint8_t want)
+{
+    struct rdb_read *e;
+
+    for (unsigned i = 0; i < t->nreads; i++) {
+        if (strcmp(t->reads[i].path, path))
+            continue;
+        char *keep = t->reads[i].path;
+        rdb_tree_observe(&t->base_tree, path, (uint8_t)(t->reads[i].flags | want), &t->reads[i]);
+        t->reads[i].path = keep;
+        return 0;
+    }
+    if (t->nreads == RDB_TX_MAX_READS) {
+        XLOG_WARN("rdb: transaction %u: more than %u nodes looked at", t->id, RDB_TX_MAX_READS);
+        return -ENOSPC;
+    }
+    if (t->nreads == t->capreads) {
+        unsigned ncap = t->capreads ? t->capreads * 2 : 16;
+        struct rdb_read *n = realloc(t->reads, (size_t)ncap * sizeof(*n));
+        if (!n)
+            return -ENOMEM;
+        t->reads = n;
+        t->capreads = ncap;
+    }
+    e = &t->reads[t->nreads];
+    rdb_tree_observe(&t->base_tree, path, want, e);
+    if (!(e->path = strdup(path)))
+        return -ENOMEM;
+    t->nreads++;
+    return 0;
+}
+
+/* The copy a call reads: the transaction's (noting path in its read set with want), or this member's.
+ * NULL and *err for an unknown id or a read set that cannot grow. */
+static const struct rdb_tree *view_of(struct xvios_rdb *r, xvios_tx tx, const char *path, uint8_t want, int *err)
 {
     struct rdb_txn *t = txn_find(r, tx, err);
-    return *err ? NULL : t ? &t->view : &r->core.tree;
+
+    if (*err)
+        return NULL;
+    if (!t)
+        return &r->core.tree;
+    if ((*err = txn_note(t, path, want)) < 0)
+        return NULL;
+    return &t->view;
 }
 
 int xvios_rdb_read(xvios_rdb *r, xvios_tx tx, const char *path, char **val, size_t *len)
@@ -43,7 +85,7 @@ int xvios_rdb_read(xvios_rdb *r, xvios_tx tx, const char *path, char **val, size
     *val = NULL;
     if (len)
         *len = 0;
-    if (!(v = view_of(r, tx, &rc)))
+    if (!(v = view_of(r, tx, path, RDB_READ_MVER, &rc)))
         return rc;
     return rdb_tree_read(v, r->domid, path, val, len);
 }
@@ -57,7 +99,7 @@ int xvios_rdb_list(xvios_rdb *r, xvios_tx tx, const char *path, char ***names, u
         return -EINVAL;
     *names = NULL;
     *n = 0;
-    if (!(v = view_of(r, tx, &rc)))
+    if (!(v = view_of(r, tx, path, RDB_READ_CVER, &rc)))
         return rc;
     return rdb_tree_list(v, r->domid, path, names, n);
 }
@@ -71,7 +113,7 @@ int xvios_rdb_get_perms(xvios_rdb *r, xvios_tx tx, const char *path, struct xvio
         return -EINVAL;
     *perms = NULL;
     *n = 0;
-    if (!(v = view_of(r, tx, &rc)))
+    if (!(v = view_of(r, tx, path, RDB_READ_MVER, &rc)))
         return rc;
     return rdb_tree_get_perms(v, r->domid, path, perms, n);
 }
@@ -129,10 +171,13 @@ static int change(struct xvios_rdb *r, xvios_tx tx, const struct rdb_op *op)
     if (rc < 0)
         return rc;
     if (!t)
-        return rdb_commit(r, 0, 0, op, 1);
+        return rdb_commit(r, 0, 0, op, 1, NULL, 0);
     if (t->nops == RDB_TX_MAX_OPS)
         return -ENOSPC;
-    if ((rc = rdb_tree_apply(&t->view, r->domid, op, NULL, NULL)) < 0)
+    /* a node it changes is in its read set too: another change of it in between is a conflict */
+    if ((rc = txn_note(t, op->path, RDB_READ_MVER)) < 0)
+        return rc;
+    if ((rc = rdb_tree_apply(&t->view, r->domid, op, t->base + 1, NULL, NULL)) < 0)
         return rc;
     if ((rc = txn_add(t, op)) < 0)
         t->failed = rc;   /* the copy has the change, the operations have not: the commit must fail */
@@ -194,9 +239,15 @@ int xvios_rdb_tx_start(xvios_rdb *r, xvios_tx *tx)
     }
     if ((rc = rdb_tree_clone(&r->core.tree, &t->view)) < 0)
         return rc;
+    if ((rc = rdb_tree_clone(&r->core.tree, &t->base_tree)) < 0) {
+        rdb_tree_free(&t->view);
+        return rc;
+    }
     t->base = r->core.version;
     t->nops = t->capops = 0;
     t->ops = NULL;
+    t->nreads = t->capreads = 0;
+    t->reads = NULL;
     t->failed = 0;
     do {
         t->id = ++r->next_tx;
@@ -215,7 +266,7 @@ int xvios_rdb_tx_end(xvios_rdb *r, xvios_tx tx, bool commit)
     if (commit && t->failed)
         rc = t->failed;
     else
-        rc = commit && t->nops ? rdb_commit(r, t->base, RDB_TX_CHECK, t->ops, t->nops) : 0;
+        rc = commit && t->nops ? rdb_commit(r, t->base, RDB_TX_CHECK, t->ops, t->nops, t->reads, t->nreads) : 0;
     rdb_txn_dispose(t);
     return rc;
 }

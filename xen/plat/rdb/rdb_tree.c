@@ -169,6 +169,8 @@ int rdb_tree_clone(const struct rdb_tree *src, struct rdb_tree *dst)
             rdb_tree_free(dst);
             return rc;
         }
+        dst->v[i].mver = s->mver;
+        dst->v[i].cver = s->cver;
         dst->n = i + 1;
     }
     return 0;
@@ -281,8 +283,27 @@ static void changed(rdb_change_fn fn, void *ctx, char kind, const char *path)
 
 /* Create path and its missing parents as domid; the nearest existing ancestor decides and lends its
  * permissions (owner: the creator unless that is dom0). */
+/* Stamp the parent of path (it exists) as having changed children at ver. */
+static void stamp_parent(struct rdb_tree *t, const char *path, uint64_t ver)
+{
+    char parent[XVIOS_STORE_MAX_PATH + 1];
+    size_t n = strlen(path);
+    long at;
+
+    if (n > XVIOS_STORE_MAX_PATH || !strcmp(path, "/"))
+        return;
+    memcpy(parent, path, n + 1);
+    char *slash = strrchr(parent, '/');
+    if (slash == parent)
+        slash[1] = '\0';
+    else
+        *slash = '\0';
+    if ((at = find(t, parent)) >= 0)
+        t->v[at].cver = ver;
+}
+
 static int create(struct rdb_tree *t, uint32_t domid, const char *path, const char *val, size_t len,
-                  rdb_change_fn fn, void *ctx)
+                  uint64_t ver, rdb_change_fn fn, void *ctx)
 {
     char anc[XVIOS_STORE_MAX_PATH + 1];
     const struct rdb_node *top = NULL;
@@ -329,10 +350,12 @@ static int create(struct rdb_tree *t, uint32_t domid, const char *path, const ch
             rc = -EIO;
             break;
         }
+        nd.mver = nd.cver = ver;
         if ((rc = insert_at(t, (unsigned)(-1 - at), &nd)) < 0) {
             node_free(&nd);
             break;
         }
+        stamp_parent(t, t->v[-1 - at].path, ver);
         changed(fn, ctx, 'C', t->v[-1 - at].path);
         if (last)
             break;
@@ -342,12 +365,12 @@ static int create(struct rdb_tree *t, uint32_t domid, const char *path, const ch
 }
 
 static int set_value(struct rdb_tree *t, uint32_t domid, const char *path, const char *val, size_t len,
-                     bool mkdir_only, rdb_change_fn fn, void *ctx)
+                     bool mkdir_only, uint64_t ver, rdb_change_fn fn, void *ctx)
 {
     long at = find(t, path);
 
     if (at < 0)
-        return create(t, domid, path, val, len, fn, ctx);
+        return create(t, domid, path, val, len, ver, fn, ctx);
     struct rdb_node *nd = &t->v[at];
     if (!may(nd, domid, XVIOS_PERM_WRITE))
         return -EACCES;
@@ -359,11 +382,13 @@ static int set_value(struct rdb_tree *t, uint32_t domid, const char *path, const
     free(nd->val);
     nd->val = nv;
     nd->len = len;
+    nd->mver = ver;
     changed(fn, ctx, 'C', nd->path);
     return 0;
 }
 
-static int remove_tree(struct rdb_tree *t, uint32_t domid, const char *path, rdb_change_fn fn, void *ctx)
+static int remove_tree(struct rdb_tree *t, uint32_t domid, const char *path, uint64_t ver, rdb_change_fn fn,
+                       void *ctx)
 {
     long at;
     unsigned end;
@@ -381,11 +406,12 @@ static int remove_tree(struct rdb_tree *t, uint32_t domid, const char *path, rdb
         node_free(&t->v[i]);
     memmove(&t->v[at], &t->v[end], (size_t)(t->n - end) * sizeof(t->v[0]));
     t->n -= end - (unsigned)at;
+    stamp_parent(t, path, ver);
     return 0;
 }
 
 static int set_perms(struct rdb_tree *t, uint32_t domid, const char *path, const struct xvios_perm *perms,
-                     unsigned n, rdb_change_fn fn, void *ctx)
+                     unsigned n, uint64_t ver, rdb_change_fn fn, void *ctx)
 {
     long at = find(t, path);
 
@@ -409,11 +435,13 @@ static int set_perms(struct rdb_tree *t, uint32_t domid, const char *path, const
     free(nd->perms);
     nd->perms = np;
     nd->nperms = n;
+    nd->mver = ver;
     changed(fn, ctx, 'C', nd->path);
     return 0;
 }
 
-int rdb_tree_apply(struct rdb_tree *t, uint32_t domid, const struct rdb_op *op, rdb_change_fn fn, void *ctx)
+int rdb_tree_apply(struct rdb_tree *t, uint32_t domid, const struct rdb_op *op, uint64_t ver, rdb_change_fn fn,
+                   void *ctx)
 {
     if (!op->path || !xvios_store_path_valid(op->path, false) || op->len > XVIOS_STORE_MAX_VALUE ||
         (op->len && !op->val))
@@ -422,15 +450,51 @@ int rdb_tree_apply(struct rdb_tree *t, uint32_t domid, const struct rdb_op *op, 
     case RDB_OP_WRITE:
         if (!strcmp(op->path, "/"))
             return -EINVAL;
-        return set_value(t, domid, op->path, op->val ? op->val : "", op->len, false, fn, ctx);
+        return set_value(t, domid, op->path, op->val ? op->val : "", op->len, false, ver, fn, ctx);
     case RDB_OP_MKDIR:
-        return set_value(t, domid, op->path, "", 0, true, fn, ctx);
+        return set_value(t, domid, op->path, "", 0, true, ver, fn, ctx);
     case RDB_OP_RM:
-        return remove_tree(t, domid, op->path, fn, ctx);
+        return remove_tree(t, domid, op->path, ver, fn, ctx);
     case RDB_OP_SETPERMS:
-        return set_perms(t, domid, op->path, op->perms, op->nperms, fn, ctx);
+        return set_perms(t, domid, op->path, op->perms, op->nperms, ver, fn, ctx);
     }
     return -EINVAL;
+}
+
+void rdb_tree_observe(const struct rdb_tree *t, const char *path, uint8_t want, struct rdb_read *out)
+{
+    const struct rdb_node *nd = rdb_tree_get(t, path);
+
+    out->flags = (uint8_t)(want & (RDB_READ_MVER | RDB_READ_CVER));
+    out->mver = out->cver = 0;
+    if (!nd) {
+        out->flags = 0;   /* absent: only its absence is checked */
+        return;
+    }
+    out->flags |= RDB_READ_EXISTS;
+    out->mver = nd->mver;
+    out->cver = nd->cver;
+}
+
+int rdb_tree_check_reads(const struct rdb_tree *t, const struct rdb_read *reads, unsigned n)
+{
+    for (unsigned i = 0; i < n; i++) {
+        const struct rdb_node *nd = rdb_tree_get(t, reads[i].path);
+        bool existed = reads[i].flags & RDB_READ_EXISTS;
+        if (existed != (nd != NULL))
+            return -EAGAIN;
+        if (nd && (reads[i].flags & RDB_READ_MVER) && nd->mver != reads[i].mver)
+            return -EAGAIN;
+        if (nd && (reads[i].flags & RDB_READ_CVER) && nd->cver != reads[i].cver)
+            return -EAGAIN;
+    }
+    return 0;
+}
+
+void rdb_read_release(struct rdb_read *r)
+{
+    free(r->path);
+    memset(r, 0, sizeof(*r));
 }
 
 void rdb_op_release(struct rdb_op *op)
@@ -444,13 +508,15 @@ void rdb_op_release(struct rdb_op *op)
 /* ---------------------------------------------------------------- byte format */
 static void put16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)v; p[1] = (uint8_t)(v >> 8); }
 static void put32(uint8_t *p, uint32_t v) { for (int i = 0; i < 4; i++) p[i] = (uint8_t)(v >> (8 * i)); }
+static void put64(uint8_t *p, uint64_t v) { for (int i = 0; i < 8; i++) p[i] = (uint8_t)(v >> (8 * i)); }
 static uint16_t get16(const uint8_t *p) { return (uint16_t)(p[0] | (p[1] << 8)); }
 static uint32_t get32(const uint8_t *p)
 {
     return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
+static uint64_t get64(const uint8_t *p) { return (uint64_t)get32(p) | (uint64_t)get32(p + 4) << 32; }
 
-#define NODE_HDR 8u   /* u16 path length, u32 value length, u16 permission count */
+#define NODE_HDR 24u  /* u16 path length, u32 value length, u16 permission count, u64 mver, u64 cver */
 #define PERM_LEN 5u   /* u32 domid, u8 access */
 
 size_t rdb_tree_size(const struct rdb_tree *t)
@@ -479,6 +545,8 @@ int rdb_tree_encode(const struct rdb_tree *t, uint8_t **buf, size_t *len)
         put16(b + off, (uint16_t)pl);
         put32(b + off + 2, (uint32_t)nd->len);
         put16(b + off + 6, (uint16_t)nd->nperms);
+        put64(b + off + 8, nd->mver);
+        put64(b + off + 16, nd->cver);
         off += NODE_HDR;
         memcpy(b + off, nd->path, pl);
         off += pl;
@@ -524,6 +592,7 @@ int rdb_tree_decode(const uint8_t *buf, size_t len, struct rdb_tree *out)
         }
         size_t pl = get16(buf + off), vl = get32(buf + off + 2);
         unsigned np = get16(buf + off + 6);
+        uint64_t mver = get64(buf + off + 8), cver = get64(buf + off + 16);
         off += NODE_HDR;
         if (pl == 0 || pl > XVIOS_STORE_MAX_PATH || vl > XVIOS_STORE_MAX_VALUE || np == 0 ||
             np > XVIOS_STORE_MAX_PERMS) {
@@ -571,6 +640,8 @@ int rdb_tree_decode(const uint8_t *buf, size_t len, struct rdb_tree *out)
         }
         if ((rc = node_fill(&t.v[i], path, pl, val, vl, perms, np)) < 0)
             goto fail;
+        t.v[i].mver = mver;
+        t.v[i].cver = cver;
         t.n = i + 1;
         off += pl + vl + (size_t)np * PERM_LEN;
     }

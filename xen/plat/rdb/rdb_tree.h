@@ -26,6 +26,8 @@ struct rdb_node {
     size_t len;
     struct xvios_perm *perms;  /* 1..XVIOS_STORE_MAX_PERMS entries */
     unsigned nperms;
+    uint64_t mver;             /* the version that created it or last changed its value or permissions */
+    uint64_t cver;             /* the version that last created or removed one of its children (or it) */
 };
 
 struct rdb_tree {
@@ -47,6 +49,19 @@ struct rdb_op {
     size_t len;
     struct xvios_perm *perms;
     unsigned nperms;
+};
+
+/*
+ * What a transaction saw of one node, checked when it is applied (its read set): a transaction
+ * conflicts when any node it read, listed or changed is not as it saw it.
+ */
+#define RDB_READ_EXISTS  1u   /* the node existed (else: it was absent) */
+#define RDB_READ_MVER    2u   /* its value/permissions were looked at or changed: mver must match */
+#define RDB_READ_CVER    4u   /* its children were listed: cver must match */
+struct rdb_read {
+    char *path;
+    uint8_t flags;
+    uint64_t mver, cver;
 };
 
 /* The changes an operation made, for watches: kind 'C' (created/changed) or 'R' (subtree removed). */
@@ -71,14 +86,20 @@ int rdb_tree_read(const struct rdb_tree *t, uint32_t domid, const char *path, ch
 int rdb_tree_list(const struct rdb_tree *t, uint32_t domid, const char *path, char ***names, unsigned *n);
 int rdb_tree_get_perms(const struct rdb_tree *t, uint32_t domid, const char *path,
                        struct xvios_perm **perms, unsigned *n);
-/* Apply one operation as domid; on_change (may be NULL) hears every node it changed. On an error
- * the tree may be partly changed: callers apply to a copy (rdb_tree_clone). */
-int rdb_tree_apply(struct rdb_tree *t, uint32_t domid, const struct rdb_op *op, rdb_change_fn on_change, void *ctx);
+/* Apply one operation as domid, stamping what it changes with version ver (mver/cver); on_change (may
+ * be NULL) hears every node it changed. On an error the tree may be partly changed: callers apply to
+ * a copy (rdb_tree_clone). */
+int rdb_tree_apply(struct rdb_tree *t, uint32_t domid, const struct rdb_op *op, uint64_t ver,
+                   rdb_change_fn on_change, void *ctx);
+/* What t says of path, as a read-set entry's flags/mver/cver (want: RDB_READ_MVER/CVER to check). */
+void rdb_tree_observe(const struct rdb_tree *t, const char *path, uint8_t want, struct rdb_read *out);
+/* 0 when every entry still holds in t, else -EAGAIN. */
+int  rdb_tree_check_reads(const struct rdb_tree *t, const struct rdb_read *reads, unsigned n);
 
 /*
  * The byte format of a whole copy (little-endian): u32 node count, then per node in tree order
- * u16 path length, u32 value length, u16 permission count, the path, the value, and per
- * permission u32 domid + u8 access. rdb_tree_decode checks every length against the buffer and the
+ * u16 path length, u32 value length, u16 permission count, u64 mver, u64 cver, the path, the value,
+ * and per permission u32 domid + u8 access. rdb_tree_decode checks every length against the buffer and the
  * bounds, every path (valid, sorted, unique, its parent present), every permission, and that "/" is
  * there: -EPROTO (logged) when anything is wrong, the tree untouched.
  */
@@ -92,5 +113,6 @@ uint64_t rdb_hash(const uint8_t *buf, size_t len);
 int rdb_tree_hash(const struct rdb_tree *t, uint64_t *hash);
 
 void rdb_op_release(struct rdb_op *op);
+void rdb_read_release(struct rdb_read *r);
 
 #endif /* XVIOS_RDB_TREE_H */

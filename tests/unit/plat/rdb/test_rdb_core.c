@@ -4,9 +4,10 @@
  * on a simulated CPG: a bus that delivers every member's queued messages to
  * every member of the configuration in one total order, the sender
  * included. Proves: a configuration syncs to the highest version; at a tie
- * of versions the copy most members hold wins; a stale transaction fails
- * with EAGAIN on every member alike and the sender learns its outcome from
- * its own message; a transaction is applied whole or not at all; a
+ * of versions the copy most members hold wins; a transaction whose read set
+ * no longer holds fails with EAGAIN on every member alike and the sender
+ * learns its outcome from its own message, while disjoint transactions from
+ * one snapshot both commit; a transaction is applied whole or not at all; a
  * transaction delivered during a round is refused everywhere; a copy larger
  * than one chunk travels in chunks and only one member sends; a partition's
  * two sides merge onto the majority's copy; a round whose sender leaves is
@@ -100,23 +101,38 @@ static unsigned settle(unsigned mask)
     return total;
 }
 
-/* Member i multicasts a transaction of ops (delivered at the next settle, or now with deliver_now). */
-static void send_tx(unsigned mask, unsigned i, uint64_t txid, uint64_t base, uint32_t flags,
-                    const struct rdb_op *ops, unsigned nops)
+/* Member i multicasts a transaction of ops, delivered at once to the mask's members. Its read set (as
+ * the store builds it): every path it changes, as member i's copy shows it now, plus extra. */
+static void send_tx_reads(unsigned mask, unsigned i, uint64_t txid, uint32_t flags, const struct rdb_op *ops,
+                          unsigned nops, const struct rdb_read *extra, unsigned nextra)
 {
+    struct rdb_read reads[128];
     uint8_t *b;
     size_t len;
-    assert_int_equal(rdb_msg_tx(txid, base, 0, flags, ops, nops, &b, &len), 0);
+    unsigned nr = 0;
+    assert_true(nops + nextra <= 128);
+    for (unsigned k = 0; k < nops && (flags & RDB_TX_CHECK); k++) {
+        rdb_tree_observe(&cores[i].tree, ops[k].path, RDB_READ_MVER, &reads[nr]);
+        reads[nr++].path = ops[k].path;
+    }
+    for (unsigned k = 0; k < nextra; k++)
+        reads[nr++] = extra[k];
+    assert_int_equal(rdb_msg_tx(txid, cores[i].version, 0, flags, ops, nops, reads, nr, &b, &len), 0);
     for (unsigned j = 0; j < N; j++)
         if (mask & (1u << j))
             rdb_core_deliver(&cores[j], mem(i), b, len);
     free(b);
 }
 
+static void send_tx(unsigned mask, unsigned i, uint64_t txid, uint32_t flags, const struct rdb_op *ops, unsigned nops)
+{
+    send_tx_reads(mask, i, txid, flags, ops, nops, NULL, 0);
+}
+
 static void write1(unsigned mask, unsigned i, uint64_t txid, const char *path, const char *val)
 {
     struct rdb_op op = { .kind = RDB_OP_WRITE, .path = (char *)path, .val = (char *)val, .len = strlen(val) };
-    send_tx(mask, i, txid, cores[i].version, RDB_TX_CHECK, &op, 1);
+    send_tx(mask, i, txid, RDB_TX_CHECK, &op, 1);
 }
 
 /* Deliver messages one at a time (members in turn) until member watch has a transfer running. */
@@ -196,11 +212,14 @@ static void test_form_and_apply(void **state)
     assert_int_equal(cores[2].done_txid, 7);
     assert_int_equal(cores[2].done_rc, 0);
     assert_int_equal(cores[0].done_txid, 0);   /* not its transaction */
-    /* two racing transactions read version 1: the first in the order wins, the second fails everywhere */
+    /* two racing transactions saw /counter absent: the first in the order wins, the second fails everywhere */
     struct rdb_op a = { .kind = RDB_OP_WRITE, .path = "/counter", .val = "a", .len = 1 };
     struct rdb_op b = { .kind = RDB_OP_WRITE, .path = "/counter", .val = "b", .len = 1 };
-    send_tx(7, 0, 1, 1, RDB_TX_CHECK, &a, 1);
-    send_tx(7, 1, 2, 1, RDB_TX_CHECK, &b, 1);
+    struct rdb_read saw_b;
+    rdb_tree_observe(&cores[1].tree, "/counter", RDB_READ_MVER, &saw_b);   /* taken before a is applied */
+    saw_b.path = "/counter";
+    send_tx(7, 0, 1, RDB_TX_CHECK, &a, 1);
+    send_tx_reads(7, 1, 2, RDB_TX_CHECK, &b, 1, &saw_b, 1);
     for (unsigned i = 0; i < 3; i++) {
         assert_string_equal(val_of(i, "/counter"), "a");
         assert_int_equal(cores[i].version, 2);
@@ -208,17 +227,17 @@ static void test_form_and_apply(void **state)
     }
     assert_int_equal(cores[0].done_rc, 0);
     assert_int_equal(cores[1].done_rc, -EAGAIN);
-    /* a write that does not check the version goes in anyway */
-    send_tx(7, 1, 3, 0, 0, &b, 1);
-    assert_string_equal(val_of(0, "/counter"), "b");
+    /* a write that does not check goes in anyway */
+    send_tx_reads(7, 1, 3, 0, &b, 1, &saw_b, 1);
     assert_int_equal(cores[1].done_rc, 0);
+    assert_string_equal(val_of(0, "/counter"), "b");
     /* all or nothing: the second operation fails (domain 0 removing an absent node), the first is undone */
     struct rdb_op two[2] = { { .kind = RDB_OP_WRITE, .path = "/half", .val = "1", .len = 1 },
                              { .kind = RDB_OP_RM, .path = "/absent" } };
-    send_tx(7, 0, 4, cores[0].version, RDB_TX_CHECK, two, 2);
+    send_tx(7, 0, 4, RDB_TX_CHECK, two, 2);
     for (unsigned i = 0; i < 3; i++) {
         assert_null(val_of(i, "/half"));
-        assert_int_equal(cores[i].version, 3);
+        assert_int_equal(cores[i].version, 3);   /* a, then the unchecked b */
         assert_int_equal(cores[i].st.failed, 1);
     }
     assert_int_equal(cores[0].done_rc, -ENOENT);
@@ -270,7 +289,7 @@ static void test_big_copy_in_chunks(void **state)
         snprintf(paths[i], sizeof(paths[i]), "/big/%u", i);
         ops[i] = (struct rdb_op){ .kind = RDB_OP_WRITE, .path = paths[i], .val = v, .len = sizeof(v) };
     }
-    send_tx(1, 0, 1, 0, RDB_TX_CHECK, ops, 100);
+    send_tx(1, 0, 1, RDB_TX_CHECK, ops, 100);
     assert_int_equal(cores[0].version, 1);
     confchg(3);
     settle(3);
@@ -395,10 +414,52 @@ static void test_damaged_copy_and_strangers(void **state)
     stop(2);
 }
 
+
+static void test_per_node_conflicts(void **state)
+{
+    (void)state;
+    start(2);
+    confchg(3);
+    settle(3);
+    write1(3, 0, 1, "/dir/old", "1");
+    /* both members take their snapshots now (version 1) */
+    struct rdb_read saw0[1], saw1[2];
+    rdb_tree_observe(&cores[0].tree, "/x", RDB_READ_MVER, &saw0[0]);
+    saw0[0].path = "/x";
+    rdb_tree_observe(&cores[1].tree, "/y", RDB_READ_MVER, &saw1[0]);
+    saw1[0].path = "/y";
+    rdb_tree_observe(&cores[1].tree, "/dir", RDB_READ_CVER, &saw1[1]);   /* member 1 listed /dir */
+    saw1[1].path = "/dir";
+    /* disjoint changes from the same snapshot: both commit (the loopback store would refuse the second) */
+    struct rdb_op x = { .kind = RDB_OP_WRITE, .path = "/x", .val = "x", .len = 1 };
+    struct rdb_op y = { .kind = RDB_OP_WRITE, .path = "/y", .val = "y", .len = 1 };
+    send_tx_reads(3, 0, 2, RDB_TX_CHECK, &x, 1, saw0, 1);
+    assert_int_equal(cores[0].done_rc, 0);
+    send_tx_reads(3, 1, 3, RDB_TX_CHECK, &y, 1, saw1, 1);
+    assert_int_equal(cores[1].done_rc, 0);
+    assert_int_equal(cores[0].version, 3);
+    /* a new child of /dir after member 1 listed it: its transaction fails */
+    struct rdb_op d = { .kind = RDB_OP_WRITE, .path = "/dir/new", .val = "n", .len = 1 };
+    send_tx(3, 0, 4, RDB_TX_CHECK, &d, 1);
+    struct rdb_op z = { .kind = RDB_OP_WRITE, .path = "/z", .val = "z", .len = 1 };
+    send_tx_reads(3, 1, 5, RDB_TX_CHECK, &z, 1, saw1 + 1, 1);
+    assert_int_equal(cores[1].done_rc, -EAGAIN);
+    assert_null(val_of(0, "/z"));
+    /* a changed value of a child does not change the listing */
+    rdb_tree_observe(&cores[1].tree, "/dir", RDB_READ_CVER, &saw1[1]);
+    saw1[1].path = "/dir";
+    write1(3, 0, 6, "/dir/old", "2");
+    send_tx_reads(3, 1, 7, RDB_TX_CHECK, &z, 1, saw1 + 1, 1);
+    assert_int_equal(cores[1].done_rc, 0);
+    assert_same(3);
+    stop(2);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_form_and_apply),
+        cmocka_unit_test(test_per_node_conflicts),
         cmocka_unit_test(test_joiner_takes_highest),
         cmocka_unit_test(test_big_copy_in_chunks),
         cmocka_unit_test(test_partition_and_heal),

@@ -44,7 +44,7 @@ static void sample(struct rdb_tree *t, const char *val)
 {
     struct rdb_op op = { .kind = RDB_OP_WRITE, .path = "/pool/lu1", .val = (char *)val, .len = strlen(val) };
     assert_int_equal(rdb_tree_init(t), 0);
-    assert_int_equal(rdb_tree_apply(t, 0, &op, NULL, NULL), 0);
+    assert_int_equal(rdb_tree_apply(t, 0, &op, 1, NULL, NULL), 0);
 }
 
 static void test_roundtrip(void **state)

@@ -3,7 +3,8 @@
  * test_rdb_msg.c - the replicated DB's messages (xen/plat/rdb/rdb_msg.c):
  * each kind's round trip; every truncation, trailing bytes, a wrong magic,
  * version, kind or length refused; CHUNK bounds; TX bounds (op count, path,
- * value, permissions, domid, flags); the encoders' own refusals.
+ * value, permissions, domid, flags, the read set's entries and count); the
+ * encoders' own refusals.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -129,7 +130,9 @@ static void test_tx_roundtrip(void **state)
     struct rdb_msg m;
     uint8_t *b;
     size_t len;
-    assert_int_equal(rdb_msg_tx(42, 1000, 7, RDB_TX_CHECK, ops, 4, &b, &len), 0);
+    struct rdb_read reads[2] = { { .path = "/pool", .flags = RDB_READ_EXISTS | RDB_READ_CVER, .mver = 3, .cver = 9 },
+                                 { .path = "/pool/new", .flags = 0 } };
+    assert_int_equal(rdb_msg_tx(42, 1000, 7, RDB_TX_CHECK, ops, 4, reads, 2, &b, &len), 0);
     assert_int_equal(rdb_msg_decode(b, len, &m), 0);
     assert_int_equal(m.kind, RDB_MSG_TX);
     assert_true(m.txid == 42 && m.base == 1000);
@@ -145,6 +148,34 @@ static void test_tx_roundtrip(void **state)
     assert_int_equal(m.ops[3].nperms, 2);
     assert_int_equal(m.ops[3].perms[1].domid, 0xffff);
     assert_int_equal(m.ops[3].perms[1].perm, XVIOS_PERM_BOTH);
+    assert_int_equal(m.nreads, 2);
+    assert_string_equal(m.reads[0].path, "/pool");
+    assert_int_equal(m.reads[0].flags, RDB_READ_EXISTS | RDB_READ_CVER);
+    assert_true(m.reads[0].mver == 3 && m.reads[0].cver == 9);
+    assert_string_equal(m.reads[1].path, "/pool/new");
+    assert_int_equal(m.reads[1].flags, 0);
+    rdb_msg_release(&m);
+    /* the read set: unknown flags, an absent node with a version, a count beyond the bytes, a bad path */
+    size_t r1 = len - (19 + 9);          /* the second entry: flags, length, "/pool/new", mver, cver */
+    b[r1] = 8;
+    assert_int_equal(rdb_msg_decode(b, len, &m), -EPROTO);
+    b[r1] = 0;
+    b[len - 1] = 1;                      /* absent, yet a cver */
+    assert_int_equal(rdb_msg_decode(b, len, &m), -EPROTO);
+    b[len - 1] = 0;
+    size_t cnt = len - (19 + 9) - (19 + 5) - 4;
+    assert_int_equal(b[cnt], 2);
+    b[cnt] = 3;
+    assert_int_equal(rdb_msg_decode(b, len, &m), -EPROTO);
+    b[cnt] = 0xff;
+    b[cnt + 1] = 0xff;
+    assert_int_equal(rdb_msg_decode(b, len, &m), -EPROTO);
+    b[cnt] = 2;
+    b[cnt + 1] = 0;
+    b[r1 + 3] = 'x';                     /* "xpool/new" */
+    assert_int_equal(rdb_msg_decode(b, len, &m), -EPROTO);
+    b[r1 + 3] = '/';
+    assert_int_equal(rdb_msg_decode(b, len, &m), 0);
     rdb_msg_release(&m);
     assert_exact(b, len);
 
@@ -192,13 +223,18 @@ static void test_tx_bounds(void **state)
     struct rdb_msg m;
     uint8_t *b;
     size_t len;
-    assert_int_equal(rdb_msg_tx(1, 0, 0, 0, &w, 0, &b, &len), -EINVAL);
-    assert_int_equal(rdb_msg_tx(1, 0, 0x10000, 0, &w, 1, &b, &len), -EINVAL);
-    assert_int_equal(rdb_msg_tx(1, 0, 0, 4, &w, 1, &b, &len), -EINVAL);
+    assert_int_equal(rdb_msg_tx(1, 0, 0, 0, &w, 0, NULL, 0, &b, &len), -EINVAL);
+    assert_int_equal(rdb_msg_tx(1, 0, 0x10000, 0, &w, 1, NULL, 0, &b, &len), -EINVAL);
+    assert_int_equal(rdb_msg_tx(1, 0, 0, 4, &w, 1, NULL, 0, &b, &len), -EINVAL);
+    struct rdb_read bad_read = { .path = "/a", .flags = 0, .mver = 1 };
+    assert_int_equal(rdb_msg_tx(1, 0, 0, 0, &w, 1, &bad_read, 1, &b, &len), -EINVAL);
+    bad_read = (struct rdb_read){ .path = "/a", .flags = 16 | RDB_READ_EXISTS };
+    assert_int_equal(rdb_msg_tx(1, 0, 0, 0, &w, 1, &bad_read, 1, &b, &len), -EINVAL);
+    assert_int_equal(rdb_msg_tx(1, 0, 0, 0, &w, 1, NULL, RDB_TX_MAX_READS + 1, &b, &len), -EINVAL);
     static struct rdb_op many[RDB_TX_MAX_OPS + 1];
     for (unsigned i = 0; i <= RDB_TX_MAX_OPS; i++)
         many[i] = w;
-    assert_int_equal(rdb_msg_tx(1, 0, 0, 0, many, RDB_TX_MAX_OPS + 1, &b, &len), -EINVAL);
+    assert_int_equal(rdb_msg_tx(1, 0, 0, 0, many, RDB_TX_MAX_OPS + 1, NULL, 0, &b, &len), -EINVAL);
     /* RDB_TX_MAX_OPS values of 4096 bytes exceed one message */
     static char v[XVIOS_STORE_MAX_VALUE];
     memset(v, 'x', sizeof(v));
@@ -206,20 +242,21 @@ static void test_tx_bounds(void **state)
         many[i].val = v;
         many[i].len = sizeof(v);
     }
-    assert_int_equal(rdb_msg_tx(1, 0, 0, 0, many, RDB_TX_MAX_OPS, &b, &len), -EMSGSIZE);
+    assert_int_equal(rdb_msg_tx(1, 0, 0, 0, many, RDB_TX_MAX_OPS, NULL, 0, &b, &len), -EMSGSIZE);
     /* a permission with a 17-bit domid is encoded by nobody but refused on receipt */
     struct xvios_perm ok[1] = { { 5, XVIOS_PERM_READ } };
     sp.perms = ok;
-    assert_int_equal(rdb_msg_tx(1, 0, 0, 0, &sp, 1, &b, &len), 0);
-    b[len - 3] = 1;   /* domid byte 2 */
+    assert_int_equal(rdb_msg_tx(1, 0, 0, 0, &sp, 1, NULL, 0, &b, &len), 0);
+    /* the last 4 bytes are the (empty) read set's count */
+    b[len - 7] = 1;   /* domid byte 2 */
     assert_int_equal(rdb_msg_decode(b, len, &m), -EPROTO);
-    b[len - 3] = 0;
-    b[len - 1] = 4;   /* access */
+    b[len - 7] = 0;
+    b[len - 5] = 4;   /* access */
     assert_int_equal(rdb_msg_decode(b, len, &m), -EPROTO);
-    b[len - 1] = 1;
-    b[len - 7] = 0;   /* permission count 0 */
+    b[len - 5] = 1;
+    b[len - 11] = 0;  /* permission count 0 */
     assert_int_equal(rdb_msg_decode(b, len, &m), -EPROTO);
-    b[len - 7] = 1;
+    b[len - 11] = 1;
     assert_int_equal(rdb_msg_decode(b, len, &m), 0);
     rdb_msg_release(&m);
     free(b);

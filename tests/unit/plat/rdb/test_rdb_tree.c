@@ -18,16 +18,18 @@
 
 #include "xen/plat/rdb/rdb_tree.h"
 
+#define NH 24   /* a node's header in the byte format */
+
 static int apply(struct rdb_tree *t, uint32_t domid, enum rdb_op_kind kind, const char *path, const char *val)
 {
     struct rdb_op op = { .kind = kind, .path = (char *)path, .val = (char *)val, .len = val ? strlen(val) : 0 };
-    return rdb_tree_apply(t, domid, &op, NULL, NULL);
+    return rdb_tree_apply(t, domid, &op, 1, NULL, NULL);
 }
 
 static int set_perms(struct rdb_tree *t, uint32_t domid, const char *path, const struct xvios_perm *p, unsigned n)
 {
     struct rdb_op op = { .kind = RDB_OP_SETPERMS, .path = (char *)path, .perms = (struct xvios_perm *)p, .nperms = n };
-    return rdb_tree_apply(t, domid, &op, NULL, NULL);
+    return rdb_tree_apply(t, domid, &op, 1, NULL, NULL);
 }
 
 static char *read_val(const struct rdb_tree *t, uint32_t domid, const char *path, int *rc)
@@ -56,7 +58,7 @@ static void test_create_inherit_and_access(void **state)
     int rc;
     assert_int_equal(rdb_tree_init(&t), 0);
     struct rdb_op op = { .kind = RDB_OP_WRITE, .path = "/a/b/c", .val = "v", .len = 1 };
-    assert_int_equal(rdb_tree_apply(&t, 0, &op, note, &s), 0);
+    assert_int_equal(rdb_tree_apply(&t, 0, &op, 1, note, &s), 0);
     assert_string_equal(s.log, "C/a;C/a/b;C/a/b/c;");          /* parents created, each reported */
     char *v = read_val(&t, 0, "/a/b/c", &rc);
     assert_int_equal(rc, 0);
@@ -130,7 +132,7 @@ static void test_mkdir_rm_list(void **state)
     xvios_strv_free(names, n);
     assert_int_equal(rdb_tree_list(&t, 5, "/a", &names, &n), -EACCES);
     struct rdb_op rm = { .kind = RDB_OP_RM, .path = "/a" };
-    assert_int_equal(rdb_tree_apply(&t, 0, &rm, note, &s), 0);
+    assert_int_equal(rdb_tree_apply(&t, 0, &rm, 2, note, &s), 0);
     assert_string_equal(s.log, "R/a;");
     assert_null(rdb_tree_get(&t, "/a/b/deep"));
     assert_null(rdb_tree_get(&t, "/a"));
@@ -221,17 +223,17 @@ static void test_decode_refuses(void **state)
     assert_int_equal(rdb_tree_decode(b, len, &u), -EPROTO);
     memcpy(b, save, 4);
     /* the first node must be "/" (path length 1, path byte '/') */
-    b[4 + 8] = 'x';
+    b[4 + NH] = 'x';
     assert_int_equal(rdb_tree_decode(b, len, &u), -EPROTO);
-    b[4 + 8] = '/';
+    b[4 + NH] = '/';
     /* "/" has one permission entry: make its access 4 (out of range) */
-    b[4 + 8 + 1 + 4] = 4;
+    b[4 + NH + 1 + 4] = 4;
     assert_int_equal(rdb_tree_decode(b, len, &u), -EPROTO);
-    b[4 + 8 + 1 + 4] = 0;
+    b[4 + NH + 1 + 4] = 0;
     /* its domid over 16 bits */
-    b[4 + 8 + 1 + 2] = 1;
+    b[4 + NH + 1 + 2] = 1;
     assert_int_equal(rdb_tree_decode(b, len, &u), -EPROTO);
-    b[4 + 8 + 1 + 2] = 0;
+    b[4 + NH + 1 + 2] = 0;
     /* a permission count of 0 on "/" */
     uint8_t np0 = b[4 + 6];
     b[4 + 6] = 0;
@@ -249,23 +251,78 @@ static void test_decode_refuses(void **state)
     assert_int_equal(apply(&h, 0, RDB_OP_WRITE, "/c", "2"), 0);
     assert_int_equal(rdb_tree_encode(&h, &b, &len), 0);
     /* rename "/b" to "/d": "/d" before "/c" is out of order */
-    size_t first = 4 + 8 + 1 + 0 + 5;             /* after "/": header, path, no value, one perm */
-    assert_int_equal(b[first + 8], '/');
-    b[first + 8 + 1] = 'd';
+    size_t first = 4 + NH + 1 + 0 + 5;             /* after "/": header, path, no value, one perm */
+    assert_int_equal(b[first + NH], '/');
+    b[first + NH + 1] = 'd';
     assert_int_equal(rdb_tree_decode(b, len, &u), -EPROTO);
-    b[first + 8 + 1] = 'c';                         /* "/c" twice: repeated */
+    b[first + NH + 1] = 'c';                         /* "/c" twice: repeated */
     assert_int_equal(rdb_tree_decode(b, len, &u), -EPROTO);
     free(b);
     rdb_tree_free(&h);
     assert_int_equal(rdb_tree_init(&h), 0);
     assert_int_equal(apply(&h, 0, RDB_OP_WRITE, "/b/c", "1"), 0);
     assert_int_equal(rdb_tree_encode(&h, &b, &len), 0);
-    b[first + 8 + 1] = 'a';                         /* "/a" then "/b/c": /b/c without its parent */
+    b[first + NH + 1] = 'a';                         /* "/a" then "/b/c": /b/c without its parent */
     assert_int_equal(rdb_tree_decode(b, len, &u), -EPROTO);
-    b[first + 8 + 1] = '/';                         /* an invalid path "//" */
+    b[first + NH + 1] = '/';                         /* an invalid path "//" */
     assert_int_equal(rdb_tree_decode(b, len, &u), -EPROTO);
     free(b);
     rdb_tree_free(&h);
+}
+
+
+static void test_versions_and_reads(void **state)
+{
+    (void)state;
+    struct rdb_tree t, u;
+    struct rdb_read r[4];
+    struct rdb_op w = { .kind = RDB_OP_WRITE, .path = "/a/b", .val = "1", .len = 1 };
+    struct rdb_op rm = { .kind = RDB_OP_RM, .path = "/a/b" };
+    uint8_t *b = NULL;
+    size_t len = 0;
+
+    assert_int_equal(rdb_tree_init(&t), 0);
+    assert_int_equal(rdb_tree_apply(&t, 0, &w, 5, NULL, NULL), 0);
+    assert_int_equal(rdb_tree_get(&t, "/a")->mver, 5);
+    assert_int_equal(rdb_tree_get(&t, "/a")->cver, 5);
+    assert_int_equal(rdb_tree_get(&t, "/")->cver, 5);
+    assert_int_equal(rdb_tree_get(&t, "/a/b")->mver, 5);
+    /* what a transaction saw: /a's children, /a/b's value, /c absent, / itself */
+    rdb_tree_observe(&t, "/a", RDB_READ_CVER, &r[0]);
+    rdb_tree_observe(&t, "/a/b", RDB_READ_MVER, &r[1]);
+    rdb_tree_observe(&t, "/c", RDB_READ_MVER, &r[2]);
+    rdb_tree_observe(&t, "/", RDB_READ_MVER, &r[3]);
+    r[0].path = "/a";
+    r[1].path = "/a/b";
+    r[2].path = "/c";
+    r[3].path = "/";
+    assert_int_equal(r[2].flags, 0);                       /* absent: only its absence counts */
+    assert_int_equal(r[0].flags, RDB_READ_EXISTS | RDB_READ_CVER);
+    assert_int_equal(rdb_tree_check_reads(&t, r, 4), 0);
+    /* a new value of /a/b: its mver moves, /a's children do not change */
+    w.val = "2";
+    assert_int_equal(rdb_tree_apply(&t, 0, &w, 7, NULL, NULL), 0);
+    assert_int_equal(rdb_tree_get(&t, "/a/b")->mver, 7);
+    assert_int_equal(rdb_tree_get(&t, "/a")->cver, 5);
+    assert_int_equal(rdb_tree_check_reads(&t, r, 1), 0);    /* the listing still holds */
+    assert_int_equal(rdb_tree_check_reads(&t, r + 1, 1), -EAGAIN);
+    assert_int_equal(rdb_tree_check_reads(&t, r + 3, 1), 0);   /* "/" itself unchanged */
+    /* the copy keeps the versions through the byte format */
+    assert_int_equal(rdb_tree_encode(&t, &b, &len), 0);
+    assert_int_equal(rdb_tree_decode(b, len, &u), 0);
+    assert_int_equal(rdb_tree_get(&u, "/a/b")->mver, 7);
+    assert_int_equal(rdb_tree_get(&u, "/a")->cver, 5);
+    free(b);
+    rdb_tree_free(&u);
+    /* /a/b removed: /a's children changed; /c created: its absence no longer holds */
+    assert_int_equal(rdb_tree_apply(&t, 0, &rm, 9, NULL, NULL), 0);
+    assert_int_equal(rdb_tree_get(&t, "/a")->cver, 9);
+    assert_int_equal(rdb_tree_check_reads(&t, r, 1), -EAGAIN);
+    struct rdb_op c = { .kind = RDB_OP_MKDIR, .path = "/c" };
+    assert_int_equal(rdb_tree_check_reads(&t, r + 2, 1), 0);
+    assert_int_equal(rdb_tree_apply(&t, 0, &c, 10, NULL, NULL), 0);
+    assert_int_equal(rdb_tree_check_reads(&t, r + 2, 1), -EAGAIN);
+    rdb_tree_free(&t);
 }
 
 int main(void)
@@ -275,6 +332,7 @@ int main(void)
         cmocka_unit_test(test_mkdir_rm_list),
         cmocka_unit_test(test_encode_decode_roundtrip),
         cmocka_unit_test(test_decode_refuses),
+        cmocka_unit_test(test_versions_and_reads),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -49,10 +49,10 @@ static void test_fire_rules(void **state)
     char *p, *tk;
 
     assert_int_equal(rdb_tree_init(&t), 0);
-    assert_int_equal(rdb_tree_apply(&t, 0, &w1, NULL, NULL), 0);
-    assert_int_equal(rdb_tree_apply(&t, 0, &w2, NULL, NULL), 0);
-    assert_int_equal(rdb_tree_apply(&t, 0, &p1, NULL, NULL), 0);
-    assert_int_equal(rdb_tree_apply(&t, 0, &p2, NULL, NULL), 0);
+    assert_int_equal(rdb_tree_apply(&t, 0, &w1, 1, NULL, NULL), 0);
+    assert_int_equal(rdb_tree_apply(&t, 0, &w2, 1, NULL, NULL), 0);
+    assert_int_equal(rdb_tree_apply(&t, 0, &p1, 1, NULL, NULL), 0);
+    assert_int_equal(rdb_tree_apply(&t, 0, &p2, 1, NULL, NULL), 0);
     assert_int_equal(rdb_watches_init(&ws), 0);
     assert_false(readable(ws.fd));
     assert_int_equal(rdb_watches_add(&ws, "/a", "ta"), 0);
@@ -75,7 +75,7 @@ static void test_fire_rules(void **state)
     expect(&ws, "/a/secret", "ta");
     /* removing /a/open (gone from the tree): /a hears it, the watch below hears its own path */
     struct rdb_op rm = { .kind = RDB_OP_RM, .path = "/a/open" };
-    assert_int_equal(rdb_tree_apply(&t, 0, &rm, NULL, NULL), 0);
+    assert_int_equal(rdb_tree_apply(&t, 0, &rm, 1, NULL, NULL), 0);
     rdb_watches_fire(&ws, &t, 5, 'R', "/a/open");
     expect(&ws, "/a/open", "ta");
     expect(&ws, "/a/open/deep", "tdeep");
