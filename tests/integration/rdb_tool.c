@@ -9,6 +9,8 @@
  *   write PATH VALUE     one write outside a transaction
  *   race COUNT NAME      COUNT transactions, each retried on EAGAIN until it commits: read
  *                        /race/counter, write it + 1, write /race/NAME/<i> = the new counter
+ *   own COUNT NAME       the same on this member's own counter /own/NAME/counter (and /own/NAME/<i>):
+ *                        members' transactions touch disjoint nodes
  *   fill COUNT SIZE      one transaction writing /fill/<i> = SIZE bytes, COUNT nodes
  *   watch PATH           set a watch (token "w"); events print as they come
  *   dbcreate NAME        the cluster DB layer (xvios/db.h) creates cluster NAME through a platform
@@ -17,7 +19,7 @@
  *   status | dump FILE | quit
  * Every answer and event is one line on stdout, flushed, with the wall clock in ms (t=):
  *   write ok | write err=<errno name> msg=<text>
- *   race done n= committed= retries= errors= last_err= ms=
+ *   race done | own done  n= committed= retries= errors= last_err= ms=
  *   status version= hash= quorate= mode= members= applied= conflicts= refused= failed= rounds= loads=
  *   mode <name> version= t=       (on every change of the sync mode)
  *   quorate <0|1> t=              (on every change)
@@ -108,8 +110,9 @@ static void drain_events(xvios_rdb *r)
     }
 }
 
-/* One transaction of the race: 0 committed, -EAGAIN lost the race (retry), else an error. */
-static int race_one(xvios_rdb *r, const char *name, unsigned long i)
+/* One transaction of the race: read counter, write it + 1 and <dir>/<name>/<i>: 0 committed, -EAGAIN lost
+ * the race (retry), else an error. */
+static int race_one(xvios_rdb *r, const char *counter_path, const char *dir, const char *name, unsigned long i)
 {
     char path[256], val[32];
     char *old = NULL;
@@ -119,15 +122,15 @@ static int race_one(xvios_rdb *r, const char *name, unsigned long i)
 
     if (rc < 0)
         return rc;
-    rc = xvios_rdb_read(r, tx, "/race/counter", &old, NULL);
+    rc = xvios_rdb_read(r, tx, counter_path, &old, NULL);
     if (rc == 0 && xvios_parse_u64(old, 0, UINT64_MAX - 1, &counter) != 0)
         rc = -EPROTO;
     free(old);
     if (rc < 0 && rc != -ENOENT)
         goto abort;
     snprintf(val, sizeof(val), "%" PRIu64, counter + 1);
-    snprintf(path, sizeof(path), "/race/%s/%lu", name, i);
-    if ((rc = xvios_rdb_write(r, tx, "/race/counter", val, strlen(val))) < 0 ||
+    snprintf(path, sizeof(path), "%s/%s/%lu", dir, name, i);
+    if ((rc = xvios_rdb_write(r, tx, counter_path, val, strlen(val))) < 0 ||
         (rc = xvios_rdb_write(r, tx, path, val, strlen(val))) < 0)
         goto abort;
     return xvios_rdb_tx_end(r, tx, true);
@@ -136,7 +139,8 @@ abort:
     return rc;
 }
 
-static void race(xvios_rdb *r, const char *args)
+/* own: each member its own counter (/own/NAME/counter), so transactions of different members are disjoint */
+static void race(xvios_rdb *r, const char *args, bool own)
 {
     unsigned long count = 0, committed = 0, retries = 0, errors = 0;
     char name[64];
@@ -147,9 +151,11 @@ static void race(xvios_rdb *r, const char *args)
         printf("race err=EINVAL\n");
         return;
     }
+    char counter[128];
+    snprintf(counter, sizeof(counter), own ? "/own/%s/counter" : "/race/counter", name);
     for (unsigned long i = 0; i < count; i++) {
         int rc;
-        while ((rc = race_one(r, name, i)) == -EAGAIN)
+        while ((rc = race_one(r, counter, own ? "/own" : "/race", name, i)) == -EAGAIN)
             retries++;
         if (rc == 0) {
             committed++;
@@ -160,7 +166,8 @@ static void race(xvios_rdb *r, const char *args)
         if (rc == -EPIPE)
             break;
     }
-    printf("race done n=%lu committed=%lu retries=%lu errors=%lu last_err=%s ms=%lld\n", count, committed, retries,
+    printf("%s done n=%lu committed=%lu retries=%lu errors=%lu last_err=%s ms=%lld\n", own ? "own" : "race", count,
+           committed, retries,
            errors, err_name(last), (long long)xvios_ts_diff_ms(t0, xvios_now()));
 }
 
@@ -210,7 +217,9 @@ static int command(xvios_rdb *r, char *line, int *quit)
             printf("write err=%s msg=%s\n", err_name(rc), strerror(-rc));
         return rc == -EPIPE ? rc : 0;
     } else if (!strncmp(line, "race ", 5)) {
-        race(r, line + 5);
+        race(r, line + 5, false);
+    } else if (!strncmp(line, "own ", 4)) {
+        race(r, line + 4, true);
     } else if (!strncmp(line, "fill ", 5)) {
         fill(r, line + 5);
     } else if (sscanf(line, "dbcreate %63s", a) == 1) {
