@@ -9,12 +9,13 @@
  * - Each member (one process) joins the CPG group "xvios-db:<cluster>" and
  *   keeps its copy in memory and in its state file (a version counter plus
  *   the tree; replaced atomically after every dispatch that changed it).
- * - A committed transaction is one AGREED multicast of its operations, the
- *   version it read and its domain. Every member applies the same sequence:
- *   a transaction whose version is stale fails with -EAGAIN on every member
- *   alike, and the committer learns the outcome when its own message comes
- *   back. A write outside a transaction is a transaction that does not check
- *   the version.
+ * - A committed transaction is one AGREED multicast of its operations, its
+ *   read set (every node it read, listed or changed, as its snapshot showed
+ *   it) and its domain. Every member applies the same sequence: a
+ *   transaction whose read set no longer holds fails with -EAGAIN on every
+ *   member alike (per-node conflicts), and the committer learns the outcome
+ *   when its own message comes back. A write outside a transaction is a
+ *   transaction that checks nothing.
  * - On every configuration change the members exchange (version, content
  *   hash); the copy with the highest version (at a tie, the one most members
  *   hold) is taken by every member whose copy differs, sent in chunks by one
