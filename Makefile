@@ -34,6 +34,8 @@ GEN_DIR   := build/gen
 VIO_RNG_INC := $(GEN_DIR)/vio_rng.inc
 # The multi-host layer (xen/plat/cpg/): corosync's CPG, linked only by what calls it.
 CPG_LIBS = $(shell pkg-config --libs libcpg 2>/dev/null || echo -lcpg)
+# The replicated cluster DB (xen/plat/rdb/): CPG plus corosync's quorum service.
+QUORUM_LIBS = $(shell pkg-config --libs libquorum 2>/dev/null || echo -lquorum)
 # The cross-host links (xen/plat/tcp/): TLS with a pre-shared key.
 TLS_LIBS = $(shell pkg-config --libs gnutls 2>/dev/null || echo -lgnutls)
 # The journal (xen/util/log_target.c): the two daemons only, never libxvios-client.
@@ -147,6 +149,7 @@ build/$(1)/tests/%: build/$(1)/obj/tests/integration/%.o $$($(1)_ARCHIVES)
 build/$(1)/tests/cpg_tool: LIBS += $$(CPG_LIBS)
 build/$(1)/tests/test_tcp_link build/$(1)/tests/tcp_tool: LIBS += $$(TLS_LIBS)
 build/$(1)/tests/mesh_tool: LIBS += $$(CPG_LIBS) $$(TLS_LIBS)
+build/$(1)/tests/rdb_tool: LIBS += $$(CPG_LIBS) $$(QUORUM_LIBS)
 build/$(1)/bench/bench_tcp_link: LIBS += $$(TLS_LIBS)
 build/$(1)/bench/%: build/$(1)/obj/tests/bench/%.o $$($(1)_ARCHIVES)
 	@mkdir -p $$(@D)
@@ -253,7 +256,7 @@ FUZZ_EXTRA_fuzz_small_parsers := $(wildcard tests/fuzz/small_parsers/*.c) daemon
 build/fuzz/fuzz_small_parsers: $(FUZZ_EXTRA_fuzz_small_parsers) $(wildcard tests/fuzz/small_parsers/*.h)
 build/fuzz/%: tests/fuzz/%.c $(LIB_SRCS) $(VIO_RNG_INC)
 	@mkdir -p $(@D)
-	$(CLANG) $(CPPFLAGS) $(XEN_CFLAGS) $(XML_CFLAGS) $(WARN) -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -o $@ $< $(LIB_SRCS) $(FUZZ_EXTRA_$*) $(LIBS) $(SYSTEMD_LIBS) $(XML_LIBS) $(CPG_LIBS) $(TLS_LIBS)
+	$(CLANG) $(CPPFLAGS) $(XEN_CFLAGS) $(XML_CFLAGS) $(WARN) -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -o $@ $< $(LIB_SRCS) $(FUZZ_EXTRA_$*) $(LIBS) $(SYSTEMD_LIBS) $(XML_LIBS) $(CPG_LIBS) $(QUORUM_LIBS) $(TLS_LIBS)
 fuzz: deps $(FUZZ_BINS)
 	@for f in $(FUZZ_BINS); do n=$$(basename $$f); mkdir -p build/fuzz/corpus-$$n; \
 	  echo "== $$n for $(FUZZ_SECONDS)s"; \

@@ -43,6 +43,7 @@ LAYERS = {
     "xen/plat/cpg": 2,
     "xen/plat/tcp": 2,
     "xen/plat/mesh": 2,
+    "xen/plat/rdb": 2,
     "xen/db": 3,
     "xen/vke": 4,
     "xen/client": 4,
@@ -60,7 +61,9 @@ LAYERS = {
 # The platform seam: the implementations may use the seam's helpers ...
 SIDEWAYS = {("xen/plat/xen", "xen/plat"), ("xen/plat/loop", "xen/plat"),
             # the multi-host transport joins its two halves: CPG membership opens the TCP links
-            ("xen/plat/mesh", "xen/plat/cpg"), ("xen/plat/mesh", "xen/plat/tcp")}
+            ("xen/plat/mesh", "xen/plat/cpg"), ("xen/plat/mesh", "xen/plat/tcp"),
+            # the replicated DB checks paths as the platform's stores do
+            ("xen/plat/rdb", "xen/plat")}
 # ... and the dispatcher names an implementation only by its ops table.
 SEAM = {"xen/plat/xen": {"xvios_plat_xen_ops"}, "xen/plat/loop": {"xvios_plat_loopback_ops"}}
 

@@ -14,6 +14,8 @@ struct xvios_plat {
     enum xvios_plat_kind kind;
     const struct xvios_plat_ops *ops;
     void *impl;
+    const struct xvios_plat_ops *sops;   /* the store calls go here: ops, or a store diverted to */
+    void *simpl;
 };
 
 struct xvios_link {
@@ -51,6 +53,8 @@ int xvios_plat_open(const struct xvios_plat_config *cfg, xvios_plat **out)
         free(p);
         return rc;
     }
+    p->sops = p->ops;
+    p->simpl = p->impl;
     *out = p;
     return 0;
 }
@@ -73,6 +77,12 @@ void *xvios_plat_impl(xvios_plat *p, const struct xvios_plat_ops *ops)
 void *xvios_plat_impl_of_kind(xvios_plat *p, enum xvios_plat_kind kind)
 {
     return p && p->kind == kind && p->ops == ops_for(kind) ? p->impl : NULL;
+}
+
+void xvios_plat_store_divert(xvios_plat *p, const struct xvios_plat_ops *store_ops, void *store_impl)
+{
+    p->sops = store_ops ? store_ops : p->ops;
+    p->simpl = store_ops ? store_impl : p->impl;
 }
 
 const struct xvios_plat_ops *xvios_plat_ops_of(xvios_plat *p, void **impl)
@@ -162,7 +172,7 @@ int xvios_store_read(xvios_plat *p, xvios_tx tx, const char *path, char **val, s
     *val = NULL;
     if (len)
         *len = 0;
-    return p->ops->store_read(p->impl, tx, path, val, len);
+    return p->sops->store_read(p->simpl, tx, path, val, len);
 }
 
 int xvios_store_write(xvios_plat *p, xvios_tx tx, const char *path, const char *val, size_t len)
@@ -172,19 +182,19 @@ int xvios_store_write(xvios_plat *p, xvios_tx tx, const char *path, const char *
         return -EINVAL;
     if (len > XVIOS_STORE_MAX_VALUE)
         return -E2BIG;
-    return p->ops->store_write(p->impl, tx, path, val, len);
+    return p->sops->store_write(p->simpl, tx, path, val, len);
 }
 
 int xvios_store_mkdir(xvios_plat *p, xvios_tx tx, const char *path)
 {
     CHECK_PATH(path);
-    return p->ops->store_mkdir(p->impl, tx, path);
+    return p->sops->store_mkdir(p->simpl, tx, path);
 }
 
 int xvios_store_rm(xvios_plat *p, xvios_tx tx, const char *path)
 {
     CHECK_PATH(path);
-    return p->ops->store_rm(p->impl, tx, path);
+    return p->sops->store_rm(p->simpl, tx, path);
 }
 
 int xvios_store_list(xvios_plat *p, xvios_tx tx, const char *path, char ***names, unsigned *n)
@@ -192,7 +202,7 @@ int xvios_store_list(xvios_plat *p, xvios_tx tx, const char *path, char ***names
     CHECK_PATH(path);
     *names = NULL;
     *n = 0;
-    return p->ops->store_list(p->impl, tx, path, names, n);
+    return p->sops->store_list(p->simpl, tx, path, names, n);
 }
 
 int xvios_store_get_perms(xvios_plat *p, xvios_tx tx, const char *path, struct xvios_perm **perms, unsigned *n)
@@ -200,7 +210,7 @@ int xvios_store_get_perms(xvios_plat *p, xvios_tx tx, const char *path, struct x
     CHECK_PATH(path);
     *perms = NULL;
     *n = 0;
-    return p->ops->store_get_perms(p->impl, tx, path, perms, n);
+    return p->sops->store_get_perms(p->simpl, tx, path, perms, n);
 }
 
 int xvios_store_set_perms(xvios_plat *p, xvios_tx tx, const char *path, const struct xvios_perm *perms, unsigned n)
@@ -211,48 +221,48 @@ int xvios_store_set_perms(xvios_plat *p, xvios_tx tx, const char *path, const st
     for (unsigned i = 0; i < n; i++)
         if ((unsigned)perms[i].perm > XVIOS_PERM_BOTH)
             return -EINVAL;
-    return p->ops->store_set_perms(p->impl, tx, path, perms, n);
+    return p->sops->store_set_perms(p->simpl, tx, path, perms, n);
 }
 
 int xvios_store_tx_start(xvios_plat *p, xvios_tx *tx)
 {
     *tx = XVIOS_TX_NONE;
-    return p->ops->tx_start(p->impl, tx);
+    return p->sops->tx_start(p->simpl, tx);
 }
 
 int xvios_store_tx_end(xvios_plat *p, xvios_tx tx, bool commit)
 {
     if (tx == XVIOS_TX_NONE)
         return -EINVAL;
-    return p->ops->tx_end(p->impl, tx, commit);
+    return p->sops->tx_end(p->simpl, tx, commit);
 }
 
 int xvios_store_watch(xvios_plat *p, const char *path, const char *token)
 {
     if (!xvios_store_path_valid(path, true) || !token || !token[0] || strlen(token) > XVIOS_STORE_MAX_PATH)
         return -EINVAL; /* a token the store could never hand back would make the watch deaf */
-    return p->ops->watch(p->impl, path, token);
+    return p->sops->watch(p->simpl, path, token);
 }
 
 int xvios_store_unwatch(xvios_plat *p, const char *path, const char *token)
 {
     if (!xvios_store_path_valid(path, true) || !token || !token[0] || strlen(token) > XVIOS_STORE_MAX_PATH)
         return -EINVAL;
-    return p->ops->unwatch(p->impl, path, token);
+    return p->sops->unwatch(p->simpl, path, token);
 }
 
-int xvios_store_watch_fd(xvios_plat *p) { return p->ops->watch_fd(p->impl); }
+int xvios_store_watch_fd(xvios_plat *p) { return p->sops->watch_fd(p->simpl); }
 
 int xvios_store_generation(xvios_plat *p, uint64_t *gen)
 {
-    return p->ops->store_generation ? p->ops->store_generation(p->impl, gen) : -EOPNOTSUPP;
+    return p->sops->store_generation ? p->sops->store_generation(p->simpl, gen) : -EOPNOTSUPP;
 }
 
 int xvios_store_watch_read(xvios_plat *p, char **path, char **token)
 {
     *path = NULL;
     *token = NULL;
-    return p->ops->watch_read(p->impl, path, token);
+    return p->sops->watch_read(p->simpl, path, token);
 }
 
 /* ---------------------------------------------------------------- links */

@@ -68,6 +68,10 @@ void *xvios_plat_impl(xvios_plat *p, const struct xvios_plat_ops *ops);
 /* The same by kind: for an implementation's own helpers, so they need not name their ops table
  * (which would tie every file of the implementation back to the file that defines the table). */
 void *xvios_plat_impl_of_kind(xvios_plat *p, enum xvios_plat_kind kind);
+/* From now on p's store calls (xvios_store_*: read .. watch_read, generation) go to store_ops with
+ * store_impl, everything else stays p's own (the replicated DB, xen/plat/rdb, is such a store);
+ * store_ops NULL: back to p's own store. The caller keeps store_impl alive while diverted. */
+void xvios_plat_store_divert(xvios_plat *p, const struct xvios_plat_ops *store_ops, void *store_impl);
 /* The ops table p runs on and its implementation state (for seam parts dispatched outside plat.c). */
 const struct xvios_plat_ops *xvios_plat_ops_of(xvios_plat *p, void **impl);
 

@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# test_multihost_rdb_partition.sh - the replicated cluster DB (xen/plat/rdb/) split by a partition:
+# host 3's link is cut (its bridge port down); it loses quorum and refuses DB writes with EROFS while
+# its copy stays as it was; hosts 1 and 2 keep quorum and keep committing; when the link comes back the
+# cut-off member takes the majority's copy (the dumps compared byte for byte) and its watches fire.
+# Watches fire on applied changes elsewhere too. Run by `make check-multihost`.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/corosync_lib.sh"
+. "$(dirname "$0")/rdb_lib.sh"
+
+cs_setup 3 || { t_fail "namespaces"; exit 1; }
+cs_start_all || { t_fail "corosync hosts did not form"; exit 1; }
+last_quorate() { [ "$(grep '^quorate ' "$T_ROOT/$1.out" | tail -n 1 | cut -d' ' -f2)" = "$2" ]; }
+
+for i in 1 2 3; do rdb_start "m$i" "$i"; done
+for i in 1 2 3; do
+    t_check "m$i synced" wait_until 20 rdb_synced "m$i"
+    t_check "m$i quorate" wait_until 10 last_quorate "m$i" 1
+done
+
+# watches fire on a change applied from another host
+cs_tool_cmd m2 "watch /part"
+cs_tool_cmd m3 "watch /race"
+t_check "m2's watch set" wait_until 5 grep -q '^event path=/part token=w' "$T_ROOT/m2.out"
+cs_tool_cmd m1 "write /part/x before"
+t_check "m2's watch fired for m1's write" wait_until 10 grep -q '^event path=/part/x token=w' "$T_ROOT/m2.out"
+cs_tool_cmd m1 "race 50 pre"
+t_check "m1's first race" wait_until 60 grep -q '^race done n=50 committed=50 ' "$T_ROOT/m1.out"
+t_check "m3 has it" wait_until 10 rdb_same m1 m3
+v_cut=$(rdb_field m3 version)
+
+# cut host 3 off
+t0=$(date +%s%3N)
+ip -n "$(cs_ns_bridge)" link set p3 down
+t_check "m3 lost quorum" wait_until 20 last_quorate m3 0
+echo "   host 3 cut off: m3 saw quorum lost after $(( $(date +%s%3N) - t0 )) ms"
+t_check "m1 keeps quorum" last_quorate m1 1
+members_are() { [ "$(rdb_field "$1" members)" = "$2" ] && rdb_synced "$1"; }
+t_check "m1's group is down to 2 members, synced" wait_until 20 members_are m1 2
+t_check "m3's group is itself alone" wait_until 20 members_are m3 1
+cs_tool_cmd m3 "write /part/minority yes"
+t_check "m3's write refused: no quorum (EROFS)" wait_until 10 grep -q '^write err=EROFS ' "$T_ROOT/m3.out"
+grep '^write err=' "$T_ROOT/m3.out" | tail -n 1 | sed 's/^/   m3: /'
+cs_tool_cmd m3 "race 1 minority"
+t_check "m3's transaction refused too" wait_until 10 grep -q '^race done n=1 committed=0 retries=0 errors=1 last_err=EROFS' "$T_ROOT/m3.out"
+cs_tool_cmd m1 "race 100 majority1"
+cs_tool_cmd m2 "race 100 majority2"
+t_check "m1 commits without host 3" wait_until 90 grep -q '^race done n=100 committed=100 .*errors=0' "$T_ROOT/m1.out"
+t_check "m2 commits without host 3" wait_until 90 grep -q '^race done n=100 committed=100 .*errors=0' "$T_ROOT/m2.out"
+cs_tool_cmd m1 "write /part/during majority"
+t_check "m1's write during the partition" wait_until 10 bash -c "[ \$(grep -c '^write ok' '$T_ROOT/m1.out') -ge 2 ]"
+t_check "m3's copy did not change (version $v_cut)" test "$(rdb_field m3 version)" = "$v_cut"
+t_check "m1 is 201 versions ahead" test "$(rdb_field m1 version)" = "$((v_cut + 201))"
+
+# heal: host 3 takes the majority's copy
+events_before=$(grep -c '^event path=/race token=w' "$T_ROOT/m3.out")
+t0=$(date +%s%3N)
+ip -n "$(cs_ns_bridge)" link set p3 up
+t_check "m3 converged to m1's copy" wait_until 30 rdb_same m1 m3
+heal_ms=$(( $(date +%s%3N) - t0 ))
+t_check "m3 quorate again" wait_until 10 last_quorate m3 1
+echo "   link up -> m3 holds the majority's copy after $heal_ms ms"
+for i in 1 2 3; do rdb_dump "m$i"; done
+for i in 2 3; do t_check "m$i's dump is m1's" cmp "$T_ROOT/m1.dump" "$T_ROOT/m$i.dump"; done
+t_check "m3's minority write is nowhere" bash -c "! grep -q '^/part/minority' '$T_ROOT/m3.dump'"
+t_check "m3 has the write made during the partition" grep -q '^/part/during perms=n0 value=majority$' "$T_ROOT/m3.dump"
+t_check "m3 loaded the majority's copy" test "$(rdb_field m3 loads)" -ge 1
+t_check "m3's watch fired when its copy was replaced" \
+    wait_until 5 bash -c "[ \$(grep -c '^event path=/race token=w' '$T_ROOT/m3.out') -gt $events_before ]"
+cs_tool_cmd m3 "write /part/after healed"
+t_check "m3 writes again after the heal" wait_until 10 grep -q '^write ok' "$T_ROOT/m3.out"
+t_check "m1 has m3's write" wait_until 10 rdb_same m1 m3
+for i in 1 2 3; do rdb_stop "m$i"; done
+t_done

@@ -1,0 +1,470 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test_rdb_core.c - the replicated DB's state machine (xen/plat/rdb/rdb_core.c)
+ * on a simulated CPG: a bus that delivers every member's queued messages to
+ * every member of the configuration in one total order, the sender
+ * included. Proves: a configuration syncs to the highest version; at a tie
+ * of versions the copy most members hold wins; a transaction whose read set
+ * no longer holds fails with EAGAIN on every member alike and the sender
+ * learns its outcome from its own message, while disjoint transactions from
+ * one snapshot both commit; a transaction is applied whole or not at all; a
+ * transaction delivered during a round is refused everywhere; a copy larger
+ * than one chunk travels in chunks and only one member sends; a partition's
+ * two sides merge onto the majority's copy; a round whose sender leaves is
+ * replaced by a new one; a member whose copy arrives damaged is out of the
+ * running; messages from non-members and malformed ones are counted and dropped.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "xen/plat/rdb/rdb_core.h"
+#include "xen/plat/rdb/rdb_msg.h"
+
+#define N 4
+
+static struct rdb_core cores[N];
+static unsigned changes[N];
+static unsigned replaced[N];
+
+static void on_change(void *ctx, char kind, const char *path)
+{
+    (void)kind;
+    (void)path;
+    changes[(uintptr_t)ctx]++;
+}
+static void on_replace(void *ctx) { replaced[(uintptr_t)ctx]++; }
+
+static struct rdb_member mem(unsigned i) { return (struct rdb_member){ .nodeid = i + 1, .pid = 100 + i }; }
+
+static void start(unsigned n)
+{
+    for (unsigned i = 0; i < n; i++) {
+        struct rdb_tree t;
+        assert_int_equal(rdb_tree_init(&t), 0);
+        rdb_core_init(&cores[i], mem(i), &t, 0);
+        cores[i].on_change = on_change;
+        cores[i].on_replace = on_replace;
+        cores[i].ctx = (void *)(uintptr_t)i;
+        changes[i] = replaced[i] = 0;
+    }
+}
+
+static void stop(unsigned n)
+{
+    for (unsigned i = 0; i < n; i++)
+        rdb_core_free(&cores[i]);
+}
+
+/* A configuration: the members named by the bit mask (a partition: several disjoint masks). */
+static void confchg(unsigned mask)
+{
+    struct rdb_member m[N];
+    unsigned k = 0;
+    for (unsigned i = 0; i < N; i++)
+        if (mask & (1u << i))
+            m[k++] = mem(i);
+    for (unsigned i = 0; i < N; i++)
+        if (mask & (1u << i))
+            assert_int_equal(rdb_core_confchg(&cores[i], m, k), 0);
+}
+
+/* Deliver, inside the configuration mask, every queued message to every member in one order
+ * (members take turns, lowest first), until nobody queues anything. Returns messages delivered. */
+static unsigned settle(unsigned mask)
+{
+    unsigned total = 0;
+    for (int rounds = 0; rounds < 1000; rounds++) {
+        bool any = false;
+        for (unsigned i = 0; i < N; i++) {
+            uint8_t *b;
+            size_t len;
+            if (!(mask & (1u << i)) || !rdb_core_pop(&cores[i], &b, &len))
+                continue;
+            any = true;
+            total++;
+            for (unsigned j = 0; j < N; j++)
+                if (mask & (1u << j))
+                    rdb_core_deliver(&cores[j], mem(i), b, len);
+            free(b);
+        }
+        if (!any)
+            return total;
+    }
+    fail_msg("the members never stop sending");
+    return total;
+}
+
+/* Member i multicasts a transaction of ops, delivered at once to the mask's members. Its read set (as
+ * the store builds it): every path it changes, as member i's copy shows it now, plus extra. */
+static void send_tx_reads(unsigned mask, unsigned i, uint64_t txid, uint32_t flags, const struct rdb_op *ops,
+                          unsigned nops, const struct rdb_read *extra, unsigned nextra)
+{
+    struct rdb_read reads[128];
+    uint8_t *b;
+    size_t len;
+    unsigned nr = 0;
+    assert_true(nops + nextra <= 128);
+    for (unsigned k = 0; k < nops && (flags & RDB_TX_CHECK); k++) {
+        rdb_tree_observe(&cores[i].tree, ops[k].path, RDB_READ_MVER, &reads[nr]);
+        reads[nr++].path = ops[k].path;
+    }
+    for (unsigned k = 0; k < nextra; k++)
+        reads[nr++] = extra[k];
+    assert_int_equal(rdb_msg_tx(txid, cores[i].version, 0, flags, ops, nops, reads, nr, &b, &len), 0);
+    for (unsigned j = 0; j < N; j++)
+        if (mask & (1u << j))
+            rdb_core_deliver(&cores[j], mem(i), b, len);
+    free(b);
+}
+
+static void send_tx(unsigned mask, unsigned i, uint64_t txid, uint32_t flags, const struct rdb_op *ops, unsigned nops)
+{
+    send_tx_reads(mask, i, txid, flags, ops, nops, NULL, 0);
+}
+
+static void write1(unsigned mask, unsigned i, uint64_t txid, const char *path, const char *val)
+{
+    struct rdb_op op = { .kind = RDB_OP_WRITE, .path = (char *)path, .val = (char *)val, .len = strlen(val) };
+    send_tx(mask, i, txid, RDB_TX_CHECK, &op, 1);
+}
+
+/* Deliver messages one at a time (members in turn) until member watch has a transfer running. */
+static void until_transfer(unsigned mask, unsigned watch)
+{
+    for (int rounds = 0; rounds < 100 && !cores[watch].xfer; rounds++)
+        for (unsigned i = 0; i < N && !cores[watch].xfer; i++) {
+            uint8_t *b;
+            size_t len;
+            if (!(mask & (1u << i)) || !rdb_core_pop(&cores[i], &b, &len))
+                continue;
+            for (unsigned j = 0; j < N; j++)
+                if (mask & (1u << j))
+                    rdb_core_deliver(&cores[j], mem(i), b, len);
+            free(b);
+        }
+    assert_true(cores[watch].xfer);
+}
+
+static uint64_t hash_of(unsigned i)
+{
+    uint64_t h = 0;
+    assert_int_equal(rdb_tree_hash(&cores[i].tree, &h), 0);
+    return h;
+}
+
+static void assert_same(unsigned mask)
+{
+    unsigned first = 0;
+    while (!(mask & (1u << first)))
+        first++;
+    for (unsigned i = first + 1; i < N; i++) {
+        if (!(mask & (1u << i)))
+            continue;
+        assert_true(cores[i].version == cores[first].version);
+        assert_true(hash_of(i) == hash_of(first));
+    }
+}
+
+static const char *val_of(unsigned i, const char *path)
+{
+    const struct rdb_node *nd = rdb_tree_get(&cores[i].tree, path);
+    return nd ? nd->val : NULL;
+}
+
+static void test_form_and_apply(void **state)
+{
+    (void)state;
+    start(3);
+    assert_int_equal(cores[0].mode, RDB_MODE_OUTSIDE);
+    confchg(7);
+    for (unsigned i = 0; i < 3; i++)
+        assert_int_equal(cores[i].mode, RDB_MODE_SYNCING);
+    /* a transaction delivered during the round is refused by everyone alike */
+    write1(7, 1, 1, "/early", "x");
+    for (unsigned i = 0; i < 3; i++) {
+        assert_null(val_of(i, "/early"));
+        assert_int_equal(cores[i].st.refused, 1);
+    }
+    assert_int_equal(cores[1].done_txid, 1);
+    assert_int_equal(cores[1].done_rc, -EAGAIN);
+    /* SYNC_START from the lowest member only, then 3 STATEs: equal copies, nothing sent */
+    assert_int_equal(cores[1].nout, 0);
+    assert_int_equal(settle(7), 1 + 3);
+    for (unsigned i = 0; i < 3; i++) {
+        assert_int_equal(cores[i].mode, RDB_MODE_SYNCED);
+        assert_int_equal(cores[i].st.rounds, 1);
+        assert_int_equal(cores[i].st.sent_chunks, 0);
+    }
+    /* applied by all; the sender learns the outcome; watchers hear the changes */
+    write1(7, 2, 7, "/pool/lu1", "1G");
+    for (unsigned i = 0; i < 3; i++) {
+        assert_string_equal(val_of(i, "/pool/lu1"), "1G");
+        assert_int_equal(cores[i].version, 1);
+        assert_int_equal(changes[i], 2);   /* /pool created, /pool/lu1 created */
+    }
+    assert_int_equal(cores[2].done_txid, 7);
+    assert_int_equal(cores[2].done_rc, 0);
+    assert_int_equal(cores[0].done_txid, 0);   /* not its transaction */
+    /* two racing transactions saw /counter absent: the first in the order wins, the second fails everywhere */
+    struct rdb_op a = { .kind = RDB_OP_WRITE, .path = "/counter", .val = "a", .len = 1 };
+    struct rdb_op b = { .kind = RDB_OP_WRITE, .path = "/counter", .val = "b", .len = 1 };
+    struct rdb_read saw_b;
+    rdb_tree_observe(&cores[1].tree, "/counter", RDB_READ_MVER, &saw_b);   /* taken before a is applied */
+    saw_b.path = "/counter";
+    send_tx(7, 0, 1, RDB_TX_CHECK, &a, 1);
+    send_tx_reads(7, 1, 2, RDB_TX_CHECK, &b, 1, &saw_b, 1);
+    for (unsigned i = 0; i < 3; i++) {
+        assert_string_equal(val_of(i, "/counter"), "a");
+        assert_int_equal(cores[i].version, 2);
+        assert_int_equal(cores[i].st.conflicts, 1);
+    }
+    assert_int_equal(cores[0].done_rc, 0);
+    assert_int_equal(cores[1].done_rc, -EAGAIN);
+    /* a write that does not check goes in anyway */
+    send_tx_reads(7, 1, 3, 0, &b, 1, &saw_b, 1);
+    assert_int_equal(cores[1].done_rc, 0);
+    assert_string_equal(val_of(0, "/counter"), "b");
+    /* all or nothing: the second operation fails (domain 0 removing an absent node), the first is undone */
+    struct rdb_op two[2] = { { .kind = RDB_OP_WRITE, .path = "/half", .val = "1", .len = 1 },
+                             { .kind = RDB_OP_RM, .path = "/absent" } };
+    send_tx(7, 0, 4, RDB_TX_CHECK, two, 2);
+    for (unsigned i = 0; i < 3; i++) {
+        assert_null(val_of(i, "/half"));
+        assert_int_equal(cores[i].version, 3);   /* a, then the unchecked b */
+        assert_int_equal(cores[i].st.failed, 1);
+    }
+    assert_int_equal(cores[0].done_rc, -ENOENT);
+    assert_same(7);
+    stop(3);
+}
+
+static void test_joiner_takes_highest(void **state)
+{
+    (void)state;
+    start(3);
+    confchg(3);              /* members 0 and 1 */
+    settle(3);
+    for (int k = 0; k < 5; k++)
+        write1(3, 0, (uint64_t)k + 1, "/k", "v");
+    assert_int_equal(cores[0].version, 5);
+    /* member 2 joins with an empty copy at version 0: it takes member 0's */
+    confchg(7);
+    settle(7);
+    assert_same(7);
+    assert_int_equal(cores[2].version, 5);
+    assert_int_equal(cores[2].st.loads, 1);
+    assert_int_equal(replaced[2], 1);
+    assert_int_equal(cores[0].st.loads, 0);
+    /* only the lowest holder sent */
+    assert_int_equal(cores[0].st.sent_chunks, 1);
+    assert_int_equal(cores[1].st.sent_chunks, 0);
+    for (unsigned i = 0; i < 3; i++)
+        assert_int_equal(cores[i].mode, RDB_MODE_SYNCED);
+    /* and takes part at once */
+    write1(7, 2, 9, "/from2", "y");
+    assert_string_equal(val_of(0, "/from2"), "y");
+    assert_same(7);
+    stop(3);
+}
+
+static void test_big_copy_in_chunks(void **state)
+{
+    (void)state;
+    static char v[XVIOS_STORE_MAX_VALUE];
+    memset(v, 'z', sizeof(v));
+    start(2);
+    confchg(1);
+    settle(1);
+    /* 100 values of 4 KiB: ~400 KiB, 7 chunks of 60 KiB */
+    struct rdb_op ops[100];
+    char paths[100][16];
+    for (unsigned i = 0; i < 100; i++) {
+        snprintf(paths[i], sizeof(paths[i]), "/big/%u", i);
+        ops[i] = (struct rdb_op){ .kind = RDB_OP_WRITE, .path = paths[i], .val = v, .len = sizeof(v) };
+    }
+    send_tx(1, 0, 1, RDB_TX_CHECK, ops, 100);
+    assert_int_equal(cores[0].version, 1);
+    confchg(3);
+    settle(3);
+    assert_same(3);
+    assert_true(cores[0].st.sent_chunks >= 7);
+    assert_int_equal(cores[1].st.loads, 1);
+    assert_int_equal(rdb_tree_get(&cores[1].tree, "/big/99")->len, sizeof(v));
+    stop(2);
+}
+
+static void test_partition_and_heal(void **state)
+{
+    (void)state;
+    start(3);
+    confchg(7);
+    settle(7);
+    write1(7, 0, 1, "/before", "1");
+    /* the partition: {0,1} and {2}; only the majority writes (quorum is checked by the sender) */
+    confchg(3);
+    struct rdb_member alone = mem(2);
+    assert_int_equal(rdb_core_confchg(&cores[2], &alone, 1), 0);
+    settle(3);
+    settle(4);
+    for (int k = 0; k < 3; k++)
+        write1(3, 1, (uint64_t)k + 10, "/majority", "m");
+    assert_int_equal(cores[0].version, 4);
+    assert_int_equal(cores[2].version, 1);
+    /* heal: the minority takes the majority's copy */
+    confchg(7);
+    settle(7);
+    assert_same(7);
+    assert_string_equal(val_of(2, "/majority"), "m");
+    assert_int_equal(cores[2].st.loads, 1);
+
+    /* a tie at one version, different contents (a write that slipped into a minority): the copy more
+     * members hold wins, whatever the member ids */
+    confchg(1);
+    struct rdb_member two[2] = { mem(1), mem(2) };
+    assert_int_equal(rdb_core_confchg(&cores[1], two, 2), 0);
+    assert_int_equal(rdb_core_confchg(&cores[2], two, 2), 0);
+    settle(1);
+    settle(6);
+    write1(1, 0, 20, "/side", "minority");
+    write1(6, 1, 21, "/side", "majority");
+    assert_int_equal(cores[0].version, cores[1].version);
+    confchg(7);
+    settle(7);
+    assert_same(7);
+    assert_string_equal(val_of(0, "/side"), "majority");
+    stop(3);
+}
+
+static void test_sender_leaves_mid_round(void **state)
+{
+    (void)state;
+    start(3);
+    confchg(1);
+    settle(1);
+    write1(1, 0, 1, "/x", "1");
+    confchg(7);
+    /* deliver SYNC_START and the STATEs, then drop the copy member 0 queued: it leaves */
+    uint8_t *b;
+    size_t len;
+    until_transfer(7, 1);
+    assert_true(cores[1].xneed);
+    while (rdb_core_pop(&cores[0], &b, &len))
+        free(b);
+    assert_int_equal(cores[1].mode, RDB_MODE_SYNCING);
+    /* members 1 and 2 go on alone: both at version 0 and empty, a round without a transfer */
+    struct rdb_member two[2] = { mem(1), mem(2) };
+    assert_int_equal(rdb_core_confchg(&cores[1], two, 2), 0);
+    assert_int_equal(rdb_core_confchg(&cores[2], two, 2), 0);
+    settle(6);
+    assert_int_equal(cores[1].mode, RDB_MODE_SYNCED);
+    assert_int_equal(cores[2].mode, RDB_MODE_SYNCED);
+    assert_same(6);
+    assert_null(val_of(1, "/x"));
+    /* member 0 comes back with the higher version: everyone takes its copy */
+    confchg(7);
+    settle(7);
+    assert_same(7);
+    assert_string_equal(val_of(2, "/x"), "1");
+    stop(3);
+}
+
+static void test_damaged_copy_and_strangers(void **state)
+{
+    (void)state;
+    start(2);
+    confchg(1);
+    settle(1);
+    write1(1, 0, 1, "/x", "1");
+    confchg(3);
+    until_transfer(3, 1);   /* SYNC_START + STATEs */
+    /* member 0's copy, one byte changed on the way: the hash does not match */
+    uint8_t *b;
+    size_t len;
+    assert_true(rdb_core_pop(&cores[0], &b, &len));
+    b[len - 1] ^= 0x40;
+    rdb_core_deliver(&cores[0], mem(0), b, len);
+    rdb_core_deliver(&cores[1], mem(0), b, len);
+    free(b);
+    assert_int_equal(cores[1].mode, RDB_MODE_BROKEN);
+    assert_int_equal(cores[0].mode, RDB_MODE_SYNCED);
+    /* a broken member refuses transactions: its copy is not the others' */
+    write1(3, 1, 5, "/y", "2");
+    assert_int_equal(cores[1].done_rc, -EAGAIN);
+    /* a non-member's and a malformed message are counted and dropped */
+    uint8_t junk[20] = { 0 };
+    assert_int_equal(rdb_core_deliver(&cores[0], mem(3), junk, sizeof(junk)), -EPROTO);
+    assert_int_equal(rdb_core_deliver(&cores[0], mem(1), junk, sizeof(junk)), -EPROTO);
+    assert_int_equal(cores[0].st.bad_msgs, 2);
+    /* the next round repairs the broken member */
+    confchg(3);
+    settle(3);
+    assert_same(3);
+    assert_int_equal(cores[1].mode, RDB_MODE_SYNCED);
+    /* a configuration without this member is refused */
+    struct rdb_member other = mem(3);
+    assert_int_equal(rdb_core_confchg(&cores[0], &other, 1), -EINVAL);
+    assert_int_equal(cores[0].mode, RDB_MODE_OUTSIDE);
+    stop(2);
+}
+
+
+static void test_per_node_conflicts(void **state)
+{
+    (void)state;
+    start(2);
+    confchg(3);
+    settle(3);
+    write1(3, 0, 1, "/dir/old", "1");
+    /* both members take their snapshots now (version 1) */
+    struct rdb_read saw0[1], saw1[2];
+    rdb_tree_observe(&cores[0].tree, "/x", RDB_READ_MVER, &saw0[0]);
+    saw0[0].path = "/x";
+    rdb_tree_observe(&cores[1].tree, "/y", RDB_READ_MVER, &saw1[0]);
+    saw1[0].path = "/y";
+    rdb_tree_observe(&cores[1].tree, "/dir", RDB_READ_CVER, &saw1[1]);   /* member 1 listed /dir */
+    saw1[1].path = "/dir";
+    /* disjoint changes from the same snapshot: both commit (the loopback store would refuse the second) */
+    struct rdb_op x = { .kind = RDB_OP_WRITE, .path = "/x", .val = "x", .len = 1 };
+    struct rdb_op y = { .kind = RDB_OP_WRITE, .path = "/y", .val = "y", .len = 1 };
+    send_tx_reads(3, 0, 2, RDB_TX_CHECK, &x, 1, saw0, 1);
+    assert_int_equal(cores[0].done_rc, 0);
+    send_tx_reads(3, 1, 3, RDB_TX_CHECK, &y, 1, saw1, 1);
+    assert_int_equal(cores[1].done_rc, 0);
+    assert_int_equal(cores[0].version, 3);
+    /* a new child of /dir after member 1 listed it: its transaction fails */
+    struct rdb_op d = { .kind = RDB_OP_WRITE, .path = "/dir/new", .val = "n", .len = 1 };
+    send_tx(3, 0, 4, RDB_TX_CHECK, &d, 1);
+    struct rdb_op z = { .kind = RDB_OP_WRITE, .path = "/z", .val = "z", .len = 1 };
+    send_tx_reads(3, 1, 5, RDB_TX_CHECK, &z, 1, saw1 + 1, 1);
+    assert_int_equal(cores[1].done_rc, -EAGAIN);
+    assert_null(val_of(0, "/z"));
+    /* a changed value of a child does not change the listing */
+    rdb_tree_observe(&cores[1].tree, "/dir", RDB_READ_CVER, &saw1[1]);
+    saw1[1].path = "/dir";
+    write1(3, 0, 6, "/dir/old", "2");
+    send_tx_reads(3, 1, 7, RDB_TX_CHECK, &z, 1, saw1 + 1, 1);
+    assert_int_equal(cores[1].done_rc, 0);
+    assert_same(3);
+    stop(2);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_form_and_apply),
+        cmocka_unit_test(test_per_node_conflicts),
+        cmocka_unit_test(test_joiner_takes_highest),
+        cmocka_unit_test(test_big_copy_in_chunks),
+        cmocka_unit_test(test_partition_and_heal),
+        cmocka_unit_test(test_sender_leaves_mid_round),
+        cmocka_unit_test(test_damaged_copy_and_strangers),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

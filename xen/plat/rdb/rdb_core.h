@@ -1,0 +1,107 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * rdb_core.h - the replicated DB's state machine (xen/plat/rdb/), pure: it
+ * is fed the CPG events in their agreed order (configuration changes and
+ * delivered messages) and answers with the messages to multicast (its
+ * outbox). Every member of one configuration is fed the same sequence, so
+ * every member takes the same decisions. docs/multihost.md has the design.
+ *
+ *   confchg       -> SYNCING; the lowest member (nodeid, pid) queues SYNC_START(epoch)
+ *   SYNC_START(e) -> the round is e; every member queues STATE(e, version, hash)
+ *   all STATEs(e) -> the chosen copy: the highest version; among copies at that version the one held
+ *                    by most members, then by the lowest member. When every member holds it: SYNCED.
+ *                    Else the lowest member holding it queues its copy in CHUNKs (only it sends);
+ *   last CHUNK    -> members whose copy differed load it (hash checked); all are SYNCED.
+ *   TX            -> SYNCED: applied when every node of its read set is still as it saw it (or it
+ *                    does not check): nodes it read, listed or changed (XenStore's per-node conflicts),
+ *                    all its operations or none (one failing, or a copy growing over RDB_MAX_DUMP,
+ *                    fails it everywhere); the version counts applied transactions.
+ *                    Not SYNCED, or a stale read: refused alike by every member (-EAGAIN).
+ */
+#ifndef XVIOS_RDB_CORE_H
+#define XVIOS_RDB_CORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "rdb_tree.h"
+
+#define RDB_MAX_MEMBERS 128u   /* CPG_MEMBERS_MAX */
+
+struct rdb_member {
+    uint32_t nodeid;
+    uint32_t pid;
+};
+
+enum rdb_mode {
+    RDB_MODE_OUTSIDE = 0,   /* not in a configuration yet */
+    RDB_MODE_SYNCING = 1,   /* a sync round runs: transactions are refused */
+    RDB_MODE_SYNCED  = 2,
+    RDB_MODE_BROKEN  = 3,   /* a copy sent to this member did not load: out of the running until the next round */
+};
+const char *rdb_mode_name(enum rdb_mode m);
+
+struct rdb_out {
+    uint8_t *buf;
+    size_t len;
+};
+
+struct rdb_core_stats {
+    uint64_t applied;      /* transactions applied */
+    uint64_t conflicts;    /* refused: stale base version */
+    uint64_t refused;      /* refused: delivered while not SYNCED */
+    uint64_t failed;       /* refused: an operation failed (access, absent node, bounds) */
+    uint64_t rounds;       /* sync rounds finished */
+    uint64_t loads;        /* copies taken from another member */
+    uint64_t sent_chunks;
+    uint64_t bad_msgs;     /* messages that failed rdb_msg_decode or came from no member */
+};
+
+struct rdb_core {
+    struct rdb_tree tree;
+    uint64_t version;
+    enum rdb_mode mode;
+    struct rdb_member self;
+    struct rdb_member members[RDB_MAX_MEMBERS];   /* sorted */
+    unsigned nmembers;
+
+    uint64_t epoch;                 /* the round (0: none yet in this configuration) */
+    uint32_t epoch_counter;
+    struct {
+        bool have;
+        uint64_t version, hash;
+    } states[RDB_MAX_MEMBERS];
+
+    bool xfer;                      /* a copy is being sent */
+    bool xneed;                     /* ... and this member takes it */
+    struct rdb_member leader;
+    uint64_t xversion, xhash;
+    uint32_t xtotal, xgot;
+    uint8_t *xbuf;
+
+    struct rdb_out *out;            /* FIFO of encoded messages to multicast */
+    unsigned nout, capout;
+
+    uint64_t done_txid;             /* this member's last transaction whose outcome came back */
+    int done_rc;
+
+    struct rdb_core_stats st;
+    rdb_change_fn on_change;        /* a node changed by an applied transaction */
+    void (*on_replace)(void *ctx);  /* the copy was replaced by another member's */
+    void *ctx;
+};
+
+/* Start with tree (ownership passes) at version. */
+void rdb_core_init(struct rdb_core *c, struct rdb_member self, struct rdb_tree *tree, uint64_t version);
+void rdb_core_free(struct rdb_core *c);
+/* A configuration change: the members now (any order, <= RDB_MAX_MEMBERS). -EINVAL if self is not one. */
+int  rdb_core_confchg(struct rdb_core *c, const struct rdb_member *members, unsigned n);
+/* A message delivered from member from: 0, or -EPROTO (counted, dropped), -ENOMEM. */
+int  rdb_core_deliver(struct rdb_core *c, struct rdb_member from, const uint8_t *buf, size_t len);
+/* Take the oldest queued message (ownership passes): true, or false when none. */
+bool rdb_core_pop(struct rdb_core *c, uint8_t **buf, size_t *len);
+/* Put a message taken by rdb_core_pop back at the head (its send must be retried). */
+void rdb_core_unpop(struct rdb_core *c, uint8_t *buf, size_t len);
+
+#endif /* XVIOS_RDB_CORE_H */

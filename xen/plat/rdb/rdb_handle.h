@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * rdb_handle.h - a replicated DB handle (struct xvios_rdb, xvios/rdb.h),
+ * shared by rdb_conn.c (corosync, the event loop, commits) and rdb_store.c
+ * (the store calls, transactions, watches).
+ */
+#ifndef XVIOS_RDB_HANDLE_H
+#define XVIOS_RDB_HANDLE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+
+#include <corosync/cpg.h>
+#include <corosync/quorum.h>
+
+#include "rdb_core.h"
+#include "rdb_watch.h"
+#include "xvios/rdb.h"
+
+/* A transaction: its own copy of the tree (answers its reads), the copy as it was taken (what its read
+ * set records), the operations it will multicast and its read set. */
+struct rdb_txn {
+    xvios_tx id;              /* XVIOS_TX_NONE: free slot */
+    uint64_t base;            /* the version its copy was taken at */
+    struct rdb_tree view;
+    struct rdb_tree base_tree;
+    struct rdb_op *ops;
+    unsigned nops, capops;
+    struct rdb_read *reads;
+    unsigned nreads, capreads;
+    int failed;               /* a change reached the copy but not the operations (-ENOMEM): commit fails */
+};
+
+struct xvios_rdb {
+    cpg_handle_t h;
+    quorum_handle_t qh;
+    bool cpg_open, q_open;
+    int cpg_fd, q_fd, ep_fd;
+    bool dead;                /* corosync went away: final */
+    bool quorate;
+    struct cpg_name group;
+    char *state_file;
+    uint32_t domid;
+    struct rdb_core core;
+    struct rdb_watches ws;
+    bool dirty;               /* the copy changed since it was saved */
+    uint64_t next_txid;
+    xvios_tx next_tx;
+    struct rdb_txn tx[XVIOS_RDB_MAX_TX];
+};
+
+static inline void rdb_txn_dispose(struct rdb_txn *t)
+{
+    for (unsigned i = 0; i < t->nops; i++)
+        rdb_op_release(&t->ops[i]);
+    free(t->ops);
+    for (unsigned i = 0; i < t->nreads; i++)
+        rdb_read_release(&t->reads[i]);
+    free(t->reads);
+    rdb_tree_free(&t->view);
+    rdb_tree_free(&t->base_tree);
+    t->ops = NULL;
+    t->reads = NULL;
+    t->nops = t->capops = 0;
+    t->nreads = t->capreads = 0;
+    t->failed = 0;
+    t->id = XVIOS_TX_NONE;
+}
+
+/* Multicast ops as one transaction and wait for its outcome (rdb_conn.c): the outcome, -EROFS without
+ * quorum, -ETIMEDOUT, -EPIPE, -EMSGSIZE. flags: RDB_TX_CHECK to fail unless every read still holds. */
+int rdb_commit(struct xvios_rdb *r, uint64_t base, uint32_t flags, const struct rdb_op *ops, unsigned n,
+               const struct rdb_read *reads, unsigned nreads);
+
+#endif /* XVIOS_RDB_HANDLE_H */
