@@ -176,11 +176,10 @@ int xvios_db_pr_load(xvios_plat *p, const char *lu, struct xvios_db_pr *out)
         if ((rc = xvios_store_tx_start(p, &tx)) < 0)
             return rc;
         rd = xvios_db_pr_read(p, tx, lu, out);
-        if (rd < 0 && rd != -ENOENT) {
-            xvios_store_tx_end(p, tx, false);
-            return rd;
-        }
-        rc = xvios_store_tx_end(p, tx, true);     /* -EAGAIN: it changed under the read */
+        /* -EAGAIN: it changed under the read. Asked even when the record read as damaged: a store
+         * whose transactions read the live tree (the loopback one; xenstored gives a snapshot) shows a
+         * writer's half-done record as a malformed one, and only the conflict tells the two apart. */
+        rc = xvios_store_tx_end(p, tx, true);
         if (rc == 0)
             rc = rd;
     }
