@@ -9,6 +9,12 @@
  *   vke_sendbench ping RUNDIR SELF TO SIZE OPS
  *        OPS directed sends of SIZE payload bytes, each waiting for its
  *        receipt; prints "ping size=SIZE ops=OPS us_per_op=X"
+ *   vke_sendbench local SIZE OPS
+ *        the cost of one hop between two processes of this domain, without
+ *        the VKE: OPS round trips of SIZE bytes over a Unix socket pair to a
+ *        forked echo process; prints "local size=SIZE ops=OPS us_per_op=X"
+ *        (a VKE send + receipt crosses such hops besides the link: caller ->
+ *        VKE and back, VKE -> daemon on the receiving side)
  *   vke_sendbench stream RUNDIR SELF TO BYTES REPS
  *        REPS times: BYTES as consecutive directed sends of the largest
  *        payload (60 KiB), each waiting for its receipt; prints
@@ -28,6 +34,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "xvios/clock.h"
@@ -206,11 +213,74 @@ static int run_stream(uint32_t self, uint32_t to, uint32_t bytes, uint32_t reps)
     return 0;
 }
 
+/* The echo side of run_local: every datagram back as it came, until the socket closes. */
+static void echo_child(int fd)
+{
+    static uint8_t buf[XVIOS_MAX_PAYLOAD];
+    ssize_t n;
+
+    while ((n = recv(fd, buf, sizeof(buf), 0)) > 0)
+        if (send(fd, buf, (size_t)n, 0) != n)
+            break;
+    _exit(0);
+}
+
+static int run_local(uint32_t size, uint32_t ops)
+{
+    static uint8_t back[XVIOS_MAX_PAYLOAD];
+    double t0 = 0;
+    int sv[2], rc = 1, status;
+    pid_t pid;
+
+    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
+        perror("vke_sendbench: socketpair");
+        return 1;
+    }
+    pid = fork();
+    if (pid < 0) {
+        perror("vke_sendbench: fork");
+        goto out;
+    }
+    if (pid == 0) {
+        close(sv[0]);
+        echo_child(sv[1]);
+    }
+    close(sv[1]);
+    sv[1] = -1;
+    for (uint32_t i = 0; i < 20 + ops; i++) {
+        struct pollfd pfd = { .fd = sv[0], .events = POLLIN };
+        ssize_t n;
+
+        if (i == 20)
+            t0 = now_us();
+        if (send(sv[0], data, size ? size : 1, 0) != (ssize_t)(size ? size : 1) || poll(&pfd, 1, 5000) != 1 ||
+            (n = recv(sv[0], back, sizeof(back), 0)) != (ssize_t)(size ? size : 1)) {
+            fprintf(stderr, "vke_sendbench: the echo process did not answer round trip %u within 5 s\n", i);
+            goto out;
+        }
+    }
+    printf("local size=%u ops=%u us_per_op=%.1f\n", size, ops, (now_us() - t0) / ops);
+    rc = 0;
+out:
+    close(sv[0]);
+    if (sv[1] >= 0)
+        close(sv[1]);
+    if (pid > 0)
+        waitpid(pid, &status, 0);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     uint32_t self, to, a, b;
     int ping, rc;
 
+    if (argc == 4 && !strcmp(argv[1], "local")) {
+        if (xvios_parse_u32(argv[2], 0, XVIOS_MAX_PAYLOAD, &a) < 0 || xvios_parse_u32(argv[3], 1, MAX_OPS, &b) < 0)
+            goto usage;
+        memset(data, 0x5a, sizeof(data));
+        return run_local(a, b);
+    }
     if (argc != 7 || (strcmp(argv[1], "ping") && strcmp(argv[1], "stream")))
         goto usage;
     ping = !strcmp(argv[1], "ping");
@@ -228,6 +298,7 @@ int main(int argc, char **argv)
         close(vke_fd);
     return rc;
 usage:
-    fprintf(stderr, "usage: vke_sendbench ping RUNDIR SELF TO SIZE OPS | stream RUNDIR SELF TO BYTES REPS\n");
+    fprintf(stderr, "usage: vke_sendbench ping RUNDIR SELF TO SIZE OPS | stream RUNDIR SELF TO BYTES REPS | "
+                    "local SIZE OPS\n");
     return 2;
 }
