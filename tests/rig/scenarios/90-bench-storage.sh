@@ -13,6 +13,8 @@
 # backend's run that does is left out of its mean, with a RIG-BENCH-NOTE); never on a figure.
 # client1 is re-created for the benchmark from the bigger image with fio (RIG_BENCH=1) and more
 # memory; client2 is destroyed to make room (the runner brings both back for the next scenario).
+# Before fio: the 4 KiB QD1 read latency through each backend and from vios1 straight on its own
+# disk (the hop below the engine that only the xvios path has), printed as a second table.
 # rig-timeout: 1200
 . /rig/lib.sh
 
@@ -152,6 +154,29 @@ fi
 WORKLOADS="rr4k-qd1:randread:4k:1 rr4k-qd16:randread:4k:16 rw4k-qd16:randwrite:4k:16 sr1m-qd4:read:1m:4"
 dev_of() { case $1 in xvios) echo "/dev/$d_a" ;; scsiback) echo "/dev/$d_b" ;; blkback) echo /dev/xvdb ;; esac; }
 off_of() { case $1 in xvios) echo 0 ;; *) echo ${OFF_MIB}m ;; esac; }   # the same bytes of the file
+
+# ---------------------------------------------------------------- where the QD1 latency goes
+# One 4 KiB O_DIRECT read at a time (blk_pattern lat: median of LAT_N), through each backend from
+# client1, and from vios1 straight on its own /dev/xvdb (its blkfront -> dom0's blkback -> the loop
+# device): the hop below the engine that the xvios path carries and the kernel backends, next to the
+# file in dom0, do not. Interleaved in REPS rounds; printed, never judged.
+LAT_N=300
+lat_of() { echo "$1" | sed -n 's/.*median_us=\([0-9]*\).*/\1/p'; }
+: >"$OUT/lat"
+rep=1
+while [ $rep -le $REPS ]; do
+    for be in $BACKENDS vios1-disk; do
+        if [ $be = vios1-disk ]; then
+            out=$(rig_domu_run vios1 90 "$RIG_BLK lat $RIG_SHARED_DEV $LU_MIB $LAT_N" 2>&1)
+        else
+            out=$(rig_domu_run client1 90 "$RIG_BLK lat $(dev_of $be) $LU_MIB $LAT_N" 2>&1)
+        fi
+        v=$(lat_of "$out")
+        [ -n "$v" ] && echo "$be $v" >>"$OUT/lat" || echo "RIG-BENCH-NOTE latency $be/$rep: no figure: $(echo "$out" | tail -n 1 | cut -c1-200)"
+    done
+    rep=$((rep + 1))
+done
+
 : >"$OUT/results"
 failed=0
 echo "RIG-BENCH-NOTE backends measured: $BACKENDS"
@@ -216,6 +241,24 @@ END {
         printf "RIG-BENCH %-10s %16s %16s\n", order[w], r1, r2
     }
 }' "$OUT/results"
+
+echo "RIG-BENCH latency: one 4 KiB O_DIRECT read at a time, median of $LAT_N reads, median of $REPS rounds"
+awk '
+function med(k,    i, j, t, m) {
+    m = n[k]; for (i = 1; i <= m; i++) s[i] = v[k, i]
+    for (i = 1; i <= m; i++) for (j = i + 1; j <= m; j++) if (s[j] < s[i]) { t = s[i]; s[i] = s[j]; s[j] = t }
+    return m % 2 ? s[(m + 1) / 2] : (s[m / 2] + s[m / 2 + 1]) / 2
+}
+{ n[$1]++; v[$1, n[$1]] = $2 }
+END {
+    split("xvios scsiback blkback vios1-disk", b, " ")
+    split("client1 via xvios (vios1),client1 via xen-scsiback,client1 via blkback,vios1 on its own /dev/xvdb", lab, ",")
+    for (i = 1; i <= 4; i++)
+        if (n[b[i]]) printf "RIG-BENCH   %-32s %8d us\n", lab[i], med(b[i])
+    if (n["xvios"] && n["vios1-disk"])
+        printf "RIG-BENCH   %-32s %8d us (ring, engine, one client-VIOS crossing)\n", "xvios minus vios1 own disk",
+            med("xvios") - med("vios1-disk")
+}' "$OUT/lat"
 
 # ---------------------------------------------------------------- teardown
 xl block-detach client1 xvdb >/dev/null 2>&1
