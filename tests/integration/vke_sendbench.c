@@ -15,6 +15,10 @@
  *        forked echo process; prints "local size=SIZE ops=OPS us_per_op=X"
  *        (a VKE send + receipt crosses such hops besides the link: caller ->
  *        VKE and back, VKE -> daemon on the receiving side)
+ *   vke_sendbench stats RUNDIR OPS
+ *        OPS round trips to this node's VKE alone: VKE_STATS requests, which
+ *        the VKE answers itself (no link, no daemon); prints "stats ops=OPS
+ *        us_per_op=X" (the caller -> VKE hop, the VKE's loop included)
  *   vke_sendbench stream RUNDIR SELF TO BYTES REPS
  *        REPS times: BYTES as consecutive directed sends of the largest
  *        payload (60 KiB), each waiting for its receipt; prints
@@ -270,6 +274,48 @@ out:
     return rc;
 }
 
+static int run_stats(uint32_t ops)
+{
+    struct xvios_msg m, r;
+    double t0 = 0;
+
+    for (uint32_t i = 0; i < 20 + ops; i++) {
+        struct timespec d = xvios_deadline_ms(5000);
+        size_t len = 0;
+
+        if (i == 20)
+            t0 = now_us();
+        memset(&m, 0, sizeof(m));
+        m.hdr.opcode = XVIOS_OP_VKE_STATS;
+        m.hdr.txid = ++txseq;
+        if (xvios_msg_encode(&m, buf, sizeof(buf), &len) != XVIOS_WIRE_OK ||
+            send(vke_fd, buf, len, MSG_NOSIGNAL) != (ssize_t)len) {
+            fprintf(stderr, "vke_sendbench: cannot send to the VKE: %s\n", strerror(errno));
+            return 1;
+        }
+        for (;;) {
+            struct pollfd p = { .fd = vke_fd, .events = POLLIN };
+            ssize_t n;
+
+            if (xvios_ts_passed(&d)) {
+                fprintf(stderr, "vke_sendbench: no VKE_STATS answer within 5 s\n");
+                return 1;
+            }
+            if (poll(&p, 1, xvios_poll_timeout(&d, 1000)) <= 0)
+                continue;
+            n = recv(vke_fd, buf, sizeof(buf), MSG_TRUNC);
+            if (n <= 0 || (size_t)n > sizeof(buf) || xvios_msg_decode(buf, (size_t)n, &r) != XVIOS_WIRE_OK) {
+                fprintf(stderr, "vke_sendbench: bad or no packet from the VKE (%zd bytes)\n", n);
+                return 1;
+            }
+            if (r.hdr.opcode == XVIOS_OP_VKE_STATS && r.hdr.txid == m.hdr.txid)
+                break;
+        }
+    }
+    printf("stats ops=%u us_per_op=%.1f\n", ops, (now_us() - t0) / ops);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     uint32_t self, to, a, b;
@@ -280,6 +326,15 @@ int main(int argc, char **argv)
             goto usage;
         memset(data, 0x5a, sizeof(data));
         return run_local(a, b);
+    }
+    if (argc == 4 && !strcmp(argv[1], "stats")) {
+        if (xvios_parse_u32(argv[3], 1, MAX_OPS, &b) < 0)
+            goto usage;
+        vke_fd = connect_vke(argv[2]);
+        rc = vke_fd < 0 ? 1 : run_stats(b);
+        if (vke_fd >= 0)
+            close(vke_fd);
+        return rc;
     }
     if (argc != 7 || (strcmp(argv[1], "ping") && strcmp(argv[1], "stream")))
         goto usage;
@@ -299,6 +354,6 @@ int main(int argc, char **argv)
     return rc;
 usage:
     fprintf(stderr, "usage: vke_sendbench ping RUNDIR SELF TO SIZE OPS | stream RUNDIR SELF TO BYTES REPS | "
-                    "local SIZE OPS\n");
+                    "local SIZE OPS | stats RUNDIR OPS\n");
     return 2;
 }

@@ -7,7 +7,9 @@
 #        xvios-backend processes (vke_sendbench): 64 B and 4 KiB payloads, and 1 MiB as consecutive
 #        60 KiB sends, each with its receipt
 #   hop  a round trip between two processes of vios1 over a Unix socket (vke_sendbench local): what
-#        each local hop of a VKE send costs (caller -> VKE and back, VKE -> daemon on the far side)
+#        each local hop of a VKE send costs (caller -> VKE and back, VKE -> daemon on the far side);
+#        and a caller's round trip to vios1's VKE alone (VKE_STATS, vke_sendbench stats); both only
+#        explain, they never fail the scenario
 # Interleaved in ROUNDS rounds (raw, VKE, raw, VKE, ...); prints the medians over the rounds and the
 # ratio VKE/raw (time per operation; for 1 MiB, raw MB/s / VKE MB/s) as RIG-BENCH lines. Fails only
 # if a side cannot run; never on a figure.
@@ -60,6 +62,23 @@ hop() {
     out=$(rig_domu_run vios1 150 "$T/vke_sendbench local $1 $2" 2>&1) || { echo "$out" >&2; return 1; }
     echo "$out" | sed -n 's/.*us_per_op=\([0-9.]*\).*/\1/p'
 }
+# vkestats: round trips to vios1's VKE alone (VKE_STATS, answered by the VKE itself)
+vkestats() {
+    local out
+    out=$(rig_domu_run vios1 150 "$T/vke_sendbench stats /run/xvios $1" 2>&1) || { echo "$out" >&2; return 1; }
+    echo "$out" | sed -n 's/.*us_per_op=\([0-9.]*\).*/\1/p'
+}
+# note NAME CMD...: like measure, for the diagnostic figures: a failure is a note, not a FAIL
+note() {
+    local name=$1 v
+    shift
+    if v=$("$@" 2>"$OUT/err") && [ -n "$v" ]; then
+        echo "$name $r $v" >>"$OUT/results"
+        echo "RIG-BENCH-RUN $name round $r: $v"
+    else
+        echo "RIG-BENCH-NOTE $name round $r: no figure: $(tail -n 1 "$OUT/err")"
+    fi
+}
 # measure NAME CMD...: run CMD, keep its figure as "NAME ROUND FIGURE"
 measure() {
     local name=$1 v
@@ -78,7 +97,8 @@ r=1
 while [ $r -le $ROUNDS ]; do
     measure raw-ping-64 raw ping 64 $OPS
     measure vke-ping-64 vke ping 64 $OPS
-    measure hop-64 hop 64 $OPS
+    note hop-64 hop 64 $OPS
+    note vke-stats vkestats $OPS
     measure raw-ping-4k raw ping 4096 $OPS
     measure vke-ping-4k vke ping 4096 $OPS
     measure raw-1mib raw bulk 1048576 $MIB_REPS
@@ -109,6 +129,9 @@ END {
     if (n["hop-64"] && n["raw-ping-64"])
         printf "RIG-BENCH %-22s %9.0f us %12s %9s  (a process hop in vios1, Unix socket: %.2f raw link round trips)\n", "local hop rt 64 B",
             med("hop-64"), "-", "-", med("hop-64") / med("raw-ping-64")
+    if (n["vke-stats"] && n["raw-ping-64"])
+        printf "RIG-BENCH %-22s %9.0f us %12s %9s  (caller to vios1 VKE and back, no link: %.2f raw link round trips)\n", "VKE alone rt",
+            med("vke-stats"), "-", "-", med("vke-stats") / med("raw-ping-64")
     if (n["raw-1mib"] && n["vke-1mib"])
         printf "RIG-BENCH %-22s %7.1f MB/s %7.1f MB/s %9.2f\n", "1 MiB one way", med("raw-1mib"), med("vke-1mib"),
             med("raw-1mib") / med("vke-1mib")
