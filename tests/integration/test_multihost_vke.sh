@@ -69,6 +69,17 @@ for n in $NODES; do
         "$(root_of "$n")/nodes/$n/backend.log"
 done
 
+# idle: no backend spins on the mesh's fds (CPU ticks over 2 s, ASan build)
+cpu_of() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+declare -A c0
+for n in $NODES; do c0[$n]=$(cpu_of "$(eval echo \$MH_PID_$n)"); done
+sleep 2
+for n in $NODES; do
+    used=$(( $(cpu_of "$(eval echo \$MH_PID_$n)") - ${c0[$n]} ))
+    echo "   node $n: $used CPU ticks in 2 s idle"
+    t_check "node $n: idle (under 20 ticks in 2 s)" test "$used" -lt 20
+done
+
 # broadcast with receipts from host 1: 5/5
 t1=$(ms)
 out=$("$VKE_TOOL" send "$(root_of 257)" 257 --broadcast --receipt --cap 5 --timeout 5000 --payload bcast-all)
