@@ -155,4 +155,18 @@ t_check "host 3's backends see corosync gone" wait_until 10 grep -q "corosync is
 for n in 257 258 513 514; do
     t_check "node $n: backend still runs" kill -0 "$(eval echo \$MH_PID_$n)"
 done
+
+# every backend stops cleanly (SIGTERM: the VKE's links closed before the mesh) with no sanitizer report
+for n in $NODES; do kill -TERM "$(eval echo \$MH_PID_$n)" 2>/dev/null; done
+for n in $NODES; do
+    pid=$(eval echo \$MH_PID_$n)
+    if wait_until 10 bash -c "! kill -0 $pid 2>/dev/null"; then
+        wait "$pid"; st=$?
+        t_check "node $n: backend exited 0" test "$st" -eq 0
+    else
+        t_fail "node $n: backend did not stop within 10 s"
+    fi
+    r=$(root_of "$n")
+    t_check "node $n: no sanitizer report" bash -c "! grep -qE 'ERROR: (Address|Leak)Sanitizer|runtime error:' '$r/nodes/$n/backend.err' '$r/nodes/$n/backend.log'"
+done
 t_done
