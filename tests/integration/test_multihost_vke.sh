@@ -156,6 +156,19 @@ for n in 257 258 513 514; do
     t_check "node $n: backend still runs" kill -0 "$(eval echo \$MH_PID_$n)"
 done
 
+# a node started on the wrong host (257's domain on host 2's corosync) is refused: its mesh id would be 513+
+r2=$T_ROOT/h2; mkdir -p "$r2/nodes/257"
+timeout 20 nsenter -t "$(cs_pid 2)" -n -m -- "$XVIOS_BIN/xvios-backend" --platform loopback --root "$r2" \
+    --domid "$(domid_of 257)" --no-vscsi --config "$r2/backend.conf" --log "$r2/nodes/257/wrong.log" \
+    2>"$r2/nodes/257/wrong.err"
+st=$?
+t_check "wrong host: the backend refuses to start (exit 1)" test "$st" -eq 1
+t_check "wrong host: it says which id corosync gives it" \
+    grep -q "this member is node 513 on corosync, but the cluster lists it as node 257" "$r2/nodes/257/wrong.log"
+sleep 0.5
+out=$("$VKE_TOOL" send "$(root_of 257)" 257 --to 513 --receipt --cap 1 --timeout 5000 --payload after-impostor)
+t_check "wrong host: the real 513 was not disturbed (257 -> 513 delivered)" grep -q '^rc node=513 status=delivered' <<<"$out"
+
 # every backend stops cleanly (SIGTERM: the VKE's links closed before the mesh) with no sanitizer report
 for n in $NODES; do kill -TERM "$(eval echo \$MH_PID_$n)" 2>/dev/null; done
 for n in $NODES; do
