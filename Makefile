@@ -122,7 +122,7 @@ $$($(1)_TESTSUP): $$(patsubst %.c,build/$(1)/obj/%.o,$(TESTSUP_SRCS))
 build/$(1)/bin/xvios-backend: build/$(1)/obj/backend/main.o $$($(1)_BACKEND) $$($(1)_LIB)
 	@mkdir -p $$(@D)
 	@echo "  LD   [$(1)] $$@"
-	$$(Q)$$(CC) $(3) -o $$@ $$^ $$(LIBS) $$(SYSTEMD_LIBS)
+	$$(Q)$$(CC) $(3) -o $$@ $$^ $$(LIBS) $$(SYSTEMD_LIBS) $$(CPG_LIBS) $$(TLS_LIBS)
 build/$(1)/bin/xviosd: build/$(1)/obj/daemon/main.o $$($(1)_DAEMON) $$($(1)_LIB)
 	@mkdir -p $$(@D)
 	@echo "  LD   [$(1)] $$@"

@@ -32,6 +32,7 @@
 #include "xvios/evloop.h"
 #include "xvios/log.h"
 #include "xvios/log_target.h"
+#include "xvios/mesh.h"
 #include "xvios/parse.h"
 #include "xvios/paths.h"
 #include "xvios/platform.h"
@@ -106,6 +107,8 @@ struct backend_conf {
     uint32_t probe_interval_ms, probe_timeout_ms, forward_timeout_ms;
     char rundir[256], log_file[256], pidfile[256], fault_file[256];
     uint32_t login_timeout_ms;   /* vSCSI client login deadline; 0: VSCSI_LOGIN_TIMEOUT_MS */
+    bool multihost;              /* links to other hosts' nodes over the mesh (docs/multihost.md) */
+    char mh_address[64], mh_key[256], mh_cluster[128];
     bool platform_given, log_target_given, log_level_given, rundir_given, log_file_given, pidfile_given;
 };
 
@@ -131,6 +134,10 @@ static int read_conf(const char *path, bool explicit_path, struct backend_conf *
         { .name = "path-probe-timeout-ms", .type = XVIOS_CONF_U32, .dst = &c->probe_timeout_ms, .min = 10, .max = 60000 },
         { .name = "forward-timeout-ms", .type = XVIOS_CONF_U32, .dst = &c->forward_timeout_ms, .min = 100, .max = 600000 },
         { .name = "path-fault-file", .type = XVIOS_CONF_STRING, .dst = c->fault_file, .cap = sizeof(c->fault_file) },
+        { .name = "multihost", .type = XVIOS_CONF_BOOL, .dst = &c->multihost },
+        { .name = "multihost-address", .type = XVIOS_CONF_STRING, .dst = c->mh_address, .cap = sizeof(c->mh_address) },
+        { .name = "multihost-key", .type = XVIOS_CONF_STRING, .dst = c->mh_key, .cap = sizeof(c->mh_key) },
+        { .name = "multihost-cluster", .type = XVIOS_CONF_STRING, .dst = c->mh_cluster, .cap = sizeof(c->mh_cluster) },
     };
     char err[512];
     int rc;
@@ -151,6 +158,54 @@ static int read_conf(const char *path, bool explicit_path, struct backend_conf *
 static uint32_t backend_node(void *arg)
 {
     return xvios_vke_node(arg);
+}
+
+/*
+ * multihost = true: this node's links to the nodes of other hosts go over the mesh (CPG membership, TCP +
+ * TLS-PSK links), whose fds join the loop. The node id must be the multi-host id of this host's corosync
+ * nodeid: (nodeid << 8) | local.
+ */
+static int open_mesh(const struct backend_conf *c, xvios_plat *plat, struct xvios_evloop *loop, uint32_t node,
+                     xvios_mesh_links **out)
+{
+    struct xvios_tcp_key *key = NULL;
+    struct xvios_db_config dc;
+    const char *cluster = c->mh_cluster;
+    int rc;
+
+    if (!c->mh_address[0] || !c->mh_key[0]) {
+        XLOG_ERR("multihost needs multihost-address and multihost-key");
+        return -EINVAL;
+    }
+    if (node == 0 || (node & 0xffu) == 0 || (node >> 8) == 0) {
+        XLOG_ERR("multihost: node %u is not a multi-host node id ((corosync nodeid << 8) | local)", node);
+        return -EINVAL;
+    }
+    if (!cluster[0]) {
+        if ((rc = xvios_db_config_read(plat, &dc)) < 0) {
+            XLOG_ERR("multihost: cannot read the cluster's name: %s", strerror(-rc));
+            return rc;
+        }
+        cluster = dc.name;
+    }
+    key = calloc(1, sizeof(*key));
+    if (!key)
+        return -ENOMEM;
+    if ((rc = xvios_tcp_key_load(c->mh_key, key)) < 0) {
+        XLOG_ERR("multihost: cannot load the cluster key %s: %s", c->mh_key, strerror(-rc));
+        goto out;
+    }
+    struct xvios_mesh_config mc = { .cluster = cluster, .local = node & 0xffu, .listen_addr = c->mh_address,
+                                    .key = key };
+    rc = xvios_mesh_links_open(&mc, plat, loop, node, out);
+    if (rc < 0)
+        XLOG_ERR("multihost: cannot join the mesh of cluster %s at %s: %s", cluster, c->mh_address, strerror(-rc));
+    else
+        XLOG_INFO("multihost: node %u in cluster %s, listening on %s", node, cluster, c->mh_address);
+out:
+    explicit_bzero(key, sizeof(*key));
+    free(key);
+    return rc;
 }
 
 static int write_pidfile(const char *path)
@@ -190,6 +245,7 @@ int main(int argc, char **argv)
     struct prsync *prsync = NULL;
     struct dsa *dsa = NULL;
     struct cke *cke = NULL;
+    xvios_mesh_links *mesh = NULL;
     bool no_vscsi = false;
     xvios_plat *plat = NULL;
     uint32_t self_domid = 0, node = 0;
@@ -310,6 +366,8 @@ int main(int argc, char **argv)
         XLOG_ERR("cannot set up the event loop: %s", strerror(-rc));
         goto out;
     }
+    if (conf.multihost && (rc = open_mesh(&conf, plat, loop, node, &mesh)) < 0)
+        goto out;
     vc.plat = plat;
     vc.rundir = rundir;
     vc.loop = loop;
@@ -384,6 +442,7 @@ out:
     prsync_destroy(prsync);
     xvios_vke_destroy(vke);
     cke_destroy(cke);
+    xvios_mesh_links_close(mesh);      /* after the VKE: its links to other hosts are the mesh's */
     xvios_watchmux_destroy(watches);
     xvios_evloop_destroy(loop);
     xvios_plat_close(plat);

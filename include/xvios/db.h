@@ -72,12 +72,23 @@ int xvios_db_cluster_destroy(xvios_plat *p);
 int xvios_db_config_read(xvios_plat *p, struct xvios_db_config *cfg);  /* -ENOENT: no cluster */
 
 /*
+ * Node ids. A single-host cluster allocates 1..XVIOS_MAX_NODES; a multi-host
+ * cluster names each node (corosync nodeid << 8) | local (docs/multihost.md,
+ * "Node identity across hosts"), so an id read from the DB may be any value
+ * 1..XVIOS_NODE_ID_MAX. XVIOS_MAX_NODES still bounds how many there are.
+ */
+#define XVIOS_NODE_ID_MAX 0xffffffffu
+
+/*
  * dom0: add a domain as a node; allocates the node id, writes the node
  * subtree owned by that domain, grants it READ on the cluster tree.
  * -EEXIST: the domain is a member already; -ENOSPC: max-nodes reached;
  * -EINVAL: domid 0.
  */
 int xvios_db_node_add(xvios_plat *p, const struct xvios_dominfo *dom, uint32_t *node_out);
+/* The same with the node id given (a multi-host id, 1..XVIOS_NODE_ID_MAX); -EEXIST also when the id is
+ * taken. The allocation counter is left alone. */
+int xvios_db_node_add_id(xvios_plat *p, const struct xvios_dominfo *dom, uint32_t node);
 /* dom0: remove a node and revoke its READ grant; -ENOENT if unknown. */
 int xvios_db_node_remove(xvios_plat *p, uint32_t node);
 

@@ -69,4 +69,46 @@ int  xvios_mesh_send(xvios_mesh *m, uint32_t node, const void *buf, size_t len, 
 bool xvios_mesh_link_up(const xvios_mesh *m, uint32_t node);
 void xvios_mesh_stats_get(const xvios_mesh *m, struct xvios_mesh_stats *st);
 
+/*
+ * The mesh as the platform's links to other hosts' nodes (mesh_links.c).
+ * xvios_mesh_links_open() opens a mesh node and diverts p's links
+ * (xvios_link_open) for every node of another host to it: such a link is UP
+ * while the mesh's TCP link to that node is up, carries datagrams with the
+ * xvios_link_* results, and goes DEAD (final) the moment the node is lost
+ * (CPG confchg, or its TCP link gone), so the VKE's loss path runs at once.
+ * Links to nodes of this host stay p's own. With a loop, the mesh's fds (one
+ * epoll fd holding the CPG fd, the listener and the TCP links) and a timer
+ * are registered on it and the mesh is serviced from it; without one, the
+ * caller polls xvios_mesh_links_fd() and calls xvios_mesh_links_service().
+ * Inbound datagrams wait in a per-link queue (XVIOS_MESH_LINK_INQ_PKTS) until
+ * the link's owner reads them; one that finds no open link, or a full queue,
+ * is dropped, logged and counted.
+ */
+#define XVIOS_MESH_LINK_INQ_PKTS  1024u
+#define XVIOS_MESH_LINK_INQ_BYTES (16u << 20)
+
+struct xvios_evloop;
+typedef struct xvios_mesh_links xvios_mesh_links;
+
+struct xvios_mesh_links_stats {
+    uint64_t unclaimed;      /* inbound datagrams with no open link from their node: dropped */
+    uint64_t inq_full;       /* inbound datagrams refused by a full link queue: dropped */
+    uint64_t bcast_ignored;  /* CPG broadcasts (the VKE does not broadcast over CPG yet) */
+    uint64_t lost;           /* links made DEAD by a node lost or its TCP link gone */
+};
+
+/* cfg as xvios_mesh_open; p: the platform whose links to other hosts go through the mesh; loop: NULL
+ * or the host's loop. The node id the mesh takes ((corosync nodeid << 8) | cfg->local) must equal
+ * expect_node when that is not 0 (-EADDRNOTAVAIL otherwise). */
+int  xvios_mesh_links_open(const struct xvios_mesh_config *cfg, xvios_plat *p, struct xvios_evloop *loop,
+                           uint32_t expect_node, xvios_mesh_links **out);
+/* Undoes the divert; close the links opened through it first (NULL is fine). */
+void xvios_mesh_links_close(xvios_mesh_links *ml);
+xvios_mesh *xvios_mesh_links_mesh(xvios_mesh_links *ml);
+int  xvios_mesh_links_fd(const xvios_mesh_links *ml);       /* POLLIN */
+int  xvios_mesh_links_poll_ms(const xvios_mesh_links *ml);
+/* Service the mesh (xvios_mesh_service's results; after -EPIPE every link is DEAD and stays so). */
+int  xvios_mesh_links_service(xvios_mesh_links *ml);
+void xvios_mesh_links_stats_get(const xvios_mesh_links *ml, struct xvios_mesh_links_stats *st);
+
 #endif /* XVIOS_MESH_H */

@@ -5,10 +5,15 @@
  *
  *   vke_tool mkcluster ROOT N [TIMEOUT_MS]   cluster + N loopback domains as nodes 1..N
  *   vke_tool addnode ROOT                    one more domain/node; prints "node=N domid=D"
+ *   vke_tool mkmulti ROOT TIMEOUT_MS NODE:DOMID...
+ *            cluster "itest" with these node ids (multi-host ids such as 257) and loopback domains:
+ *            the static node list every host of a multi-host test holds
  *   vke_tool send ROOT NODE [--broadcast|--to A,B,..] [--receipt] [--cap N]
  *                 [--timeout MS] [--type T] [--payload TEXT]
  *            prints "status=NAME needed=N entries=N" then "rc node=N status=NAME" lines
- *   vke_tool sink ROOT NODE FILE SECONDS     attach as the daemon; one line per inbound packet
+ *   vke_tool sink ROOT NODE FILE SECONDS [respond]
+ *            attach as the daemon; one line per inbound packet; with "respond", answer every
+ *            CLUSTER_SEND with a CLUSTER_RESPONSE to its sender (payload "re:" + the request's)
  *   vke_tool stats ROOT NODE                 the VKE's counters
  *   vke_tool inject ROOT AS_NODE TO_NODE     act as AS_NODE on the link to TO_NODE, send garbage
  *   vke_tool linkprobe SELF PEER PEER_DOMID SECONDS
@@ -102,6 +107,49 @@ static int cmd_mkcluster(int argc, char **argv)
         if (rc == 0)
             printf("node=%u domid=%u\n", node, DOMID_BASE + i);
     }
+    xvios_plat_close(p);
+    return rc < 0;
+}
+
+static int cmd_mkmulti(int argc, char **argv)
+{
+    struct xvios_db_config cfg = { .max_nodes = XVIOS_MAX_NODES, .timeout_ms = 2000, .retries = 2 };
+    xvios_plat *p = NULL;
+    int rc;
+
+    if (argc < 3 || xvios_parse_u32(argv[1], 0, 600000, &cfg.timeout_ms) < 0)
+        return 2;
+    snprintf(cfg.name, sizeof(cfg.name), "itest");
+    if (open_plat(argv[0], 0, &p) < 0)
+        return 1;
+    rc = xvios_db_cluster_create(p, &cfg);
+    for (int i = 2; rc == 0 && i < argc; i++) {
+        struct xvios_dominfo di;
+        char name[32], *colon = strchr(argv[i], ':');
+        uint32_t node, domid;
+        if (!colon) {
+            rc = -EINVAL;
+            break;
+        }
+        *colon = '\0';
+        if (xvios_parse_u32(argv[i], 1, XVIOS_NODE_ID_MAX, &node) < 0 || xvios_parse_domid(colon + 1, &domid) < 0 ||
+            domid == 0) {
+            rc = -EINVAL;
+            break;
+        }
+        snprintf(name, sizeof(name), "vios-n%u", node);
+        rc = xvios_loop_domain_create(p, domid, name);
+        if (rc == 0)
+            rc = xvios_plat_domain_info(p, domid, &di);
+        if (rc == 0)
+            rc = xvios_db_node_add_id(p, &di, node);
+        if (rc < 0)
+            fprintf(stderr, "vke_tool: cannot add node %u (domain %u): %s\n", node, domid, strerror(-rc));
+        else
+            printf("node=%u domid=%u\n", node, domid);
+    }
+    if (rc < 0)
+        fprintf(stderr, "vke_tool mkmulti: %s\n", strerror(-rc));
     xvios_plat_close(p);
     return rc < 0;
 }
@@ -300,11 +348,12 @@ static int cmd_sink(int argc, char **argv)
     struct xvios_msg m;
     struct timespec deadline;
     uint32_t node, secs;
+    bool respond = argc > 4 && !strcmp(argv[4], "respond");
     FILE *out;
     int fd, err;
 
     if (argc < 4 || xvios_parse_u32(argv[1], 0, 0xffff, &node) < 0 ||
-        xvios_parse_u32(argv[3], 0, 86400, &secs) < 0)
+        xvios_parse_u32(argv[3], 0, 86400, &secs) < 0 || (argc > 4 && !respond))
         return 2;
     out = fopen(argv[2], "a");
     if (!out)
@@ -338,6 +387,25 @@ static int cmd_sink(int argc, char **argv)
                 lc(xvios_opcode_name(m.hdr.opcode)), lc(xvios_status_name(m.hdr.status)), m.sub.src_node,
                 (unsigned long long)m.hdr.txid, m.sub.msg_type,
                 m.hdr.opcode == XVIOS_OP_VKE_EVENT ? m.sub.msg_type : 0, text);
+        if (respond && m.hdr.opcode == XVIOS_OP_CLUSTER_SEND) {
+            static uint8_t rbuf[XVIOS_MAX_PAYLOAD];
+            struct xvios_msg r;
+            int n = snprintf((char *)rbuf, sizeof(rbuf), "re:%s", text);
+            memset(&r, 0, sizeof(r));
+            r.hdr = m.hdr;
+            r.hdr.opcode = XVIOS_OP_CLUSTER_RESPONSE;
+            r.hdr.flags = XVIOS_FLAGS_WITH_ORIGIN(0, XVIOS_ORIGIN_CLI);
+            r.hdr.status = 0;
+            r.sub.src_node = node;
+            r.sub.msg_type = m.sub.msg_type;
+            r.sub.epoch = m.sub.epoch;
+            r.sub.n_targets = 1;
+            r.targets[0] = m.sub.src_node;
+            r.payload = rbuf;
+            r.hdr.payload_len = (uint32_t)n;
+            if (send_msg(fd, &r) < 0)
+                fprintf(stderr, "vke_tool sink: cannot respond to node %u\n", m.sub.src_node);
+        }
     }
     fclose(out);
     close(fd);
@@ -479,6 +547,7 @@ int main(int argc, char **argv)
         int (*fn)(int, char **);
     } cmds[] = {
         { "mkcluster", cmd_mkcluster }, { "addnode", cmd_addnode }, { "send", cmd_send },
+        { "mkmulti", cmd_mkmulti },
         { "sink", cmd_sink },           { "stats", cmd_stats },     { "inject", cmd_inject },
         { "linkprobe", cmd_linkprobe },
     };

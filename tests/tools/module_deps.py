@@ -62,6 +62,8 @@ LAYERS = {
 SIDEWAYS = {("xen/plat/xen", "xen/plat"), ("xen/plat/loop", "xen/plat"),
             # the multi-host transport joins its two halves: CPG membership opens the TCP links
             ("xen/plat/mesh", "xen/plat/cpg"), ("xen/plat/mesh", "xen/plat/tcp"),
+            # ... and offers its links through the seam (xvios_plat_link_divert)
+            ("xen/plat/mesh", "xen/plat"),
             # the replicated DB checks paths as the platform's stores do
             ("xen/plat/rdb", "xen/plat")}
 # ... and the dispatcher names an implementation only by its ops table.

@@ -128,7 +128,7 @@ static int client_read(xvios_plat *p, xvios_tx tx, uint32_t id, struct xvios_db_
         xvios_kv_get(untrusted_rec, len, "uuid", untrusted_uuid, sizeof(untrusted_uuid)) < 0 ||
         uuid_canon(untrusted_uuid, out->uuid) < 0 || strcmp(untrusted_uuid, out->uuid) ||
         xvios_kv_get(untrusted_rec, len, "name", out->name, sizeof(out->name)) < 0 || !name_ok(out->name) ||
-        kv_u32(untrusted_rec, len, "node", XVIOS_MAX_NODES, &out->node) < 0 || out->node == 0)
+        kv_u32(untrusted_rec, len, "node", XVIOS_NODE_ID_MAX, &out->node) < 0 || out->node == 0)
         goto bad;
     out->id = id;
     return 0;
@@ -154,7 +154,7 @@ static int adapter_read(xvios_plat *p, xvios_tx tx, uint32_t id, struct xvios_db
     len = strlen(untrusted_rec);
     if (kv_exactly(untrusted_rec, len, keys, 3) < 0 ||
         kv_u32(untrusted_rec, len, "client", XVIOS_ID_MAX, &out->client_id) < 0 || out->client_id == 0 ||
-        kv_u32(untrusted_rec, len, "node", XVIOS_MAX_NODES, &out->node) < 0 || out->node == 0 ||
+        kv_u32(untrusted_rec, len, "node", XVIOS_NODE_ID_MAX, &out->node) < 0 || out->node == 0 ||
         kv_u32(untrusted_rec, len, "vhost", XVIOS_VHOST_MAX, &out->vhost) < 0)
         goto bad;
     out->id = id;
@@ -425,7 +425,7 @@ int xvios_db_client_login(xvios_plat *p, const struct xvios_db_login *in, struct
 
     memset(out, 0, sizeof(*out));
     if (!in || !in->name || !name_ok(in->name) || uuid_canon(in->uuid, c.uuid) < 0 || in->node == 0 ||
-        in->node > XVIOS_MAX_NODES || in->vhost > XVIOS_VHOST_MAX)
+        in->node > XVIOS_NODE_ID_MAX || in->vhost > XVIOS_VHOST_MAX)
         return -EINVAL;
     if ((rc = xvios_plat_self_domid(p, &c.self_domid)) < 0)
         return rc;

@@ -52,7 +52,7 @@ int xvios_db_node_ids(xvios_plat *p, uint32_t *ids, unsigned cap, unsigned *n)
     for (unsigned i = 0; i < nn; i++) {
         uint32_t id;
 
-        if (xvios_parse_u32_canon(names[i], XVIOS_MAX_NODES, &id) < 0 || id == 0)
+        if (xvios_parse_u32_canon(names[i], XVIOS_NODE_ID_MAX, &id) < 0 || id == 0)
             continue;  /* not a node entry: xvios_db_nodes() skips it too */
         if (*n == cap) {
             rc = -ENOSPC;

@@ -32,7 +32,7 @@ int db_members(xvios_plat *p, xvios_tx tx, struct db_member **out, unsigned *n)
     for (unsigned i = 0; i < nn; i++) {
         char path[DB_PATH_MAX];
         uint32_t id, domid;
-        if (xvios_parse_u32_canon(names[i], XVIOS_MAX_NODES, &id) < 0 || id == 0) {
+        if (xvios_parse_u32_canon(names[i], XVIOS_NODE_ID_MAX, &id) < 0 || id == 0) {
             XLOG_WARN("cluster DB: ignoring malformed node entry under %s", NODE_DIR);
             continue;
         }

@@ -54,6 +54,7 @@ static int node_read(xvios_plat *p, xvios_tx tx, uint32_t id, struct xvios_db_no
 /* ---------------------------------------------------------------- add */
 struct add_ctx {
     const struct xvios_dominfo *dom;
+    uint32_t want;   /* the id asked for, 0: allocate one */
     uint32_t node;
 };
 
@@ -95,6 +96,26 @@ static int add_body(xvios_plat *p, xvios_tx tx, void *ctx)
         rc = -ENOSPC;
         goto out;
     }
+    if (a->want) {
+        char path[DB_PATH_MAX];
+        char **kids = NULL;
+        unsigned nk = 0;
+        bool used = false;
+        for (unsigned i = 0; i < n && !used; i++)
+            used = m[i].node == a->want;
+        if (!used && (rc = db_path(path, sizeof(path), NODE_DIR "/%u", a->want)) == 0 &&
+            xvios_store_list(p, tx, path, &kids, &nk) != -ENOENT)
+            used = true;           /* a leftover entry blocks its id, as below */
+        xvios_strv_free(kids, nk);
+        if (rc < 0)
+            goto out;
+        if (used) {
+            rc = -EEXIST;
+            goto out;
+        }
+        id = a->want;
+        goto add;
+    }
     rc = db_read_u32(p, tx, XVIOS_DB_ROOT "/next-node-id", XVIOS_MAX_NODES, &next);
     if (rc == -EIO || (rc == 0 && next == 0))
         next = 1;   /* damaged counter: any free id will do */
@@ -121,6 +142,7 @@ static int add_body(xvios_plat *p, xvios_tx tx, void *ctx)
         rc = -ENOSPC;
         goto out;
     }
+add:
     grown = realloc(m, (size_t)(n + 1) * sizeof(*m));
     if (!grown) {
         rc = -ENOMEM;
@@ -136,8 +158,9 @@ static int add_body(xvios_plat *p, xvios_tx tx, void *ctx)
         (rc = write_node_value(p, tx, m, n, id, "state", "active")) < 0 ||
         (rc = write_node_value(p, tx, m, n, id, "online", "0")) < 0)
         goto out;
-    if ((rc = db_perms_for(XVIOS_DB_ROOT "/next-node-id", 0, m, n, perms, &np)) < 0 ||
-        (rc = db_write_u32(p, tx, XVIOS_DB_ROOT "/next-node-id", id % XVIOS_MAX_NODES + 1, perms, np)) < 0)
+    if (!a->want && ((rc = db_perms_for(XVIOS_DB_ROOT "/next-node-id", 0, m, n, perms, &np)) < 0 ||
+                     (rc = db_write_u32(p, tx, XVIOS_DB_ROOT "/next-node-id", id % XVIOS_MAX_NODES + 1, perms,
+                                        np)) < 0))
         goto out;
     rc = db_regrant_layout(p, tx, m, n);
     a->node = id;
@@ -146,9 +169,9 @@ out:
     return rc;
 }
 
-int xvios_db_node_add(xvios_plat *p, const struct xvios_dominfo *dom, uint32_t *node_out)
+static int node_add(xvios_plat *p, const struct xvios_dominfo *dom, uint32_t want, uint32_t *node_out)
 {
-    struct add_ctx a = { .dom = dom, .node = 0 };
+    struct add_ctx a = { .dom = dom, .want = want, .node = 0 };
     size_t nlen, ulen;
     int rc;
 
@@ -165,6 +188,18 @@ int xvios_db_node_add(xvios_plat *p, const struct xvios_dominfo *dom, uint32_t *
         *node_out = a.node;
     /* the member is in; its grants on the tables follow in bounded batches */
     return db_regrant_tables(p);
+}
+
+int xvios_db_node_add(xvios_plat *p, const struct xvios_dominfo *dom, uint32_t *node_out)
+{
+    return node_add(p, dom, 0, node_out);
+}
+
+int xvios_db_node_add_id(xvios_plat *p, const struct xvios_dominfo *dom, uint32_t node)
+{
+    if (node == 0)
+        return -EINVAL;
+    return node_add(p, dom, node, NULL);
 }
 
 /* ---------------------------------------------------------------- remove */
@@ -189,7 +224,7 @@ int xvios_db_node_remove(xvios_plat *p, uint32_t node)
 {
     int rc;
 
-    if (node == 0 || node > XVIOS_MAX_NODES)
+    if (node == 0 || node > XVIOS_NODE_ID_MAX)
         return -ENOENT;
     /* the entry (whatever the member made below it) goes in one operation; then the tables */
     rc = db_tx_run(p, remove_body, &node);
@@ -227,7 +262,7 @@ static int list_body(xvios_plat *p, xvios_tx tx, void *ctx)
     }
     for (unsigned i = 0; i < nn; i++) {
         uint32_t id;
-        if (xvios_parse_u32_canon(names[i], XVIOS_MAX_NODES, &id) < 0 || id == 0) {
+        if (xvios_parse_u32_canon(names[i], XVIOS_NODE_ID_MAX, &id) < 0 || id == 0) {
             XLOG_WARN("cluster DB: ignoring malformed node entry under %s", NODE_DIR);
             continue;
         }
@@ -275,7 +310,7 @@ int xvios_db_node_get(xvios_plat *p, uint32_t node, struct xvios_db_node *out)
 {
     struct get_ctx g = { node, out };
 
-    if (node == 0 || node > XVIOS_MAX_NODES)
+    if (node == 0 || node > XVIOS_NODE_ID_MAX)
         return -ENOENT;
     return db_tx_run(p, get_body, &g);
 }
@@ -323,7 +358,7 @@ int xvios_db_node_set_online(xvios_plat *p, uint32_t node, bool online)
 {
     struct online_ctx o = { node, online };
 
-    if (node == 0 || node > XVIOS_MAX_NODES)
+    if (node == 0 || node > XVIOS_NODE_ID_MAX)
         return -ENOENT;
     return db_tx_run(p, online_body, &o);
 }

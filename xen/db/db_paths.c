@@ -114,7 +114,7 @@ int xvios_db_path_publish(xvios_plat *p, uint32_t node, const struct xvios_db_pa
 {
     struct publish_ctx c = { node, e };
 
-    if (!p || !e || node == 0 || node > XVIOS_MAX_NODES || !xvios_path_key_valid(e->key) ||
+    if (!p || !e || node == 0 || node > XVIOS_NODE_ID_MAX || !xvios_path_key_valid(e->key) ||
         (e->state != XVIOS_PATH_GOOD && e->state != XVIOS_PATH_LOST) ||
         strnlen(e->backing, sizeof(e->backing)) >= sizeof(e->backing))
         return -EINVAL;
@@ -126,7 +126,7 @@ int xvios_db_path_remove(xvios_plat *p, uint32_t node, const char *key)
     char dir[DB_PATH_MAX];
     int rc;
 
-    if (!p || node == 0 || node > XVIOS_MAX_NODES || !xvios_path_key_valid(key))
+    if (!p || node == 0 || node > XVIOS_NODE_ID_MAX || !xvios_path_key_valid(key))
         return -EINVAL;
     if ((rc = db_path(dir, sizeof(dir), PATHS_FMT "/%s", node, key)) < 0)
         return rc;
@@ -173,7 +173,7 @@ bad:
 
 int xvios_db_path_get(xvios_plat *p, uint32_t node, const char *key, struct xvios_db_path *out)
 {
-    if (!p || !out || node == 0 || node > XVIOS_MAX_NODES || !xvios_path_key_valid(key))
+    if (!p || !out || node == 0 || node > XVIOS_NODE_ID_MAX || !xvios_path_key_valid(key))
         return -EINVAL;
     return get_in(p, XVIOS_TX_NONE, node, key, out);
 }
@@ -219,7 +219,7 @@ int xvios_db_path_keys(xvios_plat *p, uint32_t node, char ***keys, unsigned *n)
     unsigned nn = 0, k = 0;
     int rc;
 
-    if (!p || !keys || !n || node == 0 || node > XVIOS_MAX_NODES)
+    if (!p || !keys || !n || node == 0 || node > XVIOS_NODE_ID_MAX)
         return -EINVAL;
     *keys = NULL;
     *n = 0;

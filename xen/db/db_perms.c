@@ -100,7 +100,7 @@ int db_perms_for(const char *path, uint32_t current_owner, const struct db_membe
                                            at_or_below(s + len, "/paths"))) {
             memcpy(untrusted_id, s, len);
             untrusted_id[len] = '\0';
-            if (xvios_parse_u32_canon(untrusted_id, XVIOS_MAX_NODES, &id) == 0)
+            if (xvios_parse_u32_canon(untrusted_id, XVIOS_NODE_ID_MAX, &id) == 0)
                 for (unsigned i = 0; i < n; i++)
                     if (m[i].node == id)
                         owner = m[i].domid;

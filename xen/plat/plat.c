@@ -16,6 +16,8 @@ struct xvios_plat {
     void *impl;
     const struct xvios_plat_ops *sops;   /* the store calls go here: ops, or a store diverted to */
     void *simpl;
+    const struct xvios_plat_ops *lops;   /* links offered here first (NULL: none), xvios_plat_link_divert */
+    void *limpl;
 };
 
 struct xvios_link {
@@ -83,6 +85,12 @@ void xvios_plat_store_divert(xvios_plat *p, const struct xvios_plat_ops *store_o
 {
     p->sops = store_ops ? store_ops : p->ops;
     p->simpl = store_ops ? store_impl : p->impl;
+}
+
+void xvios_plat_link_divert(xvios_plat *p, const struct xvios_plat_ops *link_ops, void *link_impl)
+{
+    p->lops = link_ops;
+    p->limpl = link_ops ? link_impl : NULL;
 }
 
 const struct xvios_plat_ops *xvios_plat_ops_of(xvios_plat *p, void **impl)
@@ -272,14 +280,22 @@ int xvios_link_open(xvios_plat *p, const struct xvios_link_peer *peer, xvios_lin
     int rc;
 
     *out = NULL;
-    if (!peer || peer->self_node == peer->peer_node || peer->self_node > 0xffffu || peer->peer_node > 0xffffu)
+    if (!peer || peer->self_node == peer->peer_node)
         return -EINVAL;
     l = calloc(1, sizeof(*l));
     if (!l)
         return -ENOMEM;
-    l->ops = p->ops;
     l->peer = *peer;
-    rc = p->ops->link_open(p->impl, peer, &l->impl);
+    rc = -ENXIO;
+    if (p->lops) {          /* a diverted link (another host's node): any 32-bit node ids */
+        l->ops = p->lops;
+        rc = p->lops->link_open(p->limpl, peer, &l->impl);
+    }
+    if (rc == -ENXIO) {     /* not the diverted links' peer: the platform's own */
+        l->ops = p->ops;
+        rc = peer->self_node > 0xffffu || peer->peer_node > 0xffffu ? -EINVAL
+                                                                     : p->ops->link_open(p->impl, peer, &l->impl);
+    }
     if (rc < 0) {
         free(l);
         return rc;

@@ -72,6 +72,12 @@ void *xvios_plat_impl_of_kind(xvios_plat *p, enum xvios_plat_kind kind);
  * store_impl, everything else stays p's own (the replicated DB, xen/plat/rdb, is such a store);
  * store_ops NULL: back to p's own store. The caller keeps store_impl alive while diverted. */
 void xvios_plat_store_divert(xvios_plat *p, const struct xvios_plat_ops *store_ops, void *store_impl);
+/* From now on xvios_link_open() offers each link to link_ops->link_open first (only the link_* entries
+ * are used); it answers -ENXIO for a peer that is not its own, which then goes to p's own links (the
+ * multi-host mesh takes the nodes of other hosts, xen/plat/mesh). Links opened keep the ops they were
+ * opened on. link_ops NULL: none. The caller keeps link_impl alive while diverted and while such links
+ * are open. */
+void xvios_plat_link_divert(xvios_plat *p, const struct xvios_plat_ops *link_ops, void *link_impl);
 /* The ops table p runs on and its implementation state (for seam parts dispatched outside plat.c). */
 const struct xvios_plat_ops *xvios_plat_ops_of(xvios_plat *p, void **impl);
 

@@ -188,6 +188,67 @@ static void test_nodes_add_list_remove(void **state)
     assert_int_equal(node, 4);
 }
 
+/* Multi-host ids ((corosync nodeid << 8) | local) are given, not allocated: listed, found, readable by
+ * their domain, and the allocation counter is left alone. */
+static void test_nodes_given_multihost_ids(void **state)
+{
+    struct loop_fixture *f = *state;
+    struct xvios_db_config cfg = cfg3;
+    struct xvios_db_node *nodes = NULL, one;
+    struct xvios_dominfo info;
+    uint32_t node = 0, ids[8];
+    unsigned n = 0;
+
+    cfg.max_nodes = 8;
+    assert_int_equal(xvios_db_cluster_create(f->dom0, &cfg), 0);
+    assert_int_equal(xvios_loop_domain_create(f->dom0, 111, "vios-h1a"), 0);
+    assert_int_equal(xvios_loop_domain_create(f->dom0, 132, "vios-h3b"), 0);
+    assert_int_equal(xvios_loop_domain_create(f->dom0, 140, "vios-top"), 0);
+    assert_int_equal(xvios_plat_domain_info(f->dom0, 111, &info), 0);
+    assert_int_equal(xvios_db_node_add_id(f->dom0, &info, 0), -EINVAL);
+    assert_int_equal(xvios_db_node_add_id(f->dom0, &info, 257), 0);
+    assert_int_equal(xvios_db_node_add_id(f->dom0, &info, 258), -EEXIST);     /* the domain is in */
+    assert_int_equal(xvios_plat_domain_info(f->dom0, 132, &info), 0);
+    assert_int_equal(xvios_db_node_add_id(f->dom0, &info, 257), -EEXIST);     /* the id is taken */
+    assert_int_equal(xvios_db_node_add_id(f->dom0, &info, 770), 0);
+    assert_int_equal(xvios_plat_domain_info(f->dom0, 140, &info), 0);
+    assert_int_equal(xvios_db_node_add_id(f->dom0, &info, XVIOS_NODE_ID_MAX), 0);
+
+    assert_int_equal(xvios_db_nodes(f->dom0, &nodes, &n), 0);
+    assert_int_equal(n, 3);
+    assert_int_equal(nodes[0].node, 257);
+    assert_int_equal(nodes[0].domid, 111);
+    assert_int_equal(nodes[1].node, 770);
+    assert_int_equal(nodes[1].domid, 132);
+    assert_int_equal(nodes[2].node, XVIOS_NODE_ID_MAX);
+    free(nodes);
+    assert_int_equal(xvios_db_node_ids(f->dom0, ids, 8, &n), 0);
+    assert_int_equal(n, 3);
+    assert_int_equal(xvios_db_node_by_domid(f->dom0, 132, &node), 0);
+    assert_int_equal(node, 770);
+    assert_int_equal(xvios_db_node_get(f->dom0, 770, &one), 0);
+    assert_string_equal(one.name, "vios-h3b");
+    assert_int_equal(xvios_db_node_set_online(f->dom0, 770, true), 0);
+    assert_int_equal(xvios_db_node_get(f->dom0, 770, &one), 0);
+    assert_true(one.online);
+
+    /* the node's own domain reads the cluster tree and writes its own entry */
+    xvios_plat *d132 = loop_fixture_open(f->root, 132);
+    assert_non_null(d132);
+    assert_int_equal(xvios_db_node_by_domid(d132, 132, &node), 0);
+    assert_int_equal(node, 770);
+    assert_int_equal(xvios_db_node_set_online(d132, 770, false), 0);
+    xvios_plat_close(d132);
+
+    /* an allocated id still starts at the counter (1), below the given ones */
+    assert_int_equal(xvios_loop_domain_create(f->dom0, 5, "vios-a"), 0);
+    assert_int_equal(xvios_plat_domain_info(f->dom0, 5, &info), 0);
+    assert_int_equal(xvios_db_node_add(f->dom0, &info, &node), 0);
+    assert_int_equal(node, 1);
+    assert_int_equal(xvios_db_node_remove(f->dom0, 770), 0);
+    assert_int_equal(xvios_db_node_get(f->dom0, 770, &one), -ENOENT);
+}
+
 /* A member's entry nested deeper than the regrant walks is removed with the member, not left readable. */
 static void test_removed_member_keeps_nothing_deep(void **state)
 {
@@ -457,6 +518,7 @@ int main(void)
         LOOP_FIXTURE_TEST(test_create_config_destroy),
         LOOP_FIXTURE_TEST(test_nodes_add_list_remove),
         LOOP_FIXTURE_TEST(test_perms_exact),
+        LOOP_FIXTURE_TEST(test_nodes_given_multihost_ids),
         LOOP_FIXTURE_TEST(test_removed_member_keeps_nothing_deep),
         LOOP_FIXTURE_TEST(test_member_and_stranger_access),
         LOOP_FIXTURE_TEST(test_malformed_entries_skipped),

@@ -241,7 +241,7 @@ static void test_malformed(void **state)
         "uuid=6f1c2b9a\nname=client1\nnode=1\n",
         "uuid=6f1c2b9a-0d3e-4c5f-8a7b-1c2d3e4f5a6b\nname=\nnode=1\n",
         "uuid=6f1c2b9a-0d3e-4c5f-8a7b-1c2d3e4f5a6b\nname=client1\nnode=1\nextra=1\n",
-        "uuid=6f1c2b9a-0d3e-4c5f-8a7b-1c2d3e4f5a6b\nname=client1\nnode=999\n",
+        "uuid=6f1c2b9a-0d3e-4c5f-8a7b-1c2d3e4f5a6b\nname=client1\nnode=4294967296\n",       /* over any node id */
         "garbage",
     };
 
