@@ -340,7 +340,7 @@ bool xvios_vio_is_write(const struct xvios_vio_req *rq)
 
 bool xvios_vio_needs_dom0(const struct xvios_vio_req *rq)
 {
-    return xvios_vio_is_write(rq) || rq->object == XVIOS_VIO_MAPPING;
+    return xvios_vio_is_write(rq);
 }
 
 void xvios_vio_cleanup(void)

@@ -27,6 +27,7 @@
 #include "toolstack/cmds.h"
 #include "toolstack/vscsi_cmd.h"
 #include "xvios/db.h"
+#include "xvios/db_vtd.h"
 #include "xvios/loopback.h"
 #include "xvios/xlcfg.h"
 
@@ -469,6 +470,116 @@ static void detach_timeout_leaves_nodes(void **state)
     want_val(s, BE(3, 7, 0) "/state", "7");
 }
 
+/* ---------------------------------------------------------------- the VTD table and rebuild */
+static void want_vtd(struct st *s, uint32_t client, uint32_t h, uint32_t t, uint32_t node, const char *lu, bool ro)
+{
+    struct xvios_db_vtd v;
+
+    assert_int_equal(xvios_db_vtd_get(s->f.dom0, XVIOS_TX_NONE, client, h, 0, t, 0, &v), 0);
+    assert_int_equal(v.node, node);
+    assert_string_equal(v.lu, lu);
+    assert_string_equal(v.pool_lu, "");
+    assert_string_equal(v.client_name, client == CLIENT1 ? "client1" : "client2");
+    assert_int_equal(v.read_only, ro);
+}
+
+static bool has_vtd(struct st *s, uint32_t client, uint32_t h, uint32_t t)
+{
+    struct xvios_db_vtd v;
+
+    return xvios_db_vtd_get(s->f.dom0, XVIOS_TX_NONE, client, h, 0, t, 0, &v) == 0;
+}
+
+/* attach records the mapping with its nodes; a rollback, a refusal and a detach leave no record */
+static void vtd_follows_the_nodes(void **state)
+{
+    struct st *s = *state;
+
+    respond(s, 0, VIOS1, CLIENT1, true, true, NULL);
+    assert_int_equal(run(s, "attach", "client1", s->lu_a, "0:0:0:0", NULL), XVIOS_EXIT_OK);
+    want_vtd(s, CLIENT1, 0, 0, 1, s->lu_a, false);
+    assert_int_equal(run(s, "attach", "client1", s->lu_b, "0:0:1:0", "--ro", NULL), XVIOS_EXIT_OK);
+    want_vtd(s, CLIENT1, 0, 1, 1, s->lu_b, true);
+    /* refused (the vdev is taken; the LU is in use): the record stays as it was, none is added */
+    assert_int_equal(run(s, "attach", "client1", s->lu_b, "0:0:1:0", NULL), VSCSI_EXIT_VDEV_TAKEN);
+    assert_int_equal(run(s, "attach", "client2", s->lu_a, "0:0:0:0", "--vios", "2", NULL), VSCSI_EXIT_LU_BUSY);
+    want_vtd(s, CLIENT1, 0, 1, 1, s->lu_b, true);
+    assert_false(has_vtd(s, CLIENT2, 0, 0));
+    /* a path the DB would not hold as a backing is refused before anything is written */
+    char odd[300];
+    snprintf(odd, sizeof(odd), "%s/./a.img", s->f.root);
+    assert_int_equal(run(s, "attach", "client1", odd, "0:0:2:0", NULL), VSCSI_EXIT_LU_UNKNOWN);
+    assert_false(has_vtd(s, CLIENT1, 0, 2));
+    /* detach: the record goes with the nodes (hot remove, then the last LUN) */
+    assert_int_equal(run(s, "detach", "client1", "0:0:1:0", NULL), XVIOS_EXIT_OK);
+    assert_false(has_vtd(s, CLIENT1, 0, 1));
+    assert_true(has_vtd(s, CLIENT1, 0, 0));
+    assert_int_equal(run(s, "detach", "client1", "0:0:0:0", NULL), XVIOS_EXIT_OK);
+    assert_false(has_vtd(s, CLIENT1, 0, 0));
+    /* a rollback (the frontend never answers) removes the record it wrote */
+    vscsi_responder_stop(s->resp[0]);
+    respond(s, 0, VIOS1, CLIENT1, true, false, NULL);
+    assert_int_equal(run(s, "attach", "client1", s->lu_a, "0:0:0:0", "--timeout", "200", NULL), XVIOS_EXIT_TIMEOUT);
+    assert_false(has_vtd(s, CLIENT1, 0, 0));
+    assert_false(exists(s, BE(3, 7, 0)));
+}
+
+/* A VIOS whose backend nodes were wiped gets them back from the VTD table alone. */
+static void rebuild_from_the_vtd_table(void **state)
+{
+    struct st *s = *state;
+
+    respond(s, 0, VIOS1, CLIENT1, true, true, NULL);
+    respond(s, 1, VIOS2, CLIENT2, true, true, NULL);
+    assert_int_equal(run(s, "attach", "client1", s->lu_a, "0:0:0:0", NULL), XVIOS_EXIT_OK);
+    assert_int_equal(run(s, "attach", "client1", s->lu_b, "0:0:3:0", "--ro", "--shared", NULL), XVIOS_EXIT_OK);
+    assert_int_equal(run(s, "attach", "client2", s->lu_b, "0:0:0:0", "--vios", "2", "--ro", NULL), XVIOS_EXIT_OK);
+    /* nothing wiped: every mapping of node 1 is in place, nothing written */
+    assert_int_equal(truncate_log(s), 0);
+    assert_int_equal(run(s, "rebuild", "--vios", "1", NULL), XVIOS_EXIT_OK);
+    assert_false(vscsi_responder_saw(s->f.root, "vhost 0 backend"));
+
+    /* node 1 loses its backend configuration (a reinstall); the client's frontend dir is left behind */
+    vscsi_responder_stop(s->resp[0]);
+    assert_int_equal(xvios_store_rm(s->f.dom0, XVIOS_TX_NONE, "/local/domain/3/backend/vscsi"), 0);
+    assert_true(exists(s, FE(7, 0)));
+    respond(s, 0, VIOS1, CLIENT1, true, true, NULL);
+    assert_int_equal(run(s, "rebuild", "--vios", "1", NULL), XVIOS_EXIT_OK);
+    /* both LUNs back, as recorded, with the contract's permissions; the frontend connected again */
+    want_val(s, BE(3, 7, 0) "/vscsi-devs/dev-0/p-dev", s->lu_a);
+    want_val(s, BE(3, 7, 0) "/vscsi-devs/dev-0/v-dev", "0:0:0:0");
+    want_val(s, BE(3, 7, 0) "/vscsi-devs/dev-1/p-dev", s->lu_b);
+    want_val(s, BE(3, 7, 0) "/vscsi-devs/dev-1/v-dev", "0:0:3:0");
+    want_val(s, BE(3, 7, 0) "/vscsi-devs/dev-1/mode", "r");
+    want_perms(s, BE(3, 7, 0), VIOS1, CLIENT1);
+    want_perms(s, FE(7, 0), CLIENT1, VIOS1);
+    await_val(s, BE(3, 7, 0) "/vscsi-devs/dev-1/state", "4");
+    want_val(s, FE(7, 0) "/state", "4");
+    want_vtd(s, CLIENT1, 0, 3, 1, s->lu_b, true);
+    /* node 2's mapping was not touched */
+    want_val(s, BE(4, 8, 0) "/vscsi-devs/dev-0/p-dev", s->lu_b);
+
+    /* wiped again with nobody to answer: the rebuild times out, rolls its nodes back, keeps the records */
+    vscsi_responder_stop(s->resp[0]);
+    s->resp[0] = 0;
+    assert_int_equal(xvios_store_rm(s->f.dom0, XVIOS_TX_NONE, "/local/domain/3/backend/vscsi"), 0);
+    assert_int_equal(run(s, "rebuild", "--vios", "1", "--timeout", "200", NULL), XVIOS_EXIT_TIMEOUT);
+    assert_false(exists(s, BE(3, 7, 0)));
+    assert_true(has_vtd(s, CLIENT1, 0, 0));
+    assert_true(has_vtd(s, CLIENT1, 0, 3));
+    /* a mapping whose nodes are gone can still be detached: its record goes */
+    assert_int_equal(run(s, "detach", "client1", "0:0:3:0", NULL), XVIOS_EXIT_OK);
+    assert_false(has_vtd(s, CLIENT1, 0, 3));
+    assert_int_equal(run(s, "detach", "client1", "0:0:3:0", NULL), VSCSI_EXIT_NO_VDEV);
+    /* a client that is not running cannot be given its disk: reported, the record stays */
+    assert_int_equal(xvios_loop_domain_destroy(s->f.dom0, CLIENT1), 0);
+    assert_int_equal(run(s, "rebuild", "--vios", "1", NULL), VSCSI_EXIT_NO_CLIENT);
+    assert_true(has_vtd(s, CLIENT1, 0, 0));
+    /* usage */
+    assert_int_equal(run(s, "rebuild", NULL), XVIOS_EXIT_USAGE);
+    assert_int_equal(run(s, "rebuild", "--vios", "3", NULL), VSCSI_EXIT_NOT_MEMBER);
+}
+
 /* ---------------------------------------------------------------- list */
 static char *list_to_string(struct st *s, const char *client, bool json)
 {
@@ -672,6 +783,8 @@ int main(void)
         T(detach_hot_removes_then_takes_vhost_down),
         T(detach_of_destroyed_client_removes_nodes),
         T(detach_timeout_leaves_nodes),
+        T(vtd_follows_the_nodes),
+        T(rebuild_from_the_vtd_table),
         T(list_text_and_json),
         T(xlcfg_reader),
         T(attach_config_all_or_nothing),
