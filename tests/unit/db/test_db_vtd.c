@@ -3,8 +3,9 @@
  * test_db_vtd.c - the VTD table (xvios/db_vtd.h) on the loopback store: a
  * record put, read back field by field, listed in order, replaced,
  * removed; the exact permission list of the table and of a record (dom0
- * owns, every member READ, a client nothing), a member's write or remove
- * refused; put inside a caller's transaction aborted leaves nothing;
+ * owns, every member READ, a client nothing) and after a membership change
+ * (re-granted: a new member reads, a removed one not), a member's write or
+ * remove refused; put inside a caller's transaction aborted leaves nothing;
  * malformed records and names written behind the DB's back are -EIO when
  * named and skipped when listed; bad arguments refused; no cluster.
  */
@@ -160,6 +161,18 @@ static void test_permissions(void **state)
     assert_int_equal(xvios_db_vtd_list(d7, XVIOS_TX_NONE, &all, &n), -EACCES);
     assert_int_equal(xvios_db_vtd_get(f->dom0, XVIOS_TX_NONE, 7, 0, 0, 0, 0, &got), 0);
     assert_string_equal(got.lu, "/dev/disk/by-id/lu-0-0");
+
+    /* a membership change re-grants the table: a new member reads it, a removed one no longer does */
+    const struct xvios_perm three[] = { { 0, XVIOS_PERM_NONE }, { 5, XVIOS_PERM_READ }, { 6, XVIOS_PERM_READ },
+                                        { 9, XVIOS_PERM_READ } };
+    const struct xvios_perm two_left[] = { { 0, XVIOS_PERM_NONE }, { 6, XVIOS_PERM_READ },
+                                           { 9, XVIOS_PERM_READ } };
+    add_vios(f, 9, "vios-c");
+    want_perms(f->dom0, XVIOS_DB_VTDS, three, 4);
+    want_perms(f->dom0, XVIOS_DB_VTDS "/7-0-0-0-0", three, 4);
+    assert_int_equal(xvios_db_node_remove(f->dom0, 1), 0);   /* node 1 is domain 5 */
+    want_perms(f->dom0, XVIOS_DB_VTDS "/7-0-0-0-0", two_left, 3);
+    assert_int_equal(xvios_db_vtd_get(d5, XVIOS_TX_NONE, 7, 0, 0, 0, 0, &got), -EACCES);
     xvios_plat_close(d5);
     xvios_plat_close(d7);
 }
