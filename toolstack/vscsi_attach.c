@@ -13,6 +13,7 @@
 #include "toolstack/vscsi_wait.h"
 #include "xvios/clock.h"
 #include "xvios/db_vtd.h"
+#include "xvios/parse.h"
 
 /* How long a rollback of a connected vhost waits for the client to close it before removing its nodes. */
 #define ROLLBACK_CLOSE_MS 5000u
@@ -25,6 +26,7 @@ struct plan {
     uint32_t index;      /* N of the new dev-N */
     bool readonly;       /* as written (a read-only pool LU is read-only whatever was asked) */
     char name[XVIOS_VTD_NAME_MAX + 1];   /* the client's name ("" unknown), for the VTD record */
+    char uuid[37];                       /* its uuid, lowercase ("" unknown), for the VTD record */
     bool rebuild;        /* req->rebuild: a rollback keeps the VTD record (the DB's word, not this run's) */
 };
 
@@ -39,6 +41,19 @@ static bool name_recordable(const char *name)
         if ((unsigned char)name[i] < 0x20 || (unsigned char)name[i] > 0x7e)
             return false;
     return true;
+}
+
+/* The client's uuid as the hypervisor has it, lowercase, into uuid[37] ("" when unknown). */
+static void record_uuid(struct vscsi_ctx *ctx, uint32_t client, char *uuid)
+{
+    struct xvios_dominfo info;
+
+    uuid[0] = '\0';
+    if (xvios_plat_domain_info(ctx->p, client, &info) < 0 || !xvios_uuid_valid(info.uuid))
+        return;
+    for (unsigned i = 0; i < 36; i++)
+        uuid[i] = (char)(info.uuid[i] >= 'A' && info.uuid[i] <= 'F' ? info.uuid[i] - 'A' + 'a' : info.uuid[i]);
+    uuid[36] = '\0';
 }
 
 /* The LU named: an LU of the pool (by name), or the path of a file or block device inside the VIOS. */
@@ -157,6 +172,7 @@ static int record_vtd(struct vscsi_ctx *ctx, xvios_tx tx, const struct vscsi_att
     };
 
     snprintf(v.client_name, sizeof(v.client_name), "%s", pl->name);
+    snprintf(v.client_uuid, sizeof(v.client_uuid), "%s", pl->uuid);
     snprintf(v.lu, sizeof(v.lu), "%s", dev->lu);
     if (dev->pool)
         snprintf(v.pool_lu, sizeof(v.pool_lu), "%s", dev->pool->name);
@@ -457,6 +473,7 @@ int vscsi_attach(struct vscsi_ctx *ctx, const struct vscsi_attach_req *req, stru
         return rc;
     if (name_recordable(name))
         snprintf(pl.name, sizeof(pl.name), "%s", name);   /* else unknown: the record is by domid */
+    record_uuid(ctx, pl.client, pl.uuid);
     pl.rebuild = req->rebuild;
     if ((rc = write_nodes(ctx, req, &pl)) != XVIOS_EXIT_OK)
         return rc;

@@ -7,7 +7,8 @@
  * attach's own code (checks, one transaction for the backend and frontend
  * nodes, the wait for the client's frontend, rollback), in rebuild mode: a
  * frontend dir its wiped backend left behind is replaced, and a rollback
- * keeps the record. Mappings in place are left alone; a mapping that cannot
+ * keeps the record. A domid that now names another domain (another uuid
+ * than recorded) is refused: a client's disk never goes to another domain. Mappings in place are left alone; a mapping that cannot
  * be rebuilt (client not running, LU gone, frontend silent) is reported and
  * the others go on.
  */
@@ -15,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "toolstack/vscsi_cmd.h"
 #include "xvios/db_vtd.h"
@@ -35,6 +37,22 @@ static int in_place(struct vscsi_ctx *ctx, const struct xvios_db_node *vios, con
     return rc;
 }
 
+/* Is domain v->client still the client the mapping was made for (its uuid, when recorded)? An exit code. */
+static int same_client(struct vscsi_ctx *ctx, const struct xvios_db_vtd *v)
+{
+    struct xvios_dominfo info;
+
+    if (!v->client_uuid[0])
+        return XVIOS_EXIT_OK;   /* recorded without one: the domid is all there is */
+    if (xvios_plat_domain_info(ctx->p, v->client, &info) < 0)
+        return vscsi_say(VSCSI_EXIT_NO_CLIENT, "there is no domain %u", v->client);
+    if (strcasecmp(info.uuid, v->client_uuid))
+        return vscsi_say(VSCSI_EXIT_NO_CLIENT, "domain %u is not the client the mapping was made for (uuid %s, "
+                                               "now %s): its disk is not given to another domain",
+                         v->client, v->client_uuid, info.uuid[0] ? info.uuid : "unknown");
+    return XVIOS_EXIT_OK;
+}
+
 static int rebuild_one(struct vscsi_ctx *ctx, const struct xvios_db_vtd *v, uint32_t timeout_ms)
 {
     char client[16];
@@ -49,7 +67,10 @@ static int rebuild_one(struct vscsi_ctx *ctx, const struct xvios_db_vtd *v, uint
         .rebuild = true,
     };
     struct vscsi_attached done;
+    int rc = same_client(ctx, v);
 
+    if (rc != XVIOS_EXIT_OK)
+        return rc;
     snprintf(client, sizeof(client), "%u", v->client);
     return vscsi_attach(ctx, &req, &done);
 }

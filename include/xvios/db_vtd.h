@@ -8,7 +8,8 @@
  *
  *   /xvios/vtds                          owner dom0; READ for every member
  *   /xvios/vtds/<client>-<h>-<c>-<t>-<l> one record (dom0's, READ for every member):
- *       "client=<domid>\nname=<domain name or empty>\nnode=<VIOS node>\nvhost=<h>\nchannel=<c>\n"
+ *       "client=<domid>\nuuid=<its uuid or empty>\nname=<domain name or empty>\nnode=<VIOS node>\n"
+ *       "vhost=<h>\nchannel=<c>\n"
  *       "target=<t>\nlun=<l>\nlu=<backing path>\npool-lu=<pool LU name or empty>\nro=0|1\n"
  *
  * Only dom0 writes (the DB's permissions: a member's write fails -EACCES);
@@ -36,6 +37,7 @@
 
 struct xvios_db_vtd {
     uint32_t client;                             /* the client's domid */
+    char client_uuid[37];                        /* its uuid when recorded (lowercase), "" unknown */
     char client_name[XVIOS_VTD_NAME_MAX + 1];    /* its name when recorded, "" unknown */
     uint32_t node;                               /* the VIOS node serving it, 1..XVIOS_MAX_NODES */
     uint32_t vhost, chn, tgt, lun;               /* chn is 0 */
@@ -44,7 +46,8 @@ struct xvios_db_vtd {
     bool read_only;
 };
 
-/* Every field in bounds (the name printable, the paths as the pool checks them): 0 or -EINVAL. */
+/* Every field in bounds (the uuid empty or canonical lowercase, the name printable, the paths as the pool
+ * checks them): 0 or -EINVAL. */
 int xvios_db_vtd_check(const struct xvios_db_vtd *v);
 
 /* Record v (replacing the record of the same client and vdev), inside the caller's transaction or its own

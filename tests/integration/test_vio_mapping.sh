@@ -65,7 +65,7 @@ ok "mapping create through node 3: served by node 1, the client read the LUN, no
 
 # --- the VTD record, written with the nodes: dom0 owns it, every member reads, the client nothing
 rec=$("$XS" "$ROOT" read /xvios/vtds/7-0-0-0-0) || fail "no VTD record of 7:0:0:0:0"
-[ "$rec" = "$(printf 'client=7\nname=client-a\nnode=1\nvhost=0\nchannel=0\ntarget=0\nlun=0\nlu=%s\npool-lu=db1\nro=0' "$lu")" ] \
+[ "$rec" = "$(printf 'client=7\nuuid=%s\nname=client-a\nnode=1\nvhost=0\nchannel=0\ntarget=0\nlun=0\nlu=%s\npool-lu=db1\nro=0' "$(cat "$ROOT/domains/7/uuid")" "$lu")" ] \
     || { echo "$rec"; fail "the VTD record is not the mapping"; }
 [ "$("$XS" "$ROOT" perms /xvios/vtds/7-0-0-0-0)" = "0:n 101:r 102:r 103:r" ] \
     || { "$XS" "$ROOT" perms /xvios/vtds/7-0-0-0-0; fail "the VTD record's permissions"; }

@@ -17,14 +17,15 @@
 #include "xvios/parse.h"
 #include "xvios/wire.h"
 
-/* the longest record: ten keys with their '=' and '\n', the numbers, a name, a backing path and an LU name */
-#define RECORD_MAX (128u + XVIOS_VTD_NAME_MAX + XVIOS_LU_BACKING_MAX + XVIOS_LU_NAME_MAX)
+/* the longest record: eleven keys with their '=' and '\n', the numbers, a uuid, a name, a backing path and an
+ * LU name */
+#define RECORD_MAX (128u + 36u + XVIOS_VTD_NAME_MAX + XVIOS_LU_BACKING_MAX + XVIOS_LU_NAME_MAX)
 
 _Static_assert(sizeof(XVIOS_DB_VTDS "/") + 5 + 1 + 5 + 1 + 1 + 1 + 2 + 1 + 3 + 1 <= DB_PATH_MAX,
                "a VTD record's path fits DB_PATH_MAX");
 _Static_assert(RECORD_MAX < 4096, "a VTD record fits one XenStore value");
 
-static const char *const keys[] = { "client", "name", "node", "vhost", "channel", "target", "lun", "lu", "pool-lu",
+static const char *const keys[] = { "client", "uuid", "name", "node", "vhost", "channel", "target", "lun", "lu", "pool-lu",
                                     "ro" };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 _Static_assert(NKEYS <= 32, "the seen-keys mask holds every key");
@@ -48,9 +49,24 @@ static bool vdev_ok(uint32_t client, uint32_t vhost, uint32_t chn, uint32_t tgt,
            tgt <= XVIOS_VTD_TARGET_MAX && lun <= XVIOS_VTD_LUN_MAX;
 }
 
+/* "" or a canonical lowercase uuid. */
+static bool uuid_ok(const char *s)
+{
+    if (!s[0])
+        return true;
+    if (strnlen(s, 37) != 36 || !xvios_uuid_valid(s))
+        return false;
+    for (unsigned i = 0; i < 36; i++)
+        if (s[i] >= 'A' && s[i] <= 'F')
+            return false;
+    return true;
+}
+
 int xvios_db_vtd_check(const struct xvios_db_vtd *v)
 {
     if (!v || !vdev_ok(v->client, v->vhost, v->chn, v->tgt, v->lun) || v->node == 0 || v->node > XVIOS_MAX_NODES)
+        return -EINVAL;
+    if (!uuid_ok(v->client_uuid))
         return -EINVAL;
     if (!text_ok(v->client_name, XVIOS_VTD_NAME_MAX, true) || xvios_lu_backing_check(v->lu) < 0)
         return -EINVAL;
@@ -109,6 +125,7 @@ static int record_parse(const char *untrusted_rec, struct xvios_db_vtd *out)
     memset(out, 0, sizeof(*out));
     if (kv_exactly(untrusted_rec, len) < 0 ||
         kv_u32(untrusted_rec, len, "client", XVIOS_VTD_DOMID_MAX, &out->client) < 0 ||
+        xvios_kv_get(untrusted_rec, len, "uuid", out->client_uuid, sizeof(out->client_uuid)) < 0 ||
         xvios_kv_get(untrusted_rec, len, "name", out->client_name, sizeof(out->client_name)) < 0 ||
         kv_u32(untrusted_rec, len, "node", XVIOS_MAX_NODES, &out->node) < 0 ||
         kv_u32(untrusted_rec, len, "vhost", XVIOS_VTD_VHOST_MAX, &out->vhost) < 0 ||
@@ -318,8 +335,9 @@ static int put_body(xvios_plat *p, xvios_tx tx, void *arg)
         goto out;
     }
     len = snprintf(rec, RECORD_MAX + 1,
-                   "client=%u\nname=%s\nnode=%u\nvhost=%u\nchannel=%u\ntarget=%u\nlun=%u\nlu=%s\npool-lu=%s\nro=%u\n",
-                   v->client, v->client_name, v->node, v->vhost, v->chn, v->tgt, v->lun, v->lu, v->pool_lu,
+                   "client=%u\nuuid=%s\nname=%s\nnode=%u\nvhost=%u\nchannel=%u\ntarget=%u\nlun=%u\nlu=%s\n"
+                   "pool-lu=%s\nro=%u\n",
+                   v->client, v->client_uuid, v->client_name, v->node, v->vhost, v->chn, v->tgt, v->lun, v->lu, v->pool_lu,
                    v->read_only ? 1u : 0u);
     if (len < 0 || (size_t)len > RECORD_MAX) {
         rc = -EINVAL;

@@ -49,6 +49,7 @@ static struct xvios_db_vtd vtd(uint32_t client, uint32_t node, uint32_t vhost, u
     struct xvios_db_vtd v = { .client = client, .node = node, .vhost = vhost, .tgt = tgt, .lun = lun };
 
     snprintf(v.client_name, sizeof(v.client_name), "client-%u", client);
+    snprintf(v.client_uuid, sizeof(v.client_uuid), "6f1c2b9a-0d3e-4c5f-8a7b-%012x", client);
     snprintf(v.lu, sizeof(v.lu), "/dev/disk/by-id/lu-%u-%u", vhost, lun);
     snprintf(v.pool_lu, sizeof(v.pool_lu), "db%u", lun);
     return v;
@@ -57,6 +58,7 @@ static struct xvios_db_vtd vtd(uint32_t client, uint32_t node, uint32_t vhost, u
 static void want_same(const struct xvios_db_vtd *a, const struct xvios_db_vtd *b)
 {
     assert_int_equal(a->client, b->client);
+    assert_string_equal(a->client_uuid, b->client_uuid);
     assert_string_equal(a->client_name, b->client_name);
     assert_int_equal(a->node, b->node);
     assert_int_equal(a->vhost, b->vhost);
@@ -97,6 +99,7 @@ static void test_put_get_list_remove(void **state)
     c.read_only = true;
     c.pool_lu[0] = '\0';   /* an LU attached by path */
     c.client_name[0] = '\0';
+    c.client_uuid[0] = '\0';
     assert_int_equal(xvios_db_vtd_put(f->dom0, XVIOS_TX_NONE, &c), 0);
     assert_int_equal(xvios_db_vtd_put(f->dom0, XVIOS_TX_NONE, &b), 0);
     assert_int_equal(xvios_db_vtd_put(f->dom0, XVIOS_TX_NONE, &a), 0);
@@ -221,20 +224,24 @@ static void test_malformed(void **state)
     assert_int_equal(xvios_db_vtd_put(f->dom0, XVIOS_TX_NONE, &good), 0);
     /* each written behind the DB's back at 7-0-0-0-1 (its name matches a good record) */
     const char *bad[] = {
-        "client=7\nname=x\nnode=1\nvhost=0\nchannel=0\ntarget=0\nlun=1\nlu=/a\npool-lu=\nro=0",       /* last line */
-        "client=7\nname=x\nnode=1\nvhost=0\nchannel=0\ntarget=0\nlun=1\nlu=/a\npool-lu=\nro=2\n",     /* ro */
-        "client=7\nname=x\nnode=0\nvhost=0\nchannel=0\ntarget=0\nlun=1\nlu=/a\npool-lu=\nro=0\n",     /* node 0 */
-        "client=7\nname=x\nnode=1\nvhost=0\nchannel=1\ntarget=0\nlun=1\nlu=/a\npool-lu=\nro=0\n",     /* channel */
-        "client=7\nname=x\nnode=1\nvhost=0\nchannel=0\ntarget=0\nlun=1\nlu=a\npool-lu=\nro=0\n",      /* relative */
-        "client=7\nname=x\nnode=1\nvhost=0\nchannel=0\ntarget=0\nlun=1\nlu=/a/../b\npool-lu=\nro=0\n",
-        "client=7\nname=x\nnode=1\nvhost=0\nchannel=0\ntarget=0\nlun=1\nlu=/a\npool-lu=b/c\nro=0\n",  /* LU name */
-        "client=7\nname=x\nnode=1\nvhost=0\nchannel=0\ntarget=0\nlun=2\nlu=/a\npool-lu=\nro=0\n",     /* not its name */
-        "client=8\nname=x\nnode=1\nvhost=0\nchannel=0\ntarget=0\nlun=1\nlu=/a\npool-lu=\nro=0\n",
-        "client=7\nname=x\nname=y\nnode=1\nvhost=0\nchannel=0\ntarget=0\nlun=1\nlu=/a\npool-lu=\nro=0\n",
-        "client=7\nnode=1\nvhost=0\nchannel=0\ntarget=0\nlun=1\nlu=/a\npool-lu=\nro=0\n",            /* no name */
-        "client=7\nname=x\nnode=1\nvhost=0\nchannel=0\ntarget=0\nlun=1\nlu=/a\npool-lu=\nro=0\nx=1\n",
-        "client=07\nname=x\nnode=1\nvhost=0\nchannel=0\ntarget=0\nlun=1\nlu=/a\npool-lu=\nro=0\n",
-        "client=7\nname=\x01\nnode=1\nvhost=0\nchannel=0\ntarget=0\nlun=1\nlu=/a\npool-lu=\nro=0\n",
+        "client=7\nuuid=\nname=x\nnode=1\nvhost=0\nchannel=0\ntarget=0\nlun=1\nlu=/a\npool-lu=\nro=0",       /* last line */
+        "client=7\nuuid=\nname=x\nnode=1\nvhost=0\nchannel=0\ntarget=0\nlun=1\nlu=/a\npool-lu=\nro=2\n",     /* ro */
+        "client=7\nuuid=\nname=x\nnode=0\nvhost=0\nchannel=0\ntarget=0\nlun=1\nlu=/a\npool-lu=\nro=0\n",     /* node 0 */
+        "client=7\nuuid=\nname=x\nnode=1\nvhost=0\nchannel=1\ntarget=0\nlun=1\nlu=/a\npool-lu=\nro=0\n",     /* channel */
+        "client=7\nuuid=\nname=x\nnode=1\nvhost=0\nchannel=0\ntarget=0\nlun=1\nlu=a\npool-lu=\nro=0\n",      /* relative */
+        "client=7\nuuid=\nname=x\nnode=1\nvhost=0\nchannel=0\ntarget=0\nlun=1\nlu=/a/../b\npool-lu=\nro=0\n",
+        "client=7\nuuid=\nname=x\nnode=1\nvhost=0\nchannel=0\ntarget=0\nlun=1\nlu=/a\npool-lu=b/c\nro=0\n",  /* LU name */
+        "client=7\nuuid=\nname=x\nnode=1\nvhost=0\nchannel=0\ntarget=0\nlun=2\nlu=/a\npool-lu=\nro=0\n",     /* not its name */
+        "client=8\nuuid=\nname=x\nnode=1\nvhost=0\nchannel=0\ntarget=0\nlun=1\nlu=/a\npool-lu=\nro=0\n",
+        "client=7\nuuid=\nname=x\nname=y\nnode=1\nvhost=0\nchannel=0\ntarget=0\nlun=1\nlu=/a\npool-lu=\nro=0\n",
+        "client=7\nuuid=\nnode=1\nvhost=0\nchannel=0\ntarget=0\nlun=1\nlu=/a\npool-lu=\nro=0\n",            /* no name */
+        "client=7\nuuid=\nname=x\nnode=1\nvhost=0\nchannel=0\ntarget=0\nlun=1\nlu=/a\npool-lu=\nro=0\nx=1\n",
+        "client=07\nuuid=\nname=x\nnode=1\nvhost=0\nchannel=0\ntarget=0\nlun=1\nlu=/a\npool-lu=\nro=0\n",
+        "client=7\nuuid=\nname=\x01\nnode=1\nvhost=0\nchannel=0\ntarget=0\nlun=1\nlu=/a\npool-lu=\nro=0\n",
+        "client=7\nuuid=6F1C2B9A-0D3E-4C5F-8A7B-000000000007\nname=x\nnode=1\nvhost=0\nchannel=0\ntarget=0\nlun=1\n"
+        "lu=/a\npool-lu=\nro=0\n",                                                           /* uuid case */
+        "client=7\nuuid=6f1c2b9a\nname=x\nnode=1\nvhost=0\nchannel=0\ntarget=0\nlun=1\nlu=/a\npool-lu=\nro=0\n",
+        "client=7\nname=x\nnode=1\nvhost=0\nchannel=0\ntarget=0\nlun=1\nlu=/a\npool-lu=\nro=0\n",    /* no uuid */
         "",
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -252,7 +259,7 @@ static void test_malformed(void **state)
     put_raw(f, "7-0-0-0-1", big);
     assert_int_equal(xvios_db_vtd_get(f->dom0, XVIOS_TX_NONE, 7, 0, 0, 0, 1, &got), -EIO);
     /* the good form of it reads */
-    snprintf(big, sizeof(big), "client=7\nname=x\n%s", ok_rest);
+    snprintf(big, sizeof(big), "client=7\nuuid=\nname=x\n%s", ok_rest);
     put_raw(f, "7-0-0-0-1", big);
     assert_int_equal(xvios_db_vtd_get(f->dom0, XVIOS_TX_NONE, 7, 0, 0, 0, 1, &got), 0);
     assert_string_equal(got.lu, "/a");
@@ -276,8 +283,8 @@ static void test_bad_args_and_no_cluster(void **state)
     assert_int_equal(xvios_db_vtd_put(f->dom0, XVIOS_TX_NONE, &v), -ENOENT);   /* no cluster */
     assert_int_equal(xvios_db_vtd_list(f->dom0, XVIOS_TX_NONE, &all, &n), -ENOENT);
     two_members(f);
-    struct xvios_db_vtd bad[8];
-    for (unsigned i = 0; i < 8; i++)
+    struct xvios_db_vtd bad[10];
+    for (unsigned i = 0; i < 10; i++)
         bad[i] = v;
     bad[0].client = 0;
     bad[1].node = 0;
@@ -287,7 +294,9 @@ static void test_bad_args_and_no_cluster(void **state)
     bad[5].lun = 256;
     snprintf(bad[6].lu, sizeof(bad[6].lu), "relative");
     snprintf(bad[7].client_name, sizeof(bad[7].client_name), "a\nb");
-    for (unsigned i = 0; i < 8; i++)
+    snprintf(bad[8].client_uuid, sizeof(bad[8].client_uuid), "6F1C2B9A-0D3E-4C5F-8A7B-000000000007");
+    snprintf(bad[9].client_uuid, sizeof(bad[9].client_uuid), "not-a-uuid");
+    for (unsigned i = 0; i < 10; i++)
         if (xvios_db_vtd_put(f->dom0, XVIOS_TX_NONE, &bad[i]) != -EINVAL)
             fail_msg("bad VTD %u accepted", i);
     assert_int_equal(xvios_db_vtd_put(f->dom0, XVIOS_TX_NONE, NULL), -EINVAL);

@@ -474,8 +474,11 @@ static void detach_timeout_leaves_nodes(void **state)
 static void want_vtd(struct st *s, uint32_t client, uint32_t h, uint32_t t, uint32_t node, const char *lu, bool ro)
 {
     struct xvios_db_vtd v;
+    struct xvios_dominfo info;
 
     assert_int_equal(xvios_db_vtd_get(s->f.dom0, XVIOS_TX_NONE, client, h, 0, t, 0, &v), 0);
+    assert_int_equal(xvios_plat_domain_info(s->f.dom0, client, &info), 0);
+    assert_string_equal(v.client_uuid, info.uuid);
     assert_int_equal(v.node, node);
     assert_string_equal(v.lu, lu);
     assert_string_equal(v.pool_lu, "");
@@ -574,6 +577,12 @@ static void rebuild_from_the_vtd_table(void **state)
     /* a client that is not running cannot be given its disk: reported, the record stays */
     assert_int_equal(xvios_loop_domain_destroy(s->f.dom0, CLIENT1), 0);
     assert_int_equal(run(s, "rebuild", "--vios", "1", NULL), VSCSI_EXIT_NO_CLIENT);
+    assert_true(has_vtd(s, CLIENT1, 0, 0));
+    /* its domid given to another domain (another uuid): the disk is not given to it */
+    assert_int_equal(xvios_loop_domain_create(s->f.dom0, CLIENT1, "client1"), 0);
+    respond(s, 0, VIOS1, CLIENT1, true, true, NULL);
+    assert_int_equal(run(s, "rebuild", "--vios", "1", NULL), VSCSI_EXIT_NO_CLIENT);
+    assert_false(exists(s, BE(3, 7, 0)));
     assert_true(has_vtd(s, CLIENT1, 0, 0));
     /* usage */
     assert_int_equal(run(s, "rebuild", NULL), XVIOS_EXIT_USAGE);
