@@ -89,7 +89,8 @@ struct xvios_vio_req {
     char name[XVIOS_LU_NAME_MAX + 1];              /* lu get/delete/create; lu list: "after"; path key/after */
     char backing[XVIOS_LU_BACKING_MAX + 1];        /* lu create; mapping create: the LU (pool name or path) */
     char client[XVIOS_VIO_CLIENT_MAX + 1];         /* mapping: the client domain (domid or name; list: "" all) */
-    struct xvios_vio_vdev vdev;                    /* mapping get/create/delete */
+    struct xvios_vio_vdev vdev;                    /* mapping get/create/delete; list: after='s vdev */
+    bool after_mapping;                            /* mapping list: after= given (id: its client domid) */
     uint64_t offset, size;
     bool read_only;
     bool shared;                                   /* mapping create: share an LU attached read-write elsewhere */

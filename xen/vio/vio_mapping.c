@@ -67,7 +67,21 @@ static void from_vtd(struct xvios_vio_mapping *m, const struct xvios_db_vtd *v)
     m->read_only = v->read_only;
 }
 
-/* list (all, or rq->client's) and get (rq->client's rq->vdev), from the VTD table on any node. */
+/* Does record v come after the mapping list's after= mark (client domid, then vdev)? */
+static bool after_mark(const struct xvios_vio_req *rq, const struct xvios_db_vtd *v)
+{
+    const uint32_t a[5] = { rq->id, rq->vdev.host, rq->vdev.chn, rq->vdev.tgt, rq->vdev.lun };
+    const uint32_t b[5] = { v->client, v->vhost, v->chn, v->tgt, v->lun };
+
+    if (!rq->after_mapping)
+        return true;
+    for (unsigned i = 0; i < 5; i++)
+        if (a[i] != b[i])
+            return b[i] > a[i];
+    return false;
+}
+
+/* list (all, or rq->client's; after= the last one received) and get (rq->client's rq->vdev), from the VTD table on any node. */
 static int mapping_read(const struct xvios_vio_env *env, const struct xvios_vio_req *rq, struct xvios_xmlout *o,
                         bool *more, struct xvios_vio_err *err)
 {
@@ -84,7 +98,7 @@ static int mapping_read(const struct xvios_vio_env *env, const struct xvios_vio_
         struct xvios_vio_mapping m;
         size_t before = o->len;
 
-        if (!client_matches(rq->client, &v[i]))
+        if (!client_matches(rq->client, &v[i]) || (rq->action == XVIOS_VIO_LIST && !after_mark(rq, &v[i])))
             continue;
         from_vtd(&m, &v[i]);
         if (rq->action == XVIOS_VIO_GET && !same_vdev(&m.vdev, &rq->vdev))

@@ -370,6 +370,66 @@ static void test_mapping(void **state)
     assert_int_equal(hook.attaches + hook.detaches, before);
 }
 
+/* A mapping list outgrowing its message is paged: more="true", then after= the last one received. */
+static void test_mapping_list_pages(void **state)
+{
+    struct loop_fixture *f = setup_cluster(state);
+    xvios_plat *v1 = loop_fixture_open(f->root, 101);
+    struct xvios_vio_env env = { .p = v1, .self_node = 1 };
+    char req[160];
+    unsigned seen = 0, pages = 0, client = 0, key = 0;
+
+    for (unsigned i = 0; i < 60; i++) {   /* ~130 bytes each: 8 KB, several responses of 4 KiB */
+        struct xvios_db_vtd v = { .client = 10 + i % 3, .node = 1 + i % 2, .vhost = i / 3, .lu = "/srv/x.img" };
+        assert_int_equal(xvios_db_vtd_put(f->dom0, XVIOS_TX_NONE, &v), 0);
+    }
+    for (;;) {
+        size_t len;
+        const char *p;
+
+        if (pages)
+            snprintf(req, sizeof(req), REQ("<mapping action=\"list\" after=\"%u:%u:0:0:0\"/>"), client, key);
+        else
+            snprintf(req, sizeof(req), REQ("<mapping action=\"list\"/>"));
+        assert_int_equal(xvios_vio_handle(&env, req, strlen(req), out, 4096, &len, NULL), 0);
+        want_ok(out, NULL);
+        pages++;
+        for (p = out; (p = strstr(p, "<mapping client=\"")); p++) {
+            unsigned c = (unsigned)strtoul(p + 17, NULL, 10), h;
+            const char *vd = strstr(p, "vdev=\"");
+
+            assert_non_null(vd);
+            h = (unsigned)strtoul(vd + 6, NULL, 10);
+            /* by client, then vhost; none lost, none twice */
+            assert_true(seen == 0 || c > client || (c == client && h == key + 1));
+            assert_true(seen == 0 || c >= client);
+            client = c;
+            key = h;
+            seen++;
+        }
+        if (!strstr(out, "more=\"true\""))
+            break;
+        assert_true(pages < 20);
+    }
+    assert_int_equal(seen, 60);
+    assert_true(pages >= 2);
+    /* after= with a client: that client's after the mark */
+    want_ok(run(&env, REQ("<mapping action=\"list\" client=\"11\" after=\"11:17:0:0:0\"/>"), NULL), NULL);
+    assert_int_equal(count(out, "<mapping "), 2);   /* vhosts 18 and 19 */
+    want_ok(run(&env, REQ("<mapping action=\"list\" after=\"12:19:0:0:0\"/>"), NULL), NULL);
+    assert_int_equal(count(out, "<mapping "), 0);
+    want_ok(run(&env, REQ("<mapping action=\"list\" after=\"0:0:0:0:0\"/>"), NULL), NULL);
+    assert_int_equal(count(out, "<mapping "), 60);
+    /* a bad mark */
+    want_exception(run(&env, REQ("<mapping action=\"list\" after=\"11:17:0:0\"/>"), NULL), "INVALID");
+    want_exception(run(&env, REQ("<mapping action=\"list\" after=\"011:17:0:0:0\"/>"), NULL), "BAD_VALUE");
+    want_exception(run(&env, REQ("<mapping action=\"list\" after=\"11:17:1:0:0\"/>"), NULL), "BAD_VALUE");
+    want_exception(run(&env, REQ("<mapping action=\"list\" after=\"99999999999:0:0:0:0\"/>"), NULL), "INVALID");
+    want_exception(run(&env, REQ("<mapping action=\"get\" client=\"11\" vdev=\"0:0:0:0\" after=\"11:0:0:0:0\"/>"),
+                       NULL), "INVALID");
+    xvios_plat_close(v1);
+}
+
 static void test_mapping_off_dom0(void **state)
 {
     struct loop_fixture *f = setup_cluster(state);
@@ -428,6 +488,7 @@ int main(void)
         LOOP_FIXTURE_TEST(test_path),
         LOOP_FIXTURE_TEST(test_mapping),
         LOOP_FIXTURE_TEST(test_mapping_off_dom0),
+        LOOP_FIXTURE_TEST(test_mapping_list_pages),
         cmocka_unit_test(test_vdev_parse),
     };
     return cmocka_run_group_tests(tests, NULL, teardown_all);
