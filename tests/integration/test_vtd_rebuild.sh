@@ -70,7 +70,11 @@ for n in 1 2 3; do
     grep -q "<mapping client=\"8\" clientName=\"client-b\" vdev=\"0:0:0:0\" node=\"2\" lu=\"$lu2\" readOnly=\"true\"/>" "$ROOT/list.$n" \
         || { cat "$ROOT/list.$n"; fail "node $n does not list client-b's mapping"; }
 done
-ok "node 1 restarted with its backend dirs wiped; nodes 1, 2 and 3 still list both mappings from the VTD table"
+xv scsi list >"$ROOT/scsi-list.out" 2>&1 || { cat "$ROOT/scsi-list.out"; fail "xvios scsi list"; }
+grep -q '^recorded in the cluster DB but served by no VIOS' "$ROOT/scsi-list.out" \
+    && grep -q '^client-a(7) 0:0:0:0 node 1 w db1$' "$ROOT/scsi-list.out" \
+    || { cat "$ROOT/scsi-list.out"; fail "scsi list does not show client-a's mapping as unserved"; }
+ok "node 1 restarted with its backend dirs wiped; nodes 1, 2 and 3 still list both mappings from the VTD table; scsi list shows it unserved"
 
 # --- the rebuild: node 1's vhost written again from the table; client-a's frontend connects and reads
 xv scsi rebuild --vios 1 >"$ROOT/rebuild.out" 2>&1 &
@@ -93,6 +97,8 @@ grep -q '^ok: READ CAPACITY(16) LUN 0: 16777216 bytes' "$ROOT/front-7-0.out" \
 xv scsi rebuild --vios 1 >"$ROOT/rebuild2.out" 2>&1 || { cat "$ROOT/rebuild2.out"; fail "a second rebuild"; }
 grep -q '^node 1: 1 mapping recorded, 1 in place, 0 rebuilt, 0 failed$' "$ROOT/rebuild2.out" \
     || { cat "$ROOT/rebuild2.out"; fail "a second rebuild did something"; }
+xv scsi list >"$ROOT/scsi-list2.out" 2>&1 || fail "xvios scsi list after the rebuild"
+grep -q 'served by no VIOS' "$ROOT/scsi-list2.out" && { cat "$ROOT/scsi-list2.out"; fail "still unserved after the rebuild"; }
 ok "xvios scsi rebuild --vios 1: the vhost written again from the DB, client-a read back its data through node 1; node 2 untouched"
 
 # --- a mapping whose VIOS's nodes are gone can still be deleted: its record goes

@@ -677,11 +677,62 @@ static void list_text_and_json(void **state)
 
     /* empty: a client with nothing attached */
     json = list_to_string(s, "vios1", true);
-    assert_string_equal(json, "{\"luns\":[]}\n");
+    assert_string_equal(json, "{\"luns\":[],\"unserved\":[]}\n");
     free(json);
 }
 
 /* ---------------------------------------------------------------- xl config */
+/* The VTD table's mappings that no backend dir serves (a wiped VIOS's) are listed apart, until rebuilt. */
+static void list_shows_unserved(void **state)
+{
+    struct st *s = *state;
+    char err[128], *text, *json;
+    const char *upath[] = {"unserved", NULL}, *lpath[] = {"luns", NULL};
+    yajl_val doc, un;
+
+    respond(s, 0, VIOS1, CLIENT1, true, true, NULL);
+    respond(s, 1, VIOS2, CLIENT2, true, true, NULL);
+    assert_int_equal(run(s, "attach", "client1", s->lu_a, "0:0:0:0", NULL), XVIOS_EXIT_OK);
+    assert_int_equal(run(s, "attach", "client2", s->lu_b, "0:0:2:0", "--vios", "2", "--ro", NULL), XVIOS_EXIT_OK);
+    text = list_to_string(s, NULL, false);
+    assert_null(strstr(text, "served by no VIOS"));
+    free(text);
+
+    vscsi_responder_stop(s->resp[0]);
+    assert_int_equal(xvios_store_rm(s->f.dom0, XVIOS_TX_NONE, "/local/domain/3/backend/vscsi"), 0);
+    text = list_to_string(s, NULL, false);
+    assert_non_null(strstr(text, "recorded in the cluster DB but served by no VIOS"));
+    assert_non_null(strstr(text, "client1(7) 0:0:0:0 node 1 w "));
+    assert_null(strstr(text, "client2(8) 0:0:2:0 node"));   /* served: in the table above */
+    free(text);
+    text = list_to_string(s, "client2", false);
+    assert_null(strstr(text, "served by no VIOS"));
+    free(text);
+    json = list_to_string(s, NULL, true);
+    doc = yajl_tree_parse(json, err, sizeof(err));
+    if (!doc)
+        fail_msg("bad JSON (%s): %s", err, json);
+    assert_int_equal(YAJL_GET_ARRAY(yajl_tree_get(doc, lpath, yajl_t_array))->len, 1);
+    un = yajl_tree_get(doc, upath, yajl_t_array);
+    assert_non_null(un);
+    assert_int_equal(YAJL_GET_ARRAY(un)->len, 1);
+    yajl_val u0 = YAJL_GET_ARRAY(un)->values[0];
+    assert_int_equal(jint(u0, "client"), CLIENT1);
+    assert_string_equal(jstr(u0, "client_name"), "client1");
+    assert_string_equal(jstr(u0, "vdev"), "0:0:0:0");
+    assert_int_equal(jint(u0, "vios_node"), 1);
+    assert_string_equal(jstr(u0, "mode"), "w");
+    assert_string_equal(jstr(u0, "lu"), s->lu_a);
+    yajl_tree_free(doc);
+    free(json);
+
+    respond(s, 0, VIOS1, CLIENT1, true, true, NULL);
+    assert_int_equal(run(s, "rebuild", "--vios", "1", NULL), XVIOS_EXIT_OK);
+    text = list_to_string(s, NULL, false);
+    assert_null(strstr(text, "served by no VIOS"));
+    free(text);
+}
+
 static void write_cfg(struct st *s, const char *name, const char *text, char *path, size_t n)
 {
     snprintf(path, n, "%s/%s", s->f.root, name);
@@ -795,6 +846,7 @@ int main(void)
         T(vtd_follows_the_nodes),
         T(rebuild_from_the_vtd_table),
         T(list_text_and_json),
+        T(list_shows_unserved),
         T(xlcfg_reader),
         T(attach_config_all_or_nothing),
 #undef T
