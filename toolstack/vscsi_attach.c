@@ -93,6 +93,23 @@ static int check_lu(const struct vscsi_ctx *ctx, const char *lu)
     return XVIOS_EXIT_OK;
 }
 
+/* A frontend dir's state (the client writes it: read strictly), VSCSI_ST_ABSENT when missing or malformed. */
+static int fe_state(struct vscsi_ctx *ctx, xvios_tx tx, const char *fe)
+{
+    char path[VSCSI_PATH_MAX], *untrusted_val = NULL;
+    size_t len = 0;
+    uint32_t v;
+    int st = VSCSI_ST_ABSENT;
+
+    if (snprintf(path, sizeof(path), "%s/state", fe) >= (int)sizeof(path) ||
+        xvios_store_read(ctx->p, tx, path, &untrusted_val, &len) < 0)
+        return VSCSI_ST_ABSENT;
+    if (len < 4 && strlen(untrusted_val) == len && xvios_parse_u32_canon(untrusted_val, VSCSI_ST_RECONFIGURED, &v) == 0)
+        st = (int)v;
+    free(untrusted_val);
+    return st;
+}
+
 /* The VIOS for a new vhost: --vios NODE, else the lowest-numbered active, running member (not the client). */
 static int pick_vios(struct vscsi_ctx *ctx, uint32_t node, uint32_t client, const struct xvios_db_node **out)
 {
@@ -220,9 +237,18 @@ static int plan_and_write(struct vscsi_ctx *ctx, xvios_tx tx, const struct vscsi
             return -rc;
         rc = xvios_store_list(ctx->p, tx, fe, &names, &n);
         xvios_strv_free(names, n);
-        if (rc == 0 && req->rebuild)
-            rc = xvios_store_rm(ctx->p, tx, fe);   /* left by the wiped backend's vhost: written again below */
-        else if (rc == 0)
+        if (rc == 0 && req->rebuild) {
+            int st = fe_state(ctx, tx, fe);
+
+            /* left by the wiped backend's vhost, written again below; but not from under a frontend still
+             * engaged with it (removing it there can block the client's xenwatch, docs/vscsi.md) */
+            if (st != VSCSI_ST_ABSENT && st != VSCSI_ST_UNKNOWN && st != VSCSI_ST_INITIALISING &&
+                st != VSCSI_ST_CLOSED)
+                return -vscsi_say(XVIOS_EXIT_REFUSED, "%s is still %s: the client's frontend must let go of the "
+                                                      "wiped vhost (close it) before it is rebuilt", fe,
+                                  vscsi_state_name(st));
+            rc = xvios_store_rm(ctx->p, tx, fe);
+        } else if (rc == 0)
             return -vscsi_say(XVIOS_EXIT_REFUSED, "%s exists but no cluster member serves it (a VIOS that left the "
                                                   "cluster?); detach %u:... by domid or choose another host number",
                               fe, req->vdev.host);

@@ -546,6 +546,14 @@ static void rebuild_from_the_vtd_table(void **state)
     vscsi_responder_stop(s->resp[0]);
     assert_int_equal(xvios_store_rm(s->f.dom0, XVIOS_TX_NONE, "/local/domain/3/backend/vscsi"), 0);
     assert_true(exists(s, FE(7, 0)));
+    /* while that frontend is still Connected it is not removed from under the client */
+    want_val(s, FE(7, 0) "/state", "4");
+    assert_int_equal(run(s, "rebuild", "--vios", "1", NULL), XVIOS_EXIT_REFUSED);
+    want_val(s, FE(7, 0) "/state", "4");
+    assert_false(exists(s, BE(3, 7, 0)));
+    assert_true(has_vtd(s, CLIENT1, 0, 0));
+    /* the client lets go of it (Closed): the rebuild replaces it */
+    assert_int_equal(xvios_store_write(s->f.dom0, XVIOS_TX_NONE, FE(7, 0) "/state", "6", 1), 0);
     respond(s, 0, VIOS1, CLIENT1, true, true, NULL);
     assert_int_equal(run(s, "rebuild", "--vios", "1", NULL), XVIOS_EXIT_OK);
     /* both LUNs back, as recorded, with the contract's permissions; the frontend connected again */
@@ -566,6 +574,7 @@ static void rebuild_from_the_vtd_table(void **state)
     vscsi_responder_stop(s->resp[0]);
     s->resp[0] = 0;
     assert_int_equal(xvios_store_rm(s->f.dom0, XVIOS_TX_NONE, "/local/domain/3/backend/vscsi"), 0);
+    assert_int_equal(xvios_store_write(s->f.dom0, XVIOS_TX_NONE, FE(7, 0) "/state", "6", 1), 0);
     assert_int_equal(run(s, "rebuild", "--vios", "1", "--timeout", "200", NULL), XVIOS_EXIT_TIMEOUT);
     assert_false(exists(s, BE(3, 7, 0)));
     assert_true(has_vtd(s, CLIENT1, 0, 0));
@@ -700,6 +709,7 @@ static void list_shows_unserved(void **state)
 
     vscsi_responder_stop(s->resp[0]);
     assert_int_equal(xvios_store_rm(s->f.dom0, XVIOS_TX_NONE, "/local/domain/3/backend/vscsi"), 0);
+    assert_int_equal(xvios_store_write(s->f.dom0, XVIOS_TX_NONE, FE(7, 0) "/state", "6", 1), 0);   /* let go */
     text = list_to_string(s, NULL, false);
     assert_non_null(strstr(text, "recorded in the cluster DB but served by no VIOS"));
     assert_non_null(strstr(text, "client1(7) 0:0:0:0 node 1 w "));
