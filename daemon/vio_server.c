@@ -3,8 +3,9 @@
  * vio_server.c - API_VIO: a caller's vioRequest (docs/api.md) run against
  * the cluster DB on this node, answered with one API_RESPONSE carrying the
  * vioResponse (the objects, or a VIOException) and an API_RESULT. A VIOS
- * reads every object; what only dom0 may write (LU create and delete) is a
- * VIOException DOM0_ONLY here: dom0's `xvios api` runs those itself and
+ * reads every object (the mappings from the VTD table); what only dom0 may
+ * write (LU and mapping create and delete) is a VIOException DOM0_ONLY
+ * here: dom0's `xvios api` runs those itself and
  * announces them through a node (XVIOS_MT_OBJ_EVENT, handlers.c).
  * The request is bounded and validated in xen/vio before anything is read.
  */

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * api_mapping.c - dom0's mapping hooks for the API (api_mapping.h). A
- * mapping is one dev-N of a vhost in a VIOS's backend dir: read with
- * vscsi_vios_vhosts(); made and removed by vscsi_attach() and
+ * mapping is one dev-N of a vhost in a VIOS's backend dir (and its row in
+ * the DB's VTD table, which list and get read on any node): made and
+ * removed by vscsi_attach() and
  * vscsi_detach_domid(), the very code of `xvios scsi attach` / `detach`
  * (hot add and remove through Reconfiguring, waiting for the client's
  * frontend, rollback). Their exit codes become VIOException codes; the
@@ -14,6 +15,7 @@
 #include <string.h>
 
 #include "toolstack/api_mapping.h"
+#include "xvios/db_vtd.h"
 
 static enum xvios_vio_code code_for_exit(int exit_code)
 {
@@ -62,7 +64,7 @@ static void fill(struct xvios_vio_mapping *m, const struct vscsi_ctx *ctx, const
                                                                                                   : d->fe_state));
 }
 
-/* Every mapping (only_client: of domid), sorted by client, vhost, dev-N. 0, or -EINVAL with *err. */
+/* Every mapping in the nodes (only_client: of domid), sorted by client, vhost, dev-N. 0, or -EINVAL with *err. */
 static int collect(struct vscsi_ctx *ctx, bool only_client, uint32_t domid, struct xvios_vio_mapping **out,
                    unsigned *n, struct xvios_vio_err *err)
 {
@@ -95,18 +97,6 @@ static int collect(struct vscsi_ctx *ctx, bool only_client, uint32_t domid, stru
     *out = v;
     *n = k;
     return 0;
-}
-
-static int mappings(void *arg, const struct xvios_vio_req *rq, struct xvios_vio_mapping **out, unsigned *n,
-                    struct xvios_vio_err *err)
-{
-    struct vscsi_ctx *ctx = arg;
-    uint32_t domid = 0;
-    int rc;
-
-    if (rq->client[0] && (rc = vscsi_client_resolve(ctx, rq->client, false, &domid, NULL, 0)) != XVIOS_EXIT_OK)
-        return refused(err, rc);
-    return collect(ctx, rq->client[0] != '\0', domid, out, n, err);
 }
 
 /* The mapping of domid at vdev as the nodes say now: 0, or -EINVAL with *err (NOT_FOUND). */
@@ -148,6 +138,26 @@ static int attach(void *arg, const struct xvios_vio_req *rq, struct xvios_vio_ma
     return find(ctx, made.client, rq->client, &rq->vdev, done, err);
 }
 
+/* Not in the nodes but in the VTD table (its VIOS was wiped): the mapping as recorded, for the answer. */
+static bool recorded(struct vscsi_ctx *ctx, uint32_t domid, const struct xvios_vio_vdev *vdev,
+                     struct xvios_vio_mapping *out)
+{
+    struct xvios_db_vtd v;
+
+    if (xvios_db_vtd_get(ctx->p, XVIOS_TX_NONE, domid, vdev->host, vdev->chn, vdev->tgt, vdev->lun, &v) < 0)
+        return false;
+    memset(out, 0, sizeof(*out));
+    out->client = v.client;
+    snprintf(out->client_name, sizeof(out->client_name), "%s", v.client_name);
+    out->node = v.node;
+    out->vdev = *vdev;
+    snprintf(out->lu, sizeof(out->lu), "%s", v.lu);
+    snprintf(out->pool_lu, sizeof(out->pool_lu), "%s", v.pool_lu);
+    out->read_only = v.read_only;
+    snprintf(out->state, sizeof(out->state), "%s", "absent");   /* no nodes: only the record was left */
+    return true;
+}
+
 static int detach(void *arg, const struct xvios_vio_req *rq, struct xvios_vio_mapping *gone,
                   struct xvios_vio_err *err)
 {
@@ -158,7 +168,7 @@ static int detach(void *arg, const struct xvios_vio_req *rq, struct xvios_vio_ma
 
     if (rc != XVIOS_EXIT_OK)
         return refused(err, rc);
-    if (find(ctx, domid, rq->client, &rq->vdev, gone, err) < 0)
+    if (find(ctx, domid, rq->client, &rq->vdev, gone, err) < 0 && !recorded(ctx, domid, &rq->vdev, gone))
         return -EINVAL;
     rc = vscsi_detach_domid(ctx, domid, &vdev, VSCSI_DEFAULT_TIMEOUT_MS);
     return rc == XVIOS_EXIT_OK ? 0 : refused(err, rc);
@@ -167,7 +177,6 @@ static int detach(void *arg, const struct xvios_vio_req *rq, struct xvios_vio_ma
 void api_mapping_hooks(struct xvios_vio_env *env, struct vscsi_ctx *ctx)
 {
     ctx->quiet = true;
-    env->mappings = mappings;
     env->attach = attach;
     env->detach = detach;
     env->arg = ctx;

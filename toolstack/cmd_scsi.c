@@ -8,10 +8,11 @@
  *   xvios scsi attach --config FILE [CLIENT] [--vios NODE] [--shared] [--timeout MS]
  *   xvios scsi detach CLIENT VDEV [--timeout MS]
  *   xvios scsi list [CLIENT] [--json]
+ *   xvios scsi rebuild --vios NODE [--timeout MS]
  *   xvios scsi guard              (foreground: closes the vhosts of VIOSes that die)
  *
  * This file is the command line; the work is in vscsi_attach.c,
- * vscsi_detach.c, vscsi_list.c and vscsi_guard.c, the XenStore layout in vscsi_nodes.h.
+ * vscsi_detach.c, vscsi_list.c, vscsi_rebuild.c and vscsi_guard.c, the XenStore layout in vscsi_nodes.h.
  */
 #include <errno.h>
 #include <signal.h>
@@ -37,6 +38,9 @@ static const char usage_text[] =
     "                 take the LUN away from CLIENT (the last LUN of a vhost takes the vhost down)\n"
     "  list [CLIENT] [--json]\n"
     "                 every LUN the cluster serves (of CLIENT)\n"
+    "  rebuild --vios NODE [--timeout MS]\n"
+    "                 attach again every mapping the cluster DB's VTD table gives NODE and its backend\n"
+    "                 nodes lack (a VIOS whose local state was wiped)\n"
     "  guard          in the foreground until SIGTERM/SIGINT: when a VIOS domain dies, close the vhosts\n"
     "                 it served (backend state Closing for the client's frontend), then remove them\n"
     "\n"
@@ -294,6 +298,27 @@ static int do_list(const struct xvios_cli *cli, int argc, char **argv)
     return rc;
 }
 
+static int do_rebuild(const struct xvios_cli *cli, int argc, char **argv)
+{
+    struct opts o = {0};
+    struct vscsi_rebuilt r;
+    struct vscsi_ctx ctx;
+    int rc = parse(argc, argv, "vt", 0, &o);
+
+    if (rc)
+        return rc < 0 ? XVIOS_EXIT_OK : rc;
+    if (!o.vios_node)
+        return usage_error("rebuild needs --vios NODE");
+    if ((rc = vscsi_ctx_open(cli, &ctx)) != XVIOS_EXIT_OK)
+        return rc;
+    rc = vscsi_rebuild(&ctx, o.vios_node, o.timeout_ms, &r);
+    if (r.recorded || rc == XVIOS_EXIT_OK)
+        printf("node %u: %u mapping%s recorded, %u in place, %u rebuilt, %u failed\n", o.vios_node, r.recorded,
+               r.recorded == 1 ? "" : "s", r.in_place, r.rebuilt, r.failed);
+    vscsi_ctx_close(&ctx);
+    return rc;
+}
+
 static volatile sig_atomic_t guard_stop;
 
 static void on_stop_signal(int sig)
@@ -347,7 +372,8 @@ out:
 int cmd_scsi(struct xvios_cli *cli, int argc, char **argv)
 {
     static const struct cli_sub subs[] = {
-        {"attach", do_attach}, {"detach", do_detach}, {"list", do_list}, {"guard", do_guard},
+        {"attach", do_attach}, {"detach", do_detach}, {"list", do_list}, {"rebuild", do_rebuild},
+        {"guard", do_guard},
     };
 
     return cli_run_sub(cli, "scsi", subs, sizeof(subs) / sizeof(subs[0]), usage_text, argc, argv);

@@ -12,6 +12,8 @@
 #include "toolstack/vscsi_cmd.h"
 #include "toolstack/vscsi_wait.h"
 #include "xvios/clock.h"
+#include "xvios/db_vtd.h"
+#include "xvios/parse.h"
 
 /* How long a rollback of a connected vhost waits for the client to close it before removing its nodes. */
 #define ROLLBACK_CLOSE_MS 5000u
@@ -23,7 +25,36 @@ struct plan {
     bool reconfigure;    /* the backend was at 4: state 7 written */
     uint32_t index;      /* N of the new dev-N */
     bool readonly;       /* as written (a read-only pool LU is read-only whatever was asked) */
+    char name[XVIOS_VTD_NAME_MAX + 1];   /* the client's name ("" unknown), for the VTD record */
+    char uuid[37];                       /* its uuid, lowercase ("" unknown), for the VTD record */
+    bool rebuild;        /* req->rebuild: a rollback keeps the VTD record (the DB's word, not this run's) */
 };
+
+/* A client name the VTD record can keep: at most XVIOS_VTD_NAME_MAX bytes of printable ASCII. */
+static bool name_recordable(const char *name)
+{
+    size_t n = strlen(name);
+
+    if (n > XVIOS_VTD_NAME_MAX)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)name[i] < 0x20 || (unsigned char)name[i] > 0x7e)
+            return false;
+    return true;
+}
+
+/* The client's uuid as the hypervisor has it, lowercase, into uuid[37] ("" when unknown). */
+static void record_uuid(struct vscsi_ctx *ctx, uint32_t client, char *uuid)
+{
+    struct xvios_dominfo info;
+
+    uuid[0] = '\0';
+    if (xvios_plat_domain_info(ctx->p, client, &info) < 0 || !xvios_uuid_valid(info.uuid))
+        return;
+    for (unsigned i = 0; i < 36; i++)
+        uuid[i] = (char)(info.uuid[i] >= 'A' && info.uuid[i] <= 'F' ? info.uuid[i] - 'A' + 'a' : info.uuid[i]);
+    uuid[36] = '\0';
+}
 
 /* The LU named: an LU of the pool (by name), or the path of a file or block device inside the VIOS. */
 static bool is_pool_name(const char *lu)
@@ -48,6 +79,10 @@ static int check_lu(const struct vscsi_ctx *ctx, const char *lu)
     for (size_t i = 0; i < len; i++)
         if ((unsigned char)lu[i] < 0x20 || lu[i] == 0x7f)
             return vscsi_say(VSCSI_EXIT_LU_UNKNOWN, "LU path with control characters");
+    /* the cluster DB's VTD record holds it as the pool holds a backing: canonical printable ASCII */
+    if (xvios_lu_backing_check(lu) < 0)
+        return vscsi_say(VSCSI_EXIT_LU_UNKNOWN, "LU path %s is not canonical (no '//', '/./', '/../', trailing '/' "
+                                                "or non-ASCII byte)", lu);
     /* Loopback: the VIOS is a process on this host and sees the same files. On Xen the VIOS's engine checks. */
     if (ctx->kind == XVIOS_PLAT_LOOPBACK) {
         if (stat(lu, &st) < 0)
@@ -56,6 +91,23 @@ static int check_lu(const struct vscsi_ctx *ctx, const char *lu)
             return vscsi_say(VSCSI_EXIT_LU_UNKNOWN, "LU %s is neither a file nor a block device", lu);
     }
     return XVIOS_EXIT_OK;
+}
+
+/* A frontend dir's state (the client writes it: read strictly), VSCSI_ST_ABSENT when missing or malformed. */
+static int fe_state(struct vscsi_ctx *ctx, xvios_tx tx, const char *fe)
+{
+    char path[VSCSI_PATH_MAX], *untrusted_val = NULL;
+    size_t len = 0;
+    uint32_t v;
+    int st = VSCSI_ST_ABSENT;
+
+    if (snprintf(path, sizeof(path), "%s/state", fe) >= (int)sizeof(path) ||
+        xvios_store_read(ctx->p, tx, path, &untrusted_val, &len) < 0)
+        return VSCSI_ST_ABSENT;
+    if (len < 4 && strlen(untrusted_val) == len && xvios_parse_u32_canon(untrusted_val, VSCSI_ST_RECONFIGURED, &v) == 0)
+        st = (int)v;
+    free(untrusted_val);
+    return st;
 }
 
 /* The VIOS for a new vhost: --vios NODE, else the lowest-numbered active, running member (not the client). */
@@ -127,6 +179,23 @@ static int check_lu_free(struct vscsi_ctx *ctx, xvios_tx tx, const struct vscsi_
     return code == XVIOS_EXIT_OK ? 0 : -code;   /* negative: an exit code */
 }
 
+/* The mapping's row in the cluster DB's VTD table, in the transaction that writes its nodes. */
+static int record_vtd(struct vscsi_ctx *ctx, xvios_tx tx, const struct vscsi_attach_req *req, const struct plan *pl,
+                      const struct vscsi_new_dev *dev)
+{
+    struct xvios_db_vtd v = {
+        .client = pl->client, .node = pl->vios->node, .vhost = req->vdev.host, .chn = req->vdev.chn,
+        .tgt = req->vdev.tgt, .lun = req->vdev.lun, .read_only = pl->readonly,
+    };
+
+    snprintf(v.client_name, sizeof(v.client_name), "%s", pl->name);
+    snprintf(v.client_uuid, sizeof(v.client_uuid), "%s", pl->uuid);
+    snprintf(v.lu, sizeof(v.lu), "%s", dev->lu);
+    if (dev->pool)
+        snprintf(v.pool_lu, sizeof(v.pool_lu), "%s", dev->pool->name);
+    return xvios_db_vtd_put(ctx->p, tx, &v);
+}
+
 /*
  * The checks and writes of one transaction attempt. 0: written; > 0: an
  * errno (EAGAIN and store errors); < 0: minus an exit code, message printed.
@@ -168,11 +237,22 @@ static int plan_and_write(struct vscsi_ctx *ctx, xvios_tx tx, const struct vscsi
             return -rc;
         rc = xvios_store_list(ctx->p, tx, fe, &names, &n);
         xvios_strv_free(names, n);
-        if (rc == 0)
+        if (rc == 0 && req->rebuild) {
+            int st = fe_state(ctx, tx, fe);
+
+            /* left by the wiped backend's vhost, written again below; but not from under a frontend still
+             * engaged with it (removing it there can block the client's xenwatch, docs/vscsi.md) */
+            if (st != VSCSI_ST_ABSENT && st != VSCSI_ST_UNKNOWN && st != VSCSI_ST_INITIALISING &&
+                st != VSCSI_ST_CLOSED)
+                return -vscsi_say(XVIOS_EXIT_REFUSED, "%s is still %s: the client's frontend must let go of the "
+                                                      "wiped vhost (close it) before it is rebuilt", fe,
+                                  vscsi_state_name(st));
+            rc = xvios_store_rm(ctx->p, tx, fe);
+        } else if (rc == 0)
             return -vscsi_say(XVIOS_EXIT_REFUSED, "%s exists but no cluster member serves it (a VIOS that left the "
                                                   "cluster?); detach %u:... by domid or choose another host number",
                               fe, req->vdev.host);
-        if (rc != -ENOENT)
+        if (rc < 0 && rc != -ENOENT)
             return -rc;
     } else {
         pl->vios = vscsi_member_by_domid(ctx, vh.vios);
@@ -215,6 +295,8 @@ static int plan_and_write(struct vscsi_ctx *ctx, xvios_tx tx, const struct vscsi
             rc = vscsi_write_be_state(ctx->p, tx, pl->vios->domid, pl->client, req->vdev.host,
                                       VSCSI_ST_RECONFIGURING);
     }
+    if (rc == 0)
+        rc = record_vtd(ctx, tx, req, pl, &dev);
     return -rc;
 }
 
@@ -329,9 +411,11 @@ static int close_checked(xvios_plat *p, void *arg)
     return done;
 }
 
-/* One transaction: remove what this attach wrote (the vhost, or dev-N and the reconfiguration). */
-static int remove_written(struct vscsi_ctx *ctx, const struct plan *pl, uint32_t vhost)
+/* One transaction: remove what this attach wrote (the vhost, or dev-N and the reconfiguration; the VTD record). */
+static int remove_written(struct vscsi_ctx *ctx, const struct plan *pl, const struct vscsi_vdev *vdev)
 {
+    uint32_t vhost = vdev->host;
+
     for (unsigned attempt = 0; attempt < XVIOS_DB_TX_RETRIES; attempt++) {
         struct vscsi_vhost vh;
         xvios_tx tx;
@@ -351,6 +435,12 @@ static int remove_written(struct vscsi_ctx *ctx, const struct plan *pl, uint32_t
                 vscsi_vhost_free(&vh);
             }
         }
+        /* a rebuild's rollback keeps the record: the mapping is still the DB's, to be rebuilt again */
+        if (rc == 0 && !pl->rebuild) {
+            rc = xvios_db_vtd_remove(ctx->p, tx, pl->client, vdev->host, vdev->chn, vdev->tgt, vdev->lun);
+            if (rc == -ENOENT)
+                rc = 0;
+        }
         if (rc < 0) {
             xvios_store_tx_end(ctx->p, tx, false);
             if (rc == -EAGAIN)
@@ -364,8 +454,9 @@ static int remove_written(struct vscsi_ctx *ctx, const struct plan *pl, uint32_t
     return -EAGAIN;
 }
 
-static void rollback(struct vscsi_ctx *ctx, const struct plan *pl, uint32_t vhost)
+static void rollback(struct vscsi_ctx *ctx, const struct plan *pl, const struct vscsi_vdev *vdev)
 {
+    uint32_t vhost = vdev->host;
     struct watch w = {.ctx = ctx, .pl = pl, .vhost = vhost};
     struct vscsi_vhost vh;
     int rc;
@@ -385,7 +476,7 @@ static void rollback(struct vscsi_ctx *ctx, const struct plan *pl, uint32_t vhos
                 vscsi_wait(ctx->p, be, fe, &deadline, close_checked, &w);
         }
     }
-    rc = remove_written(ctx, pl, vhost);
+    rc = remove_written(ctx, pl, vdev);
     if (rc < 0)
         vscsi_say(0, "rolling back: could not remove the nodes this attach wrote: %s", strerror(-rc));
     else
@@ -406,6 +497,10 @@ int vscsi_attach(struct vscsi_ctx *ctx, const struct vscsi_attach_req *req, stru
         return rc;
     if ((rc = check_lu(ctx, req->lu)) != XVIOS_EXIT_OK)
         return rc;
+    if (name_recordable(name))
+        snprintf(pl.name, sizeof(pl.name), "%s", name);   /* else unknown: the record is by domid */
+    record_uuid(ctx, pl.client, pl.uuid);
+    pl.rebuild = req->rebuild;
     if ((rc = write_nodes(ctx, req, &pl)) != XVIOS_EXIT_OK)
         return rc;
     if (vscsi_be_path(pl.vios->domid, pl.client, req->vdev.host, be, sizeof(be)) < 0 ||
@@ -451,6 +546,6 @@ int vscsi_attach(struct vscsi_ctx *ctx, const struct vscsi_attach_req *req, stru
         rc = vscsi_say(XVIOS_EXIT_ERROR, "waiting for the frontend: %s", rc < 0 ? strerror(-rc) : "store error");
         break;
     }
-    rollback(ctx, &pl, req->vdev.host);
+    rollback(ctx, &pl, &req->vdev);
     return rc;
 }

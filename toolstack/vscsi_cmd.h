@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * vscsi_cmd.h - what `xvios scsi` attach, detach and list share: their exit
- * codes, the context they run in (platform, cluster members), and the three
- * operations themselves (vscsi_attach.c, vscsi_detach.c, vscsi_list.c).
+ * codes, the context they run in (platform, cluster members), and the
+ * operations themselves (vscsi_attach.c, vscsi_detach.c, vscsi_list.c,
+ * vscsi_rebuild.c).
  * The command line lives in cmd_scsi.c; the XenStore layout in
  * vscsi_nodes.h.
  */
@@ -78,6 +79,9 @@ struct vscsi_attach_req {
     uint32_t vios_node;           /* 0: the vhost's VIOS if it exists, else the lowest-numbered running member */
     bool readonly, shared;
     uint32_t timeout_ms;
+    /* a rebuild from the VTD table (vscsi_rebuild.c): a frontend dir left without its backend is replaced,
+     * and a rollback keeps the VTD record */
+    bool rebuild;
 };
 
 /* What an attach did (to undo it). */
@@ -92,6 +96,17 @@ int vscsi_attach(struct vscsi_ctx *ctx, const struct vscsi_attach_req *req, stru
 int vscsi_detach(struct vscsi_ctx *ctx, const char *client, const struct vscsi_vdev *vdev, uint32_t timeout_ms);
 /* Undo a successful attach (config rollback): detach by domid. An exit code. */
 int vscsi_detach_domid(struct vscsi_ctx *ctx, uint32_t client, const struct vscsi_vdev *vdev, uint32_t timeout_ms);
+/* What a rebuild found and did. */
+struct vscsi_rebuilt {
+    unsigned recorded;   /* the node's mappings in the VTD table */
+    unsigned in_place;   /* of those, already in its backend nodes (left alone) */
+    unsigned rebuilt;    /* attached again */
+    unsigned failed;     /* could not be (said on stderr; their records stay) */
+};
+
+/* Attach again every mapping the VTD table gives node and its backend nodes lack (vscsi_rebuild.c).
+ * An exit code: 0 when every one is in place or rebuilt, else the first failure's. */
+int vscsi_rebuild(struct vscsi_ctx *ctx, uint32_t node, uint32_t timeout_ms, struct vscsi_rebuilt *out);
 /* Every LUN (of client, when not NULL) as a table or a JSON document on f. An exit code. */
 int vscsi_list(struct vscsi_ctx *ctx, const char *client, bool json, FILE *f);
 

@@ -13,12 +13,14 @@
 #include "toolstack/vscsi_cmd.h"
 #include "toolstack/vscsi_wait.h"
 #include "xvios/clock.h"
+#include "xvios/db_vtd.h"
 
 enum step {
     STEP_REMOVE_DEV,     /* remove dev-N now */
     STEP_REMOVE_VHOST,   /* remove both dirs now */
     STEP_HOT_REMOVE,     /* dev-N 5 + backend 7, then wait */
     STEP_CLOSE,          /* backend 5, then wait */
+    STEP_RECORD_ONLY,    /* the nodes are gone (a wiped VIOS): only the VTD record is left, removed now */
 };
 
 struct target {
@@ -43,6 +45,34 @@ static bool can_answer(struct vscsi_ctx *ctx, const struct vscsi_vhost *vh)
     return both_running(ctx, vh) && vh->fe_state >= VSCSI_ST_INITIALISED && vh->fe_state != VSCSI_ST_CLOSED;
 }
 
+/* The mapping's VTD record in the transaction; -ENOENT is no error (none was recorded). */
+static int drop_record(struct vscsi_ctx *ctx, xvios_tx tx, uint32_t client, const struct vscsi_vdev *vdev)
+{
+    int rc = xvios_db_vtd_remove(ctx->p, tx, client, vdev->host, vdev->chn, vdev->tgt, vdev->lun);
+
+    return rc == -ENOENT ? 0 : rc;
+}
+
+/* No such LUN in the nodes: a VTD record left (its VIOS's nodes were wiped) is removed; else NO_VDEV. */
+static int record_only(struct vscsi_ctx *ctx, xvios_tx tx, const struct vscsi_vdev *vdev, struct target *t,
+                       bool no_vhost)
+{
+    struct xvios_db_vtd rec;
+    char name[32];
+    int rc = xvios_db_vtd_get(ctx->p, tx, t->client, vdev->host, vdev->chn, vdev->tgt, vdev->lun, &rec);
+
+    vscsi_vdev_format(vdev, name, sizeof(name));
+    if (rc == -ENOENT || rc == -EINVAL) {
+        if (no_vhost)
+            return -vscsi_say(VSCSI_EXIT_NO_VDEV, "domain %u has no vhost %u", t->client, vdev->host);
+        return -vscsi_say(VSCSI_EXIT_NO_VDEV, "domain %u has no LUN %s", t->client, name);
+    }
+    if (rc < 0 && rc != -EIO)
+        return -rc;
+    t->step = STEP_RECORD_ONLY;
+    return -drop_record(ctx, tx, t->client, vdev);   /* a malformed record goes too: it names this mapping */
+}
+
 /* One transaction: decide the step from what the nodes say now and write its first part. > 0 errno; < 0 -exit. */
 static int start(struct vscsi_ctx *ctx, xvios_tx tx, const struct vscsi_vdev *vdev, struct target *t)
 {
@@ -53,13 +83,13 @@ static int start(struct vscsi_ctx *ctx, xvios_tx tx, const struct vscsi_vdev *vd
 
     vscsi_vdev_format(vdev, name, sizeof(name));
     if (rc == -ENOENT)
-        return -vscsi_say(VSCSI_EXIT_NO_VDEV, "domain %u has no vhost %u", t->client, vdev->host);
+        return record_only(ctx, tx, vdev, t, true);
     if (rc < 0)
         return -rc;
     d = vscsi_vhost_find_lun(&vh, vdev);
     if (!d) {
         vscsi_vhost_free(&vh);
-        return -vscsi_say(VSCSI_EXIT_NO_VDEV, "domain %u has no LUN %s", t->client, name);
+        return record_only(ctx, tx, vdev, t, false);
     }
     t->vios = vh.vios;
     t->vhost = vh.vhost;
@@ -81,9 +111,15 @@ static int start(struct vscsi_ctx *ctx, xvios_tx tx, const struct vscsi_vdev *vd
     switch (t->step) {
     case STEP_REMOVE_DEV:
         rc = vscsi_remove_dev(ctx->p, tx, t->vios, t->client, t->vhost, t->index);
+        if (rc == 0)
+            rc = drop_record(ctx, tx, t->client, vdev);
         break;
     case STEP_REMOVE_VHOST:
         rc = vscsi_remove_vhost(ctx->p, tx, t->vios, t->client, t->vhost);
+        if (rc == 0)
+            rc = drop_record(ctx, tx, t->client, vdev);
+        break;
+    case STEP_RECORD_ONLY:
         break;
     case STEP_HOT_REMOVE:
         rc = vscsi_write_dev_state(ctx->p, tx, t->vios, t->client, t->vhost, t->index, VSCSI_ST_CLOSING);
@@ -108,10 +144,11 @@ static int in_tx(struct vscsi_ctx *ctx, const struct vscsi_vdev *vdev, struct ta
 
         if (rc < 0)
             return -rc;
-        if (finish)
-            rc = -(t->step == STEP_CLOSE ? vscsi_remove_vhost(ctx->p, tx, t->vios, t->client, t->vhost)
-                                         : vscsi_remove_dev(ctx->p, tx, t->vios, t->client, t->vhost, t->index));
-        else
+        if (finish) {
+            rc = t->step == STEP_CLOSE ? vscsi_remove_vhost(ctx->p, tx, t->vios, t->client, t->vhost)
+                                       : vscsi_remove_dev(ctx->p, tx, t->vios, t->client, t->vhost, t->index);
+            rc = -(rc < 0 ? rc : drop_record(ctx, tx, t->client, vdev));
+        } else
             rc = start(ctx, tx, vdev, t);
         if (rc != 0) {
             xvios_store_tx_end(ctx->p, tx, false);
@@ -175,6 +212,12 @@ static int detach(struct vscsi_ctx *ctx, uint32_t client, const struct vscsi_vde
         return -rc;
     if (rc > 0)
         return vscsi_say(XVIOS_EXIT_ERROR, "writing the nodes: %s", strerror(rc));
+    if (t.step == STEP_RECORD_ONLY) {
+        if (!ctx->quiet)
+            printf("detached %s from domain %u (its VIOS's nodes were gone: the DB's VTD record removed)\n", name,
+                   client);
+        return XVIOS_EXIT_OK;
+    }
     if (t.step == STEP_REMOVE_DEV || t.step == STEP_REMOVE_VHOST) {
         if (!ctx->quiet)
             printf("detached %s from domain %u (nobody to hand it over to: %s removed)\n", name, client,

@@ -2,7 +2,9 @@
 /*
  * vscsi_list.c - `xvios scsi list`: one line (or JSON object) per LUN of
  * every vhost the cluster's members serve, read from the backend dirs
- * (dom0's record) and the frontends' states. JSON through yajl_gen.
+ * (dom0's record) and the frontends' states; then the mappings the cluster
+ * DB's VTD table records that no backend dir serves (a wiped VIOS's, to
+ * rebuild). JSON through yajl_gen.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -11,6 +13,7 @@
 #include <yajl/yajl_gen.h>
 
 #include "toolstack/vscsi_cmd.h"
+#include "xvios/db_vtd.h"
 
 struct row {
     const struct vscsi_vhost *vh;
@@ -82,7 +85,33 @@ static void gen_row(yajl_gen g, const struct row *r)
     yajl_gen_map_close(g);
 }
 
-static int print_json(FILE *f, const struct row *rows, unsigned n)
+/* The VTD records the rows do not serve. */
+struct unserved {
+    struct xvios_db_vtd *v;
+    unsigned n;
+};
+
+static void gen_unserved(yajl_gen g, const struct xvios_db_vtd *v)
+{
+    char vdev[48];
+
+    snprintf(vdev, sizeof(vdev), "%u:%u:%u:%u", v->vhost, v->chn, v->tgt, v->lun);
+    yajl_gen_map_open(g);
+    gen_key_uint(g, "client", v->client);
+    gen_key_str(g, "client_name", v->client_name);
+    gen_key_str(g, "vdev", vdev);
+    gen_key_uint(g, "vios_node", v->node);
+    gen_key_str(g, "mode", v->read_only ? "r" : "w");
+    gen_key_str(g, "lu", v->lu);
+    gen_str(g, "pool_lu");
+    if (v->pool_lu[0])
+        gen_str(g, v->pool_lu);
+    else
+        yajl_gen_null(g);
+    yajl_gen_map_close(g);
+}
+
+static int print_json(FILE *f, const struct row *rows, unsigned n, const struct unserved *u)
 {
     const unsigned char *buf = NULL;
     size_t len = 0;
@@ -97,6 +126,11 @@ static int print_json(FILE *f, const struct row *rows, unsigned n)
     for (unsigned i = 0; i < n; i++)
         gen_row(g, &rows[i]);
     yajl_gen_array_close(g);
+    gen_str(g, "unserved");                 /* recorded in the VTD table, in no backend dir */
+    yajl_gen_array_open(g);
+    for (unsigned i = 0; i < u->n; i++)
+        gen_unserved(g, &u->v[i]);
+    yajl_gen_array_close(g);
     yajl_gen_map_close(g);
     if (yajl_gen_get_buf(g, &buf, &len) != yajl_gen_status_ok)
         rc = vscsi_say(XVIOS_EXIT_ERROR, "generating JSON failed");
@@ -104,6 +138,52 @@ static int print_json(FILE *f, const struct row *rows, unsigned n)
         rc = XVIOS_EXIT_ERROR;
     yajl_gen_free(g);
     return rc;
+}
+
+static void print_unserved(FILE *f, const struct unserved *u)
+{
+    if (!u->n)
+        return;
+    fprintf(f, "recorded in the cluster DB but served by no VIOS (xvios scsi rebuild --vios NODE):\n");
+    for (unsigned i = 0; i < u->n; i++) {
+        const struct xvios_db_vtd *v = &u->v[i];
+        char client[96];
+
+        snprintf(client, sizeof(client), "%s(%u)", v->client_name, v->client);
+        vscsi_text(f, client);
+        fprintf(f, " %u:%u:%u:%u node %u %s ", v->vhost, v->chn, v->tgt, v->lun, v->node, v->read_only ? "r" : "w");
+        vscsi_text(f, v->pool_lu[0] ? v->pool_lu : v->lu);
+        fputc('\n', f);
+    }
+}
+
+/* Is record v among the LUNs the rows show? */
+static bool served(const struct row *rows, unsigned n, const struct xvios_db_vtd *v)
+{
+    for (unsigned i = 0; i < n; i++) {
+        const struct vscsi_dev *d = rows[i].dev;
+
+        if (rows[i].vh->client == v->client && d && d->vdev_ok && d->vdev.host == v->vhost && d->vdev.chn == v->chn &&
+            d->vdev.tgt == v->tgt && d->vdev.lun == v->lun)
+            return true;
+    }
+    return false;
+}
+
+/* The VTD records (of client domid, when only_client) that no row serves; -errno. */
+static int find_unserved(struct vscsi_ctx *ctx, const struct row *rows, unsigned n, bool only_client, uint32_t domid,
+                         struct unserved *u)
+{
+    unsigned k = 0;
+    int rc = xvios_db_vtd_list(ctx->p, XVIOS_TX_NONE, &u->v, &u->n);
+
+    if (rc < 0)
+        return rc;
+    for (unsigned i = 0; i < u->n; i++)
+        if ((!only_client || u->v[i].client == domid) && !served(rows, n, &u->v[i]))
+            u->v[k++] = u->v[i];
+    u->n = k;
+    return 0;
 }
 
 static void print_text(FILE *f, const struct row *rows, unsigned n)
@@ -138,6 +218,7 @@ int vscsi_list(struct vscsi_ctx *ctx, const char *client, bool json, FILE *f)
 {
     struct vscsi_vhost *list = NULL;
     struct row *rows = NULL;
+    struct unserved u = { NULL, 0 };
     unsigned n = 0, nrows = 0, total = 0;
     uint32_t domid = 0;
     int rc = XVIOS_EXIT_OK;
@@ -173,13 +254,20 @@ int vscsi_list(struct vscsi_ctx *ctx, const char *client, bool json, FILE *f)
             for (unsigned r = start; r < nrows; r++)
                 snprintf(rows[r].client_name, sizeof(rows[r].client_name), "%s", info.name);
     }
-    if (json)
-        rc = print_json(f, rows, nrows);
-    else
+    if ((rc = find_unserved(ctx, rows, nrows, client != NULL, domid, &u)) < 0) {
+        rc = vscsi_say(XVIOS_EXIT_ERROR, "reading the VTD table: %s", strerror(-rc));
+        goto out;
+    }
+    if (json) {
+        rc = print_json(f, rows, nrows, &u);
+    } else {
         print_text(f, rows, nrows);
+        print_unserved(f, &u);
+    }
     if (rc == XVIOS_EXIT_OK && fflush(f) != 0)
         rc = XVIOS_EXIT_ERROR;
 out:
+    free(u.v);
     free(rows);
     vscsi_vhosts_free(list, n);
     return rc;

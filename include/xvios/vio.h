@@ -89,7 +89,8 @@ struct xvios_vio_req {
     char name[XVIOS_LU_NAME_MAX + 1];              /* lu get/delete/create; lu list: "after"; path key/after */
     char backing[XVIOS_LU_BACKING_MAX + 1];        /* lu create; mapping create: the LU (pool name or path) */
     char client[XVIOS_VIO_CLIENT_MAX + 1];         /* mapping: the client domain (domid or name; list: "" all) */
-    struct xvios_vio_vdev vdev;                    /* mapping get/create/delete */
+    struct xvios_vio_vdev vdev;                    /* mapping get/create/delete; list: after='s vdev */
+    bool after_mapping;                            /* mapping list: after= given (id: its client domid) */
     uint64_t offset, size;
     bool read_only;
     bool shared;                                   /* mapping create: share an LU attached read-write elsewhere */
@@ -105,10 +106,11 @@ int  xvios_vio_parse(const char *untrusted, size_t untrusted_len, struct xvios_v
                      struct xvios_vio_err *err);
 /* The action changes the cluster DB (lu create/delete). */
 bool xvios_vio_is_write(const struct xvios_vio_req *rq);
-/* Runs in dom0 only: a write, or any mapping request (the backend nodes are dom0's record). */
+/* Runs in dom0 only: a write (LU create/delete: the pool; mapping create/delete: the backend and frontend
+ * nodes and the VTD table). Every read runs on any node's daemon. */
 bool xvios_vio_needs_dom0(const struct xvios_vio_req *rq);
 
-/* A mapping (virtual target device) as its VIOS's backend nodes record it. */
+/* A mapping (virtual target device): as the VTD table records it, or (create, delete) as its nodes say. */
 struct xvios_vio_mapping {
     uint32_t client;                               /* the client's domid */
     char client_name[XVIOS_VIO_CLIENT_MAX + 1];    /* "" unknown */
@@ -117,7 +119,7 @@ struct xvios_vio_mapping {
     char lu[XVIOS_LU_BACKING_MAX + 1];             /* the backing path the VIOS opens */
     char pool_lu[XVIOS_LU_NAME_MAX + 1];           /* the pool LU's name, "" for an LU attached by path */
     bool read_only;
-    char state[16];                                /* the LUN's: "connected", "initialising", ... */
+    char state[16];                                /* the LUN's: "connected", ...; "" not read (a list/get) */
 };
 
 /* Where a request runs. */
@@ -131,14 +133,12 @@ struct xvios_vio_env {
     /* dom0: the backing's size when dom0 can see it (0: unknown), or a negative errno with why. NULL: 0. */
     int (*backing_size)(void *arg, const char *path, uint64_t *size, char *why, size_t cap);
     /*
-     * Mappings live in the backend nodes, dom0's record: only dom0 has these (NULL: mapping requests are
-     * DOM0_ONLY). Each returns 0, or -EINVAL with *err (code and sentence).
-     * mappings: every mapping (of rq->client when set), *out malloc'd.
+     * A mapping's nodes (the VIOS's backend dir, the client's frontend dir) are dom0's to write: only dom0
+     * has these (NULL: mapping create and delete are DOM0_ONLY; list and get read the VTD table anywhere).
+     * Each returns 0, or -EINVAL with *err (code and sentence).
      * attach: rq's mapping create, waiting for the client's frontend; *done as made.
      * detach: rq's mapping delete; *gone as it was.
      */
-    int (*mappings)(void *arg, const struct xvios_vio_req *rq, struct xvios_vio_mapping **out, unsigned *n,
-                    struct xvios_vio_err *err);
     int (*attach)(void *arg, const struct xvios_vio_req *rq, struct xvios_vio_mapping *done,
                   struct xvios_vio_err *err);
     int (*detach)(void *arg, const struct xvios_vio_req *rq, struct xvios_vio_mapping *gone,

@@ -6,7 +6,8 @@
  * must be refused with a VIOException code and a sentence that an exception
  * response can carry, or accepted as a request the schema promises (a
  * known object and action, an LU name the pool accepts, a node id in
- * range, a client/adapter ID, a path key, a mapping's vdev within bounds). The same bytes go to the Lifecycle event parser: what it accepts
+ * range, a client/adapter ID, a path key, a mapping's vdev within bounds, a
+ * mapping list's after= mark only there and within bounds). The same bytes go to the Lifecycle event parser: what it accepts
  * must format and parse back to the same event. Anything else aborts.
  *
  * Seed corpus: tests/fuzz/corpus/fuzz_vio_xml/ (the requests of docs/api.md and hostile ones).
@@ -45,6 +46,10 @@ static void check_request(const struct xvios_vio_req *rq)
     if (rq->object == XVIOS_VIO_MAPPING && rq->action != XVIOS_VIO_LIST &&
         (!rq->client[0] || rq->vdev.host > XVIOS_VIO_VDEV_MAX_HOST || rq->vdev.chn > XVIOS_VIO_VDEV_MAX_CHN ||
          rq->vdev.tgt > XVIOS_VIO_VDEV_MAX_TGT || rq->vdev.lun > XVIOS_VIO_VDEV_MAX_LUN))
+        abort();
+    if (rq->after_mapping && (rq->object != XVIOS_VIO_MAPPING || rq->action != XVIOS_VIO_LIST ||
+                              rq->vdev.host > XVIOS_VIO_VDEV_MAX_HOST || rq->vdev.chn > XVIOS_VIO_VDEV_MAX_CHN ||
+                              rq->vdev.tgt > XVIOS_VIO_VDEV_MAX_TGT || rq->vdev.lun > XVIOS_VIO_VDEV_MAX_LUN))
         abort();
     if (rq->object == XVIOS_VIO_MAPPING && rq->action == XVIOS_VIO_CREATE &&
         (!rq->backing[0] || rq->node_id > XVIOS_MAX_NODES))

@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # The management API's client, adapter, mapping and path objects on a 3-node loopback cluster with
 # the vSCSI engine (docs/api.md): a mapping created through `xvios api` in dom0 (announced through node
-# 3) is served by node 1 and the client's frontend sees the LUN; a subscriber on node 2 sees the
-# mapping's Lifecycle event; the client's login shows up as a client and an adapter read from any
-# node; mapping list/get in dom0, refused DOM0_ONLY when asked of a node's daemon; each refusal of
-# create (EXISTS, IN_USE, NOT_FOUND, UNAVAILABLE) and of delete (NOT_FOUND) changes nothing; delete
-# removes the backend nodes and raises its event; path list/get read the path monitors' entries.
+# 3) is served by node 1 and the client's frontend sees the LUN, and is recorded in the cluster DB's
+# VTD table (dom0's, READ for every member); a subscriber on node 2 sees the mapping's Lifecycle
+# event; the client's login shows up as a client and an adapter read from any node; mapping list/get
+# answered by every node's daemon from the VTD table; create and delete refused DOM0_ONLY when asked
+# of a node's daemon; each refusal of create (EXISTS, IN_USE, NOT_FOUND, UNAVAILABLE) and of delete
+# (NOT_FOUND) changes neither the nodes nor the table; delete removes the backend nodes and the
+# record and raises its event; path list/get read the path monitors' entries.
 . "$(dirname "$0")/daemon_lib.sh"
 . "$(dirname "$0")/vscsi_lib.sh"
 : "${XVIOS_TESTS:?XVIOS_TESTS must name the directory of the test helpers}"
@@ -20,8 +22,12 @@ api() {
 has() { grep -q -- "$1" "$ROOT/${2:-resp}" || { cat "$ROOT/${2:-resp}"; fail "response lacks $1"; }; }
 exc() { has "status=\"exception\""; has "<VIOException code=\"$1\">[^<]"; }
 R() { printf '<vioRequest version="1">%s</vioRequest>' "$1"; }
-# the backend nodes of every VIOS, to compare before and after what must change nothing
-be_snapshot() { find "$ROOT" -path '*backend/vscsi*' | sort >"$ROOT/be.$1"; }
+# the backend nodes of every VIOS and the VTD table, to compare before and after what must change nothing
+be_snapshot() {
+    find "$ROOT" -path '*backend/vscsi*' | sort >"$ROOT/be.$1"
+    R '<mapping action="list"/>' | timeout 60 "$VT" "$ROOT" 3 send >>"$ROOT/be.$1" 2>&1 || fail "mapping list for a snapshot"
+}
+XS="$XVIOS_TESTS/vscsi_xs_tool"
 
 up 3
 client 7 client-a
@@ -37,7 +43,7 @@ wait_for 20 sh -c "timeout 10 '$XVIOS' --root '$ROOT' --node 3 --json nodes | gr
     || fail "the event stream on node 3 did not attach"
 
 api 3 "$(R "<lu action=\"create\" name=\"db1\" backing=\"$lu\" size=\"16777216\"/>")"
-api 1 "$(R '<mapping action="list"/>')"; has 'status="ok" node="0" object="mapping" action="list"'
+api 1 "$(R '<mapping action="list"/>')"; has 'status="ok" node="1" object="mapping" action="list"'
 [ "$(grep -c '<mapping ' "$ROOT/resp")" -eq 0 ] || fail "a mapping before any attach"
 
 # --- create, asked through node 3, served by node 1: the client's frontend takes the LUN
@@ -57,12 +63,37 @@ wait_for 20 grep -q '"action": "created", "type": "mapping", "key": "7:0:0:0:0",
     || { cat "$ROOT/ev2.json"; fail "node 2's subscriber did not see the mapping created through node 3"; }
 ok "mapping create through node 3: served by node 1, the client read the LUN, node 2 saw the event"
 
+# --- the VTD record, written with the nodes: dom0 owns it, every member reads, the client nothing
+rec=$("$XS" "$ROOT" read /xvios/vtds/7-0-0-0-0) || fail "no VTD record of 7:0:0:0:0"
+[ "$rec" = "$(printf 'client=7\nuuid=%s\nname=client-a\nnode=1\nvhost=0\nchannel=0\ntarget=0\nlun=0\nlu=%s\npool-lu=db1\nro=0' "$(cat "$ROOT/domains/7/uuid")" "$lu")" ] \
+    || { echo "$rec"; fail "the VTD record is not the mapping"; }
+[ "$("$XS" "$ROOT" perms /xvios/vtds/7-0-0-0-0)" = "0:n 101:r 102:r 103:r" ] \
+    || { "$XS" "$ROOT" perms /xvios/vtds/7-0-0-0-0; fail "the VTD record's permissions"; }
+[ "$("$XS" "$ROOT" perms /xvios/vtds)" = "0:n 101:r 102:r 103:r" ] || fail "the VTD table's permissions"
+ok "the mapping's VTD record: as attached, owner dom0, READ for nodes 1-3, nothing for the client"
+
 # --- reads: mapping in dom0; client and adapter (the client's login) from any node's daemon
 api 2 "$(R '<mapping action="get" client="7" vdev="0:0:0:0"/>')"; has 'poolLu="db1"'
 api 2 "$(R '<mapping action="list" client="client-a"/>')"; [ "$(grep -c '<mapping ' "$ROOT/resp")" -eq 1 ] || fail "list client-a"
 api 2 "$(R '<mapping action="list" client="client-b"/>')"; [ "$(grep -c '<mapping ' "$ROOT/resp")" -eq 0 ] || fail "list client-b"
 api 2 "$(R '<mapping action="get" client="7" vdev="0:0:1:0"/>')" 6; exc NOT_FOUND
-R '<mapping action="list"/>' | timeout 60 "$VT" "$ROOT" 2 send >"$ROOT/resp" 2>&1; [ $? -eq 6 ] || fail "vio_tool mapping list"
+# every node's daemon answers mapping reads from the VTD table (no state: that is in the nodes)
+for n in 1 2 3; do
+    R '<mapping action="list"/>' | timeout 60 "$VT" "$ROOT" $n send >"$ROOT/resp" 2>&1 || { cat "$ROOT/resp"; fail "mapping list from node $n"; }
+    has "status=\"ok\" node=\"$n\" object=\"mapping\" action=\"list\""
+    has "<mapping client=\"7\" clientName=\"client-a\" vdev=\"0:0:0:0\" node=\"1\" lu=\"$lu\" poolLu=\"db1\" readOnly=\"false\"/>"
+done
+R '<mapping action="get" client="client-a" vdev="0:0:0:0"/>' | timeout 60 "$VT" "$ROOT" 2 send >"$ROOT/resp" 2>&1 \
+    || fail "mapping get from node 2"
+has 'poolLu="db1"'
+R '<mapping action="get" client="7" vdev="0:0:0:1"/>' | timeout 60 "$VT" "$ROOT" 3 send >"$ROOT/resp" 2>&1; [ $? -eq 6 ] \
+    || fail "mapping get of a missing vdev from node 3"
+exc NOT_FOUND
+R '<mapping action="delete" client="7" vdev="0:0:0:0"/>' | timeout 60 "$VT" "$ROOT" 2 send >"$ROOT/resp" 2>&1; [ $? -eq 6 ] \
+    || fail "vio_tool mapping delete"
+exc DOM0_ONLY
+R '<mapping action="create" client="7" vdev="0:0:0:1" lu="db1"/>' | timeout 60 "$VT" "$ROOT" 2 send >"$ROOT/resp" 2>&1; [ $? -eq 6 ] \
+    || fail "vio_tool mapping create"
 exc DOM0_ONLY
 uuid=$(cat "$ROOT/domains/7/uuid")
 R '<client action="list"/>' | timeout 60 "$VT" "$ROOT" 3 send >"$ROOT/resp" 2>&1 || fail "client list from node 3"
@@ -80,7 +111,7 @@ wait_for 20 grep -q '"action": "created", "type": "adapter", "key": "1", "by": "
     || { cat "$ROOT/ev3.json"; fail "node 3's subscriber saw no adapter created by node 1"; }
 grep -q '"action": "created", "type": "mapping", "key": "7:0:0:0:0", "by": "0", "via": "3"' "$ROOT/ev3.json" \
     || { cat "$ROOT/ev3.json"; fail "node 3's subscriber saw no mapping created"; }
-ok "mapping list/get in dom0 (DOM0_ONLY from a daemon); the client's login as client 1 and adapter 1 from nodes 2 and 3"
+ok "mapping list/get from every node's daemon (create/delete DOM0_ONLY there); the client's login as client 1 and adapter 1 from nodes 2 and 3"
 
 # --- path: node 1's path monitor publishes its path to db1 once it serves it
 path_good() {
@@ -107,7 +138,7 @@ api 1 "$(R '<mapping action="delete" client="client-b" vdev="0:0:0:0"/>')" 6; ex
 api 1 "$(R '<mapping action="create" client="client-a" vdev="0:1:0:0" lu="db1"/>')" 6; exc BAD_VALUE
 be_snapshot after
 cmp -s "$ROOT/be.before" "$ROOT/be.after" || { diff "$ROOT/be.before" "$ROOT/be.after"; fail "a refused mapping changed the backend nodes"; }
-ok "refusals: EXISTS, IN_USE, NOT_FOUND (client, LU, mapping), UNAVAILABLE, CONFLICT, BAD_VALUE; nothing changed"
+ok "refusals: EXISTS, IN_USE, NOT_FOUND (client, LU, mapping), UNAVAILABLE, CONFLICT, BAD_VALUE; nodes and VTD table unchanged"
 
 # --- shared="true": the LU attached read-write to client-a is shared with client-b, through node 2
 api 1 "$(R '<mapping action="create" client="client-b" vdev="0:0:0:0" lu="db1" node="2" shared="true"/>')" 0 shared &
@@ -127,11 +158,12 @@ ok "shared=\"true\": db1 served to client-a by node 1 and to client-b by node 2;
 api 2 "$(R '<mapping action="delete" client="client-a" vdev="0:0:0:0"/>')"
 has 'object="mapping" action="delete"'; has 'vdev="0:0:0:0"'
 be_read $VIOS1 7 0 state >/dev/null 2>&1 && fail "the vhost's backend nodes are left after delete"
+"$XS" "$ROOT" read /xvios/vtds/7-0-0-0-0 >/dev/null 2>&1 && fail "the VTD record is left after delete"
 wait_for 20 grep -q '"action": "deleted", "type": "mapping", "key": "7:0:0:0:0", "by": "0", "via": "2"' "$ROOT/ev2.json" \
     || { cat "$ROOT/ev2.json"; fail "no deleted event on node 2"; }
 api 1 "$(R '<mapping action="list"/>')"; [ "$(grep -c '<mapping ' "$ROOT/resp")" -eq 0 ] || fail "a mapping after delete"
 api 3 "$(R '<lu action="delete" name="db1"/>')"
-ok "mapping delete through node 2: backend nodes removed, event seen, the LU deletable again"
+ok "mapping delete through node 2: backend nodes and VTD record removed, event seen, the LU deletable again"
 
 # --- the typed commands announce their changes through the node the global options name
 typed() { timeout 90 "$XVIOS" --root "$ROOT" "$@" >"$ROOT/typed.out" 2>&1 || { cat "$ROOT/typed.out"; fail "xvios $*"; }; }

@@ -18,6 +18,8 @@
  *   vscsi_xs_tool ROOT read PATH                          print a value (exit 1 if absent)
  *   vscsi_xs_tool ROOT wait PATH VALUE SECONDS            until PATH holds VALUE (exit 1 on timeout)
  *   vscsi_xs_tool ROOT write PATH VALUE                   write a value (as dom0: its permissions stay)
+ *   vscsi_xs_tool ROOT rm PATH                            remove PATH and everything below it
+ *   vscsi_xs_tool ROOT perms PATH                         print its permission list ("0:n 101:r ...")
  * Every store access is dom0's.
  */
 #include <errno.h>
@@ -161,7 +163,8 @@ int main(int argc, char **argv)
     }
     const char *cmd = argv[2];
     for (int i = 3; i < argc && i < 8; i++)
-        if (strcmp(cmd, "read") && strcmp(cmd, "wait") && strcmp(cmd, "write") && num(argv[i], &a[i - 3]) < 0 &&
+        if (strcmp(cmd, "read") && strcmp(cmd, "wait") && strcmp(cmd, "write") && strcmp(cmd, "rm") &&
+            strcmp(cmd, "perms") && num(argv[i], &a[i - 3]) < 0 &&
             !(strcmp(cmd, "domain") == 0 && i == 4) && !(strcmp(cmd, "attach") == 0 && i >= 7)) {
             fprintf(stderr, "vscsi_xs_tool: bad number %s\n", argv[i]);
             rc = -EINVAL;
@@ -191,6 +194,19 @@ int main(int argc, char **argv)
         if (rc == 0)
             printf("%.*s\n", (int)len, val);
         free(val);
+    } else if (!strcmp(cmd, "rm") && argc == 4) {
+        rc = xvios_store_rm(P, XVIOS_TX_NONE, argv[3]);
+    } else if (!strcmp(cmd, "perms") && argc == 4) {
+        struct xvios_perm *perms = NULL;
+        unsigned n = 0;
+        rc = xvios_store_get_perms(P, XVIOS_TX_NONE, argv[3], &perms, &n);
+        for (unsigned i = 0; rc == 0 && i < n; i++)
+            printf("%s%u:%c", i ? " " : "", perms[i].domid,
+                   perms[i].perm == XVIOS_PERM_BOTH ? 'b' : perms[i].perm == XVIOS_PERM_READ ? 'r'
+                   : perms[i].perm == XVIOS_PERM_WRITE ? 'w' : 'n');
+        if (rc == 0)
+            printf("\n");
+        free(perms);
     } else if (!strcmp(cmd, "write") && argc == 5) {
         rc = xvios_store_write(P, XVIOS_TX_NONE, argv[3], argv[4], strlen(argv[4]));
     } else if (!strcmp(cmd, "wait") && argc == 6) {

@@ -1,13 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * vio_mapping.c - the mapping object (a virtual target device: a client's
- * vhost:channel:target:lun -> an LU, docs/api.md): list, get, create
- * (attach) and delete (detach). Mappings are the VIOSes' backend nodes,
- * which dom0 writes and keeps (docs/vscsi.md): the environment's hooks
- * (env->mappings, attach, detach) reach them; where there are none (a
- * node's daemon) every mapping request is DOM0_ONLY. A create or delete
- * reports its change for the Lifecycle event, keyed
- * "<client domid>:<vhost>:<channel>:<target>:<lun>".
+ * vhost:channel:target:lun -> an LU, docs/api.md): list and get read the
+ * cluster DB's VTD table (xvios/db_vtd.h) on any node; create (attach) and
+ * delete (detach) write the VIOSes' backend nodes and the client's frontend
+ * nodes, which dom0 keeps (docs/vscsi.md): the environment's hooks
+ * (env->attach, env->detach) reach them; where there are none (a node's
+ * daemon) they are DOM0_ONLY. A create or delete reports its change for
+ * the Lifecycle event, keyed "<client domid>:<vhost>:<channel>:<target>:<lun>".
  */
 #include <errno.h>
 #include <stdio.h>
@@ -15,6 +15,8 @@
 #include <string.h>
 
 #include "vio_int.h"
+#include "xvios/db_vtd.h"
+#include "xvios/parse.h"
 
 static void mapping_element(struct xvios_xmlout *o, const struct xvios_vio_mapping *m)
 {
@@ -31,7 +33,8 @@ static void mapping_element(struct xvios_xmlout *o, const struct xvios_vio_mappi
     if (m->pool_lu[0])
         xvios_xmlout_attr(o, "poolLu", m->pool_lu);
     xvios_xmlout_attr(o, "readOnly", m->read_only ? "true" : "false");
-    xvios_xmlout_attr(o, "state", m->state[0] ? m->state : "unknown");
+    if (m->state[0])   /* known where the nodes were read: a create's or delete's answer in dom0 */
+        xvios_xmlout_attr(o, "state", m->state);
     xvios_xmlout_raw(o, "/>\n");
 }
 
@@ -40,23 +43,68 @@ static bool same_vdev(const struct xvios_vio_vdev *a, const struct xvios_vio_vde
     return a->host == b->host && a->chn == b->chn && a->tgt == b->tgt && a->lun == b->lun;
 }
 
-/* list (all, or rq->client's) and get (rq->client's rq->vdev). */
+/* rq->client (a domid, or the name the client had when mapped; "" every client) names the record's client. */
+static bool client_matches(const char *want, const struct xvios_db_vtd *v)
+{
+    uint32_t domid;
+
+    if (!want[0])
+        return true;
+    if (xvios_parse_u32_canon(want, UINT32_MAX, &domid) == 0)
+        return domid == v->client;
+    return v->client_name[0] && !strcmp(want, v->client_name);
+}
+
+static void from_vtd(struct xvios_vio_mapping *m, const struct xvios_db_vtd *v)
+{
+    memset(m, 0, sizeof(*m));
+    m->client = v->client;
+    snprintf(m->client_name, sizeof(m->client_name), "%s", v->client_name);
+    m->node = v->node;
+    m->vdev = (struct xvios_vio_vdev){ v->vhost, v->chn, v->tgt, v->lun };
+    snprintf(m->lu, sizeof(m->lu), "%s", v->lu);
+    snprintf(m->pool_lu, sizeof(m->pool_lu), "%s", v->pool_lu);
+    m->read_only = v->read_only;
+}
+
+/* Does record v come after the mapping list's after= mark (client domid, then vdev)? */
+static bool after_mark(const struct xvios_vio_req *rq, const struct xvios_db_vtd *v)
+{
+    const uint32_t a[5] = { rq->id, rq->vdev.host, rq->vdev.chn, rq->vdev.tgt, rq->vdev.lun };
+    const uint32_t b[5] = { v->client, v->vhost, v->chn, v->tgt, v->lun };
+
+    if (!rq->after_mapping)
+        return true;
+    for (unsigned i = 0; i < 5; i++)
+        if (a[i] != b[i])
+            return b[i] > a[i];
+    return false;
+}
+
+/* list (all, or rq->client's; after= the last one received) and get (rq->client's rq->vdev), from the VTD table on any node. */
 static int mapping_read(const struct xvios_vio_env *env, const struct xvios_vio_req *rq, struct xvios_xmlout *o,
                         bool *more, struct xvios_vio_err *err)
 {
-    struct xvios_vio_mapping *v = NULL;
+    struct xvios_db_vtd *v = NULL;
     unsigned n = 0;
     bool found = false;
+    int rc = xvios_db_vtd_list(env->p, XVIOS_TX_NONE, &v, &n);
 
-    if (env->mappings(env->arg, rq, &v, &n, err) < 0)
-        return -EINVAL;
+    if (rc == -ENOENT)
+        return vio_fail(err, XVIOS_VIO_NO_CLUSTER, "there is no cluster in the DB");
+    if (rc < 0)
+        return vio_fail(err, XVIOS_VIO_INTERNAL, "reading the VTD table: %s", strerror(-rc));
     for (unsigned i = 0; i < n; i++) {
+        struct xvios_vio_mapping m;
         size_t before = o->len;
 
-        if (rq->action == XVIOS_VIO_GET && !same_vdev(&v[i].vdev, &rq->vdev))
+        if (!client_matches(rq->client, &v[i]) || (rq->action == XVIOS_VIO_LIST && !after_mark(rq, &v[i])))
+            continue;
+        from_vtd(&m, &v[i]);
+        if (rq->action == XVIOS_VIO_GET && !same_vdev(&m.vdev, &rq->vdev))
             continue;
         found = true;
-        mapping_element(o, &v[i]);
+        mapping_element(o, &m);
         if (vio_page_full(o, before, more))
             break;
     }
@@ -73,15 +121,16 @@ int vio_mapping(const struct xvios_vio_env *env, const struct xvios_vio_req *rq,
     struct xvios_vio_mapping m;
     int rc;
 
-    if (!env->dom0 || !env->mappings || !env->attach || !env->detach)
-        return vio_fail(err, XVIOS_VIO_DOM0_ONLY, "mapping %s reads or writes the VIOSes' backend nodes, which "
-                        "dom0 keeps: run the request in dom0 ('xvios api' there)", xvios_vio_action_name(rq->action));
     switch (rq->action) {
     case XVIOS_VIO_LIST:
     case XVIOS_VIO_GET:
         return mapping_read(env, rq, o, more, err);
     case XVIOS_VIO_CREATE:
     case XVIOS_VIO_DELETE:
+        if (!env->dom0 || !env->attach || !env->detach)
+            return vio_fail(err, XVIOS_VIO_DOM0_ONLY, "mapping %s writes the VIOS's backend nodes and the client's "
+                            "frontend nodes, which dom0 keeps: run the request in dom0 ('xvios api' there)",
+                            xvios_vio_action_name(rq->action));
         memset(&m, 0, sizeof(m));
         rc = rq->action == XVIOS_VIO_CREATE ? env->attach(env->arg, rq, &m, err) : env->detach(env->arg, rq, &m, err);
         if (rc < 0)

@@ -196,7 +196,25 @@ static int extract_path(xmlNodePtr obj, struct xvios_vio_req *rq, struct xvios_v
     return 0;
 }
 
-/* mapping: list [client=], get/delete client= vdev=, create client= vdev= lu= [node=] [readOnly=]. */
+/* A mapping list's after=: "<client domid>:<vdev>", each number canonical and in range. */
+static int mapping_after(xmlNodePtr obj, struct xvios_vio_req *rq, struct xvios_vio_err *err)
+{
+    char s[40], *colon;
+    int rc = attr(obj, "after", s, sizeof(s));
+
+    if (rc == 0)
+        return 0;
+    colon = rc == 1 ? strchr(s, ':') : NULL;
+    if (colon)
+        *colon = '\0';
+    if (!colon || xvios_parse_u32_canon(s, UINT32_MAX, &rq->id) < 0 || xvios_vio_vdev_parse(colon + 1, &rq->vdev) < 0)
+        return vio_fail(err, XVIOS_VIO_BAD_VALUE, "a mapping list's after= is the last mapping received, "
+                        "CLIENT-DOMID:vhost:channel:target:lun in canonical decimals");
+    rq->after_mapping = true;
+    return 0;
+}
+
+/* mapping: list [client=] [after=], get/delete client= vdev=, create client= vdev= lu= [node=] [readOnly=]. */
 static int extract_mapping(xmlNodePtr obj, struct xvios_vio_req *rq, struct xvios_vio_err *err)
 {
     char s[32];
@@ -205,7 +223,7 @@ static int extract_mapping(xmlNodePtr obj, struct xvios_vio_req *rq, struct xvio
         return vio_fail(err, XVIOS_VIO_BAD_VALUE, "a client is a domid or a domain name of at most %u bytes",
                         XVIOS_VIO_CLIENT_MAX);
     if (rq->action == XVIOS_VIO_LIST)
-        return 0;
+        return mapping_after(obj, rq, err);
     if (attr(obj, "vdev", s, sizeof(s)) != 1 || xvios_vio_vdev_parse(s, &rq->vdev) < 0)
         return vio_fail(err, XVIOS_VIO_BAD_VALUE, "a vdev is vhost:channel:target:lun, at most %u:%u:%u:%u",
                         XVIOS_VIO_VDEV_MAX_HOST, XVIOS_VIO_VDEV_MAX_CHN, XVIOS_VIO_VDEV_MAX_TGT,
@@ -340,7 +358,7 @@ bool xvios_vio_is_write(const struct xvios_vio_req *rq)
 
 bool xvios_vio_needs_dom0(const struct xvios_vio_req *rq)
 {
-    return xvios_vio_is_write(rq) || rq->object == XVIOS_VIO_MAPPING;
+    return xvios_vio_is_write(rq);
 }
 
 void xvios_vio_cleanup(void)

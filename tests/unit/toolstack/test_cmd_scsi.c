@@ -27,6 +27,7 @@
 #include "toolstack/cmds.h"
 #include "toolstack/vscsi_cmd.h"
 #include "xvios/db.h"
+#include "xvios/db_vtd.h"
 #include "xvios/loopback.h"
 #include "xvios/xlcfg.h"
 
@@ -469,6 +470,134 @@ static void detach_timeout_leaves_nodes(void **state)
     want_val(s, BE(3, 7, 0) "/state", "7");
 }
 
+/* ---------------------------------------------------------------- the VTD table and rebuild */
+static void want_vtd(struct st *s, uint32_t client, uint32_t h, uint32_t t, uint32_t node, const char *lu, bool ro)
+{
+    struct xvios_db_vtd v;
+    struct xvios_dominfo info;
+
+    assert_int_equal(xvios_db_vtd_get(s->f.dom0, XVIOS_TX_NONE, client, h, 0, t, 0, &v), 0);
+    assert_int_equal(xvios_plat_domain_info(s->f.dom0, client, &info), 0);
+    assert_string_equal(v.client_uuid, info.uuid);
+    assert_int_equal(v.node, node);
+    assert_string_equal(v.lu, lu);
+    assert_string_equal(v.pool_lu, "");
+    assert_string_equal(v.client_name, client == CLIENT1 ? "client1" : "client2");
+    assert_int_equal(v.read_only, ro);
+}
+
+static bool has_vtd(struct st *s, uint32_t client, uint32_t h, uint32_t t)
+{
+    struct xvios_db_vtd v;
+
+    return xvios_db_vtd_get(s->f.dom0, XVIOS_TX_NONE, client, h, 0, t, 0, &v) == 0;
+}
+
+/* attach records the mapping with its nodes; a rollback, a refusal and a detach leave no record */
+static void vtd_follows_the_nodes(void **state)
+{
+    struct st *s = *state;
+
+    respond(s, 0, VIOS1, CLIENT1, true, true, NULL);
+    assert_int_equal(run(s, "attach", "client1", s->lu_a, "0:0:0:0", NULL), XVIOS_EXIT_OK);
+    want_vtd(s, CLIENT1, 0, 0, 1, s->lu_a, false);
+    assert_int_equal(run(s, "attach", "client1", s->lu_b, "0:0:1:0", "--ro", NULL), XVIOS_EXIT_OK);
+    want_vtd(s, CLIENT1, 0, 1, 1, s->lu_b, true);
+    /* refused (the vdev is taken; the LU is in use): the record stays as it was, none is added */
+    assert_int_equal(run(s, "attach", "client1", s->lu_b, "0:0:1:0", NULL), VSCSI_EXIT_VDEV_TAKEN);
+    assert_int_equal(run(s, "attach", "client2", s->lu_a, "0:0:0:0", "--vios", "2", NULL), VSCSI_EXIT_LU_BUSY);
+    want_vtd(s, CLIENT1, 0, 1, 1, s->lu_b, true);
+    assert_false(has_vtd(s, CLIENT2, 0, 0));
+    /* a path the DB would not hold as a backing is refused before anything is written */
+    char odd[300];
+    snprintf(odd, sizeof(odd), "%s/./a.img", s->f.root);
+    assert_int_equal(run(s, "attach", "client1", odd, "0:0:2:0", NULL), VSCSI_EXIT_LU_UNKNOWN);
+    assert_false(has_vtd(s, CLIENT1, 0, 2));
+    /* detach: the record goes with the nodes (hot remove, then the last LUN) */
+    assert_int_equal(run(s, "detach", "client1", "0:0:1:0", NULL), XVIOS_EXIT_OK);
+    assert_false(has_vtd(s, CLIENT1, 0, 1));
+    assert_true(has_vtd(s, CLIENT1, 0, 0));
+    assert_int_equal(run(s, "detach", "client1", "0:0:0:0", NULL), XVIOS_EXIT_OK);
+    assert_false(has_vtd(s, CLIENT1, 0, 0));
+    /* a rollback (the frontend never answers) removes the record it wrote */
+    vscsi_responder_stop(s->resp[0]);
+    respond(s, 0, VIOS1, CLIENT1, true, false, NULL);
+    assert_int_equal(run(s, "attach", "client1", s->lu_a, "0:0:0:0", "--timeout", "200", NULL), XVIOS_EXIT_TIMEOUT);
+    assert_false(has_vtd(s, CLIENT1, 0, 0));
+    assert_false(exists(s, BE(3, 7, 0)));
+}
+
+/* A VIOS whose backend nodes were wiped gets them back from the VTD table alone. */
+static void rebuild_from_the_vtd_table(void **state)
+{
+    struct st *s = *state;
+
+    respond(s, 0, VIOS1, CLIENT1, true, true, NULL);
+    respond(s, 1, VIOS2, CLIENT2, true, true, NULL);
+    assert_int_equal(run(s, "attach", "client1", s->lu_a, "0:0:0:0", NULL), XVIOS_EXIT_OK);
+    assert_int_equal(run(s, "attach", "client1", s->lu_b, "0:0:3:0", "--ro", "--shared", NULL), XVIOS_EXIT_OK);
+    assert_int_equal(run(s, "attach", "client2", s->lu_b, "0:0:0:0", "--vios", "2", "--ro", NULL), XVIOS_EXIT_OK);
+    /* nothing wiped: every mapping of node 1 is in place, nothing written */
+    assert_int_equal(truncate_log(s), 0);
+    assert_int_equal(run(s, "rebuild", "--vios", "1", NULL), XVIOS_EXIT_OK);
+    assert_false(vscsi_responder_saw(s->f.root, "vhost 0 backend"));
+
+    /* node 1 loses its backend configuration (a reinstall); the client's frontend dir is left behind */
+    vscsi_responder_stop(s->resp[0]);
+    assert_int_equal(xvios_store_rm(s->f.dom0, XVIOS_TX_NONE, "/local/domain/3/backend/vscsi"), 0);
+    assert_true(exists(s, FE(7, 0)));
+    /* while that frontend is still Connected it is not removed from under the client */
+    want_val(s, FE(7, 0) "/state", "4");
+    assert_int_equal(run(s, "rebuild", "--vios", "1", NULL), XVIOS_EXIT_REFUSED);
+    want_val(s, FE(7, 0) "/state", "4");
+    assert_false(exists(s, BE(3, 7, 0)));
+    assert_true(has_vtd(s, CLIENT1, 0, 0));
+    /* the client lets go of it (Closed): the rebuild replaces it */
+    assert_int_equal(xvios_store_write(s->f.dom0, XVIOS_TX_NONE, FE(7, 0) "/state", "6", 1), 0);
+    respond(s, 0, VIOS1, CLIENT1, true, true, NULL);
+    assert_int_equal(run(s, "rebuild", "--vios", "1", NULL), XVIOS_EXIT_OK);
+    /* both LUNs back, as recorded, with the contract's permissions; the frontend connected again */
+    want_val(s, BE(3, 7, 0) "/vscsi-devs/dev-0/p-dev", s->lu_a);
+    want_val(s, BE(3, 7, 0) "/vscsi-devs/dev-0/v-dev", "0:0:0:0");
+    want_val(s, BE(3, 7, 0) "/vscsi-devs/dev-1/p-dev", s->lu_b);
+    want_val(s, BE(3, 7, 0) "/vscsi-devs/dev-1/v-dev", "0:0:3:0");
+    want_val(s, BE(3, 7, 0) "/vscsi-devs/dev-1/mode", "r");
+    want_perms(s, BE(3, 7, 0), VIOS1, CLIENT1);
+    want_perms(s, FE(7, 0), CLIENT1, VIOS1);
+    await_val(s, BE(3, 7, 0) "/vscsi-devs/dev-1/state", "4");
+    want_val(s, FE(7, 0) "/state", "4");
+    want_vtd(s, CLIENT1, 0, 3, 1, s->lu_b, true);
+    /* node 2's mapping was not touched */
+    want_val(s, BE(4, 8, 0) "/vscsi-devs/dev-0/p-dev", s->lu_b);
+
+    /* wiped again with nobody to answer: the rebuild times out, rolls its nodes back, keeps the records */
+    vscsi_responder_stop(s->resp[0]);
+    s->resp[0] = 0;
+    assert_int_equal(xvios_store_rm(s->f.dom0, XVIOS_TX_NONE, "/local/domain/3/backend/vscsi"), 0);
+    assert_int_equal(xvios_store_write(s->f.dom0, XVIOS_TX_NONE, FE(7, 0) "/state", "6", 1), 0);
+    assert_int_equal(run(s, "rebuild", "--vios", "1", "--timeout", "200", NULL), XVIOS_EXIT_TIMEOUT);
+    assert_false(exists(s, BE(3, 7, 0)));
+    assert_true(has_vtd(s, CLIENT1, 0, 0));
+    assert_true(has_vtd(s, CLIENT1, 0, 3));
+    /* a mapping whose nodes are gone can still be detached: its record goes */
+    assert_int_equal(run(s, "detach", "client1", "0:0:3:0", NULL), XVIOS_EXIT_OK);
+    assert_false(has_vtd(s, CLIENT1, 0, 3));
+    assert_int_equal(run(s, "detach", "client1", "0:0:3:0", NULL), VSCSI_EXIT_NO_VDEV);
+    /* a client that is not running cannot be given its disk: reported, the record stays */
+    assert_int_equal(xvios_loop_domain_destroy(s->f.dom0, CLIENT1), 0);
+    assert_int_equal(run(s, "rebuild", "--vios", "1", NULL), VSCSI_EXIT_NO_CLIENT);
+    assert_true(has_vtd(s, CLIENT1, 0, 0));
+    /* its domid given to another domain (another uuid): the disk is not given to it */
+    assert_int_equal(xvios_loop_domain_create(s->f.dom0, CLIENT1, "client1"), 0);
+    respond(s, 0, VIOS1, CLIENT1, true, true, NULL);
+    assert_int_equal(run(s, "rebuild", "--vios", "1", NULL), VSCSI_EXIT_NO_CLIENT);
+    assert_false(exists(s, BE(3, 7, 0)));
+    assert_true(has_vtd(s, CLIENT1, 0, 0));
+    /* usage */
+    assert_int_equal(run(s, "rebuild", NULL), XVIOS_EXIT_USAGE);
+    assert_int_equal(run(s, "rebuild", "--vios", "3", NULL), VSCSI_EXIT_NOT_MEMBER);
+}
+
 /* ---------------------------------------------------------------- list */
 static char *list_to_string(struct st *s, const char *client, bool json)
 {
@@ -557,11 +686,63 @@ static void list_text_and_json(void **state)
 
     /* empty: a client with nothing attached */
     json = list_to_string(s, "vios1", true);
-    assert_string_equal(json, "{\"luns\":[]}\n");
+    assert_string_equal(json, "{\"luns\":[],\"unserved\":[]}\n");
     free(json);
 }
 
 /* ---------------------------------------------------------------- xl config */
+/* The VTD table's mappings that no backend dir serves (a wiped VIOS's) are listed apart, until rebuilt. */
+static void list_shows_unserved(void **state)
+{
+    struct st *s = *state;
+    char err[128], *text, *json;
+    const char *upath[] = {"unserved", NULL}, *lpath[] = {"luns", NULL};
+    yajl_val doc, un;
+
+    respond(s, 0, VIOS1, CLIENT1, true, true, NULL);
+    respond(s, 1, VIOS2, CLIENT2, true, true, NULL);
+    assert_int_equal(run(s, "attach", "client1", s->lu_a, "0:0:0:0", NULL), XVIOS_EXIT_OK);
+    assert_int_equal(run(s, "attach", "client2", s->lu_b, "0:0:2:0", "--vios", "2", "--ro", NULL), XVIOS_EXIT_OK);
+    text = list_to_string(s, NULL, false);
+    assert_null(strstr(text, "served by no VIOS"));
+    free(text);
+
+    vscsi_responder_stop(s->resp[0]);
+    assert_int_equal(xvios_store_rm(s->f.dom0, XVIOS_TX_NONE, "/local/domain/3/backend/vscsi"), 0);
+    assert_int_equal(xvios_store_write(s->f.dom0, XVIOS_TX_NONE, FE(7, 0) "/state", "6", 1), 0);   /* let go */
+    text = list_to_string(s, NULL, false);
+    assert_non_null(strstr(text, "recorded in the cluster DB but served by no VIOS"));
+    assert_non_null(strstr(text, "client1(7) 0:0:0:0 node 1 w "));
+    assert_null(strstr(text, "client2(8) 0:0:2:0 node"));   /* served: in the table above */
+    free(text);
+    text = list_to_string(s, "client2", false);
+    assert_null(strstr(text, "served by no VIOS"));
+    free(text);
+    json = list_to_string(s, NULL, true);
+    doc = yajl_tree_parse(json, err, sizeof(err));
+    if (!doc)
+        fail_msg("bad JSON (%s): %s", err, json);
+    assert_int_equal(YAJL_GET_ARRAY(yajl_tree_get(doc, lpath, yajl_t_array))->len, 1);
+    un = yajl_tree_get(doc, upath, yajl_t_array);
+    assert_non_null(un);
+    assert_int_equal(YAJL_GET_ARRAY(un)->len, 1);
+    yajl_val u0 = YAJL_GET_ARRAY(un)->values[0];
+    assert_int_equal(jint(u0, "client"), CLIENT1);
+    assert_string_equal(jstr(u0, "client_name"), "client1");
+    assert_string_equal(jstr(u0, "vdev"), "0:0:0:0");
+    assert_int_equal(jint(u0, "vios_node"), 1);
+    assert_string_equal(jstr(u0, "mode"), "w");
+    assert_string_equal(jstr(u0, "lu"), s->lu_a);
+    yajl_tree_free(doc);
+    free(json);
+
+    respond(s, 0, VIOS1, CLIENT1, true, true, NULL);
+    assert_int_equal(run(s, "rebuild", "--vios", "1", NULL), XVIOS_EXIT_OK);
+    text = list_to_string(s, NULL, false);
+    assert_null(strstr(text, "served by no VIOS"));
+    free(text);
+}
+
 static void write_cfg(struct st *s, const char *name, const char *text, char *path, size_t n)
 {
     snprintf(path, n, "%s/%s", s->f.root, name);
@@ -672,7 +853,10 @@ int main(void)
         T(detach_hot_removes_then_takes_vhost_down),
         T(detach_of_destroyed_client_removes_nodes),
         T(detach_timeout_leaves_nodes),
+        T(vtd_follows_the_nodes),
+        T(rebuild_from_the_vtd_table),
         T(list_text_and_json),
+        T(list_shows_unserved),
         T(xlcfg_reader),
         T(attach_config_all_or_nothing),
 #undef T

@@ -4,8 +4,9 @@
  * mapping objects (xvios/vio.h) on the loopback store: client and adapter
  * list/get from the DB's tables as VIOSes' logins filled them (paged with
  * after=), path list/get from the VIOSes' published entries, mapping
- * list/get/create/delete through dom0's hooks (here recording fakes) and
- * refused off dom0; every refusal with its VIOException code; the change a
+ * list/get from the DB's VTD table on any node (a VIOS's daemon too),
+ * create/delete through dom0's hooks (here recording fakes) and refused
+ * off dom0; every refusal with its VIOException code; the change a
  * mapping create/delete reports for its Lifecycle event.
  */
 #include <errno.h>
@@ -22,6 +23,7 @@
 #include "xvios/db.h"
 #include "xvios/db_client.h"
 #include "xvios/db_path.h"
+#include "xvios/db_vtd.h"
 #include "xvios/loopback.h"
 #include "xvios/vio.h"
 
@@ -208,9 +210,9 @@ static void test_path(void **state)
     xvios_plat_close(v2);
 }
 
-/* ---------------------------------------------------------------- mapping, through recording fake hooks */
+/* ---------------------------------------------------------------- mapping: reads from the VTD table, writes through recording fake hooks */
 static struct {
-    unsigned lists, attaches, detaches;
+    unsigned attaches, detaches;
     struct xvios_vio_req last;
     enum xvios_vio_code refuse;   /* attach/detach refuse with this (OK: succeed) */
 } hook;
@@ -218,23 +220,19 @@ static struct {
 static const struct xvios_vio_mapping two[] = {
     { .client = 7, .client_name = "web", .node = 1, .vdev = { 0, 0, 0, 0 }, .lu = "/dev/xvdb", .pool_lu = "db1",
       .state = "connected" },
-    { .client = 7, .client_name = "web", .node = 1, .vdev = { 0, 0, 1, 0 }, .lu = "/srv/a.img", .read_only = true,
-      .state = "initialising" },
 };
 
-static int fake_mappings(void *arg, const struct xvios_vio_req *rq, struct xvios_vio_mapping **o, unsigned *n,
-                         struct xvios_vio_err *err)
+/* The VTD table as dom0's attaches would leave it: client 7 ("web") with two LUNs, client 9 with one. */
+static void record_vtds(xvios_plat *dom0)
 {
-    (void)arg;
-    hook.lists++;
-    hook.last = *rq;
-    if (rq->client[0] && strcmp(rq->client, "web") && strcmp(rq->client, "7"))
-        return xvios_vio_fail(err, XVIOS_VIO_NOT_FOUND, "no domain '%s'", rq->client);
-    *o = malloc(sizeof(two));
-    assert_non_null(*o);
-    memcpy(*o, two, sizeof(two));
-    *n = 2;
-    return 0;
+    const struct xvios_db_vtd v[] = {
+        { .client = 9, .client_name = "db", .node = 2, .vhost = 1, .lun = 4, .lu = "/srv/c.img" },
+        { .client = 7, .client_name = "web", .node = 1, .tgt = 1, .lu = "/srv/a.img", .read_only = true },
+        { .client = 7, .client_name = "web", .node = 1, .lu = "/dev/xvdb", .pool_lu = "db1" },
+    };
+
+    for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++)
+        assert_int_equal(xvios_db_vtd_put(dom0, XVIOS_TX_NONE, &v[i]), 0);
 }
 
 static int fake_change(const struct xvios_vio_req *rq, struct xvios_vio_mapping *m, struct xvios_vio_err *err)
@@ -261,27 +259,50 @@ static int fake_detach(void *arg, const struct xvios_vio_req *rq, struct xvios_v
     return fake_change(rq, m, err);
 }
 
-static void test_mapping(void **state)
+/* list and get from the VTD table: in dom0 and through a VIOS, the same answer */
+static void mapping_reads(const struct xvios_vio_env *env)
 {
-    struct loop_fixture *f = setup_cluster(state);
-    struct xvios_vio_env env = { .p = f->dom0, .self_node = 0, .dom0 = true, .mappings = fake_mappings,
-                                 .attach = fake_attach, .detach = fake_detach };
     struct xvios_vio_change chg;
 
-    memset(&hook, 0, sizeof(hook));
-    want_ok(run(&env, REQ("<mapping action=\"list\"/>"), &chg),
-            "<mapping client=\"7\" clientName=\"web\" vdev=\"0:0:0:0\" node=\"1\" lu=\"/dev/xvdb\" poolLu=\"db1\" "
-            "readOnly=\"false\" state=\"connected\"/>");
-    assert_int_equal(count(out, "<mapping "), 2);
+    want_ok(run(env, REQ("<mapping action=\"list\"/>"), &chg), NULL);
+    assert_int_equal(count(out, "<mapping "), 3);
     assert_false(chg.changed);
-    want_ok(run(&env, REQ("<mapping action=\"list\" client=\"web\"/>"), NULL), NULL);
-    assert_string_equal(hook.last.client, "web");
-    want_exception(run(&env, REQ("<mapping action=\"list\" client=\"db\"/>"), NULL), "NOT_FOUND");
-    want_ok(run(&env, REQ("<mapping action=\"get\" client=\"web\" vdev=\"0:0:1:0\"/>"), NULL), "lu=\"/srv/a.img\"");
+    /* sorted by client and vdev; no state (that is the nodes', read by dom0 only) */
+    assert_non_null(strstr(out, "<mapping client=\"7\" clientName=\"web\" vdev=\"0:0:0:0\" node=\"1\" "
+                                "lu=\"/dev/xvdb\" poolLu=\"db1\" readOnly=\"false\"/>\n"
+                                "  <mapping client=\"7\" clientName=\"web\" vdev=\"0:0:1:0\" node=\"1\" "
+                                "lu=\"/srv/a.img\" readOnly=\"true\"/>\n"
+                                "  <mapping client=\"9\" clientName=\"db\" vdev=\"1:0:0:4\" node=\"2\" "
+                                "lu=\"/srv/c.img\" readOnly=\"false\"/>"));
+    assert_null(strstr(out, "state="));
+    want_ok(run(env, REQ("<mapping action=\"list\" client=\"web\"/>"), NULL), NULL);
+    assert_int_equal(count(out, "<mapping "), 2);
+    want_ok(run(env, REQ("<mapping action=\"list\" client=\"9\"/>"), NULL), "vdev=\"1:0:0:4\"");
+    assert_int_equal(count(out, "<mapping "), 1);
+    want_ok(run(env, REQ("<mapping action=\"list\" client=\"nosuch\"/>"), NULL), NULL);
+    assert_int_equal(count(out, "<mapping "), 0);
+    want_ok(run(env, REQ("<mapping action=\"get\" client=\"web\" vdev=\"0:0:1:0\"/>"), NULL), "lu=\"/srv/a.img\"");
     assert_int_equal(count(out, "<mapping "), 1);
     assert_non_null(strstr(out, "readOnly=\"true\""));
     assert_null(strstr(out, "poolLu="));
-    want_exception(run(&env, REQ("<mapping action=\"get\" client=\"web\" vdev=\"0:0:2:0\"/>"), NULL), "NOT_FOUND");
+    want_ok(run(env, REQ("<mapping action=\"get\" client=\"7\" vdev=\"0:0:0:0\"/>"), NULL), "poolLu=\"db1\"");
+    want_exception(run(env, REQ("<mapping action=\"get\" client=\"web\" vdev=\"0:0:2:0\"/>"), NULL), "NOT_FOUND");
+    want_exception(run(env, REQ("<mapping action=\"get\" client=\"db\" vdev=\"0:0:0:0\"/>"), NULL), "NOT_FOUND");
+}
+
+static void test_mapping(void **state)
+{
+    struct loop_fixture *f = setup_cluster(state);
+    struct xvios_vio_env env = { .p = f->dom0, .self_node = 0, .dom0 = true, .attach = fake_attach,
+                                 .detach = fake_detach };
+    struct xvios_vio_change chg;
+
+    memset(&hook, 0, sizeof(hook));
+    want_ok(run(&env, REQ("<mapping action=\"list\"/>"), &chg), NULL);   /* no table yet */
+    assert_int_equal(count(out, "<mapping "), 0);
+    record_vtds(f->dom0);
+    mapping_reads(&env);
+    assert_int_equal(hook.attaches + hook.detaches, 0);
 
     want_ok(run(&env, REQ("<mapping action=\"create\" client=\"web\" vdev=\"3:0:5:7\" lu=\"db1\" node=\"2\" "
                           "readOnly=\"true\"/>"), &chg), "vdev=\"3:0:5:7\"");
@@ -310,6 +331,7 @@ static void test_mapping(void **state)
     assert_string_equal(chg.action, "deleted");
     assert_string_equal(chg.key, "7:0:0:0:0");
 
+    assert_non_null(strstr(out, "state=\"connected\""));   /* the answer of a delete: as the nodes said */
     /* the hooks' refusals pass through with their codes; nothing is reported changed */
     const enum xvios_vio_code codes[] = { XVIOS_VIO_IN_USE, XVIOS_VIO_EXISTS, XVIOS_VIO_UNAVAILABLE,
                                           XVIOS_VIO_CONFLICT, XVIOS_VIO_NOT_FOUND };
@@ -325,7 +347,7 @@ static void test_mapping(void **state)
     hook.refuse = XVIOS_VIO_OK;
 
     /* bad values never reach the hooks */
-    unsigned before = hook.attaches + hook.detaches + hook.lists;
+    unsigned before = hook.attaches + hook.detaches;
     const char *bad[][2] = {
         { REQ("<mapping action=\"create\" client=\"web\" vdev=\"0:1:0:0\" lu=\"db1\"/>"), "BAD_VALUE" },  /* channel */
         { REQ("<mapping action=\"create\" client=\"web\" vdev=\"0:0:64:0\" lu=\"db1\"/>"), "BAD_VALUE" },
@@ -345,7 +367,67 @@ static void test_mapping(void **state)
         want_exception(run(&env, bad[i][0], &chg), bad[i][1]);
         assert_false(chg.changed);
     }
-    assert_int_equal(hook.attaches + hook.detaches + hook.lists, before);
+    assert_int_equal(hook.attaches + hook.detaches, before);
+}
+
+/* A mapping list outgrowing its message is paged: more="true", then after= the last one received. */
+static void test_mapping_list_pages(void **state)
+{
+    struct loop_fixture *f = setup_cluster(state);
+    xvios_plat *v1 = loop_fixture_open(f->root, 101);
+    struct xvios_vio_env env = { .p = v1, .self_node = 1 };
+    char req[160];
+    unsigned seen = 0, pages = 0, client = 0, key = 0;
+
+    for (unsigned i = 0; i < 60; i++) {   /* ~130 bytes each: 8 KB, several responses of 4 KiB */
+        struct xvios_db_vtd v = { .client = 10 + i % 3, .node = 1 + i % 2, .vhost = i / 3, .lu = "/srv/x.img" };
+        assert_int_equal(xvios_db_vtd_put(f->dom0, XVIOS_TX_NONE, &v), 0);
+    }
+    for (;;) {
+        size_t len;
+        const char *p;
+
+        if (pages)
+            snprintf(req, sizeof(req), REQ("<mapping action=\"list\" after=\"%u:%u:0:0:0\"/>"), client, key);
+        else
+            snprintf(req, sizeof(req), REQ("<mapping action=\"list\"/>"));
+        assert_int_equal(xvios_vio_handle(&env, req, strlen(req), out, 4096, &len, NULL), 0);
+        want_ok(out, NULL);
+        pages++;
+        for (p = out; (p = strstr(p, "<mapping client=\"")); p++) {
+            unsigned c = (unsigned)strtoul(p + 17, NULL, 10), h;
+            const char *vd = strstr(p, "vdev=\"");
+
+            assert_non_null(vd);
+            h = (unsigned)strtoul(vd + 6, NULL, 10);
+            /* by client, then vhost; none lost, none twice */
+            assert_true(seen == 0 || c > client || (c == client && h == key + 1));
+            assert_true(seen == 0 || c >= client);
+            client = c;
+            key = h;
+            seen++;
+        }
+        if (!strstr(out, "more=\"true\""))
+            break;
+        assert_true(pages < 20);
+    }
+    assert_int_equal(seen, 60);
+    assert_true(pages >= 2);
+    /* after= with a client: that client's after the mark */
+    want_ok(run(&env, REQ("<mapping action=\"list\" client=\"11\" after=\"11:17:0:0:0\"/>"), NULL), NULL);
+    assert_int_equal(count(out, "<mapping "), 2);   /* vhosts 18 and 19 */
+    want_ok(run(&env, REQ("<mapping action=\"list\" after=\"12:19:0:0:0\"/>"), NULL), NULL);
+    assert_int_equal(count(out, "<mapping "), 0);
+    want_ok(run(&env, REQ("<mapping action=\"list\" after=\"0:0:0:0:0\"/>"), NULL), NULL);
+    assert_int_equal(count(out, "<mapping "), 60);
+    /* a bad mark */
+    want_exception(run(&env, REQ("<mapping action=\"list\" after=\"11:17:0:0\"/>"), NULL), "INVALID");
+    want_exception(run(&env, REQ("<mapping action=\"list\" after=\"011:17:0:0:0\"/>"), NULL), "BAD_VALUE");
+    want_exception(run(&env, REQ("<mapping action=\"list\" after=\"11:17:1:0:0\"/>"), NULL), "BAD_VALUE");
+    want_exception(run(&env, REQ("<mapping action=\"list\" after=\"99999999999:0:0:0:0\"/>"), NULL), "INVALID");
+    want_exception(run(&env, REQ("<mapping action=\"get\" client=\"11\" vdev=\"0:0:0:0\" after=\"11:0:0:0:0\"/>"),
+                       NULL), "INVALID");
+    xvios_plat_close(v1);
 }
 
 static void test_mapping_off_dom0(void **state)
@@ -355,12 +437,15 @@ static void test_mapping_off_dom0(void **state)
     struct xvios_vio_env env = { .p = v1, .self_node = 1 };
     struct xvios_vio_change chg;
     const char *reqs[] = {
-        REQ("<mapping action=\"list\"/>"),
-        REQ("<mapping action=\"get\" client=\"web\" vdev=\"0:0:0:0\"/>"),
         REQ("<mapping action=\"create\" client=\"web\" vdev=\"0:0:0:0\" lu=\"db1\"/>"),
         REQ("<mapping action=\"delete\" client=\"web\" vdev=\"0:0:0:0\"/>"),
     };
 
+    /* reads: a VIOS's daemon answers them from the VTD table */
+    record_vtds(f->dom0);
+    mapping_reads(&env);
+    assert_non_null(strstr(out, "node=\"1\""));
+    /* writes: dom0's */
     for (size_t i = 0; i < sizeof(reqs) / sizeof(reqs[0]); i++) {
         want_exception(run(&env, reqs[i], &chg), "DOM0_ONLY");
         assert_non_null(strstr(out, "backend nodes"));
@@ -403,6 +488,7 @@ int main(void)
         LOOP_FIXTURE_TEST(test_path),
         LOOP_FIXTURE_TEST(test_mapping),
         LOOP_FIXTURE_TEST(test_mapping_off_dom0),
+        LOOP_FIXTURE_TEST(test_mapping_list_pages),
         cmocka_unit_test(test_vdev_parse),
     };
     return cmocka_run_group_tests(tests, NULL, teardown_all);
