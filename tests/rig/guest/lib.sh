@@ -14,7 +14,7 @@
 
 RIG_DOMU_KERNEL=/rig/domu/vmlinux
 RIG_DOMU_RAMDISK=/rig/domu/initrd.cpio
-RIG_DOMU_MEMORY=192
+RIG_DOMU_MEMORY=256
 RIG_STATE=/run/rig
 # NAME:ROLE[:MEMORY-MiB]. vios1 serves the vSCSI scenarios' LUs from files in its tmpfs (up to
 # 96 MiB), so it gets the memory for them; client2 is the second client of the isolation checks.
