@@ -67,29 +67,6 @@ static int kv_u32(const char *text, size_t len, const char *key, uint32_t max, u
     return 0;
 }
 
-/* A record's keys are exactly the expected ones, each once, every line ended. */
-static int kv_exactly(const char *text, size_t len, const char *const *keys, unsigned nkeys)
-{
-    struct xvios_kv_iter it;
-    struct xvios_kv kv;
-    unsigned seen = 0, count = 0;
-    int r;
-
-    xvios_kv_iter_init(&it, text, len);
-    while ((r = xvios_kv_next(&it, &kv)) != 0) {
-        unsigned k;
-
-        if (r < 0 || !kv.terminated)
-            return -EIO;
-        for (k = 0; k < nkeys && !xvios_kv_is(&kv, keys[k]); k++)
-            ;
-        if (k == nkeys || (seen & (1u << k)))
-            return -EIO;
-        seen |= 1u << k;
-        count++;
-    }
-    return count == nkeys && it.kv_end == len ? 0 : -EIO;
-}
 
 /* ---------------------------------------------------------------- reading records */
 /*
@@ -124,7 +101,7 @@ static int client_read(xvios_plat *p, xvios_tx tx, uint32_t id, struct xvios_db_
     if (rc < 0)
         return rc;
     len = strlen(untrusted_rec);
-    if (kv_exactly(untrusted_rec, len, keys, 3) < 0 ||
+    if (db_kv_exactly(untrusted_rec, len, keys, 3) < 0 ||
         xvios_kv_get(untrusted_rec, len, "uuid", untrusted_uuid, sizeof(untrusted_uuid)) < 0 ||
         uuid_canon(untrusted_uuid, out->uuid) < 0 || strcmp(untrusted_uuid, out->uuid) ||
         xvios_kv_get(untrusted_rec, len, "name", out->name, sizeof(out->name)) < 0 || !name_ok(out->name) ||
@@ -152,7 +129,7 @@ static int adapter_read(xvios_plat *p, xvios_tx tx, uint32_t id, struct xvios_db
     if (rc < 0)
         return rc;
     len = strlen(untrusted_rec);
-    if (kv_exactly(untrusted_rec, len, keys, 3) < 0 ||
+    if (db_kv_exactly(untrusted_rec, len, keys, 3) < 0 ||
         kv_u32(untrusted_rec, len, "client", XVIOS_ID_MAX, &out->client_id) < 0 || out->client_id == 0 ||
         kv_u32(untrusted_rec, len, "node", XVIOS_NODE_ID_MAX, &out->node) < 0 || out->node == 0 ||
         kv_u32(untrusted_rec, len, "vhost", XVIOS_VHOST_MAX, &out->vhost) < 0)

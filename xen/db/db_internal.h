@@ -25,6 +25,8 @@ int db_path(char *out, size_t n, const char *fmt, ...) __attribute__((format(pri
 /* Read a value of at most max bytes (no NUL inside) into out[max + 1]. */
 int db_read_str(xvios_plat *p, xvios_tx tx, const char *path, char *out, size_t max);
 int db_read_u32(xvios_plat *p, xvios_tx tx, const char *path, uint32_t max, uint32_t *out);
+/* A record's text holds exactly keys[0..nkeys) (nkeys <= 32), each once, every line ended: 0 or -EIO. */
+int db_kv_exactly(const char *text, size_t len, const char *const *keys, unsigned nkeys);
 /* Write a value and set the node's permissions explicitly. */
 int db_write(xvios_plat *p, xvios_tx tx, const char *path, const char *val,
              const struct xvios_perm *perms, unsigned n);

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "db_internal.h"
+#include "xvios/kv.h"
 #include "xvios/db_path.h"
 #include "xvios/log.h"
 #include "xvios/parse.h"
@@ -240,4 +241,28 @@ int xvios_db_path_keys(xvios_plat *p, uint32_t node, char ***keys, unsigned *n)
     *keys = names;
     *n = k;
     return 0;
+}
+
+/* A record's keys are exactly the expected ones, each once, every line ended. */
+int db_kv_exactly(const char *text, size_t len, const char *const *keys, unsigned nkeys)
+{
+    struct xvios_kv_iter it;
+    struct xvios_kv kv;
+    unsigned seen = 0, count = 0;
+    int r;
+
+    xvios_kv_iter_init(&it, text, len);
+    while ((r = xvios_kv_next(&it, &kv)) != 0) {
+        unsigned k;
+
+        if (r < 0 || !kv.terminated)
+            return -EIO;
+        for (k = 0; k < nkeys && !xvios_kv_is(&kv, keys[k]); k++)
+            ;
+        if (k == nkeys || (seen & (1u << k)))
+            return -EIO;
+        seen |= 1u << k;
+        count++;
+    }
+    return count == nkeys && it.kv_end == len ? 0 : -EIO;
 }

@@ -92,30 +92,6 @@ static int kv_u32(const char *text, size_t len, const char *key, uint32_t max, u
     return 0;
 }
 
-/* The record's keys are exactly keys[], each once, every line ended. */
-static int kv_exactly(const char *text, size_t len)
-{
-    struct xvios_kv_iter it;
-    struct xvios_kv kv;
-    unsigned seen = 0, count = 0;
-    int r;
-
-    xvios_kv_iter_init(&it, text, len);
-    while ((r = xvios_kv_next(&it, &kv)) != 0) {
-        unsigned k;
-
-        if (r < 0 || !kv.terminated)
-            return -EIO;
-        for (k = 0; k < NKEYS && !xvios_kv_is(&kv, keys[k]); k++)
-            ;
-        if (k == NKEYS || (seen & (1u << k)))
-            return -EIO;
-        seen |= 1u << k;
-        count++;
-    }
-    return count == NKEYS && it.kv_end == len ? 0 : -EIO;
-}
-
 /* Parse an untrusted record into *out: 0 or -EIO. */
 static int record_parse(const char *untrusted_rec, struct xvios_db_vtd *out)
 {
@@ -123,7 +99,7 @@ static int record_parse(const char *untrusted_rec, struct xvios_db_vtd *out)
     uint32_t ro;
 
     memset(out, 0, sizeof(*out));
-    if (kv_exactly(untrusted_rec, len) < 0 ||
+    if (db_kv_exactly(untrusted_rec, len, keys, NKEYS) < 0 ||
         kv_u32(untrusted_rec, len, "client", XVIOS_VTD_DOMID_MAX, &out->client) < 0 ||
         xvios_kv_get(untrusted_rec, len, "uuid", out->client_uuid, sizeof(out->client_uuid)) < 0 ||
         xvios_kv_get(untrusted_rec, len, "name", out->client_name, sizeof(out->client_name)) < 0 ||
