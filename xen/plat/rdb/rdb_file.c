@@ -15,18 +15,12 @@
 
 #include "rdb_file.h"
 #include "xvios/log.h"
+#include "xvios/wire.h"
 
 #define FILE_MAGIC  "XVDBFILE"
 #define FILE_FORMAT 1u
 #define FILE_HDR    32u
 
-static void put32(uint8_t *p, uint32_t v) { for (int i = 0; i < 4; i++) p[i] = (uint8_t)(v >> (8 * i)); }
-static void put64(uint8_t *p, uint64_t v) { for (int i = 0; i < 8; i++) p[i] = (uint8_t)(v >> (8 * i)); }
-static uint32_t get32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-static uint64_t get64(const uint8_t *p) { return (uint64_t)get32(p) | (uint64_t)get32(p + 4) << 32; }
 
 /* FNV-1a 64 over the header's first 24 bytes (magic, format, version) and the copy: any byte changed is seen. */
 static uint64_t file_hash(const uint8_t *hdr, const uint8_t *body, size_t len)
@@ -82,10 +76,10 @@ int rdb_file_save(const char *path, uint64_t version, const struct rdb_tree *t)
     if ((rc = rdb_tree_encode(t, &body, &len)) < 0)
         return rc;
     memcpy(hdr, FILE_MAGIC, 8);
-    put32(hdr + 8, FILE_FORMAT);
-    put32(hdr + 12, 0);
-    put64(hdr + 16, version);
-    put64(hdr + 24, file_hash(hdr, body, len));
+    xvios_put_le32(hdr + 8, FILE_FORMAT);
+    xvios_put_le32(hdr + 12, 0);
+    xvios_put_le64(hdr + 16, version);
+    xvios_put_le64(hdr + 24, file_hash(hdr, body, len));
     unlink(tmp);
     fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
     if (fd < 0) {
@@ -154,15 +148,15 @@ int rdb_file_load(const char *path, uint64_t *version, struct rdb_tree *out)
         }
         got += (size_t)r;
     }
-    if (memcmp(b, FILE_MAGIC, 8) || get32(b + 8) != FILE_FORMAT || get32(b + 12) != 0 ||
-        file_hash(b, b + FILE_HDR, got - FILE_HDR) != get64(b + 24)) {
+    if (memcmp(b, FILE_MAGIC, 8) || xvios_get_le32(b + 8) != FILE_FORMAT || xvios_get_le32(b + 12) != 0 ||
+        file_hash(b, b + FILE_HDR, got - FILE_HDR) != xvios_get_le64(b + 24)) {
         XLOG_ERR("rdb: %s: not a whole DB copy (header or hash)", path);
         rc = -EPROTO;
         goto out;
     }
     if ((rc = rdb_tree_decode(b + FILE_HDR, got - FILE_HDR, out)) < 0)
         goto out;
-    *version = get64(b + 16);
+    *version = xvios_get_le64(b + 16);
 out:
     free(b);
     close(fd);

@@ -8,16 +8,8 @@
 
 #include "rdb_msg.h"
 #include "xen/plat/plat_ops.h"
+#include "xvios/wire.h"
 
-static void put16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)v; p[1] = (uint8_t)(v >> 8); }
-static void put32(uint8_t *p, uint32_t v) { for (int i = 0; i < 4; i++) p[i] = (uint8_t)(v >> (8 * i)); }
-static void put64(uint8_t *p, uint64_t v) { for (int i = 0; i < 8; i++) p[i] = (uint8_t)(v >> (8 * i)); }
-static uint16_t get16(const uint8_t *p) { return (uint16_t)(p[0] | (p[1] << 8)); }
-static uint32_t get32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-static uint64_t get64(const uint8_t *p) { return (uint64_t)get32(p) | (uint64_t)get32(p + 4) << 32; }
 
 static uint8_t *start(enum rdb_msg_kind kind, size_t payload)
 {
@@ -25,10 +17,10 @@ static uint8_t *start(enum rdb_msg_kind kind, size_t payload)
 
     if (!b)
         return NULL;
-    put32(b, RDB_MSG_MAGIC);
-    put16(b + 4, RDB_MSG_VERSION);
-    put16(b + 6, (uint16_t)kind);
-    put32(b + 8, (uint32_t)payload);
+    xvios_put_le32(b, RDB_MSG_MAGIC);
+    xvios_put_le16(b + 4, RDB_MSG_VERSION);
+    xvios_put_le16(b + 6, (uint16_t)kind);
+    xvios_put_le32(b + 8, (uint32_t)payload);
     return b;
 }
 
@@ -38,7 +30,7 @@ int rdb_msg_sync_start(uint64_t epoch, uint8_t **out, size_t *len)
 
     if (!b)
         return -ENOMEM;
-    put64(b + RDB_MSG_HDR, epoch);
+    xvios_put_le64(b + RDB_MSG_HDR, epoch);
     *out = b;
     *len = RDB_MSG_HDR + 8;
     return 0;
@@ -50,9 +42,9 @@ int rdb_msg_state(uint64_t epoch, uint64_t version, uint64_t hash, uint8_t **out
 
     if (!b)
         return -ENOMEM;
-    put64(b + RDB_MSG_HDR, epoch);
-    put64(b + RDB_MSG_HDR + 8, version);
-    put64(b + RDB_MSG_HDR + 16, hash);
+    xvios_put_le64(b + RDB_MSG_HDR, epoch);
+    xvios_put_le64(b + RDB_MSG_HDR + 8, version);
+    xvios_put_le64(b + RDB_MSG_HDR + 16, hash);
     *out = b;
     *len = RDB_MSG_HDR + 24;
     return 0;
@@ -67,11 +59,11 @@ int rdb_msg_chunk(uint64_t epoch, uint64_t version, uint64_t hash, uint32_t tota
         return -EINVAL;
     if (!(b = start(RDB_MSG_CHUNK, RDB_CHUNK_HDR + n)))
         return -ENOMEM;
-    put64(b + RDB_MSG_HDR, epoch);
-    put64(b + RDB_MSG_HDR + 8, version);
-    put64(b + RDB_MSG_HDR + 16, hash);
-    put32(b + RDB_MSG_HDR + 24, total);
-    put32(b + RDB_MSG_HDR + 28, off);
+    xvios_put_le64(b + RDB_MSG_HDR, epoch);
+    xvios_put_le64(b + RDB_MSG_HDR + 8, version);
+    xvios_put_le64(b + RDB_MSG_HDR + 16, hash);
+    xvios_put_le32(b + RDB_MSG_HDR + 24, total);
+    xvios_put_le32(b + RDB_MSG_HDR + 28, off);
     memcpy(b + RDB_MSG_HDR + RDB_CHUNK_HDR, data, n);
     *out = b;
     *len = RDB_MSG_HDR + RDB_CHUNK_HDR + n;
@@ -126,42 +118,42 @@ int rdb_msg_tx(uint64_t txid, uint64_t base, uint32_t domid, uint32_t flags,
     if (!(b = start(RDB_MSG_TX, payload)))
         return -ENOMEM;
     off = RDB_MSG_HDR;
-    put64(b + off, txid);
-    put64(b + off + 8, base);
-    put32(b + off + 16, domid);
-    put32(b + off + 20, flags);
-    put32(b + off + 24, nops);
+    xvios_put_le64(b + off, txid);
+    xvios_put_le64(b + off + 8, base);
+    xvios_put_le32(b + off + 16, domid);
+    xvios_put_le32(b + off + 20, flags);
+    xvios_put_le32(b + off + 24, nops);
     off += TX_HDR;
     for (unsigned i = 0; i < nops; i++) {
         const struct rdb_op *op = &ops[i];
         size_t pl = strlen(op->path);
         b[off] = (uint8_t)op->kind;
-        put16(b + off + 1, (uint16_t)pl);
+        xvios_put_le16(b + off + 1, (uint16_t)pl);
         memcpy(b + off + 3, op->path, pl);
         off += 3 + pl;
         if (op->kind == RDB_OP_WRITE) {
-            put32(b + off, (uint32_t)op->len);
+            xvios_put_le32(b + off, (uint32_t)op->len);
             if (op->len)
                 memcpy(b + off + 4, op->val, op->len);
             off += 4 + op->len;
         } else if (op->kind == RDB_OP_SETPERMS) {
-            put16(b + off, (uint16_t)op->nperms);
+            xvios_put_le16(b + off, (uint16_t)op->nperms);
             off += 2;
             for (unsigned j = 0; j < op->nperms; j++, off += 5) {
-                put32(b + off, op->perms[j].domid);
+                xvios_put_le32(b + off, op->perms[j].domid);
                 b[off + 4] = (uint8_t)op->perms[j].perm;
             }
         }
     }
-    put32(b + off, nreads);
+    xvios_put_le32(b + off, nreads);
     off += 4;
     for (unsigned i = 0; i < nreads; i++) {
         size_t pl = strlen(reads[i].path);
         b[off] = reads[i].flags;
-        put16(b + off + 1, (uint16_t)pl);
+        xvios_put_le16(b + off + 1, (uint16_t)pl);
         memcpy(b + off + 3, reads[i].path, pl);
-        put64(b + off + 3 + pl, reads[i].mver);
-        put64(b + off + 11 + pl, reads[i].cver);
+        xvios_put_le64(b + off + 3 + pl, reads[i].mver);
+        xvios_put_le64(b + off + 11 + pl, reads[i].cver);
         off += READ_HDR + pl;
     }
     *out = b;
@@ -192,15 +184,15 @@ static int decode_read(const uint8_t *buf, size_t len, size_t *off, struct rdb_r
     if (len - o < READ_HDR)
         return -EPROTO;
     r->flags = buf[o];
-    pl = get16(buf + o + 1);
+    pl = xvios_get_le16(buf + o + 1);
     if ((r->flags & ~READ_FLAGS) || pl == 0 || pl > XVIOS_STORE_MAX_PATH || len - o - READ_HDR < pl)
         return -EPROTO;
     if (!(r->path = malloc(pl + 1)))
         return -ENOMEM;
     memcpy(r->path, buf + o + 3, pl);
     r->path[pl] = '\0';
-    r->mver = get64(buf + o + 3 + pl);
-    r->cver = get64(buf + o + 11 + pl);
+    r->mver = xvios_get_le64(buf + o + 3 + pl);
+    r->cver = xvios_get_le64(buf + o + 11 + pl);
     if (strlen(r->path) != pl || !xvios_store_path_valid(r->path, false) ||
         (!(r->flags & RDB_READ_EXISTS) && (r->flags || r->mver || r->cver))) {
         rdb_read_release(r);
@@ -219,7 +211,7 @@ static int decode_op(const uint8_t *buf, size_t len, size_t *off, struct rdb_op 
     if (len - o < 3)
         return -EPROTO;
     op->kind = (enum rdb_op_kind)buf[o];
-    pl = get16(buf + o + 1);
+    pl = xvios_get_le16(buf + o + 1);
     o += 3;
     if (op->kind < RDB_OP_WRITE || op->kind > RDB_OP_SETPERMS || pl == 0 || pl > XVIOS_STORE_MAX_PATH ||
         len - o < pl)
@@ -234,7 +226,7 @@ static int decode_op(const uint8_t *buf, size_t len, size_t *off, struct rdb_op 
     if (op->kind == RDB_OP_WRITE) {
         if (len - o < 4)
             goto bad;
-        size_t vl = get32(buf + o);
+        size_t vl = xvios_get_le32(buf + o);
         o += 4;
         if (vl > XVIOS_STORE_MAX_VALUE || len - o < vl)
             goto bad;
@@ -248,14 +240,14 @@ static int decode_op(const uint8_t *buf, size_t len, size_t *off, struct rdb_op 
     } else if (op->kind == RDB_OP_SETPERMS) {
         if (len - o < 2)
             goto bad;
-        unsigned n = get16(buf + o);
+        unsigned n = xvios_get_le16(buf + o);
         o += 2;
         if (n == 0 || n > XVIOS_STORE_MAX_PERMS || len - o < (size_t)n * 5)
             goto bad;
         if (!(op->perms = malloc((size_t)n * sizeof(*op->perms))))
             goto nomem;
         for (unsigned j = 0; j < n; j++, o += 5) {
-            uint32_t d = get32(buf + o);
+            uint32_t d = xvios_get_le32(buf + o);
             if (d > 0xffffu || buf[o + 4] > XVIOS_PERM_BOTH)
                 goto bad;
             op->perms[j].domid = d;
@@ -281,11 +273,11 @@ static int decode_tx(const uint8_t *p, size_t len, struct rdb_msg *m)
 
     if (len < TX_HDR)
         return -EPROTO;
-    m->txid = get64(p);
-    m->base = get64(p + 8);
-    m->domid = get32(p + 16);
-    m->flags = get32(p + 20);
-    n = get32(p + 24);
+    m->txid = xvios_get_le64(p);
+    m->base = xvios_get_le64(p + 8);
+    m->domid = xvios_get_le32(p + 16);
+    m->flags = xvios_get_le32(p + 20);
+    n = xvios_get_le32(p + 24);
     if (m->domid > 0xffffu || (m->flags & ~RDB_TX_CHECK) || n == 0 || n > RDB_TX_MAX_OPS)
         return -EPROTO;
     /* each op takes at least 4 bytes (kind, length, one path byte): a count the buffer cannot hold is refused
@@ -305,7 +297,7 @@ static int decode_tx(const uint8_t *p, size_t len, struct rdb_msg *m)
         rdb_msg_release(m);
         return -EPROTO;
     }
-    uint32_t nr = get32(p + off);
+    uint32_t nr = xvios_get_le32(p + off);
     off += 4;
     /* each entry takes at least READ_HDR + 1 bytes: a count the buffer cannot hold is refused first */
     if (nr > RDB_TX_MAX_READS || (len - off) / (READ_HDR + 1) < nr) {
@@ -338,33 +330,33 @@ int rdb_msg_decode(const uint8_t *buf, size_t len, struct rdb_msg *m)
     memset(m, 0, sizeof(*m));
     if (!buf || len < RDB_MSG_HDR || len > RDB_MSG_MAX)
         return -EPROTO;
-    if (get32(buf) != RDB_MSG_MAGIC || get16(buf + 4) != RDB_MSG_VERSION)
+    if (xvios_get_le32(buf) != RDB_MSG_MAGIC || xvios_get_le16(buf + 4) != RDB_MSG_VERSION)
         return -EPROTO;
-    plen = get32(buf + 8);
+    plen = xvios_get_le32(buf + 8);
     if (plen != len - RDB_MSG_HDR)
         return -EPROTO;
-    m->kind = (enum rdb_msg_kind)get16(buf + 6);
+    m->kind = (enum rdb_msg_kind)xvios_get_le16(buf + 6);
     switch (m->kind) {
     case RDB_MSG_SYNC_START:
         if (plen != 8)
             return -EPROTO;
-        m->epoch = get64(p);
+        m->epoch = xvios_get_le64(p);
         return 0;
     case RDB_MSG_STATE:
         if (plen != 24)
             return -EPROTO;
-        m->epoch = get64(p);
-        m->version = get64(p + 8);
-        m->hash = get64(p + 16);
+        m->epoch = xvios_get_le64(p);
+        m->version = xvios_get_le64(p + 8);
+        m->hash = xvios_get_le64(p + 16);
         return 0;
     case RDB_MSG_CHUNK:
         if (plen <= RDB_CHUNK_HDR || plen - RDB_CHUNK_HDR > RDB_CHUNK_MAX)
             return -EPROTO;
-        m->epoch = get64(p);
-        m->version = get64(p + 8);
-        m->hash = get64(p + 16);
-        m->total = get32(p + 24);
-        m->off = get32(p + 28);
+        m->epoch = xvios_get_le64(p);
+        m->version = xvios_get_le64(p + 8);
+        m->hash = xvios_get_le64(p + 16);
+        m->total = xvios_get_le32(p + 24);
+        m->off = xvios_get_le32(p + 28);
         m->data = p + RDB_CHUNK_HDR;
         m->data_len = plen - RDB_CHUNK_HDR;
         if (m->total > RDB_MAX_DUMP || m->off > m->total || m->data_len > m->total - m->off)

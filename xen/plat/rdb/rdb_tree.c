@@ -11,6 +11,7 @@
 #include "rdb_tree.h"
 #include "xen/plat/plat_ops.h"
 #include "xvios/log.h"
+#include "xvios/wire.h"
 
 /* ---------------------------------------------------------------- order */
 /* Path order with '/' before every other character: a subtree follows its top node. */
@@ -506,15 +507,6 @@ void rdb_op_release(struct rdb_op *op)
 }
 
 /* ---------------------------------------------------------------- byte format */
-static void put16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)v; p[1] = (uint8_t)(v >> 8); }
-static void put32(uint8_t *p, uint32_t v) { for (int i = 0; i < 4; i++) p[i] = (uint8_t)(v >> (8 * i)); }
-static void put64(uint8_t *p, uint64_t v) { for (int i = 0; i < 8; i++) p[i] = (uint8_t)(v >> (8 * i)); }
-static uint16_t get16(const uint8_t *p) { return (uint16_t)(p[0] | (p[1] << 8)); }
-static uint32_t get32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-static uint64_t get64(const uint8_t *p) { return (uint64_t)get32(p) | (uint64_t)get32(p + 4) << 32; }
 
 #define NODE_HDR 24u  /* u16 path length, u32 value length, u16 permission count, u64 mver, u64 cver */
 #define PERM_LEN 5u   /* u32 domid, u8 access */
@@ -537,16 +529,16 @@ int rdb_tree_encode(const struct rdb_tree *t, uint8_t **buf, size_t *len)
         return -E2BIG;
     if (!(b = malloc(total)))
         return -ENOMEM;
-    put32(b, t->n);
+    xvios_put_le32(b, t->n);
     off = 4;
     for (unsigned i = 0; i < t->n; i++) {
         const struct rdb_node *nd = &t->v[i];
         size_t pl = strlen(nd->path);
-        put16(b + off, (uint16_t)pl);
-        put32(b + off + 2, (uint32_t)nd->len);
-        put16(b + off + 6, (uint16_t)nd->nperms);
-        put64(b + off + 8, nd->mver);
-        put64(b + off + 16, nd->cver);
+        xvios_put_le16(b + off, (uint16_t)pl);
+        xvios_put_le32(b + off + 2, (uint32_t)nd->len);
+        xvios_put_le16(b + off + 6, (uint16_t)nd->nperms);
+        xvios_put_le64(b + off + 8, nd->mver);
+        xvios_put_le64(b + off + 16, nd->cver);
         off += NODE_HDR;
         memcpy(b + off, nd->path, pl);
         off += pl;
@@ -554,7 +546,7 @@ int rdb_tree_encode(const struct rdb_tree *t, uint8_t **buf, size_t *len)
             memcpy(b + off, nd->val, nd->len);
         off += nd->len;
         for (unsigned j = 0; j < nd->nperms; j++, off += PERM_LEN) {
-            put32(b + off, nd->perms[j].domid);
+            xvios_put_le32(b + off, nd->perms[j].domid);
             b[off + 4] = (uint8_t)nd->perms[j].perm;
         }
     }
@@ -580,7 +572,7 @@ int rdb_tree_decode(const uint8_t *buf, size_t len, struct rdb_tree *out)
 
     if (len < 4 || len > RDB_MAX_DUMP)
         return bad("length out of bounds", 0);
-    count = get32(buf);
+    count = xvios_get_le32(buf);
     if (count == 0 || count > RDB_MAX_NODES)
         return bad("node count out of bounds", 0);
     if ((rc = grow(&t, count)) < 0)
@@ -590,9 +582,9 @@ int rdb_tree_decode(const uint8_t *buf, size_t len, struct rdb_tree *out)
             rc = bad("truncated node header", i);
             goto fail;
         }
-        size_t pl = get16(buf + off), vl = get32(buf + off + 2);
-        unsigned np = get16(buf + off + 6);
-        uint64_t mver = get64(buf + off + 8), cver = get64(buf + off + 16);
+        size_t pl = xvios_get_le16(buf + off), vl = xvios_get_le32(buf + off + 2);
+        unsigned np = xvios_get_le16(buf + off + 6);
+        uint64_t mver = xvios_get_le64(buf + off + 8), cver = xvios_get_le64(buf + off + 16);
         off += NODE_HDR;
         if (pl == 0 || pl > XVIOS_STORE_MAX_PATH || vl > XVIOS_STORE_MAX_VALUE || np == 0 ||
             np > XVIOS_STORE_MAX_PERMS) {
@@ -629,7 +621,7 @@ int rdb_tree_decode(const uint8_t *buf, size_t len, struct rdb_tree *out)
         const char *val = (const char *)buf + off + pl;
         const uint8_t *pp = buf + off + pl + vl;
         for (unsigned j = 0; j < np; j++) {
-            uint32_t d = get32(pp + (size_t)j * PERM_LEN);
+            uint32_t d = xvios_get_le32(pp + (size_t)j * PERM_LEN);
             uint8_t a = pp[(size_t)j * PERM_LEN + 4];
             if (d > 0xffffu || a > XVIOS_PERM_BOTH) {
                 rc = bad("invalid permission", i);
