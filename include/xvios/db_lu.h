@@ -15,6 +15,7 @@
  *       wwn                         32 hex digits: NAA 6, company id, pool id, LU number
  *       serial                      unit serial number (VPD 0x80)
  *       created                     decimal seconds since the epoch
+ *       pool                        the LU's pool (xvios/db_pool.h); no such leaf: the default pool
  *
  * Only dom0 creates and removes LUs (the permissions enforce it: a member's
  * write fails with -EACCES); members read them. Every value read back is
@@ -50,6 +51,7 @@ struct xvios_db_lu {
     uint8_t wwn[16];                          /* the NAA IEEE Registered Extended designator, as in VPD 0x83 */
     char serial[XVIOS_LU_SERIAL_LEN + 1];
     uint64_t created;                         /* seconds since the epoch */
+    char pool[XVIOS_LU_NAME_MAX + 1];         /* its pool: "default" when the entry names none */
 };
 
 /* What `lu create` asks for. backing_size: the backing's size when dom0 can know it, else 0. */
@@ -59,6 +61,7 @@ struct xvios_db_lu_spec {
     uint64_t offset, size;
     bool read_only;
     uint64_t backing_size;
+    const char *pool;                         /* NULL, "" or "default": the default pool */
 };
 
 /* ---------------------------------------------------------------- checks (pure) */
@@ -83,8 +86,8 @@ bool xvios_lu_serial_ok(const char *untrusted_s);
  * one transaction with the EAGAIN retry. -EINVAL: bad name or backing;
  * -EDOM: bad offset/size; -EFBIG: the region ends beyond spec->backing_size
  * (when not 0); -EEXIST: the name is taken; -EADDRINUSE: the region
- * overlaps another LU of the same backing; -ENOENT: no cluster; -EACCES: not
- * dom0. out (may be NULL) gets the entry as written.
+ * overlaps another LU of the same backing; -ENOENT: no cluster; -ENXIO: no
+ * pool spec->pool; -EACCES: not dom0. out (may be NULL) gets the entry as written.
  */
 int xvios_db_lu_create(xvios_plat *p, const struct xvios_db_lu_spec *spec, struct xvios_db_lu *out);
 

@@ -55,4 +55,15 @@ int db_regrant_tables(xvios_plat *p);
 int db_perms_for(const char *path, uint32_t current_owner, const struct db_member *m, unsigned n,
                  struct xvios_perm *perms, unsigned *np);
 
+/* The pools (db_pool.c, db_pool_access.c; xvios/db_pool.h). */
+struct xvios_db_pool_client;
+/* Does pool name exist (the default pool does while the cluster does)? 0, -ENXIO, -ENOENT (no cluster), -EIO. */
+int db_pool_exists(xvios_plat *p, xvios_tx tx, const char *name);
+/* An access list as given into its clients, sorted by uuid (*out malloc'd); errors as xvios/db_pool.h says. */
+int db_pool_access_resolve(xvios_plat *p, xvios_tx tx, const char *text, bool *any,
+                           struct xvios_db_pool_client **out, unsigned *n, char *bad, size_t cap);
+/* A canonical lowercase uuid (an access entry's node name); a client name as stored ("" or a valid name). */
+bool db_pool_uuid_key_ok(const char *s);
+bool db_pool_client_name_ok(const char *s);
+
 #endif /* XVIOS_DB_INTERNAL_H */

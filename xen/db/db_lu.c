@@ -16,6 +16,7 @@
 
 #include "db_internal.h"
 #include "xvios/db_lu.h"
+#include "xvios/db_pool.h"
 #include "xvios/db_pr.h"
 #include "xvios/log.h"
 #include "xvios/parse.h"
@@ -126,7 +127,6 @@ static int lu_read(xvios_plat *p, xvios_tx tx, const char *name, struct xvios_db
         (rc = LEAF("serial")) < 0 || (rc = db_read_str(p, tx, path, out->serial, XVIOS_LU_SERIAL_LEN)) < 0 ||
         (rc = LEAF("created")) < 0 || (rc = read_u64(p, tx, path, UINT64_MAX, &out->created)) < 0)
         goto out;
-#undef LEAF
     rc = -EIO;
     if (xvios_lu_backing_check(out->backing) < 0 || xvios_lu_region_check(out->offset, out->size) < 0 ||
         (strcmp(untrusted_ro, "0") && strcmp(untrusted_ro, "1")) || xvios_lu_wwn_parse(untrusted_wwn, out->wwn) < 0 ||
@@ -137,7 +137,16 @@ static int lu_read(xvios_plat *p, xvios_tx tx, const char *name, struct xvios_db
     if (strcmp(check_serial, out->serial))
         goto out;
     out->read_only = untrusted_ro[0] == '1';
-    rc = 0;
+    /* its pool: no leaf is the default pool (entries written before pools had names) */
+    if ((rc = LEAF("pool")) < 0)
+        goto out;
+    rc = db_read_str(p, tx, path, out->pool, XVIOS_LU_NAME_MAX);
+    if (rc == -ENOENT) {
+        snprintf(out->pool, sizeof(out->pool), "%s", XVIOS_POOL_DEFAULT);
+        rc = 0;
+    } else if (rc == 0 && !xvios_pool_name_ok(out->pool)) {
+        rc = -EIO;
+    }
 out:
     /* a missing or malformed leaf of an entry that exists is damage, not "no such LU" */
     if (rc == -ENOENT || rc == -E2BIG || rc == -EINVAL || rc == -EIO) {
@@ -158,6 +167,7 @@ out:
     if (rc < 0)
         memset(out, 0, sizeof(*out));
     return rc;
+#undef LEAF
 }
 
 /* ---------------------------------------------------------------- listing */
@@ -356,8 +366,14 @@ static int create_body(xvios_plat *p, xvios_tx tx, void *ctx)
     int rc;
 
     memset(&c->lu, 0, sizeof(c->lu));
-    if ((rc = db_members(p, tx, &m, &n)) < 0 ||       /* -ENOENT: no cluster */
-        (rc = pool_get_or_make(p, tx, m, n, c->fresh_pool_id, &pool)) < 0 ||
+    if ((rc = db_members(p, tx, &m, &n)) < 0)        /* -ENOENT: no cluster */
+        goto out;
+    /* the pool named: read in this transaction, so a pool delete cannot slip in between */
+    if (!xvios_pool_is_default(s->pool) && (rc = db_pool_exists(p, tx, s->pool)) < 0) {
+        rc = rc == -ENOENT ? -ENXIO : rc;
+        goto out;
+    }
+    if ((rc = pool_get_or_make(p, tx, m, n, c->fresh_pool_id, &pool)) < 0 ||
         (rc = read_u64(p, tx, POOL_DIR "/next-lu", UINT64_MAX, &next)) < 0 || (rc = list_in_tx(p, tx, &l)) < 0)
         goto out;
     snprintf(c->lu.name, sizeof(c->lu.name), "%s", s->name);
@@ -366,6 +382,7 @@ static int create_body(xvios_plat *p, xvios_tx tx, void *ctx)
     c->lu.size = s->size;
     c->lu.read_only = s->read_only;
     c->lu.created = c->now;
+    snprintf(c->lu.pool, sizeof(c->lu.pool), "%s", xvios_pool_is_default(s->pool) ? XVIOS_POOL_DEFAULT : s->pool);
     for (unsigned i = 0; i < l.nraw; i++)
         if (!strcmp(l.raw[i], s->name)) {
             rc = -EEXIST;   /* a damaged entry still holds its name */
@@ -402,6 +419,10 @@ static int create_body(xvios_plat *p, xvios_tx tx, void *ctx)
         (rc = LEAF("serial")) < 0 || (rc = put(p, tx, m, n, path, c->lu.serial)) < 0 ||
         (rc = LEAF("created")) < 0 || (rc = putu(p, tx, m, n, path, c->now)) < 0)
         goto out;
+    /* the default pool's LUs carry no pool leaf: their entries stay as they were before pools had names */
+    if (!xvios_pool_is_default(s->pool) &&
+        ((rc = LEAF("pool")) < 0 || (rc = put(p, tx, m, n, path, s->pool)) < 0))
+        goto out;
 #undef LEAF
     rc = putu(p, tx, m, n, POOL_DIR "/next-lu", number + 1);
 out:
@@ -431,7 +452,7 @@ int xvios_db_lu_create(xvios_plat *p, const struct xvios_db_lu_spec *spec, struc
     int rc;
 
     if (!spec || !spec->name || !spec->backing || !xvios_lu_name_ok(spec->name) ||
-        xvios_lu_backing_check(spec->backing) < 0)
+        xvios_lu_backing_check(spec->backing) < 0 || (!xvios_pool_is_default(spec->pool) && !xvios_pool_name_ok(spec->pool)))
         return -EINVAL;
     if (xvios_lu_region_check(spec->offset, spec->size) < 0)
         return -EDOM;
