@@ -33,6 +33,8 @@ static enum xvios_vio_code code_for_exit(int exit_code)
         return XVIOS_VIO_EXISTS;
     case XVIOS_EXIT_REFUSED:
         return XVIOS_VIO_CONFLICT;
+    case VSCSI_EXIT_ACCESS_DENIED:
+        return XVIOS_VIO_ACCESS_DENIED;
     default:
         return XVIOS_VIO_INTERNAL;
     }

@@ -3,7 +3,7 @@
  * cmd_lu.c - `xvios lu`: dom0 keeps the cluster's LU pool (docs/pool.md,
  * docs/xvios.1).
  *
- *   xvios lu create NAME --size SIZE --backing PATH [--offset OFF] [--ro]
+ *   xvios lu create NAME --size SIZE --backing PATH [--offset OFF] [--ro] [--pool POOL]
  *   xvios lu list [--json]
  *   xvios lu show NAME [--json]
  *   xvios lu rm NAME
@@ -23,12 +23,14 @@
 #include "toolstack/cmds.h"
 #include "toolstack/lu_cmd.h"
 #include "toolstack/obj_event.h"
+#include "toolstack/pool_cmd.h"
 
 static const char usage_text[] =
     "usage: xvios lu COMMAND [ARGS]\n"
     "\n"
-    "  create NAME --size SIZE --backing PATH [--offset OFF] [--ro]\n"
-    "                 a new LU of the pool: [OFF, OFF + SIZE) of PATH (a device every VIOS reaches by that path)\n"
+    "  create NAME --size SIZE --backing PATH [--offset OFF] [--ro] [--pool POOL]\n"
+    "                 a new LU: [OFF, OFF + SIZE) of PATH (a device every VIOS reaches by that path), in POOL\n"
+    "                 (default: the default pool; see 'xvios pool')\n"
     "  list [--json]  every LU of the pool\n"
     "  show NAME [--json]\n"
     "                 one LU: region, WWN, serial, where it is attached\n"
@@ -41,7 +43,7 @@ static const char usage_text[] =
     "SIZE and OFF: bytes, or with K, M, G, T (binary); multiples of 4096.\n"
     "Exit status: 0 done, 1 error, 2 usage, 5 no store, 6 no cluster, 20 bad NAME, 21 NAME taken,\n"
     "22 bad size or offset, 23 beyond the backing, 24 overlaps another LU, 25 no such LU, 26 attached,\n"
-    "27 bad backing.\n";
+    "27 bad backing, 30 bad POOL, 32 no such pool.\n";
 
 __attribute__((format(printf, 1, 2)))
 static int usage_error(const char *fmt, ...)
@@ -61,19 +63,21 @@ static int usage_error(const char *fmt, ...)
 struct opts {
     const char *pos[1];
     unsigned npos;
-    const char *size, *offset, *backing;
+    const char *size, *offset, *backing, *pool;
     bool readonly, json;
 };
 
 static bool is_help(const char *a) { return !strcmp(a, "--help") || !strcmp(a, "-h"); }
 
-/* allowed: 's' --size, 'o' --offset, 'b' --backing, 'r' --ro, 'j' --json. 0, -1 (help shown) or an exit code. */
+/* allowed: 's' --size, 'o' --offset, 'b' --backing, 'r' --ro, 'j' --json, 'p' --pool. 0, -1 (help shown) or an
+ * exit code. */
 static int parse(int argc, char **argv, const char *allowed, unsigned max_pos, struct opts *o)
 {
     static const struct {
         const char *name;
         char which;
-    } names[] = {{"--size", 's'}, {"--offset", 'o'}, {"--backing", 'b'}, {"--ro", 'r'}, {"--json", 'j'}};
+    } names[] = {{"--size", 's'}, {"--offset", 'o'}, {"--backing", 'b'}, {"--ro", 'r'}, {"--json", 'j'},
+                 {"--pool", 'p'}};
 
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -96,12 +100,13 @@ static int parse(int argc, char **argv, const char *allowed, unsigned max_pos, s
         }
         if (!strchr(allowed, which))
             return usage_error("%s does not go with %s", a, argv[0]);
-        if ((which == 's' || which == 'o' || which == 'b') && i + 1 >= argc)
+        if ((which == 's' || which == 'o' || which == 'b' || which == 'p') && i + 1 >= argc)
             return usage_error("%s needs a value", a);
         switch (which) {
         case 's': o->size = argv[++i]; break;
         case 'o': o->offset = argv[++i]; break;
         case 'b': o->backing = argv[++i]; break;
+        case 'p': o->pool = argv[++i]; break;
         case 'r': o->readonly = true; break;
         case 'j': o->json = true; break;
         }
@@ -153,7 +158,7 @@ static int do_create(const struct xvios_cli *cli, int argc, char **argv)
     struct xvios_db_lu lu;
     struct vscsi_ctx ctx;
     char wwn[XVIOS_LU_WWN_HEX + 1];
-    int rc = parse(argc, argv, "sobr", 1, &o);
+    int rc = parse(argc, argv, "sobrp", 1, &o);
 
     if (rc)
         return rc < 0 ? XVIOS_EXIT_OK : rc;
@@ -177,6 +182,9 @@ static int do_create(const struct xvios_cli *cli, int argc, char **argv)
     spec.name = o.pos[0];
     spec.backing = o.backing;
     spec.read_only = o.readonly;
+    spec.pool = o.pool;
+    if (o.pool && !xvios_pool_is_default(o.pool) && !xvios_pool_name_ok(o.pool))
+        return lu_say(POOL_EXIT_NAME_INVALID, "'%s' is no pool name", o.pool);
     if ((rc = lu_ctx_open(cli, &ctx)) != XVIOS_EXIT_OK)
         return rc;
     if ((rc = backing_size(&ctx, o.backing, &spec.backing_size)) != XVIOS_EXIT_OK)
@@ -185,8 +193,8 @@ static int do_create(const struct xvios_cli *cli, int argc, char **argv)
     switch (rc) {
     case 0:
         xvios_lu_wwn_format(lu.wwn, wwn);
-        printf("created LU %s: %" PRIu64 " bytes at offset %" PRIu64 " of %s%s, wwn naa.%s, serial %s\n", lu.name,
-               lu.size, lu.offset, lu.backing, lu.read_only ? ", read-only" : "", wwn, lu.serial);
+        printf("created LU %s: %" PRIu64 " bytes at offset %" PRIu64 " of %s%s, wwn naa.%s, serial %s, pool %s\n",
+               lu.name, lu.size, lu.offset, lu.backing, lu.read_only ? ", read-only" : "", wwn, lu.serial, lu.pool);
         fflush(stdout);
         cli_obj_changed(cli, "LU", "created", lu.name);
         rc = XVIOS_EXIT_OK;
@@ -208,6 +216,9 @@ static int do_create(const struct xvios_cli *cli, int argc, char **argv)
         break;
     case -ENOENT:
         rc = lu_say(XVIOS_EXIT_REFUSED, "there is no cluster");
+        break;
+    case -ENXIO:
+        rc = lu_say(POOL_EXIT_UNKNOWN, "there is no pool %s (see 'xvios pool list')", o.pool);
         break;
     default:
         rc = lu_say(XVIOS_EXIT_ERROR, "creating LU %s: %s%s", spec.name, strerror(-rc),

@@ -24,6 +24,8 @@ int cmd_local(struct xvios_cli *cli, int argc, char **argv);
 int cmd_scsi(struct xvios_cli *cli, int argc, char **argv);
 /* dom0: the cluster's LU pool (cmd_lu.c). */
 int cmd_lu(struct xvios_cli *cli, int argc, char **argv);
+/* dom0: the storage pools and their access lists (cmd_pool.c). */
+int cmd_pool(struct xvios_cli *cli, int argc, char **argv);
 /* The management API: one vioRequest from stdin, its vioResponse on stdout (cmd_api.c). */
 int cmd_api(struct xvios_cli *cli, int argc, char **argv);
 

@@ -38,6 +38,8 @@ static void json_lu(struct cli_json *j, const struct xvios_db_lu *lu, const stru
     cli_json_str(j, lu->serial);
     cli_json_key(j, "created");
     cli_json_uint(j, lu->created);
+    cli_json_key(j, "pool");
+    cli_json_str(j, lu->pool);
     cli_json_key(j, "attached");
     cli_json_array_open(j);
     for (unsigned i = 0; i < nu; i++) {
@@ -96,13 +98,14 @@ int lu_print_list(FILE *f, const struct xvios_db_lu *lus, unsigned n, const stru
         cli_json_map_close(j);
         return json_end(j);
     }
-    fprintf(f, "%-24s %14s %14s %-4s %-8s %-36s %s\n", "NAME", "SIZE", "OFFSET", "MODE", "ATTACHED", "WWN", "BACKING");
+    fprintf(f, "%-24s %14s %14s %-4s %-8s %-16s %-36s %s\n", "NAME", "SIZE", "OFFSET", "MODE", "ATTACHED", "POOL", "WWN",
+            "BACKING");
     for (unsigned i = 0; i < n; i++) {
         char wwn[XVIOS_LU_WWN_HEX + 5];
 
         wwn_text(&lus[i], wwn);
-        fprintf(f, "%-24s %14" PRIu64 " %14" PRIu64 " %-4s %-8u %-36s ", lus[i].name, lus[i].size, lus[i].offset,
-                lus[i].read_only ? "ro" : "rw", count_uses(lus[i].name, uses, nu), wwn);
+        fprintf(f, "%-24s %14" PRIu64 " %14" PRIu64 " %-4s %-8u %-16s %-36s ", lus[i].name, lus[i].size,
+                lus[i].offset, lus[i].read_only ? "ro" : "rw", count_uses(lus[i].name, uses, nu), lus[i].pool, wwn);
         vscsi_text(f, lus[i].backing);
         fputc('\n', f);
     }
@@ -125,8 +128,8 @@ int lu_print_show(FILE *f, const struct xvios_db_lu *lu, const struct lu_use *us
     fprintf(f, "name:      %s\nbacking:   ", lu->name);
     vscsi_text(f, lu->backing);
     fprintf(f, "\noffset:    %" PRIu64 "\nsize:      %" PRIu64 "\nmode:      %s\nwwn:       %s\nserial:    %s\n"
-               "created:   %" PRIu64 "\nattached: ",
-            lu->offset, lu->size, lu->read_only ? "read-only" : "read-write", wwn, lu->serial, lu->created);
+               "created:   %" PRIu64 "\npool:      %s\nattached: ",
+            lu->offset, lu->size, lu->read_only ? "read-only" : "read-write", wwn, lu->serial, lu->created, lu->pool);
     if (!count_uses(lu->name, uses, nu))
         fputs(" -", f);
     for (unsigned i = 0; i < nu; i++) {

@@ -24,6 +24,7 @@ static const struct {
     { "cluster", cmd_cluster, "dom0 cluster administration (create, add, remove, status, destroy)" },
     { "scsi", cmd_scsi, "dom0: VIOS-served pvSCSI disks of client domains (attach, detach, list)" },
     { "lu", cmd_lu, "dom0: the cluster's LU pool (create, list, show, rm)" },
+    { "pool", cmd_pool, "dom0: the storage pools and their access lists (create, list, get, modify, delete)" },
     { "api", cmd_api, "the management API: a vioRequest (XML) on stdin, its vioResponse on stdout" },
 };
 

@@ -222,6 +222,8 @@ static int plan_and_write(struct vscsi_ctx *ctx, xvios_tx tx, const struct vscsi
         dev.lu = pool.backing;
         dev.readonly = req->readonly || pool.read_only;
     }
+    if ((rc = vscsi_access_check(ctx->p, tx, &dev, pl->client, pl->name, pl->uuid)) != 0)
+        return rc;
     rc = vscsi_find_vhost(ctx, tx, pl->client, req->vdev.host, &vh);
     if (rc < 0 && rc != -ENOENT)
         return -rc;

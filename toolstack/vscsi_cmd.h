@@ -31,6 +31,7 @@ enum vscsi_exit {
     VSCSI_EXIT_LU_BUSY     = 13, /* the LU is attached elsewhere and neither side is shared read-only */
     VSCSI_EXIT_VDEV_TAKEN  = 14, /* the vhost has a LUN at that channel:target:lun already */
     VSCSI_EXIT_NO_VDEV     = 15, /* detach: the client has no such vdev */
+    VSCSI_EXIT_ACCESS_DENIED = 16, /* the LU's pool's access list does not name the client */
 };
 
 #define VSCSI_DEFAULT_TIMEOUT_MS 20000u
@@ -107,6 +108,14 @@ struct vscsi_rebuilt {
 /* Attach again every mapping the VTD table gives node and its backend nodes lack (vscsi_rebuild.c).
  * An exit code: 0 when every one is in place or rebuilt, else the first failure's. */
 int vscsi_rebuild(struct vscsi_ctx *ctx, uint32_t node, uint32_t timeout_ms, struct vscsi_rebuilt *out);
+/*
+ * The pools' access lists (vscsi_access.c), inside the attach's transaction:
+ * may the client (its uuid, "" unknown; name for the message) have dev's LU?
+ * 0 yes; < 0 minus an exit code (VSCSI_EXIT_ACCESS_DENIED), message printed;
+ * > 0 an errno for the transaction loop.
+ */
+int vscsi_access_check(xvios_plat *p, xvios_tx tx, const struct vscsi_new_dev *dev, uint32_t client,
+                       const char *name, const char *uuid);
 /* Every LUN (of client, when not NULL) as a table or a JSON document on f. An exit code. */
 int vscsi_list(struct vscsi_ctx *ctx, const char *client, bool json, FILE *f);
 

@@ -30,8 +30,9 @@ int vio_cluster(const struct xvios_vio_env *env, const struct xvios_vio_req *rq,
                 struct xvios_vio_err *err);
 int vio_node(const struct xvios_vio_env *env, const struct xvios_vio_req *rq, struct xvios_xmlout *o,
              struct xvios_vio_err *err);
-int vio_pool(const struct xvios_vio_env *env, const struct xvios_vio_req *rq, struct xvios_xmlout *o,
-             struct xvios_vio_err *err);
+/* vio_pool.c: the pool object (its writes in dom0 only). */
+int vio_pool(const struct xvios_vio_env *env, const struct xvios_vio_req *rq, struct xvios_xmlout *o, bool *more,
+             struct xvios_vio_change *chg, struct xvios_vio_err *err);
 /* vio_lu.c; *more: a list stopped before the end (the body's room ran out). */
 int vio_lu(const struct xvios_vio_env *env, const struct xvios_vio_req *rq, struct xvios_xmlout *o, bool *more,
            struct xvios_vio_change *chg, struct xvios_vio_err *err);

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "vio_int.h"
+#include "xvios/db_pool.h"
 
 /* Room kept free in the response for its closing tag. */
 #define CLOSE_ROOM 64u
@@ -32,6 +33,8 @@ static void lu_element(struct xvios_xmlout *o, const struct xvios_db_lu *lu)
     xvios_xmlout_attr(o, "wwn", wwn);
     xvios_xmlout_attr(o, "serial", lu->serial);
     xvios_xmlout_attr_u64(o, "created", lu->created);
+    if (lu->pool[0])   /* "" only for a damaged entry deleted by name */
+        xvios_xmlout_attr(o, "pool", lu->pool);
     xvios_xmlout_raw(o, "/>\n");
 }
 
@@ -83,7 +86,7 @@ static int lu_create(const struct xvios_vio_env *env, const struct xvios_vio_req
                      struct xvios_vio_err *err)
 {
     struct xvios_db_lu_spec spec = { .name = rq->name, .backing = rq->backing, .offset = rq->offset,
-                                     .size = rq->size, .read_only = rq->read_only };
+                                     .size = rq->size, .read_only = rq->read_only, .pool = rq->pool };
     struct xvios_db_lu lu;
     char why[160] = "";
     int rc;
@@ -91,6 +94,8 @@ static int lu_create(const struct xvios_vio_env *env, const struct xvios_vio_req
     if (!xvios_lu_name_ok(rq->name))
         return vio_fail(err, XVIOS_VIO_BAD_VALUE, "'%s' is no LU name: 1-%u of A-Z a-z 0-9 _ -, starting with a "
                         "letter or digit", rq->name, XVIOS_LU_NAME_MAX);
+    if (rq->pool[0] && !xvios_pool_name_ok(rq->pool))
+        return vio_fail(err, XVIOS_VIO_BAD_VALUE, "'%s' is no pool name", rq->pool);
     if (xvios_lu_backing_check(rq->backing) < 0)
         return vio_fail(err, XVIOS_VIO_BAD_VALUE, "the backing is not an absolute path without '.', '..', '//' or a "
                         "trailing '/', in printable ASCII, of at most %u bytes", XVIOS_LU_BACKING_MAX);
@@ -115,6 +120,8 @@ static int lu_create(const struct xvios_vio_env *env, const struct xvios_vio_req
         return vio_fail(err, XVIOS_VIO_OVERLAP, "the region overlaps another LU of backing %s", rq->backing);
     case -ENOENT:
         return vio_fail(err, XVIOS_VIO_NO_CLUSTER, "there is no cluster in the DB");
+    case -ENXIO:
+        return vio_fail(err, XVIOS_VIO_NOT_FOUND, "there is no pool %s (see pool list)", rq->pool);
     case -EACCES:
         return vio_fail(err, XVIOS_VIO_DOM0_ONLY, "the DB refused the write: only dom0 creates LUs");
     case -EAGAIN:
@@ -204,6 +211,8 @@ int vio_lu(const struct xvios_vio_env *env, const struct xvios_vio_req *rq, stru
             snprintf(chg->key, sizeof(chg->key), "%s", rq->name);
         }
         return rc;
+    case XVIOS_VIO_MODIFY:   /* not in the schema for this object */
+        break;
     }
     return vio_fail(err, XVIOS_VIO_INVALID, "lu has no such action");
 }

@@ -1,9 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * vio_objects.c - the cluster, node and pool objects (docs/api.md): read from
+ * vio_objects.c - the cluster and node objects (docs/api.md; the pool's is vio_pool.c): read from
  * the cluster DB, written as elements of the vioResponse. Every value read
- * from the store is checked (xvios/db.h does for the cluster and nodes; the
- * pool's id and counter are checked here).
+ * from the store is checked (xvios/db.h does).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -79,42 +78,5 @@ int vio_node(const struct xvios_vio_env *env, const struct xvios_vio_req *rq, st
     for (unsigned i = 0; i < n; i++)   /* at most XVIOS_MAX_NODES of ~200 bytes: fits one message */
         node_element(o, &nodes[i]);
     free(nodes);
-    return 0;
-}
-
-int vio_pool(const struct xvios_vio_env *env, const struct xvios_vio_req *rq, struct xvios_xmlout *o,
-             struct xvios_vio_err *err)
-{
-    struct xvios_db_lu *lus = NULL;
-    struct xvios_db_config cfg;
-    struct xvios_db_pool pool;
-    char id[16];
-    uint64_t total = 0;
-    unsigned n = 0;
-    int rc = xvios_db_config_read(env->p, &cfg);
-
-    (void)rq;
-    if (rc < 0)
-        return db_fail(err, rc, "the cluster configuration");
-    rc = xvios_db_pool_get(env->p, &pool);
-    if (rc == -ENOENT) {   /* made by the first LU create */
-        xvios_xmlout_raw(o, "  <pool made=\"false\" lus=\"0\" bytes=\"0\"/>\n");
-        return 0;
-    }
-    if (rc < 0)
-        return vio_fail(err, XVIOS_VIO_INTERNAL, "the pool's entry in the DB is damaged (id or next-lu)");
-    snprintf(id, sizeof(id), "%09llx", (unsigned long long)pool.id);
-    rc = xvios_db_lu_list(env->p, XVIOS_TX_NONE, &lus, &n);
-    if (rc < 0)
-        return db_fail(err, rc, "the pool's LUs");
-    for (unsigned i = 0; i < n; i++)
-        total = lus[i].size > UINT64_MAX - total ? UINT64_MAX : total + lus[i].size;   /* saturates */
-    free(lus);
-    xvios_xmlout_raw(o, "  <pool made=\"true\"");
-    xvios_xmlout_attr(o, "id", id);
-    xvios_xmlout_attr_u64(o, "nextLu", pool.next_lu);
-    xvios_xmlout_attr_u64(o, "lus", n);
-    xvios_xmlout_attr_u64(o, "bytes", total);
-    xvios_xmlout_raw(o, "/>\n");
     return 0;
 }

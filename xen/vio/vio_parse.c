@@ -151,7 +151,7 @@ static const struct { const char *name; enum xvios_vio_object o; } objects[] = {
 };
 static const struct { const char *name; enum xvios_vio_action a; } actions[] = {
     { "list", XVIOS_VIO_LIST }, { "get", XVIOS_VIO_GET }, { "create", XVIOS_VIO_CREATE },
-    { "delete", XVIOS_VIO_DELETE },
+    { "delete", XVIOS_VIO_DELETE }, { "modify", XVIOS_VIO_MODIFY },
 };
 
 /* client / adapter: get id=, list after= (0 when absent). */
@@ -240,6 +240,21 @@ static int extract_mapping(xmlNodePtr obj, struct xvios_vio_req *rq, struct xvio
     return 0;
 }
 
+/* pool: list [after=], get [name=], create name= [access=], modify name= access=, delete name=. */
+static int extract_pool(xmlNodePtr obj, struct xvios_vio_req *rq, struct xvios_vio_err *err)
+{
+    int rc;
+
+    if (attr(obj, rq->action == XVIOS_VIO_LIST ? "after" : "name", rq->pool, sizeof(rq->pool)) < 0)
+        return vio_fail(err, XVIOS_VIO_BAD_VALUE, "a pool name is at most %u bytes", XVIOS_LU_NAME_MAX);
+    rc = attr(obj, "access", rq->access, sizeof(rq->access));
+    if (rc < 0)
+        return vio_fail(err, XVIOS_VIO_BAD_VALUE, "an access list in a request is at most %u bytes",
+                        XVIOS_VIO_MAX_RUN);
+    rq->has_access = rc == 1;
+    return 0;
+}
+
 /* The validated tree's values. */
 static int extract(xmlNodePtr obj, struct xvios_vio_req *rq, struct xvios_vio_err *err)
 {
@@ -266,6 +281,8 @@ static int extract(xmlNodePtr obj, struct xvios_vio_req *rq, struct xvios_vio_er
         return extract_path(obj, rq, err);
     case XVIOS_VIO_MAPPING:
         return extract_mapping(obj, rq, err);
+    case XVIOS_VIO_POOL:
+        return extract_pool(obj, rq, err);
     case XVIOS_VIO_LU:
         break;
     default:
@@ -280,6 +297,8 @@ static int extract(xmlNodePtr obj, struct xvios_vio_req *rq, struct xvios_vio_er
     if (bytes_attr(obj, "size", &rq->size, err) < 0 || bytes_attr(obj, "offset", &rq->offset, err) < 0)
         return -EINVAL;
     rq->read_only = attr(obj, "readOnly", s, sizeof(s)) == 1 && !strcmp(s, "true");
+    if (attr(obj, "pool", rq->pool, sizeof(rq->pool)) < 0)
+        return vio_fail(err, XVIOS_VIO_BAD_VALUE, "a pool name is at most %u bytes", XVIOS_LU_NAME_MAX);
     return 0;
 }
 
@@ -353,7 +372,7 @@ out:
 
 bool xvios_vio_is_write(const struct xvios_vio_req *rq)
 {
-    return rq->action == XVIOS_VIO_CREATE || rq->action == XVIOS_VIO_DELETE;
+    return rq->action == XVIOS_VIO_CREATE || rq->action == XVIOS_VIO_DELETE || rq->action == XVIOS_VIO_MODIFY;
 }
 
 bool xvios_vio_needs_dom0(const struct xvios_vio_req *rq)

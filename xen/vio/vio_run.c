@@ -32,7 +32,7 @@ int xvios_vio_run(const struct xvios_vio_env *env, const struct xvios_vio_req *r
     switch (rq->object) {
     case XVIOS_VIO_CLUSTER: rc = vio_cluster(env, rq, &body, &err); break;
     case XVIOS_VIO_NODE: rc = vio_node(env, rq, &body, &err); break;
-    case XVIOS_VIO_POOL: rc = vio_pool(env, rq, &body, &err); break;
+    case XVIOS_VIO_POOL: rc = vio_pool(env, rq, &body, &more, chg, &err); break;
     case XVIOS_VIO_LU: rc = vio_lu(env, rq, &body, &more, chg, &err); break;
     case XVIOS_VIO_CLIENT: rc = vio_client(env, rq, &body, &more, &err); break;
     case XVIOS_VIO_ADAPTER: rc = vio_adapter(env, rq, &body, &more, &err); break;

@@ -159,11 +159,13 @@ static void test_pool_get(void **state)
     struct loop_fixture *f = setup_cluster(state);
     struct xvios_vio_env env = dom0_env(f);
 
-    want_ok(run(&env, REQ("<pool action=\"get\"/>"), NULL), "<pool made=\"false\" lus=\"0\"");
+    want_ok(run(&env, REQ("<pool action=\"get\"/>"), NULL),
+            "<pool name=\"default\" access=\"any\" lus=\"0\" bytes=\"0\" made=\"false\"/>");
     run(&env, REQ("<lu action=\"create\" name=\"a\" backing=\"/b\" size=\"" MiB "\"/>"), NULL);
     run(&env, REQ("<lu action=\"create\" name=\"b\" backing=\"/b\" offset=\"" MiB "\" size=\"" MiB "\"/>"), NULL);
-    want_ok(run(&env, REQ("<pool action=\"get\"/>"), NULL), "<pool made=\"true\"");
-    assert_non_null(strstr(out, "nextLu=\"3\" lus=\"2\" bytes=\"2097152\""));
+    want_ok(run(&env, REQ("<pool action=\"get\"/>"), NULL), "<pool name=\"default\" access=\"any\" lus=\"2\" "
+            "bytes=\"2097152\" made=\"true\"");
+    assert_non_null(strstr(out, "nextLu=\"3\"/>"));
 }
 
 static void test_lu_create(void **state)
