@@ -14,11 +14,16 @@
 #include "toolstack/vscsi_cmd.h"
 #include "xvios/db_pool.h"
 
-static int refuse(uint32_t client, const char *name, const char *lu, const char *pool, const char *how)
+static int refuse(uint32_t client, const char *name, const char *lu, const char *pool, bool path)
 {
-    return -vscsi_say(VSCSI_EXIT_ACCESS_DENIED, "domain %u%s%s%s %s LU %s of pool %s; add it with 'xvios pool modify "
-                                                "%s --access ...' first", client, name[0] ? " (" : "", name,
-                      name[0] ? ")" : "", how, lu, pool, pool);
+    char who[96];
+
+    snprintf(who, sizeof(who), "domain %u%s%s%s", client, name[0] ? " (" : "", name, name[0] ? ")" : "");
+    if (path)
+        return -vscsi_say(VSCSI_EXIT_ACCESS_DENIED, "%s may not have the whole backing: it holds LU %s of pool %s, "
+                                                    "whose access list does not name it", who, lu, pool);
+    return -vscsi_say(VSCSI_EXIT_ACCESS_DENIED, "%s is not in the access list of pool %s (LU %s); add it with 'xvios "
+                                                "pool modify %s --access ...' first", who, pool, lu, pool);
 }
 
 int vscsi_access_check(xvios_plat *p, xvios_tx tx, const struct vscsi_new_dev *dev, uint32_t client,
@@ -42,8 +47,7 @@ int vscsi_access_check(xvios_plat *p, xvios_tx tx, const struct vscsi_new_dev *d
             return -vscsi_say(VSCSI_EXIT_ACCESS_DENIED, "domain %u has no uuid the hypervisor knows: no access list "
                                                         "can name it, so LU %s of pool %s is refused", client, lu,
                               pool);
-        return dev->pool ? refuse(client, name, lu, pool, "is not in the access list of pool")
-                         : refuse(client, name, lu, pool, "may not have the whole backing of");
+        return refuse(client, name, lu, pool, !dev->pool);
     case -ENXIO:
         return -vscsi_say(XVIOS_EXIT_ERROR, "LU %s names pool %s, which the cluster DB does not have", lu, pool);
     case -EIO:
