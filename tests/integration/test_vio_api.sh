@@ -47,7 +47,7 @@ api 1 "$(R '<node action="list"/>')"; has '<node id="3" domid="103"'
 [ "$(grep -c '<node id=' "$ROOT/resp")" -eq 3 ] || fail "node list: not 3 nodes"
 api 3 "$(R '<node action="get" id="2"/>')"; has '<node id="2" domid="102" name="vios-2"'
 api 3 "$(R '<node action="get" id="9"/>')" 6; exc NOT_FOUND
-api 1 "$(R '<pool action="get"/>')"; has '<pool made="false"'
+api 1 "$(R '<pool action="get"/>')"; has '<pool name="default" access="any" lus="0" bytes="0" made="false"/>'
 api 1 "$(R '<lu action="list"/>')"; has 'object="lu" action="list"'
 api 1 "$(R '<lu action="get" name="db1"/>')" 6; exc NOT_FOUND
 ok "cluster get, node list/get, pool get, lu list/get through the daemons"
