@@ -136,6 +136,9 @@ expect 32 "get after delete" x pool get gold
 ok "pool delete refused (33) while it has LUs, never for the default pool (35), done once empty"
 
 # ---------------------------------------------------------------- the API's pool actions
+"$XVIOS" --root "$ROOT" --node 1 --json events --category lifecycle --type pool >"$ROOT/ev1.json" 2>/dev/null &
+wait_for 20 sh -c "timeout 10 '$XVIOS' --root '$ROOT' --node 1 --json nodes | grep -q '\"node\": 1, .*\"callers\": 2'" \
+    || fail "the event stream on node 1 did not attach"
 api 2 "$(R '<pool action="create" name="bronze" access="client-b"/>')" 0
 has 'object="pool" action="create"'; has "<client uuid=\"$uuid_b\" name=\"client-b\"/>"
 api 2 "$(R '<pool action="modify" name="bronze" access="*"/>')" 0; has '<pool name="bronze" access="any"'
@@ -146,4 +149,8 @@ has '<VIOException code="DOM0_ONLY">'
 R '<pool action="list"/>' | timeout 60 "$XVIOS_TESTS/vio_tool" "$ROOT" 1 send >"$ROOT/resp" 2>&1 || fail "pool list from node 1"
 has 'node="1" object="pool" action="list"'; has '<pool name="bronze" access="any"'; has '<pool name="silver" access="list" lus="1"'
 api 2 "$(R '<pool action="delete" name="bronze"/>')" 0
-ok "the API: pool create/modify/delete in dom0, IN_USE, NOT_FOUND, DOM0_ONLY from a daemon, list read by node 1"
+for action in created modified deleted; do
+    wait_for 20 grep -q "\"action\": \"$action\", \"type\": \"pool\", \"key\": \"bronze\", \"by\": \"0\", \"via\": \"2\"" \
+        "$ROOT/ev1.json" || { cat "$ROOT/ev1.json"; fail "node 1's subscriber did not see pool bronze $action through node 2"; }
+done
+ok "the API: pool create/modify/delete in dom0 (node 1's subscriber saw each Lifecycle event), IN_USE, NOT_FOUND, DOM0_ONLY from a daemon, list read by node 1"
