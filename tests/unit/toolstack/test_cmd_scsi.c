@@ -27,6 +27,7 @@
 #include "toolstack/cmds.h"
 #include "toolstack/vscsi_cmd.h"
 #include "xvios/db.h"
+#include "xvios/db_pool.h"
 #include "xvios/db_vtd.h"
 #include "xvios/loopback.h"
 #include "xvios/xlcfg.h"
@@ -598,6 +599,43 @@ static void rebuild_from_the_vtd_table(void **state)
     assert_int_equal(run(s, "rebuild", "--vios", "3", NULL), VSCSI_EXIT_NOT_MEMBER);
 }
 
+/* A pool's access list at attach and at rebuild: the whole backing of an LU whose pool does not name the
+ * client is refused (16) and nothing is written; a rebuild keeps the record of a mapping its list no
+ * longer names and does not serve it (docs/pool.md, "Several pools"). */
+static void rebuild_refused_by_access_list(void **state)
+{
+    struct st *s = *state;
+    struct xvios_db_pool_spec gold = { .name = "gold", .access = "" };
+    struct xvios_db_lu_spec lu = { .name = "g1", .backing = s->lu_a, .size = 4096, .pool = "gold" };
+    char bad[80];
+
+    respond(s, 0, VIOS1, CLIENT1, true, true, NULL);
+    assert_int_equal(run(s, "attach", "client1", s->lu_a, "0:0:0:0", NULL), XVIOS_EXIT_OK);
+    /* the backing becomes an LU's of a pool that admits nobody: the mapping stays, a new one is refused */
+    assert_int_equal(xvios_db_pool_create(s->f.dom0, &gold, bad, sizeof(bad), NULL), 0);
+    assert_int_equal(xvios_db_lu_create(s->f.dom0, &lu, NULL), 0);
+    want_val(s, BE(3, 7, 0) "/vscsi-devs/dev-0/p-dev", s->lu_a);
+    assert_int_equal(run(s, "attach", "client2", s->lu_a, "0:0:0:0", "--shared", NULL), VSCSI_EXIT_ACCESS_DENIED);
+    assert_false(exists(s, FE(8, 0)));
+    assert_false(has_vtd(s, CLIENT2, 0, 0));
+    assert_int_equal(run(s, "attach", "client1", "g1", "0:0:1:0", NULL), VSCSI_EXIT_ACCESS_DENIED);
+    assert_false(has_vtd(s, CLIENT1, 0, 1));
+    /* node 1 wiped: the rebuild does not serve the mapping again, its record stays */
+    vscsi_responder_stop(s->resp[0]);
+    s->resp[0] = 0;
+    assert_int_equal(xvios_store_rm(s->f.dom0, XVIOS_TX_NONE, "/local/domain/3/backend/vscsi"), 0);
+    assert_int_equal(xvios_store_write(s->f.dom0, XVIOS_TX_NONE, FE(7, 0) "/state", "6", 1), 0);
+    assert_int_equal(run(s, "rebuild", "--vios", "1", NULL), VSCSI_EXIT_ACCESS_DENIED);
+    assert_false(exists(s, BE(3, 7, 0)));
+    assert_true(has_vtd(s, CLIENT1, 0, 0));
+    /* the client listed again: rebuilt */
+    gold.access = "*";
+    assert_int_equal(xvios_db_pool_modify(s->f.dom0, &gold, bad, sizeof(bad), NULL), 0);
+    respond(s, 0, VIOS1, CLIENT1, true, true, NULL);
+    assert_int_equal(run(s, "rebuild", "--vios", "1", NULL), XVIOS_EXIT_OK);
+    want_val(s, BE(3, 7, 0) "/vscsi-devs/dev-0/p-dev", s->lu_a);
+}
+
 /* ---------------------------------------------------------------- list */
 static char *list_to_string(struct st *s, const char *client, bool json)
 {
@@ -855,6 +893,7 @@ int main(void)
         T(detach_timeout_leaves_nodes),
         T(vtd_follows_the_nodes),
         T(rebuild_from_the_vtd_table),
+        T(rebuild_refused_by_access_list),
         T(list_text_and_json),
         T(list_shows_unserved),
         T(xlcfg_reader),
