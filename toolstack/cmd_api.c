@@ -4,7 +4,7 @@
  * its vioResponse on standard output.
  *
  * Where it runs: a request that writes what only dom0 may write (LU create,
- * LU delete; mapping create, delete: the backend and frontend nodes and the
+ * LU delete; pool create, modify, delete; mapping create, delete: the backend and frontend nodes and the
  * VTD table, api_mapping.c), read by dom0, runs here, in dom0, against the cluster DB, and
  * the change is announced as a Lifecycle event through the node the global
  * options name (--node N on loopback, --via N over its management link).
@@ -32,7 +32,7 @@
 static const char usage_text[] =
     "usage: xvios [GLOBAL] api < REQUEST.xml\n"
     "Sends one vioRequest (docs/api.md) to the daemon of the node that --node/--via name and prints its\n"
-    "vioResponse. In dom0, LU and mapping create and delete run in dom0; a change is\n"
+    "vioResponse. In dom0, LU, pool and mapping writes run in dom0; a change is\n"
     "announced through that node.\n"
     "Exit status: 0 ok, 6 a VIOException, 5 no daemon, 1 other errors.\n";
 
