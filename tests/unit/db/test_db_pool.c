@@ -19,6 +19,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "tests/unit/loop_fixture.h"
@@ -395,6 +397,76 @@ static void test_damaged(void **state)
     assert_int_equal(count, 1);
 }
 
+/* A pool delete racing LU creates in that pool: no LU is ever left naming a pool that is gone. */
+static void test_delete_races_create(void **state)
+{
+    enum { ROUNDS = 60 };
+    struct loop_fixture *f = *state;
+    pid_t pids[2];
+    char bad[80];
+
+    assert_int_equal(xvios_db_cluster_create(f->dom0, &cfg), 0);
+    assert_int_equal(mk_pool(f->dom0, "p", "*", bad, sizeof(bad)), 0);
+    for (int c = 0; c < 2; c++) {
+        pids[c] = fork();
+        assert_true(pids[c] >= 0);
+        if (pids[c] > 0)
+            continue;
+        xvios_plat *p = loop_fixture_open(f->root, 0);
+        struct xvios_db_pool_info info;
+        struct xvios_db_lu lu;
+        unsigned done = 0;
+        int rc = p ? 0 : 1;
+
+        for (int i = 0; i < ROUNDS && rc == 0; i++) {
+            if (c == 0) {   /* an LU in p, checked, removed */
+                char name[16];
+                snprintf(name, sizeof(name), "l%d", i);
+                int r = mk_lu(p, name, "p", "/dev/xvdb", 0);
+                if (r == -ENXIO || r == -EAGAIN)
+                    continue;
+                if (r < 0 || xvios_db_lu_get(p, XVIOS_TX_NONE, name, &lu) < 0 ||
+                    xvios_db_pool_read(p, XVIOS_TX_NONE, lu.pool, &info) < 0) {
+                    fprintf(stderr, "LU %s: create %d, or its pool is gone\n", name, r);
+                    rc = 1;
+                    break;
+                }
+                xvios_db_pool_info_free(&info);
+                done++;
+                if (xvios_db_lu_remove(p, XVIOS_TX_NONE, name) < 0)
+                    rc = 1;
+            } else {        /* p deleted and made again */
+                struct xvios_db_pool_spec spec = { .name = "p", .access = "*" };
+                char why[80];
+                int r = xvios_db_pool_delete(p, "p", NULL);
+                if (r == 0)
+                    done++;
+                else if (r != -ENOTEMPTY && r != -ENXIO && r != -EAGAIN)
+                    rc = 1;
+                r = xvios_db_pool_create(p, &spec, why, sizeof(why), NULL);
+                if (r < 0 && r != -EEXIST && r != -EAGAIN)
+                    rc = 1;
+            }
+        }
+        if (p)
+            xvios_plat_close(p);
+        _exit(rc ? 1 : done == 0 ? 2 : 0);   /* 2: no interleaving at all, the race was not run */
+    }
+    for (int c = 0; c < 2; c++) {
+        int status = 0;
+
+        assert_int_equal(waitpid(pids[c], &status, 0), pids[c]);
+        if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+            fail_msg("child %d: status %d", c, status);
+    }
+    /* and nothing left behind: every LU names a pool that exists */
+    struct xvios_db_lu *lus = NULL;
+    unsigned n = 0;
+    assert_int_equal(xvios_db_lu_list(f->dom0, XVIOS_TX_NONE, &lus, &n), 0);
+    assert_int_equal(n, 0);
+    free(lus);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -403,6 +475,7 @@ int main(void)
         LOOP_FIXTURE_TEST(test_outside_mappings),
         LOOP_FIXTURE_TEST(test_perms),
         LOOP_FIXTURE_TEST(test_damaged),
+        LOOP_FIXTURE_TEST(test_delete_races_create),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
