@@ -131,9 +131,48 @@ out:
     xvios_strv_free(kids, nk);
     if (rc == -ENOENT || rc == -EINVAL || rc == -E2BIG || rc == -ENAMETOOLONG)
         rc = -EIO;   /* the pool's dir is there: a missing or malformed leaf is damage */
-    if (rc == -EIO)
-        XLOG_WARN("cluster DB: pool %s: malformed record", name);
     return rc;
+}
+
+/*
+ * Reads inside a store transaction are not a snapshot (xenstored and the
+ * loopback store read the live node the first time a transaction touches
+ * it; the commit is what detects a conflict): a record deleted or rewritten
+ * by a commit between two of our reads can look damaged. So damage is only
+ * believed when a transaction of its own reads it again and commits (nothing
+ * changed meanwhile); else the caller's transaction is asked to run again.
+ */
+struct confirm_ctx {
+    const char *name;
+    char dir[DB_PATH_MAX];
+};
+
+static int confirm_body(xvios_plat *p, xvios_tx tx, void *ctx)
+{
+    struct confirm_ctx *c = ctx;
+    struct xvios_db_pool_info again;
+    int rc = dir_exists(p, tx, c->dir);
+
+    if (rc < 0)
+        return rc == -ENOENT ? 0 : rc;   /* gone: not damaged */
+    memset(&again, 0, sizeof(again));
+    rc = record_read(p, tx, c->name, &again);
+    xvios_db_pool_info_free(&again);
+    return rc;
+}
+
+static int damage_confirmed(xvios_plat *p, const char *name, const char *dir)
+{
+    struct confirm_ctx c = { .name = name };
+    int rc;
+
+    snprintf(c.dir, sizeof(c.dir), "%s", dir);
+    rc = db_tx_run(p, confirm_body, &c);
+    if (rc == -EIO) {
+        XLOG_WARN("cluster DB: pool %s: malformed record", name);
+        return -EIO;
+    }
+    return rc < 0 && rc != -EAGAIN ? rc : -EAGAIN;   /* it read well: the first read was torn, run again */
 }
 
 /* The pool's record, without its LU count: -ENXIO no such pool, -ENOENT no cluster, -EIO damaged. */
@@ -166,6 +205,8 @@ static int pool_read(xvios_plat *p, xvios_tx tx, const char *name, struct xvios_
     rc = record_read(p, tx, name, out);
     if (rc < 0)
         xvios_db_pool_info_free(out);
+    if (rc == -EIO)
+        rc = damage_confirmed(p, name, dir);
     return rc;
 }
 
