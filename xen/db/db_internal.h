@@ -57,8 +57,16 @@ int db_perms_for(const char *path, uint32_t current_owner, const struct db_membe
 
 /* The pools (db_pool.c, db_pool_access.c; xvios/db_pool.h). */
 struct xvios_db_pool_client;
-/* Does pool name exist (the default pool does while the cluster does)? 0, -ENXIO, -ENOENT (no cluster), -EIO. */
+struct xvios_db_pool_info;
+/* db_pool_record.c: one pool's record (the default pool without one: open to any client). 0, -ENXIO (no such
+ * pool), -ENOENT (no cluster), -EIO (damaged, confirmed), -EAGAIN (a torn read: run the transaction again). */
+int db_pool_record_read(xvios_plat *p, xvios_tx tx, const char *name, struct xvios_db_pool_info *out);
+/* Does pool name exist (the default pool does while the cluster does)? As db_pool_record_read. */
 int db_pool_exists(xvios_plat *p, xvios_tx tx, const char *name);
+/* "default" for NULL, "" or "default", else name. */
+const char *db_pool_canon(const char *name);
+/* A node with children or none: 0, -ENOENT, or another error. */
+int db_dir_exists(xvios_plat *p, xvios_tx tx, const char *path);
 /* An access list as given into its clients, sorted by uuid (*out malloc'd); errors as xvios/db_pool.h says. */
 int db_pool_access_resolve(xvios_plat *p, xvios_tx tx, const char *text, bool *any,
                            struct xvios_db_pool_client **out, unsigned *n, char *bad, size_t cap);

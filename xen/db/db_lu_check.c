@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "xvios/db_lu.h"
+#include "xvios/db_pool.h"
 
 _Static_assert(XVIOS_LU_SIZE_MAX % XVIOS_LU_ALIGN == 0, "the largest region is aligned");
 _Static_assert(XVIOS_LU_WWN_HEX == 2 * sizeof(((struct xvios_db_lu *)0)->wwn), "a WWN is 16 bytes");
@@ -107,4 +108,15 @@ bool xvios_lu_serial_ok(const char *untrusted_s)
         if (hex_digit(untrusted_s[i]) < 0)
             return false;
     return true;
+}
+
+/* A pool name follows an LU name's rules (xvios/db_pool.h); NULL and "" name the default pool. */
+bool xvios_pool_name_ok(const char *name)
+{
+    return name && xvios_lu_name_ok(name);
+}
+
+bool xvios_pool_is_default(const char *name)
+{
+    return !name || !name[0] || !strcmp(name, XVIOS_POOL_DEFAULT);
 }

@@ -2,7 +2,7 @@
 /*
  * db_pool.c - the pool table of the cluster DB (layout: xvios/db_pool.h,
  * docs/pool.md "Several pools"): create, modify (the access list), delete,
- * get, list. Every change is one store transaction with the EAGAIN retry;
+ * get, list, and the attach checks (a record is read by db_pool_record.c). Every change is one store transaction with the EAGAIN retry;
  * every node written gets its permissions explicitly (db_perms_for: dom0's,
  * READ for the members, nothing for anyone else); every record read back is
  * checked, a damaged one is -EIO.
@@ -23,201 +23,8 @@
 #define POOLS_DIR XVIOS_DB_ROOT "/pools"
 #define LUS_DIR   XVIOS_DB_ROOT "/pool/lus"
 
-_Static_assert(sizeof(POOLS_DIR "/") + XVIOS_POOL_NAME_MAX + sizeof("/access/") + 36 <= DB_PATH_MAX,
-               "every pool path fits DB_PATH_MAX");
 _Static_assert(sizeof(LUS_DIR "/") + XVIOS_LU_NAME_MAX + sizeof("/pool") <= DB_PATH_MAX,
                "an LU's pool leaf fits DB_PATH_MAX");
-
-bool xvios_pool_name_ok(const char *name)
-{
-    return name && xvios_lu_name_ok(name);
-}
-
-bool xvios_pool_is_default(const char *name)
-{
-    return !name || !name[0] || !strcmp(name, XVIOS_POOL_DEFAULT);
-}
-
-void xvios_db_pool_info_free(struct xvios_db_pool_info *info)
-{
-    if (!info)
-        return;
-    free(info->access);
-    info->access = NULL;
-    info->n_access = 0;
-}
-
-void xvios_db_pool_infos_free(struct xvios_db_pool_info *infos, unsigned n)
-{
-    for (unsigned i = 0; infos && i < n; i++)
-        xvios_db_pool_info_free(&infos[i]);
-    free(infos);
-}
-
-static const char *canon(const char *name)
-{
-    return xvios_pool_is_default(name) ? XVIOS_POOL_DEFAULT : name;
-}
-
-/* ---------------------------------------------------------------- reading a record */
-static int dir_exists(xvios_plat *p, xvios_tx tx, const char *path)
-{
-    char **kids = NULL;
-    unsigned nk = 0;
-    int rc = xvios_store_list(p, tx, path, &kids, &nk);
-
-    xvios_strv_free(kids, nk);
-    return rc;
-}
-
-/* The record of pool name (its dir exists): 0 or -EIO. */
-static int record_read(xvios_plat *p, xvios_tx tx, const char *name, struct xvios_db_pool_info *out)
-{
-    char path[DB_PATH_MAX], untrusted_val[24], untrusted_name[XVIOS_CLIENT_NAME_MAX + 1], **kids = NULL;
-    unsigned nk = 0;
-    int rc;
-
-    if ((rc = db_path(path, sizeof(path), POOLS_DIR "/%s/created", name)) < 0 ||
-        (rc = db_read_str(p, tx, path, untrusted_val, 20)) < 0)
-        goto out;
-    if ((untrusted_val[0] == '0' && untrusted_val[1]) || xvios_parse_u64(untrusted_val, 0, UINT64_MAX, &out->created) < 0) {
-        rc = -EIO;
-        goto out;
-    }
-    if ((rc = db_path(path, sizeof(path), POOLS_DIR "/%s/access", name)) < 0 ||
-        (rc = db_read_str(p, tx, path, untrusted_val, 4)) < 0)
-        goto out;
-    if (strcmp(untrusted_val, "any") && strcmp(untrusted_val, "list")) {
-        rc = -EIO;
-        goto out;
-    }
-    out->any = !strcmp(untrusted_val, "any");
-    if ((rc = xvios_store_list(p, tx, path, &kids, &nk)) < 0)
-        goto out;
-    if (nk > XVIOS_POOL_ACCESS_MAX || (out->any && nk)) {
-        rc = -EIO;
-        goto out;
-    }
-    out->access = calloc(nk ? nk : 1, sizeof(*out->access));
-    if (!out->access) {
-        rc = -ENOMEM;
-        goto out;
-    }
-    for (unsigned i = 0; i < nk; i++) {
-        struct xvios_db_pool_client *c = &out->access[i];
-        struct xvios_db_client rec;
-
-        if (!db_pool_uuid_key_ok(kids[i]) ||
-            (rc = db_path(path, sizeof(path), POOLS_DIR "/%s/access/%s", name, kids[i])) < 0 ||
-            (rc = db_read_str(p, tx, path, untrusted_name, XVIOS_CLIENT_NAME_MAX)) < 0 ||
-            !db_pool_client_name_ok(untrusted_name)) {
-            rc = -EIO;
-            goto out;
-        }
-        snprintf(c->uuid, sizeof(c->uuid), "%s", kids[i]);
-        snprintf(c->name, sizeof(c->name), "%s", untrusted_name);
-        if (xvios_db_client_by_uuid(p, tx, c->uuid, &rec) == 0)
-            c->client_id = rec.id;
-    }
-    out->n_access = nk;
-    for (unsigned i = 1; i < nk; i++)   /* sorted by uuid, as written and listed */
-        for (unsigned j = i; j > 0 && strcmp(out->access[j - 1].uuid, out->access[j].uuid) > 0; j--) {
-            struct xvios_db_pool_client t = out->access[j];
-            out->access[j] = out->access[j - 1];
-            out->access[j - 1] = t;
-        }
-    rc = 0;
-out:
-    xvios_strv_free(kids, nk);
-    if (rc == -ENOENT || rc == -EINVAL || rc == -E2BIG || rc == -ENAMETOOLONG)
-        rc = -EIO;   /* the pool's dir is there: a missing or malformed leaf is damage */
-    return rc;
-}
-
-/*
- * Reads inside a store transaction are not a snapshot (xenstored and the
- * loopback store read the live node the first time a transaction touches
- * it; the commit is what detects a conflict): a record deleted or rewritten
- * by a commit between two of our reads can look damaged. So damage is only
- * believed when a transaction of its own reads it again and commits (nothing
- * changed meanwhile); else the caller's transaction is asked to run again.
- */
-struct confirm_ctx {
-    const char *name;
-    char dir[DB_PATH_MAX];
-};
-
-static int confirm_body(xvios_plat *p, xvios_tx tx, void *ctx)
-{
-    struct confirm_ctx *c = ctx;
-    struct xvios_db_pool_info again;
-    int rc = dir_exists(p, tx, c->dir);
-
-    if (rc < 0)
-        return rc == -ENOENT ? 0 : rc;   /* gone: not damaged */
-    memset(&again, 0, sizeof(again));
-    rc = record_read(p, tx, c->name, &again);
-    xvios_db_pool_info_free(&again);
-    return rc;
-}
-
-static int damage_confirmed(xvios_plat *p, const char *name, const char *dir)
-{
-    struct confirm_ctx c = { .name = name };
-    int rc;
-
-    snprintf(c.dir, sizeof(c.dir), "%s", dir);
-    rc = db_tx_run(p, confirm_body, &c);
-    if (rc == -EIO) {
-        XLOG_WARN("cluster DB: pool %s: malformed record", name);
-        return -EIO;
-    }
-    return rc < 0 && rc != -EAGAIN ? rc : -EAGAIN;   /* it read well: the first read was torn, run again */
-}
-
-/* The pool's record, without its LU count: -ENXIO no such pool, -ENOENT no cluster, -EIO damaged. */
-static int pool_read(xvios_plat *p, xvios_tx tx, const char *name, struct xvios_db_pool_info *out)
-{
-    char dir[DB_PATH_MAX];
-    int rc;
-
-    memset(out, 0, sizeof(*out));
-    name = canon(name);
-    if (!xvios_pool_name_ok(name))
-        return -EINVAL;
-    snprintf(out->name, sizeof(out->name), "%s", name);
-    if ((rc = db_path(dir, sizeof(dir), POOLS_DIR "/%s", name)) < 0)
-        return rc;
-    rc = dir_exists(p, tx, dir);
-    if (rc == -ENOENT) {
-        /* no cluster at all, or no such pool (the default pool is there as long as the cluster is) */
-        rc = dir_exists(p, tx, XVIOS_DB_ROOT);
-        if (rc < 0)
-            return rc;
-        if (strcmp(name, XVIOS_POOL_DEFAULT))
-            return -ENXIO;
-        out->any = true;
-        return 0;
-    }
-    if (rc < 0)
-        return rc;
-    out->recorded = true;
-    rc = record_read(p, tx, name, out);
-    if (rc < 0)
-        xvios_db_pool_info_free(out);
-    if (rc == -EIO)
-        rc = damage_confirmed(p, name, dir);
-    return rc;
-}
-
-int db_pool_exists(xvios_plat *p, xvios_tx tx, const char *name)
-{
-    struct xvios_db_pool_info info;
-    int rc = pool_read(p, tx, name, &info);
-
-    xvios_db_pool_info_free(&info);
-    return rc;
-}
 
 /* Its LUs and their bytes (every well-formed LU of the pool). */
 static int count_lus(xvios_plat *p, xvios_tx tx, struct xvios_db_pool_info *info)
@@ -248,7 +55,7 @@ struct get_ctx {
 static int get_in_tx(xvios_plat *p, xvios_tx tx, void *ctx)
 {
     struct get_ctx *g = ctx;
-    int rc = pool_read(p, tx, g->name, g->out);
+    int rc = db_pool_record_read(p, tx, g->name, g->out);
 
     if (rc == 0 && (rc = count_lus(p, tx, g->out)) < 0)
         xvios_db_pool_info_free(g->out);
@@ -298,7 +105,7 @@ static int list_in_tx(xvios_plat *p, xvios_tx tx, void *ctx)
         rc = -ENOMEM;
         goto out;
     }
-    if ((rc = pool_read(p, tx, XVIOS_POOL_DEFAULT, &l->v[0])) < 0 && rc != -EIO)
+    if ((rc = db_pool_record_read(p, tx, XVIOS_POOL_DEFAULT, &l->v[0])) < 0 && rc != -EIO)
         goto out;
     if (rc == -EIO) {   /* a damaged default record: listed as admitting nobody rather than skipped */
         snprintf(l->v[0].name, sizeof(l->v[0].name), "%s", XVIOS_POOL_DEFAULT);
@@ -312,7 +119,7 @@ static int list_in_tx(xvios_plat *p, xvios_tx tx, void *ctx)
             XLOG_WARN("cluster DB: ignoring a malformed pool name under %s", POOLS_DIR);
             continue;
         }
-        rc = pool_read(p, tx, kids[i], &l->v[l->n]);
+        rc = db_pool_record_read(p, tx, kids[i], &l->v[l->n]);
         if (rc == 0)
             l->n++;
         else if (rc != -EIO && rc != -ENXIO)
@@ -371,7 +178,7 @@ static int record_write(xvios_plat *p, xvios_tx tx, const struct db_member *m, u
     char path[DB_PATH_MAX], num[24];
     int rc;
 
-    if ((rc = dir_exists(p, tx, POOLS_DIR)) == -ENOENT)
+    if ((rc = db_dir_exists(p, tx, POOLS_DIR)) == -ENOENT)
         rc = put(p, tx, m, n, POOLS_DIR, "");
     if (rc < 0 || (rc = db_path(path, sizeof(path), POOLS_DIR "/%s", in->name)) < 0 ||
         (rc = put(p, tx, m, n, path, "")) < 0 ||
@@ -403,7 +210,7 @@ static int write_body(xvios_plat *p, xvios_tx tx, void *ctx)
     memset(&w->out, 0, sizeof(w->out));
     if ((rc = db_members(p, tx, &m, &n)) < 0)   /* -ENOENT: no cluster */
         return rc;
-    rc = pool_read(p, tx, w->spec->name, &old);
+    rc = db_pool_record_read(p, tx, w->spec->name, &old);
     xvios_db_pool_info_free(&old);
     if (w->create && rc != -ENXIO) {
         rc = rc == 0 || rc == -EIO ? -EEXIST : rc;   /* the default pool always exists; a damaged one too */
@@ -411,7 +218,7 @@ static int write_body(xvios_plat *p, xvios_tx tx, void *ctx)
     }
     if (!w->create && rc < 0 && rc != -EIO)   /* a damaged record is replaced whole */
         goto out;
-    snprintf(w->out.name, sizeof(w->out.name), "%s", canon(w->spec->name));
+    snprintf(w->out.name, sizeof(w->out.name), "%s", db_pool_canon(w->spec->name));
     w->out.recorded = true;
     w->out.created = w->create || old.created == 0 ? w->now : old.created;
     if ((rc = db_pool_access_resolve(p, tx, w->spec->access, &w->out.any, &w->out.access, &w->out.n_access, w->bad,
@@ -496,9 +303,9 @@ static int delete_body(xvios_plat *p, xvios_tx tx, void *ctx)
 
     if ((rc = db_path(dir, sizeof(dir), POOLS_DIR "/%s", d->name)) < 0)
         return rc;
-    rc = dir_exists(p, tx, dir);
+    rc = db_dir_exists(p, tx, dir);
     if (rc == -ENOENT)
-        return dir_exists(p, tx, XVIOS_DB_ROOT) == -ENOENT ? -ENOENT : -ENXIO;
+        return db_dir_exists(p, tx, XVIOS_DB_ROOT) == -ENOENT ? -ENOENT : -ENXIO;
     if (rc < 0 || (rc = lus_in_pool(p, tx, d->name, &d->lus)) < 0)
         return rc;
     if (d->lus)
@@ -537,7 +344,7 @@ static bool admitted(const struct xvios_db_pool_info *info, const char *uuid)
 int xvios_db_pool_admits(xvios_plat *p, xvios_tx tx, const char *pool, const char *uuid)
 {
     struct xvios_db_pool_info info;
-    int rc = pool_read(p, tx, pool, &info);
+    int rc = db_pool_record_read(p, tx, pool, &info);
 
     if (rc == -ENOENT)
         rc = -ENXIO;
