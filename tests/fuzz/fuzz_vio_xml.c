@@ -7,7 +7,8 @@
  * response can carry, or accepted as a request the schema promises (a
  * known object and action, an LU name the pool accepts, a node id in
  * range, a client/adapter ID, a path key, a mapping's vdev within bounds, a
- * mapping list's after= mark only there and within bounds). The same bytes go to the Lifecycle event parser: what it accepts
+ * mapping list's after= mark only there and within bounds, a pool's name and
+ * access list as the pools take them, modify only for a pool). The same bytes go to the Lifecycle event parser: what it accepts
  * must format and parse back to the same event. Anything else aborts.
  *
  * Seed corpus: tests/fuzz/corpus/fuzz_vio_xml/ (the requests of docs/api.md and hostile ones).
@@ -17,6 +18,7 @@
 #include <string.h>
 
 #include "xvios/db_lu.h"
+#include "xvios/db_pool.h"
 #include "xvios/vio.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -26,7 +28,7 @@ static char out[XVIOS_VIO_RESPONSE_MAX];
 static void check_request(const struct xvios_vio_req *rq)
 {
     if (rq->object < XVIOS_VIO_CLUSTER || rq->object > XVIOS_VIO_PATH || rq->action < XVIOS_VIO_LIST ||
-        rq->action > XVIOS_VIO_DELETE)
+        rq->action > XVIOS_VIO_MODIFY)
         abort();
     if (rq->object == XVIOS_VIO_NODE && rq->action == XVIOS_VIO_GET &&
         (rq->node_id == 0 || rq->node_id > XVIOS_MAX_NODES))
@@ -35,7 +37,18 @@ static void check_request(const struct xvios_vio_req *rq)
         abort();
     if (rq->object == XVIOS_VIO_LU && rq->action == XVIOS_VIO_CREATE && rq->backing[0] != '/')
         abort();
-    if (rq->object != XVIOS_VIO_LU && rq->object != XVIOS_VIO_MAPPING && xvios_vio_is_write(rq))
+    if (rq->object != XVIOS_VIO_LU && rq->object != XVIOS_VIO_MAPPING && rq->object != XVIOS_VIO_POOL &&
+        xvios_vio_is_write(rq))
+        abort();
+    if (rq->action == XVIOS_VIO_MODIFY && (rq->object != XVIOS_VIO_POOL || !rq->has_access))
+        abort();
+    if (rq->object == XVIOS_VIO_POOL && (rq->pool[0] || xvios_vio_is_write(rq)) && !xvios_pool_name_ok(rq->pool))
+        abort();
+    if (rq->has_access && (rq->object != XVIOS_VIO_POOL ||
+                           strspn(rq->access, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-,*") !=
+                               strlen(rq->access)))
+        abort();
+    if (rq->object == XVIOS_VIO_LU && rq->pool[0] && !xvios_pool_name_ok(rq->pool))
         abort();
     if ((rq->object == XVIOS_VIO_CLIENT || rq->object == XVIOS_VIO_ADAPTER) && rq->action == XVIOS_VIO_GET &&
         (rq->id == 0 || rq->id > XVIOS_ID_MAX))
