@@ -295,6 +295,8 @@ install: all install-client
 	for m in $(wildcard docs/*.1); do install -m 644 $$m $(DESTDIR)$(PREFIX)/share/man/man1/; done
 	for m in $(wildcard docs/*.8); do install -m 644 $$m $(DESTDIR)$(PREFIX)/share/man/man8/; done
 	install -d $(DESTDIR)$(PREFIX)/share/xvios && install -m 644 docs/vio.rng $(DESTDIR)$(PREFIX)/share/xvios/
+	install -d $(DESTDIR)$(PREFIX)/share/xvios/examples && install -m 644 toolstack/examples/corosync.conf \
+	  toolstack/examples/xvios-backend-multihost.conf $(DESTDIR)$(PREFIX)/share/xvios/examples/
 	for u in $(UNITS); do sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@BINDIR@|$(PREFIX)/bin|g' toolstack/examples/$$u.in > $(DESTDIR)$(UNITDIR)/$$u && \
 	  chmod 644 $(DESTDIR)$(UNITDIR)/$$u || exit 1; done
 	for c in $(CONFS); do [ -e $(DESTDIR)$(SYSCONFDIR)/xvios/$$c ] || \
