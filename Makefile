@@ -7,6 +7,7 @@
 #   make demo       the README's main job: a 3-node loopback cluster, a broadcast, teardown
 #   make fuzz       libFuzzer targets (clang), each run for FUZZ_SECONDS
 #   make bench      benchmarks (ratios against a raw baseline measured in the same run)
+#   make bench-multihost  the cross-host send/broadcast against raw TCP/CPG baselines (root)
 #   make rig        the nested Xen rig (tests/rig/): real Xen 4.17 under QEMU
 #   make rig-bench  the rig's benchmarks: fio xvios vs xen-scsiback+LIO vs blkback, VKE vs raw vchan
 #   make install    DESTDIR= PREFIX=/usr/local (install-client: libxvios-client alone)
@@ -237,6 +238,12 @@ demo: deps all $(rel_IHELP)
 bench: deps all $(rel_BENCH) $(rel_IHELP)
 	@for b in $(rel_BENCH); do echo "== $$b"; XVIOS_BIN=$(CURDIR)/build/rel/bin $$b || exit 1; done
 
+# The multi-host transport against raw TCP and raw CPG baselines of the same run (docs/multihost.md);
+# root (network namespaces, three corosync daemons), like check-multihost; not part of bench.
+.PHONY: bench-multihost
+bench-multihost: deps all $(rel_IHELP)
+	@XVIOS_BIN=$(CURDIR)/build/rel/bin XVIOS_TESTS=$(CURDIR)/build/rel/tests tests/bench/bench_multihost.sh
+
 # ---------------------------------------------------------------- fuzz
 FUZZ_BINS := $(patsubst tests/fuzz/%.c,build/fuzz/%,$(FUZZ_SRCS))
 # Extra sources a fuzzer needs beyond libxvios: FUZZ_EXTRA_<fuzzer name>.
@@ -295,6 +302,8 @@ install: all install-client
 	for m in $(wildcard docs/*.1); do install -m 644 $$m $(DESTDIR)$(PREFIX)/share/man/man1/; done
 	for m in $(wildcard docs/*.8); do install -m 644 $$m $(DESTDIR)$(PREFIX)/share/man/man8/; done
 	install -d $(DESTDIR)$(PREFIX)/share/xvios && install -m 644 docs/vio.rng $(DESTDIR)$(PREFIX)/share/xvios/
+	install -d $(DESTDIR)$(PREFIX)/share/xvios/examples && install -m 644 toolstack/examples/corosync.conf \
+	  toolstack/examples/xvios-backend-multihost.conf $(DESTDIR)$(PREFIX)/share/xvios/examples/
 	for u in $(UNITS); do sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@BINDIR@|$(PREFIX)/bin|g' toolstack/examples/$$u.in > $(DESTDIR)$(UNITDIR)/$$u && \
 	  chmod 644 $(DESTDIR)$(UNITDIR)/$$u || exit 1; done
 	for c in $(CONFS); do [ -e $(DESTDIR)$(SYSCONFDIR)/xvios/$$c ] || \

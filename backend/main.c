@@ -377,6 +377,8 @@ int main(int argc, char **argv)
         XLOG_ERR("cannot start the VKE: %s", strerror(-rc));
         goto out;
     }
+    if (mesh)   /* VKE_STATS also shows the mesh's and its CPG member's counters */
+        xvios_vke_stats_extra(vke, xvios_mesh_links_format_stats, mesh);
     if (pidfile_opt)
         snprintf(pidfile, sizeof(pidfile), "%s", pidfile_opt);
     else

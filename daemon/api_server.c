@@ -251,7 +251,7 @@ static void on_send(struct xviosd *d, struct caller *c, const struct xvios_msg *
         return;
     }
     for (unsigned i = 0; i < rq.n_targets; i++) {
-        if (m->targets[i] == 0 || m->targets[i] > XVIOS_MAX_NODES) {
+        if (m->targets[i] == 0 || m->targets[i] > XVIOS_NODE_ID_MAX) {   /* multi-host ids: over 256 */
             viod_api_emit(d, c, XVIOS_OP_API_RESULT, XVIOS_ST_BAD_PACKET, m->hdr.txid, d->self_node, m->sub.msg_type,
                      NULL, 0);
             return;

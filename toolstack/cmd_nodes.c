@@ -14,6 +14,7 @@
 #include "cli_json.h"
 #include "cmds.h"
 #include "xvios/clock.h"
+#include "xvios/db.h"
 
 static void usage(FILE *f)
 {
@@ -127,7 +128,7 @@ static struct block *collect_blocks(const struct xvios_client_outcome *o, unsign
                     cap = cap ? cap * 2 : 16;
                 }
                 if (xvios_kv_get(p, bl, "node", node, sizeof(node)) == 0)
-                    xvios_parse_u32(node, 1, XVIOS_MAX_NODES, &id);
+                    xvios_parse_u32(node, 1, XVIOS_NODE_ID_MAX, &id);
                 v[*n] = (struct block){ .p = p, .len = bl, .node = id };
                 (*n)++;
             }
@@ -158,7 +159,7 @@ int cmd_nodes(struct xvios_cli *cli, int argc, char **argv)
     while ((ch = getopt_long(argc, argv, "+", lo, NULL)) != -1) {
         switch (ch) {
         case 'v':
-            if (xvios_parse_u32(optarg, 1, XVIOS_MAX_NODES, &cli->via) < 0) {
+            if (xvios_parse_u32(optarg, 1, XVIOS_NODE_ID_MAX, &cli->via) < 0) {
                 usage(stderr);
                 return XVIOS_EXIT_USAGE;
             }

@@ -8,6 +8,7 @@
 #include "cli_json.h"
 #include "cmds.h"
 #include "xvios/clock.h"
+#include "xvios/db.h"
 
 static void usage(FILE *f)
 {
@@ -67,7 +68,7 @@ int cmd_ping(struct xvios_cli *cli, int argc, char **argv)
         default: usage(stderr); return XVIOS_EXIT_USAGE;
         }
     }
-    if (optind != argc - 1 || xvios_parse_u32(argv[optind], 1, XVIOS_MAX_NODES, &node) < 0) {
+    if (optind != argc - 1 || xvios_parse_u32(argv[optind], 1, XVIOS_NODE_ID_MAX, &node) < 0) {
         usage(stderr);
         return XVIOS_EXIT_USAGE;
     }

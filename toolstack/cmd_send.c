@@ -13,6 +13,7 @@
 #include "cli_json.h"
 #include "cmds.h"
 #include "xvios/clock.h"
+#include "xvios/db.h"
 
 static void usage(FILE *f)
 {
@@ -54,7 +55,7 @@ static int parse_type(const char *s, uint32_t *t)
 static int parse_targets(char *s, uint32_t *t, unsigned *n)
 {
     for (char *save = NULL, *tok = strtok_r(s, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-        if (*n >= XVIOS_MAX_NODES || xvios_parse_u32(tok, 1, XVIOS_MAX_NODES, &t[*n]) < 0)
+        if (*n >= XVIOS_MAX_NODES || xvios_parse_u32(tok, 1, XVIOS_NODE_ID_MAX, &t[*n]) < 0)
             return -EINVAL;
         (*n)++;
     }
@@ -261,7 +262,8 @@ int cmd_send(struct xvios_cli *cli, int argc, char **argv)
         case 'b': bcast = true; break;
         case 't':
             if (parse_targets(optarg, targets, &s.n_targets) < 0) {
-                fprintf(stderr, "%s: --to needs node ids (1..%u), comma separated\n", cli->prog, XVIOS_MAX_NODES);
+                fprintf(stderr, "%s: --to needs at most %u node ids (1..%u), comma separated\n", cli->prog, XVIOS_MAX_NODES,
+                        XVIOS_NODE_ID_MAX);
                 return XVIOS_EXIT_USAGE;
             }
             break;

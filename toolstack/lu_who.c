@@ -17,6 +17,7 @@
 #include "toolstack/lu_cmd.h"
 #include "toolstack/lu_pr.h"
 #include "xvios/clock.h"
+#include "xvios/db.h"
 #include "xvios/kv.h"
 #include "xvios/parse.h"
 
@@ -243,7 +244,7 @@ int lu_who_run(const struct xvios_cli *cli_in, int argc, char **argv)
         switch (ch) {
         case 'j': cli.json = true; break;
         case 'v':
-            if (xvios_parse_u32(optarg, 1, XVIOS_MAX_NODES, &cli.via) < 0)
+            if (xvios_parse_u32(optarg, 1, XVIOS_NODE_ID_MAX, &cli.via) < 0)
                 return lu_say(XVIOS_EXIT_USAGE, "--via takes a node id");
             break;
         case 'T':

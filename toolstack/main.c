@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cmds.h"
+#include "xvios/db.h"
 #include "xvios/log.h"
 #include "xvios/version.h"
 
@@ -92,7 +93,7 @@ int main(int argc, char **argv)
                 return XVIOS_EXIT_USAGE;
             node = argv[++i];
         } else if (!strcmp(a, "--via")) {
-            if (need_arg(cli.prog, a, i, argc) < 0 || xvios_parse_u32(argv[i + 1], 1, XVIOS_MAX_NODES, &cli.via) < 0) {
+            if (need_arg(cli.prog, a, i, argc) < 0 || xvios_parse_u32(argv[i + 1], 1, XVIOS_NODE_ID_MAX, &cli.via) < 0) {
                 fprintf(stderr, "%s: --via needs a node id\n", cli.prog);
                 return XVIOS_EXIT_USAGE;
             }
@@ -112,7 +113,7 @@ int main(int argc, char **argv)
         cli.platform = cli.root ? XVIOS_PLAT_LOOPBACK : XVIOS_PLAT_XEN;
     }
     cli.node_named = (node && node[0]) || cli.via;
-    if (node && node[0] && xvios_parse_u32(node, 1, XVIOS_MAX_NODES, &cli.node) < 0) {
+    if (node && node[0] && xvios_parse_u32(node, 1, XVIOS_NODE_ID_MAX, &cli.node) < 0) {
         fprintf(stderr, "%s: bad node id '%s'\n", cli.prog, node);
         return XVIOS_EXIT_USAGE;
     }

@@ -68,6 +68,7 @@ int  xvios_mesh_bcast(xvios_mesh *m, const void *buf, size_t len, const struct t
 int  xvios_mesh_send(xvios_mesh *m, uint32_t node, const void *buf, size_t len, const struct timespec *deadline);
 bool xvios_mesh_link_up(const xvios_mesh *m, uint32_t node);
 void xvios_mesh_stats_get(const xvios_mesh *m, struct xvios_mesh_stats *st);
+void xvios_mesh_cpg_stats_get(const xvios_mesh *m, struct xvios_cpg_stats *st);  /* its CPG member's */
 
 /*
  * The mesh as the platform's links to other hosts' nodes (mesh_links.c).
@@ -82,7 +83,10 @@ void xvios_mesh_stats_get(const xvios_mesh *m, struct xvios_mesh_stats *st);
  * caller polls xvios_mesh_links_fd() and calls xvios_mesh_links_service().
  * Inbound datagrams wait in a per-link queue (XVIOS_MESH_LINK_INQ_PKTS) until
  * the link's owner reads them; one that finds no open link, or a full queue,
- * is dropped, logged and counted.
+ * is dropped, logged and counted. The links take group sends
+ * (xvios_link_group_send): one CPG AGREED multicast framed with the nodes it
+ * names (mesh_group.h); each named node's link delivers it as a datagram from
+ * the sender, every other member drops it (counted).
  */
 #define XVIOS_MESH_LINK_INQ_PKTS  1024u
 #define XVIOS_MESH_LINK_INQ_BYTES (16u << 20)
@@ -93,9 +97,18 @@ typedef struct xvios_mesh_links xvios_mesh_links;
 struct xvios_mesh_links_stats {
     uint64_t unclaimed;      /* inbound datagrams with no open link from their node: dropped */
     uint64_t inq_full;       /* inbound datagrams refused by a full link queue: dropped */
-    uint64_t bcast_ignored;  /* CPG broadcasts (the VKE does not broadcast over CPG yet) */
     uint64_t lost;           /* links made DEAD by a node lost or its TCP link gone */
+    /* group datagrams (xvios_link_group_send: one CPG multicast naming the nodes it is for) */
+    uint64_t group_out;      /* multicasts sent (accepted by CPG or its bounded queue) */
+    uint64_t group_copies;   /* node copies those multicasts stood for */
+    uint64_t group_in;       /* delivered to the named node's link as a datagram from the sender */
+    uint64_t group_not_for_us; /* CPG deliveries that did not name this node (or this node's own) */
+    uint64_t group_malformed;  /* CPG deliveries with a bad frame: dropped, logged */
 };
+
+/* The counters of the mesh links, the mesh and its CPG member as "key=value\n" lines into buf (a VKE
+ * stats appendix, xvios_vke_stats_extra); the length written (cut at cap - 1, NUL-terminated). */
+size_t xvios_mesh_links_format_stats(void *ml, char *buf, size_t cap);
 
 /* cfg as xvios_mesh_open; p: the platform whose links to other hosts go through the mesh; loop: NULL
  * or the host's loop. The node id the mesh takes ((corosync nodeid << 8) | cfg->local) must equal

@@ -183,4 +183,19 @@ int  xvios_link_send(xvios_link *l, const void *buf, size_t len, const struct ti
  */
 int  xvios_link_recv(xvios_link *l, void *buf, size_t cap, size_t *len);
 
+/*
+ * Group sends: one datagram to several links in one go, where the links' implementation has a
+ * group send (the multi-host mesh: one CPG AGREED multicast naming the nodes, each receiver's link
+ * delivering it as a datagram from this node; xen/plat/mesh). xvios_link_group_capable(): l's
+ * implementation has one. xvios_link_group_send(): 1..XVIOS_LINK_GROUP_MAX links, all UP and opened
+ * on the same table, each a different node. 0: taken for every link (deadline: how long it may wait
+ * for the transport's room); -EOPNOTSUPP: no group send (send a copy per link); -EINVAL: bad
+ * arguments (mixed tables, a repeated node); -ENOTCONN: a link is not UP; -EMSGSIZE: too big for
+ * one group datagram; else the implementation's error. On any error nothing was sent.
+ */
+#define XVIOS_LINK_GROUP_MAX 128u
+bool xvios_link_group_capable(const xvios_link *l);
+int  xvios_link_group_send(xvios_link *const *links, unsigned n, const void *buf, size_t len,
+                           const struct timespec *deadline);
+
 #endif /* XVIOS_PLATFORM_H */

@@ -79,7 +79,17 @@ struct xvios_vke_stats {
     uint64_t timeout_clamped;   /* sends whose timeout was cut to the cluster's maximum */
     uint64_t up_lost_restart;   /* messages a previous incarnation receipted and held, open in its journal
                                  * when it died (RUNDIR/vke-held.journal): logged at start; served */
+    /* broadcasts as group sends (xvios_link_group_send: one multicast for the peers whose links take
+     * it, the multi-host mesh's); served as VKE_STATS lines */
+    uint64_t group_sends;       /* group datagrams sent (not counted in packets_out) */
+    uint64_t group_copies;      /* peer copies they stood for */
+    uint64_t group_fallback;    /* group sends refused: the copies went one per link instead */
 };
+
+/* An appendix to the VKE_STATS text: fmt writes more "key=value\n" lines (at most cap - 1 bytes,
+ * NUL-terminated) and returns their length; the counters of what the VKE's links run on (the
+ * multi-host mesh: xvios_mesh_links_format_stats). NULL fmt: none. */
+void xvios_vke_stats_extra(struct xvios_vke *v, size_t (*fmt)(void *ctx, char *buf, size_t cap), void *ctx);
 
 /* Registers with cfg->loop at once; -EINVAL for a loop without a multiplexer on it (or the reverse). */
 int  xvios_vke_create(const struct xvios_vke_config *cfg, struct xvios_vke **out);

@@ -46,6 +46,13 @@
  *   4 - event LU_IO_ERRORS (10: a VIOS's engine met I/O errors on an LU,
  *       from its path entry's io-errors count). The packet format is
  *       version 2's, so versions 2 and 3 are still accepted.
+ *   5 - (being assembled from several branches; XVIOS_PROTO_CURRENT stays 4
+ *       until they are merged) issue 16: on a cluster link a broadcast
+ *       CLUSTER_SEND may carry sub.dst_node 0: one copy sent once for several
+ *       nodes (a group send, the multi-host mesh's CPG multicast,
+ *       docs/multihost.md); the receiving VKE takes it as addressed to itself.
+ *       No new opcode, type, status or event number; the packet format is
+ *       version 2's.
  */
 enum xvios_proto_version {
     XVIOS_PROTO_V1 = 1,

@@ -8,23 +8,29 @@
  * Input: byte 0 picks the caller's cap for the stream; the rest is taken
  * (1) as one CPG message, (2) as a TCP link's decrypted stream, walked frame
  * by frame as tcp_link.c walks it, (3) as 9-byte roster operations
- * [op][cs_nodeid u32 LE][pid u32 LE] whose node is derived from the bytes.
+ * [op][cs_nodeid u32 LE][pid u32 LE] whose node is derived from the bytes,
+ * (4) as a group datagram frame (xen/plat/mesh/mesh_group.c), the payload of
+ * a CPG broadcast.
  *
  * Invariants (abort() on violation): an accepted CPG header's payload length
  * is exactly what follows it and within its bound, its source is a valid
  * node id of its host, a HELLO's card within XVIOS_CPG_CARD_MAX; a frame
  * never claims more than the stream holds, never more than the bound, an
  * accepted datagram fits the cap; the roster never exceeds its bound,
- * never holds one node twice, and only nodes of the announcing host.
+ * never holds one node twice, and only nodes of the announcing host; an
+ * accepted group frame holds a datagram of 1..XVIOS_LINK_MAX_DGRAM bytes
+ * inside it, and encodes back to the same bytes.
  *
  *   make fuzz FUZZ_SECONDS=60   (seed corpus: tests/fuzz/corpus/fuzz_multihost_msgs/)
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "xen/plat/cpg/cpg_roster.h"
+#include "xen/plat/mesh/mesh_group.h"
 #include "xen/plat/tcp/tcp_frame.h"
 #include "xvios/cpg.h"
 #include "xvios/platform.h"
@@ -99,6 +105,31 @@ static void roster(const uint8_t *d, size_t n)
     }
 }
 
+static void group(const uint8_t *d, size_t n, uint32_t self)
+{
+    static uint8_t again[XVIOS_CPG_MAX_PAYLOAD];
+    uint32_t nodes[XVIOS_MESH_GROUP_MAX];
+    const uint8_t *dg = NULL;
+    size_t dlen = 0, len = 0;
+    bool addressed = false, named = false;
+    unsigned k;
+
+    if (xvios_mesh_group_decode(d, n, self, &addressed, &dg, &dlen) != 0) {
+        check(!addressed);
+        return;
+    }
+    check(dlen >= 1 && dlen <= XVIOS_LINK_MAX_DGRAM && dg > d && dg + dlen == d + n);
+    k = (unsigned)(d[6] | d[7] << 8);
+    check(k >= 1 && k <= XVIOS_MESH_GROUP_MAX && (size_t)(dg - d) == XVIOS_MESH_GROUP_FIXED + 4u * k);
+    for (unsigned i = 0; i < k; i++) {
+        nodes[i] = get32(d + XVIOS_MESH_GROUP_FIXED + 4u * i);
+        named |= nodes[i] == self;
+    }
+    check(named == addressed);
+    check(xvios_mesh_group_encode(nodes, k, dg, dlen, again, sizeof again, &len) == 0);
+    check(len == n && memcmp(again, d, n) == 0);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -109,5 +140,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     cpg_msg(data + 1, size - 1);
     stream(data + 1, size - 1, cap);
     roster(data + 1, size - 1);
+    group(data + 1, size - 1, 257u + data[0]);
     return 0;
 }

@@ -80,7 +80,8 @@ for n in $NODES; do
     t_check "node $n: idle (under 20 ticks in 2 s)" test "$used" -lt 20
 done
 
-# broadcast with receipts from host 1: 5/5
+# broadcast with receipts from host 1: 5/5, the four copies for hosts 2 and 3 as one CPG multicast
+"$VKE_TOOL" stats "$(root_of 257)" 257 > "$T_ROOT/bstat0"
 t1=$(ms)
 out=$("$VKE_TOOL" send "$(root_of 257)" 257 --broadcast --receipt --cap 5 --timeout 5000 --payload bcast-all)
 echo "$out"; echo "   broadcast with receipts 5/5 took $(( $(ms) - t1 )) ms (vke_tool start included)"
@@ -89,6 +90,11 @@ for n in 258 513 514 769 770; do
     t_check "broadcast: node $n delivered" grep -q "^rc node=$n status=delivered" <<<"$out"
     t_check "broadcast: sink $n got it" wait_until 5 grep -q 'src=257 .*payload=bcast-all' "$T_ROOT/sink-$n.log"
 done
+"$VKE_TOOL" stats "$(root_of 257)" 257 > "$T_ROOT/bstat1"
+grow() { echo $(( $(sed -n "s/^$1=//p" "$T_ROOT/bstat1") - $(sed -n "s/^$1=//p" "$T_ROOT/bstat0") )); }
+echo "   257: group_sends +$(grow group_sends), group_copies +$(grow group_copies), cpg_sent +$(grow cpg_sent), mesh_direct_out +$(grow mesh_direct_out)"
+t_check "broadcast: one group send standing for 4 copies, one CPG multicast, no directed copy to another host" \
+    test "$(grow group_sends)/$(grow group_copies)/$(grow cpg_sent)/$(grow mesh_direct_out)" = 1/4/1/0
 
 # directed with a response across hosts: 257 -> 770, 770's stand-in daemon answers
 t1=$(ms)

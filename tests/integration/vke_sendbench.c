@@ -19,6 +19,18 @@
  *        OPS round trips to this node's VKE alone: VKE_STATS requests, which
  *        the VKE answers itself (no link, no daemon); prints "stats ops=OPS
  *        us_per_op=X" (the caller -> VKE hop, the VKE's loop included)
+ *   vke_sendbench bcast RUNDIR SELF N SIZE OPS
+ *        OPS broadcasts with receipts of SIZE payload bytes to the N other
+ *        nodes, each waiting until all N receipts are in; prints "bcast n=N
+ *        size=SIZE ops=OPS us_per_op=X"
+ *   vke_sendbench tcpserve ADDR PORT
+ *        the raw baseline of a send + receipt between two hosts: a plain TCP
+ *        server (TCP_NODELAY) taking frames (le32 length + bytes) and answering
+ *        each with a 64-byte frame (a receipt's size); prints "listening",
+ *        serves one connection, exits when it closes
+ *   vke_sendbench tcpping ADDR PORT SIZE OPS
+ *        OPS such round trips with SIZE-byte frames; prints "tcpping size=SIZE
+ *        ops=OPS us_per_op=X"
  *   vke_sendbench stream RUNDIR SELF TO BYTES REPS
  *        REPS times: BYTES as consecutive directed sends of the largest
  *        payload (60 KiB), each waiting for its receipt; prints
@@ -36,6 +48,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -55,6 +70,7 @@ static uint8_t buf[XVIOS_MAX_MSG];
 static uint8_t data[XVIOS_MAX_PAYLOAD];
 static unsigned retries;
 static uint32_t txseq;
+static unsigned bcast_n;     /* bcast: the receipts a broadcast waits for */
 
 static double now_us(void)
 {
@@ -80,26 +96,27 @@ static int connect_vke(const char *rundir)
     return fd;
 }
 
-/* One directed send with a receipt, repeated while the peer answers QUEUE_FULL. 0 delivered, -1 not,
- * -2 the VKE closed the connection before the answer (see reconnects in main). */
+/* One directed send with a receipt (to 0: a broadcast waiting for bcast_n receipts), repeated while a
+ * peer answers QUEUE_FULL. 0 delivered, -1 not, -2 the VKE closed the connection before the answer
+ * (see reconnects in main). */
 static int send_one(int fd, uint32_t self, uint32_t to, uint32_t size)
 {
     struct xvios_msg m, r;
 
     memset(&m, 0, sizeof(m));
     m.hdr.opcode = XVIOS_OP_CLUSTER_SEND;
-    m.hdr.flags = XVIOS_F_RECEIPT;
+    m.hdr.flags = XVIOS_F_RECEIPT | (to ? 0 : XVIOS_F_BROADCAST);
     m.sub.src_node = self;
     m.sub.msg_type = XVIOS_MT_USER_BASE;
-    m.sub.n_targets = 1;
+    m.sub.n_targets = to ? 1 : 0;
     m.targets[0] = to;
-    m.sub.rc_capacity = 1;
+    m.sub.rc_capacity = (uint16_t)(to ? 1 : bcast_n);
     m.payload = data;
     m.hdr.payload_len = size;
     for (unsigned again = 0;; again++) {
         struct timespec d = xvios_deadline_ms(5000);
-        struct xvios_rc_entry rc[1];
-        unsigned n_rc = 0;
+        struct xvios_rc_entry rc[XVIOS_MAX_NODES];
+        unsigned n_rc = 0, full = 0;
         size_t len = 0;
 
         m.hdr.txid = xvios_txid_make(self, ++txseq);
@@ -132,8 +149,12 @@ static int send_one(int fd, uint32_t self, uint32_t to, uint32_t size)
         }
         if (r.hdr.status == XVIOS_ST_OK)
             return 0;
-        if (r.hdr.payload_len && xvios_rc_decode(r.payload, r.hdr.payload_len, rc, 1, &n_rc) == XVIOS_WIRE_OK &&
-            n_rc == 1 && rc[0].status == XVIOS_RC_QUEUE_FULL && again < MAX_RETRY) {
+        if (r.hdr.payload_len &&
+            xvios_rc_decode(r.payload, r.hdr.payload_len, rc, XVIOS_MAX_NODES, &n_rc) == XVIOS_WIRE_OK) {
+            for (unsigned i = 0; i < n_rc; i++)
+                full += rc[i].status == XVIOS_RC_QUEUE_FULL;
+        }
+        if (full && again < MAX_RETRY) {   /* (a broadcast is repeated whole: its copies are the same) */
             retries++;
             usleep(1000);
             continue;
@@ -190,6 +211,122 @@ static int run_ping(uint32_t self, uint32_t to, uint32_t size, uint32_t ops)
     printf("ping size=%u ops=%u us_per_op=%.1f retries=%u reconnects=%u\n", size, ops, (now_us() - t0) / ops, retries,
            reconnects);
     return 0;
+}
+
+static int run_bcast(uint32_t self, uint32_t size, uint32_t ops)
+{
+    double t0 = 0;
+
+    for (uint32_t i = 0; i < 20 + ops; i++) {
+        if (i == 20)
+            t0 = now_us();
+        if (send_rc(self, 0, size) < 0)
+            return 1;
+    }
+    printf("bcast n=%u size=%u ops=%u us_per_op=%.1f retries=%u reconnects=%u\n", bcast_n, size, ops,
+           (now_us() - t0) / ops, retries, reconnects);
+    return 0;
+}
+
+/* ---------------------------------------------------------------- the raw TCP baseline */
+#define RAW_REPLY 64u   /* a receipt packet: header + sub-header, no targets, no payload */
+
+static int io_all(int fd, void *p, size_t n, bool wr)
+{
+    uint8_t *b = p;
+    while (n) {
+        ssize_t r = wr ? send(fd, b, n, MSG_NOSIGNAL) : recv(fd, b, n, 0);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            return -1;
+        b += r;
+        n -= (size_t)r;
+    }
+    return 0;
+}
+
+static int tcp_addr(const char *addr, uint32_t port, struct sockaddr_in *sa)
+{
+    *sa = (struct sockaddr_in){ .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
+    return inet_pton(AF_INET, addr, &sa->sin_addr) == 1 ? 0 : -1;
+}
+
+static int run_tcpserve(const char *addr, uint32_t port)
+{
+    static uint8_t frame[4 + XVIOS_MAX_PAYLOAD];
+    struct sockaddr_in sa;
+    int one = 1, lfd, fd;
+
+    if (tcp_addr(addr, port, &sa) < 0)
+        return 2;
+    lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (lfd < 0 || setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) < 0 ||
+        bind(lfd, (struct sockaddr *)&sa, sizeof sa) < 0 || listen(lfd, 1) < 0) {
+        perror("vke_sendbench: tcpserve");
+        return 1;
+    }
+    printf("listening\n");
+    fflush(stdout);
+    fd = accept(lfd, NULL, NULL);
+    close(lfd);
+    if (fd < 0 || setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one) < 0) {
+        perror("vke_sendbench: accept");
+        return 1;
+    }
+    memset(frame, 0, sizeof frame);
+    for (;;) {
+        uint8_t hdr[4], reply[4 + RAW_REPLY] = { 0 };
+        uint32_t len;
+        if (io_all(fd, hdr, 4, false) < 0)
+            break;                                  /* the client is done */
+        len = xvios_get_le32(hdr);
+        if (len > XVIOS_MAX_PAYLOAD || io_all(fd, frame, len, false) < 0) {
+            fprintf(stderr, "vke_sendbench: tcpserve: bad frame\n");
+            close(fd);
+            return 1;
+        }
+        xvios_put_le32(reply, RAW_REPLY);
+        if (io_all(fd, reply, sizeof reply, true) < 0)
+            break;
+    }
+    close(fd);
+    return 0;
+}
+
+static int run_tcpping(const char *addr, uint32_t port, uint32_t size, uint32_t ops)
+{
+    static uint8_t frame[4 + XVIOS_MAX_PAYLOAD];
+    uint8_t reply[4 + RAW_REPLY];
+    struct sockaddr_in sa;
+    double t0 = 0;
+    int one = 1, fd, rc = 1;
+
+    if (tcp_addr(addr, port, &sa) < 0)
+        return 2;
+    fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0 || setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one) < 0 ||
+        connect(fd, (struct sockaddr *)&sa, sizeof sa) < 0) {
+        perror("vke_sendbench: tcpping");
+        goto out;
+    }
+    xvios_put_le32(frame, size);
+    memset(frame + 4, 0x5a, size);
+    for (uint32_t i = 0; i < 20 + ops; i++) {
+        if (i == 20)
+            t0 = now_us();
+        /* one write per frame, as a link writes one record */
+        if (io_all(fd, frame, 4 + (size_t)size, true) < 0 || io_all(fd, reply, sizeof reply, false) < 0) {
+            fprintf(stderr, "vke_sendbench: tcpping: round trip %u failed\n", i);
+            goto out;
+        }
+    }
+    printf("tcpping size=%u ops=%u us_per_op=%.1f\n", size, ops, (now_us() - t0) / ops);
+    rc = 0;
+out:
+    if (fd >= 0)
+        close(fd);
+    return rc;
 }
 
 static int run_stream(uint32_t self, uint32_t to, uint32_t bytes, uint32_t reps)
@@ -336,10 +473,37 @@ int main(int argc, char **argv)
             close(vke_fd);
         return rc;
     }
+    if (argc == 4 && !strcmp(argv[1], "tcpserve")) {
+        if (xvios_parse_u32(argv[3], 1, 65535, &a) < 0)
+            goto usage;
+        return run_tcpserve(argv[2], a);
+    }
+    if (argc == 6 && !strcmp(argv[1], "tcpping")) {
+        uint32_t port;
+        if (xvios_parse_u32(argv[3], 1, 65535, &port) < 0 || xvios_parse_u32(argv[4], 0, XVIOS_MAX_PAYLOAD, &a) < 0 ||
+            xvios_parse_u32(argv[5], 1, MAX_OPS, &b) < 0)
+            goto usage;
+        return run_tcpping(argv[2], port, a, b);
+    }
+    if (argc == 7 && !strcmp(argv[1], "bcast")) {
+        uint32_t n;
+        if (xvios_parse_u32(argv[3], 1, UINT32_MAX, &self) < 0 || xvios_parse_u32(argv[4], 1, XVIOS_MAX_NODES - 1, &n) < 0 ||
+            xvios_parse_u32(argv[5], 0, XVIOS_MAX_PAYLOAD, &a) < 0 || xvios_parse_u32(argv[6], 1, MAX_OPS, &b) < 0)
+            goto usage;
+        bcast_n = n;
+        memset(data, 0x5a, sizeof(data));
+        vke_rundir = argv[2];
+        vke_fd = connect_vke(vke_rundir);
+        rc = vke_fd < 0 ? 1 : run_bcast(self, a, b);
+        if (vke_fd >= 0)
+            close(vke_fd);
+        return rc;
+    }
     if (argc != 7 || (strcmp(argv[1], "ping") && strcmp(argv[1], "stream")))
         goto usage;
     ping = !strcmp(argv[1], "ping");
-    if (xvios_parse_u32(argv[3], 1, 0xffff, &self) < 0 || xvios_parse_u32(argv[4], 1, 0xffff, &to) < 0 ||
+    /* node ids: multi-host ids are 32 bits ((corosync nodeid << 8) | local) */
+    if (xvios_parse_u32(argv[3], 1, UINT32_MAX, &self) < 0 || xvios_parse_u32(argv[4], 1, UINT32_MAX, &to) < 0 ||
         xvios_parse_u32(argv[5], ping ? 0 : 1, ping ? XVIOS_MAX_PAYLOAD : MAX_BYTES, &a) < 0 ||
         xvios_parse_u32(argv[6], 1, ping ? MAX_OPS : MAX_REPS, &b) < 0)
         goto usage;
@@ -353,7 +517,8 @@ int main(int argc, char **argv)
         close(vke_fd);
     return rc;
 usage:
-    fprintf(stderr, "usage: vke_sendbench ping RUNDIR SELF TO SIZE OPS | stream RUNDIR SELF TO BYTES REPS | "
-                    "local SIZE OPS | stats RUNDIR OPS\n");
+    fprintf(stderr, "usage: vke_sendbench ping RUNDIR SELF TO SIZE OPS | bcast RUNDIR SELF N SIZE OPS | "
+                    "stream RUNDIR SELF TO BYTES REPS | local SIZE OPS | stats RUNDIR OPS | tcpserve ADDR PORT | "
+                    "tcpping ADDR PORT SIZE OPS\n");
     return 2;
 }

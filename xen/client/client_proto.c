@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "xvios/client.h"
+#include "xvios/db.h"
 
 static int build(struct xvios_msg *m, uint8_t *buf, size_t cap, size_t *len)
 {
@@ -77,7 +78,7 @@ int xvios_api_build_send(const struct xvios_api_send *s, enum xvios_origin origi
     m.sub.n_targets = (uint16_t)s->n_targets;
     m.sub.timeout_ms = s->timeout_ms;
     for (unsigned i = 0; i < s->n_targets; i++) {
-        if (s->targets[i] == 0 || s->targets[i] > XVIOS_MAX_NODES)
+        if (s->targets[i] == 0 || s->targets[i] > XVIOS_NODE_ID_MAX)   /* a multi-host id is over 256 */
             return -EINVAL;
         m.targets[i] = s->targets[i];
     }

@@ -324,6 +324,33 @@ int xvios_link_send(xvios_link *l, const void *buf, size_t len, const struct tim
     return l->ops->link_send(l->impl, buf, len, deadline);
 }
 
+bool xvios_link_group_capable(const xvios_link *l)
+{
+    return l && l->ops->link_group_send;
+}
+
+int xvios_link_group_send(xvios_link *const *links, unsigned n, const void *buf, size_t len,
+                          const struct timespec *deadline)
+{
+    void *impls[XVIOS_LINK_GROUP_MAX];
+
+    if (!links || n == 0 || n > XVIOS_LINK_GROUP_MAX || !buf)
+        return -EINVAL;
+    if (len == 0 || len > XVIOS_LINK_MAX_DGRAM)
+        return -EMSGSIZE;
+    if (!links[0] || !links[0]->ops->link_group_send)
+        return -EOPNOTSUPP;
+    for (unsigned i = 0; i < n; i++) {
+        if (!links[i] || links[i]->ops != links[0]->ops)
+            return -EINVAL;
+        for (unsigned j = 0; j < i; j++)
+            if (links[j]->peer.peer_node == links[i]->peer.peer_node)
+                return -EINVAL;
+        impls[i] = links[i]->impl;
+    }
+    return links[0]->ops->link_group_send(impls, n, buf, len, deadline);
+}
+
 int xvios_link_recv(xvios_link *l, void *buf, size_t cap, size_t *len)
 {
     *len = 0;

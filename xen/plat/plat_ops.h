@@ -44,6 +44,9 @@ struct xvios_plat_ops {
     enum xvios_link_state (*link_state)(const void *link_impl);
     int  (*link_send)(void *link_impl, const void *buf, size_t len, const struct timespec *deadline);
     int  (*link_recv)(void *link_impl, void *buf, size_t cap, size_t *len);
+    /* optional (NULL: none): one datagram to n links of this table (xvios_link_group_send, checked) */
+    int  (*link_group_send)(void *const *link_impls, unsigned n, const void *buf, size_t len,
+                            const struct timespec *deadline);
 
     /* Rings (xvios/ring.h; arguments already checked by xen/plat/plat_ring.c). */
     int  (*gnt_open)(void *impl, uint32_t fe_domid, unsigned max_grants, void **gnt_impl, bool *native_copy);

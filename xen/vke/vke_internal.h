@@ -131,6 +131,8 @@ struct xvios_vke {
     unsigned max_sends;
     unsigned link_queue_cap;
     struct xvios_vke_stats st;
+    size_t (*stats_extra)(void *ctx, char *buf, size_t cap);   /* xvios_vke_stats_extra */
+    void *stats_extra_ctx;
     uint8_t *iobuf;            /* XVIOS_LINK_MAX_DGRAM scratch */
     uint8_t *encbuf;           /* XVIOS_MAX_MSG scratch for encoding */
     struct vke_receiver receivers[VKE_MAX_RECEIVERS];
@@ -162,6 +164,11 @@ struct vke_peer *vke_peer_find(struct xvios_vke *v, uint32_t node);
 void vke_peers_sync(struct xvios_vke *v);               /* peers follow v->members */
 int  vke_peer_open(struct xvios_vke *v, struct vke_peer *p);  /* on failure: link NULL, re-open timed */
 /* Queue a datagram for a peer; false when it cannot be queued (counted). */
+/* vke_group.c: a broadcast's copies for peers whose links take a group send, as one datagram (v->encbuf,
+ * len bytes, encoded with dst_node 0); taken[i] (plan->n entries) marks the plan entries it covered;
+ * returns how many (0: none, every copy goes on its own link). */
+unsigned vke_group_send(struct xvios_vke *v, const struct vke_plan *plan, size_t len, struct timespec deadline,
+                        bool *taken);
 bool vke_peer_enqueue(struct xvios_vke *v, struct vke_peer *p, const void *buf, size_t len,
                       uint64_t txid, struct timespec deadline);
 void vke_peers_dispose(struct xvios_vke *v);

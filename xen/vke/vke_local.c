@@ -183,7 +183,7 @@ static void handle_hello(struct xvios_vke *v, struct vke_conn *c, const struct x
 
 static void handle_stats(struct xvios_vke *v, struct vke_conn *c, const struct xvios_msg *req)
 {
-    char text[2048];
+    char text[4096];
     size_t n = xvios_vke_format_stats(v, text, sizeof(text));
 
     reply(v, c, req, XVIOS_OP_VKE_STATS, XVIOS_ST_OK, text, (uint32_t)n);

@@ -29,7 +29,10 @@ static const char *check_from_peer(const struct xvios_vke *v, const struct vke_p
 
     if (m->sub.src_node != p->node)
         return "source node does not match the link's peer";
-    if (m->sub.dst_node != self)
+    /* dst_node 0: a broadcast sent once for several nodes (a group send, vke_group.c); the link it came
+     * on is this node's from that peer, so it is addressed here */
+    if (m->sub.dst_node != self &&
+        !(m->sub.dst_node == 0 && m->hdr.opcode == XVIOS_OP_CLUSTER_SEND && (m->hdr.flags & XVIOS_F_BROADCAST)))
         return "addressed to another node";
     switch (m->hdr.opcode) {
     case XVIOS_OP_CLUSTER_SEND:

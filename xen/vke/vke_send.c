@@ -3,7 +3,8 @@
  * vke_send.c - the send path (patent: "method by which the send message is
  * transmitted"): validate the daemon's packet, route it (broadcast or
  * directed), check the RC array size against the cluster's node count, hand
- * one copy per target to its link, then either answer at once or keep an
+ * one copy per target to its link (a broadcast's copies for links with a
+ * group send as one datagram, vke_group.c), then either answer at once or keep an
  * RC array until every receipt is in or the deadline passes (the table of
  * outstanding sends, vke_outstanding.c).
  */
@@ -63,7 +64,7 @@ void vke_send_request(struct xvios_vke *v, const struct vke_requester *who, cons
     enum xvios_status st;
     uint16_t needed = 0;
     size_t len = 0;
-    bool wants;
+    bool wants, taken[XVIOS_MAX_NODES] = { false };
 
     vke_rc_init(&rc);
     if (!v->members.self) {
@@ -118,9 +119,14 @@ void vke_send_request(struct xvios_vke *v, const struct vke_requester *who, cons
     v->st.sends++;
     if (who->cb)
         v->st.sends_inproc++;
+    if (req->hdr.flags & XVIOS_F_BROADCAST)
+        vke_group_send(v, &plan, len, deadline, taken);
     for (unsigned i = 0; i < plan.n; i++) {
         enum xvios_rc_status s = plan.initial[i];
-        if (s == XVIOS_RC_PENDING) {
+        if (s == XVIOS_RC_PENDING && taken[i]) {
+            if (!wants)
+                s = XVIOS_RC_SENT;
+        } else if (s == XVIOS_RC_PENDING) {
             struct vke_peer *p = vke_peer_find(v, plan.node[i]);
             /* one encoding, the destination patched per copy */
             xvios_put_le32(v->encbuf + XVIOS_HDR_LEN + offsetof(struct xvios_sub, dst_node), plan.node[i]);

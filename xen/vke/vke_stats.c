@@ -6,6 +6,12 @@
 
 void xvios_vke_get_stats(const struct xvios_vke *v, struct xvios_vke_stats *out) { *out = v->st; }
 
+void xvios_vke_stats_extra(struct xvios_vke *v, size_t (*fmt)(void *ctx, char *buf, size_t cap), void *ctx)
+{
+    v->stats_extra = fmt;
+    v->stats_extra_ctx = fmt ? ctx : NULL;
+}
+
 size_t xvios_vke_format_stats(const struct xvios_vke *v, char *buf, size_t cap)
 {
     const struct xvios_vke_stats *s = &v->st;
@@ -34,9 +40,13 @@ size_t xvios_vke_format_stats(const struct xvios_vke *v, char *buf, size_t cap)
                  (unsigned long long)s->up_expired, (unsigned long long)s->up_lost, v->unacked_n);
     if (n >= 0 && (size_t)n < cap)
         n += snprintf(buf + n, cap - (size_t)n, "local_dropped=%llu\nshare_refused=%llu\ntimeout_clamped=%llu\n"
-                      "up_lost_restart=%llu\n",
+                      "up_lost_restart=%llu\ngroup_sends=%llu\ngroup_copies=%llu\ngroup_fallback=%llu\n",
                       (unsigned long long)s->local_dropped, (unsigned long long)s->share_refused,
-                      (unsigned long long)s->timeout_clamped, (unsigned long long)s->up_lost_restart);
+                      (unsigned long long)s->timeout_clamped, (unsigned long long)s->up_lost_restart,
+                      (unsigned long long)s->group_sends, (unsigned long long)s->group_copies,
+                      (unsigned long long)s->group_fallback);
+    if (n >= 0 && (size_t)n < cap && v->stats_extra)
+        n += (int)v->stats_extra(v->stats_extra_ctx, buf + n, cap - (size_t)n);
     if (n < 0)
         return 0;
     return (size_t)n < cap ? (size_t)n : cap ? cap - 1 : 0;

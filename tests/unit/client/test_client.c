@@ -9,6 +9,7 @@
 #include <cmocka.h>
 
 #include "xvios/client.h"
+#include "xvios/db.h"
 
 static uint8_t buf[XVIOS_MAX_MSG];
 
@@ -80,6 +81,32 @@ static void test_build_send(void **state)
     assert_int_equal(xvios_api_build_send(&b, XVIOS_ORIGIN_CLI, 9, buf, sizeof(buf), &len), 0);
     assert_int_equal(xvios_msg_decode(buf, len, &m), XVIOS_WIRE_OK);
     assert_true(m.hdr.flags & XVIOS_F_BROADCAST);
+}
+
+/* Multi-host node ids ((corosync nodeid << 8) | local, docs/multihost.md) are over 256: a send to
+ * them is built with the ids kept whole; the count of targets is what XVIOS_MAX_NODES bounds. */
+static void test_build_send_multihost_ids(void **state)
+{
+    uint32_t t[] = { 257, 770, XVIOS_NODE_ID_MAX };
+    struct xvios_api_send s = { .flags = XVIOS_F_RECEIPT, .msg_type = XVIOS_MT_ECHO, .targets = t, .n_targets = 3,
+                                .payload = "x", .len = 1 };
+    static uint32_t many[XVIOS_MAX_NODES + 1];
+    struct xvios_msg m;
+    size_t len;
+    (void)state;
+    assert_int_equal(xvios_api_build_send(&s, XVIOS_ORIGIN_CLI, 7, buf, sizeof(buf), &len), 0);
+    assert_int_equal(xvios_msg_decode(buf, len, &m), XVIOS_WIRE_OK);
+    assert_int_equal(m.sub.n_targets, 3);
+    assert_int_equal(m.targets[0], 257);
+    assert_int_equal(m.targets[1], 770);
+    assert_int_equal(m.targets[2], XVIOS_NODE_ID_MAX);
+    for (unsigned i = 0; i <= XVIOS_MAX_NODES; i++)
+        many[i] = 257 + i;
+    s.targets = many;
+    s.n_targets = XVIOS_MAX_NODES;
+    assert_int_equal(xvios_api_build_send(&s, XVIOS_ORIGIN_CLI, 7, buf, sizeof(buf), &len), 0);
+    s.n_targets = XVIOS_MAX_NODES + 1;    /* one target too many */
+    assert_int_equal(xvios_api_build_send(&s, XVIOS_ORIGIN_CLI, 7, buf, sizeof(buf), &len), -EINVAL);
 }
 
 static void test_build_subscribe_and_query(void **state)
@@ -243,6 +270,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_build_hello),
         cmocka_unit_test(test_build_send),
+        cmocka_unit_test(test_build_send_multihost_ids),
         cmocka_unit_test(test_build_subscribe_and_query),
         cmocka_unit_test(test_parse_result_and_response),
         cmocka_unit_test(test_parse_rejects),

@@ -359,3 +359,4 @@ bool xvios_mesh_link_up(const xvios_mesh *m, uint32_t node)
 }
 
 void xvios_mesh_stats_get(const xvios_mesh *m, struct xvios_mesh_stats *st) { *st = m->st; }
+void xvios_mesh_cpg_stats_get(const xvios_mesh *m, struct xvios_cpg_stats *st) { xvios_cpg_stats_get(m->cpg, st); }

@@ -10,12 +10,14 @@
  */
 #include <errno.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include "mesh_group.h"
 #include "xen/plat/plat_ops.h"
 #include "xvios/clock.h"
 #include "xvios/evloop.h"
@@ -47,6 +49,7 @@ struct xvios_mesh_links {
     struct xvios_ev_fd *src;
     struct xvios_ev_timer *timer;
     struct xvios_mesh_links_stats st;
+    uint8_t gbuf[XVIOS_CPG_MAX_PAYLOAD];  /* a group frame being sent */
 };
 
 static void signal_link(struct ml_link *l)
@@ -142,16 +145,41 @@ static void resync(struct xvios_mesh_links *ml)
 }
 
 /* ---------------------------------------------------------------- mesh callbacks */
+static void take_datagram(struct xvios_mesh_links *ml, uint32_t src, const void *buf, size_t len);
+
+/* A CPG delivery: a group datagram (mesh_group.h). CPG has checked that src speaks for its own host;
+ * only a node the frame names takes it, on its link from src, as if src had sent it there. */
 static void on_bcast(void *ctx, uint32_t src, const void *buf, size_t len)
 {
     struct xvios_mesh_links *ml = ctx;
-    (void)src, (void)buf, (void)len;
-    ml->st.bcast_ignored++;
+    const uint8_t *dgram;
+    size_t dlen;
+    bool addressed;
+
+    if (src == xvios_mesh_self(ml->mesh)) {     /* this node's own multicast, back in the agreed order */
+        ml->st.group_not_for_us++;
+        return;
+    }
+    if (xvios_mesh_group_decode(buf, len, xvios_mesh_self(ml->mesh), &addressed, &dgram, &dlen) < 0) {
+        ml->st.group_malformed++;
+        XLOG_WARN("mesh: a malformed group datagram from node %u (%zu bytes): dropped", src, len);
+        return;
+    }
+    if (!addressed) {
+        ml->st.group_not_for_us++;
+        return;
+    }
+    ml->st.group_in++;
+    take_datagram(ml, src, dgram, dlen);
 }
 
 static void on_direct(void *ctx, uint32_t src, const void *buf, size_t len)
 {
-    struct xvios_mesh_links *ml = ctx;
+    take_datagram(ctx, src, buf, len);
+}
+
+static void take_datagram(struct xvios_mesh_links *ml, uint32_t src, const void *buf, size_t len)
+{
     struct ml_link *l = link_of(ml, src);
 
     if (!l || l->state != XVIOS_LINK_UP) {
@@ -320,6 +348,39 @@ static int ml_recv(void *link_impl, void *buf, size_t cap, size_t *len)
     return rc;
 }
 
+/* One CPG multicast for links to several nodes (xvios_link_group_send has checked n, the table and
+ * that the nodes differ). CPG refusing it with TRY_AGAIN queues it (bounded, until deadline). */
+static int ml_group_send(void *const *link_impls, unsigned n, const void *buf, size_t len,
+                         const struct timespec *deadline)
+{
+    struct ml_link *first = link_impls[0];
+    struct xvios_mesh_links *ml = first->ml;
+    uint32_t nodes[XVIOS_LINK_GROUP_MAX];
+    size_t flen;
+    int rc;
+
+    if (!ml)
+        return -EPIPE;
+    for (unsigned i = 0; i < n; i++) {
+        const struct ml_link *l = link_impls[i];
+        if (l->ml != ml)
+            return -EINVAL;
+        if (l->state != XVIOS_LINK_UP)
+            return l->state == XVIOS_LINK_DEAD ? -EPIPE : -ENOTCONN;
+        nodes[i] = l->peer;
+    }
+    rc = xvios_mesh_group_encode(nodes, n, buf, len, ml->gbuf, sizeof ml->gbuf, &flen);
+    if (rc < 0)
+        return rc;
+    rc = xvios_mesh_bcast(ml->mesh, ml->gbuf, flen, deadline, 0);
+    if (rc < 0)
+        return rc;
+    ml->st.group_out++;
+    ml->st.group_copies += n;
+    resync(ml);             /* a queued multicast needs the mesh's timer */
+    return 0;
+}
+
 static const struct xvios_plat_ops mesh_link_ops = {
     .name = "mesh",
     .link_open = ml_open,
@@ -329,6 +390,7 @@ static const struct xvios_plat_ops mesh_link_ops = {
     .link_state = ml_state,
     .link_send = ml_send,
     .link_recv = ml_recv,
+    .link_group_send = ml_group_send,
 };
 
 /* ---------------------------------------------------------------- service, and the loop's guest */
@@ -450,3 +512,31 @@ void xvios_mesh_links_close(xvios_mesh_links *ml)
 xvios_mesh *xvios_mesh_links_mesh(xvios_mesh_links *ml) { return ml->mesh; }
 int xvios_mesh_links_fd(const xvios_mesh_links *ml) { return ml->epfd; }
 void xvios_mesh_links_stats_get(const xvios_mesh_links *ml, struct xvios_mesh_links_stats *st) { *st = ml->st; }
+
+size_t xvios_mesh_links_format_stats(void *arg, char *buf, size_t cap)
+{
+    const struct xvios_mesh_links *ml = arg;
+    struct xvios_mesh_stats ms;
+    struct xvios_cpg_stats cs;
+    int n;
+
+    if (!ml || !buf || cap == 0)
+        return 0;
+    xvios_mesh_stats_get(ml->mesh, &ms);
+    xvios_mesh_cpg_stats_get(ml->mesh, &cs);
+    n = snprintf(buf, cap,
+                 "mesh_direct_in=%llu\nmesh_direct_out=%llu\nmesh_group_out=%llu\nmesh_group_copies=%llu\n"
+                 "mesh_group_in=%llu\nmesh_group_not_for_us=%llu\nmesh_group_malformed=%llu\nmesh_unclaimed=%llu\n"
+                 "mesh_inq_full=%llu\ncpg_sent=%llu\ncpg_delivered=%llu\ncpg_try_again=%llu\ncpg_expired=%llu\n"
+                 "cpg_queued=%u\n",
+                 (unsigned long long)ms.direct_in, (unsigned long long)ms.direct_out,
+                 (unsigned long long)ml->st.group_out, (unsigned long long)ml->st.group_copies,
+                 (unsigned long long)ml->st.group_in, (unsigned long long)ml->st.group_not_for_us,
+                 (unsigned long long)ml->st.group_malformed, (unsigned long long)ml->st.unclaimed,
+                 (unsigned long long)ml->st.inq_full, (unsigned long long)cs.sent,
+                 (unsigned long long)cs.delivered, (unsigned long long)cs.try_again,
+                 (unsigned long long)cs.expired, cs.queued);
+    if (n < 0)
+        return 0;
+    return (size_t)n < cap ? (size_t)n : cap - 1;
+}
