@@ -6,12 +6,17 @@
  *   DELIVERY_FAILED             a send finished with failed nodes (sendop.c)
  *   CLIENT_REGISTERED           a new id under /xvios/clients (store watch)
  *   MESSAGE                     a USER message type arrived (handlers.c)
- *   LIFECYCLE                   a VIO object was created, modified or deleted (OBJ_EVENT, handlers.c);
- *                               and, from this node's own store watches, a client or adapter created
- *                               (a new entry in /xvios/clients or /xvios/adapters, by = the VIOS that
- *                               registered it): every node sees the DB, so every node tells its own
+ *   LIFECYCLE                   a VIO object was created, modified or deleted: from this node's own
+ *                               store watches (every node sees the DB, so every node tells its own
+ *                               subscribers): a client or adapter created or deleted, a node created,
+ *                               modified (active <-> leaving) or deleted, a path entry created or
+ *                               deleted (key <node>:<lu>, by = its VIOS); the pool, LUs and mappings in
+ *                               obj_watch.c, deduplicated there against announcements (OBJ_EVENT)
  *   PATH_LOST / PATH_RESTORED   a VIOS's path entry's state changed (/xvios/nodes/<n>/paths/<lu>/state,
  *                               the store watch on the nodes; xvios/db_path.h)
+ *   LU_IO_ERRORS                a path entry's io-errors count grew
+ *   RESERVATION_PREEMPTED       a path entry's preemption record has a newer generation
+ *                               (.../paths/<lu>/preempted, xvios/db_preempt.h)
  * Payloads are "key=value\n" text naming what to read from the store.
  * A VKE link-up (VKE_EVENT NODE_JOINED) is passed on as NODE_JOINED with
  * source=link; the store's view says source=store.
@@ -27,6 +32,7 @@
 #include "xvios/clock.h"
 #include "xvios/db_path.h"
 #include "xvios/db_client.h"
+#include "xvios/db_preempt.h"
 #include "xvios/log.h"
 #include "xvios/parse.h"
 #include "xvios/vio.h"
@@ -52,27 +58,6 @@ static int node_text(char *text, size_t cap, uint32_t node, const struct xvios_d
     return len < 0 || (size_t)len >= cap ? -1 : len;
 }
 
-void viod_events_emit(struct xviosd *d, unsigned ev, uint32_t node, const char *text, size_t len)
-{
-    for (unsigned i = 0; i < XVD_MAX_CALLERS; i++) {
-        struct caller *c = &d->callers[i];
-        if (!c->used || c->dead || !c->hello || !(c->event_mask & XVIOS_API_EVENT_BIT(ev)))
-            continue;
-        viod_api_emit(d, c, XVIOS_OP_API_EVENT, XVIOS_ST_OK, 0, node, ev, text, len); /* a full queue: marked dead */
-    }
-}
-
-unsigned viod_events_subscribers(const struct xviosd *d, unsigned ev)
-{
-    unsigned n = 0;
-
-    for (unsigned i = 0; i < XVD_MAX_CALLERS; i++) {
-        const struct caller *c = &d->callers[i];
-        n += c->used && !c->dead && c->hello && (c->event_mask & XVIOS_API_EVENT_BIT(ev));
-    }
-    return n;
-}
-
 unsigned viod_events_emit_message(struct xviosd *d, uint32_t node, uint64_t txid, uint32_t epoch, const char *text,
                                   size_t len, uint64_t up)
 {
@@ -93,18 +78,6 @@ unsigned viod_events_emit_message(struct xviosd *d, uint32_t node, uint64_t txid
         }
     }
     return n;
-}
-
-unsigned viod_events_lifecycle(struct xviosd *d, const struct xvios_vio_event *ev)
-{
-    char text[256];
-    size_t len;
-
-    if (xvios_vio_event_format(ev, text, sizeof(text), &len) < 0)
-        return 0;
-    XLOG_INFO("lifecycle: %s %s %s (by node %u, via node %u)", ev->type, ev->key, ev->action, ev->by, ev->via);
-    viod_events_emit(d, XVIOS_EV_LIFECYCLE, ev->via, text, len);
-    return viod_events_subscribers(d, XVIOS_EV_LIFECYCLE);
 }
 
 static bool in_strv(char **v, unsigned n, const char *s)
@@ -330,6 +303,7 @@ struct viod_path_seen {
     char key[XVIOS_PATH_KEY_MAX + 1];
     enum xvios_path_state state;
     uint64_t io_errors;
+    uint64_t preempt_gen;      /* the generation of the last preemption record seen (0: none) */
 };
 #define PATHS_SEEN_MAX 4096u
 
@@ -384,10 +358,14 @@ static void paths_reconcile(struct xviosd *d, uint32_t node, bool announce)
     for (unsigned i = 0; i < n; i++) {
         if (seen_find(d, node, keys[i]))
             continue;
-        if (!seen_add(d, node, keys[i]))
+        struct viod_path_seen *s = seen_add(d, node, keys[i]);
+        struct xvios_db_preempt r;
+        if (!s)
             break;
         if (announce)
             path_lifecycle(d, node, keys[i], "created");
+        else if (xvios_db_preempt_get(d->plat, node, keys[i], &r) == 0)
+            s->preempt_gen = r.gen;   /* at start: a preemption from before is no news */
     }
     for (unsigned i = 0; i < d->n_paths_seen; i++) {   /* keep those still listed, in place */
         struct viod_path_seen *s = &d->paths_seen[i];
@@ -400,6 +378,30 @@ static void paths_reconcile(struct xviosd *d, uint32_t node, bool announce)
     }
     d->n_paths_seen = k;
     xvios_strv_free(keys, n);
+}
+
+/* A VIOS's preemption record of an LU (xvios/db_preempt.h): a generation above the one seen is an alert. */
+static void preempted(struct xviosd *d, uint32_t node, const char *key)
+{
+    struct xvios_db_preempt r;
+    struct viod_path_seen *s;
+    char by[32], list[XVIOS_PREEMPT_LIST * 24], text[XVIOS_PREEMPT_LIST * 24 + 160];
+    int len;
+
+    if (xvios_db_preempt_get(d->plat, node, key, &r) < 0 || (!(s = seen_find(d, node, key)) && !(s = seen_add(d, node, key))))
+        return;   /* none, or malformed (logged by the DB) */
+    if (r.gen <= s->preempt_gen)
+        return;   /* a rewrite, or an older change: told already */
+    s->preempt_gen = r.gen;
+    snprintf(by, sizeof(by), "%016" PRIx64 "@%u", r.by.initiator, r.by.port);
+    if (xvios_db_preempt_list(&r, list, sizeof(list)) < 0)
+        return;
+    len = snprintf(text, sizeof(text), "node=%u\nlu=%s\nby=%s\npreempted=%s\ncount=%u\nabort=%d\ngen=%" PRIu64 "\n",
+                   node, key, by, list, r.count, r.abort, r.gen);
+    XLOG_WARN("node %u: reservation of %s preempted by %s (%u registration(s) taken%s)", node, key, by, r.count,
+              r.abort ? ", their commands aborted" : "");
+    if (len > 0 && (size_t)len < sizeof(text))
+        viod_events_emit(d, XVIOS_EV_RESERVATION_PREEMPTED, node, text, (size_t)len);
 }
 
 /* A watch event at or below /xvios/nodes/<n>/paths: the entries reconciled (created / deleted); on
@@ -421,7 +423,13 @@ static void path_changed(struct xviosd *d, const char *untrusted_path)
     paths_reconcile(d, node, true);
     n = 0;
     if (sscanf(untrusted_path, XVIOS_DB_ROOT "/nodes/%u/paths/%63[A-Za-z0-9_-]/%15[a-z-]%n", &node, key, leaf, &n) != 3 ||
-        untrusted_path[n] != '\0' || (strcmp(leaf, "state") && strcmp(leaf, "io-errors")) ||
+        untrusted_path[n] != '\0')
+        return;
+    if (!strcmp(leaf, "preempted")) {
+        preempted(d, node, key);
+        return;
+    }
+    if ((strcmp(leaf, "state") && strcmp(leaf, "io-errors")) ||
         xvios_db_path_get(d->plat, node, key, &e) < 0)
         return;
     if (!(s = seen_find(d, node, key)) && !(s = seen_add(d, node, key)))

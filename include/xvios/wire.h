@@ -46,12 +46,19 @@
  *   4 - event LU_IO_ERRORS (10: a VIOS's engine met I/O errors on an LU,
  *       from its path entry's io-errors count). The packet format is
  *       version 2's, so versions 2 and 3 are still accepted.
+ *   5 - event RESERVATION_PREEMPTED (11: a PERSISTENT RESERVE OUT PREEMPT
+ *       or PREEMPT AND ABORT through a VIOS removed other I_T nexuses'
+ *       registrations of a pool LU; from that VIOS's path entry's
+ *       "preempted" record). The packet format is version 2's. Being
+ *       assembled: XVIOS_PROTO_CURRENT stays 4 until version 5's additions
+ *       (other engineers' too) are merged.
  */
 enum xvios_proto_version {
     XVIOS_PROTO_V1 = 1,
     XVIOS_PROTO_V2 = 2,
     XVIOS_PROTO_V3 = 3,
     XVIOS_PROTO_V4 = 4,
+    XVIOS_PROTO_V5 = 5,          /* being assembled: packets still say 4 until version 5's additions are merged */
     XVIOS_PROTO_MIN = XVIOS_PROTO_V2,
     XVIOS_PROTO_CURRENT = XVIOS_PROTO_V4,
 };
@@ -139,7 +146,9 @@ enum xvios_event {
     XVIOS_EV_PATH_LOST        = 8, /* a VIOS's path to an LU was lost (/xvios/nodes/<n>/paths, xvios/db_path.h) */
     XVIOS_EV_PATH_RESTORED    = 9, /* ... and is back */
     XVIOS_EV_LU_IO_ERRORS     = 10, /* a VIOS's engine met I/O errors on an LU (its path entry's io-errors grew) */
-    XVIOS_EV_MAX_             = 10,
+    XVIOS_EV_RESERVATION_PREEMPTED = 11, /* v5: a PR OUT PREEMPT [AND ABORT] removed other nexuses' registrations
+                                          * of a pool LU (the issuing VIOS's path entry, xvios/db_preempt.h) */
+    XVIOS_EV_MAX_             = 11,
 };
 
 /* ---------------------------------------------------------------- flags */
