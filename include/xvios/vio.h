@@ -55,7 +55,8 @@ enum xvios_vio_code {
     XVIOS_VIO_CONFLICT,         /* the request conflicts with the state (vhost busy or another VIOS's, ...) */
     XVIOS_VIO_UNAVAILABLE,      /* a party the action needs is not running or did not answer in time */
     XVIOS_VIO_INTERNAL,
-    XVIOS_VIO_CODE_MAX_ = XVIOS_VIO_INTERNAL,
+    XVIOS_VIO_SHRINK,           /* an LU only grows: a smaller size is refused */
+    XVIOS_VIO_CODE_MAX_ = XVIOS_VIO_SHRINK,
 };
 const char *xvios_vio_code_name(enum xvios_vio_code c);   /* "DOM0_ONLY", ... */
 
@@ -63,7 +64,7 @@ enum xvios_vio_object {
     XVIOS_VIO_CLUSTER = 1, XVIOS_VIO_NODE, XVIOS_VIO_POOL, XVIOS_VIO_LU,
     XVIOS_VIO_CLIENT, XVIOS_VIO_ADAPTER, XVIOS_VIO_MAPPING, XVIOS_VIO_PATH,
 };
-enum xvios_vio_action { XVIOS_VIO_LIST = 1, XVIOS_VIO_GET, XVIOS_VIO_CREATE, XVIOS_VIO_DELETE };
+enum xvios_vio_action { XVIOS_VIO_LIST = 1, XVIOS_VIO_GET, XVIOS_VIO_CREATE, XVIOS_VIO_DELETE, XVIOS_VIO_MODIFY };
 const char *xvios_vio_object_name(enum xvios_vio_object o);   /* "lu", ... */
 const char *xvios_vio_action_name(enum xvios_vio_action a);   /* "create", ... */
 
@@ -93,6 +94,7 @@ struct xvios_vio_req {
     bool after_mapping;                            /* mapping list: after= given (id: its client domid) */
     uint64_t offset, size;
     bool read_only;
+    bool read_only_given;                          /* modify: readOnly= was named (else left as it is) */
     bool shared;                                   /* mapping create: share an LU attached read-write elsewhere */
 };
 
@@ -104,7 +106,7 @@ struct xvios_vio_err {
 /* Bound, scan, parse, validate, extract. 0, or -EINVAL with *err saying why. */
 int  xvios_vio_parse(const char *untrusted, size_t untrusted_len, struct xvios_vio_req *rq,
                      struct xvios_vio_err *err);
-/* The action changes the cluster DB (lu create/delete). */
+/* The action changes the cluster DB (lu create/modify/delete). */
 bool xvios_vio_is_write(const struct xvios_vio_req *rq);
 /* Runs in dom0 only: a write (LU create/delete: the pool; mapping create/delete: the backend and frontend
  * nodes and the VTD table). Every read runs on any node's daemon. */

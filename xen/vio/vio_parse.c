@@ -151,7 +151,7 @@ static const struct { const char *name; enum xvios_vio_object o; } objects[] = {
 };
 static const struct { const char *name; enum xvios_vio_action a; } actions[] = {
     { "list", XVIOS_VIO_LIST }, { "get", XVIOS_VIO_GET }, { "create", XVIOS_VIO_CREATE },
-    { "delete", XVIOS_VIO_DELETE },
+    { "delete", XVIOS_VIO_DELETE }, { "modify", XVIOS_VIO_MODIFY },
 };
 
 /* client / adapter: get id=, list after= (0 when absent). */
@@ -273,6 +273,16 @@ static int extract(xmlNodePtr obj, struct xvios_vio_req *rq, struct xvios_vio_er
     }
     if (attr(obj, rq->action == XVIOS_VIO_LIST ? "after" : "name", rq->name, sizeof(rq->name)) < 0)
         return vio_fail(err, XVIOS_VIO_BAD_VALUE, "an LU name is at most %u bytes", XVIOS_LU_NAME_MAX);
+    if (rq->action == XVIOS_VIO_MODIFY) {   /* size= and readOnly=, each optional: what is named changes */
+        if (bytes_attr(obj, "size", &rq->size, err) < 0)
+            return -EINVAL;
+        rq->read_only_given = attr(obj, "readOnly", s, sizeof(s)) == 1;
+        rq->read_only = rq->read_only_given && !strcmp(s, "true");
+        if (!rq->size && !rq->read_only_given)
+            return vio_fail(err, XVIOS_VIO_BAD_VALUE, "lu modify names what changes: size= (a larger size) or "
+                            "readOnly=");
+        return 0;
+    }
     if (rq->action != XVIOS_VIO_CREATE)
         return 0;
     if (attr(obj, "backing", rq->backing, sizeof(rq->backing)) != 1)
@@ -353,7 +363,7 @@ out:
 
 bool xvios_vio_is_write(const struct xvios_vio_req *rq)
 {
-    return rq->action == XVIOS_VIO_CREATE || rq->action == XVIOS_VIO_DELETE;
+    return rq->action == XVIOS_VIO_CREATE || rq->action == XVIOS_VIO_DELETE || rq->action == XVIOS_VIO_MODIFY;
 }
 
 bool xvios_vio_needs_dom0(const struct xvios_vio_req *rq)

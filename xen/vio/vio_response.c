@@ -32,6 +32,7 @@ static const char *const code_names[] = {
     [XVIOS_VIO_CONFLICT] = "CONFLICT",
     [XVIOS_VIO_UNAVAILABLE] = "UNAVAILABLE",
     [XVIOS_VIO_INTERNAL] = "INTERNAL",
+    [XVIOS_VIO_SHRINK] = "SHRINK",
 };
 _Static_assert(sizeof(code_names) / sizeof(code_names[0]) == XVIOS_VIO_CODE_MAX_ + 1, "a name per code");
 
@@ -62,6 +63,7 @@ const char *xvios_vio_action_name(enum xvios_vio_action a)
     case XVIOS_VIO_GET: return "get";
     case XVIOS_VIO_CREATE: return "create";
     case XVIOS_VIO_DELETE: return "delete";
+    case XVIOS_VIO_MODIFY: return "modify";
     }
     return "unknown";
 }
