@@ -3,6 +3,7 @@
  * lc_dedupe.c - one Lifecycle event per change from a DB watch and
  * announcements together (lc_dedupe.h).
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "daemon/lc_dedupe.h"
@@ -54,11 +55,26 @@ static void add_note(struct lc_dedupe *dd, const struct xvios_vio_event *ev, boo
     n->until = xvios_ts_add_ms(*now, LC_NOTE_MS);
 }
 
-enum lc_verdict lc_watch_saw(struct lc_dedupe *dd, const struct xvios_vio_event *ev, const struct timespec *now)
+static void drop_pending(struct lc_dedupe *dd, unsigned k)
 {
+    memmove(&dd->pending[k], &dd->pending[k + 1], (dd->n_pending - k - 1) * sizeof(dd->pending[0]));
+    dd->n_pending--;
+}
+
+enum lc_verdict lc_watch_saw(struct lc_dedupe *dd, const struct xvios_vio_event *in, const struct timespec *now,
+                             bool replug)
+{
+    struct xvios_vio_event e = *in;
+    const struct xvios_vio_event *ev = &e;
     int i;
 
     expire_notes(dd, now);
+    for (unsigned k = 0; replug && !strcmp(e.action, "created") && k < dd->n_pending; k++)
+        if (same(e.type, e.key, "deleted", &dd->pending[k].ev)) {   /* plugged out and in again: modified */
+            drop_pending(dd, k);
+            snprintf(e.action, sizeof(e.action), "modified");
+            break;
+        }
     if ((i = find_note(dd, ev, false)) >= 0) {
         drop_note(dd, (unsigned)i);   /* announced before the watch saw it */
         dd->dropped++;
@@ -83,8 +99,7 @@ enum lc_verdict lc_announced(struct lc_dedupe *dd, const struct xvios_vio_event 
     for (unsigned k = 0; k < dd->n_pending; k++) {
         const struct xvios_vio_event *p = &dd->pending[k].ev;
         if (same(p->type, p->key, p->action, ev)) {   /* the watch's copy waits: the announcement replaces it */
-            memmove(&dd->pending[k], &dd->pending[k + 1], (dd->n_pending - k - 1) * sizeof(dd->pending[0]));
-            dd->n_pending--;
+            drop_pending(dd, k);
             dd->dropped++;
             return LC_EMIT;
         }
@@ -105,8 +120,7 @@ bool lc_due(struct lc_dedupe *dd, const struct timespec *now, struct xvios_vio_e
         if (xvios_ts_cmp(dd->pending[k].due, *now) > 0)
             continue;
         *out = dd->pending[k].ev;
-        memmove(&dd->pending[k], &dd->pending[k + 1], (dd->n_pending - k - 1) * sizeof(dd->pending[0]));
-        dd->n_pending--;
+        drop_pending(dd, k);
         add_note(dd, out, true, now);
         return true;
     }

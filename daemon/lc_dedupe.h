@@ -17,6 +17,12 @@
  * change is dropped; one that comes after the watch's copy went out is
  * dropped likewise. Each note matches one change: a create, delete and
  * create again are three.
+ *
+ * A mapping modified (its mode) is plugged out and in again: its VTD record
+ * is deleted and written again, which the watch sees as deleted, then
+ * created. When the watch sees created while its deleted of the same key is
+ * still held (replug), the two are one change: modified (which the
+ * announcement of the modify then matches).
  */
 #ifndef XVIOS_DAEMON_LC_DEDUPE_H
 #define XVIOS_DAEMON_LC_DEDUPE_H
@@ -55,8 +61,10 @@ struct lc_dedupe {
 enum lc_verdict { LC_EMIT = 0, LC_HOLD = 1, LC_DROP = 2 };
 
 /* The watch saw ev's change. LC_HOLD: kept (lc_due() gives it back when its grace ends); LC_DROP: it was
- * announced already; LC_EMIT: no slot free, send it now. */
-enum lc_verdict lc_watch_saw(struct lc_dedupe *dd, const struct xvios_vio_event *ev, const struct timespec *now);
+ * announced already; LC_EMIT: no slot free, send it now. replug: a created may join a held deleted of the
+ * same key into one modified (see above). */
+enum lc_verdict lc_watch_saw(struct lc_dedupe *dd, const struct xvios_vio_event *ev, const struct timespec *now,
+                             bool replug);
 /* An announcement of ev arrived. LC_EMIT: send ev (a held watch copy of it was discarded, or there was
  * none); LC_DROP: the watch's copy went out already. */
 enum lc_verdict lc_announced(struct lc_dedupe *dd, const struct xvios_vio_event *ev, const struct timespec *now);

@@ -144,8 +144,9 @@ static int read_vtds(struct xviosd *d, struct ow_rec **v, unsigned *n)
     return 0;
 }
 
-/* A change the watch saw: held for its announcement's grace (lc_dedupe.h), or sent at once when no slot is free. */
-static void saw(struct xviosd *d, const char *type, const char *key, const char *action)
+/* A change the watch saw: held for its announcement's grace (lc_dedupe.h), or sent at once when no slot is free.
+ * replug: a mapping created again while its deletion is held is one change (modified). */
+static void saw_(struct xviosd *d, const char *type, const char *key, const char *action, bool replug)
 {
     struct xvios_vio_event ev = { .by = 0, .via = d->self_node };
     struct timespec now = xvios_now();
@@ -153,8 +154,13 @@ static void saw(struct xviosd *d, const char *type, const char *key, const char 
     snprintf(ev.type, sizeof(ev.type), "%s", type);
     snprintf(ev.action, sizeof(ev.action), "%s", action);
     snprintf(ev.key, sizeof(ev.key), "%s", key);
-    if (lc_watch_saw(&d->ow->dd, &ev, &now) == LC_EMIT)
+    if (lc_watch_saw(&d->ow->dd, &ev, &now, replug) == LC_EMIT)
         viod_events_lifecycle(d, &ev);
+}
+
+static void saw(struct xviosd *d, const char *type, const char *key, const char *action)
+{
+    saw_(d, type, key, action, !strcmp(type, "mapping"));
 }
 
 /* Both sorted by key: one merge. */
@@ -170,9 +176,9 @@ static void diff(struct xviosd *d, const char *type, const struct ow_rec *old, u
         } else if (c > 0) {
             saw(d, type, now[j++].key, "created");
         } else {
-            if (strcmp(old[i].ident, now[j].ident)) {
-                saw(d, type, old[i].key, "deleted");
-                saw(d, type, now[j].key, "created");
+            if (strcmp(old[i].ident, now[j].ident)) {   /* another object under the same key: two changes */
+                saw_(d, type, old[i].key, "deleted", false);
+                saw_(d, type, now[j].key, "created", false);
             } else if (strcmp(old[i].attrs, now[j].attrs)) {
                 saw(d, type, now[j].key, "modified");
             }

@@ -39,7 +39,7 @@ static void test_announcement_replaces_held_copy(void **state)
     struct timespec next, t0 = at(0), t1 = at(100), t2 = at(LC_GRACE_MS + 500);
     (void)state;
 
-    assert_int_equal(lc_watch_saw(dd, &w, &t0), LC_HOLD);
+    assert_int_equal(lc_watch_saw(dd, &w, &t0, false), LC_HOLD);
     assert_true(lc_next_due(dd, &next));
     assert_int_equal(xvios_ts_diff_ms(t0, next), LC_GRACE_MS);
     assert_false(lc_due(dd, &t1, &out));
@@ -59,9 +59,9 @@ static void test_watch_after_announcement_dropped(void **state)
     (void)state;
 
     assert_int_equal(lc_announced(dd, &a, &t0), LC_EMIT);
-    assert_int_equal(lc_watch_saw(dd, &w, &t1), LC_DROP);
+    assert_int_equal(lc_watch_saw(dd, &w, &t1, false), LC_DROP);
     /* a second deletion of the same key (made again, deleted again) is a change of its own */
-    assert_int_equal(lc_watch_saw(dd, &w, &t1), LC_HOLD);
+    assert_int_equal(lc_watch_saw(dd, &w, &t1, false), LC_HOLD);
     free(dd);
 }
 
@@ -73,7 +73,7 @@ static void test_unannounced_goes_out_after_grace(void **state)
     struct timespec t0 = at(0), early = at(LC_GRACE_MS - 1), due = at(LC_GRACE_MS), late = at(LC_GRACE_MS + 200);
     (void)state;
 
-    assert_int_equal(lc_watch_saw(dd, &w, &t0), LC_HOLD);
+    assert_int_equal(lc_watch_saw(dd, &w, &t0, false), LC_HOLD);
     assert_false(lc_due(dd, &early, &out));
     assert_true(lc_due(dd, &due, &out));
     assert_string_equal(out.key, "db2");
@@ -94,14 +94,14 @@ static void test_distinct_changes_and_expiry(void **state)
     (void)state;
 
     assert_int_equal(lc_announced(dd, &c, &t0), LC_EMIT);
-    assert_int_equal(lc_watch_saw(dd, &d, &t1), LC_HOLD);      /* not the created one */
-    assert_int_equal(lc_watch_saw(dd, &other, &t1), LC_HOLD);  /* not db3 */
+    assert_int_equal(lc_watch_saw(dd, &d, &t1, false), LC_HOLD);      /* not the created one */
+    assert_int_equal(lc_watch_saw(dd, &other, &t1, false), LC_HOLD);  /* not db3 */
     assert_int_equal(dd->n_pending, 2);
     /* long after: the note of db3's creation is forgotten, a watch sight of it is news again */
     struct xvios_vio_event out;
     while (lc_due(dd, &gone, &out))
         ;
-    assert_int_equal(lc_watch_saw(dd, &c, &gone), LC_HOLD);
+    assert_int_equal(lc_watch_saw(dd, &c, &gone, false), LC_HOLD);
     free(dd);
 }
 
@@ -116,13 +116,41 @@ static void test_full_sends_at_once(void **state)
     for (unsigned i = 0; i < LC_SLOTS; i++) {
         snprintf(key, sizeof(key), "lu%u", i);
         struct xvios_vio_event ev = E("LU", key, "created", 1);
-        assert_int_equal(lc_watch_saw(dd, &ev, &t0), LC_HOLD);
+        assert_int_equal(lc_watch_saw(dd, &ev, &t0, false), LC_HOLD);
     }
     struct xvios_vio_event last = E("LU", "one-more", "created", 1);
-    assert_int_equal(lc_watch_saw(dd, &last, &t0), LC_EMIT);
+    assert_int_equal(lc_watch_saw(dd, &last, &t0, false), LC_EMIT);
     assert_int_equal(dd->overflow, 1);
     /* ... and its late announcement is recognised */
     assert_int_equal(lc_announced(dd, &last, &t0), LC_DROP);
+    free(dd);
+}
+
+/* A mapping plugged out and in again: deleted then created (held) is one modified, which its announcement
+ * replaces; without replug (an LU made again under its name) they stay two. */
+static void test_replug_is_one_modified(void **state)
+{
+    struct lc_dedupe *dd = fresh();
+    struct xvios_vio_event del = E("mapping", "7:0:0:0:1", "deleted", 2), add = E("mapping", "7:0:0:0:1", "created", 2),
+                           ann = E("mapping", "7:0:0:0:1", "modified", 3), out;
+    struct timespec t0 = at(0), t1 = at(100), t2 = at(200), late = at(10 * LC_GRACE_MS);
+    (void)state;
+
+    assert_int_equal(lc_watch_saw(dd, &del, &t0, true), LC_HOLD);
+    assert_int_equal(lc_watch_saw(dd, &add, &t1, true), LC_HOLD);
+    assert_int_equal(dd->n_pending, 1);
+    assert_string_equal(dd->pending[0].ev.action, "modified");
+    assert_int_equal(lc_announced(dd, &ann, &t2), LC_EMIT);
+    assert_false(lc_due(dd, &late, &out));
+    /* the announcement first: the replug's sightings are dropped once joined */
+    assert_int_equal(lc_announced(dd, &ann, &late), LC_EMIT);
+    assert_int_equal(lc_watch_saw(dd, &del, &late, true), LC_HOLD);
+    assert_int_equal(lc_watch_saw(dd, &add, &late, true), LC_DROP);
+    assert_int_equal(dd->n_pending, 0);
+    /* not a replug: two changes */
+    assert_int_equal(lc_watch_saw(dd, &del, &late, false), LC_HOLD);
+    assert_int_equal(lc_watch_saw(dd, &add, &late, false), LC_HOLD);
+    assert_int_equal(dd->n_pending, 2);
     free(dd);
 }
 
@@ -134,6 +162,7 @@ int main(void)
         cmocka_unit_test(test_unannounced_goes_out_after_grace),
         cmocka_unit_test(test_distinct_changes_and_expiry),
         cmocka_unit_test(test_full_sends_at_once),
+        cmocka_unit_test(test_replug_is_one_modified),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
