@@ -7,7 +7,8 @@
  * response can carry, or accepted as a request the schema promises (a
  * known object and action, an LU name the pool accepts, a node id in
  * range, a client/adapter ID, a path key, a mapping's vdev within bounds, a
- * mapping list's after= mark only there and within bounds). The same bytes go to the Lifecycle event parser: what it accepts
+ * mapping list's after= mark only there and within bounds, a modify that names what it
+ * changes). The same bytes go to the Lifecycle event parser: what it accepts
  * must format and parse back to the same event. Anything else aborts.
  *
  * Seed corpus: tests/fuzz/corpus/fuzz_vio_xml/ (the requests of docs/api.md and hostile ones).
@@ -26,7 +27,12 @@ static char out[XVIOS_VIO_RESPONSE_MAX];
 static void check_request(const struct xvios_vio_req *rq)
 {
     if (rq->object < XVIOS_VIO_CLUSTER || rq->object > XVIOS_VIO_PATH || rq->action < XVIOS_VIO_LIST ||
-        rq->action > XVIOS_VIO_DELETE)
+        rq->action > XVIOS_VIO_MODIFY)
+        abort();
+    /* a modify names what changes: an LU's size or flag, a mapping's mode */
+    if (rq->action == XVIOS_VIO_MODIFY &&
+        (rq->object == XVIOS_VIO_LU ? !rq->size && !rq->read_only_given
+                                    : rq->object != XVIOS_VIO_MAPPING || !rq->read_only_given))
         abort();
     if (rq->object == XVIOS_VIO_NODE && rq->action == XVIOS_VIO_GET &&
         (rq->node_id == 0 || rq->node_id > XVIOS_MAX_NODES))

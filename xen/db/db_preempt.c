@@ -118,7 +118,7 @@ int xvios_db_preempt_parse(const char *untrusted, size_t len, struct xvios_db_pr
         val[kv.val_len] = '\0';
         switch (i++) {
         case 0:
-            if (xvios_parse_u64(val, 1, UINT64_MAX, &out->gen) < 0)
+            if (val[0] == '0' || xvios_parse_u64(val, 1, UINT64_MAX, &out->gen) < 0)   /* canonical: >= 1 */
                 return -EINVAL;
             break;
         case 1:
@@ -137,7 +137,7 @@ int xvios_db_preempt_parse(const char *untrusted, size_t len, struct xvios_db_pr
             }
             break;
         case 3:
-            if (xvios_parse_u32(val, 0, UINT32_MAX, &out->count) < 0)
+            if (xvios_parse_u32_canon(val, UINT32_MAX, &out->count) < 0)
                 return -EINVAL;
             break;
         case 4:

@@ -87,6 +87,9 @@ static void test_malformed_refused(void **state)
         "gen=1\nby=0000000200000002@0\npreempted=\ncount=0\nabort=0\n",                /* port 0 */
         "gen=1\nby=0000000200000002@65536\npreempted=\ncount=0\nabort=0\n",            /* port too large */
         "gen=1\nby=0000000200000002@0102\npreempted=\ncount=0\nabort=0\n",             /* not canonical */
+        "gen=01\nby=0000000200000002@102\npreempted=\ncount=0\nabort=0\n",             /* not canonical */
+        "gen=1\nby=0000000200000002@102\npreempted=\ncount=00\nabort=0\n",             /* not canonical */
+        "gen=+1\nby=0000000200000002@102\npreempted=\ncount=0\nabort=0\n",             /* a sign */
         "gen=1\nby=0000000200000002@102\npreempted=0000000100000001@1,\ncount=1\nabort=0\n",   /* trailing comma */
         "gen=1\nby=0000000200000002@102\npreempted=0000000100000001@1\ncount=0\nabort=0\n",    /* count < list */
         "gen=1\nby=0000000200000002@102\npreempted=\ncount=0\nabort=2\n",              /* abort 2 */
