@@ -33,7 +33,7 @@
 
 #include "xvios/vio.h"
 
-#define LC_GRACE_MS 1500u      /* a watched change waits this long for its announcement */
+#define LC_GRACE_MS 2500u      /* a watched change waits this long for its announcement */
 #define LC_NOTE_MS  30000u     /* an announcement (or a watched change sent) is remembered this long */
 #define LC_SLOTS    256u       /* pending changes, and notes, each at most */
 

@@ -91,7 +91,7 @@ seen life3.json "$(life deleted node "$new" 0 3)"
 ok "node $new joined and left: node-joined, node-left and lifecycle node created / deleted"
 
 # --- exactly once, and each filter exactly its events (past the grace in which a copy could follow)
-sleep 3
+sleep 4   # past the grace (2.5 s) in which a second copy could come
 python3 - "$ROOT" <<'PY' || fail "a stream got a change twice or an event outside its filter"
 import json, sys, collections
 root = sys.argv[1]

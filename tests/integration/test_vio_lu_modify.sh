@@ -76,7 +76,7 @@ x lu modify gl --size 8M >/dev/null 2>&1; [ $? -eq 28 ] || fail "lu modify --siz
 x lu modify gl --ro --rw >/dev/null 2>&1; [ $? -eq 2 ] || fail "lu modify --ro --rw: not a usage error"
 wait_for 20 sh -c "[ \$(grep -c '\"action\": \"modified\", \"type\": \"LU\", \"key\": \"gl\"' '$ROOT/lu2.json') -eq 2 ]" \
     || { cat "$ROOT/lu2.json"; fail "node 2 did not see the second modification"; }
-sleep 3   # past the grace in which a second copy could come
+sleep 4   # past the grace (2.5 s) in which a second copy could come
 [ "$(grep -c '"action": "modified"' "$ROOT/lu2.json")" -eq 2 ] || { cat "$ROOT/lu2.json"; fail "a modification raised twice"; }
 grep -q '"action": "modified", "type": "LU", "key": "gl", "by": "0", "via": "2"' "$ROOT/lu2.json" || fail "no watched event"
 ok "xvios lu modify --ro (no node named: raised by node 2's watch, once); exit 29 unchanged, 28 shrink, 2 --ro --rw"

@@ -75,7 +75,7 @@ wait_for 30 sh -c "[ \$(grep -c '^ok: hot-added LUN 1: read-only' '$ROOT/front-7
     || { front_out 7 0; fail "the client did not find LUN 1 read-only again"; }
 wait $fpid || { front_out 7 0; fail "the busy client"; }
 grep -q '^ok: busy LUN 0: .* 0 removed' "$ROOT/front-7-0.out" && { front_out 7 0; fail "no removal counted"; }
-sleep 2
+sleep 4   # past the grace (2.5 s)
 python3 - "$ROOT/map2.json" <<'PY' || fail "node 2's mapping events are not the two modifications"
 import json, sys
 ev = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
