@@ -155,6 +155,7 @@ static int mapping_modify(const struct xvios_vio_env *env, const struct xvios_vi
     struct xvios_vio_mapping gone;
     struct xvios_vio_err again;
     struct xvios_db_vtd v;
+    char why[XVIOS_VIO_SENTENCE_MAX];
 
     if (mapping_find(env, rq, &v, err) < 0)
         return -EINVAL;
@@ -172,14 +173,14 @@ static int mapping_modify(const struct xvios_vio_env *env, const struct xvios_vi
     memset(done, 0, sizeof(*done));
     if (env->attach(env->arg, &add, done, err) == 0)
         return 0;
+    snprintf(why, sizeof(why), "%s", err->sentence);   /* err is written again below: not from itself */
     add.read_only = v.read_only;   /* as it was: shared, since it was attached so before */
     add.shared = true;
     memset(&gone, 0, sizeof(gone));
     if (env->attach(env->arg, &add, &gone, &again) == 0)
-        return vio_fail(err, err->code, "the mode was not changed (%s); the mapping is attached as it was",
-                        err->sentence);
+        return vio_fail(err, err->code, "the mode was not changed (%s); the mapping is attached as it was", why);
     return vio_fail(err, XVIOS_VIO_INTERNAL, "the mode was not changed (%s), and attaching it again as it was "
-                    "failed too (%s): client %s has no LUN at %u:%u:%u:%u now", err->sentence, again.sentence,
+                    "failed too (%s): client %s has no LUN at %u:%u:%u:%u now", why, again.sentence,
                     rq->client, rq->vdev.host, rq->vdev.chn, rq->vdev.tgt, rq->vdev.lun);
 }
 
