@@ -138,7 +138,7 @@ static int h_obj_event(struct xviosd *d, const struct xvios_msg *req, uint8_t *o
         d->c.received_duplicate++;
         return HANDLER_RESPOND;   /* a re-sent copy: its subscribers have it already */
     }
-    viod_events_lifecycle(d, &ev);
+    viod_objwatch_announced(d, &ev);   /* unless this node's DB watch raised it already */
     return HANDLER_RESPOND;
 }
 

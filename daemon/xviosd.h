@@ -198,6 +198,8 @@ struct xviosd {
     unsigned n_known_adapters;
     struct viod_path_seen *paths_seen; /* each VIOS's path states as last seen (path-lost/-restored) */
     unsigned n_paths_seen;
+    uint32_t known_node_state[XVIOS_MAX_NODES]; /* enum xvios_node_state of known_nodes[i] */
+    struct viod_objwatch *ow;          /* pool, LU and VTD tables as last seen (obj_watch.c) */
 
     /* receive side: the last XVD_SEEN_RING messages by (sender, epoch, txid) */
     struct { uint64_t txid; uint32_t node, epoch; } seen[XVD_SEEN_RING];
@@ -343,5 +345,15 @@ void viod_events_on_vke_event(struct xviosd *d, const struct xvios_msg *m);
 struct xvios_vio_event;
 unsigned viod_events_lifecycle(struct xviosd *d, const struct xvios_vio_event *ev);
 void viod_events_dispose(struct xviosd *d);
+
+/* obj_watch.c - Lifecycle events of the pool, LUs and mappings from this node's DB watch, deduplicated
+ * against announcements (lc_dedupe.h) */
+int  viod_objwatch_start(struct xviosd *d);                 /* read the tables, watch them: 0 or -errno */
+bool viod_objwatch_token(struct xviosd *d, const char *token); /* a watch event of ours: marks its table */
+void viod_objwatch_rescan(struct xviosd *d);                /* the marked tables read and diffed */
+void viod_objwatch_announced(struct xviosd *d, const struct xvios_vio_event *ev); /* an OBJ_EVENT */
+void viod_objwatch_tick(struct xviosd *d, struct timespec now);
+bool viod_objwatch_next_deadline(const struct xviosd *d, struct timespec *next);
+void viod_objwatch_dispose(struct xviosd *d);
 
 #endif /* XVIOSD_H */

@@ -27,11 +27,11 @@ static void usage(FILE *f)
 {
     fprintf(f, "usage: xvios [GLOBAL] events [--json] [--category lifecycle|alert|message] [--type TYPE]\n"
                "Streams cluster events (node-joined, node-left, node-lost, delivery-failed,\n"
-               "client-registered, message, lifecycle, path-lost, path-restored, lu-io-errors), one line each, until\n"
-               "interrupted.\n"
+               "client-registered, message, lifecycle, path-lost, path-restored, lu-io-errors,\n"
+               "reservation-preempted), one line each, until interrupted.\n"
                "  --category C  lifecycle: objects created, changed, deleted (node-joined, node-left,\n"
                "                client-registered, lifecycle); alert: node-lost, delivery-failed,\n"
-               "                path-lost, path-restored;\n"
+               "                path-lost, path-restored, lu-io-errors, reservation-preempted;\n"
                "                message: USER messages\n"
                "  --type T      only events about objects of type T (node, client, message, LU, pool, ...)\n");
 }
@@ -63,7 +63,8 @@ static bool type_matches(const struct xvios_api_msg *m, const char *want)
     case XVIOS_EV_MESSAGE: snprintf(type, sizeof(type), "message"); break;
     case XVIOS_EV_PATH_LOST:
     case XVIOS_EV_PATH_RESTORED: snprintf(type, sizeof(type), "path"); break;
-    case XVIOS_EV_LU_IO_ERRORS: snprintf(type, sizeof(type), "LU"); break;
+    case XVIOS_EV_LU_IO_ERRORS:
+    case XVIOS_EV_RESERVATION_PREEMPTED: snprintf(type, sizeof(type), "LU"); break;
     default:
         if (xvios_kv_get((const char *)m->payload, m->len, "type", type, sizeof(type)) < 0)
             return false;

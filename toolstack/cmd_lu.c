@@ -7,6 +7,7 @@
  *   xvios lu list [--json]
  *   xvios lu show NAME [--json]
  *   xvios lu rm NAME
+ *   xvios lu modify NAME [--size SIZE] [--ro | --rw]
  *   xvios lu who NAME [--json] [--via N]   (lu_who.c)
  *   xvios lu paths NAME [--json]
  *
@@ -35,6 +36,8 @@ static const char usage_text[] =
     "  show NAME [--json]\n"
     "                 one LU: region, WWN, serial, where it is attached\n"
     "  rm NAME        remove an LU that is attached nowhere\n"
+    "  modify NAME [--size SIZE] [--ro | --rw]\n"
+    "                 grow an LU (never shrink it) or set its read-only flag\n"
     "  who NAME [--json] [--via N] [--timeout MS]\n"
     "                 which clients use the LU through which VIOS, asked of every node (exit 3: not all answered)\n"
     "  paths NAME [--json]\n"
@@ -64,20 +67,20 @@ struct opts {
     const char *pos[1];
     unsigned npos;
     const char *size, *offset, *backing, *pool;
-    bool readonly, json;
+    bool readonly, readwrite, json;
 };
 
 static bool is_help(const char *a) { return !strcmp(a, "--help") || !strcmp(a, "-h"); }
 
-/* allowed: 's' --size, 'o' --offset, 'b' --backing, 'r' --ro, 'j' --json, 'p' --pool. 0, -1 (help shown) or an
- * exit code. */
+/* allowed: 's' --size, 'o' --offset, 'b' --backing, 'r' --ro, 'w' --rw, 'j' --json, 'p' --pool. 0, -1 (help
+ * shown) or an exit code. */
 static int parse(int argc, char **argv, const char *allowed, unsigned max_pos, struct opts *o)
 {
     static const struct {
         const char *name;
         char which;
-    } names[] = {{"--size", 's'}, {"--offset", 'o'}, {"--backing", 'b'}, {"--ro", 'r'}, {"--json", 'j'},
-                 {"--pool", 'p'}};
+    } names[] = {{"--size", 's'}, {"--offset", 'o'}, {"--backing", 'b'}, {"--ro", 'r'}, {"--rw", 'w'},
+                 {"--json", 'j'}, {"--pool", 'p'}};
 
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -108,6 +111,7 @@ static int parse(int argc, char **argv, const char *allowed, unsigned max_pos, s
         case 'b': o->backing = argv[++i]; break;
         case 'p': o->pool = argv[++i]; break;
         case 'r': o->readonly = true; break;
+        case 'w': o->readwrite = true; break;
         case 'j': o->json = true; break;
         }
     }
@@ -379,9 +383,57 @@ out:
     return rc;
 }
 
+/* ---------------------------------------------------------------- modify */
+static int do_modify(const struct xvios_cli *cli, int argc, char **argv)
+{
+    struct opts o = {0};
+    struct xvios_db_lu_change ch = { .read_only = -1 };
+    struct xvios_db_lu lu;
+    struct vscsi_ctx ctx;
+    int rc = parse(argc, argv, "srw", 1, &o);
+
+    if (rc)
+        return rc < 0 ? XVIOS_EXIT_OK : rc;
+    if (o.npos != 1 || (!o.size && !o.readonly && !o.readwrite) || (o.readonly && o.readwrite))
+        return usage_error("modify needs NAME and --size SIZE, --ro or --rw (not both of these)");
+    if (!xvios_lu_name_ok(o.pos[0]))
+        return lu_say(LU_EXIT_NAME_INVALID, "'%s' is no LU name", o.pos[0]);
+    if (o.size && (parse_bytes(o.size, &ch.size) < 0 || ch.size == 0))
+        return usage_error("--size takes bytes above 0 (optionally K, M, G, T), not '%s'", o.size);
+    if (o.readonly || o.readwrite)
+        ch.read_only = o.readonly;
+    if ((rc = lu_ctx_open(cli, &ctx)) != XVIOS_EXIT_OK)
+        return rc;
+    if (ch.size && xvios_db_lu_get(ctx.p, XVIOS_TX_NONE, o.pos[0], &lu) == 0 &&
+        (rc = backing_size(&ctx, lu.backing, &ch.backing_size)) != XVIOS_EXIT_OK)
+        goto out;
+    switch ((rc = xvios_db_lu_modify(ctx.p, o.pos[0], &ch, &lu))) {
+    case 0:
+        printf("modified LU %s: %" PRIu64 " bytes%s\n", lu.name, lu.size, lu.read_only ? ", read-only" : "");
+        fflush(stdout);
+        cli_obj_changed(cli, "LU", "modified", lu.name);
+        rc = XVIOS_EXIT_OK;
+        break;
+    case -ENOENT: rc = lu_say(LU_EXIT_UNKNOWN, "no LU %s", o.pos[0]); break;
+    case -EDOM: rc = lu_say(LU_EXIT_REGION_INVALID, "size %s: a multiple of %u within 1 EiB", o.size, XVIOS_LU_ALIGN); break;
+    case -ERANGE: rc = lu_say(LU_EXIT_SHRINK, "size %s is below LU %s's: an LU only grows", o.size, o.pos[0]); break;
+    case -EFBIG: rc = lu_say(LU_EXIT_BEYOND_BACKING, "LU %s would end beyond its backing", o.pos[0]); break;
+    case -EADDRINUSE: rc = lu_say(LU_EXIT_OVERLAP, "LU %s would overlap another LU of its backing", o.pos[0]); break;
+    case -EALREADY: rc = lu_say(LU_EXIT_UNCHANGED, "LU %s is so already", o.pos[0]); break;
+    default:
+        rc = lu_say(XVIOS_EXIT_ERROR, "modifying LU %s: %s%s", o.pos[0], strerror(-rc),
+                    rc == -EACCES ? " (only dom0 modifies LUs)" : "");
+        break;
+    }
+out:
+    vscsi_ctx_close(&ctx);
+    return rc;
+}
+
 int cmd_lu(struct xvios_cli *cli, int argc, char **argv)
 {
     static const struct cli_sub subs[] = {{"create", do_create}, {"list", do_list}, {"show", do_show}, {"rm", do_rm},
+                                          {"modify", do_modify},
                                           {"who", lu_who_run}, {"paths", do_paths}};
 
     return cli_run_sub(cli, "lu", subs, sizeof(subs) / sizeof(subs[0]), usage_text, argc, argv);

@@ -25,6 +25,8 @@ enum lu_exit {
     LU_EXIT_UNKNOWN         = 25, /* no LU of that name */
     LU_EXIT_ATTACHED        = 26, /* rm: the LU is attached to a client */
     LU_EXIT_BACKING_INVALID = 27, /* not an absolute canonical path; on loopback: no file or block device */
+    LU_EXIT_SHRINK          = 28, /* modify: a size below the LU's (an LU only grows) */
+    LU_EXIT_UNCHANGED       = 29, /* modify: the LU is so already */
 };
 
 /* One attachment of a pool LU: a dev-N of a member's backend dir that names it (xvios-lu). */

@@ -71,6 +71,11 @@ static inline void prsync_kick(struct prsync *ps, struct timespec when)
     }
 }
 
+/* prsync_alert.c - the reservation-preempted alert of a committed change (xvios/db_preempt.h) */
+struct xvios_db_preempt;
+bool prsync_preempt_record(const struct prsync_op *op, struct xvios_db_preempt *r);   /* pure */
+void prsync_alert_preempt(struct prsync *ps, const struct prsync_op *op);
+
 /* prsync_op.c */
 int  prsync_op_submit(struct prsync_lu *l, struct scsi_cmd *cmd, enum prsync_kind kind, const struct scsi_nexus *n,
                       uint32_t param_len);

@@ -154,6 +154,7 @@ static void start(struct prsync_op *op)
             }
             prsync_deliver(x, op->ch.events, op->ch.n_events);
         }
+    prsync_alert_preempt(ps, op);
     XLOG_DEBUG("LU %s: PR generation %llu committed (%u events)", l->name, (unsigned long long)op->gen,
                op->ch.n_events);
     if (!broadcast(op))

@@ -247,6 +247,11 @@ int vscsi_engine_create(const struct vscsi_engine_config *cfg, struct vscsi_engi
         XLOG_ERR("vSCSI: cannot watch %s: %s", e->base, strerror(-rc));
         goto out;
     }
+    if ((rc = vscsi_grow_watch(e)) < 0) {
+        XLOG_ERR("vSCSI: cannot watch the pool: %s", strerror(-rc));
+        xvios_watchmux_remove(e->mux, e->base, e->token);
+        goto out;
+    }
     XLOG_INFO("vSCSI engine serving %s (feature-sg-grant %u, %u requests per ring)", e->base, VSCSI_SG_GRANT_MAX,
               VSCSI_RING_SLOTS);
     *out = e;
@@ -262,6 +267,7 @@ void vscsi_engine_destroy(struct vscsi_engine *e)
     if (!e)
         return;
     e->destroying = true;
+    vscsi_grow_unwatch(e);
     xvios_watchmux_remove(e->mux, e->base, e->token);
     vscsi_lu_close_all(e);              /* every command in flight completes and is answered */
     for (struct vscsi_vhost *vh = e->vhosts; vh; vh = vh->next)

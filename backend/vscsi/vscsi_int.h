@@ -166,6 +166,7 @@ struct vscsi_engine {
     uint32_t login_timeout_ms;
     char base[64];
     char token[32];
+    char pool_token[32];                /* the pool's watch (vscsi_grow.c); "" not watching */
     struct vscsi_vhost *vhosts;
     struct vscsi_lu_ref *lus;
     struct xvios_ev_timer *kick;
@@ -191,6 +192,11 @@ void vscsi_xs_set_error(struct vscsi_vhost *vh, const char *fmt, ...) __attribut
 
 /* vscsi_xs.c: the state machine */
 void vscsi_xs_reconcile(struct vscsi_vhost *vh);
+
+/* vscsi_grow.c: served pool LUs follow their size in the DB (a grow: CAPACITY DATA HAS CHANGED) */
+int  vscsi_grow_watch(struct vscsi_engine *e);
+void vscsi_grow_unwatch(struct vscsi_engine *e);
+void vscsi_grow_check(struct vscsi_engine *e);
 
 /* vscsi_lun.c */
 int  vscsi_lun_add(struct vscsi_vhost *vh, unsigned devn, const struct vscsi_lun_spec *spec);

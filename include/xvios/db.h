@@ -117,6 +117,8 @@ enum xvios_db_part {
     XVIOS_DB_PART_CLIENTS = 2,   /* ClientID table */
     XVIOS_DB_PART_CONFIG = 3,    /* cluster configuration */
     XVIOS_DB_PART_ADAPTERS = 4,  /* AdapterID table */
+    XVIOS_DB_PART_POOL = 5,      /* the LU pool (its id, its LUs) */
+    XVIOS_DB_PART_VTDS = 6,      /* the VTD table (mappings) */
 };
 /* The store path of a part (for a watch through a multiplexer); NULL for an unknown part. */
 const char *xvios_db_part_path(enum xvios_db_part part);

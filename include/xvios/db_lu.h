@@ -101,6 +101,21 @@ int xvios_db_lu_get(xvios_plat *p, xvios_tx tx, const char *name, struct xvios_d
 int xvios_db_lu_list(xvios_plat *p, xvios_tx tx, struct xvios_db_lu **lus, unsigned *n);
 int xvios_db_lu_remove(xvios_plat *p, xvios_tx tx, const char *name);
 
+/*
+ * dom0: modify an LU in one transaction (EAGAIN retried): size grows it (0: as it is; a region still
+ * aligned, within backing_size when not 0, overlapping no other LU of its backing), read_only sets the
+ * flag (-1: as it is). -ENOENT: no such LU (or no cluster); -EINVAL: bad name; -EIO: its entry is damaged;
+ * -EDOM: the new size is not a valid region; -ERANGE: smaller than the LU is (an LU only grows: the pool
+ * cannot tell which blocks a client uses); -EFBIG: beyond the backing; -EADDRINUSE: overlaps another LU;
+ * -EALREADY: nothing would change; -EACCES: not dom0. out (may be NULL): the entry as written.
+ */
+struct xvios_db_lu_change {
+    uint64_t size;
+    int read_only;
+    uint64_t backing_size;
+};
+int xvios_db_lu_modify(xvios_plat *p, const char *name, const struct xvios_db_lu_change *ch, struct xvios_db_lu *out);
+
 /* The pool's identity: its 36-bit id and the next LU number. -ENOENT: no pool yet (made by the first create)
  * or no cluster; -EIO: a damaged entry. */
 struct xvios_db_pool {

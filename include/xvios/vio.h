@@ -56,7 +56,8 @@ enum xvios_vio_code {
     XVIOS_VIO_UNAVAILABLE,      /* a party the action needs is not running or did not answer in time */
     XVIOS_VIO_ACCESS_DENIED,    /* the LU's pool's access list does not name the client */
     XVIOS_VIO_INTERNAL,
-    XVIOS_VIO_CODE_MAX_ = XVIOS_VIO_INTERNAL,
+    XVIOS_VIO_SHRINK,           /* an LU only grows: a smaller size is refused */
+    XVIOS_VIO_CODE_MAX_ = XVIOS_VIO_SHRINK,
 };
 const char *xvios_vio_code_name(enum xvios_vio_code c);   /* "DOM0_ONLY", ... */
 
@@ -94,6 +95,7 @@ struct xvios_vio_req {
     bool after_mapping;                            /* mapping list: after= given (id: its client domid) */
     uint64_t offset, size;
     bool read_only;
+    bool read_only_given;                          /* modify: readOnly= was named (else left as it is) */
     bool shared;                                   /* mapping create: share an LU attached read-write elsewhere */
     char pool[XVIOS_LU_NAME_MAX + 1];              /* pool get/create/modify/delete, list "after"; lu create's pool
                                                     * ("" the default pool) */

@@ -46,21 +46,26 @@
  *   4 - event LU_IO_ERRORS (10: a VIOS's engine met I/O errors on an LU,
  *       from its path entry's io-errors count). The packet format is
  *       version 2's, so versions 2 and 3 are still accepted.
- *   5 - (being assembled from several branches; XVIOS_PROTO_CURRENT stays 4
- *       until they are merged) issue 16: on a cluster link a broadcast
+ *   5 - the packet format is version 2's, so versions 2 to 4 are still
+ *       accepted. Message types MAPPING_APPLY (7: a VIOS asked for a mapping
+ *       create/delete of a vhost another VIOS serves has that VIOS make it,
+ *       docs/api.md), STORAGE_INFO (9: one node's storage report) and
+ *       STORAGE_ALL (10: the answering node merges every member's
+ *       STORAGE_INFO, as NODES_ALL); event RESERVATION_PREEMPTED (11: a
+ *       PREEMPT or PREEMPT AND ABORT through a VIOS took other nexuses'
+ *       registrations of a pool LU); on a cluster link a broadcast
  *       CLUSTER_SEND may carry sub.dst_node 0: one copy sent once for several
- *       nodes (a group send, the multi-host mesh's CPG multicast,
- *       docs/multihost.md); the receiving VKE takes it as addressed to itself.
- *       No new opcode, type, status or event number; the packet format is
- *       version 2's.
+ *       nodes (the multi-host mesh's CPG group send, docs/multihost.md), taken
+ *       by the receiving VKE as addressed to itself.
  */
 enum xvios_proto_version {
     XVIOS_PROTO_V1 = 1,
     XVIOS_PROTO_V2 = 2,
     XVIOS_PROTO_V3 = 3,
     XVIOS_PROTO_V4 = 4,
+    XVIOS_PROTO_V5 = 5,
     XVIOS_PROTO_MIN = XVIOS_PROTO_V2,
-    XVIOS_PROTO_CURRENT = XVIOS_PROTO_V4,
+    XVIOS_PROTO_CURRENT = XVIOS_PROTO_V5,
 };
 
 #define XVIOS_MAGIC        0x444f4956u  /* "VIOD" read as bytes on the wire */
@@ -146,7 +151,9 @@ enum xvios_event {
     XVIOS_EV_PATH_LOST        = 8, /* a VIOS's path to an LU was lost (/xvios/nodes/<n>/paths, xvios/db_path.h) */
     XVIOS_EV_PATH_RESTORED    = 9, /* ... and is back */
     XVIOS_EV_LU_IO_ERRORS     = 10, /* a VIOS's engine met I/O errors on an LU (its path entry's io-errors grew) */
-    XVIOS_EV_MAX_             = 10,
+    XVIOS_EV_RESERVATION_PREEMPTED = 11, /* v5: a PR OUT PREEMPT [AND ABORT] removed other nexuses' registrations
+                                          * of a pool LU (the issuing VIOS's path entry, xvios/db_preempt.h) */
+    XVIOS_EV_MAX_             = 11,
 };
 
 /* ---------------------------------------------------------------- flags */

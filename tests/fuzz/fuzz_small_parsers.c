@@ -39,6 +39,7 @@ static const struct {
     { 'n', fuzz_numbers },
     { '/', fuzz_paths },
     { 'l', fuzz_login_req },
+    { 'r', fuzz_db_preempt },
 };
 #define N_FAMILIES (sizeof(families) / sizeof(families[0]))
 

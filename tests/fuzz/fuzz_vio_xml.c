@@ -8,7 +8,8 @@
  * known object and action, an LU name the pool accepts, a node id in
  * range, a client/adapter ID, a path key, a mapping's vdev within bounds, a
  * mapping list's after= mark only there and within bounds, a pool's name and
- * access list as the pools take them, modify only for a pool). The same bytes go to the Lifecycle event parser: what it accepts
+ * access list as the pools take them, a modify that names what it changes:
+ * a pool's access list, an LU's size or flag, a mapping's mode). The same bytes go to the Lifecycle event parser: what it accepts
  * must format and parse back to the same event. Anything else aborts.
  *
  * Seed corpus: tests/fuzz/corpus/fuzz_vio_xml/ (the requests of docs/api.md and hostile ones).
@@ -30,6 +31,13 @@ static void check_request(const struct xvios_vio_req *rq)
     if (rq->object < XVIOS_VIO_CLUSTER || rq->object > XVIOS_VIO_PATH || rq->action < XVIOS_VIO_LIST ||
         rq->action > XVIOS_VIO_MODIFY)
         abort();
+    /* a modify names what changes: an LU's size or flag, a mapping's mode, a pool's access list */
+    if (rq->action == XVIOS_VIO_MODIFY &&
+        (rq->object == XVIOS_VIO_LU        ? !rq->size && !rq->read_only_given
+         : rq->object == XVIOS_VIO_MAPPING ? !rq->read_only_given
+         : rq->object == XVIOS_VIO_POOL    ? !rq->has_access
+                                           : true))
+        abort();
     if (rq->object == XVIOS_VIO_NODE && rq->action == XVIOS_VIO_GET &&
         (rq->node_id == 0 || rq->node_id > XVIOS_MAX_NODES))
         abort();
@@ -39,8 +47,6 @@ static void check_request(const struct xvios_vio_req *rq)
         abort();
     if (rq->object != XVIOS_VIO_LU && rq->object != XVIOS_VIO_MAPPING && rq->object != XVIOS_VIO_POOL &&
         xvios_vio_is_write(rq))
-        abort();
-    if (rq->action == XVIOS_VIO_MODIFY && (rq->object != XVIOS_VIO_POOL || !rq->has_access))
         abort();
     if (rq->object == XVIOS_VIO_POOL && (rq->pool[0] || xvios_vio_is_write(rq)) && !xvios_pool_name_ok(rq->pool))
         abort();

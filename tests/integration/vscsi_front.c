@@ -24,7 +24,8 @@
  *   await:NAME            wait until ROOT/NAME exists (at most 60 s)
  *   busy:L:SECONDS        pattern write/read-back rounds on L for SECONDS while
  *                         hot-plug happens; a LUN that is hot-added gets an
- *                         INQUIRY and a 1 MiB pattern round of its own
+ *                         INQUIRY and a 1 MiB pattern round of its own (a
+ *                         read-only one: a WRITE that meets DATA PROTECT, printed)
  *   bad:CLASS             one malformed request of CLASS (act dir cmdlen nsegs
  *                         segoff indirect-len indirect-lie indirect-total grant
  *                         rqid noconnect reset abort abort-inflight rowrite), its answer checked,
@@ -686,7 +687,14 @@ static void step_busy(uint16_t lun, uint32_t secs)
             seen_added = F.added;
             for (unsigned i = 0; i < MAXLUNS; i++)
                 if (F.luns[i].used && F.luns[i].lun != lun) {
+                    uint8_t wr[10] = { 0x2a, [8] = 1 }, blk[512] = { 0 };
+                    struct vscsiif_response w;
                     step_inquiry(F.luns[i].lun);
+                    cmd_sync(F.luns[i].lun, wr, 10, 1, blk, sizeof(blk), false, &w);   /* one block at LBA 0 */
+                    if (w.rslt == 2 && (w.sense_buffer[2] & 0xf) == 7) {
+                        printf("ok: hot-added LUN %u: read-only (WRITE: DATA PROTECT)\n", F.luns[i].lun);
+                        continue;
+                    }
                     rw_pass(F.luns[i].lun, 1u << 20, 4, 64, true, seed);
                     rw_pass(F.luns[i].lun, 1u << 20, 4, 64, false, seed);
                     printf("ok: hot-added LUN %u: 1 MiB pattern written and read back\n", F.luns[i].lun);

@@ -201,6 +201,7 @@ const char *xvios_event_name(unsigned ev)
     case XVIOS_EV_PATH_LOST: return "path-lost";
     case XVIOS_EV_PATH_RESTORED: return "path-restored";
     case XVIOS_EV_LU_IO_ERRORS: return "lu-io-errors";
+    case XVIOS_EV_RESERVATION_PREEMPTED: return "reservation-preempted";
     }
     return "unknown";
 }
@@ -218,6 +219,7 @@ const char *xvios_event_category(unsigned ev)
     case XVIOS_EV_PATH_LOST:
     case XVIOS_EV_PATH_RESTORED:
     case XVIOS_EV_LU_IO_ERRORS:
+    case XVIOS_EV_RESERVATION_PREEMPTED:
         return "alert";
     case XVIOS_EV_MESSAGE:
         return "message";

@@ -22,6 +22,8 @@ const char *xvios_db_part_path(enum xvios_db_part part)
     case XVIOS_DB_PART_CLIENTS: return XVIOS_DB_ROOT "/clients";
     case XVIOS_DB_PART_CONFIG:  return XVIOS_DB_ROOT "/config";
     case XVIOS_DB_PART_ADAPTERS: return XVIOS_DB_ROOT "/adapters";
+    case XVIOS_DB_PART_POOL:    return XVIOS_DB_ROOT "/pool";
+    case XVIOS_DB_PART_VTDS:    return XVIOS_DB_ROOT "/vtds";
     }
     return NULL;
 }

@@ -237,7 +237,8 @@ int xvios_db_path_keys(xvios_plat *p, uint32_t node, char ***keys, unsigned *n)
         }
         names[k++] = names[i];
     }
-    qsort(names, k, sizeof(*names), cmp_str);
+    if (k)   /* an empty listing may have no array at all */
+        qsort(names, k, sizeof(*names), cmp_str);
     *keys = names;
     *n = k;
     return 0;

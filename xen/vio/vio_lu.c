@@ -2,8 +2,8 @@
 /*
  * vio_lu.c - the LU object (docs/api.md, docs/pool.md): list (sorted by
  * name, paged with after= when the response would outgrow one message), get,
- * and dom0's create and delete through xvios/db_lu.h. Off dom0 create and
- * delete are DOM0_ONLY: the pool is dom0's to write (the DB's permissions
+ * and dom0's create, modify (grow, read-only flag) and delete through
+ * xvios/db_lu.h. Off dom0 create, modify and delete are DOM0_ONLY: the pool is dom0's to write (the DB's permissions
  * would refuse the write anyway; the API says so first and clearly).
  * Delete checks, in the transaction that removes the entry, that no client
  * has the LU attached (env->lu_in_use).
@@ -131,6 +131,52 @@ static int lu_create(const struct xvios_vio_env *env, const struct xvios_vio_req
     }
 }
 
+/* modify: a larger size and/or the read-only flag, in one DB transaction (xvios_db_lu_modify). */
+static int lu_modify(const struct xvios_vio_env *env, const struct xvios_vio_req *rq, struct xvios_xmlout *o,
+                     struct xvios_vio_err *err)
+{
+    struct xvios_db_lu_change ch = { .size = rq->size, .read_only = rq->read_only_given ? rq->read_only : -1 };
+    struct xvios_db_lu lu;
+    char why[160] = "";
+    int rc;
+
+    if (!xvios_lu_name_ok(rq->name))
+        return vio_fail(err, XVIOS_VIO_NOT_FOUND, "there is no LU %s in the pool", rq->name);
+    if (rq->size && (rc = xvios_db_lu_get(env->p, XVIOS_TX_NONE, rq->name, &lu)) == 0 && env->backing_size &&
+        (rc = env->backing_size(env->arg, lu.backing, &ch.backing_size, why, sizeof(why))) < 0)
+        return vio_fail(err, XVIOS_VIO_BAD_VALUE, "backing %s: %s", lu.backing, why[0] ? why : strerror(-rc));
+    rc = xvios_db_lu_modify(env->p, rq->name, &ch, &lu);
+    switch (rc) {
+    case 0:
+        lu_element(o, &lu);
+        return 0;
+    case -ENOENT:
+        return vio_fail(err, XVIOS_VIO_NOT_FOUND, "there is no LU %s in the pool", rq->name);
+    case -EIO:
+        return vio_fail(err, XVIOS_VIO_INTERNAL, "the DB entry of LU %s is damaged", rq->name);
+    case -EDOM:
+        return vio_fail(err, XVIOS_VIO_BAD_VALUE, "size %llu: above 0, a multiple of %u, the end within 1 EiB",
+                        (unsigned long long)rq->size, XVIOS_LU_ALIGN);
+    case -ERANGE:
+        return vio_fail(err, XVIOS_VIO_SHRINK, "size %llu is below LU %s's: an LU only grows (the pool cannot "
+                        "tell which of its blocks a client uses)", (unsigned long long)rq->size, rq->name);
+    case -EFBIG:
+        return vio_fail(err, XVIOS_VIO_BEYOND_BACKING, "the region would end beyond the backing's %llu bytes",
+                        (unsigned long long)ch.backing_size);
+    case -EADDRINUSE:
+        return vio_fail(err, XVIOS_VIO_OVERLAP, "grown to %llu bytes, LU %s would overlap another LU of its backing",
+                        (unsigned long long)rq->size, rq->name);
+    case -EALREADY:
+        return vio_fail(err, XVIOS_VIO_BAD_VALUE, "LU %s is so already: nothing to modify", rq->name);
+    case -EACCES:
+        return vio_fail(err, XVIOS_VIO_DOM0_ONLY, "the DB refused the write: only dom0 modifies LUs");
+    case -EAGAIN:
+        return vio_fail(err, XVIOS_VIO_BUSY, "the DB stayed busy; nothing was modified, try again");
+    default:
+        return vio_fail(err, XVIOS_VIO_INTERNAL, "modifying LU %s: %s", rq->name, strerror(-rc));
+    }
+}
+
 /* One attempt at delete in tx: 0 removed, -EINVAL refused (*err), another negative errno. */
 static int delete_in_tx(const struct xvios_vio_env *env, xvios_tx tx, const char *name, struct xvios_db_lu *gone,
                         struct xvios_vio_err *err)
@@ -200,14 +246,17 @@ int vio_lu(const struct xvios_vio_env *env, const struct xvios_vio_req *rq, stru
         return lu_get(env, rq, o, err);
     case XVIOS_VIO_CREATE:
     case XVIOS_VIO_DELETE:
+    case XVIOS_VIO_MODIFY:
         if (!env->dom0)
             return vio_fail(err, XVIOS_VIO_DOM0_ONLY, "lu %s writes the pool in the cluster DB, which only dom0 may "
                             "write: run the request in dom0 ('xvios api' there)", xvios_vio_action_name(rq->action));
-        rc = rq->action == XVIOS_VIO_CREATE ? lu_create(env, rq, o, err) : lu_delete(env, rq, o, err);
+        rc = rq->action == XVIOS_VIO_CREATE ? lu_create(env, rq, o, err)
+           : rq->action == XVIOS_VIO_MODIFY ? lu_modify(env, rq, o, err) : lu_delete(env, rq, o, err);
         if (rc == 0 && chg) {
             chg->changed = true;
             chg->object = XVIOS_VIO_LU;
-            chg->action = rq->action == XVIOS_VIO_CREATE ? "created" : "deleted";
+            chg->action = rq->action == XVIOS_VIO_CREATE ? "created" : rq->action == XVIOS_VIO_MODIFY ? "modified"
+                        : "deleted";
             snprintf(chg->key, sizeof(chg->key), "%s", rq->name);
         }
         return rc;

@@ -6,7 +6,8 @@
  * delete (detach) write the VIOSes' backend nodes and the client's frontend
  * nodes, which dom0 keeps (docs/vscsi.md): the environment's hooks
  * (env->attach, env->detach) reach them; where there are none (a node's
- * daemon) they are DOM0_ONLY. A create or delete reports its change for
+ * daemon) they are DOM0_ONLY. modify (the mode) plugs the LUN out and in
+ * again through the same hooks. A create, modify or delete reports its change for
  * the Lifecycle event, keyed "<client domid>:<vhost>:<channel>:<target>:<lun>".
  */
 #include <errno.h>
@@ -115,6 +116,74 @@ static int mapping_read(const struct xvios_vio_env *env, const struct xvios_vio_
     return 0;
 }
 
+/* rq->client's record at rq->vdev: 0, or -EINVAL with *err (NOT_FOUND, NO_CLUSTER, INTERNAL). */
+static int mapping_find(const struct xvios_vio_env *env, const struct xvios_vio_req *rq, struct xvios_db_vtd *out,
+                        struct xvios_vio_err *err)
+{
+    struct xvios_db_vtd *v = NULL;
+    unsigned n = 0;
+    int rc = xvios_db_vtd_list(env->p, XVIOS_TX_NONE, &v, &n);
+
+    if (rc == -ENOENT)
+        return vio_fail(err, XVIOS_VIO_NO_CLUSTER, "there is no cluster in the DB");
+    if (rc < 0)
+        return vio_fail(err, XVIOS_VIO_INTERNAL, "reading the VTD table: %s", strerror(-rc));
+    rc = -ENOENT;
+    for (unsigned i = 0; i < n && rc; i++)
+        if (client_matches(rq->client, &v[i]) && v[i].vhost == rq->vdev.host && v[i].chn == rq->vdev.chn &&
+            v[i].tgt == rq->vdev.tgt && v[i].lun == rq->vdev.lun) {
+            *out = v[i];
+            rc = 0;
+        }
+    free(v);
+    if (rc)
+        return vio_fail(err, XVIOS_VIO_NOT_FOUND, "client %s has no LUN at %u:%u:%u:%u", rq->client, rq->vdev.host,
+                        rq->vdev.chn, rq->vdev.tgt, rq->vdev.lun);
+    return 0;
+}
+
+/*
+ * modify: the mapping's mode (readOnly=), by plugging the LUN out and in again through the hooks (a hot
+ * remove and a hot add on the same VIOS, LU and address: a frontend sees the LUN go and come back with
+ * the new mode; the engine opens it in that mode). If the new mode cannot be attached (an LU attached
+ * read-write elsewhere, without shared="true"), the old mapping is attached again and the refusal told.
+ */
+static int mapping_modify(const struct xvios_vio_env *env, const struct xvios_vio_req *rq,
+                          struct xvios_vio_mapping *done, struct xvios_vio_err *err)
+{
+    struct xvios_vio_req del = *rq, add = *rq;
+    struct xvios_vio_mapping gone;
+    struct xvios_vio_err again;
+    struct xvios_db_vtd v;
+    char why[XVIOS_VIO_SENTENCE_MAX];
+
+    if (mapping_find(env, rq, &v, err) < 0)
+        return -EINVAL;
+    if (v.read_only == rq->read_only)
+        return vio_fail(err, XVIOS_VIO_BAD_VALUE, "client %s's LUN %u:%u:%u:%u is %s already: nothing to modify",
+                        rq->client, rq->vdev.host, rq->vdev.chn, rq->vdev.tgt, rq->vdev.lun,
+                        v.read_only ? "read-only" : "read-write");
+    del.action = XVIOS_VIO_DELETE;
+    add.action = XVIOS_VIO_CREATE;
+    snprintf(add.backing, sizeof(add.backing), "%s", v.pool_lu[0] ? v.pool_lu : v.lu);
+    add.node_id = v.node;
+    memset(&gone, 0, sizeof(gone));
+    if (env->detach(env->arg, &del, &gone, err) < 0)
+        return -EINVAL;
+    memset(done, 0, sizeof(*done));
+    if (env->attach(env->arg, &add, done, err) == 0)
+        return 0;
+    snprintf(why, sizeof(why), "%s", err->sentence);   /* err is written again below: not from itself */
+    add.read_only = v.read_only;   /* as it was: shared, since it was attached so before */
+    add.shared = true;
+    memset(&gone, 0, sizeof(gone));
+    if (env->attach(env->arg, &add, &gone, &again) == 0)
+        return vio_fail(err, err->code, "the mode was not changed (%s); the mapping is attached as it was", why);
+    return vio_fail(err, XVIOS_VIO_INTERNAL, "the mode was not changed (%s), and attaching it again as it was "
+                    "failed too (%s): client %s has no LUN at %u:%u:%u:%u now", why, again.sentence,
+                    rq->client, rq->vdev.host, rq->vdev.chn, rq->vdev.tgt, rq->vdev.lun);
+}
+
 int vio_mapping(const struct xvios_vio_env *env, const struct xvios_vio_req *rq, struct xvios_xmlout *o, bool *more,
                 struct xvios_vio_change *chg, struct xvios_vio_err *err)
 {
@@ -127,19 +196,22 @@ int vio_mapping(const struct xvios_vio_env *env, const struct xvios_vio_req *rq,
         return mapping_read(env, rq, o, more, err);
     case XVIOS_VIO_CREATE:
     case XVIOS_VIO_DELETE:
+    case XVIOS_VIO_MODIFY:
         if (!env->dom0 || !env->attach || !env->detach)
             return vio_fail(err, XVIOS_VIO_DOM0_ONLY, "mapping %s writes the VIOS's backend nodes and the client's "
                             "frontend nodes, which dom0 keeps: run the request in dom0 ('xvios api' there)",
                             xvios_vio_action_name(rq->action));
         memset(&m, 0, sizeof(m));
-        rc = rq->action == XVIOS_VIO_CREATE ? env->attach(env->arg, rq, &m, err) : env->detach(env->arg, rq, &m, err);
+        rc = rq->action == XVIOS_VIO_CREATE ? env->attach(env->arg, rq, &m, err)
+           : rq->action == XVIOS_VIO_MODIFY ? mapping_modify(env, rq, &m, err) : env->detach(env->arg, rq, &m, err);
         if (rc < 0)
             return -EINVAL;
         mapping_element(o, &m);
         if (chg) {
             chg->changed = true;
             chg->object = XVIOS_VIO_MAPPING;
-            chg->action = rq->action == XVIOS_VIO_CREATE ? "created" : "deleted";
+            chg->action = rq->action == XVIOS_VIO_CREATE ? "created" : rq->action == XVIOS_VIO_MODIFY ? "modified"
+                        : "deleted";
             snprintf(chg->key, sizeof(chg->key), "%u:%u:%u:%u:%u", m.client, m.vdev.host, m.vdev.chn, m.vdev.tgt,
                      m.vdev.lun);
         }

@@ -228,6 +228,12 @@ static int extract_mapping(xmlNodePtr obj, struct xvios_vio_req *rq, struct xvio
         return vio_fail(err, XVIOS_VIO_BAD_VALUE, "a vdev is vhost:channel:target:lun, at most %u:%u:%u:%u",
                         XVIOS_VIO_VDEV_MAX_HOST, XVIOS_VIO_VDEV_MAX_CHN, XVIOS_VIO_VDEV_MAX_TGT,
                         XVIOS_VIO_VDEV_MAX_LUN);
+    if (rq->action == XVIOS_VIO_MODIFY) {   /* readOnly= the new mode; shared= as for create */
+        rq->read_only_given = attr(obj, "readOnly", s, sizeof(s)) == 1;
+        rq->read_only = rq->read_only_given && !strcmp(s, "true");
+        rq->shared = attr(obj, "shared", s, sizeof(s)) == 1 && !strcmp(s, "true");
+        return 0;
+    }
     if (rq->action != XVIOS_VIO_CREATE)
         return 0;
     if (attr(obj, "lu", rq->backing, sizeof(rq->backing)) != 1)
@@ -290,6 +296,16 @@ static int extract(xmlNodePtr obj, struct xvios_vio_req *rq, struct xvios_vio_er
     }
     if (attr(obj, rq->action == XVIOS_VIO_LIST ? "after" : "name", rq->name, sizeof(rq->name)) < 0)
         return vio_fail(err, XVIOS_VIO_BAD_VALUE, "an LU name is at most %u bytes", XVIOS_LU_NAME_MAX);
+    if (rq->action == XVIOS_VIO_MODIFY) {   /* size= and readOnly=, each optional: what is named changes */
+        if (bytes_attr(obj, "size", &rq->size, err) < 0)
+            return -EINVAL;
+        rq->read_only_given = attr(obj, "readOnly", s, sizeof(s)) == 1;
+        rq->read_only = rq->read_only_given && !strcmp(s, "true");
+        if (!rq->size && !rq->read_only_given)
+            return vio_fail(err, XVIOS_VIO_BAD_VALUE, "lu modify names what changes: size= (a larger size) or "
+                            "readOnly=");
+        return 0;
+    }
     if (rq->action != XVIOS_VIO_CREATE)
         return 0;
     if (attr(obj, "backing", rq->backing, sizeof(rq->backing)) != 1)

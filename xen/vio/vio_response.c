@@ -33,6 +33,7 @@ static const char *const code_names[] = {
     [XVIOS_VIO_UNAVAILABLE] = "UNAVAILABLE",
     [XVIOS_VIO_ACCESS_DENIED] = "ACCESS_DENIED",
     [XVIOS_VIO_INTERNAL] = "INTERNAL",
+    [XVIOS_VIO_SHRINK] = "SHRINK",
 };
 _Static_assert(sizeof(code_names) / sizeof(code_names[0]) == XVIOS_VIO_CODE_MAX_ + 1, "a name per code");
 

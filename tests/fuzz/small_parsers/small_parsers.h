@@ -21,6 +21,7 @@ void fuzz_greeting(const uint8_t *data, size_t size);     /* xen/plat/loop/plat_
 void fuzz_numbers(const uint8_t *data, size_t size);      /* xen/util/parse.c */
 void fuzz_paths(const uint8_t *data, size_t size);        /* xen/plat/plat.c, xen/plat/loop/plat_loop_fs.c */
 void fuzz_login_req(const uint8_t *data, size_t size);    /* daemon/login_req.c */
+void fuzz_db_preempt(const uint8_t *data, size_t size);   /* xen/db/db_preempt.c */
 
 /* Abort (a crash libFuzzer reports with its input) unless cond holds. */
 #define FUZZ_REQUIRE(cond) do { if (!(cond)) fuzz_fail(__FILE__, __LINE__, #cond); } while (0)

@@ -118,9 +118,9 @@ static void test_build_subscribe_and_query(void **state)
     assert_int_equal(xvios_msg_decode(buf, len, &m), XVIOS_WIRE_OK);
     assert_int_equal(m.hdr.opcode, XVIOS_OP_API_SUBSCRIBE);
     assert_int_equal(m.hdr.payload_len, 4);
-    assert_int_equal(xvios_get_le32(m.payload), 0x7fe);   /* events 1..10 */
+    assert_int_equal(xvios_get_le32(m.payload), 0xffe);   /* events 1..11 */
     assert_int_equal(xvios_api_build_subscribe(1u, XVIOS_ORIGIN_API, 3, buf, sizeof(buf), &len), -EINVAL);
-    assert_int_equal(xvios_api_build_subscribe(1u << 11, XVIOS_ORIGIN_API, 3, buf, sizeof(buf), &len), -EINVAL);
+    assert_int_equal(xvios_api_build_subscribe(1u << 12, XVIOS_ORIGIN_API, 3, buf, sizeof(buf), &len), -EINVAL);
     assert_int_equal(xvios_api_build_query(XVIOS_MT_NODES_ALL, NULL, 0, 0, XVIOS_ORIGIN_CLI, 8, buf, sizeof(buf), &len), 0);
     assert_int_equal(xvios_msg_decode(buf, len, &m), XVIOS_WIRE_OK);
     assert_int_equal(m.hdr.opcode, XVIOS_OP_API_QUERY);

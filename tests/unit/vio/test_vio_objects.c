@@ -248,6 +248,51 @@ static void test_lu_delete(void **state)
     assert_int_equal(lus_in_db(f), 1);
 }
 
+/* lu modify: grow, the read-only flag; each refusal (SHRINK, OVERLAP, BEYOND_BACKING, BAD_VALUE, NOT_FOUND,
+ * DOM0_ONLY off dom0) a VIOException with nothing written. */
+static void test_lu_modify(void **state)
+{
+    struct loop_fixture *f = setup_cluster(state);
+    struct xvios_vio_env env = dom0_env(f);
+    xvios_plat *vios = loop_fixture_open(f->root, 101);
+    struct xvios_vio_env venv = { .p = vios, .self_node = 1, .lu_in_use = in_use };
+    struct xvios_vio_change chg;
+    struct xvios_db_lu lu;
+
+    assert_non_null(vios);
+    run(&env, REQ("<lu action=\"create\" name=\"m1\" backing=\"/b\" size=\"" MiB "\"/>"), NULL);
+    run(&env, REQ("<lu action=\"create\" name=\"m2\" backing=\"/b\" offset=\"4194304\" size=\"" MiB "\"/>"), NULL);
+    backing_bytes = 0;   /* unknown: not checked */
+    want_ok(run(&env, REQ("<lu action=\"modify\" name=\"m1\" size=\"4194304\"/>"), &chg),
+            "<lu name=\"m1\" backing=\"/b\" offset=\"0\" size=\"4194304\" readOnly=\"false\"");
+    assert_true(chg.changed);
+    assert_int_equal(chg.object, XVIOS_VIO_LU);
+    assert_string_equal(chg.action, "modified");
+    assert_string_equal(chg.key, "m1");
+    want_ok(run(&env, REQ("<lu action=\"modify\" name=\"m1\" readOnly=\"true\"/>"), &chg), "readOnly=\"true\"");
+    assert_int_equal(xvios_db_lu_get(f->dom0, XVIOS_TX_NONE, "m1", &lu), 0);
+    assert_true(lu.read_only && lu.size == 4194304);
+
+    want_exception(run(&env, REQ("<lu action=\"modify\" name=\"m1\" size=\"" MiB "\"/>"), &chg), "SHRINK");
+    assert_false(chg.changed);
+    want_exception(run(&env, REQ("<lu action=\"modify\" name=\"m1\" size=\"8388608\"/>"), NULL), "OVERLAP");
+    backing_bytes = 5 * 1048576;
+    want_exception(run(&env, REQ("<lu action=\"modify\" name=\"m2\" size=\"2097152\"/>"), NULL), "BEYOND_BACKING");
+    want_exception(run(&env, REQ("<lu action=\"modify\" name=\"m2\" size=\"1050000\"/>"), NULL), "BAD_VALUE");
+    want_exception(run(&env, REQ("<lu action=\"modify\" name=\"m1\" readOnly=\"true\"/>"), NULL), "BAD_VALUE");
+    want_exception(run(&env, REQ("<lu action=\"modify\" name=\"m1\"/>"), NULL), "BAD_VALUE");
+    want_exception(run(&env, REQ("<lu action=\"modify\" name=\"none\" readOnly=\"true\"/>"), NULL), "NOT_FOUND");
+    want_exception(run(&venv, REQ("<lu action=\"modify\" name=\"m1\" readOnly=\"false\"/>"), &chg), "DOM0_ONLY");
+    assert_false(chg.changed);
+    venv.dom0 = true;   /* told it is dom0, a VIOS still cannot write */
+    want_exception(run(&venv, REQ("<lu action=\"modify\" name=\"m1\" readOnly=\"false\"/>"), NULL), "DOM0_ONLY");
+    assert_int_equal(xvios_db_lu_get(f->dom0, XVIOS_TX_NONE, "m1", &lu), 0);
+    assert_true(lu.read_only && lu.size == 4194304);
+    assert_int_equal(xvios_db_lu_get(f->dom0, XVIOS_TX_NONE, "m2", &lu), 0);
+    assert_int_equal(lu.size, 1048576);
+    xvios_plat_close(vios);
+}
+
 static void test_writes_refused_off_dom0(void **state)
 {
     struct loop_fixture *f = setup_cluster(state);
@@ -355,6 +400,7 @@ int main(void)
         LOOP_FIXTURE_TEST(test_node_list_get),
         LOOP_FIXTURE_TEST(test_pool_get),
         LOOP_FIXTURE_TEST(test_lu_create),
+        LOOP_FIXTURE_TEST(test_lu_modify),
         LOOP_FIXTURE_TEST(test_lu_get_list),
         LOOP_FIXTURE_TEST(test_lu_delete),
         LOOP_FIXTURE_TEST(test_writes_refused_off_dom0),

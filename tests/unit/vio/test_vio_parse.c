@@ -70,6 +70,9 @@ static void test_valid_requests(void **state)
     assert_int_equal(CODE(REQ("<lu action=\"list\" after=\"a\"/>")), XVIOS_VIO_OK);
     assert_int_equal(CODE(REQ("<lu action=\"get\" name=\"x\"/>")), XVIOS_VIO_OK);
     assert_int_equal(CODE(REQ("<lu action=\"delete\" name=\"x\"/>")), XVIOS_VIO_OK);
+    assert_int_equal(CODE(REQ("<lu action=\"modify\" name=\"x\" size=\"8192\"/>")), XVIOS_VIO_OK);
+    assert_int_equal(CODE(REQ("<lu action=\"modify\" name=\"x\" readOnly=\"false\"/>")), XVIOS_VIO_OK);
+    assert_int_equal(CODE(REQ("<lu action=\"modify\" name=\"x\" size=\"8192\" readOnly=\"true\"/>")), XVIOS_VIO_OK);
     assert_int_equal(CODE(REQ("<lu action=\"get\" name=\"x\"></lu>")), XVIOS_VIO_OK);
 }
 
@@ -92,6 +95,10 @@ static void test_schema_refusals(void **state)
     assert_int_equal(CODE(REQ("<lu action=\"create\" name=\"x\" backing=\"/b\" size=\"1\" readOnly=\"yes\"/>")),
                      XVIOS_VIO_INVALID);
     assert_int_equal(CODE(REQ("<lu action=\"get\" name=\"x\" extra=\"1\"/>")), XVIOS_VIO_INVALID);
+    assert_int_equal(CODE(REQ("<lu action=\"modify\" name=\"x\" backing=\"/b\"/>")), XVIOS_VIO_INVALID);
+    assert_int_equal(CODE(REQ("<lu action=\"modify\" name=\"x\" readOnly=\"yes\"/>")), XVIOS_VIO_INVALID);
+    assert_int_equal(CODE(REQ("<lu action=\"modify\" name=\"x\"/>")), XVIOS_VIO_BAD_VALUE);   /* nothing named */
+    assert_int_equal(CODE(REQ("<lu action=\"modify\" size=\"8192\"/>")), XVIOS_VIO_INVALID);
     assert_int_equal(CODE(REQ("<lu action=\"get\" name=\"x\">text</lu>")), XVIOS_VIO_INVALID);
     assert_int_equal(CODE("<other/>"), XVIOS_VIO_INVALID);
     /* the schema lets 3 digits through; a node id is at most XVIOS_MAX_NODES */

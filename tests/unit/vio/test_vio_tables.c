@@ -215,6 +215,8 @@ static struct {
     unsigned attaches, detaches;
     struct xvios_vio_req last;
     enum xvios_vio_code refuse;   /* attach/detach refuse with this (OK: succeed) */
+    unsigned refuse_attaches;     /* this many attaches refused with IN_USE first */
+    struct xvios_vio_req first;   /* the first request of a modify (its detach) */
 } hook;
 
 static const struct xvios_vio_mapping two[] = {
@@ -249,6 +251,11 @@ static int fake_attach(void *arg, const struct xvios_vio_req *rq, struct xvios_v
 {
     (void)arg;
     hook.attaches++;
+    if (hook.refuse_attaches) {
+        hook.refuse_attaches--;
+        hook.last = *rq;
+        return xvios_vio_fail(err, XVIOS_VIO_IN_USE, "attached read-write elsewhere");
+    }
     return fake_change(rq, m, err);
 }
 
@@ -256,6 +263,7 @@ static int fake_detach(void *arg, const struct xvios_vio_req *rq, struct xvios_v
 {
     (void)arg;
     hook.detaches++;
+    hook.first = *rq;
     return fake_change(rq, m, err);
 }
 
@@ -371,6 +379,66 @@ static void test_mapping(void **state)
 }
 
 /* A mapping list outgrowing its message is paged: more="true", then after= the last one received. */
+/* modify (the mode): plugged out and in again through the hooks, on the record's VIOS and LU; refusals */
+static void test_mapping_modify(void **state)
+{
+    struct loop_fixture *f = setup_cluster(state);
+    struct xvios_vio_env env = { .p = f->dom0, .self_node = 0, .dom0 = true, .attach = fake_attach,
+                                 .detach = fake_detach };
+    struct xvios_vio_env venv = env;
+    struct xvios_vio_change chg;
+
+    memset(&hook, 0, sizeof(hook));
+    record_vtds(f->dom0);
+    /* web's 0:0:0:0 (pool LU db1 through node 1, read-write) made read-only: a detach, then an attach */
+    want_ok(run(&env, REQ("<mapping action=\"modify\" client=\"web\" vdev=\"0:0:0:0\" readOnly=\"true\"/>"), &chg),
+            "vdev=\"0:0:0:0\"");
+    assert_int_equal(hook.detaches, 1);
+    assert_int_equal(hook.first.action, XVIOS_VIO_DELETE);
+    assert_int_equal(hook.attaches, 1);
+    assert_int_equal(hook.last.action, XVIOS_VIO_CREATE);
+    assert_string_equal(hook.last.backing, "db1");
+    assert_int_equal(hook.last.node_id, 1);
+    assert_true(hook.last.read_only);
+    assert_true(chg.changed);
+    assert_string_equal(chg.action, "modified");
+    assert_string_equal(chg.key, "7:0:0:0:0");
+    /* a path LU (web's 0:0:1:0, read-only) made read-write by domid: its path is the LU */
+    want_ok(run(&env, REQ("<mapping action=\"modify\" client=\"7\" vdev=\"0:0:1:0\" readOnly=\"false\"/>"), NULL),
+            NULL);
+    assert_string_equal(hook.last.backing, "/srv/a.img");
+    assert_false(hook.last.read_only);
+
+    /* refusals, nothing plugged */
+    memset(&hook, 0, sizeof(hook));
+    want_exception(run(&env, REQ("<mapping action=\"modify\" client=\"db\" vdev=\"1:0:0:4\" readOnly=\"false\"/>"),
+                       &chg), "BAD_VALUE");   /* read-write already */
+    assert_false(chg.changed);
+    want_exception(run(&env, REQ("<mapping action=\"modify\" client=\"db\" vdev=\"1:0:0:5\" readOnly=\"true\"/>"),
+                       NULL), "NOT_FOUND");
+    venv.dom0 = false;
+    want_exception(run(&venv, REQ("<mapping action=\"modify\" client=\"db\" vdev=\"1:0:0:4\" readOnly=\"true\"/>"),
+                       NULL), "DOM0_ONLY");
+    assert_int_equal(hook.attaches + hook.detaches, 0);
+
+    /* the new mode refused: attached again as it was (shared: it was attached so), the refusal told */
+    hook.refuse_attaches = 1;
+    want_exception(run(&env, REQ("<mapping action=\"modify\" client=\"db\" vdev=\"1:0:0:4\" readOnly=\"true\"/>"),
+                       &chg), "IN_USE");
+    assert_non_null(strstr(out, "attached as it was"));
+    assert_false(chg.changed);
+    assert_int_equal(hook.detaches, 1);
+    assert_int_equal(hook.attaches, 2);
+    assert_false(hook.last.read_only);
+    assert_true(hook.last.shared);
+    /* ... and when that fails too, the answer says the LUN is gone */
+    memset(&hook, 0, sizeof(hook));
+    hook.refuse_attaches = 2;
+    want_exception(run(&env, REQ("<mapping action=\"modify\" client=\"db\" vdev=\"1:0:0:4\" readOnly=\"true\"/>"),
+                       NULL), "INTERNAL");
+    assert_non_null(strstr(out, "has no LUN at 1:0:0:4 now"));
+}
+
 static void test_mapping_list_pages(void **state)
 {
     struct loop_fixture *f = setup_cluster(state);
@@ -488,6 +556,7 @@ int main(void)
         LOOP_FIXTURE_TEST(test_path),
         LOOP_FIXTURE_TEST(test_mapping),
         LOOP_FIXTURE_TEST(test_mapping_off_dom0),
+        LOOP_FIXTURE_TEST(test_mapping_modify),
         LOOP_FIXTURE_TEST(test_mapping_list_pages),
         cmocka_unit_test(test_vdev_parse),
     };
