@@ -260,8 +260,6 @@ int vio_lu(const struct xvios_vio_env *env, const struct xvios_vio_req *rq, stru
             snprintf(chg->key, sizeof(chg->key), "%s", rq->name);
         }
         return rc;
-    case XVIOS_VIO_MODIFY:   /* not in the schema for this object */
-        break;
     }
     return vio_fail(err, XVIOS_VIO_INVALID, "lu has no such action");
 }

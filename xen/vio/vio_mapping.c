@@ -216,8 +216,6 @@ int vio_mapping(const struct xvios_vio_env *env, const struct xvios_vio_req *rq,
                      m.vdev.lun);
         }
         return 0;
-    case XVIOS_VIO_MODIFY:   /* not in the schema for this object */
-        break;
     }
     return vio_fail(err, XVIOS_VIO_INVALID, "mapping has no such action");
 }
