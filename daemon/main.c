@@ -318,6 +318,7 @@ static int run(struct xviosd *d, int sigfd, int *ready_fd)
         viod_api_mgmt_tick(d, now);
         viod_api_tick(d, now);
         viod_op_tick(d, now);
+        viod_apply_tick(d, now);
         viod_user_tick(d, now);
         if (d->vke_ever_ready && *ready_fd >= 0) {
             if (write(*ready_fd, "1", 1) != 1)
@@ -369,6 +370,8 @@ static int run(struct xviosd *d, int sigfd, int *ready_fd)
         if (viod_op_next_deadline(d, &next))
             timeout = xvios_poll_timeout(&next, timeout);
         if (viod_user_next_deadline(d, &next))
+            timeout = xvios_poll_timeout(&next, timeout);
+        if (viod_apply_next_deadline(d, &next))
             timeout = xvios_poll_timeout(&next, timeout);
         if (d->vke_state == VKE_DOWN)
             timeout = xvios_poll_timeout(&d->vke_retry_at, timeout);
