@@ -269,7 +269,7 @@ static void finish_vio_apply(struct xviosd *d, struct sendop *op, struct caller 
         e.code = XVIOS_VIO_UNAVAILABLE;
         snprintf(e.sentence, sizeof(e.sentence), "node %u, which serves the vhost, did not answer within %u ms: "
                  "node %u changed nothing; whether node %u made the change is unknown until a mapping get says",
-                 op->req_node, op->eff_timeout_ms, d->self_node, op->req_node);
+                 op->req_node, op->resp_timeout_ms, d->self_node, op->req_node);
     } else {
         e.code = st == XVIOS_ST_BAD_PACKET ? XVIOS_VIO_INTERNAL : XVIOS_VIO_UNAVAILABLE;
         snprintf(e.sentence, sizeof(e.sentence), "node %u, which serves the vhost, %s (%s): nothing was changed",
@@ -452,6 +452,7 @@ int viod_op_start(struct xviosd *d, const struct op_request *rq)
     op->timeout_ms = rq->timeout_ms ? op->eff_timeout_ms : 0;   /* what the VKE is asked for: cut too */
     if (rq->timeout_ms > op->eff_timeout_ms)
         d->c.timeout_clamped++;
+    op->resp_timeout_ms = rq->resp_timeout_ms ? viod_op_effective_timeout(d, rq->resp_timeout_ms) : op->eff_timeout_ms;
     do {
         d->tx_seq++;
     } while (d->tx_seq == 0);
@@ -487,7 +488,7 @@ int viod_op_start(struct xviosd *d, const struct op_request *rq)
         unsigned nwho = bcast ? npeers : rq->n_targets;
         /* the response wait is bounded by the effective timeout (the seed's promise), with or without
          * receipts: a node whose receipt did not come in that time gets TIMED_OUT for its response */
-        rdl = xvios_deadline_ms((uint64_t)op->eff_timeout_ms);
+        rdl = xvios_deadline_ms((uint64_t)op->resp_timeout_ms);
         for (unsigned i = 0; i < nwho; i++) {
             rc = viod_respq_add(&d->rq, op->txid, who[i], rdl);
             if (rc == -ENOSPC) {
@@ -560,7 +561,7 @@ void viod_op_on_send_result(struct xviosd *d, const struct xvios_msg *m)
                   op->r.n_cur, op->r.resends, op->r.max_retries);
         if (op->flags & XVIOS_F_RESPONSE) {
             /* a response still awaited from a re-addressed node: the effective timeout again, from now */
-            struct timespec rdl = xvios_deadline_ms((uint64_t)op->eff_timeout_ms);
+            struct timespec rdl = xvios_deadline_ms((uint64_t)op->resp_timeout_ms);
             for (unsigned i = 0; i < op->r.n_cur; i++)
                 viod_respq_set_deadline(&d->rq, op->txid, op->r.cur[i], rdl);
         }

@@ -73,7 +73,7 @@ static void mapping_write(struct xviosd *d, struct caller *c, uint64_t handle, c
         .msg_type = XVIOS_MT_MAPPING_APPLY,
         .targets = &target,
         .n_targets = 1,
-        .timeout_ms = XVD_APPLY_ASK_MS,
+        .resp_timeout_ms = XVD_APPLY_ASK_MS,   /* receipts in the cluster's time; the answer after the client */
         .payload = payload,
         .len = len,
     };

@@ -108,6 +108,8 @@ struct sendop {
     uint32_t msg_type;
     uint32_t timeout_ms;       /* as requested (0 = cluster default) */
     uint32_t eff_timeout_ms;   /* the deadline actually used */
+    uint32_t resp_timeout_ms;  /* a response's deadline when it is not eff_timeout_ms (OP_VIO_APPLY: the far
+                                * side waits for a client first), from the send or a re-send */
     uint8_t *payload;
     size_t len;
     struct retry r;
@@ -276,6 +278,7 @@ struct op_request {
     const uint32_t *targets;
     unsigned n_targets;
     uint32_t timeout_ms;
+    uint32_t resp_timeout_ms;  /* 0: the responses are bounded by the effective timeout */
     const void *payload;
     size_t len;
 };

@@ -37,7 +37,8 @@ snapshot() {
 }
 same() { cmp -s "$ROOT/snap.$1" "$ROOT/snap.$2" || { diff "$ROOT/snap.$1" "$ROOT/snap.$2"; fail "$3 changed the nodes or the VTD table"; }; }
 refused_count() {
-    timeout 10 "$XVIOS" --root "$ROOT" --node 1 --json nodes >"$ROOT/n.json" || return 1
+    # node 3's daemon may be stopped: the answer is partial (and says so by its exit status), node 1's is in it
+    timeout 20 "$XVIOS" --root "$ROOT" --node 1 --json nodes >"$ROOT/n.json" 2>/dev/null
     python3 -c 'import json,sys; print([n for n in json.load(open(sys.argv[1])) if n["node"] == 1][0]["mapping_apply_refused"])' "$ROOT/n.json"
 }
 
@@ -159,15 +160,16 @@ apply dup "${good}lun=4
 apply node "${good/node=1/node=2}" --daemon                      # meant for another node
 apply big "$good$(head -c 3000 /dev/zero | tr '\0' x)" --daemon  # oversized
 for a in caller lun target dup node big; do
-    grep -q '^response node=1 status=bad_packet' "$ROOT/apply.$a" || { cat "$ROOT/apply.$a"; fail "node 1 did not refuse the $a MAPPING_APPLY"; }
+    grep -q '^status=ok' "$ROOT/apply.$a" || { cat "$ROOT/apply.$a"; fail "the $a MAPPING_APPLY did not reach node 1"; }
 done
 c1=$(refused_count) || fail "reading node 1's counters"
 [ "$c1" -eq $((c0 + 6)) ] || fail "mapping_apply_refused $c0 -> $c1: the six were not counted"
+[ "$(grep -c 'MAPPING_APPLY.*refused' "$ROOT/nodes/1/xviosd.log")" -eq 6 ] || fail "node 1 did not log the six refusals"
 apply stranger "${good/client=7/client=9}" --daemon             # well-formed, but node 1 serves no client 9
-grep -q '^response node=1 status=ok' "$ROOT/apply.stranger" || { cat "$ROOT/apply.stranger"; fail "no answer to the stranger"; }
+wait_for 10 grep -q 'domain 9 0:0:0:3 refused: DOM0_ONLY: a new adapter needs dom0' "$ROOT/nodes/1/xviosd.log" \
+    || fail "node 1 did not refuse the MAPPING_APPLY for a client it does not serve"
 snapshot after3
 same before3 after3 "a hostile MAPPING_APPLY"
-grep -q 'DOM0_ONLY: a new adapter needs dom0' "$ROOT/nodes/1/xviosd.log" || fail "node 1 did not log refusing the stranger"
 ok "hostile MAPPING_APPLYs to node 1 (from a caller, LUN 256, target 64, a key twice, misdirected, oversized) refused unread and counted ($c0 -> $c1); a client it does not serve refused DOM0_ONLY; nothing changed"
 
 # --- node 1 down: a create asked of node 2 ends with a VIOException in time, nothing half-written
