@@ -477,6 +477,7 @@ int main(int argc, char **argv)
         goto out;
     XLOG_INFO("node %u (domid %u, %s, epoch %u) starting; run directory %s", d.self_node, d.self_domid,
               xvios_plat_kind_name(o.kind), d.epoch, d.rundir);
+    viod_self_rebuild(&d);   /* what the VTD table says this VIOS serves and its store lost (logged) */
     rc = run(&d, sigfd, &ready_fd);
     status = rc < 0 ? 1 : 0;
 out:

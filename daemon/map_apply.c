@@ -302,8 +302,8 @@ static int in_tx(xvios_plat *p, int (*body)(xvios_tx tx, struct step *s), struct
     return -EAGAIN;
 }
 
-static int write_dev(struct xviosd *d, xvios_tx tx, const struct xvios_db_vtd *v, uint32_t index,
-                     const struct xvios_db_lu *pool)
+int viod_apply_write_dev(struct xviosd *d, xvios_tx tx, const struct xvios_db_vtd *v, uint32_t index,
+                         const struct xvios_db_lu *pool)
 {
     const struct xvios_perm perms[2] = { { d->self_domid, XVIOS_PERM_NONE }, { v->client, XVIOS_PERM_READ } };
     char be[AP_PATH_MAX], devs[AP_PATH_MAX + 16], dir[AP_PATH_MAX + 32], val[64];
@@ -405,7 +405,7 @@ static int add_body(xvios_tx tx, struct step *s)
     }
     ap->index = w.next_index;
     ap->reconfigure = w.be_state == ST_CONNECTED;
-    if ((rc = write_dev(d, tx, v, ap->index, pl)) < 0)
+    if ((rc = viod_apply_write_dev(d, tx, v, ap->index, pl)) < 0)
         return rc;
     if (ap->reconfigure && (rc = write_be_state(d, tx, v, "state", ST_RECONF)) < 0)
         return rc;

@@ -325,6 +325,13 @@ int  viod_apply_handle(struct xviosd *d, const struct xvios_msg *req, uint8_t *o
 /* This node was asked itself and serves the vhost: the answer goes to the caller. */
 void viod_apply_start_local(struct xviosd *d, uint32_t caller_id, uint64_t handle, const struct xvios_vio_apply *a);
 void viod_apply_tick(struct xviosd *d, struct timespec now);
+/* Write dev-N of v's vhost in this VIOS's backend dir (state 1; pool: the pool LU's region and identifiers). */
+struct xvios_db_lu;
+int  viod_apply_write_dev(struct xviosd *d, xvios_tx tx, const struct xvios_db_vtd *v, uint32_t index,
+                          const struct xvios_db_lu *pool);
+/* self_rebuild.c - at start: the vhosts the VTD table says this VIOS serves and whose backend dir is gone,
+ * written again from the table (only where this VIOS may write). How many were rebuilt, or a negative errno. */
+int  viod_self_rebuild(struct xviosd *d);
 int  viod_apply_next_deadline(const struct xviosd *d, struct timespec *out);
 
 /* user_msgs.c - USER messages (>= XVIOS_MT_USER_BASE) after the duplicate filter */
