@@ -20,7 +20,8 @@
  *
  * The answer is the vioResponse of the outcome (node="<this node>"), sent
  * back to N as the MAPPING_APPLY's response, or to a local caller when this
- * node was asked itself. Nothing waits: an apply in progress is polled from
+ * node was asked itself; a change made is this node's Lifecycle event
+ * (by and via this node), handed to its subscribers and broadcast. Nothing waits: an apply in progress is polled from
  * the daemon's loop until its deadline. Every value read back from the
  * backend and frontend dirs is untrusted (the client writes the frontend
  * dir, the engine parts of the backend dir).
@@ -38,6 +39,7 @@
 #include "xvios/db_vtd.h"
 #include "xvios/log.h"
 #include "xvios/parse.h"
+#include "xvios/vio.h"
 #include "xvios/vio_apply.h"
 
 #define AP_PATH_MAX 192u
@@ -226,6 +228,30 @@ static void answer(struct xviosd *d, const struct viod_apply *ap, const char *te
     viod_respond_to_peer(d, ap->txid, ap->epoch, ap->peer, XVIOS_MT_MAPPING_APPLY, XVIOS_ST_OK, text, len);
 }
 
+/* A made change is this node's: its Lifecycle event to this node's subscribers and, broadcast, to every member's. */
+static void announce(struct xviosd *d, const struct viod_apply *ap)
+{
+    const struct xvios_db_vtd *v = &ap->a.vtd;
+    struct xvios_vio_event ev = { .by = d->self_node, .via = d->self_node };
+    char text[256];
+    size_t len = 0;
+    int rc;
+
+    snprintf(ev.action, sizeof(ev.action), "%s", ap->a.op == XVIOS_VIO_APPLY_ADD ? "created" : "deleted");
+    snprintf(ev.type, sizeof(ev.type), "mapping");
+    snprintf(ev.key, sizeof(ev.key), "%u:%u:%u:%u:%u", v->client, v->vhost, v->chn, v->tgt, v->lun);
+    if (xvios_vio_event_format(&ev, text, sizeof(text), &len) < 0)
+        return;
+    viod_events_lifecycle(d, &ev);
+    struct op_request rq = { .kind = OP_CALLER_SEND, .flags = XVIOS_F_BROADCAST | XVIOS_F_RECEIPT,
+                             .origin = XVIOS_ORIGIN_DAEMON, .msg_type = XVIOS_MT_OBJ_EVENT, .payload = text,
+                             .len = len };
+    rc = viod_op_start(d, &rq);
+    if (rc < 0)
+        XLOG_WARN("mapping %s %s: the lifecycle event reached only this node's subscribers (%s)", ev.key, ev.action,
+                  strerror(-rc));
+}
+
 static void answer_ok(struct xviosd *d, const struct viod_apply *ap, const char *state)
 {
     static char out[XVIOS_VIO_RESPONSE_MAX];
@@ -237,6 +263,7 @@ static void answer_ok(struct xviosd *d, const struct viod_apply *ap, const char 
         xvios_vio_exception(d->self_node, &e, out, sizeof(out), &len);
     }
     answer(d, ap, out, len);
+    announce(d, ap);
 }
 
 __attribute__((format(printf, 4, 5)))

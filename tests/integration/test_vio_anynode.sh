@@ -4,7 +4,7 @@
 # create asked of node 3's daemon for 0:0:0:1 of client-a is handed to node 1 (MAPPING_APPLY), which
 # hot-adds the LUN in its own backend dir through Reconfiguring and records it in the VTD table (the
 # record its own); the caller gets node 1's answer once the client's frontend took the LUN, and the
-# frontend reads and writes it. Refusals asked of nodes 2 and 3 (a new vhost and the last LUN:
+# frontend reads and writes it; a subscriber on node 2 sees node 1's Lifecycle event. Refusals asked of nodes 2 and 3 (a new vhost and the last LUN:
 # DOM0_ONLY; EXISTS; IN_USE; node= another VIOS: CONFLICT) change neither the backend nodes nor the
 # table. The delete asked of node 2 hot-removes it on node 1. Hostile MAPPING_APPLYs sent straight to
 # node 1 (from a caller, malformed, oversized, misdirected, for a client it does not serve) are
@@ -50,6 +50,11 @@ lu2=$(lu_file b 8)
 xv --node 3 lu create db1 --size 16M --backing "$lu" >/dev/null 2>&1 || fail "lu create db1"
 xv --node 3 lu create db2 --size 8M --backing "$lu2" >/dev/null 2>&1 || fail "lu create db2"
 
+# node 2's subscriber: the changes node 1 makes for the others reach it
+"$XVIOS" --root "$ROOT" --node 2 --json events --category lifecycle >"$ROOT/ev2.json" 2>/dev/null &
+wait_for 20 sh -c "timeout 10 '$XVIOS' --root '$ROOT' --node 2 --json nodes | grep -q '\"node\": 2, .*\"callers\": 2'" \
+    || fail "the event stream on node 2 did not attach"
+
 # --- dom0 makes client-a's vhost 0 on node 1 (db1 as 0:0:0:0); the frontend then follows what others do
 xv --node 3 scsi attach client-a db1 0:0:0:0 --vios 1 >"$ROOT/attach.out" 2>&1 &
 apid=$!
@@ -90,8 +95,10 @@ for n in 1 2 3; do
     ask $n "$(R '<mapping action="get" client="client-a" vdev="0:0:0:1"/>')" 0 get
     has "node=\"1\" lu=\"$lu2\" poolLu=\"db2\"" get
 done
-grep -q 'MAPPING_APPLY\|handed to node 1' "$ROOT/nodes/3/xviosd.log" || fail "node 3 did not log handing the create to node 1"
-ok "create asked of node 3: made by node 1 in $(( (t1 - t0) / 1000000 )) ms (hot add through Reconfiguring, answered node=\"1\" state=\"connected\"); dev-1 and the VTD record node 1's; the client wrote and read LUN 1"
+grep -q 'handed to node 1' "$ROOT/nodes/3/xviosd.log" || fail "node 3 did not log handing the create to node 1"
+wait_for 20 grep -q '"action": "created", "type": "mapping", "key": "7:0:0:0:1", "by": "1", "via": "1"' "$ROOT/ev2.json" \
+    || { cat "$ROOT/ev2.json"; fail "node 2's subscriber did not see the mapping node 1 created"; }
+ok "create asked of node 3 (node 2's subscriber saw node 1's event): made by node 1 in $(( (t1 - t0) / 1000000 )) ms (hot add through Reconfiguring, answered node=\"1\" state=\"connected\"); dev-1 and the VTD record node 1's; the client wrote and read LUN 1"
 
 # --- refusals asked of nodes 2 and 3 change nothing
 snapshot before
@@ -116,6 +123,8 @@ be_read $VIOS1 7 0 vscsi-devs/dev-1/state >/dev/null 2>&1 && fail "dev-1 is left
 "$XS" "$ROOT" read /xvios/vtds/7-0-0-0-1 >/dev/null 2>&1 && fail "the VTD record of 7:0:0:0:1 is left"
 [ "$("$XS" "$ROOT" read /local/domain/7/device/vscsi/0/vscsi-devs/dev-1/state)" = "6" ] || fail "the frontend did not remove dev-1"
 [ "$(be_read $VIOS1 7 0 state)" = "4" ] || fail "the vhost is not Connected after the hot remove"
+wait_for 20 grep -q '"action": "deleted", "type": "mapping", "key": "7:0:0:0:1", "by": "1", "via": "1"' "$ROOT/ev2.json" \
+    || { cat "$ROOT/ev2.json"; fail "node 2's subscriber did not see the mapping node 1 deleted"; }
 ask 1 "$(R '<mapping action="list" client="client-a"/>')" 0 list
 [ "$(grep -c '<mapping ' "$ROOT/list")" -eq 1 ] || { cat "$ROOT/list"; fail "client-a should have one mapping left"; }
 # the last LUN closes the vhost: that is dom0's; node 1 says so itself
@@ -127,7 +136,7 @@ touch "$ROOT/checked"
 wait $fpid || { front_out 7 0; fail "client-a's frontend"; }
 grep -q '^ok: followed the backend until removed: 2 LUN(s) added, 1 removed so far' "$ROOT/front-7-0.out" \
     || { front_out 7 0; fail "the frontend did not see the hot add and the hot remove"; }
-ok "delete asked of node 2: made by node 1 (hot remove: frontend dev-1 6, dev-1 and its record gone); the last LUN refused DOM0_ONLY by node 1"
+ok "delete asked of node 2: made by node 1, its event seen on node 2 (hot remove: frontend dev-1 6, dev-1 and its record gone); the last LUN refused DOM0_ONLY by node 1"
 
 # --- hostile MAPPING_APPLYs straight to node 1 (as node 3: its daemon is stopped so the tool may attach)
 pid=$(node_pid 3 xviosd); [ -n "$pid" ] || fail "no xviosd pid for node 3"
