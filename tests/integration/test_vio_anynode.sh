@@ -60,7 +60,8 @@ xv --node 3 scsi attach client-a db1 0:0:0:0 --vios 1 >"$ROOT/attach.out" 2>&1 &
 apid=$!
 fe_wait 7 0 backend-id $VIOS1 20 || fail "attach wrote no frontend node"
 front 7 $VIOS1 0 inquiry:0 await:attached follow:added inquiry:1 readcap:1:8388608 fill:1:1:5a expect:1:1:5a \
-    touch:used follow:removed await:checked expect:0:1:00 close &
+    touch:used follow:removed \
+    follow:local-added inquiry:2 touch:used2 follow:local-removed await:checked expect:0:1:00 close &
 fpid=$!
 wait $apid || { cat "$ROOT/attach.out"; fail "dom0's attach of db1 to client-a"; }
 touch "$ROOT/attached"
@@ -127,6 +128,17 @@ wait_for 20 grep -q '"action": "deleted", "type": "mapping", "key": "7:0:0:0:1",
     || { cat "$ROOT/ev2.json"; fail "node 2's subscriber did not see the mapping node 1 deleted"; }
 ask 1 "$(R '<mapping action="list" client="client-a"/>')" 0 list
 [ "$(grep -c '<mapping ' "$ROOT/list")" -eq 1 ] || { cat "$ROOT/list"; fail "client-a should have one mapping left"; }
+# asked of node 1 itself, which serves the vhost: made there, answered to its own caller
+ask 1 "$(R '<mapping action="create" client="client-a" vdev="0:0:0:2" lu="db2"/>')" 0 local
+touch "$ROOT/local-added"
+has 'status="ok" node="1" object="mapping" action="create"' local; has 'vdev="0:0:0:2" node="1"' local; has 'state="connected"' local
+# dev-1 of the frontend dir is still there (state 6, the client's): the new LUN takes dev-2
+[ "$(be_read $VIOS1 7 0 vscsi-devs/dev-2/v-dev)" = "0:0:0:2" ] || fail "the LUN made on node 1 for its own caller is not dev-2"
+wait_for 30 test -f "$ROOT/used2" || { front_out 7 0; fail "the client's frontend did not see LUN 2"; }
+ask 1 "$(R '<mapping action="delete" client="client-a" vdev="0:0:0:2"/>')" 0 local-del
+touch "$ROOT/local-removed"
+has 'status="ok" node="1" object="mapping" action="delete"' local-del
+"$XS" "$ROOT" read /xvios/vtds/7-0-0-0-2 >/dev/null 2>&1 && fail "the VTD record of 7:0:0:0:2 is left"
 # the last LUN closes the vhost: that is dom0's; node 1 says so itself
 snapshot before2
 ask 3 "$(R '<mapping action="delete" client="client-a" vdev="0:0:0:0"/>')" 6; exc DOM0_ONLY; has 'node="1"'; has 'last LUN'
@@ -136,7 +148,7 @@ touch "$ROOT/checked"
 wait $fpid || { front_out 7 0; fail "client-a's frontend"; }
 grep -q '^ok: followed the backend until removed: 2 LUN(s) added, 1 removed so far' "$ROOT/front-7-0.out" \
     || { front_out 7 0; fail "the frontend did not see the hot add and the hot remove"; }
-ok "delete asked of node 2: made by node 1, its event seen on node 2 (hot remove: frontend dev-1 6, dev-1 and its record gone); the last LUN refused DOM0_ONLY by node 1"
+ok "delete asked of node 2: made by node 1, its event seen on node 2 (hot remove: frontend dev-1 6, dev-1 and its record gone); a create and delete asked of node 1 itself made there (dev-2); the last LUN refused DOM0_ONLY by node 1"
 
 # --- hostile MAPPING_APPLYs straight to node 1 (as node 3: its daemon is stopped so the tool may attach)
 pid=$(node_pid 3 xviosd); [ -n "$pid" ] || fail "no xviosd pid for node 3"
