@@ -250,9 +250,13 @@ static void finish_vio_apply(struct xviosd *d, struct sendop *op, struct caller 
     struct xvios_vio_err e = { XVIOS_VIO_UNAVAILABLE, "" };
     size_t len = 0;
     int st = op->answer_status ? op->answer_status : op->r.final_status;
+    bool delivered = false;
 
     if (!c)
         return;
+    for (unsigned j = 0; j < op->r.n; j++)
+        if (op->r.node[j].node == op->req_node)
+            delivered = viod_retry_rc_ok(op->r.node[j].status);
     if (op->answer && op->answer_len < sizeof(out)) {
         memcpy(out, op->answer, op->answer_len);
         out[op->answer_len] = '\0';
@@ -265,6 +269,10 @@ static void finish_vio_apply(struct xviosd *d, struct sendop *op, struct caller 
         d->c.vke_rx_bad++;
         snprintf(e.sentence, sizeof(e.sentence), "node %u, which serves the vhost, answered with no vioResponse",
                  op->req_node);
+    } else if (!delivered) {
+        snprintf(e.sentence, sizeof(e.sentence), "node %u, which serves the vhost, never acknowledged the request "
+                 "(no receipt: %s; it is down or unreachable); node %u changed nothing", op->req_node,
+                 xvios_status_name(st), d->self_node);
     } else if (st == XVIOS_ST_TIMED_OUT) {
         e.code = XVIOS_VIO_UNAVAILABLE;
         snprintf(e.sentence, sizeof(e.sentence), "node %u, which serves the vhost, did not answer within %u ms: "

@@ -209,4 +209,4 @@ exc UNAVAILABLE down; has 'node 1' down
 snapshot after4
 same before4 after4 "a create for a node that is down"
 "$XS" "$ROOT" read /xvios/vtds/7-0-0-0-5 >/dev/null 2>&1 && fail "a VTD record was written for the failed create"
-ok "node 1 down: the create asked of node 2 answered UNAVAILABLE after $ms ms; backend nodes and VTD table as they were"
+ok "node 1 down: the create asked of node 2 answered UNAVAILABLE after $ms ms ($(sed -n 's/.*<VIOException code="UNAVAILABLE">\(.*\)<\/VIOException>.*/\1/p' "$ROOT/down")); backend nodes and VTD table as they were"
