@@ -12,7 +12,7 @@
  * (the VTD record M is to write or remove, with the operation in front);
  * M makes it in its own backend dir and VTD record and answers with the
  * vioResponse of the outcome. Decoding is strict: exactly these twelve
- * keys, each once, every line ended, the record as xvios_db_vtd_check()
+ * keys, each once and in this order, every line ended, the record as xvios_db_vtd_check()
  * takes it, at most XVIOS_VIO_APPLY_MAX bytes.
  */
 #ifndef XVIOS_VIO_APPLY_H

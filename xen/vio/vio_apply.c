@@ -102,12 +102,13 @@ int xvios_vio_apply_decode(const void *untrusted, size_t len, struct xvios_vio_a
     if (len > XVIOS_VIO_APPLY_MAX)
         return -E2BIG;
     xvios_kv_iter_init(&it, untrusted, len);
-    while ((rc = xvios_kv_next(&it, &kv)) == 1) {
+    for (unsigned next = 0; (rc = xvios_kv_next(&it, &kv)) == 1; next++) {
         unsigned k;
 
         for (k = 0; k < NKEYS && !xvios_kv_is(&kv, keys[k]); k++)
             ;
-        if (k == NKEYS || (seen & (1u << k)) || !kv.terminated || take_key(k, &kv, out) < 0)
+        /* the keys in the one order encode writes: a payload has one spelling */
+        if (k == NKEYS || k != next || (seen & (1u << k)) || !kv.terminated || take_key(k, &kv, out) < 0)
             goto bad;
         seen |= 1u << k;
     }

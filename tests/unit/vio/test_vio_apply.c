@@ -2,7 +2,7 @@
 /*
  * test_vio_apply.c - MAPPING_APPLY (xvios/vio_apply.h): the payload encoded
  * and decoded back field by field; strict decoding refusing every malformed
- * or hostile payload (a key missing, repeated, unknown, a line not ended,
+ * or hostile payload (a key missing, repeated, unknown, out of order, a line not ended,
  * a body, a vdev or domid or node out of range, numbers not canonical, a
  * relative or control-character path, a bad uuid, a NUL, oversized) with
  * *out zeroed; the asked node's checks against a real VTD table and pool on
@@ -150,6 +150,7 @@ static void test_decode_refuses(void **state)
         { "uuid=" UUID "\n", "uuid=6F1C2B9A-0D3E-4C5F-8A7B-000000000007\n" },   /* not lowercase */
         { "name=client-a\n", "name=client\x7f" "a\n" },
         { "=", "" },                                     /* "opadd": a line without '=' */
+        { "op=add\nclient=7\n", "client=7\nop=add\n" },  /* another order */
     };
     char buf[XVIOS_VIO_APPLY_MAX * 2];
     struct xvios_vio_apply out;
