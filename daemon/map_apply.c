@@ -41,180 +41,13 @@
 #include "xvios/parse.h"
 #include "xvios/vio.h"
 #include "xvios/vio_apply.h"
+#include "vhost_nodes.h"
 
-#define AP_PATH_MAX 192u
-#define AP_MAX_DEVS 256u          /* dev-N entries of a vhost (docs/vscsi.md) */
-#define AP_MAX_INDEX 65535u
 #define AP_POLL_MS 50u
-
-enum { ST_INITIALISING = 1, ST_INITWAIT = 2, ST_CONNECTED = 4, ST_CLOSING = 5, ST_CLOSED = 6, ST_RECONF = 7 };
 
 _Static_assert(XVD_APPLY_WAIT_MS + 5000u <= XVIOS_DB_DEFAULT_MAX_TIMEOUT_MS,
                "the asking node waits for the apply's deadline and the answer's trip");
 
-/* ---------------------------------------------------------------- paths and values */
-__attribute__((format(printf, 3, 4)))
-static int path_of(char *buf, size_t cap, const char *fmt, ...)
-{
-    va_list ap;
-    int n;
-
-    va_start(ap, fmt);
-    n = vsnprintf(buf, cap, fmt, ap);
-    va_end(ap);
-    return n < 0 || (size_t)n >= cap ? -ENAMETOOLONG : 0;
-}
-
-static int be_dir(const struct xviosd *d, const struct xvios_db_vtd *v, char *buf, size_t cap)
-{
-    return path_of(buf, cap, "/local/domain/%u/backend/vscsi/%u/%u", d->self_domid, v->client, v->vhost);
-}
-
-static int fe_dir(const struct xvios_db_vtd *v, char *buf, size_t cap)
-{
-    return path_of(buf, cap, "/local/domain/%u/device/vscsi/%u", v->client, v->vhost);
-}
-
-/* A value of at most cap-1 bytes without NUL: 0, -ENOENT, -EIO (too long, a NUL inside), or a store error. */
-static int read_str(xvios_plat *p, xvios_tx tx, const char *path, char *buf, size_t cap)
-{
-    char *v = NULL;
-    size_t len = 0;
-    int rc = xvios_store_read(p, tx, path, &v, &len);
-
-    if (rc == 0 && (len >= cap || strlen(v) != len))
-        rc = -EIO;
-    if (rc == 0)
-        memcpy(buf, v, len + 1);
-    free(v);
-    return rc;
-}
-
-/* A xenbus state, or -1 when absent or malformed. */
-static int read_state(xvios_plat *p, xvios_tx tx, const char *dir, const char *rel)
-{
-    char path[AP_PATH_MAX + 64], untrusted_v[12];
-    uint32_t st;
-
-    if (path_of(path, sizeof(path), "%s/%s", dir, rel) < 0 || read_str(p, tx, path, untrusted_v, sizeof(untrusted_v)) < 0 ||
-        xvios_parse_u32_canon(untrusted_v, 8, &st) < 0)
-        return -1;
-    return (int)st;
-}
-
-static int put(xvios_plat *p, xvios_tx tx, const char *dir, const char *key, const struct xvios_perm *perms,
-               const char *val)
-{
-    char path[AP_PATH_MAX + 64];
-    int rc = path_of(path, sizeof(path), "%s/%s", dir, key);
-
-    if (rc == 0)
-        rc = xvios_store_write(p, tx, path, val, strlen(val));
-    return rc < 0 ? rc : xvios_store_set_perms(p, tx, path, perms, 2);
-}
-
-/* ---------------------------------------------------------------- the vhost as this VIOS has it */
-struct vhost_view {
-    int be_state;
-    unsigned n_devs, n_live;     /* dev-N entries; those not being removed (state below 5) */
-    uint32_t next_index;         /* one above every dev-N of the backend and the frontend dir */
-    bool found;                  /* a dev-N with the wanted channel:target:lun */
-    uint32_t index;              /* its N */
-    int dev_state;
-};
-
-/* "dev-N" with N canonical and in range. */
-static int dev_index(const char *untrusted_name, uint32_t *n)
-{
-    if (strncmp(untrusted_name, "dev-", 4))
-        return -EINVAL;
-    return xvios_parse_u32_canon(untrusted_name + 4, AP_MAX_INDEX, n);
-}
-
-static int scan_devs(struct xviosd *d, xvios_tx tx, const char *dir, bool backend, const struct xvios_db_vtd *v,
-                     struct vhost_view *w)
-{
-    char path[AP_PATH_MAX + 64], **names = NULL;
-    unsigned nn = 0;
-    int rc;
-
-    if ((rc = path_of(path, sizeof(path), "%s/vscsi-devs", dir)) < 0)
-        return rc;
-    rc = xvios_store_list(d->plat, tx, path, &names, &nn);
-    if (rc == -ENOENT)
-        return 0;
-    if (rc < 0)
-        return rc;
-    for (unsigned i = 0; i < nn; i++) {
-        char key[AP_PATH_MAX + 96], untrusted_vdev[48], want[48];
-        uint32_t k;
-        int st;
-
-        if (dev_index(names[i], &k) < 0)
-            continue;
-        if (k + 1 > w->next_index)
-            w->next_index = k + 1;
-        if (!backend)
-            continue;
-        w->n_devs++;
-        if (path_of(key, sizeof(key), "%s/vscsi-devs/%s", dir, names[i]) < 0)
-            continue;
-        st = read_state(d->plat, tx, key, "state");
-        if (st >= 0 && st < ST_CLOSING)
-            w->n_live++;
-        if (path_of(key, sizeof(key), "%s/vscsi-devs/%s/v-dev", dir, names[i]) < 0 ||
-            read_str(d->plat, tx, key, untrusted_vdev, sizeof(untrusted_vdev)) < 0)
-            continue;
-        snprintf(want, sizeof(want), "%u:%u:%u:%u", v->vhost, v->chn, v->tgt, v->lun);
-        if (!strcmp(untrusted_vdev, want)) {
-            w->found = true;
-            w->index = k;
-            w->dev_state = st;
-        }
-    }
-    xvios_strv_free(names, nn);
-    return 0;
-}
-
-/*
- * The backend dir of v's vhost, checked to be the client's: 0 and *w; -ENOENT (no such vhost here), -EPERM
- * (the dir names another frontend or client, *why set), or a store error.
- */
-static int view(struct xviosd *d, xvios_tx tx, const struct xvios_db_vtd *v, struct vhost_view *w, char *why,
-                size_t cap)
-{
-    char be[AP_PATH_MAX], fe[AP_PATH_MAX], path[AP_PATH_MAX + 64], untrusted_v[AP_PATH_MAX];
-    uint32_t id;
-    int rc;
-
-    memset(w, 0, sizeof(*w));
-    if ((rc = be_dir(d, v, be, sizeof(be))) < 0 || (rc = fe_dir(v, fe, sizeof(fe))) < 0)
-        return rc;
-    if ((rc = path_of(path, sizeof(path), "%s/frontend-id", be)) < 0)
-        return rc;
-    rc = read_str(d->plat, tx, path, untrusted_v, sizeof(untrusted_v));
-    if (rc == -ENOENT)
-        return -ENOENT;
-    if (rc < 0 && rc != -EIO)
-        return rc;
-    if (rc == -EIO || xvios_parse_u32_canon(untrusted_v, XVIOS_VTD_DOMID_MAX, &id) < 0 || id != v->client) {
-        snprintf(why, cap, "%s/frontend-id does not name domain %u", be, v->client);
-        return -EPERM;
-    }
-    if ((rc = path_of(path, sizeof(path), "%s/xvios-client-uuid", be)) < 0)
-        return rc;
-    if (v->client_uuid[0] && read_str(d->plat, tx, path, untrusted_v, sizeof(untrusted_v)) == 0 &&
-        strcasecmp(untrusted_v, v->client_uuid)) {
-        snprintf(why, cap, "domain %u is no longer the client the mapping was made for (another uuid)", v->client);
-        return -EPERM;
-    }
-    w->be_state = read_state(d->plat, tx, be, "state");
-    if ((rc = scan_devs(d, tx, be, true, v, w)) < 0 || (rc = scan_devs(d, tx, fe, false, v, w)) < 0)
-        return rc;
-    return 0;
-}
-
-/* ---------------------------------------------------------------- answering */
 static void answer(struct xviosd *d, const struct viod_apply *ap, const char *text, size_t len)
 {
     if (ap->local) {
@@ -329,68 +162,6 @@ static int in_tx(xvios_plat *p, int (*body)(xvios_tx tx, struct step *s), struct
     return -EAGAIN;
 }
 
-int viod_apply_write_dev(struct xviosd *d, xvios_tx tx, const struct xvios_db_vtd *v, uint32_t index,
-                         const struct xvios_db_lu *pool)
-{
-    const struct xvios_perm perms[2] = { { d->self_domid, XVIOS_PERM_NONE }, { v->client, XVIOS_PERM_READ } };
-    char be[AP_PATH_MAX], devs[AP_PATH_MAX + 16], dir[AP_PATH_MAX + 32], val[64];
-    int rc;
-
-    if ((rc = be_dir(d, v, be, sizeof(be))) < 0 || (rc = path_of(devs, sizeof(devs), "%s/vscsi-devs", be)) < 0 ||
-        (rc = path_of(dir, sizeof(dir), "%s/dev-%u", devs, index)) < 0)
-        return rc;
-    rc = xvios_store_mkdir(d->plat, tx, devs);
-    if ((rc < 0 && rc != -EEXIST) || (rc = xvios_store_set_perms(d->plat, tx, devs, perms, 2)) < 0)
-        return rc;
-    rc = xvios_store_mkdir(d->plat, tx, dir);
-    if ((rc < 0 && rc != -EEXIST) || (rc = xvios_store_set_perms(d->plat, tx, dir, perms, 2)) < 0)
-        return rc;
-    snprintf(val, sizeof(val), "%u:%u:%u:%u", v->vhost, v->chn, v->tgt, v->lun);
-    if ((rc = put(d->plat, tx, dir, "p-dev", perms, v->lu)) < 0 ||
-        (rc = put(d->plat, tx, dir, "p-devname", perms, v->pool_lu[0] ? v->pool_lu : v->lu)) < 0 ||
-        (rc = put(d->plat, tx, dir, "v-dev", perms, val)) < 0 ||
-        (rc = put(d->plat, tx, dir, "mode", perms, v->read_only ? "r" : "w")) < 0 ||
-        (rc = put(d->plat, tx, dir, "state", perms, "1")) < 0)
-        return rc;
-    if (pool) {
-        char wwn[XVIOS_LU_WWN_HEX + 1];
-
-        xvios_lu_wwn_format(pool->wwn, wwn);
-        if ((rc = put(d->plat, tx, dir, "xvios-lu", perms, pool->name)) < 0)
-            return rc;
-        snprintf(val, sizeof(val), "%" PRIu64, pool->offset);
-        if ((rc = put(d->plat, tx, dir, "xvios-offset", perms, val)) < 0)
-            return rc;
-        snprintf(val, sizeof(val), "%" PRIu64, pool->size);
-        if ((rc = put(d->plat, tx, dir, "xvios-size", perms, val)) < 0 ||
-            (rc = put(d->plat, tx, dir, "xvios-wwn", perms, wwn)) < 0 ||
-            (rc = put(d->plat, tx, dir, "xvios-serial", perms, pool->serial)) < 0)
-            return rc;
-    }
-    return 0;
-}
-
-static int write_be_state(struct xviosd *d, xvios_tx tx, const struct xvios_db_vtd *v, const char *rel, int state)
-{
-    const struct xvios_perm perms[2] = { { d->self_domid, XVIOS_PERM_NONE }, { v->client, XVIOS_PERM_READ } };
-    char be[AP_PATH_MAX], val[4];
-    int rc = be_dir(d, v, be, sizeof(be));
-
-    snprintf(val, sizeof(val), "%d", state);
-    return rc < 0 ? rc : put(d->plat, tx, be, rel, perms, val);
-}
-
-static int remove_dev(struct xviosd *d, xvios_tx tx, const struct xvios_db_vtd *v, uint32_t index)
-{
-    char be[AP_PATH_MAX], dir[AP_PATH_MAX + 32];
-    int rc;
-
-    if ((rc = be_dir(d, v, be, sizeof(be))) < 0 || (rc = path_of(dir, sizeof(dir), "%s/vscsi-devs/dev-%u", be, index)) < 0)
-        return rc;
-    rc = xvios_store_rm(d->plat, tx, dir);
-    return rc == -ENOENT ? 0 : rc;
-}
-
 static int add_body(xvios_tx tx, struct step *s)
 {
     struct xviosd *d = s->d;
@@ -399,7 +170,7 @@ static int add_body(xvios_tx tx, struct step *s)
     struct xvios_db_lu pool, *pl = NULL;
     struct vhost_view w;
     char why[XVIOS_VIO_SENTENCE_MAX] = "";
-    int rc = view(d, tx, v, &w, why, sizeof(why));
+    int rc = viod_vh_view(d, tx, v, &w, why, sizeof(why));
 
     if (rc == -ENOENT)
         return refuse(s, XVIOS_VIO_DOM0_ONLY, "DOM0_ONLY: a new adapter needs dom0: node %u serves no vhost %u of "
@@ -432,9 +203,9 @@ static int add_body(xvios_tx tx, struct step *s)
     }
     ap->index = w.next_index;
     ap->reconfigure = w.be_state == ST_CONNECTED;
-    if ((rc = viod_apply_write_dev(d, tx, v, ap->index, pl)) < 0)
+    if ((rc = viod_vh_write_dev(d, tx, v, ap->index, pl)) < 0)
         return rc;
-    if (ap->reconfigure && (rc = write_be_state(d, tx, v, "state", ST_RECONF)) < 0)
+    if (ap->reconfigure && (rc = viod_vh_write_state(d, tx, v, "state", ST_RECONF)) < 0)
         return rc;
     rc = xvios_db_vtd_put(d->plat, tx, v);
     if (rc == -EACCES)
@@ -451,7 +222,7 @@ static int remove_body(xvios_tx tx, struct step *s)
     const struct xvios_db_vtd *v = &ap->a.vtd;
     struct vhost_view w;
     char why[XVIOS_VIO_SENTENCE_MAX] = "";
-    int rc = view(d, tx, v, &w, why, sizeof(why));
+    int rc = viod_vh_view(d, tx, v, &w, why, sizeof(why));
 
     s->done_now = false;
     if (rc == -EPERM)
@@ -478,18 +249,18 @@ static int remove_body(xvios_tx tx, struct step *s)
     ap->index = w.index;
     if (w.be_state == ST_CONNECTED) {
         ap->reconfigure = true;
-        if ((rc = write_be_state(d, tx, v, "state", ST_RECONF)) < 0)
+        if ((rc = viod_vh_write_state(d, tx, v, "state", ST_RECONF)) < 0)
             return rc;
         char rel[48];
         snprintf(rel, sizeof(rel), "vscsi-devs/dev-%u/state", ap->index);
         snprintf(ap->state, sizeof(ap->state), "connected");
-        return write_be_state(d, tx, v, rel, ST_CLOSING);
+        return viod_vh_write_state(d, tx, v, rel, ST_CLOSING);
     }
     if (w.be_state != ST_INITIALISING && w.be_state != ST_INITWAIT)
         return refuse(s, XVIOS_VIO_BUSY, "vhost %u of domain %u is busy (backend state %d); try again", v->vhost,
                       v->client, w.be_state);
     /* the client never connected: nobody to answer, the LUN goes at once */
-    if ((rc = remove_dev(d, tx, v, ap->index)) < 0)
+    if ((rc = viod_vh_remove_dev(d, tx, v, ap->index)) < 0)
         return rc;
     rc = xvios_db_vtd_remove(d->plat, tx, v->client, v->vhost, v->chn, v->tgt, v->lun);
     s->done_now = true;
@@ -505,10 +276,10 @@ static int finish_body(xvios_tx tx, struct step *s)
     char be[AP_PATH_MAX];
     int rc;
 
-    if ((rc = remove_dev(d, tx, v, s->ap->index)) < 0)
+    if ((rc = viod_vh_remove_dev(d, tx, v, s->ap->index)) < 0)
         return rc;
-    if (s->ap->a.op == XVIOS_VIO_APPLY_ADD && be_dir(d, v, be, sizeof(be)) == 0 &&
-        read_state(d->plat, tx, be, "state") == ST_RECONF && (rc = write_be_state(d, tx, v, "state", ST_CONNECTED)) < 0)
+    if (s->ap->a.op == XVIOS_VIO_APPLY_ADD && viod_vh_be_dir(d, v, be, sizeof(be)) == 0 &&
+        viod_vh_state(d->plat, tx, be, "state") == ST_RECONF && (rc = viod_vh_write_state(d, tx, v, "state", ST_CONNECTED)) < 0)
         return rc;
     rc = xvios_db_vtd_remove(d->plat, tx, v->client, v->vhost, v->chn, v->tgt, v->lun);
     return rc == -ENOENT ? 0 : rc;
@@ -554,17 +325,17 @@ static int progress(struct xviosd *d, const struct viod_apply *ap)
     char be[AP_PATH_MAX], fe[AP_PATH_MAX], rel[48];
     int be_st, dev_st;
 
-    if (be_dir(d, &ap->a.vtd, be, sizeof(be)) < 0 || fe_dir(&ap->a.vtd, fe, sizeof(fe)) < 0)
+    if (viod_vh_be_dir(d, &ap->a.vtd, be, sizeof(be)) < 0 || viod_vh_fe_dir(&ap->a.vtd, fe, sizeof(fe)) < 0)
         return -1;
     snprintf(rel, sizeof(rel), "vscsi-devs/dev-%u/state", ap->index);
-    be_st = read_state(d->plat, XVIOS_TX_NONE, be, "state");
+    be_st = viod_vh_state(d->plat, XVIOS_TX_NONE, be, "state");
     if (ap->a.op == XVIOS_VIO_APPLY_ADD) {
-        dev_st = read_state(d->plat, XVIOS_TX_NONE, fe, rel);   /* the frontend's word for the LUN */
+        dev_st = viod_vh_state(d->plat, XVIOS_TX_NONE, fe, rel);   /* the frontend's word for the LUN */
         if (dev_st == ST_CLOSED)
             return -1;
         return dev_st == ST_CONNECTED && be_st == ST_CONNECTED;
     }
-    dev_st = read_state(d->plat, XVIOS_TX_NONE, be, rel);       /* the engine removed it */
+    dev_st = viod_vh_state(d->plat, XVIOS_TX_NONE, be, rel);       /* the engine removed it */
     return dev_st == ST_CLOSED && be_st == ST_CONNECTED;
 }
 

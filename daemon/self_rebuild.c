@@ -30,6 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "vhost_nodes.h"
 #include "xviosd.h"
 #include "xvios/db_lu.h"
 #include "xvios/db_vtd.h"
@@ -137,7 +138,7 @@ static int write_body(xvios_tx tx, void *arg)
                 return rc;
             pl = &pool;
         }
-        if ((rc = viod_apply_write_dev(d, tx, &r->v[i], r->written, pl)) < 0)
+        if ((rc = viod_vh_write_dev(d, tx, &r->v[i], r->written, pl)) < 0)
             return rc;
         r->written++;
     }

@@ -6,7 +6,8 @@
  * respq.c (response queue), handlers.c (what arrives from the cluster),
  * user_msgs.c (USER messages: subscribers, the start-up hold, losses),
  * api_server.c (callers: api.sock and the management link), vio_server.c (API_VIO: the management
- * API's vioRequests), events.c,
+ * API's vioRequests), map_apply.c (MAPPING_APPLY: mappings made for other nodes), vhost_nodes.c (this
+ * VIOS's own backend dirs), self_rebuild.c (rebuilding them from the VTD table at start), events.c,
  * vke_stats.c and vke_stats_text.c (the VKE's counters), nodeinfo.c, main.c (arguments and the
  * poll loop).
  *
@@ -325,10 +326,6 @@ int  viod_apply_handle(struct xviosd *d, const struct xvios_msg *req, uint8_t *o
 /* This node was asked itself and serves the vhost: the answer goes to the caller. */
 void viod_apply_start_local(struct xviosd *d, uint32_t caller_id, uint64_t handle, const struct xvios_vio_apply *a);
 void viod_apply_tick(struct xviosd *d, struct timespec now);
-/* Write dev-N of v's vhost in this VIOS's backend dir (state 1; pool: the pool LU's region and identifiers). */
-struct xvios_db_lu;
-int  viod_apply_write_dev(struct xviosd *d, xvios_tx tx, const struct xvios_db_vtd *v, uint32_t index,
-                          const struct xvios_db_lu *pool);
 /* self_rebuild.c - at start: the vhosts the VTD table says this VIOS serves and whose backend dir is gone,
  * written again from the table (only where this VIOS may write). How many were rebuilt, or a negative errno. */
 int  viod_self_rebuild(struct xviosd *d);
