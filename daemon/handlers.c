@@ -13,6 +13,8 @@
  *              node a change is announced through hands it to its own subscribers)
  *   CLIENT_LOGIN  this VIOS's engine registers a client's vhost (login.c; never from a peer)
  *   LU_WHO     which of this node's vhosts serve an LU (lu_who.c)
+ *   MAPPING_APPLY  a mapping create/delete another node was asked for, made in this VIOS's backend dir
+ *              (map_apply.c; from another node's daemon only); a re-sent copy is not made twice
  *   USER types (>= XVIOS_MT_USER_BASE) are handed to subscribed callers as
  *              XVIOS_EV_MESSAGE events (user_msgs.c); the response (when
  *              asked) is empty and says the message was handed over, or
@@ -142,6 +144,16 @@ static int h_obj_event(struct xviosd *d, const struct xvios_msg *req, uint8_t *o
     return HANDLER_RESPOND;
 }
 
+static int h_mapping_apply(struct xviosd *d, const struct xvios_msg *req, uint8_t *out, size_t cap, size_t *out_len,
+                           int *status)
+{
+    if (req->hdr.opcode == XVIOS_OP_CLUSTER_SEND && seen_before(d, req->sub.src_node, req->sub.epoch, req->hdr.txid)) {
+        d->c.received_duplicate++;
+        return HANDLER_DEFERRED;   /* the first copy is being made and answers */
+    }
+    return viod_apply_handle(d, req, out, cap, out_len, status);
+}
+
 static const struct handler handler_table[] = {
     { XVIOS_MT_ECHO, "echo", h_echo },
     { XVIOS_MT_NODE_INFO, "node-info", h_node_info },
@@ -149,6 +161,7 @@ static const struct handler handler_table[] = {
     { XVIOS_MT_OBJ_EVENT, "obj-event", h_obj_event },
     { XVIOS_MT_CLIENT_LOGIN, "client-login", viod_login_handle },
     { XVIOS_MT_LU_WHO, "lu-who", viod_lu_who_handle },
+    { XVIOS_MT_MAPPING_APPLY, "mapping-apply", h_mapping_apply },
 };
 static const struct handler user_handler = { XVIOS_MT_USER_BASE, "user", h_user };
 

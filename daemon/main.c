@@ -318,6 +318,7 @@ static int run(struct xviosd *d, int sigfd, int *ready_fd)
         viod_api_mgmt_tick(d, now);
         viod_api_tick(d, now);
         viod_op_tick(d, now);
+        viod_apply_tick(d, now);
         viod_user_tick(d, now);
         viod_objwatch_tick(d, now);
         if (d->vke_ever_ready && *ready_fd >= 0) {
@@ -372,6 +373,8 @@ static int run(struct xviosd *d, int sigfd, int *ready_fd)
         if (viod_user_next_deadline(d, &next))
             timeout = xvios_poll_timeout(&next, timeout);
         if (viod_objwatch_next_deadline(d, &next))
+            timeout = xvios_poll_timeout(&next, timeout);
+        if (viod_apply_next_deadline(d, &next))
             timeout = xvios_poll_timeout(&next, timeout);
         if (d->vke_state == VKE_DOWN)
             timeout = xvios_poll_timeout(&d->vke_retry_at, timeout);
@@ -477,6 +480,7 @@ int main(int argc, char **argv)
         goto out;
     XLOG_INFO("node %u (domid %u, %s, epoch %u) starting; run directory %s", d.self_node, d.self_domid,
               xvios_plat_kind_name(o.kind), d.epoch, d.rundir);
+    viod_self_rebuild(&d);   /* what the VTD table says this VIOS serves and its store lost (logged) */
     rc = run(&d, sigfd, &ready_fd);
     status = rc < 0 ? 1 : 0;
 out:

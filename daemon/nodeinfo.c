@@ -38,8 +38,8 @@ int viod_nodeinfo_format(const struct xviosd *d, char *out, size_t cap, size_t *
         return -ENOSPC;
     rc = snprintf(out + n, cap - (size_t)n,
                   "callers_dropped=%" PRIu64 "\nshare_refused=%" PRIu64 "\ntimeout_clamped=%" PRIu64 "\n"
-                  "caller_out_peak=%" PRIu64 "\n",
-                  d->c.callers_dropped, d->c.share_refused, d->c.timeout_clamped, d->c.out_peak);
+                  "caller_out_peak=%" PRIu64 "\nmapping_apply_refused=%" PRIu64 "\n",
+                  d->c.callers_dropped, d->c.share_refused, d->c.timeout_clamped, d->c.out_peak, d->c.apply_refused);
     if (rc < 0 || (size_t)rc >= cap - (size_t)n)
         return -ENOSPC;
     n += rc;

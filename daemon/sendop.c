@@ -15,6 +15,7 @@
 #include "xviosd.h"
 #include "xvios/clock.h"
 #include "xvios/log.h"
+#include "xvios/vio.h"
 
 uint32_t viod_op_effective_timeout(const struct xviosd *d, uint32_t requested_ms)
 {
@@ -67,6 +68,7 @@ static void op_free(struct xviosd *d, struct sendop *op)
     d->n_ops--;
     free(op->payload);
     free(op->merged);
+    free(op->answer);
     free(op);
 }
 
@@ -215,7 +217,76 @@ static void deliver_response(struct xviosd *d, struct sendop *op, uint32_t node,
         else
             merge_failure(d, op, node, why ? why : xvios_status_name(status));
         break;
+    case OP_VIO_APPLY:
+        if (op->answer || node != op->req_node)
+            break;
+        op->answer_status = status;
+        if (status == XVIOS_ST_OK && len > 0 && len <= XVIOS_VIO_RESPONSE_MAX && (op->answer = malloc(len))) {
+            memcpy(op->answer, payload, len);
+            op->answer_len = len;
+        }
+        break;
     }
+}
+
+/* Does an untrusted answer look like the vioResponse a daemon writes (text, no NUL, the XML declaration)? */
+static bool vio_answer_ok(const char *untrusted, size_t len)
+{
+    static const char decl[] = "<?xml version=\"1.0\"";
+
+    if (len < sizeof(decl) || memcmp(untrusted, decl, sizeof(decl) - 1) || !strstr(untrusted, "<vioResponse "))
+        return false;
+    for (size_t i = 0; i < len; i++)
+        if (untrusted[i] == '\0' || ((unsigned char)untrusted[i] < 0x20 && untrusted[i] != '\n' &&
+                                     untrusted[i] != '\t'))
+            return false;
+    return true;
+}
+
+/* The caller of an OP_VIO_APPLY gets the serving VIOS's vioResponse, or a VIOException saying why there is none. */
+static void finish_vio_apply(struct xviosd *d, struct sendop *op, struct caller *c)
+{
+    static char out[XVIOS_VIO_RESPONSE_MAX];
+    struct xvios_vio_err e = { XVIOS_VIO_UNAVAILABLE, "" };
+    size_t len = 0;
+    int st = op->answer_status ? op->answer_status : op->r.final_status;
+    bool delivered = false;
+
+    if (!c)
+        return;
+    for (unsigned j = 0; j < op->r.n; j++)
+        if (op->r.node[j].node == op->req_node)
+            delivered = viod_retry_rc_ok(op->r.node[j].status);
+    if (op->answer && op->answer_len < sizeof(out)) {
+        memcpy(out, op->answer, op->answer_len);
+        out[op->answer_len] = '\0';
+        if (vio_answer_ok(out, op->answer_len)) {
+            viod_api_emit(d, c, XVIOS_OP_API_RESPONSE, XVIOS_ST_OK, op->handle, op->req_node, 0, out, op->answer_len);
+            viod_api_emit(d, c, XVIOS_OP_API_RESULT, XVIOS_ST_OK, op->handle, d->self_node, 0, NULL, 0);
+            return;
+        }
+        XLOG_WARN("node %u answered a MAPPING_APPLY with no vioResponse (%zu bytes)", op->req_node, op->answer_len);
+        d->c.vke_rx_bad++;
+        snprintf(e.sentence, sizeof(e.sentence), "node %u, which serves the vhost, answered with no vioResponse",
+                 op->req_node);
+    } else if (!delivered) {
+        snprintf(e.sentence, sizeof(e.sentence), "node %u, which serves the vhost, never acknowledged the request "
+                 "(no receipt: %s; it is down or unreachable); node %u changed nothing", op->req_node,
+                 xvios_status_name(st), d->self_node);
+    } else if (st == XVIOS_ST_TIMED_OUT) {
+        e.code = XVIOS_VIO_UNAVAILABLE;
+        snprintf(e.sentence, sizeof(e.sentence), "node %u, which serves the vhost, did not answer within %u ms: "
+                 "node %u changed nothing; whether node %u made the change is unknown until a mapping get says",
+                 op->req_node, op->resp_timeout_ms, d->self_node, op->req_node);
+    } else {
+        e.code = st == XVIOS_ST_BAD_PACKET ? XVIOS_VIO_INTERNAL : XVIOS_VIO_UNAVAILABLE;
+        snprintf(e.sentence, sizeof(e.sentence), "node %u, which serves the vhost, %s (%s): nothing was changed",
+                 op->req_node, st == XVIOS_ST_BAD_PACKET ? "refused the request unread" : "cannot be reached",
+                 xvios_status_name(st));
+    }
+    if (xvios_vio_exception(d->self_node, &e, out, sizeof(out), &len) == 0)
+        viod_api_emit(d, c, XVIOS_OP_API_RESPONSE, XVIOS_ST_OK, op->handle, d->self_node, 0, out, len);
+    viod_api_emit(d, c, XVIOS_OP_API_RESULT, XVIOS_ST_OK, op->handle, d->self_node, 0, NULL, 0);
 }
 
 static void finish_op(struct xviosd *d, struct sendop *op)
@@ -264,6 +335,9 @@ static void finish_op(struct xviosd *d, struct sendop *op)
     case OP_NODES_ALL_REMOTE:
         viod_respond_to_peer(d, op->req_txid, op->req_epoch, op->req_node, XVIOS_MT_NODES_ALL, XVIOS_ST_OK, op->merged,
                              op->merged_len);
+        break;
+    case OP_VIO_APPLY:
+        finish_vio_apply(d, op, c);
         break;
     }
     op_free(d, op);
@@ -386,6 +460,7 @@ int viod_op_start(struct xviosd *d, const struct op_request *rq)
     op->timeout_ms = rq->timeout_ms ? op->eff_timeout_ms : 0;   /* what the VKE is asked for: cut too */
     if (rq->timeout_ms > op->eff_timeout_ms)
         d->c.timeout_clamped++;
+    op->resp_timeout_ms = rq->resp_timeout_ms ? viod_op_effective_timeout(d, rq->resp_timeout_ms) : op->eff_timeout_ms;
     do {
         d->tx_seq++;
     } while (d->tx_seq == 0);
@@ -421,7 +496,7 @@ int viod_op_start(struct xviosd *d, const struct op_request *rq)
         unsigned nwho = bcast ? npeers : rq->n_targets;
         /* the response wait is bounded by the effective timeout (the seed's promise), with or without
          * receipts: a node whose receipt did not come in that time gets TIMED_OUT for its response */
-        rdl = xvios_deadline_ms((uint64_t)op->eff_timeout_ms);
+        rdl = xvios_deadline_ms((uint64_t)op->resp_timeout_ms);
         for (unsigned i = 0; i < nwho; i++) {
             rc = viod_respq_add(&d->rq, op->txid, who[i], rdl);
             if (rc == -ENOSPC) {
@@ -437,7 +512,7 @@ int viod_op_start(struct xviosd *d, const struct op_request *rq)
         if (c)
             c->n_ops++;
     }
-    if (op->kind != OP_CALLER_SEND) {
+    if (op->kind == OP_NODES_ALL_QUERY || op->kind == OP_NODES_ALL_REMOTE) {
         char self[XVIOS_STORE_MAX_VALUE];
         size_t n = 0;
         if (viod_nodeinfo_format(d, self, sizeof(self), &n) == 0)
@@ -494,7 +569,7 @@ void viod_op_on_send_result(struct xviosd *d, const struct xvios_msg *m)
                   op->r.n_cur, op->r.resends, op->r.max_retries);
         if (op->flags & XVIOS_F_RESPONSE) {
             /* a response still awaited from a re-addressed node: the effective timeout again, from now */
-            struct timespec rdl = xvios_deadline_ms((uint64_t)op->eff_timeout_ms);
+            struct timespec rdl = xvios_deadline_ms((uint64_t)op->resp_timeout_ms);
             for (unsigned i = 0; i < op->r.n_cur; i++)
                 viod_respq_set_deadline(&d->rq, op->txid, op->r.cur[i], rdl);
         }

@@ -6,7 +6,8 @@
  * respq.c (response queue), handlers.c (what arrives from the cluster),
  * user_msgs.c (USER messages: subscribers, the start-up hold, losses),
  * api_server.c (callers: api.sock and the management link), vio_server.c (API_VIO: the management
- * API's vioRequests), events.c,
+ * API's vioRequests), map_apply.c (MAPPING_APPLY: mappings made for other nodes), vhost_nodes.c (this
+ * VIOS's own backend dirs), self_rebuild.c (rebuilding them from the VTD table at start), events.c,
  * vke_stats.c and vke_stats_text.c (the VKE's counters), nodeinfo.c, main.c (arguments and the
  * poll loop).
  *
@@ -34,6 +35,7 @@
 #include "retry.h"
 #include "xvios/db.h"
 #include "xvios/platform.h"
+#include "xvios/vio_apply.h"
 #include "xvios/wire.h"
 
 #define XVD_MAX_CALLERS        64u
@@ -60,6 +62,9 @@
 #define XVD_HELD_PKTS          256u   /* USER messages held during that grace window, at most */
 #define XVD_HELD_BYTES         (8u << 20)
 #define XVD_SUBSCRIBER_READ_MS 5000u  /* a subscriber that leaves a MESSAGE event unread this long is disconnected */
+#define XVD_MAX_APPLIES        8u     /* MAPPING_APPLYs this VIOS makes at once (map_apply.c) */
+#define XVD_APPLY_WAIT_MS      10000u /* how long a MAPPING_APPLY waits for the client's frontend */
+#define XVD_APPLY_ASK_MS       (XVD_APPLY_WAIT_MS + 5000u)  /* how long the asking node waits for the answer */
 
 struct xviosd;
 
@@ -86,6 +91,7 @@ enum op_kind {
     OP_CALLER_SEND,            /* API_SEND: results to a caller */
     OP_NODES_ALL_QUERY,        /* API_QUERY NODES_ALL: one API_RESPONSE per node to a caller */
     OP_NODES_ALL_REMOTE,       /* a peer's NODES_ALL request: merged info as our CLUSTER_RESPONSE */
+    OP_VIO_APPLY,              /* a caller's API_VIO made by another VIOS (MAPPING_APPLY): its vioResponse */
 };
 
 struct sendop {
@@ -103,6 +109,8 @@ struct sendop {
     uint32_t msg_type;
     uint32_t timeout_ms;       /* as requested (0 = cluster default) */
     uint32_t eff_timeout_ms;   /* the deadline actually used */
+    uint32_t resp_timeout_ms;  /* a response's deadline when it is not eff_timeout_ms (OP_VIO_APPLY: the far
+                                * side waits for a client first), from the send or a re-send */
     uint8_t *payload;
     size_t len;
     struct retry r;
@@ -110,6 +118,9 @@ struct sendop {
     struct timespec result_deadline;
     bool backoff;
     struct timespec backoff_until;
+    char *answer;              /* OP_VIO_APPLY: the serving VIOS's vioResponse, when it came */
+    size_t answer_len;
+    int answer_status;         /* OP_VIO_APPLY: how the response came (OK) or why not (TIMED_OUT, ...) */
     char *merged;              /* OP_NODES_ALL_REMOTE: the merged answer */
     size_t merged_len;
     unsigned merged_truncated; /* OP_NODES_ALL_REMOTE: blocks that did not fit */
@@ -130,6 +141,22 @@ struct xvd_counters {
     uint64_t share_refused;    /* sends refused TRY_AGAIN: the caller or remote node holds its share of ops */
     uint64_t timeout_clamped;  /* requests whose timeout was cut to the cluster's maximum */
     uint64_t out_peak;         /* the most bytes ever queued for all callers together */
+    uint64_t apply_refused;    /* MAPPING_APPLYs refused unread: malformed, misdirected, not from a daemon */
+};
+
+/* ---------------------------------------------------------------- mappings made here for another node */
+struct viod_apply {
+    bool used;
+    struct xvios_vio_apply a;
+    uint32_t index;            /* the dev-N written or being removed */
+    bool reconfigure;          /* through Reconfiguring: the client follows */
+    char state[16];            /* a remove: the LUN's state as it was */
+    struct timespec deadline, next_poll;
+    bool local;                /* asked of this node itself: answer caller_id; else the peer's send */
+    uint32_t caller_id;
+    uint64_t handle;
+    uint32_t peer, epoch;
+    uint64_t txid;
 };
 
 /* ---------------------------------------------------------------- the VKE's counters */
@@ -210,6 +237,8 @@ struct xviosd {
     bool grace_set;
     struct xvios_pktq held;            /* USER messages waiting for a subscriber; pkt->txid = up number */
 
+    struct viod_apply applies[XVD_MAX_APPLIES];
+
     struct xvd_counters c;
     uint8_t *rx;               /* XVIOS_MAX_MSG */
     uint8_t *tx;               /* XVIOS_MAX_MSG */
@@ -252,6 +281,7 @@ struct op_request {
     const uint32_t *targets;
     unsigned n_targets;
     uint32_t timeout_ms;
+    uint32_t resp_timeout_ms;  /* 0: the responses are bounded by the effective timeout */
     const void *payload;
     size_t len;
 };
@@ -291,6 +321,17 @@ int  viod_login_handle(struct xviosd *d, const struct xvios_msg *req, uint8_t *o
 /* lu_who.c - LU_WHO: this node's vhosts serving an LU */
 int  viod_lu_who_handle(struct xviosd *d, const struct xvios_msg *req, uint8_t *out, size_t cap, size_t *out_len,
                         int *status);
+
+/* map_apply.c - MAPPING_APPLY: a mapping create/delete made in this VIOS's own backend dir for another node */
+int  viod_apply_handle(struct xviosd *d, const struct xvios_msg *req, uint8_t *out, size_t cap, size_t *out_len,
+                       int *status);
+/* This node was asked itself and serves the vhost: the answer goes to the caller. */
+void viod_apply_start_local(struct xviosd *d, uint32_t caller_id, uint64_t handle, const struct xvios_vio_apply *a);
+void viod_apply_tick(struct xviosd *d, struct timespec now);
+/* self_rebuild.c - at start: the vhosts the VTD table says this VIOS serves and whose backend dir is gone,
+ * written again from the table (only where this VIOS may write). How many were rebuilt, or a negative errno. */
+int  viod_self_rebuild(struct xviosd *d);
+int  viod_apply_next_deadline(const struct xviosd *d, struct timespec *out);
 
 /* user_msgs.c - USER messages (>= XVIOS_MT_USER_BASE) after the duplicate filter */
 /* Hand req to the subscribers, hold it (start-up grace), or count it as having none; enum handler_verdict. */

@@ -2,22 +2,26 @@
 /*
  * xvios/db_vtd.h - the VTD table of the cluster DB: the configuration of
  * every mapping (virtual target device: a client's vhost:channel:target:lun
- * served by one VIOS from one LU), recorded by dom0 in the transaction that
- * writes the mapping's backend and frontend nodes, removed in the one that
- * removes them (docs/pool.md, "The VTD table", is the long version).
+ * served by one VIOS from one LU), recorded in the transaction that writes
+ * the mapping's nodes and removed in the one that removes them, by dom0
+ * (attach, detach) or by the serving VIOS (a LUN added to or removed from a
+ * vhost that exists when another node was asked, docs/api.md) (docs/pool.md,
+ * "The VTD table", is the long version).
  *
- *   /xvios/vtds                          owner dom0; READ for every member
- *   /xvios/vtds/<client>-<h>-<c>-<t>-<l> one record (dom0's, READ for every member):
+ *   /xvios/vtds                          owner dom0; BOTH for every member (they create records)
+ *   /xvios/vtds/<client>-<h>-<c>-<t>-<l> one record, its serving VIOS's (whoever writes it), READ for the
+ *                                        other members:
  *       "client=<domid>\nuuid=<its uuid or empty>\nname=<domain name or empty>\nnode=<VIOS node>\n"
  *       "vhost=<h>\nchannel=<c>\n"
  *       "target=<t>\nlun=<l>\nlu=<backing path>\npool-lu=<pool LU name or empty>\nro=0|1\n"
  *
- * Only dom0 writes (the DB's permissions: a member's write fails -EACCES);
- * every member reads, so any node's daemon answers mapping list/get and a
- * VIOS's mappings can be rebuilt from here alone. A client domain gets
- * nothing. Every record read back is checked (its keys exactly, each value
- * bounded, the record matching its node's name): a malformed one is -EIO
- * when named, skipped (logged) when listed.
+ * Dom0 writes any record; a VIOS only its own (another's: -EACCES; one in
+ * another VIOS's name: -EPERM, it cannot give a node away); every member
+ * reads, so any node's daemon answers mapping list/get and a VIOS's
+ * mappings can be rebuilt from here alone. A client domain gets nothing.
+ * Every record read back is checked (its keys exactly, each value bounded,
+ * the record matching its node's name, its owner dom0 or the VIOS it names):
+ * a malformed one is -EIO when named, skipped (logged) when listed.
  */
 #ifndef XVIOS_DB_VTD_H
 #define XVIOS_DB_VTD_H
@@ -51,7 +55,8 @@ struct xvios_db_vtd {
 int xvios_db_vtd_check(const struct xvios_db_vtd *v);
 
 /* Record v (replacing the record of the same client and vdev), inside the caller's transaction or its own
- * (XVIOS_TX_NONE); permissions set explicitly. -EINVAL, -ENOENT (no cluster), -EACCES (not dom0). */
+ * (XVIOS_TX_NONE); permissions set explicitly (owner v->node's VIOS). -EINVAL, -ENOENT (no cluster), -EACCES
+ * (another VIOS's record), -EPERM (a VIOS recording a mapping of another VIOS). */
 int xvios_db_vtd_put(xvios_plat *p, xvios_tx tx, const struct xvios_db_vtd *v);
 /* Remove the record of client at h:c:t:l: 0, -ENOENT (none), -EACCES. */
 int xvios_db_vtd_remove(xvios_plat *p, xvios_tx tx, uint32_t client, uint32_t vhost, uint32_t chn, uint32_t tgt,

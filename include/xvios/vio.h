@@ -113,8 +113,10 @@ int  xvios_vio_parse(const char *untrusted, size_t untrusted_len, struct xvios_v
                      struct xvios_vio_err *err);
 /* The action changes the cluster DB (create, modify, delete). */
 bool xvios_vio_is_write(const struct xvios_vio_req *rq);
-/* Runs in dom0 only: a write (LU create/delete and pool create/modify/delete: the pools; mapping create/delete:
- * the backend and frontend nodes and the VTD table). Every read runs on any node's daemon. */
+/* A write dom0 runs itself when asked in dom0 (LU create/modify/delete and pool create/modify/delete: the
+ * pools; mapping create/modify/delete: the backend and frontend nodes and the VTD table). Every read runs on any
+ * node's daemon; asked of a node's daemon, a mapping create/delete on a vhost that exists is made by its VIOS
+ * (xvios/vio_apply.h). */
 bool xvios_vio_needs_dom0(const struct xvios_vio_req *rq);
 
 /* A mapping (virtual target device): as the VTD table records it, or (create, delete) as its nodes say. */

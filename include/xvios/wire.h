@@ -124,6 +124,9 @@ enum xvios_msg_type {
     XVIOS_MT_CLIENT_LOGIN = 5,   /* API_QUERY from this VIOS's vSCSI engine only: register a client's vhost
                                   * (payload uuid=,name=,domid=,vhost=); answer client-id=,adapter-id=,... */
     XVIOS_MT_LU_WHO = 6,         /* payload lu=NAME: which of this node's vhosts serve that LU */
+    XVIOS_MT_MAPPING_APPLY = 7,  /* v5: daemon to daemon only: make a mapping create/delete in the receiver's own
+                                  * backend dir and VTD record (payload xvios/vio_apply.h); the response is the
+                                  * vioResponse of the outcome */
     XVIOS_MT_BACKEND_BASE = 0x0800, /* 0x0800-0x0fff: for subsystems inside xvios-backend that register */
                                     /* 0x0c00-0x0c0f: the CKE's forwarding (backend/cke/cke_msg.h,
                                      * docs/redundancy.md): 0x0c00 a forwarded command, 0x0c01 its answer;

@@ -2,10 +2,10 @@
 # The management API's client, adapter, mapping and path objects on a 3-node loopback cluster with
 # the vSCSI engine (docs/api.md): a mapping created through `xvios api` in dom0 (announced through node
 # 3) is served by node 1 and the client's frontend sees the LUN, and is recorded in the cluster DB's
-# VTD table (dom0's, READ for every member); a subscriber on node 2 sees the mapping's Lifecycle
+# VTD table (the record its VIOS's, READ for the other members); a subscriber on node 2 sees the mapping's Lifecycle
 # event; the client's login shows up as a client and an adapter read from any node; mapping list/get
-# answered by every node's daemon from the VTD table; create and delete refused DOM0_ONLY when asked
-# of a node's daemon; each refusal of create (EXISTS, IN_USE, NOT_FOUND, UNAVAILABLE) and of delete
+# answered by every node's daemon from the VTD table; asked of a node's daemon, the delete of a vhost's
+# last LUN refused DOM0_ONLY and a create of an LU in use IN_USE; each refusal of create (EXISTS, IN_USE, NOT_FOUND, UNAVAILABLE) and of delete
 # (NOT_FOUND) changes neither the nodes nor the table; delete removes the backend nodes and the
 # record and raises its event; path list/get read the path monitors' entries.
 . "$(dirname "$0")/daemon_lib.sh"
@@ -67,10 +67,10 @@ ok "mapping create through node 3: served by node 1, the client read the LUN, no
 rec=$("$XS" "$ROOT" read /xvios/vtds/7-0-0-0-0) || fail "no VTD record of 7:0:0:0:0"
 [ "$rec" = "$(printf 'client=7\nuuid=%s\nname=client-a\nnode=1\nvhost=0\nchannel=0\ntarget=0\nlun=0\nlu=%s\npool-lu=db1\nro=0' "$(cat "$ROOT/domains/7/uuid")" "$lu")" ] \
     || { echo "$rec"; fail "the VTD record is not the mapping"; }
-[ "$("$XS" "$ROOT" perms /xvios/vtds/7-0-0-0-0)" = "0:n 101:r 102:r 103:r" ] \
+[ "$("$XS" "$ROOT" perms /xvios/vtds/7-0-0-0-0)" = "101:n 102:r 103:r" ] \
     || { "$XS" "$ROOT" perms /xvios/vtds/7-0-0-0-0; fail "the VTD record's permissions"; }
-[ "$("$XS" "$ROOT" perms /xvios/vtds)" = "0:n 101:r 102:r 103:r" ] || fail "the VTD table's permissions"
-ok "the mapping's VTD record: as attached, owner dom0, READ for nodes 1-3, nothing for the client"
+[ "$("$XS" "$ROOT" perms /xvios/vtds)" = "0:n 101:b 102:b 103:b" ] || fail "the VTD table's permissions"
+ok "the mapping's VTD record: as attached, owner its VIOS (node 1), READ for nodes 2 and 3, nothing for the client"
 
 # --- reads: mapping in dom0; client and adapter (the client's login) from any node's daemon
 api 2 "$(R '<mapping action="get" client="7" vdev="0:0:0:0"/>')"; has 'poolLu="db1"'
@@ -89,12 +89,14 @@ has 'poolLu="db1"'
 R '<mapping action="get" client="7" vdev="0:0:0:1"/>' | timeout 60 "$VT" "$ROOT" 3 send >"$ROOT/resp" 2>&1; [ $? -eq 6 ] \
     || fail "mapping get of a missing vdev from node 3"
 exc NOT_FOUND
+# a node's daemon hands mapping writes to the vhost's VIOS (test_vio_anynode.sh): the last LUN of a vhost is
+# dom0's to remove, and db1 is attached read-write already
 R '<mapping action="delete" client="7" vdev="0:0:0:0"/>' | timeout 60 "$VT" "$ROOT" 2 send >"$ROOT/resp" 2>&1; [ $? -eq 6 ] \
     || fail "vio_tool mapping delete"
 exc DOM0_ONLY
 R '<mapping action="create" client="7" vdev="0:0:0:1" lu="db1"/>' | timeout 60 "$VT" "$ROOT" 2 send >"$ROOT/resp" 2>&1; [ $? -eq 6 ] \
     || fail "vio_tool mapping create"
-exc DOM0_ONLY
+exc IN_USE
 uuid=$(cat "$ROOT/domains/7/uuid")
 R '<client action="list"/>' | timeout 60 "$VT" "$ROOT" 3 send >"$ROOT/resp" 2>&1 || fail "client list from node 3"
 has "<client id=\"1\" uuid=\"$uuid\" name=\"client-a\" node=\"1\"/>"
@@ -111,7 +113,7 @@ wait_for 20 grep -q '"action": "created", "type": "adapter", "key": "1", "by": "
     || { cat "$ROOT/ev3.json"; fail "node 3's subscriber saw no adapter created by node 1"; }
 grep -q '"action": "created", "type": "mapping", "key": "7:0:0:0:0", "by": "0", "via": "3"' "$ROOT/ev3.json" \
     || { cat "$ROOT/ev3.json"; fail "node 3's subscriber saw no mapping created"; }
-ok "mapping list/get from every node's daemon (create/delete DOM0_ONLY there); the client's login as client 1 and adapter 1 from nodes 2 and 3"
+ok "mapping list/get from every node's daemon (a last LUN's delete DOM0_ONLY, an LU in use IN_USE there); the client's login as client 1 and adapter 1 from nodes 2 and 3"
 
 # --- path: node 1's path monitor publishes its path to db1 once it serves it
 path_good() {

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The VTD table and the rebuild on a 3-node loopback cluster with the vSCSI engine (docs/vscsi.md,
 # "Rebuilding a VIOS"): pool LU db1 is mapped to client-a through node 1 and a file to client-b through
-# node 2; node 1 is stopped, its backend configuration wiped (/local/domain/101/backend/vscsi), and it
-# is started again with nothing local. Every node's daemon still lists both mappings (the DB's VTD
+# node 2; node 1 is stopped, its backend configuration wiped (/local/domain/101/backend/vscsi) and
+# client-a's frontend dir removed (so node 1's daemon cannot rebuild the vhost itself), and it is
+# started again with nothing local. Every node's daemon still lists both mappings (the DB's VTD
 # table); `xvios scsi rebuild --vios 1` in dom0 writes node 1's vhost again from the table alone, and
 # client-a's frontend reads back through node 1 the MiB it wrote before the wipe; node 2's mapping is untouched; a second
 # rebuild finds everything in place; a mapping whose VIOS was wiped can still be deleted (its record
@@ -60,8 +61,13 @@ for prog in xviosd backend; do
 done
 "$XS" "$ROOT" rm /local/domain/$VIOS1/backend/vscsi || fail "wiping node 1's backend dirs"
 "$XS" "$ROOT" read /local/domain/$VIOS1/backend/vscsi/7/0/state >/dev/null 2>&1 && fail "node 1's backend dir is still there"
+# the client's frontend dir goes too: node 1's daemon cannot write it back (only dom0 may), so it leaves the
+# vhost to dom0's rebuild (a VIOS rebuilding itself: test_vio_self_rebuild.sh)
+"$XS" "$ROOT" rm /local/domain/7/device/vscsi/0 || fail "removing client-a's frontend dir"
 timeout 60 "$XVIOS" --root "$ROOT" local start --node 1 >"$ROOT/start.out" 2>&1 || { cat "$ROOT/start.out"; fail "local start --node 1"; }
 grep -q "^node 1: up$" "$ROOT/start.out" || { cat "$ROOT/start.out"; fail "node 1 did not come up"; }
+wait_for 20 grep -q 'rebuild: vhost 0 of domain 7 not rebuilt: no frontend dir' "$ROOT/nodes/1/xviosd.log" \
+    || { grep rebuild "$ROOT/nodes/1/xviosd.log"; fail "node 1's daemon did not leave client-a's vhost to dom0"; }
 # the DB still knows both mappings: every daemon, node 1's restarted one too, lists them
 for n in 1 2 3; do
     list $n

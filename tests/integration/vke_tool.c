@@ -9,8 +9,10 @@
  *            cluster "itest" with these node ids (multi-host ids such as 257) and loopback domains:
  *            the static node list every host of a multi-host test holds
  *   vke_tool send ROOT NODE [--broadcast|--to A,B,..] [--receipt] [--cap N]
- *                 [--timeout MS] [--type T] [--payload TEXT]
- *            prints "status=NAME needed=N entries=N" then "rc node=N status=NAME" lines
+ *                 [--timeout MS] [--type T] [--payload TEXT] [--daemon] [--response]
+ *            prints "status=NAME needed=N entries=N" then "rc node=N status=NAME" lines;
+ *            --daemon: origin DAEMON (as a node's daemon sends); --response: asks for responses
+ *            and prints "response node=N status=NAME len=N" for the first one (or "response none")
  *   vke_tool sink ROOT NODE FILE SECONDS [respond]
  *            attach as the daemon; one line per inbound packet; with "respond", answer every
  *            CLUSTER_SEND with a CLUSTER_RESPONSE to its sender (payload "re:" + the request's)
@@ -28,6 +30,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -271,6 +274,7 @@ static int cmd_send(int argc, char **argv)
     const char *payload = "hello";
     uint32_t node, v;
     unsigned n = 0;
+    bool want_response = false;
     int fd, err;
 
     if (argc < 2 || xvios_parse_u32(argv[1], 0, 0xffff, &node) < 0)
@@ -301,6 +305,12 @@ static int cmd_send(int argc, char **argv)
                 return 2;
         } else if (!strcmp(argv[i], "--payload") && i + 1 < argc) {
             payload = argv[++i];
+        } else if (!strcmp(argv[i], "--daemon")) {
+            m.hdr.flags = (uint16_t)((m.hdr.flags & ~XVIOS_FLAGS_WITH_ORIGIN(0, XVIOS_ORIGIN_CLI)) |
+                                     XVIOS_FLAGS_WITH_ORIGIN(0, XVIOS_ORIGIN_DAEMON));
+        } else if (!strcmp(argv[i], "--response")) {
+            want_response = true;
+            m.hdr.flags |= XVIOS_F_RESPONSE;
         } else {
             return 2;
         }
@@ -316,22 +326,44 @@ static int cmd_send(int argc, char **argv)
     }
     deadline = xvios_deadline_ms((m.sub.timeout_ms ? m.sub.timeout_ms : 10000) + 5000);
     err = recv_msg(fd, buf, sizeof(buf), &r, &deadline);
-    close(fd);
+    if (err == 0 && want_response && r.hdr.opcode == XVIOS_OP_CLUSTER_RESPONSE) {
+        /* the response came before the send's result: print it, then wait for the result */
+        printf("response node=%u status=%s len=%u\n", r.sub.src_node, lc(xvios_status_name(r.hdr.status)),
+               r.hdr.payload_len);
+        want_response = false;
+        err = recv_msg(fd, buf, sizeof(buf), &r, &deadline);
+    }
     if (err < 0) {
+        close(fd);
         fprintf(stderr, "vke_tool: no result: %s\n", strerror(-err));
         return 1;
     }
     if (r.hdr.opcode != XVIOS_OP_SEND_RESULT || r.hdr.txid != m.hdr.txid) {
         fprintf(stderr, "vke_tool: unexpected answer %s\n", xvios_opcode_name(r.hdr.opcode));
+        close(fd);
         return 1;
     }
     if (xvios_rc_decode(r.payload, r.hdr.payload_len, rc, XVIOS_MAX_NODES, &n) != XVIOS_WIRE_OK) {
         fprintf(stderr, "vke_tool: bad RC array\n");
+        close(fd);
         return 1;
     }
     printf("status=%s needed=%u entries=%u\n", lc(xvios_status_name(r.hdr.status)), r.sub.rc_needed, n);
     for (unsigned i = 0; i < n; i++)
         printf("rc node=%u status=%s\n", rc[i].node, lc(xvios_rc_status_name(rc[i].status)));
+    while (want_response) {
+        /* SEND_RESULT first: the response follows (or never comes) */
+        if (recv_msg(fd, buf, sizeof(buf), &r, &deadline) < 0) {
+            printf("response none\n");
+            break;
+        }
+        if (r.hdr.opcode != XVIOS_OP_CLUSTER_RESPONSE || r.hdr.txid != m.hdr.txid)
+            continue;
+        printf("response node=%u status=%s len=%u\n", r.sub.src_node, lc(xvios_status_name(r.hdr.status)),
+               r.hdr.payload_len);
+        break;
+    }
+    close(fd);
     return 0;
 }
 

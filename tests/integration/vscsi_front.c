@@ -50,6 +50,7 @@
  *   rw:L:w|r:ST           WRITE(10) or READ(10) of one block at LBA 8: the status must be ST (hex)
  *   ua:L:ASCQ             TEST UNIT READY must meet the unit attention ASC/ASCQ (hex, e.g. 2a05)
  *   post:NAME, await:NAME create ROOT/NAME; wait (60 s) until it exists (two frontends in step)
+ *   follow:NAME           follow the backend's hot-plug (Reconfiguring) until ROOT/NAME exists (60 s)
  * Every data buffer is revoked as soon as its response is in: a backend
  * that still held a grant makes that fail (-EBUSY), as scsifront's
  * gnttab_try_end_foreign_access() does.
@@ -650,6 +651,25 @@ static void step_lat(uint16_t lun, uint32_t n)
     free(us);
 }
 
+/* follow:NAME: hot-plug as the backend asks (a LUN added or removed by somebody else) until ROOT/NAME exists. */
+static void step_follow(const char *root, const char *name)
+{
+    struct timespec dl = xvios_deadline_ms(60000);
+    char path[256];
+
+    if (!name || !*name || strchr(name, '/'))
+        die("follow: bad name");
+    snprintf(path, sizeof(path), "%s/%s", root, name);
+    while (access(path, F_OK) != 0) {
+        if (xvios_ts_passed(&dl))
+            die("%s never appeared", path);
+        follow_backend();
+        usleep(10000);
+    }
+    follow_backend();
+    printf("ok: followed the backend until %s: %u LUN(s) added, %u removed so far\n", name, F.added, F.removed);
+}
+
 /* touch:NAME creates ROOT/NAME; await:NAME waits (at most 60 s) until ROOT/NAME exists. */
 static void step_file(const char *root, const char *name, bool create)
 {
@@ -1113,6 +1133,8 @@ int main(int argc, char **argv)
             step_lat(l, n);
         } else if (!strcmp(name, "touch") || !strcmp(name, "await")) {
             step_file(argv[1], strtok_r(NULL, ":", &save), name[0] == 't');
+        } else if (!strcmp(name, "follow")) {
+            step_follow(argv[1], strtok_r(NULL, ":", &save));
         } else if (!strcmp(name, "busy")) {
             uint16_t l = (uint16_t)arg_u32(&save);
             step_busy(l, arg_u32(&save));

@@ -19,6 +19,12 @@
  *   an entry below those four tables          owner: its creator while a member, else dom0;
  *                                             READ for the other members (only its creator
  *                                             changes or removes it)
+ *   /xvios/vtds (the VTD table, xvios/db_vtd.h) owner dom0, BOTH for members (a VIOS records the
+ *                                             mappings it makes when asked by another node)
+ *   a VTD record                              owner: its serving VIOS while a member (dom0 writes it
+ *                                             so, a VIOS creates its own), else dom0; READ for the
+ *                                             other members (readers believe a record only when its
+ *                                             owner is dom0 or the VIOS it names, db_vtd.c)
  *   /xvios/pr and everything below it          owner: its creator while a member, else dom0;
  *   (PR records of pool LUs, xvios/db_pr.h)   BOTH for every member: any VIOS serving an LU
  *                                             commits that LU's reservation changes
@@ -31,6 +37,7 @@
 #include <string.h>
 
 #include "db_internal.h"
+#include "xvios/db_vtd.h"
 #include "xvios/log.h"
 #include "xvios/parse.h"
 #include "xvios/wire.h"
@@ -83,6 +90,11 @@ int db_perms_for(const char *path, uint32_t current_owner, const struct db_membe
             top = top || !strcmp(path, tables[i]);
         /* the tables and counters: every member creates and counts; an entry: its creator's, READ for
          * the other members, so no VIOS can change or remove what another wrote */
+        grant = top ? XVIOS_PERM_BOTH : XVIOS_PERM_READ;
+        if (!top && is_member(m, n, current_owner))
+            owner = current_owner;
+    } else if (at_or_below(path, XVIOS_DB_VTDS)) {
+        bool top = !strcmp(path, XVIOS_DB_VTDS);
         grant = top ? XVIOS_PERM_BOTH : XVIOS_PERM_READ;
         if (!top && is_member(m, n, current_owner))
             owner = current_owner;

@@ -69,7 +69,7 @@ int db_regrant_layout(xvios_plat *p, xvios_tx tx, const struct db_member *m, uns
         XVIOS_DB_ROOT "/config/timeout-ms", XVIOS_DB_ROOT "/config/retries", XVIOS_DB_ROOT "/next-node-id",
         XVIOS_DB_ROOT "/nodes", XVIOS_DB_ROOT "/clients", XVIOS_DB_ROOT "/adapters",
         XVIOS_DB_ROOT "/client-uuids", XVIOS_DB_ROOT "/adapter-keys", XVIOS_DB_ROOT "/next-client-id", XVIOS_DB_ROOT "/next-adapter-id",
-        XVIOS_DB_ROOT "/pr",
+        XVIOS_DB_ROOT "/pr", XVIOS_DB_ROOT "/vtds",
     };
     static const char *const leaves[] = { NULL, "domid", "name", "uuid", "state", "online" };
     char path[DB_PATH_MAX];

@@ -121,9 +121,37 @@ bad:
     return -EIO;
 }
 
-/* The record at path, which must be the one its name says (client and vdev). */
+/* The domid of member node, 0 when it is none. */
+static uint32_t member_domid(const struct db_member *m, unsigned nm, uint32_t node)
+{
+    for (unsigned i = 0; i < nm; i++)
+        if (m[i].node == node)
+            return m[i].domid;
+    return 0;
+}
+
+/*
+ * Is the record at path owned by dom0 or by the VIOS it names (node)? Members may create records (a VIOS
+ * records the mappings it makes when asked by another node), so a record another VIOS wrote is not believed.
+ * 0 yes, -EIO no (logged by the caller), or a store error.
+ */
+static int owner_ok(xvios_plat *p, xvios_tx tx, const char *path, uint32_t node, const struct db_member *m,
+                    unsigned nm)
+{
+    struct xvios_perm *perms = NULL;
+    unsigned np = 0;
+    int rc = xvios_store_get_perms(p, tx, path, &perms, &np);
+
+    if (rc < 0)
+        return rc;
+    rc = np >= 1 && (perms[0].domid == 0 || perms[0].domid == member_domid(m, nm, node)) ? 0 : -EIO;
+    free(perms);
+    return rc;
+}
+
+/* The record at path, which must be the one its name says (client and vdev), owned by dom0 or its VIOS. */
 static int record_read(xvios_plat *p, xvios_tx tx, const char *path, uint32_t client, uint32_t vhost, uint32_t chn,
-                       uint32_t tgt, uint32_t lun, struct xvios_db_vtd *out)
+                       uint32_t tgt, uint32_t lun, const struct db_member *m, unsigned nm, struct xvios_db_vtd *out)
 {
     char *untrusted_rec = malloc(RECORD_MAX + 1);
     int rc;
@@ -140,6 +168,12 @@ static int record_read(xvios_plat *p, xvios_tx tx, const char *path, uint32_t cl
     if (rc == -EIO) {
         XLOG_WARN("cluster DB: %s: malformed VTD record", path);
         memset(out, 0, sizeof(*out));
+        return rc;
+    }
+    if (rc == 0 && (rc = owner_ok(p, tx, path, out->node, m, nm)) == -EIO) {
+        XLOG_WARN("cluster DB: %s: VTD record not written by dom0 or by node %u, which it names: ignored", path,
+                  out->node);
+        memset(out, 0, sizeof(*out));
     }
     return rc;
 }
@@ -153,10 +187,16 @@ struct one_ctx {
 static int get_body(xvios_plat *p, xvios_tx tx, void *arg)
 {
     struct one_ctx *c = arg;
+    struct db_member *m = NULL;
     char path[DB_PATH_MAX];
+    unsigned nm = 0;
     int rc = record_path(path, sizeof(path), c->client, c->vhost, c->chn, c->tgt, c->lun);
 
-    return rc < 0 ? rc : record_read(p, tx, path, c->client, c->vhost, c->chn, c->tgt, c->lun, c->out);
+    if (rc < 0 || (rc = db_members(p, tx, &m, &nm)) < 0)
+        return rc;
+    rc = record_read(p, tx, path, c->client, c->vhost, c->chn, c->tgt, c->lun, m, nm, c->out);
+    free(m);
+    return rc;
 }
 
 int xvios_db_vtd_get(xvios_plat *p, xvios_tx tx, uint32_t client, uint32_t vhost, uint32_t chn, uint32_t tgt,
@@ -212,8 +252,9 @@ struct list_ctx {
 static int list_body(xvios_plat *p, xvios_tx tx, void *arg)
 {
     struct list_ctx *l = arg;
+    struct db_member *m = NULL;
     char **names = NULL;
-    unsigned nn = 0;
+    unsigned nn = 0, nm = 0;
     int rc;
 
     free(l->v);
@@ -233,6 +274,8 @@ static int list_body(xvios_plat *p, xvios_tx tx, void *arg)
     } else if (rc < 0) {
         return rc;
     }
+    if (nn && (rc = db_members(p, tx, &m, &nm)) < 0)
+        goto out;
     l->v = calloc(nn ? nn : 1, sizeof(*l->v));
     if (!l->v) {
         rc = -ENOMEM;
@@ -248,7 +291,7 @@ static int list_body(xvios_plat *p, xvios_tx tx, void *arg)
         }
         if ((rc = record_path(path, sizeof(path), k[0], k[1], k[2], k[3], k[4])) < 0)
             goto out;
-        rc = record_read(p, tx, path, k[0], k[1], k[2], k[3], k[4], &l->v[l->n]);
+        rc = record_read(p, tx, path, k[0], k[1], k[2], k[3], k[4], m, nm, &l->v[l->n]);
         if (rc == -EIO || rc == -ENOENT)
             continue;   /* malformed (logged), or gone meanwhile */
         if (rc < 0)
@@ -258,6 +301,7 @@ static int list_body(xvios_plat *p, xvios_tx tx, void *arg)
     qsort(l->v, l->n, sizeof(*l->v), vtd_cmp);
     rc = 0;
 out:
+    free(m);
     xvios_strv_free(names, nn);
     return rc;
 }
@@ -278,13 +322,14 @@ int xvios_db_vtd_list(xvios_plat *p, xvios_tx tx, struct xvios_db_vtd **out, uns
     return 0;
 }
 
-/* ---------------------------------------------------------------- writing (dom0) */
+/* ---------------------------------------------------------------- writing (dom0, or the serving VIOS) */
+/* owner: the domid the node should belong to (db_perms.c decides what it gets). */
 static int put_perms(xvios_plat *p, xvios_tx tx, const struct db_member *m, unsigned nm, const char *path,
-                     const char *val)
+                     uint32_t owner, const char *val)
 {
     struct xvios_perm perms[XVIOS_STORE_MAX_PERMS];
     unsigned np = 0;
-    int rc = db_perms_for(path, 0, m, nm, perms, &np);
+    int rc = db_perms_for(path, owner, m, nm, perms, &np);
 
     return rc < 0 ? rc : db_write(p, tx, path, val, perms, np);
 }
@@ -302,7 +347,7 @@ static int put_body(xvios_plat *p, xvios_tx tx, void *arg)
     rc = xvios_store_list(p, tx, XVIOS_DB_VTDS, &names, &nn);
     xvios_strv_free(names, nn);
     if (rc == -ENOENT)
-        rc = put_perms(p, tx, m, nm, XVIOS_DB_VTDS, "");
+        rc = put_perms(p, tx, m, nm, XVIOS_DB_VTDS, 0, "");
     if (rc < 0)
         goto out;
     rec = malloc(RECORD_MAX + 1);
@@ -321,7 +366,8 @@ static int put_body(xvios_plat *p, xvios_tx tx, void *arg)
     }
     if ((rc = record_path(path, sizeof(path), v->client, v->vhost, v->chn, v->tgt, v->lun)) < 0)
         goto out;
-    rc = put_perms(p, tx, m, nm, path, rec);
+    /* the record is its serving VIOS's, whoever writes it */
+    rc = put_perms(p, tx, m, nm, path, member_domid(m, nm, v->node), rec);
 out:
     free(rec);
     free(m);

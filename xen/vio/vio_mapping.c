@@ -19,7 +19,7 @@
 #include "xvios/db_vtd.h"
 #include "xvios/parse.h"
 
-static void mapping_element(struct xvios_xmlout *o, const struct xvios_vio_mapping *m)
+void vio_mapping_element(struct xvios_xmlout *o, const struct xvios_vio_mapping *m)
 {
     char vdev[48];
 
@@ -45,7 +45,7 @@ static bool same_vdev(const struct xvios_vio_vdev *a, const struct xvios_vio_vde
 }
 
 /* rq->client (a domid, or the name the client had when mapped; "" every client) names the record's client. */
-static bool client_matches(const char *want, const struct xvios_db_vtd *v)
+bool vio_client_matches(const char *want, const struct xvios_db_vtd *v)
 {
     uint32_t domid;
 
@@ -56,7 +56,7 @@ static bool client_matches(const char *want, const struct xvios_db_vtd *v)
     return v->client_name[0] && !strcmp(want, v->client_name);
 }
 
-static void from_vtd(struct xvios_vio_mapping *m, const struct xvios_db_vtd *v)
+void vio_mapping_from_vtd(struct xvios_vio_mapping *m, const struct xvios_db_vtd *v)
 {
     memset(m, 0, sizeof(*m));
     m->client = v->client;
@@ -99,13 +99,13 @@ static int mapping_read(const struct xvios_vio_env *env, const struct xvios_vio_
         struct xvios_vio_mapping m;
         size_t before = o->len;
 
-        if (!client_matches(rq->client, &v[i]) || (rq->action == XVIOS_VIO_LIST && !after_mark(rq, &v[i])))
+        if (!vio_client_matches(rq->client, &v[i]) || (rq->action == XVIOS_VIO_LIST && !after_mark(rq, &v[i])))
             continue;
-        from_vtd(&m, &v[i]);
+        vio_mapping_from_vtd(&m, &v[i]);
         if (rq->action == XVIOS_VIO_GET && !same_vdev(&m.vdev, &rq->vdev))
             continue;
         found = true;
-        mapping_element(o, &m);
+        vio_mapping_element(o, &m);
         if (vio_page_full(o, before, more))
             break;
     }
@@ -206,7 +206,7 @@ int vio_mapping(const struct xvios_vio_env *env, const struct xvios_vio_req *rq,
            : rq->action == XVIOS_VIO_MODIFY ? mapping_modify(env, rq, &m, err) : env->detach(env->arg, rq, &m, err);
         if (rc < 0)
             return -EINVAL;
-        mapping_element(o, &m);
+        vio_mapping_element(o, &m);
         if (chg) {
             chg->changed = true;
             chg->object = XVIOS_VIO_MAPPING;

@@ -1,8 +1,8 @@
 #!/bin/sh
 # 55-objects-vtd - the VTD table on real Xen (docs/pool.md, "The VTD table"): a disk attached from
 # dom0 to client1 through vios1 is recorded in /xvios/vtds with the client's hypervisor uuid, owned by
-# dom0 with READ for every VIOS on real xenstored (a VIOS reads it but can neither change nor remove
-# it, the client reads none of it); the API's mapping list and get asked of vios2's daemon over the
+# vios1 (its serving VIOS) with READ for every other VIOS on real xenstored (a peer reads it but can
+# neither change nor remove it, the client reads none of it); the API's mapping list and get asked of vios2's daemon over the
 # management link answer from the table (node 2 answers, vios1 serves); a rebuild of vios1 with
 # nothing wiped leaves the mapping in place; detach removes the record.
 # rig-timeout: 240
@@ -33,18 +33,18 @@ else
     rig_fail vtd-record-as-attached "$rec (uuid $uuid, node $n1)"
 fi
 
-# permissions on real xenstored: dom0's, READ for each VIOS, nothing for the client
+# permissions on real xenstored: the serving VIOS's, READ for each other VIOS, nothing for the client
 perms=$(xenstore-ls -p /xvios/vtds 2>&1 | grep "^$c-5-0-0-0 ")
 ok=1
-echo "$perms" | grep -q "(n0," || ok=0
-for d in $RIG_VIOS; do echo "$perms" | grep -q "r$(rig_domid "$d")" || ok=0; done
+echo "$perms" | grep -q "(n$(rig_domid vios1)," || ok=0
+for d in $RIG_VIOS; do [ "$d" = vios1 ] || echo "$perms" | grep -q "r$(rig_domid "$d")" || ok=0; done
 echo "$perms" | grep -q "[rwb]$c[,)]" && ok=0
-[ $ok = 1 ] && rig_pass vtd-perms-dom0-owns-vios-read || rig_fail vtd-perms-dom0-owns-vios-read "$perms"
+[ $ok = 1 ] && rig_pass vtd-perms-vios1-owns-peers-read || rig_fail vtd-perms-vios1-owns-peers-read "$perms"
 rig_domu_run vios2 10 "xenstore-read $KEY" >/dev/null 2>&1 && rig_pass vios2-reads || rig_fail vios2-reads "vios2 cannot read $KEY"
-if rig_domu_run vios1 10 "xenstore-write $KEY forged" >/dev/null 2>&1; then
-    rig_fail serving-vios-cannot-write "vios1 overwrote its mapping's record"
+if rig_domu_run vios2 10 "xenstore-write $KEY forged" >/dev/null 2>&1; then
+    rig_fail peer-cannot-write "vios2 overwrote vios1's record"
 else
-    rig_pass serving-vios-cannot-write
+    rig_pass peer-cannot-write
 fi
 if rig_domu_run vios2 10 "xenstore-rm $KEY" >/dev/null 2>&1; then
     rig_fail peer-cannot-remove "vios2 removed the record"

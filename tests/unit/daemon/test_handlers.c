@@ -40,7 +40,8 @@ static void test_table(void **state)
     assert_string_equal(viod_handler_find(XVIOS_MT_OBJ_EVENT)->name, "obj-event");
     assert_string_equal(viod_handler_find(XVIOS_MT_CLIENT_LOGIN)->name, "client-login");
     assert_string_equal(viod_handler_find(XVIOS_MT_LU_WHO)->name, "lu-who");
-    assert_null(viod_handler_find(7));
+    assert_string_equal(viod_handler_find(XVIOS_MT_MAPPING_APPLY)->name, "mapping-apply");
+    assert_null(viod_handler_find(XVIOS_MT_BACKEND_BASE - 1));
     assert_null(viod_handler_find(XVIOS_MT_USER_BASE - 1));
 }
 

@@ -2,10 +2,12 @@
 /*
  * test_db_vtd.c - the VTD table (xvios/db_vtd.h) on the loopback store: a
  * record put, read back field by field, listed in order, replaced,
- * removed; the exact permission list of the table and of a record (dom0
- * owns, every member READ, a client nothing) and after a membership change
- * (re-granted: a new member reads, a removed one not), a member's write or
- * remove refused; put inside a caller's transaction aborted leaves nothing;
+ * removed; the exact permission list of the table (dom0's, every member
+ * creates records) and of a record (its serving VIOS owns it, the other
+ * members READ, a client nothing) and after a membership change
+ * (re-granted: a new member reads, a removed one not, its records become
+ * dom0's), another member's write or remove refused, a record forged in
+ * another VIOS's name not believed; put inside a caller's transaction aborted leaves nothing;
  * malformed records and names written behind the DB's back are -EIO when
  * named and skipped when listed; bad arguments refused; no cluster.
  */
@@ -134,49 +136,78 @@ static void test_put_get_list_remove(void **state)
 static void test_permissions(void **state)
 {
     struct loop_fixture *f = *state;
-    struct xvios_db_vtd a = vtd(7, 1, 0, 0, 0), got, *all = NULL;
-    const struct xvios_perm want[] = { { 0, XVIOS_PERM_NONE }, { 5, XVIOS_PERM_READ }, { 6, XVIOS_PERM_READ } };
-    xvios_plat *d5, *d7;
+    struct xvios_db_vtd a = vtd(7, 1, 0, 0, 0), forged = vtd(7, 1, 0, 0, 9), got, *all = NULL;
+    /* the table: dom0's, every member creates records; a record: its serving VIOS's (node 1 is domain 5) */
+    const struct xvios_perm table[] = { { 0, XVIOS_PERM_NONE }, { 5, XVIOS_PERM_BOTH }, { 6, XVIOS_PERM_BOTH } };
+    const struct xvios_perm want[] = { { 5, XVIOS_PERM_NONE }, { 6, XVIOS_PERM_READ } };
+    xvios_plat *d5, *d6, *d7;
+    char rec[2048];
     unsigned n = 0;
 
     two_members(f);
     assert_int_equal(xvios_loop_domain_create(f->dom0, 7, "client-7"), 0);
     assert_int_equal(xvios_db_vtd_put(f->dom0, XVIOS_TX_NONE, &a), 0);
-    want_perms(f->dom0, XVIOS_DB_VTDS, want, 3);
-    want_perms(f->dom0, XVIOS_DB_VTDS "/7-0-0-0-0", want, 3);
+    want_perms(f->dom0, XVIOS_DB_VTDS, table, 3);
+    want_perms(f->dom0, XVIOS_DB_VTDS "/7-0-0-0-0", want, 2);
 
     d5 = loop_fixture_open(f->root, 5);
+    d6 = loop_fixture_open(f->root, 6);
     d7 = loop_fixture_open(f->root, 7);
     assert_non_null(d5);
+    assert_non_null(d6);
     assert_non_null(d7);
-    /* a member reads every record (its own and the other VIOS's) and writes none */
-    assert_int_equal(xvios_db_vtd_get(d5, XVIOS_TX_NONE, 7, 0, 0, 0, 0, &got), 0);
+    /* every member reads every record */
+    assert_int_equal(xvios_db_vtd_get(d6, XVIOS_TX_NONE, 7, 0, 0, 0, 0, &got), 0);
     want_same(&got, &a);
-    assert_int_equal(xvios_db_vtd_list(d5, XVIOS_TX_NONE, &all, &n), 0);
+    assert_int_equal(xvios_db_vtd_list(d6, XVIOS_TX_NONE, &all, &n), 0);
     assert_int_equal(n, 1);
     free(all);
+    /* another VIOS changes and removes none of node 1's records */
     a.lu[1] = 'x';
-    assert_int_equal(xvios_db_vtd_put(d5, XVIOS_TX_NONE, &a), -EACCES);
-    assert_int_equal(xvios_db_vtd_remove(d5, XVIOS_TX_NONE, 7, 0, 0, 0, 0), -EACCES);
-    assert_int_equal(xvios_store_write(d5, XVIOS_TX_NONE, XVIOS_DB_VTDS "/7-0-0-0-1", "x", 1), -EACCES);
+    assert_int_equal(xvios_db_vtd_put(d6, XVIOS_TX_NONE, &a), -EACCES);
+    assert_int_equal(xvios_db_vtd_remove(d6, XVIOS_TX_NONE, 7, 0, 0, 0, 0), -EACCES);
+    /* the serving VIOS changes its own record and records a new mapping of its own, owned by it */
+    assert_int_equal(xvios_db_vtd_put(d5, XVIOS_TX_NONE, &a), 0);
+    assert_int_equal(xvios_db_vtd_get(d6, XVIOS_TX_NONE, 7, 0, 0, 0, 0, &got), 0);
+    want_same(&got, &a);
+    a.lun = 1;
+    assert_int_equal(xvios_db_vtd_put(d5, XVIOS_TX_NONE, &a), 0);
+    want_perms(f->dom0, XVIOS_DB_VTDS "/7-0-0-0-1", want, 2);
+    assert_int_equal(xvios_db_vtd_remove(d5, XVIOS_TX_NONE, 7, 0, 0, 0, 1), 0);
+    a.lun = 0;
+    /* a record another VIOS writes in node 1's name is not believed: -EIO named, skipped when listed */
+    assert_int_equal(xvios_db_vtd_put(d6, XVIOS_TX_NONE, &forged), -EPERM);   /* it cannot give the record away */
+    snprintf(rec, sizeof(rec), "client=7\nuuid=%s\nname=%s\nnode=1\nvhost=0\nchannel=0\ntarget=0\nlun=9\nlu=%s\n"
+             "pool-lu=%s\nro=0\n", forged.client_uuid, forged.client_name, forged.lu, forged.pool_lu);
+    assert_int_equal(xvios_store_write(d6, XVIOS_TX_NONE, XVIOS_DB_VTDS "/7-0-0-0-9", rec, strlen(rec)), 0);
+    assert_int_equal(xvios_db_vtd_get(f->dom0, XVIOS_TX_NONE, 7, 0, 0, 0, 9, &got), -EIO);
+    assert_int_equal(xvios_db_vtd_get(d5, XVIOS_TX_NONE, 7, 0, 0, 0, 9, &got), -EIO);
+    assert_int_equal(xvios_db_vtd_list(f->dom0, XVIOS_TX_NONE, &all, &n), 0);
+    assert_int_equal(n, 1);
+    want_same(&all[0], &a);
+    free(all);
+    assert_int_equal(xvios_db_vtd_remove(f->dom0, XVIOS_TX_NONE, 7, 0, 0, 0, 9), 0);
     /* the client domain reads nothing */
     assert_int_equal(xvios_db_vtd_get(d7, XVIOS_TX_NONE, 7, 0, 0, 0, 0, &got), -EACCES);
     assert_int_equal(xvios_db_vtd_list(d7, XVIOS_TX_NONE, &all, &n), -EACCES);
-    assert_int_equal(xvios_db_vtd_get(f->dom0, XVIOS_TX_NONE, 7, 0, 0, 0, 0, &got), 0);
-    assert_string_equal(got.lu, "/dev/disk/by-id/lu-0-0");
+    assert_int_equal(xvios_store_write(d7, XVIOS_TX_NONE, XVIOS_DB_VTDS "/7-0-0-0-1", "x", 1), -EACCES);
 
-    /* a membership change re-grants the table: a new member reads it, a removed one no longer does */
-    const struct xvios_perm three[] = { { 0, XVIOS_PERM_NONE }, { 5, XVIOS_PERM_READ }, { 6, XVIOS_PERM_READ },
-                                        { 9, XVIOS_PERM_READ } };
+    /* a membership change re-grants the table: a new member reads it, a removed one no longer does, and the
+     * removed VIOS's records become dom0's */
+    const struct xvios_perm table3[] = { { 0, XVIOS_PERM_NONE }, { 5, XVIOS_PERM_BOTH }, { 6, XVIOS_PERM_BOTH },
+                                         { 9, XVIOS_PERM_BOTH } };
+    const struct xvios_perm three[] = { { 5, XVIOS_PERM_NONE }, { 6, XVIOS_PERM_READ }, { 9, XVIOS_PERM_READ } };
     const struct xvios_perm two_left[] = { { 0, XVIOS_PERM_NONE }, { 6, XVIOS_PERM_READ },
                                            { 9, XVIOS_PERM_READ } };
     add_vios(f, 9, "vios-c");
-    want_perms(f->dom0, XVIOS_DB_VTDS, three, 4);
-    want_perms(f->dom0, XVIOS_DB_VTDS "/7-0-0-0-0", three, 4);
+    want_perms(f->dom0, XVIOS_DB_VTDS, table3, 4);
+    want_perms(f->dom0, XVIOS_DB_VTDS "/7-0-0-0-0", three, 3);
     assert_int_equal(xvios_db_node_remove(f->dom0, 1), 0);   /* node 1 is domain 5 */
     want_perms(f->dom0, XVIOS_DB_VTDS "/7-0-0-0-0", two_left, 3);
     assert_int_equal(xvios_db_vtd_get(d5, XVIOS_TX_NONE, 7, 0, 0, 0, 0, &got), -EACCES);
+    assert_int_equal(xvios_db_vtd_get(d6, XVIOS_TX_NONE, 7, 0, 0, 0, 0, &got), 0);   /* dom0's now: believed */
     xvios_plat_close(d5);
+    xvios_plat_close(d6);
     xvios_plat_close(d7);
 }
 

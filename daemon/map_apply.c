@@ -1,0 +1,458 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * map_apply.c - MAPPING_APPLY on the VIOS serving a vhost (M): a mapping
+ * create or delete another node (N) was asked for and checked against the
+ * cluster DB (xvios/vio_apply.h), made here in this VIOS's own backend dir
+ * and VTD record, which this VIOS owns (docs/vscsi.md, docs/pool.md):
+ *
+ *   add     the vhost's backend dir must exist (a new vhost is a new
+ *           frontend dir, which only dom0 may write: DOM0_ONLY); one
+ *           transaction writes dev-N (state 1, the permissions dom0 gives
+ *           the backend dir: this VIOS owner, the client READ), the backend
+ *           state Reconfiguring (7) when the vhost is Connected, and the VTD
+ *           record; then the client's frontend dev-N/state 4 and the backend
+ *           back at 4 are waited for (a deadline); a frontend that does not
+ *           take the LUN in time: dev-N and the record are removed again.
+ *   remove  not the vhost's last LUN (closing the vhost removes the
+ *           frontend dir: DOM0_ONLY); dev-N/state 5 and the backend state 7
+ *           in one transaction; when the engine has the LUN at 6 and the
+ *           backend is back at 4, dev-N and the record go in one more.
+ *
+ * The answer is the vioResponse of the outcome (node="<this node>"), sent
+ * back to N as the MAPPING_APPLY's response, or to a local caller when this
+ * node was asked itself; a change made is this node's Lifecycle event
+ * (by and via this node), handed to its subscribers and broadcast. Nothing waits: an apply in progress is polled from
+ * the daemon's loop until its deadline. Every value read back from the
+ * backend and frontend dirs is untrusted (the client writes the frontend
+ * dir, the engine parts of the backend dir).
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "xviosd.h"
+#include "xvios/clock.h"
+#include "xvios/db_lu.h"
+#include "xvios/db_vtd.h"
+#include "xvios/log.h"
+#include "xvios/parse.h"
+#include "xvios/vio.h"
+#include "xvios/vio_apply.h"
+#include "vhost_nodes.h"
+
+#define AP_POLL_MS 50u
+
+_Static_assert(XVD_APPLY_WAIT_MS + 5000u <= XVIOS_DB_DEFAULT_MAX_TIMEOUT_MS,
+               "the asking node waits for the apply's deadline and the answer's trip");
+
+static void answer(struct xviosd *d, const struct viod_apply *ap, const char *text, size_t len)
+{
+    if (ap->local) {
+        struct caller *c = viod_api_caller(d, ap->caller_id);
+        if (c) {
+            viod_api_emit(d, c, XVIOS_OP_API_RESPONSE, XVIOS_ST_OK, ap->handle, d->self_node, 0, text, len);
+            viod_api_emit(d, c, XVIOS_OP_API_RESULT, XVIOS_ST_OK, ap->handle, d->self_node, 0, NULL, 0);
+        }
+        return;
+    }
+    viod_respond_to_peer(d, ap->txid, ap->epoch, ap->peer, XVIOS_MT_MAPPING_APPLY, XVIOS_ST_OK, text, len);
+}
+
+/* A made change is this node's: its Lifecycle event to this node's subscribers and, broadcast, to every member's. */
+static void announce(struct xviosd *d, const struct viod_apply *ap)
+{
+    const struct xvios_db_vtd *v = &ap->a.vtd;
+    struct xvios_vio_event ev = { .by = d->self_node, .via = d->self_node };
+    char text[256];
+    size_t len = 0;
+    int rc;
+
+    snprintf(ev.action, sizeof(ev.action), "%s", ap->a.op == XVIOS_VIO_APPLY_ADD ? "created" : "deleted");
+    snprintf(ev.type, sizeof(ev.type), "mapping");
+    snprintf(ev.key, sizeof(ev.key), "%u:%u:%u:%u:%u", v->client, v->vhost, v->chn, v->tgt, v->lun);
+    if (xvios_vio_event_format(&ev, text, sizeof(text), &len) < 0)
+        return;
+    viod_events_lifecycle(d, &ev);
+    struct op_request rq = { .kind = OP_CALLER_SEND, .flags = XVIOS_F_BROADCAST | XVIOS_F_RECEIPT,
+                             .origin = XVIOS_ORIGIN_DAEMON, .msg_type = XVIOS_MT_OBJ_EVENT, .payload = text,
+                             .len = len };
+    rc = viod_op_start(d, &rq);
+    if (rc < 0)
+        XLOG_WARN("mapping %s %s: the lifecycle event reached only this node's subscribers (%s)", ev.key, ev.action,
+                  strerror(-rc));
+}
+
+static void answer_ok(struct xviosd *d, const struct viod_apply *ap, const char *state)
+{
+    static char out[XVIOS_VIO_RESPONSE_MAX];
+    size_t len = 0;
+
+    if (xvios_vio_apply_answer(d->self_node, &ap->a, state, out, sizeof(out), &len) < 0) {
+        struct xvios_vio_err e;
+        xvios_vio_fail(&e, XVIOS_VIO_INTERNAL, "the answer does not fit one message");
+        xvios_vio_exception(d->self_node, &e, out, sizeof(out), &len);
+    }
+    answer(d, ap, out, len);
+    announce(d, ap);
+}
+
+__attribute__((format(printf, 4, 5)))
+static void answer_refused(struct xviosd *d, const struct viod_apply *ap, enum xvios_vio_code code, const char *fmt,
+                           ...)
+{
+    static char out[XVIOS_VIO_RESPONSE_MAX];
+    struct xvios_vio_err e = { code, "" };
+    size_t len = 0;
+    va_list va;
+
+    va_start(va, fmt);
+    vsnprintf(e.sentence, sizeof(e.sentence), fmt, va);
+    va_end(va);
+    XLOG_INFO("mapping %s of domain %u %u:%u:%u:%u refused: %s", ap->a.op == XVIOS_VIO_APPLY_ADD ? "add" : "remove",
+              ap->a.vtd.client, ap->a.vtd.vhost, ap->a.vtd.chn, ap->a.vtd.tgt, ap->a.vtd.lun, e.sentence);
+    if (xvios_vio_exception(d->self_node, &e, out, sizeof(out), &len) == 0)
+        answer(d, ap, out, len);
+}
+
+/* ---------------------------------------------------------------- the transactions */
+struct step {
+    struct xviosd *d;
+    struct viod_apply *ap;
+    enum xvios_vio_code code;    /* a refusal found inside the transaction */
+    char why[XVIOS_VIO_SENTENCE_MAX];
+    bool done_now;               /* nothing to wait for */
+};
+
+__attribute__((format(printf, 3, 4)))
+static int refuse(struct step *s, enum xvios_vio_code code, const char *fmt, ...)
+{
+    va_list va;
+
+    s->code = code;
+    va_start(va, fmt);
+    vsnprintf(s->why, sizeof(s->why), fmt, va);
+    va_end(va);
+    return -ECANCELED;
+}
+
+/* Run body in a transaction, again on a conflict (EAGAIN). */
+static int in_tx(xvios_plat *p, int (*body)(xvios_tx tx, struct step *s), struct step *s)
+{
+    for (unsigned attempt = 0; attempt < XVIOS_DB_TX_RETRIES; attempt++) {
+        xvios_tx tx;
+        int rc = xvios_store_tx_start(p, &tx);
+
+        if (rc < 0)
+            return rc;
+        s->code = XVIOS_VIO_OK;
+        rc = body(tx, s);
+        if (rc < 0) {
+            xvios_store_tx_end(p, tx, false);
+            if (rc == -EAGAIN)
+                continue;
+            return rc;
+        }
+        rc = xvios_store_tx_end(p, tx, true);
+        if (rc != -EAGAIN)
+            return rc;
+    }
+    return -EAGAIN;
+}
+
+static int add_body(xvios_tx tx, struct step *s)
+{
+    struct xviosd *d = s->d;
+    struct viod_apply *ap = s->ap;
+    const struct xvios_db_vtd *v = &ap->a.vtd;
+    struct xvios_db_lu pool, *pl = NULL;
+    struct vhost_view w;
+    char why[XVIOS_VIO_SENTENCE_MAX] = "";
+    int rc = viod_vh_view(d, tx, v, &w, why, sizeof(why));
+
+    if (rc == -ENOENT)
+        return refuse(s, XVIOS_VIO_DOM0_ONLY, "DOM0_ONLY: a new adapter needs dom0: node %u serves no vhost %u of "
+                      "domain %u, and a new vhost writes the client's frontend dir, which only dom0 may write",
+                      d->self_node, v->vhost, v->client);
+    if (rc == -EPERM)
+        return refuse(s, XVIOS_VIO_CONFLICT, "%s", why);
+    if (rc < 0)
+        return rc;
+    if (w.found)
+        return refuse(s, XVIOS_VIO_EXISTS, "domain %u has a LUN at %u:%u:%u:%u already", v->client, v->vhost, v->chn,
+                      v->tgt, v->lun);
+    if (w.be_state != ST_INITIALISING && w.be_state != ST_INITWAIT && w.be_state != ST_CONNECTED)
+        return refuse(s, XVIOS_VIO_BUSY, "vhost %u of domain %u is busy (backend state %d); try again", v->vhost,
+                      v->client, w.be_state);
+    if (w.n_devs >= AP_MAX_DEVS || w.next_index > AP_MAX_INDEX)
+        return refuse(s, XVIOS_VIO_CONFLICT, "vhost %u of domain %u has no room for another LUN", v->vhost, v->client);
+    if (v->pool_lu[0]) {
+        /* read in this transaction: an LU removed meanwhile is not attached */
+        rc = xvios_db_lu_get(d->plat, tx, v->pool_lu, &pool);
+        if (rc == -ENOENT)
+            return refuse(s, XVIOS_VIO_NOT_FOUND, "there is no LU '%s' in the pool", v->pool_lu);
+        if (rc < 0)
+            return rc;
+        if (strcmp(pool.backing, v->lu))
+            return refuse(s, XVIOS_VIO_CONFLICT, "LU '%s' changed while the request travelled", v->pool_lu);
+        if (pool.read_only && !v->read_only)
+            return refuse(s, XVIOS_VIO_CONFLICT, "LU '%s' is read-only", v->pool_lu);
+        pl = &pool;
+    }
+    ap->index = w.next_index;
+    ap->reconfigure = w.be_state == ST_CONNECTED;
+    if ((rc = viod_vh_write_dev(d, tx, v, ap->index, pl)) < 0)
+        return rc;
+    if (ap->reconfigure && (rc = viod_vh_write_state(d, tx, v, "state", ST_RECONF)) < 0)
+        return rc;
+    rc = xvios_db_vtd_put(d->plat, tx, v);
+    if (rc == -EACCES)
+        return refuse(s, XVIOS_VIO_CONFLICT, "the VTD record of %u:%u:%u:%u of domain %u is not node %u's to write",
+                      v->vhost, v->chn, v->tgt, v->lun, v->client, d->self_node);
+    s->done_now = !ap->reconfigure;   /* a client not connected yet picks the LUN up when it connects */
+    return rc;
+}
+
+static int remove_body(xvios_tx tx, struct step *s)
+{
+    struct xviosd *d = s->d;
+    struct viod_apply *ap = s->ap;
+    const struct xvios_db_vtd *v = &ap->a.vtd;
+    struct vhost_view w;
+    char why[XVIOS_VIO_SENTENCE_MAX] = "";
+    int rc = viod_vh_view(d, tx, v, &w, why, sizeof(why));
+
+    s->done_now = false;
+    if (rc == -EPERM)
+        return refuse(s, XVIOS_VIO_CONFLICT, "%s", why);
+    if (rc < 0 && rc != -ENOENT)
+        return rc;
+    if (rc == -ENOENT || !w.found) {
+        /* nothing in the backend dir (wiped): only the record is left, and it goes */
+        rc = xvios_db_vtd_remove(d->plat, tx, v->client, v->vhost, v->chn, v->tgt, v->lun);
+        if (rc == -ENOENT)
+            return refuse(s, XVIOS_VIO_NOT_FOUND, "domain %u has no LUN at %u:%u:%u:%u", v->client, v->vhost,
+                          v->chn, v->tgt, v->lun);
+        if (rc == -EACCES)
+            return refuse(s, XVIOS_VIO_CONFLICT, "the VTD record of %u:%u:%u:%u of domain %u is not node %u's",
+                          v->vhost, v->chn, v->tgt, v->lun, v->client, d->self_node);
+        s->done_now = true;
+        snprintf(ap->state, sizeof(ap->state), "absent");
+        return rc;
+    }
+    if (w.n_live <= 1 && w.dev_state >= 0 && w.dev_state < ST_CLOSING)
+        return refuse(s, XVIOS_VIO_DOM0_ONLY, "DOM0_ONLY: %u:%u:%u:%u is the last LUN of vhost %u: removing it "
+                      "closes the vhost, whose frontend dir only dom0 may remove", v->vhost, v->chn, v->tgt, v->lun,
+                      v->vhost);
+    ap->index = w.index;
+    if (w.be_state == ST_CONNECTED) {
+        ap->reconfigure = true;
+        if ((rc = viod_vh_write_state(d, tx, v, "state", ST_RECONF)) < 0)
+            return rc;
+        char rel[48];
+        snprintf(rel, sizeof(rel), "vscsi-devs/dev-%u/state", ap->index);
+        snprintf(ap->state, sizeof(ap->state), "connected");
+        return viod_vh_write_state(d, tx, v, rel, ST_CLOSING);
+    }
+    if (w.be_state != ST_INITIALISING && w.be_state != ST_INITWAIT)
+        return refuse(s, XVIOS_VIO_BUSY, "vhost %u of domain %u is busy (backend state %d); try again", v->vhost,
+                      v->client, w.be_state);
+    /* the client never connected: nobody to answer, the LUN goes at once */
+    if ((rc = viod_vh_remove_dev(d, tx, v, ap->index)) < 0)
+        return rc;
+    rc = xvios_db_vtd_remove(d->plat, tx, v->client, v->vhost, v->chn, v->tgt, v->lun);
+    s->done_now = true;
+    snprintf(ap->state, sizeof(ap->state), "initialising");
+    return rc == -ENOENT ? 0 : rc;
+}
+
+/* After the hot remove (or to roll back an add): dev-N and the record go; the backend back at 4 if still 7. */
+static int finish_body(xvios_tx tx, struct step *s)
+{
+    struct xviosd *d = s->d;
+    const struct xvios_db_vtd *v = &s->ap->a.vtd;
+    char be[AP_PATH_MAX];
+    int rc;
+
+    if ((rc = viod_vh_remove_dev(d, tx, v, s->ap->index)) < 0)
+        return rc;
+    if (s->ap->a.op == XVIOS_VIO_APPLY_ADD && viod_vh_be_dir(d, v, be, sizeof(be)) == 0 &&
+        viod_vh_state(d->plat, tx, be, "state") == ST_RECONF && (rc = viod_vh_write_state(d, tx, v, "state", ST_CONNECTED)) < 0)
+        return rc;
+    rc = xvios_db_vtd_remove(d->plat, tx, v->client, v->vhost, v->chn, v->tgt, v->lun);
+    return rc == -ENOENT ? 0 : rc;
+}
+
+/* ---------------------------------------------------------------- starting and polling */
+static void release(struct viod_apply *ap)
+{
+    memset(ap, 0, sizeof(*ap));
+}
+
+static void start(struct xviosd *d, struct viod_apply *ap)
+{
+    struct step s = { .d = d, .ap = ap };
+    int rc = in_tx(d->plat, ap->a.op == XVIOS_VIO_APPLY_ADD ? add_body : remove_body, &s);
+
+    if (rc == -ECANCELED) {
+        answer_refused(d, ap, s.code, "%s", s.why);
+        release(ap);
+        return;
+    }
+    if (rc < 0) {
+        answer_refused(d, ap, rc == -EAGAIN ? XVIOS_VIO_BUSY : XVIOS_VIO_INTERNAL, "node %u could not write: %s",
+                       d->self_node, strerror(-rc));
+        release(ap);
+        return;
+    }
+    XLOG_INFO("mapping %s of domain %u %u:%u:%u:%u: dev-%u written%s", ap->a.op == XVIOS_VIO_APPLY_ADD ? "add" : "remove",
+              ap->a.vtd.client, ap->a.vtd.vhost, ap->a.vtd.chn, ap->a.vtd.tgt, ap->a.vtd.lun, ap->index,
+              s.done_now ? "" : ", waiting for the client");
+    if (s.done_now) {
+        answer_ok(d, ap, ap->a.op == XVIOS_VIO_APPLY_ADD ? "initialising" : ap->state);
+        release(ap);
+        return;
+    }
+    ap->deadline = xvios_deadline_ms(XVD_APPLY_WAIT_MS);
+    ap->next_poll = xvios_deadline_ms(AP_POLL_MS);
+}
+
+/* 1: the apply is complete; 0: not yet; -1: it failed (the client refused). */
+static int progress(struct xviosd *d, const struct viod_apply *ap)
+{
+    char be[AP_PATH_MAX], fe[AP_PATH_MAX], rel[48];
+    int be_st, dev_st;
+
+    if (viod_vh_be_dir(d, &ap->a.vtd, be, sizeof(be)) < 0 || viod_vh_fe_dir(&ap->a.vtd, fe, sizeof(fe)) < 0)
+        return -1;
+    snprintf(rel, sizeof(rel), "vscsi-devs/dev-%u/state", ap->index);
+    be_st = viod_vh_state(d->plat, XVIOS_TX_NONE, be, "state");
+    if (ap->a.op == XVIOS_VIO_APPLY_ADD) {
+        dev_st = viod_vh_state(d->plat, XVIOS_TX_NONE, fe, rel);   /* the frontend's word for the LUN */
+        if (dev_st == ST_CLOSED)
+            return -1;
+        return dev_st == ST_CONNECTED && be_st == ST_CONNECTED;
+    }
+    dev_st = viod_vh_state(d->plat, XVIOS_TX_NONE, be, rel);       /* the engine removed it */
+    return dev_st == ST_CLOSED && be_st == ST_CONNECTED;
+}
+
+void viod_apply_tick(struct xviosd *d, struct timespec now)
+{
+    for (unsigned i = 0; i < XVD_MAX_APPLIES; i++) {
+        struct viod_apply *ap = &d->applies[i];
+        struct step s = { .d = d, .ap = ap };
+        int p, rc;
+
+        if (!ap->used || xvios_ts_cmp(ap->next_poll, now) > 0)
+            continue;
+        ap->next_poll = xvios_deadline_ms(AP_POLL_MS);
+        p = progress(d, ap);
+        if (p == 0 && xvios_ts_cmp(ap->deadline, now) > 0)
+            continue;
+        if (ap->a.op == XVIOS_VIO_APPLY_REMOVE && p == 1) {
+            rc = in_tx(d->plat, finish_body, &s);
+            if (rc < 0)
+                answer_refused(d, ap, XVIOS_VIO_INTERNAL, "the LUN was removed but its nodes could not be: %s",
+                               strerror(-rc));
+            else
+                answer_ok(d, ap, ap->state);
+        } else if (ap->a.op == XVIOS_VIO_APPLY_ADD && p == 1) {
+            answer_ok(d, ap, "connected");
+        } else if (ap->a.op == XVIOS_VIO_APPLY_ADD) {
+            rc = in_tx(d->plat, finish_body, &s);   /* roll back what this add wrote */
+            answer_refused(d, ap, XVIOS_VIO_UNAVAILABLE, "the client's frontend %s the LUN within %u ms; %s",
+                           p < 0 ? "refused" : "did not take", XVD_APPLY_WAIT_MS,
+                           rc < 0 ? "rolling back failed" : "rolled back: nothing is left of it");
+        } else {
+            answer_refused(d, ap, XVIOS_VIO_UNAVAILABLE, "the client's frontend did not let go of the LUN within %u "
+                           "ms; it stays marked for removal (state 5) and recorded", XVD_APPLY_WAIT_MS);
+        }
+        release(ap);
+    }
+}
+
+int viod_apply_next_deadline(const struct xviosd *d, struct timespec *out)
+{
+    int have = 0;
+
+    for (unsigned i = 0; i < XVD_MAX_APPLIES; i++)
+        if (d->applies[i].used && (!have || xvios_ts_cmp(d->applies[i].next_poll, *out) < 0)) {
+            *out = d->applies[i].next_poll;
+            have = 1;
+        }
+    return have;
+}
+
+/* A slot, or NULL when XVD_MAX_APPLIES are in progress. Two applies on one vhost at once are not taken. */
+static struct viod_apply *slot(struct xviosd *d, const struct xvios_vio_apply *a, bool *busy)
+{
+    struct viod_apply *free_slot = NULL;
+
+    *busy = false;
+    for (unsigned i = 0; i < XVD_MAX_APPLIES; i++) {
+        struct viod_apply *ap = &d->applies[i];
+        if (!ap->used) {
+            if (!free_slot)
+                free_slot = ap;
+        } else if (ap->a.vtd.client == a->vtd.client && ap->a.vtd.vhost == a->vtd.vhost) {
+            *busy = true;
+        }
+    }
+    return *busy ? NULL : free_slot;
+}
+
+void viod_apply_start_local(struct xviosd *d, uint32_t caller_id, uint64_t handle, const struct xvios_vio_apply *a)
+{
+    struct viod_apply tmp = { .a = *a, .local = true, .caller_id = caller_id, .handle = handle }, *ap;
+    bool busy;
+
+    ap = slot(d, a, &busy);
+    if (!ap) {
+        answer_refused(d, &tmp, XVIOS_VIO_BUSY, "node %u is %s; try again", d->self_node,
+                       busy ? "changing that vhost already" : "making as many mappings as it takes at once");
+        return;
+    }
+    *ap = tmp;
+    ap->used = true;
+    start(d, ap);
+}
+
+int viod_apply_handle(struct xviosd *d, const struct xvios_msg *req, uint8_t *out, size_t cap, size_t *out_len,
+                      int *status)
+{
+    struct xvios_vio_apply a;
+    struct viod_apply tmp, *ap;
+    bool busy;
+
+    (void)out;
+    (void)cap;
+    *out_len = 0;
+    *status = XVIOS_ST_BAD_PACKET;
+    /* only another node's daemon sends it, asking for an answer; never a caller (API_QUERY, API_SEND) */
+    if (req->hdr.opcode != XVIOS_OP_CLUSTER_SEND || XVIOS_FLAGS_ORIGIN(req->hdr.flags) != XVIOS_ORIGIN_DAEMON ||
+        !(req->hdr.flags & XVIOS_F_RESPONSE) || req->sub.src_node == 0 || req->sub.src_node == d->self_node) {
+        d->c.apply_refused++;
+        XLOG_WARN("MAPPING_APPLY from node %u not sent by a daemon asking for an answer: refused", req->sub.src_node);
+        return HANDLER_RESPOND;
+    }
+    if (xvios_vio_apply_decode(req->payload, req->hdr.payload_len, &a) < 0 || a.vtd.node != d->self_node) {
+        d->c.apply_refused++;
+        XLOG_WARN("node %u sent a malformed or misdirected MAPPING_APPLY (%u bytes): refused", req->sub.src_node,
+                  req->hdr.payload_len);
+        return HANDLER_RESPOND;
+    }
+    tmp = (struct viod_apply){ .a = a, .peer = req->sub.src_node, .txid = req->hdr.txid, .epoch = req->sub.epoch };
+    ap = slot(d, &a, &busy);
+    if (!ap) {
+        answer_refused(d, &tmp, XVIOS_VIO_BUSY, "node %u is %s; try again", d->self_node,
+                       busy ? "changing that vhost already" : "making as many mappings as it takes at once");
+        return HANDLER_DEFERRED;   /* answered */
+    }
+    *ap = tmp;
+    ap->used = true;
+    start(d, ap);
+    return HANDLER_DEFERRED;       /* answered now or when the client has followed */
+}
