@@ -130,7 +130,7 @@ static int mapping_find(const struct xvios_vio_env *env, const struct xvios_vio_
         return vio_fail(err, XVIOS_VIO_INTERNAL, "reading the VTD table: %s", strerror(-rc));
     rc = -ENOENT;
     for (unsigned i = 0; i < n && rc; i++)
-        if (client_matches(rq->client, &v[i]) && v[i].vhost == rq->vdev.host && v[i].chn == rq->vdev.chn &&
+        if (vio_client_matches(rq->client, &v[i]) && v[i].vhost == rq->vdev.host && v[i].chn == rq->vdev.chn &&
             v[i].tgt == rq->vdev.tgt && v[i].lun == rq->vdev.lun) {
             *out = v[i];
             rc = 0;
