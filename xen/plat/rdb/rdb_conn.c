@@ -280,7 +280,7 @@ int xvios_rdb_open(const struct xvios_rdb_config *cfg, xvios_rdb **out)
     *out = NULL;
     if (!(r = calloc(1, sizeof(*r))))
         return -ENOMEM;
-    r->cpg_fd = r->q_fd = r->ep_fd = -1;
+    r->cpg_fd = r->q_fd = r->ep_fd = r->seam.ep = -1;
     r->domid = cfg->self_domid;
     rc = rdb_watches_init(&r->ws);
     if (rc < 0)
@@ -296,6 +296,13 @@ int xvios_rdb_open(const struct xvios_rdb_config *cfg, xvios_rdb **out)
         goto fail;
     }
     rc = rdb_file_load(r->state_file, &version, &tree);
+    if (rc == -ENOENT && cfg->seed_file && cfg->seed_file[0]) {
+        rc = rdb_file_load(cfg->seed_file, &version, &tree);
+        if (rc == 0) {
+            XLOG_INFO("rdb: first start: the starting copy is %s's", cfg->seed_file);
+            r->dirty = true;   /* saved as this member's own at the first dispatch */
+        }
+    }
     if (rc == -ENOENT) {
         version = 0;
         rc = rdb_tree_init(&tree);
@@ -388,6 +395,8 @@ void xvios_rdb_close(xvios_rdb *r)
     rdb_watches_dispose(&r->ws);
     if (r->ep_fd >= 0)
         close(r->ep_fd);
+    if (r->seam.ep >= 0)
+        close(r->seam.ep);
     free(r->state_file);
     free(r);
 }
