@@ -114,6 +114,21 @@ for x in ns:
 ' "$js"
 done
 
+# xviosd on the replicated DB: node 258's daemon (daemonizing: its parent exits 0 once the child, with its own
+# member of the DB, found its node there and attached to its VKE)
+cat > "$(root_of 1)/xviosd.conf" <<CONF
+multihost-db = yes
+multihost-cluster = itest
+CONF
+cs_exec 1 "$XVIOS_BIN/xviosd" --platform loopback --root "$(root_of 1)" --domid "$(domid_of 1 2)" \
+    --config "$(root_of 1)/xviosd.conf" --log "$(root_of 1)/nodes/258/xviosd.log" 2>"$T_ROOT/xviosd258.err"
+st=$?
+t_check "xviosd of node 258 on the replicated DB: started and attached (exit 0)" test "$st" -eq 0
+t_check "xviosd of node 258: says node 258" grep -q "node 258 (domid $(domid_of 1 2)" "$(root_of 1)/nodes/258/xviosd.log"
+t_check "xviosd of node 258: its own copy of the DB" test -s "$(root_of 1)/cluster-db.viod.dom$(domid_of 1 2)"
+VIOD_PID=$(cat "$(root_of 1)/nodes/258/xviosd.pid" 2>/dev/null)
+[ -n "$VIOD_PID" ] && T_PIDS+=("$VIOD_PID")
+
 # every copy is the same: the CLI's dump on each host, and the six backends' state files
 same_dumps() {
     xv 1 cluster dump > "$T_ROOT/d1" && xv 2 cluster dump > "$T_ROOT/d2" && xv 3 cluster dump > "$T_ROOT/d3" &&
@@ -153,6 +168,12 @@ t_check "healed: host 3 lists node 259 (the majority's copy)" wait_until 30 heal
 echo "   link up -> host 3 holds the majority's copy: $(( $(ms) - th )) ms"
 t_check "healed: dumps identical on the three hosts" wait_until 20 same_dumps
 t_check "healed: the refused join is nowhere" bash -c "! grep -q '/xvios/nodes/771/' '$T_ROOT/d1'"
+
+if [ -n "$VIOD_PID" ]; then
+    kill -TERM "$VIOD_PID"
+    t_check "xviosd of node 258: stops on SIGTERM" wait_until 10 bash -c "! kill -0 $VIOD_PID 2>/dev/null"
+    t_check "xviosd of node 258: no sanitizer report" bash -c "! grep -qE 'ERROR: (Address|Leak)Sanitizer|runtime error:' '$T_ROOT/xviosd258.err' '$(root_of 1)/nodes/258/xviosd.log'"
+fi
 
 # every backend stops cleanly with no sanitizer report
 for h in 1 2 3; do for l in 1 2; do kill -TERM "$(eval echo \$MH_PID_$((h * 256 + l)))" 2>/dev/null; done; done
