@@ -135,6 +135,13 @@ int main(int argc, char **argv)
         usage(stderr, cli.prog);
         return XVIOS_EXIT_USAGE;
     }
+    /* on a multi-host cluster only these commands know the replicated DB (docs/multihost.md); any other would
+     * read or write this host's own store as if it were the cluster's */
+    if (cli.mh_cluster && strcmp(argv[i], "cluster") && strcmp(argv[i], "nodes")) {
+        fprintf(stderr, "%s: '%s' does not work on a multi-host cluster yet (--multihost: only 'cluster' and "
+                        "'nodes')\n", cli.prog, argv[i]);
+        return XVIOS_EXIT_USAGE;
+    }
     for (size_t k = 0; k < sizeof(commands) / sizeof(commands[0]); k++)
         if (!strcmp(argv[i], commands[k].name))
             return commands[k].fn(&cli, argc - i, argv + i);

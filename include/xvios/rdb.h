@@ -65,6 +65,8 @@ struct xvios_rdb_status {
     unsigned members;         /* processes in the group */
     uint32_t nodeid;          /* this host's corosync nodeid */
     uint64_t applied, conflicts, refused, failed, rounds, loads, sent_chunks, bad_msgs;
+    uint64_t no_quorum;       /* transactions refused at apply time: their ring held no majority of the votes */
+    uint32_t ring_votes, expected_votes;   /* the apply-side quorum check (expected 0: off) */
 };
 
 /* Connect to the local corosync (CPG and quorum), load the state file, join the group. -EINVAL,

@@ -206,9 +206,9 @@ static int command(xvios_rdb *r, char *line, int *quit)
         xvios_rdb_status(r, &st);
         printf("status version=%" PRIu64 " hash=%016" PRIx64 " quorate=%d mode=%s members=%u applied=%" PRIu64
                " conflicts=%" PRIu64 " refused=%" PRIu64 " failed=%" PRIu64 " rounds=%" PRIu64 " loads=%" PRIu64
-               " chunks=%" PRIu64 " bad=%" PRIu64 "\n",
+               " chunks=%" PRIu64 " bad=%" PRIu64 " no_quorum=%" PRIu64 " ring=%u/%u\n",
                st.version, st.hash, st.quorate, st.mode, st.members, st.applied, st.conflicts, st.refused, st.failed,
-               st.rounds, st.loads, st.sent_chunks, st.bad_msgs);
+               st.rounds, st.loads, st.sent_chunks, st.bad_msgs, st.no_quorum, st.ring_votes, st.expected_votes);
     } else if (sscanf(line, "write %1023s %1023s", a, b) == 2) {
         int rc = xvios_rdb_write(r, XVIOS_TX_NONE, a, b, strlen(b));
         if (rc == 0)

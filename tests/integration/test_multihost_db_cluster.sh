@@ -95,6 +95,9 @@ done
 echo "   6-node cluster formed $(( $(ms) - t0 )) ms after create"
 t_check "node 257: logs its replicated DB" grep -q "multihost-db: cluster itest" "$(root_of 1)/nodes/257/backend.log"
 
+t_check "node 769: the apply-side quorum check is on (3 votes expected)" \
+    grep -q "apply-side quorum check: 3 nodes, 3 votes expected" "$(root_of 3)/nodes/769/backend.log"
+
 # xvios nodes on every host: all six, each with its host
 for h in 1 2 3; do
     out=$(xv "$h" nodes); echo "$out"
@@ -152,6 +155,8 @@ ip -n "$(cs_ns_bridge)" link set p3 down
 tc=$(ms)
 lost() { ! cs_sees 3 "1 2 3"; }
 t_check "host 3 sees the partition" wait_until 20 lost
+t_check "minority: host 3's VIOS weighs its ring (apply-side check: 1 of 3 votes)" \
+    wait_until 10 grep -q "holds 1 of 3 votes: transactions are refused" "$(root_of 3)/nodes/769/backend.log"
 out=$(xv 3 cluster join vios-h3-3 2>&1); st=$?
 echo "$out"
 t_check "minority: join refused (exit 6)" test "$st" -eq 6

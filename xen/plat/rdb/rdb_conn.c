@@ -67,6 +67,22 @@ static void on_confchg(cpg_handle_t h, const struct cpg_name *group,
         XLOG_WARN("rdb: this member is not in the configuration");
 }
 
+/* A totem configuration change, delivered on the CPG connection at its place in the agreed order (extended
+ * virtual synchrony): every member of the new ring weighs it alike before it applies the next transaction. */
+static void on_totem(cpg_handle_t h, struct cpg_ring_id ring_id, uint32_t n, const uint32_t *nodeids)
+{
+    struct xvios_rdb *r = of_cpg(h);
+    uint32_t votes;
+
+    if (!r)
+        return;
+    votes = rdb_votes_of(&r->votes, nodeids, n);
+    if (r->votes.expected && (uint64_t)votes * 2 <= r->votes.expected)
+        XLOG_WARN("rdb: ring %u.%llu holds %u of %u votes: transactions are refused until a majority is back",
+                  ring_id.nodeid, (unsigned long long)ring_id.seq, votes, r->votes.expected);
+    rdb_core_ring(&r->core, votes, r->votes.expected);
+}
+
 static void on_quorum(quorum_handle_t h, uint32_t quorate, uint64_t ring_seq, uint32_t n, uint32_t *list)
 {
     (void)ring_seq;
@@ -328,9 +344,14 @@ int xvios_rdb_open(const struct xvios_rdb_config *cfg, xvios_rdb **out)
         goto fail;
     }
     r->quorate = quorate != 0;
+    if ((rc = rdb_votes_load(&r->votes)) < 0)
+        XLOG_WARN("rdb: cannot read the nodelist's votes (%s): no apply-side quorum check", strerror(-rc));
+    else if (r->votes.expected)
+        XLOG_INFO("rdb: apply-side quorum check: %u nodes, %u votes expected", r->votes.n, r->votes.expected);
 
     cpg_model_v1_data_t model = { .model = CPG_MODEL_V1, .cpg_deliver_fn = on_deliver,
-                                  .cpg_confchg_fn = on_confchg, .flags = 0 };
+                                  .cpg_confchg_fn = on_confchg, .cpg_totem_confchg_fn = on_totem,
+                                  .flags = CPG_MODEL_V1_DELIVER_INITIAL_TOTEM_CONF };
     e = cpg_model_initialize(&r->h, CPG_MODEL_V1, (cpg_model_data_t *)&model, r);
     if (e != CS_OK) {
         XLOG_ERR("rdb: cannot reach corosync's CPG service (cs_error %d)", (int)e);
@@ -425,6 +446,9 @@ void xvios_rdb_status(xvios_rdb *r, struct xvios_rdb_status *st)
     st->loads = r->core.st.loads;
     st->sent_chunks = r->core.st.sent_chunks;
     st->bad_msgs = r->core.st.bad_msgs;
+    st->no_quorum = r->core.st.no_quorum;
+    st->ring_votes = r->core.ring_votes;
+    st->expected_votes = r->core.expected_votes;
 }
 
 int xvios_rdb_dump(xvios_rdb *r, FILE *out)

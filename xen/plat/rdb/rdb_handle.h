@@ -45,6 +45,19 @@ struct rdb_seam {
     struct { xvios_tx id, inner; int where; } tx[RDB_SEAM_TX];
 };
 
+/* Each corosync node's votes (corosync.conf's nodelist) and the votes the cluster expects: what the
+ * apply-side quorum check weighs a ring with. expected 0: no apply-side check (no quorum provider, or
+ * votequorum options under which a ring's majority of the votes is not the quorum rule). */
+#define RDB_VOTES_MAX 384u   /* corosync's PROCESSOR_COUNT_MAX */
+struct rdb_votes {
+    struct { uint32_t nodeid, votes; } node[RDB_VOTES_MAX];
+    unsigned n;
+    uint32_t expected;
+};
+/* Read the table through cmap: 0 (expected may be 0), or -errno (the check is then off). */
+int rdb_votes_load(struct rdb_votes *v);
+uint32_t rdb_votes_of(const struct rdb_votes *v, const uint32_t *nodeids, size_t n);
+
 struct xvios_rdb {
     cpg_handle_t h;
     quorum_handle_t qh;
@@ -62,6 +75,7 @@ struct xvios_rdb {
     xvios_tx next_tx;
     struct rdb_txn tx[XVIOS_RDB_MAX_TX];
     struct rdb_seam seam;
+    struct rdb_votes votes;   /* the apply-side quorum check's table (rdb_host.c) */
 };
 
 static inline void rdb_txn_dispose(struct rdb_txn *t)
