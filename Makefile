@@ -88,7 +88,7 @@ define unit_rule
 build/$(1)/tests/$$(basename $$(notdir $(2))): build/$(1)/obj/$$(basename $(2)).o $$(patsubst %.c,build/$(1)/obj/%.o,$(TESTLIB_SRCS)) $$($(1)_ARCHIVES)
 	@mkdir -p $$(@D)
 	@echo "  LD   [$(1)] $$@"
-	$$(Q)$$(CC) $$($(1)_LDFLAGS) $$(shell cat $$(basename $(2)).wrap 2>/dev/null) -o $$@ $$(filter %.o,$$^) $$($(1)_ARCHIVES) $$($(1)_ARCHIVES) -lcmocka $$(LIBS) $$(JSON_LIBS) $$(SYSTEMD_LIBS) $$(XML_LIBS)
+	$$(Q)$$(CC) $$($(1)_LDFLAGS) $$(shell cat $$(basename $(2)).wrap 2>/dev/null) -o $$@ $$(filter %.o,$$^) $$($(1)_ARCHIVES) $$($(1)_ARCHIVES) -lcmocka $$(LIBS) $$(JSON_LIBS) $$(SYSTEMD_LIBS) $$(XML_LIBS) $$(RDB_LIBS)
 endef
 
 # $(call flavour,NAME,CFLAGS,LDFLAGS)

@@ -162,9 +162,9 @@ static int read_conf(const char *path, bool explicit_path, struct backend_conf *
         fprintf(stderr, "xvios-backend: bad configuration: multihost-db needs multihost = yes\n");
         return 2;
     }
-    if (c->mh_db && !c->mh_cluster[0]) {
-        fprintf(stderr, "xvios-backend: bad configuration: multihost-db needs multihost-cluster (the replicated "
-                        "DB is found by the cluster's name)\n");
+    if (c->mh_db && !xvios_rdb_cluster_name_ok(c->mh_cluster)) {
+        fprintf(stderr, "xvios-backend: bad configuration: multihost-db needs multihost-cluster, a cluster name of "
+                        "1-63 A-Z a-z 0-9 . _ - (the replicated DB is found by it)\n");
         return 2;
     }
     return 0;
@@ -172,9 +172,9 @@ static int read_conf(const char *path, bool explicit_path, struct backend_conf *
 
 /*
  * multihost-db: this node's copy of the replicated cluster DB (xvios/rdb.h), in the state directory
- * (multihost-state; default: the loopback root, or /var/lib/xvios on Xen) as cluster-db.dom<D>; at its first
- * start the toolstack's copy there (cluster-db.cli: a cluster created or joined before any VIOS of this host
- * ran) is its starting copy. Opened and
+ * (multihost-state; default: the loopback root, or /var/lib/xvios on Xen) as cluster-db.<CLUSTER>.dom<D>; at
+ * its first start the toolstack's copy there (cluster-db.<CLUSTER>.cli: a cluster created or joined before
+ * any VIOS of this host ran) is its starting copy. Opened and
  * synced before anything reads the DB, then attached to the platform: the cluster-wide tree /xvios is the
  * replicated one, what is per host stays the platform's store. Its fd joins the event loop through the
  * platform's watch fd (the store-watch multiplexer), which dispatches it.
@@ -190,11 +190,11 @@ static int open_rdb(const struct backend_conf *c, const struct xvios_plat_config
     struct xvios_rdb_status st;
     int rc;
 
-    if (snprintf(file, sizeof(file), "%s/cluster-db.dom%u", dir, domid) >= (int)sizeof(file)) {
+    if (snprintf(file, sizeof(file), "%s/cluster-db.%s.dom%u", dir, c->mh_cluster, domid) >= (int)sizeof(file)) {
         XLOG_ERR("multihost-db: the state directory's path is too long");
         return -ENAMETOOLONG;
     }
-    if (snprintf(seed, sizeof(seed), "%s/cluster-db.cli", dir) >= (int)sizeof(seed))
+    if (snprintf(seed, sizeof(seed), "%s/cluster-db.%s.cli", dir, c->mh_cluster) >= (int)sizeof(seed))
         seed[0] = '\0';
     rc = xvios_rdb_open(&(struct xvios_rdb_config){ .cluster = c->mh_cluster, .state_file = file, .self_domid = 0,
                                                     .seed_file = seed },

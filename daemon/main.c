@@ -32,6 +32,7 @@
 #include "xvios/log.h"
 #include "xvios/log_target.h"
 #include "xvios/paths.h"
+#include "xvios/rdb.h"
 #include "xvios/parse.h"
 #include "xvios/version.h"
 
@@ -92,8 +93,9 @@ static int apply_conf(struct opts *o, const char *path, bool explicit_path, bool
         fprintf(stderr, "xviosd: bad configuration: %s\n", err);
         return -1;
     }
-    if (o->mh_db && !o->mh_cluster[0]) {
-        fprintf(stderr, "xviosd: bad configuration: multihost-db needs multihost-cluster\n");
+    if (o->mh_db && !xvios_rdb_cluster_name_ok(o->mh_cluster)) {
+        fprintf(stderr, "xviosd: bad configuration: multihost-db needs multihost-cluster, a cluster name of 1-63 "
+                        "A-Z a-z 0-9 . _ -\n");
         return -1;
     }
     if (platform_given && !kind_set && xvios_plat_kind_parse(conf_platforms[o->conf_platform], &o->kind) < 0)

@@ -4,9 +4,9 @@
  * replicated cluster DB (xvios/rdb.h), attached to its platform handle so
  * that the node table, the events' watches and everything else it reads
  * under /xvios come from the replicated copy. Its state file is
- * cluster-db.viod.dom<D> in the state directory (multihost-state; default:
- * the loopback root, or /var/lib/xvios); at its first start the
- * toolstack's copy there (cluster-db.cli) is its starting copy.
+ * cluster-db.<CLUSTER>.viod.dom<D> in the state directory (multihost-state;
+ * default: the loopback root, or /var/lib/xvios); at its first start the
+ * toolstack's copy there (cluster-db.<CLUSTER>.cli) is its starting copy.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -26,8 +26,9 @@ int viod_mhdb_open(struct xviosd *d, const char *root)
 
     if (!d->mh_cluster[0] || d->rdb)
         return 0;
-    if (snprintf(file, sizeof(file), "%s/cluster-db.viod.dom%u", dir, d->self_domid) >= (int)sizeof(file) ||
-        snprintf(seed, sizeof(seed), "%s/cluster-db.cli", dir) >= (int)sizeof(seed)) {
+    if (snprintf(file, sizeof(file), "%s/cluster-db.%s.viod.dom%u", dir, d->mh_cluster, d->self_domid) >=
+            (int)sizeof(file) ||
+        snprintf(seed, sizeof(seed), "%s/cluster-db.%s.cli", dir, d->mh_cluster) >= (int)sizeof(seed)) {
         fprintf(stderr, "xviosd: multihost-state: path too long\n");
         return -ENAMETOOLONG;
     }

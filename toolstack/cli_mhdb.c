@@ -39,7 +39,12 @@ static int open_rdb(const struct xvios_cli *cli, const char *prefix, xvios_plat 
 
     if (mh.p)
         return -EBUSY;
-    if (snprintf(file, sizeof(file), "%s/cluster-db.cli", dir) >= (int)sizeof(file) ||
+    if (!xvios_rdb_cluster_name_ok(cli->mh_cluster)) {
+        fprintf(stderr, "%s: bad cluster name '%s' for --multihost (1-63 of A-Z a-z 0-9 . _ -)\n", prefix,
+                cli->mh_cluster);
+        return XVIOS_EXIT_USAGE;
+    }
+    if (snprintf(file, sizeof(file), "%s/cluster-db.%s.cli", dir, cli->mh_cluster) >= (int)sizeof(file) ||
         snprintf(lock, sizeof(lock), "%s.lock", file) >= (int)sizeof(lock)) {
         fprintf(stderr, "%s: the state directory's path is too long\n", prefix);
         return XVIOS_EXIT_USAGE;

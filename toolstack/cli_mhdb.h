@@ -9,8 +9,8 @@
  *
  * The CLI's copy lives in the state directory (--multihost-state DIR,
  * XVIOS_MULTIHOST_STATE; default: the loopback root, or /var/lib/xvios) as
- * cluster-db.cli; commands on one host take turns on it (a lock file next
- * to it). It is what keeps a cluster created before any VIOS runs.
+ * cluster-db.<CLUSTER>.cli; commands on one host take turns on it (a lock
+ * file next to it). It is what keeps a cluster created before any VIOS runs.
  */
 #ifndef XVIOS_TOOLSTACK_CLI_MHDB_H
 #define XVIOS_TOOLSTACK_CLI_MHDB_H

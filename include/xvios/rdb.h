@@ -83,6 +83,10 @@ void xvios_rdb_status(xvios_rdb *r, struct xvios_rdb_status *st);
  * order, then "version=N hash=H": two members with the same copy print the same text. */
 int  xvios_rdb_dump(xvios_rdb *r, FILE *out);
 
+/* A cluster name the programs accept for the replicated DB: 1..XVIOS_RDB_CLUSTER_MAX of A-Z a-z 0-9 . _ -
+ * (the cluster names of `xvios cluster create`), not "." or "..": it names the CPG group and the state files. */
+#define XVIOS_RDB_CLUSTER_MAX 63u
+bool xvios_rdb_cluster_name_ok(const char *s);
 /* Dispatch until this member's copy is the cluster's (its sync round ended), at most ms: 0, -ETIMEDOUT,
  * -EIO (the copy sent to it did not load), -EPIPE (corosync gone). A program reads the DB after this. */
 int  xvios_rdb_wait_synced(xvios_rdb *r, unsigned ms);

@@ -128,7 +128,7 @@ cs_exec 1 "$XVIOS_BIN/xviosd" --platform loopback --root "$(root_of 1)" --domid 
 st=$?
 t_check "xviosd of node 258 on the replicated DB: started and attached (exit 0)" test "$st" -eq 0
 t_check "xviosd of node 258: says node 258" grep -q "node 258 (domid $(domid_of 1 2)" "$(root_of 1)/nodes/258/xviosd.log"
-t_check "xviosd of node 258: its own copy of the DB" test -s "$(root_of 1)/cluster-db.viod.dom$(domid_of 1 2)"
+t_check "xviosd of node 258: its own copy of the DB" test -s "$(root_of 1)/cluster-db.itest.viod.dom$(domid_of 1 2)"
 VIOD_PID=$(cat "$(root_of 1)/nodes/258/xviosd.pid" 2>/dev/null)
 [ -n "$VIOD_PID" ] && T_PIDS+=("$VIOD_PID")
 
@@ -142,9 +142,9 @@ tail -n 1 "$T_ROOT/d1"
 t_check "the dump holds the six nodes" test "$(grep -c '^/xvios/nodes/[0-9]*/domid ' "$T_ROOT/d1")" -eq 6
 same_files() {
     local f0 f
-    f0=$(root_of 1)/cluster-db.dom$(domid_of 1 1)
+    f0=$(root_of 1)/cluster-db.itest.dom$(domid_of 1 1)
     for h in 1 2 3; do for l in 1 2; do
-        f=$(root_of "$h")/cluster-db.dom$(domid_of "$h" "$l")
+        f=$(root_of "$h")/cluster-db.itest.dom$(domid_of "$h" "$l")
         cmp -s "$f0" "$f" || return 1
     done; done
 }

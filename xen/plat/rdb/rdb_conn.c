@@ -219,46 +219,58 @@ int rdb_commit(struct xvios_rdb *r, uint64_t base, uint32_t flags, const struct 
         XLOG_WARN("rdb: write refused: this member's partition has no quorum (a minority must not fork the DB)");
         return -EROFS;
     }
-    txid = ++r->next_txid;
-    if ((rc = rdb_msg_tx(txid, base, r->domid, flags, ops, n, reads, nreads, &b, &len)) < 0)
-        return rc;
-    /* a member that is syncing holds its writes until its copy is the cluster's */
-    while (r->core.mode != RDB_MODE_SYNCED) {
-        if (r->core.mode == RDB_MODE_BROKEN) {
-            XLOG_WARN("rdb: write refused: this member's copy did not load; the next configuration change repairs it");
-            rc = -EIO;
+    /* A TX delivered while a sync round runs (a member joined or left meanwhile) is refused by every member
+     * without being looked at: it is sent again once the round ends, until the deadline. Its read set is
+     * checked where it is applied, so a resent TX still fails if what it read has changed. */
+    for (unsigned attempt = 0;; attempt++) {
+        free(b);
+        b = NULL;
+        txid = ++r->next_txid;
+        if ((rc = rdb_msg_tx(txid, base, r->domid, flags, ops, n, reads, nreads, &b, &len)) < 0)
+            return rc;
+        /* a member that is syncing holds its writes until its copy is the cluster's */
+        while (r->core.mode != RDB_MODE_SYNCED) {
+            if (r->core.mode == RDB_MODE_BROKEN) {
+                XLOG_WARN("rdb: write refused: this member's copy did not load; the next configuration change "
+                          "repairs it");
+                rc = -EIO;
+                goto out;
+            }
+            if ((rc = wait_step(r, &deadline)) < 0)
+                goto out;
+            if (!r->quorate) {
+                XLOG_WARN("rdb: write refused: quorum lost while waiting for the sync round");
+                rc = -EROFS;
+                goto out;
+            }
+        }
+        /* the latest quorum news just before the send narrows the window in which a member cut off, not yet
+         * told, commits inside its minority; the apply-side check closes it (docs/multihost.md, "Quorum") */
+        if (r->q_open && quorum_dispatch(r->qh, CS_DISPATCH_ALL) == CS_ERR_LIBRARY) {
+            mark_dead(r);
+            rc = -EPIPE;
             goto out;
         }
-        if ((rc = wait_step(r, &deadline)) < 0)
-            goto out;
         if (!r->quorate) {
-            XLOG_WARN("rdb: write refused: quorum lost while waiting for the sync round");
+            XLOG_WARN("rdb: write refused: quorum lost before the send");
             rc = -EROFS;
             goto out;
         }
-    }
-    /* the latest quorum news just before the send narrows the window in which a member cut off, not yet
-     * told, commits inside its minority (docs/multihost.md, "Quorum") */
-    if (r->q_open && quorum_dispatch(r->qh, CS_DISPATCH_ALL) == CS_ERR_LIBRARY) {
-        mark_dead(r);
-        rc = -EPIPE;
-        goto out;
-    }
-    if (!r->quorate) {
-        XLOG_WARN("rdb: write refused: quorum lost before the send");
-        rc = -EROFS;
-        goto out;
-    }
-    while ((rc = mcast(r, b, len, RDB_SEND_MS)) == -EAGAIN)
-        if ((rc = wait_step(r, &deadline)) < 0)
+        while ((rc = mcast(r, b, len, RDB_SEND_MS)) == -EAGAIN)
+            if ((rc = wait_step(r, &deadline)) < 0)
+                goto out;
+        if (rc < 0)
             goto out;
-    if (rc < 0)
-        goto out;
-    /* its own message coming back is its place in the order, and the outcome every member reached */
-    while (r->core.done_txid != txid)
-        if ((rc = wait_step(r, &deadline)) < 0)
-            goto out;
-    rc = r->core.done_rc;
+        /* its own message coming back is its place in the order, and the outcome every member reached */
+        while (r->core.done_txid != txid)
+            if ((rc = wait_step(r, &deadline)) < 0)
+                goto out;
+        rc = r->core.done_rc;
+        if (!(rc == -EAGAIN && r->core.done_in_round) || xvios_ts_passed(&deadline))
+            break;
+        XLOG_DEBUG("rdb: transaction %llu came during a sync round: sent again (attempt %u)",
+                   (unsigned long long)txid, attempt + 2);
+    }
 out:
     free(b);
     return rc;

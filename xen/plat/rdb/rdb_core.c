@@ -418,6 +418,7 @@ int rdb_core_deliver(struct rdb_core *c, struct rdb_member from, const uint8_t *
         if (!member_cmp(from, c->self)) {
             c->done_txid = m.txid;
             c->done_rc = rc;
+            c->done_in_round = rc == -EAGAIN && c->mode != RDB_MODE_SYNCED;
         }
         rc = 0;
         break;

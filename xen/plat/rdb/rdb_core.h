@@ -92,6 +92,7 @@ struct rdb_core {
 
     uint64_t done_txid;             /* this member's last transaction whose outcome came back */
     int done_rc;
+    bool done_in_round;             /* ... refused (-EAGAIN) because a sync round ran, not for a conflict */
 
     struct rdb_core_stats st;
     rdb_change_fn on_change;        /* a node changed by an applied transaction */

@@ -19,6 +19,19 @@
 
 #define RDB_NODELIST_MAX 384u   /* corosync's PROCESSOR_COUNT_MAX: the most nodes a totem ring holds */
 
+bool xvios_rdb_cluster_name_ok(const char *s)
+{
+    size_t n = s ? strlen(s) : 0;
+
+    if (n == 0 || n > XVIOS_RDB_CLUSTER_MAX || !strcmp(s, ".") || !strcmp(s, ".."))
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= '0' && s[i] <= '9') ||
+              s[i] == '.' || s[i] == '_' || s[i] == '-'))
+            return false;
+    return true;
+}
+
 int xvios_rdb_wait_synced(xvios_rdb *r, unsigned ms)
 {
     struct timespec deadline = xvios_deadline_ms(ms);

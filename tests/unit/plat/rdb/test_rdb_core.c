@@ -194,6 +194,7 @@ static void test_form_and_apply(void **state)
     }
     assert_int_equal(cores[1].done_txid, 1);
     assert_int_equal(cores[1].done_rc, -EAGAIN);
+    assert_true(cores[1].done_in_round);   /* refused for the round: its sender sends it again */
     /* SYNC_START from the lowest member only, then 3 STATEs: equal copies, nothing sent */
     assert_int_equal(cores[1].nout, 0);
     assert_int_equal(settle(7), 1 + 3);
@@ -227,6 +228,7 @@ static void test_form_and_apply(void **state)
     }
     assert_int_equal(cores[0].done_rc, 0);
     assert_int_equal(cores[1].done_rc, -EAGAIN);
+    assert_false(cores[1].done_in_round);  /* a conflict: the caller's transaction starts over */
     /* a write that does not check goes in anyway */
     send_tx_reads(7, 1, 3, 0, &b, 1, &saw_b, 1);
     assert_int_equal(cores[1].done_rc, 0);
