@@ -316,7 +316,7 @@ static int do_add(const struct xvios_cli *cli, int argc, char **argv)
         return rc;
     if ((rc = need_cluster(p, &cfg)))
         goto out;
-    if (cluster_mh_is_multihost(p)) {
+    if (cli->mh_cluster) {   /* the replicated DB's cluster spans hosts: ids (corosync nodeid << 8) | local */
         rc = refuse(XVIOS_EXIT_REFUSED, "cluster %s spans hosts: add a node with 'xvios --multihost %s cluster join "
                     "DOMAIN' on its host", cfg.name, cfg.name);
         goto out;
