@@ -37,6 +37,9 @@ VIO_RNG_INC := $(GEN_DIR)/vio_rng.inc
 CPG_LIBS = $(shell pkg-config --libs libcpg 2>/dev/null || echo -lcpg)
 # The replicated cluster DB (xen/plat/rdb/): CPG plus corosync's quorum service.
 QUORUM_LIBS = $(shell pkg-config --libs libquorum 2>/dev/null || echo -lquorum)
+# The programs on the replicated DB: CPG, quorum, and cmap (this host's name in corosync's nodelist).
+CMAP_LIBS = $(shell pkg-config --libs libcmap 2>/dev/null || echo -lcmap)
+RDB_LIBS = $(CPG_LIBS) $(QUORUM_LIBS) $(CMAP_LIBS)
 # The cross-host links (xen/plat/tcp/): TLS with a pre-shared key.
 TLS_LIBS = $(shell pkg-config --libs gnutls 2>/dev/null || echo -lgnutls)
 # The journal (xen/util/log_target.c): the two daemons only, never libxvios-client.
@@ -86,7 +89,7 @@ define unit_rule
 build/$(1)/tests/$$(basename $$(notdir $(2))): build/$(1)/obj/$$(basename $(2)).o $$(patsubst %.c,build/$(1)/obj/%.o,$(TESTLIB_SRCS)) $$($(1)_ARCHIVES)
 	@mkdir -p $$(@D)
 	@echo "  LD   [$(1)] $$@"
-	$$(Q)$$(CC) $$($(1)_LDFLAGS) $$(shell cat $$(basename $(2)).wrap 2>/dev/null) -o $$@ $$(filter %.o,$$^) $$($(1)_ARCHIVES) $$($(1)_ARCHIVES) -lcmocka $$(LIBS) $$(JSON_LIBS) $$(SYSTEMD_LIBS) $$(XML_LIBS)
+	$$(Q)$$(CC) $$($(1)_LDFLAGS) $$(shell cat $$(basename $(2)).wrap 2>/dev/null) -o $$@ $$(filter %.o,$$^) $$($(1)_ARCHIVES) $$($(1)_ARCHIVES) -lcmocka $$(LIBS) $$(JSON_LIBS) $$(SYSTEMD_LIBS) $$(XML_LIBS) $$(RDB_LIBS)
 endef
 
 # $(call flavour,NAME,CFLAGS,LDFLAGS)
@@ -123,11 +126,11 @@ $$($(1)_TESTSUP): $$(patsubst %.c,build/$(1)/obj/%.o,$(TESTSUP_SRCS))
 build/$(1)/bin/xvios-backend: build/$(1)/obj/backend/main.o $$($(1)_BACKEND) $$($(1)_LIB)
 	@mkdir -p $$(@D)
 	@echo "  LD   [$(1)] $$@"
-	$$(Q)$$(CC) $(3) -o $$@ $$^ $$(LIBS) $$(SYSTEMD_LIBS) $$(CPG_LIBS) $$(TLS_LIBS)
+	$$(Q)$$(CC) $(3) -o $$@ $$^ $$(LIBS) $$(SYSTEMD_LIBS) $$(RDB_LIBS) $$(TLS_LIBS)
 build/$(1)/bin/xviosd: build/$(1)/obj/daemon/main.o $$($(1)_DAEMON) $$($(1)_LIB)
 	@mkdir -p $$(@D)
 	@echo "  LD   [$(1)] $$@"
-	$$(Q)$$(CC) $(3) -o $$@ $$^ $$(LIBS) $$(SYSTEMD_LIBS) $$(XML_LIBS)
+	$$(Q)$$(CC) $(3) -o $$@ $$^ $$(LIBS) $$(SYSTEMD_LIBS) $$(XML_LIBS) $$(RDB_LIBS)
 # The programs print the release (--version): rebuilt when the changelog names a new one.
 build/$(1)/obj/backend/main.o build/$(1)/obj/daemon/main.o build/$(1)/obj/toolstack/main.o: debian/changelog
 build/$(1)/obj/backend/main.o build/$(1)/obj/daemon/main.o build/$(1)/obj/toolstack/main.o: \
@@ -135,7 +138,7 @@ build/$(1)/obj/backend/main.o build/$(1)/obj/daemon/main.o build/$(1)/obj/toolst
 build/$(1)/bin/xvios: build/$(1)/obj/toolstack/main.o $$($(1)_TOOL) $$($(1)_BACKEND) $$($(1)_LIB)
 	@mkdir -p $$(@D)
 	@echo "  LD   [$(1)] $$@"
-	$$(Q)$$(CC) $(3) -o $$@ $$^ $$(LIBS) $$(JSON_LIBS) $$(XML_LIBS)
+	$$(Q)$$(CC) $(3) -o $$@ $$^ $$(LIBS) $$(JSON_LIBS) $$(XML_LIBS) $$(RDB_LIBS)
 
 # Unit tests link every internal archive (only what they use is pulled in),
 # the shared test helpers, and extra link flags from the .wrap file next to the
@@ -150,7 +153,7 @@ build/$(1)/tests/%: build/$(1)/obj/tests/integration/%.o $$($(1)_ARCHIVES)
 build/$(1)/tests/cpg_tool: LIBS += $$(CPG_LIBS)
 build/$(1)/tests/test_tcp_link build/$(1)/tests/tcp_tool: LIBS += $$(TLS_LIBS)
 build/$(1)/tests/mesh_tool: LIBS += $$(CPG_LIBS) $$(TLS_LIBS)
-build/$(1)/tests/rdb_tool: LIBS += $$(CPG_LIBS) $$(QUORUM_LIBS)
+build/$(1)/tests/rdb_tool: LIBS += $$(RDB_LIBS)
 build/$(1)/bench/bench_tcp_link: LIBS += $$(TLS_LIBS)
 build/$(1)/bench/%: build/$(1)/obj/tests/bench/%.o $$($(1)_ARCHIVES)
 	@mkdir -p $$(@D)
@@ -263,7 +266,7 @@ FUZZ_EXTRA_fuzz_small_parsers := $(wildcard tests/fuzz/small_parsers/*.c) daemon
 build/fuzz/fuzz_small_parsers: $(FUZZ_EXTRA_fuzz_small_parsers) $(wildcard tests/fuzz/small_parsers/*.h)
 build/fuzz/%: tests/fuzz/%.c $(LIB_SRCS) $(VIO_RNG_INC)
 	@mkdir -p $(@D)
-	$(CLANG) $(CPPFLAGS) $(XEN_CFLAGS) $(XML_CFLAGS) $(WARN) -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -o $@ $< $(LIB_SRCS) $(FUZZ_EXTRA_$*) $(LIBS) $(SYSTEMD_LIBS) $(XML_LIBS) $(CPG_LIBS) $(QUORUM_LIBS) $(TLS_LIBS)
+	$(CLANG) $(CPPFLAGS) $(XEN_CFLAGS) $(XML_CFLAGS) $(WARN) -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -o $@ $< $(LIB_SRCS) $(FUZZ_EXTRA_$*) $(LIBS) $(SYSTEMD_LIBS) $(XML_LIBS) $(RDB_LIBS) $(TLS_LIBS)
 fuzz: deps $(FUZZ_BINS)
 	@for f in $(FUZZ_BINS); do n=$$(basename $$f); mkdir -p build/fuzz/corpus-$$n; \
 	  echo "== $$n for $(FUZZ_SECONDS)s"; \

@@ -36,6 +36,7 @@
 #include "xvios/parse.h"
 #include "xvios/paths.h"
 #include "xvios/platform.h"
+#include "xvios/rdb.h"
 #include "xvios/version.h"
 #include "xvios/vke.h"
 #include "xvios/watchmux.h"
@@ -109,6 +110,8 @@ struct backend_conf {
     uint32_t login_timeout_ms;   /* vSCSI client login deadline; 0: VSCSI_LOGIN_TIMEOUT_MS */
     bool multihost;              /* links to other hosts' nodes over the mesh (docs/multihost.md) */
     char mh_address[64], mh_key[256], mh_cluster[128];
+    bool mh_db, mh_db_given;     /* multihost-db: the cluster DB is the replicated one (default with multihost) */
+    char mh_state[256];          /* multihost-state: the directory of this node's copy of the replicated DB */
     bool platform_given, log_target_given, log_level_given, rundir_given, log_file_given, pidfile_given;
 };
 
@@ -138,6 +141,8 @@ static int read_conf(const char *path, bool explicit_path, struct backend_conf *
         { .name = "multihost-address", .type = XVIOS_CONF_STRING, .dst = c->mh_address, .cap = sizeof(c->mh_address) },
         { .name = "multihost-key", .type = XVIOS_CONF_STRING, .dst = c->mh_key, .cap = sizeof(c->mh_key) },
         { .name = "multihost-cluster", .type = XVIOS_CONF_STRING, .dst = c->mh_cluster, .cap = sizeof(c->mh_cluster) },
+        { .name = "multihost-db", .type = XVIOS_CONF_BOOL, .dst = &c->mh_db, .given = &c->mh_db_given },
+        { .name = "multihost-state", .type = XVIOS_CONF_STRING, .dst = c->mh_state, .cap = sizeof(c->mh_state) },
     };
     char err[512];
     int rc;
@@ -151,6 +156,65 @@ static int read_conf(const char *path, bool explicit_path, struct backend_conf *
         fprintf(stderr, "xvios-backend: bad configuration: %s\n", err);
         return 2;
     }
+    if (!c->mh_db_given)
+        c->mh_db = c->multihost;
+    if (c->mh_db && !c->multihost) {
+        fprintf(stderr, "xvios-backend: bad configuration: multihost-db needs multihost = yes\n");
+        return 2;
+    }
+    if (c->mh_db && !xvios_rdb_cluster_name_ok(c->mh_cluster)) {
+        fprintf(stderr, "xvios-backend: bad configuration: multihost-db needs multihost-cluster, a cluster name of "
+                        "1-63 A-Z a-z 0-9 . _ - (the replicated DB is found by it)\n");
+        return 2;
+    }
+    return 0;
+}
+
+/*
+ * multihost-db: this node's copy of the replicated cluster DB (xvios/rdb.h), in the state directory
+ * (multihost-state; default: the loopback root, or /var/lib/xvios on Xen) as cluster-db.<CLUSTER>.dom<D>; at
+ * its first start the toolstack's copy there (cluster-db.<CLUSTER>.cli: a cluster created or joined before
+ * any VIOS of this host ran) is its starting copy. Opened and
+ * synced before anything reads the DB, then attached to the platform: the cluster-wide tree /xvios is the
+ * replicated one, what is per host stays the platform's store. Its fd joins the event loop through the
+ * platform's watch fd (the store-watch multiplexer), which dispatches it.
+ */
+#define BACKEND_STATE_DIR "/var/lib/xvios"
+#define BACKEND_RDB_SYNC_MS 20000u
+
+static int open_rdb(const struct backend_conf *c, const struct xvios_plat_config *pc, xvios_plat *plat,
+                    uint32_t domid, xvios_rdb **out)
+{
+    char file[320], seed[320];
+    const char *dir = c->mh_state[0] ? c->mh_state : pc->kind == XVIOS_PLAT_LOOPBACK ? pc->root : BACKEND_STATE_DIR;
+    struct xvios_rdb_status st;
+    int rc;
+
+    if (snprintf(file, sizeof(file), "%s/cluster-db.%s.dom%u", dir, c->mh_cluster, domid) >= (int)sizeof(file)) {
+        XLOG_ERR("multihost-db: the state directory's path is too long");
+        return -ENAMETOOLONG;
+    }
+    if (snprintf(seed, sizeof(seed), "%s/cluster-db.%s.cli", dir, c->mh_cluster) >= (int)sizeof(seed))
+        seed[0] = '\0';
+    rc = xvios_rdb_open(&(struct xvios_rdb_config){ .cluster = c->mh_cluster, .state_file = file, .self_domid = 0,
+                                                    .seed_file = seed },
+                        out);
+    if (rc < 0) {
+        XLOG_ERR("multihost-db: cannot open the replicated DB of cluster %s (state %s): %s%s", c->mh_cluster, file,
+                 strerror(-rc), rc == -ECONNREFUSED ? " (is corosync running on this host?)" : "");
+        return rc;
+    }
+    if ((rc = xvios_rdb_wait_synced(*out, BACKEND_RDB_SYNC_MS)) < 0) {
+        XLOG_ERR("multihost-db: the replicated DB did not sync within %u ms: %s", BACKEND_RDB_SYNC_MS, strerror(-rc));
+        return rc;
+    }
+    if ((rc = xvios_rdb_attach(*out, plat)) < 0) {
+        XLOG_ERR("multihost-db: cannot attach the replicated DB: %s", strerror(-rc));
+        return rc;
+    }
+    xvios_rdb_status(*out, &st);
+    XLOG_INFO("multihost-db: cluster %s, copy at version %llu (%u members), state %s", c->mh_cluster,
+              (unsigned long long)st.version, st.members, file);
     return 0;
 }
 
@@ -246,6 +310,7 @@ int main(int argc, char **argv)
     struct dsa *dsa = NULL;
     struct cke *cke = NULL;
     xvios_mesh_links *mesh = NULL;
+    xvios_rdb *rdb = NULL;
     bool no_vscsi = false;
     xvios_plat *plat = NULL;
     uint32_t self_domid = 0, node = 0;
@@ -340,6 +405,8 @@ int main(int argc, char **argv)
         XLOG_ERR("cannot tell which domain this is: %s", strerror(-rc));
         goto out;
     }
+    if (conf.mh_db && (rc = open_rdb(&conf, &pc, plat, self_domid, &rdb)) < 0)
+        goto out;
     rc = xvios_db_node_by_domid(plat, self_domid, &node);
     if (rc < 0 && pc.kind == XVIOS_PLAT_LOOPBACK && !rundir_opt) {
         XLOG_ERR("loopback domain %u is not a cluster node (add it first): %s", self_domid, strerror(-rc));
@@ -447,6 +514,8 @@ out:
     xvios_mesh_links_close(mesh);      /* after the VKE: its links to other hosts are the mesh's */
     xvios_watchmux_destroy(watches);
     xvios_evloop_destroy(loop);
+    xvios_rdb_detach(plat);
+    xvios_rdb_close(rdb);
     xvios_plat_close(plat);
     if (pidfile[0])
         unlink(pidfile);

@@ -32,6 +32,7 @@
 #include "xvios/log.h"
 #include "xvios/log_target.h"
 #include "xvios/paths.h"
+#include "xvios/rdb.h"
 #include "xvios/parse.h"
 #include "xvios/version.h"
 
@@ -50,6 +51,8 @@ struct opts {
     /* the configuration file's copies (the command line wins) */
     int conf_platform, conf_target, conf_level;
     char conf_rundir[256], conf_log[256];
+    bool mh_db;                    /* multihost-db: the cluster DB is the replicated one (mhdb.c) */
+    char mh_cluster[128], mh_state[256];
 };
 
 static void usage(FILE *f)
@@ -77,6 +80,9 @@ static int apply_conf(struct opts *o, const char *path, bool explicit_path, bool
         { .name = "log-target", .type = XVIOS_CONF_CHOICE, .dst = &o->conf_target, .choices = conf_targets, .given = &target_given },
         { .name = "log-level", .type = XVIOS_CONF_CHOICE, .dst = &o->conf_level, .choices = conf_levels, .given = &level_given },
         { .name = "startup-timeout-ms", .type = XVIOS_CONF_U32, .dst = &startup_timeout_ms, .min = 1000, .max = 600000 },
+        { .name = "multihost-db", .type = XVIOS_CONF_BOOL, .dst = &o->mh_db },
+        { .name = "multihost-cluster", .type = XVIOS_CONF_STRING, .dst = o->mh_cluster, .cap = sizeof(o->mh_cluster) },
+        { .name = "multihost-state", .type = XVIOS_CONF_STRING, .dst = o->mh_state, .cap = sizeof(o->mh_state) },
     };
     char err[512];
     int rc = xvios_conf_read(path, keys, sizeof(keys) / sizeof(keys[0]), err, sizeof(err));
@@ -85,6 +91,11 @@ static int apply_conf(struct opts *o, const char *path, bool explicit_path, bool
         return 0;
     if (rc < 0) {
         fprintf(stderr, "xviosd: bad configuration: %s\n", err);
+        return -1;
+    }
+    if (o->mh_db && !xvios_rdb_cluster_name_ok(o->mh_cluster)) {
+        fprintf(stderr, "xviosd: bad configuration: multihost-db needs multihost-cluster, a cluster name of 1-63 "
+                        "A-Z a-z 0-9 . _ -\n");
         return -1;
     }
     if (platform_given && !kind_set && xvios_plat_kind_parse(conf_platforms[o->conf_platform], &o->kind) < 0)
@@ -262,6 +273,13 @@ static int setup_identity(struct xviosd *d, const struct opts *o)
     if (rc < 0) {
         fprintf(stderr, "xviosd: cannot learn this domain's id: %s\n", strerror(-rc));
         return rc;
+    }
+    d->kind = o->kind;
+    if (o->mh_db) {
+        snprintf(d->mh_cluster, sizeof(d->mh_cluster), "%s", o->mh_cluster);
+        snprintf(d->mh_state, sizeof(d->mh_state), "%s", o->mh_state);
+        if ((rc = viod_mhdb_open(d, o->root)) < 0)
+            return rc;
     }
     rc = xvios_db_node_by_domid(d->plat, d->self_domid, &d->self_node);
     if (rc < 0) {
@@ -448,11 +466,14 @@ int main(int argc, char **argv)
     if (!o.foreground) {
         if (!o.log && o.log_target == XVIOS_LOG_TARGET_AUTO && xvios_run_path(logpath, sizeof(logpath), d.rundir, "xviosd.log") == 0)
             o.log = logpath;
+        viod_mhdb_close(&d);   /* corosync's IPC belongs to this process: the child opens its own */
         rc = daemonize(&ready_fd, o.log);
         if (rc < 0) {
             fprintf(stderr, "xviosd: cannot daemonize: %s\n", strerror(-rc));
             goto out;
         }
+        if (viod_mhdb_open(&d, o.root) < 0)
+            goto out;
     }
     if ((rc = xvios_log_target_use(o.log_target, o.log, NULL)) < 0)
         fprintf(stderr, "xviosd: cannot open the log %s: %s\n", o.log ? o.log : "-", strerror(-rc));
@@ -495,6 +516,7 @@ out:
     xvios_pktq_dispose(&d.held);
     if (pidpath[0])
         unlink(pidpath);
+    viod_mhdb_close(&d);
     xvios_plat_close(d.plat);
     free(d.rx);
     free(d.tx);

@@ -180,10 +180,14 @@ struct vke_stats {
 };
 
 /* ---------------------------------------------------------------- the daemon */
+struct xvios_rdb;
 enum vke_state { VKE_DOWN = 0, VKE_HELLO_SENT, VKE_READY };
 
 struct xviosd {
     xvios_plat *plat;
+    /* a multi-host cluster (multihost-db, docs/multihost.md): the replicated DB behind plat (mhdb.c) */
+    struct xvios_rdb *rdb;
+    char mh_cluster[128], mh_state[256];
     enum xvios_plat_kind kind;
     uint32_t self_node, self_domid;
     char self_name[64];
@@ -396,5 +400,11 @@ void viod_objwatch_announced(struct xviosd *d, const struct xvios_vio_event *ev)
 void viod_objwatch_tick(struct xviosd *d, struct timespec now);
 bool viod_objwatch_next_deadline(const struct xviosd *d, struct timespec *next);
 void viod_objwatch_dispose(struct xviosd *d);
+
+/* mhdb.c: with d->mh_cluster set, open this node's copy of the replicated DB, wait until it is synced and
+ * attach it to d->plat (the cluster tree /xvios is then the replicated one); 0, or -errno after a line on
+ * stderr. Closed again before the daemon forks, and reopened in the child (corosync's IPC is per process). */
+int viod_mhdb_open(struct xviosd *d, const char *root);
+void viod_mhdb_close(struct xviosd *d);
 
 #endif /* XVIOSD_H */

@@ -28,6 +28,8 @@ enum xvios_exit {
  *   --node N                  (XVIOS_NODE) the node whose daemon to talk to (loopback)
  *   --via N                   reach node N's daemon over its management link (dom0 / loopback)
  *   --json                    machine-readable output
+ *   --multihost CLUSTER       (XVIOS_MULTIHOST) a multi-host cluster: its replicated DB (cli_mhdb.h)
+ *   --multihost-state DIR     (XVIOS_MULTIHOST_STATE) the directory of this host's CLI copy of it
  */
 struct xvios_cli {
     enum xvios_plat_kind platform;
@@ -37,6 +39,8 @@ struct xvios_cli {
     bool node_named;           /* --node, XVIOS_NODE or --via was given (typed commands announce their changes) */
     bool json;
     const char *prog;
+    const char *mh_cluster;    /* --multihost CLUSTER: the cluster DB is the replicated one (cli_mhdb.h) */
+    const char *mh_state;      /* --multihost-state DIR: where this host's CLI copy of it lives */
 };
 
 /* A subcommand: argv[0] is its name; returns an exit code (enum xvios_exit). */

@@ -7,6 +7,7 @@
  *   xvios cluster remove DOMAIN
  *   xvios cluster status [--json]
  *   xvios cluster destroy
+ *   xvios --multihost CLUSTER cluster create NAME --multi-host | join DOMAIN | dump
  *
  * DOMAIN is what xl takes: a domain name or a domid. Works on both
  * platforms (cli->platform; on loopback the cluster root is cli->root),
@@ -23,6 +24,8 @@
 #include <strings.h>
 
 #include "cli_json.h"
+#include "cli_mhdb.h"
+#include "cluster_mh.h"
 #include "cmds.h"
 #include "xvios/db.h"
 #include "xvios/platform.h"
@@ -38,8 +41,11 @@
 static const char usage_text[] =
     "usage: xvios cluster COMMAND [ARGS]\n"
     "\n"
-    "  create NAME [--max-nodes N] [--timeout MS] [--retries N] [--max-timeout MS]\n"
-    "                      create the cluster DB (defaults: 16 nodes, 5000 ms, 3 retries)\n"
+    "  create NAME [--max-nodes N] [--timeout MS] [--retries N] [--max-timeout MS] [--multi-host]\n"
+    "                      create the cluster DB (defaults: 16 nodes, 5000 ms, 3 retries); with\n"
+    "                      --multi-host in the replicated DB of this host's corosync cluster\n"
+    "  join DOMAIN         multi-host: make a running VIOS domain of this host a node\n"
+    "  dump                multi-host: this host's synced copy of the replicated DB\n"
     "  add DOMAIN          make a running domain (name or domid) a cluster node\n"
     "  remove DOMAIN       take a node out of the cluster (name or domid)\n"
     "  status [--json]     show the cluster and its nodes\n"
@@ -49,11 +55,14 @@ static const char usage_text[] =
 
 static const char *const sub_usage[][2] = {
     {"create", "usage: xvios cluster create NAME [--max-nodes N] [--timeout MS] [--retries N] [--max-timeout MS]\n"
+               "                            [--multi-host]\n"
                "  NAME         1-63 characters of A-Z a-z 0-9 . _ -\n"
                "  --max-nodes  most nodes the cluster takes (1-256, default 16)\n"
                "  --timeout    receipt/response deadline in ms (1-86400000, default 5000)\n"
                "  --retries    re-sends to nodes that did not acknowledge (0-1000, default 3)\n"
-               "  --max-timeout the longest deadline a send may ask for, in ms (default 60000 or --timeout)\n"},
+               "  --max-timeout the longest deadline a send may ask for, in ms (default 60000 or --timeout)\n"
+               "  --multi-host the cluster spans hosts: created in the replicated DB (corosync group\n"
+               "               xvios-db:NAME, or the --multihost CLUSTER given), nodes added with 'join'\n"},
     {"add", "usage: xvios cluster add DOMAIN\n"
             "  DOMAIN  a running domain other than dom0, by name or domid\n"},
     {"remove", "usage: xvios cluster remove DOMAIN\n"
@@ -104,6 +113,10 @@ static void release_watch(const struct xvios_cli *cli, xvios_plat *p, uint32_t d
 
 static int fail(const char *what, int rc)
 {
+    const char *why = cli_mhdb_why(rc);
+
+    if (why)
+        return refuse(rc == -EROFS ? XVIOS_EXIT_REFUSED : XVIOS_EXIT_ERROR, "%s: %s", what, why);
     if (rc == -EACCES || rc == -EPERM)
         return refuse(XVIOS_EXIT_ERROR, "%s: permission denied (run as root in dom0)", what);
     return refuse(XVIOS_EXIT_ERROR, "%s: %s", what, strerror(-rc));
@@ -151,19 +164,12 @@ static bool cluster_name_ok(const char *s)
     return true;
 }
 
+/* The platform, and with --multihost the cluster's replicated DB next to it (cli_mhdb.h). */
 static int open_platform(const struct xvios_cli *cli, xvios_plat **p)
 {
     struct xvios_plat_config cfg = {.kind = cli->platform, .root = cli->root, .self_domid = 0};
-    int rc = xvios_plat_open(&cfg, p);
 
-    if (rc < 0) {
-        if (cli->platform == XVIOS_PLAT_LOOPBACK)
-            return refuse(XVIOS_EXIT_UNREACHABLE, "cannot open the loopback cluster root %s: %s",
-                          cli->root ? cli->root : "(none)", strerror(-rc));
-        return refuse(XVIOS_EXIT_UNREACHABLE, "cannot reach XenStore: %s (is this dom0 with xenstored running?)",
-                      strerror(-rc));
-    }
-    return 0;
+    return cli_plat_open(cli, "xvios cluster", &cfg, p);
 }
 
 /* The cluster must exist for every command but create. */
@@ -187,6 +193,8 @@ static int do_create(const struct xvios_cli *cli, int argc, char **argv)
         .retries = CLUSTER_DEFAULT_RETRIES,
     };
     const char *name = NULL;
+    struct xvios_cli mcli = *cli;
+    bool multi = false;
     xvios_plat *p = NULL;
     int rc;
 
@@ -197,6 +205,10 @@ static int do_create(const struct xvios_cli *cli, int argc, char **argv)
 
         if (is_help(a))
             return sub_help("create", stdout);
+        if (!strcmp(a, "--multi-host")) {
+            multi = true;
+            continue;
+        }
         if (!strcmp(a, "--max-nodes") || !strcmp(a, "--timeout") || !strcmp(a, "--retries") ||
             !strcmp(a, "--max-timeout")) {
             if (i + 1 >= argc)
@@ -230,11 +242,26 @@ static int do_create(const struct xvios_cli *cli, int argc, char **argv)
     if (!cluster_name_ok(name))
         return usage_error("create", "bad cluster name '%s'", name);
     snprintf(cfg.name, sizeof(cfg.name), "%s", name);
+    if (multi && !mcli.mh_cluster)
+        mcli.mh_cluster = name;   /* the replicated DB is found by the cluster's name */
+    if (multi && strcmp(mcli.mh_cluster, name))
+        return usage_error("create", "--multihost %s and the NAME %s differ", mcli.mh_cluster, name);
+    if (!multi && mcli.mh_cluster)
+        return usage_error("create", "%s", "a cluster in the replicated DB is created with --multi-host");
 
-    rc = open_platform(cli, &p);
+    rc = open_platform(&mcli, &p);
     if (rc)
         return rc;
     rc = xvios_db_cluster_create(p, &cfg);
+    if (rc == 0 && multi) {
+        uint32_t nodeid = 0;
+        char host[CLUSTER_MH_HOST_NAME];
+        if ((rc = cluster_mh_record_host(p, &nodeid, host, sizeof(host))) == 0)
+            printf("multi-host: replicated DB xvios-db:%s, this host %s (corosync nodeid %u)\n", name, host,
+                   nodeid);
+        else
+            xvios_db_cluster_destroy(p);   /* a multi-host cluster without its hosts table is not one */
+    }
     if (rc == -EEXIST) {
         struct xvios_db_config old;
         if (xvios_db_config_read(p, &old) == 0)
@@ -248,7 +275,7 @@ static int do_create(const struct xvios_cli *cli, int argc, char **argv)
                cfg.timeout_ms, cfg.retries);
         rc = XVIOS_EXIT_OK;
     }
-    xvios_plat_close(p);
+    cli_plat_close(p);
     return rc;
 }
 
@@ -289,6 +316,11 @@ static int do_add(const struct xvios_cli *cli, int argc, char **argv)
         return rc;
     if ((rc = need_cluster(p, &cfg)))
         goto out;
+    if (cli->mh_cluster) {   /* the replicated DB's cluster spans hosts: ids (corosync nodeid << 8) | local */
+        rc = refuse(XVIOS_EXIT_REFUSED, "cluster %s spans hosts: add a node with 'xvios --multihost %s cluster join "
+                    "DOMAIN' on its host", cfg.name, cfg.name);
+        goto out;
+    }
     rc = xvios_plat_domain_lookup(p, which, &domid);
     if (rc == -ENOENT) {
         rc = refuse(XVIOS_EXIT_REFUSED, "no domain '%s'", which);
@@ -327,7 +359,7 @@ static int do_add(const struct xvios_cli *cli, int argc, char **argv)
         rc = XVIOS_EXIT_OK;
     }
 out:
-    xvios_plat_close(p);
+    cli_plat_close(p);
     return rc;
 }
 
@@ -398,7 +430,7 @@ static int do_remove(const struct xvios_cli *cli, int argc, char **argv)
         rc = XVIOS_EXIT_OK;
     }
 out:
-    xvios_plat_close(p);
+    cli_plat_close(p);
     return rc;
 }
 
@@ -512,7 +544,7 @@ static int do_status(const struct xvios_cli *cli, int argc, char **argv)
     rc = fflush(stdout) == 0 ? XVIOS_EXIT_OK : XVIOS_EXIT_ERROR;
 out:
     free(nodes);
-    xvios_plat_close(p);
+    cli_plat_close(p);
     return rc;
 }
 
@@ -546,7 +578,7 @@ static int do_destroy(const struct xvios_cli *cli, int argc, char **argv)
         rc = XVIOS_EXIT_OK;
     }
     free(nodes);
-    xvios_plat_close(p);
+    cli_plat_close(p);
     return rc;
 }
 
@@ -558,6 +590,7 @@ int cmd_cluster(struct xvios_cli *cli, int argc, char **argv)
         int (*fn)(const struct xvios_cli *cli, int argc, char **argv);
     } subs[] = {
         {"create", do_create}, {"add", do_add}, {"remove", do_remove}, {"status", do_status}, {"destroy", do_destroy},
+        {"join", cluster_mh_join}, {"dump", cluster_mh_dump},
     };
 
     /* argv[0] may be the command's own name ("cluster"), as for any subcommand */

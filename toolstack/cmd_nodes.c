@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "cli_json.h"
+#include "cluster_mh.h"
 #include "cmds.h"
 #include "xvios/clock.h"
 #include "xvios/db.h"
@@ -21,7 +22,9 @@ static void usage(FILE *f)
     fprintf(f, "usage: xvios [GLOBAL] nodes [--via NODE] [--json] [--timeout MS]\n"
                "Asks one node (the --node one, or NODE over its management link with --via) for the\n"
                "information of every node in the cluster. Exit: 0 all answered, 3 some did not (or the\n"
-               "answer was too large to hold every node).\n");
+               "answer was too large to hold every node).\n"
+               "With --multihost CLUSTER: every node of the multi-host cluster with its host (corosync nodeid\n"
+               "and name), from this host's synced copy of the replicated DB (no daemon is asked).\n");
 }
 
 /* Messages a node received and could not pass on, each logged there (docs/protocol.md): shown when not 0. */
@@ -179,6 +182,8 @@ int cmd_nodes(struct xvios_cli *cli, int argc, char **argv)
         usage(stderr);
         return XVIOS_EXIT_USAGE;
     }
+    if (cli->mh_cluster)
+        return cluster_mh_nodes(cli, cli->json);
     rc = cli_connect(cli, &c);
     if (rc != XVIOS_EXIT_OK)
         return rc;

@@ -32,7 +32,8 @@ static const struct {
 static void usage(FILE *f, const char *prog)
 {
     fprintf(f,
-            "usage: %s [--platform loopback|xen] [--root DIR] [--node N] [--via N] [--json] COMMAND [ARGS]\n"
+            "usage: %s [--platform loopback|xen] [--root DIR] [--node N] [--via N] [--json]\n"
+            "       [--multihost CLUSTER] [--multihost-state DIR] COMMAND [ARGS]\n"
             "       %s --version\n"
             "\n"
             "Global options (environment: XVIOS_PLATFORM, XVIOS_ROOT, XVIOS_NODE):\n"
@@ -41,6 +42,8 @@ static void usage(FILE *f, const char *prog)
             "  --node N       the node whose daemon to talk to (loopback; default 1)\n"
             "  --via N        talk to node N's daemon over its management link (dom0 / privileged)\n"
             "  --json         machine-readable output\n"
+            "  --multihost C  cluster C spans hosts: use its replicated DB (corosync) (XVIOS_MULTIHOST)\n"
+            "  --multihost-state DIR  this host's CLI copy of it (default: the root, or /var/lib/xvios)\n"
             "\nCommands:\n",
             prog, prog);
     for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
@@ -68,6 +71,8 @@ int main(int argc, char **argv)
     if (!getenv("XVIOS_LOG"))
         xvios_log_set_level(XVIOS_LOG_ERR);
     cli.root = getenv("XVIOS_ROOT");
+    cli.mh_cluster = getenv("XVIOS_MULTIHOST");
+    cli.mh_state = getenv("XVIOS_MULTIHOST_STATE");
     if (cli.root && !cli.root[0])
         cli.root = NULL;
     for (i = 1; i < argc && argv[i][0] == '-'; i++) {
@@ -92,6 +97,13 @@ int main(int argc, char **argv)
             if (need_arg(cli.prog, a, i, argc) < 0)
                 return XVIOS_EXIT_USAGE;
             node = argv[++i];
+        } else if (!strcmp(a, "--multihost") || !strcmp(a, "--multihost-state")) {
+            if (need_arg(cli.prog, a, i, argc) < 0)
+                return XVIOS_EXIT_USAGE;
+            if (!strcmp(a, "--multihost"))
+                cli.mh_cluster = argv[++i];
+            else
+                cli.mh_state = argv[++i];
         } else if (!strcmp(a, "--via")) {
             if (need_arg(cli.prog, a, i, argc) < 0 || xvios_parse_u32(argv[i + 1], 1, XVIOS_NODE_ID_MAX, &cli.via) < 0) {
                 fprintf(stderr, "%s: --via needs a node id\n", cli.prog);
@@ -104,6 +116,10 @@ int main(int argc, char **argv)
             return XVIOS_EXIT_USAGE;
         }
     }
+    if (cli.mh_cluster && !cli.mh_cluster[0])
+        cli.mh_cluster = NULL;
+    if (cli.mh_state && !cli.mh_state[0])
+        cli.mh_state = NULL;
     if (platform && platform[0]) {
         if (xvios_plat_kind_parse(platform, &cli.platform) < 0) {
             fprintf(stderr, "%s: unknown platform '%s' (loopback or xen)\n", cli.prog, platform);
@@ -119,6 +135,13 @@ int main(int argc, char **argv)
     }
     if (i >= argc) {
         usage(stderr, cli.prog);
+        return XVIOS_EXIT_USAGE;
+    }
+    /* on a multi-host cluster only these commands know the replicated DB (docs/multihost.md); any other would
+     * read or write this host's own store as if it were the cluster's */
+    if (cli.mh_cluster && strcmp(argv[i], "cluster") && strcmp(argv[i], "nodes")) {
+        fprintf(stderr, "%s: '%s' does not work on a multi-host cluster yet (--multihost: only 'cluster' and "
+                        "'nodes')\n", cli.prog, argv[i]);
         return XVIOS_EXIT_USAGE;
     }
     for (size_t k = 0; k < sizeof(commands) / sizeof(commands[0]); k++)

@@ -51,6 +51,9 @@ struct xvios_rdb_config {
     const char *cluster;      /* group "xvios-db:<cluster>" (CPG bounds the name at 127 bytes) */
     const char *state_file;   /* this member's copy; created when missing */
     uint32_t self_domid;      /* the domain this handle acts as (0: privileged) */
+    const char *seed_file;    /* optional: the starting copy while state_file does not exist yet (a member's
+                               * first start takes this host's copy, e.g. the toolstack's; the sync round
+                               * then picks the cluster's newest as always) */
 };
 
 struct xvios_rdb_status {
@@ -62,6 +65,8 @@ struct xvios_rdb_status {
     unsigned members;         /* processes in the group */
     uint32_t nodeid;          /* this host's corosync nodeid */
     uint64_t applied, conflicts, refused, failed, rounds, loads, sent_chunks, bad_msgs;
+    uint64_t no_quorum;       /* transactions refused at apply time: their ring held no majority of the votes */
+    uint32_t ring_votes, expected_votes;   /* the apply-side quorum check (expected 0: off) */
 };
 
 /* Connect to the local corosync (CPG and quorum), load the state file, join the group. -EINVAL,
@@ -77,6 +82,17 @@ void xvios_rdb_status(xvios_rdb *r, struct xvios_rdb_status *st);
 /* Every node as "path perms=<XenStore letters+domids> value=<bytes, non-printable as \xHH>" in tree
  * order, then "version=N hash=H": two members with the same copy print the same text. */
 int  xvios_rdb_dump(xvios_rdb *r, FILE *out);
+
+/* A cluster name the programs accept for the replicated DB: 1..XVIOS_RDB_CLUSTER_MAX of A-Z a-z 0-9 . _ -
+ * (the cluster names of `xvios cluster create`), not "." or "..": it names the CPG group and the state files. */
+#define XVIOS_RDB_CLUSTER_MAX 63u
+bool xvios_rdb_cluster_name_ok(const char *s);
+/* Dispatch until this member's copy is the cluster's (its sync round ended), at most ms: 0, -ETIMEDOUT,
+ * -EIO (the copy sent to it did not load), -EPIPE (corosync gone). A program reads the DB after this. */
+int  xvios_rdb_wait_synced(xvios_rdb *r, unsigned ms);
+/* This host's name in corosync.conf's nodelist (the entry with this member's corosync nodeid), through
+ * corosync's cmap: 0, -ENOENT (no nodelist entry or no name), -ENAMETOOLONG, -ECONNREFUSED, -EIO. */
+int  xvios_rdb_host_name(xvios_rdb *r, char *buf, size_t cap);
 
 /* The store (xvios/platform.h semantics). Commits (tx_end with commit, and writes outside a
  * transaction) also return: -EROFS without quorum, -ETIMEDOUT (outcome unknown after
@@ -101,13 +117,16 @@ int xvios_rdb_unwatch(xvios_rdb *r, const char *path, const char *token);
 int xvios_rdb_watch_read(xvios_rdb *r, char **path, char **token);
 
 /*
- * Behind the store seam: from xvios_rdb_attach on, p's xvios_store_* calls (xvios/platform.h) go to
- * the replicated DB (r acting as its own domain), so the cluster DB layer (xvios/db.h) runs on it
- * unchanged; identity, links and rings stay p's. Reads outside a transaction, tx_start and
- * watch_read dispatch first; "@introduceDomain"/"@releaseDomain" watches are -EOPNOTSUPP (the
- * platform's own store has the domains of its host); the generation is the version. Detach before
- * closing r.
+ * Behind the store seam: from xvios_rdb_attach on, p's xvios_store_* calls (xvios/platform.h) on the
+ * cluster DB's tree, XVIOS_RDB_PREFIX and below, go to the replicated DB (r acting as its own domain), so
+ * the cluster DB layer (xvios/db.h) runs on it unchanged; every other path (domains, device nodes, ring
+ * setup: what is per host) and the "@introduceDomain"/"@releaseDomain" watches stay the platform's own
+ * store, as do identity, links and rings. A transaction belongs to the store of the first path it
+ * touches; a path of the other store inside it is -EXDEV. The watch fd is readable when either store has
+ * something; reads outside a transaction, tx_start and watch_read dispatch the replicated DB first; the
+ * generation is the replicated copy's version. Detach before closing r.
  */
+#define XVIOS_RDB_PREFIX "/xvios"   /* the cluster DB's root, XVIOS_DB_ROOT of xvios/db.h */
 int  xvios_rdb_attach(xvios_rdb *r, xvios_plat *p);
 void xvios_rdb_detach(xvios_plat *p);
 

@@ -16,6 +16,9 @@
  *   dbcreate NAME        the cluster DB layer (xvios/db.h) creates cluster NAME through a platform
  *                        handle whose store is diverted to the replicated DB (xvios_rdb_attach)
  *   dbconfig             ... and reads the cluster's configuration the same way
+ *   seamtx PATH1 PATH2   through that platform handle: one transaction writing PATH1 = "1" then
+ *                        PATH2 = "2" (the split store: /xvios paths are the replicated DB's, others the
+ *                        host's own store; one transaction never spans both), then reads both back
  *   status | dump FILE | quit
  * Every answer and event is one line on stdout, flushed, with the wall clock in ms (t=):
  *   write ok | write err=<errno name> msg=<text>
@@ -25,6 +28,7 @@
  *   quorate <0|1> t=              (on every change)
  *   event path= token=
  *   dbcreate rc= | dbconfig rc= name= max_nodes= timeout_ms=
+ *   seamtx first= second= end= read1= read2=   (errno values; read: 0 present, -ENOENT absent)
  *   dumped FILE | gone t= (corosync went away)
  * Exit 0 after quit/EOF, 1 on an error, 2 usage.
  */
@@ -206,9 +210,9 @@ static int command(xvios_rdb *r, char *line, int *quit)
         xvios_rdb_status(r, &st);
         printf("status version=%" PRIu64 " hash=%016" PRIx64 " quorate=%d mode=%s members=%u applied=%" PRIu64
                " conflicts=%" PRIu64 " refused=%" PRIu64 " failed=%" PRIu64 " rounds=%" PRIu64 " loads=%" PRIu64
-               " chunks=%" PRIu64 " bad=%" PRIu64 "\n",
+               " chunks=%" PRIu64 " bad=%" PRIu64 " no_quorum=%" PRIu64 " ring=%u/%u\n",
                st.version, st.hash, st.quorate, st.mode, st.members, st.applied, st.conflicts, st.refused, st.failed,
-               st.rounds, st.loads, st.sent_chunks, st.bad_msgs);
+               st.rounds, st.loads, st.sent_chunks, st.bad_msgs, st.no_quorum, st.ring_votes, st.expected_votes);
     } else if (sscanf(line, "write %1023s %1023s", a, b) == 2) {
         int rc = xvios_rdb_write(r, XVIOS_TX_NONE, a, b, strlen(b));
         if (rc == 0)
@@ -238,6 +242,27 @@ static int command(xvios_rdb *r, char *line, int *quit)
             printf("dbconfig rc=0 name=%s max_nodes=%u timeout_ms=%u\n", dc.name, dc.max_nodes, dc.timeout_ms);
         else
             printf("dbconfig rc=%d\n", rc);
+    } else if (sscanf(line, "seamtx %1023s %1023s", a, b) == 2) {
+        xvios_tx tx = XVIOS_TX_NONE;
+        int r1 = 0, r2 = 0, re, g1, g2;
+        char *v = NULL;
+        size_t vl;
+        int rc = plat_attached(r);
+        if (rc == 0)
+            rc = xvios_store_tx_start(plat, &tx);
+        if (rc == 0) {
+            r1 = xvios_store_write(plat, tx, a, "1", 1);
+            r2 = xvios_store_write(plat, tx, b, "2", 1);
+            re = xvios_store_tx_end(plat, tx, r1 == 0 && r2 == 0);
+            g1 = xvios_store_read(plat, XVIOS_TX_NONE, a, &v, &vl);
+            free(v);
+            v = NULL;
+            g2 = xvios_store_read(plat, XVIOS_TX_NONE, b, &v, &vl);
+            free(v);
+            printf("seamtx first=%d second=%d end=%d read1=%d read2=%d\n", r1, r2, re, g1, g2);
+        } else {
+            printf("seamtx rc=%d\n", rc);
+        }
     } else if (sscanf(line, "watch %1023s", a) == 1) {
         int rc = xvios_rdb_watch(r, a, "w");
         printf("watch %s rc=%d\n", a, rc);

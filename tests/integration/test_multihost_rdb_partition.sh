@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # test_multihost_rdb_partition.sh - the replicated cluster DB (xen/plat/rdb/) split by a partition:
-# host 3's link is cut (its bridge port down); it loses quorum and refuses DB writes with EROFS while
+# host 3's link is cut (its bridge port down); it loses quorum (its ring weighs 1 of 3 votes: the apply-side
+# check) and refuses DB writes with EROFS while
 # its copy stays as it was; hosts 1 and 2 keep quorum and keep committing; when the link comes back the
 # cut-off member takes the majority's copy (the dumps compared byte for byte) and its watches fire.
 # Watches fire on applied changes elsewhere too. Run by `make check-multihost`.
@@ -28,6 +29,7 @@ cs_tool_cmd m1 "race 50 pre"
 t_check "m1's first race" wait_until 60 grep -q '^race done n=50 committed=50 ' "$T_ROOT/m1.out"
 t_check "m3 has it" wait_until 10 rdb_same m1 m3
 v_cut=$(rdb_field m3 version)
+t_check "m3's ring holds all 3 votes (apply-side check on)" test "$(rdb_field m3 ring)" = 3/3
 
 # cut host 3 off
 t0=$(date +%s%3N)
@@ -38,6 +40,8 @@ t_check "m1 keeps quorum" last_quorate m1 1
 members_are() { [ "$(rdb_field "$1" members)" = "$2" ] && rdb_synced "$1"; }
 t_check "m1's group is down to 2 members, synced" wait_until 20 members_are m1 2
 t_check "m3's group is itself alone" wait_until 20 members_are m3 1
+t_check "m3's ring: 1 of 3 votes (its transactions fail at apply time too)" test "$(rdb_field m3 ring)" = 1/3
+t_check "m1's ring: 2 of 3 votes" test "$(rdb_field m1 ring)" = 2/3
 cs_tool_cmd m3 "write /part/minority yes"
 t_check "m3's write refused: no quorum (EROFS)" wait_until 10 grep -q '^write err=EROFS ' "$T_ROOT/m3.out"
 grep '^write err=' "$T_ROOT/m3.out" | tail -n 1 | sed 's/^/   m3: /'

@@ -70,6 +70,19 @@ cs_tool_cmd m3 "dbconfig"
 t_check "host 3 reads its configuration" wait_until 10 grep -q '^dbconfig rc=0 name=xv-multi max_nodes=16 timeout_ms=2000$' "$T_ROOT/m3.out"
 cs_tool_cmd m2 "dbcreate again"
 t_check "host 2 cannot create a second one (EEXIST)" wait_until 10 grep -q "^dbcreate rc=-$(errno_of EEXIST)\$" "$T_ROOT/m2.out"
+# the split store behind the seam: /xvios is the replicated DB, any other path the host's own store; a
+# transaction on one store refuses a path of the other (EXDEV) and commits nothing
+cs_tool_cmd m1 "seamtx /xvios/seam/a /local/seam/b"
+t_check "a transaction across the two stores: EXDEV, nothing written" wait_until 10 \
+    grep -q "^seamtx first=0 second=-$(errno_of EXDEV) end=0 read1=-$(errno_of ENOENT) read2=-$(errno_of ENOENT)\$" "$T_ROOT/m1.out"
+cs_tool_cmd m1 "seamtx /local/seam/c /local/seam/d"
+t_check "a transaction on the host's own store commits" wait_until 10 \
+    grep -q "^seamtx first=0 second=0 end=0 read1=0 read2=0\$" "$T_ROOT/m1.out"
+cs_tool_cmd m1 "seamtx /xvios/seam/e /xvios/seam/f"
+t_check "a transaction on the replicated DB commits" wait_until 10 \
+    grep -q "^seamtx first=0 second=0 end=0 read1=0 read2=0\$" "$T_ROOT/m1.out"
+seam_in_db() { rdb_dump m2 && grep -q '^/xvios/seam/f ' "$T_ROOT/m2.dump" && ! grep -q '^/local/seam' "$T_ROOT/m2.dump"; }
+t_check "host 2's copy has /xvios/seam/f, and nothing of host 1's own store" wait_until 10 seam_in_db
 
 # a member stopped; the others go on (with a copy larger than one CPG message); it comes back and syncs
 rdb_stop m2

@@ -20,7 +20,8 @@ host_of() { echo $(( $1 >> 8 )); }
 domid_of() { echo $(( 100 + 10 * ($1 >> 8) + ($1 & 255) )); }
 root_of() { echo "$T_ROOT/h$(host_of "$1")"; }
 
-# every host holds the same static node list (the replicated DB is not wired to the programs yet)
+# every host holds the same static node list in its own store (multihost-db = no); the replicated DB
+# under the programs is test_multihost_db_cluster's
 list=""; for n in $NODES; do list="$list $n:$(domid_of "$n")"; done
 for h in 1 2 3; do
     mkdir -p "$T_ROOT/h$h"
@@ -30,6 +31,7 @@ for h in 1 2 3; do
 multihost = true
 multihost-address = $(cs_addr "$h")
 multihost-key = $T_ROOT/authkey
+multihost-db = no
 EOF
 done
 t_check "node list: 6 multi-host ids" test "$(grep -c '^node=' "$T_ROOT/mk1.out")" -eq 6

@@ -8,6 +8,9 @@
  *   vke_tool mkmulti ROOT TIMEOUT_MS NODE:DOMID...
  *            cluster "itest" with these node ids (multi-host ids such as 257) and loopback domains:
  *            the static node list every host of a multi-host test holds
+ *   vke_tool mkdoms ROOT DOMID:NAME...
+ *            loopback domains only, no cluster (a multi-host test's VIOS domains, joined with
+ *            `xvios cluster join`)
  *   vke_tool send ROOT NODE [--broadcast|--to A,B,..] [--receipt] [--cap N]
  *                 [--timeout MS] [--type T] [--payload TEXT] [--daemon] [--response]
  *            prints "status=NAME needed=N entries=N" then "rc node=N status=NAME" lines;
@@ -109,6 +112,34 @@ static int cmd_mkcluster(int argc, char **argv)
         rc = add_one(p, DOMID_BASE + i, &node);
         if (rc == 0)
             printf("node=%u domid=%u\n", node, DOMID_BASE + i);
+    }
+    xvios_plat_close(p);
+    return rc < 0;
+}
+
+static int cmd_mkdoms(int argc, char **argv)
+{
+    xvios_plat *p = NULL;
+    int rc = 0;
+
+    if (argc < 2)
+        return 2;
+    if (open_plat(argv[0], 0, &p) < 0)
+        return 1;
+    for (int i = 1; rc == 0 && i < argc; i++) {
+        char *colon = strchr(argv[i], ':');
+        uint32_t domid;
+        if (!colon || !colon[1]) {
+            rc = -EINVAL;
+            break;
+        }
+        *colon = '\0';
+        if (xvios_parse_domid(argv[i], &domid) < 0 || domid == 0) {
+            rc = -EINVAL;
+            break;
+        }
+        if ((rc = xvios_loop_domain_create(p, domid, colon + 1)) < 0)
+            fprintf(stderr, "vke_tool: cannot create domain %u: %s\n", domid, strerror(-rc));
     }
     xvios_plat_close(p);
     return rc < 0;
@@ -579,7 +610,7 @@ int main(int argc, char **argv)
         int (*fn)(int, char **);
     } cmds[] = {
         { "mkcluster", cmd_mkcluster }, { "addnode", cmd_addnode }, { "send", cmd_send },
-        { "mkmulti", cmd_mkmulti },
+        { "mkmulti", cmd_mkmulti },     { "mkdoms", cmd_mkdoms },
         { "sink", cmd_sink },           { "stats", cmd_stats },     { "inject", cmd_inject },
         { "linkprobe", cmd_linkprobe },
     };

@@ -5,7 +5,8 @@
  * (docs/vscsi.md), for tests that need the raw layout without `xvios scsi attach`:
  *
  *   vscsi_xs_tool ROOT domain DOMID NAME                  create a client domain
- *   vscsi_xs_tool ROOT attach VIOS CLIENT VHOST DEVN PDEV VDEV MODE
+ *   vscsi_xs_tool ROOT attach VIOS CLIENT VHOST DEVN PDEV VDEV MODE [LU OFFSET SIZE WWN SERIAL]
+ *        (with the pool keys: dev-N is the pool's LU, as `xvios scsi attach` writes it)
  *        a new vhost: frontend + backend dirs in one transaction, libxl's
  *        permissions (frontend dir: owner client, VIOS READ; backend dir:
  *        owner VIOS, client READ), backend state 1, dev-N state 1, and the
@@ -51,7 +52,7 @@ static int perms(xvios_tx tx, const char *path, uint32_t owner, uint32_t reader)
 }
 
 static int do_attach(uint32_t vios, uint32_t client, uint32_t vhost, uint32_t devn, const char *pdev,
-                     const char *vdev, const char *mode)
+                     const char *vdev, const char *mode, char *const *pool)
 {
     char be[256], fe[256], dev[300], v[32], *val = NULL;
     size_t len;
@@ -87,6 +88,10 @@ static int do_attach(uint32_t vios, uint32_t client, uint32_t vhost, uint32_t de
         if ((rc = put(tx, dev, "p-dev", pdev)) < 0 || (rc = put(tx, dev, "p-devname", pdev)) < 0 ||
             (rc = put(tx, dev, "v-dev", vdev)) < 0 || (rc = put(tx, dev, "mode", mode)) < 0 ||
             (rc = put(tx, dev, "state", "1")) < 0)
+            goto abort;
+        if (pool && ((rc = put(tx, dev, "xvios-lu", pool[0])) < 0 || (rc = put(tx, dev, "xvios-offset", pool[1])) < 0 ||
+                     (rc = put(tx, dev, "xvios-size", pool[2])) < 0 || (rc = put(tx, dev, "xvios-wwn", pool[3])) < 0 ||
+                     (rc = put(tx, dev, "xvios-serial", pool[4])) < 0))
             goto abort;
         if (exists && (rc = put(tx, be, "state", "7")) < 0)
             goto abort;
@@ -172,8 +177,8 @@ int main(int argc, char **argv)
         }
     if (!strcmp(cmd, "domain") && argc == 5) {
         rc = xvios_loop_domain_create(P, a[0], argv[4]);
-    } else if (!strcmp(cmd, "attach") && argc == 10) {
-        rc = do_attach(a[0], a[1], a[2], a[3], argv[7], argv[8], argv[9]);
+    } else if (!strcmp(cmd, "attach") && (argc == 10 || argc == 15)) {
+        rc = do_attach(a[0], a[1], a[2], a[3], argv[7], argv[8], argv[9], argc == 15 ? argv + 10 : NULL);
     } else if (!strcmp(cmd, "detach") && argc == 7) {
         rc = do_detach(a[0], a[1], a[2], a[3]);
     } else if (!strcmp(cmd, "rmdev") && argc == 7) {

@@ -67,6 +67,22 @@ static void on_confchg(cpg_handle_t h, const struct cpg_name *group,
         XLOG_WARN("rdb: this member is not in the configuration");
 }
 
+/* A totem configuration change, delivered on the CPG connection at its place in the agreed order (extended
+ * virtual synchrony): every member of the new ring weighs it alike before it applies the next transaction. */
+static void on_totem(cpg_handle_t h, struct cpg_ring_id ring_id, uint32_t n, const uint32_t *nodeids)
+{
+    struct xvios_rdb *r = of_cpg(h);
+    uint32_t votes;
+
+    if (!r)
+        return;
+    votes = rdb_votes_of(&r->votes, nodeids, n);
+    if (r->votes.expected && (uint64_t)votes * 2 <= r->votes.expected)
+        XLOG_WARN("rdb: ring %u.%llu holds %u of %u votes: transactions are refused until a majority is back",
+                  ring_id.nodeid, (unsigned long long)ring_id.seq, votes, r->votes.expected);
+    rdb_core_ring(&r->core, votes, r->votes.expected);
+}
+
 static void on_quorum(quorum_handle_t h, uint32_t quorate, uint64_t ring_seq, uint32_t n, uint32_t *list)
 {
     (void)ring_seq;
@@ -203,46 +219,58 @@ int rdb_commit(struct xvios_rdb *r, uint64_t base, uint32_t flags, const struct 
         XLOG_WARN("rdb: write refused: this member's partition has no quorum (a minority must not fork the DB)");
         return -EROFS;
     }
-    txid = ++r->next_txid;
-    if ((rc = rdb_msg_tx(txid, base, r->domid, flags, ops, n, reads, nreads, &b, &len)) < 0)
-        return rc;
-    /* a member that is syncing holds its writes until its copy is the cluster's */
-    while (r->core.mode != RDB_MODE_SYNCED) {
-        if (r->core.mode == RDB_MODE_BROKEN) {
-            XLOG_WARN("rdb: write refused: this member's copy did not load; the next configuration change repairs it");
-            rc = -EIO;
+    /* A TX delivered while a sync round runs (a member joined or left meanwhile) is refused by every member
+     * without being looked at: it is sent again once the round ends, until the deadline. Its read set is
+     * checked where it is applied, so a resent TX still fails if what it read has changed. */
+    for (unsigned attempt = 0;; attempt++) {
+        free(b);
+        b = NULL;
+        txid = ++r->next_txid;
+        if ((rc = rdb_msg_tx(txid, base, r->domid, flags, ops, n, reads, nreads, &b, &len)) < 0)
+            return rc;
+        /* a member that is syncing holds its writes until its copy is the cluster's */
+        while (r->core.mode != RDB_MODE_SYNCED) {
+            if (r->core.mode == RDB_MODE_BROKEN) {
+                XLOG_WARN("rdb: write refused: this member's copy did not load; the next configuration change "
+                          "repairs it");
+                rc = -EIO;
+                goto out;
+            }
+            if ((rc = wait_step(r, &deadline)) < 0)
+                goto out;
+            if (!r->quorate) {
+                XLOG_WARN("rdb: write refused: quorum lost while waiting for the sync round");
+                rc = -EROFS;
+                goto out;
+            }
+        }
+        /* the latest quorum news just before the send narrows the window in which a member cut off, not yet
+         * told, commits inside its minority; the apply-side check closes it (docs/multihost.md, "Quorum") */
+        if (r->q_open && quorum_dispatch(r->qh, CS_DISPATCH_ALL) == CS_ERR_LIBRARY) {
+            mark_dead(r);
+            rc = -EPIPE;
             goto out;
         }
-        if ((rc = wait_step(r, &deadline)) < 0)
-            goto out;
         if (!r->quorate) {
-            XLOG_WARN("rdb: write refused: quorum lost while waiting for the sync round");
+            XLOG_WARN("rdb: write refused: quorum lost before the send");
             rc = -EROFS;
             goto out;
         }
-    }
-    /* the latest quorum news just before the send narrows the window in which a member cut off, not yet
-     * told, commits inside its minority (docs/multihost.md, "Quorum") */
-    if (r->q_open && quorum_dispatch(r->qh, CS_DISPATCH_ALL) == CS_ERR_LIBRARY) {
-        mark_dead(r);
-        rc = -EPIPE;
-        goto out;
-    }
-    if (!r->quorate) {
-        XLOG_WARN("rdb: write refused: quorum lost before the send");
-        rc = -EROFS;
-        goto out;
-    }
-    while ((rc = mcast(r, b, len, RDB_SEND_MS)) == -EAGAIN)
-        if ((rc = wait_step(r, &deadline)) < 0)
+        while ((rc = mcast(r, b, len, RDB_SEND_MS)) == -EAGAIN)
+            if ((rc = wait_step(r, &deadline)) < 0)
+                goto out;
+        if (rc < 0)
             goto out;
-    if (rc < 0)
-        goto out;
-    /* its own message coming back is its place in the order, and the outcome every member reached */
-    while (r->core.done_txid != txid)
-        if ((rc = wait_step(r, &deadline)) < 0)
-            goto out;
-    rc = r->core.done_rc;
+        /* its own message coming back is its place in the order, and the outcome every member reached */
+        while (r->core.done_txid != txid)
+            if ((rc = wait_step(r, &deadline)) < 0)
+                goto out;
+        rc = r->core.done_rc;
+        if (!(rc == -EAGAIN && r->core.done_in_round) || xvios_ts_passed(&deadline))
+            break;
+        XLOG_DEBUG("rdb: transaction %llu came during a sync round: sent again (attempt %u)",
+                   (unsigned long long)txid, attempt + 2);
+    }
 out:
     free(b);
     return rc;
@@ -280,7 +308,7 @@ int xvios_rdb_open(const struct xvios_rdb_config *cfg, xvios_rdb **out)
     *out = NULL;
     if (!(r = calloc(1, sizeof(*r))))
         return -ENOMEM;
-    r->cpg_fd = r->q_fd = r->ep_fd = -1;
+    r->cpg_fd = r->q_fd = r->ep_fd = r->seam.ep = -1;
     r->domid = cfg->self_domid;
     rc = rdb_watches_init(&r->ws);
     if (rc < 0)
@@ -296,6 +324,13 @@ int xvios_rdb_open(const struct xvios_rdb_config *cfg, xvios_rdb **out)
         goto fail;
     }
     rc = rdb_file_load(r->state_file, &version, &tree);
+    if (rc == -ENOENT && cfg->seed_file && cfg->seed_file[0]) {
+        rc = rdb_file_load(cfg->seed_file, &version, &tree);
+        if (rc == 0) {
+            XLOG_INFO("rdb: first start: the starting copy is %s's", cfg->seed_file);
+            r->dirty = true;   /* saved as this member's own at the first dispatch */
+        }
+    }
     if (rc == -ENOENT) {
         version = 0;
         rc = rdb_tree_init(&tree);
@@ -321,9 +356,14 @@ int xvios_rdb_open(const struct xvios_rdb_config *cfg, xvios_rdb **out)
         goto fail;
     }
     r->quorate = quorate != 0;
+    if ((rc = rdb_votes_load(&r->votes)) < 0)
+        XLOG_WARN("rdb: cannot read the nodelist's votes (%s): no apply-side quorum check", strerror(-rc));
+    else if (r->votes.expected)
+        XLOG_INFO("rdb: apply-side quorum check: %u nodes, %u votes expected", r->votes.n, r->votes.expected);
 
     cpg_model_v1_data_t model = { .model = CPG_MODEL_V1, .cpg_deliver_fn = on_deliver,
-                                  .cpg_confchg_fn = on_confchg, .flags = 0 };
+                                  .cpg_confchg_fn = on_confchg, .cpg_totem_confchg_fn = on_totem,
+                                  .flags = CPG_MODEL_V1_DELIVER_INITIAL_TOTEM_CONF };
     e = cpg_model_initialize(&r->h, CPG_MODEL_V1, (cpg_model_data_t *)&model, r);
     if (e != CS_OK) {
         XLOG_ERR("rdb: cannot reach corosync's CPG service (cs_error %d)", (int)e);
@@ -388,6 +428,8 @@ void xvios_rdb_close(xvios_rdb *r)
     rdb_watches_dispose(&r->ws);
     if (r->ep_fd >= 0)
         close(r->ep_fd);
+    if (r->seam.ep >= 0)
+        close(r->seam.ep);
     free(r->state_file);
     free(r);
 }
@@ -416,6 +458,9 @@ void xvios_rdb_status(xvios_rdb *r, struct xvios_rdb_status *st)
     st->loads = r->core.st.loads;
     st->sent_chunks = r->core.st.sent_chunks;
     st->bad_msgs = r->core.st.bad_msgs;
+    st->no_quorum = r->core.st.no_quorum;
+    st->ring_votes = r->core.ring_votes;
+    st->expected_votes = r->core.expected_votes;
 }
 
 int xvios_rdb_dump(xvios_rdb *r, FILE *out)

@@ -337,6 +337,12 @@ static void note(void *ctx, char kind, const char *path)
     ch->n++;
 }
 
+void rdb_core_ring(struct rdb_core *c, uint32_t votes, uint32_t expected)
+{
+    c->ring_votes = votes;
+    c->expected_votes = expected;
+}
+
 static int apply_tx(struct rdb_core *c, const struct rdb_msg *m)
 {
     struct rdb_tree copy;
@@ -346,6 +352,10 @@ static int apply_tx(struct rdb_core *c, const struct rdb_msg *m)
     if (c->mode != RDB_MODE_SYNCED) {
         c->st.refused++;
         return -EAGAIN;
+    }
+    if (c->expected_votes && (uint64_t)c->ring_votes * 2 <= c->expected_votes) {
+        c->st.no_quorum++;   /* sent before its sender learned of the partition: refused by the whole ring */
+        return -EROFS;
     }
     if ((m->flags & RDB_TX_CHECK) && rdb_tree_check_reads(&c->tree, m->reads, m->nreads) < 0) {
         c->st.conflicts++;   /* something it read, listed or changed is no longer as it saw it */
@@ -408,6 +418,7 @@ int rdb_core_deliver(struct rdb_core *c, struct rdb_member from, const uint8_t *
         if (!member_cmp(from, c->self)) {
             c->done_txid = m.txid;
             c->done_rc = rc;
+            c->done_in_round = rc == -EAGAIN && c->mode != RDB_MODE_SYNCED;
         }
         rc = 0;
         break;

@@ -56,6 +56,7 @@ struct rdb_core_stats {
     uint64_t loads;        /* copies taken from another member */
     uint64_t sent_chunks;
     uint64_t bad_msgs;     /* messages that failed rdb_msg_decode or came from no member */
+    uint64_t no_quorum;    /* refused at apply time: the ring had no majority of the votes (-EROFS) */
 };
 
 struct rdb_core {
@@ -83,14 +84,26 @@ struct rdb_core {
     struct rdb_out *out;            /* FIFO of encoded messages to multicast */
     unsigned nout, capout;
 
+    /* The apply-side quorum check: the votes of the corosync ring this member is in, as the last totem
+     * configuration change delivered in the agreed order says, against the votes the cluster expects
+     * (0: no check). A transaction delivered while the ring holds no majority fails with -EROFS on every
+     * member of that ring alike. */
+    uint32_t ring_votes, expected_votes;
+
     uint64_t done_txid;             /* this member's last transaction whose outcome came back */
     int done_rc;
+    bool done_in_round;             /* ... refused (-EAGAIN) because a sync round ran, not for a conflict */
 
     struct rdb_core_stats st;
     rdb_change_fn on_change;        /* a node changed by an applied transaction */
     void (*on_replace)(void *ctx);  /* the copy was replaced by another member's */
     void *ctx;
 };
+
+/* The corosync ring changed (a totem configuration change, delivered at its place in the agreed order):
+ * its members hold votes of the expected. Transactions delivered after it are applied only while
+ * 2 x votes > expected (expected 0: no apply-side check). */
+void rdb_core_ring(struct rdb_core *c, uint32_t votes, uint32_t expected);
 
 /* Start with tree (ownership passes) at version. */
 void rdb_core_init(struct rdb_core *c, struct rdb_member self, struct rdb_tree *tree, uint64_t version);

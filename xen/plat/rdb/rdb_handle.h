@@ -32,6 +32,32 @@ struct rdb_txn {
     int failed;               /* a change reached the copy but not the operations (-ENOMEM): commit fails */
 };
 
+/* The split store behind the platform seam (rdb_seam.c): a transaction is bound to the store of the first
+ * path it touches (the replicated DB for XVIOS_RDB_PREFIX, else the platform's own). */
+struct xvios_plat_ops;
+#define RDB_SEAM_TX 32u
+enum { RDB_SEAM_UNBOUND = 0, RDB_SEAM_DB, RDB_SEAM_OWN };
+struct rdb_seam {
+    const struct xvios_plat_ops *own;   /* the platform's own store (xvios_plat_ops_of) */
+    void *own_impl;
+    int ep;                   /* epoll: the replicated DB's fd and the own store's watch fd; -1 until attached */
+    xvios_tx next;
+    struct { xvios_tx id, inner; int where; } tx[RDB_SEAM_TX];
+};
+
+/* Each corosync node's votes (corosync.conf's nodelist) and the votes the cluster expects: what the
+ * apply-side quorum check weighs a ring with. expected 0: no apply-side check (no quorum provider, or
+ * votequorum options under which a ring's majority of the votes is not the quorum rule). */
+#define RDB_VOTES_MAX 384u   /* corosync's PROCESSOR_COUNT_MAX */
+struct rdb_votes {
+    struct { uint32_t nodeid, votes; } node[RDB_VOTES_MAX];
+    unsigned n;
+    uint32_t expected;
+};
+/* Read the table through cmap: 0 (expected may be 0), or -errno (the check is then off). */
+int rdb_votes_load(struct rdb_votes *v);
+uint32_t rdb_votes_of(const struct rdb_votes *v, const uint32_t *nodeids, size_t n);
+
 struct xvios_rdb {
     cpg_handle_t h;
     quorum_handle_t qh;
@@ -48,6 +74,8 @@ struct xvios_rdb {
     uint64_t next_txid;
     xvios_tx next_tx;
     struct rdb_txn tx[XVIOS_RDB_MAX_TX];
+    struct rdb_seam seam;
+    struct rdb_votes votes;   /* the apply-side quorum check's table (rdb_host.c) */
 };
 
 static inline void rdb_txn_dispose(struct rdb_txn *t)

@@ -194,6 +194,7 @@ static void test_form_and_apply(void **state)
     }
     assert_int_equal(cores[1].done_txid, 1);
     assert_int_equal(cores[1].done_rc, -EAGAIN);
+    assert_true(cores[1].done_in_round);   /* refused for the round: its sender sends it again */
     /* SYNC_START from the lowest member only, then 3 STATEs: equal copies, nothing sent */
     assert_int_equal(cores[1].nout, 0);
     assert_int_equal(settle(7), 1 + 3);
@@ -227,6 +228,7 @@ static void test_form_and_apply(void **state)
     }
     assert_int_equal(cores[0].done_rc, 0);
     assert_int_equal(cores[1].done_rc, -EAGAIN);
+    assert_false(cores[1].done_in_round);  /* a conflict: the caller's transaction starts over */
     /* a write that does not check goes in anyway */
     send_tx_reads(7, 1, 3, 0, &b, 1, &saw_b, 1);
     assert_int_equal(cores[1].done_rc, 0);
@@ -339,6 +341,67 @@ static void test_partition_and_heal(void **state)
     settle(7);
     assert_same(7);
     assert_string_equal(val_of(0, "/side"), "majority");
+    stop(3);
+}
+
+/* The apply-side quorum check: a transaction delivered after the totem change that left its ring without a
+ * majority of the votes fails with EROFS on every member of that ring (its sender learns it), although
+ * the sender had not yet heard from the quorum service; the majority's ring applies its own. */
+static void test_apply_side_quorum(void **state)
+{
+    (void)state;
+    start(3);
+    for (unsigned i = 0; i < 3; i++)
+        rdb_core_ring(&cores[i], 3, 3);
+    confchg(7);
+    settle(7);
+    write1(7, 0, 1, "/before", "1");
+    assert_int_equal(cores[2].version, 1);
+    assert_int_equal(cores[2].done_rc, 0);
+
+    /* partition {0,1} | {2}: the totem changes come first in each side's order */
+    rdb_core_ring(&cores[0], 2, 3);
+    rdb_core_ring(&cores[1], 2, 3);
+    rdb_core_ring(&cores[2], 1, 3);
+    confchg(3);
+    struct rdb_member alone = mem(2);
+    assert_int_equal(rdb_core_confchg(&cores[2], &alone, 1), 0);
+    settle(3);
+    settle(4);
+    /* member 2 sends before it knows: its own ring refuses the transaction at apply time */
+    write1(4, 2, 2, "/minority", "x");
+    assert_int_equal(cores[2].done_txid, 2);
+    assert_int_equal(cores[2].done_rc, -EROFS);
+    assert_int_equal(cores[2].version, 1);
+    assert_null(val_of(2, "/minority"));
+    assert_int_equal(cores[2].st.no_quorum, 1);
+    /* the majority's ring (2 of 3 votes) applies */
+    write1(3, 1, 3, "/majority", "m");
+    assert_int_equal(cores[1].done_rc, 0);
+    assert_int_equal(cores[0].version, 2);
+    assert_int_equal(cores[0].st.no_quorum, 0);
+    /* exactly half is no majority: 2 of 4 votes */
+    rdb_core_ring(&cores[0], 2, 4);
+    rdb_core_ring(&cores[1], 2, 4);
+    write1(3, 0, 4, "/half", "h");
+    assert_int_equal(cores[0].done_rc, -EROFS);
+    assert_int_equal(cores[1].version, 2);
+    /* no expected votes: no apply-side check */
+    rdb_core_ring(&cores[2], 1, 0);
+    write1(4, 2, 5, "/unchecked", "u");
+    assert_int_equal(cores[2].done_rc, 0);
+    assert_int_equal(cores[2].version, 2);
+
+    /* healed: one ring of all votes, the minority takes the majority's copy and writes again */
+    for (unsigned i = 0; i < 3; i++)
+        rdb_core_ring(&cores[i], 3, 3);
+    confchg(7);
+    settle(7);
+    assert_same(7);
+    assert_string_equal(val_of(2, "/majority"), "m");
+    write1(7, 2, 6, "/after", "a");
+    assert_int_equal(cores[2].done_rc, 0);
+    assert_same(7);
     stop(3);
 }
 
@@ -464,6 +527,7 @@ int main(void)
         cmocka_unit_test(test_big_copy_in_chunks),
         cmocka_unit_test(test_partition_and_heal),
         cmocka_unit_test(test_sender_leaves_mid_round),
+        cmocka_unit_test(test_apply_side_quorum),
         cmocka_unit_test(test_damaged_copy_and_strangers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
