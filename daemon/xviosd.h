@@ -84,8 +84,8 @@ struct caller {
 /* ---------------------------------------------------------------- sends */
 enum op_kind {
     OP_CALLER_SEND,            /* API_SEND: results to a caller */
-    OP_NODES_ALL_QUERY,        /* API_QUERY NODES_ALL: one API_RESPONSE per node to a caller */
-    OP_NODES_ALL_REMOTE,       /* a peer's NODES_ALL request: merged info as our CLUSTER_RESPONSE */
+    OP_NODES_ALL_QUERY,        /* API_QUERY NODES_ALL or STORAGE_ALL: one API_RESPONSE per node to a caller */
+    OP_NODES_ALL_REMOTE,       /* a peer's NODES_ALL or STORAGE_ALL: merged blocks as our CLUSTER_RESPONSE */
 };
 
 struct sendop {
@@ -289,6 +289,12 @@ int  viod_login_handle(struct xviosd *d, const struct xvios_msg *req, uint8_t *o
 /* lu_who.c - LU_WHO: this node's vhosts serving an LU */
 int  viod_lu_who_handle(struct xviosd *d, const struct xvios_msg *req, uint8_t *out, size_t cap, size_t *out_len,
                         int *status);
+
+/* storage.c - STORAGE_INFO: this VIOS's storage report (xvios/storage_info.h) into out */
+int  viod_storage_format(struct xviosd *d, char *out, size_t cap, size_t *len);
+/* A fan-out's own block (NODE_INFO or STORAGE_INFO, by the type fanned out) and the type that asked for it. */
+int  viod_info_format(struct xviosd *d, uint32_t info_type, char *out, size_t cap, size_t *len);
+uint32_t viod_info_all_type(uint32_t info_type);
 
 /* user_msgs.c - USER messages (>= XVIOS_MT_USER_BASE) after the duplicate filter */
 /* Hand req to the subscribers, hold it (start-up grace), or count it as having none; enum handler_verdict. */

@@ -46,14 +46,19 @@
  *   4 - event LU_IO_ERRORS (10: a VIOS's engine met I/O errors on an LU,
  *       from its path entry's io-errors count). The packet format is
  *       version 2's, so versions 2 and 3 are still accepted.
+ *   5 - message types STORAGE_INFO (9: one VIOS's storage report, bounded
+ *       "key=value" text, xvios/storage_info.h) and STORAGE_ALL (10: the
+ *       answering node fans STORAGE_INFO out and merges, as NODES_ALL). The
+ *       packet format is version 2's, so versions 2 to 4 are still accepted.
  */
 enum xvios_proto_version {
     XVIOS_PROTO_V1 = 1,
     XVIOS_PROTO_V2 = 2,
     XVIOS_PROTO_V3 = 3,
     XVIOS_PROTO_V4 = 4,
+    XVIOS_PROTO_V5 = 5,
     XVIOS_PROTO_MIN = XVIOS_PROTO_V2,
-    XVIOS_PROTO_CURRENT = XVIOS_PROTO_V4,
+    XVIOS_PROTO_CURRENT = XVIOS_PROTO_V5,
 };
 
 #define XVIOS_MAGIC        0x444f4956u  /* "VIOD" read as bytes on the wire */
@@ -112,6 +117,8 @@ enum xvios_msg_type {
     XVIOS_MT_CLIENT_LOGIN = 5,   /* API_QUERY from this VIOS's vSCSI engine only: register a client's vhost
                                   * (payload uuid=,name=,domid=,vhost=); answer client-id=,adapter-id=,... */
     XVIOS_MT_LU_WHO = 6,         /* payload lu=NAME: which of this node's vhosts serve that LU */
+    XVIOS_MT_STORAGE_INFO = 9,   /* v5: response payload = this VIOS's storage report (xvios/storage_info.h) */
+    XVIOS_MT_STORAGE_ALL = 10,   /* v5: the answering node fans out STORAGE_INFO and merges, as NODES_ALL */
     XVIOS_MT_BACKEND_BASE = 0x0800, /* 0x0800-0x0fff: for subsystems inside xvios-backend that register */
                                     /* 0x0c00-0x0c0f: the CKE's forwarding (backend/cke/cke_msg.h,
                                      * docs/redundancy.md): 0x0c00 a forwarded command, 0x0c01 its answer;

@@ -30,7 +30,7 @@
 static const uint8_t vec_send[] = {
     /* header */
     0x56, 0x49, 0x4f, 0x44,                         /* magic "VIOD" */
-    0x04, 0x00,                                     /* version 4 */
+    0x05, 0x00,                                     /* version 5 */
     0x20, 0x00,                                     /* hdr_len 32 */
     0x00, 0x01,                                     /* opcode 0x0100 CLUSTER_SEND */
     0x03, 0x01,                                     /* flags RECEIPT|RESPONSE, origin CLI */
@@ -202,7 +202,7 @@ static void test_vector_send_decode(void **state)
     (void)state;
     assert_int_equal(xvios_msg_decode(vec_send, sizeof(vec_send), &d), XVIOS_WIRE_OK);
     assert_int_equal(d.hdr.magic, 0x444f4956u);
-    assert_int_equal(d.hdr.version, 4);
+    assert_int_equal(d.hdr.version, 5);
     assert_int_equal(d.hdr.hdr_len, 32);
     assert_int_equal(d.hdr.opcode, 0x0100);
     assert_int_equal(d.hdr.flags, 0x0103);
@@ -436,8 +436,8 @@ static void test_err_version(void **state)
         xvios_put_le16(b + HOFF(version), bad[i]);
         assert_int_equal(decode_buf(b, sizeof(b)), XVIOS_WIRE_EVERSION);
     }
-    /* versions 3 and 4 only added message types and events: version 2 and 3 packets are still accepted */
-    static const uint16_t older[] = { XVIOS_PROTO_V2, XVIOS_PROTO_V3 };
+    /* versions 3 to 5 only added message types and events: version 2 to 4 packets are still accepted */
+    static const uint16_t older[] = { XVIOS_PROTO_V2, XVIOS_PROTO_V3, XVIOS_PROTO_V4 };
     for (size_t i = 0; i < ARRAY_LEN(older); i++) {
         struct xvios_msg d;
 
