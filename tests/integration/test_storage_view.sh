@@ -83,11 +83,16 @@ json_check "$ROOT/lus.json" "(lambda l: l['shared'] is True and sorted(a['client
 x --json scsi list client-c >"$ROOT/scsi.json" || fail "scsi list"
 json_check "$ROOT/scsi.json" "(j[0] if isinstance(j, list) else j['luns'][0])['shared_with'] == [{'client': 7, 'vdev': '0:0:0:0', 'vios_node': 1, 'mode': 'w'}]" \
     || { cat "$ROOT/scsi.json"; fail "scsi list does not show who shares lu-w"; }
+echo '<vioRequest version="1"><mapping action="list"/></vioRequest>' | x --node 2 api >"$ROOT/maps.xml" \
+    || { cat "$ROOT/maps.xml"; fail "mapping list on node 2"; }
+grep -q '<mapping client="7" clientName="client-a" vdev="0:0:0:0" node="1" lu="'"$pool_backing"'" poolLu="lu-w" readOnly="false" sharedWith="9:0:0:0:0"/>' "$ROOT/maps.xml" \
+    && grep -q '<mapping client="9" .* sharedWith="7:0:0:0:0"/>' "$ROOT/maps.xml" \
+    && ! grep -q '<mapping client="8" .*sharedWith' "$ROOT/maps.xml" || { cat "$ROOT/maps.xml"; fail "the API's mapping list does not show lu-w shared"; }
 x --node 3 storage >"$ROOT/s3.txt" || fail "storage as text"
 cat "$ROOT/s3.txt"
 grep -q "^  lu lu-w client 7 0:0:0:0 through node 1 rw  shared with client 9 0:0:0:0 (node 2, rw)$" "$ROOT/s3.txt" \
     || fail "the text view does not show lu-w shared"
-ok "--shared attach allowed; storage, lu list and scsi list show lu-w shared by clients 7 and 9"
+ok "--shared attach allowed; storage, lu list, scsi list and the API's mapping list show lu-w shared by clients 7 and 9"
 
 # VIOS 2 gone: listed as not answering within the deadline, exit 3
 kill "$(node_pid 2 xviosd)" "$(node_pid 2 backend)"
