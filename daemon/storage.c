@@ -199,8 +199,8 @@ static void one_lun(struct xviosd *d, struct xvios_storage_info *si, const char 
     snprintf(v->client_name, sizeof(v->client_name), "%s", client_name);
     snprintf(v->wwn, sizeof(v->wwn), "-");
     si->n_vhosts++;
-    if (xvios_lu_backing_check(pdev) < 0)
-        return;
+    if ((strcmp(mode, "r") && strcmp(mode, "w")) || xvios_lu_backing_check(pdev) < 0)
+        return;   /* the engine refuses such a LUN: it serves no LU */
     pool = lu[0] && xvios_lu_name_ok(lu);
     if (pool) {
         if (xvios_lu_wwn_parse(wwnv, naa) < 0 || xvios_parse_u64(sizev, 1, XVIOS_LU_SIZE_MAX, &size) < 0)
@@ -317,8 +317,10 @@ int viod_storage_format(struct xviosd *d, char *out, size_t cap, size_t *len)
         return -ENOMEM;
     si->node = d->self_node;
     snprintf(si->vios, sizeof(si->vios), "%s", d->self_name[0] ? d->self_name : "-");
-    served(d, si);
-    pool(d, si, &lus, &nl);
+    if (d->plat) {   /* no store (yet): the report names this node and nothing else */
+        served(d, si);
+        pool(d, si, &lus, &nl);
+    }
     for (unsigned i = 0; i < si->n_backings; i++)
         probe(&si->backings[i]);
     /* a path LU's size is its backing's; a pool LU counts as reachable when its region fits its backing */
@@ -332,7 +334,8 @@ int viod_storage_format(struct xviosd *d, char *out, size_t cap, size_t *len)
                 lus[i].offset + lus[i].size <= si->backings[k].size)
                 si->pools[0].reachable++;
     free(lus);
-    usage(d, si);
+    if (d->plat)
+        usage(d, si);
     rc = xvios_storage_info_encode(si, out, cap, len);
     if (rc < 0)
         XLOG_WARN("storage report: cannot encode: %s", strerror(-rc));
