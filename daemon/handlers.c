@@ -77,18 +77,6 @@ static int h_storage_info(struct xviosd *d, const struct xvios_msg *req, uint8_t
     return HANDLER_RESPOND;
 }
 
-int viod_info_format(struct xviosd *d, uint32_t info_type, char *out, size_t cap, size_t *len)
-{
-    if (info_type == XVIOS_MT_STORAGE_INFO)
-        return viod_storage_format(d, out, cap, len);
-    return viod_nodeinfo_format(d, out, cap, len);
-}
-
-uint32_t viod_info_all_type(uint32_t info_type)
-{
-    return info_type == XVIOS_MT_STORAGE_INFO ? XVIOS_MT_STORAGE_ALL : XVIOS_MT_NODES_ALL;
-}
-
 /* NODES_ALL and STORAGE_ALL from a peer: fan the info type out, answer with every block merged. */
 static int fan_out(struct xviosd *d, const struct xvios_msg *req, uint32_t info_type, uint8_t *out, size_t cap,
                    size_t *out_len, int *status)

@@ -292,7 +292,8 @@ int  viod_lu_who_handle(struct xviosd *d, const struct xvios_msg *req, uint8_t *
 
 /* storage.c - STORAGE_INFO: this VIOS's storage report (xvios/storage_info.h) into out */
 int  viod_storage_format(struct xviosd *d, char *out, size_t cap, size_t *len);
-/* A fan-out's own block (NODE_INFO or STORAGE_INFO, by the type fanned out) and the type that asked for it. */
+/* fanout_info.c - a fan-out's own block (NODE_INFO or STORAGE_INFO, by the type fanned out) and the type
+ * that asked for it (NODES_ALL, STORAGE_ALL) */
 int  viod_info_format(struct xviosd *d, uint32_t info_type, char *out, size_t cap, size_t *len);
 uint32_t viod_info_all_type(uint32_t info_type);
 

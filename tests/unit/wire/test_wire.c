@@ -57,7 +57,7 @@ static const uint8_t vec_send[] = {
 
 /* Vector 2: the SEND_RESULT for vector 1: PARTIAL, node 3 delivered, node 5 timed out. */
 static const uint8_t vec_result[] = {
-    0x56, 0x49, 0x4f, 0x44, 0x04, 0x00, 0x20, 0x00,
+    0x56, 0x49, 0x4f, 0x44, 0x05, 0x00, 0x20, 0x00,
     0x00, 0x03,                                     /* opcode 0x0300 SEND_RESULT */
     0x03, 0x01,                                     /* flags as sent */
     0x05, 0x00, 0x00, 0x00,                         /* status PARTIAL */
