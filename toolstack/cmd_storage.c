@@ -389,6 +389,9 @@ int cmd_storage(struct xvios_cli *cli, int argc, char **argv)
         }
         j = NULL;
     }
+    if (o.status != XVIOS_ST_OK && o.status != XVIOS_ST_PARTIAL && o.status != XVIOS_ST_TIMED_OUT)
+        fprintf(stderr, "%s: %s%s\n", cli->prog, xvios_status_name(o.status),
+                o.status == XVIOS_ST_BAD_PACKET ? " (a daemon older than wire version 5 has no storage view)" : "");
     if (truncated)
         fprintf(stderr, "%s: warning: the answer was too large: %lu node(s) not listed\n", cli->prog, truncated);
     rc = blocks == 0 ? XVIOS_EXIT_ERROR

@@ -55,7 +55,11 @@ json_check "$ROOT/s.json" "(lambda n: n['vios'] == 'vios-2' and \
     [v['client'] for v in n['vhosts']] == [8])(j['nodes'][2])" || fail "node 2's report"
 json_check "$ROOT/s.json" "(lambda n: n['lus'] == [] and n['vhosts'] == [] and \
     n['backings'][0]['path'] == '$pool_backing' and n['backings'][0]['size'] == 33554432)(j['nodes'][0])" || fail "node 3's report"
-ok "node 3's merged view: node 1's pool backing (32 MiB) and LU, node 2's path backing (8 MiB), identities as in VPD 0x83"
+x --json storage --via 3 >"$ROOT/via.json" || { cat "$ROOT/via.json"; fail "xvios storage --via 3 from dom0"; }
+json_check "$ROOT/via.json" "[n['node'] for n in j['nodes']] == [3, 1, 2] and all(n['answered'] for n in j['nodes']) \
+    and j['nodes'][1]['lus'][0]['wwn'] == '$wwn_a' and j['nodes'][2]['lus'][0]['wwn'] == '$wwn_b'" \
+    || fail "the view from dom0 through node 3's management link"
+ok "node 3's merged view: node 1's pool backing (32 MiB) and LU, node 2's path backing (8 MiB), identities as in VPD 0x83; the same from dom0 --via 3"
 
 # usage: node 2 knows client-a's use of lu-w through node 1 (read from the VTD table on node 2)
 json_check "$ROOT/s.json" "{'lu': 'lu-w', 'backing': '$pool_backing', 'client': 7, 'vdev': '0:0:0:0', 'node': 1, \
