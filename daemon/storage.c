@@ -174,7 +174,8 @@ static void one_lun(struct xviosd *d, struct xvios_storage_info *si, const char 
     uint64_t size = 0;
     bool pool;
 
-#define RD(key, buf) (snprintf(path, sizeof(path), "%s/vscsi-devs/%s/" key, dir, dev), read_val(d, path, buf, sizeof(buf)))
+#define RD(key, buf) \
+    (snprintf(path, sizeof(path), "%s/vscsi-devs/%s/" key, dir, dev), read_val(d, path, buf, sizeof(buf)))
     RD("p-dev", pdev);
     RD("v-dev", vdev);
     RD("mode", mode);

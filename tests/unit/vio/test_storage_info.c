@@ -167,7 +167,8 @@ static void hostile(void **state)
         "node=1\nvios=a\npool=5a27ccc29 1 2\n",              /* more reachable than LUs */
         "node=1\nvios=a\npool=5a27ccc29 1 1 1\n",
         "node=1\nvios=a\nlu=- 1 x /a\n", "node=1\nvios=a\nlu=65254A55A27CCC290000000000000001 1 x /a\n",
-        "node=1\nvios=a\nlu=65254a55a27ccc29000000000000001 1 x /a\n", "node=1\nvios=a\nlu=65254a55a27ccc290000000000000001 1 .x /a\n",
+        "node=1\nvios=a\nlu=65254a55a27ccc29000000000000001 1 x /a\n",
+        "node=1\nvios=a\nlu=65254a55a27ccc290000000000000001 1 .x /a\n",
         "node=1\nvios=a\nvhost=7 0 0:1:0:0 w 4 - c\n",       /* channel 1 */
         "node=1\nvios=a\nvhost=7 0 0:0:64:0 w 4 - c\n", "node=1\nvios=a\nvhost=7 0 0:0:0:256 w 4 - c\n",
         "node=1\nvios=a\nvhost=7 0 0:0:0 w 4 - c\n", "node=1\nvios=a\nvhost=7 0 0:0:0:0: w 4 - c\n",
