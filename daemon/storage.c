@@ -202,7 +202,9 @@ static void one_lun(struct xviosd *d, struct xvios_storage_info *si, const char 
     si->n_vhosts++;
     if ((strcmp(mode, "r") && strcmp(mode, "w")) || xvios_lu_backing_check(pdev) < 0)
         return;   /* the engine refuses such a LUN: it serves no LU */
-    pool = lu[0] && xvios_lu_name_ok(lu);
+    if (lu[0] && !xvios_lu_name_ok(lu))
+        return;   /* a malformed pool LU name: the engine refuses the LUN */
+    pool = lu[0] != '\0';
     if (pool) {
         if (xvios_lu_wwn_parse(wwnv, naa) < 0 || xvios_parse_u64(sizev, 1, XVIOS_LU_SIZE_MAX, &size) < 0)
             return;   /* the engine refuses such a LUN: it serves nothing */

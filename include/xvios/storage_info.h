@@ -43,6 +43,7 @@
 #define XVIOS_SI_MAX_USES     1024u
 #define XVIOS_SI_WORD_MAX     63u    /* a name, the VIOS's name, a client's name */
 #define XVIOS_SI_ID_MAX       95u    /* a device's own identity */
+#define XVIOS_SI_MIN_CAP      128u   /* room for node=, vios= (at most 78 bytes) and truncated=1 */
 
 enum xvios_si_state { XVIOS_SI_OK, XVIOS_SI_ABSENT, XVIOS_SI_DENIED, XVIOS_SI_ERROR };
 enum xvios_si_id_source { XVIOS_SI_ID_ENGINE, XVIOS_SI_ID_DEVICE };
@@ -93,7 +94,7 @@ const char *xvios_si_state_name(enum xvios_si_state s);
 const char *xvios_si_id_source_name(enum xvios_si_id_source s);
 
 /*
- * Encode si into out (cap bytes, cap >= 64). Lines go in the order above;
+ * Encode si into out (cap bytes, cap >= XVIOS_SI_MIN_CAP). Lines go in the order above;
  * when the next one would not fit with room for "truncated=1\n", encoding
  * stops there and ends with that line. Words are written with spaces and
  * bytes outside printable ASCII as '_' ("-" for an empty one). 0 and *len,

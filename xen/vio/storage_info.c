@@ -79,7 +79,7 @@ int xvios_storage_info_encode(const struct xvios_storage_info *si, char *out, si
     char w1[XVIOS_SI_ID_MAX + 1], w2[XVIOS_SI_WORD_MAX + 1];
 
     *len = 0;
-    if (!si->node || si->node > XVIOS_MAX_NODES || cap < 64)
+    if (!si->node || si->node > XVIOS_MAX_NODES || cap < XVIOS_SI_MIN_CAP)
         return -EINVAL;
     word(w2, sizeof(w2), si->vios);
     line(&e, "node=%u\nvios=%s\n", si->node, w2);

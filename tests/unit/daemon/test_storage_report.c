@@ -116,6 +116,10 @@ static void test_report(void **state)
     lun(f->dom0, 5, "p-dev", path_file);           /* a mode the engine refuses */
     lun(f->dom0, 5, "v-dev", "0:0:0:5");
     lun(f->dom0, 5, "mode", "rw");
+    lun(f->dom0, 6, "p-dev", path_file);           /* a pool LU name that is none */
+    lun(f->dom0, 6, "v-dev", "0:0:0:6");
+    lun(f->dom0, 6, "mode", "w");
+    lun(f->dom0, 6, "xvios-lu", "../db1");
     put(f->dom0, "/local/domain/101/backend/vscsi/notadomid/0/vscsi-devs/dev-0/p-dev", path_file);
     put(f->dom0, "/local/domain/101/backend/vscsi/7/notavhost/vscsi-devs/dev-0/p-dev", path_file);
     /* the usage: client 7's mapping through node 1 and client 9's through node 2 */
@@ -159,8 +163,8 @@ static void test_report(void **state)
     assert_string_equal(si->lus[1].name, "-");
     assert_string_equal(si->lus[1].wwn, eng);
     assert_int_equal(si->lus[1].size, 8u << 20);
-    /* vhosts: dev-0..3 and dev-5; dev-4's vdev is not one */
-    assert_int_equal(si->n_vhosts, 5);
+    /* vhosts: dev-0..3, 5 and 6; dev-4's vdev is not one */
+    assert_int_equal(si->n_vhosts, 6);
     assert_string_equal(si->vhosts[0].client_name, "client_a");
     assert_string_equal(si->vhosts[0].wwn, wwn);
     assert_false(si->vhosts[0].read_only);
@@ -175,6 +179,8 @@ static void test_report(void **state)
     assert_string_equal(si->vhosts[3].wwn, "-");
     assert_int_equal(si->vhosts[4].l, 5);
     assert_string_equal(si->vhosts[4].wwn, "-");
+    assert_int_equal(si->vhosts[5].l, 6);
+    assert_string_equal(si->vhosts[5].wwn, "-");
     /* uses, from the VTD table */
     assert_int_equal(si->n_uses, 2);
     assert_int_equal(si->uses[0].client, 7);
@@ -231,7 +237,7 @@ static void test_empty(void **state)
     assert_int_equal(xvios_storage_info_decode(out, len, si), 0);
     assert_int_equal(si->node, 4);
     assert_int_equal(si->n_backings + si->n_pools + si->n_lus + si->n_vhosts + si->n_uses, 0);
-    assert_int_equal(viod_storage_format(d, out, 63, &len), -EINVAL);   /* not even room for a report */
+    assert_int_equal(viod_storage_format(d, out, XVIOS_SI_MIN_CAP - 1, &len), -EINVAL);   /* no room for one */
     xvios_plat_close(d->plat);
     d->plat = NULL;
     fixture_daemon_free(d);

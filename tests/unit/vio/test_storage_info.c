@@ -129,12 +129,17 @@ static void truncated_at_the_limit(void **state)
     assert_true(back->truncated);
     assert_true(back->n_uses > 100 && back->n_uses < XVIOS_SI_MAX_USES);
     assert_int_equal(back->uses[back->n_uses - 1].client, back->n_uses);
-    /* a small buffer: still a valid report, cut after the node's name */
-    assert_int_equal(xvios_storage_info_encode(si, buf, 64, &len), 0);
+    /* the smallest buffer: still a valid report, cut after the node's name (here the longest one) */
+    memset(si->vios, 'v', XVIOS_SI_WORD_MAX);
+    si->vios[XVIOS_SI_WORD_MAX] = '\0';
+    si->node = XVIOS_MAX_NODES;
+    assert_int_equal(xvios_storage_info_encode(si, buf, XVIOS_SI_MIN_CAP, &len), 0);
     assert_int_equal(xvios_storage_info_decode(buf, len, back), 0);
     assert_true(back->truncated);
     assert_int_equal(back->n_uses, 0);
-    assert_int_equal(xvios_storage_info_encode(si, buf, 63, &len), -EINVAL);
+    assert_int_equal(back->node, XVIOS_MAX_NODES);
+    assert_string_equal(back->vios, si->vios);
+    assert_int_equal(xvios_storage_info_encode(si, buf, XVIOS_SI_MIN_CAP - 1, &len), -EINVAL);
     si->node = 0;
     assert_int_equal(xvios_storage_info_encode(si, buf, sizeof(buf), &len), -EINVAL);
     free(si);
