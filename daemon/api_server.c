@@ -272,22 +272,23 @@ static void on_query(struct xviosd *d, struct caller *c, const struct xvios_msg 
     size_t len = 0;
     int status = XVIOS_ST_OK, rc;
 
-    if (m->sub.msg_type == XVIOS_MT_NODES_ALL) {
+    if (m->sub.msg_type == XVIOS_MT_NODES_ALL || m->sub.msg_type == XVIOS_MT_STORAGE_ALL) {
+        uint32_t info = m->sub.msg_type == XVIOS_MT_NODES_ALL ? XVIOS_MT_NODE_INFO : XVIOS_MT_STORAGE_INFO;
         struct op_request rq = {
             .kind = OP_NODES_ALL_QUERY,
             .caller_id = c->id,
             .handle = m->hdr.txid,
             .flags = XVIOS_F_RESPONSE | XVIOS_F_BROADCAST,
             .origin = c->origin,
-            .msg_type = XVIOS_MT_NODE_INFO,
+            .msg_type = info,
             .timeout_ms = m->sub.timeout_ms,
         };
         rc = viod_op_start(d, &rq);
         if (rc == 0)
             return;
         /* no VKE: this node's own information is still a valid (partial) answer */
-        if (viod_nodeinfo_format(d, (char *)out, sizeof(out), &len) == 0)
-            viod_api_emit(d, c, XVIOS_OP_API_RESPONSE, XVIOS_ST_OK, m->hdr.txid, d->self_node, XVIOS_MT_NODES_ALL, out,
+        if (viod_info_format(d, info, (char *)out, sizeof(out), &len) == 0)
+            viod_api_emit(d, c, XVIOS_OP_API_RESPONSE, XVIOS_ST_OK, m->hdr.txid, d->self_node, m->sub.msg_type, out,
                      len);
         viod_api_emit(d, c, XVIOS_OP_API_RESULT, rc == -ENOTCONN ? XVIOS_ST_UNREACHABLE : XVIOS_ST_TRY_AGAIN,
                  m->hdr.txid, d->self_node, m->sub.msg_type, NULL, 0);

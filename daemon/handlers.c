@@ -15,6 +15,8 @@
  *   LU_WHO     which of this node's vhosts serve an LU (lu_who.c)
  *   MAPPING_APPLY  a mapping create/delete another node was asked for, made in this VIOS's backend dir
  *              (map_apply.c; from another node's daemon only); a re-sent copy is not made twice
+ *   STORAGE_INFO  this VIOS's storage report (storage.c)
+ *   STORAGE_ALL   fan STORAGE_INFO out to every member, answer with all of it merged (as NODES_ALL)
  *   USER types (>= XVIOS_MT_USER_BASE) are handed to subscribed callers as
  *              XVIOS_EV_MESSAGE events (user_msgs.c); the response (when
  *              asked) is empty and says the message was handed over, or
@@ -60,8 +62,26 @@ static int h_node_info(struct xviosd *d, const struct xvios_msg *req, uint8_t *o
     return HANDLER_RESPOND;
 }
 
-static int h_nodes_all(struct xviosd *d, const struct xvios_msg *req, uint8_t *out, size_t cap, size_t *out_len,
-                       int *status)
+static int h_storage_info(struct xviosd *d, const struct xvios_msg *req, uint8_t *out, size_t cap,
+                          size_t *out_len, int *status)
+{
+    int rc;
+
+    if (req->hdr.payload_len) {
+        *out_len = 0;
+        *status = XVIOS_ST_BAD_PACKET;
+        return HANDLER_RESPOND;
+    }
+    rc = viod_storage_format(d, (char *)out, cap, out_len);
+    if (rc < 0)
+        return rc;
+    *status = XVIOS_ST_OK;
+    return HANDLER_RESPOND;
+}
+
+/* NODES_ALL and STORAGE_ALL from a peer: fan the info type out, answer with every block merged. */
+static int fan_out(struct xviosd *d, const struct xvios_msg *req, uint32_t info_type, uint8_t *out, size_t cap,
+                   size_t *out_len, int *status)
 {
     uint32_t t = req->sub.timeout_ms ? req->sub.timeout_ms : viod_op_effective_timeout(d, 0);
     struct op_request rq = {
@@ -71,7 +91,7 @@ static int h_nodes_all(struct xviosd *d, const struct xvios_msg *req, uint8_t *o
         .req_epoch = req->sub.epoch,
         .flags = XVIOS_F_RESPONSE | XVIOS_F_BROADCAST,
         .origin = XVIOS_ORIGIN_DAEMON,
-        .msg_type = XVIOS_MT_NODE_INFO,
+        .msg_type = info_type,
         /* leave the asking node time to receive our merged answer before its own deadline */
         .timeout_ms = t / 2 ? t / 2 : 1,
     };
@@ -86,9 +106,25 @@ static int h_nodes_all(struct xviosd *d, const struct xvios_msg *req, uint8_t *o
     if (rc == 0)
         return HANDLER_DEFERRED;
     /* cannot fan out: answer with this node alone */
-    XLOG_WARN("NODES_ALL from node %u: cannot fan out (%s); answering with this node only", req->sub.src_node,
-              strerror(-rc));
-    return h_node_info(d, req, out, cap, out_len, status);
+    XLOG_WARN("%s from node %u: cannot fan out (%s); answering with this node only",
+              info_type == XVIOS_MT_STORAGE_INFO ? "STORAGE_ALL" : "NODES_ALL", req->sub.src_node, strerror(-rc));
+    rc = viod_info_format(d, info_type, (char *)out, cap, out_len);
+    if (rc < 0)
+        return rc;
+    *status = XVIOS_ST_OK;
+    return HANDLER_RESPOND;
+}
+
+static int h_nodes_all(struct xviosd *d, const struct xvios_msg *req, uint8_t *out, size_t cap, size_t *out_len,
+                       int *status)
+{
+    return fan_out(d, req, XVIOS_MT_NODE_INFO, out, cap, out_len, status);
+}
+
+static int h_storage_all(struct xviosd *d, const struct xvios_msg *req, uint8_t *out, size_t cap, size_t *out_len,
+                         int *status)
+{
+    return fan_out(d, req, XVIOS_MT_STORAGE_INFO, out, cap, out_len, status);
 }
 
 /* Remember (node, epoch, txid); true when it was seen recently already. */
@@ -162,6 +198,8 @@ static const struct handler handler_table[] = {
     { XVIOS_MT_CLIENT_LOGIN, "client-login", viod_login_handle },
     { XVIOS_MT_LU_WHO, "lu-who", viod_lu_who_handle },
     { XVIOS_MT_MAPPING_APPLY, "mapping-apply", h_mapping_apply },
+    { XVIOS_MT_STORAGE_INFO, "storage-info", h_storage_info },
+    { XVIOS_MT_STORAGE_ALL, "storage-all", h_storage_all },
 };
 static const struct handler user_handler = { XVIOS_MT_USER_BASE, "user", h_user };
 

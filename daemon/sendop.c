@@ -101,7 +101,8 @@ static void merge_append(struct xviosd *d, struct sendop *op, uint32_t node, con
     if (op->kind == OP_NODES_ALL_QUERY) {
         struct caller *c = op->caller_id ? viod_api_caller(d, op->caller_id) : NULL;
         if (c)
-            viod_api_emit(d, c, XVIOS_OP_API_RESPONSE, XVIOS_ST_OK, op->handle, node, XVIOS_MT_NODES_ALL, block, len);
+            viod_api_emit(d, c, XVIOS_OP_API_RESPONSE, XVIOS_ST_OK, op->handle, node, viod_info_all_type(op->msg_type),
+                          block, len);
         return;
     }
     if (!op->merged)
@@ -125,7 +126,7 @@ static void merge_finish(struct sendop *op)
 
     if (!op->merged || !op->merged_truncated)
         return;
-    XLOG_WARN("txid %" PRIx64 ": %u node blocks did not fit the merged NODES_ALL answer", op->txid,
+    XLOG_WARN("txid %" PRIx64 ": %u node blocks did not fit the merged answer", op->txid,
               op->merged_truncated);
     n = snprintf(op->merged + op->merged_len, XVD_MERGED_MAX - op->merged_len, "truncated=%u\n\n",
                  op->merged_truncated);
@@ -167,7 +168,8 @@ static void merge_response(struct xviosd *d, struct sendop *op, uint32_t node, c
         bad = wl < 0 || k < (size_t)wl || memcmp(b, want, (size_t)wl) != 0;
     }
     if (bad || k == 0) {
-        XLOG_WARN("node %u sent a malformed NODE_INFO answer (%zu bytes)", node, len);
+        XLOG_WARN("node %u sent a malformed %s answer (%zu bytes)", node,
+                  op->msg_type == XVIOS_MT_STORAGE_INFO ? "STORAGE_INFO" : "NODE_INFO", len);
         d->c.vke_rx_bad++;
         merge_failure(d, op, node, "bad-answer");
     } else {
@@ -333,8 +335,8 @@ static void finish_op(struct xviosd *d, struct sendop *op)
         }
         break;
     case OP_NODES_ALL_REMOTE:
-        viod_respond_to_peer(d, op->req_txid, op->req_epoch, op->req_node, XVIOS_MT_NODES_ALL, XVIOS_ST_OK, op->merged,
-                             op->merged_len);
+        viod_respond_to_peer(d, op->req_txid, op->req_epoch, op->req_node, viod_info_all_type(op->msg_type),
+                             XVIOS_ST_OK, op->merged, op->merged_len);
         break;
     case OP_VIO_APPLY:
         finish_vio_apply(d, op, c);
@@ -513,9 +515,9 @@ int viod_op_start(struct xviosd *d, const struct op_request *rq)
             c->n_ops++;
     }
     if (op->kind == OP_NODES_ALL_QUERY || op->kind == OP_NODES_ALL_REMOTE) {
-        char self[XVIOS_STORE_MAX_VALUE];
+        static char self[XVIOS_MAX_PAYLOAD];   /* a storage report may fill a payload */
         size_t n = 0;
-        if (viod_nodeinfo_format(d, self, sizeof(self), &n) == 0)
+        if (viod_info_format(d, op->msg_type, self, sizeof(self), &n) == 0)
             merge_append(d, op, d->self_node, self, n);
     }
     transmit(d, op);

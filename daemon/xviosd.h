@@ -89,8 +89,8 @@ struct caller {
 /* ---------------------------------------------------------------- sends */
 enum op_kind {
     OP_CALLER_SEND,            /* API_SEND: results to a caller */
-    OP_NODES_ALL_QUERY,        /* API_QUERY NODES_ALL: one API_RESPONSE per node to a caller */
-    OP_NODES_ALL_REMOTE,       /* a peer's NODES_ALL request: merged info as our CLUSTER_RESPONSE */
+    OP_NODES_ALL_QUERY,        /* API_QUERY NODES_ALL or STORAGE_ALL: one API_RESPONSE per node to a caller */
+    OP_NODES_ALL_REMOTE,       /* a peer's NODES_ALL or STORAGE_ALL: merged blocks as our CLUSTER_RESPONSE */
     OP_VIO_APPLY,              /* a caller's API_VIO made by another VIOS (MAPPING_APPLY): its vioResponse */
 };
 
@@ -336,6 +336,12 @@ void viod_apply_tick(struct xviosd *d, struct timespec now);
  * written again from the table (only where this VIOS may write). How many were rebuilt, or a negative errno. */
 int  viod_self_rebuild(struct xviosd *d);
 int  viod_apply_next_deadline(const struct xviosd *d, struct timespec *out);
+/* storage.c - STORAGE_INFO: this VIOS's storage report (xvios/storage_info.h) into out */
+int  viod_storage_format(struct xviosd *d, char *out, size_t cap, size_t *len);
+/* fanout_info.c - a fan-out's own block (NODE_INFO or STORAGE_INFO, by the type fanned out) and the type
+ * that asked for it (NODES_ALL, STORAGE_ALL) */
+int  viod_info_format(struct xviosd *d, uint32_t info_type, char *out, size_t cap, size_t *len);
+uint32_t viod_info_all_type(uint32_t info_type);
 
 /* user_msgs.c - USER messages (>= XVIOS_MT_USER_BASE) after the duplicate filter */
 /* Hand req to the subscribers, hold it (start-up grace), or count it as having none; enum handler_verdict. */

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli_blocks.h"
 #include "cli_json.h"
 #include "cluster_mh.h"
 #include "cmds.h"
@@ -90,57 +91,6 @@ static bool print_block(struct cli_json *j, const char *b, size_t len, bool firs
     return failed;
 }
 
-struct block {
-    const char *p;
-    size_t len;
-    uint32_t node;  /* 0 when the block names none */
-};
-
-static int block_cmp(const void *a, const void *b)
-{
-    const struct block *x = a, *y = b;
-    return x->node < y->node ? -1 : x->node > y->node;
-}
-
-/* Split every response into its node blocks, in answer order (the asked node first); *n set. Caller frees. */
-static struct block *collect_blocks(const struct xvios_client_outcome *o, unsigned *n)
-{
-    struct block *v = NULL;
-    unsigned cap = 0;
-
-    *n = 0;
-    for (unsigned r = 0; r < o->n_resp; r++) {
-        const char *p = (const char *)o->resp[r].payload;
-        size_t len = o->resp[r].len;
-        while (p) {   /* one block per key=value part; the body after its blank line holds the next */
-            struct xvios_kv_iter it;
-            struct xvios_kv kv;
-            size_t bl;
-            xvios_kv_iter_init(&it, p, len);
-            while (xvios_kv_next(&it, &kv) != 0)
-                ;
-            bl = it.kv_end;
-            if (bl > 0) {
-                char node[16] = "";
-                uint32_t id = 0;
-                if (*n == cap) {
-                    struct block *nv = realloc(v, (cap ? cap * 2 : 16) * sizeof(*v));
-                    if (!nv)
-                        return v;
-                    v = nv;
-                    cap = cap ? cap * 2 : 16;
-                }
-                if (xvios_kv_get(p, bl, "node", node, sizeof(node)) == 0)
-                    xvios_parse_u32(node, 1, XVIOS_NODE_ID_MAX, &id);
-                v[*n] = (struct block){ .p = p, .len = bl, .node = id };
-                (*n)++;
-            }
-            p = xvios_kv_body(&it, &len);
-        }
-    }
-    return v;
-}
-
 int cmd_nodes(struct xvios_cli *cli, int argc, char **argv)
 {
     static const struct option lo[] = {
@@ -207,9 +157,9 @@ int cmd_nodes(struct xvios_cli *cli, int argc, char **argv)
         cli_json_array_open(j);
     {
         unsigned nb = 0;
-        struct block *bv = collect_blocks(&o, &nb);
+        struct cli_block *bv = cli_collect_blocks(&o, &nb);
         if (bv && !cli->json) /* the table in node order; JSON keeps the answering node first */
-            qsort(bv, nb, sizeof(*bv), block_cmp);
+            qsort(bv, nb, sizeof(*bv), cli_block_cmp);
         for (unsigned k = 0; k < nb; k++) {
             char t[16], nd[16];
             if (xvios_kv_get(bv[k].p, bv[k].len, "node", nd, sizeof(nd)) < 0 &&

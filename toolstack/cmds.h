@@ -18,6 +18,8 @@ int cmd_cluster(struct xvios_cli *cli, int argc, char **argv);
 int cmd_send(struct xvios_cli *cli, int argc, char **argv);
 int cmd_ping(struct xvios_cli *cli, int argc, char **argv);
 int cmd_nodes(struct xvios_cli *cli, int argc, char **argv);
+/* The storage every VIOS sees, from one node (cmd_storage.c). */
+int cmd_storage(struct xvios_cli *cli, int argc, char **argv);
 int cmd_events(struct xvios_cli *cli, int argc, char **argv);
 int cmd_local(struct xvios_cli *cli, int argc, char **argv);
 /* dom0: pvSCSI disks served by a VIOS to client domains (cmd_scsi.c). */

@@ -16,6 +16,15 @@ static void wwn_text(const struct xvios_db_lu *lu, char buf[XVIOS_LU_WWN_HEX + 5
     xvios_lu_wwn_format(lu->wwn, buf + 4);
 }
 
+static unsigned count_uses(const char *name, const struct lu_use *uses, unsigned nu)
+{
+    unsigned k = 0;
+
+    for (unsigned i = 0; i < nu; i++)
+        k += !strcmp(uses[i].lu, name);
+    return k;
+}
+
 static void json_lu(struct cli_json *j, const struct xvios_db_lu *lu, const struct lu_use *uses, unsigned nu)
 {
     char wwn[XVIOS_LU_WWN_HEX + 5], vdev[32];
@@ -40,6 +49,8 @@ static void json_lu(struct cli_json *j, const struct xvios_db_lu *lu, const stru
     cli_json_uint(j, lu->created);
     cli_json_key(j, "pool");
     cli_json_str(j, lu->pool);
+    cli_json_key(j, "shared");             /* attached to more than one client LUN (--shared) */
+    cli_json_bool(j, count_uses(lu->name, uses, nu) > 1);
     cli_json_key(j, "attached");
     cli_json_array_open(j);
     for (unsigned i = 0; i < nu; i++) {
@@ -72,15 +83,6 @@ static int json_end(struct cli_json *j)
     return rc < 0 ? lu_say(XVIOS_EXIT_ERROR, "writing JSON: %s", strerror(-rc)) : XVIOS_EXIT_OK;
 }
 
-static unsigned count_uses(const char *name, const struct lu_use *uses, unsigned nu)
-{
-    unsigned k = 0;
-
-    for (unsigned i = 0; i < nu; i++)
-        k += !strcmp(uses[i].lu, name);
-    return k;
-}
-
 int lu_print_list(FILE *f, const struct xvios_db_lu *lus, unsigned n, const struct lu_use *uses, unsigned nu,
                   bool json)
 {
@@ -106,6 +108,12 @@ int lu_print_list(FILE *f, const struct xvios_db_lu *lus, unsigned n, const stru
         wwn_text(&lus[i], wwn);
         fprintf(f, "%-24s %14" PRIu64 " %14" PRIu64 " %-4s %-8u %-16s %-36s ", lus[i].name, lus[i].size,
                 lus[i].offset, lus[i].read_only ? "ro" : "rw", count_uses(lus[i].name, uses, nu), lus[i].pool, wwn);
+        unsigned k = count_uses(lus[i].name, uses, nu);
+        char att[24];
+
+        snprintf(att, sizeof(att), "%u%s", k, k > 1 ? "-shared" : "");
+        fprintf(f, "%-24s %14" PRIu64 " %14" PRIu64 " %-4s %-8s %-36s ", lus[i].name, lus[i].size, lus[i].offset,
+                lus[i].read_only ? "ro" : "rw", att, wwn);
         vscsi_text(f, lus[i].backing);
         fputc('\n', f);
     }
@@ -141,6 +149,8 @@ int lu_print_show(FILE *f, const struct xvios_db_lu *lu, const struct lu_use *us
         fprintf(f, " domain %u as %s through node %u (%s)", uses[i].client, vdev, uses[i].vios_node,
                 uses[i].readonly ? "r" : "w");
     }
+    if (count_uses(lu->name, uses, nu) > 1)
+        fputs(" (shared)", f);
     fputc('\n', f);
     return XVIOS_EXIT_OK;
 }

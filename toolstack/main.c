@@ -20,6 +20,7 @@ static const struct {
     { "send", cmd_send, "send a cluster message (broadcast or directed) through a node's daemon" },
     { "ping", cmd_ping, "check that a node receives and answers" },
     { "nodes", cmd_nodes, "every node's information, from one node" },
+    { "storage", cmd_storage, "the storage every VIOS sees and the LU usage, from one node" },
     { "events", cmd_events, "stream cluster events" },
     { "local", cmd_local, "run a loopback cluster on this host (up / down)" },
     { "cluster", cmd_cluster, "dom0 cluster administration (create, add, remove, status, destroy)" },

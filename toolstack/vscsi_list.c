@@ -4,7 +4,8 @@
  * every vhost the cluster's members serve, read from the backend dirs
  * (dom0's record) and the frontends' states; then the mappings the cluster
  * DB's VTD table records that no backend dir serves (a wiped VIOS's, to
- * rebuild). JSON through yajl_gen.
+ * rebuild). Each LUN names the other mappings of its LU, from the VTD table
+ * (shared_with: an LU attached with --shared). JSON through yajl_gen.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -48,7 +49,52 @@ static void gen_key_state(yajl_gen g, const char *k, int state)
         yajl_gen_integer(g, state);
 }
 
-static void gen_row(yajl_gen g, const struct row *r)
+/* The cluster's mappings as the VTD table records them (every VIOS's, every client's). */
+struct unserved {
+    struct xvios_db_vtd *v;
+    unsigned n;
+};
+
+/* Does VTD record v map the row's LU (the same pool LU, or the same path when neither is a pool LU) to
+ * another client LUN than the row's own? */
+static bool shares(const struct row *r, const struct xvios_db_vtd *v)
+{
+    const struct vscsi_dev *d = r->dev;
+
+    if (!d || !d->lu[0])
+        return false;
+    if (d->pool_lu[0] || v->pool_lu[0]) {
+        if (strcmp(d->pool_lu, v->pool_lu))
+            return false;
+    } else if (strcmp(d->lu, v->lu)) {
+        return false;
+    }
+    return !(v->client == r->vh->client && d->vdev_ok && d->vdev.host == v->vhost && d->vdev.chn == v->chn &&
+             d->vdev.tgt == v->tgt && d->vdev.lun == v->lun);
+}
+
+static void gen_shared_with(yajl_gen g, const struct row *r, const struct unserved *all)
+{
+    char vdev[48];
+
+    gen_str(g, "shared_with");              /* the other mappings of this LU, from the VTD table */
+    yajl_gen_array_open(g);
+    for (unsigned i = 0; i < all->n; i++) {
+        const struct xvios_db_vtd *v = &all->v[i];
+        if (!shares(r, v))
+            continue;
+        snprintf(vdev, sizeof(vdev), "%u:%u:%u:%u", v->vhost, v->chn, v->tgt, v->lun);
+        yajl_gen_map_open(g);
+        gen_key_uint(g, "client", v->client);
+        gen_key_str(g, "vdev", vdev);
+        gen_key_uint(g, "vios_node", v->node);
+        gen_key_str(g, "mode", v->read_only ? "r" : "w");
+        yajl_gen_map_close(g);
+    }
+    yajl_gen_array_close(g);
+}
+
+static void gen_row(yajl_gen g, const struct row *r, const struct unserved *all)
 {
     char vdev[32] = "";
 
@@ -82,14 +128,9 @@ static void gen_row(yajl_gen g, const struct row *r)
     gen_key_state(g, "lun_backend_state", r->dev ? r->dev->be_state : VSCSI_ST_ABSENT);
     gen_key_state(g, "lun_frontend_state", r->dev ? r->dev->fe_state : VSCSI_ST_ABSENT);
     gen_key_str(g, "error", r->dev && r->dev->error[0] ? r->dev->error : r->vh->error);
+    gen_shared_with(g, r, all);
     yajl_gen_map_close(g);
 }
-
-/* The VTD records the rows do not serve. */
-struct unserved {
-    struct xvios_db_vtd *v;
-    unsigned n;
-};
 
 static void gen_unserved(yajl_gen g, const struct xvios_db_vtd *v)
 {
@@ -111,7 +152,8 @@ static void gen_unserved(yajl_gen g, const struct xvios_db_vtd *v)
     yajl_gen_map_close(g);
 }
 
-static int print_json(FILE *f, const struct row *rows, unsigned n, const struct unserved *u)
+static int print_json(FILE *f, const struct row *rows, unsigned n, const struct unserved *u,
+                      const struct unserved *all)
 {
     const unsigned char *buf = NULL;
     size_t len = 0;
@@ -124,7 +166,7 @@ static int print_json(FILE *f, const struct row *rows, unsigned n, const struct 
     gen_str(g, "luns");
     yajl_gen_array_open(g);
     for (unsigned i = 0; i < n; i++)
-        gen_row(g, &rows[i]);
+        gen_row(g, &rows[i], all);
     yajl_gen_array_close(g);
     gen_str(g, "unserved");                 /* recorded in the VTD table, in no backend dir */
     yajl_gen_array_open(g);
@@ -186,7 +228,7 @@ static int find_unserved(struct vscsi_ctx *ctx, const struct row *rows, unsigned
     return 0;
 }
 
-static void print_text(FILE *f, const struct row *rows, unsigned n)
+static void print_text(FILE *f, const struct row *rows, unsigned n, const struct unserved *all)
 {
     fprintf(f, "%-16s %-5s %-12s %-5s %-5s %-4s %-13s %-13s %-13s %-13s %s\n", "CLIENT", "VHOST", "VDEV", "DEV",
             "VIOS", "MODE", "BACKEND", "FRONTEND", "LUN-BACKEND", "LUN-FRONTEND", "LU");
@@ -210,6 +252,13 @@ static void print_text(FILE *f, const struct row *rows, unsigned n)
             fputs("  error: ", f);
             vscsi_text(f, r->dev && r->dev->error[0] ? r->dev->error : r->vh->error);
         }
+        for (unsigned k = 0, m = 0; k < all->n; k++) {
+            const struct xvios_db_vtd *v = &all->v[k];
+            if (!shares(r, v))
+                continue;
+            fprintf(f, "%s domain %u %u:%u:%u:%u node %u %s", m++ ? "," : "  shared with", v->client, v->vhost,
+                    v->chn, v->tgt, v->lun, v->node, v->read_only ? "r" : "w");
+        }
         fputc('\n', f);
     }
 }
@@ -218,7 +267,7 @@ int vscsi_list(struct vscsi_ctx *ctx, const char *client, bool json, FILE *f)
 {
     struct vscsi_vhost *list = NULL;
     struct row *rows = NULL;
-    struct unserved u = { NULL, 0 };
+    struct unserved u = { NULL, 0 }, all = { NULL, 0 };
     unsigned n = 0, nrows = 0, total = 0;
     uint32_t domid = 0;
     int rc = XVIOS_EXIT_OK;
@@ -258,15 +307,20 @@ int vscsi_list(struct vscsi_ctx *ctx, const char *client, bool json, FILE *f)
         rc = vscsi_say(XVIOS_EXIT_ERROR, "reading the VTD table: %s", strerror(-rc));
         goto out;
     }
+    if ((rc = xvios_db_vtd_list(ctx->p, XVIOS_TX_NONE, &all.v, &all.n)) < 0) {
+        rc = vscsi_say(XVIOS_EXIT_ERROR, "reading the VTD table: %s", strerror(-rc));
+        goto out;
+    }
     if (json) {
-        rc = print_json(f, rows, nrows, &u);
+        rc = print_json(f, rows, nrows, &u, &all);
     } else {
-        print_text(f, rows, nrows);
+        print_text(f, rows, nrows, &all);
         print_unserved(f, &u);
     }
     if (rc == XVIOS_EXIT_OK && fflush(f) != 0)
         rc = XVIOS_EXIT_ERROR;
 out:
+    free(all.v);
     free(u.v);
     free(rows);
     vscsi_vhosts_free(list, n);

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "backend/scsi/scsi_int.h"
+#include "xvios/naa.h"
 
 #define STD_INQ_LEN 74
 #define VPD_MAX     256
@@ -38,18 +39,8 @@ static uint32_t standard_data(const struct scsi_lu *lu, uint8_t *d)
     return STD_INQ_LEN;
 }
 
-/* FNV-1a, to derive the NAA identifier from the unit serial number. */
-static uint64_t fnv1a(const char *s, uint64_t h)
-{
-    for (; *s; s++)
-        h = (h ^ (uint8_t)*s) * 0x100000001b3ull;
-    return h;
-}
-
 static uint32_t vpd_devid(const struct scsi_lu *lu, const struct scsi_nexus *nexus, uint8_t *d)
 {
-    uint64_t vsid = fnv1a(lu->serial, 0xcbf29ce484222325ull) & 0xfffffffffull;
-    uint64_t ext = fnv1a(lu->serial, 0x84222325cbf29ce4ull);
     uint32_t n = 4;
     size_t slen = strlen(lu->serial);
 
@@ -60,12 +51,7 @@ static uint32_t vpd_devid(const struct scsi_lu *lu, const struct scsi_nexus *nex
     if (lu->naa_set) {
         memcpy(d + n + 4, lu->naa, 16);   /* the LU's own WWN (e.g. the pool's): the same through every target */
     } else {
-        d[n + 4] = 0x60 | (uint8_t)(lu->oui >> 20);
-        d[n + 5] = (uint8_t)(lu->oui >> 12);
-        d[n + 6] = (uint8_t)(lu->oui >> 4);
-        d[n + 7] = (uint8_t)((lu->oui & 0x0f) << 4 | (vsid >> 32));
-        scsi_put_be32(d + n + 8, (uint32_t)vsid);
-        scsi_put_be64(d + n + 12, ext);
+        xvios_naa_from_serial(lu->oui, lu->serial, d + n + 4);   /* derived from the serial (xvios/naa.h) */
     }
     n += 20;
     /* T10 vendor identification: vendor + unit serial number. */

@@ -27,6 +27,7 @@
 #include "backend/vscsi/vscsi_int.h"
 #include "xvios/db_lu.h"
 #include "xvios/log.h"
+#include "xvios/naa.h"
 #include "xvios/parse.h"
 
 #define VSCSI_IEEE_OUI 0x5254a5u        /* locally administered company id of the NAA designators */
@@ -40,15 +41,6 @@ static void on_store(struct xvios_ev_fd *src, int fd, short revents, void *arg)
     (void)revents;
     if (lu_store_dispatch(r->store) < 0)
         XLOG_WARN("LU %s: completion dispatch failed", r->path);
-}
-
-static uint64_t fnv1a(const char *s)
-{
-    uint64_t h = 0xcbf29ce484222325ull;
-
-    for (; *s; s++)
-        h = (h ^ (uint8_t)*s) * 0x100000001b3ull;
-    return h;
 }
 
 static void lu_ref_unwatch(struct vscsi_lu_ref *r)
@@ -124,7 +116,7 @@ static int lu_get(struct vscsi_engine *e, const char *path, bool ro, const struc
             goto out;
     } else {
         /* a stable unit serial number per path: the NAA designator (VPD 0x83) follows it */
-        snprintf(serial, sizeof(serial), "XV%016" PRIx64, fnv1a(path));
+        xvios_path_serial(path, serial, sizeof(serial));
         lo.store = r->store;
         lo.serial = serial;
     }

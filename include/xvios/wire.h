@@ -127,6 +127,8 @@ enum xvios_msg_type {
     XVIOS_MT_MAPPING_APPLY = 7,  /* v5: daemon to daemon only: make a mapping create/delete in the receiver's own
                                   * backend dir and VTD record (payload xvios/vio_apply.h); the response is the
                                   * vioResponse of the outcome */
+    XVIOS_MT_STORAGE_INFO = 9,   /* v5: response payload = this VIOS's storage report (xvios/storage_info.h) */
+    XVIOS_MT_STORAGE_ALL = 10,   /* v5: the answering node fans out STORAGE_INFO and merges, as NODES_ALL */
     XVIOS_MT_BACKEND_BASE = 0x0800, /* 0x0800-0x0fff: for subsystems inside xvios-backend that register */
                                     /* 0x0c00-0x0c0f: the CKE's forwarding (backend/cke/cke_msg.h,
                                      * docs/redundancy.md): 0x0c00 a forwarded command, 0x0c01 its answer;

@@ -252,7 +252,7 @@ int xvios_vio_apply_answer(uint32_t node, const struct xvios_vio_apply *a, const
     snprintf(m.state, sizeof(m.state), "%s", state);
     xvios_xmlout_init(&o, out, cap);
     vio_response_open(&o, node, &rq, false);
-    vio_mapping_element(&o, &m);
+    vio_mapping_element(&o, &m, NULL);
     vio_response_close(&o);
     return xvios_xmlout_end(&o, len) < 0 ? -ENOSPC : 0;
 }

@@ -54,7 +54,7 @@ int vio_mapping(const struct xvios_vio_env *env, const struct xvios_vio_req *rq,
                 struct xvios_vio_change *chg, struct xvios_vio_err *err);
 struct xvios_db_vtd;
 /* One <mapping .../> element. */
-void vio_mapping_element(struct xvios_xmlout *o, const struct xvios_vio_mapping *m);
+void vio_mapping_element(struct xvios_xmlout *o, const struct xvios_vio_mapping *m, const char *sharers);
 /* The mapping a VTD record says. */
 void vio_mapping_from_vtd(struct xvios_vio_mapping *m, const struct xvios_db_vtd *v);
 /* Does want (a domid, or the name the record holds; "" any) name v's client? */

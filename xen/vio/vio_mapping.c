@@ -19,7 +19,8 @@
 #include "xvios/db_vtd.h"
 #include "xvios/parse.h"
 
-void vio_mapping_element(struct xvios_xmlout *o, const struct xvios_vio_mapping *m)
+/* sharers: the other mappings of the same LU ("<domid>:<vdev>,..."), or NULL / "" for none. */
+void vio_mapping_element(struct xvios_xmlout *o, const struct xvios_vio_mapping *m, const char *sharers)
 {
     char vdev[48];
 
@@ -34,6 +35,8 @@ void vio_mapping_element(struct xvios_xmlout *o, const struct xvios_vio_mapping 
     if (m->pool_lu[0])
         xvios_xmlout_attr(o, "poolLu", m->pool_lu);
     xvios_xmlout_attr(o, "readOnly", m->read_only ? "true" : "false");
+    if (sharers && sharers[0])
+        xvios_xmlout_attr(o, "sharedWith", sharers);
     if (m->state[0])   /* known where the nodes were read: a create's or delete's answer in dom0 */
         xvios_xmlout_attr(o, "state", m->state);
     xvios_xmlout_raw(o, "/>\n");
@@ -68,6 +71,45 @@ void vio_mapping_from_vtd(struct xvios_vio_mapping *m, const struct xvios_db_vtd
     m->read_only = v->read_only;
 }
 
+#define SHARED_LIST_MAX 16u   /* mappings named in sharedWith; more are counted ("+N") */
+
+/* Two records of one LU: the same pool LU, or the same path when neither is a pool LU. */
+static bool same_lu(const struct xvios_db_vtd *a, const struct xvios_db_vtd *b)
+{
+    if (a->pool_lu[0] || b->pool_lu[0])
+        return !strcmp(a->pool_lu, b->pool_lu);
+    return !strcmp(a->lu, b->lu);
+}
+
+/* The other mappings of record i's LU, as "<domid>:<h>:<c>:<t>:<l>,..." (usage known from the VTD table). */
+static void shared_with(const struct xvios_db_vtd *v, unsigned n, unsigned i, char *buf, size_t cap)
+{
+    unsigned listed = 0, more = 0;
+    size_t len = 0;
+
+    buf[0] = '\0';
+    for (unsigned k = 0; k < n; k++) {
+        int w;
+        if (k == i || !same_lu(&v[i], &v[k]))
+            continue;
+        if (listed == SHARED_LIST_MAX) {
+            more++;
+            continue;
+        }
+        w = snprintf(buf + len, cap - len, "%s%u:%u:%u:%u:%u", listed ? "," : "", v[k].client, v[k].vhost, v[k].chn,
+                     v[k].tgt, v[k].lun);
+        if (w < 0 || (size_t)w >= cap - len) {
+            buf[len] = '\0';
+            more++;
+            continue;
+        }
+        len += (size_t)w;
+        listed++;
+    }
+    if (more && len + 16 < cap)
+        snprintf(buf + len, cap - len, "%s+%u", listed ? "," : "", more);
+}
+
 /* Does record v come after the mapping list's after= mark (client domid, then vdev)? */
 static bool after_mark(const struct xvios_vio_req *rq, const struct xvios_db_vtd *v)
 {
@@ -87,6 +129,7 @@ static int mapping_read(const struct xvios_vio_env *env, const struct xvios_vio_
                         bool *more, struct xvios_vio_err *err)
 {
     struct xvios_db_vtd *v = NULL;
+    char shared[SHARED_LIST_MAX * 32];
     unsigned n = 0;
     bool found = false;
     int rc = xvios_db_vtd_list(env->p, XVIOS_TX_NONE, &v, &n);
@@ -105,7 +148,8 @@ static int mapping_read(const struct xvios_vio_env *env, const struct xvios_vio_
         if (rq->action == XVIOS_VIO_GET && !same_vdev(&m.vdev, &rq->vdev))
             continue;
         found = true;
-        vio_mapping_element(o, &m);
+        shared_with(v, n, i, shared, sizeof(shared));
+        vio_mapping_element(o, &m, shared);
         if (vio_page_full(o, before, more))
             break;
     }
@@ -206,7 +250,7 @@ int vio_mapping(const struct xvios_vio_env *env, const struct xvios_vio_req *rq,
            : rq->action == XVIOS_VIO_MODIFY ? mapping_modify(env, rq, &m, err) : env->detach(env->arg, rq, &m, err);
         if (rc < 0)
             return -EINVAL;
-        vio_mapping_element(o, &m);
+        vio_mapping_element(o, &m, NULL);
         if (chg) {
             chg->changed = true;
             chg->object = XVIOS_VIO_MAPPING;

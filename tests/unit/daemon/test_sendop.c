@@ -419,6 +419,55 @@ static void test_nodes_all_block_must_name_its_sender(void **state)
     fixture_daemon_free(d);
 }
 
+/* STORAGE_ALL is the same fan-out with STORAGE_INFO: the peers are asked STORAGE_INFO, this node's own block
+ * is its storage report, and the answers carry STORAGE_ALL, to a caller and to a peer. */
+static void test_storage_all_fans_out_storage_info(void **state)
+{
+    static uint8_t vbuf[XVIOS_MAX_MSG], cbuf[XVIOS_MAX_MSG];
+    uint32_t t[1] = { 2 };
+    struct xvios_rc_entry rc[1] = { { 2, XVIOS_RC_SENT, 0 } };
+    struct xvios_msg m;
+    (void)state;
+
+    for (int remote = 0; remote < 2; remote++) {
+        struct xviosd *d = fixture_daemon_new(1);
+        struct caller *c = fixture_caller(d, 7, 0);
+        struct op_request rq = { .kind = remote ? OP_NODES_ALL_REMOTE : OP_NODES_ALL_QUERY,
+                                 .caller_id = remote ? 0 : c->id, .handle = 4, .req_node = 9, .req_txid = 77,
+                                 .flags = XVIOS_F_RESPONSE, .origin = XVIOS_ORIGIN_API,
+                                 .msg_type = XVIOS_MT_STORAGE_INFO, .targets = t, .n_targets = 1, .timeout_ms = 500 };
+        assert_int_equal(viod_op_start(d, &rq), 0);
+        assert_int_equal(fixture_pop(&d->vke_out, vbuf, &m), XVIOS_WIRE_OK);
+        assert_int_equal(m.hdr.opcode, XVIOS_OP_CLUSTER_SEND);
+        assert_int_equal(m.sub.msg_type, XVIOS_MT_STORAGE_INFO);
+        send_result(d, m.hdr.txid, XVIOS_ST_OK, 1, rc, 1);
+        response(d, m.hdr.txid, 2, "node=2\nvios=vios-2\nbacking=absent 0 engine x /dev/sdb\n");
+        if (remote) {
+            assert_int_equal(fixture_pop(&d->vke_out, vbuf, &m), XVIOS_WIRE_OK);
+            assert_int_equal(m.hdr.opcode, XVIOS_OP_CLUSTER_RESPONSE);
+            assert_int_equal(m.sub.msg_type, XVIOS_MT_STORAGE_ALL);
+            assert_int_equal(m.hdr.payload_len, strlen("node=1\nvios=vios-test\n\nnode=2\nvios=vios-2\n"
+                                                       "backing=absent 0 engine x /dev/sdb\n\n"));
+            static const char head[] = "node=1\nvios=vios-test\n\nnode=2\n";   /* own block first, a blank line */
+            assert_memory_equal(m.payload, head, strlen(head));
+        } else {
+            assert_int_equal(fixture_pop(&c->out, cbuf, &m), XVIOS_WIRE_OK);
+            assert_int_equal(m.hdr.opcode, XVIOS_OP_API_RESPONSE);
+            assert_int_equal(m.sub.msg_type, XVIOS_MT_STORAGE_ALL);
+            assert_int_equal(m.sub.src_node, 1);
+            assert_int_equal(m.hdr.payload_len, strlen("node=1\nvios=vios-test\n"));
+            assert_int_equal(fixture_pop(&c->out, cbuf, &m), XVIOS_WIRE_OK);
+            assert_int_equal(m.sub.msg_type, XVIOS_MT_STORAGE_ALL);
+            assert_int_equal(m.sub.src_node, 2);
+            assert_int_equal(fixture_pop(&c->out, cbuf, &m), XVIOS_WIRE_OK);
+            assert_int_equal(m.hdr.opcode, XVIOS_OP_API_RESULT);
+            assert_int_equal(m.hdr.status, XVIOS_ST_OK);
+        }
+        assert_int_equal(d->n_ops, 0);
+        fixture_daemon_free(d);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -430,6 +479,7 @@ int main(void)
         cmocka_unit_test(test_nodes_all_one_response_per_node),
         cmocka_unit_test(test_nodes_all_remote_merged_and_truncated),
         cmocka_unit_test(test_nodes_all_block_must_name_its_sender),
+        cmocka_unit_test(test_storage_all_fans_out_storage_info),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -498,6 +498,39 @@ static void test_mapping_list_pages(void **state)
     xvios_plat_close(v1);
 }
 
+/* Usage from the VTD table: each mapping names the other mappings of its LU (sharedWith), 16 then "+N". */
+static void test_mapping_shared(void **state)
+{
+    struct loop_fixture *f = setup_cluster(state);
+    xvios_plat *v2 = loop_fixture_open(f->root, 102);
+    struct xvios_vio_env env = { .p = v2, .self_node = 2 };
+    const char *p;
+
+    for (unsigned i = 0; i < 3; i++) {   /* pool LU db1 to clients 7, 8, 9; db2 (same backing) to client 7 */
+        struct xvios_db_vtd v = { .client = 7 + i, .node = 1 + i % 2, .vhost = 0, .lu = "/srv/pool.img",
+                                  .pool_lu = "db1", .read_only = i == 2 };
+        assert_int_equal(xvios_db_vtd_put(f->dom0, XVIOS_TX_NONE, &v), 0);
+    }
+    struct xvios_db_vtd d2 = { .client = 7, .node = 1, .vhost = 1, .lu = "/srv/pool.img", .pool_lu = "db2" };
+    assert_int_equal(xvios_db_vtd_put(f->dom0, XVIOS_TX_NONE, &d2), 0);
+    for (unsigned i = 0; i < 20; i++) {  /* one path LU mapped to 20 LUNs of client 20 */
+        struct xvios_db_vtd v = { .client = 20, .node = 2, .vhost = 0, .tgt = i, .lu = "/srv/path.img" };
+        assert_int_equal(xvios_db_vtd_put(f->dom0, XVIOS_TX_NONE, &v), 0);
+    }
+    want_ok(run(&env, REQ("<mapping action=\"list\" client=\"7\"/>"), NULL), NULL);
+    assert_non_null(strstr(out, "vdev=\"0:0:0:0\" node=\"1\" lu=\"/srv/pool.img\" poolLu=\"db1\" readOnly=\"false\" "
+                                "sharedWith=\"8:0:0:0:0,9:0:0:0:0\"/>"));
+    assert_non_null(strstr(out, "poolLu=\"db2\" readOnly=\"false\"/>"));   /* db2: nobody else */
+    want_ok(run(&env, REQ("<mapping action=\"get\" client=\"9\" vdev=\"0:0:0:0\"/>"), NULL), NULL);
+    assert_non_null(strstr(out, "readOnly=\"true\" sharedWith=\"7:0:0:0:0,8:0:0:0:0\"/>"));
+    want_ok(run(&env, REQ("<mapping action=\"get\" client=\"20\" vdev=\"0:0:5:0\"/>"), NULL), NULL);
+    p = strstr(out, "sharedWith=\"20:0:0:0:0,20:0:0:1:0,");
+    assert_non_null(p);
+    assert_null(strstr(p, "20:0:0:5:0"));                                   /* not itself */
+    assert_non_null(strstr(p, ",20:0:0:16:0,+3\"/>"));                      /* 16 named, 3 counted */
+    xvios_plat_close(v2);
+}
+
 static void test_mapping_off_dom0(void **state)
 {
     struct loop_fixture *f = setup_cluster(state);
@@ -558,6 +591,7 @@ int main(void)
         LOOP_FIXTURE_TEST(test_mapping_off_dom0),
         LOOP_FIXTURE_TEST(test_mapping_modify),
         LOOP_FIXTURE_TEST(test_mapping_list_pages),
+        LOOP_FIXTURE_TEST(test_mapping_shared),
         cmocka_unit_test(test_vdev_parse),
     };
     return cmocka_run_group_tests(tests, NULL, teardown_all);
