@@ -1,5 +1,5 @@
 # mh_cluster_lib.sh - six loopback VIOS nodes on three corosync hosts (sourced after lib.sh and
-# corosync_lib.sh): two per host, ids (corosync nodeid << 8) | local, one static node list in every
+# corosync_lib.sh): two per host, ids (corosync nodeid << 8) | local, one static node list (multihost-db = no) in every
 # host's loopback root, xvios-backend with `multihost = true` inside its host (netns + corosync's
 # mount namespace), and optionally xviosd next to it.
 #
@@ -29,6 +29,7 @@ mh_setup() {
 multihost = true
 multihost-address = $(cs_addr "$h")
 multihost-key = $T_ROOT/authkey
+multihost-db = no
 EOC
     done
 }
