@@ -21,7 +21,7 @@ PREFIX   ?= /usr/local
 DESTDIR  ?=
 FUZZ_SECONDS ?= 60
 
-XEN_PKGS := xenstore xenvchan xencontrol xenevtchn xengnttab xentoollog xlutil xenlight
+XEN_PKGS := xenstore xenvchan xencontrol xenevtchn xengnttab xentoollog xlutil
 # Libraries the backend's storage half links (io_uring for the LU store).
 STORE_LIBS := -luring
 # The toolstack's JSON output (yajl, as libxl uses).

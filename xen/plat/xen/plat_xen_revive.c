@@ -17,7 +17,14 @@
  * "<CLOCK_MONOTONIC seconds> <domid>" line per destroyed domain, which is
  * what xvios_plat_domid_recent reads so the caller can wait instead of
  * failing.
+ *
+ * libxenlight is loaded with dlopen() when a domain is re-created, not
+ * linked: it is dom0's library (xl's), and linking it would make every
+ * program of the project -- the VIOS's daemons too -- load it and its
+ * dependencies. The SONAME is that of the Xen release whose libxl.h this is
+ * compiled against (the ABI the calls below assume).
  */
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -31,13 +38,63 @@
 #include <unistd.h>
 
 #include <libxl.h>
-#include <libxl_utils.h>
 
 #include "plat_xen_internal.h"
 #include "xvios/log.h"
 #include "xvios/parse.h"
 
 extern char **environ;
+
+#define LIBXL_SONAME       "libxenlight.so.4.17"   /* Debian 12's Xen 4.17, as libxl.h */
+
+/* The libxl calls used, resolved from the library at run time. */
+struct libxl_fns {
+    void *dl;
+    int (*ctx_alloc)(libxl_ctx **, int, unsigned, xentoollog_logger *);
+    int (*ctx_free)(libxl_ctx *);
+    void (*config_init)(libxl_domain_config *);
+    void (*config_dispose)(libxl_domain_config *);
+    int (*config_from_json)(libxl_ctx *, libxl_domain_config *, const char *);
+    int (*uuid_from_string)(libxl_uuid *, const char *);
+    int (*create_new)(libxl_ctx *, libxl_domain_config *, uint32_t *, const libxl_asyncop_how *,
+                      const libxl_asyncprogress_how *);
+    int (*unpause)(libxl_ctx *, uint32_t, const libxl_asyncop_how *);
+    int (*destroy)(libxl_ctx *, uint32_t, const libxl_asyncop_how *);
+};
+
+static int libxl_load(struct libxl_fns *l, char *err, size_t errlen)
+{
+    static const char *const names[] = {
+        "libxl_ctx_alloc", "libxl_ctx_free", "libxl_domain_config_init", "libxl_domain_config_dispose",
+        "libxl_domain_config_from_json", "libxl_uuid_from_string", "libxl_domain_create_new",
+        "libxl_domain_unpause", "libxl_domain_destroy",
+    };
+    void **slots[] = {
+        (void **)&l->ctx_alloc, (void **)&l->ctx_free, (void **)&l->config_init, (void **)&l->config_dispose,
+        (void **)&l->config_from_json, (void **)&l->uuid_from_string, (void **)&l->create_new,
+        (void **)&l->unpause, (void **)&l->destroy,
+    };
+    _Static_assert(sizeof(names) / sizeof(names[0]) == sizeof(slots) / sizeof(slots[0]), "one slot per name");
+
+    memset(l, 0, sizeof(*l));
+    l->dl = dlopen(LIBXL_SONAME, RTLD_NOW | RTLD_LOCAL);
+    if (!l->dl) {
+        snprintf(err, errlen, "cannot load %s (dom0's libxenlight, package libxenmisc4.17): %s", LIBXL_SONAME,
+                 dlerror());
+        return -ENOENT;
+    }
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        void *sym = dlsym(l->dl, names[i]);
+        if (!sym) {
+            snprintf(err, errlen, "%s has no %s", LIBXL_SONAME, names[i]);
+            dlclose(l->dl);
+            l->dl = NULL;
+            return -ENOENT;
+        }
+        memcpy(slots[i], &sym, sizeof(sym));
+    }
+    return 0;
+}
 
 #define DOMID_HISTORY     "/var/run/xen/domid-history"
 #define DOMID_REUSE_S     60u
@@ -172,14 +229,15 @@ int plat_xen_domain_create_as(void *impl, const char *xl_config, uint32_t domid,
 {
     struct xvios_dominfo info;
     xentoollog_logger_stdiostream *lg = NULL;
+    struct libxl_fns l = { 0 };
     libxl_ctx *ctx = NULL;
     libxl_domain_config cfg;
+    bool cfg_init = false;
     uint32_t got = INVALID_DOMID;
     char *json = NULL;
     unsigned wait_s;
     int rc;
 
-    libxl_domain_config_init(&cfg);
     rc = plat_xen_domain_info(impl, domid, &info);
     if (rc == 0) {
         snprintf(err, errlen, "domid %u is in use (domain %s)", domid, info.name[0] ? info.name : "without a name");
@@ -201,30 +259,34 @@ int plat_xen_domain_create_as(void *impl, const char *xl_config, uint32_t domid,
     }
     if ((rc = dry_run(xl_config, &json, err, errlen)) < 0)
         goto out;
+    if ((rc = libxl_load(&l, err, errlen)) < 0)
+        goto out;
+    l.config_init(&cfg);
+    cfg_init = true;
     lg = xtl_createlogger_stdiostream(stderr, XTL_WARN, 0);
     if (!lg) {
         rc = -ENOMEM;
         goto out;
     }
-    if (libxl_ctx_alloc(&ctx, LIBXL_VERSION, 0, (xentoollog_logger *)lg)) {
+    if (l.ctx_alloc(&ctx, LIBXL_VERSION, 0, (xentoollog_logger *)lg)) {
         snprintf(err, errlen, "cannot open libxl (are we dom0, root?)");
         ctx = NULL;
         rc = -EACCES;
         goto out;
     }
-    if (libxl_domain_config_from_json(ctx, &cfg, json)) {
+    if (l.config_from_json(ctx, &cfg, json)) {
         snprintf(err, errlen, "libxl does not take the configuration xl printed for %s", xl_config);
         rc = -EINVAL;
         goto out;
     }
     cfg.c_info.domid = domid;
-    if (uuid && uuid[0] && libxl_uuid_from_string(&cfg.c_info.uuid, uuid)) {
+    if (uuid && uuid[0] && l.uuid_from_string(&cfg.c_info.uuid, uuid)) {
         snprintf(err, errlen, "'%s' is no uuid", uuid);
         rc = -EINVAL;
         goto out;
     }
     XLOG_INFO("creating domain %s as domid %u from %s", cfg.c_info.name ? cfg.c_info.name : "?", domid, xl_config);
-    if (libxl_domain_create_new(ctx, &cfg, &got, NULL, NULL)) {
+    if (l.create_new(ctx, &cfg, &got, NULL, NULL)) {
         snprintf(err, errlen, "libxl could not create domain %u from %s (its messages above)", domid, xl_config);
         rc = -EIO;
         goto out;
@@ -232,21 +294,24 @@ int plat_xen_domain_create_as(void *impl, const char *xl_config, uint32_t domid,
     if (got != domid) {
         /* libxl ignored the domid (it would not, with LIBXL_HAVE_CREATEINFO_DOMID): not what was asked */
         snprintf(err, errlen, "libxl created domain %u, not %u: destroyed again", got, domid);
-        libxl_domain_destroy(ctx, got, NULL);
+        l.destroy(ctx, got, NULL);
         rc = -EIO;
         goto out;
     }
-    if (libxl_domain_unpause(ctx, domid, NULL)) {
+    if (l.unpause(ctx, domid, NULL)) {
         snprintf(err, errlen, "domain %u was created but cannot be unpaused: destroyed again", domid);
-        libxl_domain_destroy(ctx, domid, NULL);
+        l.destroy(ctx, domid, NULL);
         rc = -EIO;
         goto out;
     }
     rc = 0;
 out:
-    libxl_domain_config_dispose(&cfg);
+    if (cfg_init)
+        l.config_dispose(&cfg);
     if (ctx)
-        libxl_ctx_free(ctx);
+        l.ctx_free(ctx);
+    if (l.dl)
+        dlclose(l.dl);
     if (lg)
         xtl_logger_destroy((xentoollog_logger *)lg);
     free(json);
