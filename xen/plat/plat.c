@@ -188,13 +188,13 @@ int xvios_plat_domain_create_as(xvios_plat *p, const char *xl_config, uint32_t d
         err[0] = '\0';
     if (!xl_config || !xl_config[0] || domid == 0 || domid >= XVIOS_DOMID_LIMIT)
         return -EINVAL;
-    if (!p->ops->domain_create_as) {
-        snprintf(err, errlen, "the %s platform cannot create domains", p->ops->name);
-        return -EOPNOTSUPP;
-    }
     if (uuid && uuid[0] && !xvios_uuid_valid(uuid)) {
         snprintf(err, errlen, "'%s' is no uuid", uuid);
         return -EINVAL;
+    }
+    if (!p->ops->domain_create_as) {
+        snprintf(err, errlen, "the %s platform cannot create domains", p->ops->name);
+        return -EOPNOTSUPP;
     }
     return p->ops->domain_create_as(p->impl, xl_config, domid, uuid, err, errlen);
 }
