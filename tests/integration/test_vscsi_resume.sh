@@ -64,3 +64,16 @@ xv scsi rebuild --vios 1 --resume >"$ROOT/rebuild2.out" 2>&1 || { cat "$ROOT/reb
 grep -q '^node 1: 1 mapping recorded, 1 in place, 0 rebuilt, 0 failed$' "$ROOT/rebuild2.out" ||
     { cat "$ROOT/rebuild2.out"; fail "a second resume did something"; }
 ok "a second rebuild --resume finds the mapping in place"
+
+# --- `xvios vios revive` is dom0's on Xen; on loopback it refuses cleanly (a loopback VIOS is processes)
+printf 'name = "vios9"\ntype = "pv"\nmemory = 128\n' >"$ROOT/vios9.cfg"
+xv vios revive "$ROOT/vios9.cfg" --domid 9 >"$ROOT/revive.out" 2>&1
+rc=$?
+[ $rc -eq 6 ] && grep -q 'the loopback platform cannot re-create domains' "$ROOT/revive.out" ||
+    { cat "$ROOT/revive.out"; fail "vios revive on loopback: exit $rc"; }
+xv vios revive "$ROOT/vios9.cfg" --domid $VIOS1 >"$ROOT/revive2.out" 2>&1
+rc=$?
+[ $rc -eq 6 ] && grep -q "domid $VIOS1 is in use" "$ROOT/revive2.out" ||
+    { cat "$ROOT/revive2.out"; fail "vios revive of a domid in use: exit $rc"; }
+xv vios revive "$ROOT/vios9.cfg" >/dev/null 2>&1 && fail "vios revive without --domid"
+ok "vios revive: refused on loopback (exit 6), for a domid in use (exit 6), usage without --domid"
