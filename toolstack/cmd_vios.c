@@ -2,7 +2,7 @@
 /*
  * cmd_vios.c - `xvios vios`: dom0 commands about VIOS domains themselves.
  *
- *   xvios vios revive CONFIG --domid N [--timeout S]
+ *   xvios vios revive CONFIG --domid N [--node K] [--timeout S]
  *
  * Re-creates a destroyed or crashed VIOS from its xl configuration under the
  * domid it had (docs/vscsi.md, "Reviving a VIOS"): its clients' rings are
@@ -33,10 +33,11 @@
 #define REVIVE_TIMEOUT_S 120u
 
 static const char usage_text[] =
-    "usage: xvios vios revive CONFIG --domid N [--timeout S]\n"
+    "usage: xvios vios revive CONFIG --domid N [--node K] [--timeout S]\n"
     "  re-create the VIOS domain of xl configuration CONFIG under domid N (the domid it had when it\n"
     "  was destroyed), waiting until the toolstack lets that domid be used again (60 s after the\n"
-    "  destroy) for at most S seconds (default 120); then `xvios scsi rebuild --vios NODE --resume`\n";
+    "  destroy) for at most S seconds (default 120); --node K: add it to the cluster again as node K\n"
+    "  when its entry went with the dead domain; then `xvios scsi rebuild --vios K --resume`\n";
 
 static int say(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static int say(int code, const char *fmt, ...)
@@ -98,13 +99,14 @@ static int do_revive(const struct xvios_cli *cli, int argc, char **argv)
 {
     static const struct option longs[] = {
         {"domid", required_argument, NULL, 'd'}, {"timeout", required_argument, NULL, 't'},
+        {"node", required_argument, NULL, 'n'},
         {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0},
     };
     struct xvios_plat_config cfg = {.kind = cli->platform, .root = cli->root, .self_domid = 0};
     struct xvios_xlcfg xl = {0};
     struct xvios_dominfo info;
     xvios_plat *p = NULL;
-    uint32_t domid = 0, timeout_s = REVIVE_TIMEOUT_S, node = 0, other;
+    uint32_t domid = 0, timeout_s = REVIVE_TIMEOUT_S, node = 0, other, want_node = 0;
     bool have_domid = false;
     char err[512], uuid[37];
     int opt, rc;
@@ -116,6 +118,10 @@ static int do_revive(const struct xvios_cli *cli, int argc, char **argv)
             if (xvios_parse_domid(optarg, &domid) < 0 || domid == 0)
                 return say(XVIOS_EXIT_USAGE, "--domid: '%s' is no domU's domid", optarg);
             have_domid = true;
+            break;
+        case 'n':
+            if (xvios_parse_u32(optarg, 1, XVIOS_NODE_ID_MAX, &want_node) < 0)
+                return say(XVIOS_EXIT_USAGE, "--node: '%s' is no node id", optarg);
             break;
         case 't':
             if (xvios_parse_u32(optarg, 1, 3600, &timeout_s) < 0)
@@ -156,6 +162,14 @@ static int do_revive(const struct xvios_cli *cli, int argc, char **argv)
         goto out;
     }
     recorded_identity(p, domid, uuid, sizeof(uuid), &node);
+    if (node && want_node && node != want_node) {
+        rc = say(XVIOS_EXIT_REFUSED, "domid %u is cluster node %u, not %u", domid, node, want_node);
+        goto out;
+    }
+    if (!node && want_node && xvios_db_node_get(p, want_node, &(struct xvios_db_node){0}) == 0) {
+        rc = say(XVIOS_EXIT_REFUSED, "cluster node %u is another domain", want_node);
+        goto out;
+    }
     if ((rc = wait_reusable(p, domid, timeout_s)) != XVIOS_EXIT_OK)
         goto out;
     fprintf(stderr, "xvios vios: creating %s as domid %u%s%s\n", xl.name, domid, uuid[0] ? " with uuid " : "",
@@ -167,11 +181,22 @@ static int do_revive(const struct xvios_cli *cli, int argc, char **argv)
                  "%s", err);
         goto out;
     }
+    if (!node && want_node) {
+        /* the entry went with the dead domain: the revived one is added again under the same id */
+        if ((rc = xvios_plat_domain_info(p, domid, &info)) < 0 ||
+            (rc = xvios_db_node_add_id(p, &info, want_node)) < 0) {
+            rc = say(XVIOS_EXIT_ERROR, "%s was revived as domid %u, but adding it to the cluster as node %u "
+                                       "failed: %s", xl.name, domid, want_node, strerror(-rc));
+            goto out;
+        }
+        node = want_node;
+        fprintf(stderr, "xvios vios: domid %u added to the cluster again as node %u\n", domid, node);
+    }
     if (node)
         printf("%s revived as domid %u (cluster node %u): start its processes, then "
                "`xvios scsi rebuild --vios %u --resume`\n", xl.name, domid, node, node);
     else
-        printf("%s revived as domid %u (no cluster node had that domid)\n", xl.name, domid);
+        printf("%s revived as domid %u (no cluster node had that domid; --node K adds it)\n", xl.name, domid);
     rc = XVIOS_EXIT_OK;
 out:
     xvios_plat_close(p);

@@ -102,7 +102,7 @@ echo "== client1 kernel messages while vios2 is dead"
 rig_domu_run client1 10 'dmesg | grep -iE "scsi|sd |vscsi|abort" | tail -n 8'
 
 t1=$(rig_now)
-if out=$(xvios vios revive "$V2CFG" --domid "$V2" --timeout 150 2>&1); then
+if out=$(xvios vios revive "$V2CFG" --domid "$V2" --node "$N2" --timeout 150 2>&1); then
     rig_pass vios2-revived-as-domid-$V2
 else
     rig_fail vios2-revived "$(echo "$out" | tail -n 5 | tr '\n' ' ')"
