@@ -162,7 +162,7 @@ static void notice_deaths(struct vscsi_guard *g)
             v->dead = true;
             v->searched = false;
             v->dead_since = xvios_now();
-            say(g, "VIOS domain %u is gone: closing the vhosts it served", v->domid);
+            say(g, "VIOS domain %u is gone: %s the vhosts it served", v->domid, g->revive ? "listing" : "closing");
         }
         i++;
     }
