@@ -182,8 +182,12 @@ static int do_revive(const struct xvios_cli *cli, int argc, char **argv)
         goto out;
     }
     if (!node && want_node) {
-        /* the entry went with the dead domain: the revived one is added again under the same id */
+        /* The entry went with the dead domain: the revived one is added again under the same id. The DB's
+         * permission lists still name domid N, but xenstored ignores an entry written before the domain
+         * with that domid came to be, and the DB rewrites a list only when it differs: so the domain is
+         * added, removed (every list rewritten without N) and added again (every list written anew). */
         if ((rc = xvios_plat_domain_info(p, domid, &info)) < 0 ||
+            (rc = xvios_db_node_add_id(p, &info, want_node)) < 0 || (rc = xvios_db_node_remove(p, want_node)) < 0 ||
             (rc = xvios_db_node_add_id(p, &info, want_node)) < 0) {
             rc = say(XVIOS_EXIT_ERROR, "%s was revived as domid %u, but adding it to the cluster as node %u "
                                        "failed: %s", xl.name, domid, want_node, strerror(-rc));
