@@ -59,6 +59,37 @@ bool vscsi_resume_applies(struct vscsi_ctx *ctx, uint32_t vios, uint32_t client,
     return st == VSCSI_ST_INITIALISED || st == VSCSI_ST_CONNECTED;
 }
 
+/*
+ * The frontend dir and everything below it get their permissions written anew, the same lists
+ * ([client (owner, none), vios read], what an attach and the client's own writes give them):
+ * xenstored ignores a permission entry written before the domain it names was created, so the
+ * revived VIOS (a new domain with the old domid) could not read the frontend's state and ring-ref.
+ * Nothing else changes in the frontend dir.
+ */
+static int refresh_fe_perms(xvios_plat *p, xvios_tx tx, const char *path, const struct xvios_perm *perms,
+                            unsigned depth)
+{
+    char **names = NULL;
+    unsigned n = 0;
+    int rc;
+
+    if (depth > 8)
+        return 0;               /* scsifront's tree is 3 deep; a client's deeper nodes are its own business */
+    if ((rc = xvios_store_set_perms(p, tx, path, perms, 2)) < 0)
+        return rc;
+    if ((rc = xvios_store_list(p, tx, path, &names, &n)) < 0)
+        return rc == -ENOENT ? 0 : rc;
+    for (unsigned i = 0; i < n && rc == 0; i++) {
+        char child[VSCSI_PATH_MAX];
+
+        if (snprintf(child, sizeof(child), "%s/%s", path, names[i]) >= (int)sizeof(child))
+            continue;
+        rc = refresh_fe_perms(p, tx, child, perms, depth + 1);
+    }
+    xvios_strv_free(names, n);
+    return rc;
+}
+
 /* The backend dir with every LUN of the vhost, in one transaction. 0, or a negative errno. */
 static int write_backend(struct vscsi_ctx *ctx, uint32_t vios, const struct xvios_db_vtd *const *v, unsigned n)
 {
@@ -79,6 +110,14 @@ static int write_backend(struct vscsi_ctx *ctx, uint32_t vios, const struct xvio
             rc = -EEXIST;       /* written meanwhile (another rebuild): not ours to write over */
         } else if (rc == -ENOENT) {
             rc = 0;
+        }
+        if (rc == 0) {
+            struct xvios_perm fe_perms[2] = { { v[0]->client, XVIOS_PERM_NONE }, { vios, XVIOS_PERM_READ } };
+            char fe[VSCSI_PATH_MAX];
+
+            rc = vscsi_fe_path(v[0]->client, v[0]->vhost, fe, sizeof(fe));
+            if (rc == 0)
+                rc = refresh_fe_perms(ctx->p, tx, fe, fe_perms, 0);
         }
         for (unsigned i = 0; i < n && rc == 0; i++) {
             struct vscsi_new_dev dev = {
