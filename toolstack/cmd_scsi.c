@@ -38,11 +38,15 @@ static const char usage_text[] =
     "                 take the LUN away from CLIENT (the last LUN of a vhost takes the vhost down)\n"
     "  list [CLIENT] [--json]\n"
     "                 every LUN the cluster serves (of CLIENT)\n"
-    "  rebuild --vios NODE [--timeout MS]\n"
+    "  rebuild --vios NODE [--resume] [--timeout MS]\n"
     "                 attach again every mapping the cluster DB's VTD table gives NODE and its backend\n"
-    "                 nodes lack (a VIOS whose local state was wiped)\n"
-    "  guard          in the foreground until SIGTERM/SIGINT: when a VIOS domain dies, close the vhosts\n"
-    "                 it served (backend state Closing for the client's frontend), then remove them\n"
+    "                 nodes lack (a VIOS whose local state was wiped); --resume: a vhost whose client's\n"
+    "                 frontend is still engaged with it gets its backend dir alone, and the engine takes\n"
+    "                 over the live ring (a VIOS revived with `xvios vios revive`)\n"
+    "  guard [--revive]\n"
+    "                 in the foreground until SIGTERM/SIGINT: when a VIOS domain dies, close the vhosts\n"
+    "                 it served (backend state Closing for the client's frontend), then remove them;\n"
+    "                 --revive: only log them, leaving them for the VIOS's revival under its domid\n"
     "\n"
     "Exit status: 0 done, 1 error, 2 usage, 4 the frontend did not answer in time, 5 no store,\n"
     "6 refused, 10 client not running, 11 VIOS not a running member, 12 LU unknown,\n"
@@ -54,7 +58,7 @@ struct opts {
     const char *config;
     uint32_t vios_node;
     uint32_t timeout_ms;
-    bool readonly, shared, json;
+    bool readonly, shared, json, resume, revive;
 };
 
 static bool is_help(const char *a) { return !strcmp(a, "--help") || !strcmp(a, "-h"); }
@@ -73,7 +77,7 @@ static int usage_error(const char *fmt, ...)
     return XVIOS_EXIT_USAGE;
 }
 
-/* Options allowed per command: 'v' --vios, 'r' --ro, 's' --shared, 't' --timeout, 'c' --config, 'j' --json. */
+/* Options allowed per command: 'v' --vios, 'r' --ro, 's' --shared, 't' --timeout, 'c' --config, 'j' --json, 'R' --resume, 'V' --revive. */
 static int parse(int argc, char **argv, const char *allowed, unsigned max_pos, struct opts *o)
 {
     o->timeout_ms = VSCSI_DEFAULT_TIMEOUT_MS;
@@ -97,6 +101,10 @@ static int parse(int argc, char **argv, const char *allowed, unsigned max_pos, s
             which = 'c';
         else if (!strcmp(a, "--json"))
             which = 'j';
+        else if (!strcmp(a, "--resume"))
+            which = 'R';
+        else if (!strcmp(a, "--revive"))
+            which = 'V';
         else if (a[0] == '-' && a[1])
             return usage_error("unknown option %s", a);
         if (!which) {
@@ -126,6 +134,12 @@ static int parse(int argc, char **argv, const char *allowed, unsigned max_pos, s
             break;
         case 's':
             o->shared = true;
+            break;
+        case 'R':
+            o->resume = true;
+            break;
+        case 'V':
+            o->revive = true;
             break;
         case 'j':
             o->json = true;
@@ -303,7 +317,7 @@ static int do_rebuild(const struct xvios_cli *cli, int argc, char **argv)
     struct opts o = {0};
     struct vscsi_rebuilt r;
     struct vscsi_ctx ctx;
-    int rc = parse(argc, argv, "vt", 0, &o);
+    int rc = parse(argc, argv, "vtR", 0, &o);
 
     if (rc)
         return rc < 0 ? XVIOS_EXIT_OK : rc;
@@ -311,7 +325,7 @@ static int do_rebuild(const struct xvios_cli *cli, int argc, char **argv)
         return usage_error("rebuild needs --vios NODE");
     if ((rc = vscsi_ctx_open(cli, &ctx)) != XVIOS_EXIT_OK)
         return rc;
-    rc = vscsi_rebuild(&ctx, o.vios_node, o.timeout_ms, &r);
+    rc = vscsi_rebuild(&ctx, o.vios_node, o.timeout_ms, o.resume, &r);
     if (r.recorded || rc == XVIOS_EXIT_OK)
         printf("node %u: %u mapping%s recorded, %u in place, %u rebuilt, %u failed\n", o.vios_node, r.recorded,
                r.recorded == 1 ? "" : "s", r.in_place, r.rebuilt, r.failed);
@@ -334,7 +348,7 @@ static int do_guard(const struct xvios_cli *cli, int argc, char **argv)
     struct vscsi_guard g;
     struct opts o = {0};
     xvios_plat *p = NULL;
-    int rc = parse(argc, argv, "", 0, &o);
+    int rc = parse(argc, argv, "V", 0, &o);
 
     if (rc)
         return rc < 0 ? XVIOS_EXIT_OK : rc;
@@ -346,7 +360,7 @@ static int do_guard(const struct xvios_cli *cli, int argc, char **argv)
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGINT, &sa, NULL);
     guard_stop = 0;
-    if (vscsi_guard_start(&g, p, stdout) < 0) {
+    if (vscsi_guard_start_mode(&g, p, stdout, o.revive) < 0) {
         rc = XVIOS_EXIT_ERROR;
         goto out;
     }

@@ -24,6 +24,8 @@ int cmd_events(struct xvios_cli *cli, int argc, char **argv);
 int cmd_local(struct xvios_cli *cli, int argc, char **argv);
 /* dom0: pvSCSI disks served by a VIOS to client domains (cmd_scsi.c). */
 int cmd_scsi(struct xvios_cli *cli, int argc, char **argv);
+/* dom0: VIOS domains themselves: revive (cmd_vios.c). */
+int cmd_vios(struct xvios_cli *cli, int argc, char **argv);
 /* dom0: the cluster's LU pool (cmd_lu.c). */
 int cmd_lu(struct xvios_cli *cli, int argc, char **argv);
 /* dom0: the storage pools and their access lists (cmd_pool.c). */

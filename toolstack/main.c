@@ -25,6 +25,7 @@ static const struct {
     { "local", cmd_local, "run a loopback cluster on this host (up / down)" },
     { "cluster", cmd_cluster, "dom0 cluster administration (create, add, remove, status, destroy)" },
     { "scsi", cmd_scsi, "dom0: VIOS-served pvSCSI disks of client domains (attach, detach, list)" },
+    { "vios", cmd_vios, "dom0: VIOS domains (revive one under its old domid)" },
     { "lu", cmd_lu, "dom0: the cluster's LU pool (create, list, show, rm)" },
     { "pool", cmd_pool, "dom0: the storage pools and their access lists (create, list, get, modify, delete)" },
     { "api", cmd_api, "the management API: a vioRequest (XML) on stdin, its vioResponse on stdout" },

@@ -107,7 +107,14 @@ struct vscsi_rebuilt {
 
 /* Attach again every mapping the VTD table gives node and its backend nodes lack (vscsi_rebuild.c).
  * An exit code: 0 when every one is in place or rebuilt, else the first failure's. */
-int vscsi_rebuild(struct vscsi_ctx *ctx, uint32_t node, uint32_t timeout_ms, struct vscsi_rebuilt *out);
+int vscsi_rebuild(struct vscsi_ctx *ctx, uint32_t node, uint32_t timeout_ms, bool resume, struct vscsi_rebuilt *out);
+/* --resume (vscsi_resume.c): does the client's frontend dir of that vhost still name the VIOS's backend dir
+ * and domid, Initialised or Connected? Then resume the vhost: its backend dir alone is written again with
+ * the n mappings v (one vhost), and the engine takes over the live ring. An exit code. */
+struct xvios_db_vtd;
+bool vscsi_resume_applies(struct vscsi_ctx *ctx, uint32_t vios, uint32_t client, uint32_t vhost);
+int  vscsi_resume_vhost(struct vscsi_ctx *ctx, const struct xvios_db_node *vios, const struct xvios_db_vtd *const *v,
+                        unsigned n, uint32_t timeout_ms, struct vscsi_rebuilt *out);
 /*
  * The pools' access lists (vscsi_access.c), inside the attach's transaction:
  * may the client (its uuid, "" unknown; name for the message) have dev's LU?

@@ -162,7 +162,7 @@ static void notice_deaths(struct vscsi_guard *g)
             v->dead = true;
             v->searched = false;
             v->dead_since = xvios_now();
-            say(g, "VIOS domain %u is gone: closing the vhosts it served", v->domid);
+            say(g, "VIOS domain %u is gone: %s the vhosts it served", v->domid, g->revive ? "listing" : "closing");
         }
         i++;
     }
@@ -391,6 +391,13 @@ static bool step_vhost(struct vscsi_guard *g, struct vscsi_guard_vhost *t)
             fe_state == VSCSI_ST_CLOSED ? "closed" : "gone", be, fe_state == VSCSI_ST_CLOSED ? " and the frontend dir" : "");
         return true;
     }
+    if (g->revive && !t->closing_written) {
+        /* Linux xen-scsifront cannot finish a disconnect while an ABORT waits on the dead ring: the
+         * vhost is left for `xvios vios revive` + `xvios scsi rebuild --resume` (docs/vscsi.md) */
+        say(g, "vhost %u of domain %u: VIOS %u is dead; left for its revival under domid %u (--revive), "
+               "frontend %s", t->vhost, t->client, t->vios, t->vios, vscsi_state_name(fe_state));
+        return true;
+    }
     if (read_state(g->p, be, "state") != VSCSI_ST_CLOSING) {
         struct vscsi_guard_vios *v = vios_find(g, t->vios);
 
@@ -469,10 +476,16 @@ int vscsi_guard_scan(struct vscsi_guard *g)
 /* ---------------------------------------------------------------- running */
 int vscsi_guard_start(struct vscsi_guard *g, xvios_plat *p, FILE *log)
 {
+    return vscsi_guard_start_mode(g, p, log, false);
+}
+
+int vscsi_guard_start_mode(struct vscsi_guard *g, xvios_plat *p, FILE *log, bool revive)
+{
     uint32_t self = 1;
     int rc;
 
     memset(g, 0, sizeof(*g));
+    g->revive = revive;
     g->p = p;
     g->log = log;
     g->last_death_to_closing_ms = -1;

@@ -23,6 +23,12 @@
  * read there chooses a path dom0 writes. The frontend dir is removed only
  * once it reads Closed or its domain is gone, never while xen-scsifront may
  * still be tearing the host down (that would block the client's xenwatch).
+ *
+ * With --revive (vscsi_guard_start_mode) it writes nothing: Linux
+ * xen-scsifront's disconnect waits behind an ABORT sent into the dead ring
+ * and blocks the client's xenwatch thread, so on such clients the Closing
+ * makes things worse; the vhosts are logged and left for the VIOS's revival
+ * under its domid (`xvios vios revive`, `xvios scsi rebuild --resume`).
  */
 #ifndef XVIOS_TOOLSTACK_VSCSI_GUARD_H
 #define XVIOS_TOOLSTACK_VSCSI_GUARD_H
@@ -65,6 +71,7 @@ struct vscsi_guard {
     struct vscsi_guard_vhost *vh;
     unsigned n_vh;
     bool watching;
+    bool revive;                /* --revive: write no Closing, leave a dead VIOS's vhosts for its revival */
     /* figures, for the caller and the tests */
     unsigned closed_total;      /* vhosts closed and removed */
     int64_t last_death_to_closing_ms;   /* death seen -> Closing written, of the last vhost; -1 none */
@@ -72,6 +79,8 @@ struct vscsi_guard {
 
 /* Set the watches (@releaseDomain, /xvios/nodes) and scan once. 0 or -errno (with a line on log). */
 int  vscsi_guard_start(struct vscsi_guard *g, xvios_plat *p, FILE *log);
+/* The same; revive: only log a dead VIOS's vhosts and leave them as they are (for `xvios vios revive`). */
+int  vscsi_guard_start_mode(struct vscsi_guard *g, xvios_plat *p, FILE *log, bool revive);
 /* One pass: learn the members, notice deaths, close and clean up vhosts. 0 or -errno. */
 int  vscsi_guard_scan(struct vscsi_guard *g);
 /* Wait at most timeout_ms for a watch event (a signal ends the wait early), then scan.

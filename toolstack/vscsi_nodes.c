@@ -437,8 +437,7 @@ int vscsi_write_dev(xvios_plat *p, xvios_tx tx, uint32_t vios, uint32_t client, 
 
 int vscsi_write_vhost(xvios_plat *p, xvios_tx tx, uint32_t vios, uint32_t client, const struct vscsi_new_dev *dev)
 {
-    struct owner_perms be_o = perms_for(vios, client), fe_o = perms_for(client, vios);
-    struct xvios_dominfo info;
+    struct owner_perms fe_o = perms_for(client, vios);
     char be[VSCSI_PATH_MAX], fe[VSCSI_PATH_MAX];
     int rc;
 
@@ -449,6 +448,19 @@ int vscsi_write_vhost(xvios_plat *p, xvios_tx tx, uint32_t vios, uint32_t client
         (rc = putf(p, tx, fe, "backend", &fe_o, "%s", be)) < 0 ||
         (rc = putf(p, tx, fe, "backend-id", &fe_o, "%u", vios)) < 0 ||
         (rc = putf(p, tx, fe, "state", &fe_o, "%d", VSCSI_ST_INITIALISING)) < 0)
+        return rc;
+    return vscsi_write_be_vhost(p, tx, vios, client, dev);
+}
+
+int vscsi_write_be_vhost(xvios_plat *p, xvios_tx tx, uint32_t vios, uint32_t client, const struct vscsi_new_dev *dev)
+{
+    struct owner_perms be_o = perms_for(vios, client);
+    struct xvios_dominfo info;
+    char be[VSCSI_PATH_MAX], fe[VSCSI_PATH_MAX];
+    int rc;
+
+    if ((rc = vscsi_be_path(vios, client, dev->vdev.host, be, sizeof(be))) < 0 ||
+        (rc = vscsi_fe_path(client, dev->vdev.host, fe, sizeof(fe))) < 0)
         return rc;
     /* the client's identity from the hypervisor (never from anything the client wrote): the VIOS logs the
      * client in with it; in the backend dir, which only the VIOS (and dom0) may write */

@@ -140,6 +140,8 @@ struct vscsi_new_dev {
 
 /* Create both dirs of a new vhost with state 1, online 1 and dev (state 1). */
 int vscsi_write_vhost(xvios_plat *p, xvios_tx tx, uint32_t vios, uint32_t client, const struct vscsi_new_dev *dev);
+/* The backend dir alone, as vscsi_write_vhost writes it (a revived VIOS's vhost whose frontend dir lives on). */
+int vscsi_write_be_vhost(xvios_plat *p, xvios_tx tx, uint32_t vios, uint32_t client, const struct vscsi_new_dev *dev);
 /* Add dev-N (state 1) to an existing vhost. */
 int vscsi_write_dev(xvios_plat *p, xvios_tx tx, uint32_t vios, uint32_t client, const struct vscsi_new_dev *dev);
 /* B/state, B/online, B/vscsi-devs/dev-N/state. */

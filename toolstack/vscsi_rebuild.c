@@ -10,7 +10,9 @@
  * keeps the record. A domid that now names another domain (another uuid
  * than recorded) is refused: a client's disk never goes to another domain. Mappings in place are left alone; a mapping that cannot
  * be rebuilt (client not running, LU gone, frontend silent) is reported and
- * the others go on.
+ * the others go on. With --resume, a vhost whose client's frontend is still
+ * engaged with it (a VIOS revived under its domid) gets its backend dir
+ * alone, and the engine takes over the live ring (vscsi_resume.c).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -75,10 +77,49 @@ static int rebuild_one(struct vscsi_ctx *ctx, const struct xvios_db_vtd *v, uint
     return vscsi_attach(ctx, &req, &done);
 }
 
-int vscsi_rebuild(struct vscsi_ctx *ctx, uint32_t node, uint32_t timeout_ms, struct vscsi_rebuilt *out)
+/*
+ * --resume: every vhost of the node whose backend dir is gone while its client's frontend is still engaged
+ * with it gets its backend dir alone, all its mappings at once (vscsi_resume.c); done[i] marks the
+ * mappings so handled. The first failure's exit code, or 0.
+ */
+static int resume_vhosts(struct vscsi_ctx *ctx, const struct xvios_db_node *vios, const struct xvios_db_vtd *v,
+                         unsigned n, bool *done, uint32_t timeout_ms, struct vscsi_rebuilt *out)
+{
+    const struct xvios_db_vtd **group = calloc(n ? n : 1, sizeof(*group));
+    int first_failure = XVIOS_EXIT_OK;
+
+    if (!group)
+        return vscsi_say(XVIOS_EXIT_ERROR, "out of memory");
+    for (unsigned i = 0; i < n; i++) {
+        unsigned k = 0;
+        int rc;
+
+        if (done[i] || v[i].node != vios->node || in_place(ctx, vios, &v[i]) != 0 ||
+            !vscsi_resume_applies(ctx, vios->domid, v[i].client, v[i].vhost))
+            continue;
+        for (unsigned j = i; j < n; j++)
+            if (!done[j] && v[j].node == vios->node && v[j].client == v[i].client && v[j].vhost == v[i].vhost) {
+                group[k++] = &v[j];
+                done[j] = true;
+            }
+        out->recorded += k;
+        rc = same_client(ctx, &v[i]);
+        if (rc == XVIOS_EXIT_OK)
+            rc = vscsi_resume_vhost(ctx, vios, group, k, timeout_ms, out);
+        else
+            out->failed += k;
+        if (rc != XVIOS_EXIT_OK && first_failure == XVIOS_EXIT_OK)
+            first_failure = rc;
+    }
+    free(group);
+    return first_failure;
+}
+
+int vscsi_rebuild(struct vscsi_ctx *ctx, uint32_t node, uint32_t timeout_ms, bool resume, struct vscsi_rebuilt *out)
 {
     const struct xvios_db_node *vios = NULL;
     struct xvios_db_vtd *v = NULL;
+    bool *done = NULL;
     unsigned n = 0;
     int rc, first_failure = XVIOS_EXIT_OK;
 
@@ -92,10 +133,17 @@ int vscsi_rebuild(struct vscsi_ctx *ctx, uint32_t node, uint32_t timeout_ms, str
     if (rc < 0)
         return vscsi_say(rc == -ENOENT ? XVIOS_EXIT_REFUSED : XVIOS_EXIT_ERROR, "reading the VTD table: %s",
                          rc == -ENOENT ? "there is no cluster" : strerror(-rc));
+    done = calloc(n ? n : 1, sizeof(*done));
+    if (!done) {
+        free(v);
+        return vscsi_say(XVIOS_EXIT_ERROR, "out of memory");
+    }
+    if (resume)
+        first_failure = resume_vhosts(ctx, vios, v, n, done, timeout_ms, out);
     for (unsigned i = 0; i < n; i++) {
         char key[64];
 
-        if (v[i].node != node)
+        if (v[i].node != node || done[i])
             continue;
         out->recorded++;
         snprintf(key, sizeof(key), "%u:%u:%u:%u:%u", v[i].client, v[i].vhost, v[i].chn, v[i].tgt, v[i].lun);
@@ -120,6 +168,7 @@ int vscsi_rebuild(struct vscsi_ctx *ctx, uint32_t node, uint32_t timeout_ms, str
                 first_failure = rc;
         }
     }
+    free(done);
     free(v);
     return first_failure;
 }

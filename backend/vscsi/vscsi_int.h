@@ -108,6 +108,7 @@ struct vscsi_req {
 
 struct vscsi_vhost_stats {
     uint64_t requests, responses, bad[VSCSI_REQ_ERR_COUNT], no_connect, grant_errors, rqid_reuse, tmf;
+    uint64_t resumed;                   /* requests found outstanding on a ring taken over (vscsi_ring.c) */
 };
 
 /* A vhost's client login (vscsi_login.c): the IDs from xviosd before the backend may go Connected. */
@@ -217,7 +218,9 @@ void vscsi_login_reset(struct vscsi_vhost *vh);       /* the frontend closed: lo
 void vscsi_login_nexus(struct vscsi_vhost *vh);       /* the I_T nexus of the vhost as things stand */
 
 /* vscsi_ring.c: the way in */
-int  vscsi_ring_connect(struct vscsi_vhost *vh);
+/* resume: the frontend was Connected before this backend mapped the ring: take it over at the shared
+ * response producer and answer what is outstanding (vscsi_ring.c) */
+int  vscsi_ring_connect(struct vscsi_vhost *vh, bool resume);
 void vscsi_ring_disconnect(struct vscsi_vhost *vh);   /* only with nothing in flight */
 void vscsi_ring_service(struct vscsi_vhost *vh);
 

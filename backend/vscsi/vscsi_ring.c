@@ -30,7 +30,44 @@ static void on_evtchn(struct xvios_ev_fd *src, int fd, short revents, void *arg)
         XLOG_WARN("vhost %u/%u: cannot unmask the event channel", vh->fe_domid, vh->devid);
 }
 
-int vscsi_ring_connect(struct vscsi_vhost *vh)
+/*
+ * Attach the back ring. A fresh ring (resume false) starts at 0, as the
+ * frontend initialised it. A ring the frontend has been using already (it
+ * was Connected before this backend mapped it: a backend process restarted,
+ * or a VIOS revived under the domid the ring is granted to) is taken over
+ * where the last backend left it: at the shared response producer, so every
+ * request in [rsp_prod, req_prod) -- the ones the last backend never
+ * answered -- is taken and answered once. The indexes are copied once and
+ * checked: more outstanding than the ring holds is a sticky ring error.
+ */
+static int ring_attach(struct vscsi_vhost *vh, bool resume)
+{
+    struct vscsiif_sring *s = (struct vscsiif_sring *)vh->ring_page;
+    RING_IDX req_prod, rsp_prod;
+
+    BACK_RING_ATTACH(&vh->ring, s, 0, VSCSIIF_PAGE_SIZE);
+    if (!resume)
+        return 0;
+    rsp_prod = *(volatile RING_IDX *)&s->rsp_prod;
+    req_prod = *(volatile RING_IDX *)&s->req_prod;
+    xen_rmb();
+    if ((RING_IDX)(req_prod - rsp_prod) > RING_SIZE(&vh->ring)) {
+        vh->ring_error = true;
+        vh->eng->ring_errors++;
+        XLOG_ERR("vhost %u/%u: resuming a ring with %u requests outstanding (producer %u, responses %u), "
+                 "more than its %u slots: sticky ring error",
+                 vh->fe_domid, vh->devid, req_prod - rsp_prod, req_prod, rsp_prod, RING_SIZE(&vh->ring));
+        vscsi_xs_set_error(vh, "ring error: resumed with more requests outstanding than the ring holds");
+        return -EPROTO;
+    }
+    BACK_RING_ATTACH(&vh->ring, s, rsp_prod, VSCSIIF_PAGE_SIZE);
+    vh->st.resumed += req_prod - rsp_prod;
+    XLOG_INFO("vhost %u/%u: ring resumed at response %u, %u requests outstanding to answer", vh->fe_domid,
+              vh->devid, rsp_prod, req_prod - rsp_prod);
+    return 0;
+}
+
+int vscsi_ring_connect(struct vscsi_vhost *vh, bool resume)
 {
     struct vscsi_engine *e = vh->eng;
     char v[32];
@@ -69,10 +106,10 @@ int vscsi_ring_connect(struct vscsi_vhost *vh)
     rc = xvios_evloop_fd_add(e->loop, xvios_evtchn_fd(vh->ch), POLLIN, on_evtchn, vh, &vh->src);
     if (rc < 0)
         goto out;
-    /* The frontend initialised the shared indexes; only our private ones start at 0. */
-    BACK_RING_ATTACH(&vh->ring, (struct vscsiif_sring *)vh->ring_page, 0, VSCSIIF_PAGE_SIZE);
-    vh->connected = true;
     vh->ring_error = false;
+    if ((rc = ring_attach(vh, resume)) < 0)
+        goto out;
+    vh->connected = true;
     vh->quiesce = false;
     XLOG_INFO("vhost %u/%u: ring-ref %u event-channel %u connected (grant copy %s)", vh->fe_domid, vh->devid, ref,
               port, xvios_gnt_copy_native(vh->gnt) ? "native" : "by map");

@@ -8,7 +8,10 @@
  *                              state 5 with xvios-error at its deadline; then
  *                              map the ring, bind the channel; dev-N 1 -> 3
  *                              (6 on failure), 5 -> 6; then state 4
- *   frontend 4 (Connected)     dev-N 3 -> 4; state 4 (after Reconfigured)
+ *   frontend 4 (Connected)     dev-N 3 -> 4; state 4 (after Reconfigured);
+ *                              on a ring this backend never mapped (a revived
+ *                              VIOS): login, map at the shared rsp_prod, add
+ *                              the dev-Ns as on 3, answer what is outstanding
  *   frontend 7 (Reconfiguring) the same dev-N pass as on 3; state 8
  *   frontend 5 (Closing)       stop taking requests, wait until none is
  *                              outstanding, unmap; state 5
@@ -256,7 +259,7 @@ void vscsi_xs_reconcile(struct vscsi_vhost *vh)
             set_state(vh, "state", XB_CLOSING);
             break;
         }
-        if (vscsi_ring_connect(vh) < 0) {
+        if (vscsi_ring_connect(vh, false) < 0) {
             set_state(vh, "state", XB_CLOSING);
             break;
         }
@@ -270,9 +273,23 @@ void vscsi_xs_reconcile(struct vscsi_vhost *vh)
             set_state(vh, "state", XB_CLOSING);
             break;
         }
-        if (!vh->connected && vscsi_ring_connect(vh) < 0) {
-            set_state(vh, "state", XB_CLOSING);
-            break;
+        if (!vh->connected) {
+            /* The frontend is Connected on a ring this backend never mapped: a backend taking over a
+             * live ring (a revived VIOS, docs/vscsi.md "Reviving a VIOS"). Its LUNs are added as on a
+             * first connect, then the requests the last backend left unanswered are taken from the
+             * ring (the push below kicks the service). */
+            if (vscsi_ring_connect(vh, true) < 0) {
+                if (!vh->ring_error)
+                    set_state(vh, "state", XB_CLOSING);
+                break;
+            }
+            dev_pass(vh, PASS_ADD);
+            XLOG_INFO("vhost %u/%u: took over the frontend's live ring", vh->fe_domid, vh->devid);
+            vscsi_ring_service(vh);
+            /* a frontend waiting for an answer (an ABORT into the dead ring) gets its event even if it
+             * had not asked for one: the dead backend may have swallowed the last notification */
+            if (vh->connected && xvios_evtchn_notify(vh->ch) < 0)
+                XLOG_WARN("vhost %u/%u: notify failed", vh->fe_domid, vh->devid);
         }
         dev_pass(vh, PASS_UPDATE);
         set_state(vh, "state", XB_CONNECTED);

@@ -63,6 +63,24 @@ int xvios_plat_domain_info(xvios_plat *p, uint32_t domid, struct xvios_dominfo *
 /* "DOMAIN" as xl takes it: a domid in decimal or a domain name. -ENOENT if none. */
 int xvios_plat_domain_lookup(xvios_plat *p, const char *name_or_id, uint32_t *domid);
 
+/*
+ * Re-creating a domain under a given domid (`xvios vios revive`, docs/vscsi.md
+ * "Reviving a VIOS"): the rings and event channels its clients set up are
+ * still granted to and bound for that domid. Dom0 only; optional ops, the
+ * loopback platform answers -EOPNOTSUPP.
+ *
+ * xvios_plat_domid_recent: 1 when the toolstack still refuses the domid for
+ * having been used recently (libxl keeps a destroyed domain's domid out of
+ * use for 60 s), *wait_s the seconds left; 0 when it may be used again.
+ * xvios_plat_domain_create_as: create the domain described by the xl
+ * configuration file xl_config with domid `domid` (and uuid `uuid` unless
+ * NULL or "": the domain's identity as the cluster DB recorded it) and unpause it; -EEXIST:
+ * the domid is in use, -EAGAIN: used too recently; err says what went wrong.
+ */
+int xvios_plat_domid_recent(xvios_plat *p, uint32_t domid, unsigned *wait_s);
+int xvios_plat_domain_create_as(xvios_plat *p, const char *xl_config, uint32_t domid, const char *uuid,
+                                char *err, size_t errlen);
+
 /* ---------------------------------------------------------------- store */
 /*
  * XenStore semantics: a tree of nodes, each with a value (<= XVIOS_STORE_MAX_VALUE

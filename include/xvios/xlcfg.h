@@ -48,6 +48,8 @@ struct xvios_xlcfg {
  * entry; -E2BIG too many entries or a field too long; -ENOMEM.
  */
 int  xvios_xlcfg_read(const char *path, struct xvios_xlcfg *out, char *err, size_t errlen);
+/* The same for the name alone (any domain's xl configuration: no vscsi list needed). */
+int  xvios_xlcfg_read_name(const char *path, struct xvios_xlcfg *out, char *err, size_t errlen);
 void xvios_xlcfg_free(struct xvios_xlcfg *c);   /* NULL is fine; leaves *c empty */
 
 #endif /* XVIOS_XLCFG_H */

@@ -33,6 +33,12 @@
  *   overflow              a producer index beyond the ring: no answer may come,
  *                         the backend records the sticky ring error
  *   vanish:L              16 writes in flight, then SIGKILL itself
+ *   stall:L:N:NAME        N 4 KiB WRITEs (a pattern) and an ABORT of the first, published
+ *                         on the ring WITHOUT an event (the backend does not see them),
+ *                         then ROOT/NAME is created; the test replaces the backend, and
+ *                         every one of the N+1 rqids must be answered exactly once within
+ *                         60 s (WRITEs GOOD, the ABORT 0x2002), nothing more within 1 s;
+ *                         then the N blocks are read back and compared
  *   vpd:L:PAGE            INQUIRY VPD page PAGE (hex: 80 or 83) of LUN L, printed:
  *                         "ok: VPD 0x83 LUN L: naa.<32 hex digits>" (the NAA
  *                         designator), "ok: VPD 0x80 LUN L: serial <serial>"
@@ -895,6 +901,78 @@ static void step_overflow(void)
     printf("ok: producer index overflow: no answer, backend reports '%s'\n", err);
 }
 
+static void step_stall(const char *root, uint16_t lun, uint32_t n, const char *name)
+{
+    struct vscsiif_request *a;
+    struct vscsiif_response rsp;
+    struct timespec dl;
+    unsigned seen[QDEPTH] = { 0 }, inflight = 0, ua = 0;
+    bool again[QDEPTH] = { false };
+
+    if (n == 0 || n + 1 > QDEPTH || !name)
+        die("stall: 1..%u requests and a file name", QDEPTH - 1);
+    for (uint32_t i = 0; i < n; i++) {
+        F.io[i].rqid = (uint16_t)i;
+        issue_rw(&F.io[i], lun, true, (uint64_t)i * 8, 8, 0x5a, false);
+    }
+    a = vscsifront_req_next(F.f);
+    if (!a)
+        die("stall: ring full");
+    memset(a, 0, sizeof(*a));
+    a->act = VSCSIIF_ACT_SCSI_ABORT;
+    a->rqid = (uint16_t)n;
+    a->ref_rqid = 0;
+    a->lun = lun;
+    RING_PUSH_REQUESTS(vscsifront_ring(F.f));   /* published, and no event: the backend never looks */
+    printf("ok: %u writes and an ABORT published without an event\n", n);
+    fflush(stdout);
+    step_file(root, name, true);
+    for (uint32_t got = 0; got < n + 1; got++) {
+        wait_rsp(&rsp, 60000);
+        if (rsp.rqid > n)
+            die("stall: an answer for rqid %u, never sent", rsp.rqid);
+        if (seen[rsp.rqid]++)
+            die("stall: rqid %u answered twice", rsp.rqid);
+        if (rsp.rqid == n) {
+            if (rsp.rslt != 0x2002)
+                die("stall: the ABORT answered 0x%x", (unsigned)rsp.rslt);
+            continue;
+        }
+        /* a new backend's first command meets the unit attention of its power-on: scsi-ml retries it */
+        if (rsp.rslt == 2 && rsp.sense_len >= 3 && (rsp.sense_buffer[2] & 0xf) == 6) {
+            again[rsp.rqid] = true;
+            ua++;
+        } else if (rsp.rslt != 0 || rsp.residual_len != 0) {
+            die("stall: WRITE rqid %u answered 0x%x residual %u sense %02x/%02x", rsp.rqid, (unsigned)rsp.rslt,
+                rsp.residual_len, rsp.sense_buffer[2] & 0xf, rsp.sense_buffer[12]);
+        }
+        release(&F.io[rsp.rqid]);
+    }
+    dl = xvios_deadline_ms(1000);
+    if (vscsifront_wait_rsp(F.f, &rsp, &dl) != -ETIMEDOUT)
+        die("stall: an extra answer (rqid %u) after all %u were in", rsp.rqid, n + 1);
+    printf("ok: all %u outstanding rqids answered exactly once after the takeover (%u unit attention%s)\n", n + 1,
+           ua, ua == 1 ? "" : "s");
+    for (uint32_t i = 0; i < n; i++)
+        if (again[i]) {
+            F.io[i].rqid = (uint16_t)i;
+            issue_rw(&F.io[i], lun, true, (uint64_t)i * 8, 8, 0x5a, false);
+            inflight++;
+        }
+    vscsifront_push(F.f, false);
+    while (inflight)
+        complete_one(0x5a, &inflight);
+    for (uint32_t i = 0; i < n; i++) {
+        F.io[i].rqid = (uint16_t)i;
+        issue_rw(&F.io[i], lun, false, (uint64_t)i * 8, 8, 0x5a, false);
+        inflight++;
+    }
+    vscsifront_push(F.f, false);
+    while (inflight)
+        complete_one(0x5a, &inflight);
+    printf("ok: the %u blocks written through the new backend read back\n", n);
+}
+
 static void step_vanish(uint16_t lun)
 {
     for (unsigned i = 0; i < QDEPTH; i++) {
@@ -1143,6 +1221,11 @@ int main(int argc, char **argv)
             step_bad(cls ? cls : "");
         } else if (!strcmp(name, "overflow")) {
             step_overflow();
+        } else if (!strcmp(name, "stall")) {
+            uint16_t l = (uint16_t)arg_u32(&save);
+            uint32_t n = arg_u32(&save);
+            await_lun(l);
+            step_stall(argv[1], l, n, strtok_r(NULL, ":", &save));
         } else if (!strcmp(name, "vanish")) {
             step_vanish((uint16_t)arg_u32(&save));
         } else if (!strcmp(name, "close")) {

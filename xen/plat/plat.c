@@ -4,11 +4,13 @@
  * implementations, then calls through the chosen struct xvios_plat_ops.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "xen/plat/plat_ops.h"
 #include "xvios/log.h"
+#include "xvios/parse.h"
 
 struct xvios_plat {
     enum xvios_plat_kind kind;
@@ -169,6 +171,32 @@ int xvios_plat_domain_lookup(xvios_plat *p, const char *name_or_id, uint32_t *do
     if (!name_or_id || !name_or_id[0])
         return -EINVAL;
     return p->ops->domain_lookup(p->impl, name_or_id, domid);
+}
+
+int xvios_plat_domid_recent(xvios_plat *p, uint32_t domid, unsigned *wait_s)
+{
+    *wait_s = 0;
+    if (domid == 0 || domid >= XVIOS_DOMID_LIMIT)
+        return -EINVAL;
+    return p->ops->domid_recent ? p->ops->domid_recent(p->impl, domid, wait_s) : -EOPNOTSUPP;
+}
+
+int xvios_plat_domain_create_as(xvios_plat *p, const char *xl_config, uint32_t domid, const char *uuid,
+                                char *err, size_t errlen)
+{
+    if (errlen)
+        err[0] = '\0';
+    if (!xl_config || !xl_config[0] || domid == 0 || domid >= XVIOS_DOMID_LIMIT)
+        return -EINVAL;
+    if (uuid && uuid[0] && !xvios_uuid_valid(uuid)) {
+        snprintf(err, errlen, "'%s' is no uuid", uuid);
+        return -EINVAL;
+    }
+    if (!p->ops->domain_create_as) {
+        snprintf(err, errlen, "the %s platform cannot create domains", p->ops->name);
+        return -EOPNOTSUPP;
+    }
+    return p->ops->domain_create_as(p->impl, xl_config, domid, uuid, err, errlen);
 }
 
 /* ---------------------------------------------------------------- store */

@@ -35,6 +35,10 @@ struct xvios_plat_ops {
     int (*watch_fd)(void *impl);
     int (*watch_read)(void *impl, char **path, char **token);
     int (*store_generation)(void *impl, uint64_t *gen);   /* optional: NULL is -EOPNOTSUPP */
+    /* optional (NULL is -EOPNOTSUPP): re-creating a domain under a given domid (platform.h) */
+    int (*domid_recent)(void *impl, uint32_t domid, unsigned *wait_s);
+    int (*domain_create_as)(void *impl, const char *xl_config, uint32_t domid, const char *uuid, char *err,
+                            size_t errlen);
 
     /* Links: the implementation allocates its own link state (*link_impl). */
     int  (*link_open)(void *impl, const struct xvios_link_peer *peer, void **link_impl);

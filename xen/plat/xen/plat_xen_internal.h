@@ -81,6 +81,10 @@ uint64_t plat_xen_release_poll(struct plat_xen *px);
 /* plat_xen_ident.c */
 int plat_xen_self_domid(void *impl, uint32_t *domid);
 int plat_xen_domain_info(void *impl, uint32_t domid, struct xvios_dominfo *out);
+/* plat_xen_revive.c: re-creating a domain under a given domid (libxenlight) */
+int plat_xen_domid_recent(void *impl, uint32_t domid, unsigned *wait_s);
+int plat_xen_domain_create_as(void *impl, const char *xl_config, uint32_t domid, const char *uuid, char *err,
+                              size_t errlen);
 int plat_xen_domain_lookup(void *impl, const char *name_or_id, uint32_t *domid);
 
 /* plat_xen_link.c */

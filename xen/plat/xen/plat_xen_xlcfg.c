@@ -173,7 +173,7 @@ static int read_list(XLU_Config *cfg, const char *file, struct xvios_xlcfg *out,
     return 0;
 }
 
-int xvios_xlcfg_read(const char *path, struct xvios_xlcfg *out, char *err, size_t errlen)
+static int read_file(const char *path, struct xvios_xlcfg *out, bool want_list, char *err, size_t errlen)
 {
     struct report rep = {0};
     XLU_Config *cfg = NULL;
@@ -205,7 +205,7 @@ int xvios_xlcfg_read(const char *path, struct xvios_xlcfg *out, char *err, size_
         goto out;
     }
     rc = read_name(cfg, path, out, err, errlen);
-    if (rc == 0)
+    if (rc == 0 && want_list)
         rc = read_list(cfg, path, out, err, errlen);
 out:
     if (cfg)
@@ -224,6 +224,16 @@ out:
     if (rc < 0)
         xvios_xlcfg_free(out);
     return rc;
+}
+
+int xvios_xlcfg_read(const char *path, struct xvios_xlcfg *out, char *err, size_t errlen)
+{
+    return read_file(path, out, true, err, errlen);
+}
+
+int xvios_xlcfg_read_name(const char *path, struct xvios_xlcfg *out, char *err, size_t errlen)
+{
+    return read_file(path, out, false, err, errlen);
 }
 
 void xvios_xlcfg_free(struct xvios_xlcfg *c)
