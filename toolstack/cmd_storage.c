@@ -16,6 +16,7 @@
 #include "cli_json.h"
 #include "cmds.h"
 #include "xvios/clock.h"
+#include "xvios/db.h"
 #include "xvios/kv.h"
 #include "xvios/storage_info.h"
 
@@ -318,7 +319,7 @@ int cmd_storage(struct xvios_cli *cli, int argc, char **argv)
     while ((ch = getopt_long(argc, argv, "+", lo, NULL)) != -1) {
         switch (ch) {
         case 'v':
-            if (xvios_parse_u32(optarg, 1, XVIOS_MAX_NODES, &cli->via) < 0) {
+            if (xvios_parse_u32(optarg, 1, XVIOS_NODE_ID_MAX, &cli->via) < 0) {
                 usage(stderr);
                 return XVIOS_EXIT_USAGE;
             }
