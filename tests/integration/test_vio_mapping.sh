@@ -67,10 +67,10 @@ ok "mapping create through node 3: served by node 1, the client read the LUN, no
 rec=$("$XS" "$ROOT" read /xvios/vtds/7-0-0-0-0) || fail "no VTD record of 7:0:0:0:0"
 [ "$rec" = "$(printf 'client=7\nuuid=%s\nname=client-a\nnode=1\nvhost=0\nchannel=0\ntarget=0\nlun=0\nlu=%s\npool-lu=db1\nro=0' "$(cat "$ROOT/domains/7/uuid")" "$lu")" ] \
     || { echo "$rec"; fail "the VTD record is not the mapping"; }
-[ "$("$XS" "$ROOT" perms /xvios/vtds/7-0-0-0-0)" = "101:n 102:r 103:r" ] \
+[ "$("$XS" "$ROOT" perms /xvios/vtds/7-0-0-0-0)" = "0:n 101:r 102:r 103:r" ] \
     || { "$XS" "$ROOT" perms /xvios/vtds/7-0-0-0-0; fail "the VTD record's permissions"; }
 [ "$("$XS" "$ROOT" perms /xvios/vtds)" = "0:n 101:b 102:b 103:b" ] || fail "the VTD table's permissions"
-ok "the mapping's VTD record: as attached, owner its VIOS (node 1), READ for nodes 2 and 3, nothing for the client"
+ok "the mapping's VTD record: as attached, owner dom0 (its writer), READ for the three nodes, nothing for the client"
 
 # --- reads: mapping in dom0; client and adapter (the client's login) from any node's daemon
 api 2 "$(R '<mapping action="get" client="7" vdev="0:0:0:0"/>')"; has 'poolLu="db1"'

@@ -21,8 +21,10 @@
  *                                             changes or removes it)
  *   /xvios/vtds (the VTD table, xvios/db_vtd.h) owner dom0, BOTH for members (a VIOS records the
  *                                             mappings it makes when asked by another node)
- *   a VTD record                              owner: its serving VIOS while a member (dom0 writes it
- *                                             so, a VIOS creates its own), else dom0; READ for the
+ *   a VTD record                              owner: its writer while a member (dom0 for what dom0
+ *                                             attaches: xenstored deletes a destroyed domain's nodes,
+ *                                             and these rebuild it; the serving VIOS for what it
+ *                                             makes itself), else dom0; READ for the
  *                                             other members (readers believe a record only when its
  *                                             owner is dom0 or the VIOS it names, db_vtd.c)
  *   /xvios/pr and everything below it          owner: its creator while a member, else dom0;

@@ -366,8 +366,13 @@ static int put_body(xvios_plat *p, xvios_tx tx, void *arg)
     }
     if ((rc = record_path(path, sizeof(path), v->client, v->vhost, v->chn, v->tgt, v->lun)) < 0)
         goto out;
-    /* the record is its serving VIOS's, whoever writes it */
-    rc = put_perms(p, tx, m, nm, path, member_domid(m, nm, v->node), rec);
+    /* the record is its writer's: dom0's when dom0 writes it (xvios scsi attach), the serving VIOS's when that
+     * VIOS makes the mapping itself (MAPPING_APPLY). Not the VIOS's whoever writes: xenstored deletes the nodes
+     * a domain owns when the domain is destroyed, and the records of a destroyed VIOS are what rebuilds it. */
+    uint32_t self = 0;
+    if (xvios_plat_self_domid(p, &self) < 0)
+        self = 0;
+    rc = put_perms(p, tx, m, nm, path, self, rec);
 out:
     free(rec);
     free(m);
