@@ -65,8 +65,8 @@ front 7 $VIOS1 0 inquiry:0 await:attached follow:added inquiry:1 readcap:1:83886
 fpid=$!
 wait $apid || { cat "$ROOT/attach.out"; fail "dom0's attach of db1 to client-a"; }
 touch "$ROOT/attached"
-[ "$("$XS" "$ROOT" perms /xvios/vtds/7-0-0-0-0)" = "$VIOS1:n 102:r 103:r" ] \
-    || { "$XS" "$ROOT" perms /xvios/vtds/7-0-0-0-0; fail "dom0's VTD record is not node 1's (owner), READ for the others"; }
+[ "$("$XS" "$ROOT" perms /xvios/vtds/7-0-0-0-0)" = "0:n $VIOS1:r 102:r 103:r" ] \
+    || { "$XS" "$ROOT" perms /xvios/vtds/7-0-0-0-0; fail "dom0's VTD record is not dom0's (owner), READ for the nodes"; }
 [ "$("$XS" "$ROOT" perms /xvios/vtds)" = "0:n $VIOS1:b 102:b 103:b" ] || { "$XS" "$ROOT" perms /xvios/vtds; fail "the VTD table's permissions"; }
 ok "dom0 attached db1 as 0:0:0:0 of client-a on node 1; its VTD record is node 1's, READ for nodes 2 and 3"
 

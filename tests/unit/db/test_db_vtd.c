@@ -137,8 +137,10 @@ static void test_permissions(void **state)
 {
     struct loop_fixture *f = *state;
     struct xvios_db_vtd a = vtd(7, 1, 0, 0, 0), forged = vtd(7, 1, 0, 0, 9), got, *all = NULL;
-    /* the table: dom0's, every member creates records; a record: its serving VIOS's (node 1 is domain 5) */
+    /* the table: dom0's, every member creates records; a record: its writer's, dom0's when dom0 attached it
+     * (xenstored deletes what a destroyed domain owned), the VIOS's when it made it (node 1 is domain 5) */
     const struct xvios_perm table[] = { { 0, XVIOS_PERM_NONE }, { 5, XVIOS_PERM_BOTH }, { 6, XVIOS_PERM_BOTH } };
+    const struct xvios_perm dom0s[] = { { 0, XVIOS_PERM_NONE }, { 5, XVIOS_PERM_READ }, { 6, XVIOS_PERM_READ } };
     const struct xvios_perm want[] = { { 5, XVIOS_PERM_NONE }, { 6, XVIOS_PERM_READ } };
     xvios_plat *d5, *d6, *d7;
     char rec[2048];
@@ -148,7 +150,7 @@ static void test_permissions(void **state)
     assert_int_equal(xvios_loop_domain_create(f->dom0, 7, "client-7"), 0);
     assert_int_equal(xvios_db_vtd_put(f->dom0, XVIOS_TX_NONE, &a), 0);
     want_perms(f->dom0, XVIOS_DB_VTDS, table, 3);
-    want_perms(f->dom0, XVIOS_DB_VTDS "/7-0-0-0-0", want, 2);
+    want_perms(f->dom0, XVIOS_DB_VTDS "/7-0-0-0-0", dom0s, 3);
 
     d5 = loop_fixture_open(f->root, 5);
     d6 = loop_fixture_open(f->root, 6);
@@ -162,21 +164,27 @@ static void test_permissions(void **state)
     assert_int_equal(xvios_db_vtd_list(d6, XVIOS_TX_NONE, &all, &n), 0);
     assert_int_equal(n, 1);
     free(all);
-    /* another VIOS changes and removes none of node 1's records */
+    /* no VIOS changes or removes what dom0 attached, not even the serving one */
     a.lu[1] = 'x';
     assert_int_equal(xvios_db_vtd_put(d6, XVIOS_TX_NONE, &a), -EACCES);
     assert_int_equal(xvios_db_vtd_remove(d6, XVIOS_TX_NONE, 7, 0, 0, 0, 0), -EACCES);
-    /* the serving VIOS changes its own record and records a new mapping of its own, owned by it */
-    assert_int_equal(xvios_db_vtd_put(d5, XVIOS_TX_NONE, &a), 0);
-    assert_int_equal(xvios_db_vtd_get(d6, XVIOS_TX_NONE, 7, 0, 0, 0, 0, &got), 0);
-    want_same(&got, &a);
+    assert_int_equal(xvios_db_vtd_put(d5, XVIOS_TX_NONE, &a), -EACCES);
+    assert_int_equal(xvios_db_vtd_remove(d5, XVIOS_TX_NONE, 7, 0, 0, 0, 0), -EACCES);
+    a.lu[1] = vtd(7, 1, 0, 0, 0).lu[1];
+    /* the serving VIOS records a new mapping of its own, owned by it, changes and removes it; a peer cannot */
     a.lun = 1;
     assert_int_equal(xvios_db_vtd_put(d5, XVIOS_TX_NONE, &a), 0);
     want_perms(f->dom0, XVIOS_DB_VTDS "/7-0-0-0-1", want, 2);
+    a.read_only = true;
+    assert_int_equal(xvios_db_vtd_put(d5, XVIOS_TX_NONE, &a), 0);
+    assert_int_equal(xvios_db_vtd_get(d6, XVIOS_TX_NONE, 7, 0, 0, 0, 1, &got), 0);
+    want_same(&got, &a);
+    assert_int_equal(xvios_db_vtd_remove(d6, XVIOS_TX_NONE, 7, 0, 0, 0, 1), -EACCES);
     assert_int_equal(xvios_db_vtd_remove(d5, XVIOS_TX_NONE, 7, 0, 0, 0, 1), 0);
     a.lun = 0;
-    /* a record another VIOS writes in node 1's name is not believed: -EIO named, skipped when listed */
-    assert_int_equal(xvios_db_vtd_put(d6, XVIOS_TX_NONE, &forged), -EPERM);   /* it cannot give the record away */
+    a.read_only = false;
+    /* a record another VIOS writes in node 1's name is its own and not believed: -EIO named, skipped listed */
+    assert_int_equal(xvios_db_vtd_put(d6, XVIOS_TX_NONE, &forged), 0);
     snprintf(rec, sizeof(rec), "client=7\nuuid=%s\nname=%s\nnode=1\nvhost=0\nchannel=0\ntarget=0\nlun=9\nlu=%s\n"
              "pool-lu=%s\nro=0\n", forged.client_uuid, forged.client_name, forged.lu, forged.pool_lu);
     assert_int_equal(xvios_store_write(d6, XVIOS_TX_NONE, XVIOS_DB_VTDS "/7-0-0-0-9", rec, strlen(rec)), 0);
@@ -192,16 +200,17 @@ static void test_permissions(void **state)
     assert_int_equal(xvios_db_vtd_list(d7, XVIOS_TX_NONE, &all, &n), -EACCES);
     assert_int_equal(xvios_store_write(d7, XVIOS_TX_NONE, XVIOS_DB_VTDS "/7-0-0-0-1", "x", 1), -EACCES);
 
-    /* a membership change re-grants the table: a new member reads it, a removed one no longer does, and the
-     * removed VIOS's records become dom0's */
+    /* a membership change re-grants the table: a new member reads it, a removed one no longer does (and a
+     * removed VIOS's own records become dom0's) */
     const struct xvios_perm table3[] = { { 0, XVIOS_PERM_NONE }, { 5, XVIOS_PERM_BOTH }, { 6, XVIOS_PERM_BOTH },
                                          { 9, XVIOS_PERM_BOTH } };
-    const struct xvios_perm three[] = { { 5, XVIOS_PERM_NONE }, { 6, XVIOS_PERM_READ }, { 9, XVIOS_PERM_READ } };
+    const struct xvios_perm three[] = { { 0, XVIOS_PERM_NONE }, { 5, XVIOS_PERM_READ }, { 6, XVIOS_PERM_READ },
+                                        { 9, XVIOS_PERM_READ } };
     const struct xvios_perm two_left[] = { { 0, XVIOS_PERM_NONE }, { 6, XVIOS_PERM_READ },
                                            { 9, XVIOS_PERM_READ } };
     add_vios(f, 9, "vios-c");
     want_perms(f->dom0, XVIOS_DB_VTDS, table3, 4);
-    want_perms(f->dom0, XVIOS_DB_VTDS "/7-0-0-0-0", three, 3);
+    want_perms(f->dom0, XVIOS_DB_VTDS "/7-0-0-0-0", three, 4);
     assert_int_equal(xvios_db_node_remove(f->dom0, 1), 0);   /* node 1 is domain 5 */
     want_perms(f->dom0, XVIOS_DB_VTDS "/7-0-0-0-0", two_left, 3);
     assert_int_equal(xvios_db_vtd_get(d5, XVIOS_TX_NONE, 7, 0, 0, 0, 0, &got), -EACCES);
