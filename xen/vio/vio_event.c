@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "vio_int.h"
+#include "xvios/db.h"
 #include "xvios/kv.h"
 #include "xvios/parse.h"
 
@@ -43,7 +44,7 @@ static bool event_ok(const struct xvios_vio_event *ev)
 {
     return in(actions, sizeof(actions) / sizeof(actions[0]), ev->action) &&
            in(types, sizeof(types) / sizeof(types[0]), ev->type) && key_ok(ev->key) &&
-           ev->by <= XVIOS_MAX_NODES && ev->via <= XVIOS_MAX_NODES;
+           ev->by <= XVIOS_NODE_ID_MAX && ev->via <= XVIOS_NODE_ID_MAX;   /* multi-host ids too */
 }
 
 int xvios_vio_event_format(const struct xvios_vio_event *ev, char *out, size_t cap, size_t *len)
@@ -84,8 +85,8 @@ int xvios_vio_event_parse(const char *untrusted, size_t len, struct xvios_vio_ev
         case 1: if (kv.val_len >= sizeof(ev->action)) return -EINVAL; memcpy(ev->action, val, kv.val_len + 1); break;
         case 2: if (kv.val_len >= sizeof(ev->type)) return -EINVAL; memcpy(ev->type, val, kv.val_len + 1); break;
         case 3: memcpy(ev->key, val, kv.val_len + 1); break;
-        case 4: if (xvios_parse_u32(val, 0, XVIOS_MAX_NODES, &ev->by) < 0) return -EINVAL; break;
-        case 5: if (xvios_parse_u32(val, 0, XVIOS_MAX_NODES, &ev->via) < 0) return -EINVAL; break;
+        case 4: if (xvios_parse_u32(val, 0, XVIOS_NODE_ID_MAX, &ev->by) < 0) return -EINVAL; break;
+        case 5: if (xvios_parse_u32(val, 0, XVIOS_NODE_ID_MAX, &ev->via) < 0) return -EINVAL; break;
         }
     }
     {

@@ -270,7 +270,12 @@ static void test_event_text(void **state)
     BAD("category=lifecycle\naction=exploded\ntype=LU\nkey=db1\nby=0\nvia=3\n");
     BAD("category=lifecycle\naction=created\ntype=toaster\nkey=db1\nby=0\nvia=3\n");
     BAD("category=lifecycle\naction=created\ntype=LU\nkey=a b\nby=0\nvia=3\n");
-    BAD("category=lifecycle\naction=created\ntype=LU\nkey=db1\nby=999\nvia=3\n");
+    BAD("category=lifecycle\naction=created\ntype=LU\nkey=db1\nby=4294967296\nvia=3\n");
+    /* a multi-host node's id (corosync nodeid << 8 | local) is over 256 and is an event's author all the same */
+    assert_int_equal(xvios_vio_event_parse("category=lifecycle\naction=created\ntype=LU\nkey=db1\nby=770\nvia=257\n",
+                                           65, &back), 0);
+    assert_int_equal(back.by, 770);
+    assert_int_equal(back.via, 257);
     BAD("category=lifecycle\naction=created\ntype=LU\nkey=db1\nby=0\n");
     BAD("category=lifecycle\naction=created\ntype=LU\nkey=db1\nby=0\nvia=3\nmore=1\n");
     BAD("category=lifecycle\naction=created\ntype=LU\nkey=db1\nby=0\nvia=3\n\nbody");
