@@ -97,6 +97,7 @@ if [ "$have_cap" = 1 ]; then
     n3=$(mh_capture_stop cap3); n2=$(mh_capture_stop cap2)
     echo "   TCP packets captured during the directed sends: host 2 $n2, host 3 $n3"
     t_check "capture: host 2's interface carried the directed traffic (>= 3 segments a send)" test "$n2" -ge 30
+    [ "$n2" -ge 30 ] || sed 's/^/   tcpdump (host 2): /' "$T_ROOT/cap2.tcpdump.err"
     t_check "capture: host 3's interface saw no TCP packet at all" test "$n3" -eq 0
 fi
 
