@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "backend/lu/lu_aptpl.h"
+#include "xvios/file_replace.h"
 #include "xvios/log.h"
 
 int lu_aptpl_path(const char *backing, char *out, size_t cap)
@@ -25,95 +26,19 @@ int lu_aptpl_path(const char *backing, char *out, size_t cap)
     return 0;
 }
 
-/* fsync of the directory holding path, so a rename or unlink in it is durable. */
-static int sync_dir_of(const char *path)
-{
-    char dir[PATH_MAX];
-    const char *slash = strrchr(path, '/');
-    size_t n;
-    int fd, rc = 0;
-
-    if (!slash) {
-        strcpy(dir, ".");
-    } else {
-        n = slash == path ? 1 : (size_t)(slash - path);
-        if (n >= sizeof(dir))
-            return -ENAMETOOLONG;
-        memcpy(dir, path, n);
-        dir[n] = '\0';
-    }
-    fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0)
-        return -errno;
-    if (fsync(fd) < 0)
-        rc = -errno;
-    close(fd);
-    return rc;
-}
-
-static int write_all(int fd, const uint8_t *p, size_t len)
-{
-    while (len > 0) {
-        ssize_t w = write(fd, p, len);
-
-        if (w < 0) {
-            if (errno == EINTR)
-                continue;
-            return -errno;
-        }
-        if (w == 0)
-            return -EIO;
-        p += w;
-        len -= (size_t)w;
-    }
-    return 0;
-}
-
 int lu_aptpl_write(const char *path, const uint8_t *blob, size_t len)
 {
-    char tmp[PATH_MAX];
-    int fd = -1, rc;
-    bool tmp_made = false;
+    int rc;
 
     if (!path || (!blob && len) || len > LU_APTPL_MAX_LEN)
         return -EINVAL;
     if (!blob) {
-        if (unlink(path) < 0 && errno != ENOENT) {
-            rc = -errno;
-            goto out;
-        }
-        rc = sync_dir_of(path);
-        goto out;
+        rc = unlink(path) < 0 && errno != ENOENT ? -errno : xvios_fsync_dir_of(path);
+    } else {
+        rc = xvios_file_replace_buf(path, blob, len, 0600, XVIOS_FILE_DURABLE);
     }
-    if (snprintf(tmp, sizeof(tmp), "%s.tmp.XXXXXX", path) >= (int)sizeof(tmp)) {
-        rc = -ENAMETOOLONG;
-        goto out;
-    }
-    fd = mkostemp(tmp, O_CLOEXEC);
-    if (fd < 0) {
-        rc = -errno;
-        goto out;
-    }
-    tmp_made = true;
-    rc = write_all(fd, blob, len);
-    if (rc == 0 && fsync(fd) < 0)
-        rc = -errno;
-    if (close(fd) < 0 && rc == 0)
-        rc = -errno;
-    fd = -1;
-    if (rc == 0 && rename(tmp, path) < 0)
-        rc = -errno;
-    if (rc == 0) {
-        tmp_made = false;
-        rc = sync_dir_of(path);
-    }
-out:
-    if (fd >= 0)
-        close(fd);
-    if (tmp_made)
-        unlink(tmp);
     if (rc < 0)
-        XLOG_ERR("APTPL state %s: %s", path ? path : "(null)", strerror(-rc));
+        XLOG_ERR("APTPL state %s: %s", path, strerror(-rc));
     return rc;
 }
 
@@ -186,5 +111,5 @@ int lu_aptpl_set_aside(const char *path)
         return -ENAMETOOLONG;
     if (rename(path, bad) < 0)
         return -errno;
-    return sync_dir_of(path);
+    return xvios_fsync_dir_of(path);
 }

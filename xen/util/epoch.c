@@ -5,13 +5,13 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <libgen.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "xvios/epoch.h"
+#include "xvios/file_replace.h"
 #include "xvios/log.h"
 #include "xvios/parse.h"
 
@@ -50,27 +50,11 @@ static uint32_t read_stored(const char *path)
     return v;
 }
 
-static int fsync_dir_of(const char *path)
-{
-    char dir[4096];
-    int fd, rc = 0;
-
-    if (snprintf(dir, sizeof(dir), "%s", path) >= (int)sizeof(dir))
-        return -ENAMETOOLONG;
-    fd = open(dirname(dir), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0)
-        return -errno;
-    if (fsync(fd) < 0)
-        rc = -errno;
-    close(fd);
-    return rc;
-}
-
 int xvios_epoch_advance(const char *path, uint32_t floor, uint32_t *out)
 {
-    char tmp[4096], text[EPOCH_FILE_MAX];
+    char text[EPOCH_FILE_MAX];
     uint32_t old = read_stored(path), next;
-    int fd = -1, n, rc;
+    int n, rc;
 
     if (old == UINT32_MAX) {
         XLOG_ERR("epoch file %s: the counter is exhausted", path);
@@ -79,41 +63,12 @@ int xvios_epoch_advance(const char *path, uint32_t floor, uint32_t *out)
     next = old + 1 > floor ? old + 1 : floor;
     if (next == 0)
         next = 1;
-    if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp))
-        return -ENAMETOOLONG;
     n = snprintf(text, sizeof(text), "%u\n", next);
-    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
-    if (fd < 0) {
-        rc = -errno;
-        goto out;
-    }
-    if (write(fd, text, (size_t)n) != n) {
-        rc = errno ? -errno : -EIO;
-        goto out;
-    }
-    if (fsync(fd) < 0) {
-        rc = -errno;
-        goto out;
-    }
-    if (close(fd) < 0) {
-        fd = -1;
-        rc = -errno;
-        goto out;
-    }
-    fd = -1;
-    if (rename(tmp, path) < 0) {
-        rc = -errno;
-        goto out;
-    }
-    rc = fsync_dir_of(path);
-    if (rc == 0)
-        *out = next;
-out:
-    if (fd >= 0)
-        close(fd);
+    rc = xvios_file_replace_buf(path, text, (size_t)n, 0644, XVIOS_FILE_DURABLE);
     if (rc < 0) {
         XLOG_ERR("cannot store the epoch in %s: %s", path, strerror(-rc));
-        unlink(tmp);
+        return rc;
     }
-    return rc;
+    *out = next;
+    return 0;
 }

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "plat_loop_internal.h"
+#include "xvios/file_replace.h"
 #include "xvios/clock.h"
 #include "xvios/log.h"
 
@@ -115,47 +116,7 @@ out:
 
 int loop_write_file(const char *path, const void *buf, size_t len)
 {
-    static unsigned seq;
-    char tmp[PATH_MAX];
-    const char *p = buf;
-    size_t off = 0;
-    int fd = -1, rc;
-    int r = snprintf(tmp, sizeof(tmp), "%s.tmp.%ld.%u", path, (long)getpid(), seq++);
-
-    if (r < 0 || (size_t)r >= sizeof(tmp))
-        return -ENAMETOOLONG;
-    unlink(tmp);  /* a stale temporary of an earlier process with our pid */
-    fd = loop_open_regular(tmp, O_WRONLY | O_CREAT | O_EXCL, 0600);
-    if (fd < 0) {
-        rc = fd;
-        goto out;
-    }
-    while (off < len) {
-        ssize_t w = write(fd, p + off, len - off);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w < 0) {
-            rc = -errno;
-            goto out;
-        }
-        off += (size_t)w;
-    }
-    if (close(fd) < 0) {
-        fd = -1;
-        rc = -errno;
-        goto out;
-    }
-    fd = -1;
-    if (rename(tmp, path) < 0) {
-        rc = -errno;
-        goto out;
-    }
-    return 0;
-out:
-    if (fd >= 0)
-        close(fd);
-    unlink(tmp);
-    return rc;
+    return xvios_file_replace_buf(path, buf, len, 0600, 0);
 }
 
 static int rmtree_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)

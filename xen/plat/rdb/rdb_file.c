@@ -5,7 +5,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <libgen.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +13,7 @@
 #include <unistd.h>
 
 #include "rdb_file.h"
+#include "xvios/file_replace.h"
 #include "xvios/log.h"
 #include "xvios/wire.h"
 
@@ -34,45 +34,12 @@ static uint64_t file_hash(const uint8_t *hdr, const uint8_t *body, size_t len)
     return h;
 }
 
-static int write_all(int fd, const uint8_t *b, size_t len)
-{
-    while (len) {
-        ssize_t w = write(fd, b, len);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w < 0)
-            return -errno;
-        b += w;
-        len -= (size_t)w;
-    }
-    return 0;
-}
-
-static void sync_dir(const char *path)
-{
-    char copy[PATH_MAX];
-    int fd;
-
-    if (strlen(path) >= sizeof(copy))
-        return;
-    strcpy(copy, path);
-    fd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd >= 0) {
-        fsync(fd);
-        close(fd);
-    }
-}
-
 int rdb_file_save(const char *path, uint64_t version, const struct rdb_tree *t)
 {
-    char tmp[PATH_MAX];
     uint8_t hdr[FILE_HDR], *body = NULL;
     size_t len = 0;
-    int fd = -1, rc;
-    int r = snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid());
+    int rc;
 
-    if (r < 0 || (size_t)r >= sizeof(tmp))
-        return -ENAMETOOLONG;
     if ((rc = rdb_tree_encode(t, &body, &len)) < 0)
         return rc;
     memcpy(hdr, FILE_MAGIC, 8);
@@ -80,37 +47,10 @@ int rdb_file_save(const char *path, uint64_t version, const struct rdb_tree *t)
     xvios_put_le32(hdr + 12, 0);
     xvios_put_le64(hdr + 16, version);
     xvios_put_le64(hdr + 24, file_hash(hdr, body, len));
-    unlink(tmp);
-    fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-    if (fd < 0) {
-        rc = -errno;
-        goto out;
-    }
-    if ((rc = write_all(fd, hdr, sizeof(hdr))) < 0 || (rc = write_all(fd, body, len)) < 0)
-        goto out;
-    if (fsync(fd) < 0) {
-        rc = -errno;
-        goto out;
-    }
-    if (close(fd) < 0) {
-        fd = -1;
-        rc = -errno;
-        goto out;
-    }
-    fd = -1;
-    if (rename(tmp, path) < 0) {
-        rc = -errno;
-        goto out;
-    }
-    sync_dir(path);
-    rc = 0;
-out:
-    if (fd >= 0)
-        close(fd);
-    if (rc < 0) {
-        unlink(tmp);
+    rc = xvios_file_replace(path, (const struct iovec[]){{hdr, sizeof(hdr)}, {body, len}}, 2, 0600,
+                            XVIOS_FILE_DURABLE);
+    if (rc < 0)
         XLOG_ERR("rdb: cannot save %s: %s", path, strerror(-rc));
-    }
     free(body);
     return rc;
 }
