@@ -62,7 +62,14 @@ static void reencode(const uint8_t *data, size_t len, const struct rdb_msg *m)
         check(rdb_msg_sync_start(m->epoch, &b, &blen) == 0);
         break;
     case RDB_MSG_STATE:
-        check(rdb_msg_state(m->epoch, m->version, m->hash, &b, &blen) == 0);
+        check(rdb_msg_state(m->epoch, m->version, m->hash, m->state_flags, &b, &blen) == 0);
+        if (len == RDB_MSG_HDR + 24) {
+            /* a STATE from before the flags: the same fields, flags 0, in today's 32 bytes */
+            check(m->state_flags == 0 && blen == RDB_MSG_HDR + 32 && !memcmp(data, b, 8) &&
+                  !memcmp(data + RDB_MSG_HDR, b + RDB_MSG_HDR, 24));
+            free(b);
+            return;
+        }
         break;
     case RDB_MSG_CHUNK:
         check(m->off <= m->total && m->data_len <= m->total - m->off && m->data_len <= RDB_CHUNK_MAX);

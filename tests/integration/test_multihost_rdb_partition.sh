@@ -4,7 +4,9 @@
 # check) and refuses DB writes with EROFS while
 # its copy stays as it was; hosts 1 and 2 keep quorum and keep committing; when the link comes back the
 # cut-off member takes the majority's copy (the dumps compared byte for byte) and its watches fire.
-# Watches fire on applied changes elsewhere too. Run by `make check-multihost`.
+# Watches fire on applied changes elsewhere too. Then host 3 comes back with a stale copy 300 versions
+# ahead of the cluster (another group's): the serving members' copy wins, nothing of it is taken.
+# Run by `make check-multihost`.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/corosync_lib.sh"
 . "$(dirname "$0")/rdb_lib.sh"
@@ -74,5 +76,30 @@ t_check "m3's watch fired when its copy was replaced" \
 cs_tool_cmd m3 "write /part/after healed"
 t_check "m3 writes again after the heal" wait_until 10 grep -q '^write ok' "$T_ROOT/m3.out"
 t_check "m1 has m3's write" wait_until 10 rdb_same m1 m3
+
+# a stale copy at a higher version: host 3 comes back with another cluster's copy (as a copy of a
+# cluster destroyed and created again would be), 300 transactions ahead. The serving members' copy wins.
+RDB_CLUSTER=xvios-other rdb_start s3 3
+t_check "s3 (another DB group on host 3) synced" wait_until 20 rdb_synced s3
+cs_tool_cmd s3 "race 300 stale"
+t_check "s3 commits 300" wait_until 120 grep -q '^race done n=300 committed=300 ' "$T_ROOT/s3.out"
+v_stale=$(rdb_field s3 version)
+rdb_stop s3
+rdb_stop m3
+rdb_dump m1
+cp "$T_ROOT/m1.dump" "$T_ROOT/m1-before-stale.dump"
+v_live=$(rdb_field m1 version)
+cp "$T_ROOT/s3.db" "$T_ROOT/m3.db"
+rdb_start m3 3
+t_check "m3 back with the stale copy converged to m1's" wait_until 30 rdb_same m1 m3
+echo "   m3 came back with a copy at version $v_stale, the serving DB's at $v_live: m3 now at $(rdb_field m3 version)"
+t_check "the stale copy was ahead ($v_stale > $v_live)" test "$v_stale" -gt "$v_live"
+t_check "m1's version unchanged by the stale copy ($v_live)" test "$(rdb_field m1 version)" = "$v_live"
+rdb_dump m1
+rdb_dump m3
+t_check "m1's dump unchanged" cmp "$T_ROOT/m1-before-stale.dump" "$T_ROOT/m1.dump"
+t_check "m3's dump is m1's" cmp "$T_ROOT/m1.dump" "$T_ROOT/m3.dump"
+t_check "the stale copy's nodes are nowhere" bash -c "! grep -q '^/race/stale' '$T_ROOT/m1.dump'"
+t_check "m3 loaded the serving copy" test "$(rdb_field m3 loads)" -ge 1
 for i in 1 2 3; do rdb_stop "m$i"; done
 t_done

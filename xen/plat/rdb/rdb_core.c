@@ -172,7 +172,8 @@ static int on_sync_start(struct rdb_core *c, const struct rdb_msg *m)
     memset(c->states, 0, sizeof(c->states));
     xfer_end(c);
     drop_queued_sync(c, true);
-    if ((rc = rdb_tree_hash(&c->tree, &hash)) < 0 || (rc = rdb_msg_state(m->epoch, c->version, hash, &b, &len)) < 0)
+    if ((rc = rdb_tree_hash(&c->tree, &hash)) < 0 ||
+        (rc = rdb_msg_state(m->epoch, c->version, hash, c->serving ? RDB_STATE_SERVING : 0, &b, &len)) < 0)
         return rc;
     return push(c, b, len);
 }
@@ -197,9 +198,15 @@ static int send_copy(struct rdb_core *c)
     return rc;
 }
 
+static bool ring_quorate(const struct rdb_core *c)
+{
+    return !c->expected_votes || (uint64_t)c->ring_votes * 2 > c->expected_votes;
+}
+
 static void round_done(struct rdb_core *c)
 {
     c->mode = RDB_MODE_SYNCED;
+    c->serving = ring_quorate(c);
     c->st.rounds++;
     XLOG_INFO("rdb: synced at version %llu (%u members)", (unsigned long long)c->version, c->nmembers);
 }
@@ -210,24 +217,29 @@ static int decide(struct rdb_core *c)
     uint64_t best_v = 0, best_h = 0;
     unsigned best_count = 0;
     int leader = -1;
-    bool all_same = true;
+    bool all_same = true, any_serving = false;
 
     for (unsigned i = 0; i < c->nmembers; i++)
-        if (c->states[i].version > best_v)
+        any_serving |= c->states[i].serving;
+    /* the candidates: the serving members' copies when there are any, else every member's */
+#define CANDIDATE(i) (!any_serving || c->states[i].serving)
+    for (unsigned i = 0; i < c->nmembers; i++)
+        if (CANDIDATE(i) && c->states[i].version > best_v)
             best_v = c->states[i].version;
     /* members are sorted: the first holder of a copy is its lowest member */
     for (unsigned i = 0; i < c->nmembers; i++) {
-        if (c->states[i].version != best_v)
+        if (!CANDIDATE(i) || c->states[i].version != best_v)
             continue;
         unsigned count = 0;
         for (unsigned j = 0; j < c->nmembers; j++)
-            count += c->states[j].version == best_v && c->states[j].hash == c->states[i].hash;
+            count += CANDIDATE(j) && c->states[j].version == best_v && c->states[j].hash == c->states[i].hash;
         if (count > best_count) {
             best_count = count;
             best_h = c->states[i].hash;
             leader = (int)i;
         }
     }
+#undef CANDIDATE
     for (unsigned i = 0; i < c->nmembers; i++)
         if (c->states[i].version != best_v || c->states[i].hash != best_h)
             all_same = false;
@@ -253,6 +265,7 @@ static int on_state(struct rdb_core *c, int who, const struct rdb_msg *m)
     c->states[who].have = true;
     c->states[who].version = m->version;
     c->states[who].hash = m->hash;
+    c->states[who].serving = (m->state_flags & RDB_STATE_SERVING) != 0;
     for (unsigned i = 0; i < c->nmembers; i++)
         if (!c->states[i].have)
             return 0;
@@ -267,6 +280,7 @@ static void load_copy(struct rdb_core *c)
         XLOG_ERR("rdb: the copy of member %u/%u did not load: out of the running until the next round",
                  c->leader.nodeid, c->leader.pid);
         c->mode = RDB_MODE_BROKEN;
+        c->serving = false;
         return;
     }
     rdb_tree_swap(&c->tree, &t);
@@ -292,6 +306,7 @@ static int on_chunk(struct rdb_core *c, struct rdb_member from, const struct rdb
         if (!c->xbuf || m->total != c->xtotal || m->off != c->xgot) {
             XLOG_ERR("rdb: copy chunk out of sequence (offset %u, expected %u)", m->off, c->xgot);
             c->mode = RDB_MODE_BROKEN;
+            c->serving = false;
             xfer_end(c);
             return -EPROTO;
         }
@@ -341,6 +356,10 @@ void rdb_core_ring(struct rdb_core *c, uint32_t votes, uint32_t expected)
 {
     c->ring_votes = votes;
     c->expected_votes = expected;
+    if (!ring_quorate(c) && c->serving) {
+        c->serving = false;   /* a minority's copy: the next round takes the majority's */
+        XLOG_INFO("rdb: the ring holds %u of %u votes: this member's copy no longer serves", votes, expected);
+    }
 }
 
 static int apply_tx(struct rdb_core *c, const struct rdb_msg *m)
@@ -414,6 +433,7 @@ int rdb_core_deliver(struct rdb_core *c, struct rdb_member from, const uint8_t *
             /* the others applied it, this member could not: its copy is no longer theirs */
             XLOG_ERR("rdb: out of memory applying a transaction: out of the running until the next round");
             c->mode = RDB_MODE_BROKEN;
+            c->serving = false;
         }
         if (!member_cmp(from, c->self)) {
             c->done_txid = m.txid;

@@ -8,8 +8,13 @@
  *
  *   confchg       -> SYNCING; the lowest member (nodeid, pid) queues SYNC_START(epoch)
  *   SYNC_START(e) -> the round is e; every member queues STATE(e, version, hash)
- *   all STATEs(e) -> the chosen copy: the highest version; among copies at that version the one held
- *                    by most members, then by the lowest member. When every member holds it: SYNCED.
+ *   all STATEs(e) -> the chosen copy: among the serving members' copies when any member serves (was
+ *                    synced in a ring holding a majority of the votes up to this round, and no ring
+ *                    without one came since), else among all: the highest version; among copies at
+ *                    that version the one held by most members, then by the lowest member. So a
+ *                    member coming back with a copy of a higher version that the serving DB never
+ *                    had (a stale copy of a cluster destroyed and created again) takes the serving
+ *                    copy instead of replacing it. When every member holds it: SYNCED.
  *                    Else the lowest member holding it queues its copy in CHUNKs (only it sends);
  *   last CHUNK    -> members whose copy differed load it (hash checked); all are SYNCED.
  *   TX            -> SYNCED: applied when every node of its read set is still as it saw it (or it
@@ -71,8 +76,13 @@ struct rdb_core {
     uint32_t epoch_counter;
     struct {
         bool have;
+        bool serving;
         uint64_t version, hash;
     } states[RDB_MAX_MEMBERS];
+    /* This member's copy is the serving DB's: it was synced in a ring holding a majority of the votes
+     * (or no votes are expected) and no ring without a majority came since. False at start (a copy
+     * loaded from a file serves nobody until a round says so). */
+    bool serving;
 
     bool xfer;                      /* a copy is being sent */
     bool xneed;                     /* ... and this member takes it */

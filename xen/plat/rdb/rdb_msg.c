@@ -36,17 +36,21 @@ int rdb_msg_sync_start(uint64_t epoch, uint8_t **out, size_t *len)
     return 0;
 }
 
-int rdb_msg_state(uint64_t epoch, uint64_t version, uint64_t hash, uint8_t **out, size_t *len)
+int rdb_msg_state(uint64_t epoch, uint64_t version, uint64_t hash, uint32_t flags, uint8_t **out, size_t *len)
 {
-    uint8_t *b = start(RDB_MSG_STATE, 24);
+    uint8_t *b;
 
-    if (!b)
+    if (flags & ~RDB_STATE_SERVING)
+        return -EINVAL;
+    if (!(b = start(RDB_MSG_STATE, 32)))
         return -ENOMEM;
     xvios_put_le64(b + RDB_MSG_HDR, epoch);
     xvios_put_le64(b + RDB_MSG_HDR + 8, version);
     xvios_put_le64(b + RDB_MSG_HDR + 16, hash);
+    xvios_put_le32(b + RDB_MSG_HDR + 24, flags);
+    xvios_put_le32(b + RDB_MSG_HDR + 28, 0);
     *out = b;
-    *len = RDB_MSG_HDR + 24;
+    *len = RDB_MSG_HDR + 32;
     return 0;
 }
 
@@ -343,11 +347,14 @@ int rdb_msg_decode(const uint8_t *buf, size_t len, struct rdb_msg *m)
         m->epoch = xvios_get_le64(p);
         return 0;
     case RDB_MSG_STATE:
-        if (plen != 24)
+        if (plen != 24 && plen != 32)   /* 24: a member from before the flags, taken as flags 0 */
             return -EPROTO;
         m->epoch = xvios_get_le64(p);
         m->version = xvios_get_le64(p + 8);
         m->hash = xvios_get_le64(p + 16);
+        m->state_flags = plen == 32 ? xvios_get_le32(p + 24) : 0;
+        if ((m->state_flags & ~RDB_STATE_SERVING) || (plen == 32 && xvios_get_le32(p + 28) != 0))
+            return -EPROTO;
         return 0;
     case RDB_MSG_CHUNK:
         if (plen <= RDB_CHUNK_HDR || plen - RDB_CHUNK_HDR > RDB_CHUNK_MAX)

@@ -5,7 +5,11 @@
  * "XVDB", format version, kind, payload length) then the kind's payload:
  *
  *   SYNC_START  u64 epoch                          the lowest member opens a sync round
- *   STATE       u64 epoch, version, hash           a member's copy in that round
+ *   STATE       u64 epoch, version, hash, u32 flags, u32 0
+ *                                                  a member's copy in that round; flags RDB_STATE_SERVING:
+ *                                                  the member served the DB (synced in a quorate ring)
+ *                                                  up to this round. A 24-byte STATE (no flags) is taken as
+ *                                                  flags 0.
  *   CHUNK       u64 epoch, version, hash, u32 total, u32 offset, bytes
  *                                                  a piece of the chosen member's copy
  *   TX          u64 txid, u64 base version, u32 domid, u32 flags, u32 op count, ops,
@@ -35,6 +39,7 @@
 #define RDB_TX_MAX_OPS    1024u
 #define RDB_TX_MAX_READS  4096u
 #define RDB_TX_CHECK      1u                /* flags: fail with EAGAIN unless every read still holds */
+#define RDB_STATE_SERVING 1u                /* STATE flags: this member's copy is the serving DB's */
 
 enum rdb_msg_kind {
     RDB_MSG_SYNC_START = 1,
@@ -46,6 +51,7 @@ enum rdb_msg_kind {
 struct rdb_msg {
     enum rdb_msg_kind kind;
     uint64_t epoch, version, hash;          /* SYNC_START (epoch), STATE, CHUNK */
+    uint32_t state_flags;                   /* STATE: RDB_STATE_* */
     uint32_t total, off;                    /* CHUNK */
     const uint8_t *data;                    /* CHUNK: points into the decoded buffer */
     size_t data_len;
@@ -59,7 +65,7 @@ struct rdb_msg {
 
 /* Encoders: *out malloc'd. -EINVAL bad arguments, -EMSGSIZE over RDB_MSG_MAX. */
 int rdb_msg_sync_start(uint64_t epoch, uint8_t **out, size_t *len);
-int rdb_msg_state(uint64_t epoch, uint64_t version, uint64_t hash, uint8_t **out, size_t *len);
+int rdb_msg_state(uint64_t epoch, uint64_t version, uint64_t hash, uint32_t flags, uint8_t **out, size_t *len);
 int rdb_msg_chunk(uint64_t epoch, uint64_t version, uint64_t hash, uint32_t total, uint32_t off,
                   const uint8_t *data, size_t n, uint8_t **out, size_t *len);
 int rdb_msg_tx(uint64_t txid, uint64_t base, uint32_t domid, uint32_t flags,

@@ -405,6 +405,70 @@ static void test_apply_side_quorum(void **state)
     stop(3);
 }
 
+/* A member coming back with a copy the serving DB never had, at a higher version (a host's copy of a
+ * cluster destroyed and created again while it was away): it takes the serving members' copy, whatever
+ * the versions say. A member that was synced only in a ring without a majority does not serve. */
+static void test_stale_copy_does_not_win(void **state)
+{
+    (void)state;
+    start(3);
+    for (unsigned i = 0; i < 3; i++)
+        rdb_core_ring(&cores[i], 2, 3);
+    confchg(3);                  /* members 0 and 1: 2 of 3 votes, they serve */
+    settle(3);
+    for (int k = 0; k < 3; k++)
+        write1(3, 0, (uint64_t)k + 1, "/live", "l");
+    assert_true(cores[0].serving && cores[1].serving);
+    assert_int_equal(cores[0].version, 3);
+
+    /* member 2, alone, with nothing expected (its old cluster's copy): ten writes, version 10 */
+    struct rdb_member alone = mem(2);
+    rdb_core_ring(&cores[2], 1, 0);
+    assert_int_equal(rdb_core_confchg(&cores[2], &alone, 1), 0);
+    settle(4);
+    for (int k = 0; k < 10; k++)
+        write1(4, 2, (uint64_t)k + 100, "/stale", "s");
+    assert_int_equal(cores[2].version, 10);
+    /* in today's ring it holds 1 of 3 votes: its copy no longer serves */
+    rdb_core_ring(&cores[2], 1, 3);
+    assert_false(cores[2].serving);
+
+    /* it joins: every member sees 3 of 3 votes; the serving copy (version 3) wins over version 10 */
+    for (unsigned i = 0; i < 3; i++)
+        rdb_core_ring(&cores[i], 3, 3);
+    confchg(7);
+    settle(7);
+    assert_same(7);
+    assert_int_equal(cores[2].version, 3);
+    assert_null(val_of(2, "/stale"));
+    assert_string_equal(val_of(2, "/live"), "l");
+    assert_int_equal(cores[2].st.loads, 1);
+    assert_int_equal(cores[0].st.loads, 0);
+    assert_int_equal(cores[1].st.loads, 0);
+    for (unsigned i = 0; i < 3; i++)
+        assert_true(cores[i].serving);
+
+    /* a partition {0} | {1,2}: 0 is a minority and stops serving; the majority writes on; healed, 0 takes it */
+    rdb_core_ring(&cores[0], 1, 3);
+    rdb_core_ring(&cores[1], 2, 3);
+    rdb_core_ring(&cores[2], 2, 3);
+    assert_false(cores[0].serving);
+    struct rdb_member zero = mem(0);
+    assert_int_equal(rdb_core_confchg(&cores[0], &zero, 1), 0);
+    confchg(6);
+    settle(1);
+    settle(6);
+    assert_false(cores[0].serving);
+    write1(6, 1, 200, "/after", "a");
+    for (unsigned i = 0; i < 3; i++)
+        rdb_core_ring(&cores[i], 3, 3);
+    confchg(7);
+    settle(7);
+    assert_same(7);
+    assert_string_equal(val_of(0, "/after"), "a");
+    stop(3);
+}
+
 static void test_sender_leaves_mid_round(void **state)
 {
     (void)state;
@@ -528,6 +592,7 @@ int main(void)
         cmocka_unit_test(test_partition_and_heal),
         cmocka_unit_test(test_sender_leaves_mid_round),
         cmocka_unit_test(test_apply_side_quorum),
+        cmocka_unit_test(test_stale_copy_does_not_win),
         cmocka_unit_test(test_damaged_copy_and_strangers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

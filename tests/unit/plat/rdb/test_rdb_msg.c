@@ -63,12 +63,24 @@ static void test_sync_and_state(void **state)
     assert_int_equal(rdb_msg_decode(b, len, &m), 0);
     free(b);
 
-    assert_int_equal(rdb_msg_state(5, 1000, 0xdeadbeefcafef00dull, &b, &len), 0);
+    assert_int_equal(rdb_msg_state(5, 1000, 0xdeadbeefcafef00dull, RDB_STATE_SERVING, &b, &len), 0);
     assert_int_equal(rdb_msg_decode(b, len, &m), 0);
     assert_int_equal(m.kind, RDB_MSG_STATE);
     assert_true(m.epoch == 5 && m.version == 1000 && m.hash == 0xdeadbeefcafef00dull);
+    assert_int_equal(m.state_flags, RDB_STATE_SERVING);
     assert_exact(b, len);
+    /* an unknown flag, or a reserved word not 0: refused */
+    b[RDB_MSG_HDR + 24] = 2;
+    assert_int_equal(rdb_msg_decode(b, len, &m), -EPROTO);
+    b[RDB_MSG_HDR + 24] = 1;
+    b[RDB_MSG_HDR + 28] = 1;
+    assert_int_equal(rdb_msg_decode(b, len, &m), -EPROTO);
+    /* a member from before the flags sends 24 bytes: read as flags 0 */
+    b[8] = 24;
+    assert_int_equal(rdb_msg_decode(b, RDB_MSG_HDR + 24, &m), 0);
+    assert_true(m.version == 1000 && m.state_flags == 0);
     free(b);
+    assert_int_equal(rdb_msg_state(5, 1000, 1, 2, &b, &len), -EINVAL);
     assert_int_equal(rdb_msg_decode(NULL, 0, &m), -EPROTO);
 }
 
