@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "toolstack/cli_mhdb.h"
 #include "toolstack/lu_cmd.h"
 
 int lu_say(int code, const char *fmt, ...)
@@ -73,9 +74,13 @@ int lu_ctx_open(const struct xvios_cli *cli, struct vscsi_ctx *ctx)
     ctx->kind = cli->platform;
     if (cli->platform == XVIOS_PLAT_LOOPBACK && (!cli->root || !cli->root[0]))
         return lu_say(XVIOS_EXIT_USAGE, "the loopback platform needs --root DIR");
-    if ((rc = xvios_plat_open(&cfg, &ctx->p)) < 0)
+    if (cli->mh_cluster) {   /* the pool is in the replicated DB (the commands main.c lets through) */
+        if ((rc = cli_plat_open(cli, "xvios lu", &cfg, &ctx->p)) != 0)
+            return rc;
+    } else if ((rc = xvios_plat_open(&cfg, &ctx->p)) < 0) {
         return lu_say(XVIOS_EXIT_UNREACHABLE, "cannot reach the store: %s%s", strerror(-rc),
                       cli->platform == XVIOS_PLAT_LOOPBACK ? "" : " (is this dom0 with xenstored running?)");
+    }
     rc = xvios_db_nodes(ctx->p, &ctx->nodes, &ctx->n_nodes);
     if (rc < 0) {
         vscsi_ctx_close(ctx);

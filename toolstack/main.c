@@ -140,10 +140,13 @@ int main(int argc, char **argv)
         return XVIOS_EXIT_USAGE;
     }
     /* on a multi-host cluster only these commands know the replicated DB (docs/multihost.md); any other would
-     * read or write this host's own store as if it were the cluster's */
-    if (cli.mh_cluster && strcmp(argv[i], "cluster") && strcmp(argv[i], "nodes")) {
-        fprintf(stderr, "%s: '%s' does not work on a multi-host cluster yet (--multihost: only 'cluster' and "
-                        "'nodes')\n", cli.prog, argv[i]);
+     * read or write this host's own store as if it were the cluster's. Of `lu`, create and paths: they touch
+     * the pool and the path table only; the others scan the members' backend dirs, which are per host. */
+    if (cli.mh_cluster && strcmp(argv[i], "cluster") && strcmp(argv[i], "nodes") &&
+        !(!strcmp(argv[i], "lu") && i + 1 < argc && (!strcmp(argv[i + 1], "create") || !strcmp(argv[i + 1], "paths")))) {
+        fprintf(stderr, "%s: '%s%s%s' does not work on a multi-host cluster yet (--multihost: only 'cluster', "
+                        "'nodes', 'lu create' and 'lu paths')\n", cli.prog, argv[i], i + 1 < argc ? " " : "",
+                i + 1 < argc ? argv[i + 1] : "");
         return XVIOS_EXIT_USAGE;
     }
     for (size_t k = 0; k < sizeof(commands) / sizeof(commands[0]); k++)

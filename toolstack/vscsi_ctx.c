@@ -6,6 +6,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "toolstack/cli_mhdb.h"
 #include "toolstack/vscsi_cmd.h"
 #include "xvios/parse.h"
 
@@ -62,7 +63,7 @@ void vscsi_ctx_close(struct vscsi_ctx *ctx)
     free(ctx->nodes);
     ctx->nodes = NULL;
     ctx->n_nodes = 0;
-    xvios_plat_close(ctx->p);
+    cli_plat_close(ctx->p);   /* and the replicated DB next to it, if lu_ctx_open opened one */
     ctx->p = NULL;
 }
 

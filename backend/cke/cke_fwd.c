@@ -107,7 +107,7 @@ static void release_held(struct cke *c, struct cke_key *k)
                   (unsigned long long)c->st.forwarded, (unsigned long long)c->st.redriven,
                   (unsigned long long)c->st.unknown);
     k->last_peer = 0;
-    memset(k->used, 0, sizeof(k->used));
+    k->nused = 0;
     k->held = k->held_tail = NULL;
     k->draining = false;
     while (r) {
@@ -118,6 +118,35 @@ static void release_held(struct cke *c, struct cke_key *k)
 }
 
 /* ---------------------------------------------------------------- peers */
+struct cke_peer *cke__peer(struct cke *c, uint32_t node)
+{
+    uint32_t h = (node * 2654435761u) % CKE_PEER_SLOTS;
+
+    if (node == 0)
+        return NULL;
+    for (unsigned i = 0; i < CKE_PEER_SLOTS; i++) {
+        struct cke_peer *p = &c->peers[(h + i) % CKE_PEER_SLOTS];
+
+        if (p->node == node)
+            return p;
+        if (p->node == 0) {
+            p->node = node;
+            return p;
+        }
+    }
+    return NULL;
+}
+
+/* Has this key forwarded to node since its path was lost? Records it if not (the log says so once). */
+static bool key_used_before(struct cke_key *k, uint32_t node)
+{
+    for (unsigned i = 0; i < k->nused; i++)
+        if (k->used[i] == node)
+            return true;
+    if (k->nused < XVIOS_MAX_NODES)
+        k->used[k->nused++] = node;
+    return false;
+}
 static bool tried(const struct cke_req *r, uint32_t node)
 {
     for (unsigned i = 0; i < CKE_MAX_ATTEMPTS; i++)
@@ -160,11 +189,12 @@ static uint32_t pick_peer(struct cke *c, struct cke_key *k, const struct cke_req
         const struct xvios_db_path *e = &k->paths[i];
         unsigned rank;
 
-        if (e->node == self || e->node == 0 || e->node > XVIOS_MAX_NODES || e->state == XVIOS_PATH_LOST ||
-            tried(r, e->node))
+        const struct cke_peer *p;
+
+        if (e->node == self || e->state == XVIOS_PATH_LOST || tried(r, e->node) || !(p = cke__peer(c, e->node)))
             continue;
-        rank = (e->state == XVIOS_PATH_GOOD ? 0u : 1u << 16) + c->peers[e->node].inflight;
-        if (xvios_ts_cmp(now, c->peers[e->node].down_until) < 0)
+        rank = (e->state == XVIOS_PATH_GOOD ? 0u : 1u << 16) + p->inflight;
+        if (xvios_ts_cmp(now, p->down_until) < 0)
             rank += 1u << 20;
         if (rank < best_rank) {
             best_rank = rank;
@@ -176,11 +206,13 @@ static uint32_t pick_peer(struct cke *c, struct cke_key *k, const struct cke_req
 
 static void peer_down(struct cke *c, uint32_t node, const char *why)
 {
-    if (node == 0 || node > XVIOS_MAX_NODES)
+    struct cke_peer *p = cke__peer(c, node);
+
+    if (!p)
         return;
-    if (xvios_ts_cmp(xvios_now(), c->peers[node].down_until) >= 0)
+    if (xvios_ts_cmp(xvios_now(), p->down_until) >= 0)
         XLOG_WARN("CKE: peer node %u %s: not chosen for %u ms", node, why, CKE_PEER_DOWN_MS);
-    c->peers[node].down_until = xvios_deadline_ms(CKE_PEER_DOWN_MS);
+    p->down_until = xvios_deadline_ms(CKE_PEER_DOWN_MS);
     for (struct cke_key *k = c->keys; k; k = k->next)
         k->paths_valid = false;
 }
@@ -208,13 +240,15 @@ static struct cke_req *att_detach(struct cke_att *a)
 {
     struct cke *c = a->c;
     struct cke_req *r = a->r;
+    struct cke_peer *p;
 
     a->r = NULL;
     xvios_evloop_timer_disarm(a->deadline);
     if (!a->k)
         return r;
-    if (a->peer && c->peers[a->peer].inflight)
-        c->peers[a->peer].inflight--;
+    p = cke__peer(c, a->peer);
+    if (p && p->inflight)
+        p->inflight--;
     if (a->k && a->k->inflight && --a->k->inflight == 0 && a->k->draining)
         release_held(c, a->k);
     a->k = NULL;
@@ -302,9 +336,8 @@ static void attempt(struct cke *c, struct cke_req *r)
         return;
     }
     r->tried[r->attempts++ % CKE_MAX_ATTEMPTS] = peer;
-    if (!(k->used[peer / 32] & (1u << (peer % 32))))
+    if (!key_used_before(k, peer))
         XLOG_INFO("CKE: %s: forwarding to node %u", k->key, peer);   /* once per node while the path is lost */
-    k->used[peer / 32] |= 1u << (peer % 32);
     k->last_peer = peer;
     body = malloc(CKE_DESC_MAX + r->desc.data_out_len);
     a = calloc(1, sizeof(*a));
@@ -324,7 +357,7 @@ static void attempt(struct cke *c, struct cke_req *r)
     a->next = c->atts;
     c->atts = a;
     k->inflight++;
-    c->peers[peer].inflight++;
+    cke__peer(c, peer)->inflight++;   /* pick_peer made its entry */
     c->st.forwarded++;
     a->frags = cke_frag_count(len);
     xvios_evloop_timer_arm(a->deadline, xvios_deadline_ms(c->cfg.timeout_ms));

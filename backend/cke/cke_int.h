@@ -50,7 +50,8 @@ struct cke_key {
     char key[XVIOS_PATH_KEY_MAX + 1];
     unsigned inflight;
     uint32_t last_peer;                 /* the peer of the last attempt */
-    uint32_t used[XVIOS_MAX_NODES / 32 + 1];   /* peers used since the path was lost (each logged once) */
+    uint32_t used[XVIOS_MAX_NODES];     /* peers used since the path was lost (each logged once) */
+    unsigned nused;
     bool draining;
     struct cke_req *held, *held_tail;
     struct xvios_db_path *paths;        /* the DB's view, fetched at paths_at */
@@ -85,7 +86,11 @@ struct cke_exec {
     uint8_t *out, *in;
 };
 
+/* A peer VIOS as forwarding sees it, by node id: any id but 0 (a multi-host cluster's ids are
+ * (corosync nodeid << 8) | local, docs/multihost.md), in an open-addressed table twice the cluster's size. */
+#define CKE_PEER_SLOTS (2u * XVIOS_MAX_NODES)
 struct cke_peer {
+    uint32_t node;                      /* 0: a free slot */
     unsigned inflight;
     struct timespec down_until;
 };
@@ -99,12 +104,15 @@ struct cke {
     struct cke_req *fin, *fin_tail;     /* ended, done not yet called */
     struct cke_exec *execs;
     struct cke_plu *plus;
-    struct cke_peer peers[XVIOS_MAX_NODES + 1];
+    struct cke_peer peers[CKE_PEER_SLOTS];
     uint64_t next_id;
     struct xvios_ev_timer *kick, *sweep;
     bool receiver, destroying;
     struct cke_stats st;
 };
+
+/* cke_fwd.c: node's entry, made on first use; NULL for node 0 or a full table (never with the cluster's members). */
+struct cke_peer *cke__peer(struct cke *c, uint32_t node);
 
 /* cke_asm.c: 1 = body complete in *done (take it: cke__asm_free), 0 = more to come, < 0 = dropped. */
 int  cke__asm_add(struct cke_asm_table *t, uint32_t src, const uint8_t *untrusted_payload, size_t len,

@@ -19,7 +19,7 @@ int cke__send_body(struct cke *c, uint32_t peer, uint32_t msg_type, uint64_t fwd
     int rc;
 
     *n = 0;
-    if (len == 0 || len > CKE_BODY_MAX || peer == 0 || peer > XVIOS_MAX_NODES)
+    if (len == 0 || len > CKE_BODY_MAX || peer == 0)
         return -EINVAL;
     for (uint32_t off = 0; off < len; off += CKE_FRAG_DATA) {
         struct cke_frag_hdr h = { .fwd_id = fwd_id, .total_len = len, .frag_off = off };
