@@ -55,12 +55,23 @@ static void on_usr1(int sig)
     counters_requested = 1;
 }
 
-/* SIGUSR1: one log line with the path monitor's and the forwarding's counters (docs/redundancy.md). */
-static void log_redundancy_counters(const struct dsa *dsa, const struct cke *cke)
+/* SIGUSR1: one log line with the path monitor's and the forwarding's counters (docs/redundancy.md), one
+ * with the cluster-wide reservations' (docs/pool.md). */
+static void log_redundancy_counters(const struct dsa *dsa, const struct cke *cke, const struct prsync *prsync)
 {
     struct dsa_stats ds;
     struct cke_stats ks;
+    struct prsync_stats ps;
 
+    if (prsync) {
+        prsync_get_stats(prsync, &ps);
+        XLOG_INFO("reservation counters: changes=%llu refused=%llu busy=%llu applied_in=%llu answers_in=%llu "
+                  "missed_peers=%llu resyncs=%llu malformed_in=%llu",
+                  (unsigned long long)ps.changes, (unsigned long long)ps.refused, (unsigned long long)ps.busy,
+                  (unsigned long long)ps.applied_in, (unsigned long long)ps.answers_in,
+                  (unsigned long long)ps.missed_peers, (unsigned long long)ps.resyncs,
+                  (unsigned long long)ps.malformed_in);
+    }
     if (!dsa || !cke) {
         XLOG_INFO("redundancy counters: the path monitor and forwarding are off");
         return;
@@ -496,7 +507,7 @@ int main(int argc, char **argv)
         }
         if (counters_requested) {
             counters_requested = 0;
-            log_redundancy_counters(dsa, cke);
+            log_redundancy_counters(dsa, cke, prsync);
         }
     }
     XLOG_INFO("stopping");

@@ -55,6 +55,7 @@ struct prsync_stats {
     uint64_t malformed_in;      /* PR_APPLY or responses that failed to decode, or a state that would not load */
     uint64_t resyncs;           /* states re-read from the DB after a missed change */
     uint64_t missed_peers;      /* peers that did not receipt or answer a PR_APPLY before the deadline */
+    uint64_t answers_in;        /* peers' answers to this VIOS's PR_APPLYs (each peer once a change) */
 };
 
 /* 0, -EINVAL, -ENOMEM, or the VKE's / store's error. */

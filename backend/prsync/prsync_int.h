@@ -25,8 +25,13 @@ struct prsync_op {
     bool sent, result_in;               /* PR_APPLY handed to the VKE; its SEND_RESULT came */
     uint64_t txid, gen;
     struct timespec deadline;           /* for the peers' responses */
-    bool expect[XVIOS_MAX_NODES + 1];   /* receipted: a response is due */
-    bool answered[XVIOS_MAX_NODES + 1];
+    /* the peers heard of, by node id (any but 0: a multi-host cluster's ids are over 256): receipted
+     * (a response is due) and answered, in whichever order the two come */
+    struct prsync_peer {
+        uint32_t node;
+        bool expect, answered;
+    } peers[XVIOS_MAX_NODES];
+    unsigned n_peers;
 };
 
 struct prsync_lu {

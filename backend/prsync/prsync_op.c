@@ -161,21 +161,35 @@ static void start(struct prsync_op *op)
         complete(op);
 }
 
+/* node's entry in op, made on first mention; NULL for node 0 or more peers than a cluster has. */
+static struct prsync_peer *peer_of(struct prsync_op *op, uint32_t node)
+{
+    if (node == 0)
+        return NULL;
+    for (unsigned i = 0; i < op->n_peers; i++)
+        if (op->peers[i].node == node)
+            return &op->peers[i];
+    if (op->n_peers == XVIOS_MAX_NODES)
+        return NULL;
+    op->peers[op->n_peers] = (struct prsync_peer){ .node = node };
+    return &op->peers[op->n_peers++];
+}
+
 static bool all_answered(const struct prsync_op *op)
 {
-    for (unsigned i = 1; i <= XVIOS_MAX_NODES; i++)
-        if (op->expect[i] && !op->answered[i])
+    for (unsigned i = 0; i < op->n_peers; i++)
+        if (op->peers[i].expect && !op->peers[i].answered)
             return false;
     return true;
 }
 
 static void expire(struct prsync_op *op)
 {
-    for (unsigned i = 1; i <= XVIOS_MAX_NODES; i++)
-        if (op->expect[i] && !op->answered[i]) {
+    for (unsigned i = 0; i < op->n_peers; i++)
+        if (op->peers[i].expect && !op->peers[i].answered) {
             op->lu->ps->st.missed_peers++;
             XLOG_WARN("LU %s: node %u did not answer PR_APPLY of generation %llu in time: it re-reads the DB "
-                      "before serving the LU", op->lu->name, i, (unsigned long long)op->gen);
+                      "before serving the LU", op->lu->name, op->peers[i].node, (unsigned long long)op->gen);
         }
     if (!op->result_in)
         XLOG_WARN("LU %s: no send result for PR_APPLY of generation %llu in time", op->lu->name,
@@ -224,10 +238,12 @@ static void on_result(void *arg, const struct xvios_msg *result, const struct xv
         return;                                 /* completed already (deadline, LU closed) */
     op->result_in = true;
     for (unsigned i = 0; i < n_rc; i++) {
-        if (rc[i].node == 0 || rc[i].node > XVIOS_MAX_NODES)
+        struct prsync_peer *p = peer_of(op, rc[i].node);
+
+        if (!p)
             continue;
         if (rc[i].status == XVIOS_RC_DELIVERED) {
-            op->expect[rc[i].node] = true;
+            p->expect = true;
         } else {
             ps->st.missed_peers++;
             XLOG_WARN("LU %s: PR_APPLY of generation %llu not received by node %u (rc %u): it re-reads the DB "
@@ -246,6 +262,7 @@ void prsync_op_on_response(struct prsync *ps, const struct xvios_msg *m)
 {
     struct prsync_reply r;
     struct prsync_op *op;
+    struct prsync_peer *p;
     uint32_t from = m->sub.src_node;
 
     if (prsync_reply_decode(m->payload, m->hdr.payload_len, &r) < 0) {
@@ -254,12 +271,14 @@ void prsync_op_on_response(struct prsync *ps, const struct xvios_msg *m)
         return;
     }
     op = by_txid(ps, m->hdr.txid);
-    if (!op || from == 0 || from > XVIOS_MAX_NODES || strcmp(r.name, op->lu->name))
+    if (!op || strcmp(r.name, op->lu->name) || !(p = peer_of(op, from)))
         return;                                 /* late (completed at its deadline) or not ours */
     if (r.result == PRSYNC_RESYNCING)
         XLOG_WARN("LU %s: node %u could not install generation %llu: it re-reads the DB", op->lu->name, from,
                   (unsigned long long)op->gen);
-    op->answered[from] = true;
+    if (!p->answered)
+        ps->st.answers_in++;
+    p->answered = true;
     if (op->result_in && all_answered(op))
         complete(op);
 }

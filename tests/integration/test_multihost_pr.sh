@@ -95,6 +95,23 @@ for h in 1 2 3; do xv "$h" cluster dump > "$T_ROOT/d$h"; done
 t_check "the PR record is in the replicated DB" grep -q '^/xvios/pr/pr-lu' "$T_ROOT/d1"
 t_check "the dumps are identical on the three hosts" bash -c "cmp -s '$T_ROOT/d1' '$T_ROOT/d2' && cmp -s '$T_ROOT/d1' '$T_ROOT/d3'"
 
+# every PR change each VIOS committed waited for the other host's VIOS to install it (its answer counted)
+pr_counters() {   # pr_counters HOST NODE: the reservation counters line SIGUSR1 makes the backend log
+    local f before; f="$(root_of "$1")/nodes/$2/backend.log"
+    before=$(grep -c 'reservation counters:' "$f")
+    kill -USR1 "$(eval echo \$BE_PID_$2)" || return 1
+    wait_until 10 bash -c "[ \$(grep -c 'reservation counters:' '$f') -gt $before ]" || return 1
+    grep 'reservation counters:' "$f" | tail -n 1 | sed 's/.*reservation counters: //'
+}
+field() { tr ' ' '\n' <<<"$1" | sed -n "s/^$2=//p"; }
+for hn in 1:257 2:513; do
+    c=$(pr_counters "${hn%%:*}" "${hn#*:}")
+    echo "   node ${hn#*:}: $c"
+    t_check "node ${hn#*:}: each of its PR changes answered by the VIOS on the other host" \
+        test "$(field "$c" changes)" -ge 2 -a "$(field "$c" answers_in)" = "$(field "$c" changes)" -a \
+             "$(field "$c" missed_peers)" = 0
+done
+
 for n in 257 513; do
     kill -TERM "$(eval echo \$VD_PID_$n)" "$(eval echo \$BE_PID_$n)" 2>/dev/null
 done
