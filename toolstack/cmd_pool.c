@@ -162,15 +162,6 @@ out:
     return rc;
 }
 
-/* The access list as given goes in one attribute, which a request bounds. An exit code. */
-static int access_fits(const char *access)
-{
-    if (access && strlen(access) > XVIOS_VIO_MAX_RUN)
-        return say(POOL_EXIT_ACCESS_INVALID, "an access list is at most %u bytes (about 34 uuids; names are "
-                                             "shorter)", XVIOS_VIO_MAX_RUN);
-    return XVIOS_EXIT_OK;
-}
-
 static int do_write(const struct xvios_cli *cli, int argc, char **argv, bool create)
 {
     struct opts o = {0};
@@ -181,11 +172,12 @@ static int do_write(const struct xvios_cli *cli, int argc, char **argv, bool cre
         return rc < 0 ? XVIOS_EXIT_OK : rc;
     if (!create && !o.access)
         return usage_error("modify needs --access LIST");
-    if ((rc = access_fits(o.access)) != XVIOS_EXIT_OK)
-        return rc;
     const struct xvios_vio_attr attrs[] = {{"name", o.name}, {"access", o.access}};
-    rc = pool_request(cli, create ? "create" : "modify", attrs, N_OF(attrs), write_exits, N_OF(write_exits), &pl,
-                      NULL, NULL);
+    if (o.access && strlen(o.access) > XVIOS_VIO_MAX_RUN)   /* more than a request's value holds */
+        rc = pool_long_write(cli, o.name, o.access, create, &pl);
+    else
+        rc = pool_request(cli, create ? "create" : "modify", attrs, N_OF(attrs), write_exits, N_OF(write_exits),
+                          &pl, NULL, NULL);
     if (rc == XVIOS_EXIT_OK) {
         printf("%s pool %s, access: ", create ? "created" : "modified", pl.name);
         if (pl.any)
