@@ -5,7 +5,7 @@
  *
  * Where it runs: a request that writes what only dom0 may write (LU create,
  * LU delete; pool create, modify, delete; mapping create, delete: the backend and frontend nodes and the
- * VTD table, api_mapping.c), read by dom0, runs here, in dom0, against the cluster DB, and
+ * VTD table, api_mapping.c), read by dom0, runs here, in dom0, against the cluster DB (api_call.c), and
  * the change is announced as a Lifecycle event through the node the global
  * options name (--node N on loopback, --via N over its management link).
  * Everything else goes as it is to that node's daemon (API_VIO), which

@@ -11,9 +11,13 @@
  *   xvios lu who NAME [--json] [--via N]   (lu_who.c)
  *   xvios lu paths NAME [--json]
  *
- * The pool is in the cluster DB (xvios/db_lu.h); where an LU is attached is
- * read from the members' vscsi backend dirs (vscsi_nodes.h), the same record
- * `xvios scsi` keeps, inside the transaction that removes the LU.
+ * create, list, show, rm and modify are the management API's LU actions
+ * (docs/api.md, "The typed commands"): a request built here, run as
+ * `xvios api` runs it (api_typed.h), its answer printed as these commands
+ * always printed it; where an LU is attached is the API's mapping list (the
+ * VTD table). The API's lu delete checks the members' vscsi backend dirs in
+ * the transaction that removes the LU. who and paths ask the nodes and the
+ * DB themselves (lu_who.c, lu_paths.c).
  */
 #include <errno.h>
 #include <inttypes.h>
