@@ -106,6 +106,7 @@ static const struct api_exit write_exits[] = {
     {XVIOS_VIO_BAD_VALUE, POOL_EXIT_NAME_INVALID, "is no pool name"},
     {XVIOS_VIO_BAD_VALUE, POOL_EXIT_ACCESS_INVALID, NULL},        /* an access entry, or too many */
     {XVIOS_VIO_CONFLICT, POOL_EXIT_ACCESS_INVALID, NULL},         /* a name several clients had */
+    {XVIOS_VIO_INVALID, POOL_EXIT_ACCESS_INVALID, NULL},          /* the list's form (the name is checked here) */
 };
 static const struct api_exit delete_exits[] = {
     {XVIOS_VIO_NOT_FOUND, POOL_EXIT_UNKNOWN, NULL},
@@ -172,6 +173,10 @@ static int do_write(const struct xvios_cli *cli, int argc, char **argv, bool cre
         return rc < 0 ? XVIOS_EXIT_OK : rc;
     if (!create && !o.access)
         return usage_error("modify needs --access LIST");
+    for (const char *c = o.access; c && *c; c++)
+        if (*c < 0x21 || *c > 0x7e)   /* the DB's refusal, said before a request could not carry it */
+            return say(POOL_EXIT_ACCESS_INVALID, "an access list is '*', or uuids and client names (1-%u of A-Z a-z "
+                                                 "0-9 _ . -) separated by ','", XVIOS_CLIENT_NAME_MAX);
     const struct xvios_vio_attr attrs[] = {{"name", o.name}, {"access", o.access}};
     if (o.access && strlen(o.access) > XVIOS_VIO_MAX_RUN)   /* more than a request's value holds */
         rc = pool_long_write(cli, o.name, o.access, create, &pl);

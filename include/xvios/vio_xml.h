@@ -29,7 +29,7 @@ struct xvios_vio_attr {
 /*
  * '<vioRequest version="1"><OBJECT action="ACTION" .../></vioRequest>' (with an XML declaration) in *out
  * (malloc'd, NUL-terminated, *len without the NUL). 0; -EINVAL (object, action or an attribute name not a
- * plain name of letters), -ENOMEM, -E2BIG (longer than XVIOS_VIO_REQUEST_MAX: it would never be taken).
+ * plain name of letters, or a value XML cannot carry: not UTF-8, a control character but tab, LF, CR), -ENOMEM, -E2BIG (longer than XVIOS_VIO_REQUEST_MAX: it would never be taken).
  */
 int xvios_vio_request_build(const char *object, const char *action, const struct xvios_vio_attr *attrs,
                             unsigned n_attrs, char **out, size_t *len);

@@ -174,4 +174,6 @@ json_check "$ROOT/pools2.json" "[len(p['access']) for p in j['pools'] if p['name
 expect 34 "a long list with an unknown name" x pool modify wide --access "$long,nobody-such"
 said "no client is named nobody-such"
 x pool delete wide >/dev/null || fail "pool delete wide"
+expect 34 "a space in the list" x pool create p --access "client-a client-b"
+expect 34 "a control character in the list" x pool create p --access "$(printf 'client-a\001')"
 ok "xvios pool through the API in dom0; an access list of 40 and 41 uuids (over a request's 1280 bytes) set all the same"

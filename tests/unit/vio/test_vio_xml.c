@@ -82,6 +82,18 @@ static void test_build_refusals(void **state)
     assert_int_equal(xvios_vio_request_build("lu", "get", bad_name, 1, &xml, &len), -EINVAL);
     assert_int_equal(xvios_vio_request_build("lu", "get", action, 1, &xml, &len), -EINVAL);
     assert_int_equal(xvios_vio_request_build("lu", "get", NULL, 1, &xml, &len), -EINVAL);
+    /* values XML 1.0 cannot carry: a control character, bytes that are not UTF-8 */
+    static const char *const unfit[] = {"a\x01b", "\x1b[31m", "\xff", "\xc3", "\xed\xa0\x80", "\xef\xbf\xbe",
+                                        "\x92\xbb", "\xc0\xaf", "\xe0\x80\xaf", "\xf4\x90\x80\x80"};
+    for (size_t i = 0; i < sizeof(unfit) / sizeof(unfit[0]); i++) {
+        const struct xvios_vio_attr v[] = {{"name", unfit[i]}};
+        assert_int_equal(xvios_vio_request_build("lu", "get", v, 1, &xml, &len), -EINVAL);
+        assert_null(xml);
+    }
+    const struct xvios_vio_attr fine[] = {{"backing", "/t\tab/\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80"}};
+    assert_int_equal(xvios_vio_request_build("lu", "get", fine, 1, &xml, &len), 0);
+    free(xml);
+    xml = NULL;
     big = malloc(XVIOS_VIO_REQUEST_MAX + 1);
     assert_non_null(big);
     memset(big, 'a', XVIOS_VIO_REQUEST_MAX);
