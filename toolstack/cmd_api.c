@@ -5,7 +5,7 @@
  *
  * Where it runs: a request that writes what only dom0 may write (LU create,
  * LU delete; pool create, modify, delete; mapping create, delete: the backend and frontend nodes and the
- * VTD table, api_mapping.c), read by dom0, runs here, in dom0, against the cluster DB, and
+ * VTD table, api_mapping.c), read by dom0, runs here, in dom0, against the cluster DB (api_call.c), and
  * the change is announced as a Lifecycle event through the node the global
  * options name (--node N on loopback, --via N over its management link).
  * Everything else goes as it is to that node's daemon (API_VIO), which
@@ -20,14 +20,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "toolstack/api_mapping.h"
+#include "toolstack/api_call.h"
 #include "toolstack/cmds.h"
-#include "toolstack/lu_cmd.h"
-#include "toolstack/obj_event.h"
-#include "xvios/clock.h"
 #include "xvios/vio.h"
-
-#define API_WAIT_MS 30000u
 
 static const char usage_text[] =
     "usage: xvios [GLOBAL] api < REQUEST.xml\n"
@@ -67,86 +62,12 @@ static int print_response(const char *resp, size_t len)
     return xvios_obj_exception_code(resp, code, sizeof(code)) == 0 ? XVIOS_EXIT_OK : XVIOS_EXIT_REFUSED;
 }
 
-/* dom0's hooks for xen/vio (struct xvios_vio_env). */
-static int in_use(void *arg, xvios_tx tx, const char *name, char *where, size_t cap)
-{
-    struct lu_use *uses = NULL;
-    unsigned n = 0;
-    int rc = lu_uses(arg, tx, name, &uses, &n);
-
-    if (rc < 0)
-        return rc;
-    if (n)
-        snprintf(where, cap, "domain %u through node %u, vhost %u%s", uses[0].client, uses[0].vios_node,
-                 uses[0].vhost, n > 1 ? ", and elsewhere" : "");
-    free(uses);
-    return n > 0;
-}
-
-static int backing(void *arg, const char *path, uint64_t *size, char *why, size_t cap)
-{
-    return lu_backing_size(arg, path, size, why, cap);
-}
-
-static const char *event_type(enum xvios_vio_object o)
-{
-    return o == XVIOS_VIO_LU ? "LU" : xvios_vio_object_name(o);
-}
-
-/* A dom0-only request run here; the response printed, the change announced. An exit code. */
-static int run_in_dom0(const struct xvios_cli *cli, struct vscsi_ctx *ctx, const struct xvios_vio_req *rq)
-{
-    static char out[XVIOS_VIO_RESPONSE_MAX];
-    struct xvios_vio_env env = { .p = ctx->p, .self_node = 0, .dom0 = true, .lu_in_use = in_use,
-                                 .backing_size = backing, .arg = ctx };
-    struct xvios_vio_change chg;
-    struct xvios_vio_event ev = { .by = 0 };
-    size_t len;
-    int rc, ann;
-
-    api_mapping_hooks(&env, ctx);
-    rc = xvios_vio_run(&env, rq, out, sizeof(out), &len, &chg);
-
-    if (rc < 0) {
-        fprintf(stderr, "%s: no vioResponse could be written\n", cli->prog);
-        return XVIOS_EXIT_ERROR;
-    }
-    rc = print_response(out, len);
-    if (!chg.changed)
-        return rc;
-    snprintf(ev.action, sizeof(ev.action), "%s", chg.action);
-    snprintf(ev.type, sizeof(ev.type), "%s", event_type(chg.object));
-    snprintf(ev.key, sizeof(ev.key), "%s", chg.key);
-    ann = cli_obj_announce(cli, &ev);
-    if (ann != XVIOS_EXIT_OK)
-        fprintf(stderr, "%s: the change is made; its lifecycle event was not announced everywhere\n", cli->prog);
-    return rc == XVIOS_EXIT_OK ? ann : rc;
-}
-
-/* Is this toolstack dom0 (the platform's identity)? ctx open when true. */
-static bool open_dom0(const struct xvios_cli *cli, struct vscsi_ctx *ctx)
-{
-    uint32_t domid = 1;
-
-    if (lu_ctx_open(cli, ctx) != XVIOS_EXIT_OK)
-        return false;
-    if (xvios_plat_self_domid(ctx->p, &domid) == 0 && domid == 0)
-        return true;
-    vscsi_ctx_close(ctx);
-    return false;
-}
-
 int cmd_api(struct xvios_cli *cli, int argc, char **argv)
 {
     static char req[XVIOS_VIO_REQUEST_MAX + 1];
-    struct xvios_vio_req rq;
-    struct xvios_vio_err err;
-    struct vscsi_ctx ctx;
-    struct timespec dl;
-    xvios_client *c = NULL;
-    char *resp = NULL;
-    size_t len = 0, rlen = 0;
-    int rc;
+    struct api_answer ans;
+    size_t len = 0;
+    int rc, ann;
 
     if (argc > 1) {
         bool help = !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h");
@@ -157,25 +78,12 @@ int cmd_api(struct xvios_cli *cli, int argc, char **argv)
         fprintf(stderr, "%s: reading the request: %s\n", cli->prog, strerror(-rc));
         return XVIOS_EXIT_ERROR;
     }
-    if (xvios_vio_parse(req, len, &rq, &err) == 0 && xvios_vio_needs_dom0(&rq) && open_dom0(cli, &ctx)) {
-        rc = run_in_dom0(cli, &ctx, &rq);
-        vscsi_ctx_close(&ctx);
-        xvios_vio_cleanup();
-        return rc;
-    }
+    rc = api_call(cli, req, len, 0, &ans);
     xvios_vio_cleanup();
-    rc = cli_connect(cli, &c);
     if (rc != XVIOS_EXIT_OK)
         return rc;
-    dl = xvios_deadline_ms(API_WAIT_MS);
-    /* more than one message: the binding answers TOO_LARGE itself, naming the limit */
-    rc = xvios_obj_request(c, req, len, &dl, &resp, &rlen);
-    xvios_client_close(c);
-    if (rc < 0) {
-        fprintf(stderr, "%s: no vioResponse: %s\n", cli->prog, strerror(-rc));
-        return cli_exit_for_errno(rc);
-    }
-    rc = print_response(resp, rlen);
-    free(resp);
-    return rc;
+    rc = print_response(ans.resp, ans.len);
+    ann = api_call_announce(cli, &ans, false);
+    api_answer_free(&ans);
+    return rc == XVIOS_EXIT_OK ? ann : rc;
 }

@@ -11,9 +11,13 @@
  *   xvios lu who NAME [--json] [--via N]   (lu_who.c)
  *   xvios lu paths NAME [--json]
  *
- * The pool is in the cluster DB (xvios/db_lu.h); where an LU is attached is
- * read from the members' vscsi backend dirs (vscsi_nodes.h), the same record
- * `xvios scsi` keeps, inside the transaction that removes the LU.
+ * create, list, show, rm and modify are the management API's LU actions
+ * (docs/api.md, "The typed commands"): a request built here, run as
+ * `xvios api` runs it (api_typed.h), its answer printed as these commands
+ * always printed it; where an LU is attached is the API's mapping list (the
+ * VTD table). The API's lu delete checks the members' vscsi backend dirs in
+ * the transaction that removes the LU. who and paths ask the nodes and the
+ * DB themselves (lu_who.c, lu_paths.c).
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -21,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "toolstack/api_typed.h"
 #include "toolstack/cmds.h"
 #include "toolstack/lu_cmd.h"
 #include "toolstack/obj_event.h"
@@ -144,24 +149,63 @@ static int parse_bytes(const char *s, uint64_t *out)
     return 0;
 }
 
-/* ---------------------------------------------------------------- create */
-/* What dom0 can know of the backing (lu_backing_size); an exit code, the reason printed. */
-static int backing_size(const struct vscsi_ctx *ctx, const char *path, uint64_t *size)
-{
-    char why[160];
+/* ---------------------------------------------------------------- through the API */
+/* The exceptions of lu create, modify, get and delete as the exit codes docs/xvios.1 gives. */
+static const struct api_exit create_exits[] = {
+    {XVIOS_VIO_EXISTS, LU_EXIT_NAME_TAKEN, NULL},
+    {XVIOS_VIO_BEYOND_BACKING, LU_EXIT_BEYOND_BACKING, NULL},
+    {XVIOS_VIO_OVERLAP, LU_EXIT_OVERLAP, NULL},
+    {XVIOS_VIO_NOT_FOUND, POOL_EXIT_UNKNOWN, NULL},            /* the pool named */
+    {XVIOS_VIO_BAD_VALUE, LU_EXIT_NAME_INVALID, "is no LU name"},
+    {XVIOS_VIO_BAD_VALUE, POOL_EXIT_NAME_INVALID, "is no pool name"},
+    {XVIOS_VIO_BAD_VALUE, LU_EXIT_REGION_INVALID, "the size must be"},
+    {XVIOS_VIO_BAD_VALUE, LU_EXIT_BACKING_INVALID, NULL},     /* the backing: its path, or not there */
+};
+static const struct api_exit modify_exits[] = {
+    {XVIOS_VIO_NOT_FOUND, LU_EXIT_UNKNOWN, NULL},
+    {XVIOS_VIO_SHRINK, LU_EXIT_SHRINK, NULL},
+    {XVIOS_VIO_BEYOND_BACKING, LU_EXIT_BEYOND_BACKING, NULL},
+    {XVIOS_VIO_OVERLAP, LU_EXIT_OVERLAP, NULL},
+    {XVIOS_VIO_BAD_VALUE, LU_EXIT_UNCHANGED, "so already"},
+    {XVIOS_VIO_BAD_VALUE, LU_EXIT_BACKING_INVALID, "backing "},
+    {XVIOS_VIO_BAD_VALUE, LU_EXIT_REGION_INVALID, NULL},      /* the size */
+};
+static const struct api_exit get_exits[] = {
+    {XVIOS_VIO_NOT_FOUND, LU_EXIT_UNKNOWN, NULL},
+};
+static const struct api_exit delete_exits[] = {
+    {XVIOS_VIO_NOT_FOUND, LU_EXIT_UNKNOWN, NULL},
+    {XVIOS_VIO_IN_USE, LU_EXIT_ATTACHED, NULL},
+};
+#define N_OF(a) (sizeof(a) / sizeof((a)[0]))
 
-    if (lu_backing_size(ctx, path, size, why, sizeof(why)) < 0)
-        return lu_say(LU_EXIT_BACKING_INVALID, "backing %s: %s", path, why);
-    return XVIOS_EXIT_OK;
+/* One LU request; on success *lu (when not NULL) is the answer's LU. An exit code. */
+static int lu_request(const struct xvios_cli *cli, const char *action, const struct xvios_vio_attr *attrs,
+                      unsigned n_attrs, const struct api_exit *exits, unsigned n_exits, struct xvios_db_lu *lu)
+{
+    struct api_typed t;
+    int rc = api_typed_run(cli, "lu", "lu", action, attrs, n_attrs, &t);
+
+    if (rc != XVIOS_EXIT_OK)
+        goto out;
+    if (!t.r.ok) {
+        rc = api_typed_refused("lu", &t.r, exits, n_exits);
+        goto out;
+    }
+    if (lu && (t.r.n_items != 1 || api_elem_lu(&t.r.items[0], lu) < 0))
+        rc = lu_say(XVIOS_EXIT_ERROR, "the answer to lu %s holds no well-formed LU", action);
+out:
+    api_typed_free(&t);
+    return rc;
 }
 
+/* ---------------------------------------------------------------- create */
 static int do_create(const struct xvios_cli *cli, int argc, char **argv)
 {
     struct opts o = {0};
-    struct xvios_db_lu_spec spec = {0};
     struct xvios_db_lu lu;
-    struct vscsi_ctx ctx;
-    char wwn[XVIOS_LU_WWN_HEX + 1];
+    uint64_t size = 0, offset = 0;
+    char wwn[XVIOS_LU_WWN_HEX + 1], size_s[24], offset_s[24];
     int rc = parse(argc, argv, "sobrp", 1, &o);
 
     if (rc)
@@ -175,97 +219,132 @@ static int do_create(const struct xvios_cli *cli, int argc, char **argv)
         return lu_say(LU_EXIT_BACKING_INVALID, "backing '%s' is %s", o.backing,
                       rc == -ENAMETOOLONG ? "too long" : "not an absolute path without '.', '..', '//' or a "
                                                           "trailing '/', in printable ASCII");
-    if (parse_bytes(o.size, &spec.size) < 0)
+    if (parse_bytes(o.size, &size) < 0)
         return usage_error("--size takes bytes (optionally K, M, G, T), not '%s'", o.size);
-    if (o.offset && parse_bytes(o.offset, &spec.offset) < 0)
+    if (o.offset && parse_bytes(o.offset, &offset) < 0)
         return usage_error("--offset takes bytes (optionally K, M, G, T), not '%s'", o.offset);
-    if (xvios_lu_region_check(spec.offset, spec.size) < 0)
+    if (xvios_lu_region_check(offset, size) < 0)
         return lu_say(LU_EXIT_REGION_INVALID, "size %s at offset %s: the size must be above 0, both multiples of "
                                               "%u, the end within 1 EiB", o.size, o.offset ? o.offset : "0",
                       XVIOS_LU_ALIGN);
-    spec.name = o.pos[0];
-    spec.backing = o.backing;
-    spec.read_only = o.readonly;
-    spec.pool = o.pool;
     if (o.pool && !xvios_pool_is_default(o.pool) && !xvios_pool_name_ok(o.pool))
         return lu_say(POOL_EXIT_NAME_INVALID, "'%s' is no pool name", o.pool);
-    if ((rc = lu_ctx_open(cli, &ctx)) != XVIOS_EXIT_OK)
-        return rc;
-    if ((rc = backing_size(&ctx, o.backing, &spec.backing_size)) != XVIOS_EXIT_OK)
-        goto out;
-    rc = xvios_db_lu_create(ctx.p, &spec, &lu);
-    switch (rc) {
-    case 0:
+    snprintf(size_s, sizeof(size_s), "%" PRIu64, size);
+    snprintf(offset_s, sizeof(offset_s), "%" PRIu64, offset);
+    const struct xvios_vio_attr attrs[] = {
+        {"name", o.pos[0]}, {"backing", o.backing}, {"size", size_s}, {"offset", offset_s},
+        {"readOnly", o.readonly ? "true" : NULL},
+        {"pool", o.pool && !xvios_pool_is_default(o.pool) ? o.pool : NULL},
+    };
+    rc = lu_request(cli, "create", attrs, N_OF(attrs), create_exits, N_OF(create_exits), &lu);
+    if (rc == XVIOS_EXIT_OK) {
         xvios_lu_wwn_format(lu.wwn, wwn);
         printf("created LU %s: %" PRIu64 " bytes at offset %" PRIu64 " of %s%s, wwn naa.%s, serial %s, pool %s\n",
                lu.name, lu.size, lu.offset, lu.backing, lu.read_only ? ", read-only" : "", wwn, lu.serial, lu.pool);
         fflush(stdout);
         cli_obj_changed(cli, "LU", "created", lu.name);
-        rc = XVIOS_EXIT_OK;
-        break;
-    case -EEXIST:
-        rc = lu_say(LU_EXIT_NAME_TAKEN, "the pool has an LU %s already", spec.name);
-        break;
-    case -EFBIG:
-        rc = lu_say(LU_EXIT_BEYOND_BACKING, "the region [%" PRIu64 ", %" PRIu64 ") ends beyond %s (%" PRIu64
-                                            " bytes)", spec.offset, spec.offset + spec.size, spec.backing,
-                    spec.backing_size);
-        break;
-    case -EADDRINUSE:
-        rc = lu_say(LU_EXIT_OVERLAP, "the region [%" PRIu64 ", %" PRIu64 ") of %s overlaps another LU of the pool "
-                                     "(see 'xvios lu list')", spec.offset, spec.offset + spec.size, spec.backing);
-        break;
-    case -EDOM:
-        rc = lu_say(LU_EXIT_REGION_INVALID, "invalid region");
-        break;
-    case -ENOENT:
-        rc = lu_say(XVIOS_EXIT_REFUSED, "there is no cluster");
-        break;
-    case -ENXIO:
-        rc = lu_say(POOL_EXIT_UNKNOWN, "there is no pool %s (see 'xvios pool list')", o.pool);
-        break;
-    default:
-        rc = lu_say(XVIOS_EXIT_ERROR, "creating LU %s: %s%s", spec.name, strerror(-rc),
-                    rc == -EACCES ? " (only dom0 creates LUs)" : rc == -EIO ? " (the pool's entries are damaged)" : "");
-        break;
     }
-out:
-    vscsi_ctx_close(&ctx);
+    xvios_vio_cleanup();
     return rc;
 }
 
 /* ---------------------------------------------------------------- list, show */
+/* What list and show gather: the LUs (list) and every pool LU's attachments (the mappings). */
+struct gathered {
+    struct xvios_db_lu *lus;
+    unsigned n, cap;
+    struct lu_use *uses;
+    unsigned nu, capu;
+    const char *only;   /* show: the attachments of this LU only */
+};
+
+static int grow(void **arr, unsigned *cap, unsigned n, size_t size)
+{
+    void *bigger;
+
+    if (n < *cap)
+        return 0;
+    if (*cap > UINT32_MAX / 4)
+        return -ENOMEM;
+    bigger = realloc(*arr, (size_t)(*cap ? *cap * 2 : 16) * size);
+    if (!bigger)
+        return -ENOMEM;
+    *arr = bigger;
+    *cap = *cap ? *cap * 2 : 16;
+    return 0;
+}
+
+static int lu_key(const struct xvios_vio_elem *e, char *buf, size_t cap)
+{
+    return xvios_vio_elem_copy(e, "name", buf, cap);
+}
+
+static int each_lu(const struct xvios_vio_elem *e, void *arg)
+{
+    struct gathered *g = arg;
+
+    if (grow((void **)&g->lus, &g->cap, g->n, sizeof(*g->lus)) < 0)
+        return lu_say(XVIOS_EXIT_ERROR, "out of memory");
+    if (api_elem_lu(e, &g->lus[g->n]) < 0)
+        return lu_say(XVIOS_EXIT_ERROR, "the LU list holds a malformed LU");
+    g->n++;
+    return XVIOS_EXIT_OK;
+}
+
+/* A mapping's after= key: "<client domid>:<vdev>". */
+static int mapping_key(const struct xvios_vio_elem *e, char *buf, size_t cap)
+{
+    const char *client = xvios_vio_elem_attr(e, "client"), *vdev = xvios_vio_elem_attr(e, "vdev");
+
+    if (!client || !vdev || (size_t)snprintf(buf, cap, "%s:%s", client, vdev) >= cap)
+        return -EINVAL;
+    return 0;
+}
+
+static int each_mapping(const struct xvios_vio_elem *e, void *arg)
+{
+    struct gathered *g = arg;
+    int rc;
+
+    if (grow((void **)&g->uses, &g->capu, g->nu, sizeof(*g->uses)) < 0)
+        return lu_say(XVIOS_EXIT_ERROR, "out of memory");
+    rc = api_elem_use(e, &g->uses[g->nu]);
+    if (rc < 0)
+        return lu_say(XVIOS_EXIT_ERROR, "the mapping list holds a malformed mapping");
+    if (rc > 0 && (!g->only || !strcmp(g->uses[g->nu].lu, g->only)))
+        g->nu++;
+    return XVIOS_EXIT_OK;
+}
+
+static int gather_uses(const struct xvios_cli *cli, struct gathered *g)
+{
+    return api_typed_list(cli, "lu", "mapping", NULL, 0, mapping_key, each_mapping, g);
+}
+
 static int do_list(const struct xvios_cli *cli, int argc, char **argv)
 {
     struct opts o = {0};
-    struct xvios_db_lu *lus = NULL;
-    struct lu_use *uses = NULL;
-    unsigned n = 0, nu = 0;
-    struct vscsi_ctx ctx;
+    struct gathered g = {0};
     int rc = parse(argc, argv, "j", 0, &o);
 
     if (rc)
         return rc < 0 ? XVIOS_EXIT_OK : rc;
-    if ((rc = lu_ctx_open(cli, &ctx)) != XVIOS_EXIT_OK)
-        return rc;
-    if ((rc = xvios_db_lu_list(ctx.p, XVIOS_TX_NONE, &lus, &n)) < 0 ||
-        (rc = lu_uses(&ctx, XVIOS_TX_NONE, NULL, &uses, &nu)) < 0)
-        rc = lu_say(XVIOS_EXIT_ERROR, "reading the pool: %s", strerror(-rc));
-    else
-        rc = lu_print_list(stdout, lus, n, uses, nu, o.json || cli->json);
-    free(lus);
-    free(uses);
-    vscsi_ctx_close(&ctx);
+    rc = api_typed_list(cli, "lu", "lu", NULL, 0, lu_key, each_lu, &g);
+    if (rc == XVIOS_EXIT_OK)
+        rc = gather_uses(cli, &g);
+    if (rc == XVIOS_EXIT_OK)
+        rc = lu_print_list(stdout, g.lus, g.n, g.uses, g.nu, o.json || cli->json);
+    free(g.lus);
+    free(g.uses);
+    xvios_vio_cleanup();
     return rc;
 }
 
 static int do_show(const struct xvios_cli *cli, int argc, char **argv)
 {
     struct opts o = {0};
-    struct xvios_db_lu lu;
-    struct lu_use *uses = NULL;
-    unsigned nu = 0;
-    struct vscsi_ctx ctx;
+    struct xvios_db_lu lu = {0};
+    struct gathered g = {0};
     int rc = parse(argc, argv, "j", 1, &o);
 
     if (rc)
@@ -274,18 +353,15 @@ static int do_show(const struct xvios_cli *cli, int argc, char **argv)
         return usage_error("show needs NAME");
     if (!xvios_lu_name_ok(o.pos[0]))
         return lu_say(LU_EXIT_NAME_INVALID, "'%s' is no LU name", o.pos[0]);
-    if ((rc = lu_ctx_open(cli, &ctx)) != XVIOS_EXIT_OK)
-        return rc;
-    rc = xvios_db_lu_get(ctx.p, XVIOS_TX_NONE, o.pos[0], &lu);
-    if (rc == -ENOENT)
-        rc = lu_say(LU_EXIT_UNKNOWN, "there is no LU %s in the pool", o.pos[0]);
-    else if (rc < 0 || (rc = lu_uses(&ctx, XVIOS_TX_NONE, lu.name, &uses, &nu)) < 0)
-        rc = lu_say(XVIOS_EXIT_ERROR, "reading LU %s: %s%s", o.pos[0], strerror(-rc),
-                    rc == -EIO ? " (its entry is damaged)" : "");
-    else
-        rc = lu_print_show(stdout, &lu, uses, nu, o.json || cli->json);
-    free(uses);
-    vscsi_ctx_close(&ctx);
+    const struct xvios_vio_attr attrs[] = {{"name", o.pos[0]}};
+    rc = lu_request(cli, "get", attrs, N_OF(attrs), get_exits, N_OF(get_exits), &lu);
+    g.only = lu.name;
+    if (rc == XVIOS_EXIT_OK)
+        rc = gather_uses(cli, &g);
+    if (rc == XVIOS_EXIT_OK)
+        rc = lu_print_show(stdout, &lu, g.uses, g.nu, o.json || cli->json);
+    free(g.uses);
+    xvios_vio_cleanup();
     return rc;
 }
 
@@ -302,38 +378,9 @@ static int do_paths(const struct xvios_cli *cli, int argc, char **argv)
 }
 
 /* ---------------------------------------------------------------- rm */
-/* One attempt: 0 removed; > 0 an errno (EAGAIN: again); < 0 minus an exit code, message printed. */
-static int rm_in_tx(struct vscsi_ctx *ctx, xvios_tx tx, const char *name)
-{
-    struct xvios_db_lu lu;
-    struct lu_use *uses = NULL;
-    unsigned nu = 0;
-    char vdev[32] = "?";
-    int rc = xvios_db_lu_get(ctx->p, tx, name, &lu);
-
-    if (rc == -ENOENT)
-        return -lu_say(LU_EXIT_UNKNOWN, "there is no LU %s in the pool", name);
-    if (rc < 0 && rc != -EIO)   /* a damaged entry can still be removed */
-        return -rc;
-    if ((rc = lu_uses(ctx, tx, name, &uses, &nu)) < 0)
-        return -rc;
-    if (nu) {
-        if (uses[0].vdev_ok)
-            vscsi_vdev_format(&uses[0].vdev, vdev, sizeof(vdev));
-        rc = -lu_say(LU_EXIT_ATTACHED, "LU %s is attached to domain %u as %s through node %u%s; detach it first "
-                                       "('xvios scsi detach')", name, uses[0].client, vdev, uses[0].vios_node,
-                     nu > 1 ? " (and elsewhere)" : "");
-        free(uses);
-        return rc;
-    }
-    rc = xvios_db_lu_remove(ctx->p, tx, name);
-    return -rc;
-}
-
 static int do_rm(const struct xvios_cli *cli, int argc, char **argv)
 {
     struct opts o = {0};
-    struct vscsi_ctx ctx;
     int rc = parse(argc, argv, "", 1, &o);
 
     if (rc)
@@ -342,44 +389,14 @@ static int do_rm(const struct xvios_cli *cli, int argc, char **argv)
         return usage_error("rm needs NAME");
     if (!xvios_lu_name_ok(o.pos[0]))
         return lu_say(LU_EXIT_NAME_INVALID, "'%s' is no LU name", o.pos[0]);
-    if ((rc = lu_ctx_open(cli, &ctx)) != XVIOS_EXIT_OK)
-        return rc;
-    for (unsigned attempt = 0; attempt < XVIOS_DB_TX_RETRIES; attempt++) {
-        xvios_tx tx;
-
-        if ((rc = xvios_store_tx_start(ctx.p, &tx)) < 0) {
-            rc = lu_say(XVIOS_EXIT_ERROR, "starting a transaction: %s", strerror(-rc));
-            goto out;
-        }
-        rc = rm_in_tx(&ctx, tx, o.pos[0]);
-        if (rc != 0) {
-            xvios_store_tx_end(ctx.p, tx, false);
-            if (rc < 0) {
-                rc = -rc;
-                goto out;
-            }
-            if (rc == EAGAIN)
-                continue;
-            rc = lu_say(XVIOS_EXIT_ERROR, "removing LU %s: %s%s", o.pos[0], strerror(rc),
-                        rc == EACCES ? " (only dom0 removes LUs)" : "");
-            goto out;
-        }
-        rc = xvios_store_tx_end(ctx.p, tx, true);
-        if (rc == 0) {
-            printf("removed LU %s\n", o.pos[0]);
-            fflush(stdout);
-            cli_obj_changed(cli, "LU", "deleted", o.pos[0]);
-            rc = XVIOS_EXIT_OK;
-            goto out;
-        }
-        if (rc != -EAGAIN) {
-            rc = lu_say(XVIOS_EXIT_ERROR, "committing: %s", strerror(-rc));
-            goto out;
-        }
+    const struct xvios_vio_attr attrs[] = {{"name", o.pos[0]}};
+    rc = lu_request(cli, "delete", attrs, N_OF(attrs), delete_exits, N_OF(delete_exits), NULL);
+    if (rc == XVIOS_EXIT_OK) {
+        printf("removed LU %s\n", o.pos[0]);
+        fflush(stdout);
+        cli_obj_changed(cli, "LU", "deleted", o.pos[0]);
     }
-    rc = lu_say(XVIOS_EXIT_ERROR, "the store stayed too busy; try again");
-out:
-    vscsi_ctx_close(&ctx);
+    xvios_vio_cleanup();
     return rc;
 }
 
@@ -387,9 +404,9 @@ out:
 static int do_modify(const struct xvios_cli *cli, int argc, char **argv)
 {
     struct opts o = {0};
-    struct xvios_db_lu_change ch = { .read_only = -1 };
     struct xvios_db_lu lu;
-    struct vscsi_ctx ctx;
+    uint64_t size = 0;
+    char size_s[24];
     int rc = parse(argc, argv, "srw", 1, &o);
 
     if (rc)
@@ -398,35 +415,20 @@ static int do_modify(const struct xvios_cli *cli, int argc, char **argv)
         return usage_error("modify needs NAME and --size SIZE, --ro or --rw (not both of these)");
     if (!xvios_lu_name_ok(o.pos[0]))
         return lu_say(LU_EXIT_NAME_INVALID, "'%s' is no LU name", o.pos[0]);
-    if (o.size && (parse_bytes(o.size, &ch.size) < 0 || ch.size == 0))
+    if (o.size && (parse_bytes(o.size, &size) < 0 || size == 0))
         return usage_error("--size takes bytes above 0 (optionally K, M, G, T), not '%s'", o.size);
-    if (o.readonly || o.readwrite)
-        ch.read_only = o.readonly;
-    if ((rc = lu_ctx_open(cli, &ctx)) != XVIOS_EXIT_OK)
-        return rc;
-    if (ch.size && xvios_db_lu_get(ctx.p, XVIOS_TX_NONE, o.pos[0], &lu) == 0 &&
-        (rc = backing_size(&ctx, lu.backing, &ch.backing_size)) != XVIOS_EXIT_OK)
-        goto out;
-    switch ((rc = xvios_db_lu_modify(ctx.p, o.pos[0], &ch, &lu))) {
-    case 0:
+    snprintf(size_s, sizeof(size_s), "%" PRIu64, size);
+    const struct xvios_vio_attr attrs[] = {
+        {"name", o.pos[0]}, {"size", o.size ? size_s : NULL},
+        {"readOnly", o.readonly ? "true" : o.readwrite ? "false" : NULL},
+    };
+    rc = lu_request(cli, "modify", attrs, N_OF(attrs), modify_exits, N_OF(modify_exits), &lu);
+    if (rc == XVIOS_EXIT_OK) {
         printf("modified LU %s: %" PRIu64 " bytes%s\n", lu.name, lu.size, lu.read_only ? ", read-only" : "");
         fflush(stdout);
         cli_obj_changed(cli, "LU", "modified", lu.name);
-        rc = XVIOS_EXIT_OK;
-        break;
-    case -ENOENT: rc = lu_say(LU_EXIT_UNKNOWN, "no LU %s", o.pos[0]); break;
-    case -EDOM: rc = lu_say(LU_EXIT_REGION_INVALID, "size %s: a multiple of %u within 1 EiB", o.size, XVIOS_LU_ALIGN); break;
-    case -ERANGE: rc = lu_say(LU_EXIT_SHRINK, "size %s is below LU %s's: an LU only grows", o.size, o.pos[0]); break;
-    case -EFBIG: rc = lu_say(LU_EXIT_BEYOND_BACKING, "LU %s would end beyond its backing", o.pos[0]); break;
-    case -EADDRINUSE: rc = lu_say(LU_EXIT_OVERLAP, "LU %s would overlap another LU of its backing", o.pos[0]); break;
-    case -EALREADY: rc = lu_say(LU_EXIT_UNCHANGED, "LU %s is so already", o.pos[0]); break;
-    default:
-        rc = lu_say(XVIOS_EXIT_ERROR, "modifying LU %s: %s%s", o.pos[0], strerror(-rc),
-                    rc == -EACCES ? " (only dom0 modifies LUs)" : "");
-        break;
     }
-out:
-    vscsi_ctx_close(&ctx);
+    xvios_vio_cleanup();
     return rc;
 }
 

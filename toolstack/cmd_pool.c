@@ -11,15 +11,16 @@
  *
  * LIST: "*" every client, "" nobody, else clients separated by ',' (a uuid,
  * or a name: the clients table's, else a running domain's). The pools are
- * in the cluster DB (xvios/db_pool.h), the code the API's pool actions run.
+ * in the cluster DB (xvios/db_pool.h); each action is the API's (docs/api.md), run as `xvios api` runs it
+ * (api_typed.h), its answer printed as before.
  */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "toolstack/api_typed.h"
 #include "toolstack/cmds.h"
-#include "toolstack/lu_cmd.h"
 #include "toolstack/obj_event.h"
 #include "toolstack/pool_cmd.h"
 
@@ -96,62 +97,93 @@ static int parse(int argc, char **argv, const char *allowed, bool need_name, str
     return 0;
 }
 
-/* A refusal of the DB as an exit code, with its message (bad: the access entry at fault). */
-static int refused(int rc, const char *name, const char *bad, unsigned lus)
+/* ---------------------------------------------------------------- through the API */
+/* The exceptions of the pool actions as the exit codes docs/xvios.1 gives (first match wins). */
+static const struct api_exit write_exits[] = {
+    {XVIOS_VIO_EXISTS, POOL_EXIT_EXISTS, NULL},
+    {XVIOS_VIO_NOT_FOUND, POOL_EXIT_UNKNOWN, "there is no pool"},
+    {XVIOS_VIO_NOT_FOUND, POOL_EXIT_ACCESS_INVALID, NULL},        /* an access entry names no known client */
+    {XVIOS_VIO_BAD_VALUE, POOL_EXIT_NAME_INVALID, "is no pool name"},
+    {XVIOS_VIO_BAD_VALUE, POOL_EXIT_ACCESS_INVALID, NULL},        /* an access entry, or too many */
+    {XVIOS_VIO_CONFLICT, POOL_EXIT_ACCESS_INVALID, NULL},         /* a name several clients had */
+    {XVIOS_VIO_INVALID, POOL_EXIT_ACCESS_INVALID, NULL},          /* the list's form (the name is checked here) */
+};
+static const struct api_exit delete_exits[] = {
+    {XVIOS_VIO_NOT_FOUND, POOL_EXIT_UNKNOWN, NULL},
+    {XVIOS_VIO_IN_USE, POOL_EXIT_NOT_EMPTY, NULL},
+    {XVIOS_VIO_BAD_VALUE, POOL_EXIT_DEFAULT, "never deleted"},
+    {XVIOS_VIO_BAD_VALUE, POOL_EXIT_NAME_INVALID, NULL},
+};
+static const struct api_exit get_exits[] = {
+    {XVIOS_VIO_NOT_FOUND, POOL_EXIT_UNKNOWN, NULL},
+};
+#define N_OF(a) (sizeof(a) / sizeof((a)[0]))
+
+/* One pool request whose answer is one pool: *pl (when not NULL) filled, and the mappings outside its
+ * list (get) in *outside (malloc'd, *n_outside). An exit code. */
+static int pool_request(const struct xvios_cli *cli, const char *action, const struct xvios_vio_attr *attrs,
+                        unsigned n_attrs, const struct api_exit *exits, unsigned n_exits,
+                        struct xvios_db_pool_info *pl, struct xvios_db_vtd **outside, unsigned *n_outside)
 {
-    switch (rc) {
-    case -EEXIST:
-        return say(POOL_EXIT_EXISTS, "pool %s exists already", name);
-    case -ENXIO:
-        return say(POOL_EXIT_UNKNOWN, "there is no pool %s (see 'xvios pool list')", name);
-    case -ENOTEMPTY:
-        return say(POOL_EXIT_NOT_EMPTY, "pool %s has %u LU(s): remove them first ('xvios lu rm')", name, lus);
-    case -EBUSY:
-        return say(POOL_EXIT_DEFAULT, "the default pool is never deleted");
-    case -EINVAL:
-        if (bad[0])
-            return say(POOL_EXIT_ACCESS_INVALID, "access entry '%s' is neither a uuid nor a client name (1-%u of "
-                                                 "A-Z a-z 0-9 _ . -, not all digits: a domid names no client for long)",
-                       bad, XVIOS_CLIENT_NAME_MAX);
-        return say(POOL_EXIT_NAME_INVALID, "'%s' is no pool name", name);
-    case -E2BIG:
-        return say(POOL_EXIT_ACCESS_INVALID, "an access list names at most %u clients", XVIOS_POOL_ACCESS_MAX);
-    case -ESRCH:
-        return say(POOL_EXIT_ACCESS_INVALID, "no client is named %s: the clients table has no such name and no "
-                                             "running domain has it; give its uuid", bad);
-    case -ENOTUNIQ:
-        return say(POOL_EXIT_ACCESS_INVALID, "several clients were registered as %s: give the uuid of the one meant",
-                   bad);
-    case -ENOENT:
-        return say(XVIOS_EXIT_REFUSED, "there is no cluster");
-    case -EIO:
-        return say(XVIOS_EXIT_ERROR, "the DB record of pool %s is damaged", name);
-    default:
-        return say(XVIOS_EXIT_ERROR, "pool %s: %s%s", name, strerror(-rc),
-                   rc == -EACCES ? " (only dom0 changes pools)" : rc == -EAGAIN ? " (the store stayed busy)" : "");
+    const struct xvios_vio_elem *e;
+    struct api_typed t;
+    int rc = api_typed_run(cli, "pool", "pool", action, attrs, n_attrs, &t);
+
+    if (rc != XVIOS_EXIT_OK)
+        goto out;
+    if (!t.r.ok) {
+        rc = api_typed_refused("pool", &t.r, exits, n_exits);
+        goto out;
     }
+    if (!pl)
+        goto out;
+    if (t.r.n_items != 1 || api_elem_pool(&t.r.items[0], pl) < 0) {
+        rc = say(XVIOS_EXIT_ERROR, "the answer to pool %s holds no well-formed pool", action);
+        goto out;
+    }
+    if (!outside)
+        goto out;
+    e = &t.r.items[0];
+    *n_outside = 0;
+    *outside = calloc(e->n_kids ? e->n_kids : 1, sizeof(**outside));
+    if (!*outside) {
+        rc = say(XVIOS_EXIT_ERROR, "out of memory");
+    } else {
+        for (unsigned i = 0; i < e->n_kids && rc == XVIOS_EXIT_OK; i++) {
+            if (strcmp(e->kids[i].name, "notInAccessList"))
+                continue;
+            if (api_elem_outside(&e->kids[i], &(*outside)[(*n_outside)++]) < 0)
+                rc = say(XVIOS_EXIT_ERROR, "the answer to pool %s holds a malformed mapping", action);
+        }
+    }
+    if (rc != XVIOS_EXIT_OK)
+        xvios_db_pool_info_free(pl);
+out:
+    api_typed_free(&t);
+    return rc;
 }
 
 static int do_write(const struct xvios_cli *cli, int argc, char **argv, bool create)
 {
     struct opts o = {0};
     struct xvios_db_pool_info pl;
-    struct vscsi_ctx ctx;
-    char bad[XVIOS_CLIENT_NAME_MAX + 8] = "";
     int rc = parse(argc, argv, "a", true, &o);
 
     if (rc)
         return rc < 0 ? XVIOS_EXIT_OK : rc;
     if (!create && !o.access)
         return usage_error("modify needs --access LIST");
-    if ((rc = lu_ctx_open(cli, &ctx)) != XVIOS_EXIT_OK)
-        return rc;
-    struct xvios_db_pool_spec spec = { .name = o.name, .access = o.access };
-    rc = create ? xvios_db_pool_create(ctx.p, &spec, bad, sizeof(bad), &pl)
-                : xvios_db_pool_modify(ctx.p, &spec, bad, sizeof(bad), &pl);
-    if (rc < 0) {
-        rc = refused(rc, o.name, bad, 0);
-    } else {
+    for (const char *c = o.access; c && *c; c++)
+        if (*c < 0x21 || *c > 0x7e)   /* the DB's refusal, said before a request could not carry it */
+            return say(POOL_EXIT_ACCESS_INVALID, "an access list is '*', or uuids and client names (1-%u of A-Z a-z "
+                                                 "0-9 _ . -) separated by ','", XVIOS_CLIENT_NAME_MAX);
+    const struct xvios_vio_attr attrs[] = {{"name", o.name}, {"access", o.access}};
+    if (o.access && strlen(o.access) > XVIOS_VIO_MAX_RUN)   /* more than a request's value holds */
+        rc = pool_long_write(cli, o.name, o.access, create, &pl);
+    else
+        rc = pool_request(cli, create ? "create" : "modify", attrs, N_OF(attrs), write_exits, N_OF(write_exits),
+                          &pl, NULL, NULL);
+    if (rc == XVIOS_EXIT_OK) {
         printf("%s pool %s, access: ", create ? "created" : "modified", pl.name);
         if (pl.any)
             fputs("any client", stdout);
@@ -164,9 +196,8 @@ static int do_write(const struct xvios_cli *cli, int argc, char **argv, bool cre
         fflush(stdout);
         cli_obj_changed(cli, "pool", create ? "created" : "modified", pl.name);
         xvios_db_pool_info_free(&pl);
-        rc = XVIOS_EXIT_OK;
     }
-    vscsi_ctx_close(&ctx);
+    xvios_vio_cleanup();
     return rc;
 }
 
@@ -183,43 +214,63 @@ static int do_modify(const struct xvios_cli *cli, int argc, char **argv)
 static int do_delete(const struct xvios_cli *cli, int argc, char **argv)
 {
     struct opts o = {0};
-    struct vscsi_ctx ctx;
-    unsigned lus = 0;
     int rc = parse(argc, argv, "", true, &o);
 
     if (rc)
         return rc < 0 ? XVIOS_EXIT_OK : rc;
-    if ((rc = lu_ctx_open(cli, &ctx)) != XVIOS_EXIT_OK)
-        return rc;
-    rc = xvios_db_pool_delete(ctx.p, o.name, &lus);
-    if (rc < 0) {
-        rc = refused(rc, o.name, "", lus);
-    } else {
+    const struct xvios_vio_attr attrs[] = {{"name", o.name}};
+    rc = pool_request(cli, "delete", attrs, N_OF(attrs), delete_exits, N_OF(delete_exits), NULL, NULL, NULL);
+    if (rc == XVIOS_EXIT_OK) {
         printf("deleted pool %s\n", o.name);
         fflush(stdout);
         cli_obj_changed(cli, "pool", "deleted", o.name);
-        rc = XVIOS_EXIT_OK;
     }
-    vscsi_ctx_close(&ctx);
+    xvios_vio_cleanup();
     return rc;
+}
+
+struct pools {
+    struct xvios_db_pool_info *v;
+    unsigned n, cap;
+};
+
+static int pool_key(const struct xvios_vio_elem *e, char *buf, size_t cap)
+{
+    return xvios_vio_elem_copy(e, "name", buf, cap);
+}
+
+static int each_pool(const struct xvios_vio_elem *e, void *arg)
+{
+    struct pools *ps = arg;
+
+    if (ps->n == ps->cap) {
+        unsigned cap = ps->cap ? ps->cap * 2 : 8;
+        struct xvios_db_pool_info *v = cap > ps->cap ? realloc(ps->v, cap * sizeof(*v)) : NULL;
+
+        if (!v)
+            return say(XVIOS_EXIT_ERROR, "out of memory");
+        ps->v = v;
+        ps->cap = cap;
+    }
+    if (api_elem_pool(e, &ps->v[ps->n]) < 0)
+        return say(XVIOS_EXIT_ERROR, "the pool list holds a malformed pool");
+    ps->n++;
+    return XVIOS_EXIT_OK;
 }
 
 static int do_list(const struct xvios_cli *cli, int argc, char **argv)
 {
     struct opts o = {0};
-    struct xvios_db_pool_info *pools = NULL;
-    struct vscsi_ctx ctx;
-    unsigned n = 0;
+    struct pools ps = {0};
     int rc = parse(argc, argv, "j", false, &o);
 
     if (rc)
         return rc < 0 ? XVIOS_EXIT_OK : rc;
-    if ((rc = lu_ctx_open(cli, &ctx)) != XVIOS_EXIT_OK)
-        return rc;
-    rc = xvios_db_pool_list(ctx.p, XVIOS_TX_NONE, &pools, &n);
-    rc = rc < 0 ? refused(rc, "", "", 0) : pool_print_list(stdout, pools, n, o.json || cli->json);
-    xvios_db_pool_infos_free(pools, n);
-    vscsi_ctx_close(&ctx);
+    rc = api_typed_list(cli, "pool", "pool", NULL, 0, pool_key, each_pool, &ps);
+    if (rc == XVIOS_EXIT_OK)
+        rc = pool_print_list(stdout, ps.v, ps.n, o.json || cli->json);
+    xvios_db_pool_infos_free(ps.v, ps.n);
+    xvios_vio_cleanup();
     return rc;
 }
 
@@ -228,26 +279,19 @@ static int do_get(const struct xvios_cli *cli, int argc, char **argv)
     struct opts o = {0};
     struct xvios_db_pool_info pl;
     struct xvios_db_vtd *outside = NULL;
-    struct vscsi_ctx ctx;
     unsigned n = 0;
     int rc = parse(argc, argv, "j", true, &o);
 
     if (rc)
         return rc < 0 ? XVIOS_EXIT_OK : rc;
-    if ((rc = lu_ctx_open(cli, &ctx)) != XVIOS_EXIT_OK)
-        return rc;
-    rc = xvios_db_pool_read(ctx.p, XVIOS_TX_NONE, o.name, &pl);
-    if (rc < 0) {
-        rc = refused(rc, o.name, "", 0);
-        goto out;
+    const struct xvios_vio_attr attrs[] = {{"name", o.name}};
+    rc = pool_request(cli, "get", attrs, N_OF(attrs), get_exits, N_OF(get_exits), &pl, &outside, &n);
+    if (rc == XVIOS_EXIT_OK) {
+        rc = pool_print_get(stdout, &pl, outside, n, o.json || cli->json);
+        xvios_db_pool_info_free(&pl);
     }
-    rc = xvios_db_pool_outside(ctx.p, XVIOS_TX_NONE, &pl, &outside, &n);
-    rc = rc < 0 ? say(XVIOS_EXIT_ERROR, "reading the VTD table: %s", strerror(-rc))
-                : pool_print_get(stdout, &pl, outside, n, o.json || cli->json);
     free(outside);
-    xvios_db_pool_info_free(&pl);
-out:
-    vscsi_ctx_close(&ctx);
+    xvios_vio_cleanup();
     return rc;
 }
 

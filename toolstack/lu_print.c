@@ -103,17 +103,13 @@ int lu_print_list(FILE *f, const struct xvios_db_lu *lus, unsigned n, const stru
     fprintf(f, "%-24s %14s %14s %-4s %-8s %-16s %-36s %s\n", "NAME", "SIZE", "OFFSET", "MODE", "ATTACHED", "POOL", "WWN",
             "BACKING");
     for (unsigned i = 0; i < n; i++) {
-        char wwn[XVIOS_LU_WWN_HEX + 5];
+        char wwn[XVIOS_LU_WWN_HEX + 5], att[24];
+        unsigned k = count_uses(lus[i].name, uses, nu);
 
         wwn_text(&lus[i], wwn);
-        fprintf(f, "%-24s %14" PRIu64 " %14" PRIu64 " %-4s %-8u %-16s %-36s ", lus[i].name, lus[i].size,
-                lus[i].offset, lus[i].read_only ? "ro" : "rw", count_uses(lus[i].name, uses, nu), lus[i].pool, wwn);
-        unsigned k = count_uses(lus[i].name, uses, nu);
-        char att[24];
-
         snprintf(att, sizeof(att), "%u%s", k, k > 1 ? "-shared" : "");
-        fprintf(f, "%-24s %14" PRIu64 " %14" PRIu64 " %-4s %-8s %-36s ", lus[i].name, lus[i].size, lus[i].offset,
-                lus[i].read_only ? "ro" : "rw", att, wwn);
+        fprintf(f, "%-24s %14" PRIu64 " %14" PRIu64 " %-4s %-8s %-16s %-36s ", lus[i].name, lus[i].size,
+                lus[i].offset, lus[i].read_only ? "ro" : "rw", att, lus[i].pool, wwn);
         vscsi_text(f, lus[i].backing);
         fputc('\n', f);
     }

@@ -27,4 +27,10 @@ int pool_print_list(FILE *f, const struct xvios_db_pool_info *pools, unsigned n,
 int pool_print_get(FILE *f, const struct xvios_db_pool_info *pool, const struct xvios_db_vtd *outside,
                    unsigned n_outside, bool json);
 
+/* pool_long.c: create / modify with an access list longer than one request value, through the DB call the
+ * API's pool object makes; *pl filled (xvios_db_pool_info_free). An exit code, a refusal told on stderr. */
+struct xvios_cli;
+int pool_long_write(const struct xvios_cli *cli, const char *name, const char *access, bool create,
+                    struct xvios_db_pool_info *pl);
+
 #endif /* XVIOS_TOOLSTACK_POOL_CMD_H */

@@ -154,3 +154,26 @@ for action in created modified deleted; do
         "$ROOT/ev1.json" || { cat "$ROOT/ev1.json"; fail "node 1's subscriber did not see pool bronze $action through node 2"; }
 done
 ok "the API: pool create/modify/delete in dom0 (node 1's subscriber saw each Lifecycle event), IN_USE, NOT_FOUND, DOM0_ONLY from a daemon, list read by node 1"
+
+# ---------------------------------------------------------------- the typed command runs on the API; long lists
+# `xvios pool` reads through the API in dom0 (no daemon asked) as it writes: the same answer as the API's.
+api 2 "$(R '<pool action="get" name="silver"/>')" 0; has "<client uuid=\"$uuid_b\""
+x --json pool get silver >"$ROOT/silver.json" || fail "pool get silver"
+json_check "$ROOT/silver.json" "[c['uuid'] for c in j['access']] == ['$uuid_b'] and j['lus'] == 1" \
+    || fail "pool get silver --json"
+# 40 uuids: longer than a request's value (1280 bytes), set by `xvios pool` all the same (up to 256 clients)
+long=$(python3 -c "import uuid; print(','.join(str(uuid.UUID(int=i + 1, version=4)) for i in range(40)))")
+[ ${#long} -gt 1280 ] || fail "the long list is not long"
+x pool create wide --access "$long" >/dev/null || fail "pool create with 40 uuids"
+x --json pool get wide >"$ROOT/wide.json" || fail "pool get wide"
+json_check "$ROOT/wide.json" "len(j['access']) == 40 and not j['any_client']" || fail "pool wide's 40 clients"
+x pool modify wide --access "$long,$uuid_a" >/dev/null || fail "pool modify with 41 uuids"
+x --json pool list >"$ROOT/pools2.json" || fail "pool list"
+json_check "$ROOT/pools2.json" "[len(p['access']) for p in j['pools'] if p['name'] == 'wide'] == [41]" \
+    || fail "pool list: wide's 41 clients"
+expect 34 "a long list with an unknown name" x pool modify wide --access "$long,nobody-such"
+said "no client is named nobody-such"
+x pool delete wide >/dev/null || fail "pool delete wide"
+expect 34 "a space in the list" x pool create p --access "client-a client-b"
+expect 34 "a control character in the list" x pool create p --access "$(printf 'client-a\001')"
+ok "xvios pool through the API in dom0; an access list of 40 and 41 uuids (over a request's 1280 bytes) set all the same"
