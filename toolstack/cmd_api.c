@@ -20,7 +20,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "toolstack/api_mapping.h"
+#include "toolstack/api_exec.h"
 #include "toolstack/cmds.h"
 #include "toolstack/lu_cmd.h"
 #include "toolstack/obj_event.h"
@@ -67,46 +67,16 @@ static int print_response(const char *resp, size_t len)
     return xvios_obj_exception_code(resp, code, sizeof(code)) == 0 ? XVIOS_EXIT_OK : XVIOS_EXIT_REFUSED;
 }
 
-/* dom0's hooks for xen/vio (struct xvios_vio_env). */
-static int in_use(void *arg, xvios_tx tx, const char *name, char *where, size_t cap)
-{
-    struct lu_use *uses = NULL;
-    unsigned n = 0;
-    int rc = lu_uses(arg, tx, name, &uses, &n);
-
-    if (rc < 0)
-        return rc;
-    if (n)
-        snprintf(where, cap, "domain %u through node %u, vhost %u%s", uses[0].client, uses[0].vios_node,
-                 uses[0].vhost, n > 1 ? ", and elsewhere" : "");
-    free(uses);
-    return n > 0;
-}
-
-static int backing(void *arg, const char *path, uint64_t *size, char *why, size_t cap)
-{
-    return lu_backing_size(arg, path, size, why, cap);
-}
-
-static const char *event_type(enum xvios_vio_object o)
-{
-    return o == XVIOS_VIO_LU ? "LU" : xvios_vio_object_name(o);
-}
-
 /* A dom0-only request run here; the response printed, the change announced. An exit code. */
 static int run_in_dom0(const struct xvios_cli *cli, struct vscsi_ctx *ctx, const struct xvios_vio_req *rq)
 {
     static char out[XVIOS_VIO_RESPONSE_MAX];
-    struct xvios_vio_env env = { .p = ctx->p, .self_node = 0, .dom0 = true, .lu_in_use = in_use,
-                                 .backing_size = backing, .arg = ctx };
     struct xvios_vio_change chg;
-    struct xvios_vio_event ev = { .by = 0 };
+    struct xvios_vio_event ev;
     size_t len;
     int rc, ann;
 
-    api_mapping_hooks(&env, ctx);
-    rc = xvios_vio_run(&env, rq, out, sizeof(out), &len, &chg);
-
+    rc = xvios_api_exec_dom0(ctx, rq, out, sizeof(out), &len, &chg);
     if (rc < 0) {
         fprintf(stderr, "%s: no vioResponse could be written\n", cli->prog);
         return XVIOS_EXIT_ERROR;
@@ -114,9 +84,7 @@ static int run_in_dom0(const struct xvios_cli *cli, struct vscsi_ctx *ctx, const
     rc = print_response(out, len);
     if (!chg.changed)
         return rc;
-    snprintf(ev.action, sizeof(ev.action), "%s", chg.action);
-    snprintf(ev.type, sizeof(ev.type), "%s", event_type(chg.object));
-    snprintf(ev.key, sizeof(ev.key), "%s", chg.key);
+    xvios_api_change_event(&chg, &ev);
     ann = cli_obj_announce(cli, &ev);
     if (ann != XVIOS_EXIT_OK)
         fprintf(stderr, "%s: the change is made; its lifecycle event was not announced everywhere\n", cli->prog);
