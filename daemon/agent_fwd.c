@@ -156,22 +156,21 @@ void viod_agent_on_answer(struct xviosd *d, struct caller *c, const struct xvios
               (unsigned long long)m->hdr.txid);
 }
 
-void viod_agent_caller_gone(struct xviosd *d, uint32_t caller_id)
+void viod_agent_caller_gone(struct xviosd *d, const struct caller *c)
 {
-    struct caller *c = viod_api_caller(d, caller_id);
-    bool was_agent = c && c->agent;
+    const bool was_agent = c->agent;
 
     for (unsigned i = 0; i < XVD_AGENT_MAX_FWD; i++) {
         struct viod_agent_fwd *f = &d->agent_fwd[i];
         if (!f->used)
             continue;
-        if (f->caller_id == caller_id)
+        if (f->caller_id == c->id)
             memset(f, 0, sizeof(*f));   /* the asker left: the agent's answer will be dropped */
-        else if (was_agent)
+        else if (was_agent && !agent_caller(d))
             answer_unavailable(d, f, "left before answering");
     }
     if (was_agent)
-        XLOG_WARN("dom0's agent left the management link (caller %u)", caller_id);
+        XLOG_WARN("dom0's agent left the management link (caller %u)", c->id);
 }
 
 void viod_agent_tick(struct xviosd *d, struct timespec now)

@@ -74,7 +74,7 @@ static void caller_close(struct xviosd *d, struct caller *c)
 {
     XLOG_DEBUG("caller %u (%s) gone", c->id, c->name[0] ? c->name : "?");
     viod_op_caller_gone(d, c->id);
-    viod_agent_caller_gone(d, c->id);
+    viod_agent_caller_gone(d, c);
     if (c->fd >= 0)
         close(c->fd);
     if (c->link) {

@@ -403,7 +403,7 @@ void viod_agent_on_answer(struct xviosd *d, struct caller *c, const struct xvios
 bool viod_agent_present(const struct xviosd *d);
 /* Hold c's request (handle) and hand its vioRequest to the agent: 0; -ENOTCONN no agent; -EAGAIN table full. */
 int  viod_agent_forward(struct xviosd *d, struct caller *c, uint64_t handle, const void *req, size_t len);
-void viod_agent_caller_gone(struct xviosd *d, uint32_t caller_id);
+void viod_agent_caller_gone(struct xviosd *d, const struct caller *c);   /* c about to be closed */
 void viod_agent_tick(struct xviosd *d, struct timespec now);   /* answers UNAVAILABLE past the deadline */
 
 /* events.c */
