@@ -104,9 +104,10 @@ static void mapping_write(struct xviosd *d, struct caller *c, const struct xvios
         dom0_write(d, c, m, what);
         return;
     }
-    if (a.op == XVIOS_VIO_APPLY_REMOVE && last_lun(d, &a)) {
-        snprintf(what, sizeof(what), "%u:%u:%u:%u is the last LUN of vhost %u of domain %u: removing it closes the "
-                 "vhost, whose frontend dir", a.vtd.vhost, a.vtd.chn, a.vtd.tgt, a.vtd.lun, a.vtd.vhost, a.vtd.client);
+    /* with no agent the serving VIOS refuses it itself, from its backend dir (map_apply.c) */
+    if (a.op == XVIOS_VIO_APPLY_REMOVE && viod_agent_present(d) && last_lun(d, &a)) {
+        snprintf(what, sizeof(what), "removing %u:%u:%u:%u, the last LUN of vhost %u of domain %u, closes the vhost: "
+                 "its frontend dir", a.vtd.vhost, a.vtd.chn, a.vtd.tgt, a.vtd.lun, a.vtd.vhost, a.vtd.client);
         dom0_write(d, c, m, what);
         return;
     }
