@@ -6,8 +6,9 @@
 # every member's management link): a mapping create for a NEW vhost asked of node 2 is made by dom0 (the
 # backend and frontend dirs with libxl's permissions, the VTD record; the loopback frontend reads the
 # LUN; a subscriber on node 2 sees dom0's Lifecycle event announced through node 2); an LU create asked
-# of node 2 lands in the pool; the delete of the vhost's last LUN asked of node 3 removes the vhost; a
-# pool create (not in --allow) is refused DOM0_ONLY. The agent stopped: the caller gets UNAVAILABLE at
+# of node 2 lands in the pool; a pool create (not in --allow) is refused DOM0_ONLY; node 3's daemon
+# restarted, the agent registers on it again, and the delete of the vhost's last LUN asked of node 3
+# removes the vhost. The agent stopped: the caller gets UNAVAILABLE at
 # the node's deadline; the agent killed while a request waits: UNAVAILABLE at once; nothing half-written
 # either way. An agent serving node 1 only, allowed pools: a pool create asked of node 1 lands, asked of
 # node 2 it is DOM0_ONLY.
@@ -118,6 +119,15 @@ exc DOM0_ONLY; has 'not delegated to the agent'
 snapshot after
 same before after "a pool create the agent may not make"
 ok "an LU create asked of node 2 landed in the pool (read back through node 1); a pool create (not in --allow) refused DOM0_ONLY, nothing changed"
+
+# node 3's daemon restarted: the agent opens its link again and registers (the delete below goes through it)
+pid=$(node_pid 3 xviosd); [ -n "$pid" ] || fail "no xviosd pid for node 3"
+kill -TERM "$pid"; wait_for 20 sh -c "! kill -0 $pid 2>/dev/null" || fail "node 3's daemon did not stop"
+wait_for 20 grep -q "node 3: the management link dropped" "$ROOT/agent.one" || { cat "$ROOT/agent.one"; fail "the agent did not see node 3's link drop"; }
+timeout 60 "$XVIOS" --root "$ROOT" local start --node 3 >/dev/null || fail "restarting node 3's daemon"
+wait_for 20 sh -c "[ \$(grep -c 'node 3: registered as dom0' '$ROOT/agent.one') -ge 2 ]" \
+    || { cat "$ROOT/agent.one"; fail "the agent did not register again on node 3"; }
+ok "node 3's daemon restarted: the agent saw its link drop and registered again"
 
 # the last LUN of the vhost, asked of node 3: dom0 closes the vhost
 ask 3 "$(R '<mapping action="delete" client="client-a" vdev="0:0:0:0"/>')" 0 delete
