@@ -67,7 +67,7 @@ static void dom0_write(struct xviosd *d, struct caller *c, const struct xvios_ms
     answer_err(d, c, m->hdr.txid, &e);
 }
 
-/* Is the mapping a's delete removes the last one the VTD table records on its vhost (closing the vhost)? */
+/* Does a's delete remove the last mapping the VTD table records on its vhost (closing the vhost)? */
 static bool last_lun(struct xviosd *d, const struct xvios_vio_apply *a)
 {
     struct xvios_db_vtd *t = NULL;
