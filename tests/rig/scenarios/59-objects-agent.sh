@@ -6,10 +6,12 @@
 # (sg_readcap -l); the vhost's last LUN removed, asked of vios3, closes the vhost (both dirs and the
 # record gone, the disk gone from client1). The agent stopped: a new vhost asked of vios2 is DOM0_ONLY
 # naming the agent, nothing written.
-# rig-timeout: 300
+# rig-timeout: 480
 . /rig/lib.sh
 
+t0=$(rig_now)
 rig_cluster_up 150 || { rig_fail cluster-up "the standard cluster could not be brought up"; exit 1; }
+rig_pass "cluster-up ($(rig_secs_since "$t0")s)"
 LU=/tmp/lu/rig59.img
 n2=$(rig_node_of vios2)
 c=$(rig_domid client1)
