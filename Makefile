@@ -294,7 +294,7 @@ INCLUDEDIR ?= $(PREFIX)/include
 SBINDIR    ?= $(PREFIX)/sbin
 UNITDIR    ?= $(PREFIX)/lib/systemd/system
 SYSCONFDIR ?= /etc
-UNITS      := xvios-backend.service xviosd.service xvios-guard.service
+UNITS      := xvios-backend.service xviosd.service xvios-guard.service xvios-agent.service
 CONFS      := xvios-backend.conf xviosd.conf
 install: all install-client
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(SBINDIR) \

@@ -74,6 +74,7 @@ static void caller_close(struct xviosd *d, struct caller *c)
 {
     XLOG_DEBUG("caller %u (%s) gone", c->id, c->name[0] ? c->name : "?");
     viod_op_caller_gone(d, c->id);
+    viod_agent_caller_gone(d, c);
     if (c->fd >= 0)
         close(c->fd);
     if (c->link) {
@@ -90,6 +91,7 @@ static void caller_close(struct xviosd *d, struct caller *c)
 
 void viod_api_tick(struct xviosd *d, struct timespec now)
 {
+    viod_agent_tick(d, now);
     for (unsigned i = 0; i < XVD_MAX_CALLERS; i++) {
         struct caller *c = &d->callers[i];
         if (c->used && !c->dead && !c->hello && xvios_ts_cmp(c->hello_deadline, now) <= 0) {
@@ -372,6 +374,12 @@ static void on_packet(struct xviosd *d, struct caller *c, const uint8_t *untrust
         break;
     case XVIOS_OP_API_VIO:
         viod_vio_on_request(d, c, &m);
+        break;
+    case XVIOS_OP_API_AGENT:
+        viod_agent_on_register(d, c, &m);
+        break;
+    case XVIOS_OP_API_AGENT_ANSWER:
+        viod_agent_on_answer(d, c, &m);
         break;
     default:   /* xvios_msg_decode_on refused every other opcode */
         break;

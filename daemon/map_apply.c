@@ -174,7 +174,8 @@ static int add_body(xvios_tx tx, struct step *s)
 
     if (rc == -ENOENT)
         return refuse(s, XVIOS_VIO_DOM0_ONLY, "DOM0_ONLY: a new adapter needs dom0: node %u serves no vhost %u of "
-                      "domain %u, and a new vhost writes the client's frontend dir, which only dom0 may write",
+                      "domain %u, and a new vhost writes the client's frontend dir, which only dom0 may write: no dom0 "
+                      "agent is connected (xvios agent) to the node asked",
                       d->self_node, v->vhost, v->client);
     if (rc == -EPERM)
         return refuse(s, XVIOS_VIO_CONFLICT, "%s", why);
@@ -244,7 +245,8 @@ static int remove_body(xvios_tx tx, struct step *s)
     }
     if (w.n_live <= 1 && w.dev_state >= 0 && w.dev_state < ST_CLOSING)
         return refuse(s, XVIOS_VIO_DOM0_ONLY, "DOM0_ONLY: %u:%u:%u:%u is the last LUN of vhost %u: removing it "
-                      "closes the vhost, whose frontend dir only dom0 may remove", v->vhost, v->chn, v->tgt, v->lun,
+                      "closes the vhost, whose frontend dir only dom0 may remove: no dom0 agent is connected (xvios "
+                      "agent) to the node asked", v->vhost, v->chn, v->tgt, v->lun,
                       v->vhost);
     ap->index = w.index;
     if (w.be_state == ST_CONNECTED) {

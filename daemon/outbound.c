@@ -88,6 +88,12 @@ static bool make_room(struct xviosd *d, struct caller *c, size_t n)
 int viod_api_emit(struct xviosd *d, struct caller *c, unsigned opcode, int status, uint64_t handle, uint32_t node,
              uint32_t type, const void *payload, size_t len)
 {
+    return viod_api_emit_for(d, c, opcode, status, handle, node, type, c->id, payload, len);
+}
+
+int viod_api_emit_for(struct xviosd *d, struct caller *c, unsigned opcode, int status, uint64_t handle, uint32_t node,
+                      uint32_t type, uint32_t originator, const void *payload, size_t len)
+{
     struct xvios_msg m;
     size_t n;
     int rc;
@@ -101,7 +107,7 @@ int viod_api_emit(struct xviosd *d, struct caller *c, unsigned opcode, int statu
     m.hdr.payload_len = (uint32_t)len;
     m.sub.msg_type = type;
     m.sub.src_node = node;
-    m.sub.originator = c->id;
+    m.sub.originator = originator;
     m.payload = payload;
     rc = xvios_msg_encode(&m, d->tx, XVIOS_MAX_MSG, &n);
     if (rc != XVIOS_WIRE_OK) {

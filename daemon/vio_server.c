@@ -8,16 +8,23 @@
  * by the VIOS serving the vhost: this node itself, or another one through
  * a MAPPING_APPLY with receipt and response (map_apply.c there); the
  * caller's request is held until that VIOS's answer (or its timeout) and
- * answered once with it. What only dom0 may write (LU create and delete,
- * a new vhost, closing a vhost) is a VIOException DOM0_ONLY here: dom0's
- * `xvios api` runs those itself and announces them through a node
- * (XVIOS_MT_OBJ_EVENT, handlers.c). The request is bounded and validated
- * in xen/vio before anything is read.
+ * answered once with it. What only dom0 may write (LU create, modify and
+ * delete, pool writes, a new vhost, closing a vhost by its last LUN) is
+ * handed to dom0's agent when one is registered on this node's management
+ * link (agent_fwd.c: the caller is answered once with the agent's
+ * vioResponse, or UNAVAILABLE by its deadline); with no agent it is a
+ * VIOException DOM0_ONLY saying so: dom0's `xvios api` runs those itself
+ * and announces them through a node (XVIOS_MT_OBJ_EVENT, handlers.c). Only
+ * root on the node or dom0 may have a write made. The request is bounded
+ * and validated in xen/vio before anything is read.
  */
 #include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "xviosd.h"
+#include "xvios/db_vtd.h"
 #include "xvios/log.h"
 #include "xvios/vio.h"
 #include "xvios/vio_apply.h"
@@ -39,18 +46,69 @@ static void answer_err(struct xviosd *d, struct caller *c, uint64_t handle, cons
         viod_api_emit(d, c, XVIOS_OP_API_RESULT, XVIOS_ST_INTERNAL, handle, d->self_node, 0, NULL, 0);
 }
 
-/* A mapping create or delete: checked here, made by the vhost's VIOS. */
-static void mapping_write(struct xviosd *d, struct caller *c, uint64_t handle, const struct xvios_vio_env *env,
-                          const struct xvios_vio_req *rq)
+/*
+ * What only dom0 may write (what: the reason, a clause): handed to dom0's agent when one is registered on
+ * this node's management link, else DOM0_ONLY naming the agent.
+ */
+static void dom0_write(struct xviosd *d, struct caller *c, const struct xvios_msg *m, const char *what)
+{
+    struct xvios_vio_err e;
+    int rc = viod_agent_forward(d, c, m->hdr.txid, m->payload, m->hdr.payload_len);
+
+    if (rc == 0)
+        return;   /* the answer comes with the agent's (agent_fwd.c) */
+    if (rc == -ENOTCONN)
+        xvios_vio_fail(&e, XVIOS_VIO_DOM0_ONLY, "%s, which only dom0 may write, and no dom0 agent is connected "
+                       "(xvios agent): start 'xvios agent' in dom0, or run the request there ('xvios api')", what);
+    else
+        xvios_vio_fail(&e, rc == -EAGAIN ? XVIOS_VIO_BUSY : XVIOS_VIO_UNAVAILABLE, "%s, which only dom0 may write, "
+                       "and dom0's agent cannot take the request now: %s; nothing was changed", what,
+                       rc == -EAGAIN ? "it has too many in hand, try again" : strerror(-rc));
+    answer_err(d, c, m->hdr.txid, &e);
+}
+
+/* Does a's delete remove the last mapping the VTD table records on its vhost (closing the vhost)? */
+static bool last_lun(struct xviosd *d, const struct xvios_vio_apply *a)
+{
+    struct xvios_db_vtd *t = NULL;
+    unsigned n = 0, same = 0;
+
+    if (xvios_db_vtd_list(d->plat, XVIOS_TX_NONE, &t, &n) < 0)
+        return false;   /* the serving VIOS checks its backend dir again (map_apply.c) */
+    for (unsigned i = 0; i < n; i++)
+        if (t[i].client == a->vtd.client && t[i].vhost == a->vtd.vhost && t[i].node == a->vtd.node)
+            same++;
+    free(t);
+    return same <= 1;
+}
+
+/* A mapping create or delete: checked here, made by the vhost's VIOS (or by dom0 when it opens or closes a vhost). */
+static void mapping_write(struct xviosd *d, struct caller *c, const struct xvios_msg *m,
+                          const struct xvios_vio_env *env, const struct xvios_vio_req *rq)
 {
     static char payload[XVIOS_VIO_APPLY_MAX + 1];
+    const uint64_t handle = m->hdr.txid;
     struct xvios_vio_apply a;
     struct xvios_vio_err e;
+    char what[256];
     size_t len = 0;
     int rc;
 
     if (xvios_vio_apply_prepare(env, rq, &a, &e) < 0) {
-        answer_err(d, c, handle, &e);
+        if (e.code != XVIOS_VIO_DOM0_ONLY) {
+            answer_err(d, c, handle, &e);
+            return;
+        }
+        snprintf(what, sizeof(what), "a new adapter needs dom0: no VIOS serves vhost %u of client %s, and a new "
+                 "vhost writes the client's frontend dir", rq->vdev.host, rq->client);
+        dom0_write(d, c, m, what);
+        return;
+    }
+    /* with no agent the serving VIOS refuses it itself, from its backend dir (map_apply.c) */
+    if (a.op == XVIOS_VIO_APPLY_REMOVE && viod_agent_present(d) && last_lun(d, &a)) {
+        snprintf(what, sizeof(what), "removing %u:%u:%u:%u, the last LUN of vhost %u of domain %u, closes the vhost: "
+                 "its frontend dir", a.vtd.vhost, a.vtd.chn, a.vtd.tgt, a.vtd.lun, a.vtd.vhost, a.vtd.client);
+        dom0_write(d, c, m, what);
         return;
     }
     if (a.vtd.node == d->self_node) {
@@ -103,14 +161,25 @@ void viod_vio_on_request(struct xviosd *d, struct caller *c, const struct xvios_
         answer_err(d, c, m->hdr.txid, &err);
         return;
     }
-    if (rq.object == XVIOS_VIO_MAPPING && (rq.action == XVIOS_VIO_CREATE || rq.action == XVIOS_VIO_DELETE)) {
-        if (!c->trusted && !c->link) {
-            xvios_vio_fail(&err, XVIOS_VIO_DOM0_ONLY, "mapping %s is for root on a node or for dom0 (over the "
-                           "management link): this caller is neither", xvios_vio_action_name(rq.action));
-            answer_err(d, c, m->hdr.txid, &err);
-            return;
-        }
-        mapping_write(d, c, m->hdr.txid, &env, &rq);
+    const bool mapping = rq.object == XVIOS_VIO_MAPPING &&
+                         (rq.action == XVIOS_VIO_CREATE || rq.action == XVIOS_VIO_DELETE);
+    const bool pool = (rq.object == XVIOS_VIO_LU || rq.object == XVIOS_VIO_POOL) && xvios_vio_is_write(&rq);
+    if ((mapping || pool) && !c->trusted && !c->link) {
+        xvios_vio_fail(&err, XVIOS_VIO_DOM0_ONLY, "%s %s is for root on a node or for dom0 (over the management "
+                       "link): this caller is neither", xvios_vio_object_name(rq.object),
+                       xvios_vio_action_name(rq.action));
+        answer_err(d, c, m->hdr.txid, &err);
+        return;
+    }
+    if (mapping) {
+        mapping_write(d, c, m, &env, &rq);
+        return;
+    }
+    if (pool) {
+        char what[96];
+        snprintf(what, sizeof(what), "%s %s writes the %s in the cluster DB", xvios_vio_object_name(rq.object),
+                 xvios_vio_action_name(rq.action), rq.object == XVIOS_VIO_LU ? "pool" : "pools");
+        dom0_write(d, c, m, what);
         return;
     }
     rc = xvios_vio_run(&env, &rq, out, sizeof(out), &len, NULL);

@@ -65,6 +65,8 @@
 #define XVD_MAX_APPLIES        8u     /* MAPPING_APPLYs this VIOS makes at once (map_apply.c) */
 #define XVD_APPLY_WAIT_MS      10000u /* how long a MAPPING_APPLY waits for the client's frontend */
 #define XVD_APPLY_ASK_MS       (XVD_APPLY_WAIT_MS + 5000u)  /* how long the asking node waits for the answer */
+#define XVD_AGENT_WAIT_MS      30000u /* how long a request forwarded to dom0's agent waits for its answer */
+#define XVD_AGENT_MAX_FWD      16u    /* requests forwarded to dom0's agent at once (agent_fwd.c) */
 
 struct xviosd;
 
@@ -78,6 +80,7 @@ struct caller {
     xvios_link *link;          /* the management link (owned by struct xviosd), or NULL */
     enum xvios_origin origin;
     bool trusted;              /* api.sock, peer running as root or as the daemon's user (may CLIENT_LOGIN) */
+    bool agent;                /* dom0's agent, registered on the management link (agent_fwd.c) */
     char name[48];
     uint32_t event_mask;
     unsigned n_ops;
@@ -242,6 +245,15 @@ struct xviosd {
     struct xvios_pktq held;            /* USER messages waiting for a subscriber; pkt->txid = up number */
 
     struct viod_apply applies[XVD_MAX_APPLIES];
+    /* requests held for dom0's agent's answer (agent_fwd.c) */
+    struct viod_agent_fwd {
+        bool used;
+        uint64_t handle;           /* ours, in the API_AGENT_REQ */
+        uint32_t caller_id;        /* the asking caller */
+        uint64_t caller_handle;    /* its request's */
+        struct timespec deadline;
+    } agent_fwd[XVD_AGENT_MAX_FWD];
+    uint64_t agent_next_handle;
 
     struct xvd_counters c;
     uint8_t *rx;               /* XVIOS_MAX_MSG */
@@ -256,6 +268,9 @@ struct caller *viod_api_caller(struct xviosd *d, uint32_t id); /* NULL if gone *
 /* Queue one packet to a caller; a caller whose queue is full is marked dead. */
 int  viod_api_emit(struct xviosd *d, struct caller *c, unsigned opcode, int status, uint64_t handle, uint32_t node,
               uint32_t type, const void *payload, size_t len);
+/* The same with sub.originator another caller's id (API_AGENT_REQ: the asking caller). */
+int  viod_api_emit_for(struct xviosd *d, struct caller *c, unsigned opcode, int status, uint64_t handle,
+                       uint32_t node, uint32_t type, uint32_t originator, const void *payload, size_t len);
 /* Queue a CLUSTER_RESPONSE (same txid, unicast to node). */
 int  viod_respond_to_peer(struct xviosd *d, uint64_t txid, uint32_t epoch, uint32_t node, uint32_t msg_type,
                           int status, const void *payload, size_t len);
@@ -381,6 +396,15 @@ void viod_api_tick(struct xviosd *d, struct timespec now);    /* close callers w
 /* vio_server.c */
 /* An API_VIO from c: the vioResponse as API_RESPONSE, then API_RESULT. */
 void viod_vio_on_request(struct xviosd *d, struct caller *c, const struct xvios_msg *m);
+
+/* agent_fwd.c - what only dom0 may write, asked of this node, forwarded to dom0's agent (docs/api.md) */
+void viod_agent_on_register(struct xviosd *d, struct caller *c, const struct xvios_msg *m);   /* API_AGENT */
+void viod_agent_on_answer(struct xviosd *d, struct caller *c, const struct xvios_msg *m);     /* API_AGENT_ANSWER */
+bool viod_agent_present(const struct xviosd *d);
+/* Hold c's request (handle) and hand its vioRequest to the agent: 0; -ENOTCONN no agent; -EAGAIN table full. */
+int  viod_agent_forward(struct xviosd *d, struct caller *c, uint64_t handle, const void *req, size_t len);
+void viod_agent_caller_gone(struct xviosd *d, const struct caller *c);   /* c about to be closed */
+void viod_agent_tick(struct xviosd *d, struct timespec now);   /* answers UNAVAILABLE past the deadline */
 
 /* events.c */
 int  viod_events_watch(struct xviosd *d);

@@ -4,8 +4,8 @@
  * write only dom0 may make (xvios_vio_needs_dom0), asked in dom0, runs here
  * against the cluster DB with dom0's hooks (where an LU is attached, the
  * backing's size, the mapping's nodes); the rest goes to a node's daemon as
- * API_VIO. Moved out of cmd_api.c: in_use, backing, event_type, open_dom0 and
- * the running half of run_in_dom0 (now run_here).
+ * API_VIO. The dom0 half is api_exec.c's executor, which `xvios agent` runs
+ * too (a request a node handed to dom0).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -13,7 +13,7 @@
 #include <string.h>
 
 #include "toolstack/api_call.h"
-#include "toolstack/api_mapping.h"
+#include "toolstack/api_exec.h"
 #include "toolstack/cmds.h"
 #include "toolstack/lu_cmd.h"
 #include "toolstack/obj_event.h"
@@ -21,46 +21,16 @@
 
 #define API_WAIT_MS 30000u
 
-/* dom0's hooks for xen/vio (struct xvios_vio_env). */
-static int in_use(void *arg, xvios_tx tx, const char *name, char *where, size_t cap)
-{
-    struct lu_use *uses = NULL;
-    unsigned n = 0;
-    int rc = lu_uses(arg, tx, name, &uses, &n);
-
-    if (rc < 0)
-        return rc;
-    if (n)
-        snprintf(where, cap, "domain %u through node %u, vhost %u%s", uses[0].client, uses[0].vios_node,
-                 uses[0].vhost, n > 1 ? ", and elsewhere" : "");
-    free(uses);
-    return n > 0;
-}
-
-static int backing(void *arg, const char *path, uint64_t *size, char *why, size_t cap)
-{
-    return lu_backing_size(arg, path, size, why, cap);
-}
-
-static const char *event_type(enum xvios_vio_object o)
-{
-    return o == XVIOS_VIO_LU ? "LU" : xvios_vio_object_name(o);
-}
-
 /* A request run here, in dom0. An exit code. */
 static int run_here(const struct xvios_cli *cli, struct vscsi_ctx *ctx, const struct xvios_vio_req *rq,
                     struct api_answer *ans)
 {
-    struct xvios_vio_env env = { .p = ctx->p, .self_node = 0, .dom0 = true, .lu_in_use = in_use,
-                                 .backing_size = backing, .arg = ctx };
-
     ans->resp = malloc(XVIOS_VIO_RESPONSE_MAX);
     if (!ans->resp) {
         fprintf(stderr, "%s: out of memory\n", cli->prog);
         return XVIOS_EXIT_ERROR;
     }
-    api_mapping_hooks(&env, ctx);
-    if (xvios_vio_run(&env, rq, ans->resp, XVIOS_VIO_RESPONSE_MAX, &ans->len, &ans->chg) < 0) {
+    if (xvios_api_exec_dom0(ctx, rq, ans->resp, XVIOS_VIO_RESPONSE_MAX, &ans->len, &ans->chg) < 0) {
         fprintf(stderr, "%s: no vioResponse could be written\n", cli->prog);
         api_answer_free(ans);
         return XVIOS_EXIT_ERROR;
@@ -128,18 +98,16 @@ void api_answer_free(struct api_answer *ans)
 
 int api_call_announce(const struct xvios_cli *cli, const struct api_answer *ans, bool only_named)
 {
-    struct xvios_vio_event ev = { .by = 0 };
+    struct xvios_vio_event ev;
     int rc;
 
     if (!ans->here || !ans->chg.changed)
         return XVIOS_EXIT_OK;
+    xvios_api_change_event(&ans->chg, &ev);
     if (only_named) {
-        cli_obj_changed(cli, event_type(ans->chg.object), ans->chg.action, ans->chg.key);
+        cli_obj_changed(cli, ev.type, ans->chg.action, ans->chg.key);
         return XVIOS_EXIT_OK;
     }
-    snprintf(ev.action, sizeof(ev.action), "%s", ans->chg.action);
-    snprintf(ev.type, sizeof(ev.type), "%s", event_type(ans->chg.object));
-    snprintf(ev.key, sizeof(ev.key), "%s", ans->chg.key);
     rc = cli_obj_announce(cli, &ev);
     if (rc != XVIOS_EXIT_OK)
         fprintf(stderr, "%s: the change is made; its lifecycle event was not announced everywhere\n", cli->prog);

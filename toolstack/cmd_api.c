@@ -9,7 +9,9 @@
  * the change is announced as a Lifecycle event through the node the global
  * options name (--node N on loopback, --via N over its management link).
  * Everything else goes as it is to that node's daemon (API_VIO), which
- * validates it and answers; there a write is a VIOException DOM0_ONLY.
+ * validates it and answers; there a write only dom0 may make is handed to
+ * dom0's agent when one runs (`xvios agent`, cmd_agent.c, which runs it with
+ * the same executor, api_exec.c), else it is a VIOException DOM0_ONLY.
  *
  * Exit status: 0 the response says ok, 6 it is a VIOException, 5 no daemon,
  * 1 anything else (docs/xvios.1).

@@ -32,6 +32,8 @@ int cmd_lu(struct xvios_cli *cli, int argc, char **argv);
 int cmd_pool(struct xvios_cli *cli, int argc, char **argv);
 /* The management API: one vioRequest from stdin, its vioResponse on stdout (cmd_api.c). */
 int cmd_api(struct xvios_cli *cli, int argc, char **argv);
+/* dom0's agent on the VIOSes' management links (cmd_agent.c). */
+int cmd_agent(struct xvios_cli *cli, int argc, char **argv);
 
 /* Connect to the daemon the global options name (--node / --via). Prints why not; returns an exit code. */
 int cli_connect(const struct xvios_cli *cli, xvios_client **out);

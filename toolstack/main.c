@@ -29,6 +29,7 @@ static const struct {
     { "lu", cmd_lu, "dom0: the cluster's LU pool (create, list, show, rm)" },
     { "pool", cmd_pool, "dom0: the storage pools and their access lists (create, list, get, modify, delete)" },
     { "api", cmd_api, "the management API: a vioRequest (XML) on stdin, its vioResponse on stdout" },
+    { "agent", cmd_agent, "dom0: run on dom0's behalf what a VIOS is asked and only dom0 may write" },
 };
 
 static void usage(FILE *f, const char *prog)

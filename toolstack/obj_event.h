@@ -9,11 +9,14 @@
 #define XVIOS_TOOLSTACK_OBJ_EVENT_H
 
 #include "toolstack/cli.h"
+#include "xvios/client.h"
 #include "xvios/vio.h"
 
 /* ev->via is filled with the node reached. 0 announced (every member delivered); an exit code otherwise,
  * the reason printed on stderr. */
 int cli_obj_announce(const struct xvios_cli *cli, struct xvios_vio_event *ev);
+/* The same over a connection already open (dom0's agent: its management link to the asking node). */
+int cli_obj_announce_on(const char *prog, xvios_client *c, struct xvios_vio_event *ev);
 
 /*
  * A typed command's change (`xvios lu create/rm`, `xvios scsi attach/detach`), made by dom0: announced

@@ -158,4 +158,24 @@ int xvios_obj_request(xvios_client *c, const char *xml, size_t xml_len, const st
  * not a vioResponse. A light text scan of the daemon's own output, not an XML parser. */
 int xvios_obj_exception_code(const char *resp, char *code, size_t cap);
 
+/* ---------------------------------------------------------------- dom0's agent (docs/api.md) */
+/*
+ * dom0's agent (`xvios agent`) registers on a node's management link
+ * (API_AGENT); the node then sends it API_AGENT_REQ packets (opcode
+ * XVIOS_OP_API_AGENT_REQ from xvios_client_recv: handle, node, originator =
+ * the asking caller, payload = the vioRequest), each answered once with
+ * API_AGENT_ANSWER carrying the vioResponse.
+ */
+#define XVIOS_AGENT_ALLOW_MAX 64u   /* bytes of the allow list the registration shows */
+
+/* allow: letters and commas only, at most XVIOS_AGENT_ALLOW_MAX bytes. -EINVAL, -EMSGSIZE. */
+int xvios_api_build_agent(const char *allow, enum xvios_origin origin, uint64_t handle, uint8_t *buf, size_t cap,
+                          size_t *len);
+int xvios_api_build_agent_answer(uint64_t handle, const char *resp, size_t resp_len, enum xvios_origin origin,
+                                 uint8_t *buf, size_t cap, size_t *len);
+/* Register and wait for the node's API_RESULT: 0; -EPERM the node refused (not a management link). */
+int xvios_client_agent_register(xvios_client *c, const char *allow, const struct timespec *deadline);
+/* The vioResponse of a forwarded request (its handle). */
+int xvios_client_agent_answer(xvios_client *c, uint64_t handle, const char *resp, size_t resp_len);
+
 #endif /* XVIOS_CLIENT_H */

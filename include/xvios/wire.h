@@ -57,6 +57,14 @@
  *       CLUSTER_SEND may carry sub.dst_node 0: one copy sent once for several
  *       nodes (the multi-host mesh's CPG group send, docs/multihost.md), taken
  *       by the receiving VKE as addressed to itself.
+ *   6 - opcodes API_AGENT (0x0405, caller -> daemon: dom0's agent registers
+ *       on a node's management link; refused on the caller socket),
+ *       API_AGENT_REQ (0x0503, daemon -> the agent: a caller's vioRequest
+ *       only dom0 may run, hdr.txid the node's handle, sub.originator the
+ *       asking caller) and API_AGENT_ANSWER (0x0406, the agent -> daemon:
+ *       the vioResponse of that handle), docs/api.md "The dom0 agent". They
+ *       travel only between a daemon and its callers, never on a cluster
+ *       link; the packet format is version 5's.
  */
 enum xvios_proto_version {
     XVIOS_PROTO_V1 = 1,
@@ -64,8 +72,9 @@ enum xvios_proto_version {
     XVIOS_PROTO_V3 = 3,
     XVIOS_PROTO_V4 = 4,
     XVIOS_PROTO_V5 = 5,
+    XVIOS_PROTO_V6 = 6,
     XVIOS_PROTO_MIN = XVIOS_PROTO_V2,
-    XVIOS_PROTO_CURRENT = XVIOS_PROTO_V5,
+    XVIOS_PROTO_CURRENT = XVIOS_PROTO_V6,
 };
 
 #define XVIOS_MAGIC        0x444f4956u  /* "VIOD" read as bytes on the wire */
@@ -105,12 +114,17 @@ enum xvios_opcode {
     XVIOS_OP_API_QUERY        = 0x0403, /* run a handler (sub.msg_type) on this node; answer API_RESPONSE + API_RESULT */
     XVIOS_OP_API_VIO          = 0x0404, /* payload: a vioRequest (XML, docs/api.md); answer API_RESPONSE (payload:
                                          * the vioResponse) + API_RESULT */
+    XVIOS_OP_API_AGENT        = 0x0405, /* v6: dom0's agent registers (management link only); payload
+                                         * "allow=KINDS\n" (shown in the log); answer API_RESULT */
+    XVIOS_OP_API_AGENT_ANSWER = 0x0406, /* v6: the agent's vioResponse (payload) to API_AGENT_REQ hdr.txid */
 
     /* daemon -> caller */
     XVIOS_OP_CALLER_BASE      = 0x0500,
     XVIOS_OP_API_RESULT       = 0x0500, /* end of an API_SEND/QUERY (same txid): status, payload = final RC array */
     XVIOS_OP_API_RESPONSE     = 0x0501, /* one node's response (sub.src_node); status TIMED_OUT if none came */
     XVIOS_OP_API_EVENT        = 0x0502, /* an event: sub.msg_type = enum xvios_event, payload = "key=value\n"... */
+    XVIOS_OP_API_AGENT_REQ    = 0x0503, /* v6: to the registered agent: payload a vioRequest, hdr.txid the node's
+                                         * handle, sub.src_node the node, sub.originator the asking caller */
 };
 
 /* Built-in cluster message types (sub.msg_type), the daemon's handler table keys. */

@@ -10,6 +10,9 @@
  *       1 no response.
  *   vio_tool ROOT NODE build OBJECT ACTION [NAME=VALUE...]
  *       xvios_obj_build()'s request on stdout, then sent as above.
+ *   vio_tool ROOT NODE agent
+ *       Try to register as dom0's agent (API_AGENT) on the caller socket:
+ *       exit 6 refused, 0 registered, 1 no answer.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -50,13 +53,22 @@ int main(int argc, char **argv)
     size_t len = 0, rlen = 0;
     int rc;
 
-    if (argc < 4 || (strcmp(argv[3], "send") && strcmp(argv[3], "build")) ||
+    if (argc < 4 || (strcmp(argv[3], "send") && strcmp(argv[3], "build") && strcmp(argv[3], "agent")) ||
         (!strcmp(argv[3], "build") && (argc < 6 || argc > 6 + MAX_ATTRS))) {
-        fprintf(stderr, "usage: vio_tool ROOT NODE send < REQUEST | build OBJECT ACTION [NAME=VALUE...]\n");
+        fprintf(stderr, "usage: vio_tool ROOT NODE send < REQUEST | build OBJECT ACTION [NAME=VALUE...] | agent\n");
         return 2;
     }
     cfg.root = argv[1];
     cfg.node = (uint32_t)strtoul(argv[2], NULL, 10);
+    if (!strcmp(argv[3], "agent")) {
+        if ((rc = xvios_client_open(&cfg, &c)) == 0) {
+            dl = xvios_deadline_ms(10000);
+            rc = xvios_client_agent_register(c, "mapping,lu,pool", &dl);
+            xvios_client_close(c);
+        }
+        printf("%s\n", rc == 0 ? "registered" : rc == -EPERM ? "refused" : strerror(-rc));
+        return rc == 0 ? 0 : rc == -EPERM ? 6 : 1;
+    }
     if (!strcmp(argv[3], "send")) {
         len = read_all(req, sizeof(req));
     } else {
@@ -81,7 +93,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "vio_tool: cannot reach node %s: %s\n", argv[2], strerror(-rc));
         return 1;
     }
-    dl = xvios_deadline_ms(30000);
+    dl = xvios_deadline_ms(45000);   /* beyond a node's own deadlines (dom0's agent: 30 s) */
     rc = xvios_obj_request(c, req, len, &dl, &resp, &rlen);
     xvios_client_close(c);
     if (rc < 0) {

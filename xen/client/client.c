@@ -377,6 +377,35 @@ int xvios_client_subscribe(xvios_client *c, uint32_t mask, const struct timespec
     return rc;
 }
 
+static int fill_agent(xvios_client *c, uint64_t h, size_t *len, const void *arg)
+{
+    return xvios_api_build_agent(arg, c->origin, h, c->buf, XVIOS_MAX_MSG, len);
+}
+
+int xvios_client_agent_register(xvios_client *c, const char *allow, const struct timespec *deadline)
+{
+    struct xvios_client_outcome o;
+    uint64_t h;
+    int rc = request(c, fill_agent, allow, &h);
+
+    if (rc < 0)
+        return rc;
+    rc = xvios_client_collect(c, h, deadline, &o);
+    if (rc == 0 && o.status != XVIOS_ST_OK)
+        rc = -EPERM;
+    xvios_client_outcome_dispose(&o);
+    return rc;
+}
+
+int xvios_client_agent_answer(xvios_client *c, uint64_t handle, const char *resp, size_t resp_len)
+{
+    struct timespec dl = xvios_deadline_ms(5000);
+    size_t len;
+    int rc = xvios_api_build_agent_answer(handle, resp, resp_len, c->origin, c->buf, XVIOS_MAX_MSG, &len);
+
+    return rc < 0 ? rc : xmit(c, c->buf, len, &dl);
+}
+
 int xvios_client_recv(xvios_client *c, struct xvios_api_msg *m, const struct timespec *deadline)
 {
     if (pending_take(c, true, 0, m))

@@ -133,6 +133,41 @@ int xvios_api_build_vio(const char *xml, size_t xml_len, enum xvios_origin origi
     return build(&m, buf, cap, len);
 }
 
+int xvios_api_build_agent(const char *allow, enum xvios_origin origin, uint64_t handle, uint8_t *buf, size_t cap,
+                          size_t *len)
+{
+    struct xvios_msg m;
+    char text[sizeof("allow=\n") + XVIOS_AGENT_ALLOW_MAX];
+    size_t n = allow ? strlen(allow) : 0;
+
+    if (!origin_ok(origin) || handle == 0 || !allow)
+        return -EINVAL;
+    if (n > XVIOS_AGENT_ALLOW_MAX)
+        return -EMSGSIZE;
+    for (size_t i = 0; i < n; i++)
+        if (!((allow[i] >= 'a' && allow[i] <= 'z') || allow[i] == ','))
+            return -EINVAL;
+    msg_init(&m, XVIOS_OP_API_AGENT, origin, handle);
+    m.hdr.payload_len = (uint32_t)snprintf(text, sizeof(text), "allow=%s\n", allow);
+    m.payload = (const uint8_t *)text;
+    return build(&m, buf, cap, len);
+}
+
+int xvios_api_build_agent_answer(uint64_t handle, const char *resp, size_t resp_len, enum xvios_origin origin,
+                                 uint8_t *buf, size_t cap, size_t *len)
+{
+    struct xvios_msg m;
+
+    if (!origin_ok(origin) || handle == 0 || !resp || resp_len == 0)
+        return -EINVAL;
+    if (resp_len > XVIOS_MAX_PAYLOAD)
+        return -EMSGSIZE;
+    msg_init(&m, XVIOS_OP_API_AGENT_ANSWER, origin, handle);
+    m.hdr.payload_len = (uint32_t)resp_len;
+    m.payload = (const uint8_t *)resp;
+    return build(&m, buf, cap, len);
+}
+
 void xvios_api_msg_dispose(struct xvios_api_msg *m)
 {
     if (!m)

@@ -73,9 +73,12 @@ static const struct opcode_info opcode_table[] = {
     { XVIOS_OP_API_SUBSCRIBE,    false, XVIOS_CH_CALLER_TO_DAEMON,     "API_SUBSCRIBE" },
     { XVIOS_OP_API_QUERY,        false, XVIOS_CH_CALLER_TO_DAEMON,     "API_QUERY" },
     { XVIOS_OP_API_VIO,          false, XVIOS_CH_CALLER_TO_DAEMON,     "API_VIO" },
+    { XVIOS_OP_API_AGENT,        false, XVIOS_CH_CALLER_TO_DAEMON,     "API_AGENT" },
+    { XVIOS_OP_API_AGENT_ANSWER, false, XVIOS_CH_CALLER_TO_DAEMON,     "API_AGENT_ANSWER" },
     { XVIOS_OP_API_RESULT,       true,  XVIOS_CH_DAEMON_TO_CALLER,     "API_RESULT" },
     { XVIOS_OP_API_RESPONSE,     false, XVIOS_CH_DAEMON_TO_CALLER,     "API_RESPONSE" },
     { XVIOS_OP_API_EVENT,        false, XVIOS_CH_DAEMON_TO_CALLER,     "API_EVENT" },
+    { XVIOS_OP_API_AGENT_REQ,    false, XVIOS_CH_DAEMON_TO_CALLER,     "API_AGENT_REQ" },
 };
 
 static const struct opcode_info *opcode_find(unsigned opcode)

@@ -30,7 +30,7 @@
 static const uint8_t vec_send[] = {
     /* header */
     0x56, 0x49, 0x4f, 0x44,                         /* magic "VIOD" */
-    0x05, 0x00,                                     /* version 5 */
+    0x06, 0x00,                                     /* version 6 */
     0x20, 0x00,                                     /* hdr_len 32 */
     0x00, 0x01,                                     /* opcode 0x0100 CLUSTER_SEND */
     0x03, 0x01,                                     /* flags RECEIPT|RESPONSE, origin CLI */
@@ -57,7 +57,7 @@ static const uint8_t vec_send[] = {
 
 /* Vector 2: the SEND_RESULT for vector 1: PARTIAL, node 3 delivered, node 5 timed out. */
 static const uint8_t vec_result[] = {
-    0x56, 0x49, 0x4f, 0x44, 0x05, 0x00, 0x20, 0x00,
+    0x56, 0x49, 0x4f, 0x44, 0x06, 0x00, 0x20, 0x00,
     0x00, 0x03,                                     /* opcode 0x0300 SEND_RESULT */
     0x03, 0x01,                                     /* flags as sent */
     0x05, 0x00, 0x00, 0x00,                         /* status PARTIAL */
@@ -81,7 +81,8 @@ static const unsigned all_opcodes[] = {
     XVIOS_OP_VKE_HELLO, XVIOS_OP_VKE_STATS, XVIOS_OP_VKE_ACK,
     XVIOS_OP_SEND_RESULT, XVIOS_OP_VKE_EVENT,
     XVIOS_OP_API_HELLO, XVIOS_OP_API_SEND, XVIOS_OP_API_SUBSCRIBE, XVIOS_OP_API_QUERY, XVIOS_OP_API_VIO,
-    XVIOS_OP_API_RESULT, XVIOS_OP_API_RESPONSE, XVIOS_OP_API_EVENT,
+    XVIOS_OP_API_AGENT, XVIOS_OP_API_AGENT_ANSWER,
+    XVIOS_OP_API_RESULT, XVIOS_OP_API_RESPONSE, XVIOS_OP_API_EVENT, XVIOS_OP_API_AGENT_REQ,
 };
 
 static uint8_t big_buf[XVIOS_MAX_MSG + 64];
@@ -202,7 +203,7 @@ static void test_vector_send_decode(void **state)
     (void)state;
     assert_int_equal(xvios_msg_decode(vec_send, sizeof(vec_send), &d), XVIOS_WIRE_OK);
     assert_int_equal(d.hdr.magic, 0x444f4956u);
-    assert_int_equal(d.hdr.version, 5);
+    assert_int_equal(d.hdr.version, 6);
     assert_int_equal(d.hdr.hdr_len, 32);
     assert_int_equal(d.hdr.opcode, 0x0100);
     assert_int_equal(d.hdr.flags, 0x0103);
@@ -547,7 +548,7 @@ static void test_err_length(void **state)
 
 static void test_err_opcode(void **state)
 {
-    static const uint16_t bad[] = { 0x0000, 0x00ff, 0x0103, 0x0203, 0x0302, 0x0405, 0x0503, 0x0600, 0xffff };
+    static const uint16_t bad[] = { 0x0000, 0x00ff, 0x0103, 0x0203, 0x0302, 0x0407, 0x0504, 0x0600, 0xffff };
     uint8_t b[sizeof(vec_send)];
     struct xvios_msg m;
     unsigned accepted = 0;
@@ -558,7 +559,7 @@ static void test_err_opcode(void **state)
         xvios_put_le16(b + HOFF(opcode), bad[i]);
         assert_int_equal(decode_buf(b, sizeof(b)), XVIOS_WIRE_EOPCODE);
     }
-    /* exactly the 16 opcodes of enum xvios_opcode are accepted (payload "ping" is no RC array) */
+    /* exactly the opcodes of enum xvios_opcode are accepted (payload "ping" is no RC array) */
     memcpy(b, vec_send, sizeof(b));
     for (unsigned op = 0; op <= 0xffff; op++) {
         int rc;
