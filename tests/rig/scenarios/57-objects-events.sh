@@ -9,7 +9,7 @@
 # in its kernel log; /sys/block/sdX/size after a rescan). `--ro` changes no LUN already served (the
 # client still writes); the mapping's mode changed (mapping modify, the LUN plugged out and in) makes
 # client1's write fail. The XenStore nodes and their permissions are read back after each change.
-# rig-timeout: 360
+# rig-timeout: 420
 . /rig/lib.sh
 
 T0=$(rig_now)
@@ -29,6 +29,7 @@ cleanup() {
     rig_domu_stop vios2 ev57 >/dev/null 2>&1
     rig_domu_stop vios2 ev57lu >/dev/null 2>&1
     [ -n "$dpid" ] && kill "$dpid" 2>/dev/null
+    rm -f /tmp/rig57-vios2.json /tmp/rig57-vios2-lu.json
     rig_scsi_detach client1 9:0:0:1 >/dev/null 2>&1
     rig_scsi_detach client1 9:0:0:0 >/dev/null 2>&1
     xvios lu rm $LA >/dev/null 2>&1
@@ -40,10 +41,9 @@ api_in_vios1() { rig_domu_run vios1 60 "printf '%s' $(rig_shell_quote "<vioReque
 life() { printf '"action": "%s", "type": "%s", "key": "%s", "by": "%s", "via": "%s"' "$@"; }
 # seen2 TAG PATTERN: vios2's subscriber TAG got a line holding PATTERN (waits up to 15 s)
 seen2() { rig_wait_for 15 rig_domu_run vios2 5 "grep -qF -- $(rig_shell_quote "$2") /var/log/rig/$1.log"; }
-count2() { rig_domu_run vios2 5 "grep -cF -- $(rig_shell_quote "$2") /var/log/rig/$1.log"; }
 # ev NAME PATTERN: vios2's lifecycle subscriber and dom0's got the event
 ev() {
-    if seen2 ev57 "$2" && rig_wait_for 10 grep -qF -- "$2" $DEV0; then
+    if rig_wait_for 15 grep -qF -- "$2" $DEV0 && seen2 ev57 "$2"; then
         rig_pass "event-$1"
     else
         rig_fail "event-$1" "want $2; vios2: $(rig_domu_log vios2 ev57 600); dom0: $(tail -c 400 $DEV0)"
@@ -188,23 +188,29 @@ ev pool-deleted-by-0-via-vios2 "$(life deleted pool $PL 0 "$n2")"
 
 # --- each change once per subscriber (past the 2.5 s in which a second copy could come); --type LU
 sleep 3
+V2=/tmp/rig57-vios2.json
+V2LU=/tmp/rig57-vios2-lu.json
+rig_domu_cat vios2 /var/log/rig/ev57.log >$V2 && rig_domu_cat vios2 /var/log/rig/ev57lu.log >$V2LU ||
+    rig_fail read-vios2-streams "cannot read vios2's logs"
 bad=
 for p in "$(life created LU $LA 0 "$n2")" "$(life created pool $PL 0 "$n2")" "$(life created mapping "$c:9:0:0:0" 0 "$n1")" \
     "$(life created LU $LB 0 "$n1")" "$(life created mapping "$c:9:0:0:1" "$n1" "$n1")" "$(life modified LU $LA 0 "$n1")" \
     "$(life modified LU $LA 0 "$n2")" "$(life modified mapping "$c:9:0:0:0" 0 "$n1")" \
     "$(life deleted mapping "$c:9:0:0:1" "$n1" "$n1")" "$(life deleted mapping "$c:9:0:0:0" 0 "$n1")" \
     "$(life deleted LU $LA 0 "$n2")" "$(life deleted LU $LB 0 "$n1")" "$(life deleted pool $PL 0 "$n2")"; do
-    [ "$(count2 ev57 "$p")" = 1 ] || bad="$bad vios2:[$p]x$(count2 ev57 "$p")"
+    [ "$(grep -cF -- "$p" $V2)" = 1 ] || bad="$bad vios2:[$p]x$(grep -cF -- "$p" $V2)"
     [ "$(grep -cF -- "$p" $DEV0)" = 1 ] || bad="$bad dom0:[$p]x$(grep -cF -- "$p" $DEV0)"
 done
 # no other copy of these objects' changes (by another node or via another)
-n_all=$(rig_domu_run vios2 5 "grep -cE '\"key\": \"($LA|$LB|$PL|$c:9:0:0:[01])\"' /var/log/rig/ev57.log")
-[ "$n_all" = 13 ] || bad="$bad vios2-total=$n_all"
-[ "$(grep -cE "\"key\": \"($LA|$LB|$PL|$c:9:0:0:[01])\"" $DEV0)" = 13 ] || bad="$bad dom0-total"
+keys="\"key\": \"($LA|$LB|$PL|$c:9:0:0:[01])\""
+n_all=$(grep -cE "$keys" $V2)
+[ "$n_all" = 13 ] || bad="$bad vios2-total=$n_all: $(grep -E "$keys" $V2 | sed 's/.*"action"/"action"/' | tr '\n' ' ')"
+n_all=$(grep -cE "$keys" $DEV0)
+[ "$n_all" = 13 ] || bad="$bad dom0-total=$n_all"
 [ -z "$bad" ] && rig_pass each-change-once-vios2-and-dom0 || rig_fail each-change-once-vios2-and-dom0 "$bad"
-lu=$(rig_domu_run vios2 5 "grep -cE '\"key\": \"($LA|$LB)\"' /var/log/rig/ev57lu.log")
-nonlu=$(rig_domu_run vios2 5 "grep '\"event\": \"lifecycle\"' /var/log/rig/ev57lu.log | grep -vc '\"type\": \"LU\"'")
+lu=$(grep -cE "\"key\": \"($LA|$LB)\"" $V2LU)
+nonlu=$(grep '"event": "lifecycle"' $V2LU | grep -vc '"type": "LU"')
 [ "$lu" = 6 ] && [ "$nonlu" = 0 ] && rig_pass type-lu-filter-6-lu-events-no-mapping ||
-    rig_fail type-lu-filter "LU events $lu, others $nonlu: $(rig_domu_log vios2 ev57lu 600)"
+    rig_fail type-lu-filter "LU events $lu, others $nonlu: $(tail -c 600 $V2LU)"
 cleanup
 echo "57: the checks took $(rig_secs_since "$T1")s (setup included: $(rig_secs_since "$T0")s)"
