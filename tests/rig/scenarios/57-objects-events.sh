@@ -160,6 +160,8 @@ echo "$out" | grep -q 'action="modify"' && echo "$out" | grep -q 'readOnly="true
 ev mapping-modified-by-0-via-vios1 "$(life modified mapping "$c:9:0:0:0" 0 "$n1")"
 rig_xs_raw "/xvios/vtds/$c-9-0-0-0" | grep -qx "ro=1" && perms_ok 0 "$(xs_perm /xvios/vtds "$c-9-0-0-0")" &&
     rig_pass vtd-record-ro-dom0s || rig_fail vtd-record-ro-dom0s "$(rig_xs_raw /xvios/vtds/$c-9-0-0-0)"
+has_disk0() { [ -n "$(rig_scsi_disk client1 9:0:0:0)" ]; }
+rig_wait_for 15 has_disk0
 d=$(rig_scsi_disk client1 9:0:0:0)
 if [ -z "$d" ]; then
     rig_fail client1-write-fails-read-only "no disk for 9:0:0:0 after the re-plug"
