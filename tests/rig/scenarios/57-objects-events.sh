@@ -66,19 +66,23 @@ echo "57: set up after $(rig_secs_since "$T0")s"
 T1=$(rig_now)
 # --- subscribers: two in vios2 (its own daemon), one in dom0 through the management link to vios2
 # (--json prints no "listening" line: vios2's daemon counts its callers, and logs the management console)
-callers2() { rig_domu_run vios2 10 "xvios --json nodes" 2>/dev/null | grep "\"node\": $n2, " | sed -n 's/.*"callers": *\([0-9]*\).*/\1/p'; }
+callers2() {   # node 2's callers as its daemon counts them (this query included), asked in vios2
+    rig_domu_run vios2 10 "xvios --json nodes" 2>/dev/null | tr -d '\n' | sed 's/}, *{/}\n{/g' | while read -r o; do
+        [ "$(rig_json_num "$o" node)" = "$n2" ] && rig_json_num "$o" callers; done
+}
 callers2_ge() { [ "$(callers2)" -ge "$1" ] 2>/dev/null; }
 consoles2() { rig_domu_run vios2 10 'grep -c "management console connected" /var/log/rig/daemon.log' 2>/dev/null; }
 consoles2_gt() { [ "$(consoles2)" -gt "$1" ] 2>/dev/null; }
 mc0=$(consoles2)
+cl0=$(callers2)
 rig_domu_spawn vios2 ev57 "xvios --json events --category lifecycle" >/dev/null
 rig_domu_spawn vios2 ev57lu "xvios --json events --category lifecycle --type LU" >/dev/null
 xvios --via "$n2" --json events --category lifecycle >$DEV0 2>&1 &
 dpid=$!
-if rig_wait_for 20 callers2_ge 3 && rig_wait_for 20 consoles2_gt "${mc0:-0}"; then
+if rig_wait_for 20 callers2_ge $((${cl0:-1} + 2)) && rig_wait_for 20 consoles2_gt "${mc0:-0}"; then
     rig_pass subscribers-in-vios2-and-dom0
 else
-    rig_fail subscribers-in-vios2-and-dom0 "callers $(callers2), consoles $mc0 -> $(consoles2): $(rig_domu_log vios2 ev57 400) / $(cat $DEV0)"; cleanup; exit 1
+    rig_fail subscribers-in-vios2-and-dom0 "callers $cl0 -> $(callers2), consoles $mc0 -> $(consoles2): $(rig_domu_log vios2 ev57 400) / $(cat $DEV0)"; cleanup; exit 1
 fi
 
 # --- a pool LU and a named pool made by dom0 with no node named: raised by vios2's own watch (via vios2)
