@@ -66,10 +66,9 @@ echo "57: set up after $(rig_secs_since "$T0")s"
 T1=$(rig_now)
 # --- subscribers: two in vios2 (its own daemon), one in dom0 through the management link to vios2
 # (--json prints no "listening" line: vios2's daemon counts its callers, and logs the management console)
-callers2() {   # node 2's callers as its daemon counts them (this query included), asked in vios2
-    rig_domu_run vios2 10 "xvios --json nodes" 2>/dev/null | tr -d '\n' | sed 's/}, *{/}\n{/g' | while read -r o; do
-        [ "$(rig_json_num "$o" node)" = "$n2" ] && rig_json_num "$o" callers; done
-}
+# node 2's callers as its daemon counts them (this query included), asked in vios2: the answering node's object
+# comes first (filtered there: the whole answer is longer than the agent's output)
+callers2() { rig_domu_run vios2 10 "xvios --json nodes | tr ',' '\n' | grep -m 1 '\"callers\"'" 2>/dev/null | sed 's/[^0-9]//g'; }
 callers2_ge() { [ "$(callers2)" -ge "$1" ] 2>/dev/null; }
 consoles2() { rig_domu_run vios2 10 'grep -c "management console connected" /var/log/rig/daemon.log' 2>/dev/null; }
 consoles2_gt() { [ "$(consoles2)" -gt "$1" ] 2>/dev/null; }
