@@ -1,11 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * obj_watch.c - Lifecycle events of the pool, its LUs and the mappings (the
- * VTD table) from this node's own watch on the DB, whoever wrote them: each
+ * obj_watch.c - Lifecycle events of the pool, its LUs, the named pools (their
+ * access lists) and the mappings (the VTD table) from this node's own watch
+ * on the DB, whoever wrote them: each
  * rescan is diffed against what this daemon saw last (by key; an LU whose
  * WWN changed was deleted and made again, one whose size, read-only flag or
  * region changed was modified; a mapping whose VIOS, LU or mode changed was
- * modified). Every daemon tells only its own subscribers, so a subscriber
+ * modified; a named pool whose creation time changed was deleted and made
+ * again, one whose access list changed was modified; the default pool is
+ * always there, so its record appearing or changing is a modification).
+ * Every daemon tells only its own subscribers, so a subscriber
  * gets each change once, from the node it is attached to. An announcement
  * of the same change (OBJ_EVENT, handlers.c) is deduplicated against the
  * watch's copy (lc_dedupe.h): the announcement wins when it comes within the
@@ -22,11 +26,13 @@
 #include "xviosd.h"
 #include "xvios/clock.h"
 #include "xvios/db_lu.h"
+#include "xvios/db_pool.h"
 #include "xvios/db_vtd.h"
 #include "xvios/log.h"
 
 #define TOKEN_POOL "xviosd-pool"
 #define TOKEN_VTDS "xviosd-vtds"
+#define TOKEN_POOLS "xviosd-pools"
 
 struct ow_rec {
     char key[XVIOS_LU_NAME_MAX + 1];
@@ -42,20 +48,23 @@ struct ow_table {
     bool dirty;
 };
 
-enum { T_POOL = 0, T_LU, T_MAPPING, T_N };
+enum { T_POOL = 0, T_LU, T_MAPPING, T_POOLS, T_N };
 
 struct viod_objwatch {
     struct ow_table t[T_N];
     struct lc_dedupe dd;
 };
 
-static uint64_t fnv1a(const char *s)
+static uint64_t fnv1a_on(uint64_t h, const char *s)
 {
-    uint64_t h = UINT64_C(0xcbf29ce484222325);
-
     for (; *s; s++)
         h = (h ^ (uint8_t)*s) * UINT64_C(0x100000001b3);
     return h;
+}
+
+static uint64_t fnv1a(const char *s)
+{
+    return fnv1a_on(UINT64_C(0xcbf29ce484222325), s);
 }
 
 static int rec_cmp(const void *a, const void *b)
@@ -114,6 +123,44 @@ static int read_lus(struct xviosd *d, struct ow_rec **v, unsigned *n)
     return 0;
 }
 
+/* The named pools, and the default pool once it has a record (its record appearing or going is a modification:
+ * the pool itself is always there, saw() says so). */
+static int read_pools(struct xviosd *d, struct ow_rec **v, unsigned *n)
+{
+    struct xvios_db_pool_info *pl = NULL;
+    unsigned k = 0;
+    int rc = xvios_db_pool_list(d->plat, XVIOS_TX_NONE, &pl, &k);
+
+    *v = NULL;
+    *n = 0;
+    if (rc < 0)
+        return rc == -ENOENT ? 0 : rc;
+    if (k && !(*v = calloc(k, sizeof(**v)))) {
+        xvios_db_pool_infos_free(pl, k);
+        return -ENOMEM;
+    }
+    for (unsigned i = 0; i < k; i++) {
+        struct ow_rec *r = &(*v)[*n];
+        uint64_t h = UINT64_C(0xcbf29ce484222325);
+
+        if (xvios_pool_is_default(pl[i].name) && !pl[i].recorded)
+            continue;
+        for (unsigned a = 0; a < pl[i].n_access; a++) {   /* sorted by uuid: the list read in one order */
+            h = fnv1a_on(fnv1a_on(h, pl[i].access[a].uuid), "=");
+            h = fnv1a_on(fnv1a_on(h, pl[i].access[a].name), ",");
+        }
+        snprintf(r->key, sizeof(r->key), "%s", pl[i].name);
+        if (!xvios_pool_is_default(pl[i].name))
+            snprintf(r->ident, sizeof(r->ident), "%" PRIu64, pl[i].created);
+        snprintf(r->attrs, sizeof(r->attrs), "any=%d n=%u access=%016" PRIx64, pl[i].any, pl[i].n_access, h);
+        (*n)++;
+    }
+    xvios_db_pool_infos_free(pl, k);
+    if (*n)
+        qsort(*v, *n, sizeof(**v), rec_cmp);
+    return 0;
+}
+
 static int read_vtds(struct xviosd *d, struct ow_rec **v, unsigned *n)
 {
     struct xvios_db_vtd *vt = NULL;
@@ -160,6 +207,8 @@ static void saw_(struct xviosd *d, const char *type, const char *key, const char
 
 static void saw(struct xviosd *d, const char *type, const char *key, const char *action)
 {
+    if (!strcmp(type, "pool") && xvios_pool_is_default(key))
+        action = "modified";   /* the default pool always exists: its record came, changed or went */
     saw_(d, type, key, action, !strcmp(type, "mapping"));
 }
 
@@ -191,7 +240,7 @@ static void diff(struct xviosd *d, const char *type, const struct ow_rec *old, u
 static void rescan(struct xviosd *d, unsigned which, bool announce)
 {
     static int (*const readers[T_N])(struct xviosd *, struct ow_rec **, unsigned *) = {
-        [T_POOL] = read_pool, [T_LU] = read_lus, [T_MAPPING] = read_vtds,
+        [T_POOL] = read_pool, [T_LU] = read_lus, [T_MAPPING] = read_vtds, [T_POOLS] = read_pools,
     };
     struct ow_table *t = &d->ow->t[which];
     struct ow_rec *v = NULL;
@@ -220,11 +269,14 @@ int viod_objwatch_start(struct xviosd *d)
     d->ow->t[T_POOL].type = "pool";
     d->ow->t[T_LU].type = "LU";
     d->ow->t[T_MAPPING].type = "mapping";
+    d->ow->t[T_POOLS].type = "pool";
     for (unsigned i = 0; i < T_N; i++)
         rescan(d, i, false);
     rc = xvios_db_watch(d->plat, XVIOS_DB_PART_POOL, TOKEN_POOL);
     if (rc == 0)
         rc = xvios_db_watch(d->plat, XVIOS_DB_PART_VTDS, TOKEN_VTDS);
+    if (rc == 0)
+        rc = xvios_db_watch(d->plat, XVIOS_DB_PART_POOLS, TOKEN_POOLS);
     return rc;
 }
 
@@ -238,6 +290,10 @@ bool viod_objwatch_token(struct xviosd *d, const char *token)
     }
     if (!strcmp(token, TOKEN_VTDS)) {
         d->ow->t[T_MAPPING].dirty = true;
+        return true;
+    }
+    if (!strcmp(token, TOKEN_POOLS)) {
+        d->ow->t[T_POOLS].dirty = true;
         return true;
     }
     return false;

@@ -119,6 +119,7 @@ enum xvios_db_part {
     XVIOS_DB_PART_ADAPTERS = 4,  /* AdapterID table */
     XVIOS_DB_PART_POOL = 5,      /* the LU pool (its id, its LUs) */
     XVIOS_DB_PART_VTDS = 6,      /* the VTD table (mappings) */
+    XVIOS_DB_PART_POOLS = 7,     /* the named pools and their access lists (xvios/db_pool.h) */
 };
 /* The store path of a part (for a watch through a multiplexer); NULL for an unknown part. */
 const char *xvios_db_part_path(enum xvios_db_part part);

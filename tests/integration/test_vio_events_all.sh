@@ -4,7 +4,8 @@
 # announcement of the same change (xvios api, a typed command with --node) is not raised twice.
 # Changes made with no node named, straight into the store, through the API and by the typed commands:
 # the pool's creation, LUs created / modified (size, read-only flag) / deleted, mappings (VTD records)
-# created and deleted, a node joining and leaving (lifecycle type node next to node-joined/node-left),
+# created and deleted, named pools created / modified (access list) / deleted in dom0 with no node named
+# and through a node (the default pool's record: modified), a node joining and leaving (lifecycle type node next to node-joined/node-left),
 # path entries appearing. Each subscriber sees each change exactly once; --category and --type keep
 # exactly their events.
 . "$(dirname "$0")/daemon_lib.sh"
@@ -79,6 +80,29 @@ seen life2.json "$(life deleted LU db1 0 2)"
 seen lu1.json "$(life deleted LU db1 0 1)"
 ok "an LU removed in the store: deleted"
 
+# --- named pools (/xvios/pools) changed by dom0 with no node named: raised by each node's own watch
+x pool create gold >/dev/null || fail "pool create gold"
+seen life2.json "$(life created pool gold 0 2)"
+seen life3.json "$(life created pool gold 0 3)"
+x pool modify gold --access '*' >/dev/null || fail "pool modify gold"
+seen life2.json "$(life modified pool gold 0 2)"
+seen life3.json "$(life modified pool gold 0 3)"
+x pool modify default --access '' >/dev/null || fail "pool modify default"
+seen life2.json "$(life modified pool default 0 2)"
+seen life3.json "$(life modified pool default 0 3)"
+x pool delete gold >/dev/null || fail "pool delete gold"
+seen life2.json "$(life deleted pool gold 0 2)"
+seen life3.json "$(life deleted pool gold 0 3)"
+ok "pool gold created, modified, deleted and the default pool's record written with no node named: seen on nodes 2 and 3"
+# through node 3: announced and watched, raised once (the announcement's copy: via 3 on every node)
+x --node 3 pool create silver >/dev/null || fail "pool create silver --node 3"
+seen life2.json "$(life created pool silver 0 3)"
+seen life3.json "$(life created pool silver 0 3)"
+x --node 3 pool delete silver >/dev/null || fail "pool delete silver --node 3"
+seen life2.json "$(life deleted pool silver 0 3)"
+seen life3.json "$(life deleted pool silver 0 3)"
+ok "pool silver created and deleted through node 3: the announcement's copy on nodes 2 and 3"
+
 # --- a node joining and leaving: node-joined/node-left and lifecycle type node
 new=$("$XVIOS_TESTS/loop_node_tool" "$ROOT" add 150 vios-extra) || fail "adding a node"
 seen node2.json "\"event\": \"node-joined\", \"node\": $new"
@@ -105,6 +129,12 @@ for name in ("life2.json", "life3.json", "lu1.json", "map1.json"):
     twice = {k: n for k, n in changes.items() if n > 1 and k != ("LU", "db1", "modified")}
     assert not twice, (name, twice)
     assert changes[("LU", "db2", "created")] == (0 if name == "map1.json" else 1), (name, changes)
+    pools = sorted((k, n) for k, n in changes.items() if k[0] == "pool" and k[1] != "default" and len(k[1]) != 9)
+    want = [(("pool", "gold", a), 1) for a in ("created", "deleted", "modified")] + \
+           [(("pool", "silver", a), 1) for a in ("created", "deleted")]
+    assert pools == (want if name in ("life2.json", "life3.json") else []), (name, pools)
+    if name in ("life2.json", "life3.json"):
+        assert changes[("pool", "default", "modified")] == 1, (name, changes)
 lu1 = load("lu1.json")
 assert {(e["event"], e["type"]) for e in lu1} == {("lifecycle", "LU")}, lu1
 assert [(e["key"], e["action"]) for e in lu1] == [("db1", "created"), ("db2", "created"), ("db1", "modified"),

@@ -24,6 +24,7 @@ const char *xvios_db_part_path(enum xvios_db_part part)
     case XVIOS_DB_PART_ADAPTERS: return XVIOS_DB_ROOT "/adapters";
     case XVIOS_DB_PART_POOL:    return XVIOS_DB_ROOT "/pool";
     case XVIOS_DB_PART_VTDS:    return XVIOS_DB_ROOT "/vtds";
+    case XVIOS_DB_PART_POOLS:   return XVIOS_DB_ROOT "/pools";
     }
     return NULL;
 }
