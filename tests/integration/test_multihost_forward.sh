@@ -11,59 +11,15 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/corosync_lib.sh"
 . "$(dirname "$0")/mh_cluster_lib.sh"
-XS_TOOL="$XVIOS_TESTS/vscsi_xs_tool"
-FRONT="$XVIOS_TESTS/vscsi_front"
-
-cs_setup 3 || { t_fail "namespaces"; exit 1; }
-cs_start_all || { t_fail "corosync hosts did not form"; exit 1; }
-head -c 256 /dev/urandom > "$T_ROOT/authkey"; chmod 600 "$T_ROOT/authkey"
-
-root_of() { echo "$T_ROOT/h$1"; }
-xv() { local h=$1; shift; cs_exec "$h" timeout 60 "$XVIOS_BIN/xvios" --root "$(root_of "$h")" --multihost itest "$@"; }
-VIOS_DOM_1=111; VIOS_DOM_2=121
+. "$(dirname "$0")/mh_vios_lib.sh"
 FAULT=$T_ROOT/path-fault-h1
 
-for h in 1 2; do
-    r=$(root_of "$h"); mkdir -p "$r"
-    eval "d=\$VIOS_DOM_$h"
-    "$VKE_TOOL" mkdoms "$r" "$d:vios-h$h" || { t_fail "domains of host $h"; exit 1; }
-    cat > "$r/backend.conf" <<CONF
-multihost = true
-multihost-address = $(cs_addr "$h")
-multihost-key = $T_ROOT/authkey
-multihost-cluster = itest
-path-probe-interval-ms = 300
+mhv_up "path-probe-interval-ms = 300
 path-probe-timeout-ms = 500
 forward-timeout-ms = 2000
-path-fault-file = $T_ROOT/path-fault-h$h
-CONF
-    printf 'multihost-db = yes\nmultihost-cluster = itest\n' > "$r/xviosd.conf"
-done
+path-fault-file = $T_ROOT/path-fault-h@H
+" || exit 1
 "$XS_TOOL" "$(root_of 1)" domain 7 client-a || { t_fail "client A"; exit 1; }
-
-t_check "create --multi-host on host 1" xv 1 cluster create itest --multi-host --timeout 2000
-t_check "join vios-h1 as 257" xv 1 cluster join vios-h1
-
-# start_node HOST NODE DOMID: backend (vSCSI on) and daemon inside the host
-start_node() {
-    local h=$1 n=$2 d=$3 r; r=$(root_of "$h")
-    mkdir -p "$r/nodes/$n"
-    nsenter -t "$(cs_pid "$h")" -n -m -- "$XVIOS_BIN/xvios-backend" --platform loopback --root "$r" \
-        --domid "$d" --config "$r/backend.conf" --log "$r/nodes/$n/backend.log" 2>"$r/nodes/$n/backend.err" &
-    T_PIDS+=($!)
-    eval "BE_PID_$n=$!"
-    wait_until 30 test -S "$r/nodes/$n/vke.sock" || return 1
-    cs_exec "$h" "$XVIOS_BIN/xviosd" --platform loopback --root "$r" --domid "$d" --config "$r/xviosd.conf" \
-        --log "$r/nodes/$n/xviosd.log" 2>"$r/nodes/$n/xviosd.err" || return 1
-    eval "VD_PID_$n=\$(cat '$r/nodes/$n/xviosd.pid')"
-    T_PIDS+=("$(cat "$r/nodes/$n/xviosd.pid")")
-}
-t_check "node 257: backend and daemon run" start_node 1 257 $VIOS_DOM_1
-t_check "join vios-h2 as 513 (through the running 257)" xv 2 cluster join vios-h2
-t_check "node 513: backend and daemon run" start_node 2 513 $VIOS_DOM_2
-links() { [ "$("$VKE_TOOL" stats "$(root_of "$1")" "$2" | sed -n 's/^links_up=//p')" = 1 ]; }
-links_both() { links 1 257 && links 2 513; }
-t_check "257 and 513 linked across the hosts" wait_until 30 links_both
 
 # lu1 in the replicated pool, created through host 1; both VIOSes see it and publish their paths
 backing=$T_ROOT/fwd-lu.img; truncate -s 64M "$backing"
