@@ -43,6 +43,10 @@
 #include "xvios/platform.h"
 
 #define XVIOS_RDB_COMMIT_MS 10000u   /* a commit's bound: sync round, send, outcome */
+/* The copy's incarnation: 32 hex digits (128 random bits) written with the transaction that creates the
+ * cluster DB's root "/xvios" (the library adds it), gone with the root. Copies of different incarnations
+ * never merge by version (docs/multihost.md, "Incarnations"). */
+#define XVIOS_RDB_INCARNATION "/xvios/incarnation"
 #define XVIOS_RDB_MAX_TX    16u      /* open transactions per handle */
 
 typedef struct xvios_rdb xvios_rdb;
@@ -61,7 +65,8 @@ struct xvios_rdb_status {
     uint64_t hash;            /* its content hash */
     bool quorate;
     bool synced;              /* the last sync round has ended for this member */
-    const char *mode;         /* "outside", "syncing", "synced", "broken" */
+    const char *mode;         /* "outside", "syncing", "synced", "broken", "undecided" */
+    char incarnation[33];     /* this copy's incarnation: 32 hex digits, or "none" */
     unsigned members;         /* processes in the group */
     uint32_t nodeid;          /* this host's corosync nodeid */
     uint64_t applied, conflicts, refused, failed, rounds, loads, sent_chunks, bad_msgs;
@@ -88,7 +93,9 @@ int  xvios_rdb_dump(xvios_rdb *r, FILE *out);
 #define XVIOS_RDB_CLUSTER_MAX 63u
 bool xvios_rdb_cluster_name_ok(const char *s);
 /* Dispatch until this member's copy is the cluster's (its sync round ended), at most ms: 0, -ETIMEDOUT,
- * -EIO (the copy sent to it did not load), -EPIPE (corosync gone). A program reads the DB after this. */
+ * -EIO (the copy sent to it did not load), -ENOTUNIQ (the members hold copies of different incarnations and
+ * none is held by a majority of the votes: no copy is the cluster's), -EPIPE (corosync gone). A program
+ * reads the DB after this. */
 int  xvios_rdb_wait_synced(xvios_rdb *r, unsigned ms);
 /* This host's name in corosync.conf's nodelist (the entry with this member's corosync nodeid), through
  * corosync's cmap: 0, -ENOENT (no nodelist entry or no name), -ENAMETOOLONG, -ECONNREFUSED, -EIO. */
@@ -98,7 +105,8 @@ int  xvios_rdb_host_name(xvios_rdb *r, char *buf, size_t cap);
  * transaction) also return: -EROFS without quorum, -ETIMEDOUT (outcome unknown after
  * XVIOS_RDB_COMMIT_MS), -EPIPE corosync gone, -EMSGSIZE a transaction too large for one message,
  * -EIO this member's copy is out of the running (a copy sent to it did not load) until the next
- * configuration change. */
+ * configuration change, -ENOTUNIQ the last sync round chose no copy (copies of different incarnations,
+ * none held by a majority of the votes) until a configuration change decides. */
 int xvios_rdb_read(xvios_rdb *r, xvios_tx tx, const char *path, char **val, size_t *len);
 int xvios_rdb_write(xvios_rdb *r, xvios_tx tx, const char *path, const char *val, size_t len);
 int xvios_rdb_mkdir(xvios_rdb *r, xvios_tx tx, const char *path);

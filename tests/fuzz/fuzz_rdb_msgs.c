@@ -62,11 +62,14 @@ static void reencode(const uint8_t *data, size_t len, const struct rdb_msg *m)
         check(rdb_msg_sync_start(m->epoch, &b, &blen) == 0);
         break;
     case RDB_MSG_STATE:
-        check(rdb_msg_state(m->epoch, m->version, m->hash, m->state_flags, &b, &blen) == 0);
-        if (len == RDB_MSG_HDR + 24) {
-            /* a STATE from before the flags: the same fields, flags 0, in today's 32 bytes */
-            check(m->state_flags == 0 && blen == RDB_MSG_HDR + 32 && !memcmp(data, b, 8) &&
-                  !memcmp(data + RDB_MSG_HDR, b + RDB_MSG_HDR, 24));
+        check(rdb_msg_state(m->epoch, m->version, m->hash, m->state_flags, &m->inc, &b, &blen) == 0);
+        check(m->has_inc == (len == RDB_MSG_HDR + RDB_STATE_LEN));
+        if (len == RDB_MSG_HDR + 24 || len == RDB_MSG_HDR + 32) {
+            /* a STATE from before the flags (flags 0) or before incarnations (none): the same fields in
+             * today's 48 bytes */
+            check((len == RDB_MSG_HDR + 32 || m->state_flags == 0) && rdb_inc_none(&m->inc) &&
+                  blen == RDB_MSG_HDR + RDB_STATE_LEN && !memcmp(data, b, 8) &&
+                  !memcmp(data + RDB_MSG_HDR, b + RDB_MSG_HDR, len - RDB_MSG_HDR));
             free(b);
             return;
         }

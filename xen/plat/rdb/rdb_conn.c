@@ -98,6 +98,13 @@ static void on_quorum(quorum_handle_t h, uint32_t quorate, uint64_t ring_seq, ui
     r->quorate = !!quorate;
 }
 
+/* A corosync node's votes in the nodelist: what the cold-start rule weighs a host holding a copy with. */
+static uint32_t node_votes(void *ctx, uint32_t nodeid)
+{
+    const struct xvios_rdb *r = ctx;
+    return rdb_votes_of(&r->votes, &nodeid, 1);
+}
+
 static void on_change(void *ctx, char kind, const char *path)
 {
     struct xvios_rdb *r = ctx;
@@ -234,6 +241,12 @@ int rdb_commit(struct xvios_rdb *r, uint64_t base, uint32_t flags, const struct 
                 XLOG_WARN("rdb: write refused: this member's copy did not load; the next configuration change "
                           "repairs it");
                 rc = -EIO;
+                goto out;
+            }
+            if (r->core.mode == RDB_MODE_UNDECIDED) {
+                XLOG_WARN("rdb: write refused: the members hold copies of different incarnations and none is "
+                          "held by a majority of the votes (no copy is the cluster's)");
+                rc = -ENOTUNIQ;
                 goto out;
             }
             if ((rc = wait_step(r, &deadline)) < 0)
@@ -380,6 +393,7 @@ int xvios_rdb_open(const struct xvios_rdb_config *cfg, xvios_rdb **out)
     rdb_core_init(&r->core, (struct rdb_member){ .nodeid = nodeid, .pid = (uint32_t)getpid() }, &tree, version);
     r->core.on_change = on_change;
     r->core.on_replace = on_replace;
+    r->core.node_votes = node_votes;
     r->core.ctx = r;
 
     if ((r->ep_fd = epoll_create1(EPOLL_CLOEXEC)) < 0) {
@@ -448,6 +462,10 @@ void xvios_rdb_status(xvios_rdb *r, struct xvios_rdb_status *st)
     st->quorate = r->quorate;
     st->synced = r->core.mode == RDB_MODE_SYNCED;
     st->mode = rdb_mode_name(r->core.mode);
+    struct rdb_inc inc;
+    char itext[RDB_INC_HEX + 1];
+    rdb_inc_of(&r->core.tree, &inc);
+    snprintf(st->incarnation, sizeof(st->incarnation), "%s", rdb_inc_text(&inc, itext));
     st->members = r->core.nmembers;
     st->nodeid = r->core.self.nodeid;
     st->applied = r->core.st.applied;

@@ -4,6 +4,7 @@
  * application of transactions in CPG's agreed order (rdb_core.h).
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,6 +19,7 @@ const char *rdb_mode_name(enum rdb_mode m)
     case RDB_MODE_SYNCING: return "syncing";
     case RDB_MODE_SYNCED:  return "synced";
     case RDB_MODE_BROKEN:  return "broken";
+    case RDB_MODE_UNDECIDED: return "undecided";
     }
     return "unknown";
 }
@@ -160,6 +162,7 @@ static int on_sync_start(struct rdb_core *c, const struct rdb_msg *m)
     uint8_t *b;
     size_t len;
     uint64_t hash;
+    struct rdb_inc inc;
     int rc;
 
     if (c->mode == RDB_MODE_OUTSIDE)
@@ -172,8 +175,9 @@ static int on_sync_start(struct rdb_core *c, const struct rdb_msg *m)
     memset(c->states, 0, sizeof(c->states));
     xfer_end(c);
     drop_queued_sync(c, true);
+    rdb_inc_of(&c->tree, &inc);
     if ((rc = rdb_tree_hash(&c->tree, &hash)) < 0 ||
-        (rc = rdb_msg_state(m->epoch, c->version, hash, c->serving ? RDB_STATE_SERVING : 0, &b, &len)) < 0)
+        (rc = rdb_msg_state(m->epoch, c->version, hash, c->serving ? RDB_STATE_SERVING : 0, &inc, &b, &len)) < 0)
         return rc;
     return push(c, b, len);
 }
@@ -206,40 +210,153 @@ static bool ring_quorate(const struct rdb_core *c)
 static void round_done(struct rdb_core *c)
 {
     c->mode = RDB_MODE_SYNCED;
-    c->serving = ring_quorate(c);
+    c->serving = c->serve_after;
     c->st.rounds++;
-    XLOG_INFO("rdb: synced at version %llu (%u members)", (unsigned long long)c->version, c->nmembers);
+    XLOG_INFO("rdb: synced at version %llu (%u members)%s", (unsigned long long)c->version, c->nmembers,
+              c->serving ? "" : "; not serving yet (no serving member and no majority of the votes held this copy)");
 }
 
-/* Every member's STATE is in: choose the copy, and send it if this member is the one. */
+/* ---------------------------------------------------------------- choosing the copy */
+#define HOLDER(c, i) ((c)->states[i].version > 0)   /* version 0: an empty copy, never written */
+
+static uint32_t votes_of(const struct rdb_core *c, uint32_t nodeid)
+{
+    return c->node_votes ? c->node_votes(c->ctx, nodeid) : 1;
+}
+
+/* The votes of the hosts (corosync nodes) of this round whose holders all hold inc: a host whose members
+ * hold copies of two incarnations counts for neither. Members are sorted: a host's are contiguous. */
+static uint64_t inc_votes(const struct rdb_core *c, const struct rdb_inc *inc)
+{
+    uint64_t sum = 0;
+
+    for (unsigned i = 0; i < c->nmembers;) {
+        uint32_t node = c->members[i].nodeid;
+        bool any = false, all = true;
+        for (; i < c->nmembers && c->members[i].nodeid == node; i++) {
+            if (!HOLDER(c, i))
+                continue;
+            any = true;
+            all &= rdb_inc_eq(&c->states[i].inc, inc);
+        }
+        if (any && all)
+            sum += votes_of(c, node);
+    }
+    return sum;
+}
+
+static bool votes_majority(const struct rdb_core *c, uint64_t votes)
+{
+    return c->expected_votes && votes * 2 > c->expected_votes;
+}
+
+/* No copy is the cluster's: say which incarnations are held with how many votes, refuse transactions. */
+static void undecided(struct rdb_core *c)
+{
+    char line[512], t[RDB_INC_HEX + 1];
+    size_t off = 0;
+
+    line[0] = '\0';
+    for (unsigned i = 0; i < c->nmembers; i++) {
+        bool seen = false;
+        for (unsigned j = 0; j < i && !seen; j++)
+            seen = HOLDER(c, j) && rdb_inc_eq(&c->states[j].inc, &c->states[i].inc);
+        if (!HOLDER(c, i) || seen || off >= sizeof(line) - 64)
+            continue;
+        int n = snprintf(line + off, sizeof(line) - off, "%s%s (%llu votes)", off ? ", " : "",
+                         rdb_inc_text(&c->states[i].inc, t), (unsigned long long)inc_votes(c, &c->states[i].inc));
+        if (n > 0)
+            off += (size_t)n < sizeof(line) - off ? (size_t)n : sizeof(line) - off - 1;
+    }
+    c->mode = RDB_MODE_UNDECIDED;
+    c->serving = false;
+    c->st.undecided++;
+    XLOG_ERR("rdb: no copy chosen: no member serves and the members hold incarnations %s of %u expected votes, "
+             "none a majority; writes are refused until a majority holds one (start the missing hosts, or remove "
+             "the stale state file)", line, c->expected_votes);
+}
+
+/* Every member's STATE is in: choose the copy (rdb_core.h), and send it if this member is the one. */
 static int decide(struct rdb_core *c)
 {
+    bool cand[RDB_MAX_MEMBERS] = { false };
+    bool legacy = false, any_serving = false, serving_holder = false, any_holder = false, one_inc = true;
+    int first_holder = -1;
     uint64_t best_v = 0, best_h = 0;
     unsigned best_count = 0;
     int leader = -1;
-    bool all_same = true, any_serving = false;
+    bool all_same = true;
 
-    for (unsigned i = 0; i < c->nmembers; i++)
+    for (unsigned i = 0; i < c->nmembers; i++) {
+        legacy |= !c->states[i].has_inc;
         any_serving |= c->states[i].serving;
-    /* the candidates: the serving members' copies when there are any, else every member's */
-#define CANDIDATE(i) (!any_serving || c->states[i].serving)
+        if (!HOLDER(c, i))
+            continue;
+        any_holder = true;
+        serving_holder |= c->states[i].serving;
+        if (first_holder < 0)
+            first_holder = (int)i;
+        else if (!rdb_inc_eq(&c->states[i].inc, &c->states[first_holder].inc))
+            one_inc = false;
+    }
+    c->serve_after = ring_quorate(c);
+    if (legacy) {
+        /* an older member in the round: the rule it follows (serving members first, else all) */
+        for (unsigned i = 0; i < c->nmembers; i++)
+            cand[i] = !any_serving || c->states[i].serving;
+    } else if (serving_holder) {
+        for (unsigned i = 0; i < c->nmembers; i++)
+            cand[i] = HOLDER(c, i) && c->states[i].serving;
+    } else if (!any_holder) {
+        for (unsigned i = 0; i < c->nmembers; i++)
+            cand[i] = true;   /* nothing written anywhere yet: a new DB */
+    } else {
+        /* nobody serves: a cold start. One incarnation: its newest copy; several: the majority's, or none */
+        const struct rdb_inc *win = NULL;
+        if (one_inc) {
+            win = &c->states[first_holder].inc;
+            c->serve_after &= !c->expected_votes || votes_majority(c, inc_votes(c, win));
+        } else {
+            for (unsigned i = 0; i < c->nmembers && !win; i++)
+                if (HOLDER(c, i) && votes_majority(c, inc_votes(c, &c->states[i].inc)))
+                    win = &c->states[i].inc;
+            if (!win) {
+                undecided(c);
+                return 0;
+            }
+        }
+        for (unsigned i = 0; i < c->nmembers; i++)
+            cand[i] = HOLDER(c, i) && rdb_inc_eq(&c->states[i].inc, win);
+    }
     for (unsigned i = 0; i < c->nmembers; i++)
-        if (CANDIDATE(i) && c->states[i].version > best_v)
+        if (cand[i] && c->states[i].version > best_v)
             best_v = c->states[i].version;
     /* members are sorted: the first holder of a copy is its lowest member */
     for (unsigned i = 0; i < c->nmembers; i++) {
-        if (!CANDIDATE(i) || c->states[i].version != best_v)
+        if (!cand[i] || c->states[i].version != best_v)
             continue;
         unsigned count = 0;
         for (unsigned j = 0; j < c->nmembers; j++)
-            count += CANDIDATE(j) && c->states[j].version == best_v && c->states[j].hash == c->states[i].hash;
+            count += cand[j] && c->states[j].version == best_v && c->states[j].hash == c->states[i].hash;
         if (count > best_count) {
             best_count = count;
             best_h = c->states[i].hash;
             leader = (int)i;
         }
     }
-#undef CANDIDATE
+    int me = member_index(c, c->self);
+    for (unsigned i = 0; i < c->nmembers && !legacy; i++) {
+        char a[RDB_INC_HEX + 1], b[RDB_INC_HEX + 1];
+        if (!HOLDER(c, i) || rdb_inc_eq(&c->states[i].inc, &c->states[leader].inc))
+            continue;
+        XLOG_WARN("rdb: member %u/%u%s holds incarnation %s (version %llu), the cluster's is %s (version %llu): "
+                  "it takes the cluster's copy", c->members[i].nodeid, c->members[i].pid,
+                  (int)i == me ? " (this member)" : "", rdb_inc_text(&c->states[i].inc, a),
+                  (unsigned long long)c->states[i].version, rdb_inc_text(&c->states[leader].inc, b),
+                  (unsigned long long)best_v);
+        if ((int)i == me)
+            c->st.inc_taken++;
+    }
     for (unsigned i = 0; i < c->nmembers; i++)
         if (c->states[i].version != best_v || c->states[i].hash != best_h)
             all_same = false;
@@ -247,7 +364,6 @@ static int decide(struct rdb_core *c)
         round_done(c);
         return 0;
     }
-    int me = member_index(c, c->self);
     c->xfer = true;
     c->leader = c->members[leader];
     c->xversion = best_v;
@@ -266,6 +382,8 @@ static int on_state(struct rdb_core *c, int who, const struct rdb_msg *m)
     c->states[who].version = m->version;
     c->states[who].hash = m->hash;
     c->states[who].serving = (m->state_flags & RDB_STATE_SERVING) != 0;
+    c->states[who].has_inc = m->has_inc;
+    c->states[who].inc = m->inc;
     for (unsigned i = 0; i < c->nmembers; i++)
         if (!c->states[i].have)
             return 0;

@@ -8,13 +8,20 @@
  *
  *   confchg       -> SYNCING; the lowest member (nodeid, pid) queues SYNC_START(epoch)
  *   SYNC_START(e) -> the round is e; every member queues STATE(e, version, hash)
- *   all STATEs(e) -> the chosen copy: among the serving members' copies when any member serves (was
- *                    synced in a ring holding a majority of the votes up to this round, and no ring
- *                    without one came since), else among all: the highest version; among copies at
- *                    that version the one held by most members, then by the lowest member. So a
- *                    member coming back with a copy of a higher version that the serving DB never
- *                    had (a stale copy of a cluster destroyed and created again) takes the serving
- *                    copy instead of replacing it. When every member holds it: SYNCED.
+ *   all STATEs(e) -> the chosen copy. Holders: members whose copy is not empty (version > 0); each
+ *                    copy has an incarnation (rdb_inc.h). The candidates: the serving holders when
+ *                    there are any (synced in a ring holding a majority of the votes up to this round,
+ *                    no ring without one since); else, when the holders hold one incarnation, every
+ *                    holder; else (a cold start with copies of several lives of the cluster) the
+ *                    holders of the incarnation whose hosts hold a majority of the expected votes
+ *                    (a host counts for an incarnation when all its holders hold it), and with no
+ *                    such majority no copy: UNDECIDED. Among the candidates: the highest version;
+ *                    at that version the copy most of them hold, then the lowest member's. Copies of
+ *                    different incarnations thus never compete by version. A round with an older
+ *                    member's STATE (no incarnation) decides as before incarnations. The round's
+ *                    members serve after it when the ring is quorate and a serving holder was among
+ *                    them, or the candidates' hosts hold a majority of the expected votes, or no
+ *                    member held anything. When every member holds the chosen copy: SYNCED.
  *                    Else the lowest member holding it queues its copy in CHUNKs (only it sends);
  *   last CHUNK    -> members whose copy differed load it (hash checked); all are SYNCED.
  *   TX            -> SYNCED: applied when every node of its read set is still as it saw it (or it
@@ -30,6 +37,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "rdb_inc.h"
 #include "rdb_tree.h"
 
 #define RDB_MAX_MEMBERS 128u   /* CPG_MEMBERS_MAX */
@@ -44,6 +52,8 @@ enum rdb_mode {
     RDB_MODE_SYNCING = 1,   /* a sync round runs: transactions are refused */
     RDB_MODE_SYNCED  = 2,
     RDB_MODE_BROKEN  = 3,   /* a copy sent to this member did not load: out of the running until the next round */
+    RDB_MODE_UNDECIDED = 4, /* the round chose no copy: copies of different incarnations, no member serving and
+                             * none held by a majority of the votes; transactions refused until a round decides */
 };
 const char *rdb_mode_name(enum rdb_mode m);
 
@@ -62,6 +72,8 @@ struct rdb_core_stats {
     uint64_t sent_chunks;
     uint64_t bad_msgs;     /* messages that failed rdb_msg_decode or came from no member */
     uint64_t no_quorum;    /* refused at apply time: the ring had no majority of the votes (-EROFS) */
+    uint64_t undecided;    /* rounds that chose no copy (incarnations without a majority) */
+    uint64_t inc_taken;    /* rounds in which this member's copy of another incarnation was replaced */
 };
 
 struct rdb_core {
@@ -77,6 +89,8 @@ struct rdb_core {
     struct {
         bool have;
         bool serving;
+        bool has_inc;               /* its STATE carried an incarnation (an older member's does not) */
+        struct rdb_inc inc;
         uint64_t version, hash;
     } states[RDB_MAX_MEMBERS];
     /* This member's copy is the serving DB's: it was synced in a ring holding a majority of the votes
@@ -86,6 +100,7 @@ struct rdb_core {
 
     bool xfer;                      /* a copy is being sent */
     bool xneed;                     /* ... and this member takes it */
+    bool serve_after;               /* the round's members serve once it ends (decide) */
     struct rdb_member leader;
     uint64_t xversion, xhash;
     uint32_t xtotal, xgot;
@@ -99,6 +114,9 @@ struct rdb_core {
      * (0: no check). A transaction delivered while the ring holds no majority fails with -EROFS on every
      * member of that ring alike. */
     uint32_t ring_votes, expected_votes;
+    /* The votes of a corosync node (its nodeid) in corosync.conf's nodelist, weighing the hosts that hold an
+     * incarnation at a cold start; NULL: one vote each. */
+    uint32_t (*node_votes)(void *ctx, uint32_t nodeid);
 
     uint64_t done_txid;             /* this member's last transaction whose outcome came back */
     int done_rc;

@@ -45,7 +45,7 @@ int xvios_rdb_wait_synced(xvios_rdb *r, unsigned ms)
         if (r->core.mode == RDB_MODE_SYNCED)
             return 0;
         if (xvios_ts_passed(&deadline))
-            return r->core.mode == RDB_MODE_BROKEN ? -EIO : -ETIMEDOUT;
+            return r->core.mode == RDB_MODE_BROKEN ? -EIO : r->core.mode == RDB_MODE_UNDECIDED ? -ENOTUNIQ : -ETIMEDOUT;
         struct pollfd pfd = { .fd = r->ep_fd, .events = POLLIN };
         if (poll(&pfd, 1, xvios_poll_timeout(&deadline, 50)) < 0 && errno != EINTR)
             return -errno;

@@ -10,6 +10,7 @@
 #include "xen/plat/plat_ops.h"
 #include "xvios/wire.h"
 
+_Static_assert(RDB_STATE_LEN == 32u + RDB_INC_LEN, "STATE: epoch, version, hash, flags, 0, incarnation");
 
 static uint8_t *start(enum rdb_msg_kind kind, size_t payload)
 {
@@ -36,21 +37,23 @@ int rdb_msg_sync_start(uint64_t epoch, uint8_t **out, size_t *len)
     return 0;
 }
 
-int rdb_msg_state(uint64_t epoch, uint64_t version, uint64_t hash, uint32_t flags, uint8_t **out, size_t *len)
+int rdb_msg_state(uint64_t epoch, uint64_t version, uint64_t hash, uint32_t flags, const struct rdb_inc *inc,
+                  uint8_t **out, size_t *len)
 {
     uint8_t *b;
 
-    if (flags & ~RDB_STATE_SERVING)
+    if ((flags & ~RDB_STATE_SERVING) || !inc)
         return -EINVAL;
-    if (!(b = start(RDB_MSG_STATE, 32)))
+    if (!(b = start(RDB_MSG_STATE, RDB_STATE_LEN)))
         return -ENOMEM;
     xvios_put_le64(b + RDB_MSG_HDR, epoch);
     xvios_put_le64(b + RDB_MSG_HDR + 8, version);
     xvios_put_le64(b + RDB_MSG_HDR + 16, hash);
     xvios_put_le32(b + RDB_MSG_HDR + 24, flags);
     xvios_put_le32(b + RDB_MSG_HDR + 28, 0);
+    memcpy(b + RDB_MSG_HDR + 32, inc->b, RDB_INC_LEN);
     *out = b;
-    *len = RDB_MSG_HDR + 32;
+    *len = RDB_MSG_HDR + RDB_STATE_LEN;
     return 0;
 }
 
@@ -347,14 +350,19 @@ int rdb_msg_decode(const uint8_t *buf, size_t len, struct rdb_msg *m)
         m->epoch = xvios_get_le64(p);
         return 0;
     case RDB_MSG_STATE:
-        if (plen != 24 && plen != 32)   /* 24: a member from before the flags, taken as flags 0 */
+        /* 24: a member from before the flags (flags 0); 32: from before incarnations (has_inc false) */
+        if (plen != 24 && plen != 32 && plen != RDB_STATE_LEN)
             return -EPROTO;
         m->epoch = xvios_get_le64(p);
         m->version = xvios_get_le64(p + 8);
         m->hash = xvios_get_le64(p + 16);
-        m->state_flags = plen == 32 ? xvios_get_le32(p + 24) : 0;
-        if ((m->state_flags & ~RDB_STATE_SERVING) || (plen == 32 && xvios_get_le32(p + 28) != 0))
+        m->state_flags = plen >= 32 ? xvios_get_le32(p + 24) : 0;
+        if ((m->state_flags & ~RDB_STATE_SERVING) || (plen >= 32 && xvios_get_le32(p + 28) != 0))
             return -EPROTO;
+        if (plen == RDB_STATE_LEN) {
+            m->has_inc = true;
+            memcpy(m->inc.b, p + 32, RDB_INC_LEN);
+        }
         return 0;
     case RDB_MSG_CHUNK:
         if (plen <= RDB_CHUNK_HDR || plen - RDB_CHUNK_HDR > RDB_CHUNK_MAX)

@@ -5,11 +5,14 @@
  * "XVDB", format version, kind, payload length) then the kind's payload:
  *
  *   SYNC_START  u64 epoch                          the lowest member opens a sync round
- *   STATE       u64 epoch, version, hash, u32 flags, u32 0
+ *   STATE       u64 epoch, version, hash, u32 flags, u32 0, 16 bytes incarnation
  *                                                  a member's copy in that round; flags RDB_STATE_SERVING:
  *                                                  the member served the DB (synced in a quorate ring)
- *                                                  up to this round. A 24-byte STATE (no flags) is taken as
- *                                                  flags 0.
+ *                                                  up to this round; the copy's incarnation (rdb_inc.h,
+ *                                                  all zero: none). An older member's STATE is read as
+ *                                                  it was meant: 24 bytes (no flags) as flags 0, 24 or
+ *                                                  32 bytes (no incarnation) with has_inc false; a round
+ *                                                  holding such a STATE decides as before incarnations.
  *   CHUNK       u64 epoch, version, hash, u32 total, u32 offset, bytes
  *                                                  a piece of the chosen member's copy
  *   TX          u64 txid, u64 base version, u32 domid, u32 flags, u32 op count, ops,
@@ -25,9 +28,11 @@
 #ifndef XVIOS_RDB_MSG_H
 #define XVIOS_RDB_MSG_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
+#include "rdb_inc.h"
 #include "rdb_tree.h"
 
 #define RDB_MSG_MAGIC     0x42445658u   /* "XVDB" */
@@ -40,6 +45,7 @@
 #define RDB_TX_MAX_READS  4096u
 #define RDB_TX_CHECK      1u                /* flags: fail with EAGAIN unless every read still holds */
 #define RDB_STATE_SERVING 1u                /* STATE flags: this member's copy is the serving DB's */
+#define RDB_STATE_LEN     48u               /* STATE's payload today (24: before flags, 32: before incarnations) */
 
 enum rdb_msg_kind {
     RDB_MSG_SYNC_START = 1,
@@ -52,6 +58,8 @@ struct rdb_msg {
     enum rdb_msg_kind kind;
     uint64_t epoch, version, hash;          /* SYNC_START (epoch), STATE, CHUNK */
     uint32_t state_flags;                   /* STATE: RDB_STATE_* */
+    bool has_inc;                           /* STATE: it carried an incarnation (48 bytes) */
+    struct rdb_inc inc;                     /* ... which (all zero: none) */
     uint32_t total, off;                    /* CHUNK */
     const uint8_t *data;                    /* CHUNK: points into the decoded buffer */
     size_t data_len;
@@ -65,7 +73,8 @@ struct rdb_msg {
 
 /* Encoders: *out malloc'd. -EINVAL bad arguments, -EMSGSIZE over RDB_MSG_MAX. */
 int rdb_msg_sync_start(uint64_t epoch, uint8_t **out, size_t *len);
-int rdb_msg_state(uint64_t epoch, uint64_t version, uint64_t hash, uint32_t flags, uint8_t **out, size_t *len);
+int rdb_msg_state(uint64_t epoch, uint64_t version, uint64_t hash, uint32_t flags, const struct rdb_inc *inc,
+                  uint8_t **out, size_t *len);
 int rdb_msg_chunk(uint64_t epoch, uint64_t version, uint64_t hash, uint32_t total, uint32_t off,
                   const uint8_t *data, size_t n, uint8_t **out, size_t *len);
 int rdb_msg_tx(uint64_t txid, uint64_t base, uint32_t domid, uint32_t flags,

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "rdb_handle.h"
+#include "rdb_inc.h"
 #include "rdb_msg.h"
 #include "xen/plat/plat_ops.h"
 #include "xvios/log.h"
@@ -161,6 +162,58 @@ nomem:
     return -ENOMEM;
 }
 
+/* path is root or below it */
+static bool under_root_of(const char *path, const char *root)
+{
+    size_t n = strlen(root);
+    return !strncmp(path, root, n) && (path[n] == '\0' || path[n] == '/');
+}
+
+static bool under_root(const char *path)
+{
+    return under_root_of(path, XVIOS_RDB_PREFIX);
+}
+
+/* The write of a new incarnation id (rdb_inc.h), hex its value: 0, -errno (no random bits). */
+static int new_incarnation_op(char hex[RDB_INC_HEX + 1], struct rdb_op *op)
+{
+    int rc = rdb_inc_new(hex);
+
+    if (rc < 0) {
+        XLOG_ERR("rdb: no random bits for the new cluster DB's incarnation: %s", strerror(-rc));
+        return rc;
+    }
+    *op = (struct rdb_op){ .kind = RDB_OP_WRITE, .path = (char *)XVIOS_RDB_INCARNATION, .val = hex,
+                           .len = RDB_INC_HEX };
+    XLOG_INFO("rdb: this transaction creates the cluster DB: incarnation %s", hex);
+    return 0;
+}
+
+/* A transaction creates the cluster DB's root: before lacks it, after has it without an incarnation. */
+static bool creates_root(const struct rdb_tree *before, const struct rdb_tree *after)
+{
+    return !rdb_tree_get(before, XVIOS_RDB_PREFIX) && rdb_tree_get(after, XVIOS_RDB_PREFIX) &&
+           !rdb_tree_get(after, XVIOS_RDB_INCARNATION);
+}
+
+/* A change outside a transaction: committed alone, with a new incarnation when it creates the root (a
+ * write or mkdir at or below it while this copy has none). */
+static int change_alone(struct xvios_rdb *r, const struct rdb_op *op)
+{
+    struct rdb_op ops[2] = { *op };
+    char hex[RDB_INC_HEX + 1];
+    unsigned n = 1;
+    int rc;
+
+    if ((op->kind == RDB_OP_WRITE || op->kind == RDB_OP_MKDIR) && under_root(op->path) &&
+        !rdb_tree_get(&r->core.tree, XVIOS_RDB_PREFIX) && !under_root_of(op->path, XVIOS_RDB_INCARNATION)) {
+        if ((rc = new_incarnation_op(hex, &ops[1])) < 0)
+            return rc;
+        n = 2;
+    }
+    return rdb_commit(r, 0, 0, ops, n, NULL, 0);
+}
+
 /* A change: inside a transaction, checked against its copy and collected; outside, committed alone. */
 static int change(struct xvios_rdb *r, xvios_tx tx, const struct rdb_op *op)
 {
@@ -171,7 +224,7 @@ static int change(struct xvios_rdb *r, xvios_tx tx, const struct rdb_op *op)
     if (rc < 0)
         return rc;
     if (!t)
-        return rdb_commit(r, 0, 0, op, 1, NULL, 0);
+        return change_alone(r, op);
     if (t->nops == RDB_TX_MAX_OPS)
         return -ENOSPC;
     /* a node it changes is in its read set too: another change of it in between is a conflict */
@@ -263,6 +316,14 @@ int xvios_rdb_tx_end(xvios_rdb *r, xvios_tx tx, bool commit)
 
     if (tx == XVIOS_TX_NONE || !(t = txn_find(r, tx, &rc)))
         return -EINVAL;
+    if (commit && !t->failed && t->nops) {
+        /* the transaction that creates the cluster DB's root gives it its incarnation */
+        struct rdb_op op;
+        char hex[RDB_INC_HEX + 1];
+        if (creates_root(&t->base_tree, &t->view) && ((rc = new_incarnation_op(hex, &op)) < 0 ||
+                                                      (rc = change(r, tx, &op)) < 0))
+            t->failed = rc;
+    }
     if (commit && t->failed)
         rc = t->failed;
     else

@@ -13,6 +13,12 @@
  * two sides merge onto the majority's copy; a round whose sender leaves is
  * replaced by a new one; a member whose copy arrives damaged is out of the
  * running; messages from non-members and malformed ones are counted and dropped.
+ * Incarnations: copies of different incarnations never merge by version; at a
+ * cold start the incarnation whose hosts hold a majority of the expected votes
+ * wins, with no such majority no copy is chosen (undecided, transactions
+ * refused) until a member of the missing host comes; serving members' copy
+ * wins over any other incarnation; an empty serving copy does not wipe a copy
+ * with data.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -26,6 +32,7 @@
 
 #include "xen/plat/rdb/rdb_core.h"
 #include "xen/plat/rdb/rdb_msg.h"
+#include "xvios/rdb.h"
 
 #define N 4
 
@@ -41,10 +48,14 @@ static void on_change(void *ctx, char kind, const char *path)
 }
 static void on_replace(void *ctx) { replaced[(uintptr_t)ctx]++; }
 
-static struct rdb_member mem(unsigned i) { return (struct rdb_member){ .nodeid = i + 1, .pid = 100 + i }; }
+/* member i runs on host (corosync nodeid) host_of[i]: i + 1 unless a test puts two members on one host */
+static uint32_t host_of[N];
+static struct rdb_member mem(unsigned i) { return (struct rdb_member){ .nodeid = host_of[i], .pid = 100 + i }; }
 
 static void start(unsigned n)
 {
+    for (unsigned i = 0; i < N; i++)
+        host_of[i] = i + 1;
     for (unsigned i = 0; i < n; i++) {
         struct rdb_tree t;
         assert_int_equal(rdb_tree_init(&t), 0);
@@ -171,6 +182,8 @@ static void assert_same(unsigned mask)
         assert_true(hash_of(i) == hash_of(first));
     }
 }
+
+static const char *mode_name_of(unsigned i) { return rdb_mode_name(cores[i].mode); }
 
 static const char *val_of(unsigned i, const char *path)
 {
@@ -469,6 +482,216 @@ static void test_stale_copy_does_not_win(void **state)
     stop(3);
 }
 
+
+/* Member i's copy replaced by one of incarnation hex (NULL: none) holding /xvios/data = data, at version. */
+static void seed(unsigned i, const char *hex, const char *data, uint64_t version)
+{
+    struct rdb_tree t;
+    struct rdb_op op = { .kind = RDB_OP_WRITE, .path = (char *)"/xvios/data", .val = (char *)data, .len = strlen(data) };
+    rdb_core_free(&cores[i]);
+    assert_int_equal(rdb_tree_init(&t), 0);
+    assert_int_equal(rdb_tree_apply(&t, 0, &op, 1, NULL, NULL), 0);
+    if (hex) {
+        op = (struct rdb_op){ .kind = RDB_OP_WRITE, .path = (char *)XVIOS_RDB_INCARNATION, .val = (char *)hex,
+                              .len = strlen(hex) };
+        assert_int_equal(rdb_tree_apply(&t, 0, &op, 1, NULL, NULL), 0);
+    }
+    rdb_core_init(&cores[i], mem(i), &t, version);
+    cores[i].on_change = on_change;
+    cores[i].on_replace = on_replace;
+    cores[i].ctx = (void *)(uintptr_t)i;
+}
+
+static const char INC_A[] = "a0a1a2a3a4a5a6a7a8a9aaabacadaeaf";
+static const char INC_B[] = "b0b1b2b3b4b5b6b7b8b9babbbcbdbebf";
+
+static bool holds(unsigned i, const char *hex)
+{
+    struct rdb_inc inc;
+    char t[RDB_INC_HEX + 1];
+    rdb_inc_of(&cores[i].tree, &inc);
+    return !strcmp(rdb_inc_text(&inc, t), hex);
+}
+
+static void ring_all(unsigned n, uint32_t votes, uint32_t expected)
+{
+    for (unsigned i = 0; i < n; i++)
+        rdb_core_ring(&cores[i], votes, expected);
+}
+
+/* Every member restarts from its state file at once (one configuration, nobody serving): hosts 1 and 3
+ * hold incarnation A (versions 5 and 3), host 2 a copy of B at version 20. A holds 2 of 3 votes: its
+ * newest copy wins, version 20 notwithstanding; every member serves after. */
+static void test_cold_start_majority_incarnation(void **state)
+{
+    (void)state;
+    start(3);
+    seed(0, INC_A, "a5", 5);
+    seed(1, INC_B, "b20", 20);
+    seed(2, INC_A, "a3", 3);
+    ring_all(3, 3, 3);
+    confchg(7);
+    settle(7);
+    assert_same(7);
+    for (unsigned i = 0; i < 3; i++) {
+        assert_int_equal(cores[i].mode, RDB_MODE_SYNCED);
+        assert_true(cores[i].serving);
+        assert_true(holds(i, INC_A));
+        assert_int_equal(cores[i].version, 5);
+        assert_string_equal(val_of(i, "/xvios/data"), "a5");
+    }
+    assert_int_equal(cores[1].st.inc_taken, 1);
+    assert_int_equal(cores[1].st.loads, 1);
+    assert_int_equal(cores[0].st.inc_taken + cores[2].st.inc_taken, 0);
+    assert_int_equal(cores[0].st.sent_chunks > 0, 1);
+    /* a mutation check: the same round without the incarnations (none everywhere) takes version 20 */
+    seed(0, NULL, "a5", 5);
+    seed(1, NULL, "b20", 20);
+    seed(2, NULL, "a3", 3);
+    ring_all(3, 3, 3);
+    confchg(7);
+    settle(7);
+    assert_same(7);
+    assert_string_equal(val_of(0, "/xvios/data"), "b20");
+    stop(3);
+}
+
+/* The members come one by one, as processes do: the first, alone with 1 of 3 votes, syncs its own copy
+ * but does not serve; with the stale host's member next, A and B hold a vote each: no copy is chosen,
+ * both keep their own, a transaction is refused and neither serves; the third host's member (A) makes A a
+ * majority: the stale member takes A's newest copy. */
+static void test_cold_start_undecided_until_majority(void **state)
+{
+    (void)state;
+    start(3);
+    seed(0, INC_A, "a5", 5);
+    seed(1, INC_B, "b20", 20);
+    seed(2, INC_A, "a3", 3);
+    ring_all(3, 3, 3);
+    struct rdb_member one = mem(1);
+    assert_int_equal(rdb_core_confchg(&cores[1], &one, 1), 0);
+    settle(2);
+    assert_int_equal(cores[1].mode, RDB_MODE_SYNCED);
+    assert_false(cores[1].serving);          /* its copy was held by 1 of 3 votes */
+    confchg(3);
+    settle(3);
+    for (unsigned i = 0; i < 2; i++) {
+        assert_int_equal(cores[i].mode, RDB_MODE_UNDECIDED);
+        assert_false(cores[i].serving);
+        assert_int_equal(cores[i].st.undecided, 1);
+        assert_int_equal(cores[i].st.loads, 0);
+    }
+    assert_string_equal(mode_name_of(0), "undecided");
+    assert_true(holds(0, INC_A) && holds(1, INC_B));
+    assert_int_equal(cores[1].version, 20);
+    write1(3, 0, 1, "/x", "refused");
+    assert_int_equal(cores[0].done_rc, -EAGAIN);
+    assert_int_equal(cores[0].version, 5);
+    assert_int_equal(cores[1].version, 20);
+    assert_null(val_of(1, "/x"));
+    confchg(7);
+    settle(7);
+    assert_same(7);
+    for (unsigned i = 0; i < 3; i++) {
+        assert_int_equal(cores[i].mode, RDB_MODE_SYNCED);
+        assert_true(cores[i].serving);
+        assert_true(holds(i, INC_A));
+        assert_string_equal(val_of(i, "/xvios/data"), "a5");
+    }
+    assert_int_equal(cores[1].st.inc_taken, 1);
+    write1(7, 1, 2, "/after", "ok");
+    assert_int_equal(cores[1].done_rc, 0);
+    stop(3);
+}
+
+static uint32_t weighted(void *ctx, uint32_t nodeid)
+{
+    (void)ctx;
+    return nodeid == 1 ? 3 : 1;
+}
+
+/* The votes weigh hosts, not members: host 1 with 3 of 5 votes holds A, hosts 2 and 3 (1 vote each)
+ * hold B at a higher version: A wins. A host whose members hold two incarnations counts for neither.
+ * With no expected votes (the apply-side check off) nothing can be a majority: undecided. */
+static void test_cold_start_votes_per_host(void **state)
+{
+    (void)state;
+    start(3);
+    seed(0, INC_A, "a2", 2);
+    seed(1, INC_B, "b9", 9);
+    seed(2, INC_B, "b8", 8);
+    for (unsigned i = 0; i < 3; i++)
+        cores[i].node_votes = weighted;
+    ring_all(3, 5, 5);
+    confchg(7);
+    settle(7);
+    assert_same(7);
+    assert_true(holds(2, INC_A));
+    assert_string_equal(val_of(2, "/xvios/data"), "a2");
+    stop(3);
+
+    /* four members, members 2 and 3 on host 3 with A and B: hosts 1 (A), 2 (B), 3 (neither) */
+    start(4);
+    host_of[3] = 3;
+    seed(0, INC_A, "a5", 5);
+    seed(1, INC_B, "b9", 9);
+    seed(2, INC_A, "a4", 4);
+    seed(3, INC_B, "b2", 2);
+    ring_all(4, 3, 3);
+    confchg(15);
+    settle(15);
+    for (unsigned i = 0; i < 4; i++)
+        assert_int_equal(cores[i].mode, RDB_MODE_UNDECIDED);
+    stop(4);
+
+    start(2);
+    seed(0, INC_A, "a5", 5);
+    seed(1, INC_B, "b9", 9);
+    ring_all(2, 2, 0);
+    confchg(3);
+    settle(3);
+    assert_int_equal(cores[0].mode, RDB_MODE_UNDECIDED);
+    assert_int_equal(cores[1].mode, RDB_MODE_UNDECIDED);
+    stop(2);
+}
+
+/* A running cluster: its serving members' incarnation wins over a member coming back with a copy of
+ * another incarnation at a higher version; an empty member that serves (nothing ever written where it
+ * synced) does not wipe a member's copy: the copy with data is taken. */
+static void test_serving_incarnation_wins(void **state)
+{
+    (void)state;
+    start(3);
+    seed(0, INC_A, "a4", 4);
+    seed(1, INC_A, "a4", 4);
+    seed(2, INC_B, "b30", 30);
+    ring_all(3, 3, 3);
+    confchg(3);
+    settle(3);
+    assert_true(cores[0].serving && cores[1].serving);
+    confchg(7);
+    settle(7);
+    assert_same(7);
+    assert_true(holds(2, INC_A));
+    assert_int_equal(cores[2].version, 4);
+    assert_int_equal(cores[2].st.inc_taken, 1);
+    stop(3);
+
+    start(2);
+    ring_all(2, 3, 3);
+    struct rdb_member zero = mem(0);
+    assert_int_equal(rdb_core_confchg(&cores[0], &zero, 1), 0);
+    settle(1);
+    assert_true(cores[0].serving);           /* a new DB: nothing held anywhere */
+    seed(1, INC_A, "a7", 7);
+    confchg(3);
+    settle(3);
+    assert_same(3);
+    assert_int_equal(cores[0].version, 7);
+    assert_string_equal(val_of(0, "/xvios/data"), "a7");
+    stop(2);
+}
+
 static void test_sender_leaves_mid_round(void **state)
 {
     (void)state;
@@ -594,6 +817,10 @@ int main(void)
         cmocka_unit_test(test_apply_side_quorum),
         cmocka_unit_test(test_stale_copy_does_not_win),
         cmocka_unit_test(test_damaged_copy_and_strangers),
+        cmocka_unit_test(test_cold_start_majority_incarnation),
+        cmocka_unit_test(test_cold_start_undecided_until_majority),
+        cmocka_unit_test(test_cold_start_votes_per_host),
+        cmocka_unit_test(test_serving_incarnation_wins),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

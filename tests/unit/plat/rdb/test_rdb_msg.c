@@ -63,11 +63,17 @@ static void test_sync_and_state(void **state)
     assert_int_equal(rdb_msg_decode(b, len, &m), 0);
     free(b);
 
-    assert_int_equal(rdb_msg_state(5, 1000, 0xdeadbeefcafef00dull, RDB_STATE_SERVING, &b, &len), 0);
+    struct rdb_inc inc;
+    for (unsigned i = 0; i < RDB_INC_LEN; i++)
+        inc.b[i] = (uint8_t)(0xa0 + i);
+    assert_int_equal(rdb_msg_state(5, 1000, 0xdeadbeefcafef00dull, RDB_STATE_SERVING, &inc, &b, &len), 0);
+    assert_int_equal(len, RDB_MSG_HDR + 48);
     assert_int_equal(rdb_msg_decode(b, len, &m), 0);
     assert_int_equal(m.kind, RDB_MSG_STATE);
     assert_true(m.epoch == 5 && m.version == 1000 && m.hash == 0xdeadbeefcafef00dull);
     assert_int_equal(m.state_flags, RDB_STATE_SERVING);
+    assert_true(m.has_inc);
+    assert_memory_equal(m.inc.b, inc.b, RDB_INC_LEN);
     assert_exact(b, len);
     /* an unknown flag, or a reserved word not 0: refused */
     b[RDB_MSG_HDR + 24] = 2;
@@ -75,12 +81,26 @@ static void test_sync_and_state(void **state)
     b[RDB_MSG_HDR + 24] = 1;
     b[RDB_MSG_HDR + 28] = 1;
     assert_int_equal(rdb_msg_decode(b, len, &m), -EPROTO);
+    b[RDB_MSG_HDR + 28] = 0;
+    /* lengths between the known ones are refused */
+    for (uint8_t l = 25; l < 48; l++) {
+        if (l == 32)
+            continue;
+        b[8] = l;
+        assert_int_equal(rdb_msg_decode(b, RDB_MSG_HDR + l, &m), -EPROTO);
+    }
+    /* a member from before incarnations sends 32 bytes: flags kept, no incarnation */
+    b[8] = 32;
+    assert_int_equal(rdb_msg_decode(b, RDB_MSG_HDR + 32, &m), 0);
+    assert_true(m.version == 1000 && m.state_flags == RDB_STATE_SERVING && !m.has_inc);
+    assert_true(rdb_inc_none(&m.inc));
     /* a member from before the flags sends 24 bytes: read as flags 0 */
     b[8] = 24;
     assert_int_equal(rdb_msg_decode(b, RDB_MSG_HDR + 24, &m), 0);
-    assert_true(m.version == 1000 && m.state_flags == 0);
+    assert_true(m.version == 1000 && m.state_flags == 0 && !m.has_inc);
     free(b);
-    assert_int_equal(rdb_msg_state(5, 1000, 1, 2, &b, &len), -EINVAL);
+    assert_int_equal(rdb_msg_state(5, 1000, 1, 2, &inc, &b, &len), -EINVAL);
+    assert_int_equal(rdb_msg_state(5, 1000, 1, 0, NULL, &b, &len), -EINVAL);
     assert_int_equal(rdb_msg_decode(NULL, 0, &m), -EPROTO);
 }
 
