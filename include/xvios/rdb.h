@@ -72,6 +72,8 @@ struct xvios_rdb_status {
     uint64_t applied, conflicts, refused, failed, rounds, loads, sent_chunks, bad_msgs;
     uint64_t no_quorum;       /* transactions refused at apply time: their ring held no majority of the votes */
     uint32_t ring_votes, expected_votes;   /* the apply-side quorum check (expected 0: off) */
+    uint64_t undecided;       /* sync rounds that chose no copy (incarnations without a majority) */
+    uint64_t inc_taken;       /* rounds that replaced this member's copy of another incarnation */
 };
 
 /* Connect to the local corosync (CPG and quorum), load the state file, join the group. -EINVAL,

@@ -24,6 +24,7 @@
  *   write ok | write err=<errno name> msg=<text>
  *   race done | own done  n= committed= retries= errors= last_err= ms=
  *   status version= hash= quorate= mode= members= applied= conflicts= refused= failed= rounds= loads=
+ *          chunks= bad= no_quorum= ring=V/E inc=<incarnation|none> undecided= inc_taken=
  *   mode <name> version= t=       (on every change of the sync mode)
  *   quorate <0|1> t=              (on every change)
  *   event path= token=
@@ -82,6 +83,7 @@ static const char *err_name(int rc)
     case ENOENT:     return "ENOENT";
     case EINVAL:     return "EINVAL";
     case EMSGSIZE:   return "EMSGSIZE";
+    case ENOTUNIQ:   return "ENOTUNIQ";
     default:         return "other";
     }
 }
@@ -210,9 +212,11 @@ static int command(xvios_rdb *r, char *line, int *quit)
         xvios_rdb_status(r, &st);
         printf("status version=%" PRIu64 " hash=%016" PRIx64 " quorate=%d mode=%s members=%u applied=%" PRIu64
                " conflicts=%" PRIu64 " refused=%" PRIu64 " failed=%" PRIu64 " rounds=%" PRIu64 " loads=%" PRIu64
-               " chunks=%" PRIu64 " bad=%" PRIu64 " no_quorum=%" PRIu64 " ring=%u/%u\n",
+               " chunks=%" PRIu64 " bad=%" PRIu64 " no_quorum=%" PRIu64 " ring=%u/%u inc=%s undecided=%" PRIu64
+               " inc_taken=%" PRIu64 "\n",
                st.version, st.hash, st.quorate, st.mode, st.members, st.applied, st.conflicts, st.refused, st.failed,
-               st.rounds, st.loads, st.sent_chunks, st.bad_msgs, st.no_quorum, st.ring_votes, st.expected_votes);
+               st.rounds, st.loads, st.sent_chunks, st.bad_msgs, st.no_quorum, st.ring_votes, st.expected_votes,
+               st.incarnation, st.undecided, st.inc_taken);
     } else if (sscanf(line, "write %1023s %1023s", a, b) == 2) {
         int rc = xvios_rdb_write(r, XVIOS_TX_NONE, a, b, strlen(b));
         if (rc == 0)

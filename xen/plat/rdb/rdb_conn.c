@@ -479,6 +479,8 @@ void xvios_rdb_status(xvios_rdb *r, struct xvios_rdb_status *st)
     st->no_quorum = r->core.st.no_quorum;
     st->ring_votes = r->core.ring_votes;
     st->expected_votes = r->core.expected_votes;
+    st->undecided = r->core.st.undecided;
+    st->inc_taken = r->core.st.inc_taken;
 }
 
 int xvios_rdb_dump(xvios_rdb *r, FILE *out)
