@@ -121,6 +121,7 @@ struct backend_conf {
     uint32_t login_timeout_ms;   /* vSCSI client login deadline; 0: VSCSI_LOGIN_TIMEOUT_MS */
     bool multihost;              /* links to other hosts' nodes over the mesh (docs/multihost.md) */
     char mh_address[64], mh_key[256], mh_cluster[128];
+    uint32_t mh_port;            /* multihost-port: the mesh's TCP port; 0 (unset): chosen by the kernel */
     bool mh_db, mh_db_given;     /* multihost-db: the cluster DB is the replicated one (default with multihost) */
     char mh_state[256];          /* multihost-state: the directory of this node's copy of the replicated DB */
     bool platform_given, log_target_given, log_level_given, rundir_given, log_file_given, pidfile_given;
@@ -150,6 +151,7 @@ static int read_conf(const char *path, bool explicit_path, struct backend_conf *
         { .name = "path-fault-file", .type = XVIOS_CONF_STRING, .dst = c->fault_file, .cap = sizeof(c->fault_file) },
         { .name = "multihost", .type = XVIOS_CONF_BOOL, .dst = &c->multihost },
         { .name = "multihost-address", .type = XVIOS_CONF_STRING, .dst = c->mh_address, .cap = sizeof(c->mh_address) },
+        { .name = "multihost-port", .type = XVIOS_CONF_U32, .dst = &c->mh_port, .min = 1, .max = 65535 },
         { .name = "multihost-key", .type = XVIOS_CONF_STRING, .dst = c->mh_key, .cap = sizeof(c->mh_key) },
         { .name = "multihost-cluster", .type = XVIOS_CONF_STRING, .dst = c->mh_cluster, .cap = sizeof(c->mh_cluster) },
         { .name = "multihost-db", .type = XVIOS_CONF_BOOL, .dst = &c->mh_db, .given = &c->mh_db_given },
@@ -271,12 +273,14 @@ static int open_mesh(const struct backend_conf *c, xvios_plat *plat, struct xvio
         goto out;
     }
     struct xvios_mesh_config mc = { .cluster = cluster, .local = node & 0xffu, .listen_addr = c->mh_address,
-                                    .key = key };
+                                    .listen_port = (uint16_t)c->mh_port, .key = key };
     rc = xvios_mesh_links_open(&mc, plat, loop, node, out);
     if (rc < 0)
-        XLOG_ERR("multihost: cannot join the mesh of cluster %s at %s: %s", cluster, c->mh_address, strerror(-rc));
+        XLOG_ERR("multihost: cannot join the mesh of cluster %s at %s:%u%s: %s", cluster, c->mh_address, c->mh_port,
+                 c->mh_port ? "" : " (a port chosen by the kernel)", strerror(-rc));
     else
-        XLOG_INFO("multihost: node %u in cluster %s, listening on %s", node, cluster, c->mh_address);
+        XLOG_INFO("multihost: node %u in cluster %s, listening on %s:%u%s", node, cluster, c->mh_address,
+                  xvios_mesh_port(xvios_mesh_links_mesh(*out)), c->mh_port ? " (multihost-port)" : "");
 out:
     explicit_bzero(key, sizeof(*key));
     free(key);

@@ -32,6 +32,7 @@ struct xvios_mesh_config {
     const char *cluster;               /* CPG group xvios:<cluster> */
     uint32_t local;                    /* node number on this host (1..255) */
     const char *listen_addr;           /* this host's address the other hosts reach (IPv4) */
+    uint16_t listen_port;              /* the TCP port it listens on (a firewall's one port); 0: chosen by the kernel */
     const struct xvios_tcp_key *key;   /* the cluster key (copied) */
 };
 
@@ -52,9 +53,12 @@ struct xvios_mesh_stats {
 
 typedef struct xvios_mesh xvios_mesh;
 
+/* -EINVAL, -EADDRINUSE (listen_port taken on listen_addr; logged with both), -EADDRNOTAVAIL (not an address of
+ * this host), the CPG layer's errors. */
 int  xvios_mesh_open(const struct xvios_mesh_config *cfg, const struct xvios_mesh_callbacks *cb, xvios_mesh **out);
 void xvios_mesh_close(xvios_mesh *m);                 /* NULL is fine */
 uint32_t xvios_mesh_self(const xvios_mesh *m);
+uint16_t xvios_mesh_port(const xvios_mesh *m);   /* the port it listens on (the one in its HELLO card) */
 /* The fds to poll for POLLIN (fills up to cap; returns how many). */
 unsigned xvios_mesh_pollfds(const xvios_mesh *m, struct pollfd *fds, unsigned cap);
 /* A poll timeout (ms) that keeps connects, handshakes, redials and the CPG queue moving. */

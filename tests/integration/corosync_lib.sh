@@ -183,7 +183,8 @@ cs_stop_all() {
 cs_tool_start() {
     local name=$1 host=$2 local_=$3 fd
     local cmd=("$XVIOS_TESTS/cpg_tool" xvios-test "$local_")
-    [ "${4:-}" = mesh ] && cmd=("$XVIOS_TESTS/mesh_tool" xvios-test "$local_" "$(cs_addr "$host")" "$5")
+    # CS_MESH_PORT=P: the mesh node listens on that port, not one the kernel chooses
+    [ "${4:-}" = mesh ] && cmd=("$XVIOS_TESTS/mesh_tool" xvios-test "$local_" "$(cs_addr "$host")${CS_MESH_PORT:+:$CS_MESH_PORT}" "$5")
     mkfifo "$T_ROOT/$name.in"
     # nsenter itself, not cs_exec in a subshell, so $! is the tool (nsenter execs it: no pid namespace)
     nsenter -t "$(cs_pid "$host")" -n -m -- "${cmd[@]}" <"$T_ROOT/$name.in" \

@@ -3,13 +3,14 @@
  * mesh_tool.c - one node on the multi-host transport (xvios/mesh.h), for the
  * corosync integration tests:
  *
- *   mesh_tool CLUSTER LOCAL ADDR KEYFILE    join; commands from stdin until "quit" or EOF
+ *   mesh_tool CLUSTER LOCAL ADDR[:PORT] KEYFILE    join (listening on PORT, else a port the kernel
+ *                                                  chooses); commands from stdin until "quit" or EOF
  *
  * Commands: "bcast PAYLOAD", "to NODE PAYLOAD" (directed, over the node's
  * link), "links" (nodes whose link is up), "stats", "quit". A directed
  * payload "ping:X" is answered to its sender with "pong:X". Events, one line
  * each, t= the wall clock in ms:
- *   self node=N | up node=N | lost node=N reason=R t= | link up|down node=N t=
+ *   self node=N port=P | up node=N | lost node=N reason=R t= | link up|down node=N t=
  *   bcast src=N payload=P | direct src=N payload=P | links nodes=A,B | stats ... | ack/nack CMD rc=
  *   gone t= (corosync went away)
  * Exit 0 after quit/EOF, 1 on an error, 2 usage.
@@ -147,10 +148,18 @@ static int command(char *line, int *quit)
 
 int main(int argc, char **argv)
 {
-    uint32_t local = 0;
+    uint32_t local = 0, port = 0;
     struct xvios_tcp_key key;
+    char *colon = argc == 5 ? strchr(argv[3], ':') : NULL;
+    if (colon) {
+        *colon = '\0';
+        if (xvios_parse_u32(colon + 1, 1, 65535, &port) != 0) {
+            fprintf(stderr, "mesh_tool: bad port %s\n", colon + 1);
+            return 2;
+        }
+    }
     if (argc != 5 || xvios_parse_u32(argv[2], 1, XVIOS_CPG_LOCAL_MAX, &local) != 0) {
-        fprintf(stderr, "usage: mesh_tool CLUSTER LOCAL ADDR KEYFILE\n");
+        fprintf(stderr, "usage: mesh_tool CLUSTER LOCAL ADDR[:PORT] KEYFILE\n");
         return 2;
     }
     setvbuf(stdout, NULL, _IOLBF, 0);
@@ -158,7 +167,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "mesh_tool: cannot load the key %s\n", argv[4]);
         return 1;
     }
-    struct xvios_mesh_config cfg = { .cluster = argv[1], .local = local, .listen_addr = argv[3], .key = &key };
+    struct xvios_mesh_config cfg = { .cluster = argv[1], .local = local, .listen_addr = argv[3],
+                                     .listen_port = (uint16_t)port, .key = &key };
     struct xvios_mesh_callbacks cb = { .bcast = on_bcast, .direct = on_direct, .node_up = on_up,
                                        .node_lost = on_lost, .link = on_link };
     int rc = xvios_mesh_open(&cfg, &cb, &mesh);
@@ -167,7 +177,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "mesh_tool: open: %s\n", strerror(-rc));
         return 1;
     }
-    printf("self node=%u\n", xvios_mesh_self(mesh));
+    printf("self node=%u port=%u\n", xvios_mesh_self(mesh), xvios_mesh_port(mesh));
     int status = 0, quit = 0, in_open = 1;
     char line[4096];
     size_t have = 0;

@@ -133,6 +133,7 @@ static void on_card(void *ctx, uint32_t node, const void *card, size_t len)
         memcpy(p->addr, text, strlen(text) + 1);    /* fits: checked against the colon above */
         p->port = (uint16_t)port;
         p->has_card = true;
+        XLOG_INFO("mesh: node %u listens at %s:%u (its card)", node, p->addr, p->port);
     }
     dial(m, p);
 }
@@ -162,8 +163,15 @@ int xvios_mesh_open(const struct xvios_mesh_config *cfg, const struct xvios_mesh
     m->key = *cfg->key;
     if (cb)
         m->cb = *cb;
-    if ((rc = xvios_tcp_listen(cfg->listen_addr, 0, &m->lis)) < 0)
+    if ((rc = xvios_tcp_listen(cfg->listen_addr, cfg->listen_port, &m->lis)) < 0) {
+        if (rc == -EADDRINUSE)
+            XLOG_ERR("mesh: cannot listen on %s:%u: the port is in use on that address (another process listens "
+                     "there)", cfg->listen_addr, cfg->listen_port);
+        else
+            XLOG_ERR("mesh: cannot listen on %s:%u%s: %s", cfg->listen_addr, cfg->listen_port,
+                     cfg->listen_port ? "" : " (a port chosen by the kernel)", strerror(-rc));
         goto fail;
+    }
     int n = snprintf(card, sizeof card, "%s:%u", cfg->listen_addr, xvios_tcp_listener_port(m->lis));
     if (n < 0 || (size_t)n >= sizeof card) {
         rc = -EINVAL;
@@ -198,6 +206,7 @@ void xvios_mesh_close(xvios_mesh *m)
 }
 
 uint32_t xvios_mesh_self(const xvios_mesh *m) { return m->self; }
+uint16_t xvios_mesh_port(const xvios_mesh *m) { return xvios_tcp_listener_port(m->lis); }
 
 unsigned xvios_mesh_pollfds(const xvios_mesh *m, struct pollfd *fds, unsigned cap)
 {
