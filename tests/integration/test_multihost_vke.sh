@@ -6,7 +6,8 @@
 # node has 5 links up); a broadcast with receipts gets 5/5; a directed send with a response crosses
 # hosts and reaches no other node; host 3's corosync killed: hosts 1-2 report 769 and 770 lost within
 # the token bound, a broadcast whose receipts from them were pending fails them (UNREACHABLE) at that
-# moment instead of at its 20 s timeout, and the other four keep working. Prints the timings.
+# moment instead of at its 20 s timeout, and the other four keep working. Node 769 listens on a fixed
+# port (multihost-port): its log and its peers' cards show that port, its links come up. Prints the timings.
 # Run by `make check-multihost`.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/corosync_lib.sh"
@@ -35,13 +36,17 @@ multihost-db = no
 EOF
 done
 t_check "node list: 6 multi-host ids" test "$(grep -c '^node=' "$T_ROOT/mk1.out")" -eq 6
+# node 769 listens on a fixed port (multihost-port), its host's other node on one the kernel chooses
+FIXED_PORT=17769
+{ cat "$T_ROOT/h3/backend.conf"; echo "multihost-port = $FIXED_PORT"; } > "$T_ROOT/h3/backend-769.conf"
 
 # mh_backend NODE: a real xvios-backend inside its host (netns + corosync's mount namespace)
 mh_backend() {
-    local n=$1 h r; h=$(host_of "$n"); r=$(root_of "$n")
+    local n=$1 h r conf; h=$(host_of "$n"); r=$(root_of "$n")
+    conf=$r/backend.conf; [ -f "$r/backend-$n.conf" ] && conf=$r/backend-$n.conf
     mkdir -p "$r/nodes/$n"
     nsenter -t "$(cs_pid "$h")" -n -m -- "$XVIOS_BIN/xvios-backend" --platform loopback --root "$r" \
-        --domid "$(domid_of "$n")" --no-vscsi --config "$r/backend.conf" --log "$r/nodes/$n/backend.log" \
+        --domid "$(domid_of "$n")" --no-vscsi --config "$conf" --log "$r/nodes/$n/backend.log" \
         2>"$r/nodes/$n/backend.err" &
     T_PIDS+=($!)
     eval "MH_PID_$n=$!"
@@ -70,6 +75,18 @@ for n in $NODES; do
     t_check "node $n: multihost on in its log" grep -q "multihost: node $n in cluster itest" \
         "$(root_of "$n")/nodes/$n/backend.log"
 done
+
+t_check "node 769 listens on its multihost-port $FIXED_PORT" \
+    grep -q "multihost: node 769 in cluster itest, listening on $(cs_addr 3):$FIXED_PORT (multihost-port)" \
+    "$(root_of 769)/nodes/769/backend.log"
+for n in 257 514; do
+    t_check "node $n took 769's card with that port" \
+        grep -q "mesh: node 769 listens at $(cs_addr 3):$FIXED_PORT (its card)" "$(root_of "$n")/nodes/$n/backend.log"
+done
+p770=$(sed -n "s/.*multihost: node 770 in cluster itest, listening on $(cs_addr 3):\([0-9]*\)$/\1/p" \
+    "$(root_of 770)/nodes/770/backend.log")
+t_check "node 770 (no multihost-port) has a port the kernel chose ($p770)" \
+    bash -c "[ -n '$p770' ] && [ '$p770' != $FIXED_PORT ]"
 
 # idle: no backend spins on the mesh's fds (CPU ticks over 2 s, ASan build)
 cpu_of() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
