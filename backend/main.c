@@ -218,7 +218,9 @@ static int open_rdb(const struct backend_conf *c, const struct xvios_plat_config
         return rc;
     }
     if ((rc = xvios_rdb_wait_synced(*out, BACKEND_RDB_SYNC_MS)) < 0) {
-        XLOG_ERR("multihost-db: the replicated DB did not sync within %u ms: %s", BACKEND_RDB_SYNC_MS, strerror(-rc));
+        XLOG_ERR("multihost-db: the replicated DB did not sync within %u ms: %s%s", BACKEND_RDB_SYNC_MS, strerror(-rc),
+                 rc == -ENOTUNIQ ? " (the members hold copies of different incarnations, none held by a majority "
+                                   "of the votes: no copy is the cluster's; see rdb's message above)" : "");
         return rc;
     }
     if ((rc = xvios_rdb_attach(*out, plat)) < 0) {

@@ -72,7 +72,7 @@ static int open_rdb(const struct xvios_cli *cli, const char *prefix, xvios_plat 
         rc = xvios_rdb_attach(mh.r, p);
     if (rc < 0) {
         fprintf(stderr, "%s: the replicated DB of cluster %s did not sync: %s\n", prefix, cli->mh_cluster,
-                strerror(-rc));
+                cli_mhdb_why(rc) ? cli_mhdb_why(rc) : strerror(-rc));
         mh_release();
         return XVIOS_EXIT_UNREACHABLE;
     }
@@ -126,6 +126,10 @@ const char *cli_mhdb_why(int err)
                "corosync's votes is on the other side; the majority continues)";
     case -EPIPE:
         return "corosync went away on this host";
+    case -ENOTUNIQ:
+        return "the running members hold copies of different incarnations of the cluster DB (a cluster destroyed "
+               "and created again) and none is held by a majority of corosync's votes: no copy is chosen and "
+               "writes are refused; start the missing hosts' VIOSes, or remove the stale state file";
     case -ETIMEDOUT:
         return "the replicated DB did not answer in time (outcome unknown; check with 'cluster status')";
     default:
