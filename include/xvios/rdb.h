@@ -17,10 +17,13 @@
  *   when its own message comes back. A write outside a transaction is a
  *   transaction that checks nothing.
  * - On every configuration change the members exchange (version, content
- *   hash); the copy with the highest version (at a tie, the one most members
- *   hold) is taken by every member whose copy differs, sent in chunks by one
- *   member only. Until that round ends, transactions are refused (-EAGAIN)
- *   and commits wait.
+ *   hash, serving, incarnation); the serving members' copy, or at a cold
+ *   start the newest copy of the incarnation held by a majority of the votes
+ *   (copies of different incarnations never compete by version; with no such
+ *   majority no copy is chosen and writes fail with -ENOTUNIQ), is taken by
+ *   every member whose copy differs, sent in chunks by one member only.
+ *   Until that round ends, transactions are refused (-EAGAIN) and commits
+ *   wait.
  * - Writes are refused without quorum (-EROFS): libquorum's quorate flag,
  *   kept current by its notification callback, gates every commit, so a
  *   partition without a majority never changes its copy, and takes the
