@@ -213,7 +213,8 @@ static void round_done(struct rdb_core *c)
     c->serving = c->serve_after;
     c->st.rounds++;
     XLOG_INFO("rdb: synced at version %llu (%u members)%s", (unsigned long long)c->version, c->nmembers,
-              c->serving ? "" : "; not serving yet (no serving member and no majority of the votes held this copy)");
+              c->serving ? "" : "; not serving (its ring holds no majority of the votes, or no serving member and no "
+                                "majority of the votes held this copy before the round)");
 }
 
 /* ---------------------------------------------------------------- choosing the copy */
