@@ -240,9 +240,11 @@ demo: deps all $(rel_IHELP)
 
 bench: deps all $(rel_BENCH) $(rel_IHELP)
 	@for b in $(rel_BENCH); do echo "== $$b"; XVIOS_BIN=$(CURDIR)/build/rel/bin $$b || exit 1; done
+	@if [ "$$(id -u)" = 0 ]; then echo "== bench_multihost.sh"; $(MAKE) --no-print-directory bench-multihost; \
+	  else echo "== bench_multihost.sh: not run (root only: network namespaces, three corosync daemons)"; fi
 
 # The multi-host transport against raw TCP and raw CPG baselines of the same run (docs/multihost.md);
-# root (network namespaces, three corosync daemons), like check-multihost; not part of bench.
+# root (network namespaces, three corosync daemons), like check-multihost; `make bench` runs it as root.
 .PHONY: bench-multihost
 bench-multihost: deps all $(rel_IHELP)
 	@XVIOS_BIN=$(CURDIR)/build/rel/bin XVIOS_TESTS=$(CURDIR)/build/rel/tests tests/bench/bench_multihost.sh
