@@ -5,7 +5,7 @@
 #             the VIOS reaches the file through its blkfront -> dom0's blkback -> loop device)
 #   scsiback  Linux's xen-scsiback + LIO fileio on the file, in dom0 (vhost 1 of client1)
 #   blkback   the loop device of that file given to client1 as a plain disk (xl block-attach)
-# Workloads: 4 KiB randread QD1 and QD16, 4 KiB randwrite QD16, 1 MiB seqread QD4; three
+# Workloads: 4 KiB randread QD1 and QD16, 4 KiB randwrite QD16, 1 MiB seqread QD4; two
 # repetitions, interleaved (workload by workload: xvios scsiback blkback, and again). Prints a
 # table (RIG-BENCH lines): IOPS, MB/s, mean latency, p99 completion latency per backend (the mean
 # of the repetitions) and the IOPS ratios xvios/scsiback and xvios/blkback. Fails only if a backend
@@ -18,8 +18,8 @@
 # rig-timeout: 1200
 . /rig/lib.sh
 
-RUNTIME=6   # seconds of each fio run, after 1 s of ramp (36 runs)
-REPS=3
+RUNTIME=5   # seconds of each fio run, after 1 s of ramp (24 runs)
+REPS=2
 LU=bench90
 LU_MIB=60                          # the whole shared disk is 64 MiB (the size every scenario gives it)
 OFF_MIB=4                          # the LU's offset in the shared disk (the pool's own data before it)
