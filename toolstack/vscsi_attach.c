@@ -213,8 +213,9 @@ static int plan_and_write(struct vscsi_ctx *ctx, xvios_tx tx, const struct vscsi
 
     vscsi_vdev_format(&req->vdev, vdev, sizeof(vdev));
     if (pl->mh) {
-        /* the pool LU and its access list were read in step 1's transaction of the replicated DB, which holds the
-         * record (state attaching) from then on: an `lu rm` of it is refused as an LU in use */
+        /* the pool LU and its access list were read in step 1's transaction of the replicated DB (this host's
+         * store cannot read them in its own); no transaction covers both steps, so an LU removed in between
+         * would still be written here (`lu rm` does not take --multihost yet: docs/multihost.md) */
         if (pl->mh->pool_ok) {
             dev.pool = &pl->mh->pool;
             dev.lu = pl->mh->pool.backing;
