@@ -114,6 +114,27 @@ bool vscsi_member_alive(struct vscsi_ctx *ctx, const struct xvios_db_node *n)
     return !n->uuid[0] || !info.uuid[0] || !strcasecmp(n->uuid, info.uuid);
 }
 
+/* The VIOS for a new vhost: --vios NODE, else the lowest-numbered active, running member (not the client). */
+int vscsi_pick_vios(struct vscsi_ctx *ctx, uint32_t node, uint32_t client, const struct xvios_db_node **out)
+{
+    for (unsigned i = 0; i < ctx->n_nodes; i++) {
+        const struct xvios_db_node *n = &ctx->nodes[i];
+
+        if ((node && n->node != node) || (!node && n->domid == client))
+            continue;
+        if (n->state == XVIOS_NODE_ACTIVE && vscsi_member_alive(ctx, n)) {
+            *out = n;
+            return XVIOS_EXIT_OK;
+        }
+        if (node)
+            return vscsi_say(VSCSI_EXIT_NOT_MEMBER, "node %u (domid %u) is %s", node, n->domid,
+                             n->state != XVIOS_NODE_ACTIVE ? "leaving the cluster" : "not running");
+    }
+    if (node)
+        return vscsi_say(VSCSI_EXIT_NOT_MEMBER, "there is no node %u in the cluster", node);
+    return vscsi_say(VSCSI_EXIT_NOT_MEMBER, "no cluster node is active and running to serve the disk");
+}
+
 const struct xvios_db_node *vscsi_member_by_domid(const struct vscsi_ctx *ctx, uint32_t domid)
 {
     for (unsigned i = 0; i < ctx->n_nodes; i++)
