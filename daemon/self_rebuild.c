@@ -235,7 +235,7 @@ int viod_self_rebuild(struct xviosd *d)
             break;
         }
         for (unsigned x = i; x < j; x++)
-            if (v[x].node == d->self_node)
+            if (v[x].node == d->self_node && v[x].state == XVIOS_VTD_SERVED)   /* not a multi-host step's */
                 mine[k++] = v[x];
         if (k) {
             vhosts++;

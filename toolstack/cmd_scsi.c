@@ -119,8 +119,8 @@ static int parse(int argc, char **argv, const char *allowed, unsigned max_pos, s
             return usage_error("%s needs a value", a);
         switch (which) {
         case 'v':
-            if (xvios_parse_u32(argv[++i], 1, XVIOS_MAX_NODES, &o->vios_node) < 0)
-                return usage_error("--vios takes a node id (1-%u), not '%s'", XVIOS_MAX_NODES, argv[i]);
+            if (xvios_parse_u32(argv[++i], 1, XVIOS_NODE_ID_MAX, &o->vios_node) < 0)
+                return usage_error("--vios takes a node id (1-%u), not '%s'", XVIOS_NODE_ID_MAX, argv[i]);
             break;
         case 't':
             if (xvios_parse_u32(argv[++i], 1, VSCSI_MAX_TIMEOUT_MS, &o->timeout_ms) < 0)

@@ -142,11 +142,15 @@ int main(int argc, char **argv)
     }
     /* on a multi-host cluster only these commands know the replicated DB (docs/multihost.md); any other would
      * read or write this host's own store as if it were the cluster's. Of `lu`, create and paths: they touch
-     * the pool and the path table only; the others scan the members' backend dirs, which are per host. */
+     * the pool and the path table only; the others scan the members' backend dirs, which are per host. Of `scsi`,
+     * attach, detach and list: they keep to this host's VIOSes and write the VTD record in steps (vscsi_mh.c). */
     if (cli.mh_cluster && strcmp(argv[i], "cluster") && strcmp(argv[i], "nodes") &&
-        !(!strcmp(argv[i], "lu") && i + 1 < argc && (!strcmp(argv[i + 1], "create") || !strcmp(argv[i + 1], "paths")))) {
+        !(!strcmp(argv[i], "lu") && i + 1 < argc && (!strcmp(argv[i + 1], "create") || !strcmp(argv[i + 1], "paths"))) &&
+        !(!strcmp(argv[i], "scsi") && i + 1 < argc &&
+          (!strcmp(argv[i + 1], "attach") || !strcmp(argv[i + 1], "detach") || !strcmp(argv[i + 1], "list")))) {
         fprintf(stderr, "%s: '%s%s%s' does not work on a multi-host cluster yet (--multihost: only 'cluster', "
-                        "'nodes', 'lu create' and 'lu paths')\n", cli.prog, argv[i], i + 1 < argc ? " " : "",
+                        "'nodes', 'lu create', 'lu paths' and 'scsi attach|detach|list')\n", cli.prog, argv[i],
+                i + 1 < argc ? " " : "",
                 i + 1 < argc ? argv[i + 1] : "");
         return XVIOS_EXIT_USAGE;
     }

@@ -3,6 +3,8 @@
  * vscsi_attach.c - `xvios scsi attach`: check, write the nodes in one
  * transaction, wait until the client's frontend has the LUN, roll back
  * what was written when it does not come (docs/vscsi.md, "Attaching").
+ * On a multi-host cluster the VTD record is written before and after
+ * (vscsi_mh.c), the nodes' transaction is this host's store alone.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -28,6 +30,7 @@ struct plan {
     char name[XVIOS_VTD_NAME_MAX + 1];   /* the client's name ("" unknown), for the VTD record */
     char uuid[37];                       /* its uuid, lowercase ("" unknown), for the VTD record */
     bool rebuild;        /* req->rebuild: a rollback keeps the VTD record (the DB's word, not this run's) */
+    const struct vscsi_mh_claim *mh;   /* a multi-host attach: step 1's record and pool LU (vscsi_mh.c), or NULL */
 };
 
 /* A client name the VTD record can keep: at most XVIOS_VTD_NAME_MAX bytes of printable ASCII. */
@@ -110,27 +113,6 @@ static int fe_state(struct vscsi_ctx *ctx, xvios_tx tx, const char *fe)
     return st;
 }
 
-/* The VIOS for a new vhost: --vios NODE, else the lowest-numbered active, running member (not the client). */
-static int pick_vios(struct vscsi_ctx *ctx, uint32_t node, uint32_t client, const struct xvios_db_node **out)
-{
-    for (unsigned i = 0; i < ctx->n_nodes; i++) {
-        const struct xvios_db_node *n = &ctx->nodes[i];
-
-        if ((node && n->node != node) || (!node && n->domid == client))
-            continue;
-        if (n->state == XVIOS_NODE_ACTIVE && vscsi_member_alive(ctx, n)) {
-            *out = n;
-            return XVIOS_EXIT_OK;
-        }
-        if (node)
-            return vscsi_say(VSCSI_EXIT_NOT_MEMBER, "node %u (domid %u) is %s", node, n->domid,
-                             n->state != XVIOS_NODE_ACTIVE ? "leaving the cluster" : "not running");
-    }
-    if (node)
-        return vscsi_say(VSCSI_EXIT_NOT_MEMBER, "there is no node %u in the cluster", node);
-    return vscsi_say(VSCSI_EXIT_NOT_MEMBER, "no cluster node is active and running to serve the disk");
-}
-
 /*
  * Does an attached dev-N name the same storage as the LU being attached?
  * Two pool LUs: the same name (the pool keeps their regions apart). A path:
@@ -209,7 +191,16 @@ static int plan_and_write(struct vscsi_ctx *ctx, xvios_tx tx, const struct vscsi
     int rc;
 
     vscsi_vdev_format(&req->vdev, vdev, sizeof(vdev));
-    if (is_pool_name(req->lu)) {
+    if (pl->mh) {
+        /* the pool LU and its access list were read in step 1's transaction of the replicated DB (this host's
+         * store cannot read them in its own); no transaction covers both steps, so an LU removed in between
+         * would still be written here (`lu rm` does not take --multihost yet: docs/multihost.md) */
+        if (pl->mh->pool_ok) {
+            dev.pool = &pl->mh->pool;
+            dev.lu = pl->mh->pool.backing;
+        }
+        dev.readonly = pl->mh->rec.read_only;
+    } else if (is_pool_name(req->lu)) {
         /* read in this transaction: an `lu rm` cannot slip in between */
         rc = xvios_db_lu_get(ctx->p, tx, req->lu, &pool);
         if (rc == -ENOENT)
@@ -222,7 +213,7 @@ static int plan_and_write(struct vscsi_ctx *ctx, xvios_tx tx, const struct vscsi
         dev.lu = pool.backing;
         dev.readonly = req->readonly || pool.read_only;
     }
-    if ((rc = vscsi_access_check(ctx->p, tx, &dev, pl->client, pl->name, pl->uuid)) != 0)
+    if (!pl->mh && (rc = vscsi_access_check(ctx->p, tx, &dev, pl->client, pl->name, pl->uuid)) != 0)
         return rc;
     rc = vscsi_find_vhost(ctx, tx, pl->client, req->vdev.host, &vh);
     if (rc < 0 && rc != -ENOENT)
@@ -232,7 +223,7 @@ static int plan_and_write(struct vscsi_ctx *ctx, xvios_tx tx, const struct vscsi
         char fe[VSCSI_PATH_MAX], **names = NULL;
         unsigned n = 0;
 
-        if ((rc = pick_vios(ctx, req->vios_node, pl->client, &pl->vios)) != XVIOS_EXIT_OK)
+        if ((rc = vscsi_pick_vios(ctx, req->vios_node, pl->client, &pl->vios)) != XVIOS_EXIT_OK)
             return -rc;
         /* a frontend dir without a member's backend: left by a VIOS no longer in the cluster, or made by the client */
         if ((rc = vscsi_fe_path(pl->client, req->vdev.host, fe, sizeof(fe))) < 0)
@@ -283,6 +274,10 @@ static int plan_and_write(struct vscsi_ctx *ctx, xvios_tx tx, const struct vscsi
     }
     if (pl->vios->domid == pl->client)
         return -vscsi_say(XVIOS_EXIT_REFUSED, "domain %u cannot be its own VIOS", pl->client);
+    if (pl->mh && pl->vios->node != pl->mh->rec.node)
+        return -vscsi_say(XVIOS_EXIT_REFUSED, "vhost %u of domain %u is served by node %u now, not node %u as the VTD "
+                                              "record says (it changed meanwhile); try again", req->vdev.host,
+                          pl->client, pl->vios->node, pl->mh->rec.node);
     if ((rc = check_lu_free(ctx, tx, req, &dev)) != 0)
         return rc;
     pl->readonly = dev.readonly;
@@ -297,7 +292,7 @@ static int plan_and_write(struct vscsi_ctx *ctx, xvios_tx tx, const struct vscsi
             rc = vscsi_write_be_state(ctx->p, tx, pl->vios->domid, pl->client, req->vdev.host,
                                       VSCSI_ST_RECONFIGURING);
     }
-    if (rc == 0)
+    if (rc == 0 && !pl->mh)   /* multi-host: the record is the replicated DB's, written in its own steps */
         rc = record_vtd(ctx, tx, req, pl, &dev);
     return -rc;
 }
@@ -437,8 +432,9 @@ static int remove_written(struct vscsi_ctx *ctx, const struct plan *pl, const st
                 vscsi_vhost_free(&vh);
             }
         }
-        /* a rebuild's rollback keeps the record: the mapping is still the DB's, to be rebuilt again */
-        if (rc == 0 && !pl->rebuild) {
+        /* a rebuild's rollback keeps the record: the mapping is still the DB's, to be rebuilt again; a multi-host
+         * attach removes its record after this transaction (vscsi_mh_unclaim) */
+        if (rc == 0 && !pl->rebuild && !pl->mh) {
             rc = xvios_db_vtd_remove(ctx->p, tx, pl->client, vdev->host, vdev->chn, vdev->tgt, vdev->lun);
             if (rc == -ENOENT)
                 rc = 0;
@@ -483,11 +479,16 @@ static void rollback(struct vscsi_ctx *ctx, const struct plan *pl, const struct 
         vscsi_say(0, "rolling back: could not remove the nodes this attach wrote: %s", strerror(-rc));
     else
         vscsi_say(0, "rolled back: removed the nodes this attach wrote");
+    /* multi-host: the record (state attaching) goes only once the nodes are gone; if they are not, it stays and
+     * says so, refused by the next attach of the vdev and removed by a detach */
+    if (pl->mh && rc == 0 && vscsi_mh_unclaim(ctx, &pl->mh->rec) == XVIOS_EXIT_OK)
+        vscsi_say(0, "rolled back: removed the VTD record this attach wrote");
 }
 
 /* ---------------------------------------------------------------- attach */
 int vscsi_attach(struct vscsi_ctx *ctx, const struct vscsi_attach_req *req, struct vscsi_attached *done)
 {
+    struct vscsi_mh_claim claim;
     struct plan pl = {0};
     struct watch w = {.ctx = ctx, .pl = &pl, .vhost = req->vdev.host, .last = {-2, -2, -2, -2}};
     char vdev[32], be[VSCSI_PATH_MAX], fe[VSCSI_PATH_MAX], name[64];
@@ -503,8 +504,18 @@ int vscsi_attach(struct vscsi_ctx *ctx, const struct vscsi_attach_req *req, stru
         snprintf(pl.name, sizeof(pl.name), "%s", name);   /* else unknown: the record is by domid */
     record_uuid(ctx, pl.client, pl.uuid);
     pl.rebuild = req->rebuild;
-    if ((rc = write_nodes(ctx, req, &pl)) != XVIOS_EXIT_OK)
+    if (ctx->mh_host) {
+        /* step 1: the record, state attaching, in the replicated DB */
+        if ((rc = vscsi_mh_claim(ctx, req, pl.client, pl.name, pl.uuid, &claim)) != XVIOS_EXIT_OK)
+            return rc;
+        pl.mh = &claim;
+    }
+    /* (step 2 on a multi-host cluster) the nodes, in one transaction of this host's store */
+    if ((rc = write_nodes(ctx, req, &pl)) != XVIOS_EXIT_OK) {
+        if (pl.mh && vscsi_mh_unclaim(ctx, &claim.rec) == XVIOS_EXIT_OK)
+            vscsi_say(0, "rolled back: removed the VTD record this attach wrote");
         return rc;
+    }
     if (vscsi_be_path(pl.vios->domid, pl.client, req->vdev.host, be, sizeof(be)) < 0 ||
         vscsi_fe_path(pl.client, req->vdev.host, fe, sizeof(fe)) < 0)
         return vscsi_say(XVIOS_EXIT_ERROR, "path too long");  /* cannot happen: bounded numbers */
@@ -515,6 +526,9 @@ int vscsi_attach(struct vscsi_ctx *ctx, const struct vscsi_attach_req *req, stru
     rc = vscsi_wait(ctx->p, be, fe, &deadline, check_attached, &w);
     switch (rc) {
     case OUT_DONE:
+        /* step 3: the record complete; if that cannot be written, the LUN is taken back (nothing half done) */
+        if (pl.mh && (rc = vscsi_mh_settle(ctx, &claim.rec)) != XVIOS_EXIT_OK)
+            break;
         if (!ctx->quiet)
             printf("attached %s as %s to domain %u (%s) through node %u\n", req->lu, vdev, pl.client, name,
                    pl.vios->node);

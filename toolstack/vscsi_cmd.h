@@ -17,6 +17,8 @@
 #include "toolstack/cli.h"
 #include "toolstack/vscsi_nodes.h"
 #include "xvios/db.h"
+#include "xvios/db_lu.h"
+#include "xvios/db_vtd.h"
 
 /*
  * Exit codes of `xvios scsi` beyond the common ones in cli.h (docs/xvios.1).
@@ -43,6 +45,11 @@ struct vscsi_ctx {
     struct xvios_db_node *nodes;  /* cluster members, sorted by node id */
     unsigned n_nodes;
     bool quiet;                   /* attach/detach print no result line on stdout (`xvios api` prints XML there) */
+    /* --multihost: this host's corosync nodeid; nodes holds only this host's members (a vscsi ring does not
+     * cross hosts), the VTD table is the replicated DB's, the backend/frontend nodes this host's store.
+     * 0: a single-host cluster, everything as always. */
+    uint32_t mh_host;
+    bool mh_record;               /* detach on a multi-host cluster: the VTD record was there (vscsi_mh.c) */
 };
 
 /* One line "xvios scsi: ..." on stderr; returns code. The last line said is kept for vscsi_last_said(). */
@@ -52,6 +59,10 @@ const char *vscsi_last_said(void);
 /* Open the platform the global options name and read the members; an exit code (0 = ok). */
 int  vscsi_ctx_open(const struct xvios_cli *cli, struct vscsi_ctx *ctx);
 void vscsi_ctx_close(struct vscsi_ctx *ctx);
+
+/* The VIOS for a new vhost: node (0: the lowest-numbered active, running member that is not the client).
+ * An exit code, message said. */
+int vscsi_pick_vios(struct vscsi_ctx *ctx, uint32_t node, uint32_t client, const struct xvios_db_node **out);
 
 /* Is the member's domain running and still the one that joined (uuid)? */
 bool vscsi_member_alive(struct vscsi_ctx *ctx, const struct xvios_db_node *n);
@@ -123,6 +134,33 @@ int  vscsi_resume_vhost(struct vscsi_ctx *ctx, const struct xvios_db_node *vios,
  */
 int vscsi_access_check(xvios_plat *p, xvios_tx tx, const struct vscsi_new_dev *dev, uint32_t client,
                        const char *name, const char *uuid);
+/*
+ * A multi-host cluster's attach and detach in steps (vscsi_mh.c, docs/multihost.md "scsi attach and detach
+ * across hosts"): the VTD record lives in the replicated DB, the vhost's nodes in this host's store, and no
+ * transaction spans the two. Each returns an exit code with its message said.
+ */
+struct vscsi_mh_claim {
+    struct xvios_db_vtd rec;      /* as step 1 wrote it (state attaching) */
+    struct xvios_db_lu pool;      /* the pool LU step 1 read (pool_ok), for step 2's nodes */
+    bool pool_ok;
+};
+/* Step 1 of an attach: the checks of the replicated DB (no record of that vdev, the pool LU, its access list,
+ * the LU not in use elsewhere in the cluster) and the record, state attaching, naming the VIOS that will
+ * serve it (the vhost's, or the one picked; it must be on this host). */
+int vscsi_mh_claim(struct vscsi_ctx *ctx, const struct vscsi_attach_req *req, uint32_t client, const char *name,
+                   const char *uuid, struct vscsi_mh_claim *out);
+/* Step 3: the record, still step 1's, rewritten complete (no state line). */
+int vscsi_mh_settle(struct vscsi_ctx *ctx, const struct xvios_db_vtd *rec);
+/* Undo step 1 (step 2 failed, or the frontend never took the LUN): the record removed if it is still step 1's. */
+int vscsi_mh_unclaim(struct vscsi_ctx *ctx, const struct xvios_db_vtd *rec);
+/* Step 1 of a detach: a complete record marked detaching (*rec: the record as it was; ctx->mh_record: there
+ * was one). A record of another host's VIOS is refused. */
+int vscsi_mh_detach_begin(struct vscsi_ctx *ctx, uint32_t client, const struct vscsi_vdev *vdev,
+                          struct xvios_db_vtd *rec);
+/* After the nodes: remove the record (done) or put it back as it was (the nodes are still there). */
+int vscsi_mh_detach_end(struct vscsi_ctx *ctx, uint32_t client, const struct vscsi_vdev *vdev,
+                        const struct xvios_db_vtd *rec, bool done);
+
 /* Every LUN (of client, when not NULL) as a table or a JSON document on f. An exit code. */
 int vscsi_list(struct vscsi_ctx *ctx, const char *client, bool json, FILE *f);
 

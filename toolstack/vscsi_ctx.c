@@ -28,6 +28,28 @@ const char *vscsi_last_said(void)
     return last_said;
 }
 
+/* Multi-host: this host's corosync nodeid, and only this host's members kept (a vscsi ring does not cross hosts;
+ * the domids of other hosts' VIOSes mean nothing in this host's store). An exit code. */
+static int mh_scope(struct vscsi_ctx *ctx)
+{
+    struct xvios_rdb_status st;
+    xvios_rdb *r = cli_plat_rdb(ctx->p);
+    unsigned k = 0;
+
+    if (!r)
+        return vscsi_say(XVIOS_EXIT_ERROR, "the replicated DB is not open");
+    xvios_rdb_status(r, &st);
+    if (st.nodeid == 0 || st.nodeid > (XVIOS_NODE_ID_MAX >> 8))
+        return vscsi_say(XVIOS_EXIT_REFUSED, "this host's corosync nodeid %u is not 1..%u", st.nodeid,
+                         XVIOS_NODE_ID_MAX >> 8);
+    ctx->mh_host = st.nodeid;
+    for (unsigned i = 0; i < ctx->n_nodes; i++)
+        if ((ctx->nodes[i].node >> 8) == ctx->mh_host)
+            ctx->nodes[k++] = ctx->nodes[i];
+    ctx->n_nodes = k;
+    return XVIOS_EXIT_OK;
+}
+
 int vscsi_ctx_open(const struct xvios_cli *cli, struct vscsi_ctx *ctx)
 {
     struct xvios_plat_config cfg = {.kind = cli->platform, .root = cli->root, .self_domid = 0};
@@ -37,6 +59,22 @@ int vscsi_ctx_open(const struct xvios_cli *cli, struct vscsi_ctx *ctx)
     ctx->kind = cli->platform;
     if (cli->platform == XVIOS_PLAT_LOOPBACK && (!cli->root || !cli->root[0]))
         return vscsi_say(XVIOS_EXIT_USAGE, "the loopback platform needs --root DIR");
+    if (cli->mh_cluster) {   /* the platform and the replicated DB next to it (cli_mhdb.h) */
+        if ((rc = cli_plat_open(cli, "xvios scsi", &cfg, &ctx->p)) != 0)
+            return rc;
+        rc = xvios_db_nodes(ctx->p, &ctx->nodes, &ctx->n_nodes);
+        if (rc == -ENOENT) {
+            vscsi_ctx_close(ctx);
+            return vscsi_say(XVIOS_EXIT_REFUSED, "the replicated DB holds no cluster %s", cli->mh_cluster);
+        }
+        if (rc < 0) {
+            vscsi_ctx_close(ctx);
+            return vscsi_say(XVIOS_EXIT_ERROR, "reading the cluster nodes: %s", strerror(-rc));
+        }
+        if ((rc = mh_scope(ctx)) != XVIOS_EXIT_OK)
+            vscsi_ctx_close(ctx);
+        return rc;
+    }
     rc = xvios_plat_open(&cfg, &ctx->p);
     if (rc < 0) {
         if (cli->platform == XVIOS_PLAT_LOOPBACK)
@@ -74,6 +112,27 @@ bool vscsi_member_alive(struct vscsi_ctx *ctx, const struct xvios_db_node *n)
     if (xvios_plat_domain_info(ctx->p, n->domid, &info) < 0 || !info.alive)
         return false;
     return !n->uuid[0] || !info.uuid[0] || !strcasecmp(n->uuid, info.uuid);
+}
+
+/* The VIOS for a new vhost: --vios NODE, else the lowest-numbered active, running member (not the client). */
+int vscsi_pick_vios(struct vscsi_ctx *ctx, uint32_t node, uint32_t client, const struct xvios_db_node **out)
+{
+    for (unsigned i = 0; i < ctx->n_nodes; i++) {
+        const struct xvios_db_node *n = &ctx->nodes[i];
+
+        if ((node && n->node != node) || (!node && n->domid == client))
+            continue;
+        if (n->state == XVIOS_NODE_ACTIVE && vscsi_member_alive(ctx, n)) {
+            *out = n;
+            return XVIOS_EXIT_OK;
+        }
+        if (node)
+            return vscsi_say(VSCSI_EXIT_NOT_MEMBER, "node %u (domid %u) is %s", node, n->domid,
+                             n->state != XVIOS_NODE_ACTIVE ? "leaving the cluster" : "not running");
+    }
+    if (node)
+        return vscsi_say(VSCSI_EXIT_NOT_MEMBER, "there is no node %u in the cluster", node);
+    return vscsi_say(VSCSI_EXIT_NOT_MEMBER, "no cluster node is active and running to serve the disk");
 }
 
 const struct xvios_db_node *vscsi_member_by_domid(const struct vscsi_ctx *ctx, uint32_t domid)

@@ -5,7 +5,9 @@
  * back at 4, then remove dev-N's nodes); the last LUN of a vhost takes the
  * whole vhost down (backend 5, wait for 6, remove both dirs). When nobody
  * is there to answer (the client is not running, or never connected), the
- * nodes are removed at once (docs/vscsi.md, "Detaching").
+ * nodes are removed at once (docs/vscsi.md, "Detaching"). On a multi-host
+ * cluster the VTD record is marked detaching before and removed after, in
+ * the replicated DB (vscsi_mh.c).
  */
 #include <errno.h>
 #include <string.h>
@@ -48,7 +50,11 @@ static bool can_answer(struct vscsi_ctx *ctx, const struct vscsi_vhost *vh)
 /* The mapping's VTD record in the transaction; -ENOENT is no error (none was recorded). */
 static int drop_record(struct vscsi_ctx *ctx, xvios_tx tx, uint32_t client, const struct vscsi_vdev *vdev)
 {
-    int rc = xvios_db_vtd_remove(ctx->p, tx, client, vdev->host, vdev->chn, vdev->tgt, vdev->lun);
+    int rc;
+
+    if (ctx->mh_host)
+        return 0;   /* multi-host: the replicated DB's record is removed after this host's nodes (vscsi_mh.c) */
+    rc = xvios_db_vtd_remove(ctx->p, tx, client, vdev->host, vdev->chn, vdev->tgt, vdev->lun);
 
     return rc == -ENOENT ? 0 : rc;
 }
@@ -59,7 +65,8 @@ static int record_only(struct vscsi_ctx *ctx, xvios_tx tx, const struct vscsi_vd
 {
     struct xvios_db_vtd rec;
     char name[32];
-    int rc = xvios_db_vtd_get(ctx->p, tx, t->client, vdev->host, vdev->chn, vdev->tgt, vdev->lun, &rec);
+    int rc = ctx->mh_host ? (ctx->mh_record ? 0 : -ENOENT)   /* step 1 read the replicated record */
+                          : xvios_db_vtd_get(ctx->p, tx, t->client, vdev->host, vdev->chn, vdev->tgt, vdev->lun, &rec);
 
     vscsi_vdev_format(vdev, name, sizeof(name));
     if (rc == -ENOENT || rc == -EINVAL) {
@@ -198,7 +205,7 @@ static int check_removed(xvios_plat *p, void *arg)
     return rc;
 }
 
-static int detach(struct vscsi_ctx *ctx, uint32_t client, const struct vscsi_vdev *vdev, uint32_t timeout_ms)
+static int detach_nodes(struct vscsi_ctx *ctx, uint32_t client, const struct vscsi_vdev *vdev, uint32_t timeout_ms)
 {
     struct target t = {.client = client};
     struct watch w = {.ctx = ctx, .t = &t, .last = {-2, -2, -2}};
@@ -242,6 +249,21 @@ static int detach(struct vscsi_ctx *ctx, uint32_t client, const struct vscsi_vde
     if (!ctx->quiet)
         printf("detached %s from domain %u\n", name, client);
     return XVIOS_EXIT_OK;
+}
+
+/* Multi-host: the record marked detaching, the nodes, the record removed; put back when the nodes stay. */
+static int detach(struct vscsi_ctx *ctx, uint32_t client, const struct vscsi_vdev *vdev, uint32_t timeout_ms)
+{
+    struct xvios_db_vtd rec;
+    int rc, end;
+
+    if (!ctx->mh_host)
+        return detach_nodes(ctx, client, vdev, timeout_ms);
+    if ((rc = vscsi_mh_detach_begin(ctx, client, vdev, &rec)) != XVIOS_EXIT_OK)
+        return rc;
+    rc = detach_nodes(ctx, client, vdev, timeout_ms);
+    end = vscsi_mh_detach_end(ctx, client, vdev, &rec, rc == XVIOS_EXIT_OK);
+    return rc != XVIOS_EXIT_OK ? rc : end;
 }
 
 int vscsi_detach_domid(struct vscsi_ctx *ctx, uint32_t client, const struct vscsi_vdev *vdev, uint32_t timeout_ms)

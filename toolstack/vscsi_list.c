@@ -132,7 +132,7 @@ static void gen_row(yajl_gen g, const struct row *r, const struct unserved *all)
     yajl_gen_map_close(g);
 }
 
-static void gen_unserved(yajl_gen g, const struct xvios_db_vtd *v)
+static void gen_unserved(yajl_gen g, const struct xvios_db_vtd *v, bool with_state)
 {
     char vdev[48];
 
@@ -149,11 +149,13 @@ static void gen_unserved(yajl_gen g, const struct xvios_db_vtd *v)
         gen_str(g, v->pool_lu);
     else
         yajl_gen_null(g);
+    if (with_state)   /* a multi-host listing's "recorded" (a single-host record is always served) */
+        gen_key_str(g, "state", xvios_vtd_state_name(v->state));
     yajl_gen_map_close(g);
 }
 
 static int print_json(FILE *f, const struct row *rows, unsigned n, const struct unserved *u,
-                      const struct unserved *all)
+                      const struct unserved *all, bool multihost)
 {
     const unsigned char *buf = NULL;
     size_t len = 0;
@@ -171,8 +173,15 @@ static int print_json(FILE *f, const struct row *rows, unsigned n, const struct 
     gen_str(g, "unserved");                 /* recorded in the VTD table, in no backend dir */
     yajl_gen_array_open(g);
     for (unsigned i = 0; i < u->n; i++)
-        gen_unserved(g, &u->v[i]);
+        gen_unserved(g, &u->v[i], false);
     yajl_gen_array_close(g);
+    if (multihost) {                        /* every host's records, with their state (attaching, ...) */
+        gen_str(g, "recorded");
+        yajl_gen_array_open(g);
+        for (unsigned i = 0; i < all->n; i++)
+            gen_unserved(g, &all->v[i], true);
+        yajl_gen_array_close(g);
+    }
     yajl_gen_map_close(g);
     if (yajl_gen_get_buf(g, &buf, &len) != yajl_gen_status_ok)
         rc = vscsi_say(XVIOS_EXIT_ERROR, "generating JSON failed");
@@ -180,6 +189,23 @@ static int print_json(FILE *f, const struct row *rows, unsigned n, const struct 
         rc = XVIOS_EXIT_ERROR;
     yajl_gen_free(g);
     return rc;
+}
+
+/* Multi-host: every host's records with their state (this host's store shows only its own vhosts). */
+static void print_recorded(FILE *f, const struct unserved *all)
+{
+    fprintf(f, "recorded in the cluster DB (every host):\n");
+    for (unsigned i = 0; i < all->n; i++) {
+        const struct xvios_db_vtd *v = &all->v[i];
+        char client[96];
+
+        snprintf(client, sizeof(client), "%s(%u)", v->client_name, v->client);
+        vscsi_text(f, client);
+        fprintf(f, " %u:%u:%u:%u node %u %s %s ", v->vhost, v->chn, v->tgt, v->lun, v->node, v->read_only ? "r" : "w",
+                xvios_vtd_state_name(v->state));
+        vscsi_text(f, v->pool_lu[0] ? v->pool_lu : v->lu);
+        fputc('\n', f);
+    }
 }
 
 static void print_unserved(FILE *f, const struct unserved *u)
@@ -222,7 +248,8 @@ static int find_unserved(struct vscsi_ctx *ctx, const struct row *rows, unsigned
     if (rc < 0)
         return rc;
     for (unsigned i = 0; i < u->n; i++)
-        if ((!only_client || u->v[i].client == domid) && !served(rows, n, &u->v[i]))
+        if ((!only_client || u->v[i].client == domid) && !served(rows, n, &u->v[i]) &&
+            (!ctx->mh_host || (u->v[i].node >> 8) == ctx->mh_host))   /* multi-host: this host's VIOSes' */
             u->v[k++] = u->v[i];
     u->n = k;
     return 0;
@@ -312,10 +339,12 @@ int vscsi_list(struct vscsi_ctx *ctx, const char *client, bool json, FILE *f)
         goto out;
     }
     if (json) {
-        rc = print_json(f, rows, nrows, &u, &all);
+        rc = print_json(f, rows, nrows, &u, &all, ctx->mh_host != 0);
     } else {
         print_text(f, rows, nrows, &all);
         print_unserved(f, &u);
+        if (ctx->mh_host)
+            print_recorded(f, &all);
     }
     if (rc == XVIOS_EXIT_OK && fflush(f) != 0)
         rc = XVIOS_EXIT_ERROR;

@@ -133,6 +133,18 @@ int vscsi_rebuild(struct vscsi_ctx *ctx, uint32_t node, uint32_t timeout_ms, boo
     if (rc < 0)
         return vscsi_say(rc == -ENOENT ? XVIOS_EXIT_REFUSED : XVIOS_EXIT_ERROR, "reading the VTD table: %s",
                          rc == -ENOENT ? "there is no cluster" : strerror(-rc));
+    /* a record a multi-host attach or detach left in its step (state attaching/detaching) is not rebuilt */
+    unsigned kept = 0;
+    for (unsigned i = 0; i < n; i++) {
+        if (v[i].state != XVIOS_VTD_SERVED) {
+            vscsi_say(0, "mapping %u:%u:%u:%u:%u is %s (a multi-host attach or detach did not finish): not rebuilt; "
+                         "'xvios scsi detach' removes it", v[i].client, v[i].vhost, v[i].chn, v[i].tgt, v[i].lun,
+                      xvios_vtd_state_name(v[i].state));
+            continue;
+        }
+        v[kept++] = v[i];
+    }
+    n = kept;
     done = calloc(n ? n : 1, sizeof(*done));
     if (!done) {
         free(v);

@@ -14,6 +14,7 @@
  *       "client=<domid>\nuuid=<its uuid or empty>\nname=<domain name or empty>\nnode=<VIOS node>\n"
  *       "vhost=<h>\nchannel=<c>\n"
  *       "target=<t>\nlun=<l>\nlu=<backing path>\npool-lu=<pool LU name or empty>\nro=0|1\n"
+ *       ["state=attaching|detaching\n"]  only while a multi-host attach or detach runs (below)
  *
  * Dom0 writes any record; a VIOS only its own (another's: -EACCES; one in
  * another VIOS's name: -EPERM, it cannot give a node away); every member
@@ -22,6 +23,15 @@
  * Every record read back is checked (its keys exactly, each value bounded,
  * the record matching its node's name, its owner dom0 or the VIOS it names):
  * a malformed one is -EIO when named, skipped (logged) when listed.
+ *
+ * The state line. On a multi-host cluster the record lives in the replicated
+ * DB and the vhost's nodes in each host's own XenStore, which no transaction
+ * spans, so `xvios --multihost C scsi attach` runs in steps (docs/multihost.md,
+ * "scsi attach and detach across hosts"): the record with state=attaching
+ * first, then the nodes, then the record rewritten without the line; a detach
+ * marks it detaching, removes the nodes, then the record. A record with a
+ * state line is not served yet (or any more): rebuilds skip it, and a
+ * single-host record never has one (its bytes are what they always were).
  */
 #ifndef XVIOS_DB_VTD_H
 #define XVIOS_DB_VTD_H
@@ -39,16 +49,26 @@
 #define XVIOS_VTD_LUN_MAX    255u
 #define XVIOS_VTD_DOMID_MAX  32751u   /* below DOMID_FIRST_RESERVED (0x7ff0) */
 
+enum xvios_vtd_state {
+    XVIOS_VTD_SERVED = 0,      /* complete: no state line */
+    XVIOS_VTD_ATTACHING,       /* a multi-host attach wrote it and has not finished (or did not live to) */
+    XVIOS_VTD_DETACHING,       /* a multi-host detach is taking it away */
+};
+
 struct xvios_db_vtd {
     uint32_t client;                             /* the client's domid */
     char client_uuid[37];                        /* its uuid when recorded (lowercase), "" unknown */
     char client_name[XVIOS_VTD_NAME_MAX + 1];    /* its name when recorded, "" unknown */
-    uint32_t node;                               /* the VIOS node serving it, 1..XVIOS_MAX_NODES */
+    uint32_t node;                               /* the VIOS node serving it, 1..XVIOS_NODE_ID_MAX */
     uint32_t vhost, chn, tgt, lun;               /* chn is 0 */
     char lu[XVIOS_LU_BACKING_MAX + 1];           /* the backing path the VIOS opens (p-dev) */
     char pool_lu[XVIOS_LU_NAME_MAX + 1];         /* the pool LU's name, "" for an LU attached by path */
     bool read_only;
+    enum xvios_vtd_state state;                  /* XVIOS_VTD_SERVED but during a multi-host attach/detach */
 };
+
+/* "served", "attaching", "detaching" ("?" for anything else). */
+const char *xvios_vtd_state_name(enum xvios_vtd_state s);
 
 /* Every field in bounds (the uuid empty or canonical lowercase, the name printable, the paths as the pool
  * checks them): 0 or -EINVAL. */

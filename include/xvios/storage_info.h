@@ -43,7 +43,7 @@
 #define XVIOS_SI_MAX_USES     1024u
 #define XVIOS_SI_WORD_MAX     63u    /* a name, the VIOS's name, a client's name */
 #define XVIOS_SI_ID_MAX       95u    /* a device's own identity */
-#define XVIOS_SI_MIN_CAP      128u   /* room for node=, vios= (at most 78 bytes) and truncated=1 */
+#define XVIOS_SI_MIN_CAP      128u   /* room for node=, vios= (at most 85 bytes) and truncated=1 */
 
 enum xvios_si_state { XVIOS_SI_OK, XVIOS_SI_ABSENT, XVIOS_SI_DENIED, XVIOS_SI_ERROR };
 enum xvios_si_id_source { XVIOS_SI_ID_ENGINE, XVIOS_SI_ID_DEVICE };

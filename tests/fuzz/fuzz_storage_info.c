@@ -32,7 +32,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     if (rc != 0)
         abort();
-    if (si1.node == 0 || si1.node > XVIOS_MAX_NODES || si1.n_backings > XVIOS_SI_MAX_BACKINGS ||
+    if (si1.node == 0 || si1.node > XVIOS_NODE_ID_MAX || si1.n_backings > XVIOS_SI_MAX_BACKINGS ||
         si1.n_pools > XVIOS_SI_MAX_POOLS || si1.n_lus > XVIOS_SI_MAX_LUS || si1.n_vhosts > XVIOS_SI_MAX_VHOSTS ||
         si1.n_uses > XVIOS_SI_MAX_USES)
         abort();

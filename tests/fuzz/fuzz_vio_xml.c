@@ -39,7 +39,7 @@ static void check_request(const struct xvios_vio_req *rq)
                                            : true))
         abort();
     if (rq->object == XVIOS_VIO_NODE && rq->action == XVIOS_VIO_GET &&
-        (rq->node_id == 0 || rq->node_id > XVIOS_MAX_NODES))
+        (rq->node_id == 0 || rq->node_id > XVIOS_NODE_ID_MAX))
         abort();
     if (rq->object == XVIOS_VIO_LU && rq->action != XVIOS_VIO_LIST && !xvios_lu_name_ok(rq->name))
         abort();
@@ -60,7 +60,7 @@ static void check_request(const struct xvios_vio_req *rq)
         (rq->id == 0 || rq->id > XVIOS_ID_MAX))
         abort();
     if (rq->object == XVIOS_VIO_PATH && rq->action == XVIOS_VIO_GET &&
-        (rq->node_id == 0 || rq->node_id > XVIOS_MAX_NODES || !xvios_path_key_valid(rq->name)))
+        (rq->node_id == 0 || rq->node_id > XVIOS_NODE_ID_MAX || !xvios_path_key_valid(rq->name)))
         abort();
     if (rq->object == XVIOS_VIO_MAPPING && rq->action != XVIOS_VIO_LIST &&
         (!rq->client[0] || rq->vdev.host > XVIOS_VIO_VDEV_MAX_HOST || rq->vdev.chn > XVIOS_VIO_VDEV_MAX_CHN ||
@@ -71,7 +71,7 @@ static void check_request(const struct xvios_vio_req *rq)
                               rq->vdev.tgt > XVIOS_VIO_VDEV_MAX_TGT || rq->vdev.lun > XVIOS_VIO_VDEV_MAX_LUN))
         abort();
     if (rq->object == XVIOS_VIO_MAPPING && rq->action == XVIOS_VIO_CREATE &&
-        (!rq->backing[0] || rq->node_id > XVIOS_MAX_NODES))
+        (!rq->backing[0] || rq->node_id > XVIOS_NODE_ID_MAX))
         abort();
 }
 

@@ -17,8 +17,8 @@
 #include "xvios/parse.h"
 #include "xvios/wire.h"
 
-/* the longest record: eleven keys with their '=' and '\n', the numbers, a uuid, a name, a backing path and an
- * LU name */
+/* the longest record: eleven keys with their '=' and '\n', the numbers (a node id has 10 digits), the state line, a
+ * uuid, a name, a backing path and an LU name: 72 + 27 + 16 bytes and the texts */
 #define RECORD_MAX (128u + 36u + XVIOS_VTD_NAME_MAX + XVIOS_LU_BACKING_MAX + XVIOS_LU_NAME_MAX)
 
 _Static_assert(sizeof(XVIOS_DB_VTDS "/") + 5 + 1 + 5 + 1 + 1 + 1 + 2 + 1 + 3 + 1 <= DB_PATH_MAX,
@@ -28,7 +28,18 @@ _Static_assert(RECORD_MAX < 4096, "a VTD record fits one XenStore value");
 static const char *const keys[] = { "client", "uuid", "name", "node", "vhost", "channel", "target", "lun", "lu", "pool-lu",
                                     "ro" };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
-_Static_assert(NKEYS <= 32, "the seen-keys mask holds every key");
+/* the same with the state line of a multi-host attach or detach in progress (xvios/db_vtd.h) */
+static const char *const keys_state[] = { "client", "uuid", "name", "node", "vhost", "channel", "target", "lun", "lu",
+                                          "pool-lu", "ro", "state" };
+#define NKEYS_STATE (sizeof(keys_state) / sizeof(keys_state[0]))
+_Static_assert(NKEYS_STATE == NKEYS + 1 && NKEYS_STATE <= 32, "the seen-keys mask holds every key");
+
+static const char *const state_names[] = { "served", "attaching", "detaching" };
+
+const char *xvios_vtd_state_name(enum xvios_vtd_state s)
+{
+    return (unsigned)s < sizeof(state_names) / sizeof(state_names[0]) ? state_names[s] : "?";
+}
 
 /* ---------------------------------------------------------------- values */
 static bool text_ok(const char *s, size_t max, bool may_be_empty)
@@ -64,13 +75,15 @@ static bool uuid_ok(const char *s)
 
 int xvios_db_vtd_check(const struct xvios_db_vtd *v)
 {
-    if (!v || !vdev_ok(v->client, v->vhost, v->chn, v->tgt, v->lun) || v->node == 0 || v->node > XVIOS_MAX_NODES)
+    if (!v || !vdev_ok(v->client, v->vhost, v->chn, v->tgt, v->lun) || v->node == 0 || v->node > XVIOS_NODE_ID_MAX)
         return -EINVAL;
     if (!uuid_ok(v->client_uuid))
         return -EINVAL;
     if (!text_ok(v->client_name, XVIOS_VTD_NAME_MAX, true) || xvios_lu_backing_check(v->lu) < 0)
         return -EINVAL;
     if (v->pool_lu[0] && !xvios_lu_name_ok(v->pool_lu))
+        return -EINVAL;
+    if (v->state != XVIOS_VTD_SERVED && v->state != XVIOS_VTD_ATTACHING && v->state != XVIOS_VTD_DETACHING)
         return -EINVAL;
     return 0;
 }
@@ -96,14 +109,27 @@ static int kv_u32(const char *text, size_t len, const char *key, uint32_t max, u
 static int record_parse(const char *untrusted_rec, struct xvios_db_vtd *out)
 {
     size_t len = strlen(untrusted_rec);
+    char state[12];
     uint32_t ro;
 
     memset(out, 0, sizeof(*out));
-    if (db_kv_exactly(untrusted_rec, len, keys, NKEYS) < 0 ||
-        kv_u32(untrusted_rec, len, "client", XVIOS_VTD_DOMID_MAX, &out->client) < 0 ||
+    if (xvios_kv_get(untrusted_rec, len, "state", state, sizeof(state)) == 0) {
+        /* only the words of a step in progress: "served" is written as no line at all */
+        if (!strcmp(state, "attaching"))
+            out->state = XVIOS_VTD_ATTACHING;
+        else if (!strcmp(state, "detaching"))
+            out->state = XVIOS_VTD_DETACHING;
+        else
+            goto bad;
+        if (db_kv_exactly(untrusted_rec, len, keys_state, NKEYS_STATE) < 0)
+            goto bad;
+    } else if (db_kv_exactly(untrusted_rec, len, keys, NKEYS) < 0) {
+        goto bad;
+    }
+    if (kv_u32(untrusted_rec, len, "client", XVIOS_VTD_DOMID_MAX, &out->client) < 0 ||
         xvios_kv_get(untrusted_rec, len, "uuid", out->client_uuid, sizeof(out->client_uuid)) < 0 ||
         xvios_kv_get(untrusted_rec, len, "name", out->client_name, sizeof(out->client_name)) < 0 ||
-        kv_u32(untrusted_rec, len, "node", XVIOS_MAX_NODES, &out->node) < 0 ||
+        kv_u32(untrusted_rec, len, "node", XVIOS_NODE_ID_MAX, &out->node) < 0 ||
         kv_u32(untrusted_rec, len, "vhost", XVIOS_VTD_VHOST_MAX, &out->vhost) < 0 ||
         kv_u32(untrusted_rec, len, "channel", 0, &out->chn) < 0 ||
         kv_u32(untrusted_rec, len, "target", XVIOS_VTD_TARGET_MAX, &out->tgt) < 0 ||
@@ -357,9 +383,11 @@ static int put_body(xvios_plat *p, xvios_tx tx, void *arg)
     }
     len = snprintf(rec, RECORD_MAX + 1,
                    "client=%u\nuuid=%s\nname=%s\nnode=%u\nvhost=%u\nchannel=%u\ntarget=%u\nlun=%u\nlu=%s\n"
-                   "pool-lu=%s\nro=%u\n",
+                   "pool-lu=%s\nro=%u\n%s%s%s",
                    v->client, v->client_uuid, v->client_name, v->node, v->vhost, v->chn, v->tgt, v->lun, v->lu, v->pool_lu,
-                   v->read_only ? 1u : 0u);
+                   v->read_only ? 1u : 0u, v->state != XVIOS_VTD_SERVED ? "state=" : "",
+                   v->state != XVIOS_VTD_SERVED ? xvios_vtd_state_name(v->state) : "",
+                   v->state != XVIOS_VTD_SERVED ? "\n" : "");
     if (len < 0 || (size_t)len > RECORD_MAX) {
         rc = -EINVAL;
         goto out;

@@ -79,7 +79,7 @@ int xvios_storage_info_encode(const struct xvios_storage_info *si, char *out, si
     char w1[XVIOS_SI_ID_MAX + 1], w2[XVIOS_SI_WORD_MAX + 1];
 
     *len = 0;
-    if (!si->node || si->node > XVIOS_MAX_NODES || cap < XVIOS_SI_MIN_CAP)
+    if (!si->node || si->node > XVIOS_NODE_ID_MAX || cap < XVIOS_SI_MIN_CAP)
         return -EINVAL;
     word(w2, sizeof(w2), si->vios);
     line(&e, "node=%u\nvios=%s\n", si->node, w2);
@@ -301,7 +301,7 @@ static int parse_use(const struct xvios_kv *kv, struct xvios_si_use *u, struct f
 {
     if (split(kv, 5, true, fs) < 0 || xvios_parse_domid(fs->f[0], &u->client) < 0 ||
         get_vdev(fs->f[1], &u->h, &u->c, &u->t, &u->l) < 0 ||
-        xvios_parse_u32(fs->f[2], 1, XVIOS_MAX_NODES, &u->node) < 0 || fs->f[2][0] == '0' ||
+        xvios_parse_u32(fs->f[2], 1, XVIOS_NODE_ID_MAX, &u->node) < 0 || fs->f[2][0] == '0' ||
         get_mode(fs->f[3], &u->read_only) < 0 || get_word(fs->f[4], u->pool_lu, sizeof(u->pool_lu)) < 0 ||
         (strcmp(u->pool_lu, "-") && !xvios_lu_name_ok(u->pool_lu)) || get_path(fs->rest, u->path) < 0)
         return -EINVAL;
@@ -366,7 +366,7 @@ int xvios_storage_info_decode(const void *untrusted, size_t len, struct xvios_st
         return -EINVAL;
     memcpy(num, kv.val, kv.val_len);
     num[kv.val_len] = '\0';
-    if (xvios_parse_u32_canon(num, XVIOS_MAX_NODES, &si->node) < 0 || si->node == 0)
+    if (xvios_parse_u32_canon(num, XVIOS_NODE_ID_MAX, &si->node) < 0 || si->node == 0)
         return -EINVAL;
     while ((r = xvios_kv_next(&it, &kv)) != 0) {
         if (r < 0 || !kv.terminated)

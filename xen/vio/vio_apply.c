@@ -75,7 +75,7 @@ static int take_key(unsigned k, const struct xvios_kv *kv, struct xvios_vio_appl
     case 1: return take_u32(kv, XVIOS_VTD_DOMID_MAX, &v->client);
     case 2: return take(kv, v->client_uuid, sizeof(v->client_uuid));
     case 3: return take(kv, v->client_name, sizeof(v->client_name));
-    case 4: return take_u32(kv, XVIOS_MAX_NODES, &v->node);
+    case 4: return take_u32(kv, XVIOS_NODE_ID_MAX, &v->node);   /* multi-host ids too */
     case 5: return take_u32(kv, XVIOS_VTD_VHOST_MAX, &v->vhost);
     case 6: return take_u32(kv, 0, &v->chn);
     case 7: return take_u32(kv, XVIOS_VTD_TARGET_MAX, &v->tgt);

@@ -167,7 +167,7 @@ static int extract_id(xmlNodePtr obj, struct xvios_vio_req *rq, struct xvios_vio
     return 0;
 }
 
-/* An optional node= (1..XVIOS_MAX_NODES); required: absent is a refusal. */
+/* An optional node= (1..XVIOS_NODE_ID_MAX: multi-host ids too); required: absent is a refusal. */
 static int node_attr(xmlNodePtr obj, bool required, uint32_t *node, struct xvios_vio_err *err)
 {
     char s[16];
@@ -176,8 +176,8 @@ static int node_attr(xmlNodePtr obj, bool required, uint32_t *node, struct xvios
     *node = 0;
     if (rc == 0 && !required)
         return 0;
-    if (rc != 1 || xvios_parse_u32(s, 1, XVIOS_MAX_NODES, node) < 0)
-        return vio_fail(err, XVIOS_VIO_BAD_VALUE, "a node id is 1 to %u", XVIOS_MAX_NODES);
+    if (rc != 1 || xvios_parse_u32(s, 1, XVIOS_NODE_ID_MAX, node) < 0)
+        return vio_fail(err, XVIOS_VIO_BAD_VALUE, "a node id is 1 to %u", XVIOS_NODE_ID_MAX);
     return 0;
 }
 
@@ -276,8 +276,8 @@ static int extract(xmlNodePtr obj, struct xvios_vio_req *rq, struct xvios_vio_er
     if (!rq->object || !rq->action)   /* the schema allows neither: a schema/code mismatch */
         return vio_fail(err, XVIOS_VIO_INTERNAL, "the validated request names no known object and action");
     if (rq->object == XVIOS_VIO_NODE && rq->action == XVIOS_VIO_GET) {
-        if (attr(obj, "id", s, sizeof(s)) != 1 || xvios_parse_u32(s, 1, XVIOS_MAX_NODES, &rq->node_id) < 0)
-            return vio_fail(err, XVIOS_VIO_BAD_VALUE, "a node id is 1 to %u", XVIOS_MAX_NODES);
+        if (attr(obj, "id", s, sizeof(s)) != 1 || xvios_parse_u32(s, 1, XVIOS_NODE_ID_MAX, &rq->node_id) < 0)
+            return vio_fail(err, XVIOS_VIO_BAD_VALUE, "a node id is 1 to %u", XVIOS_NODE_ID_MAX);
     }
     switch (rq->object) {
     case XVIOS_VIO_CLIENT:

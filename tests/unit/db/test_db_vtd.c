@@ -70,6 +70,7 @@ static void want_same(const struct xvios_db_vtd *a, const struct xvios_db_vtd *b
     assert_string_equal(a->lu, b->lu);
     assert_string_equal(a->pool_lu, b->pool_lu);
     assert_int_equal(a->read_only, b->read_only);
+    assert_int_equal(a->state, b->state);
 }
 
 static void want_perms(xvios_plat *p, const char *path, const struct xvios_perm *want, unsigned n)
@@ -282,6 +283,14 @@ static void test_malformed(void **state)
         "lu=/a\npool-lu=\nro=0\n",                                                           /* uuid case */
         "client=7\nuuid=6f1c2b9a\nname=x\nnode=1\nvhost=0\nchannel=0\ntarget=0\nlun=1\nlu=/a\npool-lu=\nro=0\n",
         "client=7\nname=x\nnode=1\nvhost=0\nchannel=0\ntarget=0\nlun=1\nlu=/a\npool-lu=\nro=0\n",    /* no uuid */
+        "client=7\nuuid=\nname=x\nnode=4294967296\nvhost=0\nchannel=0\ntarget=0\nlun=1\nlu=/a\npool-lu=\nro=0\n",
+        "client=7\nuuid=\nname=x\nnode=0257\nvhost=0\nchannel=0\ntarget=0\nlun=1\nlu=/a\npool-lu=\nro=0\n",
+        "client=7\nuuid=\nname=x\nnode=1\nvhost=0\nchannel=0\ntarget=0\nlun=1\nlu=/a\npool-lu=\nro=0\nstate=served\n",
+        "client=7\nuuid=\nname=x\nnode=1\nvhost=0\nchannel=0\ntarget=0\nlun=1\nlu=/a\npool-lu=\nro=0\nstate=\n",
+        "client=7\nuuid=\nname=x\nnode=1\nvhost=0\nchannel=0\ntarget=0\nlun=1\nlu=/a\npool-lu=\nro=0\nstate=attachingx\n",
+        "client=7\nuuid=\nname=x\nnode=1\nvhost=0\nchannel=0\ntarget=0\nlun=1\nlu=/a\npool-lu=\nro=0\nstate=attaching\n"
+        "state=attaching\n",
+        "client=7\nuuid=\nname=x\nnode=1\nvhost=0\nchannel=0\ntarget=0\nlun=1\nlu=/a\npool-lu=\nstate=attaching\n",
         "",
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -328,7 +337,7 @@ static void test_bad_args_and_no_cluster(void **state)
         bad[i] = v;
     bad[0].client = 0;
     bad[1].node = 0;
-    bad[2].node = XVIOS_MAX_NODES + 1;
+    bad[2].node = 0;   /* (a node over XVIOS_NODE_ID_MAX does not fit the field; test_malformed reads one) */
     bad[3].chn = 1;
     bad[4].tgt = 64;
     bad[5].lun = 256;
@@ -347,6 +356,57 @@ static void test_bad_args_and_no_cluster(void **state)
     free(all);
 }
 
+/* A multi-host VIOS's id is over 256; a multi-host attach's record carries a state line while it runs, and a
+ * complete record is byte for byte what it always was. */
+static void test_multihost_node_and_state(void **state)
+{
+    struct loop_fixture *f = *state;
+    struct xvios_dominfo info;
+    struct xvios_db_vtd v = vtd(7, 770, 2, 1, 4), got, *all = NULL;
+    char *raw = NULL, path[128];
+    size_t len = 0;
+    unsigned n = 0;
+
+    two_members(f);
+    assert_int_equal(xvios_loop_domain_create(f->dom0, 9, "vios-mh"), 0);
+    assert_int_equal(xvios_plat_domain_info(f->dom0, 9, &info), 0);
+    assert_int_equal(xvios_db_node_add_id(f->dom0, &info, 770), 0);
+    snprintf(path, sizeof(path), "%s/7-2-0-1-4", XVIOS_DB_VTDS);
+
+    v.state = XVIOS_VTD_ATTACHING;
+    assert_int_equal(xvios_db_vtd_put(f->dom0, XVIOS_TX_NONE, &v), 0);
+    assert_int_equal(xvios_db_vtd_get(f->dom0, XVIOS_TX_NONE, 7, 2, 0, 1, 4, &got), 0);
+    want_same(&got, &v);
+    assert_int_equal(got.node, 770);
+    assert_int_equal(xvios_store_read(f->dom0, XVIOS_TX_NONE, path, &raw, &len), 0);
+    assert_non_null(strstr(raw, "\nnode=770\n"));
+    assert_non_null(strstr(raw, "\nro=0\nstate=attaching\n"));
+    free(raw);
+    v.state = XVIOS_VTD_DETACHING;
+    assert_int_equal(xvios_db_vtd_put(f->dom0, XVIOS_TX_NONE, &v), 0);
+    assert_int_equal(xvios_db_vtd_list(f->dom0, XVIOS_TX_NONE, &all, &n), 0);
+    assert_int_equal(n, 1);
+    want_same(&all[0], &v);
+    free(all);
+    /* complete: no state line at all, as every single-host record */
+    v.state = XVIOS_VTD_SERVED;
+    assert_int_equal(xvios_db_vtd_put(f->dom0, XVIOS_TX_NONE, &v), 0);
+    assert_int_equal(xvios_store_read(f->dom0, XVIOS_TX_NONE, path, &raw, &len), 0);
+    assert_null(strstr(raw, "state="));
+    assert_int_equal(raw[len - 1], '\n');
+    assert_non_null(strstr(raw, "\nro=0\n"));
+    free(raw);
+    assert_int_equal(xvios_db_vtd_get(f->dom0, XVIOS_TX_NONE, 7, 2, 0, 1, 4, &got), 0);
+    want_same(&got, &v);
+    /* the largest id fits the record */
+    v.node = XVIOS_NODE_ID_MAX;
+    assert_int_equal(xvios_db_vtd_check(&v), 0);
+    v.state = (enum xvios_vtd_state)3;
+    assert_int_equal(xvios_db_vtd_put(f->dom0, XVIOS_TX_NONE, &v), -EINVAL);
+    assert_string_equal(xvios_vtd_state_name(XVIOS_VTD_ATTACHING), "attaching");
+    assert_string_equal(xvios_vtd_state_name((enum xvios_vtd_state)7), "?");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -355,6 +415,7 @@ int main(void)
         LOOP_FIXTURE_TEST(test_in_callers_tx),
         LOOP_FIXTURE_TEST(test_malformed),
         LOOP_FIXTURE_TEST(test_bad_args_and_no_cluster),
+        LOOP_FIXTURE_TEST(test_multihost_node_and_state),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -132,12 +132,12 @@ static void truncated_at_the_limit(void **state)
     /* the smallest buffer: still a valid report, cut after the node's name (here the longest one) */
     memset(si->vios, 'v', XVIOS_SI_WORD_MAX);
     si->vios[XVIOS_SI_WORD_MAX] = '\0';
-    si->node = XVIOS_MAX_NODES;
+    si->node = XVIOS_NODE_ID_MAX;   /* the longest id: a multi-host one, 10 digits */
     assert_int_equal(xvios_storage_info_encode(si, buf, XVIOS_SI_MIN_CAP, &len), 0);
     assert_int_equal(xvios_storage_info_decode(buf, len, back), 0);
     assert_true(back->truncated);
     assert_int_equal(back->n_uses, 0);
-    assert_int_equal(back->node, XVIOS_MAX_NODES);
+    assert_int_equal(back->node, XVIOS_NODE_ID_MAX);
     assert_string_equal(back->vios, si->vios);
     assert_int_equal(xvios_storage_info_encode(si, buf, XVIOS_SI_MIN_CAP - 1, &len), -EINVAL);
     si->node = 0;
@@ -156,7 +156,7 @@ static void hostile(void **state)
     static const char *const bad[] = {
         "",                                                   /* nothing */
         "vios=a\nnode=1\n",                                   /* node not first */
-        "node=0\nvios=a\n", "node=257\nvios=a\n", "node=01\nvios=a\n", "node=1",   /* bad node, unterminated */
+        "node=0\nvios=a\n", "node=4294967296\nvios=a\n", "node=01\nvios=a\n", "node=1",   /* bad node, unterminated */
         "node=1\n",                                           /* no vios */
         "node=1\nvios=a\nvios=b\n", "node=1\nvios=a b\n", "node=1\nvios=\n",
         "node=1\nvios=a\nnode=1\n",
@@ -180,7 +180,8 @@ static void hostile(void **state)
         "node=1\nvios=a\nvhost=7 0 0:0:0:0 x 4 - c\n", "node=1\nvios=a\nvhost=7 0 0:0:0:0 w 9 - c\n",
         "node=1\nvios=a\nvhost=32752 0 0:0:0:0 w 4 - c\n", "node=1\nvios=a\nvhost=7 65536 0:0:0:0 w 4 - c\n",
         "node=1\nvios=a\nvhost=7 0 0:0:0:0 w 4 - c d\n", "node=1\nvios=a\nvhost=7  0 0:0:0:0 w 4 - c\n",
-        "node=1\nvios=a\nuse=7 0:0:0:0 0 w - /a\n", "node=1\nvios=a\nuse=7 0:0:0:0 257 w - /a\n",
+        "node=1\nvios=a\nuse=7 0:0:0:0 0 w - /a\n", "node=1\nvios=a\nuse=7 0:0:0:0 4294967296 w - /a\n",
+        "node=0770\nvios=a\n",
         "node=1\nvios=a\nuse=7 0:0:0:0 1 w -x /a\n", "node=1\nvios=a\nuse=7 0:0:0:0 1 w - a\n",
         "node=1\nvios=a\ntruncated=2\n", "node=1\nvios=a\ntruncated=1\nuse=7 0:0:0:0 1 w - /a\n",
         "node=1\nvios=a\nnoequals\n", "node=1\nvios=a\n=x\n",

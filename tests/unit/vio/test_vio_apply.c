@@ -82,6 +82,16 @@ static void test_round_trip(void **state)
     assert_int_equal(xvios_vio_apply_encode(&a, buf, sizeof(buf), &len), 0);
     assert_int_equal(xvios_vio_apply_decode(buf, len, &b), 0);
     want_same(&a, &b);
+    /* multi-host ids: (corosync nodeid << 8) | local, up to XVIOS_NODE_ID_MAX */
+    a.vtd.node = 257;
+    assert_int_equal(xvios_vio_apply_encode(&a, buf, sizeof(buf), &len), 0);
+    assert_non_null(strstr(buf, "\nnode=257\n"));
+    assert_int_equal(xvios_vio_apply_decode(buf, len, &b), 0);
+    want_same(&a, &b);
+    a.vtd.node = XVIOS_NODE_ID_MAX;
+    assert_int_equal(xvios_vio_apply_encode(&a, buf, sizeof(buf), &len), 0);
+    assert_int_equal(xvios_vio_apply_decode(buf, len, &b), 0);
+    assert_int_equal(b.vtd.node, XVIOS_NODE_ID_MAX);
 
     /* the longest fields fit the limit */
     a = sample();
@@ -141,7 +151,8 @@ static void test_decode_refuses(void **state)
         { "client=7\n", "client=07\n" },                 /* not canonical */
         { "client=7\n", "client=+7\n" },
         { "node=1\n", "node=0\n" },
-        { "node=1\n", "node=257\n" },
+        { "node=1\n", "node=4294967296\n" },            /* over XVIOS_NODE_ID_MAX */
+        { "node=1\n", "node=0257\n" },
         { "lu=/dev/xvdb\n", "lu=dev/xvdb\n" },           /* relative */
         { "lu=/dev/xvdb\n", "lu=/dev/../etc/shadow\n" }, /* not canonical */
         { "lu=/dev/xvdb\n", "lu=/dev/x\x01vdb\n" },      /* a control character */

@@ -150,7 +150,16 @@ static void test_node_list_get(void **state)
     want_ok(run(&env, REQ("<node action=\"get\" id=\"2\"/>"), NULL), "<node id=\"2\" domid=\"102\"");
     assert_int_equal(count(out, "<node id="), 1);
     want_exception(run(&env, REQ("<node action=\"get\" id=\"9\"/>"), NULL), "NOT_FOUND");
-    want_exception(run(&env, REQ("<node action=\"get\" id=\"300\"/>"), NULL), "BAD_VALUE");
+    want_exception(run(&env, REQ("<node action=\"get\" id=\"300\"/>"), NULL), "NOT_FOUND");   /* a valid id, no member */
+    want_exception(run(&env, REQ("<node action=\"get\" id=\"4294967296\"/>"), NULL), "BAD_VALUE");
+    /* a multi-host node ((corosync nodeid 3 << 8) | 2) is listed and got by its id */
+    struct xvios_dominfo info;
+    assert_int_equal(xvios_loop_domain_create(f->dom0, 103, "vios-mh"), 0);
+    assert_int_equal(xvios_plat_domain_info(f->dom0, 103, &info), 0);
+    assert_int_equal(xvios_db_node_add_id(f->dom0, &info, 770), 0);
+    want_ok(run(&env, REQ("<node action=\"get\" id=\"770\"/>"), NULL), "<node id=\"770\" domid=\"103\" name=\"vios-mh\"");
+    want_ok(run(&env, REQ("<node action=\"list\"/>"), NULL), "<node id=\"770\"");
+    assert_int_equal(count(out, "<node id="), 3);
     xvios_plat_close(vios);
 }
 

@@ -76,6 +76,28 @@ static void test_valid_requests(void **state)
     assert_int_equal(CODE(REQ("<lu action=\"get\" name=\"x\"></lu>")), XVIOS_VIO_OK);
 }
 
+/* Multi-host node ids ((corosync nodeid << 8) | local) are over 256: node, path and mapping take them. */
+static void test_multihost_node_ids(void **state)
+{
+    static const struct { const char *req; uint32_t node; } ok[] = {
+        { REQ("<node action=\"get\" id=\"257\"/>"), 257 },
+        { REQ("<node action=\"get\" id=\"4294967295\"/>"), 4294967295u },
+        { REQ("<path action=\"get\" node=\"770\" key=\"lu1\"/>"), 770 },
+        { REQ("<path action=\"list\" node=\"513\" after=\"lu1\"/>"), 513 },
+        { REQ("<mapping action=\"create\" client=\"c\" vdev=\"0:0:0:0\" lu=\"lu1\" node=\"257\"/>"), 257 },
+    };
+    struct xvios_vio_req rq;
+    struct xvios_vio_err err;
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+        memset(&rq, 0, sizeof(rq));
+        if (xvios_vio_parse(ok[i].req, strlen(ok[i].req), &rq, &err) != 0)
+            fail_msg("request %zu refused: %s", i, err.sentence);
+        assert_int_equal(rq.node_id, ok[i].node);
+    }
+}
+
 static void test_schema_refusals(void **state)
 {
     (void)state;
@@ -101,8 +123,14 @@ static void test_schema_refusals(void **state)
     assert_int_equal(CODE(REQ("<lu action=\"modify\" size=\"8192\"/>")), XVIOS_VIO_INVALID);
     assert_int_equal(CODE(REQ("<lu action=\"get\" name=\"x\">text</lu>")), XVIOS_VIO_INVALID);
     assert_int_equal(CODE("<other/>"), XVIOS_VIO_INVALID);
-    /* the schema lets 3 digits through; a node id is at most XVIOS_MAX_NODES */
-    assert_int_equal(CODE(REQ("<node action=\"get\" id=\"999\"/>")), XVIOS_VIO_BAD_VALUE);
+    /* the schema lets 10 digits through; a node id is at most XVIOS_NODE_ID_MAX */
+    assert_int_equal(CODE(REQ("<node action=\"get\" id=\"4294967296\"/>")), XVIOS_VIO_BAD_VALUE);
+    assert_int_equal(CODE(REQ("<node action=\"get\" id=\"9999999999\"/>")), XVIOS_VIO_BAD_VALUE);
+    assert_int_equal(CODE(REQ("<node action=\"get\" id=\"12345678901\"/>")), XVIOS_VIO_INVALID);
+    assert_int_equal(CODE(REQ("<path action=\"get\" node=\"4294967296\" key=\"x\"/>")), XVIOS_VIO_BAD_VALUE);
+    assert_int_equal(CODE(REQ("<path action=\"list\" node=\"4294967296\"/>")), XVIOS_VIO_BAD_VALUE);
+    assert_int_equal(CODE(REQ("<mapping action=\"create\" client=\"c\" vdev=\"0:0:0:0\" lu=\"x\" node=\"4294967296\"/>")),
+                     XVIOS_VIO_BAD_VALUE);
     /* 20 digits pass the schema; above 2^64 - 1 they are no number of bytes */
     assert_int_equal(CODE(REQ("<lu action=\"create\" name=\"x\" backing=\"/b\" size=\"99999999999999999999\"/>")),
                      XVIOS_VIO_BAD_VALUE);
@@ -298,6 +326,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_valid_requests),
+        cmocka_unit_test(test_multihost_node_ids),
         cmocka_unit_test(test_schema_refusals),
         cmocka_unit_test(test_malformed),
         cmocka_unit_test(test_hostile),

@@ -331,6 +331,10 @@ static void test_mapping(void **state)
     want_ok(run(&env, REQ("<mapping action=\"create\" client=\"web\" vdev=\"0:0:0:2\" lu=\"db1\" shared=\"true\"/>"),
                 NULL), NULL);
     assert_true(hook.last.shared);
+    /* a multi-host VIOS (id over 256) reaches the hook, which checks it is a member */
+    want_ok(run(&env, REQ("<mapping action=\"create\" client=\"web\" vdev=\"0:0:0:3\" lu=\"db1\" node=\"513\"/>"),
+                NULL), NULL);
+    assert_int_equal(hook.last.node_id, 513);
     want_exception(run(&env, REQ("<mapping action=\"create\" client=\"web\" vdev=\"0:0:0:2\" lu=\"db1\" shared=\"yes\"/>"),
                        NULL), "INVALID");
 
@@ -367,7 +371,7 @@ static void test_mapping(void **state)
         { REQ("<mapping action=\"create\" client=\"web\" vdev=\"0:0:0:0\" lu=\"re/l\"/>"), "INVALID" },
         { REQ("<mapping action=\"create\" client=\"w b\" vdev=\"0:0:0:0\" lu=\"db1\"/>"), "INVALID" },
         { REQ("<mapping action=\"create\" client=\"web\" vdev=\"0:0:0:0\" lu=\"db1\" node=\"0\"/>"), "INVALID" },
-        { REQ("<mapping action=\"create\" client=\"web\" vdev=\"0:0:0:0\" lu=\"db1\" node=\"257\"/>"), "BAD_VALUE" },
+        { REQ("<mapping action=\"create\" client=\"web\" vdev=\"0:0:0:0\" lu=\"db1\" node=\"4294967296\"/>"), "BAD_VALUE" },
         { REQ("<mapping action=\"delete\" client=\"web\"/>"), "INVALID" },
         { REQ("<mapping action=\"modify\" client=\"web\" vdev=\"0:0:0:0\"/>"), "INVALID" },
     };
