@@ -5,7 +5,7 @@
 # installed on the host: kernel.sh downloads and unpacks its .deb.
 
 RIG_HOST_PKGS="xen-hypervisor-$RIG_XEN_VER-amd64 xen-utils-$RIG_XEN_VER xenstore-utils qemu-system-x86
-    busybox-static lz4 xz-utils cpio time sg3-utils e2fsprogs"
+    busybox-static lz4 xz-utils cpio time sg3-utils e2fsprogs corosync"
 # the storage benchmark's load generator (make rig-bench, RIG_BENCH=1): packaged into client1
 [ "${RIG_BENCH:-0}" = 1 ] && RIG_HOST_PKGS="$RIG_HOST_PKGS fio"
 

@@ -16,10 +16,12 @@
 #
 # Outputs: RIG_DIR/dom0-initrd.cpio (given to Xen as dom0's initramfs).
 
-RIG_DOM0_MODULES="xen-privcmd xenfs xen-evtchn xen-gntdev xen-gntalloc loop xen-blkback"   # load order matters
+RIG_DOM0_MODULES="xen-privcmd xenfs xen-evtchn xen-gntdev xen-gntalloc loop xen-blkback xen-netback bridge"   # load order matters
 # loop + xen-blkback: the shared disk, one image in dom0 that every VIOS gets as the same /dev/xvdb
 # (rig_shared_disk_up in guest/lib.sh), the rig's stand-in for a SAN LUN all VIOSes reach
 # xen-privcmd: libxenctrl in a VIOS asks Xen whether a peer's event channel is still bound
+# xen-netback + bridge: the multi-host scenario's VIOSes get a vif on dom0's bridge xenbr0
+# (guest/vif-hotplug), the network their corosync and the mesh's TCP links run on
 RIG_DOMU_MODULES="xen-privcmd xen-evtchn xen-gntdev xen-gntalloc"
 # loaded by /init in client domUs only (rig.role=client; /etc/rig/modules.client): the pvSCSI
 # frontend, the disk and generic SCSI drivers a vSCSI LUN shows up through, and ext4 (which also
@@ -28,15 +30,16 @@ RIG_DOMU_MODULES="xen-privcmd xen-evtchn xen-gntdev xen-gntalloc"
 # xen-scsiback (it would claim the backend/vscsi nodes the vSCSI engine serves), so it is not shipped.
 RIG_CLIENT_MODULES="sd_mod sg xen-scsifront ext4 crc32c_generic"
 # loaded in VIOS domUs only (rig.role=vios; /etc/rig/modules.vios): the block frontend through which
-# a VIOS sees the shared disk dom0 gives it
-RIG_VIOS_MODULES="xen-blkfront"
+# a VIOS sees the shared disk dom0 gives it, and the network frontend of the multi-host scenario's vif
+RIG_VIOS_MODULES="xen-blkfront xen-netfront"
 # shipped in the domU image but not loaded (insmod /lib/modules/rig/NAME.ko)
 RIG_DOMU_EXTRA_MODULES=${RIG_DOMU_EXTRA_MODULES-}
 # programs of Debian packages for the domUs, with their libraries (sg3-utils: SCSI commands
 # from a client through its vSCSI disks)
 RIG_DOMU_TOOLS="sg_inq sg_vpd sg_readcap sg_persist sg_luns sg_turs sg_modes sg_sync"
-# from /usr/sbin (e2fsprogs: a client checks the file system on its vSCSI disk)
-RIG_DOMU_SBIN_TOOLS="e2fsck"
+# from /usr/sbin (e2fsprogs: a client checks the file system on its vSCSI disk; corosync: each VIOS
+# of the multi-host scenario runs its own, the cluster engine the corosync transport is built on)
+RIG_DOMU_SBIN_TOOLS="e2fsck corosync corosync-cmapctl corosync-quorumtool corosync-cfgtool"
 RIG_DOM0_TOOLS="xl xenstored xenconsoled xen-init-dom0 xenstore-control lsevtchn"
 # shipped in dom0 but loaded only by the storage benchmark (scenario 90, in this order:
 # /etc/rig/modules.bench): Linux's own pvSCSI backend with LIO's fileio backstore, the
@@ -54,7 +57,7 @@ rig_base_key() {
         echo "$RIG_KPKG $RIG_DOM0_MODULES / $RIG_DOM0_BENCH_MODULES / $RIG_DOMU_MODULES / $RIG_CLIENT_MODULES / $RIG_VIOS_MODULES / $RIG_DOMU_EXTRA_MODULES"
         echo "$RIG_DOM0_TOOLS / $RIG_DOMU_TOOLS / $RIG_DOMU_SBIN_TOOLS"
         dpkg-query -W -f='${Package} ${Version}\n' xen-utils-$RIG_XEN_VER xenstore-utils busybox-static \
-            libc6 libgcc-s1 libxenstore4 sg3-utils e2fsprogs 2>/dev/null
+            libc6 libgcc-s1 libxenstore4 sg3-utils e2fsprogs corosync 2>/dev/null
         rig_sha256 "$RIG_SRC/host/rootfs.sh" "$RIG_SRC/host/images.sh" "$RIG_SRC/host/kernel.sh"
     } | sha256sum | cut -d' ' -f1
 }
@@ -114,6 +117,7 @@ rig_build_overlay_dom0() {
     install -m 644 "$RIG_SRC/guest/lib.sh" "$root/rig/lib.sh"
     install -m 755 "$RIG_SRC/guest/run-scenarios.sh" "$root/rig/run-scenarios.sh"
     install -m 755 "$RIG_SRC/guest/block-hotplug" "$root/rig/block-hotplug"
+    install -m 755 "$RIG_SRC/guest/vif-hotplug" "$root/rig/vif-hotplug"
     install -m 755 "$RIG_SRC"/scenarios/[0-9]*.sh "$root/rig/scenarios/" 2>/dev/null
     cp "$RIG_DIR/domu-initrd.cpio" "$root/rig/domu/initrd.cpio"
     if rig_use_packages; then
