@@ -232,8 +232,13 @@ integration: deps asan-build
 	@XVIOS_BIN=$(CURDIR)/build/asan/bin XVIOS_TESTS=$(CURDIR)/build/asan/tests \
 	  tests/run-tests.sh -- $(filter-out $(SCALE_TESTS) $(MULTIHOST_TESTS),$(sort $(wildcard tests/integration/test_*.sh)))
 
+# Two at a time (one per core), each test's output in build/valgrind/NAME.log, shown when it fails;
+# the first failure stops the rest (xargs stops on a command's status 255).
 valgrind: all $(rel_UNITS)
-	@for t in $(rel_UNITS); do valgrind -q --error-exitcode=99 --leak-check=full $$t || exit 1; done
+	@mkdir -p build/valgrind
+	@printf '%s\n' $(rel_UNITS) | xargs -P 2 -I{} sh -c 'n=$$(basename {}); \
+	  if valgrind -q --error-exitcode=99 --leak-check=full {} >build/valgrind/$$n.log 2>&1; then echo "valgrind ok   $$n"; \
+	  else echo "valgrind FAIL $$n:"; cat build/valgrind/$$n.log; exit 255; fi'
 
 demo: deps all $(rel_IHELP)
 	@XVIOS_BIN=$(CURDIR)/build/rel/bin XVIOS_TESTS=$(CURDIR)/build/rel/tests toolstack/demo.sh
