@@ -402,6 +402,10 @@ static int split_undo(struct viod_apply *ap, xvios_plat *p)
         XLOG_WARN("mapping %s of domain %u %u:%u:%u:%u: taking the VTD record back failed (%s): it stays '%s'",
                   ap->a.op == XVIOS_VIO_APPLY_ADD ? "add" : "remove", ap->rec.client, ap->rec.vhost, ap->rec.chn,
                   ap->rec.tgt, ap->rec.lun, strerror(-rc), xvios_vtd_state_name(ap->rec.state));
+    else
+        XLOG_INFO("mapping %s of domain %u %u:%u:%u:%u: the VTD record taken back (%s)",
+                  ap->a.op == XVIOS_VIO_APPLY_ADD ? "add" : "remove", ap->rec.client, ap->rec.vhost, ap->rec.chn,
+                  ap->rec.tgt, ap->rec.lun, ap->a.op == XVIOS_VIO_APPLY_ADD ? "the claim removed" : "served again");
     return rc;
 }
 
