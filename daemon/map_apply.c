@@ -18,6 +18,14 @@
  *           in one transaction; when the engine has the LUN at 6 and the
  *           backend is back at 4, dev-N and the record go in one more.
  *
+ * On the split store (multihost-db: the record in the replicated DB, the
+ * dirs in this host's store, no transaction spanning both) the record is
+ * its own steps around those transactions (xvios/db_vtd_step.h; the
+ * section "the steps of a split store" below, docs/multihost.md):
+ * claimed attaching before an add's nodes, settled after the client took
+ * the LUN, the claim removed after a rolled-back add; marked detaching
+ * before a remove's nodes, removed after, put back when the client kept it.
+ *
  * The answer is the vioResponse of the outcome (node="<this node>"), sent
  * back to N as the MAPPING_APPLY's response, or to a local caller when this
  * node was asked itself; a change made is this node's Lifecycle event
