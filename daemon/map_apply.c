@@ -18,6 +18,14 @@
  *           in one transaction; when the engine has the LUN at 6 and the
  *           backend is back at 4, dev-N and the record go in one more.
  *
+ * On the split store (multihost-db: the record in the replicated DB, the
+ * dirs in this host's store, no transaction spanning both) the record is
+ * its own steps around those transactions (xvios/db_vtd_step.h; the
+ * section "the steps of a split store" below, docs/multihost.md):
+ * claimed attaching before an add's nodes, settled after the client took
+ * the LUN, the claim removed after a rolled-back add; marked detaching
+ * before a remove's nodes, removed after, put back when the client kept it.
+ *
  * The answer is the vioResponse of the outcome (node="<this node>"), sent
  * back to N as the MAPPING_APPLY's response, or to a local caller when this
  * node was asked itself; a change made is this node's Lifecycle event
@@ -37,6 +45,7 @@
 #include "xvios/clock.h"
 #include "xvios/db_lu.h"
 #include "xvios/db_vtd.h"
+#include "xvios/db_vtd_step.h"
 #include "xvios/log.h"
 #include "xvios/parse.h"
 #include "xvios/vio.h"
@@ -124,6 +133,7 @@ struct step {
     enum xvios_vio_code code;    /* a refusal found inside the transaction */
     char why[XVIOS_VIO_SENTENCE_MAX];
     bool done_now;               /* nothing to wait for */
+    const struct xvios_db_lu *pool;   /* split store: the pool LU as read before the claim (NULL: none) */
 };
 
 __attribute__((format(printf, 3, 4)))
@@ -190,8 +200,12 @@ static int add_body(xvios_tx tx, struct step *s)
     if (w.n_devs >= AP_MAX_DEVS || w.next_index > AP_MAX_INDEX)
         return refuse(s, XVIOS_VIO_CONFLICT, "vhost %u of domain %u has no room for another LUN", v->vhost, v->client);
     if (v->pool_lu[0]) {
-        /* read in this transaction: an LU removed meanwhile is not attached */
-        rc = xvios_db_lu_get(d->plat, tx, v->pool_lu, &pool);
+        /* read in this transaction: an LU removed meanwhile is not attached; on a split store the pool is in
+         * the replicated DB, outside this transaction: the copy read just before the claim */
+        if (ap->split)
+            rc = s->pool ? (pool = *s->pool, 0) : -ENOENT;
+        else
+            rc = xvios_db_lu_get(d->plat, tx, v->pool_lu, &pool);
         if (rc == -ENOENT)
             return refuse(s, XVIOS_VIO_NOT_FOUND, "there is no LU '%s' in the pool", v->pool_lu);
         if (rc < 0)
@@ -208,7 +222,8 @@ static int add_body(xvios_tx tx, struct step *s)
         return rc;
     if (ap->reconfigure && (rc = viod_vh_write_state(d, tx, v, "state", ST_RECONF)) < 0)
         return rc;
-    rc = xvios_db_vtd_put(d->plat, tx, v);
+    /* on a split store the record is the claim's, in the replicated DB (split_begin) */
+    rc = ap->split ? 0 : xvios_db_vtd_put(d->plat, tx, v);
     if (rc == -EACCES)
         return refuse(s, XVIOS_VIO_CONFLICT, "the VTD record of %u:%u:%u:%u of domain %u is not node %u's to write",
                       v->vhost, v->chn, v->tgt, v->lun, v->client, d->self_node);
@@ -231,7 +246,15 @@ static int remove_body(xvios_tx tx, struct step *s)
     if (rc < 0 && rc != -ENOENT)
         return rc;
     if (rc == -ENOENT || !w.found) {
-        /* nothing in the backend dir (wiped): only the record is left, and it goes */
+        /* nothing in the backend dir (wiped): only the record is left, and it goes (split: in split_end) */
+        if (ap->split) {
+            if (!ap->have_rec)
+                return refuse(s, XVIOS_VIO_NOT_FOUND, "domain %u has no LUN at %u:%u:%u:%u", v->client, v->vhost,
+                              v->chn, v->tgt, v->lun);
+            s->done_now = true;
+            snprintf(ap->state, sizeof(ap->state), "absent");
+            return 0;
+        }
         rc = xvios_db_vtd_remove(d->plat, tx, v->client, v->vhost, v->chn, v->tgt, v->lun);
         if (rc == -ENOENT)
             return refuse(s, XVIOS_VIO_NOT_FOUND, "domain %u has no LUN at %u:%u:%u:%u", v->client, v->vhost,
@@ -264,9 +287,11 @@ static int remove_body(xvios_tx tx, struct step *s)
     /* the client never connected: nobody to answer, the LUN goes at once */
     if ((rc = viod_vh_remove_dev(d, tx, v, ap->index)) < 0)
         return rc;
-    rc = xvios_db_vtd_remove(d->plat, tx, v->client, v->vhost, v->chn, v->tgt, v->lun);
     s->done_now = true;
     snprintf(ap->state, sizeof(ap->state), "initialising");
+    if (ap->split)
+        return 0;
+    rc = xvios_db_vtd_remove(d->plat, tx, v->client, v->vhost, v->chn, v->tgt, v->lun);
     return rc == -ENOENT ? 0 : rc;
 }
 
@@ -283,8 +308,113 @@ static int finish_body(xvios_tx tx, struct step *s)
     if (s->ap->a.op == XVIOS_VIO_APPLY_ADD && viod_vh_be_dir(d, v, be, sizeof(be)) == 0 &&
         viod_vh_state(d->plat, tx, be, "state") == ST_RECONF && (rc = viod_vh_write_state(d, tx, v, "state", ST_CONNECTED)) < 0)
         return rc;
+    if (s->ap->split)
+        return 0;   /* the record: split_end / split_undo */
     rc = xvios_db_vtd_remove(d->plat, tx, v->client, v->vhost, v->chn, v->tgt, v->lun);
     return rc == -ENOENT ? 0 : rc;
+}
+
+/* ---------------------------------------------------------------- the steps of a split store */
+/*
+ * On a VIOS whose store is the split store (multihost-db) the VTD record is in the replicated DB and the
+ * vhost's nodes in this host's store, which no transaction spans (docs/multihost.md): an add claims the
+ * record (state attaching) before the nodes' transaction and settles it once the client has the LUN; a
+ * remove marks it detaching before and removes it after (xvios/db_vtd_step.h, the steps the CLI takes).
+ */
+
+/* Step 1. 0, or -ECANCELED with the refusal in s. */
+static int split_begin(struct step *s, struct xvios_db_lu *pool)
+{
+    struct xviosd *d = s->d;
+    struct viod_apply *ap = s->ap;
+    const struct xvios_db_vtd *v = &ap->a.vtd;
+    struct xvios_db_vtd now;
+    int rc;
+
+    if (ap->a.op == XVIOS_VIO_APPLY_ADD) {
+        if (v->pool_lu[0]) {
+            rc = xvios_db_lu_get(d->plat, XVIOS_TX_NONE, v->pool_lu, pool);
+            if (rc == -ENOENT)
+                return refuse(s, XVIOS_VIO_NOT_FOUND, "there is no LU '%s' in the pool", v->pool_lu);
+            if (rc < 0)
+                return refuse(s, XVIOS_VIO_INTERNAL, "node %u could not read LU '%s': %s", d->self_node, v->pool_lu,
+                              strerror(-rc));
+            s->pool = pool;
+        }
+        rc = xvios_db_vtd_claim(d->plat, v, &now);
+        if (rc == -EEXIST)
+            return refuse(s, XVIOS_VIO_EXISTS, "domain %u has a LUN at %u:%u:%u:%u already", v->client, v->vhost,
+                          v->chn, v->tgt, v->lun);
+        if (rc == -EBUSY)
+            return refuse(s, XVIOS_VIO_CONFLICT, "the VTD record of domain %u's %u:%u:%u:%u is left '%s' by a "
+                          "multi-host step that did not finish (node %u); a mapping delete removes it", v->client,
+                          v->vhost, v->chn, v->tgt, v->lun, xvios_vtd_state_name(now.state), now.node);
+        if (rc == -EACCES || rc == -EPERM || rc == -EIO)
+            return refuse(s, XVIOS_VIO_CONFLICT, "the VTD record of %u:%u:%u:%u of domain %u is %s", v->vhost,
+                          v->chn, v->tgt, v->lun, v->client, rc == -EIO ? "damaged" : "not this node's to write");
+        if (rc < 0)
+            return refuse(s, rc == -EAGAIN ? XVIOS_VIO_BUSY : XVIOS_VIO_INTERNAL, "node %u could not record the "
+                          "mapping in the cluster DB: %s", d->self_node, strerror(-rc));
+        ap->rec = *v;
+        ap->rec.state = XVIOS_VTD_ATTACHING;
+        ap->have_rec = true;
+        return 0;
+    }
+    rc = xvios_db_vtd_get(d->plat, XVIOS_TX_NONE, v->client, v->vhost, v->chn, v->tgt, v->lun, &now);
+    if (rc == -ENOENT)
+        return 0;   /* no record: the nodes alone, if any */
+    if (rc < 0)
+        return refuse(s, rc == -EIO ? XVIOS_VIO_CONFLICT : XVIOS_VIO_INTERNAL, "the VTD record of %u:%u:%u:%u of "
+                      "domain %u cannot be read: %s", v->vhost, v->chn, v->tgt, v->lun, v->client, strerror(-rc));
+    if (now.node != d->self_node)
+        return refuse(s, XVIOS_VIO_CONFLICT, "the VTD record of %u:%u:%u:%u of domain %u is node %u's", v->vhost,
+                      v->chn, v->tgt, v->lun, v->client, now.node);
+    ap->rec = now;
+    ap->have_rec = true;
+    if (now.state != XVIOS_VTD_SERVED)
+        return 0;   /* left in a step by an apply or a CLI that stopped: this remove finishes it */
+    rc = xvios_db_vtd_step(d->plat, &now, false, XVIOS_VTD_DETACHING, NULL);
+    if (rc < 0)
+        return refuse(s, rc == -EAGAIN || rc == -ESTALE || rc == -ENOENT ? XVIOS_VIO_BUSY : XVIOS_VIO_INTERNAL,
+                      "node %u could not mark the VTD record detaching: %s; try again", d->self_node,
+                      rc == -ESTALE || rc == -ENOENT ? "it changed meanwhile" : strerror(-rc));
+    ap->rec.state = XVIOS_VTD_DETACHING;
+    ap->marked = true;
+    return 0;
+}
+
+/* The last step: an add's record settled (no state line), a remove's removed. 0 or -errno. */
+static int split_end(struct viod_apply *ap, xvios_plat *p)
+{
+    int rc;
+
+    if (!ap->have_rec)
+        return 0;
+    rc = xvios_db_vtd_step(p, &ap->rec, ap->a.op == XVIOS_VIO_APPLY_REMOVE, XVIOS_VTD_SERVED, NULL);
+    if (rc == 0 && ap->a.op == XVIOS_VIO_APPLY_ADD)
+        ap->rec.state = XVIOS_VTD_SERVED;
+    else if (rc == 0)
+        ap->have_rec = false;
+    return rc;
+}
+
+/* Step 1 taken back: an add's claim removed, a remove's mark put back (the LUN is still served). 0 or -errno. */
+static int split_undo(struct viod_apply *ap, xvios_plat *p)
+{
+    int rc;
+
+    if (!ap->have_rec || (ap->a.op == XVIOS_VIO_APPLY_REMOVE && !ap->marked))
+        return 0;
+    rc = xvios_db_vtd_step(p, &ap->rec, ap->a.op == XVIOS_VIO_APPLY_ADD, XVIOS_VTD_SERVED, NULL);
+    if (rc < 0)
+        XLOG_WARN("mapping %s of domain %u %u:%u:%u:%u: taking the VTD record back failed (%s): it stays '%s'",
+                  ap->a.op == XVIOS_VIO_APPLY_ADD ? "add" : "remove", ap->rec.client, ap->rec.vhost, ap->rec.chn,
+                  ap->rec.tgt, ap->rec.lun, strerror(-rc), xvios_vtd_state_name(ap->rec.state));
+    else
+        XLOG_INFO("mapping %s of domain %u %u:%u:%u:%u: the VTD record taken back (%s)",
+                  ap->a.op == XVIOS_VIO_APPLY_ADD ? "add" : "remove", ap->rec.client, ap->rec.vhost, ap->rec.chn,
+                  ap->rec.tgt, ap->rec.lun, ap->a.op == XVIOS_VIO_APPLY_ADD ? "the claim removed" : "served again");
+    return rc;
 }
 
 /* ---------------------------------------------------------------- starting and polling */
@@ -296,8 +426,18 @@ static void release(struct viod_apply *ap)
 static void start(struct xviosd *d, struct viod_apply *ap)
 {
     struct step s = { .d = d, .ap = ap };
-    int rc = in_tx(d->plat, ap->a.op == XVIOS_VIO_APPLY_ADD ? add_body : remove_body, &s);
+    struct xvios_db_lu pool;
+    int rc;
 
+    ap->split = d->rdb != NULL;
+    if (ap->split && split_begin(&s, &pool) < 0) {
+        answer_refused(d, ap, s.code, "%s", s.why);
+        release(ap);
+        return;
+    }
+    rc = in_tx(d->plat, ap->a.op == XVIOS_VIO_APPLY_ADD ? add_body : remove_body, &s);
+    if (rc < 0 && ap->split)
+        split_undo(ap, d->plat);
     if (rc == -ECANCELED) {
         answer_refused(d, ap, s.code, "%s", s.why);
         release(ap);
@@ -306,6 +446,20 @@ static void start(struct xviosd *d, struct viod_apply *ap)
     if (rc < 0) {
         answer_refused(d, ap, rc == -EAGAIN ? XVIOS_VIO_BUSY : XVIOS_VIO_INTERNAL, "node %u could not write: %s",
                        d->self_node, strerror(-rc));
+        release(ap);
+        return;
+    }
+    if (s.done_now && ap->split && (rc = split_end(ap, d->plat)) < 0) {
+        const char *left = "";
+
+        if (ap->a.op == XVIOS_VIO_APPLY_ADD) {   /* the nodes go again, then the claim */
+            int rb = in_tx(d->plat, finish_body, &s);
+            left = rb < 0 || split_undo(ap, d->plat) < 0 ? "; rolling back failed" : "; rolled back: nothing is left of it";
+        } else {
+            left = "; the LUN's nodes are gone, its record stays 'detaching' (a delete again removes it)";
+        }
+        answer_refused(d, ap, XVIOS_VIO_INTERNAL, "node %u could not %s the VTD record in the cluster DB: %s%s",
+                       d->self_node, ap->a.op == XVIOS_VIO_APPLY_ADD ? "complete" : "remove", strerror(-rc), left);
         release(ap);
         return;
     }
@@ -359,16 +513,28 @@ void viod_apply_tick(struct xviosd *d, struct timespec now)
             if (rc < 0)
                 answer_refused(d, ap, XVIOS_VIO_INTERNAL, "the LUN was removed but its nodes could not be: %s",
                                strerror(-rc));
+            else if (ap->split && (rc = split_end(ap, d->plat)) < 0)
+                answer_refused(d, ap, XVIOS_VIO_INTERNAL, "the LUN and its nodes were removed but not its VTD record "
+                               "(%s): it stays 'detaching', a delete again removes it", strerror(-rc));
             else
                 answer_ok(d, ap, ap->state);
         } else if (ap->a.op == XVIOS_VIO_APPLY_ADD && p == 1) {
-            answer_ok(d, ap, "connected");
+            if (ap->split && (rc = split_end(ap, d->plat)) < 0)
+                answer_refused(d, ap, XVIOS_VIO_INTERNAL, "the client has the LUN but its VTD record could not be "
+                               "completed (%s): it stays 'attaching' (not served by rebuilds); a delete removes it",
+                               strerror(-rc));
+            else
+                answer_ok(d, ap, "connected");
         } else if (ap->a.op == XVIOS_VIO_APPLY_ADD) {
             rc = in_tx(d->plat, finish_body, &s);   /* roll back what this add wrote */
+            if (rc >= 0 && ap->split)
+                rc = split_undo(ap, d->plat);   /* the nodes first, then the claim */
             answer_refused(d, ap, XVIOS_VIO_UNAVAILABLE, "the client's frontend %s the LUN within %u ms; %s",
                            p < 0 ? "refused" : "did not take", XVD_APPLY_WAIT_MS,
                            rc < 0 ? "rolling back failed" : "rolled back: nothing is left of it");
         } else {
+            if (ap->split)
+                split_undo(ap, d->plat);   /* still served: the record as it was */
             answer_refused(d, ap, XVIOS_VIO_UNAVAILABLE, "the client's frontend did not let go of the LUN within %u "
                            "ms; it stays marked for removal (state 5) and recorded", XVD_APPLY_WAIT_MS);
         }

@@ -160,6 +160,9 @@ struct viod_apply {
     uint64_t handle;
     uint32_t peer, epoch;
     uint64_t txid;
+    /* on a split store (rdb): the VTD record as this apply's last step left it, if it has one (map_apply.c) */
+    bool split, have_rec, marked;   /* marked: this remove made it detaching */
+    struct xvios_db_vtd rec;
 };
 
 /* ---------------------------------------------------------------- the VKE's counters */

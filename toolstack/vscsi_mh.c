@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "toolstack/cli_mhdb.h"
+#include "xvios/db_vtd_step.h"
 #include "toolstack/vscsi_cmd.h"
 
 /* A replicated-DB transaction's failure as a line: the quorum case says what it means. */
@@ -38,12 +39,6 @@ static bool same_storage(const struct xvios_db_vtd *r, const struct xvios_db_lu 
     if (r->pool_lu[0] && pool)
         return !strcmp(r->pool_lu, pool->name);
     return !strcmp(r->lu, lu);
-}
-
-static bool same_record(const struct xvios_db_vtd *a, const struct xvios_db_vtd *b)
-{
-    return a->node == b->node && a->state == b->state && a->read_only == b->read_only && !strcmp(a->lu, b->lu) &&
-           !strcmp(a->pool_lu, b->pool_lu);
 }
 
 /* The checks and the record of step 1, in the replicated transaction. 0; > 0 an errno; < 0 minus an exit code. */
@@ -205,24 +200,17 @@ static int rewrite_body(struct vscsi_ctx *ctx, xvios_tx tx, void *arg)
 {
     struct rec_arg *a = arg;
     const struct xvios_db_vtd *r = a->rec;
-    struct xvios_db_vtd now, next;
-    int rc = xvios_db_vtd_get(ctx->p, tx, r->client, r->vhost, r->chn, r->tgt, r->lun, &now);
+    struct xvios_db_vtd now;
+    int rc = xvios_db_vtd_step_in_tx(ctx->p, tx, r, a->remove, a->to, &now);
 
     if (rc == -ENOENT)
-        return a->remove ? 0 : -vscsi_say(XVIOS_EXIT_ERROR, "the VTD record of domain %u's %u:%u:%u:%u was removed "
-                                                            "meanwhile (a concurrent detach?)", r->client, r->vhost,
-                                          r->chn, r->tgt, r->lun);
-    if (rc < 0)
-        return -rc;
-    if (!same_record(&now, r))
+        return -vscsi_say(XVIOS_EXIT_ERROR, "the VTD record of domain %u's %u:%u:%u:%u was removed meanwhile (a "
+                                            "concurrent detach?)", r->client, r->vhost, r->chn, r->tgt, r->lun);
+    if (rc == -ESTALE)
         return -vscsi_say(XVIOS_EXIT_ERROR, "the VTD record of domain %u's %u:%u:%u:%u changed meanwhile (node %u, "
                                             "%s): left as it is", r->client, r->vhost, r->chn, r->tgt, r->lun,
                           now.node, xvios_vtd_state_name(now.state));
-    if (a->remove)
-        return -xvios_db_vtd_remove(ctx->p, tx, r->client, r->vhost, r->chn, r->tgt, r->lun);
-    next = now;
-    next.state = a->to;
-    return -xvios_db_vtd_put(ctx->p, tx, &next);
+    return -rc;
 }
 
 int vscsi_mh_settle(struct vscsi_ctx *ctx, const struct xvios_db_vtd *rec)
