@@ -255,25 +255,31 @@ bench-multihost: deps all $(rel_IHELP)
 	@XVIOS_BIN=$(CURDIR)/build/rel/bin XVIOS_TESTS=$(CURDIR)/build/rel/tests tests/bench/bench_multihost.sh
 
 # ---------------------------------------------------------------- fuzz
+# Every source is compiled once for the fuzzers (build/fuzz-obj, instrumented: fuzzer-no-link, ASan,
+# UBSan) and each fuzzer links the objects it needs: libxvios's, plus FUZZ_EXTRA_<fuzzer name>.
 FUZZ_BINS := $(patsubst tests/fuzz/%.c,build/fuzz/%,$(FUZZ_SRCS))
-# Extra sources a fuzzer needs beyond libxvios: FUZZ_EXTRA_<fuzzer name>.
+FUZZ_CC   = $(CLANG) $(CPPFLAGS) $(XEN_CFLAGS) $(XML_CFLAGS) $(WARN) -g -O1 -fno-sanitize-recover=undefined
+fuzz_obj  = $(patsubst %.c,build/fuzz-obj/%.o,$(1))
 FUZZ_EXTRA_fuzz_scsi_pr := $(wildcard backend/scsi/scsi_pr*.c)
-build/fuzz/fuzz_scsi_pr: $(FUZZ_EXTRA_fuzz_scsi_pr)
 FUZZ_EXTRA_fuzz_scsi_cdb := $(filter-out backend/scsi/scsi_lu_store.c,$(wildcard backend/scsi/*.c)) \
                             tests/unit/scsi/scsi_memstore.c
-build/fuzz/fuzz_scsi_cdb: $(FUZZ_EXTRA_fuzz_scsi_cdb)
 FUZZ_EXTRA_fuzz_vscsi_ring := backend/vscsi/vscsi_req.c backend/vscsi/vscsi_rsp.c
-build/fuzz/fuzz_vscsi_ring: $(FUZZ_EXTRA_fuzz_vscsi_ring)
 FUZZ_EXTRA_fuzz_prsync_msg := backend/prsync/prsync_msg.c $(wildcard backend/scsi/scsi_pr*.c)
-build/fuzz/fuzz_prsync_msg: $(FUZZ_EXTRA_fuzz_prsync_msg)
 FUZZ_EXTRA_fuzz_cke_msg := backend/cke/cke_msg.c backend/cke/cke_asm.c
-build/fuzz/fuzz_cke_msg: $(FUZZ_EXTRA_fuzz_cke_msg)
 # The small parsers: one family per file in tests/fuzz/small_parsers/, plus the daemon's VKE_STATS text.
 FUZZ_EXTRA_fuzz_small_parsers := $(wildcard tests/fuzz/small_parsers/*.c) daemon/vke_stats_text.c daemon/login_req.c
-build/fuzz/fuzz_small_parsers: $(FUZZ_EXTRA_fuzz_small_parsers) $(wildcard tests/fuzz/small_parsers/*.h)
-build/fuzz/%: tests/fuzz/%.c $(LIB_SRCS) $(VIO_RNG_INC)
+build/fuzz-obj/%.o: %.c $(VIO_RNG_INC)
 	@mkdir -p $(@D)
-	$(CLANG) $(CPPFLAGS) $(XEN_CFLAGS) $(XML_CFLAGS) $(WARN) -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -o $@ $< $(LIB_SRCS) $(FUZZ_EXTRA_$*) $(LIBS) $(SYSTEMD_LIBS) $(XML_LIBS) $(RDB_LIBS) $(TLS_LIBS)
+	@echo "  CC   [fuzz] $<"
+	@$(FUZZ_CC) -fsanitize=fuzzer-no-link,address,undefined -MMD -MP -c -o $@ $<
+-include $(shell find build/fuzz-obj -name '*.d' 2>/dev/null)
+.PRECIOUS: build/fuzz-obj/%.o
+.SECONDEXPANSION:
+build/fuzz/%: build/fuzz-obj/tests/fuzz/%.o $(call fuzz_obj,$(LIB_SRCS)) $$(call fuzz_obj,$$(FUZZ_EXTRA_$$*))
+	@mkdir -p $(@D)
+	@echo "  LD   [fuzz] $@"
+	@$(FUZZ_CC) -fsanitize=fuzzer,address,undefined -o $@ $< $(call fuzz_obj,$(LIB_SRCS) $(FUZZ_EXTRA_$*)) \
+	  $(LIBS) $(SYSTEMD_LIBS) $(XML_LIBS) $(RDB_LIBS) $(TLS_LIBS)
 fuzz: deps $(FUZZ_BINS)
 	@for f in $(FUZZ_BINS); do n=$$(basename $$f); mkdir -p build/fuzz/corpus-$$n; \
 	  echo "== $$n for $(FUZZ_SECONDS)s"; \
