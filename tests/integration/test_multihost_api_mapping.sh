@@ -11,24 +11,11 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/corosync_lib.sh"
 . "$(dirname "$0")/mh_vios_lib.sh"
-ms() { date +%s%3N; }
+. "$(dirname "$0")/mh_scsi_lib.sh"
 
-mhv_up || exit 1
-"$XS_TOOL" "$(root_of 1)" domain 7 client-a || { t_fail "client A"; exit 1; }
-R1=$(root_of 1)
-fe_path() { echo "/local/domain/7/device/vscsi/$1"; }
-be_path() { echo "/local/domain/$VIOS_DOM_1/backend/vscsi/7/$1"; }
-recorded() { xv "$1" --json scsi list > "$T_ROOT/list$1.json" 2>"$T_ROOT/list$1.err" &&
-             python3 -c "import json; j=json.load(open('$T_ROOT/list$1.json'));
-print(' '.join('%d:%s:%d:%s:%s' % (r['client'], r['vdev'], r['vios_node'], r['state'], r['pool_lu'] or r['lu'])
-               for r in j['recorded']))"; }
-vtd_in_dump() { xv "$1" cluster dump | grep -q "^/xvios/vtds/$2"; }
-no_vtd() { local h; for h in "${@:2}"; do ! vtd_in_dump "$h" "$1" || return 1; done; }   # no_vtd NAME HOST...
-absent() { ! "$XS_TOOL" "$R1" read "$1" >/dev/null 2>&1; }
-has_rec() { recorded "$1" | grep -qw "$2"; }                                           # has_rec HOST REC
+mhs_up || exit 1
 only_rec() { [ "$(recorded "$1")" = "$2" ]; }                                          # only_rec HOST REC
 no_state_line() { ! xv 3 cluster dump | grep -A12 "^/xvios/vtds/$1" | grep -q 'state='; }
-refused() { [ "$1" -eq "$2" ] && grep -q "$3" "$4"; }   # refused RC WANT TEXT FILE
 R() { printf '<vioRequest version="1">%s</vioRequest>' "$1"; }
 # api XML OUT: `xvios --node 257 api` in host 1 (257's daemon), the response in $T_ROOT/OUT; its exit status
 api() { printf '%s' "$1" | cs_exec 1 timeout 90 "$XVIOS_BIN/xvios" --root "$R1" --node 257 api \

@@ -13,23 +13,9 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/corosync_lib.sh"
 . "$(dirname "$0")/mh_vios_lib.sh"
-ms() { date +%s%3N; }
+. "$(dirname "$0")/mh_scsi_lib.sh"
 
-mhv_up || exit 1
-"$XS_TOOL" "$(root_of 1)" domain 7 client-a || { t_fail "client A"; exit 1; }
-R1=$(root_of 1)
-fe_path() { echo "/local/domain/7/device/vscsi/$1"; }
-be_path() { echo "/local/domain/$VIOS_DOM_1/backend/vscsi/7/$1"; }
-# the VTD records as a host's CLI reads them (JSON "recorded": every host's, with their state)
-recorded() { xv "$1" --json scsi list > "$T_ROOT/list$1.json" 2>"$T_ROOT/list$1.err" &&
-             python3 -c "import json; j=json.load(open('$T_ROOT/list$1.json'));
-print(' '.join('%d:%s:%d:%s:%s' % (r['client'], r['vdev'], r['vios_node'], r['state'], r['pool_lu'] or r['lu'])
-               for r in j['recorded']))"; }
-vtd_in_dump() { xv "$1" cluster dump | grep -q "^/xvios/vtds/$2"; }
-no_vtd() { local h; for h in "${@:2}"; do ! vtd_in_dump "$h" "$1" || return 1; done; }   # no_vtd NAME HOST...
-absent() { ! "$XS_TOOL" "$R1" read "$1" >/dev/null 2>&1; }                                # absent PATH (host 1)
-has_rec() { recorded "$1" | grep -qw "$2"; }
-refused() { [ "$1" -eq "$2" ] && grep -q "$3" "$4"; }   # refused RC WANT TEXT FILE
+mhs_up || exit 1
 same3() { cmp -s "$1"1 "$1"2 && cmp -s "$1"1 "$1"3; }
 none_recorded() { [ -z "$(recorded 1)" ] && [ -z "$(recorded 2)" ] && [ -z "$(recorded 3)" ]; }
 
