@@ -148,28 +148,27 @@ static int refuse(struct step *s, enum xvios_vio_code code, const char *fmt, ...
     return -ECANCELED;
 }
 
-/* Run body in a transaction, again on a conflict (EAGAIN). */
+/* Run body in a transaction, again on a conflict (EAGAIN): xvios_db_tx_run with the step's refusal reset
+ * before each try. */
+struct tx_call {
+    int (*body)(xvios_tx tx, struct step *s);
+    struct step *s;
+};
+
+static int call_body(xvios_plat *p, xvios_tx tx, void *arg)
+{
+    struct tx_call *c = arg;
+
+    (void)p;
+    c->s->code = XVIOS_VIO_OK;
+    return c->body(tx, c->s);
+}
+
 static int in_tx(xvios_plat *p, int (*body)(xvios_tx tx, struct step *s), struct step *s)
 {
-    for (unsigned attempt = 0; attempt < XVIOS_DB_TX_RETRIES; attempt++) {
-        xvios_tx tx;
-        int rc = xvios_store_tx_start(p, &tx);
+    struct tx_call c = {.body = body, .s = s};
 
-        if (rc < 0)
-            return rc;
-        s->code = XVIOS_VIO_OK;
-        rc = body(tx, s);
-        if (rc < 0) {
-            xvios_store_tx_end(p, tx, false);
-            if (rc == -EAGAIN)
-                continue;
-            return rc;
-        }
-        rc = xvios_store_tx_end(p, tx, true);
-        if (rc != -EAGAIN)
-            return rc;
-    }
-    return -EAGAIN;
+    return xvios_db_tx_run(p, call_body, &c);
 }
 
 static int add_body(xvios_tx tx, struct step *s)

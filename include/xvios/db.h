@@ -38,6 +38,11 @@
 
 #define XVIOS_DB_ROOT "/xvios"
 #define XVIOS_DB_TX_RETRIES 64   /* EAGAIN retries before giving up with -EAGAIN */
+
+/* Run body(p, tx, ctx) in a transaction of its own; a conflict (-EAGAIN from the body or at commit) runs
+ * it again, up to XVIOS_DB_TX_RETRIES times, then -EAGAIN. Any other error of the body aborts the
+ * transaction and is the answer. */
+int xvios_db_tx_run(xvios_plat *p, int (*body)(xvios_plat *p, xvios_tx tx, void *ctx), void *ctx);
 /* The receipt/response deadline while the cluster's config/timeout-ms cannot be read. */
 #define XVIOS_DB_DEFAULT_TIMEOUT_MS 2000u
 /* The cluster's maximum send timeout when config/max-timeout-ms is absent (or 0 at create). */

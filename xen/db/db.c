@@ -15,7 +15,7 @@
 #include "xvios/parse.h"
 #include "xvios/wire.h"
 
-int db_tx_run(xvios_plat *p, int (*body)(xvios_plat *p, xvios_tx tx, void *ctx), void *ctx)
+int xvios_db_tx_run(xvios_plat *p, int (*body)(xvios_plat *p, xvios_tx tx, void *ctx), void *ctx)
 {
     for (unsigned attempt = 0; attempt < XVIOS_DB_TX_RETRIES; attempt++) {
         xvios_tx tx;
@@ -160,7 +160,7 @@ int xvios_db_cluster_create(xvios_plat *p, const struct xvios_db_config *cfg)
         cfg->max_nodes > XVIOS_MAX_NODES || cfg->timeout_ms == 0 || cfg->timeout_ms > DB_TIMEOUT_MAX_MS ||
         cfg->retries > DB_RETRIES_MAX || cfg->max_timeout_ms > DB_TIMEOUT_MAX_MS || cfg->timeout_ms > db_max_timeout(cfg))
         return -EINVAL;
-    return db_tx_run(p, create_body, (void *)cfg);
+    return xvios_db_tx_run(p, create_body, (void *)cfg);
 }
 
 static int destroy_body(xvios_plat *p, xvios_tx tx, void *ctx)
@@ -171,7 +171,7 @@ static int destroy_body(xvios_plat *p, xvios_tx tx, void *ctx)
 
 int xvios_db_cluster_destroy(xvios_plat *p)
 {
-    return db_tx_run(p, destroy_body, NULL);
+    return xvios_db_tx_run(p, destroy_body, NULL);
 }
 
 static int config_body(xvios_plat *p, xvios_tx tx, void *ctx)
@@ -202,7 +202,7 @@ static int config_body(xvios_plat *p, xvios_tx tx, void *ctx)
 
 int xvios_db_config_read(xvios_plat *p, struct xvios_db_config *cfg)
 {
-    int rc = db_tx_run(p, config_body, cfg);
+    int rc = xvios_db_tx_run(p, config_body, cfg);
 
     if (rc < 0)
         memset(cfg, 0, sizeof(*cfg));

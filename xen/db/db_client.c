@@ -193,7 +193,7 @@ int xvios_db_client_get(xvios_plat *p, xvios_tx tx, uint32_t id, struct xvios_db
 {
     struct get_ctx g = { .id = id, .out = out };
 
-    return tx == XVIOS_TX_NONE ? db_tx_run(p, client_get_body, &g) : client_read(p, tx, id, out);
+    return tx == XVIOS_TX_NONE ? xvios_db_tx_run(p, client_get_body, &g) : client_read(p, tx, id, out);
 }
 
 int xvios_db_client_by_uuid(xvios_plat *p, xvios_tx tx, const char *uuid, struct xvios_db_client *out)
@@ -205,7 +205,7 @@ int xvios_db_client_by_uuid(xvios_plat *p, xvios_tx tx, const char *uuid, struct
         memset(out, 0, sizeof(*out));
         return -EINVAL;
     }
-    return tx == XVIOS_TX_NONE ? db_tx_run(p, client_get_body, &g) : by_uuid(p, tx, canon, out);
+    return tx == XVIOS_TX_NONE ? xvios_db_tx_run(p, client_get_body, &g) : by_uuid(p, tx, canon, out);
 }
 
 static int adapter_get_body(xvios_plat *p, xvios_tx tx, void *ctx)
@@ -218,7 +218,7 @@ int xvios_db_adapter_get(xvios_plat *p, xvios_tx tx, uint32_t id, struct xvios_d
 {
     struct get_ctx g = { .id = id, .out = out };
 
-    return tx == XVIOS_TX_NONE ? db_tx_run(p, adapter_get_body, &g) : adapter_read(p, tx, id, out);
+    return tx == XVIOS_TX_NONE ? xvios_db_tx_run(p, adapter_get_body, &g) : adapter_read(p, tx, id, out);
 }
 
 /* ---------------------------------------------------------------- allocation */
@@ -406,7 +406,7 @@ int xvios_db_client_login(xvios_plat *p, const struct xvios_db_login *in, struct
         return -EINVAL;
     if ((rc = xvios_plat_self_domid(p, &c.self_domid)) < 0)
         return rc;
-    rc = db_tx_run(p, login_body, &c);
+    rc = xvios_db_tx_run(p, login_body, &c);
     free(c.m);
     if (rc == 0)
         *out = c.ids;

@@ -18,8 +18,6 @@ struct db_member {
     uint32_t domid;
 };
 
-/* Run body(p, tx, ctx) in a transaction; retry on -EAGAIN up to XVIOS_DB_TX_RETRIES times. */
-int db_tx_run(xvios_plat *p, int (*body)(xvios_plat *p, xvios_tx tx, void *ctx), void *ctx);
 
 int db_path(char *out, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* Read a value of at most max bytes (no NUL inside) into out[max + 1]. */

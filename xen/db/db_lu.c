@@ -234,7 +234,7 @@ static int list_body(xvios_plat *p, xvios_tx tx, void *ctx)
 int xvios_db_lu_list(xvios_plat *p, xvios_tx tx, struct xvios_db_lu **lus, unsigned *n)
 {
     struct list_ctx l = {0};
-    int rc = tx == XVIOS_TX_NONE ? db_tx_run(p, list_body, &l) : list_in_tx(p, tx, &l);
+    int rc = tx == XVIOS_TX_NONE ? xvios_db_tx_run(p, list_body, &l) : list_in_tx(p, tx, &l);
 
     *lus = NULL;
     *n = 0;
@@ -261,7 +261,7 @@ static int pool_body(xvios_plat *p, xvios_tx tx, void *ctx)
 int xvios_db_pool_get(xvios_plat *p, struct xvios_db_pool *out)
 {
     memset(out, 0, sizeof(*out));
-    return db_tx_run(p, pool_body, out);
+    return xvios_db_tx_run(p, pool_body, out);
 }
 
 struct one_ctx {
@@ -283,7 +283,7 @@ int xvios_db_lu_get(xvios_plat *p, xvios_tx tx, const char *name, struct xvios_d
         memset(out, 0, sizeof(*out));
         return -EINVAL;
     }
-    return tx == XVIOS_TX_NONE ? db_tx_run(p, get_body, &o) : lu_read(p, tx, name, out);
+    return tx == XVIOS_TX_NONE ? xvios_db_tx_run(p, get_body, &o) : lu_read(p, tx, name, out);
 }
 
 /* The LU's reservation record (xvios/db_pr.h) goes with it: a later LU of that name starts clean. */
@@ -309,7 +309,7 @@ int xvios_db_lu_remove(xvios_plat *p, xvios_tx tx, const char *name)
     if (!xvios_lu_name_ok(name))
         return -EINVAL;
     /* the entry goes; next-lu stays, so its number is never handed out again */
-    return tx == XVIOS_TX_NONE ? db_tx_run(p, remove_body, (void *)name) : remove_body(p, tx, (void *)name);
+    return tx == XVIOS_TX_NONE ? xvios_db_tx_run(p, remove_body, (void *)name) : remove_body(p, tx, (void *)name);
 }
 
 /* ---------------------------------------------------------------- create */
@@ -462,7 +462,7 @@ int xvios_db_lu_create(xvios_plat *p, const struct xvios_db_lu_spec *spec, struc
         return rc;
     clock_gettime(CLOCK_REALTIME, &ts);
     c.now = ts.tv_sec > 0 ? (uint64_t)ts.tv_sec : 0;
-    rc = db_tx_run(p, create_body, &c);
+    rc = xvios_db_tx_run(p, create_body, &c);
     if (rc == 0 && out)
         *out = c.lu;
     return rc;

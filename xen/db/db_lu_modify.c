@@ -102,7 +102,7 @@ int xvios_db_lu_modify(xvios_plat *p, const char *name, const struct xvios_db_lu
 
     if (!p || !name || !ch || !xvios_lu_name_ok(name) || ch->read_only < -1 || ch->read_only > 1)
         return -EINVAL;
-    rc = db_tx_run(p, modify_body, &c);
+    rc = xvios_db_tx_run(p, modify_body, &c);
     if (rc == 0 && out)
         *out = c.lu;
     return rc;

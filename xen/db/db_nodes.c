@@ -181,7 +181,7 @@ static int node_add(xvios_plat *p, const struct xvios_dominfo *dom, uint32_t wan
     ulen = strnlen(dom->uuid, sizeof(dom->uuid));
     if (nlen == 0 || nlen == sizeof(dom->name) || ulen == sizeof(dom->uuid))
         return -EINVAL;
-    rc = db_tx_run(p, add_body, &a);
+    rc = xvios_db_tx_run(p, add_body, &a);
     if (rc < 0)
         return rc;
     if (node_out)
@@ -227,7 +227,7 @@ int xvios_db_node_remove(xvios_plat *p, uint32_t node)
     if (node == 0 || node > XVIOS_NODE_ID_MAX)
         return -ENOENT;
     /* the entry (whatever the member made below it) goes in one operation; then the tables */
-    rc = db_tx_run(p, remove_body, &node);
+    rc = xvios_db_tx_run(p, remove_body, &node);
     return rc < 0 ? rc : db_regrant_tables(p);
 }
 
@@ -282,7 +282,7 @@ out:
 int xvios_db_nodes(xvios_plat *p, struct xvios_db_node **nodes, unsigned *n)
 {
     struct list_ctx l = { NULL, 0 };
-    int rc = db_tx_run(p, list_body, &l);
+    int rc = xvios_db_tx_run(p, list_body, &l);
 
     *nodes = NULL;
     *n = 0;
@@ -312,7 +312,7 @@ int xvios_db_node_get(xvios_plat *p, uint32_t node, struct xvios_db_node *out)
 
     if (node == 0 || node > XVIOS_NODE_ID_MAX)
         return -ENOENT;
-    return db_tx_run(p, get_body, &g);
+    return xvios_db_tx_run(p, get_body, &g);
 }
 
 int xvios_db_node_by_domid(xvios_plat *p, uint32_t domid, uint32_t *node)
@@ -360,7 +360,7 @@ int xvios_db_node_set_online(xvios_plat *p, uint32_t node, bool online)
 
     if (node == 0 || node > XVIOS_NODE_ID_MAX)
         return -ENOENT;
-    return db_tx_run(p, online_body, &o);
+    return xvios_db_tx_run(p, online_body, &o);
 }
 
 bool xvios_db_path_is_online_flag(const char *path)

@@ -119,7 +119,7 @@ int xvios_db_path_publish(xvios_plat *p, uint32_t node, const struct xvios_db_pa
         (e->state != XVIOS_PATH_GOOD && e->state != XVIOS_PATH_LOST) ||
         strnlen(e->backing, sizeof(e->backing)) >= sizeof(e->backing))
         return -EINVAL;
-    return db_tx_run(p, publish_body, &c);
+    return xvios_db_tx_run(p, publish_body, &c);
 }
 
 int xvios_db_path_remove(xvios_plat *p, uint32_t node, const char *key)

@@ -69,7 +69,7 @@ int xvios_db_pool_read(xvios_plat *p, xvios_tx tx, const char *name, struct xvio
     memset(out, 0, sizeof(*out));
     if (!xvios_pool_is_default(name) && !xvios_pool_name_ok(name))
         return -EINVAL;
-    return tx == XVIOS_TX_NONE ? db_tx_run(p, get_in_tx, &g) : get_in_tx(p, tx, &g);
+    return tx == XVIOS_TX_NONE ? xvios_db_tx_run(p, get_in_tx, &g) : get_in_tx(p, tx, &g);
 }
 
 static int info_cmp(const void *a, const void *b)
@@ -139,7 +139,7 @@ out:
 int xvios_db_pool_list(xvios_plat *p, xvios_tx tx, struct xvios_db_pool_info **out, unsigned *n)
 {
     struct list_ctx l = { NULL, 0 };
-    int rc = tx == XVIOS_TX_NONE ? db_tx_run(p, list_in_tx, &l) : list_in_tx(p, tx, &l);
+    int rc = tx == XVIOS_TX_NONE ? xvios_db_tx_run(p, list_in_tx, &l) : list_in_tx(p, tx, &l);
 
     *out = NULL;
     *n = 0;
@@ -246,7 +246,7 @@ static int run_write(xvios_plat *p, const struct xvios_db_pool_spec *spec, bool 
         return -EINVAL;
     clock_gettime(CLOCK_REALTIME, &ts);
     w.now = ts.tv_sec > 0 ? (uint64_t)ts.tv_sec : 0;
-    rc = db_tx_run(p, write_body, &w);
+    rc = xvios_db_tx_run(p, write_body, &w);
     if (rc == 0 && out)
         *out = w.out;
     else
@@ -324,7 +324,7 @@ int xvios_db_pool_delete(xvios_plat *p, const char *name, unsigned *lu_count)
         return -EBUSY;
     if (!xvios_pool_name_ok(name))
         return -EINVAL;
-    rc = db_tx_run(p, delete_body, &d);
+    rc = xvios_db_tx_run(p, delete_body, &d);
     if (lu_count)
         *lu_count = d.lus;
     return rc;

@@ -150,7 +150,7 @@ static int damage_confirmed(xvios_plat *p, const char *name, const char *dir)
     int rc;
 
     snprintf(c.dir, sizeof(c.dir), "%s", dir);
-    rc = db_tx_run(p, confirm_body, &c);
+    rc = xvios_db_tx_run(p, confirm_body, &c);
     if (rc == -EIO) {
         XLOG_WARN("cluster DB: pool %s: malformed record", name);
         return -EIO;

@@ -199,7 +199,7 @@ int db_regrant_tables(xvios_plat *p)
     do {
         memset(&b, 0, sizeof(b));
         b.after = cursor;
-        rc = db_tx_run(p, batch_body, &b);
+        rc = xvios_db_tx_run(p, batch_body, &b);
         if (rc < 0) {
             XLOG_ERR("cluster DB: re-granting the tables stopped after %u batch(es) at '%s': %s", batches,
                      cursor[0] ? cursor : XVIOS_DB_ROOT, strerror(-rc));

@@ -233,7 +233,7 @@ int xvios_db_vtd_get(xvios_plat *p, xvios_tx tx, uint32_t client, uint32_t vhost
     memset(out, 0, sizeof(*out));
     if (!vdev_ok(client, vhost, chn, tgt, lun))
         return -EINVAL;
-    return tx == XVIOS_TX_NONE ? db_tx_run(p, get_body, &c) : get_body(p, tx, &c);
+    return tx == XVIOS_TX_NONE ? xvios_db_tx_run(p, get_body, &c) : get_body(p, tx, &c);
 }
 
 /* "<client>-<h>-<c>-<t>-<l>", each canonical: 0 or -EINVAL. */
@@ -335,7 +335,7 @@ out:
 int xvios_db_vtd_list(xvios_plat *p, xvios_tx tx, struct xvios_db_vtd **out, unsigned *n)
 {
     struct list_ctx l = { NULL, 0 };
-    int rc = tx == XVIOS_TX_NONE ? db_tx_run(p, list_body, &l) : list_body(p, tx, &l);
+    int rc = tx == XVIOS_TX_NONE ? xvios_db_tx_run(p, list_body, &l) : list_body(p, tx, &l);
 
     if (rc < 0) {
         free(l.v);
@@ -413,7 +413,7 @@ int xvios_db_vtd_put(xvios_plat *p, xvios_tx tx, const struct xvios_db_vtd *v)
 
     if (xvios_db_vtd_check(v) < 0)
         return -EINVAL;
-    return tx == XVIOS_TX_NONE ? db_tx_run(p, put_body, &c) : put_body(p, tx, &c);
+    return tx == XVIOS_TX_NONE ? xvios_db_tx_run(p, put_body, &c) : put_body(p, tx, &c);
 }
 
 static int remove_body(xvios_plat *p, xvios_tx tx, void *arg)
@@ -432,5 +432,5 @@ int xvios_db_vtd_remove(xvios_plat *p, xvios_tx tx, uint32_t client, uint32_t vh
 
     if (!vdev_ok(client, vhost, chn, tgt, lun))
         return -EINVAL;
-    return tx == XVIOS_TX_NONE ? db_tx_run(p, remove_body, &c) : remove_body(p, tx, &c);
+    return tx == XVIOS_TX_NONE ? xvios_db_tx_run(p, remove_body, &c) : remove_body(p, tx, &c);
 }

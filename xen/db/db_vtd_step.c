@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "db_internal.h"
 #include "xvios/db_vtd_step.h"
 
 bool xvios_db_vtd_same(const struct xvios_db_vtd *a, const struct xvios_db_vtd *b)
@@ -38,54 +39,33 @@ int xvios_db_vtd_step_in_tx(xvios_plat *p, xvios_tx tx, const struct xvios_db_vt
     return xvios_db_vtd_put(p, tx, &next);
 }
 
-/* Run one step in transactions until one commits or the step fails (a conflict starts it again). */
-static int in_own_tx(xvios_plat *p, int (*body)(xvios_plat *, xvios_tx, const void *, struct xvios_db_vtd *),
-                     const void *arg, struct xvios_db_vtd *now)
-{
-    for (unsigned attempt = 0; attempt < XVIOS_DB_TX_RETRIES; attempt++) {
-        xvios_tx tx;
-        int rc = xvios_store_tx_start(p, &tx);
-
-        if (rc < 0)
-            return rc;
-        rc = body(p, tx, arg, now);
-        if (rc < 0) {
-            xvios_store_tx_end(p, tx, false);
-            if (rc == -EAGAIN)
-                continue;
-            return rc;
-        }
-        rc = xvios_store_tx_end(p, tx, true);
-        if (rc != -EAGAIN)
-            return rc;
-    }
-    return -EAGAIN;
-}
-
 struct step_arg {
-    const struct xvios_db_vtd *expect;
+    const struct xvios_db_vtd *expect;   /* claim: the record to write */
     bool remove;
     enum xvios_vtd_state to;
+    struct xvios_db_vtd *now;
 };
 
-static int step_body(xvios_plat *p, xvios_tx tx, const void *arg, struct xvios_db_vtd *now)
+static int step_body(xvios_plat *p, xvios_tx tx, void *arg)
 {
     const struct step_arg *a = arg;
 
-    return xvios_db_vtd_step_in_tx(p, tx, a->expect, a->remove, a->to, now);
+    return xvios_db_vtd_step_in_tx(p, tx, a->expect, a->remove, a->to, a->now);
 }
 
 int xvios_db_vtd_step(xvios_plat *p, const struct xvios_db_vtd *expect, bool remove, enum xvios_vtd_state to,
                       struct xvios_db_vtd *now)
 {
-    struct step_arg a = {.expect = expect, .remove = remove, .to = to};
+    struct step_arg a = {.expect = expect, .remove = remove, .to = to, .now = now};
 
-    return in_own_tx(p, step_body, &a, now);
+    return xvios_db_tx_run(p, step_body, &a);
 }
 
-static int claim_body(xvios_plat *p, xvios_tx tx, const void *arg, struct xvios_db_vtd *now)
+static int claim_body(xvios_plat *p, xvios_tx tx, void *arg)
 {
-    const struct xvios_db_vtd *v = arg;
+    const struct step_arg *a = arg;
+    const struct xvios_db_vtd *v = a->expect;
+    struct xvios_db_vtd *now = a->now;
     struct xvios_db_vtd cur, rec;
     int rc = xvios_db_vtd_get(p, tx, v->client, v->vhost, v->chn, v->tgt, v->lun, &cur);
 
@@ -103,5 +83,7 @@ static int claim_body(xvios_plat *p, xvios_tx tx, const void *arg, struct xvios_
 
 int xvios_db_vtd_claim(xvios_plat *p, const struct xvios_db_vtd *v, struct xvios_db_vtd *now)
 {
-    return in_own_tx(p, claim_body, v, now);
+    struct step_arg a = {.expect = v, .now = now};
+
+    return xvios_db_tx_run(p, claim_body, &a);
 }
